@@ -1,0 +1,130 @@
+/**
+ * Steps 1 and 4: the `vault_unseal_key` Docker secret.
+ *
+ * Docker secrets are immutable, so the family is `<base>` (the placeholder) and `<base>_vN` (real keys),
+ * each labelled with its kind and the custody record id of the key it holds. The service always mounts
+ * the current member at target `vault_unseal_key`; an old member is removed only when no service uses it.
+ */
+import { serviceName, LABEL_KEY_ID, LABEL_KIND, LABEL_STACK, LABEL_VERSION, VAULT_REPLICAS } from '../shared/constants';
+import { ErrorType } from '../shared/errors';
+import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
+import type { SecretInfo } from '../docker/gateway';
+import type { ActivityDeps } from './deps';
+import { custodyFailure, nonRetryable, secretBase, waitFor } from './deps';
+
+const PLACEHOLDER_VALUE = 'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
+
+function ref(s: SecretInfo): SecretRef {
+  return { name: s.name, id: s.id, kind: s.kind, version: s.version };
+}
+
+/** The secret the stack should mount: the one the service uses, else the newest of the family. */
+export async function currentUnsealSecret(deps: ActivityDeps, stack: string): Promise<SecretInfo | undefined> {
+  const family = await deps.docker.listSecretFamily(secretBase(deps, stack));
+  const svc = await deps.docker.inspectService(serviceName(stack));
+  if (svc?.unsealSecret) {
+    const used = family.find((s) => s.id === svc.unsealSecret?.id);
+    if (used) return used;
+  }
+  return family.at(-1);
+}
+
+function isConflict(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 409;
+}
+
+export function createSecretActivities(deps: ActivityDeps) {
+  const { docker, custody } = deps;
+
+  /** Step 1: makes sure a secret exists for the stack to mount; creates the placeholder only when none does. */
+  async function ensurePlaceholderSecret(input: BootstrapInput): Promise<StepOutcome & { secret: SecretRef }> {
+    const existing = await currentUnsealSecret(deps, input.stack);
+    if (existing) {
+      return { changed: false, summary: `${existing.name} (${existing.kind}) already exists`, secret: ref(existing) };
+    }
+    const base = secretBase(deps, input.stack);
+    deps.failpoints.hit('ensurePlaceholderSecret:before-create');
+    try {
+      await docker.createSecret(base, Buffer.from(PLACEHOLDER_VALUE), {
+        [LABEL_KIND]: 'placeholder',
+        [LABEL_VERSION]: '0',
+        [LABEL_STACK]: input.stack,
+      });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    const created = (await docker.listSecretFamily(base)).find((s) => s.name === base);
+    if (!created) throw new Error(`secret ${base} was created but is not listed`);
+    return { changed: true, summary: `created placeholder ${base}`, secret: ref(created) };
+  }
+
+  /**
+   * Step 4: puts the real key into a new secret version, swaps it into the service at target
+   * `vault_unseal_key`, waits for the rollout, then removes members no service uses any more.
+   */
+  async function rotateUnsealKeySecret(input: BootstrapInput): Promise<StepOutcome & { secret: SecretRef }> {
+    const name = serviceName(input.stack);
+    const info = await custody.describe(input.stack).catch((err: unknown) => {
+      throw custodyFailure(err);
+    });
+    if (!info) {
+      throw nonRetryable(ErrorType.UnsealKeyUnavailable, `custody holds no key for ${input.stack}; the unseal-key secret cannot be written`);
+    }
+    const base = secretBase(deps, input.stack);
+    const svc = await docker.inspectService(name);
+    if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
+    let family = await docker.listSecretFamily(base);
+    const current = family.find((s) => s.id === svc.unsealSecret?.id);
+    let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === info.keyId);
+    let changed = false;
+    if (!current || current.id !== target?.id) {
+      if (!target) {
+        const version = Math.max(0, ...family.map((s) => s.version)) + 1;
+        const secretName = `${base}_v${version}`;
+        const { unsealKey } = await custody.read(input.stack).catch((err: unknown) => {
+          throw custodyFailure(err);
+        });
+        deps.failpoints.hit('rotateUnsealKeySecret:before-create');
+        try {
+          await docker.createSecret(secretName, Buffer.from(unsealKey), {
+            [LABEL_KIND]: 'unseal-key',
+            [LABEL_KEY_ID]: info.keyId,
+            [LABEL_VERSION]: String(version),
+            [LABEL_STACK]: input.stack,
+          });
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+        family = await docker.listSecretFamily(base);
+        target = family.find((s) => s.name === secretName);
+        if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
+        if (target.keyId !== info.keyId) {
+          throw new Error(`secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`);
+        }
+      }
+      deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
+      await docker.swapUnsealSecret(name, { id: target.id, name: target.name });
+      deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
+      changed = true;
+    }
+    const targetId = target.id;
+    await waitFor(`${name} tasks to run with ${target.name}`, 300_000, async () => {
+      const tasks = await docker.currentTasks(name);
+      const ready = [...tasks.values()].filter((t) => t.state === 'running' && t.secretIds.includes(targetId));
+      if (ready.length === VAULT_REPLICAS) return true;
+      throw new Error(`${ready.length}/${VAULT_REPLICAS} tasks running with ${target?.name}`);
+    });
+    const inUse = await docker.secretsInUse();
+    const removed: string[] = [];
+    for (const s of await docker.listSecretFamily(base)) {
+      if (s.id === targetId || inUse.has(s.id)) continue;
+      deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
+      await docker.removeSecret(s.id);
+      removed.push(s.name);
+    }
+    const summary = `${changed ? 'rotated to' : 'already on'} ${target.name}${removed.length ? `; removed ${removed.join(', ')}` : ''}`;
+    return { changed: changed || removed.length > 0, summary, secret: ref(target) };
+  }
+
+  return { ensurePlaceholderSecret, rotateUnsealKeySecret };
+}

@@ -1,0 +1,148 @@
+/**
+ * Preflight (validate input before anything changes) and step 2, `deployStack`.
+ */
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { validateStackName, ConfigError } from '../config';
+import { serviceName, UNSEAL_SECRET_TARGET, VAULT_NETWORK, VAULT_REPLICAS, VAULT_SERVICE } from '../shared/constants';
+import { ErrorType } from '../shared/errors';
+import type { BootstrapInput, StepOutcome } from '../shared/types';
+import type { ActivityDeps } from './deps';
+import { custodyFailure, nonRetryable, waitFor } from './deps';
+import { currentUnsealSecret } from './secrets';
+
+type Yaml = Record<string, unknown>;
+
+function obj(v: unknown): Yaml | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Yaml) : undefined;
+}
+
+/**
+ * Checks the merged stack files for what the bootstrap relies on: service `vault`, 3 replicas, the secret
+ * target `vault_unseal_key`, and the external network `iklimco-net`. Throws a message naming the problem.
+ */
+export async function checkStackFiles(files: string[]): Promise<void> {
+  let replicas: unknown;
+  let hasService = false;
+  let hasSecretTarget = false;
+  let hasNetwork = false;
+  let networkExternal = false;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new Error(`stack file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    let doc: Yaml | undefined;
+    try {
+      doc = obj(parse(text));
+    } catch (err) {
+      throw new Error(`stack file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    if (!doc) throw new Error(`stack file ${file} is not a compose document`);
+    const svc = obj(obj(doc.services)?.[VAULT_SERVICE]);
+    if (svc) {
+      hasService = true;
+      const r = obj(svc.deploy)?.replicas;
+      if (r !== undefined) replicas = r;
+      for (const s of Array.isArray(svc.secrets) ? (svc.secrets as unknown[]) : []) {
+        const target = typeof s === 'string' ? s : (obj(s)?.target ?? obj(s)?.source);
+        if (target === UNSEAL_SECRET_TARGET) hasSecretTarget = true;
+      }
+      const nets = svc.networks;
+      if ((Array.isArray(nets) && nets.includes(VAULT_NETWORK)) || obj(nets)?.[VAULT_NETWORK] !== undefined) hasNetwork = true;
+    }
+    const topNet = obj(obj(doc.networks)?.[VAULT_NETWORK]);
+    if (topNet?.external === true) networkExternal = true;
+  }
+  const where = files.join(', ');
+  if (!hasService) throw new Error(`no service "${VAULT_SERVICE}" in ${where}`);
+  if (Number(replicas) !== VAULT_REPLICAS) {
+    throw new Error(`service "${VAULT_SERVICE}" must have deploy.replicas: ${VAULT_REPLICAS} (found ${String(replicas ?? 'none')}) in ${where}`);
+  }
+  if (!hasSecretTarget) throw new Error(`service "${VAULT_SERVICE}" must mount a secret at target "${UNSEAL_SECRET_TARGET}" in ${where}`);
+  if (!hasNetwork || !networkExternal) {
+    throw new Error(`service "${VAULT_SERVICE}" must join the external network "${VAULT_NETWORK}" in ${where}`);
+  }
+}
+
+export function createStackActivities(deps: ActivityDeps) {
+  const { docker, custody, config } = deps;
+
+  /** Validates everything a step will need, before any step changes anything. */
+  async function preflight(input: BootstrapInput): Promise<StepOutcome> {
+    try {
+      validateStackName(input.stack);
+    } catch (err) {
+      throw nonRetryable(ErrorType.InvalidConfig, (err as ConfigError).message);
+    }
+    try {
+      await checkStackFiles(config.stack.files);
+    } catch (err) {
+      throw nonRetryable(ErrorType.StackFileInvalid, (err as Error).message);
+    }
+    for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) {
+      const path = join(config.vault.certDir, f);
+      try {
+        await access(path);
+      } catch {
+        throw nonRetryable(ErrorType.CertificatesMissing, `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`);
+      }
+    }
+    if (!(await docker.swarmActive())) throw new Error('Docker is not a swarm manager (run `docker swarm init`)');
+    if (!(await docker.networkExists())) throw new Error(`overlay network ${VAULT_NETWORK} does not exist (docker network create -d overlay --attachable ${VAULT_NETWORK})`);
+    try {
+      await custody.assertWritable(input.stack);
+    } catch (err) {
+      throw custodyFailure(err);
+    }
+    return { changed: false, summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable` };
+  }
+
+  /** Step 2: deploys the stack when its service does not exist, then waits for 3 running tasks. */
+  async function deployStack(input: BootstrapInput): Promise<StepOutcome> {
+    const name = serviceName(input.stack);
+    let svc = await docker.inspectService(name);
+    let changed = false;
+    if (!svc) {
+      const secret = await currentUnsealSecret(deps, input.stack);
+      if (!secret) throw new Error(`no unseal-key secret exists yet for ${input.stack}; ensurePlaceholderSecret must run first`);
+      const env: Record<string, string> = { ...config.stack.deployEnv, VAULT_UNSEAL_KEY_SECRET: secret.name };
+      if (config.stack.stackDirRoot) {
+        const dir = join(config.stack.stackDirRoot, input.stack);
+        for (let slot = 1; slot <= VAULT_REPLICAS; slot++) {
+          await mkdir(join(dir, `vault-${slot}`, 'data'), { recursive: true });
+          await mkdir(join(dir, `vault-${slot}`, 'logs'), { recursive: true });
+        }
+        env.TESTBED_STACK_DIR = dir;
+      }
+      deps.failpoints.hit('deployStack:before-deploy');
+      await docker.deployStack(input.stack, config.stack.files, env);
+      deps.failpoints.hit('deployStack:after-deploy');
+      changed = true;
+      svc = await docker.inspectService(name);
+      if (!svc) throw new Error(`docker stack deploy ${input.stack} returned but service ${name} does not exist`);
+    }
+    if (svc.replicas !== VAULT_REPLICAS) {
+      throw nonRetryable(
+        ErrorType.UnexpectedServiceShape,
+        `service ${name} runs ${String(svc.replicas)} replicas, the bootstrap needs ${VAULT_REPLICAS}; fix the stack and redeploy it`,
+      );
+    }
+    const running = await waitFor(`${VAULT_REPLICAS} running tasks of ${name}`, 300_000, async () => {
+      const tasks = await docker.currentTasks(name);
+      const up = [...tasks.values()].filter((t) => t.state === 'running' && t.address);
+      if (up.length === VAULT_REPLICAS) return up.length;
+      const problems = [...tasks.values()].filter((t) => t.error).map((t) => `slot ${t.slot}: ${t.state}: ${t.error}`);
+      throw new Error(`${up.length}/${VAULT_REPLICAS} running${problems.length ? `; ${problems.join('; ')}` : ''}`);
+    });
+    return {
+      changed,
+      summary: `${changed ? 'deployed' : 'already deployed'} ${name}; ${running} tasks running`,
+    };
+  }
+
+  return { preflight, deployStack };
+}

@@ -1,0 +1,246 @@
+/**
+ * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
+ * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
+ */
+import { LEADER_SLOT, nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
+import { ErrorType } from '../shared/errors';
+import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
+import type { CustodySecrets } from '../custody/file-custody';
+import type { RaftServer } from '../vault/gateway';
+import { VaultRequestError } from '../vault/gateway';
+import type { ActivityDeps, VaultNode } from './deps';
+import { caPem, custodyFailure, get, nonRetryable, secretBase, serverName, vaultFailure, waitFor, waitForNodes } from './deps';
+
+const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
+const PEER_SLOTS = ALL_SLOTS.filter((s) => s !== LEADER_SLOT);
+
+export function createVaultActivities(deps: ActivityDeps) {
+  const { custody } = deps;
+
+  async function keys(stack: string): Promise<CustodySecrets & { keyId: string }> {
+    const info = await custody.describe(stack).catch((err: unknown) => {
+      throw custodyFailure(err);
+    });
+    if (!info) {
+      throw nonRetryable(
+        ErrorType.UnsealKeyUnavailable,
+        `custody (${stack}) holds no unseal key for this initialized cluster. Nothing was changed. ` +
+          `Restore the custody record and its key file from backup, then run the bootstrap again.`,
+      );
+    }
+    return custody.read(stack).catch((err: unknown) => {
+      throw custodyFailure(err);
+    });
+  }
+
+  /** Unseals `node` with the custody key when it is sealed; a rejected key is a named, non-retryable failure. */
+  async function unsealNode(node: VaultNode, key: string, keyId: string): Promise<boolean> {
+    const before = await node.client.sealStatus();
+    if (!before.sealed) return false;
+    let after;
+    try {
+      after = await node.client.unseal(key);
+    } catch (err) {
+      if (err instanceof VaultRequestError && (err.status === 400 || err.status === 500) && /key|decrypt|authentic/i.test(err.message)) {
+        throw nonRetryable(ErrorType.UnsealKeyRejected, `${node.name} rejected the key in custody (record ${keyId}): ${err.message}. Nothing was changed.`);
+      }
+      throw err;
+    }
+    if (after.sealed && after.initialized && after.t <= 1) {
+      throw nonRetryable(ErrorType.UnsealKeyRejected, `${node.name} is still sealed after the key in custody (record ${keyId}) was submitted`);
+    }
+    return true;
+  }
+
+  async function raftServers(leader: VaultNode, token: string): Promise<RaftServer[]> {
+    return leader.client.raftConfiguration(token);
+  }
+
+  /**
+   * The key exists only in this process's memory until this returns: a failing disk gets a few quick
+   * retries here rather than an activity retry, which would find Vault initialized and the key gone.
+   */
+  async function persistInitAnswer(stack: string, answer: CustodySecrets) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await custody.store(stack, answer);
+      } catch (err) {
+        if (attempt >= 5) throw custodyFailure(err);
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  }
+
+  /** Step 3: initializes the designated leader (slot 1) once, persisting the key the moment Vault answers. */
+  async function initLeader(input: BootstrapInput): Promise<StepOutcome & { keyId: string }> {
+    try {
+      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
+      const leader = get(nodes, LEADER_SLOT);
+      const status = await leader.client.sealStatus();
+      const record = await custody.describe(input.stack).catch((err: unknown) => {
+        throw custodyFailure(err);
+      });
+      if (status.initialized) {
+        if (!record) {
+          throw nonRetryable(
+            ErrorType.UnsealKeyUnavailable,
+            `${leader.name} of ${serviceName(input.stack)} is already initialized, but custody holds no key for stack ${input.stack}. ` +
+              `Nothing was changed. Restore the custody record and key file from backup and run the bootstrap again; ` +
+              `without the key this cluster's data cannot be unsealed.`,
+          );
+        }
+        return { changed: false, summary: `${leader.name} already initialized; key ${record.keyId} in custody`, keyId: record.keyId };
+      }
+      for (const slot of PEER_SLOTS) {
+        const peer = get(nodes, slot);
+        if ((await peer.client.sealStatus()).initialized) {
+          throw nonRetryable(
+            ErrorType.ForeignClusterDetected,
+            `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
+              `Inspect the data volumes of ${serviceName(input.stack)}. Nothing was changed.`,
+          );
+        }
+      }
+      if (record) {
+        throw nonRetryable(
+          ErrorType.StaleCustodyRecord,
+          `custody already holds key ${record.keyId} (from ${record.createdAt}) for stack ${input.stack}, but ${leader.name} is not initialized. ` +
+            `Refusing to initialize over it. If that cluster's data is really gone, move the record aside and run again. Nothing was changed.`,
+        );
+      }
+      await custody.assertWritable(input.stack).catch((err: unknown) => {
+        throw custodyFailure(err);
+      });
+      deps.failpoints.hit('initLeader:before-init');
+      const answer = await leader.client.init();
+      deps.failpoints.hit('initLeader:after-init-before-persist');
+      const stored = await persistInitAnswer(input.stack, answer);
+      deps.failpoints.hit('initLeader:after-persist');
+      return { changed: true, summary: `initialized ${leader.name}; key stored as ${stored.keyId}`, keyId: stored.keyId };
+    } catch (err) {
+      throw vaultFailure(err);
+    }
+  }
+
+  /** Step 5: unseals the designated leader and waits until the cluster has an active node. */
+  async function unsealLeader(input: BootstrapInput): Promise<StepOutcome> {
+    try {
+      const { unsealKey, keyId } = await keys(input.stack);
+      const leader = get(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
+      const status = await leader.client.sealStatus();
+      if (!status.initialized) {
+        throw nonRetryable(ErrorType.UnexpectedVaultResponse, `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`);
+      }
+      deps.failpoints.hit('unsealLeader:before-unseal');
+      const changed = await unsealNode(leader, unsealKey, keyId);
+      await waitFor(`an active Vault node seen from ${leader.name}`, 120_000, async () => {
+        const l = await leader.client.leader();
+        return l.isSelf || l.leaderAddress !== '' ? true : undefined;
+      });
+      return { changed, summary: changed ? `unsealed ${leader.name}` : `${leader.name} already unsealed` };
+    } catch (err) {
+      throw vaultFailure(err);
+    }
+  }
+
+  /** Joins one peer when it is neither a Raft member nor already joined (initialized, waiting for its unseal). */
+  async function joinIfNeeded(stack: string, leader: VaultNode, peer: VaultNode, members: RaftServer[]): Promise<boolean> {
+    if (members.some((m) => m.nodeId === peer.name)) return false;
+    if ((await peer.client.sealStatus()).initialized) return false;
+    deps.failpoints.hit(`joinPeers:before-join:${peer.name}`);
+    await peer.client.raftJoin(`https://${leader.task.address}:${VAULT_API_PORT}`, await caPem(deps), serverName(deps, LEADER_SLOT));
+    deps.failpoints.hit(`joinPeers:after-join:${peer.name}`);
+    // `joined: true` is not trusted: the observable effect is the peer reporting itself initialized.
+    await waitFor(`${peer.name} to report the join of ${serviceName(stack)}`, 60_000, async () =>
+      (await peer.client.sealStatus()).initialized ? true : undefined,
+    );
+    return true;
+  }
+
+  /** Step 6: joins the peers to the leader's Raft cluster. */
+  async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
+    try {
+      const { rootToken } = await keys(input.stack);
+      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
+      const leader = get(nodes, LEADER_SLOT);
+      const members = await raftServers(leader, rootToken);
+      const joined: string[] = [];
+      for (const slot of PEER_SLOTS) {
+        const peer = get(nodes, slot);
+        if (await joinIfNeeded(input.stack, leader, peer, members)) joined.push(peer.name);
+      }
+      return { changed: joined.length > 0, summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined' };
+    } catch (err) {
+      throw vaultFailure(err);
+    }
+  }
+
+  /**
+   * Step 7: unseals the peers and waits until the Raft configuration lists all of them as voters.
+   * A peer whose task was replaced before its unseal has forgotten the pending join; it is joined again.
+   */
+  async function unsealPeers(input: BootstrapInput): Promise<StepOutcome> {
+    try {
+      const { unsealKey, rootToken, keyId } = await keys(input.stack);
+      const unsealed: string[] = [];
+      await waitFor(`peers of ${serviceName(input.stack)} to be unsealed Raft voters`, 300_000, async () => {
+        const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
+        const leader = get(nodes, LEADER_SLOT);
+        const members = await raftServers(leader, rootToken);
+        for (const slot of PEER_SLOTS) {
+          const peer = get(nodes, slot);
+          await joinIfNeeded(input.stack, leader, peer, members);
+          deps.failpoints.hit(`unsealPeers:before-unseal:${peer.name}`);
+          if (await unsealNode(peer, unsealKey, keyId)) unsealed.push(peer.name);
+        }
+        const after = await raftServers(leader, rootToken);
+        const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
+        if (voters.length !== PEER_SLOTS.length) throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
+        return true;
+      });
+      return { changed: unsealed.length > 0, summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed' };
+    } catch (err) {
+      throw vaultFailure(err);
+    }
+  }
+
+  /** Step 8: 3 running tasks, every node unsealed, Raft: 3 voters, exactly one leader. */
+  async function verifyCluster(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
+    try {
+      const name = serviceName(input.stack);
+      const { rootToken, keyId } = await keys(input.stack);
+      const svc = await deps.docker.inspectService(name);
+      if (!svc) throw new Error(`service ${name} does not exist`);
+      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
+      const problems: string[] = [];
+      for (const n of nodes.values()) {
+        const s = await n.client.sealStatus();
+        if (!s.initialized || s.sealed) problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
+      }
+      const servers = await raftServers(get(nodes, LEADER_SLOT), rootToken);
+      const leaders = servers.filter((s) => s.leader);
+      const voters = servers.filter((s) => s.voter);
+      if (servers.length !== VAULT_REPLICAS) problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
+      if (voters.length !== VAULT_REPLICAS) problems.push(`Raft has ${voters.length} voters`);
+      if (leaders.length !== 1) problems.push(`Raft has ${leaders.length} leaders`);
+      if (problems.length) throw new Error(`cluster not healthy: ${problems.join('; ')}`);
+      const family = await deps.docker.listSecretFamily(secretBase(deps, input.stack));
+      const secret = family.find((s) => s.id === svc.unsealSecret?.id);
+      const cluster: ClusterSummary = {
+        stack: input.stack,
+        service: name,
+        leader: leaders[0]!.nodeId,
+        followers: servers.filter((s) => !s.leader).map((s) => s.nodeId).sort(),
+        unsealSecret: secret?.name ?? svc.unsealSecret?.name ?? '',
+        unsealSecretVersion: secret?.version ?? 0,
+        keyId,
+        runningTasks: nodes.size,
+      };
+      return { changed: false, summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`, cluster };
+    } catch (err) {
+      throw vaultFailure(err);
+    }
+  }
+
+  return { initLeader, unsealLeader, joinPeers, unsealPeers, verifyCluster };
+}

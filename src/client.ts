@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+/**
+ * `vault-bootstrap`: the command line `init/vault/vault-bootstrap.sh` (and so `init-infra-prod.sh`) calls.
+ *
+ *   vault-bootstrap bootstrap [--stack S] [--wait]   start (or attach to) BootstrapVault for a stack
+ *   vault-bootstrap status    [--stack S]            progress of the latest bootstrap of a stack
+ *   vault-bootstrap verify    [--stack S]            run one health check now and print the report
+ *
+ * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
+ */
+import { parseArgs } from 'node:util';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import type { Connection, WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConfigError, loadClientConfig, validateStackName } from './config';
+import type { ClientConfig } from './config';
+import { bootstrapWorkflowId } from './shared/constants';
+import { VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from './shared/search-attributes';
+import type { StepProgress } from './shared/steps';
+import type { BootstrapResult } from './shared/types';
+import { connectClient, TemporalUnreachableError } from './temporal';
+import type { HealthReport } from './workflows';
+
+const USAGE = `usage: vault-bootstrap <bootstrap|status|verify> [--stack NAME] [--wait]
+
+  bootstrap   start BootstrapVault for the stack, or attach to the one already running
+              --wait   follow the progress live and exit non-zero if it fails
+  status      show each step of the latest bootstrap of the stack
+  verify      run one health check (VerifyVaultHealth) now and print the report
+
+Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY.`;
+
+class UsageError extends Error {}
+
+function uiLink(config: ClientConfig, workflowId: string): string {
+  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Registers the custom search attributes the workflows write, when the server lacks them. */
+async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const wanted = {
+    [VAULT_BOOTSTRAP_STEP.name]: 2, // KEYWORD
+    [VAULT_HEALTH_VERDICT.name]: 2, // KEYWORD
+    [VAULT_HEALTH_FINDINGS.name]: 7, // KEYWORD_LIST
+  };
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.fromEntries(Object.entries(wanted).filter(([k]) => !(k in (existing.customAttributes ?? {}))));
+  if (Object.keys(missing).length > 0) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  }
+}
+
+function formatProgress(rows: StepProgress[], attempt?: number): string {
+  return rows
+    .map((r) => {
+      const took = r.startedAt && r.endedAt ? ` ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : '';
+      const att = r.status === 'running' && attempt && attempt > 1 ? ` (attempt ${attempt})` : '';
+      const detail = r.error ?? r.summary ?? '';
+      return `  ${r.status.padEnd(8)} ${r.step.padEnd(24)}${took.padStart(8)}${att}  ${detail}`;
+    })
+    .join('\n');
+}
+
+async function pendingAttempt(handle: WorkflowHandle): Promise<number | undefined> {
+  const d = await handle.describe();
+  return d.raw.pendingActivities?.[0]?.attempt ?? undefined;
+}
+
+/** The innermost failure of a WorkflowFailedError chain, as `Type: message`. */
+export function describeFailure(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
+  const seen = new Map<string, string>();
+  const result = handle.result() as Promise<BootstrapResult>;
+  let finished = false;
+  result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  while (!finished) {
+    try {
+      const rows = await handle.query<StepProgress[]>('progress');
+      for (const r of rows) {
+        const key = `${r.status}`;
+        if (seen.get(r.step) !== key && r.status !== 'pending') {
+          seen.set(r.step, key);
+          const detail = r.status === 'running' ? '' : `  ${r.error ?? r.summary ?? ''}`;
+          console.log(`[${new Date().toISOString().slice(11, 19)}] ${r.step.padEnd(24)} ${r.status}${detail}`);
+        }
+      }
+    } catch {
+      // The query needs a worker; while none is polling, keep waiting for the result.
+    }
+    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+  }
+  return result;
+}
+
+async function cmdBootstrap(client: Client, config: ClientConfig, stack: string, wait: boolean): Promise<number> {
+  const workflowId = bootstrapWorkflowId(stack);
+  const handle = await client.workflow.start('BootstrapVault', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [{ stack }],
+    // A second call while one runs attaches to it; a call after it ended starts a fresh, idempotent run.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+  console.log(`BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${handle.firstExecutionRunId})`);
+  console.log(`Temporal UI: ${uiLink(config, workflowId)}`);
+  if (!wait) return 0;
+  try {
+    const res = await follow(client.workflow.getHandle(workflowId));
+    const s = res.summary;
+    console.log(`\nVault cluster ${s.service} is bootstrapped and verified:`);
+    console.log(`  running tasks : ${s.runningTasks}`);
+    console.log(`  leader        : ${s.leader}`);
+    console.log(`  followers     : ${s.followers.join(', ')}`);
+    console.log(`  unseal secret : ${s.unsealSecret} (version ${s.unsealSecretVersion}) at target vault_unseal_key`);
+    console.log(`  key custody   : record ${s.keyId}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      console.error(`\nBootstrapVault failed: ${describeFailure(err)}`);
+      console.error(`See ${uiLink(config, workflowId)}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function cmdStatus(client: Client, config: ClientConfig, stack: string): Promise<number> {
+  const handle = client.workflow.getHandle(bootstrapWorkflowId(stack));
+  const d = await handle.describe();
+  console.log(`BootstrapVault ${handle.workflowId}: ${d.status.name} (started ${d.startTime.toISOString()})`);
+  try {
+    const rows = await handle.query<StepProgress[]>('progress');
+    console.log(formatProgress(rows, await pendingAttempt(handle)));
+  } catch (err) {
+    console.log(`  (progress not available: ${describeFailure(err)})`);
+  }
+  console.log(`Temporal UI: ${uiLink(config, handle.workflowId)}`);
+  return d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT' ? 1 : 0;
+}
+
+async function cmdVerify(client: Client, config: ClientConfig, stack: string): Promise<number> {
+  const workflowId = `vault-verify-${stack}-${Date.now()}`;
+  const report = await client.workflow.execute<(i: { stack: string }) => Promise<HealthReport>>('VerifyVaultHealth', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [{ stack }],
+  });
+  console.log(JSON.stringify(report, null, 2));
+  return report.verdict === 'Healthy' ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { stack: { type: 'string' }, wait: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadClientConfig(process.env);
+  const stack = validateStackName(values.stack ?? config.stack.defaultName, '--stack');
+  const connection = await connectClient(config.temporal);
+  try {
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    switch (command) {
+      case 'bootstrap':
+        await ensureSearchAttributes(connection, config.temporal.namespace);
+        return await cmdBootstrap(client, config, stack, values.wait);
+      case 'status':
+        return await cmdStatus(client, config, stack);
+      case 'verify':
+        return await cmdVerify(client, config, stack);
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof ConfigError || err instanceof TemporalUnreachableError || err instanceof UsageError) {
+        console.error(`vault-bootstrap: ${err.message}`);
+        process.exit(2);
+      }
+      console.error(`vault-bootstrap: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,224 @@
+/**
+ * The one validated configuration, read once at process start by the worker and the client.
+ * Nothing else in the code reads `process.env`; everything receives the typed object below.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { DEFAULT_TASK_QUEUE } from './shared/constants';
+
+export type Env = Record<string, string | undefined>;
+
+/** A configuration value is missing or malformed. The message names the setting and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    expected: string,
+    got?: string,
+  ) {
+    super(`${setting}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface TemporalConfig {
+  /** gRPC address `host:port` of the Temporal frontend. Env `TEMPORAL_ADDRESS`; default `127.0.0.1:7233`. */
+  address: string;
+  /** Namespace. Env `TEMPORAL_NAMESPACE`; default `default`. */
+  namespace: string;
+  /** Task queue the worker polls. Env `VAULT_BOOTSTRAP_TASK_QUEUE`; default `vault-bootstrap`. */
+  taskQueue: string;
+  /** Connection options (TLS, API key) in `@temporalio/envconfig` conventions (`TEMPORAL_TLS*`, `TEMPORAL_API_KEY`, `TEMPORAL_PROFILE`). */
+  connection: NativeConnectionOptions;
+  /** Web UI base URL printed for operators. Env `TEMPORAL_UI_URL`; default `http://127.0.0.1:8233`. */
+  uiUrl: string;
+}
+
+export type VaultAddressing =
+  /** Connect to each task's address on the overlay network: the worker runs in a container attached to `iklimco-net`. */
+  | { mode: 'direct' }
+  /** Connect through the project's TCP tunnel (a container on `iklimco-net`, published on the manager's loopback). */
+  | { mode: 'tunnel'; host: string; port: number };
+
+export interface VaultConfig {
+  /** Folder holding the TLS files Vault serves (mounted at /vault/certs). Env `VAULT_CERT_DIR`; default `/opt/iklimco/ssl`. */
+  certDir: string;
+  /** CA bundle the worker verifies Vault with. Env `VAULT_CA_FILE`; default `<certDir>/ca.pem`. */
+  caFile: string;
+  /** TLS server name per node, `{slot}` replaced by the task slot. Env `VAULT_TLS_SERVER_NAME`; default `vault-{slot}`. */
+  serverNameTemplate: string;
+  /** How the worker reaches each node. Env `VAULT_ADDRESSING` (`tunnel` | `direct`, default `tunnel`) and `VAULT_TUNNEL_ADDRESS` (default `127.0.0.1:18200`). */
+  addressing: VaultAddressing;
+  /** Timeout of one HTTP call to Vault, in milliseconds. Env `VAULT_REQUEST_TIMEOUT_MS`; default 10000. */
+  requestTimeoutMs: number;
+}
+
+export interface StackConfig {
+  /** Default stack name for the client. Env `VAULT_BOOTSTRAP_STACK`; default `iklimco`. */
+  defaultName: string;
+  /** Compose files passed to `docker stack deploy -c`, in order. Env `VAULT_STACK_FILES` (comma separated); default `docker-stack-vault.yml`. */
+  files: string[];
+  /** Base name of the unseal-key secret, `{stack}` replaced by the stack name. Env `VAULT_UNSEAL_SECRET_NAME`; default `vault_unseal_key`. */
+  unsealSecretTemplate: string;
+  /** Docker CLI used for `docker stack deploy` only. Env `DOCKER_CLI`; default `docker`. */
+  dockerCli: string;
+  /**
+   * Folder under which a per-stack folder with `vault-<slot>/{data,logs}` is made for bind mounts, exported
+   * to the stack files as `TESTBED_STACK_DIR`. For the single-node test bed only; unset in production.
+   * Env `VAULT_STACK_DIR_ROOT`.
+   */
+  stackDirRoot?: string;
+  /** Environment the stack files are rendered with (variable substitution): the process environment at start. */
+  deployEnv: Record<string, string>;
+}
+
+export interface CustodyConfig {
+  /** Folder of the encrypted custody records (mode 0700). Env `VAULT_BOOTSTRAP_CUSTODY_DIR`; default `/var/lib/vault-bootstrap/custody`. */
+  dir: string;
+  /** 32-byte key encrypting the records, base64 in a 0600 file, created on first use. Env `VAULT_BOOTSTRAP_CUSTODY_KEY_FILE`; default `<dir>/../custody.key`. */
+  keyFile: string;
+}
+
+export interface WorkerConfig {
+  temporal: TemporalConfig;
+  stack: StackConfig;
+  vault: VaultConfig;
+  custody: CustodyConfig;
+  /** Docker Engine socket. Env `DOCKER_SOCKET`; default `/var/run/docker.sock`. */
+  dockerSocket: string;
+  /** Fault points enabled for tests (`VAULT_BOOTSTRAP_FAILPOINTS`); empty in production. */
+  failpoints: string[];
+}
+
+export type ClientConfig = Pick<WorkerConfig, 'temporal' | 'stack'>;
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function str(env: Env, key: string, fallback: string): string {
+  const v = env[key];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function positiveInt(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) <= 0) throw new ConfigError(key, 'a positive integer', raw);
+  return Number(raw);
+}
+
+function hostPort(key: string, raw: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:\s]+):([0-9]{1,5})$/.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new ConfigError(key, 'host:port', raw);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/** A Docker-compatible name: the stack name is used in service, secret and workflow ids. */
+export function validateStackName(name: string, setting = 'stack'): string {
+  if (!NAME_RE.test(name) || name.length > 48) {
+    throw new ConfigError(setting, 'a name of letters, digits, "_", "-", "." (max 48)', name);
+  }
+  return name;
+}
+
+export function loadTemporalConfig(env: Env): TemporalConfig {
+  const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  hostPort('TEMPORAL_ADDRESS', address);
+  const namespace = str(env, 'TEMPORAL_NAMESPACE', 'default');
+  if (!NAME_RE.test(namespace)) throw new ConfigError('TEMPORAL_NAMESPACE', 'a namespace name', namespace);
+  const taskQueue = str(env, 'VAULT_BOOTSTRAP_TASK_QUEUE', DEFAULT_TASK_QUEUE);
+  if (!NAME_RE.test(taskQueue)) throw new ConfigError('VAULT_BOOTSTRAP_TASK_QUEUE', 'a task queue name', taskQueue);
+  const uiUrl = str(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233');
+  if (!/^https?:\/\/\S+$/.test(uiUrl)) throw new ConfigError('TEMPORAL_UI_URL', 'an http(s) URL', uiUrl);
+
+  // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
+  const overrideEnvVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('TEMPORAL_') && v !== undefined) overrideEnvVars[k] = v;
+  overrideEnvVars.TEMPORAL_ADDRESS = address;
+  overrideEnvVars.TEMPORAL_NAMESPACE = namespace;
+  let connection: NativeConnectionOptions;
+  try {
+    const profile = loadClientConfigProfile({
+      disableFile: env.TEMPORAL_CONFIG_FILE === undefined && env.TEMPORAL_PROFILE === undefined,
+      overrideEnvVars,
+    });
+    connection = toClientOptions(profile).connectionOptions;
+  } catch (err) {
+    throw new ConfigError('TEMPORAL_* connection settings', 'a valid Temporal client profile', String(err));
+  }
+  return { address, namespace, taskQueue, connection, uiUrl };
+}
+
+function loadStackConfig(env: Env, cwd: string): StackConfig {
+  const defaultName = validateStackName(str(env, 'VAULT_BOOTSTRAP_STACK', 'iklimco'), 'VAULT_BOOTSTRAP_STACK');
+  const files = str(env, 'VAULT_STACK_FILES', 'docker-stack-vault.yml')
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '')
+    .map((f) => (isAbsolute(f) ? f : resolve(cwd, f)));
+  if (files.length === 0) throw new ConfigError('VAULT_STACK_FILES', 'at least one compose file');
+  const unsealSecretTemplate = str(env, 'VAULT_UNSEAL_SECRET_NAME', 'vault_unseal_key');
+  if (!/^[a-zA-Z0-9_.{}-]+$/.test(unsealSecretTemplate)) {
+    throw new ConfigError('VAULT_UNSEAL_SECRET_NAME', 'a secret name, optionally with {stack}', unsealSecretTemplate);
+  }
+  const stackDirRoot = env.VAULT_STACK_DIR_ROOT ? resolve(cwd, env.VAULT_STACK_DIR_ROOT) : undefined;
+  const deployEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) deployEnv[k] = v;
+  return { defaultName, files, unsealSecretTemplate, dockerCli: str(env, 'DOCKER_CLI', 'docker'), stackDirRoot, deployEnv };
+}
+
+function loadVaultConfig(env: Env, cwd: string): VaultConfig {
+  const certDir = resolve(cwd, str(env, 'VAULT_CERT_DIR', '/opt/iklimco/ssl'));
+  if (!existsSync(certDir) || !statSync(certDir).isDirectory()) {
+    throw new ConfigError('VAULT_CERT_DIR', 'an existing folder with the Vault TLS files (ca.pem, fullchain.pem)', certDir);
+  }
+  const caFile = resolve(cwd, str(env, 'VAULT_CA_FILE', `${certDir}/ca.pem`));
+  if (!existsSync(caFile)) throw new ConfigError('VAULT_CA_FILE', 'a PEM CA bundle file', caFile);
+  if (!readFileSync(caFile, 'utf8').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError('VAULT_CA_FILE', 'a PEM file with at least one CERTIFICATE block', caFile);
+  }
+  const serverNameTemplate = str(env, 'VAULT_TLS_SERVER_NAME', 'vault-{slot}');
+  const mode = str(env, 'VAULT_ADDRESSING', 'tunnel');
+  let addressing: VaultAddressing;
+  if (mode === 'direct') addressing = { mode: 'direct' };
+  else if (mode === 'tunnel') {
+    const tunnel = str(env, 'VAULT_TUNNEL_ADDRESS', '127.0.0.1:18200');
+    addressing = { mode: 'tunnel', ...hostPort('VAULT_TUNNEL_ADDRESS', tunnel) };
+  } else throw new ConfigError('VAULT_ADDRESSING', '"tunnel" or "direct"', mode);
+  return {
+    certDir,
+    caFile,
+    serverNameTemplate,
+    addressing,
+    requestTimeoutMs: positiveInt(env, 'VAULT_REQUEST_TIMEOUT_MS', 10_000),
+  };
+}
+
+export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
+  return { temporal: loadTemporalConfig(env), stack: loadStackConfig(env, cwd) };
+}
+
+export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
+  const custodyDir = resolve(cwd, str(env, 'VAULT_BOOTSTRAP_CUSTODY_DIR', '/var/lib/vault-bootstrap/custody'));
+  const failpoints = str(env, 'VAULT_BOOTSTRAP_FAILPOINTS', '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  return {
+    temporal: loadTemporalConfig(env),
+    stack: loadStackConfig(env, cwd),
+    vault: loadVaultConfig(env, cwd),
+    custody: {
+      dir: custodyDir,
+      keyFile: resolve(cwd, str(env, 'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE', resolve(custodyDir, '..', 'custody.key'))),
+    },
+    dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
+    failpoints,
+  };
+}
+
+/** The unseal-key secret base name for a stack (`vault_unseal_key` in production). */
+export function unsealSecretBase(stack: StackConfig, stackName: string): string {
+  return stack.unsealSecretTemplate.replaceAll('{stack}', stackName);
+}

@@ -1,0 +1,35 @@
+/**
+ * The eight bootstrap steps, in order, plus the preflight that validates input before anything changes.
+ * Imported by workflows (to order and report them) and by activities (to name their errors).
+ */
+export const BOOTSTRAP_STEPS = [
+  'preflight',
+  'ensurePlaceholderSecret',
+  'deployStack',
+  'initLeader',
+  'rotateUnsealKeySecret',
+  'unsealLeader',
+  'joinPeers',
+  'unsealPeers',
+  'verifyCluster',
+] as const;
+
+export type BootstrapStep = (typeof BOOTSTRAP_STEPS)[number];
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+
+/** One row of the `progress` query. Times are ISO-8601 strings (workflow time). */
+export interface StepProgress {
+  step: BootstrapStep;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** Short, key-free summary of what the step observed or did ("already initialized", "created vault_unseal_key_v1"). */
+  summary?: string;
+  /** Failure message when status is `failed` (never contains key material). */
+  error?: string;
+}
+
+export function isBootstrapStep(name: string): name is BootstrapStep {
+  return (BOOTSTRAP_STEPS as readonly string[]).includes(name);
+}

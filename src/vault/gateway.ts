@@ -1,0 +1,194 @@
+/**
+ * The gateway over one Vault node's HTTP API (node-vault): init, seal status, unseal, Raft join and
+ * configuration. Works against HashiCorp Vault and OpenBao alike (same `/v1/sys/...` paths).
+ *
+ * Key material goes in as arguments and comes out only from `init`; it is never logged (node-vault's debug
+ * hook is replaced by a no-op) and never put into an error: every failure is rethrown as a new
+ * `VaultRequestError` built from the operation, the node and Vault's own error text, without the request.
+ */
+import nodeVault from 'node-vault';
+import type { VaultAddressing } from '../config';
+import { createNodeAgent } from './transport';
+import type { NodeTarget } from './transport';
+
+export interface SealStatus {
+  initialized: boolean;
+  sealed: boolean;
+  /** Unseal threshold and shares (both 1 for this cluster). */
+  t: number;
+  n: number;
+  version: string;
+  clusterId?: string;
+}
+
+export interface RaftServer {
+  nodeId: string;
+  address: string;
+  leader: boolean;
+  voter: boolean;
+}
+
+export interface InitResponse {
+  /** The single unseal key, base64. */
+  unsealKey: string;
+  rootToken: string;
+}
+
+/** A Vault call failed. `status` is the HTTP status when Vault answered; the message never holds request data. */
+export class VaultRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'VaultRequestError';
+  }
+}
+
+/** The node answered, but not in a shape this tool understands. */
+export class VaultProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VaultProtocolError';
+  }
+}
+
+interface RawResponse {
+  statusCode?: number;
+  body?: unknown;
+}
+
+type NodeVaultClient = ReturnType<typeof nodeVault>;
+
+const silent = (): void => undefined;
+
+export class VaultNodeClient {
+  private readonly client: NodeVaultClient;
+
+  constructor(
+    readonly name: string,
+    readonly target: NodeTarget,
+    addressing: VaultAddressing,
+    ca: Buffer,
+    timeoutMs: number,
+  ) {
+    const httpsAgent = createNodeAgent(target, addressing, ca);
+    this.client = nodeVault({
+      endpoint: `https://${target.host}:${target.port}`,
+      apiVersion: 'v1',
+      // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
+      debug: silent,
+      requestOptions: { httpsAgent, timeout: timeoutMs },
+    } as Parameters<typeof nodeVault>[0]);
+  }
+
+  private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toSafeError(op, this.name, err);
+    }
+  }
+
+  private request(path: string, method: string, json?: object, token?: string): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers['X-Vault-Token'] = token;
+    return this.client.request({ path, method, json, headers } as Parameters<NodeVaultClient['request']>[0]);
+  }
+
+  async sealStatus(): Promise<SealStatus> {
+    const body = await this.call('reading seal status', () => this.request('/sys/seal-status', 'GET'));
+    return parseSealStatus(this.name, body);
+  }
+
+  /**
+   * `PUT sys/init` with one share and threshold one. The caller persists the answer before anything else.
+   */
+  async init(): Promise<InitResponse> {
+    const body = await this.call('initializing', () =>
+      this.request('/sys/init', 'PUT', { secret_shares: 1, secret_threshold: 1 }),
+    );
+    const b = body as { keys_base64?: unknown; root_token?: unknown };
+    const key = Array.isArray(b.keys_base64) ? b.keys_base64[0] : undefined;
+    if (typeof key !== 'string' || typeof b.root_token !== 'string') {
+      throw new VaultProtocolError(`initializing ${this.name}: the answer has no keys_base64/root_token fields`);
+    }
+    return { unsealKey: key, rootToken: b.root_token };
+  }
+
+  /** Submits the unseal key; returns the seal status Vault answers with. */
+  async unseal(key: string): Promise<SealStatus> {
+    const body = await this.call('unsealing', () => this.request('/sys/unseal', 'PUT', { key }));
+    return parseSealStatus(this.name, body);
+  }
+
+  /** Asks this (uninitialized) node to join the Raft cluster of the leader. */
+  async raftJoin(leaderApiAddr: string, leaderCaPem: string, leaderServerName: string): Promise<boolean> {
+    const body = await this.call('joining the Raft cluster', () =>
+      this.request('/sys/storage/raft/join', 'POST', {
+        leader_api_addr: leaderApiAddr,
+        leader_ca_cert: leaderCaPem,
+        leader_tls_servername: leaderServerName,
+      }),
+    );
+    return (body as { joined?: unknown }).joined === true;
+  }
+
+  async raftConfiguration(token: string): Promise<RaftServer[]> {
+    const body = await this.call('reading the Raft configuration', () =>
+      this.request('/sys/storage/raft/configuration', 'GET', undefined, token),
+    );
+    const servers = (body as { data?: { config?: { servers?: unknown } } }).data?.config?.servers;
+    if (!Array.isArray(servers)) {
+      throw new VaultProtocolError(`reading the Raft configuration from ${this.name}: no data.config.servers`);
+    }
+    return servers.map((s: Record<string, unknown>) => ({
+      nodeId: String(s.node_id ?? ''),
+      address: String(s.address ?? ''),
+      leader: s.leader === true,
+      voter: s.voter === true,
+    }));
+  }
+
+  async leader(): Promise<{ haEnabled: boolean; isSelf: boolean; leaderAddress: string }> {
+    const body = (await this.call('reading sys/leader', () => this.request('/sys/leader', 'GET'))) as Record<
+      string,
+      unknown
+    >;
+    return {
+      haEnabled: body.ha_enabled === true,
+      isSelf: body.is_self === true,
+      leaderAddress: String(body.leader_address ?? ''),
+    };
+  }
+}
+
+function parseSealStatus(node: string, body: unknown): SealStatus {
+  const b = body as Record<string, unknown> | undefined;
+  if (!b || typeof b.initialized !== 'boolean' || typeof b.sealed !== 'boolean') {
+    throw new VaultProtocolError(`${node} answered seal-status without boolean initialized/sealed fields`);
+  }
+  if (b.type !== undefined && b.type !== 'shamir') {
+    throw new VaultProtocolError(`${node} uses seal type ${String(b.type)}; this bootstrap manages Shamir seals only`);
+  }
+  return {
+    initialized: b.initialized,
+    sealed: b.sealed,
+    t: Number(b.t ?? 0),
+    n: Number(b.n ?? 0),
+    version: String(b.version ?? ''),
+    clusterId: typeof b.cluster_id === 'string' ? b.cluster_id : undefined,
+  };
+}
+
+/** Builds an error from what is safe to show: the operation, the node, Vault's error text or the socket error code. */
+function toSafeError(op: string, node: string, err: unknown): Error {
+  const e = err as { response?: RawResponse; code?: string; message?: string };
+  if (e.response?.statusCode !== undefined) {
+    const errors = (e.response.body as { errors?: unknown } | undefined)?.errors;
+    const text = Array.isArray(errors) ? errors.filter((x) => typeof x === 'string').join('; ') : '';
+    return new VaultRequestError(`${op} on ${node}: HTTP ${e.response.statusCode}${text ? `: ${text}` : ''}`, e.response.statusCode);
+  }
+  const reason = e.code ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : 'unknown error');
+  return new VaultRequestError(`${op} on ${node}: ${reason}`);
+}

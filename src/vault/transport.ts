@@ -1,0 +1,53 @@
+/**
+ * How the worker reaches one Vault node over verified TLS.
+ *
+ * - `direct`: TCP to the task's overlay address (the worker runs in a container on `iklimco-net`).
+ * - `tunnel`: TCP to the project's tunnel (a container on `iklimco-net`, published on loopback), which is
+ *   told the target in one line `host:port\n` and then pipes bytes. TLS is end to end: the tunnel never sees
+ *   plaintext, and the worker verifies the node's certificate against the CA with the node's server name.
+ */
+import { Agent } from 'node:https';
+import type { AgentOptions } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import type { VaultAddressing } from '../config';
+
+export interface NodeTarget {
+  /** Host the node listens on, as seen from the overlay network (task IP). */
+  host: string;
+  port: number;
+  /** Name the node's certificate is verified against. */
+  serverName: string;
+}
+
+class NodeAgent extends Agent {
+  constructor(
+    private readonly target: NodeTarget,
+    private readonly addressing: VaultAddressing,
+    options: AgentOptions,
+  ) {
+    // One short-lived connection per request keeps a restarted task from reusing a dead socket.
+    super({ ...options, keepAlive: false, servername: target.serverName });
+  }
+
+  override createConnection(options: ConnectionOptions): Duplex {
+    const tlsOptions: ConnectionOptions = {
+      ...options,
+      ca: this.options.ca,
+      servername: this.target.serverName,
+      rejectUnauthorized: true,
+    };
+    if (this.addressing.mode === 'direct') {
+      return tlsConnect({ ...tlsOptions, host: this.target.host, port: this.target.port });
+    }
+    const raw = netConnect({ host: this.addressing.host, port: this.addressing.port });
+    raw.write(`${this.target.host}:${this.target.port}\n`);
+    return tlsConnect({ ...tlsOptions, socket: raw });
+  }
+}
+
+export function createNodeAgent(target: NodeTarget, addressing: VaultAddressing, ca: Buffer): Agent {
+  return new NodeAgent(target, addressing, { ca, rejectUnauthorized: true });
+}

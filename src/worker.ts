@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * The worker process: validates the configuration, checks Docker and Temporal are reachable, then polls
+ * the task queue until SIGINT/SIGTERM, when it finishes the activities in flight and exits.
+ */
+import { Runtime, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { ConfigError, loadWorkerConfig } from './config';
+import type { WorkerConfig } from './config';
+import { connectWorker, TemporalUnreachableError } from './temporal';
+import { buildActivityDeps } from './wiring';
+
+export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
+  const deps = buildActivityDeps(config);
+  try {
+    await deps.docker.ping();
+  } catch (err) {
+    throw new ConfigError(
+      'DOCKER_SOCKET',
+      `a reachable Docker Engine socket (is dockerd running?): ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      config.dockerSocket,
+    );
+  }
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    workflowsPath: require.resolve('./workflows'),
+    activities: createActivities(deps),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const connection = await connectWorker(config.temporal);
+  try {
+    const worker = await createWorker(config, connection);
+    console.log(
+      `vault-bootstrap worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+    );
+    await worker.run();
+    console.log('vault-bootstrap worker: shut down cleanly');
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError || err instanceof TemporalUnreachableError) {
+      console.error(`vault-bootstrap worker: ${err.message}`);
+      process.exit(2);
+    }
+    console.error('vault-bootstrap worker failed:', err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * Test-side view of the test bed (`npm run testbed -- up`): its settings, unique names per test, a worker
+ * process to start and kill, and the clean-up that leaves the swarm as it was found.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+
+const run = promisify(execFile);
+
+export const REPO = resolve(__dirname, '..', '..', '..');
+
+export function testbedEnv(): Record<string, string> {
+  const cache = process.env.VAULT_BOOTSTRAP_CACHE ?? join(REPO, '.cache');
+  const file = join(cache, 'testbed.env');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run testbed -- up\` first`);
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m) env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+  }
+  return env;
+}
+
+export function uniqueName(prefix = 'vbt'): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+/** Everything one test run needs: its own stack, task queue, custody folder and worker environment. */
+export class TestRun {
+  readonly stack = uniqueName();
+  readonly taskQueue = `tq-${this.stack}`;
+  readonly dir = mkdtempSync(join(tmpdir(), `${this.stack}-`));
+  readonly bed = testbedEnv();
+  readonly docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  private workers: ChildProcess[] = [];
+
+  get secretBase(): string {
+    return `${this.stack}_vault_unseal_key`;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+    return {
+      ...base,
+      TEMPORAL_ADDRESS: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      TEMPORAL_UI_URL: this.bed.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+      VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
+      VAULT_BOOTSTRAP_STACK: this.stack,
+      VAULT_STACK_FILES: `${join(REPO, 'docker-stack-vault.yml')},${join(REPO, 'testbed', 'docker-stack-vault.testbed.yml')}`,
+      VAULT_STACK_DIR_ROOT: this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'),
+      VAULT_IMAGE: this.bed.VAULT_IMAGE ?? '',
+      VAULT_CERT_DIR: this.bed.VAULT_CERT_DIR ?? '',
+      VAULT_TUNNEL_ADDRESS: this.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200',
+      VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
+      VAULT_BOOTSTRAP_CUSTODY_DIR: join(this.dir, 'custody'),
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(this.dir, 'custody.key'),
+      ...extra,
+    };
+  }
+
+  get workerLog(): string {
+    return join(this.dir, 'worker.log');
+  }
+
+  /** Starts `node dist/src/worker.js`; its output is appended to `workerLog`. */
+  startWorker(extra: Record<string, string> = {}): ChildProcess {
+    const fd = openSync(this.workerLog, 'a');
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'worker.js')], {
+      env: this.env(extra),
+      stdio: ['ignore', fd, fd],
+    });
+    this.workers.push(child);
+    return child;
+  }
+
+  /** Runs the `vault-bootstrap` client; resolves with its exit code and output. */
+  async client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+    return new Promise((res) => {
+      const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], { env: this.env(extra) });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => res({ code: code ?? -1, out }));
+    });
+  }
+
+  async stopWorkers(): Promise<void> {
+    for (const w of this.workers) {
+      if (w.exitCode === null && w.signalCode === null) {
+        const done = new Promise((r) => w.once('exit', r));
+        w.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))]);
+        if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+      }
+    }
+    this.workers = [];
+  }
+
+  /** Removes the stack, its secrets, its data folders and the run's temp folder. Safe to call twice. */
+  async cleanup(): Promise<void> {
+    await this.stopWorkers();
+    await run('docker', ['stack', 'rm', this.stack]).catch(() => undefined);
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const left = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${this.stack}`] } });
+      const tasks = await this.docker.listTasks({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } }).catch(() => []);
+      if (left.length === 0 && tasks.length === 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } })) {
+      await this.docker.getSecret(s.ID).remove().catch(() => undefined);
+    }
+    rmSync(join(this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), this.stack), { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** What the stack left behind: services, containers, secrets (for leak assertions). */
+  async leftovers(): Promise<string[]> {
+    const out: string[] = [];
+    for (const s of await this.docker.listServices({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })) out.push(`service ${s.Spec?.Name}`);
+    for (const c of await this.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })) out.push(`container ${c.Id}`);
+    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } })) out.push(`secret ${s.Spec?.Name}`);
+    return out;
+  }
+}
+
+export async function dockerCli(args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { maxBuffer: 4 << 20 });
+  return stdout;
+}

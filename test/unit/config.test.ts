@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadClientConfig, loadWorkerConfig } from '../../src/config';
+
+function certDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+  writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  return dir;
+}
+
+function expectConfigError(fn: () => unknown, setting: string, expected: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.setting, setting);
+    assert.match(err.message, expected);
+    return true;
+  });
+}
+
+describe('config', () => {
+  it('has production defaults', () => {
+    const dir = certDir();
+    const c = loadWorkerConfig({ VAULT_CERT_DIR: dir });
+    assert.equal(c.temporal.address, '127.0.0.1:7233');
+    assert.equal(c.temporal.namespace, 'default');
+    assert.equal(c.temporal.taskQueue, 'vault-bootstrap');
+    assert.equal(c.stack.defaultName, 'iklimco');
+    assert.equal(c.stack.unsealSecretTemplate, 'vault_unseal_key');
+    assert.equal(c.vault.caFile, join(dir, 'ca.pem'));
+    assert.deepEqual(c.vault.addressing, { mode: 'tunnel', host: '127.0.0.1', port: 18200 });
+    assert.deepEqual(c.failpoints, []);
+  });
+
+  it('names a missing cert folder', () => {
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: '/nonexistent/ssl' }), 'VAULT_CERT_DIR', /existing folder.*\/nonexistent\/ssl/);
+  });
+
+  it('names a cert folder without the CA', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir }), 'VAULT_CA_FILE', /PEM CA bundle/);
+  });
+
+  it('names a CA file that is not PEM', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+    writeFileSync(join(dir, 'ca.pem'), 'not a certificate');
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir }), 'VAULT_CA_FILE', /CERTIFICATE block/);
+  });
+
+  it('rejects malformed values with the setting name and what was expected', () => {
+    const dir = certDir();
+    expectConfigError(() => loadClientConfig({ TEMPORAL_ADDRESS: 'no-port' }), 'TEMPORAL_ADDRESS', /host:port.*"no-port"/);
+    expectConfigError(() => loadClientConfig({ TEMPORAL_ADDRESS: 'h:99999' }), 'TEMPORAL_ADDRESS', /host:port/);
+    expectConfigError(() => loadClientConfig({ VAULT_BOOTSTRAP_STACK: 'bad name!' }), 'VAULT_BOOTSTRAP_STACK', /letters, digits/);
+    expectConfigError(() => loadClientConfig({ TEMPORAL_UI_URL: 'ftp://x' }), 'TEMPORAL_UI_URL', /http/);
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_ADDRESSING: 'magic' }), 'VAULT_ADDRESSING', /"tunnel" or "direct"/);
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_TUNNEL_ADDRESS: 'x' }), 'VAULT_TUNNEL_ADDRESS', /host:port/);
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_REQUEST_TIMEOUT_MS: '-1' }), 'VAULT_REQUEST_TIMEOUT_MS', /positive integer/);
+    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_UNSEAL_SECRET_NAME: 'a b' }), 'VAULT_UNSEAL_SECRET_NAME', /secret name/);
+  });
+
+  it('resolves stack files and the per-stack secret template', () => {
+    const dir = certDir();
+    const c = loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_STACK_FILES: 'a.yml, b.yml', VAULT_UNSEAL_SECRET_NAME: '{stack}_key' }, '/srv');
+    assert.deepEqual(c.stack.files, ['/srv/a.yml', '/srv/b.yml']);
+    assert.equal(c.stack.unsealSecretTemplate, '{stack}_key');
+  });
+});

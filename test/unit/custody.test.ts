@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CustodyError, FileKeyCustody } from '../../src/custody/file-custody';
+
+const secrets = { unsealKey: 'dW5zZWFsLWtleS1mb3ItdGVzdHMtb25seQ==', rootToken: 's.test-root-token-value' };
+
+function fresh(): { custody: FileKeyCustody; dir: string; keyFile: string } {
+  const base = mkdtempSync(join(tmpdir(), 'vbt-custody-'));
+  const dir = join(base, 'custody');
+  const keyFile = join(base, 'custody.key');
+  return { custody: new FileKeyCustody({ dir, keyFile }), dir, keyFile };
+}
+
+function custodyError(kind: string) {
+  return (err: unknown) => {
+    assert.ok(err instanceof CustodyError, String(err));
+    assert.equal(err.kind, kind);
+    assert.ok(!err.message.includes(secrets.unsealKey) && !err.message.includes(secrets.rootToken));
+    return true;
+  };
+}
+
+describe('file key custody', () => {
+  it('round-trips, encrypted at rest, owner-only', async () => {
+    const { custody, dir, keyFile } = fresh();
+    assert.equal(await custody.describe('s1'), undefined);
+    await custody.assertWritable('s1');
+    const info = await custody.store('s1', secrets);
+    const back = await custody.read('s1');
+    assert.equal(back.unsealKey, secrets.unsealKey);
+    assert.equal(back.rootToken, secrets.rootToken);
+    assert.equal(back.keyId, info.keyId);
+    const raw = readFileSync(join(dir, 's1.json'), 'utf8');
+    assert.ok(!raw.includes(secrets.unsealKey) && !raw.includes(secrets.rootToken) && !raw.includes('test-root'));
+    assert.deepEqual(readdirSync(dir), ['s1.json'], 'no probe or temp files left behind');
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(join(dir, 's1.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+  });
+
+  it('never overwrites a record; the new secrets are kept beside it', async () => {
+    const { custody, dir } = fresh();
+    const first = await custody.store('s1', secrets);
+    await assert.rejects(custody.store('s1', { unsealKey: 'other', rootToken: 'other' }), custodyError('CustodyCorrupt'));
+    assert.equal((await custody.read('s1')).keyId, first.keyId);
+    assert.equal(readdirSync(dir).filter((f) => f.includes('.conflict-')).length, 1);
+  });
+
+  it('refuses a record readable by others', async () => {
+    const { custody, dir } = fresh();
+    await custody.store('s1', secrets);
+    chmodSync(join(dir, 's1.json'), 0o644);
+    await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
+  });
+
+  it('names a corrupt record and a wrong key file', async () => {
+    const { custody, dir, keyFile } = fresh();
+    await custody.store('s1', secrets);
+    writeFileSync(keyFile, `${Buffer.alloc(32, 7).toString('base64')}\n`, { mode: 0o600 });
+    await assert.rejects(custody.read('s1'), custodyError('CustodyCorrupt'));
+    writeFileSync(join(dir, 's1.json'), '{not json', { mode: 0o600 });
+    await assert.rejects(custody.read('s1'), custodyError('CustodyCorrupt'));
+  });
+
+  it('does not decrypt a record moved to another stack name', async () => {
+    const { custody, dir } = fresh();
+    await custody.store('s1', secrets);
+    const rec = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8')) as Record<string, string>;
+    writeFileSync(join(dir, 's2.json'), JSON.stringify({ ...rec, stack: 's2' }), { mode: 0o600 });
+    await assert.rejects(custody.read('s2'), custodyError('CustodyCorrupt'));
+  });
+
+  it('reports an unwritable folder by name', async () => {
+    // A folder below a regular file can never be created (ENOTDIR), even for root.
+    const base = mkdtempSync(join(tmpdir(), 'vbt-custody-'));
+    writeFileSync(join(base, 'file'), '');
+    const custody = new FileKeyCustody({ dir: join(base, 'file', 'custody'), keyFile: join(base, 'custody.key') });
+    await assert.rejects(custody.assertWritable('s1'), (err: unknown) => err instanceof CustodyError && err.kind === 'CustodyNotWritable' && /not writable: ENOTDIR/.test(err.message));
+  });
+});

@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Helpers shared by the test bed's scripts; sourced, never run. The sourcing script sets
+# `set -Eeuo pipefail` itself.
+
+log() { printf 'testbed: %s\n' "$*" >&2; }
+
+die() {
+  printf 'testbed: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# Whatever fails without its own message still names the command and the line.
+trap 'die "unexpected failure (exit $?) at ${BASH_SOURCE[0]##*/} line $LINENO: $BASH_COMMAND"' ERR
+
+# wait_until SECONDS CMD...: polls CMD until it succeeds; returns 1 once the deadline passes.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+}
+
+# stack_containers_gone STACK: no container of the stack is left, running or not.
+stack_containers_gone() {
+  [[ -z $(docker ps -aq --filter "label=com.docker.stack.namespace=$1") ]]
+}
+
+# load_stack STACK: sources (and exports) the test bed's testbed.env, checks the stack name and
+# sets STACK, STACK_DIR (its per-slot bind-mount folders), UNSEAL_KEY_SECRET (its placeholder
+# secret's name) and REPO_ROOT.
+load_stack() {
+  local repo_root env_file
+  repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  env_file=${VAULT_BOOTSTRAP_CACHE:-$repo_root/.cache}/testbed.env
+  [[ -f $env_file ]] || die "$env_file not found: run 'npm run testbed -- up' first"
+  set -a
+  # shellcheck source=/dev/null
+  source "$env_file"
+  set +a
+  # No "_" in the name: then "<stack>_" prefixes only this stack's secrets.
+  [[ ${1:-} =~ ^[a-z][a-z0-9-]{0,40}$ ]] ||
+    die "usage: $0 STACK, where STACK is lower-case letters, digits and '-' (test stacks start with vbt)"
+  # shellcheck disable=SC2034 # used by the sourcing script
+  STACK=$1 STACK_DIR=$TESTBED_STACK_ROOT/$1 UNSEAL_KEY_SECRET=${1}_vault_unseal_key REPO_ROOT=$repo_root
+}

@@ -83,7 +83,8 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
     () => (finished = true),
     () => (finished = true),
   );
-  while (!finished) {
+  for (let last = false; !last; ) {
+    last = finished; // one more pass after the end, so the final state of every step is printed
     try {
       const rows = await handle.query<StepProgress[]>('progress');
       for (const r of rows) {
@@ -97,7 +98,7 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
     } catch {
       // The query needs a worker; while none is polling, keep waiting for the result.
     }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (!last) await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
   }
   return result;
 }

@@ -46,8 +46,11 @@ export function createVaultActivities(deps: ActivityDeps) {
       }
       throw err;
     }
-    if (after.sealed && after.initialized && after.t <= 1) {
-      throw nonRetryable(ErrorType.UnsealKeyRejected, `${node.name} is still sealed after the key in custody (record ${keyId}) was submitted`);
+    if (after.sealed) {
+      // A joining peer stays sealed until it has answered the leader's Raft challenge: wait for it.
+      await waitFor(`${node.name} to report sealed=false`, 60_000, async () =>
+        (await node.client.sealStatus()).sealed ? undefined : true,
+      );
     }
     return true;
   }

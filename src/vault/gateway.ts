@@ -6,6 +6,7 @@
  * hook is replaced by a no-op) and never put into an error: every failure is rethrown as a new
  * `VaultRequestError` built from the operation, the node and Vault's own error text, without the request.
  */
+import type { Agent } from 'node:https';
 import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config';
 import { createNodeAgent } from './transport';
@@ -64,6 +65,7 @@ const silent = (): void => undefined;
 
 export class VaultNodeClient {
   private readonly client: NodeVaultClient;
+  private readonly requestOptions: { httpsAgent: Agent; timeout: number };
 
   constructor(
     readonly name: string,
@@ -73,12 +75,14 @@ export class VaultNodeClient {
     timeoutMs: number,
   ) {
     const httpsAgent = createNodeAgent(target, addressing, ca);
+    // node-vault's generic `request` does not merge `config.requestOptions`: every call passes them itself.
+    this.requestOptions = { httpsAgent, timeout: timeoutMs };
     this.client = nodeVault({
       endpoint: `https://${target.host}:${target.port}`,
       apiVersion: 'v1',
       // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
       debug: silent,
-      requestOptions: { httpsAgent, timeout: timeoutMs },
+      requestOptions: this.requestOptions,
     } as Parameters<typeof nodeVault>[0]);
   }
 
@@ -93,7 +97,7 @@ export class VaultNodeClient {
   private request(path: string, method: string, json?: object, token?: string): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers['X-Vault-Token'] = token;
-    return this.client.request({ path, method, json, headers } as Parameters<NodeVaultClient['request']>[0]);
+    return this.client.request({ ...this.requestOptions, path, method, json, headers } as Parameters<NodeVaultClient['request']>[0]);
   }
 
   async sealStatus(): Promise<SealStatus> {

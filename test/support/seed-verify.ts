@@ -1,0 +1,89 @@
+/**
+ * The seed's verification commands, run verbatim against a stack on the test bed:
+ *
+ *   docker service ps <stack>_vault
+ *   docker exec $(docker ps -q -f name=<stack>_vault | head -1) vault status
+ *   docker exec $(docker ps -q -f name=<stack>_vault | head -1) vault operator raft list-peers
+ *
+ * `list-peers` needs a token: it is read from custody here and handed to the container on stdin
+ * (never argv, never the environment of `docker exec`). Run as a script it prints the three outputs.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+
+const run = promisify(execFile);
+
+export interface SeedVerification {
+  servicePs: string;
+  runningTasks: number;
+  vaultStatus: string;
+  sealedFalse: boolean;
+  listPeers: string;
+  leaders: number;
+  followers: number;
+}
+
+async function firstContainer(stack: string): Promise<string> {
+  const { stdout } = await run('docker', ['ps', '-q', '-f', `name=${stack}_vault`]);
+  const id = stdout.split('\n')[0]?.trim();
+  if (!id) throw new Error(`no running container of ${stack}_vault`);
+  return id;
+}
+
+function withStdin(args: string[], input: string): Promise<{ code: number; out: string }> {
+  return new Promise((res) => {
+    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => res({ code: code ?? -1, out }));
+    child.stdin.end(input);
+  });
+}
+
+export async function seedVerification(stack: string, custodyDir: string, custodyKeyFile: string): Promise<SeedVerification> {
+  const { stdout: servicePs } = await run('docker', ['service', 'ps', `${stack}_vault`, '--filter', 'desired-state=running']);
+  const runningTasks = servicePs.split('\n').filter((l) => /\sRunning\s/.test(l)).length;
+  const ctr = await firstContainer(stack);
+  const status = await run('docker', ['exec', ctr, 'vault', 'status']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const vaultStatus = status.stdout;
+  const sealedFalse = /^Sealed\s+false$/m.test(vaultStatus);
+  const { rootToken } = await new FileKeyCustody({ dir: custodyDir, keyFile: custodyKeyFile }).read(stack);
+  const peers = await withStdin(
+    ['exec', '-i', ctr, 'sh', '-c', 'read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault operator raft list-peers'],
+    `${rootToken}\n`,
+  );
+  const listPeers = peers.out;
+  return {
+    servicePs,
+    runningTasks,
+    vaultStatus,
+    sealedFalse,
+    listPeers,
+    leaders: listPeers.split('\n').filter((l) => /\sleader\s+true\s*$/.test(l)).length,
+    followers: listPeers.split('\n').filter((l) => /\sfollower\s+true\s*$/.test(l)).length,
+  };
+}
+
+if (require.main === module) {
+  const [stack, dir, keyFile] = process.argv.slice(2);
+  if (!stack || !dir || !keyFile) {
+    console.error('usage: seed-verify STACK CUSTODY_DIR CUSTODY_KEY_FILE');
+    process.exit(2);
+  }
+  seedVerification(stack, dir, keyFile).then(
+    (v) => {
+      console.log(`$ docker service ps ${stack}_vault\n${v.servicePs}`);
+      console.log(`$ docker exec <${stack}_vault task> vault status\n${v.vaultStatus}`);
+      console.log(`$ docker exec <${stack}_vault task> vault operator raft list-peers\n${v.listPeers}`);
+      const ok = v.runningTasks === 3 && v.sealedFalse && v.leaders === 1 && v.followers === 2;
+      console.log(ok ? 'seed verification: OK (3 running tasks, Sealed false, 1 leader + 2 followers)' : 'seed verification: FAILED');
+      process.exit(ok ? 0 : 1);
+    },
+    (err: unknown) => {
+      console.error(`seed verification failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

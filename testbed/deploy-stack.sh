@@ -26,7 +26,7 @@ fi
 
 log "deploying the stack $STACK (image $VAULT_IMAGE, folders under $STACK_DIR)"
 cd "$REPO_ROOT"
-VAULT_UNSEAL_KEY_SECRET=$UNSEAL_KEY_SECRET TESTBED_STACK_DIR=$STACK_DIR \
+VAULT_UNSEAL_KEY_SECRET=$UNSEAL_KEY_SECRET TESTBED_STACK_DIR=$STACK_DIR VAULT_BOOTSTRAP_STACK_NAME=$STACK \
   docker stack deploy --resolve-image never \
   -c docker-stack-vault.yml -c testbed/docker-stack-vault.testbed.yml "$STACK" >/dev/null
 

@@ -143,7 +143,7 @@ ensure_dockerd() {
 # which replaces the production volumes by their target. Not every docker CLI merges so:
 # Debian's 20.10 appends them, and the deploy fails with "duplicate mount point".
 probe_docker_cli() {
-  [[ $(VAULT_IMAGE=probe TESTBED_STACK_DIR=/probe docker stack config \
+  [[ $(VAULT_IMAGE=probe TESTBED_STACK_DIR=/probe VAULT_BOOTSTRAP_STACK_NAME=probe docker stack config \
     -c "$REPO_ROOT/docker-stack-vault.yml" -c "$TESTBED_DIR/docker-stack-vault.testbed.yml" 2>/dev/null |
     grep -c 'target: /vault/data') == 1 ]]
 }

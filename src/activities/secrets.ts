@@ -11,6 +11,7 @@ import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { SecretInfo } from '../docker/gateway';
 import type { ActivityDeps } from './deps';
 import { custodyFailure, nonRetryable, secretBase, waitFor } from './deps';
+import { proveUnsealKey } from './unseal-node';
 
 const PLACEHOLDER_VALUE = 'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
 
@@ -77,7 +78,16 @@ export function createSecretActivities(deps: ActivityDeps) {
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
     let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === info.keyId);
     let changed = false;
+    if (current?.kind === 'unseal-key' && current.keyId !== info.keyId) {
+      throw nonRetryable(
+        ErrorType.CustodyKeyMismatch,
+        `${name} mounts ${current.name}, made for custody record ${String(current.keyId)}, but custody holds record ${info.keyId}. ` +
+          `Custody was replaced or the cluster re-initialized elsewhere; restore the matching custody record. Nothing was changed.`,
+      );
+    }
     if (!current || current.id !== target?.id) {
+      // Before the key goes into a secret (and the tasks restart), prove it is this cluster's key.
+      await proveUnsealKey(deps, input.stack);
       if (!target) {
         const version = Math.max(0, ...family.map((s) => s.version)) + 1;
         const secretName = `${base}_v${version}`;

@@ -109,7 +109,11 @@ export function createStackActivities(deps: ActivityDeps) {
     if (!svc) {
       const secret = await currentUnsealSecret(deps, input.stack);
       if (!secret) throw new Error(`no unseal-key secret exists yet for ${input.stack}; ensurePlaceholderSecret must run first`);
-      const env: Record<string, string> = { ...config.stack.deployEnv, VAULT_UNSEAL_KEY_SECRET: secret.name };
+      const env: Record<string, string> = {
+        ...config.stack.deployEnv,
+        VAULT_UNSEAL_KEY_SECRET: secret.name,
+        VAULT_BOOTSTRAP_STACK_NAME: input.stack,
+      };
       if (config.stack.stackDirRoot) {
         const dir = join(config.stack.stackDirRoot, input.stack);
         for (let slot = 1; slot <= VAULT_REPLICAS; slot++) {

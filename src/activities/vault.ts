@@ -7,8 +7,8 @@ import { ErrorType } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { CustodySecrets } from '../custody/file-custody';
 import type { RaftServer } from '../vault/gateway';
-import { VaultRequestError } from '../vault/gateway';
 import type { ActivityDeps, VaultNode } from './deps';
+import { unsealNode } from './unseal-node';
 import { caPem, custodyFailure, get, nonRetryable, secretBase, serverName, vaultFailure, waitFor, waitForNodes } from './deps';
 
 const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
@@ -31,28 +31,6 @@ export function createVaultActivities(deps: ActivityDeps) {
     return custody.read(stack).catch((err: unknown) => {
       throw custodyFailure(err);
     });
-  }
-
-  /** Unseals `node` with the custody key when it is sealed; a rejected key is a named, non-retryable failure. */
-  async function unsealNode(node: VaultNode, key: string, keyId: string): Promise<boolean> {
-    const before = await node.client.sealStatus();
-    if (!before.sealed) return false;
-    let after;
-    try {
-      after = await node.client.unseal(key);
-    } catch (err) {
-      if (err instanceof VaultRequestError && (err.status === 400 || err.status === 500) && /key|decrypt|authentic/i.test(err.message)) {
-        throw nonRetryable(ErrorType.UnsealKeyRejected, `${node.name} rejected the key in custody (record ${keyId}): ${err.message}. Nothing was changed.`);
-      }
-      throw err;
-    }
-    if (after.sealed) {
-      // A joining peer stays sealed until it has answered the leader's Raft challenge: wait for it.
-      await waitFor(`${node.name} to report sealed=false`, 60_000, async () =>
-        (await node.client.sealStatus()).sealed ? undefined : true,
-      );
-    }
-    return true;
   }
 
   async function raftServers(leader: VaultNode, token: string): Promise<RaftServer[]> {

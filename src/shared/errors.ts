@@ -27,6 +27,8 @@ export const ErrorType = {
   UnexpectedServiceShape: 'UnexpectedServiceShape',
   /** A Vault node answers something this tool does not understand (unexpected version or payload). */
   UnexpectedVaultResponse: 'UnexpectedVaultResponse',
+  /** The service mounts an unseal-key secret made for another custody record than the one custody holds. */
+  CustodyKeyMismatch: 'CustodyKeyMismatch',
   /** The Docker secret attached to the service is a placeholder where the real key is expected. */
   PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
 } as const;

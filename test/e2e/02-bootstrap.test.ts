@@ -1,0 +1,149 @@
+/**
+ * BootstrapVault end to end on the test bed: real Docker Swarm, real OpenBao, the real Temporal dev
+ * server, the worker as its own process and the `vault-bootstrap` client as operators run it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { loadWorkerConfig } from '../../src/config';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { buildActivityDeps } from '../../src/wiring';
+import { activityCounts, historyOf, historyText, secretForms, temporalClient } from '../support/history';
+import { seedVerification } from '../support/seed-verify';
+import { snapshot } from '../support/snapshot';
+import { dockerCli, TestRun } from '../support/testbed';
+
+function stepDurations(events: Awaited<ReturnType<typeof historyOf>>): string {
+  const scheduled = new Map<string, { type: string; at: number }>();
+  const out: string[] = [];
+  for (const e of events) {
+    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6);
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '?', at });
+    const c = e.activityTaskCompletedEventAttributes;
+    if (c) {
+      const from = scheduled.get(String(c.scheduledEventId));
+      if (from) out.push(`${from.type}=${((at - from.at) / 1000).toFixed(1)}s`);
+    }
+  }
+  return out.join(' ');
+}
+
+describe('BootstrapVault end to end', () => {
+  const run = new TestRun();
+  const custodyDir = join(run.dir, 'custody');
+  const keyFile = join(run.dir, 'custody.key');
+  const workflowId = bootstrapWorkflowId(run.stack);
+  let client: Client;
+  let connection: Connection;
+  const runIds: string[] = [];
+
+  before(async () => {
+    ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
+    run.startWorker();
+  });
+  after(async () => {
+    await run.cleanup();
+    assert.deepEqual(await run.leftovers(), [], 'the stack leaves nothing behind');
+    await connection.close();
+  });
+
+  it('bootstraps from an empty swarm, and the seed verification holds', async () => {
+    const started = Date.now();
+    const res = await run.client(['bootstrap', '--wait']);
+    assert.equal(res.code, 0, res.out);
+    console.log(`cold bootstrap through the client: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    assert.match(res.out, /is bootstrapped and verified/);
+    const v = await seedVerification(run.stack, custodyDir, keyFile);
+    assert.equal(v.runningTasks, 3, v.servicePs);
+    assert.ok(v.sealedFalse, v.vaultStatus);
+    assert.equal(v.leaders, 1, v.listPeers);
+    assert.equal(v.followers, 2, v.listPeers);
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    runIds.push(desc.runId);
+    const events = await historyOf(client, workflowId, desc.runId);
+    console.log(`step durations (history): ${stepDurations(events)}`);
+    for (const [type, c] of activityCounts(events)) assert.deepEqual(c, { scheduled: 1, completed: 1 }, type);
+    assert.equal(desc.searchAttributes.VaultBootstrapStep?.[0], 'done');
+  });
+
+  it('runs again on the bootstrapped cluster and changes nothing', async () => {
+    const before = await snapshot(run, custodyDir);
+    const res = await run.client(['bootstrap', '--wait']);
+    assert.equal(res.code, 0, res.out);
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    assert.notEqual(desc.runId, runIds[0], 'a new run of the same workflow id');
+    runIds.push(desc.runId);
+    const result = (await client.workflow.getHandle(workflowId, desc.runId).result()) as { steps: { step: string; summary: string }[] };
+    const summary = Object.fromEntries(result.steps.map((s) => [s.step, s.summary]));
+    assert.match(summary.initLeader ?? '', /already initialized/);
+    assert.match(summary.rotateUnsealKeySecret ?? '', /already on .*_v1$/);
+    assert.match(summary.unsealPeers ?? '', /already unsealed/);
+    assert.deepEqual(await snapshot(run, custodyDir), before, 'no new secret version, no init, no task restart');
+  });
+
+  it('keeps the unseal key and root token out of every history and the worker log', async () => {
+    const { unsealKey, rootToken } = await new FileKeyCustody({ dir: custodyDir, keyFile }).read(run.stack);
+    const log = readFileSync(run.workerLog, 'utf8');
+    assert.ok(log.length > 0);
+    for (const runId of runIds) {
+      const text = historyText(await historyOf(client, workflowId, runId));
+      for (const secret of [unsealKey, rootToken]) {
+        for (const form of secretForms(secret)) {
+          assert.ok(!text.includes(form), `history of run ${runId} holds key material`);
+          assert.ok(!log.includes(form), 'worker log holds key material');
+        }
+      }
+    }
+  });
+
+  it('refuses by name, touching nothing, when Vault is initialized and custody has no key', async () => {
+    await run.stopWorkers();
+    const emptyCustody = mkdtempSync(join(tmpdir(), 'vbt-empty-custody-'));
+    run.startWorker({ VAULT_BOOTSTRAP_CUSTODY_DIR: join(emptyCustody, 'c'), VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(emptyCustody, 'k') });
+    const before = await snapshot(run, custodyDir);
+    const res = await run.client(['bootstrap', '--wait']);
+    assert.equal(res.code, 1, res.out);
+    assert.match(res.out, /UnsealKeyUnavailable: vault-1 of .* is already initialized, but custody holds no key .* Nothing was changed/);
+    assert.deepEqual(await snapshot(run, custodyDir), before);
+    await run.stopWorkers();
+  });
+
+  it('refuses by name, touching nothing, when custody holds another key', async () => {
+    const otherBase = mkdtempSync(join(tmpdir(), 'vbt-other-custody-'));
+    const other = { dir: join(otherBase, 'c'), keyFile: join(otherBase, 'k') };
+    await new FileKeyCustody(other).store(run.stack, { unsealKey: Buffer.alloc(32, 1).toString('base64'), rootToken: 's.not-the-token' });
+    run.startWorker({ VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir, VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile });
+    const before = await snapshot(run, custodyDir);
+    const res = await run.client(['bootstrap', '--wait']);
+    assert.equal(res.code, 1, res.out);
+    assert.match(res.out, /CustodyKeyMismatch: .* Nothing was changed/);
+    assert.deepEqual(await snapshot(run, custodyDir), before);
+    await run.stopWorkers();
+
+    // The same wrong key against a sealed leader: Vault itself rejects it, and the leader stays sealed.
+    const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.1.`])).trim();
+    await dockerCli(['kill', ctr]);
+    const acts = createActivities(buildActivityDeps(loadWorkerConfig(run.env({ VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir, VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile }))));
+    const mock = new MockActivityEnvironment();
+    await assert.rejects(mock.run(acts.unsealLeader, { stack: run.stack }), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.equal(err.type, 'UnsealKeyRejected');
+      assert.equal(err.nonRetryable, true);
+      return true;
+    });
+
+    // With the right custody the same workflow heals the restarted, sealed leader.
+    run.startWorker();
+    const healed = await run.client(['bootstrap', '--wait']);
+    assert.equal(healed.code, 0, healed.out);
+    assert.match(healed.out, /unsealLeader\s+done\s+unsealed vault-1/);
+  });
+});

@@ -14,7 +14,14 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test'] },
+          ],
+        },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
     },
@@ -26,9 +33,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows run in the Temporal sandbox: no Node builtins.' })),
+          paths: nodeBuiltins.map((name) => ({
+            name,
+            message: 'Workflows run in the Temporal sandbox: no Node builtins.',
+          })),
           patterns: [
-            { group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'], message: 'Workflows never import gateways or custody.' },
+            {
+              group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
+              message: 'Workflows never import gateways or custody.',
+            },
           ],
         },
       ],

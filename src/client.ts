@@ -15,7 +15,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadClientConfig, validateStackName } from './config';
 import type { ClientConfig } from './config';
 import { bootstrapWorkflowId } from './shared/constants';
-import { VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from './shared/search-attributes';
+import {
+  VAULT_BOOTSTRAP_STEP,
+  VAULT_HEALTH_FINDINGS,
+  VAULT_HEALTH_VERDICT,
+} from './shared/search-attributes';
 import type { StepProgress } from './shared/steps';
 import type { BootstrapResult } from './shared/types';
 import { connectClient, TemporalUnreachableError } from './temporal';
@@ -33,6 +37,8 @@ VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS
 
 class UsageError extends Error {}
 
+const COMMANDS = ['bootstrap', 'status', 'verify'];
+
 function uiLink(config: ClientConfig, workflowId: string): string {
   return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
@@ -45,7 +51,9 @@ async function ensureSearchAttributes(connection: Connection, namespace: string)
     [VAULT_HEALTH_FINDINGS.name]: 7, // KEYWORD_LIST
   };
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = Object.fromEntries(Object.entries(wanted).filter(([k]) => !(k in (existing.customAttributes ?? {}))));
+  const missing = Object.fromEntries(
+    Object.entries(wanted).filter(([k]) => !(k in (existing.customAttributes ?? {}))),
+  );
   if (Object.keys(missing).length > 0) {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
   }
@@ -54,7 +62,10 @@ async function ensureSearchAttributes(connection: Connection, namespace: string)
 function formatProgress(rows: StepProgress[], attempt?: number): string {
   return rows
     .map((r) => {
-      const took = r.startedAt && r.endedAt ? ` ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : '';
+      const took =
+        r.startedAt && r.endedAt
+          ? ` ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`
+          : '';
       const att = r.status === 'running' && attempt && attempt > 1 ? ` (attempt ${attempt})` : '';
       const detail = r.error ?? r.summary ?? '';
       return `  ${r.status.padEnd(8)} ${r.step.padEnd(24)}${took.padStart(8)}${att}  ${detail}`;
@@ -83,7 +94,7 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
     () => (finished = true),
     () => (finished = true),
   );
-  for (let last = false; !last; ) {
+  for (let last = false; !last;) {
     last = finished; // one more pass after the end, so the final state of every step is printed
     try {
       const rows = await handle.query<StepProgress[]>('progress');
@@ -92,7 +103,9 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
         if (seen.get(r.step) !== key && r.status !== 'pending') {
           seen.set(r.step, key);
           const detail = r.status === 'running' ? '' : `  ${r.error ?? r.summary ?? ''}`;
-          console.log(`[${new Date().toISOString().slice(11, 19)}] ${r.step.padEnd(24)} ${r.status}${detail}`);
+          console.log(
+            `[${new Date().toISOString().slice(11, 19)}] ${r.step.padEnd(24)} ${r.status}${detail}`,
+          );
         }
       }
     } catch {
@@ -103,7 +116,12 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
   return result;
 }
 
-async function cmdBootstrap(client: Client, config: ClientConfig, stack: string, wait: boolean): Promise<number> {
+async function cmdBootstrap(
+  client: Client,
+  config: ClientConfig,
+  stack: string,
+  wait: boolean,
+): Promise<number> {
   const workflowId = bootstrapWorkflowId(stack);
   const handle = await client.workflow.start('BootstrapVault', {
     taskQueue: config.temporal.taskQueue,
@@ -113,7 +131,9 @@ async function cmdBootstrap(client: Client, config: ClientConfig, stack: string,
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
-  console.log(`BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${handle.firstExecutionRunId})`);
+  console.log(
+    `BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${handle.firstExecutionRunId})`,
+  );
   console.log(`Temporal UI: ${uiLink(config, workflowId)}`);
   if (!wait) return 0;
   try {
@@ -123,7 +143,9 @@ async function cmdBootstrap(client: Client, config: ClientConfig, stack: string,
     console.log(`  running tasks : ${s.runningTasks}`);
     console.log(`  leader        : ${s.leader}`);
     console.log(`  followers     : ${s.followers.join(', ')}`);
-    console.log(`  unseal secret : ${s.unsealSecret} (version ${s.unsealSecretVersion}) at target vault_unseal_key`);
+    console.log(
+      `  unseal secret : ${s.unsealSecret} (version ${s.unsealSecretVersion}) at target vault_unseal_key`,
+    );
     console.log(`  key custody   : record ${s.keyId}`);
     return 0;
   } catch (err) {
@@ -147,31 +169,48 @@ async function cmdStatus(client: Client, config: ClientConfig, stack: string): P
     console.log(`  (progress not available: ${describeFailure(err)})`);
   }
   console.log(`Temporal UI: ${uiLink(config, handle.workflowId)}`);
-  return d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT' ? 1 : 0;
+  return d.status.name === 'FAILED' || d.status.name === 'TERMINATED' || d.status.name === 'TIMED_OUT'
+    ? 1
+    : 0;
 }
 
 async function cmdVerify(client: Client, config: ClientConfig, stack: string): Promise<number> {
   const workflowId = `vault-verify-${stack}-${Date.now()}`;
-  const report = await client.workflow.execute<(i: { stack: string }) => Promise<HealthReport>>('VerifyVaultHealth', {
-    taskQueue: config.temporal.taskQueue,
-    workflowId,
-    args: [{ stack }],
-  });
+  const report = await client.workflow.execute<(i: { stack: string }) => Promise<HealthReport>>(
+    'VerifyVaultHealth',
+    {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [{ stack }],
+    },
+  );
   console.log(JSON.stringify(report, null, 2));
   return report.verdict === 'Healthy' ? 0 : 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { stack: { type: 'string' }, wait: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        stack: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const [command] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  if (!COMMANDS.includes(command))
+    throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
   const config = loadClientConfig(process.env);
   const stack = validateStackName(values.stack ?? config.stack.defaultName, '--stack');
   const connection = await connectClient(config.temporal);
@@ -184,6 +223,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         return await cmdStatus(client, config, stack);
       case 'verify':
+        await ensureSearchAttributes(connection, config.temporal.namespace);
         return await cmdVerify(client, config, stack);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
@@ -197,7 +237,11 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof ConfigError || err instanceof TemporalUnreachableError || err instanceof UsageError) {
+      if (
+        err instanceof ConfigError ||
+        err instanceof TemporalUnreachableError ||
+        err instanceof UsageError
+      ) {
         console.error(`vault-bootstrap: ${err.message}`);
         process.exit(2);
       }

@@ -128,13 +128,15 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
   const namespace = str(env, 'TEMPORAL_NAMESPACE', 'default');
   if (!NAME_RE.test(namespace)) throw new ConfigError('TEMPORAL_NAMESPACE', 'a namespace name', namespace);
   const taskQueue = str(env, 'VAULT_BOOTSTRAP_TASK_QUEUE', DEFAULT_TASK_QUEUE);
-  if (!NAME_RE.test(taskQueue)) throw new ConfigError('VAULT_BOOTSTRAP_TASK_QUEUE', 'a task queue name', taskQueue);
+  if (!NAME_RE.test(taskQueue))
+    throw new ConfigError('VAULT_BOOTSTRAP_TASK_QUEUE', 'a task queue name', taskQueue);
   const uiUrl = str(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233');
   if (!/^https?:\/\/\S+$/.test(uiUrl)) throw new ConfigError('TEMPORAL_UI_URL', 'an http(s) URL', uiUrl);
 
   // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
   const overrideEnvVars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('TEMPORAL_') && v !== undefined) overrideEnvVars[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('TEMPORAL_') && v !== undefined) overrideEnvVars[k] = v;
   overrideEnvVars.TEMPORAL_ADDRESS = address;
   overrideEnvVars.TEMPORAL_NAMESPACE = namespace;
   let connection: NativeConnectionOptions;
@@ -151,7 +153,10 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
 }
 
 function loadStackConfig(env: Env, cwd: string): StackConfig {
-  const defaultName = validateStackName(str(env, 'VAULT_BOOTSTRAP_STACK', 'iklimco'), 'VAULT_BOOTSTRAP_STACK');
+  const defaultName = validateStackName(
+    str(env, 'VAULT_BOOTSTRAP_STACK', 'iklimco'),
+    'VAULT_BOOTSTRAP_STACK',
+  );
   const files = str(env, 'VAULT_STACK_FILES', 'docker-stack-vault.yml')
     .split(',')
     .map((f) => f.trim())
@@ -160,18 +165,33 @@ function loadStackConfig(env: Env, cwd: string): StackConfig {
   if (files.length === 0) throw new ConfigError('VAULT_STACK_FILES', 'at least one compose file');
   const unsealSecretTemplate = str(env, 'VAULT_UNSEAL_SECRET_NAME', 'vault_unseal_key');
   if (!/^[a-zA-Z0-9_.{}-]+$/.test(unsealSecretTemplate)) {
-    throw new ConfigError('VAULT_UNSEAL_SECRET_NAME', 'a secret name, optionally with {stack}', unsealSecretTemplate);
+    throw new ConfigError(
+      'VAULT_UNSEAL_SECRET_NAME',
+      'a secret name, optionally with {stack}',
+      unsealSecretTemplate,
+    );
   }
   const stackDirRoot = env.VAULT_STACK_DIR_ROOT ? resolve(cwd, env.VAULT_STACK_DIR_ROOT) : undefined;
   const deployEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) deployEnv[k] = v;
-  return { defaultName, files, unsealSecretTemplate, dockerCli: str(env, 'DOCKER_CLI', 'docker'), stackDirRoot, deployEnv };
+  return {
+    defaultName,
+    files,
+    unsealSecretTemplate,
+    dockerCli: str(env, 'DOCKER_CLI', 'docker'),
+    stackDirRoot,
+    deployEnv,
+  };
 }
 
 function loadVaultConfig(env: Env, cwd: string): VaultConfig {
   const certDir = resolve(cwd, str(env, 'VAULT_CERT_DIR', '/opt/iklimco/ssl'));
   if (!existsSync(certDir) || !statSync(certDir).isDirectory()) {
-    throw new ConfigError('VAULT_CERT_DIR', 'an existing folder with the Vault TLS files (ca.pem, fullchain.pem)', certDir);
+    throw new ConfigError(
+      'VAULT_CERT_DIR',
+      'an existing folder with the Vault TLS files (ca.pem, fullchain.pem)',
+      certDir,
+    );
   }
   const caFile = resolve(cwd, str(env, 'VAULT_CA_FILE', `${certDir}/ca.pem`));
   if (!existsSync(caFile)) throw new ConfigError('VAULT_CA_FILE', 'a PEM CA bundle file', caFile);
@@ -200,7 +220,10 @@ export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
 }
 
 export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
-  const custodyDir = resolve(cwd, str(env, 'VAULT_BOOTSTRAP_CUSTODY_DIR', '/var/lib/vault-bootstrap/custody'));
+  const custodyDir = resolve(
+    cwd,
+    str(env, 'VAULT_BOOTSTRAP_CUSTODY_DIR', '/var/lib/vault-bootstrap/custody'),
+  );
   const failpoints = str(env, 'VAULT_BOOTSTRAP_FAILPOINTS', '')
     .split(',')
     .map((s) => s.trim())
@@ -211,7 +234,10 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
     vault: loadVaultConfig(env, cwd),
     custody: {
       dir: custodyDir,
-      keyFile: resolve(cwd, str(env, 'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE', resolve(custodyDir, '..', 'custody.key'))),
+      keyFile: resolve(
+        cwd,
+        str(env, 'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE', resolve(custodyDir, '..', 'custody.key')),
+      ),
     },
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     failpoints,

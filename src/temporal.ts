@@ -31,7 +31,13 @@ export async function connectWorker(config: TemporalConfig): Promise<NativeConne
 export async function connectClient(config: TemporalConfig): Promise<Connection> {
   try {
     const { address, tls, apiKey, metadata } = config.connection;
-    const connection = await Connection.connect({ address: config.address ?? address, tls, apiKey, metadata, connectTimeout: CONNECT_TIMEOUT_MS });
+    const connection = await Connection.connect({
+      address: config.address ?? address,
+      tls,
+      apiKey,
+      metadata,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+    });
     return connection;
   } catch (err) {
     throw new TemporalUnreachableError(config, err);

@@ -15,7 +15,8 @@ export function buildActivityDeps(config: WorkerConfig): ActivityDeps {
   return {
     docker: new DockerGateway(config.dockerSocket, config.stack.dockerCli),
     custody: new FileKeyCustody(config.custody),
-    vaultClient: (name, target) => new VaultNodeClient(name, target, config.vault.addressing, ca, config.vault.requestTimeoutMs),
+    vaultClient: (name, target) =>
+      new VaultNodeClient(name, target, config.vault.addressing, ca, config.vault.requestTimeoutMs),
     config,
     failpoints: new Failpoints(config.failpoints),
   };

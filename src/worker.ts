@@ -6,6 +6,7 @@
 import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { FailpointSpecError, Failpoints } from './activities/failpoints';
 import { ConfigError, loadWorkerConfig } from './config';
 import type { WorkerConfig } from './config';
 import { connectWorker, TemporalUnreachableError } from './temporal';
@@ -33,6 +34,7 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
+  new Failpoints(config.failpoints); // validates the list at start, not at the first fault point
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await connectWorker(config.temporal);
   try {
@@ -49,7 +51,11 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    if (err instanceof ConfigError || err instanceof TemporalUnreachableError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof TemporalUnreachableError ||
+      err instanceof FailpointSpecError
+    ) {
       console.error(`vault-bootstrap worker: ${err.message}`);
       process.exit(2);
     }

@@ -74,7 +74,7 @@ export async function waitFor<T>(
 ): Promise<T> {
   const ctx = Context.current();
   const until = Date.now() + deadlineMs;
-  let last = 'no observation yet';
+  let last: string;
   for (;;) {
     try {
       const v = await check();
@@ -85,21 +85,31 @@ export async function waitFor<T>(
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() >= until) {
-      throw new Error(`timed out after ${Math.round(deadlineMs / 1000)}s waiting for ${what} (last: ${last})`);
+      throw new Error(
+        `timed out after ${Math.round(deadlineMs / 1000)}s waiting for ${what} (last: ${last})`,
+      );
     }
     await ctx.sleep(intervalMs);
   }
 }
 
 /** The current running task of each requested slot, each with an overlay address and a Vault client. */
-export async function locateNodes(deps: ActivityDeps, stack: string, slots: number[]): Promise<Map<number, VaultNode>> {
+export async function locateNodes(
+  deps: ActivityDeps,
+  stack: string,
+  slots: number[],
+): Promise<Map<number, VaultNode>> {
   const tasks = await deps.docker.currentTasks(serviceName(stack));
   const nodes = new Map<number, VaultNode>();
   for (const slot of slots) {
     const task = tasks.get(slot);
     if (!task || task.state !== 'running' || !task.address) continue;
     const name = nodeName(slot);
-    const client = deps.vaultClient(name, { host: task.address, port: VAULT_API_PORT, serverName: serverName(deps, slot) });
+    const client = deps.vaultClient(name, {
+      host: task.address,
+      port: VAULT_API_PORT,
+      serverName: serverName(deps, slot),
+    });
     nodes.set(slot, { slot, name, task, client });
   }
   return nodes;
@@ -112,15 +122,19 @@ export async function waitForNodes(
   slots: number[],
   deadlineMs = 180_000,
 ): Promise<Map<number, VaultNode>> {
-  return waitFor(`Vault API of ${slots.map(nodeName).join(', ')} in ${serviceName(stack)}`, deadlineMs, async () => {
-    const nodes = await locateNodes(deps, stack, slots);
-    if (nodes.size !== slots.length) {
-      const missing = slots.filter((s) => !nodes.has(s)).map(nodeName);
-      throw new Error(`no running task yet for ${missing.join(', ')}`);
-    }
-    for (const n of nodes.values()) await n.client.sealStatus();
-    return nodes;
-  });
+  return waitFor(
+    `Vault API of ${slots.map(nodeName).join(', ')} in ${serviceName(stack)}`,
+    deadlineMs,
+    async () => {
+      const nodes = await locateNodes(deps, stack, slots);
+      if (nodes.size !== slots.length) {
+        const missing = slots.filter((s) => !nodes.has(s)).map(nodeName);
+        throw new Error(`no running task yet for ${missing.join(', ')}`);
+      }
+      for (const n of nodes.values()) await n.client.sealStatus();
+      return nodes;
+    },
+  );
 }
 
 export function get<K, V>(map: Map<K, V>, key: K): V {

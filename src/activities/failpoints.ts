@@ -7,6 +7,13 @@
  */
 export type FailpointAction = 'crash' | 'error';
 
+export class FailpointSpecError extends Error {
+  constructor(spec: string) {
+    super(`VAULT_BOOTSTRAP_FAILPOINTS: expected name[=crash|error], got ${JSON.stringify(spec)}`);
+    this.name = 'FailpointSpecError';
+  }
+}
+
 export class Failpoints {
   private readonly enabled = new Map<string, FailpointAction>();
 
@@ -14,7 +21,7 @@ export class Failpoints {
     for (const spec of specs) {
       const [name, action = 'crash'] = spec.split('=');
       if (!name || (action !== 'crash' && action !== 'error')) {
-        throw new Error(`VAULT_BOOTSTRAP_FAILPOINTS: expected name[=crash|error], got ${JSON.stringify(spec)}`);
+        throw new FailpointSpecError(spec);
       }
       this.enabled.set(name, action);
     }

@@ -27,7 +27,8 @@ function withHeartbeat<A extends unknown[], R>(fn: (...args: A) => Promise<R>): 
 
 function heartbeating<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(acts)) out[name] = withHeartbeat(fn as (...args: unknown[]) => Promise<unknown>);
+  for (const [name, fn] of Object.entries(acts))
+    out[name] = withHeartbeat(fn as (...args: unknown[]) => Promise<unknown>);
   return out as T;
 }
 

@@ -5,7 +5,14 @@
  * each labelled with its kind and the custody record id of the key it holds. The service always mounts
  * the current member at target `vault_unseal_key`; an old member is removed only when no service uses it.
  */
-import { serviceName, LABEL_KEY_ID, LABEL_KIND, LABEL_STACK, LABEL_VERSION, VAULT_REPLICAS } from '../shared/constants';
+import {
+  serviceName,
+  LABEL_KEY_ID,
+  LABEL_KIND,
+  LABEL_STACK,
+  LABEL_VERSION,
+  VAULT_REPLICAS,
+} from '../shared/constants';
 import { ErrorType } from '../shared/errors';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { SecretInfo } from '../docker/gateway';
@@ -13,14 +20,18 @@ import type { ActivityDeps } from './deps';
 import { custodyFailure, nonRetryable, secretBase, waitFor } from './deps';
 import { proveUnsealKey } from './unseal-node';
 
-const PLACEHOLDER_VALUE = 'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
+const PLACEHOLDER_VALUE =
+  'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
 
 function ref(s: SecretInfo): SecretRef {
   return { name: s.name, id: s.id, kind: s.kind, version: s.version };
 }
 
 /** The secret the stack should mount: the one the service uses, else the newest of the family. */
-export async function currentUnsealSecret(deps: ActivityDeps, stack: string): Promise<SecretInfo | undefined> {
+export async function currentUnsealSecret(
+  deps: ActivityDeps,
+  stack: string,
+): Promise<SecretInfo | undefined> {
   const family = await deps.docker.listSecretFamily(secretBase(deps, stack));
   const svc = await deps.docker.inspectService(serviceName(stack));
   if (svc?.unsealSecret) {
@@ -38,10 +49,16 @@ export function createSecretActivities(deps: ActivityDeps) {
   const { docker, custody } = deps;
 
   /** Step 1: makes sure a secret exists for the stack to mount; creates the placeholder only when none does. */
-  async function ensurePlaceholderSecret(input: BootstrapInput): Promise<StepOutcome & { secret: SecretRef }> {
+  async function ensurePlaceholderSecret(
+    input: BootstrapInput,
+  ): Promise<StepOutcome & { secret: SecretRef }> {
     const existing = await currentUnsealSecret(deps, input.stack);
     if (existing) {
-      return { changed: false, summary: `${existing.name} (${existing.kind}) already exists`, secret: ref(existing) };
+      return {
+        changed: false,
+        summary: `${existing.name} (${existing.kind}) already exists`,
+        secret: ref(existing),
+      };
     }
     const base = secretBase(deps, input.stack);
     deps.failpoints.hit('ensurePlaceholderSecret:before-create');
@@ -69,7 +86,10 @@ export function createSecretActivities(deps: ActivityDeps) {
       throw custodyFailure(err);
     });
     if (!info) {
-      throw nonRetryable(ErrorType.UnsealKeyUnavailable, `custody holds no key for ${input.stack}; the unseal-key secret cannot be written`);
+      throw nonRetryable(
+        ErrorType.UnsealKeyUnavailable,
+        `custody holds no key for ${input.stack}; the unseal-key secret cannot be written`,
+      );
     }
     const base = secretBase(deps, input.stack);
     const svc = await docker.inspectService(name);
@@ -109,7 +129,9 @@ export function createSecretActivities(deps: ActivityDeps) {
         target = family.find((s) => s.name === secretName);
         if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
         if (target.keyId !== info.keyId) {
-          throw new Error(`secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`);
+          throw new Error(
+            `secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`,
+          );
         }
       }
       deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
@@ -120,7 +142,9 @@ export function createSecretActivities(deps: ActivityDeps) {
     const targetId = target.id;
     await waitFor(`${name} tasks to run with ${target.name}`, 300_000, async () => {
       const tasks = await docker.currentTasks(name);
-      const ready = [...tasks.values()].filter((t) => t.state === 'running' && t.secretIds.includes(targetId));
+      const ready = [...tasks.values()].filter(
+        (t) => t.state === 'running' && t.secretIds.includes(targetId),
+      );
       if (ready.length === VAULT_REPLICAS) return true;
       throw new Error(`${ready.length}/${VAULT_REPLICAS} tasks running with ${target?.name}`);
     });

@@ -4,8 +4,14 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateStackName, ConfigError } from '../config';
-import { serviceName, UNSEAL_SECRET_TARGET, VAULT_NETWORK, VAULT_REPLICAS, VAULT_SERVICE } from '../shared/constants';
+import { validateStackName } from '../config';
+import {
+  serviceName,
+  UNSEAL_SECRET_TARGET,
+  VAULT_NETWORK,
+  VAULT_REPLICAS,
+  VAULT_SERVICE,
+} from '../shared/constants';
 import { ErrorType } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
@@ -33,13 +39,20 @@ export async function checkStackFiles(files: string[]): Promise<void> {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new Error(`stack file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new Error(
+        `stack file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+        {
+          cause: err,
+        },
+      );
     }
     let doc: Yaml | undefined;
     try {
       doc = obj(parse(text));
     } catch (err) {
-      throw new Error(`stack file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+      throw new Error(`stack file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, {
+        cause: err,
+      });
     }
     if (!doc) throw new Error(`stack file ${file} is not a compose document`);
     const svc = obj(obj(doc.services)?.[VAULT_SERVICE]);
@@ -52,7 +65,8 @@ export async function checkStackFiles(files: string[]): Promise<void> {
         if (target === UNSEAL_SECRET_TARGET) hasSecretTarget = true;
       }
       const nets = svc.networks;
-      if ((Array.isArray(nets) && nets.includes(VAULT_NETWORK)) || obj(nets)?.[VAULT_NETWORK] !== undefined) hasNetwork = true;
+      if ((Array.isArray(nets) && nets.includes(VAULT_NETWORK)) || obj(nets)?.[VAULT_NETWORK] !== undefined)
+        hasNetwork = true;
     }
     const topNet = obj(obj(doc.networks)?.[VAULT_NETWORK]);
     if (topNet?.external === true) networkExternal = true;
@@ -60,11 +74,18 @@ export async function checkStackFiles(files: string[]): Promise<void> {
   const where = files.join(', ');
   if (!hasService) throw new Error(`no service "${VAULT_SERVICE}" in ${where}`);
   if (Number(replicas) !== VAULT_REPLICAS) {
-    throw new Error(`service "${VAULT_SERVICE}" must have deploy.replicas: ${VAULT_REPLICAS} (found ${String(replicas ?? 'none')}) in ${where}`);
+    throw new Error(
+      `service "${VAULT_SERVICE}" must have deploy.replicas: ${VAULT_REPLICAS} (found ${JSON.stringify(replicas ?? 'none')}) in ${where}`,
+    );
   }
-  if (!hasSecretTarget) throw new Error(`service "${VAULT_SERVICE}" must mount a secret at target "${UNSEAL_SECRET_TARGET}" in ${where}`);
+  if (!hasSecretTarget)
+    throw new Error(
+      `service "${VAULT_SERVICE}" must mount a secret at target "${UNSEAL_SECRET_TARGET}" in ${where}`,
+    );
   if (!hasNetwork || !networkExternal) {
-    throw new Error(`service "${VAULT_SERVICE}" must join the external network "${VAULT_NETWORK}" in ${where}`);
+    throw new Error(
+      `service "${VAULT_SERVICE}" must join the external network "${VAULT_NETWORK}" in ${where}`,
+    );
   }
 }
 
@@ -76,7 +97,7 @@ export function createStackActivities(deps: ActivityDeps) {
     try {
       validateStackName(input.stack);
     } catch (err) {
-      throw nonRetryable(ErrorType.InvalidConfig, (err as ConfigError).message);
+      throw nonRetryable(ErrorType.InvalidConfig, (err as Error).message);
     }
     try {
       await checkStackFiles(config.stack.files);
@@ -88,17 +109,27 @@ export function createStackActivities(deps: ActivityDeps) {
       try {
         await access(path);
       } catch {
-        throw nonRetryable(ErrorType.CertificatesMissing, `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`);
+        throw nonRetryable(
+          ErrorType.CertificatesMissing,
+          `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`,
+        );
       }
     }
-    if (!(await docker.swarmActive())) throw new Error('Docker is not a swarm manager (run `docker swarm init`)');
-    if (!(await docker.networkExists())) throw new Error(`overlay network ${VAULT_NETWORK} does not exist (docker network create -d overlay --attachable ${VAULT_NETWORK})`);
+    if (!(await docker.swarmActive()))
+      throw new Error('Docker is not a swarm manager (run `docker swarm init`)');
+    if (!(await docker.networkExists()))
+      throw new Error(
+        `overlay network ${VAULT_NETWORK} does not exist (docker network create -d overlay --attachable ${VAULT_NETWORK})`,
+      );
     try {
       await custody.assertWritable(input.stack);
     } catch (err) {
       throw custodyFailure(err);
     }
-    return { changed: false, summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable` };
+    return {
+      changed: false,
+      summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable`,
+    };
   }
 
   /** Step 2: deploys the stack when its service does not exist, then waits for 3 running tasks. */
@@ -108,7 +139,10 @@ export function createStackActivities(deps: ActivityDeps) {
     let changed = false;
     if (!svc) {
       const secret = await currentUnsealSecret(deps, input.stack);
-      if (!secret) throw new Error(`no unseal-key secret exists yet for ${input.stack}; ensurePlaceholderSecret must run first`);
+      if (!secret)
+        throw new Error(
+          `no unseal-key secret exists yet for ${input.stack}; ensurePlaceholderSecret must run first`,
+        );
       const env: Record<string, string> = {
         ...config.stack.deployEnv,
         VAULT_UNSEAL_KEY_SECRET: secret.name,
@@ -127,7 +161,8 @@ export function createStackActivities(deps: ActivityDeps) {
       deps.failpoints.hit('deployStack:after-deploy');
       changed = true;
       svc = await docker.inspectService(name);
-      if (!svc) throw new Error(`docker stack deploy ${input.stack} returned but service ${name} does not exist`);
+      if (!svc)
+        throw new Error(`docker stack deploy ${input.stack} returned but service ${name} does not exist`);
     }
     if (svc.replicas !== VAULT_REPLICAS) {
       throw nonRetryable(
@@ -139,8 +174,12 @@ export function createStackActivities(deps: ActivityDeps) {
       const tasks = await docker.currentTasks(name);
       const up = [...tasks.values()].filter((t) => t.state === 'running' && t.address);
       if (up.length === VAULT_REPLICAS) return up.length;
-      const problems = [...tasks.values()].filter((t) => t.error).map((t) => `slot ${t.slot}: ${t.state}: ${t.error}`);
-      throw new Error(`${up.length}/${VAULT_REPLICAS} running${problems.length ? `; ${problems.join('; ')}` : ''}`);
+      const problems = [...tasks.values()]
+        .filter((t) => t.error)
+        .map((t) => `slot ${t.slot}: ${t.state}: ${t.error}`);
+      throw new Error(
+        `${up.length}/${VAULT_REPLICAS} running${problems.length ? `; ${problems.join('; ')}` : ''}`,
+      );
     });
     return {
       changed,

@@ -18,7 +18,11 @@ export async function unsealNode(node: VaultNode, key: string, keyId: string): P
   try {
     after = await node.client.unseal(key);
   } catch (err) {
-    if (err instanceof VaultRequestError && (err.status === 400 || err.status === 500) && /key|decrypt|authentic/i.test(err.message)) {
+    if (
+      err instanceof VaultRequestError &&
+      (err.status === 400 || err.status === 500) &&
+      /key|decrypt|authentic/i.test(err.message)
+    ) {
       throw nonRetryable(
         ErrorType.UnsealKeyRejected,
         `${node.name} rejected the key in custody (record ${keyId}): ${err.message}. Nothing was changed.`,
@@ -40,7 +44,10 @@ export async function unsealNode(node: VaultNode, key: string, keyId: string): P
  * unsealed with it (a wrong key fails by name, nothing changed). An unsealed leader cannot be asked,
  * so the key is taken as it is (the step order makes that case rare: rotation precedes the unseal).
  */
-export async function proveUnsealKey(deps: ActivityDeps, stack: string): Promise<'proven' | 'leader-already-unsealed'> {
+export async function proveUnsealKey(
+  deps: ActivityDeps,
+  stack: string,
+): Promise<'proven' | 'leader-already-unsealed'> {
   const { unsealKey, keyId } = await deps.custody.read(stack).catch((err: unknown) => {
     throw custodyFailure(err);
   });

@@ -9,7 +9,17 @@ import type { CustodySecrets } from '../custody/file-custody';
 import type { RaftServer } from '../vault/gateway';
 import type { ActivityDeps, VaultNode } from './deps';
 import { unsealNode } from './unseal-node';
-import { caPem, custodyFailure, get, nonRetryable, secretBase, serverName, vaultFailure, waitFor, waitForNodes } from './deps';
+import {
+  caPem,
+  custodyFailure,
+  get,
+  nonRetryable,
+  secretBase,
+  serverName,
+  vaultFailure,
+  waitFor,
+  waitForNodes,
+} from './deps';
 
 const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
 const PEER_SLOTS = ALL_SLOTS.filter((s) => s !== LEADER_SLOT);
@@ -70,7 +80,11 @@ export function createVaultActivities(deps: ActivityDeps) {
               `without the key this cluster's data cannot be unsealed.`,
           );
         }
-        return { changed: false, summary: `${leader.name} already initialized; key ${record.keyId} in custody`, keyId: record.keyId };
+        return {
+          changed: false,
+          summary: `${leader.name} already initialized; key ${record.keyId} in custody`,
+          keyId: record.keyId,
+        };
       }
       for (const slot of PEER_SLOTS) {
         const peer = get(nodes, slot);
@@ -97,7 +111,11 @@ export function createVaultActivities(deps: ActivityDeps) {
       deps.failpoints.hit('initLeader:after-init-before-persist');
       const stored = await persistInitAnswer(input.stack, answer);
       deps.failpoints.hit('initLeader:after-persist');
-      return { changed: true, summary: `initialized ${leader.name}; key stored as ${stored.keyId}`, keyId: stored.keyId };
+      return {
+        changed: true,
+        summary: `initialized ${leader.name}; key stored as ${stored.keyId}`,
+        keyId: stored.keyId,
+      };
     } catch (err) {
       throw vaultFailure(err);
     }
@@ -110,7 +128,10 @@ export function createVaultActivities(deps: ActivityDeps) {
       const leader = get(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
       const status = await leader.client.sealStatus();
       if (!status.initialized) {
-        throw nonRetryable(ErrorType.UnexpectedVaultResponse, `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`);
+        throw nonRetryable(
+          ErrorType.UnexpectedVaultResponse,
+          `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`,
+        );
       }
       deps.failpoints.hit('unsealLeader:before-unseal');
       const changed = await unsealNode(leader, unsealKey, keyId);
@@ -125,11 +146,20 @@ export function createVaultActivities(deps: ActivityDeps) {
   }
 
   /** Joins one peer when it is neither a Raft member nor already joined (initialized, waiting for its unseal). */
-  async function joinIfNeeded(stack: string, leader: VaultNode, peer: VaultNode, members: RaftServer[]): Promise<boolean> {
+  async function joinIfNeeded(
+    stack: string,
+    leader: VaultNode,
+    peer: VaultNode,
+    members: RaftServer[],
+  ): Promise<boolean> {
     if (members.some((m) => m.nodeId === peer.name)) return false;
     if ((await peer.client.sealStatus()).initialized) return false;
     deps.failpoints.hit(`joinPeers:before-join:${peer.name}`);
-    await peer.client.raftJoin(`https://${leader.task.address}:${VAULT_API_PORT}`, await caPem(deps), serverName(deps, LEADER_SLOT));
+    await peer.client.raftJoin(
+      `https://${leader.task.address}:${VAULT_API_PORT}`,
+      await caPem(deps),
+      serverName(deps, LEADER_SLOT),
+    );
     deps.failpoints.hit(`joinPeers:after-join:${peer.name}`);
     // `joined: true` is not trusted: the observable effect is the peer reporting itself initialized.
     await waitFor(`${peer.name} to report the join of ${serviceName(stack)}`, 60_000, async () =>
@@ -150,7 +180,10 @@ export function createVaultActivities(deps: ActivityDeps) {
         const peer = get(nodes, slot);
         if (await joinIfNeeded(input.stack, leader, peer, members)) joined.push(peer.name);
       }
-      return { changed: joined.length > 0, summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined' };
+      return {
+        changed: joined.length > 0,
+        summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined',
+      };
     } catch (err) {
       throw vaultFailure(err);
     }
@@ -176,10 +209,14 @@ export function createVaultActivities(deps: ActivityDeps) {
         }
         const after = await raftServers(leader, rootToken);
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
-        if (voters.length !== PEER_SLOTS.length) throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
+        if (voters.length !== PEER_SLOTS.length)
+          throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
         return true;
       });
-      return { changed: unsealed.length > 0, summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed' };
+      return {
+        changed: unsealed.length > 0,
+        summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed',
+      };
     } catch (err) {
       throw vaultFailure(err);
     }
@@ -196,12 +233,14 @@ export function createVaultActivities(deps: ActivityDeps) {
       const problems: string[] = [];
       for (const n of nodes.values()) {
         const s = await n.client.sealStatus();
-        if (!s.initialized || s.sealed) problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
+        if (!s.initialized || s.sealed)
+          problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
       }
       const servers = await raftServers(get(nodes, LEADER_SLOT), rootToken);
       const leaders = servers.filter((s) => s.leader);
       const voters = servers.filter((s) => s.voter);
-      if (servers.length !== VAULT_REPLICAS) problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
+      if (servers.length !== VAULT_REPLICAS)
+        problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
       if (voters.length !== VAULT_REPLICAS) problems.push(`Raft has ${voters.length} voters`);
       if (leaders.length !== 1) problems.push(`Raft has ${leaders.length} leaders`);
       if (problems.length) throw new Error(`cluster not healthy: ${problems.join('; ')}`);
@@ -211,13 +250,20 @@ export function createVaultActivities(deps: ActivityDeps) {
         stack: input.stack,
         service: name,
         leader: leaders[0]!.nodeId,
-        followers: servers.filter((s) => !s.leader).map((s) => s.nodeId).sort(),
+        followers: servers
+          .filter((s) => !s.leader)
+          .map((s) => s.nodeId)
+          .sort(),
         unsealSecret: secret?.name ?? svc.unsealSecret?.name ?? '',
         unsealSecretVersion: secret?.version ?? 0,
         keyId,
         runningTasks: nodes.size,
       };
-      return { changed: false, summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`, cluster };
+      return {
+        changed: false,
+        summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
+        cluster,
+      };
     } catch (err) {
       throw vaultFailure(err);
     }

@@ -112,12 +112,19 @@ export class FileKeyCustody implements KeyCustody {
     try {
       await assertPrivate(file, 'custody key file');
       const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
-      if (key.length !== 32) throw new CustodyError('CustodyCorrupt', `custody key file ${file} does not hold a 32-byte base64 key`);
+      if (key.length !== 32)
+        throw new CustodyError(
+          'CustodyCorrupt',
+          `custody key file ${file} does not hold a 32-byte base64 key`,
+        );
       return key;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !create) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new CustodyError('CustodyCorrupt', `custody key file ${file} is missing, so the records cannot be read`);
+          throw new CustodyError(
+            'CustodyCorrupt',
+            `custody key file ${file} is missing, so the records cannot be read`,
+          );
         }
         throw err;
       }
@@ -165,7 +172,10 @@ export class FileKeyCustody implements KeyCustody {
     if (existing !== undefined) {
       // Keep the new secrets too, beside it, so nothing Vault answered is ever lost.
       await writeDurably(`${path}.conflict-${keyId}`, JSON.stringify(record));
-      throw new CustodyError('CustodyCorrupt', `custody already holds a record for ${stack}; new one kept beside it as ${path}.conflict-${keyId}`);
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `custody already holds a record for ${stack}; new one kept beside it as ${path}.conflict-${keyId}`,
+      );
     }
     await writeDurably(path, JSON.stringify(record, null, 2));
     return { keyId, stack, createdAt };
@@ -186,9 +196,18 @@ export class FileKeyCustody implements KeyCustody {
     }
     const parsed = JSON.parse(plain) as Partial<CustodySecrets>;
     if (typeof parsed.unsealKey !== 'string' || typeof parsed.rootToken !== 'string') {
-      throw new CustodyError('CustodyCorrupt', `custody record ${this.recordPath(stack)} decrypts to an unexpected shape`);
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `custody record ${this.recordPath(stack)} decrypts to an unexpected shape`,
+      );
     }
-    return { unsealKey: parsed.unsealKey, rootToken: parsed.rootToken, keyId: rec.keyId, stack: rec.stack, createdAt: rec.createdAt };
+    return {
+      unsealKey: parsed.unsealKey,
+      rootToken: parsed.rootToken,
+      keyId: rec.keyId,
+      stack: rec.stack,
+      createdAt: rec.createdAt,
+    };
   }
 
   private async readRecord(stack: string): Promise<RecordFile | undefined> {
@@ -207,8 +226,18 @@ export class FileKeyCustody implements KeyCustody {
     } catch {
       throw new CustodyError('CustodyCorrupt', `custody record ${path} is not valid JSON`);
     }
-    if (rec.format !== FORMAT || !rec.keyId || !rec.iv || !rec.tag || !rec.ciphertext || rec.stack !== stack) {
-      throw new CustodyError('CustodyCorrupt', `custody record ${path} is not a ${FORMAT} record for stack ${stack}`);
+    if (
+      rec.format !== FORMAT ||
+      !rec.keyId ||
+      !rec.iv ||
+      !rec.tag ||
+      !rec.ciphertext ||
+      rec.stack !== stack
+    ) {
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `custody record ${path} is not a ${FORMAT} record for stack ${stack}`,
+      );
     }
     return rec as RecordFile;
   }
@@ -218,17 +247,31 @@ function aad(stack: string, keyId: string): string {
   return `${FORMAT}|${stack}|${keyId}`;
 }
 
-function encrypt(key: Buffer, plaintext: string, additional: string): { iv: string; tag: string; ciphertext: string } {
+function encrypt(
+  key: Buffer,
+  plaintext: string,
+  additional: string,
+): { iv: string; tag: string; ciphertext: string } {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(additional));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ciphertext: ciphertext.toString('base64') };
+  return {
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  };
 }
 
-function decrypt(key: Buffer, rec: { iv: string; tag: string; ciphertext: string }, additional: string): string {
+function decrypt(
+  key: Buffer,
+  rec: { iv: string; tag: string; ciphertext: string },
+  additional: string,
+): string {
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(rec.iv, 'base64'));
   decipher.setAAD(Buffer.from(additional));
   decipher.setAuthTag(Buffer.from(rec.tag, 'base64'));
-  return Buffer.concat([decipher.update(Buffer.from(rec.ciphertext, 'base64')), decipher.final()]).toString('utf8');
+  return Buffer.concat([decipher.update(Buffer.from(rec.ciphertext, 'base64')), decipher.final()]).toString(
+    'utf8',
+  );
 }

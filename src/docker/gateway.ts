@@ -50,6 +50,18 @@ export function secretVersionOf(base: string, name: string): number | undefined 
   return m ? Number(m[1]) : undefined;
 }
 
+/** The fields of a Swarm task this gateway reads (dockerode types tasks as `any`). */
+interface RawTask {
+  ID?: string;
+  Slot?: number;
+  DesiredState?: string;
+  CreatedAt?: string;
+  Version?: { Index?: number };
+  Spec?: Docker.TaskSpec;
+  Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
+  NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
+}
+
 type ContainerSpec = NonNullable<Docker.ContainerTaskSpec['ContainerSpec']>;
 
 /** The container part of a task template (services here are never plugin services). */
@@ -72,7 +84,9 @@ export class DockerGateway {
   }
 
   async swarmActive(): Promise<boolean> {
-    const info = (await this.docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
+    const info = (await this.docker.info()) as {
+      Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean };
+    };
     return info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
   }
 
@@ -106,7 +120,11 @@ export class DockerGateway {
 
   /** Creates a secret. `data` is the value; it goes to the Engine API body only. */
   async createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
-    const created = (await this.docker.createSecret({ Name: name, Labels: labels, Data: data.toString('base64') })) as {
+    const created = (await this.docker.createSecret({
+      Name: name,
+      Labels: labels,
+      Data: data.toString('base64'),
+    })) as {
       id?: string;
       ID?: string;
     };
@@ -124,7 +142,8 @@ export class DockerGateway {
     const services = await this.docker.listServices();
     const used = new Set<string>();
     for (const s of services) {
-      for (const ref of containerSpec(s.Spec?.TaskTemplate)?.Secrets ?? []) if (ref.SecretID) used.add(ref.SecretID);
+      for (const ref of containerSpec(s.Spec?.TaskTemplate)?.Secrets ?? [])
+        if (ref.SecretID) used.add(ref.SecretID);
     }
     return used;
   }
@@ -137,7 +156,7 @@ export class DockerGateway {
     const secrets = containerSpec(spec.TaskTemplate)?.Secrets ?? [];
     const unseal = secrets.find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
     return {
-      id: svc.ID!,
+      id: svc.ID ?? '',
       name,
       version: svc.Version?.Index ?? 0,
       replicas: spec.Mode?.Replicated?.Replicas,
@@ -173,24 +192,23 @@ export class DockerGateway {
   }
 
   async listTasks(serviceName: string): Promise<TaskInfo[]> {
-    const tasks = await this.docker.listTasks({ filters: { service: [serviceName] } });
+    const tasks = (await this.docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[];
     return tasks.map((t) => {
-      const attachments = (t as { NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[] })
-        .NetworksAttachments;
-      const onNet = attachments?.find((a) => a.Network?.Spec?.Name === VAULT_NETWORK);
-      const addr = onNet?.Addresses?.[0]?.split('/')[0];
-      const status = t.Status as { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } } | undefined;
+      const onNet = t.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === VAULT_NETWORK);
+      const status = t.Status;
       return {
         id: t.ID ?? '',
         slot: t.Slot ?? 0,
         state: status?.State ?? 'unknown',
         desiredState: t.DesiredState ?? 'unknown',
         containerId: status?.ContainerStatus?.ContainerID,
-        address: addr,
+        address: onNet?.Addresses?.[0]?.split('/')[0],
         serviceVersion: t.Version?.Index,
         createdAt: t.CreatedAt ?? '',
         error: status?.Err,
-        secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
+        secretIds: (containerSpec(t.Spec)?.Secrets ?? [])
+          .map((x) => x.SecretID ?? '')
+          .filter((x) => x !== ''),
       };
     });
   }

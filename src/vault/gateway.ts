@@ -83,7 +83,7 @@ export class VaultNodeClient {
       // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
       debug: silent,
       requestOptions: this.requestOptions,
-    } as Parameters<typeof nodeVault>[0]);
+    });
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
@@ -97,7 +97,7 @@ export class VaultNodeClient {
   private request(path: string, method: string, json?: object, token?: string): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers['X-Vault-Token'] = token;
-    return this.client.request({ ...this.requestOptions, path, method, json, headers } as Parameters<NodeVaultClient['request']>[0]);
+    return this.client.request({ ...this.requestOptions, path, method, json, headers });
   }
 
   async sealStatus(): Promise<SealStatus> {
@@ -113,9 +113,11 @@ export class VaultNodeClient {
       this.request('/sys/init', 'PUT', { secret_shares: 1, secret_threshold: 1 }),
     );
     const b = body as { keys_base64?: unknown; root_token?: unknown };
-    const key = Array.isArray(b.keys_base64) ? b.keys_base64[0] : undefined;
+    const key: unknown = Array.isArray(b.keys_base64) ? (b.keys_base64 as unknown[])[0] : undefined;
     if (typeof key !== 'string' || typeof b.root_token !== 'string') {
-      throw new VaultProtocolError(`initializing ${this.name}: the answer has no keys_base64/root_token fields`);
+      throw new VaultProtocolError(
+        `initializing ${this.name}: the answer has no keys_base64/root_token fields`,
+      );
     }
     return { unsealKey: key, rootToken: b.root_token };
   }
@@ -144,11 +146,13 @@ export class VaultNodeClient {
     );
     const servers = (body as { data?: { config?: { servers?: unknown } } }).data?.config?.servers;
     if (!Array.isArray(servers)) {
-      throw new VaultProtocolError(`reading the Raft configuration from ${this.name}: no data.config.servers`);
+      throw new VaultProtocolError(
+        `reading the Raft configuration from ${this.name}: no data.config.servers`,
+      );
     }
-    return servers.map((s: Record<string, unknown>) => ({
-      nodeId: String(s.node_id ?? ''),
-      address: String(s.address ?? ''),
+    return (servers as Record<string, unknown>[]).map((s) => ({
+      nodeId: text(s.node_id),
+      address: text(s.address),
       leader: s.leader === true,
       voter: s.voter === true,
     }));
@@ -162,9 +166,14 @@ export class VaultNodeClient {
     return {
       haEnabled: body.ha_enabled === true,
       isSelf: body.is_self === true,
-      leaderAddress: String(body.leader_address ?? ''),
+      leaderAddress: text(body.leader_address),
     };
   }
+}
+
+/** A string field of a Vault answer, or '' when absent or not a string. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }
 
 function parseSealStatus(node: string, body: unknown): SealStatus {
@@ -173,14 +182,16 @@ function parseSealStatus(node: string, body: unknown): SealStatus {
     throw new VaultProtocolError(`${node} answered seal-status without boolean initialized/sealed fields`);
   }
   if (b.type !== undefined && b.type !== 'shamir') {
-    throw new VaultProtocolError(`${node} uses seal type ${String(b.type)}; this bootstrap manages Shamir seals only`);
+    throw new VaultProtocolError(
+      `${node} uses seal type ${JSON.stringify(b.type)}; this bootstrap manages Shamir seals only`,
+    );
   }
   return {
     initialized: b.initialized,
     sealed: b.sealed,
     t: Number(b.t ?? 0),
     n: Number(b.n ?? 0),
-    version: String(b.version ?? ''),
+    version: text(b.version),
     clusterId: typeof b.cluster_id === 'string' ? b.cluster_id : undefined,
   };
 }
@@ -191,7 +202,10 @@ function toSafeError(op: string, node: string, err: unknown): Error {
   if (e.response?.statusCode !== undefined) {
     const errors = (e.response.body as { errors?: unknown } | undefined)?.errors;
     const text = Array.isArray(errors) ? errors.filter((x) => typeof x === 'string').join('; ') : '';
-    return new VaultRequestError(`${op} on ${node}: HTTP ${e.response.statusCode}${text ? `: ${text}` : ''}`, e.response.statusCode);
+    return new VaultRequestError(
+      `${op} on ${node}: HTTP ${e.response.statusCode}${text ? `: ${text}` : ''}`,
+      e.response.statusCode,
+    );
   }
   const reason = e.code ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : 'unknown error');
   return new VaultRequestError(`${op} on ${node}: ${reason}`);

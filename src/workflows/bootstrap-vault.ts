@@ -6,7 +6,13 @@
  * (observe, act if needed, verify), so a step interrupted mid-way is simply run again.
  * Inputs, results and errors carry names and ids only, never key material.
  */
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  defineQuery,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
@@ -95,4 +101,3 @@ function failureMessage(err: unknown): string {
   if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
   return e instanceof Error ? e.message : String(err);
 }
-

@@ -10,11 +10,17 @@ import { after, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { loadWorkerConfig } from '../../src/config';
+import { DockerGateway } from '../../src/docker/gateway';
 import { createNodeAgent } from '../../src/vault/transport';
 import { buildActivityDeps } from '../../src/wiring';
 import { TestRun } from '../support/testbed';
 
-function health(host: string, serverName: string, tunnel: { host: string; port: number }, ca: Buffer): Promise<number> {
+function health(
+  host: string,
+  serverName: string,
+  tunnel: { host: string; port: number },
+  ca: Buffer,
+): Promise<number> {
   const agent = createNodeAgent({ host, port: 8200, serverName }, { mode: 'tunnel', ...tunnel }, ca);
   return new Promise((resolve, reject) => {
     httpsGet({ host, port: 8200, path: '/v1/sys/health', agent }, (res) => {
@@ -32,7 +38,10 @@ describe('test bed: the Vault stack on the local swarm', () => {
     const config = loadWorkerConfig(run.env());
     const acts = createActivities(buildActivityDeps(config));
     const mock = new MockActivityEnvironment();
-    const env = { run: <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> => mock.run(fn, ...a) as Promise<R> };
+    const env = {
+      run: <A extends unknown[], R>(fn: (...a: A) => Promise<R>, ...a: A): Promise<R> =>
+        mock.run<A, R, typeof fn>(fn, ...a),
+    };
     const input = { stack: run.stack };
     await env.run(acts.preflight, input);
     const placeholder = await env.run(acts.ensurePlaceholderSecret, input);
@@ -40,22 +49,28 @@ describe('test bed: the Vault stack on the local swarm', () => {
     const deployed = await env.run(acts.deployStack, input);
     assert.equal(deployed.changed, true);
 
-    const tasks = (await run.docker.listTasks({ filters: { service: [`${run.stack}_vault`], 'desired-state': ['running'] } })).filter(
-      (t) => t.Status?.State === 'running',
+    const tasks = [
+      ...(await new DockerGateway('/var/run/docker.sock').currentTasks(`${run.stack}_vault`)).values(),
+    ];
+    assert.deepEqual(
+      tasks.map((t) => t.state),
+      ['running', 'running', 'running'],
     );
-    assert.equal(tasks.length, 3);
     const ca = readFileSync(config.vault.caFile);
-    const tunnel = config.vault.addressing.mode === 'tunnel' ? config.vault.addressing : assert.fail('test bed uses the tunnel');
+    const tunnel =
+      config.vault.addressing.mode === 'tunnel'
+        ? config.vault.addressing
+        : assert.fail('test bed uses the tunnel');
     for (const t of tasks) {
-      const addr = (t as { NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[] }).NetworksAttachments?.find(
-        (a) => a.Network?.Spec?.Name === 'iklimco-net',
-      )?.Addresses?.[0]?.split('/')[0];
-      assert.ok(addr, `task ${t.ID} has an iklimco-net address`);
-      assert.equal(await health(addr, `vault-${t.Slot}`, tunnel, ca), 501, `vault-${t.Slot} is up and uninitialized`);
+      assert.ok(t.address, `task ${t.id} has an iklimco-net address`);
+      assert.equal(
+        await health(t.address, `vault-${t.slot}`, tunnel, ca),
+        501,
+        `vault-${t.slot} is up and uninitialized`,
+      );
     }
     // The certificate is really verified: a name the certificate does not carry is refused.
-    const first = (tasks[0] as { NetworksAttachments?: { Addresses?: string[] }[] }).NetworksAttachments?.[0]?.Addresses?.[0]?.split('/')[0];
-    await assert.rejects(health(first ?? '', 'not-in-cert', tunnel, ca), /altname|ERR_TLS/i);
+    await assert.rejects(health(tasks[0]?.address ?? '', 'not-in-cert', tunnel, ca), /altname|ERR_TLS/i);
 
     // Deploying again changes nothing.
     assert.equal((await env.run(acts.deployStack, input)).changed, false);

@@ -81,12 +81,18 @@ describe('BootstrapVault end to end', () => {
     const desc = await client.workflow.getHandle(workflowId).describe();
     assert.notEqual(desc.runId, runIds[0], 'a new run of the same workflow id');
     runIds.push(desc.runId);
-    const result = (await client.workflow.getHandle(workflowId, desc.runId).result()) as { steps: { step: string; summary: string }[] };
+    const result = (await client.workflow.getHandle(workflowId, desc.runId).result()) as {
+      steps: { step: string; summary: string }[];
+    };
     const summary = Object.fromEntries(result.steps.map((s) => [s.step, s.summary]));
     assert.match(summary.initLeader ?? '', /already initialized/);
     assert.match(summary.rotateUnsealKeySecret ?? '', /already on .*_v1$/);
     assert.match(summary.unsealPeers ?? '', /already unsealed/);
-    assert.deepEqual(await snapshot(run, custodyDir), before, 'no new secret version, no init, no task restart');
+    assert.deepEqual(
+      await snapshot(run, custodyDir),
+      before,
+      'no new secret version, no init, no task restart',
+    );
   });
 
   it('keeps the unseal key and root token out of every history and the worker log', async () => {
@@ -107,11 +113,17 @@ describe('BootstrapVault end to end', () => {
   it('refuses by name, touching nothing, when Vault is initialized and custody has no key', async () => {
     await run.stopWorkers();
     const emptyCustody = mkdtempSync(join(tmpdir(), 'vbt-empty-custody-'));
-    run.startWorker({ VAULT_BOOTSTRAP_CUSTODY_DIR: join(emptyCustody, 'c'), VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(emptyCustody, 'k') });
+    run.startWorker({
+      VAULT_BOOTSTRAP_CUSTODY_DIR: join(emptyCustody, 'c'),
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(emptyCustody, 'k'),
+    });
     const before = await snapshot(run, custodyDir);
     const res = await run.client(['bootstrap', '--wait']);
     assert.equal(res.code, 1, res.out);
-    assert.match(res.out, /UnsealKeyUnavailable: vault-1 of .* is already initialized, but custody holds no key .* Nothing was changed/);
+    assert.match(
+      res.out,
+      /UnsealKeyUnavailable: vault-1 of .* is already initialized, but custody holds no key .* Nothing was changed/,
+    );
     assert.deepEqual(await snapshot(run, custodyDir), before);
     await run.stopWorkers();
   });
@@ -119,8 +131,14 @@ describe('BootstrapVault end to end', () => {
   it('refuses by name, touching nothing, when custody holds another key', async () => {
     const otherBase = mkdtempSync(join(tmpdir(), 'vbt-other-custody-'));
     const other = { dir: join(otherBase, 'c'), keyFile: join(otherBase, 'k') };
-    await new FileKeyCustody(other).store(run.stack, { unsealKey: Buffer.alloc(32, 1).toString('base64'), rootToken: 's.not-the-token' });
-    run.startWorker({ VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir, VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile });
+    await new FileKeyCustody(other).store(run.stack, {
+      unsealKey: Buffer.alloc(32, 1).toString('base64'),
+      rootToken: 's.not-the-token',
+    });
+    run.startWorker({
+      VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir,
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile,
+    });
     const before = await snapshot(run, custodyDir);
     const res = await run.client(['bootstrap', '--wait']);
     assert.equal(res.code, 1, res.out);
@@ -131,7 +149,16 @@ describe('BootstrapVault end to end', () => {
     // The same wrong key against a sealed leader: Vault itself rejects it, and the leader stays sealed.
     const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.1.`])).trim();
     await dockerCli(['kill', ctr]);
-    const acts = createActivities(buildActivityDeps(loadWorkerConfig(run.env({ VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir, VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile }))));
+    const acts = createActivities(
+      buildActivityDeps(
+        loadWorkerConfig(
+          run.env({
+            VAULT_BOOTSTRAP_CUSTODY_DIR: other.dir,
+            VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: other.keyFile,
+          }),
+        ),
+      ),
+    );
     const mock = new MockActivityEnvironment();
     await assert.rejects(mock.run(acts.unsealLeader, { stack: run.stack }), (err: unknown) => {
       assert.ok(err instanceof ApplicationFailure, String(err));

@@ -18,7 +18,9 @@ export async function historyOf(client: Client, workflowId: string, runId?: stri
 }
 
 /** Activity type → number of scheduled / completed events. */
-export function activityCounts(events: HistoryEvent[]): Map<string, { scheduled: number; completed: number }> {
+export function activityCounts(
+  events: HistoryEvent[],
+): Map<string, { scheduled: number; completed: number }> {
   const byScheduledId = new Map<string, string>();
   const counts = new Map<string, { scheduled: number; completed: number }>();
   const bump = (type: string, k: 'scheduled' | 'completed'): void => {
@@ -41,14 +43,23 @@ export function activityCounts(events: HistoryEvent[]): Map<string, { scheduled:
 
 /** Every string form a secret could take in a history: as is, and base64 of it (payload data). */
 export function secretForms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), Buffer.from(JSON.stringify(secret)).toString('base64')];
+  return [
+    secret,
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(JSON.stringify(secret)).toString('base64'),
+  ];
 }
 
 /** The history as text, with payload bytes decoded so that JSON payloads are searched as text too. */
 export function historyText(events: HistoryEvent[]): string {
   return JSON.stringify(events, (_k, v: unknown) => {
     if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
-    if (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+    if (
+      v &&
+      typeof v === 'object' &&
+      (v as { type?: string }).type === 'Buffer' &&
+      Array.isArray((v as { data?: unknown }).data)
+    ) {
       return Buffer.from((v as { data: number[] }).data).toString('utf8');
     }
     return v;

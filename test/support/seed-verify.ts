@@ -42,16 +42,35 @@ function withStdin(args: string[], input: string): Promise<{ code: number; out: 
   });
 }
 
-export async function seedVerification(stack: string, custodyDir: string, custodyKeyFile: string): Promise<SeedVerification> {
-  const { stdout: servicePs } = await run('docker', ['service', 'ps', `${stack}_vault`, '--filter', 'desired-state=running']);
+export async function seedVerification(
+  stack: string,
+  custodyDir: string,
+  custodyKeyFile: string,
+): Promise<SeedVerification> {
+  const { stdout: servicePs } = await run('docker', [
+    'service',
+    'ps',
+    `${stack}_vault`,
+    '--filter',
+    'desired-state=running',
+  ]);
   const runningTasks = servicePs.split('\n').filter((l) => /\sRunning\s/.test(l)).length;
   const ctr = await firstContainer(stack);
-  const status = await run('docker', ['exec', ctr, 'vault', 'status']).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const status = await run('docker', ['exec', ctr, 'vault', 'status']).catch((e: { stdout?: string }) => ({
+    stdout: e.stdout ?? '',
+  }));
   const vaultStatus = status.stdout;
   const sealedFalse = /^Sealed\s+false$/m.test(vaultStatus);
   const { rootToken } = await new FileKeyCustody({ dir: custodyDir, keyFile: custodyKeyFile }).read(stack);
   const peers = await withStdin(
-    ['exec', '-i', ctr, 'sh', '-c', 'read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault operator raft list-peers'],
+    [
+      'exec',
+      '-i',
+      ctr,
+      'sh',
+      '-c',
+      'read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault operator raft list-peers',
+    ],
     `${rootToken}\n`,
   );
   const listPeers = peers.out;
@@ -78,7 +97,11 @@ if (require.main === module) {
       console.log(`$ docker exec <${stack}_vault task> vault status\n${v.vaultStatus}`);
       console.log(`$ docker exec <${stack}_vault task> vault operator raft list-peers\n${v.listPeers}`);
       const ok = v.runningTasks === 3 && v.sealedFalse && v.leaders === 1 && v.followers === 2;
-      console.log(ok ? 'seed verification: OK (3 running tasks, Sealed false, 1 leader + 2 followers)' : 'seed verification: FAILED');
+      console.log(
+        ok
+          ? 'seed verification: OK (3 running tasks, Sealed false, 1 leader + 2 followers)'
+          : 'seed verification: FAILED',
+      );
       process.exit(ok ? 0 : 1);
     },
     (err: unknown) => {

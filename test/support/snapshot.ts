@@ -13,9 +13,11 @@ export interface StackSnapshot {
 
 export async function snapshot(run: TestRun, custodyDir: string): Promise<StackSnapshot> {
   const svc = (await run.docker.listServices({ filters: { name: [`${run.stack}_vault`] } }))[0];
-  const tasks = await run.docker.listTasks({ filters: { service: [`${run.stack}_vault`], 'desired-state': ['running'] } });
+  const tasks = await run.docker.listTasks({
+    filters: { service: [`${run.stack}_vault`], 'desired-state': ['running'] },
+  });
   const secrets = await run.docker.listSecrets({ filters: { name: [run.secretBase] } });
-  let custodyFiles: string[] = [];
+  let custodyFiles: string[];
   try {
     custodyFiles = readdirSync(custodyDir).sort();
   } catch {
@@ -23,7 +25,7 @@ export async function snapshot(run: TestRun, custodyDir: string): Promise<StackS
   }
   return {
     serviceVersion: svc?.Version?.Index ?? -1,
-    taskIds: tasks.map((t) => t.ID ?? '').sort(),
+    taskIds: (tasks as { ID?: string }[]).map((t) => t.ID ?? '').sort(),
     secrets: secrets.map((s) => s.Spec?.Name ?? '').sort(),
     custodyFiles,
   };

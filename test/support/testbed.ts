@@ -83,7 +83,9 @@ export class TestRun {
   /** Runs the `vault-bootstrap` client; resolves with its exit code and output. */
   async client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
     return new Promise((res) => {
-      const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], { env: this.env(extra) });
+      const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], {
+        env: this.env(extra),
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -109,24 +111,43 @@ export class TestRun {
     await run('docker', ['stack', 'rm', this.stack]).catch(() => undefined);
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      const left = await this.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${this.stack}`] } });
-      const tasks = await this.docker.listTasks({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } }).catch(() => []);
+      const left = await this.docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
+      });
+      const tasks = await this.docker
+        .listTasks({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })
+        .catch(() => []);
       if (left.length === 0 && tasks.length === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
     for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } })) {
-      await this.docker.getSecret(s.ID).remove().catch(() => undefined);
+      await this.docker
+        .getSecret(s.ID)
+        .remove()
+        .catch(() => undefined);
     }
-    rmSync(join(this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), this.stack), { recursive: true, force: true });
+    rmSync(join(this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), this.stack), {
+      recursive: true,
+      force: true,
+    });
     rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** What the stack left behind: services, containers, secrets (for leak assertions). */
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
-    for (const s of await this.docker.listServices({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })) out.push(`service ${s.Spec?.Name}`);
-    for (const c of await this.docker.listContainers({ all: true, filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })) out.push(`container ${c.Id}`);
-    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } })) out.push(`secret ${s.Spec?.Name}`);
+    for (const s of await this.docker.listServices({
+      filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
+    }))
+      out.push(`service ${s.Spec?.Name}`);
+    for (const c of await this.docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
+    }))
+      out.push(`container ${c.Id}`);
+    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } }))
+      out.push(`secret ${s.Spec?.Name}`);
     return out;
   }
 }

@@ -35,7 +35,11 @@ describe('config', () => {
   });
 
   it('names a missing cert folder', () => {
-    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: '/nonexistent/ssl' }), 'VAULT_CERT_DIR', /existing folder.*\/nonexistent\/ssl/);
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: '/nonexistent/ssl' }),
+      'VAULT_CERT_DIR',
+      /existing folder.*\/nonexistent\/ssl/,
+    );
   });
 
   it('names a cert folder without the CA', () => {
@@ -51,19 +55,50 @@ describe('config', () => {
 
   it('rejects malformed values with the setting name and what was expected', () => {
     const dir = certDir();
-    expectConfigError(() => loadClientConfig({ TEMPORAL_ADDRESS: 'no-port' }), 'TEMPORAL_ADDRESS', /host:port.*"no-port"/);
-    expectConfigError(() => loadClientConfig({ TEMPORAL_ADDRESS: 'h:99999' }), 'TEMPORAL_ADDRESS', /host:port/);
-    expectConfigError(() => loadClientConfig({ VAULT_BOOTSTRAP_STACK: 'bad name!' }), 'VAULT_BOOTSTRAP_STACK', /letters, digits/);
+    expectConfigError(
+      () => loadClientConfig({ TEMPORAL_ADDRESS: 'no-port' }),
+      'TEMPORAL_ADDRESS',
+      /host:port.*"no-port"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ TEMPORAL_ADDRESS: 'h:99999' }),
+      'TEMPORAL_ADDRESS',
+      /host:port/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_BOOTSTRAP_STACK: 'bad name!' }),
+      'VAULT_BOOTSTRAP_STACK',
+      /letters, digits/,
+    );
     expectConfigError(() => loadClientConfig({ TEMPORAL_UI_URL: 'ftp://x' }), 'TEMPORAL_UI_URL', /http/);
-    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_ADDRESSING: 'magic' }), 'VAULT_ADDRESSING', /"tunnel" or "direct"/);
-    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_TUNNEL_ADDRESS: 'x' }), 'VAULT_TUNNEL_ADDRESS', /host:port/);
-    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_REQUEST_TIMEOUT_MS: '-1' }), 'VAULT_REQUEST_TIMEOUT_MS', /positive integer/);
-    expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_UNSEAL_SECRET_NAME: 'a b' }), 'VAULT_UNSEAL_SECRET_NAME', /secret name/);
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_ADDRESSING: 'magic' }),
+      'VAULT_ADDRESSING',
+      /"tunnel" or "direct"/,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_TUNNEL_ADDRESS: 'x' }),
+      'VAULT_TUNNEL_ADDRESS',
+      /host:port/,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_REQUEST_TIMEOUT_MS: '-1' }),
+      'VAULT_REQUEST_TIMEOUT_MS',
+      /positive integer/,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_UNSEAL_SECRET_NAME: 'a b' }),
+      'VAULT_UNSEAL_SECRET_NAME',
+      /secret name/,
+    );
   });
 
   it('resolves stack files and the per-stack secret template', () => {
     const dir = certDir();
-    const c = loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_STACK_FILES: 'a.yml, b.yml', VAULT_UNSEAL_SECRET_NAME: '{stack}_key' }, '/srv');
+    const c = loadWorkerConfig(
+      { VAULT_CERT_DIR: dir, VAULT_STACK_FILES: 'a.yml, b.yml', VAULT_UNSEAL_SECRET_NAME: '{stack}_key' },
+      '/srv',
+    );
     assert.deepEqual(c.stack.files, ['/srv/a.yml', '/srv/b.yml']);
     assert.equal(c.stack.unsealSecretTemplate, '{stack}_key');
   });

@@ -34,7 +34,9 @@ describe('file key custody', () => {
     assert.equal(back.rootToken, secrets.rootToken);
     assert.equal(back.keyId, info.keyId);
     const raw = readFileSync(join(dir, 's1.json'), 'utf8');
-    assert.ok(!raw.includes(secrets.unsealKey) && !raw.includes(secrets.rootToken) && !raw.includes('test-root'));
+    assert.ok(
+      !raw.includes(secrets.unsealKey) && !raw.includes(secrets.rootToken) && !raw.includes('test-root'),
+    );
     assert.deepEqual(readdirSync(dir), ['s1.json'], 'no probe or temp files left behind');
     const { statSync } = await import('node:fs');
     assert.equal(statSync(join(dir, 's1.json')).mode & 0o777, 0o600);
@@ -45,7 +47,10 @@ describe('file key custody', () => {
   it('never overwrites a record; the new secrets are kept beside it', async () => {
     const { custody, dir } = fresh();
     const first = await custody.store('s1', secrets);
-    await assert.rejects(custody.store('s1', { unsealKey: 'other', rootToken: 'other' }), custodyError('CustodyCorrupt'));
+    await assert.rejects(
+      custody.store('s1', { unsealKey: 'other', rootToken: 'other' }),
+      custodyError('CustodyCorrupt'),
+    );
     assert.equal((await custody.read('s1')).keyId, first.keyId);
     assert.equal(readdirSync(dir).filter((f) => f.includes('.conflict-')).length, 1);
   });
@@ -78,7 +83,16 @@ describe('file key custody', () => {
     // A folder below a regular file can never be created (ENOTDIR), even for root.
     const base = mkdtempSync(join(tmpdir(), 'vbt-custody-'));
     writeFileSync(join(base, 'file'), '');
-    const custody = new FileKeyCustody({ dir: join(base, 'file', 'custody'), keyFile: join(base, 'custody.key') });
-    await assert.rejects(custody.assertWritable('s1'), (err: unknown) => err instanceof CustodyError && err.kind === 'CustodyNotWritable' && /not writable: ENOTDIR/.test(err.message));
+    const custody = new FileKeyCustody({
+      dir: join(base, 'file', 'custody'),
+      keyFile: join(base, 'custody.key'),
+    });
+    await assert.rejects(
+      custody.assertWritable('s1'),
+      (err: unknown) =>
+        err instanceof CustodyError &&
+        err.kind === 'CustodyNotWritable' &&
+        /not writable: ENOTDIR/.test(err.message),
+    );
   });
 });

@@ -55,13 +55,19 @@ describe('stack file checks', () => {
   });
 
   it('names a missing vault service, secret target and network', async () => {
-    await assert.rejects(checkStackFiles([write('none.yml', 'services:\n  web: {}\n')]), /no service "vault"/);
+    await assert.rejects(
+      checkStackFiles([write('none.yml', 'services:\n  web: {}\n')]),
+      /no service "vault"/,
+    );
     const noSecret = write(
       'nosecret.yml',
       'services:\n  vault:\n    deploy: { replicas: 3 }\n    networks: [iklimco-net]\nnetworks:\n  iklimco-net: { external: true }\n',
     );
     await assert.rejects(checkStackFiles([noSecret]), /target "vault_unseal_key"/);
-    const noNet = write('nonet.yml', 'services:\n  vault:\n    deploy: { replicas: 3 }\n    secrets: [vault_unseal_key]\n');
+    const noNet = write(
+      'nonet.yml',
+      'services:\n  vault:\n    deploy: { replicas: 3 }\n    secrets: [vault_unseal_key]\n',
+    );
     await assert.rejects(checkStackFiles([noNet]), /external network "iklimco-net"/);
   });
 });

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# vault-bootstrap.sh: bootstrap (or resume bootstrapping) the Vault Raft cluster of a Swarm stack.
+#
+# What it replaces: the old bash bootstrap that did everything itself, in one shell session: create the
+# placeholder `vault_unseal_key` secret, `docker stack deploy`, `vault operator init`, rotate the secret to the
+# real unseal key, unseal the leader, `raft join` the peers, unseal them, verify. Those steps are now the
+# durable `BootstrapVault` workflow run by the vault-bootstrap worker (src/worker.ts): each step is an
+# idempotent, retried activity, and a crash of this shell, the worker or Temporal resumes at the last completed
+# step instead of starting over. This script is only a thin shim over the `vault-bootstrap` client:
+#
+#   vault-bootstrap bootstrap --wait --stack "${VAULT_BOOTSTRAP_STACK:-iklimco}" "$@"
+#
+# It starts the workflow (or attaches to the one already running for the stack), prints each step as it
+# completes and exits 0 once the cluster is verified. Running it again after a failure is safe: fix what the
+# error says, re-run, and the workflow continues from where it stopped.
+#
+# Needs: Node.js >= 20, a reachable Temporal server, and a RUNNING vault-bootstrap worker polling the task
+# queue (`npm start`, or its service unit/container). Without a worker the workflow waits and so does this
+# script: `vault-bootstrap status` shows where it is.
+#
+# Environment (all optional; the client validates them and says which one is wrong):
+#   VAULT_BOOTSTRAP_STACK        stack name (default iklimco); the service is <stack>_vault
+#   VAULT_BOOTSTRAP_REPO         checkout holding dist/src/client.js (default: two levels above this script)
+#   TEMPORAL_ADDRESS             Temporal frontend host:port (default 127.0.0.1:7233)
+#   TEMPORAL_NAMESPACE           namespace (default default)
+#   VAULT_BOOTSTRAP_TASK_QUEUE   task queue the worker polls (default vault-bootstrap)
+#   TEMPORAL_UI_URL              Web UI base URL for the links it prints (default http://127.0.0.1:8233)
+#   TEMPORAL_TLS*, TEMPORAL_API_KEY, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE   Temporal connection settings
+# Extra arguments are passed to the client (e.g. `--stack other`).
+#
+# Secrets: this script and the client never take or print key material. The unseal key and root token stay
+# in the worker's key custody; only names and ids appear in arguments, output and workflow history.
+#
+# Exit codes (the client's): 0 bootstrapped and verified, 1 the workflow failed, 2 bad usage or configuration
+# or Temporal unreachable.
+set -Eeuo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="${VAULT_BOOTSTRAP_REPO:-$(cd "$here/../.." && pwd)}"
+client_js="$repo/dist/src/client.js"
+stack="${VAULT_BOOTSTRAP_STACK:-iklimco}"
+
+if [[ -f "$client_js" ]]; then
+  if ! command -v node >/dev/null 2>&1; then
+    echo "vault-bootstrap.sh: node is not on PATH; install Node.js >= 20" >&2
+    exit 2
+  fi
+  cli=(node "$client_js")
+elif command -v vault-bootstrap >/dev/null 2>&1; then
+  cli=(vault-bootstrap)
+else
+  echo "vault-bootstrap.sh: the client is not built ($client_js is missing) and no vault-bootstrap command is on PATH." >&2
+  echo "  Build it first: (cd '$repo' && npm ci && npm run build)" >&2
+  exit 2
+fi
+
+exec "${cli[@]}" bootstrap --wait --stack "$stack" "$@"

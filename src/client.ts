@@ -4,12 +4,13 @@
  *
  *   vault-bootstrap bootstrap [--stack S] [--wait]   start (or attach to) BootstrapVault for a stack
  *   vault-bootstrap status    [--stack S]            progress of the latest bootstrap of a stack
- *   vault-bootstrap verify    [--stack S]            run one health check now and print the report
+ *   vault-bootstrap verify    [--stack S] [--json]   run one health check now and print the report
+ *   vault-bootstrap schedule  create|describe|pause|unpause|trigger|delete [--stack S]
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
-import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadClientConfig, validateStackName } from './config';
@@ -20,24 +21,32 @@ import {
   VAULT_HEALTH_FINDINGS,
   VAULT_HEALTH_VERDICT,
 } from './shared/search-attributes';
+import { BOOTSTRAP_STEPS, isBootstrapStep } from './shared/steps';
 import type { StepProgress } from './shared/steps';
 import type { BootstrapResult } from './shared/types';
 import { connectClient, TemporalUnreachableError } from './temporal';
-import type { HealthReport } from './workflows';
+import { healthWorkflowIds } from './shared/health';
+import type { HealthInput, HealthReport } from './shared/health';
 
-const USAGE = `usage: vault-bootstrap <bootstrap|status|verify> [--stack NAME] [--wait]
+const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION> [--stack NAME] [--wait] [--json]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
-              --wait   follow the progress live and exit non-zero if it fails
+              --wait             follow the progress live and exit non-zero if it fails
+              --from-step STEP   resume request: skip the steps before STEP (preflight always runs)
   status      show each step of the latest bootstrap of the stack
-  verify      run one health check (VerifyVaultHealth) now and print the report
+  verify      run one health check (VerifyVaultHealth) now and print the report (--json: as JSON);
+              exit 0 when Healthy, 1 otherwise
+  schedule    create | describe | pause | unpause | trigger | delete the periodic health check
+              (create is idempotent: it updates an existing schedule, and starts the Docker-events
+              watcher that checks right after a Vault task restarts; delete removes both)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY.`;
+VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
+VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS.`;
 
 class UsageError extends Error {}
 
-const COMMANDS = ['bootstrap', 'status', 'verify'];
+const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule'];
 
 function uiLink(config: ClientConfig, workflowId: string): string {
   return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -121,12 +130,13 @@ async function cmdBootstrap(
   config: ClientConfig,
   stack: string,
   wait: boolean,
+  fromStep: string | undefined,
 ): Promise<number> {
   const workflowId = bootstrapWorkflowId(stack);
   const handle = await client.workflow.start('BootstrapVault', {
     taskQueue: config.temporal.taskQueue,
     workflowId,
-    args: [{ stack }],
+    args: [fromStep === undefined ? { stack } : { stack, fromStep }],
     // A second call while one runs attaches to it; a call after it ended starts a fresh, idempotent run.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -174,18 +184,104 @@ async function cmdStatus(client: Client, config: ClientConfig, stack: string): P
     : 0;
 }
 
-async function cmdVerify(client: Client, config: ClientConfig, stack: string): Promise<number> {
+function healthInput(config: ClientConfig, stack: string): HealthInput {
+  return { stack, remediate: config.health.remediate, certExpiryWarnDays: config.health.certExpiryWarnDays };
+}
+
+export function formatReport(r: HealthReport): string {
+  const lines = [`${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`];
+  for (const n of r.nodes) {
+    const state = !n.reachable ? `unreachable (${n.error ?? 'no answer'})` : `initialized=${n.initialized} sealed=${n.sealed}`;
+    lines.push(`  ${n.name.padEnd(8)} ${state}`);
+  }
+  const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
+  lines.push(`  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}`);
+  lines.push(`  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`);
+  for (const f of r.findingsBefore ?? []) lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  for (const a of r.actions) lines.push(`  action   ${a}`);
+  for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  return lines.join('\n');
+}
+
+async function cmdVerify(client: Client, config: ClientConfig, stack: string, json: boolean): Promise<number> {
   const workflowId = `vault-verify-${stack}-${Date.now()}`;
-  const report = await client.workflow.execute<(i: { stack: string }) => Promise<HealthReport>>(
-    'VerifyVaultHealth',
-    {
-      taskQueue: config.temporal.taskQueue,
-      workflowId,
-      args: [{ stack }],
-    },
-  );
-  console.log(JSON.stringify(report, null, 2));
+  const report = await client.workflow.execute<(i: HealthInput) => Promise<HealthReport>>('VerifyVaultHealth', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [healthInput(config, stack)],
+  });
+  console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.verdict === 'Healthy' ? 0 : 1;
+}
+
+/** `schedule create|describe|pause|unpause|trigger|delete`: the periodic check and its events watcher. */
+async function cmdSchedule(client: Client, config: ClientConfig, stack: string, action: string | undefined): Promise<number> {
+  const ids = healthWorkflowIds(stack);
+  const handle = client.schedule.getHandle(ids.schedule);
+  switch (action) {
+    case 'create': {
+      const options = {
+        spec: { intervals: [{ every: config.health.interval }], jitter: config.health.jitter },
+        action: {
+          type: 'startWorkflow' as const,
+          workflowType: 'VerifyVaultHealth',
+          taskQueue: config.temporal.taskQueue,
+          workflowId: ids.scheduled,
+          args: [healthInput(config, stack)],
+        },
+        // Never two checks at once: a run still going when the next is due makes the next one skip.
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },
+      };
+      try {
+        await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+        console.log(`schedule ${ids.schedule}: updated (every ${config.health.interval}, jitter ${config.health.jitter})`);
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+        await client.schedule.create({ scheduleId: ids.schedule, ...options, state: { note: `Vault health of ${stack}` } });
+        console.log(`schedule ${ids.schedule}: created (every ${config.health.interval}, jitter ${config.health.jitter})`);
+      }
+      await client.workflow.start('WatchVaultTasks', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: ids.watcher,
+        args: [{ stack }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      console.log(`watcher ${ids.watcher}: running (checks right after a Vault task starts)`);
+      return 0;
+    }
+    case 'describe': {
+      const d = await handle.describe();
+      console.log(`schedule ${ids.schedule}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`);
+      console.log(`  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`);
+      for (const a of d.info.recentActions) console.log(`  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`);
+      for (const n of d.info.nextActionTimes.slice(0, 3)) console.log(`  next ${n.toISOString()}`);
+      return 0;
+    }
+    case 'pause':
+      await handle.pause('paused from vault-bootstrap');
+      console.log(`schedule ${ids.schedule}: paused`);
+      return 0;
+    case 'unpause':
+      await handle.unpause('unpaused from vault-bootstrap');
+      console.log(`schedule ${ids.schedule}: active`);
+      return 0;
+    case 'trigger':
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
+      console.log(`schedule ${ids.schedule}: triggered one run`);
+      return 0;
+    case 'delete':
+      await handle.delete().catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+      await client.workflow
+        .getHandle(ids.watcher)
+        .terminate('schedule deleted')
+        .catch(() => undefined);
+      console.log(`schedule ${ids.schedule} and watcher ${ids.watcher}: deleted`);
+      return 0;
+    default:
+      throw new UsageError(`schedule needs one of create, describe, pause, unpause, trigger, delete\n${USAGE}`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -197,6 +293,8 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         stack: { type: 'string' },
         wait: { type: 'boolean', default: false },
+        'from-step': { type: 'string' },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -211,6 +309,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!COMMANDS.includes(command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  const fromStep = values['from-step'];
+  if (fromStep !== undefined && !isBootstrapStep(fromStep)) {
+    throw new UsageError(`UnknownStep: --from-step "${fromStep}" is not a step; steps are ${BOOTSTRAP_STEPS.join(', ')}`);
+  }
   const config = loadClientConfig(process.env);
   const stack = validateStackName(values.stack ?? config.stack.defaultName, '--stack');
   const connection = await connectClient(config.temporal);
@@ -219,12 +321,15 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'bootstrap':
         await ensureSearchAttributes(connection, config.temporal.namespace);
-        return await cmdBootstrap(client, config, stack, values.wait);
+        return await cmdBootstrap(client, config, stack, values.wait, values['from-step']);
       case 'status':
         return await cmdStatus(client, config, stack);
       case 'verify':
         await ensureSearchAttributes(connection, config.temporal.namespace);
-        return await cmdVerify(client, config, stack);
+        return await cmdVerify(client, config, stack, values.json);
+      case 'schedule':
+        await ensureSearchAttributes(connection, config.temporal.namespace);
+        return await cmdSchedule(client, config, stack, positionals[1]);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
     }

@@ -91,7 +91,18 @@ export interface WorkerConfig {
   failpoints: string[];
 }
 
-export type ClientConfig = Pick<WorkerConfig, 'temporal' | 'stack'>;
+export interface HealthConfig {
+  /** Interval of the scheduled health check, e.g. `5m`. Env `VAULT_HEALTH_INTERVAL`; default `5m`. */
+  interval: string;
+  /** Random delay added to each scheduled run, e.g. `30s`. Env `VAULT_HEALTH_JITTER`; default `30s`. */
+  jitter: string;
+  /** Whether checks fix what is safe to fix. Env `VAULT_HEALTH_REMEDIATE` (`true`/`false`); default `true`. */
+  remediate: boolean;
+  /** Days before certificate expiry that raise `CertificateExpiring`. Env `VAULT_HEALTH_CERT_WARN_DAYS`; default 21. */
+  certExpiryWarnDays: number;
+}
+
+export type ClientConfig = Pick<WorkerConfig, 'temporal' | 'stack'> & { health: HealthConfig };
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -215,8 +226,27 @@ function loadVaultConfig(env: Env, cwd: string): VaultConfig {
   };
 }
 
+function duration(env: Env, key: string, fallback: string): string {
+  const v = str(env, key, fallback);
+  if (!/^[0-9]+(ms|s|m|h|d)$/.test(v)) throw new ConfigError(key, 'a duration like 30s, 5m or 1h', v);
+  return v;
+}
+
+function loadHealthConfig(env: Env): HealthConfig {
+  const remediate = str(env, 'VAULT_HEALTH_REMEDIATE', 'true');
+  if (remediate !== 'true' && remediate !== 'false') {
+    throw new ConfigError('VAULT_HEALTH_REMEDIATE', '"true" or "false"', remediate);
+  }
+  return {
+    interval: duration(env, 'VAULT_HEALTH_INTERVAL', '5m'),
+    jitter: duration(env, 'VAULT_HEALTH_JITTER', '30s'),
+    remediate: remediate === 'true',
+    certExpiryWarnDays: positiveInt(env, 'VAULT_HEALTH_CERT_WARN_DAYS', 21),
+  };
+}
+
 export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
-  return { temporal: loadTemporalConfig(env), stack: loadStackConfig(env, cwd) };
+  return { temporal: loadTemporalConfig(env), stack: loadStackConfig(env, cwd), health: loadHealthConfig(env) };
 }
 
 export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {

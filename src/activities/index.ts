@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
+import { createHealthActivities } from './health';
 import { createSecretActivities } from './secrets';
 import { createStackActivities } from './stack';
 import { createVaultActivities } from './vault';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStackActivities(deps),
     ...createSecretActivities(deps),
     ...createVaultActivities(deps),
+    ...createHealthActivities(deps),
   });
 }
 

@@ -3,6 +3,8 @@
  * Every one of them means: no retry can fix this, an operator must act; the message says how.
  */
 export const ErrorType = {
+  /** A resume request names a step that does not exist. */
+  UnknownStep: 'UnknownStep',
   /** Configuration value missing or malformed. */
   InvalidConfig: 'InvalidConfig',
   /** The stack file is missing, unreadable, or not the shape the bootstrap expects. */

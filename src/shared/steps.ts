@@ -16,7 +16,7 @@ export const BOOTSTRAP_STEPS = [
 
 export type BootstrapStep = (typeof BOOTSTRAP_STEPS)[number];
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 /** One row of the `progress` query. Times are ISO-8601 strings (workflow time). */
 export interface StepProgress {

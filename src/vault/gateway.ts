@@ -158,6 +158,20 @@ export class VaultNodeClient {
     }));
   }
 
+  /** Autopilot's view of the Raft cluster: overall health and each server's. */
+  async autopilotState(token: string): Promise<{ healthy: boolean; unhealthy: string[] }> {
+    const body = (await this.call('reading the autopilot state', () =>
+      this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token),
+    )) as { data?: { healthy?: unknown; servers?: Record<string, { healthy?: unknown }> } };
+    if (typeof body.data?.healthy !== 'boolean') {
+      throw new VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
+    }
+    const unhealthy = Object.entries(body.data.servers ?? {})
+      .filter(([, v]) => v.healthy !== true)
+      .map(([id]) => id);
+    return { healthy: body.data.healthy, unhealthy };
+  }
+
   async leader(): Promise<{ haEnabled: boolean; isSelf: boolean; leaderAddress: string }> {
     const body = (await this.call('reading sys/leader', () => this.request('/sys/leader', 'GET'))) as Record<
       string,
@@ -176,6 +190,23 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
+/**
+ * The product version a node reports in seal-status (`1.17.6`, `1.17.6+ent`, OpenBao `2.7.2`). Anything
+ * that is not `major.minor.patch` with major >= 1 is not a Vault this bootstrap knows how to drive (a
+ * pre-1.0 Vault, another product on port 8200, a proxy's answer): refused rather than guessed at.
+ */
+const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)/;
+
+function checkVersion(node: string, raw: unknown): string {
+  const m = typeof raw === 'string' ? VERSION_RE.exec(raw) : null;
+  if (!m || Number(m[1]) < 1) {
+    throw new VaultProtocolError(
+      `${node} reports version ${JSON.stringify(typeof raw === 'string' ? raw.slice(0, 40) : (raw ?? null))} in seal-status; expected a Vault or OpenBao version major.minor.patch, 1.0.0 or newer`,
+    );
+  }
+  return raw as string;
+}
+
 function parseSealStatus(node: string, body: unknown): SealStatus {
   const b = body as Record<string, unknown> | undefined;
   if (!b || typeof b.initialized !== 'boolean' || typeof b.sealed !== 'boolean') {
@@ -186,12 +217,13 @@ function parseSealStatus(node: string, body: unknown): SealStatus {
       `${node} uses seal type ${JSON.stringify(b.type)}; this bootstrap manages Shamir seals only`,
     );
   }
+  const version = checkVersion(node, b.version);
   return {
     initialized: b.initialized,
     sealed: b.sealed,
     t: Number(b.t ?? 0),
     n: Number(b.n ?? 0),
-    version: text(b.version),
+    version,
     clusterId: typeof b.cluster_id === 'string' ? b.cluster_id : undefined,
   };
 }

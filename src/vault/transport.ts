@@ -11,7 +11,7 @@ import type { AgentOptions } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { VaultAddressing } from '../config';
 
 export interface NodeTarget {
@@ -50,4 +50,34 @@ class NodeAgent extends Agent {
 
 export function createNodeAgent(target: NodeTarget, addressing: VaultAddressing, ca: Buffer): Agent {
   return new NodeAgent(target, addressing, { ca, rejectUnauthorized: true });
+}
+
+/** The certificate a node serves right now: SHA-256 fingerprint and expiry. */
+export interface ServedCertificate {
+  fingerprint256: string;
+  validTo: Date;
+}
+
+/** Opens a verified TLS connection to the node and reads the leaf certificate it presents. */
+export function servedCertificate(
+  target: NodeTarget,
+  addressing: VaultAddressing,
+  ca: Buffer,
+  timeoutMs: number,
+): Promise<ServedCertificate> {
+  const agent = new NodeAgent(target, addressing, { ca, rejectUnauthorized: true });
+  return new Promise((resolve, reject) => {
+    const socket = agent.createConnection({}) as TLSSocket;
+    const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake with ${target.serverName} timed out`)), timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const cert = socket.getPeerCertificate();
+      socket.end();
+      resolve({ fingerprint256: cert.fingerprint256, validTo: new Date(cert.valid_to) });
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
 }

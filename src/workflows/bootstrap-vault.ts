@@ -15,9 +15,9 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
-import { BOOTSTRAP_STEPS } from '../shared/steps';
+import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
 
@@ -57,8 +57,21 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   const progress: StepProgress[] = BOOTSTRAP_STEPS.map((step) => ({ step, status: 'pending' }));
   setHandler(progressQuery, () => progress);
 
-  async function step<T extends StepOutcome>(name: BootstrapStep, run: () => Promise<T>): Promise<T> {
+  if (input.fromStep !== undefined && !isBootstrapStep(input.fromStep)) {
+    throw ApplicationFailure.nonRetryable(
+      `unknown step "${input.fromStep}" in the resume request; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
+      ErrorType.UnknownStep,
+    );
+  }
+  const firstStep = input.fromStep === undefined ? 0 : BOOTSTRAP_STEPS.indexOf(input.fromStep);
+
+  async function step<T extends StepOutcome>(name: BootstrapStep, run: () => Promise<T>): Promise<T | undefined> {
     const row = progress.find((p) => p.step === name)!;
+    if (name !== 'preflight' && BOOTSTRAP_STEPS.indexOf(name) < firstStep) {
+      row.status = 'skipped';
+      row.summary = `skipped: resume request from ${input.fromStep}`;
+      return undefined;
+    }
     row.status = 'running';
     row.startedAt = new Date().toISOString();
     upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: name }]);
@@ -85,7 +98,7 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   await step('unsealLeader', () => api.unsealLeader(input));
   await step('joinPeers', () => api.joinPeers(input));
   await step('unsealPeers', () => converge.unsealPeers(input));
-  const verified = await step('verifyCluster', () => converge.verifyCluster(input));
+  const verified = (await step('verifyCluster', () => converge.verifyCluster(input)))!;
   upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: 'done' }]);
 
   return {

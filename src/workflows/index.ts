@@ -1,3 +1,3 @@
 export { BootstrapVault, progressQuery } from './bootstrap-vault';
 export { VerifyVaultHealth } from './verify-vault-health';
-export type { HealthReport } from './verify-vault-health';
+export { WatchVaultTasks } from './watch-vault-tasks';

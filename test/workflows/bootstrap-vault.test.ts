@@ -17,12 +17,13 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_VERDICT } from '../../src/shared/search-attributes';
+import { VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../../src/shared/search-attributes';
+import type { Finding, HealthReport } from '../../src/shared/health';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import type { BootstrapStep } from '../../src/shared/steps';
 import type { BootstrapInput, BootstrapResult, ClusterSummary, SecretRef } from '../../src/shared/types';
 import { progressQuery } from '../../src/workflows';
-import type { BootstrapVault, HealthReport, VerifyVaultHealth } from '../../src/workflows';
+import type { BootstrapVault, VerifyVaultHealth } from '../../src/workflows';
 import { testbedEnv } from '../support/testbed';
 
 const address = testbedEnv().TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -53,8 +54,25 @@ function secretRef(version: number): SecretRef {
 type Overrides = Partial<{ [K in BootstrapStep]: (input: BootstrapInput) => Promise<void> }>;
 
 /** Activities that record their calls and answer like the real ones (names and ids, no key material). */
-function stubActivities(overrides: Overrides = {}): { activities: Activities; calls: BootstrapStep[] } {
-  const calls: BootstrapStep[] = [];
+function reportOf(stack: string, findings: Finding[] = []): HealthReport {
+  return {
+    stack,
+    checkedAt: '2026-01-01T00:00:00.000Z',
+    verdict: findings.length ? 'Degraded' : 'Healthy',
+    findings,
+    service: { desired: 3, running: 3 },
+    nodes: [1, 2, 3].map((slot) => ({ name: `vault-${slot}`, slot, reachable: true, initialized: true, sealed: false })),
+    raft: { servers: [1, 2, 3].map((slot) => ({ nodeId: `vault-${slot}`, leader: slot === 1, voter: true })), autopilotHealthy: true },
+    certificate: { diskFingerprint: 'AA:BB', validTo: '2027-01-01T00:00:00.000Z', daysLeft: 400 },
+    actions: [],
+  };
+}
+
+function stubActivities(
+  overrides: Overrides = {},
+  healthReports: HealthReport[] = [],
+): { activities: Activities; calls: string[] } {
+  const calls: string[] = [];
   async function enter(step: BootstrapStep, input: BootstrapInput): Promise<void> {
     calls.push(step);
     await overrides[step]?.(input);
@@ -100,6 +118,18 @@ function stubActivities(overrides: Overrides = {}): { activities: Activities; ca
         summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
         cluster,
       };
+    },
+    async checkVaultHealth(input) {
+      calls.push('checkVaultHealth');
+      return healthReports.shift() ?? reportOf(input.stack);
+    },
+    async remediateVaultHealth(_input, report) {
+      calls.push('remediateVaultHealth');
+      return report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`);
+    },
+    async waitForVaultTaskStart() {
+      calls.push('waitForVaultTaskStart');
+      return { started: false };
     },
   };
   return { activities, calls };
@@ -253,7 +283,7 @@ void describe('BootstrapVault and VerifyVaultHealth on the dev server, stubbed a
     });
   });
 
-  void it('VerifyVaultHealth reports Healthy with the cluster summary', async () => {
+  void it('VerifyVaultHealth reports a healthy cluster without remediating', async () => {
     const { activities, calls } = stubActivities();
     await withWorker(activities, async (taskQueue, id) => {
       const handle = await client.workflow.start<typeof VerifyVaultHealth>('VerifyVaultHealth', {
@@ -262,29 +292,47 @@ void describe('BootstrapVault and VerifyVaultHealth on the dev server, stubbed a
         args: [{ stack: `st${id}` }],
       });
       const report: HealthReport = await handle.result();
-      assert.deepEqual(report, { verdict: 'Healthy', cluster: clusterOf(`st${id}`) });
-      assert.deepEqual(calls, ['verifyCluster']);
+      assert.equal(report.verdict, 'Healthy');
+      assert.deepEqual(report.actions, []);
+      assert.deepEqual(calls, ['checkVaultHealth']);
       const described = await handle.describe();
       assert.equal(described.typedSearchAttributes.get(VAULT_HEALTH_VERDICT), 'Healthy');
+      assert.deepEqual(described.typedSearchAttributes.get(VAULT_HEALTH_FINDINGS) ?? [], [], "an empty list is stored as absent");
     });
   });
 
-  void it('VerifyVaultHealth reports Failed with the finding when verifyCluster fails for good', async () => {
-    const finding = 'cluster not healthy: Raft has 2 voters';
-    const { activities, calls } = stubActivities({
-      verifyCluster: () => Promise.reject(ApplicationFailure.nonRetryable(finding, 'UnexpectedServiceShape')),
-    });
+  void it('VerifyVaultHealth remediates a sealed node, checks again and reports both', async () => {
+    const sealed: Finding = { code: 'NodeSealed', node: 'vault-2', detail: 'vault-2 is sealed' };
+    const { activities, calls } = stubActivities({}, [reportOf('s', [sealed]), reportOf('s')]);
     await withWorker(activities, async (taskQueue, id) => {
       const handle = await client.workflow.start<typeof VerifyVaultHealth>('VerifyVaultHealth', {
         taskQueue,
         workflowId: `wf-test-verify-${id}`,
-        args: [{ stack: `st${id}` }],
+        args: [{ stack: 's' }],
       });
       const report = await handle.result();
-      assert.deepEqual(report, { verdict: 'Failed', finding });
-      assert.deepEqual(calls, ['verifyCluster'], 'no retry of a non-retryable failure');
+      assert.deepEqual(calls, ['checkVaultHealth', 'remediateVaultHealth', 'checkVaultHealth']);
+      assert.equal(report.verdict, 'Healthy');
+      assert.deepEqual(report.actions, ['unsealed vault-2']);
+      assert.deepEqual(report.findingsBefore, [sealed]);
+    });
+  });
+
+  void it('VerifyVaultHealth only reports when remediation is off', async () => {
+    const stale: Finding = { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' };
+    const { activities, calls } = stubActivities({}, [reportOf('s', [stale])]);
+    await withWorker(activities, async (taskQueue, id) => {
+      const handle = await client.workflow.start<typeof VerifyVaultHealth>('VerifyVaultHealth', {
+        taskQueue,
+        workflowId: `wf-test-verify-${id}`,
+        args: [{ stack: 's', remediate: false }],
+      });
+      const report = await handle.result();
+      assert.deepEqual(calls, ['checkVaultHealth']);
+      assert.equal(report.verdict, 'Degraded');
       const described = await handle.describe();
-      assert.equal(described.typedSearchAttributes.get(VAULT_HEALTH_VERDICT), 'Failed');
+      assert.equal(described.typedSearchAttributes.get(VAULT_HEALTH_VERDICT), 'Degraded');
+      assert.deepEqual(described.typedSearchAttributes.get(VAULT_HEALTH_FINDINGS), ['CertificateStale']);
     });
   });
 });

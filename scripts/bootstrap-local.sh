@@ -4,9 +4,12 @@
 # init-infra-prod.sh does in production.
 #
 #   bash scripts/bootstrap-local.sh          # (npm run local) set up, start the worker, bootstrap, verify
-#   bash scripts/bootstrap-local.sh stop     # stop the worker; `npm run testbed -- down` stops the rest
+#   bash scripts/bootstrap-local.sh stop     # delete the health schedule, stop the worker;
+#                                            # `npm run testbed -- down` stops the rest
 #
-# The worker keeps running afterwards (pid in .cache/worker.pid, log in .cache/logs/worker.log).
+# Afterwards the worker keeps running (pid in .cache/worker.pid, log in .cache/logs/worker.log), and so
+# do the health schedule (every VAULT_HEALTH_INTERVAL, default 5m) and the Docker-events watcher, which
+# unseal a Vault task that Swarm restarted.
 set -Eeuo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=$(realpath -m "${VAULT_BOOTSTRAP_CACHE:-$REPO/.cache}")
@@ -19,6 +22,13 @@ say() { printf 'local: %s\n' "$*" >&2; }
 worker_alive() { [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
 if [[ ${1:-} == stop ]]; then
+  if [[ -f $CACHE/testbed.env && -f dist/src/client.js ]]; then
+    set -a
+    # shellcheck source=/dev/null
+    source "$CACHE/testbed.env"
+    set +a
+    node dist/src/client.js schedule delete --stack "$STACK" || true
+  fi
   if worker_alive; then
     kill -TERM "$(cat "$PID_FILE")"
     say "worker stopped"
@@ -52,8 +62,10 @@ if ! worker_alive; then
 fi
 
 node dist/src/client.js bootstrap --stack "$STACK" --wait
+node dist/src/client.js schedule create --stack "$STACK"
 echo
 node dist/test/support/seed-verify.js "$STACK" "$VAULT_BOOTSTRAP_CUSTODY_DIR" "$VAULT_BOOTSTRAP_CUSTODY_KEY_FILE"
 echo
 say "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/vault-bootstrap-$STACK"
-say "the worker keeps running; stop it with: npm run local -- stop (then npm run testbed -- down)"
+say "the worker, the health schedule and the events watcher keep running;"
+say "stop them with: npm run local -- stop (then npm run testbed -- down for the dev server and tunnel)"

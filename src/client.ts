@@ -10,7 +10,12 @@
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
-import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import {
+  Client,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowFailedError,
+} from '@temporalio/client';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadClientConfig, validateStackName } from './config';
@@ -189,33 +194,55 @@ function healthInput(config: ClientConfig, stack: string): HealthInput {
 }
 
 export function formatReport(r: HealthReport): string {
-  const lines = [`${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`];
+  const lines = [
+    `${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`,
+  ];
   for (const n of r.nodes) {
-    const state = !n.reachable ? `unreachable (${n.error ?? 'no answer'})` : `initialized=${n.initialized} sealed=${n.sealed}`;
+    const state = !n.reachable
+      ? `unreachable (${n.error ?? 'no answer'})`
+      : `initialized=${n.initialized} sealed=${n.sealed}`;
     lines.push(`  ${n.name.padEnd(8)} ${state}`);
   }
   const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
-  lines.push(`  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}`);
-  lines.push(`  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`);
-  for (const f of r.findingsBefore ?? []) lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  lines.push(
+    `  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}`,
+  );
+  lines.push(
+    `  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`,
+  );
+  for (const f of r.findingsBefore ?? [])
+    lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   for (const a of r.actions) lines.push(`  action   ${a}`);
   for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   return lines.join('\n');
 }
 
-async function cmdVerify(client: Client, config: ClientConfig, stack: string, json: boolean): Promise<number> {
+async function cmdVerify(
+  client: Client,
+  config: ClientConfig,
+  stack: string,
+  json: boolean,
+): Promise<number> {
   const workflowId = `vault-verify-${stack}-${Date.now()}`;
-  const report = await client.workflow.execute<(i: HealthInput) => Promise<HealthReport>>('VerifyVaultHealth', {
-    taskQueue: config.temporal.taskQueue,
-    workflowId,
-    args: [healthInput(config, stack)],
-  });
+  const report = await client.workflow.execute<(i: HealthInput) => Promise<HealthReport>>(
+    'VerifyVaultHealth',
+    {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [healthInput(config, stack)],
+    },
+  );
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.verdict === 'Healthy' ? 0 : 1;
 }
 
 /** `schedule create|describe|pause|unpause|trigger|delete`: the periodic check and its events watcher. */
-async function cmdSchedule(client: Client, config: ClientConfig, stack: string, action: string | undefined): Promise<number> {
+async function cmdSchedule(
+  client: Client,
+  config: ClientConfig,
+  stack: string,
+  action: string | undefined,
+): Promise<number> {
   const ids = healthWorkflowIds(stack);
   const handle = client.schedule.getHandle(ids.schedule);
   switch (action) {
@@ -233,12 +260,25 @@ async function cmdSchedule(client: Client, config: ClientConfig, stack: string, 
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },
       };
       try {
-        await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
-        console.log(`schedule ${ids.schedule}: updated (every ${config.health.interval}, jitter ${config.health.jitter})`);
+        await handle.update((prev) => ({
+          ...prev,
+          spec: options.spec,
+          action: options.action,
+          policies: options.policies,
+        }));
+        console.log(
+          `schedule ${ids.schedule}: updated (every ${config.health.interval}, jitter ${config.health.jitter})`,
+        );
       } catch (err) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
-        await client.schedule.create({ scheduleId: ids.schedule, ...options, state: { note: `Vault health of ${stack}` } });
-        console.log(`schedule ${ids.schedule}: created (every ${config.health.interval}, jitter ${config.health.jitter})`);
+        await client.schedule.create({
+          scheduleId: ids.schedule,
+          ...options,
+          state: { note: `Vault health of ${stack}` },
+        });
+        console.log(
+          `schedule ${ids.schedule}: created (every ${config.health.interval}, jitter ${config.health.jitter})`,
+        );
       }
       await client.workflow.start('WatchVaultTasks', {
         taskQueue: config.temporal.taskQueue,
@@ -251,9 +291,14 @@ async function cmdSchedule(client: Client, config: ClientConfig, stack: string, 
     }
     case 'describe': {
       const d = await handle.describe();
-      console.log(`schedule ${ids.schedule}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`);
-      console.log(`  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`);
-      for (const a of d.info.recentActions) console.log(`  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`);
+      console.log(
+        `schedule ${ids.schedule}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`,
+      );
+      console.log(
+        `  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`,
+      );
+      for (const a of d.info.recentActions)
+        console.log(`  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`);
       for (const n of d.info.nextActionTimes.slice(0, 3)) console.log(`  next ${n.toISOString()}`);
       return 0;
     }
@@ -280,7 +325,9 @@ async function cmdSchedule(client: Client, config: ClientConfig, stack: string, 
       console.log(`schedule ${ids.schedule} and watcher ${ids.watcher}: deleted`);
       return 0;
     default:
-      throw new UsageError(`schedule needs one of create, describe, pause, unpause, trigger, delete\n${USAGE}`);
+      throw new UsageError(
+        `schedule needs one of create, describe, pause, unpause, trigger, delete\n${USAGE}`,
+      );
   }
 }
 
@@ -311,7 +358,9 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
   const fromStep = values['from-step'];
   if (fromStep !== undefined && !isBootstrapStep(fromStep)) {
-    throw new UsageError(`UnknownStep: --from-step "${fromStep}" is not a step; steps are ${BOOTSTRAP_STEPS.join(', ')}`);
+    throw new UsageError(
+      `UnknownStep: --from-step "${fromStep}" is not a step; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
+    );
   }
   const config = loadClientConfig(process.env);
   const stack = validateStackName(values.stack ?? config.stack.defaultName, '--stack');

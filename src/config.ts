@@ -246,7 +246,11 @@ function loadHealthConfig(env: Env): HealthConfig {
 }
 
 export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
-  return { temporal: loadTemporalConfig(env), stack: loadStackConfig(env, cwd), health: loadHealthConfig(env) };
+  return {
+    temporal: loadTemporalConfig(env),
+    stack: loadStackConfig(env, cwd),
+    health: loadHealthConfig(env),
+  };
 }
 
 export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Context } from '@temporalio/activity';
-import { LEADER_SLOT, nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
+import { nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
 import type { RaftServer } from '../vault/gateway';
 import { servedCertificate } from '../vault/transport';
@@ -80,7 +80,10 @@ export function createHealthActivities(deps: ActivityDeps) {
         actions: [],
       };
       if (daysLeft < (input.certExpiryWarnDays ?? 21)) {
-        findings.push({ code: 'CertificateExpiring', detail: `the certificate on disk expires in ${daysLeft} days` });
+        findings.push({
+          code: 'CertificateExpiring',
+          detail: `the certificate on disk expires in ${daysLeft} days`,
+        });
       }
       if (!svc) {
         findings.push({ code: 'ServiceMissing', detail: `service ${svcName} does not exist` });
@@ -101,16 +104,31 @@ export function createHealthActivities(deps: ActivityDeps) {
         try {
           const s = await node.client.sealStatus();
           Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
-          const served = await servedCertificate(node.client.target, config.vault.addressing, ca, config.vault.requestTimeoutMs);
+          const served = await servedCertificate(
+            node.client.target,
+            config.vault.addressing,
+            ca,
+            config.vault.requestTimeoutMs,
+          );
           row.servedFingerprint = served.fingerprint256;
         } catch (err) {
           row.error = err instanceof Error ? err.message : String(err);
         }
-        if (!row.reachable) findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
-        else if (row.initialized === false) findings.push({ code: 'NodeUninitialized', node: name, detail: `${name} is not initialized (lost its Raft state)` });
+        if (!row.reachable)
+          findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
+        else if (row.initialized === false)
+          findings.push({
+            code: 'NodeUninitialized',
+            node: name,
+            detail: `${name} is not initialized (lost its Raft state)`,
+          });
         else if (row.sealed) findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
         if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
-          findings.push({ code: 'CertificateStale', node: name, detail: `${name} serves an older certificate than the one on disk` });
+          findings.push({
+            code: 'CertificateStale',
+            node: name,
+            detail: `${name} serves an older certificate than the one on disk`,
+          });
         }
       }
       // The Raft view, from any unsealed node (standbys forward to the active one).
@@ -133,10 +151,15 @@ export function createHealthActivities(deps: ActivityDeps) {
       for (const slot of ALL_SLOTS) {
         const name = nodeName(slot);
         if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
-          findings.push({ code: 'RaftMemberMissing', node: name, detail: `${name} is not a voter in the Raft configuration` });
+          findings.push({
+            code: 'RaftMemberMissing',
+            node: name,
+            detail: `${name} is not a voter in the Raft configuration`,
+          });
         }
       }
-      if (report.raft.autopilotHealthy === false) findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
+      if (report.raft.autopilotHealthy === false)
+        findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
       report.verdict = verdictOf(findings, report.nodes, hasLeader);
       return report;
     } catch (err) {
@@ -156,16 +179,25 @@ export function createHealthActivities(deps: ActivityDeps) {
       const leaderSlot = ALL_SLOTS.find((s) => nodeName(s) === leaderName);
       const leader = leaderSlot === undefined ? undefined : nodes.get(leaderSlot);
       const byNode = new Map<string, Set<string>>();
-      for (const f of report.findings) if (f.node) byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
+      for (const f of report.findings)
+        if (f.node) byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
 
       for (const [name, codes] of byNode) {
         const node = [...nodes.values()].find((n) => n.name === name);
         if (!node) continue;
         // A node that lost its Raft state is joined again to the current leader (never initialized).
-        if ((codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) && leader && node.slot !== leader.slot) {
+        if (
+          (codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
+          leader &&
+          node.slot !== leader.slot
+        ) {
           const s = await node.client.sealStatus();
           if (!s.initialized) {
-            await node.client.raftJoin(`https://${leader.task.address}:${VAULT_API_PORT}`, await caPem(deps), serverName(deps, leader.slot));
+            await node.client.raftJoin(
+              `https://${leader.task.address}:${VAULT_API_PORT}`,
+              await caPem(deps),
+              serverName(deps, leader.slot),
+            );
             actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
           }
         }
@@ -177,10 +209,17 @@ export function createHealthActivities(deps: ActivityDeps) {
           const disk = await diskCertificate(config.vault.certDir);
           const ca = await readFile(config.vault.caFile);
           await waitFor(`${name} to serve the certificate on disk`, 30_000, async () => {
-            const served = await servedCertificate(node.client.target, config.vault.addressing, ca, config.vault.requestTimeoutMs);
+            const served = await servedCertificate(
+              node.client.target,
+              config.vault.addressing,
+              ca,
+              config.vault.requestTimeoutMs,
+            );
             return served.fingerprint256 === disk.fingerprint256 ? true : undefined;
           });
-          actions.push(`reloaded the certificate of ${name} (SIGHUP); it now serves ${disk.fingerprint256.slice(0, 17)}…`);
+          actions.push(
+            `reloaded the certificate of ${name} (SIGHUP); it now serves ${disk.fingerprint256.slice(0, 17)}…`,
+          );
         }
       }
       return actions;
@@ -193,17 +232,28 @@ export function createHealthActivities(deps: ActivityDeps) {
    * Waits for a Vault task of the stack to start (Docker `start` event), up to `maxWaitSeconds`.
    * Heartbeats throughout (see createActivities); returns as soon as one starts.
    */
-  async function waitForVaultTaskStart(input: { stack: string; maxWaitSeconds: number }): Promise<{ started: boolean; container?: string }> {
+  async function waitForVaultTaskStart(input: {
+    stack: string;
+    maxWaitSeconds: number;
+  }): Promise<{ started: boolean; container?: string }> {
     const ctx = Context.current();
     const stream = (await docker.docker.getEvents({
-      filters: { type: ['container'], event: ['start'], label: [`com.docker.swarm.service.name=${serviceName(input.stack)}`] },
+      filters: {
+        type: ['container'],
+        event: ['start'],
+        label: [`com.docker.swarm.service.name=${serviceName(input.stack)}`],
+      },
     })) as Readable;
     try {
       return await new Promise((resolve, reject) => {
         const timer = setTimeout(() => resolve({ started: false }), input.maxWaitSeconds * 1000);
         ctx.cancellationSignal.addEventListener('abort', () => {
           clearTimeout(timer);
-          reject(ctx.cancellationSignal.reason);
+          reject(
+            ctx.cancellationSignal.reason instanceof Error
+              ? ctx.cancellationSignal.reason
+              : new Error('cancelled'),
+          );
         });
         stream.on('data', (chunk: Buffer) => {
           const id = /"id":"([0-9a-f]+)"/.exec(chunk.toString())?.[1];

@@ -63,9 +63,19 @@ export interface HealthInput {
 }
 
 /** Findings remediation may act on; everything else is reported only. */
-export const REMEDIABLE: readonly FindingCode[] = ['NodeSealed', 'NodeUninitialized', 'RaftMemberMissing', 'CertificateStale'];
+export const REMEDIABLE: readonly FindingCode[] = [
+  'NodeSealed',
+  'NodeUninitialized',
+  'RaftMemberMissing',
+  'CertificateStale',
+];
 
-export function healthWorkflowIds(stack: string): { schedule: string; scheduled: string; watcher: string; event: string } {
+export function healthWorkflowIds(stack: string): {
+  schedule: string;
+  scheduled: string;
+  watcher: string;
+  event: string;
+} {
   return {
     schedule: `vault-health-${stack}`,
     scheduled: `vault-health-${stack}`,

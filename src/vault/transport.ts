@@ -68,14 +68,17 @@ export function servedCertificate(
   const agent = new NodeAgent(target, addressing, { ca, rejectUnauthorized: true });
   return new Promise((resolve, reject) => {
     const socket = agent.createConnection({}) as TLSSocket;
-    const timer = setTimeout(() => socket.destroy(new Error(`TLS handshake with ${target.serverName} timed out`)), timeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`TLS handshake with ${target.serverName} timed out`)),
+      timeoutMs,
+    );
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const cert = socket.getPeerCertificate();
       socket.end();
       resolve({ fingerprint256: cert.fingerprint256, validTo: new Date(cert.valid_to) });
     });
-    socket.once('error', (err) => {
+    socket.once('error', (err: Error) => {
       clearTimeout(timer);
       reject(err);
     });

@@ -65,7 +65,10 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   }
   const firstStep = input.fromStep === undefined ? 0 : BOOTSTRAP_STEPS.indexOf(input.fromStep);
 
-  async function step<T extends StepOutcome>(name: BootstrapStep, run: () => Promise<T>): Promise<T | undefined> {
+  async function step<T extends StepOutcome>(
+    name: BootstrapStep,
+    run: () => Promise<T>,
+  ): Promise<T | undefined> {
     const row = progress.find((p) => p.step === name)!;
     if (name !== 'preflight' && BOOTSTRAP_STEPS.indexOf(name) < firstStep) {
       row.status = 'skipped';

@@ -16,14 +16,22 @@ import { VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../shared/search-at
 const read = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
 });
 
 /** Remediation: waits for unseals and reloads to take effect. */
 const fix = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
 });
 
 export async function VerifyVaultHealth(input: HealthInput): Promise<HealthReport> {
@@ -32,7 +40,11 @@ export async function VerifyVaultHealth(input: HealthInput): Promise<HealthRepor
   const remediable = first.findings.some((f) => REMEDIABLE.includes(f.code));
   if (input.remediate !== false && remediable) {
     const actions = await fix.remediateVaultHealth(input, first);
-    report = { ...(await read.checkVaultHealth({ ...input, settleSeconds: 5 })), actions, findingsBefore: first.findings };
+    report = {
+      ...(await read.checkVaultHealth({ ...input, settleSeconds: 5 })),
+      actions,
+      findingsBefore: first.findings,
+    };
   }
   upsertSearchAttributes([
     { key: VAULT_HEALTH_VERDICT, value: report.verdict },

@@ -55,12 +55,21 @@ describe('scheduled health verification that heals', () => {
     const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
     if (!task || task.state !== 'running' || !task.address) return undefined;
     const ca = readFileSync(join(certs.dir, 'ca.pem'));
-    const c = new VaultNodeClient(`vault-${slot}`, { host: task.address, port: 8200, serverName: `vault-${slot}` }, { mode: 'tunnel', host: '127.0.0.1', port: 18200 }, ca, 3000);
+    const c = new VaultNodeClient(
+      `vault-${slot}`,
+      { host: task.address, port: 8200, serverName: `vault-${slot}` },
+      { mode: 'tunnel', host: '127.0.0.1', port: 18200 },
+      ca,
+      3000,
+    );
     return { client: c, taskId: task.id };
   }
 
   it('unseals a killed and replaced Vault task without a manual step', async () => {
-    const { rootToken } = await new FileKeyCustody({ dir: join(run.dir, 'custody'), keyFile: join(run.dir, 'custody.key') }).read(run.stack);
+    const { rootToken } = await new FileKeyCustody({
+      dir: join(run.dir, 'custody'),
+      keyFile: join(run.dir, 'custody.key'),
+    }).read(run.stack);
     const killToUnsealed: number[] = [];
     const apiToUnsealed: number[] = [];
     for (const slot of [2, 3, 1]) {
@@ -84,14 +93,28 @@ describe('scheduled health verification that heals', () => {
       assert.ok(unsealedAt && apiAt, `vault-${slot} was unsealed by the health machinery`);
       killToUnsealed.push((unsealedAt - killedAt) / 1000);
       apiToUnsealed.push((unsealedAt - apiAt) / 1000);
-      console.log(`vault-${slot}: kill -> sealed:false ${((unsealedAt - killedAt) / 1000).toFixed(1)}s, API first answering -> sealed:false ${((unsealedAt - apiAt) / 1000).toFixed(1)}s`);
+      console.log(
+        `vault-${slot}: kill -> sealed:false ${((unsealedAt - killedAt) / 1000).toFixed(1)}s, API first answering -> sealed:false ${((unsealedAt - apiAt) / 1000).toFixed(1)}s`,
+      );
       // Back in the Raft configuration as a voter, before the next kill.
       const leaderView = await nodeClient(slot);
       const servers = await leaderView!.client.raftConfiguration(rootToken);
-      assert.ok(servers.some((s) => s.nodeId === `vault-${slot}` && s.voter), `vault-${slot} is a Raft voter again`);
-      await sleep(3000);
+      assert.ok(
+        servers.some((s) => s.nodeId === `vault-${slot}` && s.voter),
+        `vault-${slot} is a Raft voter again`,
+      );
+      // Autopilot counts a restarted server healthy only after it has been stable a while: wait for it.
+      const until = Date.now() + 120_000;
+      while (
+        !(await leaderView!.client.autopilotState(rootToken).catch(() => ({ healthy: false }))).healthy
+      ) {
+        assert.ok(Date.now() < until, 'autopilot reports the cluster healthy again');
+        await sleep(1000);
+      }
     }
-    console.log(`medians over ${killToUnsealed.length} kills: kill -> sealed:false ${median(killToUnsealed).toFixed(1)}s, API -> sealed:false ${median(apiToUnsealed).toFixed(1)}s`);
+    console.log(
+      `medians over ${killToUnsealed.length} kills: kill -> sealed:false ${median(killToUnsealed).toFixed(1)}s, API -> sealed:false ${median(apiToUnsealed).toFixed(1)}s`,
+    );
   });
 
   it('notices a re-issued certificate, reloads it with SIGHUP and serves it', async () => {
@@ -99,11 +122,23 @@ describe('scheduled health verification that heals', () => {
     const res = await run.client(['verify', '--json'], extra);
     assert.equal(res.code, 0, res.out);
     const report = JSON.parse(res.out.slice(res.out.indexOf('{'))) as HealthReport;
-    const stale = (report.findingsBefore ?? []).filter((f) => f.code === 'CertificateStale').map((f) => f.node).sort();
+    const stale = (report.findingsBefore ?? [])
+      .filter((f) => f.code === 'CertificateStale')
+      .map((f) => f.node)
+      .sort();
     assert.deepEqual(stale, ['vault-1', 'vault-2', 'vault-3']);
-    assert.equal(report.actions.filter((a) => a.startsWith('reloaded the certificate')).length, 3, report.actions.join('\n'));
+    assert.equal(
+      report.actions.filter((a) => a.startsWith('reloaded the certificate')).length,
+      3,
+      report.actions.join('\n'),
+    );
     assert.equal(report.verdict, 'Healthy');
-    for (const n of report.nodes) assert.equal(n.servedFingerprint, report.certificate.diskFingerprint, `${n.name} serves the new certificate`);
+    for (const n of report.nodes)
+      assert.equal(
+        n.servedFingerprint,
+        report.certificate.diskFingerprint,
+        `${n.name} serves the new certificate`,
+      );
   });
 
   it('keeps one schedule, runs nothing while paused, runs once on trigger, and each run stays small', async () => {
@@ -111,13 +146,17 @@ describe('scheduled health verification that heals', () => {
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /updated/);
     const ids: string[] = [];
-    for await (const s of client.schedule.list()) if (s.scheduleId === `vault-health-${run.stack}`) ids.push(s.scheduleId);
+    for await (const s of client.schedule.list())
+      if (s.scheduleId === `vault-health-${run.stack}`) ids.push(s.scheduleId);
     assert.equal(ids.length, 1, 'create twice leaves one schedule');
 
     const handle = client.schedule.getHandle(`vault-health-${run.stack}`);
     assert.equal((await run.client(['schedule', 'pause'], extra)).code, 0);
     // A 2-second interval while paused: nothing may run.
-    assert.equal((await run.client(['schedule', 'create'], { ...extra, VAULT_HEALTH_INTERVAL: '2s' })).code, 0);
+    assert.equal(
+      (await run.client(['schedule', 'create'], { ...extra, VAULT_HEALTH_INTERVAL: '2s' })).code,
+      0,
+    );
     const taken = (await handle.describe()).info.numActionsTaken;
     await sleep(7000);
     assert.equal((await handle.describe()).info.numActionsTaken, taken, 'a paused schedule runs nothing');
@@ -137,10 +176,15 @@ describe('scheduled health verification that heals', () => {
     d = await handle.describe();
     const counts: number[] = [];
     for (const a of d.info.recentActions) {
-      const wf = client.workflow.getHandle(a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId);
+      const wf = client.workflow.getHandle(
+        a.action.workflow.workflowId,
+        a.action.workflow.firstExecutionRunId,
+      );
       const r = (await wf.result()) as HealthReport;
       assert.equal(r.verdict, 'Healthy');
-      counts.push((await historyOf(client, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId)).length);
+      counts.push(
+        (await historyOf(client, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId)).length,
+      );
     }
     console.log(`health runs: ${counts.length}, history events per run: ${counts.join(', ')}`);
     assert.ok(counts.length >= 2, 'the schedule ran more than once when unpaused');

@@ -24,7 +24,20 @@ export class TestCertificates {
   async createCa(): Promise<void> {
     const key = join(this.work, 'ca.key');
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
-    await run('openssl', ['req', '-x509', '-new', '-key', key, '-sha256', '-days', '90', '-subj', '/CN=vault-bootstrap test CA', '-out', join(this.dir, 'ca.pem')]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-sha256',
+      '-days',
+      '90',
+      '-subj',
+      '/CN=vault-bootstrap test CA',
+      '-out',
+      join(this.dir, 'ca.pem'),
+    ]);
   }
 
   /** Issues a new server key and certificate and swaps them into the folder atomically (rename). */
@@ -36,7 +49,25 @@ export class TestCertificates {
     writeFileSync(ext, `subjectAltName=${SANS}\nextendedKeyUsage=serverAuth\n`);
     await run('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
     await run('openssl', ['req', '-new', '-key', key, '-subj', `/CN=vault (${serial})`, '-out', csr]);
-    await run('openssl', ['x509', '-req', '-in', csr, '-CA', join(this.dir, 'ca.pem'), '-CAkey', join(this.work, 'ca.key'), '-set_serial', String(serial), '-days', '60', '-sha256', '-extfile', ext, '-out', crt]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(this.dir, 'ca.pem'),
+      '-CAkey',
+      join(this.work, 'ca.key'),
+      '-set_serial',
+      String(serial),
+      '-days',
+      '60',
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      crt,
+    ]);
     const { readFileSync } = await import('node:fs');
     const chain = readFileSync(crt, 'utf8') + readFileSync(join(this.dir, 'ca.pem'), 'utf8');
     writeFileSync(join(this.dir, '.fullchain.pem.new'), chain);

@@ -17,7 +17,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import { VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../../src/shared/search-attributes';
+import {
+  VAULT_BOOTSTRAP_STEP,
+  VAULT_HEALTH_FINDINGS,
+  VAULT_HEALTH_VERDICT,
+} from '../../src/shared/search-attributes';
 import type { Finding, HealthReport } from '../../src/shared/health';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import type { BootstrapStep } from '../../src/shared/steps';
@@ -61,8 +65,17 @@ function reportOf(stack: string, findings: Finding[] = []): HealthReport {
     verdict: findings.length ? 'Degraded' : 'Healthy',
     findings,
     service: { desired: 3, running: 3 },
-    nodes: [1, 2, 3].map((slot) => ({ name: `vault-${slot}`, slot, reachable: true, initialized: true, sealed: false })),
-    raft: { servers: [1, 2, 3].map((slot) => ({ nodeId: `vault-${slot}`, leader: slot === 1, voter: true })), autopilotHealthy: true },
+    nodes: [1, 2, 3].map((slot) => ({
+      name: `vault-${slot}`,
+      slot,
+      reachable: true,
+      initialized: true,
+      sealed: false,
+    })),
+    raft: {
+      servers: [1, 2, 3].map((slot) => ({ nodeId: `vault-${slot}`, leader: slot === 1, voter: true })),
+      autopilotHealthy: true,
+    },
     certificate: { diskFingerprint: 'AA:BB', validTo: '2027-01-01T00:00:00.000Z', daysLeft: 400 },
     actions: [],
   };
@@ -119,17 +132,19 @@ function stubActivities(
         cluster,
       };
     },
-    async checkVaultHealth(input) {
+    checkVaultHealth(input) {
       calls.push('checkVaultHealth');
-      return healthReports.shift() ?? reportOf(input.stack);
+      return Promise.resolve(healthReports.shift() ?? reportOf(input.stack));
     },
-    async remediateVaultHealth(_input, report) {
+    remediateVaultHealth(_input, report) {
       calls.push('remediateVaultHealth');
-      return report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`);
+      return Promise.resolve(
+        report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`),
+      );
     },
-    async waitForVaultTaskStart() {
+    waitForVaultTaskStart() {
       calls.push('waitForVaultTaskStart');
-      return { started: false };
+      return Promise.resolve({ started: false });
     },
   };
   return { activities, calls };
@@ -297,7 +312,11 @@ void describe('BootstrapVault and VerifyVaultHealth on the dev server, stubbed a
       assert.deepEqual(calls, ['checkVaultHealth']);
       const described = await handle.describe();
       assert.equal(described.typedSearchAttributes.get(VAULT_HEALTH_VERDICT), 'Healthy');
-      assert.deepEqual(described.typedSearchAttributes.get(VAULT_HEALTH_FINDINGS) ?? [], [], "an empty list is stored as absent");
+      assert.deepEqual(
+        described.typedSearchAttributes.get(VAULT_HEALTH_FINDINGS) ?? [],
+        [],
+        'an empty list is stored as absent',
+      );
     });
   });
 

@@ -5,7 +5,7 @@
  * paused schedule runs nothing, trigger runs once, and a health run's history stays small.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
@@ -115,6 +115,54 @@ describe('scheduled health verification that heals', () => {
     console.log(
       `medians over ${killToUnsealed.length} kills: kill -> sealed:false ${median(killToUnsealed).toFixed(1)}s, API -> sealed:false ${median(apiToUnsealed).toFixed(1)}s`,
     );
+  });
+
+  it('re-joins a node that lost its Raft state, and never initializes it', async () => {
+    const { rootToken } = await new FileKeyCustody({
+      dir: join(run.dir, 'custody'),
+      keyFile: join(run.dir, 'custody.key'),
+    }).read(run.stack);
+    const before = await nodeClient(3);
+    assert.ok(before);
+    const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.3.`])).trim();
+    await dockerCli(['stop', '-t', '1', ctr]);
+    const dataDir = join(run.bed.TESTBED_STACK_ROOT ?? '', run.stack, 'vault-3', 'data');
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir);
+    const until = Date.now() + 240_000;
+    for (;;) {
+      const now = await nodeClient(3);
+      const s =
+        now && now.taskId !== before.taskId
+          ? await now.client.sealStatus().catch(() => undefined)
+          : undefined;
+      if (s && !s.sealed) {
+        const servers = await now!.client.raftConfiguration(rootToken);
+        if (servers.some((m) => m.nodeId === 'vault-3' && m.voter)) break;
+      }
+      assert.ok(Date.now() < until, 'vault-3 is back as an unsealed Raft voter');
+      await sleep(500);
+    }
+    const event = client.workflow.list({
+      query: `WorkflowType='VerifyVaultHealth' AND WorkflowId STARTS_WITH 'vault-health-event-${run.stack}'`,
+    });
+    const actions: string[] = [];
+    for await (const wf of event)
+      actions.push(
+        ...((await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as HealthReport).actions,
+      );
+    assert.ok(
+      actions.some((a) => /^re-joined vault-3 to the Raft cluster of vault-\d$/.test(a)),
+      actions.join('; '),
+    );
+    assert.ok(!actions.some((a) => /initiali[sz]ed/.test(a)), 'no action initializes a node');
+    // Let autopilot settle before the next test.
+    const settle = Date.now() + 120_000;
+    const leader = await nodeClient(1);
+    while (!(await leader!.client.autopilotState(rootToken).catch(() => ({ healthy: false }))).healthy) {
+      assert.ok(Date.now() < settle, 'autopilot healthy again');
+      await sleep(1000);
+    }
   });
 
   it('notices a re-issued certificate, reloads it with SIGHUP and serves it', async () => {

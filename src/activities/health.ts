@@ -49,12 +49,17 @@ export function createHealthActivities(deps: ActivityDeps) {
   async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, VaultNode>> {
     if (settleMs <= 0) return locateNodes(deps, stack, ALL_SLOTS);
     try {
-      return await waitFor(`all Vault tasks of ${stack} to answer`, settleMs, async () => {
-        const nodes = await locateNodes(deps, stack, ALL_SLOTS);
-        if (nodes.size !== VAULT_REPLICAS) return undefined;
-        for (const n of nodes.values()) await n.client.sealStatus();
-        return nodes;
-      });
+      return await waitFor(
+        `all Vault tasks of ${stack} to answer`,
+        settleMs,
+        async () => {
+          const nodes = await locateNodes(deps, stack, ALL_SLOTS);
+          if (nodes.size !== VAULT_REPLICAS) return undefined;
+          for (const n of nodes.values()) await n.client.sealStatus();
+          return nodes;
+        },
+        250, // a restarted task answers within a second or two: look often, it is a cheap call
+      );
     } catch {
       return locateNodes(deps, stack, ALL_SLOTS); // report what there is
     }

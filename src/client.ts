@@ -18,6 +18,7 @@ import {
 } from '@temporalio/client';
 import type { Connection, WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { ConfigError, loadClientConfig, validateStackName } from './config';
 import type { ClientConfig } from './config';
 import { bootstrapWorkflowId } from './shared/constants';
@@ -59,10 +60,12 @@ function uiLink(config: ClientConfig, workflowId: string): string {
 
 /** Registers the custom search attributes the workflows write, when the server lacks them. */
 async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_KEYWORD_LIST: KEYWORD_LIST } =
+    temporal.api.enums.v1.IndexedValueType;
   const wanted = {
-    [VAULT_BOOTSTRAP_STEP.name]: 2, // KEYWORD
-    [VAULT_HEALTH_VERDICT.name]: 2, // KEYWORD
-    [VAULT_HEALTH_FINDINGS.name]: 7, // KEYWORD_LIST
+    [VAULT_BOOTSTRAP_STEP.name]: KEYWORD,
+    [VAULT_HEALTH_VERDICT.name]: KEYWORD,
+    [VAULT_HEALTH_FINDINGS.name]: KEYWORD_LIST,
   };
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = Object.fromEntries(
@@ -113,9 +116,8 @@ async function follow(handle: WorkflowHandle): Promise<BootstrapResult> {
     try {
       const rows = await handle.query<StepProgress[]>('progress');
       for (const r of rows) {
-        const key = `${r.status}`;
-        if (seen.get(r.step) !== key && r.status !== 'pending') {
-          seen.set(r.step, key);
+        if (seen.get(r.step) !== r.status && r.status !== 'pending') {
+          seen.set(r.step, r.status);
           const detail = r.status === 'running' ? '' : `  ${r.error ?? r.summary ?? ''}`;
           console.log(
             `[${new Date().toISOString().slice(11, 19)}] ${r.step.padEnd(24)} ${r.status}${detail}`,

@@ -61,7 +61,7 @@ export function createSecretActivities(deps: ActivityDeps) {
       };
     }
     const base = secretBase(deps, input.stack);
-    deps.failpoints.hit('ensurePlaceholderSecret:before-create');
+    await deps.failpoints.hit('ensurePlaceholderSecret:before-create');
     try {
       await docker.createSecret(base, Buffer.from(PLACEHOLDER_VALUE), {
         [LABEL_KIND]: 'placeholder',
@@ -71,6 +71,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
+    await deps.failpoints.hit('ensurePlaceholderSecret:after-create');
     const created = (await docker.listSecretFamily(base)).find((s) => s.name === base);
     if (!created) throw new Error(`secret ${base} was created but is not listed`);
     return { changed: true, summary: `created placeholder ${base}`, secret: ref(created) };
@@ -114,7 +115,7 @@ export function createSecretActivities(deps: ActivityDeps) {
         const { unsealKey } = await custody.read(input.stack).catch((err: unknown) => {
           throw custodyFailure(err);
         });
-        deps.failpoints.hit('rotateUnsealKeySecret:before-create');
+        await deps.failpoints.hit('rotateUnsealKeySecret:before-create');
         try {
           await docker.createSecret(secretName, Buffer.from(unsealKey), {
             [LABEL_KIND]: 'unseal-key',
@@ -125,6 +126,7 @@ export function createSecretActivities(deps: ActivityDeps) {
         } catch (err) {
           if (!isConflict(err)) throw err;
         }
+        await deps.failpoints.hit('rotateUnsealKeySecret:after-create');
         family = await docker.listSecretFamily(base);
         target = family.find((s) => s.name === secretName);
         if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
@@ -134,9 +136,9 @@ export function createSecretActivities(deps: ActivityDeps) {
           );
         }
       }
-      deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
+      await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
       await docker.swapUnsealSecret(name, { id: target.id, name: target.name });
-      deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
+      await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
     }
     const targetId = target.id;
@@ -152,8 +154,9 @@ export function createSecretActivities(deps: ActivityDeps) {
     const removed: string[] = [];
     for (const s of await docker.listSecretFamily(base)) {
       if (s.id === targetId || inUse.has(s.id)) continue;
-      deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
+      await deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
       await docker.removeSecret(s.id);
+      await deps.failpoints.hit('rotateUnsealKeySecret:after-remove-old');
       removed.push(s.name);
     }
     const summary = `${changed ? 'rotated to' : 'already on'} ${target.name}${removed.length ? `; removed ${removed.join(', ')}` : ''}`;

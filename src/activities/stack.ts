@@ -156,9 +156,9 @@ export function createStackActivities(deps: ActivityDeps) {
         }
         env.TESTBED_STACK_DIR = dir;
       }
-      deps.failpoints.hit('deployStack:before-deploy');
+      await deps.failpoints.hit('deployStack:before-deploy');
       await docker.deployStack(input.stack, config.stack.files, env);
-      deps.failpoints.hit('deployStack:after-deploy');
+      await deps.failpoints.hit('deployStack:after-deploy');
       changed = true;
       svc = await docker.inspectService(name);
       if (!svc)

@@ -6,17 +6,33 @@ import { ErrorType } from '../shared/errors';
 import { VaultRequestError } from '../vault/gateway';
 import type { ActivityDeps, VaultNode } from './deps';
 import { custodyFailure, get, nonRetryable, waitFor, waitForNodes } from './deps';
+import type { Failpoints } from './failpoints';
+
+/** The fault points around the `sys/unseal` call of one activity (see failpoints.ts). */
+export interface UnsealPoints {
+  failpoints: Failpoints;
+  before: string;
+  after: string;
+}
 
 /**
  * Unseals `node` when it is sealed; returns whether it did. A key Vault refuses is a named,
- * non-retryable failure: retrying a wrong key changes nothing.
+ * non-retryable failure: retrying a wrong key changes nothing. `points` are hit right before and after
+ * the `sys/unseal` call, so only when an unseal really happens.
  */
-export async function unsealNode(node: VaultNode, key: string, keyId: string): Promise<boolean> {
+export async function unsealNode(
+  node: VaultNode,
+  key: string,
+  keyId: string,
+  points?: UnsealPoints,
+): Promise<boolean> {
   const before = await node.client.sealStatus();
   if (!before.sealed) return false;
   let after;
   try {
+    await points?.failpoints.hit(points.before);
     after = await node.client.unseal(key);
+    await points?.failpoints.hit(points.after);
   } catch (err) {
     if (
       err instanceof VaultRequestError &&
@@ -52,5 +68,10 @@ export async function proveUnsealKey(
     throw custodyFailure(err);
   });
   const leader = get(await waitForNodes(deps, stack, [LEADER_SLOT]), LEADER_SLOT);
-  return (await unsealNode(leader, unsealKey, keyId)) ? 'proven' : 'leader-already-unsealed';
+  const points: UnsealPoints = {
+    failpoints: deps.failpoints,
+    before: 'rotateUnsealKeySecret:before-prove-unseal',
+    after: 'rotateUnsealKeySecret:after-prove-unseal',
+  };
+  return (await unsealNode(leader, unsealKey, keyId, points)) ? 'proven' : 'leader-already-unsealed';
 }

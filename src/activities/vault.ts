@@ -2,10 +2,18 @@
  * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
-import { LEADER_SLOT, nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
+import {
+  LEADER_SLOT,
+  nodeName,
+  serviceName,
+  UNSEAL_SECRET_TARGET,
+  VAULT_API_PORT,
+  VAULT_REPLICAS,
+} from '../shared/constants';
 import { ErrorType } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { CustodySecrets } from '../custody/file-custody';
+import type { SecretInfo } from '../docker/gateway';
 import type { RaftServer } from '../vault/gateway';
 import type { ActivityDeps, VaultNode } from './deps';
 import { unsealNode } from './unseal-node';
@@ -13,6 +21,7 @@ import {
   caPem,
   custodyFailure,
   get,
+  locateNodes,
   nonRetryable,
   secretBase,
   serverName,
@@ -23,6 +32,40 @@ import {
 
 const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
 const PEER_SLOTS = ALL_SLOTS.filter((s) => s !== LEADER_SLOT);
+
+/**
+ * The service must mount, at target `vault_unseal_key`, the unseal-key secret made for the custody record:
+ * a placeholder there (a resume that skipped rotateUnsealKeySecret, a redeploy with the stack file's default
+ * secret name) is a named failure, not a healthy cluster. Nothing is changed here; a full bootstrap run
+ * swaps the key back in.
+ */
+function assertMountsKey(
+  service: string,
+  mountedName: string | undefined,
+  secret: SecretInfo | undefined,
+  keyId: string,
+): asserts secret is SecretInfo {
+  if (secret?.kind === 'placeholder') {
+    throw nonRetryable(
+      ErrorType.PlaceholderWhereKeyExpected,
+      `${service} mounts the placeholder secret ${secret.name} at target ${UNSEAL_SECRET_TARGET} where the unseal key is expected ` +
+        `(rotateUnsealKeySecret was skipped, or the stack was redeployed with the default secret name). Nothing was changed; ` +
+        `run the bootstrap again without --from-step, and rotateUnsealKeySecret swaps the key back in.`,
+    );
+  }
+  if (secret?.kind !== 'unseal-key') {
+    throw nonRetryable(
+      ErrorType.UnexpectedServiceShape,
+      `${service} mounts ${mountedName ?? 'no secret'} at target ${UNSEAL_SECRET_TARGET}, not a secret of the bootstrap's unseal-key family. Nothing was changed.`,
+    );
+  }
+  if (secret.keyId !== keyId) {
+    throw nonRetryable(
+      ErrorType.CustodyKeyMismatch,
+      `${service} mounts ${secret.name}, made for custody record ${String(secret.keyId)}, but custody holds record ${keyId}. Nothing was changed.`,
+    );
+  }
+}
 
 export function createVaultActivities(deps: ActivityDeps) {
   const { custody } = deps;
@@ -106,11 +149,11 @@ export function createVaultActivities(deps: ActivityDeps) {
       await custody.assertWritable(input.stack).catch((err: unknown) => {
         throw custodyFailure(err);
       });
-      deps.failpoints.hit('initLeader:before-init');
+      await deps.failpoints.hit('initLeader:before-init');
       const answer = await leader.client.init();
-      deps.failpoints.hit('initLeader:after-init-before-persist');
+      await deps.failpoints.hit('initLeader:after-init-before-persist');
       const stored = await persistInitAnswer(input.stack, answer);
-      deps.failpoints.hit('initLeader:after-persist');
+      await deps.failpoints.hit('initLeader:after-persist');
       return {
         changed: true,
         summary: `initialized ${leader.name}; key stored as ${stored.keyId}`,
@@ -133,20 +176,45 @@ export function createVaultActivities(deps: ActivityDeps) {
           `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`,
         );
       }
-      deps.failpoints.hit('unsealLeader:before-unseal');
-      const changed = await unsealNode(leader, unsealKey, keyId);
+      const changed = await unsealNode(leader, unsealKey, keyId, {
+        failpoints: deps.failpoints,
+        before: 'unsealLeader:before-unseal',
+        after: 'unsealLeader:after-unseal',
+      });
+      // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
+      // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
+      // become active until a majority is unsealed: the peers that are already members are unsealed too.
+      const peers: string[] = [];
       await waitFor(`an active Vault node seen from ${leader.name}`, 120_000, async () => {
         const l = await leader.client.leader();
-        return l.isSelf || l.leaderAddress !== '' ? true : undefined;
+        if (l.isSelf || l.leaderAddress !== '') return true;
+        for (const peer of (await locateNodes(deps, input.stack, PEER_SLOTS)).values()) {
+          if (!(await peer.client.sealStatus()).initialized) continue;
+          const points = {
+            failpoints: deps.failpoints,
+            before: `unsealLeader:before-unseal:${peer.name}`,
+            after: `unsealLeader:after-unseal:${peer.name}`,
+          };
+          if (await unsealNode(peer, unsealKey, keyId, points)) peers.push(peer.name);
+        }
+        return undefined;
       });
-      return { changed, summary: changed ? `unsealed ${leader.name}` : `${leader.name} already unsealed` };
+      const quorum = peers.length ? ` (and ${peers.join(', ')} for a Raft quorum)` : '';
+      return {
+        changed: changed || peers.length > 0,
+        summary: changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`,
+      };
     } catch (err) {
       throw vaultFailure(err);
     }
   }
 
-  /** Joins one peer when it is neither a Raft member nor already joined (initialized, waiting for its unseal). */
+  /**
+   * Joins one peer when it is neither a Raft member nor already joined (initialized, waiting for its unseal).
+   * `activity` names the fault points around the join (`<activity>:before-join:<peer>`).
+   */
   async function joinIfNeeded(
+    activity: 'joinPeers' | 'unsealPeers',
     stack: string,
     leader: VaultNode,
     peer: VaultNode,
@@ -154,13 +222,13 @@ export function createVaultActivities(deps: ActivityDeps) {
   ): Promise<boolean> {
     if (members.some((m) => m.nodeId === peer.name)) return false;
     if ((await peer.client.sealStatus()).initialized) return false;
-    deps.failpoints.hit(`joinPeers:before-join:${peer.name}`);
+    await deps.failpoints.hit(`${activity}:before-join:${peer.name}`);
     await peer.client.raftJoin(
       `https://${leader.task.address}:${VAULT_API_PORT}`,
       await caPem(deps),
       serverName(deps, LEADER_SLOT),
     );
-    deps.failpoints.hit(`joinPeers:after-join:${peer.name}`);
+    await deps.failpoints.hit(`${activity}:after-join:${peer.name}`);
     // `joined: true` is not trusted: the observable effect is the peer reporting itself initialized.
     await waitFor(`${peer.name} to report the join of ${serviceName(stack)}`, 60_000, async () =>
       (await peer.client.sealStatus()).initialized ? true : undefined,
@@ -178,7 +246,7 @@ export function createVaultActivities(deps: ActivityDeps) {
       const joined: string[] = [];
       for (const slot of PEER_SLOTS) {
         const peer = get(nodes, slot);
-        if (await joinIfNeeded(input.stack, leader, peer, members)) joined.push(peer.name);
+        if (await joinIfNeeded('joinPeers', input.stack, leader, peer, members)) joined.push(peer.name);
       }
       return {
         changed: joined.length > 0,
@@ -203,9 +271,13 @@ export function createVaultActivities(deps: ActivityDeps) {
         const members = await raftServers(leader, rootToken);
         for (const slot of PEER_SLOTS) {
           const peer = get(nodes, slot);
-          await joinIfNeeded(input.stack, leader, peer, members);
-          deps.failpoints.hit(`unsealPeers:before-unseal:${peer.name}`);
-          if (await unsealNode(peer, unsealKey, keyId)) unsealed.push(peer.name);
+          await joinIfNeeded('unsealPeers', input.stack, leader, peer, members);
+          const points = {
+            failpoints: deps.failpoints,
+            before: `unsealPeers:before-unseal:${peer.name}`,
+            after: `unsealPeers:after-unseal:${peer.name}`,
+          };
+          if (await unsealNode(peer, unsealKey, keyId, points)) unsealed.push(peer.name);
         }
         const after = await raftServers(leader, rootToken);
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
@@ -229,6 +301,9 @@ export function createVaultActivities(deps: ActivityDeps) {
       const { rootToken, keyId } = await keys(input.stack);
       const svc = await deps.docker.inspectService(name);
       if (!svc) throw new Error(`service ${name} does not exist`);
+      const family = await deps.docker.listSecretFamily(secretBase(deps, input.stack));
+      const secret = family.find((s) => s.id === svc.unsealSecret?.id);
+      assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
       const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
       const problems: string[] = [];
       for (const n of nodes.values()) {
@@ -244,8 +319,6 @@ export function createVaultActivities(deps: ActivityDeps) {
       if (voters.length !== VAULT_REPLICAS) problems.push(`Raft has ${voters.length} voters`);
       if (leaders.length !== 1) problems.push(`Raft has ${leaders.length} leaders`);
       if (problems.length) throw new Error(`cluster not healthy: ${problems.join('; ')}`);
-      const family = await deps.docker.listSecretFamily(secretBase(deps, input.stack));
-      const secret = family.find((s) => s.id === svc.unsealSecret?.id);
       const cluster: ClusterSummary = {
         stack: input.stack,
         service: name,
@@ -254,8 +327,8 @@ export function createVaultActivities(deps: ActivityDeps) {
           .filter((s) => !s.leader)
           .map((s) => s.nodeId)
           .sort(),
-        unsealSecret: secret?.name ?? svc.unsealSecret?.name ?? '',
-        unsealSecretVersion: secret?.version ?? 0,
+        unsealSecret: secret.name,
+        unsealSecretVersion: secret.version,
         keyId,
         runningTasks: nodes.size,
       };

@@ -18,11 +18,12 @@ describe('secret versions', () => {
 });
 
 describe('failpoints', () => {
-  it('are inert unless named, and validate their spec', () => {
-    const fp = new Failpoints(['x:y=error']);
-    fp.hit('other');
-    assert.throws(() => fp.hit('x:y'), /failpoint x:y/);
-    assert.throws(() => new Failpoints(['a=explode']), /VAULT_BOOTSTRAP_FAILPOINTS/);
+  it('are inert unless named, and validate names and actions at start', async () => {
+    const fp = new Failpoints(['initLeader:before-init=error']);
+    await fp.hit('initLeader:after-persist');
+    await assert.rejects(fp.hit('initLeader:before-init'), /failpoint initLeader:before-init/);
+    assert.throws(() => new Failpoints(['initLeader:before-init=explode']), /VAULT_BOOTSTRAP_FAILPOINTS/);
+    assert.throws(() => new Failpoints(['no-such-point']), /unknown fault point "no-such-point"/);
   });
 });
 

@@ -1,0 +1,113 @@
+/**
+ * The fault points themselves (no Docker, no Temporal): the list is complete, the worker's parser refuses
+ * unknown names and bad actions, the actions do what docs/faults.md says, and the size of the one window
+ * no retry can close (sys/init answered -> custody record on disk) on this machine's disk.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { FAILPOINTS, FailpointSpecError, Failpoints } from '../../src/activities/failpoints';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './cases';
+
+describe('fault point catalog', () => {
+  it('every fault point is in the matrix or listed as unreachable, and the subset has one per step', () => {
+    assertCatalogComplete();
+    assert.equal(FAULT_CASES.length + Object.keys(UNREACHABLE).length, FAILPOINTS.length);
+    assert.equal(new Set(FAILPOINTS).size, FAILPOINTS.length, 'no duplicate names');
+    for (const p of FAILPOINTS) assert.match(p, /^[a-zA-Z]+:(before|after)-[a-z-]+(:vault-\d)?$/, p);
+  });
+
+  it('FAULTS selects all, the subset, or named points, and refuses the rest', () => {
+    assert.equal(selectCases('all').length, FAULT_CASES.length);
+    assert.deepEqual(
+      selectCases('subset').map((c) => c.point),
+      [...SUBSET],
+    );
+    assert.deepEqual(
+      selectCases('deployStack:after-deploy').map((c) => c.step),
+      ['deployStack'],
+    );
+    assert.throws(() => selectCases('deployStack:after-deplyo'), /not a fault point/);
+    assert.throws(() => selectCases('unsealPeers:before-join:vault-2'), /not reachable in a fresh run/);
+  });
+});
+
+describe('Failpoints', () => {
+  it('accepts every listed name with every action', () => {
+    for (const p of FAILPOINTS) {
+      new Failpoints([p, `${p}=crash`]);
+      new Failpoints([`${p}=error`]);
+      new Failpoints([`${p}=pause:/tmp/x`]);
+    }
+  });
+
+  it('refuses an unknown name at start, so a typo cannot silently test nothing', () => {
+    assert.throws(
+      () => new Failpoints(['initLeader:after-persit']),
+      (err: unknown) => {
+        assert.ok(err instanceof FailpointSpecError);
+        assert.match(
+          err.message,
+          /VAULT_BOOTSTRAP_FAILPOINTS: unknown fault point "initLeader:after-persit"/,
+        );
+        return true;
+      },
+    );
+    assert.throws(() => new Failpoints(['=crash']), FailpointSpecError);
+  });
+
+  it('refuses a bad action or a relative pause file', () => {
+    assert.throws(
+      () => new Failpoints(['initLeader:before-init=explode']),
+      /VAULT_BOOTSTRAP_FAILPOINTS: expected name\[=crash\|error\]/,
+    );
+    assert.throws(() => new Failpoints(['initLeader:before-init=pause:rel/file']), /absolute file path/);
+  });
+
+  it('is inert unless enabled; error throws', async () => {
+    const fp = new Failpoints(['initLeader:before-init=error']);
+    await fp.hit('initLeader:after-persist');
+    await fp.hit('no-such-point'); // a name in code that is not enabled costs one Map lookup
+    await assert.rejects(
+      fp.hit('initLeader:before-init'),
+      /failpoint initLeader:before-init injected an error/,
+    );
+  });
+
+  it('pause blocks until the release file exists, and says when it is reached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-pause-'));
+    const file = join(dir, 'go');
+    const fp = new Failpoints([`joinPeers:after-join:vault-2=pause:${file}`]);
+    let done = false;
+    const paused = fp.hit('joinPeers:after-join:vault-2').then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(existsSync(`${file}.reached`), 'the .reached marker is written');
+    assert.equal(done, false, 'still paused');
+    writeFileSync(file, '');
+    await paused;
+    assert.equal(done, true);
+  });
+});
+
+describe('the unclosable window', () => {
+  it('is one record write + 2 fsyncs on this disk (measured, printed for docs/faults.md)', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'vbt-window-'));
+    const custody = new FileKeyCustody({ dir: join(base, 'c'), keyFile: join(base, 'k') });
+    await custody.assertWritable('warm'); // the key file exists before sys/init, as in initLeader
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = process.hrtime.bigint();
+      await custody.store(`s${i}`, { unsealKey: 'a2V5', rootToken: 't' });
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    const p = (q: number): string => times[Math.floor(q * (times.length - 1))]!.toFixed(1);
+    console.log(
+      `custody.store (the sys/init -> disk window): median ${p(0.5)} ms, max ${p(1)} ms over 20 writes`,
+    );
+    assert.ok(times.length === 20);
+  });
+});

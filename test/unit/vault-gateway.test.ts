@@ -1,0 +1,181 @@
+/**
+ * The Vault gateway against a small local HTTPS server (127.0.0.1, the test bed's certificate, server name
+ * vault-1, `direct` addressing): a node answering with a version this bootstrap does not know is refused
+ * as a VaultProtocolError, which the activities turn into the non-retryable `UnexpectedVaultResponse`.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../src/activities';
+import type { ActivityDeps } from '../../src/activities';
+import { vaultFailure } from '../../src/activities/deps';
+import { Failpoints } from '../../src/activities/failpoints';
+import type { KeyCustody } from '../../src/custody/file-custody';
+import type { DockerGateway, TaskInfo } from '../../src/docker/gateway';
+import { VaultNodeClient, VaultProtocolError } from '../../src/vault/gateway';
+import { REPO, testbedEnv } from '../support/testbed';
+
+function certDir(): string {
+  try {
+    return testbedEnv().VAULT_CERT_DIR ?? join(REPO, '.cache', 'certs');
+  } catch {
+    return join(REPO, '.cache', 'certs');
+  }
+}
+
+/** What the fake node answers on seal-status and unseal; the tests change it between calls. */
+let sealStatus: Record<string, unknown> = {};
+
+function answer(overrides: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: 'shamir',
+    initialized: true,
+    sealed: true,
+    t: 1,
+    n: 1,
+    progress: 0,
+    version: '2.7.2',
+    ...overrides,
+  };
+}
+
+describe('Vault gateway: version check', () => {
+  const dir = certDir();
+  const ca = readFileSync(join(dir, 'ca.pem'));
+  let server: Server;
+  let port = 0;
+
+  before(async () => {
+    server = createServer(
+      { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
+      (req, res) => {
+        req.resume();
+        if (req.url === '/v1/sys/seal-status' || req.url === '/v1/sys/unseal') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(sealStatus));
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errors: [] }));
+        }
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const client = (): VaultNodeClient =>
+    new VaultNodeClient(
+      'vault-1',
+      { host: '127.0.0.1', port, serverName: 'vault-1' },
+      { mode: 'direct' },
+      ca,
+      5_000,
+    );
+
+  for (const version of ['2.7.2', '1.17.6', '1.17.6+ent', '1.4.0-rc1', '10.0.0']) {
+    it(`accepts version ${version}`, async () => {
+      sealStatus = answer({ version });
+      const s = await client().sealStatus();
+      assert.equal(s.version, version);
+      assert.equal(s.sealed, true);
+    });
+  }
+
+  for (const version of ['0.11.6', 'v1.17.6', '1.17', '', 'OpenBao', 17, null, undefined]) {
+    it(`refuses version ${JSON.stringify(version) ?? 'absent'} as a VaultProtocolError`, async () => {
+      sealStatus = answer({ version });
+      await assert.rejects(client().sealStatus(), (err: unknown) => {
+        assert.ok(err instanceof VaultProtocolError, String(err));
+        assert.match(
+          err.message,
+          /vault-1 reports version .* in seal-status; expected .*major\.minor\.patch/,
+        );
+        return true;
+      });
+    });
+  }
+
+  it('checks the version in the answer to an unseal too, and never echoes the key', async () => {
+    sealStatus = answer({ version: '0.9.0', sealed: false });
+    const key = 'c2VjcmV0LXVuc2VhbC1rZXktZm9yLXRlc3Rz';
+    await assert.rejects(client().unseal(key), (err: unknown) => {
+      assert.ok(err instanceof VaultProtocolError, String(err));
+      assert.ok(!err.message.includes(key));
+      return true;
+    });
+  });
+
+  it('still refuses a seal type other than Shamir', async () => {
+    sealStatus = answer({ type: 'awskms' });
+    await assert.rejects(client().sealStatus(), /uses seal type "awskms"/);
+  });
+
+  it('activities turn a VaultProtocolError into the non-retryable UnexpectedVaultResponse', () => {
+    const failure = vaultFailure(new VaultProtocolError('vault-1 reports version "0.9.0"'));
+    assert.ok(failure instanceof ApplicationFailure);
+    assert.equal(failure.type, 'UnexpectedVaultResponse');
+    assert.equal(failure.nonRetryable, true);
+  });
+
+  it(
+    'an activity meeting that node fails by name at once (not after its wait deadline)',
+    {
+      todo: 'needs waitFor in src/activities/deps.ts to rethrow VaultProtocolError (it retries it until its deadline)',
+    },
+    async () => {
+      sealStatus = answer({ version: '0.9.0' });
+      const task = (slot: number): TaskInfo => ({
+        id: `t${slot}`,
+        slot,
+        state: 'running',
+        desiredState: 'running',
+        address: '127.0.0.1',
+        createdAt: '',
+        secretIds: [],
+      });
+      const docker = {
+        currentTasks: () => Promise.resolve(new Map([1, 2, 3].map((s) => [s, task(s)]))),
+      } as unknown as DockerGateway;
+      const custody = {
+        describe: () => Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '' }),
+        read: () =>
+          Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '', unsealKey: 'a2V5', rootToken: 't' }),
+      } as unknown as KeyCustody;
+      const deps = {
+        docker,
+        custody,
+        vaultClient: () => client(),
+        config: {
+          stack: { unsealSecretTemplate: '{stack}_vault_unseal_key' },
+          vault: { serverNameTemplate: 'vault-{slot}', caFile: join(dir, 'ca.pem') },
+        },
+        failpoints: new Failpoints([]),
+      } as unknown as ActivityDeps;
+      const env = new MockActivityEnvironment();
+      const outcome = env.run(createActivities(deps).unsealLeader, { stack: 's' }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const first = await Promise.race([
+        outcome,
+        new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), 10_000))),
+      ]);
+      clearTimeout(timer);
+      if (first === 'slow') {
+        env.cancel();
+        await outcome;
+        assert.fail('unsealLeader kept waiting on a node it cannot understand');
+      }
+      assert.ok(first instanceof ApplicationFailure, String(first));
+      assert.equal(first.type, 'UnexpectedVaultResponse');
+    },
+  );
+});

@@ -81,7 +81,8 @@ export async function waitFor<T>(
       if (v !== undefined) return v;
       last = 'condition not met';
     } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
+      // Named failures and answers this tool does not understand will not change by waiting.
+      if (err instanceof ApplicationFailure || err instanceof VaultProtocolError) throw err;
       last = err instanceof Error ? err.message : String(err);
     }
     if (Date.now() >= until) {

@@ -124,58 +124,52 @@ describe('Vault gateway: version check', () => {
     assert.equal(failure.nonRetryable, true);
   });
 
-  it(
-    'an activity meeting that node fails by name at once (not after its wait deadline)',
-    {
-      todo: 'needs waitFor in src/activities/deps.ts to rethrow VaultProtocolError (it retries it until its deadline)',
-    },
-    async () => {
-      sealStatus = answer({ version: '0.9.0' });
-      const task = (slot: number): TaskInfo => ({
-        id: `t${slot}`,
-        slot,
-        state: 'running',
-        desiredState: 'running',
-        address: '127.0.0.1',
-        createdAt: '',
-        secretIds: [],
-      });
-      const docker = {
-        currentTasks: () => Promise.resolve(new Map([1, 2, 3].map((s) => [s, task(s)]))),
-      } as unknown as DockerGateway;
-      const custody = {
-        describe: () => Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '' }),
-        read: () =>
-          Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '', unsealKey: 'a2V5', rootToken: 't' }),
-      } as unknown as KeyCustody;
-      const deps = {
-        docker,
-        custody,
-        vaultClient: () => client(),
-        config: {
-          stack: { unsealSecretTemplate: '{stack}_vault_unseal_key' },
-          vault: { serverNameTemplate: 'vault-{slot}', caFile: join(dir, 'ca.pem') },
-        },
-        failpoints: new Failpoints([]),
-      } as unknown as ActivityDeps;
-      const env = new MockActivityEnvironment();
-      const outcome = env.run(createActivities(deps).unsealLeader, { stack: 's' }).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      let timer: NodeJS.Timeout | undefined;
-      const first = await Promise.race([
-        outcome,
-        new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), 10_000))),
-      ]);
-      clearTimeout(timer);
-      if (first === 'slow') {
-        env.cancel();
-        await outcome;
-        assert.fail('unsealLeader kept waiting on a node it cannot understand');
-      }
-      assert.ok(first instanceof ApplicationFailure, String(first));
-      assert.equal(first.type, 'UnexpectedVaultResponse');
-    },
-  );
+  it('an activity meeting that node fails by name at once (not after its wait deadline)', async () => {
+    sealStatus = answer({ version: '0.9.0' });
+    const task = (slot: number): TaskInfo => ({
+      id: `t${slot}`,
+      slot,
+      state: 'running',
+      desiredState: 'running',
+      address: '127.0.0.1',
+      createdAt: '',
+      secretIds: [],
+    });
+    const docker = {
+      currentTasks: () => Promise.resolve(new Map([1, 2, 3].map((s) => [s, task(s)]))),
+    } as unknown as DockerGateway;
+    const custody = {
+      describe: () => Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '' }),
+      read: () =>
+        Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '', unsealKey: 'a2V5', rootToken: 't' }),
+    } as unknown as KeyCustody;
+    const deps = {
+      docker,
+      custody,
+      vaultClient: () => client(),
+      config: {
+        stack: { unsealSecretTemplate: '{stack}_vault_unseal_key' },
+        vault: { serverNameTemplate: 'vault-{slot}', caFile: join(dir, 'ca.pem') },
+      },
+      failpoints: new Failpoints([]),
+    } as unknown as ActivityDeps;
+    const env = new MockActivityEnvironment();
+    const outcome = env.run(createActivities(deps).unsealLeader, { stack: 's' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([
+      outcome,
+      new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), 10_000))),
+    ]);
+    clearTimeout(timer);
+    if (first === 'slow') {
+      env.cancel();
+      await outcome;
+      assert.fail('unsealLeader kept waiting on a node it cannot understand');
+    }
+    assert.ok(first instanceof ApplicationFailure, String(first));
+    assert.equal(first.type, 'UnexpectedVaultResponse');
+  });
 });

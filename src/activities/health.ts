@@ -8,7 +8,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { Context } from '@temporalio/activity';
 import { nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
@@ -210,7 +209,7 @@ export function createHealthActivities(deps: ActivityDeps) {
           if (await unsealNode(node, unsealKey, keyId)) actions.push(`unsealed ${name}`);
         }
         if (codes.has('CertificateStale') && node.task.containerId) {
-          await docker.docker.getContainer(node.task.containerId).kill({ signal: 'SIGHUP' });
+          await docker.signalContainer(node.task.containerId, 'SIGHUP');
           const disk = await diskCertificate(config.vault.certDir);
           const ca = await readFile(config.vault.caFile);
           await waitFor(`${name} to serve the certificate on disk`, 30_000, async () => {
@@ -242,13 +241,11 @@ export function createHealthActivities(deps: ActivityDeps) {
     maxWaitSeconds: number;
   }): Promise<{ started: boolean; container?: string }> {
     const ctx = Context.current();
-    const stream = (await docker.docker.getEvents({
-      filters: {
-        type: ['container'],
-        event: ['start'],
-        label: [`com.docker.swarm.service.name=${serviceName(input.stack)}`],
-      },
-    })) as Readable;
+    const stream = await docker.events({
+      type: ['container'],
+      event: ['start'],
+      label: [`com.docker.swarm.service.name=${serviceName(input.stack)}`],
+    });
     try {
       return await new Promise((resolve, reject) => {
         const timer = setTimeout(() => resolve({ started: false }), input.maxWaitSeconds * 1000);

@@ -4,6 +4,7 @@
  * read them back), and never into argv or logs.
  */
 import { execFile } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { LABEL_KIND, LABEL_KEY_ID, UNSEAL_SECRET_TARGET, VAULT_NETWORK } from '../shared/constants';
 import type { SecretRef } from '../shared/types';
@@ -221,6 +222,16 @@ export class DockerGateway {
     const bySlot = new Map<number, TaskInfo>();
     for (const t of tasks) if (!bySlot.has(t.slot)) bySlot.set(t.slot, t);
     return bySlot;
+  }
+
+  /** Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). */
+  async signalContainer(containerId: string, signal: string): Promise<void> {
+    await this.docker.getContainer(containerId).kill({ signal });
+  }
+
+  /** The Engine's event stream, filtered (Docker's `/events` filters); the caller destroys it. */
+  async events(filters: Record<string, string[]>): Promise<Readable> {
+    return (await this.docker.getEvents({ filters })) as Readable;
   }
 
   /**

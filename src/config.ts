@@ -52,6 +52,13 @@ export interface VaultConfig {
   addressing: VaultAddressing;
   /** Timeout of one HTTP call to Vault, in milliseconds. Env `VAULT_REQUEST_TIMEOUT_MS`; default 10000. */
   requestTimeoutMs: number;
+  /**
+   * Timeout of the one `sys/init` call, in milliseconds. Env `VAULT_INIT_TIMEOUT_MS`; default 240000, at most
+   * 280000. Giving up on `sys/init` early loses the key when Vault completes it anyway (Raft bootstrap plus
+   * key generation took 5–10 s on a loaded 2-core test bed), so it waits almost the whole of the step's
+   * 5-minute start-to-close timeout instead of `requestTimeoutMs`.
+   */
+  initTimeoutMs: number;
 }
 
 export interface StackConfig {
@@ -223,7 +230,23 @@ function loadVaultConfig(env: Env, cwd: string): VaultConfig {
     serverNameTemplate,
     addressing,
     requestTimeoutMs: positiveInt(env, 'VAULT_REQUEST_TIMEOUT_MS', 10_000),
+    initTimeoutMs: initTimeout(env),
   };
+}
+
+/** Must end before the init step's start-to-close timeout (5 minutes), or a retry could overlap the call. */
+const MAX_INIT_TIMEOUT_MS = 280_000;
+
+function initTimeout(env: Env): number {
+  const v = positiveInt(env, 'VAULT_INIT_TIMEOUT_MS', 240_000);
+  if (v > MAX_INIT_TIMEOUT_MS) {
+    throw new ConfigError(
+      'VAULT_INIT_TIMEOUT_MS',
+      `milliseconds, at most ${MAX_INIT_TIMEOUT_MS} (below the init step's 5-minute start-to-close timeout)`,
+      String(v),
+    );
+  }
+  return v;
 }
 
 function duration(env: Env, key: string, fallback: string): string {

@@ -16,7 +16,10 @@ export function buildActivityDeps(config: WorkerConfig): ActivityDeps {
     docker: new DockerGateway(config.dockerSocket, config.stack.dockerCli),
     custody: new FileKeyCustody(config.custody),
     vaultClient: (name, target) =>
-      new VaultNodeClient(name, target, config.vault.addressing, ca, config.vault.requestTimeoutMs),
+      new VaultNodeClient(name, target, config.vault.addressing, ca, {
+        requestMs: config.vault.requestTimeoutMs,
+        initMs: config.vault.initTimeoutMs,
+      }),
     config,
     failpoints: new Failpoints(config.failpoints),
   };

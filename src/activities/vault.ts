@@ -69,6 +69,12 @@ function assertMountsKey(
 
 export function createVaultActivities(deps: ActivityDeps) {
   const { custody } = deps;
+  /**
+   * The `sys/init` calls of this process still waiting for Vault's answer or for the disk, per stack. A retry
+   * of initLeader on this worker (its first attempt timed out) waits for them before it reads the state: it
+   * would otherwise meet an initialized leader with no record yet and report the key lost.
+   */
+  const initsInFlight = new Map<string, Promise<unknown>>();
 
   async function keys(stack: string): Promise<CustodySecrets & { keyId: string }> {
     const info = await custody.describe(stack).catch((err: unknown) => {
@@ -108,6 +114,7 @@ export function createVaultActivities(deps: ActivityDeps) {
   /** Step 3: initializes the designated leader (slot 1) once, persisting the key the moment Vault answers. */
   async function initLeader(input: BootstrapInput): Promise<StepOutcome & { keyId: string }> {
     try {
+      await initsInFlight.get(input.stack)?.catch(() => undefined);
       const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
       const leader = get(nodes, LEADER_SLOT);
       const status = await leader.client.sealStatus();
@@ -150,13 +157,24 @@ export function createVaultActivities(deps: ActivityDeps) {
         throw custodyFailure(err);
       });
       await deps.failpoints.hit('initLeader:before-init');
-      const answer = await leader.client.init();
-      await deps.failpoints.hit('initLeader:after-init-before-persist');
-      const stored = await persistInitAnswer(input.stack, answer);
+      const sentAt = Date.now();
+      let answeredAfterMs = 0;
+      const initAndPersist = (async () => {
+        const answer = await leader.client.init();
+        answeredAfterMs = Date.now() - sentAt;
+        await deps.failpoints.hit('initLeader:after-init-before-persist');
+        return persistInitAnswer(input.stack, answer);
+      })();
+      initsInFlight.set(input.stack, initAndPersist);
+      const stored = await initAndPersist.finally(() => {
+        if (initsInFlight.get(input.stack) === initAndPersist) initsInFlight.delete(input.stack);
+      });
       await deps.failpoints.hit('initLeader:after-persist');
       return {
         changed: true,
-        summary: `initialized ${leader.name}; key stored as ${stored.keyId}`,
+        summary:
+          `initialized ${leader.name} (sys/init answered in ${answeredAfterMs} ms, key on disk ` +
+          `${Date.now() - sentAt - answeredAfterMs} ms later); key stored as ${stored.keyId}`,
         keyId: stored.keyId,
       };
     } catch (err) {

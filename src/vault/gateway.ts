@@ -61,22 +61,30 @@ interface RawResponse {
 
 type NodeVaultClient = ReturnType<typeof nodeVault>;
 
+/** Client-side timeouts, in milliseconds: every call, and the one `sys/init` call (see `init`). */
+export interface VaultTimeouts {
+  requestMs: number;
+  initMs: number;
+}
+
 const silent = (): void => undefined;
 
 export class VaultNodeClient {
   private readonly client: NodeVaultClient;
   private readonly requestOptions: { httpsAgent: Agent; timeout: number };
+  private readonly initTimeoutMs: number;
 
   constructor(
     readonly name: string,
     readonly target: NodeTarget,
     addressing: VaultAddressing,
     ca: Buffer,
-    timeoutMs: number,
+    timeouts: VaultTimeouts,
   ) {
     const httpsAgent = createNodeAgent(target, addressing, ca);
     // node-vault's generic `request` does not merge `config.requestOptions`: every call passes them itself.
-    this.requestOptions = { httpsAgent, timeout: timeoutMs };
+    this.requestOptions = { httpsAgent, timeout: timeouts.requestMs };
+    this.initTimeoutMs = timeouts.initMs;
     this.client = nodeVault({
       endpoint: `https://${target.host}:${target.port}`,
       apiVersion: 'v1',
@@ -94,10 +102,16 @@ export class VaultNodeClient {
     }
   }
 
-  private request(path: string, method: string, json?: object, token?: string): Promise<unknown> {
+  private request(
+    path: string,
+    method: string,
+    json?: object,
+    token?: string,
+    timeout = this.requestOptions.timeout,
+  ): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers['X-Vault-Token'] = token;
-    return this.client.request({ ...this.requestOptions, path, method, json, headers });
+    return this.client.request({ ...this.requestOptions, timeout, path, method, json, headers });
   }
 
   async sealStatus(): Promise<SealStatus> {
@@ -107,10 +121,18 @@ export class VaultNodeClient {
 
   /**
    * `PUT sys/init` with one share and threshold one. The caller persists the answer before anything else.
+   * The one call with its own, long timeout: Vault completes an init the client stopped waiting for, and the
+   * only copy of the key is then in an answer nobody reads.
    */
   async init(): Promise<InitResponse> {
     const body = await this.call('initializing', () =>
-      this.request('/sys/init', 'PUT', { secret_shares: 1, secret_threshold: 1 }),
+      this.request(
+        '/sys/init',
+        'PUT',
+        { secret_shares: 1, secret_threshold: 1 },
+        undefined,
+        this.initTimeoutMs,
+      ),
     );
     const b = body as { keys_base64?: unknown; root_token?: unknown };
     const key: unknown = Array.isArray(b.keys_base64) ? (b.keys_base64 as unknown[])[0] : undefined;
@@ -240,5 +262,7 @@ function toSafeError(op: string, node: string, err: unknown): Error {
     );
   }
   const reason = e.code ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : 'unknown error');
-  return new VaultRequestError(`${op} on ${node}: ${reason}`);
+  // axios (under node-vault) reports its own request timeout as ECONNABORTED.
+  const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
+  return new VaultRequestError(`${op} on ${node}: ${timedOut ? `no answer in time (${reason})` : reason}`);
 }

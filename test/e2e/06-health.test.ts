@@ -60,7 +60,7 @@ describe('scheduled health verification that heals', () => {
       { host: task.address, port: 8200, serverName: `vault-${slot}` },
       { mode: 'tunnel', host: '127.0.0.1', port: 18200 },
       ca,
-      3000,
+      { requestMs: 3000, initMs: 3000 },
     );
     return { client: c, taskId: task.id };
   }

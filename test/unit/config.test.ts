@@ -32,6 +32,8 @@ describe('config', () => {
     assert.equal(c.vault.caFile, join(dir, 'ca.pem'));
     assert.deepEqual(c.vault.addressing, { mode: 'tunnel', host: '127.0.0.1', port: 18200 });
     assert.deepEqual(c.failpoints, []);
+    assert.equal(c.vault.requestTimeoutMs, 10_000);
+    assert.equal(c.vault.initTimeoutMs, 240_000);
   });
 
   it('names a missing cert folder', () => {
@@ -85,6 +87,11 @@ describe('config', () => {
       () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_REQUEST_TIMEOUT_MS: '-1' }),
       'VAULT_REQUEST_TIMEOUT_MS',
       /positive integer/,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_INIT_TIMEOUT_MS: '300000' }),
+      'VAULT_INIT_TIMEOUT_MS',
+      /at most 280000 \(below the init step's 5-minute start-to-close timeout\)/,
     );
     expectConfigError(
       () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_UNSEAL_SECRET_NAME: 'a b' }),

@@ -76,7 +76,7 @@ describe('Vault gateway: version check', () => {
       { host: '127.0.0.1', port, serverName: 'vault-1' },
       { mode: 'direct' },
       ca,
-      5_000,
+      { requestMs: 5_000, initMs: 5_000 },
     );
 
   for (const version of ['2.7.2', '1.17.6', '1.17.6+ent', '1.4.0-rc1', '10.0.0']) {
@@ -171,5 +171,59 @@ describe('Vault gateway: version check', () => {
     }
     assert.ok(first instanceof ApplicationFailure, String(first));
     assert.equal(first.type, 'UnexpectedVaultResponse');
+  });
+});
+
+describe('Vault gateway: timeouts', () => {
+  /** How long the fake node takes to answer seal-status and sys/init, in milliseconds. */
+  let delays = { sealStatus: 0, init: 0 };
+  const dir = certDir();
+  const ca = readFileSync(join(dir, 'ca.pem'));
+  let server: Server;
+  let port = 0;
+
+  before(async () => {
+    server = createServer(
+      { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
+      (req, res) => {
+        req.resume();
+        const after = req.url === '/v1/sys/init' ? delays.init : delays.sealStatus;
+        const body =
+          req.url === '/v1/sys/init'
+            ? { keys_base64: ['a2V5'], keys: ['6b6579'], root_token: 'hvs.test' }
+            : answer({ initialized: false, sealed: true });
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        }, after);
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+
+  const client = (): VaultNodeClient =>
+    new VaultNodeClient(
+      'vault-1',
+      { host: '127.0.0.1', port, serverName: 'vault-1' },
+      { mode: 'direct' },
+      ca,
+      { requestMs: 300, initMs: 5_000 },
+    );
+
+  it('gives up on an ordinary call after the request timeout', async () => {
+    delays = { sealStatus: 1_500, init: 0 };
+    await assert.rejects(client().sealStatus(), /reading seal status on vault-1: no answer in time/);
+  });
+
+  it('waits for a sys/init answer slower than the request timeout, so the key is not dropped', async () => {
+    delays = { sealStatus: 0, init: 1_500 };
+    const answered = await client().init();
+    assert.equal(answered.unsealKey, 'a2V5');
+    assert.equal(answered.rootToken, 'hvs.test');
   });
 });

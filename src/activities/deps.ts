@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WorkerConfig } from '../config';
 import { unsealSecretBase } from '../config';
-import type { KeyCustody } from '../custody/file-custody';
+import type { CustodyRecordInfo, CustodySecrets, KeyCustody } from '../custody/file-custody';
 import { CustodyError } from '../custody/file-custody';
 import type { DockerGateway, TaskInfo } from '../docker/gateway';
 import { nodeName, serviceName, VAULT_API_PORT } from '../shared/constants';
@@ -42,6 +42,33 @@ export function nonRetryable(type: ErrorTypeName, message: string): ApplicationF
 export function custodyFailure(err: unknown): unknown {
   if (err instanceof CustodyError) return nonRetryable(err.kind, err.message);
   return err;
+}
+
+/** A decrypted custody record: the key and token with their record id. */
+export type HeldKeys = CustodySecrets & CustodyRecordInfo;
+
+/**
+ * The stack's custody record, for a step that cannot go on without it. No record is `UnsealKeyUnavailable`
+ * (`without` says what cannot be done); a record that cannot be read keeps its custody error type
+ * (`CustodyCorrupt`, `CustodyPermissionsTooOpen`). Both are non-retryable: a retry reads the same disk.
+ */
+export async function readCustody(
+  deps: Pick<ActivityDeps, 'custody'>,
+  stack: string,
+  without: string,
+): Promise<HeldKeys> {
+  try {
+    if (!(await deps.custody.describe(stack))) {
+      throw nonRetryable(
+        ErrorType.UnsealKeyUnavailable,
+        `custody holds no unseal key for stack ${stack}, so ${without}. Nothing was changed. ` +
+          `Restore the custody record and its key file from backup, then run again.`,
+      );
+    }
+    return await deps.custody.read(stack);
+  } catch (err) {
+    throw custodyFailure(err);
+  }
 }
 
 /** Unexpected Vault payloads (other product, other seal type) will not change on retry. */

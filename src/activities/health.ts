@@ -9,13 +9,13 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { nodeName, serviceName, VAULT_API_PORT, VAULT_REPLICAS } from '../shared/constants';
+import { nodeName, serviceName, VAULT_REPLICAS } from '../shared/constants';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
 import type { RaftServer } from '../vault/gateway';
 import { servedCertificate } from '../vault/transport';
 import type { ActivityDeps, VaultNode } from './deps';
-import { caPem, custodyFailure, locateNodes, serverName, vaultFailure, waitFor } from './deps';
-import { unsealNode } from './unseal-node';
+import { locateNodes, readCustody, vaultFailure, waitFor } from './deps';
+import { joinNode, unsealNode } from './node-actions';
 
 const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
 const DAY_MS = 86_400_000;
@@ -35,14 +35,10 @@ function verdictOf(findings: Finding[], nodes: NodeHealth[], hasLeader: boolean)
 }
 
 export function createHealthActivities(deps: ActivityDeps) {
-  const { docker, custody, config } = deps;
+  const { docker, config } = deps;
 
   async function rootToken(stack: string): Promise<string> {
-    try {
-      return (await custody.read(stack)).rootToken;
-    } catch (err) {
-      throw custodyFailure(err);
-    }
+    return (await readCustody(deps, stack, 'the Raft configuration cannot be read')).rootToken;
   }
 
   async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, VaultNode>> {
@@ -175,9 +171,7 @@ export function createHealthActivities(deps: ActivityDeps) {
   async function remediateVaultHealth(input: HealthInput, report: HealthReport): Promise<string[]> {
     try {
       const actions: string[] = [];
-      const { unsealKey, keyId } = await custody.read(input.stack).catch((err: unknown) => {
-        throw custodyFailure(err);
-      });
+      const { unsealKey, keyId } = await readCustody(deps, input.stack, 'no node can be unsealed');
       const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
       const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
       const leaderSlot = ALL_SLOTS.find((s) => nodeName(s) === leaderName);
@@ -195,15 +189,8 @@ export function createHealthActivities(deps: ActivityDeps) {
           leader &&
           node.slot !== leader.slot
         ) {
-          const s = await node.client.sealStatus();
-          if (!s.initialized) {
-            await node.client.raftJoin(
-              `https://${leader.task.address}:${VAULT_API_PORT}`,
-              await caPem(deps),
-              serverName(deps, leader.slot),
-            );
+          if (await joinNode(deps, leader, node))
             actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
-          }
         }
         if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
           if (await unsealNode(node, unsealKey, keyId)) actions.push(`unsealed ${name}`);

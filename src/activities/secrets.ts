@@ -17,8 +17,8 @@ import { ErrorType } from '../shared/errors';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { SecretInfo } from '../docker/gateway';
 import type { ActivityDeps } from './deps';
-import { custodyFailure, nonRetryable, secretBase, waitFor } from './deps';
-import { proveUnsealKey } from './unseal-node';
+import { nonRetryable, readCustody, secretBase, waitFor } from './deps';
+import { proveUnsealKey } from './node-actions';
 
 const PLACEHOLDER_VALUE =
   'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
@@ -46,7 +46,7 @@ function isConflict(err: unknown): boolean {
 }
 
 export function createSecretActivities(deps: ActivityDeps) {
-  const { docker, custody } = deps;
+  const { docker } = deps;
 
   /** Step 1: makes sure a secret exists for the stack to mount; creates the placeholder only when none does. */
   async function ensurePlaceholderSecret(
@@ -83,43 +83,32 @@ export function createSecretActivities(deps: ActivityDeps) {
    */
   async function rotateUnsealKeySecret(input: BootstrapInput): Promise<StepOutcome & { secret: SecretRef }> {
     const name = serviceName(input.stack);
-    const info = await custody.describe(input.stack).catch((err: unknown) => {
-      throw custodyFailure(err);
-    });
-    if (!info) {
-      throw nonRetryable(
-        ErrorType.UnsealKeyUnavailable,
-        `custody holds no key for ${input.stack}; the unseal-key secret cannot be written`,
-      );
-    }
+    const held = await readCustody(deps, input.stack, 'the unseal-key secret cannot be written');
     const base = secretBase(deps, input.stack);
     const svc = await docker.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
     let family = await docker.listSecretFamily(base);
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
-    let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === info.keyId);
+    let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
     let changed = false;
-    if (current?.kind === 'unseal-key' && current.keyId !== info.keyId) {
+    if (current?.kind === 'unseal-key' && current.keyId !== held.keyId) {
       throw nonRetryable(
         ErrorType.CustodyKeyMismatch,
-        `${name} mounts ${current.name}, made for custody record ${String(current.keyId)}, but custody holds record ${info.keyId}. ` +
+        `${name} mounts ${current.name}, made for custody record ${String(current.keyId)}, but custody holds record ${held.keyId}. ` +
           `Custody was replaced or the cluster re-initialized elsewhere; restore the matching custody record. Nothing was changed.`,
       );
     }
     if (!current || current.id !== target?.id) {
       // Before the key goes into a secret (and the tasks restart), prove it is this cluster's key.
-      await proveUnsealKey(deps, input.stack);
+      await proveUnsealKey(deps, input.stack, held);
       if (!target) {
         const version = Math.max(0, ...family.map((s) => s.version)) + 1;
         const secretName = `${base}_v${version}`;
-        const { unsealKey } = await custody.read(input.stack).catch((err: unknown) => {
-          throw custodyFailure(err);
-        });
         await deps.failpoints.hit('rotateUnsealKeySecret:before-create');
         try {
-          await docker.createSecret(secretName, Buffer.from(unsealKey), {
+          await docker.createSecret(secretName, Buffer.from(held.unsealKey), {
             [LABEL_KIND]: 'unseal-key',
-            [LABEL_KEY_ID]: info.keyId,
+            [LABEL_KEY_ID]: held.keyId,
             [LABEL_VERSION]: String(version),
             [LABEL_STACK]: input.stack,
           });
@@ -130,7 +119,7 @@ export function createSecretActivities(deps: ActivityDeps) {
         family = await docker.listSecretFamily(base);
         target = family.find((s) => s.name === secretName);
         if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
-        if (target.keyId !== info.keyId) {
+        if (target.keyId !== held.keyId) {
           throw new Error(
             `secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`,
           );

@@ -7,7 +7,6 @@ import {
   nodeName,
   serviceName,
   UNSEAL_SECRET_TARGET,
-  VAULT_API_PORT,
   VAULT_REPLICAS,
 } from '../shared/constants';
 import { ErrorType } from '../shared/errors';
@@ -15,16 +14,15 @@ import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/type
 import type { CustodySecrets } from '../custody/file-custody';
 import type { SecretInfo } from '../docker/gateway';
 import type { RaftServer } from '../vault/gateway';
-import type { ActivityDeps, VaultNode } from './deps';
-import { unsealNode } from './unseal-node';
+import type { ActivityDeps, HeldKeys, VaultNode } from './deps';
+import { joinNode, unsealNode } from './node-actions';
 import {
-  caPem,
   custodyFailure,
   get,
   locateNodes,
   nonRetryable,
+  readCustody,
   secretBase,
-  serverName,
   vaultFailure,
   waitFor,
   waitForNodes,
@@ -76,21 +74,13 @@ export function createVaultActivities(deps: ActivityDeps) {
    */
   const initsInFlight = new Map<string, Promise<unknown>>();
 
-  async function keys(stack: string): Promise<CustodySecrets & { keyId: string }> {
-    const info = await custody.describe(stack).catch((err: unknown) => {
-      throw custodyFailure(err);
-    });
-    if (!info) {
-      throw nonRetryable(
-        ErrorType.UnsealKeyUnavailable,
-        `custody (${stack}) holds no unseal key for this initialized cluster. Nothing was changed. ` +
-          `Restore the custody record and its key file from backup, then run the bootstrap again.`,
-      );
-    }
-    return custody.read(stack).catch((err: unknown) => {
-      throw custodyFailure(err);
-    });
-  }
+  /** The custody record of an initialized cluster; every step after initLeader needs it. */
+  const keys = (stack: string): Promise<HeldKeys> =>
+    readCustody(
+      deps,
+      stack,
+      `the initialized cluster of ${serviceName(stack)} cannot be unsealed or inspected`,
+    );
 
   async function raftServers(leader: VaultNode, token: string): Promise<RaftServer[]> {
     return leader.client.raftConfiguration(token);
@@ -233,25 +223,16 @@ export function createVaultActivities(deps: ActivityDeps) {
    */
   async function joinIfNeeded(
     activity: 'joinPeers' | 'unsealPeers',
-    stack: string,
     leader: VaultNode,
     peer: VaultNode,
     members: RaftServer[],
   ): Promise<boolean> {
     if (members.some((m) => m.nodeId === peer.name)) return false;
-    if ((await peer.client.sealStatus()).initialized) return false;
-    await deps.failpoints.hit(`${activity}:before-join:${peer.name}`);
-    await peer.client.raftJoin(
-      `https://${leader.task.address}:${VAULT_API_PORT}`,
-      await caPem(deps),
-      serverName(deps, LEADER_SLOT),
-    );
-    await deps.failpoints.hit(`${activity}:after-join:${peer.name}`);
-    // `joined: true` is not trusted: the observable effect is the peer reporting itself initialized.
-    await waitFor(`${peer.name} to report the join of ${serviceName(stack)}`, 60_000, async () =>
-      (await peer.client.sealStatus()).initialized ? true : undefined,
-    );
-    return true;
+    return joinNode(deps, leader, peer, {
+      failpoints: deps.failpoints,
+      before: `${activity}:before-join:${peer.name}`,
+      after: `${activity}:after-join:${peer.name}`,
+    });
   }
 
   /** Step 6: joins the peers to the leader's Raft cluster. */
@@ -264,7 +245,7 @@ export function createVaultActivities(deps: ActivityDeps) {
       const joined: string[] = [];
       for (const slot of PEER_SLOTS) {
         const peer = get(nodes, slot);
-        if (await joinIfNeeded('joinPeers', input.stack, leader, peer, members)) joined.push(peer.name);
+        if (await joinIfNeeded('joinPeers', leader, peer, members)) joined.push(peer.name);
       }
       return {
         changed: joined.length > 0,
@@ -289,7 +270,7 @@ export function createVaultActivities(deps: ActivityDeps) {
         const members = await raftServers(leader, rootToken);
         for (const slot of PEER_SLOTS) {
           const peer = get(nodes, slot);
-          await joinIfNeeded('unsealPeers', input.stack, leader, peer, members);
+          await joinIfNeeded('unsealPeers', leader, peer, members);
           const points = {
             failpoints: deps.failpoints,
             before: `unsealPeers:before-unseal:${peer.name}`,

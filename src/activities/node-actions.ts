@@ -1,15 +1,16 @@
 /**
- * Unsealing one node with the key from custody, shared by the steps that need it.
+ * What is done to one Vault node, shared by the bootstrap steps and the health remediation: unseal it with
+ * the key from custody, join it to the leader's Raft cluster, prove the key on the leader.
  */
-import { LEADER_SLOT } from '../shared/constants';
+import { LEADER_SLOT, VAULT_API_PORT } from '../shared/constants';
 import { ErrorType } from '../shared/errors';
 import { VaultRequestError } from '../vault/gateway';
-import type { ActivityDeps, VaultNode } from './deps';
-import { custodyFailure, get, nonRetryable, waitFor, waitForNodes } from './deps';
+import type { ActivityDeps, HeldKeys, VaultNode } from './deps';
+import { caPem, get, nonRetryable, serverName, waitFor, waitForNodes } from './deps';
 import type { Failpoints } from './failpoints';
 
-/** The fault points around the `sys/unseal` call of one activity (see failpoints.ts). */
-export interface UnsealPoints {
+/** The fault points around one state-changing call of an activity (see failpoints.ts). */
+export interface CallPoints {
   failpoints: Failpoints;
   before: string;
   after: string;
@@ -24,7 +25,7 @@ export async function unsealNode(
   node: VaultNode,
   key: string,
   keyId: string,
-  points?: UnsealPoints,
+  points?: CallPoints,
 ): Promise<boolean> {
   const before = await node.client.sealStatus();
   if (!before.sealed) return false;
@@ -56,6 +57,31 @@ export async function unsealNode(
 }
 
 /**
+ * Joins `node` to the Raft cluster of `leader` when it is not initialized (a fresh or wiped node); returns
+ * whether it did. `joined: true` is not trusted: the join counts once the node reports itself initialized.
+ * `points` are hit right before and after the `sys/storage/raft/join` call.
+ */
+export async function joinNode(
+  deps: ActivityDeps,
+  leader: VaultNode,
+  node: VaultNode,
+  points?: CallPoints,
+): Promise<boolean> {
+  if ((await node.client.sealStatus()).initialized) return false;
+  await points?.failpoints.hit(points.before);
+  await node.client.raftJoin(
+    `https://${leader.task.address}:${VAULT_API_PORT}`,
+    await caPem(deps),
+    serverName(deps, leader.slot),
+  );
+  await points?.failpoints.hit(points.after);
+  await waitFor(`${node.name} to report its join to ${leader.name}`, 60_000, async () =>
+    (await node.client.sealStatus()).initialized ? true : undefined,
+  );
+  return true;
+}
+
+/**
  * Proves the custody key belongs to this cluster before it is written anywhere: a sealed leader is
  * unsealed with it (a wrong key fails by name, nothing changed). An unsealed leader cannot be asked,
  * so the key is taken as it is (the step order makes that case rare: rotation precedes the unseal).
@@ -63,15 +89,15 @@ export async function unsealNode(
 export async function proveUnsealKey(
   deps: ActivityDeps,
   stack: string,
+  held: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
 ): Promise<'proven' | 'leader-already-unsealed'> {
-  const { unsealKey, keyId } = await deps.custody.read(stack).catch((err: unknown) => {
-    throw custodyFailure(err);
-  });
   const leader = get(await waitForNodes(deps, stack, [LEADER_SLOT]), LEADER_SLOT);
-  const points: UnsealPoints = {
+  const points: CallPoints = {
     failpoints: deps.failpoints,
     before: 'rotateUnsealKeySecret:before-prove-unseal',
     after: 'rotateUnsealKeySecret:after-prove-unseal',
   };
-  return (await unsealNode(leader, unsealKey, keyId, points)) ? 'proven' : 'leader-already-unsealed';
+  return (await unsealNode(leader, held.unsealKey, held.keyId, points))
+    ? 'proven'
+    : 'leader-already-unsealed';
 }

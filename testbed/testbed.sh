@@ -303,11 +303,19 @@ ensure_tunnel() {
     return
   fi
   log "tunnel: (re)creating $TUNNEL_CONTAINER on $TUNNEL_ADDRESS"
-  docker rm -f "$TUNNEL_CONTAINER" >/dev/null 2>&1 || true
-  docker run -d --name "$TUNNEL_CONTAINER" --label "$TESTBED_LABEL" \
-    --network "$NETWORK" --restart unless-stopped \
-    -p "$TUNNEL_ADDRESS:8080" "$TUNNEL_IMAGE" >/dev/null ||
-    die "starting the tunnel container $TUNNEL_CONTAINER failed"
+  # Right after dockerd (re)starts, the swarm's overlay networks are not usable by a plain container for a
+  # few seconds ("network iklimco-net not found"): that one error is waited out, any other stops here.
+  local deadline=$((SECONDS + 60)) err
+  until err=$(docker rm -f "$TUNNEL_CONTAINER" >/dev/null 2>&1
+    docker run -d --name "$TUNNEL_CONTAINER" --label "$TESTBED_LABEL" \
+      --network "$NETWORK" --restart unless-stopped \
+      -p "$TUNNEL_ADDRESS:8080" "$TUNNEL_IMAGE" 2>&1 >/dev/null); do
+    if [[ $err != *"network $NETWORK not found"* ]] || ((SECONDS >= deadline)); then
+      die "starting the tunnel container $TUNNEL_CONTAINER failed: $err"
+    fi
+    log "tunnel: $NETWORK is not usable yet after dockerd started, waiting"
+    sleep 1
+  done
   wait_until 15 bash -c "exec 3<>/dev/tcp/${TUNNEL_ADDRESS%:*}/${TUNNEL_ADDRESS#*:}" || {
     docker logs --tail 15 "$TUNNEL_CONTAINER" >&2 || true
     die "the tunnel does not accept connections on $TUNNEL_ADDRESS"

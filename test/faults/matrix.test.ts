@@ -6,22 +6,15 @@
  * `initLeader:after-init-before-persist` is the documented window: it must fail by name, touch nothing,
  * and the documented recovery must then bootstrap the stack.
  */
-import { after, before, describe, it } from 'node:test';
-import type { Client, Connection } from '@temporalio/client';
-import { temporalClient } from '../support/history';
-import { testbedEnv } from '../support/testbed';
+import { describe, it } from 'node:test';
+import { testbedTemporalClient } from '../support/history';
 import { assertCatalogComplete, runCrashCase, selectCases } from './cases';
 import { summaryAfterAll } from './summary';
 
 const cases = selectCases();
 
 describe(`crash matrix (FAULTS=${process.env.FAULTS ?? 'all'}: ${cases.length} fault points)`, () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient(testbedEnv().TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-  });
-  after(() => connection.close());
+  const client = testbedTemporalClient();
   summaryAfterAll('crash matrix');
 
   it('the catalog lists every fault point, reachable or not', () => assertCatalogComplete());
@@ -30,7 +23,7 @@ describe(`crash matrix (FAULTS=${process.env.FAULTS ?? 'all'}: ${cases.length} f
     it(
       `SIGKILL at ${c.point} -> ${c.expect === 'complete' ? 'completes' : `${c.expect}, then recovered`}`,
       { timeout: 20 * 60_000 },
-      () => runCrashCase(c, client),
+      () => runCrashCase(c, client()),
     );
   }
 });

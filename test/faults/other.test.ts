@@ -12,12 +12,12 @@ import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import type { BootstrapResult } from '../../src/shared/types';
-import { activityCounts, historyOf, temporalClient } from '../support/history';
+import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
 import {
   assertBootstrapped,
@@ -33,27 +33,9 @@ import { count, summaryAfterAll } from './summary';
 
 const exec = promisify(execFile);
 
-/**
- * `bash testbed/testbed.sh up`: starts whatever of the test bed is down (dockerd, tunnel, Temporal).
- * Right after dockerd starts, the swarm's overlay network is not yet usable by `docker run` ("network …
- * not found") for a few seconds, and `up` fails at the tunnel: it is run again then, a few times.
- */
+/** `bash testbed/testbed.sh up`: starts whatever of the test bed is down (dockerd, tunnel, Temporal). */
 async function testbedUp(): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await exec('bash', [join(REPO, 'testbed', 'testbed.sh'), 'up'], {
-        timeout: 300_000,
-        maxBuffer: 4 << 20,
-      });
-      return;
-    } catch (err) {
-      if (attempt >= 5) throw err;
-      console.log(
-        `testbed.sh up failed (attempt ${attempt}), again in 5 s: ${String(err).split('\n').slice(-3).join(' ')}`,
-      );
-      await sleep(5_000);
-    }
-  }
+  await exec('bash', [join(REPO, 'testbed', 'testbed.sh'), 'up'], { timeout: 300_000, maxBuffer: 4 << 20 });
 }
 
 function alive(pid: number): boolean {
@@ -87,12 +69,7 @@ interface Paused {
 }
 
 describe('other faults: the run completes', () => {
-  let client: Client;
-  let connection: Connection;
-  before(async () => {
-    ({ client, connection } = await temporalClient(testbedEnv().TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-  });
-  after(() => connection.close());
+  const client = testbedTemporalClient();
   summaryAfterAll('other faults');
 
   /** Starts a worker with `point` paused and the bootstrap, and waits until the activity is paused there. */
@@ -101,7 +78,7 @@ describe('other faults: the run completes', () => {
     const worker = run.startWorker(pause.env);
     const start = await run.client(['bootstrap']);
     assert.equal(start.code, 0, start.out);
-    const handle = client.workflow.getHandle(bootstrapWorkflowId(run.stack));
+    const handle = client().workflow.getHandle(bootstrapWorkflowId(run.stack));
     await pause.reached(worker, handle);
     return { run, worker, handle, pause };
   }
@@ -110,7 +87,7 @@ describe('other faults: the run completes', () => {
   async function completes(p: Paused): Promise<BootstrapResult> {
     const result = (await p.handle.result()) as BootstrapResult;
     count('runsCompleted');
-    await assertBootstrapped(p.run, client, result);
+    await assertBootstrapped(p.run, client(), result);
     return result;
   }
 
@@ -188,15 +165,15 @@ describe('other faults: the run completes', () => {
         assert.ok(runOf(a.out));
         assert.equal(runOf(a.out), runOf(b.out), 'both calls attached to the same run');
         const workflowId = bootstrapWorkflowId(run.stack);
-        assert.equal((await runIdsOf(client, workflowId)).length, 1, 'one workflow run');
-        const handle = client.workflow.getHandle(workflowId);
+        assert.equal((await runIdsOf(client(), workflowId)).length, 1, 'one workflow run');
+        const handle = client().workflow.getHandle(workflowId);
         const result = (await handle.result()) as BootstrapResult;
         count('runsCompleted');
-        assert.deepEqual(activityCounts(await historyOf(client, workflowId)).get('initLeader'), {
+        assert.deepEqual(activityCounts(await historyOf(client(), workflowId)).get('initLeader'), {
           scheduled: 1,
           completed: 1,
         });
-        await assertBootstrapped(run, client, result);
+        await assertBootstrapped(run, client(), result);
       } finally {
         await cleanupWithoutLeaks(run);
       }

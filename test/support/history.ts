@@ -2,12 +2,30 @@
  * Reading a workflow's history for assertions: which activities were scheduled and completed, and
  * whether any given secret string appears anywhere in it.
  */
+import { after, before } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { testbedEnv } from './testbed';
 
 export async function temporalClient(address: string): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect({ address });
   return { client: new Client({ connection }), connection };
+}
+
+/**
+ * A client of the test bed's Temporal server for the surrounding `describe`: connected before its tests,
+ * closed after them. Returns a getter, since the client exists only once the `before` hook has run.
+ */
+export function testbedTemporalClient(): () => Client {
+  let opened: { client: Client; connection: Connection } | undefined;
+  before(async () => {
+    opened = await temporalClient(testbedEnv().TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+  });
+  after(() => opened?.connection.close());
+  return () => {
+    if (!opened) throw new Error('the Temporal client is used before its before() hook ran');
+    return opened.client;
+  };
 }
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

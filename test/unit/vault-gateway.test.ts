@@ -19,6 +19,7 @@ import { Failpoints } from '../../src/activities/failpoints';
 import type { KeyCustody } from '../../src/custody/file-custody';
 import type { DockerGateway, TaskInfo } from '../../src/docker/gateway';
 import { VaultNodeClient, VaultProtocolError } from '../../src/vault/gateway';
+import type { VaultTimeouts } from '../../src/vault/gateway';
 import { REPO, testbedEnv } from '../support/testbed';
 
 function certDir(): string {
@@ -45,39 +46,58 @@ function answer(overrides: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-describe('Vault gateway: version check', () => {
+/** What the fake node answers to one request path. */
+interface Reply {
+  status?: number;
+  body: unknown;
+  delayMs?: number;
+}
+
+/**
+ * A fake Vault node for the surrounding `describe`: an HTTPS server on 127.0.0.1 with the test bed's
+ * certificate, answering `route(url)`. Returns a factory of gateway clients for it (`direct`, vault-1).
+ */
+function fakeNode(route: (url: string) => Reply): (timeouts: VaultTimeouts) => VaultNodeClient {
   const dir = certDir();
   const ca = readFileSync(join(dir, 'ca.pem'));
-  let server: Server;
+  let server: Server | undefined;
   let port = 0;
-
   before(async () => {
     server = createServer(
       { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
       (req, res) => {
         req.resume();
-        if (req.url === '/v1/sys/seal-status' || req.url === '/v1/sys/unseal') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(sealStatus));
-        } else {
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ errors: [] }));
-        }
+        const reply = route(req.url ?? '');
+        setTimeout(() => {
+          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(reply.body));
+        }, reply.delayMs ?? 0);
       },
     );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
-  after(() => new Promise<void>((r) => server.close(() => r())));
-
-  const client = (): VaultNodeClient =>
+  after(() => {
+    server?.closeAllConnections();
+    return new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+  return (timeouts) =>
     new VaultNodeClient(
       'vault-1',
       { host: '127.0.0.1', port, serverName: 'vault-1' },
       { mode: 'direct' },
       ca,
-      { requestMs: 5_000, initMs: 5_000 },
+      timeouts,
     );
+}
+
+describe('Vault gateway: version check', () => {
+  const node = fakeNode((url) =>
+    url === '/v1/sys/seal-status' || url === '/v1/sys/unseal'
+      ? { body: sealStatus }
+      : { status: 404, body: { errors: [] } },
+  );
+  const client = (): VaultNodeClient => node({ requestMs: 5_000, initMs: 5_000 });
 
   for (const version of ['2.7.2', '1.17.6', '1.17.6+ent', '1.4.0-rc1', '10.0.0']) {
     it(`accepts version ${version}`, async () => {
@@ -149,7 +169,7 @@ describe('Vault gateway: version check', () => {
       vaultClient: () => client(),
       config: {
         stack: { unsealSecretTemplate: '{stack}_vault_unseal_key' },
-        vault: { serverNameTemplate: 'vault-{slot}', caFile: join(dir, 'ca.pem') },
+        vault: { serverNameTemplate: 'vault-{slot}', caFile: join(certDir(), 'ca.pem') },
       },
       failpoints: new Failpoints([]),
     } as unknown as ActivityDeps;
@@ -177,43 +197,12 @@ describe('Vault gateway: version check', () => {
 describe('Vault gateway: timeouts', () => {
   /** How long the fake node takes to answer seal-status and sys/init, in milliseconds. */
   let delays = { sealStatus: 0, init: 0 };
-  const dir = certDir();
-  const ca = readFileSync(join(dir, 'ca.pem'));
-  let server: Server;
-  let port = 0;
-
-  before(async () => {
-    server = createServer(
-      { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
-      (req, res) => {
-        req.resume();
-        const after = req.url === '/v1/sys/init' ? delays.init : delays.sealStatus;
-        const body =
-          req.url === '/v1/sys/init'
-            ? { keys_base64: ['a2V5'], keys: ['6b6579'], root_token: 'hvs.test' }
-            : answer({ initialized: false, sealed: true });
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        }, after);
-      },
-    );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as AddressInfo).port;
-  });
-  after(() => {
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-
-  const client = (): VaultNodeClient =>
-    new VaultNodeClient(
-      'vault-1',
-      { host: '127.0.0.1', port, serverName: 'vault-1' },
-      { mode: 'direct' },
-      ca,
-      { requestMs: 300, initMs: 5_000 },
-    );
+  const node = fakeNode((url) =>
+    url === '/v1/sys/init'
+      ? { body: { keys_base64: ['a2V5'], keys: ['6b6579'], root_token: 'hvs.test' }, delayMs: delays.init }
+      : { body: answer({ initialized: false, sealed: true }), delayMs: delays.sealStatus },
+  );
+  const client = (): VaultNodeClient => node({ requestMs: 300, initMs: 5_000 });
 
   it('gives up on an ordinary call after the request timeout', async () => {
     delays = { sealStatus: 1_500, init: 0 };

@@ -304,16 +304,16 @@ ensure_tunnel() {
   fi
   log "tunnel: (re)creating $TUNNEL_CONTAINER on $TUNNEL_ADDRESS"
   # Right after dockerd (re)starts, the swarm's overlay networks are not usable by a plain container for a
-  # few seconds ("network iklimco-net not found"): that one error is waited out, any other stops here.
+  # few seconds ("network <name or id> not found"): that one error is waited out, any other stops here.
   local deadline=$((SECONDS + 60)) err
   until err=$(docker rm -f "$TUNNEL_CONTAINER" >/dev/null 2>&1
     docker run -d --name "$TUNNEL_CONTAINER" --label "$TESTBED_LABEL" \
       --network "$NETWORK" --restart unless-stopped \
       -p "$TUNNEL_ADDRESS:8080" "$TUNNEL_IMAGE" 2>&1 >/dev/null); do
-    if [[ $err != *"network $NETWORK not found"* ]] || ((SECONDS >= deadline)); then
+    if [[ $err != *"network "*" not found"* ]] || ((SECONDS >= deadline)); then
       die "starting the tunnel container $TUNNEL_CONTAINER failed: $err"
     fi
-    log "tunnel: $NETWORK is not usable yet after dockerd started, waiting"
+    log "tunnel: $NETWORK is not usable yet after dockerd started, waiting (${err%%$'\n'*})"
     sleep 1
   done
   wait_until 15 bash -c "exec 3<>/dev/tcp/${TUNNEL_ADDRESS%:*}/${TUNNEL_ADDRESS#*:}" || {

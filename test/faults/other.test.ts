@@ -35,7 +35,12 @@ const exec = promisify(execFile);
 
 /** `bash testbed/testbed.sh up`: starts whatever of the test bed is down (dockerd, tunnel, Temporal). */
 async function testbedUp(): Promise<void> {
-  await exec('bash', [join(REPO, 'testbed', 'testbed.sh'), 'up'], { timeout: 300_000, maxBuffer: 4 << 20 });
+  const { stderr } = await exec('bash', [join(REPO, 'testbed', 'testbed.sh'), 'up'], {
+    timeout: 300_000,
+    maxBuffer: 4 << 20,
+  });
+  // Its log goes to stderr; the lines that say what had to be restarted go into the test output.
+  for (const line of stderr.split('\n')) if (/dockerd:|tunnel:|temporal:/.test(line)) console.log(line);
 }
 
 function alive(pid: number): boolean {
@@ -209,8 +214,11 @@ describe('other faults: the run completes', () => {
         );
         await completes(p);
       } finally {
-        if (killed) await testbedUp();
-        await cleanupWithoutLeaks(run);
+        try {
+          if (killed) await testbedUp();
+        } finally {
+          await cleanupWithoutLeaks(run);
+        }
       }
     },
   );
@@ -242,8 +250,11 @@ describe('other faults: the run completes', () => {
       assert.equal(tunnel.trim(), 'true', 'the tunnel container runs again');
       await completes(p);
     } finally {
-      if (down) await testbedUp();
-      await cleanupWithoutLeaks(run);
+      try {
+        if (down) await testbedUp();
+      } finally {
+        await cleanupWithoutLeaks(run);
+      }
     }
   });
 });

@@ -58,15 +58,15 @@ export async function readCustody(
   without: string,
 ): Promise<HeldKeys> {
   try {
-    if (!(await deps.custody.describe(stack))) {
+    return await deps.custody.read(stack);
+  } catch (err) {
+    if (err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable') {
       throw nonRetryable(
         ErrorType.UnsealKeyUnavailable,
         `custody holds no unseal key for stack ${stack}, so ${without}. Nothing was changed. ` +
           `Restore the custody record and its key file from backup, then run again.`,
       );
     }
-    return await deps.custody.read(stack);
-  } catch (err) {
     throw custodyFailure(err);
   }
 }

@@ -28,7 +28,9 @@ export interface CustodyRecordInfo {
   createdAt: string;
 }
 
-export type CustodyErrorKind = 'CustodyCorrupt' | 'CustodyPermissionsTooOpen' | 'CustodyNotWritable';
+/** `UnsealKeyUnavailable`: the stack has no record at all (nothing is damaged; the key is simply not here). */
+export type CustodyErrorKind =
+  'CustodyCorrupt' | 'CustodyPermissionsTooOpen' | 'CustodyNotWritable' | 'UnsealKeyUnavailable';
 
 export class CustodyError extends Error {
   constructor(
@@ -183,7 +185,7 @@ export class FileKeyCustody implements KeyCustody {
 
   async read(stack: string): Promise<CustodySecrets & CustodyRecordInfo> {
     const rec = await this.readRecord(stack);
-    if (!rec) throw new CustodyError('CustodyCorrupt', `custody holds no record for stack ${stack}`);
+    if (!rec) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
     const key = await this.encryptionKey(false);
     let plain: string;
     try {

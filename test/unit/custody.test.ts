@@ -27,6 +27,7 @@ describe('file key custody', () => {
   it('round-trips, encrypted at rest, owner-only', async () => {
     const { custody, dir, keyFile } = fresh();
     assert.equal(await custody.describe('s1'), undefined);
+    await assert.rejects(custody.read('s1'), custodyError('UnsealKeyUnavailable'));
     await custody.assertWritable('s1');
     const info = await custody.store('s1', secrets);
     const back = await custody.read('s1');

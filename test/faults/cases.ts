@@ -309,6 +309,19 @@ export async function assertBootstrapped(
   for (const f of forms) assert.ok(!log.includes(f), 'no key material in the worker log');
 }
 
+/**
+ * Runs `body` on a new test stack, then removes the stack and counts whatever it left behind, whether
+ * the body passed or failed (a body's own `finally` runs first, e.g. to bring a killed server back).
+ */
+export async function withTestRun<T>(body: (run: TestRun) => Promise<T>): Promise<T> {
+  const run = new TestRun();
+  try {
+    return await body(run);
+  } finally {
+    await cleanupWithoutLeaks(run);
+  }
+}
+
 /** Removes the stack (`run.cleanup()`), then checks and counts what is left of it. */
 export async function cleanupWithoutLeaks(run: TestRun): Promise<void> {
   await run.cleanup();
@@ -447,8 +460,7 @@ export class PausePoint {
 
 /** Runs one crash case end to end; see the file comment. */
 export async function runCrashCase(c: FaultCase, client: Client): Promise<void> {
-  const run = new TestRun();
-  try {
+  await withTestRun(async (run) => {
     const worker = run.startWorker({ VAULT_BOOTSTRAP_FAILPOINTS: c.point });
     const start = await run.client(['bootstrap']);
     assert.equal(start.code, 0, start.out);
@@ -475,9 +487,7 @@ export async function runCrashCase(c: FaultCase, client: Client): Promise<void> 
         assert.equal(attempts.get(step), 1, `${step} completed before the crash and never ran again`);
     }
     await assertBootstrapped(run, client, result);
-  } finally {
-    await cleanupWithoutLeaks(run);
-  }
+  });
 }
 
 /**

@@ -18,16 +18,17 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import type { BootstrapResult } from '../../src/shared/types';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
-import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
+import { dockerCli, REPO, testbedEnv } from '../support/testbed';
+import type { TestRun } from '../support/testbed';
 import {
   assertBootstrapped,
-  cleanupWithoutLeaks,
   containersBySlot,
   custodyOf,
   eventually,
   PausePoint,
   runIdsOf,
   sleep,
+  withTestRun,
 } from './cases';
 import { count, summaryAfterAll } from './summary';
 
@@ -109,31 +110,23 @@ describe('other faults: the run completes', () => {
     ['joinPeers:after-join:vault-2', 2, 'joinPeers'],
     ['unsealPeers:before-unseal:vault-3', 3, 'unsealPeers'],
   ] as const) {
-    it(
-      `a Vault task killed during ${during} (vault-${slot}, at ${point})`,
-      { timeout: 20 * 60_000 },
-      async () => {
-        const run = new TestRun();
-        try {
-          const p = await pausedAt(run, point);
-          const killed = await killSlot(run, slot);
-          p.pause.release();
-          await completes(p);
-          const now = (await containersBySlot(run.stack)).get(slot);
-          assert.notEqual(now, killed, `vault-${slot} runs in a new container`);
-        } finally {
-          await cleanupWithoutLeaks(run);
-        }
-      },
+    it(`a Vault task killed during ${during} (vault-${slot}, at ${point})`, { timeout: 20 * 60_000 }, () =>
+      withTestRun(async (run) => {
+        const p = await pausedAt(run, point);
+        const killed = await killSlot(run, slot);
+        p.pause.release();
+        await completes(p);
+        const now = (await containersBySlot(run.stack)).get(slot);
+        assert.notEqual(now, killed, `vault-${slot} runs in a new container`);
+      }),
     );
   }
 
   it(
     'the leader task killed after init, before its first unseal: completes with the same key',
     { timeout: 20 * 60_000 },
-    async () => {
-      const run = new TestRun();
-      try {
+    () =>
+      withTestRun(async (run) => {
         const p = await pausedAt(run, 'rotateUnsealKeySecret:before-prove-unseal');
         const before = await custodyOf(run).custody.describe(run.stack);
         assert.ok(before, 'initLeader stored the key before the pause');
@@ -145,18 +138,14 @@ describe('other faults: the run completes', () => {
           before.keyId,
           'the key from the one init unseals the new leader task',
         );
-      } finally {
-        await cleanupWithoutLeaks(run);
-      }
-    },
+      }),
   );
 
   it(
     'two bootstrap calls race for the same stack: one workflow run, one init',
     { timeout: 20 * 60_000 },
-    async () => {
-      const run = new TestRun();
-      try {
+    () =>
+      withTestRun(async (run) => {
         run.startWorker();
         run.startWorker(); // two operators, two workers on the same task queue
         const [a, b] = await Promise.all([
@@ -179,82 +168,77 @@ describe('other faults: the run completes', () => {
           completed: 1,
         });
         await assertBootstrapped(run, client(), result);
-      } finally {
-        await cleanupWithoutLeaks(run);
-      }
-    },
+      }),
   );
 
   it(
     'the Temporal dev server SIGKILLed mid-run and restarted from its SQLite file',
     { timeout: 20 * 60_000 },
-    async () => {
-      const run = new TestRun();
-      const pidFile = join(testbedEnv().TESTBED_CACHE ?? join(REPO, '.cache'), 'temporal', 'dev.pid');
-      let killed = false;
+    () =>
+      withTestRun(async (run) => {
+        const pidFile = join(testbedEnv().TESTBED_CACHE ?? join(REPO, '.cache'), 'temporal', 'dev.pid');
+        let killed = false;
+        try {
+          const p = await pausedAt(run, 'rotateUnsealKeySecret:after-service-update');
+          await aloneOnTestbed(run);
+          const pid = Number(readFileSync(pidFile, 'utf8').trim());
+          assert.ok(pid > 1 && alive(pid), `the dev server runs (pid file ${pidFile})`);
+          process.kill(pid, 'SIGKILL');
+          killed = true;
+          count('faultsInjected');
+          await eventually('the dev server to be gone', 30_000, () =>
+            Promise.resolve(alive(pid) ? undefined : true),
+          );
+          // The activity finishes while no server can hear it; its result is reported or the step retried.
+          p.pause.release();
+          await sleep(5_000);
+          await testbedUp();
+          killed = false;
+          assert.ok(
+            p.worker.exitCode === null && p.worker.signalCode === null,
+            'the worker outlived the server',
+          );
+          await completes(p);
+        } finally {
+          if (killed) await testbedUp();
+        }
+      }),
+  );
+
+  it('dockerd restarted during deployStack (tunnel back too)', { timeout: 20 * 60_000 }, () =>
+    withTestRun(async (run) => {
+      let down = false;
       try {
-        const p = await pausedAt(run, 'rotateUnsealKeySecret:after-service-update');
+        const p = await pausedAt(run, 'deployStack:after-deploy');
         await aloneOnTestbed(run);
-        const pid = Number(readFileSync(pidFile, 'utf8').trim());
-        assert.ok(pid > 1 && alive(pid), `the dev server runs (pid file ${pidFile})`);
-        process.kill(pid, 'SIGKILL');
-        killed = true;
+        const { stdout } = await exec('pgrep', ['-x', 'dockerd']);
+        const pids = stdout
+          .split('\n')
+          .filter((l) => /^\d+$/.test(l.trim()))
+          .map(Number);
+        assert.equal(pids.length, 1, `one dockerd runs (${stdout.trim()})`);
+        process.kill(pids[0]!, 'SIGKILL');
+        down = true;
         count('faultsInjected');
-        await eventually('the dev server to be gone', 30_000, () =>
-          Promise.resolve(alive(pid) ? undefined : true),
+        await eventually('dockerd to be gone', 30_000, () =>
+          Promise.resolve(alive(pids[0]!) ? undefined : true),
         );
-        // The activity finishes while no server can hear it; its result is reported or the step retried.
+        // The step goes on against a dead daemon (it fails and is retried), then dockerd comes back.
         p.pause.release();
         await sleep(5_000);
         await testbedUp();
-        killed = false;
-        assert.ok(
-          p.worker.exitCode === null && p.worker.signalCode === null,
-          'the worker outlived the server',
-        );
+        down = false;
+        const tunnel = await dockerCli([
+          'inspect',
+          '--format',
+          '{{.State.Running}}',
+          'vault-bootstrap-tunnel',
+        ]);
+        assert.equal(tunnel.trim(), 'true', 'the tunnel container runs again');
         await completes(p);
       } finally {
-        try {
-          if (killed) await testbedUp();
-        } finally {
-          await cleanupWithoutLeaks(run);
-        }
-      }
-    },
-  );
-
-  it('dockerd restarted during deployStack (tunnel back too)', { timeout: 20 * 60_000 }, async () => {
-    const run = new TestRun();
-    let down = false;
-    try {
-      const p = await pausedAt(run, 'deployStack:after-deploy');
-      await aloneOnTestbed(run);
-      const { stdout } = await exec('pgrep', ['-x', 'dockerd']);
-      const pids = stdout
-        .split('\n')
-        .filter((l) => /^\d+$/.test(l.trim()))
-        .map(Number);
-      assert.equal(pids.length, 1, `one dockerd runs (${stdout.trim()})`);
-      process.kill(pids[0]!, 'SIGKILL');
-      down = true;
-      count('faultsInjected');
-      await eventually('dockerd to be gone', 30_000, () =>
-        Promise.resolve(alive(pids[0]!) ? undefined : true),
-      );
-      // The step goes on against a dead daemon (it fails and is retried), then dockerd comes back.
-      p.pause.release();
-      await sleep(5_000);
-      await testbedUp();
-      down = false;
-      const tunnel = await dockerCli(['inspect', '--format', '{{.State.Running}}', 'vault-bootstrap-tunnel']);
-      assert.equal(tunnel.trim(), 'true', 'the tunnel container runs again');
-      await completes(p);
-    } finally {
-      try {
         if (down) await testbedUp();
-      } finally {
-        await cleanupWithoutLeaks(run);
       }
-    }
-  });
+    }),
+  );
 });

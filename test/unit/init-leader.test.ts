@@ -29,6 +29,8 @@ function slowInitCluster() {
   let initCalls = 0;
   let release: () => void = () => undefined;
   const answered = new Promise<void>((r) => (release = r));
+  let started: () => void = () => undefined;
+  const initStarted = new Promise<void>((r) => (started = r));
   const status = (): SealStatus => ({ initialized, sealed: true, t: 1, n: 1, version: '2.7.2' });
   const client = (name: string) =>
     ({
@@ -37,6 +39,7 @@ function slowInitCluster() {
       init: async (): Promise<InitResponse> => {
         initCalls++;
         initialized = true;
+        started();
         await answered;
         return { unsealKey: 'a2V5', rootToken: 'root' };
       },
@@ -64,7 +67,7 @@ function slowInitCluster() {
     },
     failpoints: new Failpoints([]),
   } as unknown as ActivityDeps;
-  return { deps, answer: () => release(), initCalls: () => initCalls };
+  return { deps, initStarted, answer: () => release(), initCalls: () => initCalls };
 }
 
 describe('initLeader: an attempt overlapping this worker’s pending sys/init', () => {
@@ -72,7 +75,7 @@ describe('initLeader: an attempt overlapping this worker’s pending sys/init', 
     const cluster = slowInitCluster();
     const { initLeader } = createActivities(cluster.deps);
     const first = new MockActivityEnvironment().run(initLeader, { stack: 's' });
-    while (cluster.initCalls() === 0) await new Promise((r) => setImmediate(r));
+    await Promise.race([cluster.initStarted, first]); // a first attempt failing before sys/init fails here
     // The first attempt is stuck in sys/init (Vault already initialized); a retry starts now.
     const retry = new MockActivityEnvironment().run(initLeader, { stack: 's' }).then(
       (v) => v,

@@ -15,25 +15,24 @@ import { loadWorkerConfig } from '../../src/config';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import { buildActivityDeps } from '../../src/wiring';
-import { activityCounts, historyOf, historyText, secretForms, temporalClient } from '../support/history';
+import {
+  activitiesOf,
+  activityCounts,
+  historyOf,
+  historyText,
+  secretForms,
+  temporalClient,
+} from '../support/history';
+import type { HistoryEvent } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
 import { snapshot } from '../support/snapshot';
 import { dockerCli, TestRun } from '../support/testbed';
 
-function stepDurations(events: Awaited<ReturnType<typeof historyOf>>): string {
-  const scheduled = new Map<string, { type: string; at: number }>();
-  const out: string[] = [];
-  for (const e of events) {
-    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6);
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '?', at });
-    const c = e.activityTaskCompletedEventAttributes;
-    if (c) {
-      const from = scheduled.get(String(c.scheduledEventId));
-      if (from) out.push(`${from.type}=${((at - from.at) / 1000).toFixed(1)}s`);
-    }
-  }
-  return out.join(' ');
+function stepDurations(events: HistoryEvent[]): string {
+  return activitiesOf(events)
+    .filter((a) => a.completedAt !== undefined)
+    .map((a) => `${a.type}=${(((a.completedAt ?? 0) - a.scheduledAt) / 1000).toFixed(1)}s`)
+    .join(' ');
 }
 
 describe('BootstrapVault end to end', () => {

@@ -16,13 +16,12 @@ import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { historyOf, temporalClient } from '../support/history';
 import { dockerCli, TestRun } from '../support/testbed';
+import { sleep } from '../support/wait';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('scheduled health verification that heals', () => {
   const run = new TestRun();

@@ -22,7 +22,8 @@ import type { BootstrapResult } from '../../src/shared/types';
 import { temporalClient } from '../support/history';
 import { snapshot } from '../support/snapshot';
 import { dockerCli, TestRun } from '../support/testbed';
-import { assertBootstrapped, cleanupWithoutLeaks, custodyOf } from './cases';
+import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
+import { custodyOf } from './stack-state';
 import { count, summaryAfterAll } from './summary';
 
 /** Each case is a few bootstrap runs at most; a stuck one fails instead of hanging the suite. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FAILPOINTS, FailpointSpecError, Failpoints } from '../../src/activities/failpoints';
 import { FileKeyCustody } from '../../src/custody/file-custody';
-import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './cases';
+import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './catalog';
 
 describe('fault point catalog', () => {
   it('every fault point is in the matrix or listed as unreachable, and the subset has one per step', () => {

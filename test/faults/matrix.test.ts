@@ -8,7 +8,8 @@
  */
 import { describe, it } from 'node:test';
 import { testbedTemporalClient } from '../support/history';
-import { assertCatalogComplete, runCrashCase, selectCases } from './cases';
+import { assertCatalogComplete, selectCases } from './catalog';
+import { runCrashCase } from './crash-case';
 import { summaryAfterAll } from './summary';
 
 const cases = selectCases();

@@ -20,16 +20,10 @@ import type { BootstrapResult } from '../../src/shared/types';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { dockerCli, REPO, testbedEnv } from '../support/testbed';
 import type { TestRun } from '../support/testbed';
-import {
-  assertBootstrapped,
-  containersBySlot,
-  custodyOf,
-  eventually,
-  PausePoint,
-  runIdsOf,
-  sleep,
-  withTestRun,
-} from './cases';
+import { assertBootstrapped, withTestRun } from './end-state';
+import { PausePoint } from './fault-control';
+import { containersBySlot, custodyOf, runIdsOf } from './stack-state';
+import { eventually, sleep } from '../support/wait';
 import { count, summaryAfterAll } from './summary';
 
 const exec = promisify(execFile);

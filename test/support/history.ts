@@ -35,28 +35,67 @@ export async function historyOf(client: Client, workflowId: string, runId?: stri
   return history.events ?? [];
 }
 
+/** One scheduled activity of a history, as the one walk over its events (`activitiesOf`) sees it. */
+export interface ActivityRun {
+  type: string;
+  /** Event time of `ActivityTaskScheduled`, ms since the epoch. */
+  scheduledAt: number;
+  /** The attempt of its `ActivityTaskStarted` event (the last one, the only one history records); 0 if never started. */
+  attempts: number;
+  /** Event time of `ActivityTaskCompleted`, ms since the epoch; absent if it did not complete. */
+  completedAt?: number;
+  /** The completed activity's result, decoded from its JSON payload. */
+  result?: unknown;
+}
+
+function eventMs(e: HistoryEvent): number {
+  return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6);
+}
+
+/** Every scheduled activity of the history, in schedule order: the one walk the assertions derive from. */
+export function activitiesOf(events: HistoryEvent[]): ActivityRun[] {
+  const byScheduledId = new Map<string, ActivityRun>();
+  for (const e of events) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s)
+      byScheduledId.set(String(e.eventId), {
+        type: s.activityType?.name ?? '?',
+        scheduledAt: eventMs(e),
+        attempts: 0,
+      });
+    const started = e.activityTaskStartedEventAttributes;
+    const startedRun = started && byScheduledId.get(String(started.scheduledEventId));
+    if (startedRun) startedRun.attempts = started.attempt ?? 1;
+    const done = e.activityTaskCompletedEventAttributes;
+    const doneRun = done && byScheduledId.get(String(done.scheduledEventId));
+    if (doneRun) {
+      doneRun.completedAt = eventMs(e);
+      const data = done.result?.payloads?.[0]?.data;
+      if (data) doneRun.result = JSON.parse(Buffer.from(data).toString('utf8')) as unknown;
+    }
+  }
+  return [...byScheduledId.values()];
+}
+
 /** Activity type → number of scheduled / completed events. */
 export function activityCounts(
   events: HistoryEvent[],
 ): Map<string, { scheduled: number; completed: number }> {
-  const byScheduledId = new Map<string, string>();
   const counts = new Map<string, { scheduled: number; completed: number }>();
-  const bump = (type: string, k: 'scheduled' | 'completed'): void => {
-    const c = counts.get(type) ?? { scheduled: 0, completed: 0 };
-    c[k]++;
-    counts.set(type, c);
-  };
-  for (const e of events) {
-    const s = e.activityTaskScheduledEventAttributes;
-    if (s) {
-      const type = s.activityType?.name ?? '?';
-      byScheduledId.set(String(e.eventId), type);
-      bump(type, 'scheduled');
-    }
-    const c = e.activityTaskCompletedEventAttributes;
-    if (c) bump(byScheduledId.get(String(c.scheduledEventId)) ?? '?', 'completed');
+  for (const a of activitiesOf(events)) {
+    const c = counts.get(a.type) ?? { scheduled: 0, completed: 0 };
+    c.scheduled++;
+    if (a.completedAt !== undefined) c.completed++;
+    counts.set(a.type, c);
   }
   return counts;
+}
+
+/** Activity type → the highest attempt any of its runs reached. */
+export function attemptsByActivity(events: HistoryEvent[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of activitiesOf(events)) out.set(a.type, Math.max(out.get(a.type) ?? 0, a.attempts));
+  return out;
 }
 
 /** Every string form a secret could take in a history: as is, and base64 of it (payload data). */

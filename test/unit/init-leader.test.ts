@@ -1,7 +1,7 @@
 /**
  * initLeader with in-memory fakes (one module, no real systems): a retry that starts while this worker's
  * earlier `sys/init` is still waiting for Vault's answer must wait for it, not report the key lost.
- * The end-to-end proof that init happens once and the key survives is test/e2e/03-crash and test/faults.
+ * The end-to-end proof that init happens once and the key survives is the crash matrix in test/faults (its subset runs in npm test as test/e2e/05-faults-subset).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -17,6 +17,7 @@ import { TestCertificates } from '../support/certs';
 import { historyOf, temporalClient } from '../support/history';
 import { dockerCli, TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
+import type { VerifyVaultHealth } from '../../src/workflows';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -148,7 +149,8 @@ describe('scheduled health verification that heals', () => {
     const actions: string[] = [];
     for await (const wf of event)
       actions.push(
-        ...((await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as HealthReport).actions,
+        ...(await client.workflow.getHandle<typeof VerifyVaultHealth>(wf.workflowId, wf.runId).result())
+          .actions,
       );
     assert.ok(
       actions.some((a) => /^re-joined vault-3 to the Raft cluster of vault-\d$/.test(a)),
@@ -223,11 +225,11 @@ describe('scheduled health verification that heals', () => {
     d = await handle.describe();
     const counts: number[] = [];
     for (const a of d.info.recentActions) {
-      const wf = client.workflow.getHandle(
+      const wf = client.workflow.getHandle<typeof VerifyVaultHealth>(
         a.action.workflow.workflowId,
         a.action.workflow.firstExecutionRunId,
       );
-      const r = (await wf.result()) as HealthReport;
+      const r = await wf.result();
       assert.equal(r.verdict, 'Healthy');
       counts.push(
         (await historyOf(client, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId)).length,

@@ -18,13 +18,13 @@ import type { Client, Connection } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { bootstrapWorkflowId, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../src/shared/constants';
-import type { BootstrapResult } from '../../src/shared/types';
 import { temporalClient } from '../support/history';
 import { snapshot } from '../support/snapshot';
 import { dockerCli, TestRun } from '../support/testbed';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
 import { custodyOf } from './stack-state';
 import { count, summaryAfterAll } from './summary';
+import { BootstrapVault } from '../../src/workflows';
 
 /** Each case is a few bootstrap runs at most; a stuck one fails instead of hanging the suite. */
 const T = { timeout: 15 * 60_000 };
@@ -194,7 +194,7 @@ describe('bad input: a named error, nothing changed, nothing lost', () => {
       assert.equal(cli.code, 2, cli.out);
       assert.match(cli.out, /UnknownStep/);
       await assert.rejects(
-        client.workflow.execute('BootstrapVault', {
+        client.workflow.execute(BootstrapVault, {
           taskQueue: run.taskQueue,
           workflowId: bootstrapWorkflowId(run.stack),
           args: [{ stack: run.stack, fromStep: 'bogus' }],
@@ -248,9 +248,9 @@ describe('bad input: a named error, nothing changed, nothing lost', () => {
 
   it('after all of it: one init, the same key, one secret version, no key material anywhere', T, async () => {
     await stillBootstraps();
-    const result = (await client.workflow
-      .getHandle(bootstrapWorkflowId(run.stack))
-      .result()) as BootstrapResult;
+    const result = await client.workflow
+      .getHandle<typeof BootstrapVault>(bootstrapWorkflowId(run.stack))
+      .result();
     await assertBootstrapped(run, client, result);
   });
 });

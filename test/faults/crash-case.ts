@@ -9,7 +9,6 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
-import type { BootstrapResult } from '../../src/shared/types';
 import { activityCounts, attemptsByActivity, historyOf } from '../support/history';
 import type { FaultCase } from './catalog';
 import { assertBootstrapped, removeStackAndData, withTestRun } from './end-state';
@@ -17,6 +16,7 @@ import { expectCrashAt, innermostFailure } from './fault-control';
 import { custodyOf, listDir, vaultStatusBySlot } from './stack-state';
 import type { TestRun } from '../support/testbed';
 import { count } from './summary';
+import type { BootstrapVault } from '../../src/workflows';
 
 /** Runs one crash case end to end; see the file comment. */
 export async function runCrashCase(c: FaultCase, client: Client): Promise<void> {
@@ -24,7 +24,7 @@ export async function runCrashCase(c: FaultCase, client: Client): Promise<void> 
     const worker = run.startWorker({ VAULT_BOOTSTRAP_FAILPOINTS: c.point });
     const start = await run.client(['bootstrap']);
     assert.equal(start.code, 0, start.out);
-    const handle = client.workflow.getHandle(bootstrapWorkflowId(run.stack));
+    const handle = client.workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(run.stack));
     await expectCrashAt(run, worker, handle, c.point);
 
     run.startWorker();
@@ -35,7 +35,7 @@ export async function runCrashCase(c: FaultCase, client: Client): Promise<void> 
       const again = await run.client(['bootstrap', '--wait']);
       assert.equal(again.code, 0, again.out);
     }
-    const result = (await handle.result()) as BootstrapResult;
+    const result = await handle.result();
     count('runsCompleted');
 
     const events = await historyOf(client, handle.workflowId);

@@ -25,6 +25,7 @@ import { PausePoint } from './fault-control';
 import { containersBySlot, custodyOf, runIdsOf } from './stack-state';
 import { eventually, sleep } from '../support/wait';
 import { count, summaryAfterAll } from './summary';
+import type { BootstrapVault } from '../../src/workflows';
 
 const exec = promisify(execFile);
 
@@ -64,7 +65,7 @@ async function aloneOnTestbed(run: TestRun): Promise<void> {
 interface Paused {
   run: TestRun;
   worker: ChildProcess;
-  handle: WorkflowHandle;
+  handle: WorkflowHandle<typeof BootstrapVault>;
   pause: PausePoint;
 }
 
@@ -78,14 +79,14 @@ describe('other faults: the run completes', () => {
     const worker = run.startWorker(pause.env);
     const start = await run.client(['bootstrap']);
     assert.equal(start.code, 0, start.out);
-    const handle = client().workflow.getHandle(bootstrapWorkflowId(run.stack));
+    const handle = client().workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(run.stack));
     await pause.reached(worker, handle);
     return { run, worker, handle, pause };
   }
 
   /** The run completes and the end state holds. */
   async function completes(p: Paused): Promise<BootstrapResult> {
-    const result = (await p.handle.result()) as BootstrapResult;
+    const result = await p.handle.result();
     count('runsCompleted');
     await assertBootstrapped(p.run, client(), result);
     return result;
@@ -154,8 +155,8 @@ describe('other faults: the run completes', () => {
         assert.equal(runOf(a.out), runOf(b.out), 'both calls attached to the same run');
         const workflowId = bootstrapWorkflowId(run.stack);
         assert.equal((await runIdsOf(client(), workflowId)).length, 1, 'one workflow run');
-        const handle = client().workflow.getHandle(workflowId);
-        const result = (await handle.result()) as BootstrapResult;
+        const handle = client().workflow.getHandle<typeof BootstrapVault>(workflowId);
+        const result = await handle.result();
         count('runsCompleted');
         assert.deepEqual(activityCounts(await historyOf(client(), workflowId)).get('initLeader'), {
           scheduled: 1,

@@ -1,0 +1,115 @@
+/**
+ * The command line's grammar: what `vault-bootstrap` accepts, parsed and checked before anything connects.
+ * Bad usage is a `UsageError` (exit code 2) whose message names what was wrong, then the usage text.
+ */
+import { parseArgs } from 'node:util';
+import { validateStackName } from '../config';
+import type { ClientConfig } from '../config';
+import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
+import type { BootstrapStep } from '../shared/steps';
+
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION> [--stack NAME] [--wait] [--json]
+
+  bootstrap   start BootstrapVault for the stack, or attach to the one already running
+              --wait             follow the progress live and exit non-zero if it fails
+              --from-step STEP   resume request: skip the steps before STEP (preflight always runs)
+  status      show each step of the latest bootstrap of the stack
+  verify      run one health check (VerifyVaultHealth) now and print the report (--json: as JSON);
+              exit 0 when Healthy, 1 otherwise
+  schedule    create | describe | pause | unpause | trigger | delete the periodic health check
+              (create is idempotent: it updates an existing schedule, and starts the Docker-events
+              watcher that checks right after a Vault task restarts; delete removes both)
+
+Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
+VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS.`;
+
+/** The command line is malformed: unknown command, option or step, or a missing schedule action. Exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** The operations on the periodic health check, one file each under `commands/schedule/`. */
+export const SCHEDULE_ACTIONS = ['create', 'describe', 'pause', 'unpause', 'trigger', 'delete'] as const;
+export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
+
+interface Common {
+  /** `--stack`, unchecked: it is validated once the configuration (and so the default stack) is known. */
+  stack?: string;
+}
+
+/** One command, with the flags that command uses. Flags another command uses are accepted and ignored. */
+export type Command =
+  | (Common & { name: 'bootstrap'; wait: boolean; fromStep?: BootstrapStep })
+  | (Common & { name: 'status' })
+  | (Common & { name: 'verify'; json: boolean })
+  | (Common & { name: 'schedule'; action: ScheduleAction });
+
+/** What the command line asks for: a command to run, or the usage text (exit 0 for `--help`, 2 for nothing). */
+export type Invocation = { kind: 'run'; command: Command } | { kind: 'usage'; exitCode: 0 | 2 };
+
+function isCommandName(name: string): name is CommandName {
+  return (COMMANDS as readonly string[]).includes(name);
+}
+
+function isScheduleAction(name: string | undefined): name is ScheduleAction {
+  return name !== undefined && (SCHEDULE_ACTIONS as readonly string[]).includes(name);
+}
+
+/**
+ * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command, step
+ * (`UnknownStep: …`) or schedule action; reads no configuration and touches nothing.
+ */
+export function parseCommandLine(argv: readonly string[]): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        stack: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        'from-step': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const [name, action] = positionals;
+  if (values.help || name === undefined) return { kind: 'usage', exitCode: values.help ? 0 : 2 };
+  if (!isCommandName(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
+  const fromStep = values['from-step'];
+  if (fromStep !== undefined && !isBootstrapStep(fromStep)) {
+    throw new UsageError(
+      `UnknownStep: --from-step "${fromStep}" is not a step; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
+    );
+  }
+  const stack = values.stack;
+  switch (name) {
+    case 'bootstrap':
+      return { kind: 'run', command: { name, stack, wait: values.wait, fromStep } };
+    case 'status':
+      return { kind: 'run', command: { name, stack } };
+    case 'verify':
+      return { kind: 'run', command: { name, stack, json: values.json } };
+    case 'schedule':
+      if (!isScheduleAction(action)) {
+        throw new UsageError(`schedule needs one of ${SCHEDULE_ACTIONS.join(', ')}\n${USAGE}`);
+      }
+      return { kind: 'run', command: { name, stack, action } };
+  }
+}
+
+/** The stack a command acts on: `--stack`, else `VAULT_BOOTSTRAP_STACK`; a bad name is a `ConfigError` for `--stack`. */
+export function resolveStack(command: Command, config: ClientConfig): string {
+  return validateStackName(command.stack ?? config.stack.defaultName, '--stack');
+}

@@ -1,0 +1,58 @@
+/**
+ * `vault-bootstrap bootstrap [--wait] [--from-step STEP]`: start BootstrapVault for the stack, or attach to
+ * the run already going; with `--wait`, follow it and exit 1 with the innermost failure when it fails.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { bootstrapWorkflowId } from '../../shared/constants';
+import type { BootstrapStep } from '../../shared/steps';
+import type { BootstrapInput } from '../../shared/types';
+import { BootstrapVault } from '../../workflows';
+import type { CommandContext } from '../context';
+import { bootstrapRun, followProgress } from '../follow';
+import { describeFailure, formatBootstrapSummary, uiLink } from '../format';
+
+export interface BootstrapOptions {
+  /** Follow the run until it ends (`--wait`). */
+  wait: boolean;
+  /** Resume request (`--from-step`): skip the steps before this one. */
+  fromStep?: BootstrapStep;
+}
+
+/** The workflow input for a stack and an optional resume step (no `fromStep` key when none was asked). */
+export function bootstrapInput(stack: string, fromStep?: BootstrapStep): BootstrapInput {
+  return fromStep === undefined ? { stack } : { stack, fromStep };
+}
+
+/** Runs `bootstrap`; resolves with the exit code (0 started or done, 1 the workflow failed). */
+export async function bootstrap(ctx: CommandContext, options: BootstrapOptions): Promise<number> {
+  const { client, config, stack } = ctx;
+  const workflowId = bootstrapWorkflowId(stack);
+  const handle = await client.workflow.start(BootstrapVault, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [bootstrapInput(stack, options.fromStep)],
+    // A second call while one runs attaches to it; a call after it ended starts a fresh, idempotent run.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+  console.log(
+    `BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${handle.firstExecutionRunId})`,
+  );
+  console.log(`Temporal UI: ${uiLink(config, workflowId)}`);
+  if (!options.wait) return 0;
+  try {
+    // By workflow id, not run id: follows whichever run of this id is current.
+    const res = await followProgress(
+      bootstrapRun(client.workflow.getHandle<typeof BootstrapVault>(workflowId)),
+    );
+    console.log(formatBootstrapSummary(res.summary));
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      console.error(`\nBootstrapVault failed: ${describeFailure(err)}`);
+      console.error(`See ${uiLink(config, workflowId)}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,10 @@
+import type { Client } from '@temporalio/client';
+import type { ClientConfig } from '../config';
+
+/** What every command runs with: a connected client, the validated configuration and the checked stack name. */
+export interface CommandContext {
+  client: Client;
+  config: ClientConfig;
+  /** The stack the command acts on, already validated. */
+  stack: string;
+}

@@ -1,0 +1,65 @@
+/**
+ * `bootstrap --wait`: follow a BootstrapVault run live, one line per step status change, until it ends.
+ */
+import type { WorkflowHandle } from '@temporalio/client';
+import type { StepProgress } from '../shared/steps';
+import type { BootstrapResult } from '../shared/types';
+import { progressQuery } from '../workflows';
+import type { BootstrapVault } from '../workflows';
+import { formatProgressEvent } from './format';
+
+/** What following needs of a bootstrap run: its progress rows and its result. The seam tests fake. */
+export interface BootstrapRun {
+  /** The `progress` query; rejects while no worker answers queries. */
+  progress(): Promise<StepProgress[]>;
+  /** Resolves with the workflow's result, rejects with `WorkflowFailedError` when it failed. */
+  result(): Promise<BootstrapResult>;
+}
+
+/** A `BootstrapRun` over a typed handle: `handle.query(progressQuery)` and `handle.result()`. */
+export function bootstrapRun(handle: WorkflowHandle<typeof BootstrapVault>): BootstrapRun {
+  return { progress: () => handle.query(progressQuery), result: () => handle.result() };
+}
+
+export interface FollowOptions {
+  /** Where each line goes. Default `console.log`. */
+  print?: (line: string) => void;
+  /** The clock stamped on each line. Default the current time. */
+  now?: () => Date;
+  /** Longest wait between two progress queries, in milliseconds (the result ending cuts it short). Default 1000. */
+  pollMs?: number;
+}
+
+/**
+ * Prints each step once per status it reaches (never `pending`) until the run ends, then once more so every
+ * step's final state is printed; resolves or rejects as the run's result does. Query failures (no worker
+ * polling yet) are skipped: the loop keeps waiting for the result.
+ */
+export async function followProgress(
+  run: BootstrapRun,
+  options: FollowOptions = {},
+): Promise<BootstrapResult> {
+  const { print = console.log, now = () => new Date(), pollMs = 1000 } = options;
+  const seen = new Map<string, string>();
+  const result = run.result();
+  let finished = false;
+  result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  for (let last = false; !last;) {
+    last = finished; // one more pass after the end, so the final state of every step is printed
+    try {
+      for (const r of await run.progress()) {
+        if (seen.get(r.step) !== r.status && r.status !== 'pending') {
+          seen.set(r.step, r.status);
+          print(formatProgressEvent(r, now()));
+        }
+      }
+    } catch {
+      // The query needs a worker; while none is polling, keep waiting for the result.
+    }
+    if (!last) await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+  }
+  return result;
+}

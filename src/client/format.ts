@@ -1,0 +1,90 @@
+/**
+ * What the command line prints: pure functions from workflow state to text, so the exact lines operators
+ * and tests read (`<step>  done  <summary>`, `BootstrapVault failed: Type: message`) live in one place.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClientConfig } from '../config';
+import type { HealthReport } from '../shared/health';
+import type { StepProgress } from '../shared/steps';
+import type { ClusterSummary } from '../shared/types';
+
+/** The Temporal UI page of a workflow, for the operator to click. */
+export function uiLink(config: ClientConfig, workflowId: string): string {
+  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/**
+ * The innermost error of a cause chain (`WorkflowFailedError` → `ActivityFailure` → `ApplicationFailure`),
+ * as `Type: message` when it is an `ApplicationFailure` with a type, else its message.
+ *
+ * Not `rootCause` from `@temporalio/common`: that returns the message only (no `type`, which is what tells
+ * the operator what to do), follows only `TemporalFailure` causes (so it stops at `WorkflowFailedError`
+ * and at a `ServiceError` wrapping a gRPC error), and would change the printed text.
+ */
+export function describeFailure(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The `status` table: one row per step with its status, duration, the current attempt (for the running
+ * step, from the pending activity) and its summary or error.
+ */
+export function formatProgress(rows: readonly StepProgress[], attempt?: number): string {
+  return rows
+    .map((r) => {
+      const took =
+        r.startedAt && r.endedAt
+          ? ` ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`
+          : '';
+      const att = r.status === 'running' && attempt && attempt > 1 ? ` (attempt ${attempt})` : '';
+      const detail = r.error ?? r.summary ?? '';
+      return `  ${r.status.padEnd(8)} ${r.step.padEnd(24)}${took.padStart(8)}${att}  ${detail}`;
+    })
+    .join('\n');
+}
+
+/** One line of `bootstrap --wait`'s live log: a step changed to `row.status` at `at` (printed as UTC `HH:MM:SS`). */
+export function formatProgressEvent(row: StepProgress, at: Date): string {
+  const detail = row.status === 'running' ? '' : `  ${row.error ?? row.summary ?? ''}`;
+  return `[${at.toISOString().slice(11, 19)}] ${row.step.padEnd(24)} ${row.status}${detail}`;
+}
+
+/** What `bootstrap --wait` prints when the cluster is bootstrapped and verified (starts with an empty line). */
+export function formatBootstrapSummary(s: ClusterSummary): string {
+  return [
+    `\nVault cluster ${s.service} is bootstrapped and verified:`,
+    `  running tasks : ${s.runningTasks}`,
+    `  leader        : ${s.leader}`,
+    `  followers     : ${s.followers.join(', ')}`,
+    `  unseal secret : ${s.unsealSecret} (version ${s.unsealSecretVersion}) at target vault_unseal_key`,
+    `  key custody   : record ${s.keyId}`,
+  ].join('\n');
+}
+
+/** The human-readable health report `verify` prints (without `--json`). */
+export function formatReport(r: HealthReport): string {
+  const lines = [
+    `${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`,
+  ];
+  for (const n of r.nodes) {
+    const state = !n.reachable
+      ? `unreachable (${n.error ?? 'no answer'})`
+      : `initialized=${n.initialized} sealed=${n.sealed}`;
+    lines.push(`  ${n.name.padEnd(8)} ${state}`);
+  }
+  const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
+  lines.push(
+    `  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}`,
+  );
+  lines.push(
+    `  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`,
+  );
+  for (const f of r.findingsBefore ?? [])
+    lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  for (const a of r.actions) lines.push(`  action   ${a}`);
+  for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  return lines.join('\n');
+}

@@ -52,6 +52,24 @@ export function formatProgressEvent(row: StepProgress, at: Date): string {
   return `[${at.toISOString().slice(11, 19)}] ${row.step.padEnd(24)} ${row.status}${detail}`;
 }
 
+/** What `bootstrap` prints once the run is started or attached to: ids (the run id the e2e race test compares) and the UI link. */
+export function formatBootstrapStarted(
+  config: ClientConfig,
+  stack: string,
+  workflowId: string,
+  runId: string,
+): string {
+  return [
+    `BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${runId})`,
+    `Temporal UI: ${uiLink(config, workflowId)}`,
+  ].join('\n');
+}
+
+/** What `bootstrap --wait` prints (to stderr) when the run failed: the innermost `Type: message`, then the UI link. */
+export function formatBootstrapFailure(config: ClientConfig, workflowId: string, err: unknown): string {
+  return [`\nBootstrapVault failed: ${describeFailure(err)}`, `See ${uiLink(config, workflowId)}`].join('\n');
+}
+
 /** What `bootstrap --wait` prints when the cluster is bootstrapped and verified (starts with an empty line). */
 export function formatBootstrapSummary(s: ClusterSummary): string {
   return [

@@ -9,7 +9,7 @@ import type { BootstrapInput } from '../../shared/types';
 import { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { bootstrapRun, followProgress } from '../follow';
-import { describeFailure, formatBootstrapSummary, uiLink } from '../format';
+import { formatBootstrapFailure, formatBootstrapStarted, formatBootstrapSummary } from '../format';
 
 export interface BootstrapOptions {
   /** Follow the run until it ends (`--wait`). */
@@ -35,10 +35,7 @@ export async function bootstrap(ctx: CommandContext, options: BootstrapOptions):
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
-  console.log(
-    `BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${handle.firstExecutionRunId})`,
-  );
-  console.log(`Temporal UI: ${uiLink(config, workflowId)}`);
+  console.log(formatBootstrapStarted(config, stack, workflowId, handle.firstExecutionRunId));
   if (!options.wait) return 0;
   try {
     // By workflow id, not run id: follows whichever run of this id is current.
@@ -49,8 +46,7 @@ export async function bootstrap(ctx: CommandContext, options: BootstrapOptions):
     return 0;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      console.error(`\nBootstrapVault failed: ${describeFailure(err)}`);
-      console.error(`See ${uiLink(config, workflowId)}`);
+      console.error(formatBootstrapFailure(config, workflowId, err));
       return 1;
     }
     throw err;

@@ -1,0 +1,294 @@
+/**
+ * What the client prints, without a server: progress rows, the live log of `bootstrap --wait`, failures as
+ * `Type: message`, the health report; and the follow loop over a fake run.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ServiceError, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, RetryState, rootCause } from '@temporalio/common';
+import { followProgress } from '../../src/client/follow';
+import type { BootstrapRun } from '../../src/client/follow';
+import {
+  describeFailure,
+  formatBootstrapFailure,
+  formatBootstrapStarted,
+  formatBootstrapSummary,
+  formatProgress,
+  formatProgressEvent,
+  formatReport,
+  uiLink,
+} from '../../src/client/format';
+import { loadClientConfig } from '../../src/config';
+import type { HealthReport } from '../../src/shared/health';
+import type { StepProgress } from '../../src/shared/steps';
+import type { BootstrapResult } from '../../src/shared/types';
+
+const config = loadClientConfig({ TEMPORAL_UI_URL: 'http://ui:8233', TEMPORAL_NAMESPACE: 'ops-1' });
+
+/** The chain a failed BootstrapVault arrives as: WorkflowFailedError → ActivityFailure → ApplicationFailure. */
+function failedRun(type: string, message: string): WorkflowFailedError {
+  const app = ApplicationFailure.nonRetryable(message, type);
+  const activity = new ActivityFailure(
+    'Activity task failed',
+    'initLeader',
+    '5',
+    RetryState.NON_RETRYABLE_FAILURE,
+    'worker@host',
+    app,
+  );
+  return new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE);
+}
+
+describe('client failure text', () => {
+  it('is the innermost ApplicationFailure as Type: message', () => {
+    const err = failedRun('UnsealKeyUnavailable', 'vault-1 is already initialized, but custody holds no key');
+    assert.equal(
+      describeFailure(err),
+      'UnsealKeyUnavailable: vault-1 is already initialized, but custody holds no key',
+    );
+    // What the SDK's rootCause would give: the message without the type that says what to do.
+    assert.equal(rootCause(err.cause), 'vault-1 is already initialized, but custody holds no key');
+  });
+
+  it('is the innermost message when there is no type, and any error or value as text', () => {
+    assert.equal(describeFailure(new ApplicationFailure('untyped')), 'untyped');
+    const grpc = new Error('4 DEADLINE_EXCEEDED: no worker answered');
+    assert.equal(
+      describeFailure(new ServiceError('Failed to query Workflow', { cause: grpc })),
+      '4 DEADLINE_EXCEEDED: no worker answered',
+    );
+    assert.equal(describeFailure('plain'), 'plain');
+  });
+
+  it('of a failed bootstrap is the line the fault suite matches, then the UI link', () => {
+    const text = formatBootstrapFailure(
+      config,
+      'vault-bootstrap-s1',
+      failedRun('StackFileInvalid', 'stack file x.yml cannot be read (ENOENT)'),
+    );
+    assert.equal(
+      text,
+      '\nBootstrapVault failed: StackFileInvalid: stack file x.yml cannot be read (ENOENT)\n' +
+        'See http://ui:8233/namespaces/ops-1/workflows/vault-bootstrap-s1',
+    );
+    assert.match(text, new RegExp(`BootstrapVault failed: StackFileInvalid: `));
+  });
+});
+
+describe('client bootstrap lines', () => {
+  it('name the workflow and the run id the race test compares', () => {
+    const runId = '0193e0c2-8f7a-7c3e-9d5e-1a2b3c4d5e6f';
+    const text = formatBootstrapStarted(config, 's1', 'vault-bootstrap-s1', runId);
+    assert.equal(
+      text,
+      `BootstrapVault for stack s1: workflow vault-bootstrap-s1 (run ${runId})\n` +
+        'Temporal UI: http://ui:8233/namespaces/ops-1/workflows/vault-bootstrap-s1',
+    );
+    assert.equal(/\(run ([0-9a-f-]+)\)/.exec(text)?.[1], runId);
+    assert.equal(uiLink(config, 'a/b'), 'http://ui:8233/namespaces/ops-1/workflows/a%2Fb');
+  });
+
+  it('summarize a bootstrapped cluster', () => {
+    const text = formatBootstrapSummary({
+      stack: 's1',
+      service: 's1_vault',
+      leader: 'vault-1',
+      followers: ['vault-2', 'vault-3'],
+      unsealSecret: 's1_vault_unseal_key_v1',
+      unsealSecretVersion: 1,
+      keyId: 'k-123',
+      runningTasks: 3,
+    });
+    assert.equal(
+      text,
+      [
+        '',
+        'Vault cluster s1_vault is bootstrapped and verified:',
+        '  running tasks : 3',
+        '  leader        : vault-1',
+        '  followers     : vault-2, vault-3',
+        '  unseal secret : s1_vault_unseal_key_v1 (version 1) at target vault_unseal_key',
+        '  key custody   : record k-123',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('client progress rows', () => {
+  const rows: StepProgress[] = [
+    {
+      step: 'preflight',
+      status: 'done',
+      startedAt: '2025-01-01T10:00:00.000Z',
+      endedAt: '2025-01-01T10:00:02.500Z',
+      summary: 'stack file ok',
+    },
+    { step: 'initLeader', status: 'running', startedAt: '2025-01-01T10:00:03.000Z' },
+    { step: 'joinPeers', status: 'failed', error: 'joining vault-2: refused', summary: 'ignored' },
+    { step: 'verifyCluster', status: 'pending' },
+  ];
+
+  it('show status, step, duration, attempt of the running step, and the error before the summary', () => {
+    assert.equal(
+      formatProgress(rows, 3),
+      [
+        '  done     preflight                   2.5s  stack file ok',
+        '  running  initLeader                       (attempt 3)  ',
+        '  failed   joinPeers                         joining vault-2: refused',
+        '  pending  verifyCluster                     ',
+      ].join('\n'),
+    );
+    assert.ok(!formatProgress(rows, 1).includes('attempt'), 'a first attempt is not shown');
+    assert.ok(!formatProgress(rows).includes('attempt'));
+  });
+
+  it('log a change as a time-stamped line the e2e and fault suites match', () => {
+    const at = new Date('2025-01-01T10:11:12.999Z');
+    const done = formatProgressEvent(
+      { step: 'unsealPeers', status: 'done', summary: 'unsealed vault-3' },
+      at,
+    );
+    assert.equal(done, '[10:11:12] unsealPeers              done  unsealed vault-3');
+    assert.match(done, /unsealPeers\s+done\s+unsealed vault-3/);
+    const failed = formatProgressEvent(
+      { step: 'preflight', status: 'failed', error: 'StackFileInvalid' },
+      at,
+    );
+    assert.match(failed, /preflight\s+failed/);
+    assert.equal(
+      formatProgressEvent({ step: 'initLeader', status: 'running' }, at),
+      '[10:11:12] initLeader               running',
+    );
+  });
+});
+
+describe('client follow loop', () => {
+  const result: BootstrapResult = {
+    summary: {
+      stack: 's',
+      service: 's_vault',
+      leader: 'vault-1',
+      followers: [],
+      unsealSecret: 'x',
+      unsealSecretVersion: 1,
+      keyId: 'k',
+      runningTasks: 3,
+    },
+    steps: [],
+  };
+
+  /** A run that answers `views` in turn (an Error: the query fails), ending after the last one is read. */
+  function fakeRun(views: (StepProgress[] | Error)[], outcome: 'done' | Error): BootstrapRun {
+    let i = 0;
+    let end!: () => void;
+    const ended = new Promise<void>((res) => (end = res));
+    return {
+      progress() {
+        const view = views[Math.min(i, views.length - 1)];
+        i += 1;
+        if (i >= views.length) end();
+        return view instanceof Error ? Promise.reject(view) : Promise.resolve(view ?? []);
+      },
+      result: () => ended.then(() => (outcome === 'done' ? result : Promise.reject(outcome))),
+    };
+  }
+
+  const at = new Date('2025-01-01T00:00:00Z');
+
+  it('prints each status a step reaches once, skips failed queries, and prints the final states', async () => {
+    const lines: string[] = [];
+    const run = fakeRun(
+      [
+        new Error('no worker polling'),
+        [
+          { step: 'preflight', status: 'running' },
+          { step: 'deployStack', status: 'pending' },
+        ],
+        [
+          { step: 'preflight', status: 'running' },
+          { step: 'deployStack', status: 'pending' },
+        ],
+        [
+          { step: 'preflight', status: 'done', summary: 'ok' },
+          { step: 'deployStack', status: 'done', summary: 'deployed' },
+        ],
+      ],
+      'done',
+    );
+    const res = await followProgress(run, { print: (l) => lines.push(l), now: () => at, pollMs: 1 });
+    assert.deepEqual(res, result);
+    assert.deepEqual(lines, [
+      '[00:00:00] preflight                running',
+      '[00:00:00] preflight                done  ok',
+      '[00:00:00] deployStack              done  deployed',
+    ]);
+  });
+
+  it('rejects as the run does, after printing the failed step', async () => {
+    const lines: string[] = [];
+    const failure = failedRun('CertificatesMissing', 'no ca.pem');
+    const run = fakeRun(
+      [[{ step: 'preflight', status: 'failed', error: 'CertificatesMissing: no ca.pem' }]],
+      failure,
+    );
+    await assert.rejects(
+      followProgress(run, { print: (l) => lines.push(l), now: () => at, pollMs: 1 }),
+      (err: unknown) => err === failure,
+    );
+    assert.deepEqual(lines, ['[00:00:00] preflight                failed  CertificatesMissing: no ca.pem']);
+  });
+});
+
+describe('client health report', () => {
+  it('lists nodes, raft, certificate, findings before, actions and findings', () => {
+    const report: HealthReport = {
+      stack: 's1',
+      checkedAt: '2025-01-01T00:00:00.000Z',
+      verdict: 'Degraded',
+      findings: [{ code: 'CertificateExpiring', detail: 'expires in 10 days' }],
+      service: { desired: 3, running: 3 },
+      nodes: [
+        { name: 'vault-1', slot: 1, reachable: true, initialized: true, sealed: false },
+        { name: 'vault-2', slot: 2, reachable: false, error: 'ECONNREFUSED' },
+        { name: 'vault-3', slot: 3, reachable: false },
+      ],
+      raft: {
+        servers: [
+          { nodeId: 'vault-1', leader: true, voter: true },
+          { nodeId: 'vault-2', leader: false, voter: true },
+          { nodeId: 'vault-3', leader: false, voter: false },
+        ],
+        autopilotHealthy: true,
+      },
+      certificate: {
+        diskFingerprint: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF',
+        validTo: '2025-01-11T00:00:00.000Z',
+        daysLeft: 10,
+      },
+      actions: ['unsealed vault-3'],
+      findingsBefore: [{ code: 'NodeSealed', node: 'vault-3', detail: 'sealed' }],
+    };
+    assert.equal(
+      formatReport(report),
+      [
+        'Degraded: s1 at 2025-01-01T00:00:00.000Z (3/3 tasks)',
+        '  vault-1  initialized=true sealed=false',
+        '  vault-2  unreachable (ECONNREFUSED)',
+        '  vault-3  unreachable (no answer)',
+        '  raft     leader vault-1, voters 2, autopilot healthy true',
+        '  cert     AB:CD:EF:01:23:45:67:89… valid until 2025-01-11T00:00:00.000Z (10 days)',
+        '  found    NodeSealed vault-3: sealed',
+        '  action   unsealed vault-3',
+        '  finding  CertificateExpiring: expires in 10 days',
+      ].join('\n'),
+    );
+    const noLeader = formatReport({
+      ...report,
+      raft: { servers: [] },
+      findingsBefore: undefined,
+      actions: [],
+    });
+    assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
+    assert.doesNotMatch(noLeader, /found|action/);
+  });
+});

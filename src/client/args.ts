@@ -8,6 +8,7 @@ import type { ClientConfig } from '../config';
 import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
 import type { BootstrapStep } from '../shared/steps';
 
+/** The usage text: printed for `--help` and after every usage error. */
 export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION> [--stack NAME] [--wait] [--json]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
@@ -32,6 +33,7 @@ export class UsageError extends Error {
   }
 }
 
+/** The commands, one file each under `commands/`. */
 export const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 

@@ -9,6 +9,7 @@ import { parseCommandLine, resolveStack, SCHEDULE_ACTIONS, USAGE, UsageError } f
 import type { Invocation } from '../../src/client/args';
 import { bootstrapInput } from '../../src/client/commands/bootstrap';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
+import { statusExitCode } from '../../src/client/commands/status';
 import { ConfigError, loadClientConfig } from '../../src/config';
 import { TemporalUnreachableError } from '../../src/temporal';
 
@@ -132,6 +133,13 @@ describe('client exit codes', () => {
     assert.equal(exitCodeOf(new TemporalUnreachableError(config.temporal, new Error('refused'))), 2);
     assert.equal(exitCodeOf(new Error('workflow not found')), 1);
     assert.equal(exitCodeOf('a string'), 1);
+  });
+
+  it('of status are 1 only for a run that ended badly', () => {
+    for (const s of ['FAILED', 'TERMINATED', 'TIMED_OUT'] as const) assert.equal(statusExitCode(s), 1, s);
+    for (const s of ['RUNNING', 'COMPLETED', 'CANCELLED', 'CONTINUED_AS_NEW'] as const) {
+      assert.equal(statusExitCode(s), 0, s);
+    }
   });
 
   it('main prints the usage without reading configuration or connecting', async (t) => {

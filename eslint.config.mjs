@@ -47,5 +47,32 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Activities see the world through the ports (src/ports); src/wiring.ts picks the implementations.
+    files: ['src/activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
+              message: 'Activities depend on the interfaces in src/ports, never on a gateway or custody.',
+            },
+            { group: ['**/workflows/**'], message: 'Activities never import workflows.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/client.ts', 'src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities/**'], message: 'The client never imports activities.' }] },
+      ],
+    },
+  },
   { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

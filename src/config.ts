@@ -6,21 +6,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { DEFAULT_TASK_QUEUE } from './shared/constants';
+import { DEFAULT_TASK_QUEUE, TLS_FILES } from './shared/constants';
+import { ConfigError } from './shared/errors';
+import { HEALTH_DEFAULTS } from './shared/health';
+
+export { ConfigError } from './shared/errors';
 
 export type Env = Record<string, string | undefined>;
-
-/** A configuration value is missing or malformed. The message names the setting and what was expected. */
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    expected: string,
-    got?: string,
-  ) {
-    super(`${setting}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
-    this.name = 'ConfigError';
-  }
-}
 
 export interface TemporalConfig {
   /** gRPC address `host:port` of the Temporal frontend. Env `TEMPORAL_ADDRESS`; default `127.0.0.1:7233`. */
@@ -46,6 +38,8 @@ export interface VaultConfig {
   certDir: string;
   /** CA bundle the worker verifies Vault with. Env `VAULT_CA_FILE`; default `<certDir>/ca.pem`. */
   caFile: string;
+  /** The PEM text of `caFile`, read once at start (the one read of the CA file). */
+  caPem: string;
   /** TLS server name per node, `{slot}` replaced by the task slot. Env `VAULT_TLS_SERVER_NAME`; default `vault-{slot}`. */
   serverNameTemplate: string;
   /** How the worker reaches each node. Env `VAULT_ADDRESSING` (`tunnel` | `direct`, default `tunnel`) and `VAULT_TUNNEL_ADDRESS` (default `127.0.0.1:18200`). */
@@ -211,9 +205,10 @@ function loadVaultConfig(env: Env, cwd: string): VaultConfig {
       certDir,
     );
   }
-  const caFile = resolve(cwd, str(env, 'VAULT_CA_FILE', `${certDir}/ca.pem`));
+  const caFile = resolve(cwd, str(env, 'VAULT_CA_FILE', `${certDir}/${TLS_FILES.ca}`));
   if (!existsSync(caFile)) throw new ConfigError('VAULT_CA_FILE', 'a PEM CA bundle file', caFile);
-  if (!readFileSync(caFile, 'utf8').includes('-----BEGIN CERTIFICATE-----')) {
+  const caPem = readFileSync(caFile, 'utf8');
+  if (!caPem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError('VAULT_CA_FILE', 'a PEM file with at least one CERTIFICATE block', caFile);
   }
   const serverNameTemplate = str(env, 'VAULT_TLS_SERVER_NAME', 'vault-{slot}');
@@ -227,6 +222,7 @@ function loadVaultConfig(env: Env, cwd: string): VaultConfig {
   return {
     certDir,
     caFile,
+    caPem,
     serverNameTemplate,
     addressing,
     requestTimeoutMs: positiveInt(env, 'VAULT_REQUEST_TIMEOUT_MS', 10_000),
@@ -264,7 +260,7 @@ function loadHealthConfig(env: Env): HealthConfig {
     interval: duration(env, 'VAULT_HEALTH_INTERVAL', '5m'),
     jitter: duration(env, 'VAULT_HEALTH_JITTER', '30s'),
     remediate: remediate === 'true',
-    certExpiryWarnDays: positiveInt(env, 'VAULT_HEALTH_CERT_WARN_DAYS', 21),
+    certExpiryWarnDays: positiveInt(env, 'VAULT_HEALTH_CERT_WARN_DAYS', HEALTH_DEFAULTS.certExpiryWarnDays),
   };
 }
 
@@ -302,6 +298,9 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
 }
 
 /** The unseal-key secret base name for a stack (`vault_unseal_key` in production). */
-export function unsealSecretBase(stack: StackConfig, stackName: string): string {
+export function unsealSecretBase(
+  stack: Pick<StackConfig, 'unsealSecretTemplate'>,
+  stackName: string,
+): string {
   return stack.unsealSecretTemplate.replaceAll('{stack}', stackName);
 }

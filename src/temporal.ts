@@ -4,17 +4,9 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from './config';
+import { TemporalUnreachableError } from './shared/errors';
 
-export class TemporalUnreachableError extends Error {
-  constructor(config: TemporalConfig, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    super(
-      `TEMPORAL_ADDRESS: cannot reach the Temporal frontend at ${config.address} (namespace ${config.namespace}): ${reason}. ` +
-        `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`,
-    );
-    this.name = 'TemporalUnreachableError';
-  }
-}
+export { TemporalUnreachableError } from './shared/errors';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 

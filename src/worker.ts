@@ -6,16 +6,18 @@
 import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { FailpointSpecError, Failpoints } from './activities/failpoints';
-import { ConfigError, loadWorkerConfig } from './config';
+import { Failpoints } from './activities/failpoints';
+import { loadWorkerConfig } from './config';
 import type { WorkerConfig } from './config';
-import { connectWorker, TemporalUnreachableError } from './temporal';
+import { DockerGateway } from './docker/gateway';
+import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
+import { connectWorker } from './temporal';
 import { buildActivityDeps } from './wiring';
 
 export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
-  const deps = buildActivityDeps(config);
+  const docker = new DockerGateway(config.dockerSocket, config.stack.dockerCli);
   try {
-    await deps.docker.ping();
+    await docker.ping();
   } catch (err) {
     throw new ConfigError(
       'DOCKER_SOCKET',
@@ -28,7 +30,7 @@ export async function createWorker(config: WorkerConfig, connection: NativeConne
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities(deps),
+    activities: createActivities(buildActivityDeps(config, docker)),
   });
 }
 

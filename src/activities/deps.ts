@@ -1,51 +1,53 @@
 /**
- * What every activity is given (the one seam tests swap), and the small helpers they share:
- * locating the Vault nodes of a stack, waiting for a state with a deadline, named failures.
+ * What every activity is given (the one seam tests swap: interfaces from src/ports only), and the small
+ * helpers they share: locating the Vault nodes of a stack, waiting for a state, reading custody.
  */
-import { readFile } from 'node:fs/promises';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { WorkerConfig } from '../config';
+import { Context } from '@temporalio/activity';
+import type { StackConfig, VaultConfig } from '../config';
 import { unsealSecretBase } from '../config';
-import type { CustodyRecordInfo, CustodySecrets, KeyCustody } from '../custody/file-custody';
-import { CustodyError } from '../custody/file-custody';
-import type { DockerGateway, TaskInfo } from '../docker/gateway';
+import type {
+  Clock,
+  FaultPoints,
+  HeldKeys,
+  KeyCustody,
+  Swarm,
+  TaskInfo,
+  VaultNode,
+  VaultNodeFactory,
+} from '../ports';
 import { nodeName, serviceName, VAULT_API_PORT } from '../shared/constants';
-import type { ErrorTypeName } from '../shared/errors';
-import { ErrorType } from '../shared/errors';
-import type { VaultNodeClient } from '../vault/gateway';
-import { VaultProtocolError } from '../vault/gateway';
-import type { NodeTarget } from '../vault/transport';
-import type { Failpoints } from './failpoints';
+import type { NodeName, Slot } from '../shared/constants';
+import { CustodyError, ErrorType, NonRetryableError } from '../shared/errors';
+import { waitUntil } from './wait';
 
+/** The part of the worker configuration the activities read. */
+export interface ActivityConfig {
+  stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'stackDirRoot' | 'deployEnv'>;
+  vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
+}
+
+/** The activities' dependencies, all interfaces: src/wiring.ts gives the real ones, unit tests fakes. */
 export interface ActivityDeps {
-  docker: DockerGateway;
+  /** Docker Swarm: secrets, the service, its tasks, deploy, signals, events. */
+  swarm: Swarm;
+  /** Where the unseal key and root token live. */
   custody: KeyCustody;
-  /** Builds a client for one node; tests may hand out clients of their own. */
-  vaultClient: (name: string, target: NodeTarget) => VaultNodeClient;
-  config: Pick<WorkerConfig, 'stack' | 'vault'>;
-  failpoints: Failpoints;
+  /** Builds the client of one Vault node. */
+  vaultNode: VaultNodeFactory;
+  config: ActivityConfig;
+  /** Fault points for the crash tests; inert in production. */
+  failpoints: FaultPoints;
+  /** Time for the waits. */
+  clock: Clock;
 }
 
 /** One Vault node of the stack, as currently scheduled by Swarm. */
-export interface VaultNode {
-  slot: number;
-  name: string;
+export interface ClusterNode<S extends Slot = Slot> {
+  slot: S;
+  name: NodeName<S>;
   task: TaskInfo;
-  client: VaultNodeClient;
+  client: VaultNode;
 }
-
-export function nonRetryable(type: ErrorTypeName, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nonRetryable: true });
-}
-
-/** Custody errors are operator problems: turn them into named, non-retryable failures. */
-export function custodyFailure(err: unknown): unknown {
-  if (err instanceof CustodyError) return nonRetryable(err.kind, err.message);
-  return err;
-}
-
-/** A decrypted custody record: the key and token with their record id. */
-export type HeldKeys = CustodySecrets & CustodyRecordInfo;
 
 /**
  * The stack's custody record, for a step that cannot go on without it. No record is `UnsealKeyUnavailable`
@@ -61,79 +63,59 @@ export async function readCustody(
     return await deps.custody.read(stack);
   } catch (err) {
     if (err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable') {
-      throw nonRetryable(
+      throw new NonRetryableError(
         ErrorType.UnsealKeyUnavailable,
         `custody holds no unseal key for stack ${stack}, so ${without}. Nothing was changed. ` +
           `Restore the custody record and its key file from backup, then run again.`,
       );
     }
-    throw custodyFailure(err);
+    throw err;
   }
 }
 
-/** Unexpected Vault payloads (other product, other seal type) will not change on retry. */
-export function vaultFailure(err: unknown): unknown {
-  if (err instanceof VaultProtocolError) return nonRetryable(ErrorType.UnexpectedVaultResponse, err.message);
-  return err;
-}
-
-export function serverName(deps: ActivityDeps, slot: number): string {
+export function serverName(deps: Pick<ActivityDeps, 'config'>, slot: number): string {
   return deps.config.vault.serverNameTemplate.replaceAll('{slot}', String(slot));
 }
 
-export function secretBase(deps: ActivityDeps, stack: string): string {
+export function secretBase(deps: Pick<ActivityDeps, 'config'>, stack: string): string {
   return unsealSecretBase(deps.config.stack, stack);
 }
 
-export async function caPem(deps: ActivityDeps): Promise<string> {
-  return readFile(deps.config.vault.caFile, 'utf8');
-}
-
 /**
- * Polls `check` until it returns a value, up to `deadlineMs`. Each poll re-reads real state; the pause
- * between polls is cancellation-aware and the activity keeps heartbeating (see `withHeartbeat`).
+ * Polls `check` until it returns a value, up to `deadlineMs` (see `waitUntil`). Runs inside an activity:
+ * the pause between polls ends when the activity is cancelled, and each poll heartbeats.
  */
-export async function waitFor<T>(
+export function waitFor<T>(
+  deps: Pick<ActivityDeps, 'clock'>,
   what: string,
   deadlineMs: number,
   check: () => Promise<T | undefined>,
   intervalMs = 1000,
 ): Promise<T> {
   const ctx = Context.current();
-  const until = Date.now() + deadlineMs;
-  let last: string;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-      last = 'condition not met';
-    } catch (err) {
-      // Named failures and answers this tool does not understand will not change by waiting.
-      if (err instanceof ApplicationFailure || err instanceof VaultProtocolError) throw err;
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() >= until) {
-      throw new Error(
-        `timed out after ${Math.round(deadlineMs / 1000)}s waiting for ${what} (last: ${last})`,
-      );
-    }
-    await ctx.sleep(intervalMs);
-  }
+  return waitUntil(check, {
+    what,
+    deadlineMs,
+    intervalMs,
+    clock: deps.clock,
+    cancelled: ctx.cancelled,
+    onPoll: () => ctx.heartbeat(),
+  });
 }
 
 /** The current running task of each requested slot, each with an overlay address and a Vault client. */
-export async function locateNodes(
+export async function locateNodes<S extends Slot>(
   deps: ActivityDeps,
   stack: string,
-  slots: number[],
-): Promise<Map<number, VaultNode>> {
-  const tasks = await deps.docker.currentTasks(serviceName(stack));
-  const nodes = new Map<number, VaultNode>();
+  slots: readonly S[],
+): Promise<Map<S, ClusterNode<S>>> {
+  const tasks = await deps.swarm.currentTasks(serviceName(stack));
+  const nodes = new Map<S, ClusterNode<S>>();
   for (const slot of slots) {
     const task = tasks.get(slot);
     if (!task || task.state !== 'running' || !task.address) continue;
     const name = nodeName(slot);
-    const client = deps.vaultClient(name, {
+    const client = deps.vaultNode(name, {
       host: task.address,
       port: VAULT_API_PORT,
       serverName: serverName(deps, slot),
@@ -144,13 +126,14 @@ export async function locateNodes(
 }
 
 /** Waits until every requested slot has a running task whose API answers seal-status. */
-export async function waitForNodes(
+export async function waitForNodes<S extends Slot>(
   deps: ActivityDeps,
   stack: string,
-  slots: number[],
+  slots: readonly S[],
   deadlineMs = 180_000,
-): Promise<Map<number, VaultNode>> {
+): Promise<Map<S, ClusterNode<S>>> {
   return waitFor(
+    deps,
     `Vault API of ${slots.map(nodeName).join(', ')} in ${serviceName(stack)}`,
     deadlineMs,
     async () => {
@@ -165,8 +148,9 @@ export async function waitForNodes(
   );
 }
 
-export function get<K, V>(map: Map<K, V>, key: K): V {
-  const v = map.get(key);
-  if (v === undefined) throw new Error(`internal: missing ${String(key)}`);
-  return v;
+/** The node of `slot` in a map from `locateNodes`/`waitForNodes` (which hold every slot they return). */
+export function nodeAt<S extends Slot, K extends S>(nodes: Map<S, ClusterNode<S>>, slot: K): ClusterNode<K> {
+  const node = nodes.get(slot);
+  if (node === undefined) throw new Error(`internal: no node for slot ${slot}`);
+  return node as ClusterNode<K>;
 }

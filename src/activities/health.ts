@@ -9,20 +9,19 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { nodeName, serviceName, VAULT_REPLICAS } from '../shared/constants';
+import type { RaftServer } from '../ports';
+import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
+import { HEALTH_DEFAULTS } from '../shared/health';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
-import type { RaftServer } from '../vault/gateway';
-import { servedCertificate } from '../vault/transport';
-import type { ActivityDeps, VaultNode } from './deps';
-import { locateNodes, readCustody, vaultFailure, waitFor } from './deps';
+import type { ActivityDeps, ClusterNode } from './deps';
+import { locateNodes, readCustody, waitFor } from './deps';
 import { joinNode, unsealNode } from './node-actions';
 
-const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
 const DAY_MS = 86_400_000;
 
 /** Fingerprint (colon-separated upper-case hex, as Node prints it) and expiry of the first certificate in a PEM file. */
 async function diskCertificate(certDir: string): Promise<{ fingerprint256: string; validTo: Date }> {
-  const pem = await readFile(join(certDir, 'fullchain.pem'), 'utf8');
+  const pem = await readFile(join(certDir, TLS_FILES.chain), 'utf8');
   const cert = new X509Certificate(pem);
   return { fingerprint256: cert.fingerprint256, validTo: new Date(cert.validTo) };
 }
@@ -35,16 +34,17 @@ function verdictOf(findings: Finding[], nodes: NodeHealth[], hasLeader: boolean)
 }
 
 export function createHealthActivities(deps: ActivityDeps) {
-  const { docker, config } = deps;
+  const { swarm, config, clock } = deps;
 
   async function rootToken(stack: string): Promise<string> {
     return (await readCustody(deps, stack, 'the Raft configuration cannot be read')).rootToken;
   }
 
-  async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, VaultNode>> {
+  async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, ClusterNode>> {
     if (settleMs <= 0) return locateNodes(deps, stack, ALL_SLOTS);
     try {
       return await waitFor(
+        deps,
         `all Vault tasks of ${stack} to answer`,
         settleMs,
         async () => {
@@ -62,161 +62,142 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** One health check: reads everything, changes nothing. */
   async function checkVaultHealth(input: HealthInput): Promise<HealthReport> {
-    try {
-      const svcName = serviceName(input.stack);
-      const findings: Finding[] = [];
-      const svc = await docker.inspectService(svcName);
-      const disk = await diskCertificate(config.vault.certDir);
-      const daysLeft = Math.floor((disk.validTo.getTime() - Date.now()) / DAY_MS);
-      const report: HealthReport = {
-        stack: input.stack,
-        checkedAt: new Date().toISOString(),
-        verdict: 'Failed',
-        findings,
-        service: { desired: svc?.replicas ?? 0, running: 0 },
-        nodes: [],
-        raft: { servers: [] },
-        certificate: { diskFingerprint: disk.fingerprint256, validTo: disk.validTo.toISOString(), daysLeft },
-        actions: [],
-      };
-      if (daysLeft < (input.certExpiryWarnDays ?? 21)) {
+    const svcName = serviceName(input.stack);
+    const findings: Finding[] = [];
+    const svc = await swarm.inspectService(svcName);
+    const disk = await diskCertificate(config.vault.certDir);
+    const daysLeft = Math.floor((disk.validTo.getTime() - clock.now()) / DAY_MS);
+    const report: HealthReport = {
+      stack: input.stack,
+      checkedAt: new Date(clock.now()).toISOString(),
+      verdict: 'Failed',
+      findings,
+      service: { desired: svc?.replicas ?? 0, running: 0 },
+      nodes: [],
+      raft: { servers: [] },
+      certificate: { diskFingerprint: disk.fingerprint256, validTo: disk.validTo.toISOString(), daysLeft },
+      actions: [],
+    };
+    if (daysLeft < (input.certExpiryWarnDays ?? HEALTH_DEFAULTS.certExpiryWarnDays)) {
+      findings.push({
+        code: 'CertificateExpiring',
+        detail: `the certificate on disk expires in ${daysLeft} days`,
+      });
+    }
+    if (!svc) {
+      findings.push({ code: 'ServiceMissing', detail: `service ${svcName} does not exist` });
+      return report;
+    }
+    const nodes = await nodesSettled(
+      input.stack,
+      (input.settleSeconds ?? HEALTH_DEFAULTS.settleSeconds) * 1000,
+    );
+    report.service.running = nodes.size;
+    if (nodes.size < VAULT_REPLICAS) {
+      findings.push({ code: 'TasksNotRunning', detail: `${nodes.size}/${VAULT_REPLICAS} tasks running` });
+    }
+    for (const slot of ALL_SLOTS) {
+      const node = nodes.get(slot);
+      const name = nodeName(slot);
+      const row: NodeHealth = { name, slot, taskId: node?.task.id, reachable: false };
+      report.nodes.push(row);
+      if (!node) continue;
+      try {
+        const s = await node.client.sealStatus();
+        Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
+        row.servedFingerprint = (await node.client.servedCertificate()).fingerprint256;
+      } catch (err) {
+        row.error = err instanceof Error ? err.message : String(err);
+      }
+      if (!row.reachable)
+        findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
+      else if (row.initialized === false)
         findings.push({
-          code: 'CertificateExpiring',
-          detail: `the certificate on disk expires in ${daysLeft} days`,
+          code: 'NodeUninitialized',
+          node: name,
+          detail: `${name} is not initialized (lost its Raft state)`,
+        });
+      else if (row.sealed) findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
+      if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
+        findings.push({
+          code: 'CertificateStale',
+          node: name,
+          detail: `${name} serves an older certificate than the one on disk`,
         });
       }
-      if (!svc) {
-        findings.push({ code: 'ServiceMissing', detail: `service ${svcName} does not exist` });
-        return report;
-      }
-      const nodes = await nodesSettled(input.stack, (input.settleSeconds ?? 30) * 1000);
-      report.service.running = nodes.size;
-      if (nodes.size < VAULT_REPLICAS) {
-        findings.push({ code: 'TasksNotRunning', detail: `${nodes.size}/${VAULT_REPLICAS} tasks running` });
-      }
-      const ca = await readFile(config.vault.caFile);
-      for (const slot of ALL_SLOTS) {
-        const node = nodes.get(slot);
-        const name = nodeName(slot);
-        const row: NodeHealth = { name, slot, taskId: node?.task.id, reachable: false };
-        report.nodes.push(row);
-        if (!node) continue;
-        try {
-          const s = await node.client.sealStatus();
-          Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
-          const served = await servedCertificate(
-            node.client.target,
-            config.vault.addressing,
-            ca,
-            config.vault.requestTimeoutMs,
-          );
-          row.servedFingerprint = served.fingerprint256;
-        } catch (err) {
-          row.error = err instanceof Error ? err.message : String(err);
-        }
-        if (!row.reachable)
-          findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
-        else if (row.initialized === false)
-          findings.push({
-            code: 'NodeUninitialized',
-            node: name,
-            detail: `${name} is not initialized (lost its Raft state)`,
-          });
-        else if (row.sealed) findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
-        if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
-          findings.push({
-            code: 'CertificateStale',
-            node: name,
-            detail: `${name} serves an older certificate than the one on disk`,
-          });
-        }
-      }
-      // The Raft view, from any unsealed node (standbys forward to the active one).
-      const token = await rootToken(input.stack);
-      let servers: RaftServer[] = [];
-      for (const n of nodes.values()) {
-        const row = report.nodes.find((r) => r.slot === n.slot);
-        if (!row?.reachable || row.sealed) continue;
-        try {
-          servers = await n.client.raftConfiguration(token);
-          report.raft.autopilotHealthy = (await n.client.autopilotState(token)).healthy;
-          break;
-        } catch {
-          continue;
-        }
-      }
-      report.raft.servers = servers.map((s) => ({ nodeId: s.nodeId, leader: s.leader, voter: s.voter }));
-      const hasLeader = servers.some((s) => s.leader);
-      if (!hasLeader) findings.push({ code: 'RaftNoLeader', detail: 'no node reports a Raft leader' });
-      for (const slot of ALL_SLOTS) {
-        const name = nodeName(slot);
-        if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
-          findings.push({
-            code: 'RaftMemberMissing',
-            node: name,
-            detail: `${name} is not a voter in the Raft configuration`,
-          });
-        }
-      }
-      if (report.raft.autopilotHealthy === false)
-        findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
-      report.verdict = verdictOf(findings, report.nodes, hasLeader);
-      return report;
-    } catch (err) {
-      throw vaultFailure(err);
     }
+    // The Raft view, from any unsealed node (standbys forward to the active one).
+    const token = await rootToken(input.stack);
+    let servers: RaftServer[] = [];
+    for (const n of nodes.values()) {
+      const row = report.nodes.find((r) => r.slot === n.slot);
+      if (!row?.reachable || row.sealed) continue;
+      try {
+        servers = await n.client.raftConfiguration(token);
+        report.raft.autopilotHealthy = (await n.client.autopilotState(token)).healthy;
+        break;
+      } catch {
+        continue;
+      }
+    }
+    report.raft.servers = servers.map((s) => ({ nodeId: s.nodeId, leader: s.leader, voter: s.voter }));
+    const hasLeader = servers.some((s) => s.leader);
+    if (!hasLeader) findings.push({ code: 'RaftNoLeader', detail: 'no node reports a Raft leader' });
+    for (const slot of ALL_SLOTS) {
+      const name = nodeName(slot);
+      if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
+        findings.push({
+          code: 'RaftMemberMissing',
+          node: name,
+          detail: `${name} is not a voter in the Raft configuration`,
+        });
+      }
+    }
+    if (report.raft.autopilotHealthy === false)
+      findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
+    report.verdict = verdictOf(findings, report.nodes, hasLeader);
+    return report;
   }
 
   /** Acts on the remediable findings of `report`, node by node; returns what it did. */
   async function remediateVaultHealth(input: HealthInput, report: HealthReport): Promise<string[]> {
-    try {
-      const actions: string[] = [];
-      const { unsealKey, keyId } = await readCustody(deps, input.stack, 'no node can be unsealed');
-      const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
-      const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
-      const leaderSlot = ALL_SLOTS.find((s) => nodeName(s) === leaderName);
-      const leader = leaderSlot === undefined ? undefined : nodes.get(leaderSlot);
-      const byNode = new Map<string, Set<string>>();
-      for (const f of report.findings)
-        if (f.node) byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
+    const actions: string[] = [];
+    const held = await readCustody(deps, input.stack, 'no node can be unsealed');
+    const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
+    const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
+    const leaderSlot = ALL_SLOTS.find((s) => nodeName(s) === leaderName);
+    const leader = leaderSlot === undefined ? undefined : nodes.get(leaderSlot);
+    const byNode = new Map<string, Set<string>>();
+    for (const f of report.findings)
+      if (f.node) byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
 
-      for (const [name, codes] of byNode) {
-        const node = [...nodes.values()].find((n) => n.name === name);
-        if (!node) continue;
-        // A node that lost its Raft state is joined again to the current leader (never initialized).
-        if (
-          (codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
-          leader &&
-          node.slot !== leader.slot
-        ) {
-          if (await joinNode(deps, leader, node))
-            actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
-        }
-        if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
-          if (await unsealNode(node, unsealKey, keyId)) actions.push(`unsealed ${name}`);
-        }
-        if (codes.has('CertificateStale') && node.task.containerId) {
-          await docker.signalContainer(node.task.containerId, 'SIGHUP');
-          const disk = await diskCertificate(config.vault.certDir);
-          const ca = await readFile(config.vault.caFile);
-          await waitFor(`${name} to serve the certificate on disk`, 30_000, async () => {
-            const served = await servedCertificate(
-              node.client.target,
-              config.vault.addressing,
-              ca,
-              config.vault.requestTimeoutMs,
-            );
-            return served.fingerprint256 === disk.fingerprint256 ? true : undefined;
-          });
-          actions.push(
-            `reloaded the certificate of ${name} (SIGHUP); it now serves ${disk.fingerprint256.slice(0, 17)}…`,
-          );
-        }
+    for (const [name, codes] of byNode) {
+      const node = [...nodes.values()].find((n) => n.name === name);
+      if (!node) continue;
+      // A node that lost its Raft state is joined again to the current leader (never initialized).
+      if (
+        (codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
+        leader &&
+        node.slot !== leader.slot
+      ) {
+        if (await joinNode(deps, leader, node))
+          actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
       }
-      return actions;
-    } catch (err) {
-      throw vaultFailure(err);
+      if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
+        if (await unsealNode(deps, node, held)) actions.push(`unsealed ${name}`);
+      }
+      if (codes.has('CertificateStale') && node.task.containerId) {
+        await swarm.signalContainer(node.task.containerId, 'SIGHUP');
+        const disk = await diskCertificate(config.vault.certDir);
+        await waitFor(deps, `${name} to serve the certificate on disk`, 30_000, async () =>
+          (await node.client.servedCertificate()).fingerprint256 === disk.fingerprint256 ? true : undefined,
+        );
+        actions.push(
+          `reloaded the certificate of ${name} (SIGHUP); it now serves ${disk.fingerprint256.slice(0, 17)}…`,
+        );
+      }
     }
+    return actions;
   }
 
   /**
@@ -228,34 +209,17 @@ export function createHealthActivities(deps: ActivityDeps) {
     maxWaitSeconds: number;
   }): Promise<{ started: boolean; container?: string }> {
     const ctx = Context.current();
-    const stream = await docker.events({
-      type: ['container'],
-      event: ['start'],
-      label: [`com.docker.swarm.service.name=${serviceName(input.stack)}`],
-    });
+    const starts = await swarm.containerStarts(serviceName(input.stack));
+    const timer = new AbortController();
     try {
-      return await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => resolve({ started: false }), input.maxWaitSeconds * 1000);
-        ctx.cancellationSignal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(
-            ctx.cancellationSignal.reason instanceof Error
-              ? ctx.cancellationSignal.reason
-              : new Error('cancelled'),
-          );
-        });
-        stream.on('data', (chunk: Buffer) => {
-          const id = /"id":"([0-9a-f]+)"/.exec(chunk.toString())?.[1];
-          clearTimeout(timer);
-          resolve({ started: true, container: id?.slice(0, 12) });
-        });
-        stream.on('error', (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-      });
+      return await Promise.race([
+        starts.next().then((e) => ({ started: true, container: e.containerId?.slice(0, 12) })),
+        clock.sleep(input.maxWaitSeconds * 1000, timer.signal).then(() => ({ started: false })),
+        ctx.cancelled,
+      ]);
     } finally {
-      stream.destroy();
+      timer.abort();
+      starts.close();
     }
   }
 

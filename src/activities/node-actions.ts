@@ -2,18 +2,16 @@
  * What is done to one Vault node, shared by the bootstrap steps and the health remediation: unseal it with
  * the key from custody, join it to the leader's Raft cluster, prove the key on the leader.
  */
+import type { FailpointName, HeldKeys } from '../ports';
 import { LEADER_SLOT, VAULT_API_PORT } from '../shared/constants';
-import { ErrorType } from '../shared/errors';
-import { VaultRequestError } from '../vault/gateway';
-import type { ActivityDeps, HeldKeys, VaultNode } from './deps';
-import { caPem, get, nonRetryable, serverName, waitFor, waitForNodes } from './deps';
-import type { Failpoints } from './failpoints';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
+import type { ActivityDeps, ClusterNode } from './deps';
+import { nodeAt, serverName, waitFor, waitForNodes } from './deps';
 
-/** The fault points around one state-changing call of an activity (see failpoints.ts). */
+/** The fault points right before and after one state-changing call of an activity (src/ports/failpoints.ts). */
 export interface CallPoints {
-  failpoints: Failpoints;
-  before: string;
-  after: string;
+  before: FailpointName;
+  after: FailpointName;
 }
 
 /**
@@ -22,34 +20,34 @@ export interface CallPoints {
  * the `sys/unseal` call, so only when an unseal really happens.
  */
 export async function unsealNode(
-  node: VaultNode,
-  key: string,
-  keyId: string,
+  deps: Pick<ActivityDeps, 'failpoints' | 'clock'>,
+  node: ClusterNode,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
   points?: CallPoints,
 ): Promise<boolean> {
   const before = await node.client.sealStatus();
   if (!before.sealed) return false;
   let after;
   try {
-    await points?.failpoints.hit(points.before);
-    after = await node.client.unseal(key);
-    await points?.failpoints.hit(points.after);
+    if (points) await deps.failpoints.hit(points.before);
+    after = await node.client.unseal(key.unsealKey);
+    if (points) await deps.failpoints.hit(points.after);
   } catch (err) {
     if (
       err instanceof VaultRequestError &&
       (err.status === 400 || err.status === 500) &&
       /key|decrypt|authentic/i.test(err.message)
     ) {
-      throw nonRetryable(
+      throw new NonRetryableError(
         ErrorType.UnsealKeyRejected,
-        `${node.name} rejected the key in custody (record ${keyId}): ${err.message}. Nothing was changed.`,
+        `${node.name} rejected the key in custody (record ${key.keyId}): ${err.message}. Nothing was changed.`,
       );
     }
     throw err;
   }
   if (after.sealed) {
     // A joining peer stays sealed until it has answered the leader's Raft challenge: wait for it.
-    await waitFor(`${node.name} to report sealed=false`, 60_000, async () =>
+    await waitFor(deps, `${node.name} to report sealed=false`, 60_000, async () =>
       (await node.client.sealStatus()).sealed ? undefined : true,
     );
   }
@@ -62,20 +60,19 @@ export async function unsealNode(
  * `points` are hit right before and after the `sys/storage/raft/join` call.
  */
 export async function joinNode(
-  deps: ActivityDeps,
-  leader: VaultNode,
-  node: VaultNode,
+  deps: Pick<ActivityDeps, 'failpoints' | 'clock' | 'config'>,
+  leader: ClusterNode,
+  node: ClusterNode,
   points?: CallPoints,
 ): Promise<boolean> {
   if ((await node.client.sealStatus()).initialized) return false;
-  await points?.failpoints.hit(points.before);
+  if (points) await deps.failpoints.hit(points.before);
   await node.client.raftJoin(
     `https://${leader.task.address}:${VAULT_API_PORT}`,
-    await caPem(deps),
     serverName(deps, leader.slot),
   );
-  await points?.failpoints.hit(points.after);
-  await waitFor(`${node.name} to report its join to ${leader.name}`, 60_000, async () =>
+  if (points) await deps.failpoints.hit(points.after);
+  await waitFor(deps, `${node.name} to report its join to ${leader.name}`, 60_000, async () =>
     (await node.client.sealStatus()).initialized ? true : undefined,
   );
   return true;
@@ -90,14 +87,11 @@ export async function proveUnsealKey(
   deps: ActivityDeps,
   stack: string,
   held: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
-): Promise<'proven' | 'leader-already-unsealed'> {
-  const leader = get(await waitForNodes(deps, stack, [LEADER_SLOT]), LEADER_SLOT);
+): Promise<void> {
+  const leader = nodeAt(await waitForNodes(deps, stack, [LEADER_SLOT]), LEADER_SLOT);
   const points: CallPoints = {
-    failpoints: deps.failpoints,
     before: 'rotateUnsealKeySecret:before-prove-unseal',
     after: 'rotateUnsealKeySecret:after-prove-unseal',
   };
-  return (await unsealNode(leader, held.unsealKey, held.keyId, points))
-    ? 'proven'
-    : 'leader-already-unsealed';
+  await unsealNode(deps, leader, held, points);
 }

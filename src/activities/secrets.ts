@@ -5,6 +5,7 @@
  * each labelled with its kind and the custody record id of the key it holds. The service always mounts
  * the current member at target `vault_unseal_key`; an old member is removed only when no service uses it.
  */
+import type { SecretInfo } from '../ports';
 import {
   serviceName,
   LABEL_KEY_ID,
@@ -13,11 +14,10 @@ import {
   LABEL_VERSION,
   VAULT_REPLICAS,
 } from '../shared/constants';
-import { ErrorType } from '../shared/errors';
+import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
-import type { SecretInfo } from '../docker/gateway';
 import type { ActivityDeps } from './deps';
-import { nonRetryable, readCustody, secretBase, waitFor } from './deps';
+import { readCustody, secretBase, waitFor } from './deps';
 import { proveUnsealKey } from './node-actions';
 
 const PLACEHOLDER_VALUE =
@@ -32,8 +32,8 @@ export async function currentUnsealSecret(
   deps: ActivityDeps,
   stack: string,
 ): Promise<SecretInfo | undefined> {
-  const family = await deps.docker.listSecretFamily(secretBase(deps, stack));
-  const svc = await deps.docker.inspectService(serviceName(stack));
+  const family = await deps.swarm.listSecretFamily(secretBase(deps, stack));
+  const svc = await deps.swarm.inspectService(serviceName(stack));
   if (svc?.unsealSecret) {
     const used = family.find((s) => s.id === svc.unsealSecret?.id);
     if (used) return used;
@@ -46,7 +46,7 @@ function isConflict(err: unknown): boolean {
 }
 
 export function createSecretActivities(deps: ActivityDeps) {
-  const { docker } = deps;
+  const { swarm } = deps;
 
   /** Step 1: makes sure a secret exists for the stack to mount; creates the placeholder only when none does. */
   async function ensurePlaceholderSecret(
@@ -63,7 +63,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const base = secretBase(deps, input.stack);
     await deps.failpoints.hit('ensurePlaceholderSecret:before-create');
     try {
-      await docker.createSecret(base, Buffer.from(PLACEHOLDER_VALUE), {
+      await swarm.createSecret(base, Buffer.from(PLACEHOLDER_VALUE), {
         [LABEL_KIND]: 'placeholder',
         [LABEL_VERSION]: '0',
         [LABEL_STACK]: input.stack,
@@ -72,7 +72,7 @@ export function createSecretActivities(deps: ActivityDeps) {
       if (!isConflict(err)) throw err;
     }
     await deps.failpoints.hit('ensurePlaceholderSecret:after-create');
-    const created = (await docker.listSecretFamily(base)).find((s) => s.name === base);
+    const created = (await swarm.listSecretFamily(base)).find((s) => s.name === base);
     if (!created) throw new Error(`secret ${base} was created but is not listed`);
     return { changed: true, summary: `created placeholder ${base}`, secret: ref(created) };
   }
@@ -85,14 +85,14 @@ export function createSecretActivities(deps: ActivityDeps) {
     const name = serviceName(input.stack);
     const held = await readCustody(deps, input.stack, 'the unseal-key secret cannot be written');
     const base = secretBase(deps, input.stack);
-    const svc = await docker.inspectService(name);
+    const svc = await swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
-    let family = await docker.listSecretFamily(base);
+    let family = await swarm.listSecretFamily(base);
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
     let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
     let changed = false;
     if (current?.kind === 'unseal-key' && current.keyId !== held.keyId) {
-      throw nonRetryable(
+      throw new NonRetryableError(
         ErrorType.CustodyKeyMismatch,
         `${name} mounts ${current.name}, made for custody record ${String(current.keyId)}, but custody holds record ${held.keyId}. ` +
           `Custody was replaced or the cluster re-initialized elsewhere; restore the matching custody record. Nothing was changed.`,
@@ -106,7 +106,7 @@ export function createSecretActivities(deps: ActivityDeps) {
         const secretName = `${base}_v${version}`;
         await deps.failpoints.hit('rotateUnsealKeySecret:before-create');
         try {
-          await docker.createSecret(secretName, Buffer.from(held.unsealKey), {
+          await swarm.createSecret(secretName, Buffer.from(held.unsealKey), {
             [LABEL_KIND]: 'unseal-key',
             [LABEL_KEY_ID]: held.keyId,
             [LABEL_VERSION]: String(version),
@@ -116,7 +116,7 @@ export function createSecretActivities(deps: ActivityDeps) {
           if (!isConflict(err)) throw err;
         }
         await deps.failpoints.hit('rotateUnsealKeySecret:after-create');
-        family = await docker.listSecretFamily(base);
+        family = await swarm.listSecretFamily(base);
         target = family.find((s) => s.name === secretName);
         if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
         if (target.keyId !== held.keyId) {
@@ -126,25 +126,25 @@ export function createSecretActivities(deps: ActivityDeps) {
         }
       }
       await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
-      await docker.swapUnsealSecret(name, { id: target.id, name: target.name });
+      await swarm.swapUnsealSecret(name, { id: target.id, name: target.name });
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
     }
     const targetId = target.id;
-    await waitFor(`${name} tasks to run with ${target.name}`, 300_000, async () => {
-      const tasks = await docker.currentTasks(name);
+    await waitFor(deps, `${name} tasks to run with ${target.name}`, 300_000, async () => {
+      const tasks = await swarm.currentTasks(name);
       const ready = [...tasks.values()].filter(
         (t) => t.state === 'running' && t.secretIds.includes(targetId),
       );
       if (ready.length === VAULT_REPLICAS) return true;
       throw new Error(`${ready.length}/${VAULT_REPLICAS} tasks running with ${target?.name}`);
     });
-    const inUse = await docker.secretsInUse();
+    const inUse = await swarm.secretsInUse();
     const removed: string[] = [];
-    for (const s of await docker.listSecretFamily(base)) {
+    for (const s of await swarm.listSecretFamily(base)) {
       if (s.id === targetId || inUse.has(s.id)) continue;
       await deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
-      await docker.removeSecret(s.id);
+      await swarm.removeSecret(s.id);
       await deps.failpoints.hit('rotateUnsealKeySecret:after-remove-old');
       removed.push(s.name);
     }

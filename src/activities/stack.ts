@@ -6,16 +6,19 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateStackName } from '../config';
 import {
+  ALL_SLOTS,
+  nodeName,
   serviceName,
+  TLS_FILES,
   UNSEAL_SECRET_TARGET,
   VAULT_NETWORK,
   VAULT_REPLICAS,
   VAULT_SERVICE,
 } from '../shared/constants';
-import { ErrorType } from '../shared/errors';
+import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { custodyFailure, nonRetryable, waitFor } from './deps';
+import { waitFor } from './deps';
 import { currentUnsealSecret } from './secrets';
 
 type Yaml = Record<string, unknown>;
@@ -24,9 +27,14 @@ function obj(v: unknown): Yaml | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Yaml) : undefined;
 }
 
+/** `StackFileInvalid`, naming the problem. */
+function invalid(message: string): NonRetryableError {
+  return new NonRetryableError(ErrorType.StackFileInvalid, message);
+}
+
 /**
  * Checks the merged stack files for what the bootstrap relies on: service `vault`, 3 replicas, the secret
- * target `vault_unseal_key`, and the external network `iklimco-net`. Throws a message naming the problem.
+ * target `vault_unseal_key`, and the external network `iklimco-net`. Throws `StackFileInvalid` naming the problem.
  */
 export async function checkStackFiles(files: string[]): Promise<void> {
   let replicas: unknown;
@@ -39,22 +47,17 @@ export async function checkStackFiles(files: string[]): Promise<void> {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new Error(
+      throw invalid(
         `stack file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-        {
-          cause: err,
-        },
       );
     }
     let doc: Yaml | undefined;
     try {
       doc = obj(parse(text));
     } catch (err) {
-      throw new Error(`stack file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, {
-        cause: err,
-      });
+      throw invalid(`stack file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
     }
-    if (!doc) throw new Error(`stack file ${file} is not a compose document`);
+    if (!doc) throw invalid(`stack file ${file} is not a compose document`);
     const svc = obj(obj(doc.services)?.[VAULT_SERVICE]);
     if (svc) {
       hasService = true;
@@ -72,60 +75,46 @@ export async function checkStackFiles(files: string[]): Promise<void> {
     if (topNet?.external === true) networkExternal = true;
   }
   const where = files.join(', ');
-  if (!hasService) throw new Error(`no service "${VAULT_SERVICE}" in ${where}`);
+  if (!hasService) throw invalid(`no service "${VAULT_SERVICE}" in ${where}`);
   if (Number(replicas) !== VAULT_REPLICAS) {
-    throw new Error(
+    throw invalid(
       `service "${VAULT_SERVICE}" must have deploy.replicas: ${VAULT_REPLICAS} (found ${JSON.stringify(replicas ?? 'none')}) in ${where}`,
     );
   }
   if (!hasSecretTarget)
-    throw new Error(
+    throw invalid(
       `service "${VAULT_SERVICE}" must mount a secret at target "${UNSEAL_SECRET_TARGET}" in ${where}`,
     );
   if (!hasNetwork || !networkExternal) {
-    throw new Error(
-      `service "${VAULT_SERVICE}" must join the external network "${VAULT_NETWORK}" in ${where}`,
-    );
+    throw invalid(`service "${VAULT_SERVICE}" must join the external network "${VAULT_NETWORK}" in ${where}`);
   }
 }
 
 export function createStackActivities(deps: ActivityDeps) {
-  const { docker, custody, config } = deps;
+  const { swarm, custody, config } = deps;
 
   /** Validates everything a step will need, before any step changes anything. */
   async function preflight(input: BootstrapInput): Promise<StepOutcome> {
-    try {
-      validateStackName(input.stack);
-    } catch (err) {
-      throw nonRetryable(ErrorType.InvalidConfig, (err as Error).message);
-    }
-    try {
-      await checkStackFiles(config.stack.files);
-    } catch (err) {
-      throw nonRetryable(ErrorType.StackFileInvalid, (err as Error).message);
-    }
-    for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) {
+    validateStackName(input.stack);
+    await checkStackFiles(config.stack.files);
+    for (const f of Object.values(TLS_FILES)) {
       const path = join(config.vault.certDir, f);
       try {
         await access(path);
       } catch {
-        throw nonRetryable(
+        throw new NonRetryableError(
           ErrorType.CertificatesMissing,
           `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`,
         );
       }
     }
-    if (!(await docker.swarmActive()))
+    if (!(await swarm.swarmActive()))
       throw new Error('Docker is not a swarm manager (run `docker swarm init`)');
-    if (!(await docker.networkExists()))
+    if (!(await swarm.networkExists()))
       throw new Error(
         `overlay network ${VAULT_NETWORK} does not exist (docker network create -d overlay --attachable ${VAULT_NETWORK})`,
       );
-    try {
-      await custody.assertWritable(input.stack);
-    } catch (err) {
-      throw custodyFailure(err);
-    }
+    await custody.assertWritable(input.stack);
     return {
       changed: false,
       summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable`,
@@ -135,7 +124,7 @@ export function createStackActivities(deps: ActivityDeps) {
   /** Step 2: deploys the stack when its service does not exist, then waits for 3 running tasks. */
   async function deployStack(input: BootstrapInput): Promise<StepOutcome> {
     const name = serviceName(input.stack);
-    let svc = await docker.inspectService(name);
+    let svc = await swarm.inspectService(name);
     let changed = false;
     if (!svc) {
       const secret = await currentUnsealSecret(deps, input.stack);
@@ -150,28 +139,28 @@ export function createStackActivities(deps: ActivityDeps) {
       };
       if (config.stack.stackDirRoot) {
         const dir = join(config.stack.stackDirRoot, input.stack);
-        for (let slot = 1; slot <= VAULT_REPLICAS; slot++) {
-          await mkdir(join(dir, `vault-${slot}`, 'data'), { recursive: true });
-          await mkdir(join(dir, `vault-${slot}`, 'logs'), { recursive: true });
+        for (const slot of ALL_SLOTS) {
+          await mkdir(join(dir, nodeName(slot), 'data'), { recursive: true });
+          await mkdir(join(dir, nodeName(slot), 'logs'), { recursive: true });
         }
         env.TESTBED_STACK_DIR = dir;
       }
       await deps.failpoints.hit('deployStack:before-deploy');
-      await docker.deployStack(input.stack, config.stack.files, env);
+      await swarm.deployStack(input.stack, config.stack.files, env);
       await deps.failpoints.hit('deployStack:after-deploy');
       changed = true;
-      svc = await docker.inspectService(name);
+      svc = await swarm.inspectService(name);
       if (!svc)
         throw new Error(`docker stack deploy ${input.stack} returned but service ${name} does not exist`);
     }
     if (svc.replicas !== VAULT_REPLICAS) {
-      throw nonRetryable(
+      throw new NonRetryableError(
         ErrorType.UnexpectedServiceShape,
         `service ${name} runs ${String(svc.replicas)} replicas, the bootstrap needs ${VAULT_REPLICAS}; fix the stack and redeploy it`,
       );
     }
-    const running = await waitFor(`${VAULT_REPLICAS} running tasks of ${name}`, 300_000, async () => {
-      const tasks = await docker.currentTasks(name);
+    const running = await waitFor(deps, `${VAULT_REPLICAS} running tasks of ${name}`, 300_000, async () => {
+      const tasks = await swarm.currentTasks(name);
       const up = [...tasks.values()].filter((t) => t.state === 'running' && t.address);
       if (up.length === VAULT_REPLICAS) return up.length;
       const problems = [...tasks.values()]

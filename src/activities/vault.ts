@@ -2,34 +2,23 @@
  * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
+import type { CustodySecrets, HeldKeys, RaftServer, SecretInfo } from '../ports';
 import {
+  ALL_SLOTS,
   LEADER_SLOT,
   nodeName,
+  PEER_SLOTS,
   serviceName,
   UNSEAL_SECRET_TARGET,
   VAULT_REPLICAS,
 } from '../shared/constants';
-import { ErrorType } from '../shared/errors';
+import type { PeerSlot } from '../shared/constants';
+import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
-import type { CustodySecrets } from '../custody/file-custody';
-import type { SecretInfo } from '../docker/gateway';
-import type { RaftServer } from '../vault/gateway';
-import type { ActivityDeps, HeldKeys, VaultNode } from './deps';
+import type { ActivityDeps, ClusterNode } from './deps';
+import { locateNodes, nodeAt, readCustody, secretBase, waitFor, waitForNodes } from './deps';
 import { joinNode, unsealNode } from './node-actions';
-import {
-  custodyFailure,
-  get,
-  locateNodes,
-  nonRetryable,
-  readCustody,
-  secretBase,
-  vaultFailure,
-  waitFor,
-  waitForNodes,
-} from './deps';
-
-const ALL_SLOTS = Array.from({ length: VAULT_REPLICAS }, (_, i) => i + 1);
-const PEER_SLOTS = ALL_SLOTS.filter((s) => s !== LEADER_SLOT);
+import { waitUntil } from './wait';
 
 /**
  * The service must mount, at target `vault_unseal_key`, the unseal-key secret made for the custody record:
@@ -44,7 +33,7 @@ function assertMountsKey(
   keyId: string,
 ): asserts secret is SecretInfo {
   if (secret?.kind === 'placeholder') {
-    throw nonRetryable(
+    throw new NonRetryableError(
       ErrorType.PlaceholderWhereKeyExpected,
       `${service} mounts the placeholder secret ${secret.name} at target ${UNSEAL_SECRET_TARGET} where the unseal key is expected ` +
         `(rotateUnsealKeySecret was skipped, or the stack was redeployed with the default secret name). Nothing was changed; ` +
@@ -52,13 +41,13 @@ function assertMountsKey(
     );
   }
   if (secret?.kind !== 'unseal-key') {
-    throw nonRetryable(
+    throw new NonRetryableError(
       ErrorType.UnexpectedServiceShape,
       `${service} mounts ${mountedName ?? 'no secret'} at target ${UNSEAL_SECRET_TARGET}, not a secret of the bootstrap's unseal-key family. Nothing was changed.`,
     );
   }
   if (secret.keyId !== keyId) {
-    throw nonRetryable(
+    throw new NonRetryableError(
       ErrorType.CustodyKeyMismatch,
       `${service} mounts ${secret.name}, made for custody record ${String(secret.keyId)}, but custody holds record ${keyId}. Nothing was changed.`,
     );
@@ -82,139 +71,121 @@ export function createVaultActivities(deps: ActivityDeps) {
       `the initialized cluster of ${serviceName(stack)} cannot be unsealed or inspected`,
     );
 
-  async function raftServers(leader: VaultNode, token: string): Promise<RaftServer[]> {
-    return leader.client.raftConfiguration(token);
-  }
-
   /**
-   * The key exists only in this process's memory until this returns: a failing disk gets a few quick
-   * retries here rather than an activity retry, which would find Vault initialized and the key gone.
+   * The key exists only in this process's memory until this returns: a failing disk gets five quick
+   * writes here (200, 400, 600, 800 ms apart) rather than an activity retry, which would find Vault
+   * initialized and the key gone. A named custody failure (a record already there) is not retried.
    */
-  async function persistInitAnswer(stack: string, answer: CustodySecrets) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await custody.store(stack, answer);
-      } catch (err) {
-        if (attempt >= 5) throw custodyFailure(err);
-        await new Promise((r) => setTimeout(r, 200 * attempt));
-      }
-    }
+  function persistInitAnswer(stack: string, answer: CustodySecrets) {
+    return waitUntil(() => custody.store(stack, answer), {
+      what: `the key of ${stack} to reach custody`,
+      deadlineMs: 60_000,
+      maxPolls: 5,
+      intervalMs: (writes) => 200 * writes,
+      clock: deps.clock,
+    });
   }
 
   /** Step 3: initializes the designated leader (slot 1) once, persisting the key the moment Vault answers. */
   async function initLeader(input: BootstrapInput): Promise<StepOutcome & { keyId: string }> {
-    try {
-      await initsInFlight.get(input.stack)?.catch(() => undefined);
-      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-      const leader = get(nodes, LEADER_SLOT);
-      const status = await leader.client.sealStatus();
-      const record = await custody.describe(input.stack).catch((err: unknown) => {
-        throw custodyFailure(err);
-      });
-      if (status.initialized) {
-        if (!record) {
-          throw nonRetryable(
-            ErrorType.UnsealKeyUnavailable,
-            `${leader.name} of ${serviceName(input.stack)} is already initialized, but custody holds no key for stack ${input.stack}. ` +
-              `Nothing was changed. Restore the custody record and key file from backup and run the bootstrap again; ` +
-              `without the key this cluster's data cannot be unsealed.`,
-          );
-        }
-        return {
-          changed: false,
-          summary: `${leader.name} already initialized; key ${record.keyId} in custody`,
-          keyId: record.keyId,
-        };
-      }
-      for (const slot of PEER_SLOTS) {
-        const peer = get(nodes, slot);
-        if ((await peer.client.sealStatus()).initialized) {
-          throw nonRetryable(
-            ErrorType.ForeignClusterDetected,
-            `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
-              `Inspect the data volumes of ${serviceName(input.stack)}. Nothing was changed.`,
-          );
-        }
-      }
-      if (record) {
-        throw nonRetryable(
-          ErrorType.StaleCustodyRecord,
-          `custody already holds key ${record.keyId} (from ${record.createdAt}) for stack ${input.stack}, but ${leader.name} is not initialized. ` +
-            `Refusing to initialize over it. If that cluster's data is really gone, move the record aside and run again. Nothing was changed.`,
+    await initsInFlight.get(input.stack)?.catch(() => undefined);
+    const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
+    const leader = nodeAt(nodes, LEADER_SLOT);
+    const status = await leader.client.sealStatus();
+    const record = await custody.describe(input.stack);
+    if (status.initialized) {
+      if (!record) {
+        throw new NonRetryableError(
+          ErrorType.UnsealKeyUnavailable,
+          `${leader.name} of ${serviceName(input.stack)} is already initialized, but custody holds no key for stack ${input.stack}. ` +
+            `Nothing was changed. Restore the custody record and key file from backup and run the bootstrap again; ` +
+            `without the key this cluster's data cannot be unsealed.`,
         );
       }
-      await custody.assertWritable(input.stack).catch((err: unknown) => {
-        throw custodyFailure(err);
-      });
-      await deps.failpoints.hit('initLeader:before-init');
-      const sentAt = Date.now();
-      let answeredAfterMs = 0;
-      const initAndPersist = (async () => {
-        const answer = await leader.client.init();
-        answeredAfterMs = Date.now() - sentAt;
-        await deps.failpoints.hit('initLeader:after-init-before-persist');
-        return persistInitAnswer(input.stack, answer);
-      })();
-      initsInFlight.set(input.stack, initAndPersist);
-      const stored = await initAndPersist.finally(() => {
-        if (initsInFlight.get(input.stack) === initAndPersist) initsInFlight.delete(input.stack);
-      });
-      await deps.failpoints.hit('initLeader:after-persist');
       return {
-        changed: true,
-        summary:
-          `initialized ${leader.name} (sys/init answered in ${answeredAfterMs} ms, key on disk ` +
-          `${Date.now() - sentAt - answeredAfterMs} ms later); key stored as ${stored.keyId}`,
-        keyId: stored.keyId,
+        changed: false,
+        summary: `${leader.name} already initialized; key ${record.keyId} in custody`,
+        keyId: record.keyId,
       };
-    } catch (err) {
-      throw vaultFailure(err);
     }
+    for (const slot of PEER_SLOTS) {
+      const peer = nodeAt(nodes, slot);
+      if ((await peer.client.sealStatus()).initialized) {
+        throw new NonRetryableError(
+          ErrorType.ForeignClusterDetected,
+          `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
+            `Inspect the data volumes of ${serviceName(input.stack)}. Nothing was changed.`,
+        );
+      }
+    }
+    if (record) {
+      throw new NonRetryableError(
+        ErrorType.StaleCustodyRecord,
+        `custody already holds key ${record.keyId} (from ${record.createdAt}) for stack ${input.stack}, but ${leader.name} is not initialized. ` +
+          `Refusing to initialize over it. If that cluster's data is really gone, move the record aside and run again. Nothing was changed.`,
+      );
+    }
+    await custody.assertWritable(input.stack);
+    await deps.failpoints.hit('initLeader:before-init');
+    const sentAt = deps.clock.now();
+    let answeredAfterMs = 0;
+    const initAndPersist = (async () => {
+      const answer = await leader.client.init();
+      answeredAfterMs = deps.clock.now() - sentAt;
+      await deps.failpoints.hit('initLeader:after-init-before-persist');
+      return persistInitAnswer(input.stack, answer);
+    })();
+    initsInFlight.set(input.stack, initAndPersist);
+    const stored = await initAndPersist.finally(() => {
+      if (initsInFlight.get(input.stack) === initAndPersist) initsInFlight.delete(input.stack);
+    });
+    await deps.failpoints.hit('initLeader:after-persist');
+    return {
+      changed: true,
+      summary:
+        `initialized ${leader.name} (sys/init answered in ${answeredAfterMs} ms, key on disk ` +
+        `${deps.clock.now() - sentAt - answeredAfterMs} ms later); key stored as ${stored.keyId}`,
+      keyId: stored.keyId,
+    };
   }
 
   /** Step 5: unseals the designated leader and waits until the cluster has an active node. */
   async function unsealLeader(input: BootstrapInput): Promise<StepOutcome> {
-    try {
-      const { unsealKey, keyId } = await keys(input.stack);
-      const leader = get(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
-      const status = await leader.client.sealStatus();
-      if (!status.initialized) {
-        throw nonRetryable(
-          ErrorType.UnexpectedVaultResponse,
-          `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`,
-        );
-      }
-      const changed = await unsealNode(leader, unsealKey, keyId, {
-        failpoints: deps.failpoints,
-        before: 'unsealLeader:before-unseal',
-        after: 'unsealLeader:after-unseal',
-      });
-      // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
-      // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
-      // become active until a majority is unsealed: the peers that are already members are unsealed too.
-      const peers: string[] = [];
-      await waitFor(`an active Vault node seen from ${leader.name}`, 120_000, async () => {
-        const l = await leader.client.leader();
-        if (l.isSelf || l.leaderAddress !== '') return true;
-        for (const peer of (await locateNodes(deps, input.stack, PEER_SLOTS)).values()) {
-          if (!(await peer.client.sealStatus()).initialized) continue;
-          const points = {
-            failpoints: deps.failpoints,
-            before: `unsealLeader:before-unseal:${peer.name}`,
-            after: `unsealLeader:after-unseal:${peer.name}`,
-          };
-          if (await unsealNode(peer, unsealKey, keyId, points)) peers.push(peer.name);
-        }
-        return undefined;
-      });
-      const quorum = peers.length ? ` (and ${peers.join(', ')} for a Raft quorum)` : '';
-      return {
-        changed: changed || peers.length > 0,
-        summary: changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`,
-      };
-    } catch (err) {
-      throw vaultFailure(err);
+    const held = await keys(input.stack);
+    const leader = nodeAt(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
+    const status = await leader.client.sealStatus();
+    if (!status.initialized) {
+      throw new NonRetryableError(
+        ErrorType.UnexpectedVaultResponse,
+        `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`,
+      );
     }
+    const changed = await unsealNode(deps, leader, held, {
+      before: 'unsealLeader:before-unseal',
+      after: 'unsealLeader:after-unseal',
+    });
+    // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
+    // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
+    // become active until a majority is unsealed: the peers that are already members are unsealed too.
+    const peers: string[] = [];
+    await waitFor(deps, `an active Vault node seen from ${leader.name}`, 120_000, async () => {
+      const l = await leader.client.leader();
+      if (l.isSelf || l.leaderAddress !== '') return true;
+      for (const peer of (await locateNodes(deps, input.stack, PEER_SLOTS)).values()) {
+        if (!(await peer.client.sealStatus()).initialized) continue;
+        const points = {
+          before: `unsealLeader:before-unseal:${peer.name}`,
+          after: `unsealLeader:after-unseal:${peer.name}`,
+        } as const;
+        if (await unsealNode(deps, peer, held, points)) peers.push(peer.name);
+      }
+      return undefined;
+    });
+    const quorum = peers.length ? ` (and ${peers.join(', ')} for a Raft quorum)` : '';
+    return {
+      changed: changed || peers.length > 0,
+      summary: changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`,
+    };
   }
 
   /**
@@ -223,13 +194,12 @@ export function createVaultActivities(deps: ActivityDeps) {
    */
   async function joinIfNeeded(
     activity: 'joinPeers' | 'unsealPeers',
-    leader: VaultNode,
-    peer: VaultNode,
+    leader: ClusterNode,
+    peer: ClusterNode<PeerSlot>,
     members: RaftServer[],
   ): Promise<boolean> {
     if (members.some((m) => m.nodeId === peer.name)) return false;
     return joinNode(deps, leader, peer, {
-      failpoints: deps.failpoints,
       before: `${activity}:before-join:${peer.name}`,
       after: `${activity}:after-join:${peer.name}`,
     });
@@ -237,23 +207,19 @@ export function createVaultActivities(deps: ActivityDeps) {
 
   /** Step 6: joins the peers to the leader's Raft cluster. */
   async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
-    try {
-      const { rootToken } = await keys(input.stack);
-      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-      const leader = get(nodes, LEADER_SLOT);
-      const members = await raftServers(leader, rootToken);
-      const joined: string[] = [];
-      for (const slot of PEER_SLOTS) {
-        const peer = get(nodes, slot);
-        if (await joinIfNeeded('joinPeers', leader, peer, members)) joined.push(peer.name);
-      }
-      return {
-        changed: joined.length > 0,
-        summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined',
-      };
-    } catch (err) {
-      throw vaultFailure(err);
+    const { rootToken } = await keys(input.stack);
+    const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
+    const leader = nodeAt(nodes, LEADER_SLOT);
+    const members = await leader.client.raftConfiguration(rootToken);
+    const joined: string[] = [];
+    for (const slot of PEER_SLOTS) {
+      const peer = nodeAt(nodes, slot);
+      if (await joinIfNeeded('joinPeers', leader, peer, members)) joined.push(peer.name);
     }
+    return {
+      changed: joined.length > 0,
+      summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined',
+    };
   }
 
   /**
@@ -261,84 +227,80 @@ export function createVaultActivities(deps: ActivityDeps) {
    * A peer whose task was replaced before its unseal has forgotten the pending join; it is joined again.
    */
   async function unsealPeers(input: BootstrapInput): Promise<StepOutcome> {
-    try {
-      const { unsealKey, rootToken, keyId } = await keys(input.stack);
-      const unsealed: string[] = [];
-      await waitFor(`peers of ${serviceName(input.stack)} to be unsealed Raft voters`, 300_000, async () => {
+    const held = await keys(input.stack);
+    const unsealed: string[] = [];
+    await waitFor(
+      deps,
+      `peers of ${serviceName(input.stack)} to be unsealed Raft voters`,
+      300_000,
+      async () => {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-        const leader = get(nodes, LEADER_SLOT);
-        const members = await raftServers(leader, rootToken);
+        const leader = nodeAt(nodes, LEADER_SLOT);
+        const members = await leader.client.raftConfiguration(held.rootToken);
         for (const slot of PEER_SLOTS) {
-          const peer = get(nodes, slot);
+          const peer = nodeAt(nodes, slot);
           await joinIfNeeded('unsealPeers', leader, peer, members);
           const points = {
-            failpoints: deps.failpoints,
             before: `unsealPeers:before-unseal:${peer.name}`,
             after: `unsealPeers:after-unseal:${peer.name}`,
-          };
-          if (await unsealNode(peer, unsealKey, keyId, points)) unsealed.push(peer.name);
+          } as const;
+          if (await unsealNode(deps, peer, held, points)) unsealed.push(peer.name);
         }
-        const after = await raftServers(leader, rootToken);
+        const after = await leader.client.raftConfiguration(held.rootToken);
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
         if (voters.length !== PEER_SLOTS.length)
           throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
         return true;
-      });
-      return {
-        changed: unsealed.length > 0,
-        summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed',
-      };
-    } catch (err) {
-      throw vaultFailure(err);
-    }
+      },
+    );
+    return {
+      changed: unsealed.length > 0,
+      summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed',
+    };
   }
 
   /** Step 8: 3 running tasks, every node unsealed, Raft: 3 voters, exactly one leader. */
   async function verifyCluster(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
-    try {
-      const name = serviceName(input.stack);
-      const { rootToken, keyId } = await keys(input.stack);
-      const svc = await deps.docker.inspectService(name);
-      if (!svc) throw new Error(`service ${name} does not exist`);
-      const family = await deps.docker.listSecretFamily(secretBase(deps, input.stack));
-      const secret = family.find((s) => s.id === svc.unsealSecret?.id);
-      assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
-      const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
-      const problems: string[] = [];
-      for (const n of nodes.values()) {
-        const s = await n.client.sealStatus();
-        if (!s.initialized || s.sealed)
-          problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
-      }
-      const servers = await raftServers(get(nodes, LEADER_SLOT), rootToken);
-      const leaders = servers.filter((s) => s.leader);
-      const voters = servers.filter((s) => s.voter);
-      if (servers.length !== VAULT_REPLICAS)
-        problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
-      if (voters.length !== VAULT_REPLICAS) problems.push(`Raft has ${voters.length} voters`);
-      if (leaders.length !== 1) problems.push(`Raft has ${leaders.length} leaders`);
-      if (problems.length) throw new Error(`cluster not healthy: ${problems.join('; ')}`);
-      const cluster: ClusterSummary = {
-        stack: input.stack,
-        service: name,
-        leader: leaders[0]!.nodeId,
-        followers: servers
-          .filter((s) => !s.leader)
-          .map((s) => s.nodeId)
-          .sort(),
-        unsealSecret: secret.name,
-        unsealSecretVersion: secret.version,
-        keyId,
-        runningTasks: nodes.size,
-      };
-      return {
-        changed: false,
-        summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
-        cluster,
-      };
-    } catch (err) {
-      throw vaultFailure(err);
+    const name = serviceName(input.stack);
+    const { rootToken, keyId } = await keys(input.stack);
+    const svc = await deps.swarm.inspectService(name);
+    if (!svc) throw new Error(`service ${name} does not exist`);
+    const family = await deps.swarm.listSecretFamily(secretBase(deps, input.stack));
+    const secret = family.find((s) => s.id === svc.unsealSecret?.id);
+    assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
+    const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
+    const problems: string[] = [];
+    for (const n of nodes.values()) {
+      const s = await n.client.sealStatus();
+      if (!s.initialized || s.sealed)
+        problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
     }
+    const servers = await nodeAt(nodes, LEADER_SLOT).client.raftConfiguration(rootToken);
+    const leaders = servers.filter((s) => s.leader);
+    const voters = servers.filter((s) => s.voter);
+    if (servers.length !== VAULT_REPLICAS)
+      problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
+    if (voters.length !== VAULT_REPLICAS) problems.push(`Raft has ${voters.length} voters`);
+    if (leaders.length !== 1) problems.push(`Raft has ${leaders.length} leaders`);
+    if (problems.length) throw new Error(`cluster not healthy: ${problems.join('; ')}`);
+    const cluster: ClusterSummary = {
+      stack: input.stack,
+      service: name,
+      leader: leaders[0]!.nodeId,
+      followers: servers
+        .filter((s) => !s.leader)
+        .map((s) => s.nodeId)
+        .sort(),
+      unsealSecret: secret.name,
+      unsealSecretVersion: secret.version,
+      keyId,
+      runningTasks: nodes.size,
+    };
+    return {
+      changed: false,
+      summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
+      cluster,
+    };
   }
 
   return { initLeader, unsealLeader, joinPeers, unsealPeers, verifyCluster };

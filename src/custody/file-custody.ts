@@ -1,5 +1,5 @@
 /**
- * Key custody: where the unseal key and root token live after `sys/init`, encrypted at rest.
+ * The `KeyCustody` port on files: where the unseal key and root token live after `sys/init`, encrypted at rest.
  *
  * One record per stack, `<dir>/<stack>.json` (0600, folder 0700), AES-256-GCM under a 32-byte key kept in
  * a separate 0600 file (created on first use; back it up with the records). The stack name and record id
@@ -14,33 +14,8 @@ import { constants as fsConstants } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CustodyConfig } from '../config';
-
-/** The plaintext a record protects. */
-export interface CustodySecrets {
-  unsealKey: string;
-  rootToken: string;
-}
-
-/** What may be shown about a record: no key material. */
-export interface CustodyRecordInfo {
-  keyId: string;
-  stack: string;
-  createdAt: string;
-}
-
-/** `UnsealKeyUnavailable`: the stack has no record at all (nothing is damaged; the key is simply not here). */
-export type CustodyErrorKind =
-  'CustodyCorrupt' | 'CustodyPermissionsTooOpen' | 'CustodyNotWritable' | 'UnsealKeyUnavailable';
-
-export class CustodyError extends Error {
-  constructor(
-    readonly kind: CustodyErrorKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CustodyError';
-  }
-}
+import type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from '../ports';
+import { CustodyError } from '../shared/errors';
 
 interface RecordFile {
   format: 'vault-bootstrap-custody/v1';
@@ -50,16 +25,6 @@ interface RecordFile {
   iv: string;
   tag: string;
   ciphertext: string;
-}
-
-export interface KeyCustody {
-  /** Proves the record folder and the encryption key are usable: writes, fsyncs, reads back and removes a probe. */
-  assertWritable(stack: string): Promise<void>;
-  /** Metadata of the stack's record, or undefined when there is none. */
-  describe(stack: string): Promise<CustodyRecordInfo | undefined>;
-  /** Persists the secrets durably before returning; refuses to overwrite an existing record. */
-  store(stack: string, secrets: CustodySecrets): Promise<CustodyRecordInfo>;
-  read(stack: string): Promise<CustodySecrets & CustodyRecordInfo>;
 }
 
 const FORMAT = 'vault-bootstrap-custody/v1';
@@ -183,7 +148,7 @@ export class FileKeyCustody implements KeyCustody {
     return { keyId, stack, createdAt };
   }
 
-  async read(stack: string): Promise<CustodySecrets & CustodyRecordInfo> {
+  async read(stack: string): Promise<HeldKeys> {
     const rec = await this.readRecord(stack);
     if (!rec) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
     const key = await this.encryptionKey(false);

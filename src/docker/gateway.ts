@@ -1,48 +1,13 @@
 /**
- * The gateway over the Docker Engine API (dockerode): secrets, the Vault service, its tasks, stack deploy.
- * It reads and changes Docker state; it makes no decisions. Secret values go in, never out (the API cannot
+ * The `Swarm` port over the Docker Engine API (dockerode): secrets, the Vault service, its tasks, stack
+ * deploy, signals and events. It reads and changes Docker state; it makes no decisions. Secret values go in, never out (the API cannot
  * read them back), and never into argv or logs.
  */
 import { execFile } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import type { ContainerStart, SecretInfo, ServiceInfo, Subscription, Swarm, TaskInfo } from '../ports';
 import { LABEL_KIND, LABEL_KEY_ID, UNSEAL_SECRET_TARGET, VAULT_NETWORK } from '../shared/constants';
-import type { SecretRef } from '../shared/types';
-
-export interface SecretInfo extends SecretRef {
-  labels: Record<string, string>;
-  keyId?: string;
-  createdAt: string;
-}
-
-export interface ServiceInfo {
-  id: string;
-  name: string;
-  version: number;
-  replicas: number | undefined;
-  /** The secret attached at target `vault_unseal_key`, if any. */
-  unsealSecret?: { id: string; name: string };
-  /** IDs of all secrets the service references. */
-  secretIds: string[];
-  updateState?: string;
-  image: string;
-}
-
-export interface TaskInfo {
-  id: string;
-  slot: number;
-  state: string;
-  desiredState: string;
-  containerId?: string;
-  /** IPv4 address on `iklimco-net`, without the prefix length. */
-  address?: string;
-  /** Service spec version this task was created from. */
-  serviceVersion?: number;
-  createdAt: string;
-  error?: string;
-  /** Secrets the task was created with (a rollout is done when every task has the new one). */
-  secretIds: string[];
-}
 
 /** Version of a managed secret from its name: `base` is 0, `base_vN` is N; undefined when not in the family. */
 export function secretVersionOf(base: string, name: string): number | undefined {
@@ -51,13 +16,31 @@ export function secretVersionOf(base: string, name: string): number | undefined 
   return m ? Number(m[1]) : undefined;
 }
 
+/** A secret as the bootstrap sees it (kind and key id from its labels), or undefined when not in the family. */
+export function toSecretInfo(
+  base: string,
+  raw: { id: string; name: string; labels: Record<string, string>; createdAt: string },
+): SecretInfo | undefined {
+  const version = secretVersionOf(base, raw.name);
+  if (version === undefined) return undefined;
+  const kind = raw.labels[LABEL_KIND];
+  return {
+    id: raw.id,
+    name: raw.name,
+    version,
+    labels: raw.labels,
+    kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
+    keyId: raw.labels[LABEL_KEY_ID],
+    createdAt: raw.createdAt,
+  };
+}
+
 /** The fields of a Swarm task this gateway reads (dockerode types tasks as `any`). */
 interface RawTask {
   ID?: string;
   Slot?: number;
   DesiredState?: string;
   CreatedAt?: string;
-  Version?: { Index?: number };
   Spec?: Docker.TaskSpec;
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
   NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
@@ -70,8 +53,8 @@ function containerSpec(spec: Docker.TaskSpec | undefined): ContainerSpec | undef
   return spec && 'ContainerSpec' in spec ? spec.ContainerSpec : undefined;
 }
 
-export class DockerGateway {
-  readonly docker: Docker;
+export class DockerGateway implements Swarm {
+  private readonly docker: Docker;
 
   constructor(
     socketPath: string,
@@ -96,30 +79,21 @@ export class DockerGateway {
     return nets.some((n) => n.Name === name);
   }
 
-  /** Every secret of a family: `base` and `base_vN`, oldest version first. */
   async listSecretFamily(base: string): Promise<SecretInfo[]> {
     const all = await this.docker.listSecrets({ filters: { name: [base] } });
-    const out: SecretInfo[] = [];
-    for (const s of all) {
-      const name = s.Spec?.Name ?? '';
-      const version = secretVersionOf(base, name);
-      if (version === undefined) continue;
-      const labels = s.Spec?.Labels ?? {};
-      const kind = labels[LABEL_KIND];
-      out.push({
-        id: s.ID,
-        name,
-        version,
-        labels,
-        kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
-        keyId: labels[LABEL_KEY_ID],
-        createdAt: s.CreatedAt ?? '',
-      });
-    }
-    return out.sort((a, b) => a.version - b.version);
+    return all
+      .map((s) =>
+        toSecretInfo(base, {
+          id: s.ID,
+          name: s.Spec?.Name ?? '',
+          labels: s.Spec?.Labels ?? {},
+          createdAt: s.CreatedAt ?? '',
+        }),
+      )
+      .filter((s) => s !== undefined)
+      .sort((a, b) => a.version - b.version);
   }
 
-  /** Creates a secret. `data` is the value; it goes to the Engine API body only. */
   async createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
     const created = (await this.docker.createSecret({
       Name: name,
@@ -138,7 +112,6 @@ export class DockerGateway {
     await this.docker.getSecret(id).remove();
   }
 
-  /** IDs of every secret referenced by any service in the swarm. */
   async secretsInUse(): Promise<Set<string>> {
     const services = await this.docker.listServices();
     const used = new Set<string>();
@@ -159,19 +132,12 @@ export class DockerGateway {
     return {
       id: svc.ID ?? '',
       name,
-      version: svc.Version?.Index ?? 0,
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
-      secretIds: secrets.map((s) => s.SecretID ?? '').filter((s) => s !== ''),
-      updateState: (svc as { UpdateStatus?: { State?: string } }).UpdateStatus?.State,
-      image: containerSpec(spec.TaskTemplate)?.Image ?? '',
     };
   }
 
-  /**
-   * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks (stop-first):
-   * they restart and come back sealed.
-   */
+  /** Swarm rolls the tasks (stop-first) after the swap. */
   async swapUnsealSecret(serviceName: string, secret: { id: string; name: string }): Promise<void> {
     const svc = await this.docker.listServices({ filters: { name: [serviceName] } });
     const current = svc.find((s) => s.Spec?.Name === serviceName);
@@ -192,7 +158,7 @@ export class DockerGateway {
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 
-  async listTasks(serviceName: string): Promise<TaskInfo[]> {
+  private async listTasks(serviceName: string): Promise<TaskInfo[]> {
     const tasks = (await this.docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[];
     return tasks.map((t) => {
       const onNet = t.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === VAULT_NETWORK);
@@ -204,7 +170,6 @@ export class DockerGateway {
         desiredState: t.DesiredState ?? 'unknown',
         containerId: status?.ContainerStatus?.ContainerID,
         address: onNet?.Addresses?.[0]?.split('/')[0],
-        serviceVersion: t.Version?.Index,
         createdAt: t.CreatedAt ?? '',
         error: status?.Err,
         secretIds: (containerSpec(t.Spec)?.Secrets ?? [])
@@ -214,7 +179,6 @@ export class DockerGateway {
     });
   }
 
-  /** The current task of each slot: desired `running`, newest first. */
   async currentTasks(serviceName: string): Promise<Map<number, TaskInfo>> {
     const tasks = (await this.listTasks(serviceName))
       .filter((t) => t.desiredState === 'running')
@@ -224,20 +188,22 @@ export class DockerGateway {
     return bySlot;
   }
 
-  /** Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). */
   async signalContainer(containerId: string, signal: string): Promise<void> {
     await this.docker.getContainer(containerId).kill({ signal });
   }
 
-  /** The Engine's event stream, filtered (Docker's `/events` filters); the caller destroys it. */
-  async events(filters: Record<string, string[]>): Promise<Readable> {
-    return (await this.docker.getEvents({ filters })) as Readable;
+  async containerStarts(service: string): Promise<Subscription<ContainerStart>> {
+    const stream = (await this.docker.getEvents({
+      filters: {
+        type: ['container'],
+        event: ['start'],
+        label: [`com.docker.swarm.service.name=${service}`],
+      },
+    })) as Readable;
+    return subscribe(stream, (chunk) => ({ containerId: /"id":"([0-9a-f]+)"/.exec(chunk)?.[1] }));
   }
 
-  /**
-   * `docker stack deploy` (the stack file format is the CLI's; the Engine API has no stack endpoint).
-   * argv holds only file paths and the stack name; variables reach the stack files through `env`.
-   */
+  /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
   async deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
     const args = ['stack', 'deploy', '--resolve-image', 'never'];
     for (const f of files) args.push('-c', f);
@@ -249,4 +215,30 @@ export class DockerGateway {
       });
     });
   }
+}
+
+/** Events of a stream, one per chunk, handed out in order; a stream error rejects the pending and later `next`s. */
+function subscribe<T>(stream: Readable, parse: (chunk: string) => T): Subscription<T> {
+  const queued: T[] = [];
+  const waiting: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
+  let failed: Error | undefined;
+  stream.on('data', (chunk: Buffer) => {
+    const event = parse(chunk.toString());
+    const next = waiting.shift();
+    if (next) next.resolve(event);
+    else queued.push(event);
+  });
+  stream.on('error', (err: Error) => {
+    failed = err;
+    for (const w of waiting.splice(0)) w.reject(err);
+  });
+  return {
+    next: () => {
+      const event = queued.shift();
+      if (event !== undefined) return Promise.resolve(event);
+      if (failed) return Promise.reject(failed);
+      return new Promise<T>((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    close: () => stream.destroy(),
+  };
 }

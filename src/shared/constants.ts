@@ -2,10 +2,23 @@
 export const VAULT_SERVICE = 'vault';
 export const UNSEAL_SECRET_TARGET = 'vault_unseal_key';
 export const VAULT_NETWORK = 'iklimco-net';
-export const VAULT_REPLICAS = 3;
-/** The slot Swarm gives the designated leader; only this node is ever initialized. */
-export const LEADER_SLOT = 1;
 export const VAULT_API_PORT = 8200;
+
+/** The task slots of the 3 Vault replicas, one node each. */
+export const ALL_SLOTS = [1, 2, 3] as const;
+export type Slot = (typeof ALL_SLOTS)[number];
+export const VAULT_REPLICAS = ALL_SLOTS.length;
+/** The slot Swarm gives the designated leader; only this node is ever initialized. */
+export const LEADER_SLOT = 1 satisfies Slot;
+/** The slots joined to the leader's Raft cluster. */
+export const PEER_SLOTS = [2, 3] as const satisfies readonly Slot[];
+export type PeerSlot = (typeof PEER_SLOTS)[number];
+
+/** `vault-<slot>`: a node's name, host name, Raft node id and TLS server name in the test bed. */
+export type NodeName<S extends number = Slot> = `vault-${S}`;
+
+/** The TLS files Vault serves, in the folder mounted at `/vault/certs` (`VAULT_CERT_DIR`). */
+export const TLS_FILES = { ca: 'ca.pem', chain: 'fullchain.pem', key: 'privkey.pem' } as const;
 
 /** Labels the bootstrap puts on the Docker secrets it creates. */
 export const LABEL_KIND = 'io.iklimco.vault-bootstrap.kind';
@@ -19,7 +32,7 @@ export function serviceName(stack: string): string {
   return `${stack}_${VAULT_SERVICE}`;
 }
 
-export function nodeName(slot: number): string {
+export function nodeName<S extends number>(slot: S): NodeName<S> {
   return `vault-${slot}`;
 }
 

@@ -1,8 +1,28 @@
 /**
- * PascalCase `type`s of the non-retryable ApplicationFailures the activities raise.
+ * Every error of the project, in one module, and the one mapping of them to Temporal failures.
+ *
+ * - `ErrorType`: the PascalCase `type` of each failure no retry can fix; the workflows' retry policies list
+ *   exactly these (`NON_RETRYABLE_ERROR_TYPES`), so the list and the thrown types cannot drift.
+ * - `NonRetryableError`: how activities, gateways and custody raise one of them. It names its `ErrorType`
+ *   (checked by the compiler), and `toFailure` turns it into a non-retryable `ApplicationFailure` of that
+ *   type once, where every activity returns (`createActivities`). Any other error stays retryable.
+ * - The other classes name process-level problems (configuration, Temporal unreachable, fault points) or
+ *   a Vault call that failed and may succeed when retried.
+ *
+ * Sandbox-safe (workflows import it): no Node builtins, no gateways. Messages never hold key material.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+
+/** Checks, at compile time, that every key of a table is spelled the same as its value. */
+function selfNamed<const T extends Record<string, string>>(table: T & { [K in keyof T]: K }): T {
+  return Object.freeze(table);
+}
+
+/**
+ * PascalCase `type`s of the non-retryable ApplicationFailures this project raises.
  * Every one of them means: no retry can fix this, an operator must act; the message says how.
  */
-export const ErrorType = {
+export const ErrorType = selfNamed({
   /** A resume request names a step that does not exist. */
   UnknownStep: 'UnknownStep',
   /** Configuration value missing or malformed. */
@@ -33,8 +53,137 @@ export const ErrorType = {
   CustodyKeyMismatch: 'CustodyKeyMismatch',
   /** The Docker secret attached to the service is a placeholder where the real key is expected. */
   PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
-} as const;
+});
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
+/** The `nonRetryableErrorTypes` of every workflow retry policy: all of `ErrorType`. */
 export const NON_RETRYABLE_ERROR_TYPES: string[] = Object.values(ErrorType);
+
+/**
+ * A failure no retry can fix, named by its `ErrorType`. Thrown anywhere below the activities; the activity
+ * boundary (`toFailure`) reports it as a non-retryable ApplicationFailure of that type and this message.
+ */
+export class NonRetryableError extends Error {
+  constructor(
+    readonly type: ErrorTypeName,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** The non-retryable ApplicationFailure of a named type: what a workflow or the activity boundary throws. */
+export function nonRetryableFailure(type: ErrorTypeName, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ message, type, nonRetryable: true });
+}
+
+/**
+ * The one mapping to Temporal, applied where every activity returns: a `NonRetryableError` becomes a
+ * non-retryable ApplicationFailure of its type and message (without its `cause`, so the failure chain
+ * ends at the named failure); everything else is returned as it is, for Temporal to retry.
+ */
+export function toFailure(err: unknown): unknown {
+  return err instanceof NonRetryableError ? nonRetryableFailure(err.type, err.message) : err;
+}
+
+/** Whether waiting or retrying cannot change the outcome: a named failure, raised here or already mapped. */
+export function isNamedFailure(err: unknown): boolean {
+  return err instanceof NonRetryableError || (err instanceof ApplicationFailure && err.nonRetryable === true);
+}
+
+/**
+ * `Type: message` of the innermost failure of a chain (a workflow's ActivityFailure -> ApplicationFailure,
+ * a client's WorkflowFailedError -> ActivityFailure -> ApplicationFailure), or its message when it has no
+ * type: what an operator acts on. The one walk of a cause chain in src: the SDK's `rootCause` returns only
+ * the innermost message (and stops at a WorkflowFailedError, which is no TemporalFailure), not its type.
+ */
+export function describeFailure(err: unknown): string {
+  let root: unknown = err;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const message = root instanceof Error ? root.message : String(root);
+  return root instanceof ApplicationFailure && root.type ? `${root.type}: ${message}` : message;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Named failures raised below the activities
+
+/** The custody kinds of failure: `UnsealKeyUnavailable` means the stack has no record at all. */
+export type CustodyErrorKind = Extract<
+  ErrorTypeName,
+  'CustodyCorrupt' | 'CustodyPermissionsTooOpen' | 'CustodyNotWritable' | 'UnsealKeyUnavailable'
+>;
+
+/** Key custody cannot give or keep a key: corrupt, too open, not writable, or no record. */
+export class CustodyError extends NonRetryableError {
+  constructor(
+    readonly kind: CustodyErrorKind,
+    message: string,
+  ) {
+    super(kind, message);
+    this.name = 'CustodyError';
+  }
+}
+
+/** A Vault node answered, but not in a shape this tool understands: `UnexpectedVaultResponse`. */
+export class VaultProtocolError extends NonRetryableError {
+  constructor(message: string) {
+    super(ErrorType.UnexpectedVaultResponse, message);
+    this.name = 'VaultProtocolError';
+  }
+}
+
+/** A configuration value is missing or malformed (`InvalidConfig`). The message names the setting and what was expected. */
+export class ConfigError extends NonRetryableError {
+  constructor(
+    readonly setting: string,
+    expected: string,
+    got?: string,
+  ) {
+    super(
+      ErrorType.InvalidConfig,
+      `${setting}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Retryable and process-level errors
+
+/** A Vault call failed. `status` is the HTTP status when Vault answered; the message never holds request data. */
+export class VaultRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'VaultRequestError';
+  }
+}
+
+/** `VAULT_BOOTSTRAP_FAILPOINTS` is malformed or names a fault point that does not exist. */
+export class FailpointSpecError extends Error {
+  constructor(spec: string, reason?: string) {
+    super(
+      reason === undefined
+        ? `VAULT_BOOTSTRAP_FAILPOINTS: expected name[=crash|error] or name=pause:/absolute/file, got ${JSON.stringify(spec)}`
+        : `VAULT_BOOTSTRAP_FAILPOINTS: ${reason}, got ${JSON.stringify(spec)}`,
+    );
+    this.name = 'FailpointSpecError';
+  }
+}
+
+/** The Temporal frontend cannot be reached at start. */
+export class TemporalUnreachableError extends Error {
+  constructor(target: { address: string; namespace: string }, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    super(
+      `TEMPORAL_ADDRESS: cannot reach the Temporal frontend at ${target.address} (namespace ${target.namespace}): ${reason}. ` +
+        `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`,
+    );
+    this.name = 'TemporalUnreachableError';
+  }
+}

@@ -62,6 +62,9 @@ export interface HealthInput {
   settleSeconds?: number;
 }
 
+/** Defaults of `HealthInput` (the client's `VAULT_HEALTH_CERT_WARN_DAYS` default too). */
+export const HEALTH_DEFAULTS = { certExpiryWarnDays: 21, settleSeconds: 30 } as const;
+
 /** Findings remediation may act on; everything else is reported only. */
 export const REMEDIABLE: readonly FindingCode[] = [
   'NodeSealed',

@@ -1,6 +1,7 @@
 /**
- * The gateway over one Vault node's HTTP API (node-vault): init, seal status, unseal, Raft join and
- * configuration. Works against HashiCorp Vault and OpenBao alike (same `/v1/sys/...` paths).
+ * The `VaultNode` port over one Vault node's HTTP API (node-vault): init, seal status, unseal, Raft join and
+ * configuration, leader, autopilot, the served certificate. Works against HashiCorp Vault and OpenBao alike
+ * (same `/v1/sys/...` paths).
  *
  * Key material goes in as arguments and comes out only from `init`; it is never logged (node-vault's debug
  * hook is replaced by a no-op) and never put into an error: every failure is rethrown as a new
@@ -9,50 +10,18 @@
 import type { Agent } from 'node:https';
 import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config';
-import { createNodeAgent } from './transport';
-import type { NodeTarget } from './transport';
-
-export interface SealStatus {
-  initialized: boolean;
-  sealed: boolean;
-  /** Unseal threshold and shares (both 1 for this cluster). */
-  t: number;
-  n: number;
-  version: string;
-  clusterId?: string;
-}
-
-export interface RaftServer {
-  nodeId: string;
-  address: string;
-  leader: boolean;
-  voter: boolean;
-}
-
-export interface InitResponse {
-  /** The single unseal key, base64. */
-  unsealKey: string;
-  rootToken: string;
-}
-
-/** A Vault call failed. `status` is the HTTP status when Vault answered; the message never holds request data. */
-export class VaultRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'VaultRequestError';
-  }
-}
-
-/** The node answered, but not in a shape this tool understands. */
-export class VaultProtocolError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VaultProtocolError';
-  }
-}
+import type {
+  AutopilotState,
+  InitResponse,
+  LeaderStatus,
+  NodeTarget,
+  RaftServer,
+  SealStatus,
+  ServedCertificate,
+  VaultNode,
+} from '../ports';
+import { VaultProtocolError, VaultRequestError } from '../shared/errors';
+import { createNodeAgent, servedCertificate } from './transport';
 
 interface RawResponse {
   statusCode?: number;
@@ -69,16 +38,17 @@ export interface VaultTimeouts {
 
 const silent = (): void => undefined;
 
-export class VaultNodeClient {
+export class VaultNodeClient implements VaultNode {
   private readonly client: NodeVaultClient;
   private readonly requestOptions: { httpsAgent: Agent; timeout: number };
   private readonly initTimeoutMs: number;
 
+  /** `ca` verifies this node, and is the CA a joining node verifies the leader with. */
   constructor(
     readonly name: string,
     readonly target: NodeTarget,
-    addressing: VaultAddressing,
-    ca: Buffer,
+    private readonly addressing: VaultAddressing,
+    private readonly ca: Buffer,
     timeouts: VaultTimeouts,
   ) {
     const httpsAgent = createNodeAgent(target, addressing, ca);
@@ -120,7 +90,6 @@ export class VaultNodeClient {
   }
 
   /**
-   * `PUT sys/init` with one share and threshold one. The caller persists the answer before anything else.
    * The one call with its own, long timeout: Vault completes an init the client stopped waiting for, and the
    * only copy of the key is then in an answer nobody reads.
    */
@@ -144,18 +113,16 @@ export class VaultNodeClient {
     return { unsealKey: key, rootToken: b.root_token };
   }
 
-  /** Submits the unseal key; returns the seal status Vault answers with. */
   async unseal(key: string): Promise<SealStatus> {
     const body = await this.call('unsealing', () => this.request('/sys/unseal', 'PUT', { key }));
     return parseSealStatus(this.name, body);
   }
 
-  /** Asks this (uninitialized) node to join the Raft cluster of the leader. */
-  async raftJoin(leaderApiAddr: string, leaderCaPem: string, leaderServerName: string): Promise<boolean> {
+  async raftJoin(leaderApiAddr: string, leaderServerName: string): Promise<boolean> {
     const body = await this.call('joining the Raft cluster', () =>
       this.request('/sys/storage/raft/join', 'POST', {
         leader_api_addr: leaderApiAddr,
-        leader_ca_cert: leaderCaPem,
+        leader_ca_cert: this.ca.toString('utf8'),
         leader_tls_servername: leaderServerName,
       }),
     );
@@ -180,8 +147,7 @@ export class VaultNodeClient {
     }));
   }
 
-  /** Autopilot's view of the Raft cluster: overall health and each server's. */
-  async autopilotState(token: string): Promise<{ healthy: boolean; unhealthy: string[] }> {
+  async autopilotState(token: string): Promise<AutopilotState> {
     const body = (await this.call('reading the autopilot state', () =>
       this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token),
     )) as { data?: { healthy?: unknown; servers?: Record<string, { healthy?: unknown }> } };
@@ -194,16 +160,16 @@ export class VaultNodeClient {
     return { healthy: body.data.healthy, unhealthy };
   }
 
-  async leader(): Promise<{ haEnabled: boolean; isSelf: boolean; leaderAddress: string }> {
+  async leader(): Promise<LeaderStatus> {
     const body = (await this.call('reading sys/leader', () => this.request('/sys/leader', 'GET'))) as Record<
       string,
       unknown
     >;
-    return {
-      haEnabled: body.ha_enabled === true,
-      isSelf: body.is_self === true,
-      leaderAddress: text(body.leader_address),
-    };
+    return { isSelf: body.is_self === true, leaderAddress: text(body.leader_address) };
+  }
+
+  servedCertificate(): Promise<ServedCertificate> {
+    return servedCertificate(this.target, this.addressing, this.ca, this.requestOptions.timeout);
   }
 }
 

@@ -13,14 +13,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { VaultAddressing } from '../config';
-
-export interface NodeTarget {
-  /** Host the node listens on, as seen from the overlay network (task IP). */
-  host: string;
-  port: number;
-  /** Name the node's certificate is verified against. */
-  serverName: string;
-}
+import type { NodeTarget, ServedCertificate } from '../ports';
 
 class NodeAgent extends Agent {
   constructor(
@@ -50,12 +43,6 @@ class NodeAgent extends Agent {
 
 export function createNodeAgent(target: NodeTarget, addressing: VaultAddressing, ca: Buffer): Agent {
   return new NodeAgent(target, addressing, { ca, rejectUnauthorized: true });
-}
-
-/** The certificate a node serves right now: SHA-256 fingerprint and expiry. */
-export interface ServedCertificate {
-  fingerprint256: string;
-  validTo: Date;
 }
 
 /** Opens a verified TLS connection to the node and reads the leaf certificate it presents. */

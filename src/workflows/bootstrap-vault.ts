@@ -6,16 +6,10 @@
  * (observe, act if needed, verify), so a step interrupted mid-way is simply run again.
  * Inputs, results and errors carry names and ids only, never key material.
  */
-import {
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure, ErrorType, NON_RETRYABLE_ERROR_TYPES, nonRetryableFailure } from '../shared/errors';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
 import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
@@ -58,9 +52,9 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   setHandler(progressQuery, () => progress);
 
   if (input.fromStep !== undefined && !isBootstrapStep(input.fromStep)) {
-    throw ApplicationFailure.nonRetryable(
-      `unknown step "${input.fromStep}" in the resume request; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
+    throw nonRetryableFailure(
       ErrorType.UnknownStep,
+      `unknown step "${input.fromStep}" in the resume request; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
     );
   }
   const firstStep = input.fromStep === undefined ? 0 : BOOTSTRAP_STEPS.indexOf(input.fromStep);
@@ -85,7 +79,7 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
       return out;
     } catch (err) {
       row.status = 'failed';
-      row.error = failureMessage(err);
+      row.error = describeFailure(err);
       upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: `failed:${name}` }]);
       throw err;
     } finally {
@@ -108,12 +102,4 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
     summary: verified.cluster,
     steps: progress.map((p) => ({ step: p.step, summary: p.summary ?? '' })),
   };
-}
-
-/** The innermost message of a failure chain (ActivityFailure -> ApplicationFailure). */
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
-  return e instanceof Error ? e.message : String(err);
 }

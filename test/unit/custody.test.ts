@@ -3,7 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CustodyError, FileKeyCustody } from '../../src/custody/file-custody';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+import { CustodyError } from '../../src/shared/errors';
 
 const secrets = { unsealKey: 'dW5zZWFsLWtleS1mb3ItdGVzdHMtb25seQ==', rootToken: 's.test-root-token-value' };
 

@@ -9,6 +9,7 @@ import { Failpoints } from '../../src/activities/failpoints';
 import { checkStackFiles } from '../../src/activities/stack';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { secretVersionOf } from '../../src/docker/gateway';
+import { NonRetryableError, toFailure } from '../../src/shared/errors';
 import { REPO } from '../support/testbed';
 
 describe('secret versions', () => {
@@ -77,11 +78,16 @@ describe('stack file checks', () => {
 });
 
 describe('readCustody: one mapping of custody problems to named failures', () => {
+  /** A named failure, and what the activity boundary makes of it: a non-retryable ApplicationFailure. */
   const failure = (type: string, message: RegExp) => (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure, String(err));
+    assert.ok(err instanceof NonRetryableError, String(err));
     assert.equal(err.type, type);
-    assert.equal(err.nonRetryable, true);
     assert.match(err.message, message);
+    const reported = toFailure(err);
+    assert.ok(reported instanceof ApplicationFailure);
+    assert.equal(reported.type, type);
+    assert.equal(reported.nonRetryable, true);
+    assert.equal(reported.message, err.message);
     return true;
   };
 

@@ -1,34 +1,31 @@
 /**
- * The Vault gateway against a small local HTTPS server (127.0.0.1, the test bed's certificate, server name
- * vault-1, `direct` addressing): a node answering with a version this bootstrap does not know is refused
- * as a VaultProtocolError, which the activities turn into the non-retryable `UnexpectedVaultResponse`.
+ * The Vault gateway against a small local HTTPS server (127.0.0.1, a certificate made with openssl for this
+ * test, server name vault-1, `direct` addressing): a node answering with a version this bootstrap does not
+ * know is refused as a VaultProtocolError, which the activities turn into the non-retryable
+ * `UnexpectedVaultResponse`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../src/activities';
-import type { ActivityDeps } from '../../src/activities';
-import { vaultFailure } from '../../src/activities/deps';
-import { Failpoints } from '../../src/activities/failpoints';
-import type { KeyCustody } from '../../src/custody/file-custody';
-import type { DockerGateway, TaskInfo } from '../../src/docker/gateway';
-import { VaultNodeClient, VaultProtocolError } from '../../src/vault/gateway';
+import { toFailure, VaultProtocolError } from '../../src/shared/errors';
+import { VaultNodeClient } from '../../src/vault/gateway';
 import type { VaultTimeouts } from '../../src/vault/gateway';
-import { REPO, testbedEnv } from '../support/testbed';
+import { TestCertificates } from '../support/certs';
+import { fakeWorld } from '../support/fakes';
 
-function certDir(): string {
-  try {
-    return testbedEnv().VAULT_CERT_DIR ?? join(REPO, '.cache', 'certs');
-  } catch {
-    return join(REPO, '.cache', 'certs');
-  }
-}
+/** A CA and a server certificate for vault-1 and 127.0.0.1, made once per test file. */
+const certificates = (async () => {
+  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-gw-')));
+  await certs.createCa();
+  await certs.issueServer(1);
+  return certs.dir;
+})();
 
 /** What the fake node answers on seal-status and unseal; the tests change it between calls. */
 let sealStatus: Record<string, unknown> = {};
@@ -58,11 +55,12 @@ interface Reply {
  * certificate, answering `route(url)`. Returns a factory of gateway clients for it (`direct`, vault-1).
  */
 function fakeNode(route: (url: string) => Reply): (timeouts: VaultTimeouts) => VaultNodeClient {
-  const dir = certDir();
-  const ca = readFileSync(join(dir, 'ca.pem'));
+  let ca = Buffer.alloc(0);
   let server: Server | undefined;
   let port = 0;
   before(async () => {
+    const dir = await certificates;
+    ca = readFileSync(join(dir, 'ca.pem'));
     server = createServer(
       { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
       (req, res) => {
@@ -138,7 +136,7 @@ describe('Vault gateway: version check', () => {
   });
 
   it('activities turn a VaultProtocolError into the non-retryable UnexpectedVaultResponse', () => {
-    const failure = vaultFailure(new VaultProtocolError('vault-1 reports version "0.9.0"'));
+    const failure = toFailure(new VaultProtocolError('vault-1 reports version "0.9.0"'));
     assert.ok(failure instanceof ApplicationFailure);
     assert.equal(failure.type, 'UnexpectedVaultResponse');
     assert.equal(failure.nonRetryable, true);
@@ -146,51 +144,16 @@ describe('Vault gateway: version check', () => {
 
   it('an activity meeting that node fails by name at once (not after its wait deadline)', async () => {
     sealStatus = answer({ version: '0.9.0' });
-    const task = (slot: number): TaskInfo => ({
-      id: `t${slot}`,
-      slot,
-      state: 'running',
-      desiredState: 'running',
-      address: '127.0.0.1',
-      createdAt: '',
-      secretIds: [],
+    const w = fakeWorld({ vaultNode: () => client() });
+    await w.swarm.createSecret(w.secretBase, Buffer.from('placeholder'), {});
+    await w.swarm.givenService(w.stack, w.secretBase);
+    w.custody.put(w.stack, { unsealKey: 'a2V5', rootToken: 't' });
+    await assert.rejects(w.run(w.acts.unsealLeader, w.input), (err: unknown) => {
+      assert.ok(err instanceof ApplicationFailure, String(err));
+      assert.equal(err.type, 'UnexpectedVaultResponse');
+      return true;
     });
-    const docker = {
-      currentTasks: () => Promise.resolve(new Map([1, 2, 3].map((s) => [s, task(s)]))),
-    } as unknown as DockerGateway;
-    const custody = {
-      describe: () => Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '' }),
-      read: () =>
-        Promise.resolve({ keyId: 'k1', stack: 's', createdAt: '', unsealKey: 'a2V5', rootToken: 't' }),
-    } as unknown as KeyCustody;
-    const deps = {
-      docker,
-      custody,
-      vaultClient: () => client(),
-      config: {
-        stack: { unsealSecretTemplate: '{stack}_vault_unseal_key' },
-        vault: { serverNameTemplate: 'vault-{slot}', caFile: join(certDir(), 'ca.pem') },
-      },
-      failpoints: new Failpoints([]),
-    } as unknown as ActivityDeps;
-    const env = new MockActivityEnvironment();
-    const outcome = env.run(createActivities(deps).unsealLeader, { stack: 's' }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const first = await Promise.race([
-      outcome,
-      new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), 10_000))),
-    ]);
-    clearTimeout(timer);
-    if (first === 'slow') {
-      env.cancel();
-      await outcome;
-      assert.fail('unsealLeader kept waiting on a node it cannot understand');
-    }
-    assert.ok(first instanceof ApplicationFailure, String(first));
-    assert.equal(first.type, 'UnexpectedVaultResponse');
+    assert.deepEqual(w.clock.sleeps, [], 'no wait: the first answer ended the step');
   });
 });
 

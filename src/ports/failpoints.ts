@@ -1,0 +1,63 @@
+/**
+ * Named fault points for the crash and fault-injection tests (docs/faults.md): the catalog and the port
+ * the activities call. The names are a literal union, so a misspelt point in an activity does not compile.
+ * Implemented by `Failpoints` (src/activities/failpoints.ts, driven by `VAULT_BOOTSTRAP_FAILPOINTS`);
+ * in unit tests by a recorder that does nothing.
+ */
+import { nodeName, PEER_SLOTS } from '../shared/constants';
+import type { NodeName, PeerSlot } from '../shared/constants';
+
+/** The peers a bootstrap joins and unseals; node-specific points carry their name. */
+const PEERS = PEER_SLOTS.map(nodeName);
+
+function perPeer<A extends string, W extends string>(
+  activity: A,
+  what: readonly W[],
+): `${A}:${W}:${NodeName<PeerSlot>}`[] {
+  return PEERS.flatMap((peer) => what.map((w) => `${activity}:${w}:${peer}` as const));
+}
+
+const POINTS = [
+  // Step 1: the placeholder secret (Docker secret create).
+  'ensurePlaceholderSecret:before-create',
+  'ensurePlaceholderSecret:after-create',
+  // Step 2: `docker stack deploy`.
+  'deployStack:before-deploy',
+  'deployStack:after-deploy',
+  // Step 3: `sys/init`, then the key persisted to custody (the unclosable window lies between the two).
+  'initLeader:before-init',
+  'initLeader:after-init-before-persist',
+  'initLeader:after-persist',
+  // Step 4: prove the key on the sealed leader (`sys/unseal`), create `_vN`, swap it in, remove old members.
+  'rotateUnsealKeySecret:before-prove-unseal',
+  'rotateUnsealKeySecret:after-prove-unseal',
+  'rotateUnsealKeySecret:before-create',
+  'rotateUnsealKeySecret:after-create',
+  'rotateUnsealKeySecret:before-service-update',
+  'rotateUnsealKeySecret:after-service-update',
+  'rotateUnsealKeySecret:before-remove-old',
+  'rotateUnsealKeySecret:after-remove-old',
+  // Step 5: `sys/unseal` on the leader; on a formed cluster that restarted, also on the member peers (quorum).
+  'unsealLeader:before-unseal',
+  'unsealLeader:after-unseal',
+  ...perPeer('unsealLeader', ['before-unseal', 'after-unseal']),
+  // Step 6: `sys/storage/raft/join` on each peer.
+  ...perPeer('joinPeers', ['before-join', 'after-join']),
+  // Step 7: a peer whose task was replaced since its join is joined again, then each peer is unsealed.
+  ...perPeer('unsealPeers', ['before-join', 'after-join']),
+  ...perPeer('unsealPeers', ['before-unseal', 'after-unseal']),
+] as const;
+
+/** The name of a fault point: `<activity>:<before|after>-<what>[:<node>]`. */
+export type FailpointName = (typeof POINTS)[number];
+
+/**
+ * Every fault point in the activities, in bootstrap order: before and after each external call that
+ * changes state. (Typed as strings for the parsers and test catalogs that check names given at run time.)
+ */
+export const FAILPOINTS: readonly string[] = Object.freeze([...POINTS]);
+
+/** The fault points as the activities see them: `hit` runs the action of an enabled point, else nothing. */
+export interface FaultPoints {
+  hit(name: FailpointName): Promise<void>;
+}

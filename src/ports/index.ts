@@ -1,0 +1,21 @@
+/**
+ * The seams of the activities: every side effect goes through one of these interfaces, chosen once in
+ * src/wiring.ts (dockerode, node-vault, encrypted files, env-driven fault points, the system clock) and
+ * swapped for in-memory fakes in the unit tests (test/support/fakes/).
+ */
+export type { Clock } from './clock';
+export type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from './custody';
+export { FAILPOINTS } from './failpoints';
+export type { FailpointName, FaultPoints } from './failpoints';
+export type { ContainerStart, SecretInfo, ServiceInfo, Subscription, Swarm, TaskInfo } from './swarm';
+export type {
+  AutopilotState,
+  InitResponse,
+  LeaderStatus,
+  NodeTarget,
+  RaftServer,
+  SealStatus,
+  ServedCertificate,
+  VaultNode,
+  VaultNodeFactory,
+} from './vault';

@@ -1,0 +1,92 @@
+/**
+ * What the activities need from Docker Swarm: the unseal-key secret family, the Vault service and its
+ * tasks, `docker stack deploy`, a signal to a container and the `start` events of the service's containers.
+ * Implemented over dockerode by `DockerGateway` (src/docker/gateway.ts); in tests by `FakeSwarm`.
+ * Secret values go in, never out: Docker cannot read them back.
+ */
+import type { SecretRef } from '../shared/types';
+
+/** A secret of the unseal-key family (`base`, `base_vN`), with the labels the bootstrap put on it. */
+export interface SecretInfo extends SecretRef {
+  labels: Record<string, string>;
+  /** Custody record id of the key the secret holds (label), for `unseal-key` secrets. */
+  keyId?: string;
+  createdAt: string;
+}
+
+/** The Vault service as the steps read it. */
+export interface ServiceInfo {
+  id: string;
+  name: string;
+  /** Replicas of a replicated service; undefined for a global one. */
+  replicas: number | undefined;
+  /** The secret attached at target `vault_unseal_key`, if any. */
+  unsealSecret?: { id: string; name: string };
+}
+
+/** One Swarm task of the service. */
+export interface TaskInfo {
+  id: string;
+  slot: number;
+  /** Observed state: `running`, `starting`, `failed`, ... */
+  state: string;
+  desiredState: string;
+  containerId?: string;
+  /** IPv4 address on `iklimco-net`, without the prefix length. */
+  address?: string;
+  createdAt: string;
+  /** Swarm's error text for a task that failed to start. */
+  error?: string;
+  /** Secrets the task was created with (a rollout is done when every task has the new one). */
+  secretIds: string[];
+}
+
+/** A subscription to a stream of events; `close` ends it. */
+export interface Subscription<T> {
+  /** The next event; rejects when the stream fails. */
+  next(): Promise<T>;
+  /** Ends the subscription; idempotent. */
+  close(): void;
+}
+
+/** A container of the service started (Swarm started a task). */
+export interface ContainerStart {
+  /** Full container id, when the event carries one. */
+  containerId?: string;
+}
+
+export interface Swarm {
+  /** Whether this Engine is an active swarm manager. */
+  swarmActive(): Promise<boolean>;
+  /** Whether the network exists (default: `iklimco-net`). */
+  networkExists(name?: string): Promise<boolean>;
+  /** Every secret of a family: `base` and `base_vN`, oldest version first. */
+  listSecretFamily(base: string): Promise<SecretInfo[]>;
+  /**
+   * Creates a secret with value `data` (sent in the Engine API body only) and returns its id. A name that
+   * exists already is an error with `statusCode` 409.
+   */
+  createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string>;
+  /** Removes a secret; Docker refuses while a service uses it. */
+  removeSecret(id: string): Promise<void>;
+  /** IDs of every secret referenced by any service in the swarm. */
+  secretsInUse(): Promise<Set<string>>;
+  /** The service, or undefined when it does not exist. */
+  inspectService(name: string): Promise<ServiceInfo | undefined>;
+  /**
+   * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks: they restart
+   * and come back sealed.
+   */
+  swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void>;
+  /** The current task of each slot (desired `running`, newest first), by slot. */
+  currentTasks(service: string): Promise<Map<number, TaskInfo>>;
+  /** Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). */
+  signalContainer(containerId: string, signal: string): Promise<void>;
+  /** Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). */
+  containerStarts(service: string): Promise<Subscription<ContainerStart>>;
+  /**
+   * `docker stack deploy` of `files` as `stack`; the files' variables come from `env` (argv holds only
+   * file paths and the stack name).
+   */
+  deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void>;
+}

@@ -1,0 +1,76 @@
+/**
+ * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
+ * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
+ */
+import type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from '../../../src/ports';
+import { CustodyError } from '../../../src/shared/errors';
+import type { CustodyErrorKind } from '../../../src/shared/errors';
+
+export class FakeCustody implements KeyCustody {
+  private readonly records = new Map<string, HeldKeys>();
+  private ids = 0;
+  /** When false, `assertWritable` fails with `CustodyNotWritable`. */
+  writable = true;
+  /** When set, `describe` and `read` fail with this kind (a damaged or too-open record). */
+  broken?: Exclude<CustodyErrorKind, 'UnsealKeyUnavailable' | 'CustodyNotWritable'>;
+  /** The next this-many `store` calls fail like a failing disk (a plain, retryable error). */
+  failingStores = 0;
+  /** Every `store` call, successful or not. */
+  stores = 0;
+
+  assertWritable(): Promise<void> {
+    if (!this.writable)
+      return Promise.reject(
+        new CustodyError('CustodyNotWritable', 'custody folder /fake is not writable: EACCES'),
+      );
+    return Promise.resolve();
+  }
+
+  describe(stack: string): Promise<CustodyRecordInfo | undefined> {
+    return this.guard(() => {
+      const r = this.records.get(stack);
+      return r && { keyId: r.keyId, stack: r.stack, createdAt: r.createdAt };
+    });
+  }
+
+  store(stack: string, secrets: CustodySecrets): Promise<CustodyRecordInfo> {
+    this.stores++;
+    if (this.failingStores > 0) {
+      this.failingStores--;
+      return Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
+    }
+    if (this.records.has(stack))
+      return Promise.reject(
+        new CustodyError('CustodyCorrupt', `custody already holds a record for ${stack}`),
+      );
+    return Promise.resolve(this.put(stack, secrets));
+  }
+
+  read(stack: string): Promise<HeldKeys> {
+    return this.guard(() => {
+      const r = this.records.get(stack);
+      if (!r) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
+      return { ...r };
+    });
+  }
+
+  /** Puts a record in place (as a restore from backup would); returns its info. */
+  put(stack: string, secrets: CustodySecrets): CustodyRecordInfo {
+    const info = { keyId: `key-${++this.ids}`, stack, createdAt: new Date(0).toISOString() };
+    this.records.set(stack, { ...secrets, ...info });
+    return info;
+  }
+
+  /** Removes the stack's record (custody lost). */
+  lose(stack: string): void {
+    this.records.delete(stack);
+  }
+
+  private guard<T>(fn: () => T): Promise<T> {
+    const broken = this.broken;
+    return Promise.resolve().then(() => {
+      if (broken) throw new CustodyError(broken, `custody record /fake/s.json is broken (${broken})`);
+      return fn();
+    });
+  }
+}

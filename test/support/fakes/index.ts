@@ -1,0 +1,119 @@
+/**
+ * A whole world in memory for the activities: a swarm, the Vault cluster on its tasks, custody, fault
+ * points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
+ * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../../../src/activities';
+import type { ActivityDeps } from '../../../src/activities';
+import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
+import type { VaultNodeFactory } from '../../../src/ports';
+import type { BootstrapStep } from '../../../src/shared/steps';
+import type { BootstrapInput } from '../../../src/shared/types';
+import { REPO } from '../testbed';
+import { FakeClock } from './clock';
+import { FakeCustody } from './custody';
+import { RecordingFailpoints } from './failpoints';
+import { FakeSwarm } from './swarm';
+import { FakeVaultCluster } from './vault';
+
+export { FakeClock, FakeCustody, FakeSwarm, FakeVaultCluster, RecordingFailpoints };
+
+/** A folder with the three TLS file names (contents unread unless a test puts real ones there). */
+function placeholderCertDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vbt-fake-certs-'));
+  for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) writeFileSync(join(dir, f), '');
+  return dir;
+}
+
+export interface WorldOptions {
+  stack?: string;
+  clock?: FakeClock;
+  /** Folder of the TLS files; default: empty placeholder files. */
+  certDir?: string;
+  stackFiles?: string[];
+  /** The Vault clients to hand out instead of the fake cluster's (e.g. real ones against a local server). */
+  vaultNode?: VaultNodeFactory;
+}
+
+export type World = ReturnType<typeof fakeWorld>;
+
+/** A MockActivityEnvironment that logs only errors (failed activities are expected in these tests). */
+export function activityEnv(): MockActivityEnvironment {
+  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+}
+
+export function fakeWorld(options: WorldOptions = {}) {
+  const stack = options.stack ?? 's1';
+  const service = `${stack}_vault`;
+  const clock = options.clock ?? new FakeClock();
+  const swarm = new FakeSwarm();
+  const vault = new FakeVaultCluster(swarm, service);
+  const custody = new FakeCustody();
+  const failpoints = new RecordingFailpoints();
+  const deps: ActivityDeps = {
+    swarm,
+    custody,
+    vaultNode: options.vaultNode ?? vault.factory,
+    config: {
+      stack: {
+        files: options.stackFiles ?? [join(REPO, 'docker-stack-vault.yml')],
+        unsealSecretTemplate: '{stack}_vault_unseal_key',
+        stackDirRoot: undefined,
+        deployEnv: {},
+      },
+      vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
+    },
+    failpoints,
+    clock,
+  };
+  const acts = createActivities(deps);
+  const input: BootstrapInput = { stack };
+  const steps: Record<BootstrapStep, (i: BootstrapInput) => Promise<unknown>> = {
+    preflight: acts.preflight,
+    ensurePlaceholderSecret: acts.ensurePlaceholderSecret,
+    deployStack: acts.deployStack,
+    initLeader: acts.initLeader,
+    rotateUnsealKeySecret: acts.rotateUnsealKeySecret,
+    unsealLeader: acts.unsealLeader,
+    joinPeers: acts.joinPeers,
+    unsealPeers: acts.unsealPeers,
+    verifyCluster: acts.verifyCluster,
+  };
+  return {
+    stack,
+    service,
+    secretBase: `${stack}_vault_unseal_key`,
+    input,
+    clock,
+    swarm,
+    vault,
+    custody,
+    failpoints,
+    deps,
+    acts,
+    /** Runs an activity in a fresh MockActivityEnvironment. */
+    run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {
+      return activityEnv().run<A, R, typeof fn>(fn, ...args);
+    },
+    /** Runs an activity in `env` (one from `activityEnv()`, to watch its heartbeats or cancel it). */
+    runIn<A extends unknown[], R>(
+      env: MockActivityEnvironment,
+      fn: (...args: A) => Promise<R>,
+      ...args: A
+    ): Promise<R> {
+      return env.run<A, R, typeof fn>(fn, ...args);
+    },
+    /** Runs the bootstrap steps in order, through `last` (as a complete earlier run left the world). */
+    async bootstrapThrough(last: BootstrapStep): Promise<void> {
+      for (const step of BOOTSTRAP_STEPS) {
+        await activityEnv().run(steps[step], input);
+        if (step === last) return;
+      }
+    },
+  };
+}

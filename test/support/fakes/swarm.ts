@@ -1,0 +1,285 @@
+/**
+ * Docker Swarm in memory, enough for the steps: secrets with labels (immutable, 409 on a taken name, in use
+ * cannot be removed), the Vault service deployed from a secret name, one task per slot with an overlay
+ * address, a swap of the unseal secret that restarts every task, signals, and container `start` events.
+ * Task (re)starts are announced to listeners: the fake Vault cluster seals the restarted node.
+ */
+import { toSecretInfo } from '../../../src/docker/gateway';
+import type {
+  ContainerStart,
+  SecretInfo,
+  ServiceInfo,
+  Subscription,
+  Swarm,
+  TaskInfo,
+} from '../../../src/ports';
+import { VAULT_NETWORK } from '../../../src/shared/constants';
+
+interface StoredSecret {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  data: Buffer;
+  createdAt: string;
+}
+
+interface StoredService {
+  id: string;
+  name: string;
+  replicas: number;
+  unsealSecret?: { id: string; name: string };
+}
+
+/** Why and where a task (re)started: a deploy, a rollout after a secret swap, or a test killing it. */
+export type TaskStart = { service: string; slot: number; task: TaskInfo };
+
+function dockerError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode });
+}
+
+export class FakeSwarm implements Swarm {
+  active = true;
+  readonly networks = new Set([VAULT_NETWORK]);
+  /** Replicas a deploy creates: the stack file's 3, unless a test wants another shape. */
+  deployReplicas = 3;
+  /** New tasks report `starting` for this many `currentTasks` reads before `running`. */
+  startingReads = 0;
+  readonly deploys: { stack: string; files: string[]; env: Record<string, string> }[] = [];
+  readonly signals: { containerId: string; signal: string }[] = [];
+  readonly removed: string[] = [];
+  private readonly secrets = new Map<string, StoredSecret>();
+  private readonly services = new Map<string, StoredService>();
+  private readonly tasks = new Map<string, Map<number, TaskInfo & { readsLeft: number }>>();
+  private readonly startListeners: ((start: TaskStart) => void)[] = [];
+  private readonly signalListeners: ((task: TaskStart, signal: string) => void)[] = [];
+  private readonly eventQueues = new Map<string, Set<(e: ContainerStart) => void>>();
+  private seq = 0;
+
+  // ---- the port
+
+  swarmActive(): Promise<boolean> {
+    return Promise.resolve(this.active);
+  }
+
+  networkExists(name: string = VAULT_NETWORK): Promise<boolean> {
+    return Promise.resolve(this.networks.has(name));
+  }
+
+  listSecretFamily(base: string): Promise<SecretInfo[]> {
+    const family = [...this.secrets.values()]
+      .map((s) => toSecretInfo(base, s))
+      .filter((s) => s !== undefined)
+      .sort((a, b) => a.version - b.version);
+    return Promise.resolve(family);
+  }
+
+  createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
+    if (this.secretNamed(name)) return Promise.reject(dockerError(409, `secret ${name} already exists`));
+    const id = `secret${++this.seq}`;
+    this.secrets.set(id, {
+      id,
+      name,
+      labels: { ...labels },
+      data: Buffer.from(data),
+      createdAt: this.stamp(),
+    });
+    return Promise.resolve(id);
+  }
+
+  async removeSecret(id: string): Promise<void> {
+    const s = this.secrets.get(id);
+    if (!s) throw dockerError(404, `secret ${id} not found`);
+    if ((await this.secretsInUse()).has(id))
+      throw dockerError(400, `secret ${s.name} is in use by a service`);
+    this.secrets.delete(id);
+    this.removed.push(s.name);
+  }
+
+  secretsInUse(): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (const svc of this.services.values()) if (svc.unsealSecret) used.add(svc.unsealSecret.id);
+    return Promise.resolve(used);
+  }
+
+  inspectService(name: string): Promise<ServiceInfo | undefined> {
+    const svc = this.services.get(name);
+    return Promise.resolve(
+      svc && {
+        id: svc.id,
+        name: svc.name,
+        replicas: svc.replicas,
+        unsealSecret: svc.unsealSecret && { ...svc.unsealSecret },
+      },
+    );
+  }
+
+  swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    svc.unsealSecret = { ...secret };
+    this.rollOut(svc);
+    return Promise.resolve();
+  }
+
+  currentTasks(service: string): Promise<Map<number, TaskInfo>> {
+    const out = new Map<number, TaskInfo>();
+    for (const [slot, t] of this.tasks.get(service) ?? []) {
+      if (t.state === 'starting' && t.readsLeft-- <= 0) t.state = 'running';
+      out.set(slot, {
+        id: t.id,
+        slot: t.slot,
+        state: t.state,
+        desiredState: t.desiredState,
+        containerId: t.containerId,
+        address: t.address,
+        createdAt: t.createdAt,
+        error: t.error,
+        secretIds: [...t.secretIds],
+      });
+    }
+    return Promise.resolve(out);
+  }
+
+  signalContainer(containerId: string, signal: string): Promise<void> {
+    this.signals.push({ containerId, signal });
+    for (const [service, bySlot] of this.tasks)
+      for (const [slot, task] of bySlot)
+        if (task.containerId === containerId)
+          for (const l of this.signalListeners) l({ service, slot, task }, signal);
+    return Promise.resolve();
+  }
+
+  containerStarts(service: string): Promise<Subscription<ContainerStart>> {
+    const queued: ContainerStart[] = [];
+    let waiting: ((e: ContainerStart) => void) | undefined;
+    const listener = (e: ContainerStart): void => {
+      if (waiting) {
+        waiting(e);
+        waiting = undefined;
+      } else queued.push(e);
+    };
+    const listeners = this.eventQueues.get(service) ?? new Set();
+    this.eventQueues.set(service, listeners.add(listener));
+    return Promise.resolve({
+      next: () => {
+        const e = queued.shift();
+        return e ? Promise.resolve(e) : new Promise<ContainerStart>((r) => (waiting = r));
+      },
+      close: () => listeners.delete(listener),
+    });
+  }
+
+  deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
+    this.deploys.push({ stack, files, env: { ...env } });
+    const secretName = env.VAULT_UNSEAL_KEY_SECRET ?? 'vault_unseal_key';
+    const secret = this.secretNamed(secretName);
+    if (!secret)
+      return Promise.reject(
+        new Error(`docker stack deploy ${stack} failed: secret not found: ${secretName}`),
+      );
+    const name = `${stack}_vault`;
+    const svc = this.services.get(name) ?? {
+      id: `service${++this.seq}`,
+      name,
+      replicas: this.deployReplicas,
+    };
+    svc.unsealSecret = { id: secret.id, name: secret.name };
+    this.services.set(name, svc);
+    this.rollOut(svc);
+    return Promise.resolve();
+  }
+
+  // ---- for tests
+
+  /** Called whenever a task (re)starts; its Vault process starts from its data, sealed. */
+  onTaskStart(listener: (start: TaskStart) => void): void {
+    this.startListeners.push(listener);
+  }
+
+  /** Called for every signal delivered to a task's container. */
+  onSignal(listener: (task: TaskStart, signal: string) => void): void {
+    this.signalListeners.push(listener);
+  }
+
+  /** The value of a secret (Docker could not show it; the fake can, so tests check what went in). */
+  secretValue(name: string): string | undefined {
+    return this.secretNamed(name)?.data.toString('utf8');
+  }
+
+  secretNames(): string[] {
+    return [...this.secrets.values()].map((s) => s.name).sort();
+  }
+
+  /** Puts a service in place as if deployed earlier with `secretName` at the unseal target. */
+  async givenService(stack: string, secretName: string, replicas = 3): Promise<void> {
+    const before = this.deployReplicas;
+    this.deployReplicas = replicas;
+    await this.deployStack(stack, [], { VAULT_UNSEAL_KEY_SECRET: secretName });
+    this.deployReplicas = before;
+    this.deploys.pop();
+  }
+
+  /** Swarm replaces the task of `slot` (its container was killed): a new container, a new address. */
+  replaceTask(service: string, slot: number): TaskInfo {
+    const svc = this.services.get(service);
+    if (!svc) throw new Error(`no service ${service}`);
+    return this.startTask(svc, slot);
+  }
+
+  /** Changes the observed state of a task (e.g. `failed` with an error), as Swarm reports it. */
+  setTaskState(service: string, slot: number, state: string, error?: string): void {
+    const t = this.tasks.get(service)?.get(slot);
+    if (!t) throw new Error(`no task for slot ${slot}`);
+    Object.assign(t, { state, error, readsLeft: 0 });
+  }
+
+  /** The task of `slot` reports `starting` for the next `reads` reads of `currentTasks`, then `running`. */
+  delayTask(service: string, slot: number, reads: number): void {
+    const t = this.tasks.get(service)?.get(slot);
+    if (!t) throw new Error(`no task for slot ${slot}`);
+    Object.assign(t, { state: 'starting', readsLeft: reads });
+  }
+
+  /** The address and state of a slot's task, without the side effects of a read. */
+  taskSnapshot(service: string, slot: number): { address?: string; state: string } | undefined {
+    const t = this.tasks.get(service)?.get(slot);
+    return t && { address: t.address, state: t.state };
+  }
+
+  /** Removes the task of a slot (the node is down and nothing replaced it yet). */
+  dropTask(service: string, slot: number): void {
+    this.tasks.get(service)?.delete(slot);
+  }
+
+  private rollOut(svc: StoredService): void {
+    for (let slot = 1; slot <= svc.replicas; slot++) this.startTask(svc, slot);
+  }
+
+  private startTask(svc: StoredService, slot: number): TaskInfo {
+    const n = ++this.seq;
+    const task = {
+      id: `task${n}`,
+      slot,
+      state: this.startingReads > 0 ? 'starting' : 'running',
+      desiredState: 'running',
+      containerId: `c0ffee${String(n).padStart(58, '0')}`,
+      address: `10.0.${n % 250}.${slot + 1}`,
+      createdAt: this.stamp(),
+      secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
+      readsLeft: this.startingReads,
+    };
+    const bySlot = this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number }>();
+    this.tasks.set(svc.name, bySlot.set(slot, task));
+    for (const l of this.startListeners) l({ service: svc.name, slot, task });
+    for (const l of this.eventQueues.get(svc.name) ?? []) l({ containerId: task.containerId });
+    return task;
+  }
+
+  private secretNamed(name: string): StoredSecret | undefined {
+    return [...this.secrets.values()].find((s) => s.name === name);
+  }
+
+  private stamp(): string {
+    return new Date(Date.UTC(2030, 0, 1) + this.seq * 1000).toISOString();
+  }
+}

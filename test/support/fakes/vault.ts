@@ -1,0 +1,282 @@
+/**
+ * A Vault Raft cluster in memory, one node per slot of the fake swarm's service, answering the way the steps
+ * rely on: seal status; init once (a second is refused); unseal with the cluster's key only (a wrong key is
+ * refused as Vault refuses it); a Raft join that makes a node report itself initialized until its unseal
+ * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
+ * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served.
+ * A node is reached only at its current task's address: a client of a replaced task fails to connect.
+ */
+import type {
+  AutopilotState,
+  InitResponse,
+  LeaderStatus,
+  NodeTarget,
+  RaftServer,
+  SealStatus,
+  ServedCertificate,
+  VaultNode,
+  VaultNodeFactory,
+} from '../../../src/ports';
+import { VAULT_API_PORT } from '../../../src/shared/constants';
+import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
+import type { FakeSwarm } from './swarm';
+
+/** One node's state: its data (initialized, Raft member) survives a restart; its seal does not. */
+export interface FakeNodeState {
+  initialized: boolean;
+  sealed: boolean;
+  /** Listed in the Raft configuration (a voter). */
+  member: boolean;
+  /** Joined, not yet unsealed: reports initialized, forgets the join when its task restarts. */
+  joinPending: boolean;
+  /** A joining peer's unseal answers `sealed: true` this many more seal-status reads (Raft challenge). */
+  challengeReads: number;
+  /** SHA-256 fingerprint of the certificate it serves; a SIGHUP makes it serve `diskFingerprint`. */
+  servedFingerprint: string;
+  /** When set, every seal-status answer is one this tool does not understand. */
+  protocolError?: string;
+}
+
+export class FakeVaultCluster {
+  readonly nodes = new Map<number, FakeNodeState>();
+  unsealKey?: string;
+  rootToken?: string;
+  autopilotHealthy = true;
+  /** The fingerprint of the certificate on disk: what a node serves after a SIGHUP. */
+  diskFingerprint = 'AA:BB:CC';
+  /** A joining peer's unseal stays `sealed: true` for this many seal-status reads (default 0). */
+  challengeReads = 0;
+  /** When set, `init` takes effect at once but answers only when this promise resolves. */
+  initGate?: Promise<void>;
+  readonly calls = { init: 0, unseal: [] as string[], join: [] as string[] };
+  private active?: number;
+
+  constructor(
+    private readonly swarm: FakeSwarm,
+    private readonly service: string,
+  ) {
+    swarm.onTaskStart(({ service: s, slot }) => {
+      if (s === this.service) this.restart(slot);
+    });
+    swarm.onSignal(({ service: s, slot }, signal) => {
+      if (s === this.service && signal === 'SIGHUP') this.node(slot).servedFingerprint = this.diskFingerprint;
+    });
+  }
+
+  /** The clients the activities build: the fake's port. */
+  readonly factory: VaultNodeFactory = (name, target) => new FakeVaultNode(this, name, target);
+
+  node(slot: number): FakeNodeState {
+    let n = this.nodes.get(slot);
+    if (!n) {
+      n = {
+        initialized: false,
+        sealed: true,
+        member: false,
+        joinPending: false,
+        challengeReads: 0,
+        servedFingerprint: this.diskFingerprint,
+      };
+      this.nodes.set(slot, n);
+    }
+    return n;
+  }
+
+  /** A formed, unsealed 3-node cluster with `key` and `token` (as after a bootstrap). */
+  form(
+    key = 'a2V5LW9mLXRoaXMtY2x1c3Rlcg==',
+    token = 'hvs.fake-root-token',
+  ): { unsealKey: string; rootToken: string } {
+    this.unsealKey = key;
+    this.rootToken = token;
+    for (const slot of [1, 2, 3])
+      Object.assign(this.node(slot), { initialized: true, sealed: false, member: true, joinPending: false });
+    this.active = 1;
+    return { unsealKey: key, rootToken: token };
+  }
+
+  /** The node's data is gone (a wiped volume): uninitialized, out of the Raft configuration. */
+  wipe(slot: number): void {
+    Object.assign(this.node(slot), { initialized: false, sealed: true, member: false, joinPending: false });
+    if (this.active === slot) this.active = undefined;
+  }
+
+  /** A restarted Vault process: sealed; a pending join is forgotten. */
+  restart(slot: number): void {
+    const n = this.node(slot);
+    n.sealed = true;
+    if (n.joinPending) Object.assign(n, { joinPending: false, initialized: false });
+    if (this.active === slot) this.active = undefined;
+  }
+
+  /** The slot of the active node, if a quorum of members is unsealed. */
+  activeSlot(): number | undefined {
+    const members = [...this.nodes].filter(([, n]) => n.member);
+    const unsealed = members.filter(([, n]) => !n.sealed).map(([s]) => s);
+    if (unsealed.length < Math.floor(members.length / 2) + 1) return (this.active = undefined);
+    if (this.active === undefined || !unsealed.includes(this.active)) this.active = Math.min(...unsealed);
+    return this.active;
+  }
+
+  addressOf(slot: number): string | undefined {
+    return this.taskOf(slot)?.address;
+  }
+
+  /** The current running task of the slot (synchronous view of the swarm, for reachability). */
+  taskOf(slot: number): { address?: string; state: string } | undefined {
+    return this.swarm.taskSnapshot(this.service, slot);
+  }
+}
+
+/** One node's client, bound to the address it was built for. */
+class FakeVaultNode implements VaultNode {
+  private readonly slot: number;
+
+  constructor(
+    private readonly cluster: FakeVaultCluster,
+    readonly name: string,
+    private readonly target: NodeTarget,
+  ) {
+    this.slot = Number(/^vault-(\d+)$/.exec(name)?.[1]);
+  }
+
+  private state(op: string): FakeNodeState {
+    const task = this.cluster.taskOf(this.slot);
+    if (task?.state !== 'running' || task.address !== this.target.host || this.target.port !== VAULT_API_PORT)
+      throw new VaultRequestError(`${op} on ${this.name}: ECONNREFUSED`);
+    if (this.target.serverName !== this.name)
+      throw new VaultRequestError(`${op} on ${this.name}: ERR_TLS_CERT_ALTNAME_INVALID`);
+    return this.cluster.node(this.slot);
+  }
+
+  private status(n: FakeNodeState): SealStatus {
+    if (n.protocolError) throw new VaultProtocolError(n.protocolError);
+    let sealed = n.sealed;
+    if (!sealed && n.challengeReads > 0) {
+      n.challengeReads--;
+      sealed = true;
+    }
+    return { initialized: n.initialized, sealed, t: 1, n: 1, version: '2.7.2' };
+  }
+
+  sealStatus(): Promise<SealStatus> {
+    return attempt(() => this.status(this.state('reading seal status')));
+  }
+
+  async init(): Promise<InitResponse> {
+    const n = this.state('initializing');
+    if (n.initialized)
+      throw new VaultRequestError(
+        `initializing on ${this.name}: HTTP 400: Vault is already initialized`,
+        400,
+      );
+    this.cluster.calls.init++;
+    const answer = {
+      unsealKey: Buffer.from(`unseal-key-${this.cluster.calls.init}`).toString('base64'),
+      rootToken: `hvs.root-${this.cluster.calls.init}`,
+    };
+    Object.assign(n, { initialized: true, sealed: true, member: true });
+    this.cluster.unsealKey = answer.unsealKey;
+    this.cluster.rootToken = answer.rootToken;
+    await this.cluster.initGate;
+    return answer;
+  }
+
+  unseal(key: string): Promise<SealStatus> {
+    return attempt(() => {
+      const n = this.state('unsealing');
+      this.cluster.calls.unseal.push(this.name);
+      if (!n.initialized)
+        throw new VaultRequestError(`unsealing on ${this.name}: HTTP 400: Vault is not initialized`, 400);
+      if (key !== this.cluster.unsealKey)
+        throw new VaultRequestError(
+          `unsealing on ${this.name}: HTTP 400: failed to decrypt the unseal key: cipher: message authentication failed`,
+          400,
+        );
+      if (n.joinPending) {
+        if (this.cluster.activeSlot() === undefined) return this.status(n); // no leader to answer the challenge
+        Object.assign(n, { joinPending: false, member: true, challengeReads: this.cluster.challengeReads });
+      }
+      n.sealed = false;
+      return this.status(n);
+    });
+  }
+
+  raftJoin(leaderApiAddr: string, leaderServerName: string): Promise<boolean> {
+    return attempt(() => {
+      const n = this.state('joining the Raft cluster');
+      this.cluster.calls.join.push(this.name);
+      const active = this.cluster.activeSlot();
+      const expected =
+        active === undefined ? undefined : `https://${this.cluster.addressOf(active)}:${VAULT_API_PORT}`;
+      if (leaderApiAddr !== expected || leaderServerName !== `vault-${active}`)
+        throw new VaultRequestError(
+          `joining the Raft cluster on ${this.name}: HTTP 500: failed to join raft cluster`,
+          500,
+        );
+      if (n.initialized)
+        throw new VaultRequestError(
+          `joining the Raft cluster on ${this.name}: HTTP 400: node is already initialized`,
+          400,
+        );
+      Object.assign(n, { initialized: true, sealed: true, joinPending: true });
+      return true;
+    });
+  }
+
+  raftConfiguration(token: string): Promise<RaftServer[]> {
+    return attempt(() => {
+      this.authorized('reading the Raft configuration', token);
+      const active = this.cluster.activeSlot();
+      return [...this.cluster.nodes]
+        .filter(([, n]) => n.member)
+        .sort(([a], [b]) => a - b)
+        .map(([slot]) => ({
+          nodeId: `vault-${slot}`,
+          address: `${this.cluster.addressOf(slot) ?? '?'}:8201`,
+          leader: slot === active,
+          voter: true,
+        }));
+    });
+  }
+
+  autopilotState(token: string): Promise<AutopilotState> {
+    return attempt(() => {
+      this.authorized('reading the autopilot state', token);
+      return { healthy: this.cluster.autopilotHealthy, unhealthy: [] };
+    });
+  }
+
+  leader(): Promise<LeaderStatus> {
+    return attempt(() => {
+      this.state('reading sys/leader');
+      const active = this.cluster.activeSlot();
+      return {
+        isSelf: active === this.slot,
+        leaderAddress:
+          active === undefined ? '' : `https://${this.cluster.addressOf(active)}:${VAULT_API_PORT}`,
+      };
+    });
+  }
+
+  servedCertificate(): Promise<ServedCertificate> {
+    return attempt(() => ({
+      fingerprint256: this.state('reading the served certificate').servedFingerprint,
+      validTo: new Date(Date.UTC(2099, 0, 1)),
+    }));
+  }
+
+  private authorized(op: string, token: string): void {
+    const n = this.state(op);
+    if (n.sealed) throw new VaultRequestError(`${op} on ${this.name}: HTTP 503: Vault is sealed`, 503);
+    if (token !== this.cluster.rootToken)
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
+    if (this.cluster.activeSlot() === undefined)
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 500: no active cluster node found`, 500);
+  }
+}
+
+/** Runs `fn` as an answer: a throw becomes a rejection, the way a call over the network fails. */
+function attempt<T>(fn: () => T): Promise<T> {
+  return Promise.resolve().then(fn);
+}

@@ -1,0 +1,70 @@
+/** Step 6, joinPeers, in memory: each peer not yet in the leader's Raft cluster is joined, once. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fakeWorld } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { namedFailure, retryableError } from '../../support/failures';
+
+async function leaderUnsealed(): Promise<World> {
+  const w = fakeWorld();
+  await w.bootstrapThrough('unsealLeader');
+  w.failpoints.clear();
+  return w;
+}
+
+describe('joinPeers', () => {
+  it('fresh peers: joins both to the leader (its task address, server name vault-1)', async () => {
+    const w = await leaderUnsealed();
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'joined vault-2, vault-3' });
+    assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
+    assert.equal(w.vault.node(2).initialized, true, 'a joined peer reports itself initialized');
+    assert.deepEqual(w.failpoints.hits, [
+      'joinPeers:before-join:vault-2',
+      'joinPeers:after-join:vault-2',
+      'joinPeers:before-join:vault-3',
+      'joinPeers:after-join:vault-3',
+    ]);
+  });
+
+  it('peers joined and waiting for their unseal: not joined again', async () => {
+    const w = await leaderUnsealed();
+    await w.run(w.acts.joinPeers, w.input);
+    w.failpoints.clear();
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: false, summary: 'peers already joined' });
+    assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
+    assert.deepEqual(w.failpoints.hits, []);
+  });
+
+  it('peers already Raft members: changes nothing', async () => {
+    const w = fakeWorld();
+    await w.bootstrapThrough('verifyCluster');
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: false, summary: 'peers already joined' });
+  });
+
+  it('one peer a member, the other wiped: joins only the wiped one', async () => {
+    const w = fakeWorld();
+    await w.bootstrapThrough('verifyCluster');
+    w.vault.wipe(3);
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'joined vault-3' });
+  });
+
+  it('the leader sealed (no active node): the Raft configuration cannot be read, retryable', async () => {
+    const w = await leaderUnsealed();
+    w.swarm.replaceTask(w.service, 1);
+    await assert.rejects(
+      w.run(w.acts.joinPeers, w.input),
+      retryableError(/reading the Raft configuration on vault-1: HTTP 503/),
+    );
+    assert.deepEqual(w.vault.calls.join, []);
+  });
+
+  it('no key in custody: UnsealKeyUnavailable', async () => {
+    const w = await leaderUnsealed();
+    w.custody.lose(w.stack);
+    await assert.rejects(w.run(w.acts.joinPeers, w.input), namedFailure('UnsealKeyUnavailable'));
+  });
+});

@@ -1,0 +1,67 @@
+/** Preflight in memory: every input problem is named before any step changes anything. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fakeWorld } from '../../support/fakes';
+import { namedFailure, retryableError } from '../../support/failures';
+
+describe('preflight', () => {
+  it('all usable: changes nothing', async () => {
+    const w = fakeWorld();
+    const out = await w.run(w.acts.preflight, w.input);
+    assert.deepEqual(out, {
+      changed: false,
+      summary: 'stack files, TLS files, swarm, iklimco-net and custody are usable',
+    });
+    assert.deepEqual(w.swarm.secretNames(), []);
+    assert.deepEqual(w.swarm.deploys, []);
+  });
+
+  it('a stack name Docker cannot take: InvalidConfig', async () => {
+    const w = fakeWorld();
+    await assert.rejects(
+      w.run(w.acts.preflight, { stack: 'no spaces' }),
+      namedFailure('InvalidConfig', /^stack: expected a name/),
+    );
+  });
+
+  it('a stack file of the wrong shape: StackFileInvalid naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-pf-'));
+    const file = join(dir, 'two.yml');
+    writeFileSync(file, 'services:\n  vault:\n    deploy:\n      replicas: 2\n');
+    const w = fakeWorld({ stackFiles: [file] });
+    await assert.rejects(
+      w.run(w.acts.preflight, w.input),
+      namedFailure('StackFileInvalid', /service "vault" must have deploy.replicas: 3 \(found 2\)/),
+    );
+  });
+
+  it('a missing TLS file: CertificatesMissing', async () => {
+    const w = fakeWorld();
+    rmSync(join(w.deps.config.vault.certDir, 'ca.pem'));
+    await assert.rejects(
+      w.run(w.acts.preflight, w.input),
+      namedFailure('CertificatesMissing', /TLS file .*ca\.pem is missing/),
+    );
+  });
+
+  it('no swarm, or no overlay network: retryable, with the command that fixes it', async () => {
+    const w = fakeWorld();
+    w.swarm.active = false;
+    await assert.rejects(w.run(w.acts.preflight, w.input), retryableError(/docker swarm init/));
+    w.swarm.active = true;
+    w.swarm.networks.clear();
+    await assert.rejects(
+      w.run(w.acts.preflight, w.input),
+      retryableError(/overlay network iklimco-net does not exist \(docker network create/),
+    );
+  });
+
+  it('custody that cannot be written: CustodyNotWritable', async () => {
+    const w = fakeWorld();
+    w.custody.writable = false;
+    await assert.rejects(w.run(w.acts.preflight, w.input), namedFailure('CustodyNotWritable'));
+  });
+});

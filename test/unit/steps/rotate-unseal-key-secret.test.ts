@@ -1,0 +1,184 @@
+/**
+ * Step 4, rotateUnsealKeySecret, in memory: the custody key, proven on the sealed leader, goes into a new
+ * secret version swapped in at target vault_unseal_key; versions no service uses are removed.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LABEL_KEY_ID, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../../src/shared/constants';
+import { fakeWorld } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { namedFailure, retryableError } from '../../support/failures';
+
+/** Leader initialized (sealed), key in custody, the placeholder mounted. */
+async function initialized(): Promise<World> {
+  const w = fakeWorld();
+  await w.bootstrapThrough('initLeader');
+  w.failpoints.clear();
+  return w;
+}
+
+const unsealKey = (n: number) => ({
+  [LABEL_KIND]: 'unseal-key',
+  [LABEL_KEY_ID]: `key-${n}`,
+  [LABEL_VERSION]: String(n),
+});
+
+describe('rotateUnsealKeySecret', () => {
+  it('the placeholder mounted: proves the key, creates _v1, swaps it in, removes the placeholder', async () => {
+    const w = await initialized();
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    const v1 = `${w.secretBase}_v1`;
+    assert.equal(out.changed, true);
+    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}`);
+    assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
+    assert.deepEqual(w.swarm.secretNames(), [v1]);
+    assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
+    const [secret] = await w.swarm.listSecretFamily(w.secretBase);
+    assert.deepEqual(secret?.labels, { ...unsealKey(1), [LABEL_STACK]: 's1' });
+    assert.equal((await w.swarm.inspectService(w.service))?.unsealSecret?.name, v1);
+    assert.deepEqual(w.vault.calls.unseal, ['vault-1'], 'the key was proven on the leader');
+    assert.equal(w.vault.node(1).sealed, true, 'the swap restarted the leader: sealed again');
+    assert.deepEqual(w.failpoints.hits, [
+      'rotateUnsealKeySecret:before-prove-unseal',
+      'rotateUnsealKeySecret:after-prove-unseal',
+      'rotateUnsealKeySecret:before-create',
+      'rotateUnsealKeySecret:after-create',
+      'rotateUnsealKeySecret:before-service-update',
+      'rotateUnsealKeySecret:after-service-update',
+      'rotateUnsealKeySecret:before-remove-old',
+      'rotateUnsealKeySecret:after-remove-old',
+    ]);
+  });
+
+  it('already rotated: changes nothing, proves nothing', async () => {
+    const w = await initialized();
+    await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    w.failpoints.clear();
+    const unseals = w.vault.calls.unseal.length;
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.deepEqual(
+      { changed: out.changed, summary: out.summary },
+      { changed: false, summary: `already on ${w.secretBase}_v1` },
+    );
+    assert.deepEqual(w.failpoints.hits, []);
+    assert.equal(w.vault.calls.unseal.length, unseals);
+  });
+
+  it('the key version made but not mounted (a crash in between): swaps it in, makes no second one', async () => {
+    const w = await initialized();
+    w.failpoints.at.set('rotateUnsealKeySecret:before-service-update', () => {
+      throw new Error('failpoint rotateUnsealKeySecret:before-service-update injected an error');
+    });
+    await assert.rejects(w.run(w.acts.rotateUnsealKeySecret, w.input), /injected an error/);
+    w.failpoints.at.clear();
+    w.failpoints.clear();
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v1`]);
+    assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
+  });
+
+  it('the version name taken by a secret of another key (a race): retryable, the retry makes _v2', async () => {
+    const w = await initialized();
+    w.failpoints.at.set('rotateUnsealKeySecret:before-create', async () => {
+      w.failpoints.at.clear();
+      await w.swarm.createSecret(`${w.secretBase}_v1`, Buffer.from('other'), unsealKey(9));
+    });
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      retryableError(
+        /secret s1_vault_unseal_key_v1 exists but holds another key \(key id key-9\); retrying with a new version/,
+      ),
+    );
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.match(out.summary, /^rotated to s1_vault_unseal_key_v2; removed /);
+    assert.equal(w.swarm.secretValue(`${w.secretBase}_v2`), w.vault.unsealKey);
+  });
+
+  it('the service mounts a version made for another custody record: CustodyKeyMismatch, nothing changed', async () => {
+    const w = await initialized();
+    await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    w.custody.lose(w.stack);
+    w.custody.put(w.stack, { unsealKey: 'b3RoZXI=', rootToken: 'other' }); // record key-2
+    const secrets = w.swarm.secretNames();
+    w.failpoints.clear();
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      namedFailure(
+        'CustodyKeyMismatch',
+        /mounts s1_vault_unseal_key_v1, made for custody record key-1, but custody holds record key-2\. .* Nothing was changed/,
+      ),
+    );
+    assert.deepEqual(w.swarm.secretNames(), secrets);
+    assert.deepEqual(w.failpoints.hits, []);
+  });
+
+  it('a custody key the sealed leader rejects: UnsealKeyRejected before any secret is made', async () => {
+    const w = await initialized();
+    w.custody.lose(w.stack);
+    w.custody.put(w.stack, { unsealKey: 'd3Jvbmc=', rootToken: 'wrong' });
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      namedFailure(
+        'UnsealKeyRejected',
+        /vault-1 rejected the key in custody \(record key-2\): .* Nothing was changed/,
+      ),
+    );
+    assert.deepEqual(w.swarm.secretNames(), [w.secretBase]);
+    assert.equal((await w.swarm.inspectService(w.service))?.unsealSecret?.name, w.secretBase);
+    assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
+  });
+
+  it('a leader already unsealed cannot be asked: the key is taken as it is', async () => {
+    const w = await initialized();
+    w.vault.node(1).sealed = false;
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.equal(out.changed, true);
+    assert.deepEqual(w.vault.calls.unseal, []);
+    assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-prove-unseal'));
+  });
+
+  it('no key in custody: UnsealKeyUnavailable, saying the secret cannot be written', async () => {
+    const w = await initialized();
+    w.custody.lose(w.stack);
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      namedFailure(
+        'UnsealKeyUnavailable',
+        /custody holds no unseal key for stack s1, so the unseal-key secret cannot be written/,
+      ),
+    );
+  });
+
+  it('no service: a retryable error naming the step that must run first', async () => {
+    const w = fakeWorld();
+    w.custody.put(w.stack, { unsealKey: 'a2V5', rootToken: 't' });
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      retryableError(/deployStack must run first/),
+    );
+  });
+
+  it('clean-up: removes old versions no service uses, keeps one another service still mounts', async () => {
+    const w = await initialized();
+    await w.swarm.createSecret(`${w.secretBase}_v1`, Buffer.from('old'), unsealKey(7));
+    await w.swarm.createSecret(`${w.secretBase}_v2`, Buffer.from('old'), unsealKey(8));
+    await w.swarm.givenService('other', `${w.secretBase}_v2`);
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1`);
+    assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v2`, `${w.secretBase}_v3`]);
+  });
+
+  it('a rollout that never finishes: times out naming the secret and the count', async () => {
+    const w = await initialized();
+    w.failpoints.at.set('rotateUnsealKeySecret:after-service-update', () =>
+      w.swarm.setTaskState(w.service, 3, 'failed', 'task: non-zero exit (1)'),
+    );
+    await assert.rejects(
+      w.run(w.acts.rotateUnsealKeySecret, w.input),
+      retryableError(
+        /timed out after 300s waiting for s1_vault tasks to run with s1_vault_unseal_key_v1 \(last: 2\/3 tasks running/,
+      ),
+    );
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Step 7, unsealPeers, in memory: each peer is unsealed until the Raft configuration lists both as voters;
+ * a peer whose task was replaced since its join (the join forgotten) is joined again first.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fakeWorld } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { namedFailure, retryableError } from '../../support/failures';
+
+async function joined(): Promise<World> {
+  const w = fakeWorld();
+  await w.bootstrapThrough('joinPeers');
+  w.failpoints.clear();
+  return w;
+}
+
+describe('unsealPeers', () => {
+  it('joined peers: unseals both; both become voters', async () => {
+    const w = await joined();
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'unsealed vault-2, vault-3' });
+    assert.deepEqual(w.failpoints.hits, [
+      'unsealPeers:before-unseal:vault-2',
+      'unsealPeers:after-unseal:vault-2',
+      'unsealPeers:before-unseal:vault-3',
+      'unsealPeers:after-unseal:vault-3',
+    ]);
+    assert.ok(w.vault.node(2).member && w.vault.node(3).member);
+  });
+
+  it('peers already unsealed voters: changes nothing', async () => {
+    const w = await joined();
+    await w.run(w.acts.unsealPeers, w.input);
+    w.failpoints.clear();
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.deepEqual(out, { changed: false, summary: 'peers already unsealed' });
+    assert.deepEqual(w.failpoints.hits, []);
+  });
+
+  it('a joining peer still answering the Raft challenge: waits until it reports unsealed', async () => {
+    const w = await joined();
+    w.vault.challengeReads = 2;
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.equal(out.summary, 'unsealed vault-2, vault-3');
+    assert.ok(w.clock.sleeps.length >= 2);
+  });
+
+  it('a peer task replaced since its join: joined again, then unsealed', async () => {
+    const w = await joined();
+    w.swarm.replaceTask(w.service, 2);
+    assert.equal(w.vault.node(2).initialized, false, 'the pending join is forgotten');
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.equal(out.summary, 'unsealed vault-2, vault-3');
+    assert.deepEqual(w.failpoints.hits.slice(0, 2), [
+      'unsealPeers:before-join:vault-2',
+      'unsealPeers:after-join:vault-2',
+    ]);
+  });
+
+  it('a peer that never comes back: times out naming the voters it has', async () => {
+    const w = await joined();
+    w.swarm.dropTask(w.service, 3);
+    await assert.rejects(
+      w.run(w.acts.unsealPeers, w.input),
+      retryableError(
+        /timed out after 300s waiting for peers of s1_vault to be unsealed Raft voters \(last: timed out after 180s waiting for Vault API of vault-1, vault-2, vault-3/,
+      ),
+    );
+  });
+
+  it('a key the peers reject: UnsealKeyRejected', async () => {
+    const w = await joined();
+    w.vault.unsealKey = 'c29tZXRoaW5nLWVsc2U=';
+    await assert.rejects(
+      w.run(w.acts.unsealPeers, w.input),
+      namedFailure('UnsealKeyRejected', /vault-2 rejected the key/),
+    );
+  });
+
+  it('no key in custody: UnsealKeyUnavailable', async () => {
+    const w = await joined();
+    w.custody.lose(w.stack);
+    await assert.rejects(w.run(w.acts.unsealPeers, w.input), namedFailure('UnsealKeyUnavailable'));
+  });
+});

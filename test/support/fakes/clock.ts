@@ -12,7 +12,8 @@ export class FakeClock implements Clock {
   private pending: { due: number; resolve: () => void }[] = [];
 
   constructor(
-    private readonly mode: 'auto' | 'manual' = 'auto',
+    /** May change mid-test, e.g. `manual` once a world is set up. */
+    public mode: 'auto' | 'manual' = 'auto',
     start = Date.now(),
   ) {
     this.time = start;

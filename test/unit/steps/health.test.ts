@@ -1,0 +1,234 @@
+/**
+ * The health activities in memory: checkVaultHealth's findings and verdicts, remediateVaultHealth's safe
+ * fixes (unseal, re-join, certificate reload), and the events watcher's wait for a task start.
+ */
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
+import type { HealthInput, HealthReport } from '../../../src/shared/health';
+import { activityEnv, fakeWorld } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { TestCertificates } from '../../support/certs';
+import { namedFailure, tick } from '../../support/failures';
+
+/** A certificate folder made with openssl (60 days), and the fingerprint of its server certificate. */
+let certDir = '';
+let diskFingerprint = '';
+before(async () => {
+  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-health-')));
+  await certs.createCa();
+  await certs.issueServer(1);
+  certDir = certs.dir;
+  diskFingerprint = new X509Certificate(readFileSync(join(certDir, 'fullchain.pem'))).fingerprint256;
+});
+
+/** A bootstrapped cluster whose nodes serve the certificate on disk. */
+async function healthy(): Promise<World> {
+  const w = fakeWorld({ certDir });
+  w.vault.diskFingerprint = diskFingerprint;
+  await w.bootstrapThrough('verifyCluster');
+  return w;
+}
+
+/** As `healthy`, with a clock that moves only when the test says so. */
+async function healthyOnManualClock(): Promise<World> {
+  const w = await healthy();
+  w.clock.mode = 'manual';
+  return w;
+}
+
+const codes = (r: HealthReport) => r.findings.map((f) => `${f.code}${f.node ? ` ${f.node}` : ''}`);
+
+describe('checkVaultHealth', () => {
+  const input: HealthInput = { stack: 's1', settleSeconds: 5 };
+
+  it('a healthy cluster: Healthy, no findings, the full picture', async () => {
+    const w = await healthy();
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.equal(r.verdict, 'Healthy');
+    assert.deepEqual(r.findings, []);
+    assert.deepEqual(r.service, { desired: 3, running: 3 });
+    assert.deepEqual(
+      r.nodes.map((n) => [
+        n.name,
+        n.reachable,
+        n.initialized,
+        n.sealed,
+        n.servedFingerprint === diskFingerprint,
+      ]),
+      [
+        ['vault-1', true, true, false, true],
+        ['vault-2', true, true, false, true],
+        ['vault-3', true, true, false, true],
+      ],
+    );
+    assert.deepEqual(
+      r.raft.servers.filter((s) => s.leader).map((s) => s.nodeId),
+      ['vault-1'],
+    );
+    assert.equal(r.raft.autopilotHealthy, true);
+    assert.equal(r.certificate.diskFingerprint, diskFingerprint);
+    assert.ok(r.certificate.daysLeft >= 58 && r.certificate.daysLeft <= 60, String(r.certificate.daysLeft));
+  });
+
+  it('a certificate expiring within the warning: CertificateExpiring, Degraded', async () => {
+    const w = await healthy();
+    const r = await w.run(w.acts.checkVaultHealth, { ...input, certExpiryWarnDays: 90 });
+    assert.deepEqual(codes(r), ['CertificateExpiring']);
+    assert.equal(r.verdict, 'Degraded');
+  });
+
+  it('no service: ServiceMissing, Failed', async () => {
+    const w = fakeWorld({ certDir });
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['ServiceMissing']);
+    assert.equal(r.verdict, 'Failed');
+  });
+
+  it('one node sealed: NodeSealed, Degraded (the quorum holds)', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 3);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeSealed vault-3']);
+    assert.equal(r.verdict, 'Degraded');
+  });
+
+  it('two nodes sealed: no active node, RaftNoLeader, Failed', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    w.swarm.replaceTask(w.service, 3);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeSealed vault-2', 'NodeSealed vault-3', 'RaftNoLeader']);
+    assert.equal(r.verdict, 'Failed');
+  });
+
+  it('a node that lost its Raft state: NodeUninitialized and RaftMemberMissing', async () => {
+    const w = await healthy();
+    w.vault.wipe(2);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeUninitialized vault-2', 'RaftMemberMissing vault-2']);
+  });
+
+  it('a task missing after the settle time: TasksNotRunning, reported without it', async () => {
+    const w = await healthy();
+    w.swarm.dropTask(w.service, 3);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['TasksNotRunning']);
+    assert.deepEqual(r.service, { desired: 3, running: 2 });
+    assert.equal(r.nodes[2]?.reachable, false);
+  });
+
+  it('a node serving an older certificate: CertificateStale', async () => {
+    const w = await healthy();
+    w.vault.node(2).servedFingerprint = 'OLD:FI:NG:ER';
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['CertificateStale vault-2']);
+  });
+
+  it('autopilot unhealthy: AutopilotUnhealthy', async () => {
+    const w = await healthy();
+    w.vault.autopilotHealthy = false;
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['AutopilotUnhealthy']);
+  });
+
+  it('no key in custody: UnsealKeyUnavailable (the Raft configuration needs its token)', async () => {
+    const w = await healthy();
+    w.custody.lose(w.stack);
+    await assert.rejects(
+      w.run(w.acts.checkVaultHealth, input),
+      namedFailure('UnsealKeyUnavailable', /so the Raft configuration cannot be read/),
+    );
+  });
+});
+
+describe('remediateVaultHealth', () => {
+  const input: HealthInput = { stack: 's1', settleSeconds: 5 };
+
+  async function checkThenFix(w: World): Promise<{ actions: string[]; after: HealthReport }> {
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    const actions = await w.run(w.acts.remediateVaultHealth, input, report);
+    return { actions, after: await w.run(w.acts.checkVaultHealth, input) };
+  }
+
+  it('a sealed node: unsealed with the custody key', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    const { actions, after } = await checkThenFix(w);
+    assert.deepEqual(actions, ['unsealed vault-2']);
+    assert.equal(after.verdict, 'Healthy');
+  });
+
+  it('a node that lost its Raft state: joined again to the leader, then unsealed (never initialized)', async () => {
+    const w = await healthy();
+    w.vault.wipe(3);
+    const { actions, after } = await checkThenFix(w);
+    assert.deepEqual(actions, ['re-joined vault-3 to the Raft cluster of vault-1', 'unsealed vault-3']);
+    assert.equal(w.vault.calls.init, 1);
+    assert.equal(after.verdict, 'Healthy');
+  });
+
+  it('a stale certificate: SIGHUP to that container, then waits until the new one is served', async () => {
+    const w = await healthy();
+    w.vault.node(2).servedFingerprint = 'OLD:FI:NG:ER';
+    const { actions, after } = await checkThenFix(w);
+    assert.equal(actions.length, 1);
+    assert.match(actions[0] ?? '', /^reloaded the certificate of vault-2 \(SIGHUP\); it now serves /);
+    assert.deepEqual(
+      w.swarm.signals.map((s) => s.signal),
+      ['SIGHUP'],
+    );
+    assert.equal(after.verdict, 'Healthy');
+  });
+
+  it('findings it may not act on: does nothing', async () => {
+    const w = await healthy();
+    w.vault.autopilotHealthy = false;
+    const { actions } = await checkThenFix(w);
+    assert.deepEqual(actions, []);
+    assert.deepEqual(w.swarm.signals, []);
+  });
+
+  it('no key in custody: UnsealKeyUnavailable, nothing touched', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    w.custody.lose(w.stack);
+    await assert.rejects(
+      w.run(w.acts.remediateVaultHealth, input, report),
+      namedFailure('UnsealKeyUnavailable'),
+    );
+    assert.equal(w.vault.node(2).sealed, true);
+  });
+});
+
+describe('waitForVaultTaskStart', () => {
+  it('a Vault task starts: returns at once with its container', async () => {
+    const w = await healthyOnManualClock();
+    const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
+    await tick();
+    const task = w.swarm.replaceTask(w.service, 2);
+    assert.deepEqual(await started, { started: true, container: task.containerId?.slice(0, 12) });
+  });
+
+  it('nothing starts within the wait: returns not started', async () => {
+    const w = await healthyOnManualClock();
+    const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
+    await tick();
+    w.clock.advance(3_600_000);
+    assert.deepEqual(await started, { started: false });
+  });
+
+  it('cancelled: ends with a CancelledFailure', async () => {
+    const w = await healthyOnManualClock();
+    const env = activityEnv();
+    const started = w.runIn(env, w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
+    await tick();
+    env.cancel();
+    await assert.rejects(started, (err: unknown) => err instanceof CancelledFailure);
+  });
+});

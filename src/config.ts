@@ -134,7 +134,7 @@ export function validateStackName(name: string, setting = 'stack'): string {
   return name;
 }
 
-export function loadTemporalConfig(env: Env): TemporalConfig {
+function loadTemporalConfig(env: Env): TemporalConfig {
   const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
   hostPort('TEMPORAL_ADDRESS', address);
   const namespace = str(env, 'TEMPORAL_NAMESPACE', 'default');

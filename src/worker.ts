@@ -14,7 +14,7 @@ import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './sha
 import { connectWorker } from './temporal';
 import { buildActivityDeps } from './wiring';
 
-export async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
+async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
   const docker = new DockerGateway(config.dockerSocket, config.stack.dockerCli);
   try {
     await docker.ping();

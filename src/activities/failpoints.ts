@@ -23,7 +23,7 @@ export { FailpointSpecError } from '../shared/errors';
 
 const KNOWN = new Set(FAILPOINTS);
 
-export type FailpointAction = { kind: 'crash' } | { kind: 'error' } | { kind: 'pause'; file: string };
+type FailpointAction = { kind: 'crash' } | { kind: 'error' } | { kind: 'pause'; file: string };
 
 function parseAction(spec: string, raw: string): FailpointAction {
   if (raw === 'crash' || raw === 'error') return { kind: raw };

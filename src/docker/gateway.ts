@@ -19,7 +19,7 @@ export function secretVersionOf(base: string, name: string): number | undefined 
 /** A secret as the bootstrap sees it (kind and key id from its labels), or undefined when not in the family. */
 export function toSecretInfo(
   base: string,
-  raw: { id: string; name: string; labels: Record<string, string>; createdAt: string },
+  raw: { id: string; name: string; labels: Record<string, string> },
 ): SecretInfo | undefined {
   const version = secretVersionOf(base, raw.name);
   if (version === undefined) return undefined;
@@ -28,10 +28,8 @@ export function toSecretInfo(
     id: raw.id,
     name: raw.name,
     version,
-    labels: raw.labels,
     kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
     keyId: raw.labels[LABEL_KEY_ID],
-    createdAt: raw.createdAt,
   };
 }
 
@@ -44,6 +42,19 @@ interface RawTask {
   Spec?: Docker.TaskSpec;
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
   NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
+}
+
+function toTaskInfo(t: RawTask): TaskInfo {
+  const onNet = t.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === VAULT_NETWORK);
+  return {
+    id: t.ID ?? '',
+    slot: t.Slot ?? 0,
+    state: t.Status?.State ?? 'unknown',
+    containerId: t.Status?.ContainerStatus?.ContainerID,
+    address: onNet?.Addresses?.[0]?.split('/')[0],
+    error: t.Status?.Err,
+    secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
+  };
 }
 
 type ContainerSpec = NonNullable<Docker.ContainerTaskSpec['ContainerSpec']>;
@@ -87,7 +98,6 @@ export class DockerGateway implements Swarm {
           id: s.ID,
           name: s.Spec?.Name ?? '',
           labels: s.Spec?.Labels ?? {},
-          createdAt: s.CreatedAt ?? '',
         }),
       )
       .filter((s) => s !== undefined)
@@ -130,8 +140,6 @@ export class DockerGateway implements Swarm {
     const secrets = containerSpec(spec.TaskTemplate)?.Secrets ?? [];
     const unseal = secrets.find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
     return {
-      id: svc.ID ?? '',
-      name,
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
     };
@@ -158,33 +166,16 @@ export class DockerGateway implements Swarm {
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 
-  private async listTasks(serviceName: string): Promise<TaskInfo[]> {
-    const tasks = (await this.docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[];
-    return tasks.map((t) => {
-      const onNet = t.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === VAULT_NETWORK);
-      const status = t.Status;
-      return {
-        id: t.ID ?? '',
-        slot: t.Slot ?? 0,
-        state: status?.State ?? 'unknown',
-        desiredState: t.DesiredState ?? 'unknown',
-        containerId: status?.ContainerStatus?.ContainerID,
-        address: onNet?.Addresses?.[0]?.split('/')[0],
-        createdAt: t.CreatedAt ?? '',
-        error: status?.Err,
-        secretIds: (containerSpec(t.Spec)?.Secrets ?? [])
-          .map((x) => x.SecretID ?? '')
-          .filter((x) => x !== ''),
-      };
-    });
-  }
-
+  /** The current task of each slot: desired `running`, newest first. */
   async currentTasks(serviceName: string): Promise<Map<number, TaskInfo>> {
-    const tasks = (await this.listTasks(serviceName))
-      .filter((t) => t.desiredState === 'running')
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const tasks = ((await this.docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[])
+      .filter((t) => t.DesiredState === 'running')
+      .sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
     const bySlot = new Map<number, TaskInfo>();
-    for (const t of tasks) if (!bySlot.has(t.slot)) bySlot.set(t.slot, t);
+    for (const t of tasks) {
+      const slot = t.Slot ?? 0;
+      if (!bySlot.has(slot)) bySlot.set(slot, toTaskInfo(t));
+    }
     return bySlot;
   }
 

@@ -6,18 +6,14 @@
  */
 import type { SecretRef } from '../shared/types';
 
-/** A secret of the unseal-key family (`base`, `base_vN`), with the labels the bootstrap put on it. */
+/** A secret of the unseal-key family (`base`, `base_vN`), as its name and labels describe it. */
 export interface SecretInfo extends SecretRef {
-  labels: Record<string, string>;
   /** Custody record id of the key the secret holds (label), for `unseal-key` secrets. */
   keyId?: string;
-  createdAt: string;
 }
 
 /** The Vault service as the steps read it. */
 export interface ServiceInfo {
-  id: string;
-  name: string;
   /** Replicas of a replicated service; undefined for a global one. */
   replicas: number | undefined;
   /** The secret attached at target `vault_unseal_key`, if any. */
@@ -30,11 +26,9 @@ export interface TaskInfo {
   slot: number;
   /** Observed state: `running`, `starting`, `failed`, ... */
   state: string;
-  desiredState: string;
   containerId?: string;
   /** IPv4 address on `iklimco-net`, without the prefix length. */
   address?: string;
-  createdAt: string;
   /** Swarm's error text for a task that failed to start. */
   error?: string;
   /** Secrets the task was created with (a rollout is done when every task has the new one). */

@@ -17,16 +17,12 @@ export interface NodeTarget {
 export interface SealStatus {
   initialized: boolean;
   sealed: boolean;
-  /** Unseal threshold and shares (both 1 for this cluster). */
-  t: number;
-  n: number;
+  /** The product version, checked to be a Vault or OpenBao this tool knows. */
   version: string;
-  clusterId?: string;
 }
 
 export interface RaftServer {
   nodeId: string;
-  address: string;
   leader: boolean;
   voter: boolean;
 }
@@ -37,10 +33,9 @@ export interface InitResponse {
   rootToken: string;
 }
 
-/** Autopilot's view of the Raft cluster: overall health and the ids of unhealthy servers. */
+/** Autopilot's view of the Raft cluster. */
 export interface AutopilotState {
   healthy: boolean;
-  unhealthy: string[];
 }
 
 /** `sys/leader` as seen from one node. */
@@ -51,11 +46,10 @@ export interface LeaderStatus {
   leaderAddress: string;
 }
 
-/** The certificate a node serves right now: SHA-256 fingerprint and expiry. */
+/** The certificate a node serves right now. */
 export interface ServedCertificate {
-  /** Colon-separated upper-case hex, as Node prints it. */
+  /** SHA-256 fingerprint, colon-separated upper-case hex, as Node prints it. */
   fingerprint256: string;
-  validTo: Date;
 }
 
 export interface VaultNode {

@@ -141,7 +141,6 @@ export class VaultNodeClient implements VaultNode {
     }
     return (servers as Record<string, unknown>[]).map((s) => ({
       nodeId: text(s.node_id),
-      address: text(s.address),
       leader: s.leader === true,
       voter: s.voter === true,
     }));
@@ -150,14 +149,11 @@ export class VaultNodeClient implements VaultNode {
   async autopilotState(token: string): Promise<AutopilotState> {
     const body = (await this.call('reading the autopilot state', () =>
       this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token),
-    )) as { data?: { healthy?: unknown; servers?: Record<string, { healthy?: unknown }> } };
+    )) as { data?: { healthy?: unknown } };
     if (typeof body.data?.healthy !== 'boolean') {
       throw new VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
     }
-    const unhealthy = Object.entries(body.data.servers ?? {})
-      .filter(([, v]) => v.healthy !== true)
-      .map(([id]) => id);
-    return { healthy: body.data.healthy, unhealthy };
+    return { healthy: body.data.healthy };
   }
 
   async leader(): Promise<LeaderStatus> {
@@ -205,15 +201,7 @@ function parseSealStatus(node: string, body: unknown): SealStatus {
       `${node} uses seal type ${JSON.stringify(b.type)}; this bootstrap manages Shamir seals only`,
     );
   }
-  const version = checkVersion(node, b.version);
-  return {
-    initialized: b.initialized,
-    sealed: b.sealed,
-    t: Number(b.t ?? 0),
-    n: Number(b.n ?? 0),
-    version,
-    clusterId: typeof b.cluster_id === 'string' ? b.cluster_id : undefined,
-  };
+  return { initialized: b.initialized, sealed: b.sealed, version: checkVersion(node, b.version) };
 }
 
 /** Builds an error from what is safe to show: the operation, the node, Vault's error text or the socket error code. */

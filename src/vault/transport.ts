@@ -63,7 +63,7 @@ export function servedCertificate(
       clearTimeout(timer);
       const cert = socket.getPeerCertificate();
       socket.end();
-      resolve({ fingerprint256: cert.fingerprint256, validTo: new Date(cert.valid_to) });
+      resolve({ fingerprint256: cert.fingerprint256 });
     });
     socket.once('error', (err: Error) => {
       clearTimeout(timer);

@@ -20,7 +20,6 @@ interface StoredSecret {
   name: string;
   labels: Record<string, string>;
   data: Buffer;
-  createdAt: string;
 }
 
 interface StoredService {
@@ -76,13 +75,7 @@ export class FakeSwarm implements Swarm {
   createSecret(name: string, data: Buffer, labels: Record<string, string>): Promise<string> {
     if (this.secretNamed(name)) return Promise.reject(dockerError(409, `secret ${name} already exists`));
     const id = `secret${++this.seq}`;
-    this.secrets.set(id, {
-      id,
-      name,
-      labels: { ...labels },
-      data: Buffer.from(data),
-      createdAt: this.stamp(),
-    });
+    this.secrets.set(id, { id, name, labels: { ...labels }, data: Buffer.from(data) });
     return Promise.resolve(id);
   }
 
@@ -129,10 +122,8 @@ export class FakeSwarm implements Swarm {
         id: t.id,
         slot: t.slot,
         state: t.state,
-        desiredState: t.desiredState,
         containerId: t.containerId,
         address: t.address,
-        createdAt: t.createdAt,
         error: t.error,
         secretIds: [...t.secretIds],
       });
@@ -206,6 +197,11 @@ export class FakeSwarm implements Swarm {
     return this.secretNamed(name)?.data.toString('utf8');
   }
 
+  /** The labels of a secret, as the bootstrap put them. */
+  secretLabels(name: string): Record<string, string> | undefined {
+    return this.secretNamed(name)?.labels;
+  }
+
   secretNames(): string[] {
     return [...this.secrets.values()].map((s) => s.name).sort();
   }
@@ -261,10 +257,8 @@ export class FakeSwarm implements Swarm {
       id: `task${n}`,
       slot,
       state: this.startingReads > 0 ? 'starting' : 'running',
-      desiredState: 'running',
       containerId: `c0ffee${String(n).padStart(58, '0')}`,
       address: `10.0.${n % 250}.${slot + 1}`,
-      createdAt: this.stamp(),
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,
     };
@@ -277,9 +271,5 @@ export class FakeSwarm implements Swarm {
 
   private secretNamed(name: string): StoredSecret | undefined {
     return [...this.secrets.values()].find((s) => s.name === name);
-  }
-
-  private stamp(): string {
-    return new Date(Date.UTC(2030, 0, 1) + this.seq * 1000).toISOString();
   }
 }

@@ -156,7 +156,7 @@ class FakeVaultNode implements VaultNode {
       n.challengeReads--;
       sealed = true;
     }
-    return { initialized: n.initialized, sealed, t: 1, n: 1, version: '2.7.2' };
+    return { initialized: n.initialized, sealed, version: '2.7.2' };
   }
 
   sealStatus(): Promise<SealStatus> {
@@ -233,7 +233,6 @@ class FakeVaultNode implements VaultNode {
         .sort(([a], [b]) => a - b)
         .map(([slot]) => ({
           nodeId: `vault-${slot}`,
-          address: `${this.cluster.addressOf(slot) ?? '?'}:8201`,
           leader: slot === active,
           voter: true,
         }));
@@ -243,7 +242,7 @@ class FakeVaultNode implements VaultNode {
   autopilotState(token: string): Promise<AutopilotState> {
     return attempt(() => {
       this.authorized('reading the autopilot state', token);
-      return { healthy: this.cluster.autopilotHealthy, unhealthy: [] };
+      return { healthy: this.cluster.autopilotHealthy };
     });
   }
 
@@ -262,7 +261,6 @@ class FakeVaultNode implements VaultNode {
   servedCertificate(): Promise<ServedCertificate> {
     return attempt(() => ({
       fingerprint256: this.state('reading the served certificate').servedFingerprint,
-      validTo: new Date(Date.UTC(2099, 0, 1)),
     }));
   }
 

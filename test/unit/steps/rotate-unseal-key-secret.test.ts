@@ -33,8 +33,7 @@ describe('rotateUnsealKeySecret', () => {
     assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
     assert.deepEqual(w.swarm.secretNames(), [v1]);
     assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
-    const [secret] = await w.swarm.listSecretFamily(w.secretBase);
-    assert.deepEqual(secret?.labels, { ...unsealKey(1), [LABEL_STACK]: 's1' });
+    assert.deepEqual(w.swarm.secretLabels(v1), { ...unsealKey(1), [LABEL_STACK]: 's1' });
     assert.equal((await w.swarm.inspectService(w.service))?.unsealSecret?.name, v1);
     assert.deepEqual(w.vault.calls.unseal, ['vault-1'], 'the key was proven on the leader');
     assert.equal(w.vault.node(1).sealed, true, 'the swap restarted the leader: sealed again');

@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
 import { activityEnv, fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
-import { namedFailure, retryableError } from '../../support/failures';
+import { namedFailure, retryableError, tick } from '../../support/failures';
 
 async function withPlaceholder(): Promise<World> {
   const w = fakeWorld();
@@ -69,6 +70,19 @@ describe('deployStack', () => {
       namedFailure('UnexpectedServiceShape', /runs 2 replicas, the bootstrap needs 3/),
     );
     assert.deepEqual(w.swarm.deploys, []);
+  });
+
+  it('cancelled while it waits for the tasks: ends at once with a CancelledFailure', async () => {
+    const w = await withPlaceholder();
+    await w.run(w.acts.deployStack, w.input);
+    w.swarm.delayTask(w.service, 3, Number.MAX_SAFE_INTEGER);
+    w.clock.mode = 'manual';
+    const env = activityEnv();
+    const waiting = w.runIn(env, w.acts.deployStack, w.input);
+    await tick();
+    assert.deepEqual(w.clock.sleeps, [1000], 'waiting between two polls');
+    env.cancel();
+    await assert.rejects(waiting, (err: unknown) => err instanceof CancelledFailure);
   });
 
   it('a task that cannot start: times out naming it', async () => {

@@ -2,8 +2,8 @@
  * What the command line prints: pure functions from workflow state to text, so the exact lines operators
  * and tests read (`<step>  done  <summary>`, `BootstrapVault failed: Type: message`) live in one place.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { ClientConfig } from '../config';
+import { describeFailure } from '../shared/errors';
 import type { HealthReport } from '../shared/health';
 import type { StepProgress } from '../shared/steps';
 import type { ClusterSummary } from '../shared/types';
@@ -11,21 +11,6 @@ import type { ClusterSummary } from '../shared/types';
 /** The Temporal UI page of a workflow, for the operator to click. */
 export function uiLink(config: ClientConfig, workflowId: string): string {
   return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
-
-/**
- * The innermost error of a cause chain (`WorkflowFailedError` → `ActivityFailure` → `ApplicationFailure`),
- * as `Type: message` when it is an `ApplicationFailure` with a type, else its message.
- *
- * Not `rootCause` from `@temporalio/common`: that returns the message only (no `type`, which is what tells
- * the operator what to do), follows only `TemporalFailure` causes (so it stops at `WorkflowFailedError`
- * and at a `ServiceError` wrapping a gRPC error), and would change the printed text.
- */
-export function describeFailure(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  if (e instanceof ApplicationFailure && e.type) return `${e.type}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**

@@ -9,7 +9,6 @@ import { ActivityFailure, ApplicationFailure, RetryState, rootCause } from '@tem
 import { followProgress } from '../../src/client/follow';
 import type { BootstrapRun } from '../../src/client/follow';
 import {
-  describeFailure,
   formatBootstrapFailure,
   formatBootstrapStarted,
   formatBootstrapSummary,
@@ -19,6 +18,7 @@ import {
   uiLink,
 } from '../../src/client/format';
 import { loadClientConfig } from '../../src/config';
+import { describeFailure } from '../../src/shared/errors';
 import type { HealthReport } from '../../src/shared/health';
 import type { StepProgress } from '../../src/shared/steps';
 import type { BootstrapResult } from '../../src/shared/types';

@@ -6,7 +6,8 @@ import { bootstrapWorkflowId } from '../../shared/constants';
 import { progressQuery } from '../../workflows';
 import type { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
-import { describeFailure, formatProgress, uiLink } from '../format';
+import { describeFailure } from '../../shared/errors';
+import { formatProgress, uiLink } from '../format';
 
 /** The attempt of the activity the run is waiting on, if any (shown beside the running step). */
 async function pendingAttempt(handle: WorkflowHandle<typeof BootstrapVault>): Promise<number | undefined> {

@@ -1,7 +1,7 @@
 /**
  * Step 3, initLeader, in memory: only an uninitialized leader is initialized, once, with custody proven
  * writable first and the key persisted the moment Vault answers; every other state fails by name and
- * touches nothing. The end-to-end proof (real Vault, SIGKILLs) is test/e2e/03-crash and test/faults.
+ * touches nothing. The end-to-end proof (real Vault, SIGKILLs) is the crash matrix in test/faults (its subset runs in npm test as test/e2e/05-faults-subset).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -27,7 +27,7 @@ import { connectClient, TemporalUnreachableError } from './temporal';
 function run(ctx: CommandContext, command: Command): Promise<number> {
   switch (command.name) {
     case 'bootstrap':
-      return bootstrap(ctx, { wait: command.wait, fromStep: command.fromStep });
+      return bootstrap(ctx, { wait: command.wait });
     case 'status':
       return status(ctx);
     case 'verify':

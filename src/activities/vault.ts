@@ -22,8 +22,8 @@ import { waitUntil } from './wait';
 
 /**
  * The service must mount, at target `vault_unseal_key`, the unseal-key secret made for the custody record:
- * a placeholder there (a resume that skipped rotateUnsealKeySecret, a redeploy with the stack file's default
- * secret name) is a named failure, not a healthy cluster. Nothing is changed here; a full bootstrap run
+ * a placeholder there (the stack redeployed with the stack file's default secret name after the rotation)
+ * is a named failure, not a healthy cluster. Nothing is changed here; a full bootstrap run
  * swaps the key back in.
  */
 function assertMountsKey(
@@ -36,8 +36,8 @@ function assertMountsKey(
     throw new NonRetryableError(
       ErrorType.PlaceholderWhereKeyExpected,
       `${service} mounts the placeholder secret ${secret.name} at target ${UNSEAL_SECRET_TARGET} where the unseal key is expected ` +
-        `(rotateUnsealKeySecret was skipped, or the stack was redeployed with the default secret name). Nothing was changed; ` +
-        `run the bootstrap again without --from-step, and rotateUnsealKeySecret swaps the key back in.`,
+        `(the stack was redeployed with the default secret name). Nothing was changed; ` +
+        `run the bootstrap again: rotateUnsealKeySecret swaps the key back in.`,
     );
   }
   if (secret?.kind !== 'unseal-key') {

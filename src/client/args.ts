@@ -5,15 +5,12 @@
 import { parseArgs } from 'node:util';
 import { validateStackName } from '../config';
 import type { ClientConfig } from '../config';
-import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
-import type { BootstrapStep } from '../shared/steps';
 
 /** The usage text: printed for `--help` and after every usage error. */
 export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION> [--stack NAME] [--wait] [--json]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
-              --from-step STEP   resume request: skip the steps before STEP (preflight always runs)
   status      show each step of the latest bootstrap of the stack
   verify      run one health check (VerifyVaultHealth) now and print the report (--json: as JSON);
               exit 0 when Healthy, 1 otherwise
@@ -25,7 +22,7 @@ Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORA
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
 VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS.`;
 
-/** The command line is malformed: unknown command, option or step, or a missing schedule action. Exit code 2. */
+/** The command line is malformed: unknown command or option, or a missing schedule action. Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -48,7 +45,7 @@ interface Common {
 
 /** One command, with the flags that command uses. Flags another command uses are accepted and ignored. */
 export type Command =
-  | (Common & { name: 'bootstrap'; wait: boolean; fromStep?: BootstrapStep })
+  | (Common & { name: 'bootstrap'; wait: boolean })
   | (Common & { name: 'status' })
   | (Common & { name: 'verify'; json: boolean })
   | (Common & { name: 'schedule'; action: ScheduleAction });
@@ -65,8 +62,8 @@ function isScheduleAction(name: string | undefined): name is ScheduleAction {
 }
 
 /**
- * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command, step
- * (`UnknownStep: …`) or schedule action; reads no configuration and touches nothing.
+ * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command or
+ * schedule action; reads no configuration and touches nothing.
  */
 export function parseCommandLine(argv: readonly string[]): Invocation {
   let parsed;
@@ -77,7 +74,6 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       options: {
         stack: { type: 'string' },
         wait: { type: 'boolean', default: false },
-        'from-step': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -89,16 +85,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const [name, action] = positionals;
   if (values.help || name === undefined) return { kind: 'usage', exitCode: values.help ? 0 : 2 };
   if (!isCommandName(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
-  const fromStep = values['from-step'];
-  if (fromStep !== undefined && !isBootstrapStep(fromStep)) {
-    throw new UsageError(
-      `UnknownStep: --from-step "${fromStep}" is not a step; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
-    );
-  }
   const stack = values.stack;
   switch (name) {
     case 'bootstrap':
-      return { kind: 'run', command: { name, stack, wait: values.wait, fromStep } };
+      return { kind: 'run', command: { name, stack, wait: values.wait } };
     case 'status':
       return { kind: 'run', command: { name, stack } };
     case 'verify':

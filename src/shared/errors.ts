@@ -23,8 +23,6 @@ function selfNamed<const T extends Record<string, string>>(table: T & { [K in ke
  * Every one of them means: no retry can fix this, an operator must act; the message says how.
  */
 export const ErrorType = selfNamed({
-  /** A resume request names a step that does not exist. */
-  UnknownStep: 'UnknownStep',
   /** Configuration value missing or malformed. */
   InvalidConfig: 'InvalidConfig',
   /** The stack file is missing, unreadable, or not the shape the bootstrap expects. */

@@ -16,7 +16,7 @@ export const BOOTSTRAP_STEPS = [
 
 export type BootstrapStep = (typeof BOOTSTRAP_STEPS)[number];
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
 
 /** One row of the `progress` query. Times are ISO-8601 strings (workflow time). */
 export interface StepProgress {
@@ -28,8 +28,4 @@ export interface StepProgress {
   summary?: string;
   /** Failure message when status is `failed` (never contains key material). */
   error?: string;
-}
-
-export function isBootstrapStep(name: string): name is BootstrapStep {
-  return (BOOTSTRAP_STEPS as readonly string[]).includes(name);
 }

@@ -2,11 +2,6 @@
 export interface BootstrapInput {
   /** Swarm stack name; the Vault service is `<stack>_vault`. */
   stack: string;
-  /**
-   * Resume request: skip the steps before this one (preflight always runs). Only for an operator who
-   * knows those effects hold; every step is idempotent, so a plain re-run is the normal way to resume.
-   */
-  fromStep?: string;
 }
 
 /** What a completed bootstrap reports. No key material, only names and ids. */

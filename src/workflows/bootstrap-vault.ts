@@ -9,9 +9,9 @@
 import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeFailure, ErrorType, NON_RETRYABLE_ERROR_TYPES, nonRetryableFailure } from '../shared/errors';
+import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
-import { BOOTSTRAP_STEPS, isBootstrapStep } from '../shared/steps';
+import { BOOTSTRAP_STEPS } from '../shared/steps';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
 
@@ -51,24 +51,8 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   const progress: StepProgress[] = BOOTSTRAP_STEPS.map((step) => ({ step, status: 'pending' }));
   setHandler(progressQuery, () => progress);
 
-  if (input.fromStep !== undefined && !isBootstrapStep(input.fromStep)) {
-    throw nonRetryableFailure(
-      ErrorType.UnknownStep,
-      `unknown step "${input.fromStep}" in the resume request; steps are ${BOOTSTRAP_STEPS.join(', ')}`,
-    );
-  }
-  const firstStep = input.fromStep === undefined ? 0 : BOOTSTRAP_STEPS.indexOf(input.fromStep);
-
-  async function step<T extends StepOutcome>(
-    name: BootstrapStep,
-    run: () => Promise<T>,
-  ): Promise<T | undefined> {
+  async function step<T extends StepOutcome>(name: BootstrapStep, run: () => Promise<T>): Promise<T> {
     const row = progress.find((p) => p.step === name)!;
-    if (name !== 'preflight' && BOOTSTRAP_STEPS.indexOf(name) < firstStep) {
-      row.status = 'skipped';
-      row.summary = `skipped: resume request from ${input.fromStep}`;
-      return undefined;
-    }
     row.status = 'running';
     row.startedAt = new Date().toISOString();
     upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: name }]);
@@ -95,7 +79,7 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   await step('unsealLeader', () => api.unsealLeader(input));
   await step('joinPeers', () => api.joinPeers(input));
   await step('unsealPeers', () => converge.unsealPeers(input));
-  const verified = (await step('verifyCluster', () => converge.verifyCluster(input)))!;
+  const verified = await step('verifyCluster', () => converge.verifyCluster(input));
   upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: 'done' }]);
 
   return {

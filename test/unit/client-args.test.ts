@@ -7,7 +7,6 @@ import { describe, it } from 'node:test';
 import { exitCodeOf, main } from '../../src/client';
 import { parseCommandLine, resolveStack, SCHEDULE_ACTIONS, USAGE, UsageError } from '../../src/client/args';
 import type { Invocation } from '../../src/client/args';
-import { bootstrapInput } from '../../src/client/commands/bootstrap';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
 import { statusExitCode } from '../../src/client/commands/status';
 import { ConfigError, loadClientConfig } from '../../src/config';
@@ -33,26 +32,16 @@ function expectUsageError(argv: string[], message: RegExp): void {
 
 describe('client arguments', () => {
   it('parse bootstrap with its flags', () => {
-    assert.deepEqual(command(['bootstrap']).command, {
+    assert.deepEqual(command(['bootstrap']).command, { name: 'bootstrap', stack: undefined, wait: false });
+    assert.deepEqual(command(['bootstrap', '--stack', 'iklimco', '--wait']).command, {
       name: 'bootstrap',
-      stack: undefined,
-      wait: false,
-      fromStep: undefined,
+      stack: 'iklimco',
+      wait: true,
     });
-    assert.deepEqual(
-      command(['bootstrap', '--stack', 'iklimco', '--wait', '--from-step', 'joinPeers']).command,
-      {
-        name: 'bootstrap',
-        stack: 'iklimco',
-        wait: true,
-        fromStep: 'joinPeers',
-      },
-    );
     assert.deepEqual(command(['--wait', 'bootstrap', '--stack=s1']).command, {
       name: 'bootstrap',
       stack: 's1',
       wait: true,
-      fromStep: undefined,
     });
   });
 
@@ -94,23 +83,8 @@ describe('client arguments', () => {
       /^schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
     );
     expectUsageError(['schedule', 'list'], /^schedule needs one of create, describe, pause/);
-    assert.ok(USAGE.includes('--from-step STEP'));
-  });
-
-  it('reject an unknown --from-step as UnknownStep, naming the steps, for any command', () => {
-    const steps = /steps are preflight, ensurePlaceholderSecret, deployStack, initLeader, .*, verifyCluster$/;
-    expectUsageError(
-      ['bootstrap', '--from-step', 'bogus'],
-      /^UnknownStep: --from-step "bogus" is not a step; /,
-    );
-    expectUsageError(['bootstrap', '--from-step', 'bogus'], steps);
-    expectUsageError(['verify', '--from-step', 'initleader'], /^UnknownStep: /);
-  });
-
-  it('send --from-step to the workflow only when given', () => {
-    assert.deepEqual(bootstrapInput('s'), { stack: 's' });
-    assert.ok(!('fromStep' in bootstrapInput('s')));
-    assert.deepEqual(bootstrapInput('s', 'unsealPeers'), { stack: 's', fromStep: 'unsealPeers' });
+    // Resuming is a plain re-run (every step observes first); there is no option to skip steps.
+    expectUsageError(['bootstrap', '--from-step', 'joinPeers'], /Unknown option '--from-step'/);
   });
 
   it('take the stack from --stack, else VAULT_BOOTSTRAP_STACK, and name --stack when it is bad', () => {

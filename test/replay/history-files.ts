@@ -1,0 +1,106 @@
+/**
+ * The committed workflow histories of `test/replay/histories/`: where they live, how they are named and
+ * read, and the check that they hold names and ids only, no key material. Shared by the replay test and
+ * the recorder (`record-histories.ts`), which refuses to write a history that fails the check.
+ *
+ * A file is a history in Temporal's JSON form (`{ "events": [...] }`, as `historyToJSON` and
+ * `temporal workflow show --output json` write it), named `<workflow-type>.<label>.json`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+
+/** `test/replay/histories/` of the repository (this file runs from `dist/test/replay/`). */
+export const HISTORIES_DIR = resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
+
+/** The workflows whose in-flight histories a code change must keep replaying. */
+export const REPLAYED_WORKFLOW_TYPES = ['BootstrapVault', 'VerifyVaultHealth', 'WatchVaultTasks'] as const;
+
+export type History = temporal.api.history.v1.IHistory;
+
+export interface HistoryFile {
+  /** File name, e.g. `bootstrap-vault.completed.json`. */
+  file: string;
+  /** File name without `.json`: the workflow id the replay reports results under. */
+  name: string;
+  /** Workflow type, from the history's first event. */
+  workflowType: string;
+  history: History;
+  /** The file's text, as committed. */
+  text: string;
+}
+
+/** `BootstrapVault` -> `bootstrap-vault`. */
+export function kebab(workflowType: string): string {
+  return workflowType.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+export function workflowTypeOf(history: History): string {
+  return history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?';
+}
+
+/** Every `*.json` history of the folder, sorted by file name. */
+export function readHistoryFiles(dir = HISTORIES_DIR): HistoryFile[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const history = historyFromJSON(JSON.parse(text));
+      return { file, name: basename(file, '.json'), workflowType: workflowTypeOf(history), history, text };
+    });
+}
+
+function parsedIfJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The history JSON with every payload's `data` (and metadata) decoded from base64, and JSON payloads parsed,
+ * so that what the workflow saw as input, result or failure detail is searched as the values it held.
+ */
+function decodedText(historyJson: string): string {
+  const b64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
+  return JSON.stringify(JSON.parse(historyJson), (_key, value: unknown) => {
+    if (value && typeof value === 'object' && 'data' in value && 'metadata' in value) {
+      const p = value as { data?: unknown; metadata?: unknown };
+      const metadata =
+        p.metadata && typeof p.metadata === 'object'
+          ? Object.fromEntries(
+              Object.entries(p.metadata).map(([k, v]) => [k, typeof v === 'string' ? b64(v) : v]),
+            )
+          : p.metadata;
+      return { metadata, data: typeof p.data === 'string' ? parsedIfJson(b64(p.data)) : p.data };
+    }
+    return value;
+  });
+}
+
+/** Shapes of key material, searched in the decoded history. */
+const KEY_MATERIAL: { what: string; pattern: RegExp }[] = [
+  {
+    what: 'a field of a Vault init or unseal answer',
+    pattern:
+      /"(root_?token|keys(_base64)?|unseal_?keys?(_b64|_hex)?|recovery_keys\w*|unsealKey|rootToken)"\s*:/i,
+  },
+  { what: 'a Vault / OpenBao token', pattern: /(?<![\w.])(hv[sbr]|[sbr])\.[A-Za-z0-9]{24,}/ },
+  // A 32-byte key in base64 (what `sys/init` returns as keys_base64).
+  { what: 'a 32-byte value in base64', pattern: /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/ },
+  // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>` and a digest
+  // `sha256:<hex>` are not one.
+  { what: 'a 32-byte value in hex', pattern: /(?<![+:0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/ },
+];
+
+/** What in this history (JSON text) looks like key material: empty when it holds names and ids only. */
+export function keyMaterialFindings(historyJson: string): string[] {
+  const text = decodedText(historyJson);
+  return KEY_MATERIAL.flatMap(({ what, pattern }) => {
+    const m = pattern.exec(text);
+    return m ? [`${what} (${m[0].length} characters at offset ${m.index} of the decoded history)`] : [];
+  });
+}

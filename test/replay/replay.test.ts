@@ -19,6 +19,16 @@ import {
 
 const files = readHistoryFiles();
 
+/**
+ * How to record a history of each type from the test bed's runs (stacks `vbt…` of the e2e and fault tests;
+ * the health ones come from test/e2e/06-health.test.ts). `--list` instead of `--name` shows the candidates.
+ */
+const RECORD: Record<(typeof REPLAYED_WORKFLOW_TYPES)[number], string> = {
+  BootstrapVault: `--query "WorkflowType='BootstrapVault' AND WorkflowId STARTS_WITH 'vault-bootstrap-vbt'" --limit 1 --name LABEL`,
+  VerifyVaultHealth: `--query "WorkflowType='VerifyVaultHealth' AND WorkflowId STARTS_WITH 'vault-health-event-vbt'" --limit 1 --name event-remediated`,
+  WatchVaultTasks: `--query "WorkflowType='WatchVaultTasks' AND WorkflowId STARTS_WITH 'vault-health-watch-vbt'" --limit 1 --name terminated-after-task-restart`,
+};
+
 void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
   const results = new Map<string, ReplayResult>();
 
@@ -39,7 +49,7 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
       recorded > 0
         ? {}
         : {
-            todo: `none recorded yet: after a real run, npm run record-histories -- --query "WorkflowType='${type}'" --limit 2`,
+            todo: `none recorded yet; after a real run: npm run record-histories -- ${RECORD[type]}`,
           },
       () => assert.ok(recorded > 0, `no ${type} history in ${HISTORIES_DIR}`),
     );

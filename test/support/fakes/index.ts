@@ -117,3 +117,11 @@ export function fakeWorld(options: WorldOptions = {}) {
     },
   };
 }
+
+/** A world as a complete run through `last` left it, with the fault-point hits of that run cleared. */
+export async function worldAfter(last: BootstrapStep, options: WorldOptions = {}): Promise<World> {
+  const w = fakeWorld(options);
+  await w.bootstrapThrough(last);
+  w.failpoints.clear();
+  return w;
+}

@@ -5,15 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
-import { activityEnv, fakeWorld } from '../../support/fakes';
+import { activityEnv, fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';
 
-async function withPlaceholder(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('ensurePlaceholderSecret');
-  w.failpoints.clear();
-  return w;
+function withPlaceholder(): Promise<World> {
+  return worldAfter('ensurePlaceholderSecret');
 }
 
 describe('deployStack', () => {

@@ -5,16 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activityEnv, fakeWorld } from '../../support/fakes';
+import { activityEnv, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';
 
 /** A deployed stack on the placeholder: three fresh Vault nodes, empty custody. */
-async function deployed(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('deployStack');
-  w.failpoints.clear();
-  return w;
+function deployed(): Promise<World> {
+  return worldAfter('deployStack');
 }
 
 describe('initLeader', () => {

@@ -1,15 +1,12 @@
 /** Step 6, joinPeers, in memory: each peer not yet in the leader's Raft cluster is joined, once. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fakeWorld } from '../../support/fakes';
+import { fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
-async function leaderUnsealed(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('unsealLeader');
-  w.failpoints.clear();
-  return w;
+function leaderUnsealed(): Promise<World> {
+  return worldAfter('unsealLeader');
 }
 
 describe('joinPeers', () => {

@@ -5,16 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LABEL_KEY_ID, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../../src/shared/constants';
-import { fakeWorld } from '../../support/fakes';
+import { fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
 /** Leader initialized (sealed), key in custody, the placeholder mounted. */
-async function initialized(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('initLeader');
-  w.failpoints.clear();
-  return w;
+function initialized(): Promise<World> {
+  return worldAfter('initLeader');
 }
 
 const unsealKey = (n: number) => ({

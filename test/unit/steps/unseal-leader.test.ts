@@ -4,16 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fakeWorld } from '../../support/fakes';
+import { fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
 /** First bootstrap: the key secret swapped in, every task restarted sealed, the leader the only member. */
-async function rotated(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('rotateUnsealKeySecret');
-  w.failpoints.clear();
-  return w;
+function rotated(): Promise<World> {
+  return worldAfter('rotateUnsealKeySecret');
 }
 
 /** A bootstrapped cluster whose tasks all restarted (a reboot): three sealed members. */

@@ -4,15 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fakeWorld } from '../../support/fakes';
+import { worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
-async function joined(): Promise<World> {
-  const w = fakeWorld();
-  await w.bootstrapThrough('joinPeers');
-  w.failpoints.clear();
-  return w;
+function joined(): Promise<World> {
+  return worldAfter('joinPeers');
 }
 
 describe('unsealPeers', () => {

@@ -42,17 +42,14 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
     for await (const result of replays) results.set(result.workflowId, result);
   });
 
+  // Every workflow type must have at least one: a type without one would meet its in-flight runs unguarded.
   for (const type of REPLAYED_WORKFLOW_TYPES) {
-    const recorded = files.filter((f) => f.workflowType === type).length;
-    void it(
-      `has recorded histories of ${type}`,
-      recorded > 0
-        ? {}
-        : {
-            todo: `none recorded yet; after a real run: npm run record-histories -- ${RECORD[type]}`,
-          },
-      () => assert.ok(recorded > 0, `no ${type} history in ${HISTORIES_DIR}`),
-    );
+    void it(`has recorded histories of ${type}`, () => {
+      assert.ok(
+        files.some((f) => f.workflowType === type),
+        `no ${type} history in ${HISTORIES_DIR}; after a real run: npm run record-histories -- ${RECORD[type]}`,
+      );
+    });
   }
 
   for (const f of files) {

@@ -6,7 +6,15 @@
 import { execFile } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { ContainerStart, SecretInfo, ServiceInfo, Subscription, Swarm, TaskInfo } from '../ports';
+import type {
+  ContainerStart,
+  SecretInfo,
+  ServiceInfo,
+  Subscription,
+  Swarm,
+  SwarmNode,
+  TaskInfo,
+} from '../ports';
 import { LABEL_KIND, LABEL_KEY_ID, UNSEAL_SECRET_TARGET, VAULT_NETWORK } from '../shared/constants';
 
 /** Version of a managed secret from its name: `base` is 0, `base_vN` is N; undefined when not in the family. */
@@ -39,6 +47,7 @@ interface RawTask {
   Slot?: number;
   DesiredState?: string;
   CreatedAt?: string;
+  NodeID?: string;
   Spec?: Docker.TaskSpec;
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
   NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
@@ -54,6 +63,7 @@ function toTaskInfo(t: RawTask): TaskInfo {
     address: onNet?.Addresses?.[0]?.split('/')[0],
     error: t.Status?.Err,
     secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
+    nodeId: t.NodeID || undefined,
   };
 }
 
@@ -68,7 +78,7 @@ export class DockerGateway implements Swarm {
   private readonly docker: Docker;
 
   constructor(
-    socketPath: string,
+    private readonly socketPath: string,
     private readonly cli: string = 'docker',
   ) {
     this.docker = new Docker({ socketPath });
@@ -179,6 +189,26 @@ export class DockerGateway implements Swarm {
     return bySlot;
   }
 
+  async localNodeId(): Promise<string> {
+    const info = (await this.docker.info()) as { Swarm?: { NodeID?: string } };
+    const id = info.Swarm?.NodeID;
+    if (!id) throw new Error('this Docker Engine is not a swarm node (docker info has no Swarm.NodeID)');
+    return id;
+  }
+
+  async listNodes(): Promise<SwarmNode[]> {
+    const nodes = (await this.docker.listNodes()) as {
+      ID?: string;
+      Description?: { Hostname?: string };
+      Status?: { State?: string };
+    }[];
+    return nodes.map((n) => ({
+      id: n.ID ?? '',
+      hostname: n.Description?.Hostname ?? '',
+      state: n.Status?.State ?? 'unknown',
+    }));
+  }
+
   async signalContainer(containerId: string, signal: string): Promise<void> {
     await this.docker.getContainer(containerId).kill({ signal });
   }
@@ -196,7 +226,8 @@ export class DockerGateway implements Swarm {
 
   /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
   async deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
-    const args = ['stack', 'deploy', '--resolve-image', 'never'];
+    // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST the environment holds.
+    const args = ['--host', `unix://${this.socketPath}`, 'stack', 'deploy', '--resolve-image', 'never'];
     for (const f of files) args.push('-c', f);
     args.push(stack);
     await new Promise<void>((resolve, reject) => {
@@ -208,8 +239,11 @@ export class DockerGateway implements Swarm {
   }
 }
 
-/** Events of a stream, one per chunk, handed out in order; a stream error rejects the pending and later `next`s. */
-function subscribe<T>(stream: Readable, parse: (chunk: string) => T): Subscription<T> {
+/**
+ * Events of a stream, one per chunk, handed out in order; a stream error or end rejects the pending and
+ * later `next`s (events already queued are handed out first).
+ */
+export function subscribe<T>(stream: Readable, parse: (chunk: string) => T): Subscription<T> {
   const queued: T[] = [];
   const waiting: { resolve: (v: T) => void; reject: (e: Error) => void }[] = [];
   let failed: Error | undefined;
@@ -219,10 +253,15 @@ function subscribe<T>(stream: Readable, parse: (chunk: string) => T): Subscripti
     if (next) next.resolve(event);
     else queued.push(event);
   });
-  stream.on('error', (err: Error) => {
-    failed = err;
-    for (const w of waiting.splice(0)) w.reject(err);
-  });
+  const fail = (err: Error) => {
+    failed ??= err;
+    for (const w of waiting.splice(0)) w.reject(failed);
+  };
+  stream.on('error', fail);
+  // A stream that ends (dockerd restarted, the connection dropped) has no more events: say so rather than
+  // leave a `next` waiting forever.
+  stream.on('end', () => fail(new Error('the Docker events stream ended')));
+  stream.on('close', () => fail(new Error('the Docker events stream closed')));
   return {
     next: () => {
       const event = queued.shift();

@@ -7,7 +7,15 @@ export type { Clock } from './clock';
 export type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
-export type { ContainerStart, SecretInfo, ServiceInfo, Subscription, Swarm, TaskInfo } from './swarm';
+export type {
+  ContainerStart,
+  SecretInfo,
+  ServiceInfo,
+  Subscription,
+  Swarm,
+  SwarmNode,
+  TaskInfo,
+} from './swarm';
 export type {
   AutopilotState,
   InitResponse,

@@ -33,6 +33,16 @@ export interface TaskInfo {
   error?: string;
   /** Secrets the task was created with (a rollout is done when every task has the new one). */
   secretIds: string[];
+  /** Swarm id of the node the task is scheduled on: where its container, signals and events are. */
+  nodeId?: string;
+}
+
+/** A node of the swarm, as a manager lists it. */
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  /** `ready`, `down`, `unknown`, ... */
+  state: string;
 }
 
 /** A subscription to a stream of events; `close` ends it. */
@@ -74,7 +84,14 @@ export interface Swarm {
   swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void>;
   /** The current task of each slot (desired `running`, newest first), by slot. */
   currentTasks(service: string): Promise<Map<number, TaskInfo>>;
-  /** Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). */
+  /** Swarm id of the node this Engine is. */
+  localNodeId(): Promise<string>;
+  /** Every node of the swarm (asked of a manager). */
+  listNodes(): Promise<SwarmNode[]>;
+  /**
+   * Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). A container
+   * this Engine does not have is an error with `statusCode` 404: signals are node-local.
+   */
   signalContainer(containerId: string, signal: string): Promise<void>;
   /** Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). */
   containerStarts(service: string): Promise<Subscription<ContainerStart>>;

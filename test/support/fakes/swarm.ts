@@ -3,6 +3,8 @@
  * cannot be removed), the Vault service deployed from a secret name, one task per slot with an overlay
  * address, a swap of the unseal secret that restarts every task, signals, and container `start` events.
  * Task (re)starts are announced to listeners: the fake Vault cluster seals the restarted node.
+ * Three nodes `node-1..3`; the task of slot N runs on `node-N`. Signals are node-local as in Docker: this
+ * Engine is `localNode`, and a container on another node is a 404.
  */
 import { toSecretInfo } from '../../../src/docker/gateway';
 import type {
@@ -11,6 +13,7 @@ import type {
   ServiceInfo,
   Subscription,
   Swarm,
+  SwarmNode,
   TaskInfo,
 } from '../../../src/ports';
 import { VAULT_NETWORK } from '../../../src/shared/constants';
@@ -46,6 +49,13 @@ export class FakeSwarm implements Swarm {
   readonly deploys: { stack: string; files: string[]; env: Record<string, string> }[] = [];
   readonly signals: { containerId: string; signal: string }[] = [];
   readonly removed: string[] = [];
+  /** The node this Engine is. */
+  localNode = 'node-1';
+  readonly nodes: SwarmNode[] = [1, 2, 3].map((n) => ({
+    id: `node-${n}`,
+    hostname: `host-${n}`,
+    state: 'ready',
+  }));
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly services = new Map<string, StoredService>();
   private readonly tasks = new Map<string, Map<number, TaskInfo & { readsLeft: number }>>();
@@ -126,18 +136,31 @@ export class FakeSwarm implements Swarm {
         address: t.address,
         error: t.error,
         secretIds: [...t.secretIds],
+        nodeId: t.nodeId,
       });
     }
     return Promise.resolve(out);
   }
 
+  localNodeId(): Promise<string> {
+    return Promise.resolve(this.localNode);
+  }
+
+  listNodes(): Promise<SwarmNode[]> {
+    return Promise.resolve(this.nodes.map((n) => ({ ...n })));
+  }
+
   signalContainer(containerId: string, signal: string): Promise<void> {
-    this.signals.push({ containerId, signal });
     for (const [service, bySlot] of this.tasks)
       for (const [slot, task] of bySlot)
-        if (task.containerId === containerId)
+        if (task.containerId === containerId) {
+          if (task.nodeId !== this.localNode)
+            return Promise.reject(dockerError(404, `No such container: ${containerId}`));
+          this.signals.push({ containerId, signal });
           for (const l of this.signalListeners) l({ service, slot, task }, signal);
-    return Promise.resolve();
+          return Promise.resolve();
+        }
+    return Promise.reject(dockerError(404, `No such container: ${containerId}`));
   }
 
   containerStarts(service: string): Promise<Subscription<ContainerStart>> {
@@ -261,6 +284,7 @@ export class FakeSwarm implements Swarm {
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,
+      nodeId: `node-${slot}`,
     };
     const bySlot = this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number }>();
     this.tasks.set(svc.name, bySlot.set(slot, task));

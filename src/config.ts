@@ -92,6 +92,18 @@ export interface WorkerConfig {
   failpoints: string[];
 }
 
+/**
+ * What a worker process runs. Env `VAULT_BOOTSTRAP_WORKER_ROLE`; default `full`.
+ * - `full`: every activity on the main task queue (custody, Vault, Docker), plus the node-local ones on its
+ *   own node's queue. Custody lives with these workers, so the steps that need it only ever run here.
+ * - `node-agent`: only the node-local activities (signals, Docker events) on its own node's queue; it
+ *   needs Temporal and its node's Docker socket, and holds no custody and no Vault credentials.
+ */
+export type WorkerRole = 'full' | 'node-agent';
+
+/** The configuration of a node agent: the subset of `WorkerConfig` it reads. */
+export type NodeAgentConfig = Pick<WorkerConfig, 'temporal' | 'dockerSocket'>;
+
 export interface HealthConfig {
   /** Interval of the scheduled health check, e.g. `5m`. Env `VAULT_HEALTH_INTERVAL`; default `5m`. */
   interval: string;
@@ -294,6 +306,20 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
     },
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     failpoints,
+  };
+}
+
+export function loadWorkerRole(env: Env): WorkerRole {
+  const role = str(env, 'VAULT_BOOTSTRAP_WORKER_ROLE', 'full');
+  if (role !== 'full' && role !== 'node-agent')
+    throw new ConfigError('VAULT_BOOTSTRAP_WORKER_ROLE', '`full` or `node-agent`', role);
+  return role;
+}
+
+export function loadNodeAgentConfig(env: Env): NodeAgentConfig {
+  return {
+    temporal: loadTemporalConfig(env),
+    dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
   };
 }
 

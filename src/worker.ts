@@ -1,50 +1,96 @@
 #!/usr/bin/env node
 /**
  * The worker process: validates the configuration, checks Docker and Temporal are reachable, then polls
- * the task queue until SIGINT/SIGTERM, when it finishes the activities in flight and exits.
+ * until SIGINT/SIGTERM, when it finishes the activities in flight and exits.
+ *
+ * In its role `full` (the default) it polls the main task queue with every activity, and its own node's
+ * queue with the node-local ones; as a `node-agent` only its node's queue (see `WorkerRole`). The node's
+ * queue is named from the Swarm node id of the Engine it talks to (`nodeTaskQueue`).
  */
 import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './activities/failpoints';
-import { loadWorkerConfig } from './config';
-import type { WorkerConfig } from './config';
+import { systemClock } from './activities/wait';
+import { loadNodeAgentConfig, loadWorkerConfig, loadWorkerRole } from './config';
+import type { NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
 import { DockerGateway } from './docker/gateway';
+import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
 import { buildActivityDeps } from './wiring';
 
-async function createWorker(config: WorkerConfig, connection: NativeConnection): Promise<Worker> {
-  const docker = new DockerGateway(config.dockerSocket, config.stack.dockerCli);
+/** The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. */
+async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
   try {
     await docker.ping();
   } catch (err) {
     throw new ConfigError(
       'DOCKER_SOCKET',
       `a reachable Docker Engine socket (is dockerd running?): ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      config.dockerSocket,
+      socket,
     );
   }
-  return Worker.create({
-    connection,
-    namespace: config.temporal.namespace,
+  try {
+    return await docker.localNodeId();
+  } catch (err) {
+    throw new ConfigError('DOCKER_SOCKET', `the socket of a swarm node: ${(err as Error).message}`, socket);
+  }
+}
+
+type RoleConfig = { role: 'full'; config: WorkerConfig } | { role: 'node-agent'; config: NodeAgentConfig };
+
+function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
+  const role: WorkerRole = loadWorkerRole(env);
+  if (role === 'node-agent') return { role, config: loadNodeAgentConfig(env) };
+  const config = loadWorkerConfig(env);
+  new Failpoints(config.failpoints); // validates the list at start, not at the first fault point
+  return { role, config };
+}
+
+async function createWorkers(rc: RoleConfig, connection: NativeConnection): Promise<Worker[]> {
+  const { config } = rc;
+  const docker = new DockerGateway(
+    config.dockerSocket,
+    rc.role === 'full' ? rc.config.stack.dockerCli : undefined,
+  );
+  const nodeId = await nodeOf(docker, config.dockerSocket);
+  const common = { connection, namespace: config.temporal.namespace };
+  const nodeWorker = Worker.create({
+    ...common,
+    taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
+    activities: createNodeAgentActivities({ swarm: docker, clock: systemClock }),
+  });
+  if (rc.role === 'node-agent') return [await nodeWorker];
+  const mainWorker = Worker.create({
+    ...common,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities(buildActivityDeps(config, docker)),
+    activities: createActivities(buildActivityDeps(rc.config, docker)),
   });
+  return Promise.all([mainWorker, nodeWorker]);
 }
 
 async function main(): Promise<void> {
-  const config = loadWorkerConfig(process.env);
-  new Failpoints(config.failpoints); // validates the list at start, not at the first fault point
+  const rc = loadRoleConfig(process.env);
+  const { role, config } = rc;
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await connectWorker(config.temporal);
   try {
-    const worker = await createWorker(config, connection);
+    const workers = await createWorkers(rc, connection);
+    const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
     console.log(
-      `vault-bootstrap worker: polling task queue ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+      `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     );
-    await worker.run();
+    // One worker stopping (a fatal error) stops the other: the process is the unit operators restart.
+    await Promise.all(
+      workers.map((w) =>
+        w.run().catch((err: unknown) => {
+          for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
+          throw err;
+        }),
+      ),
+    );
     console.log('vault-bootstrap worker: shut down cleanly');
   } finally {
     await connection.close();

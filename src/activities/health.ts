@@ -3,13 +3,12 @@
  * key, reload a stale certificate with SIGHUP, re-join a node missing from the Raft configuration.
  * Never initializes, never removes a peer, never touches a node without a finding.
  *
- * Also the Docker-events watcher that lets a restarted Vault task be unsealed within seconds.
+ * What must happen on the node that runs a task (signals, its Docker events) is in node-local.ts.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Context } from '@temporalio/activity';
-import type { RaftServer } from '../ports';
+import type { RaftServer, SwarmNode } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { HEALTH_DEFAULTS } from '../shared/health';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
@@ -99,7 +98,14 @@ export function createHealthActivities(deps: ActivityDeps) {
     for (const slot of ALL_SLOTS) {
       const node = nodes.get(slot);
       const name = nodeName(slot);
-      const row: NodeHealth = { name, slot, taskId: node?.task.id, reachable: false };
+      const row: NodeHealth = {
+        name,
+        slot,
+        taskId: node?.task.id,
+        swarmNodeId: node?.task.nodeId,
+        containerId: node?.task.containerId,
+        reachable: false,
+      };
       report.nodes.push(row);
       if (!node) continue;
       try {
@@ -159,69 +165,82 @@ export function createHealthActivities(deps: ActivityDeps) {
     return report;
   }
 
-  /** Acts on the remediable findings of `report`, node by node; returns what it did. */
-  async function remediateVaultHealth(input: HealthInput, report: HealthReport): Promise<string[]> {
-    const actions: string[] = [];
-    const held = await readCustody(deps, input.stack, 'no node can be unsealed');
-    const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
-    const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
-    const leaderSlot = ALL_SLOTS.find((s) => nodeName(s) === leaderName);
-    const leader = leaderSlot === undefined ? undefined : nodes.get(leaderSlot);
+  /** The findings of `report` about each node, by node name. */
+  function codesByNode(report: HealthReport): Map<string, Set<string>> {
     const byNode = new Map<string, Set<string>>();
     for (const f of report.findings)
       if (f.node) byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
+    return byNode;
+  }
 
-    for (const [name, codes] of byNode) {
-      const node = [...nodes.values()].find((n) => n.name === name);
-      if (!node) continue;
-      // A node that lost its Raft state is joined again to the current leader (never initialized).
-      if (
-        (codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
-        leader &&
-        node.slot !== leader.slot
-      ) {
-        if (await joinNode(deps, leader, node))
-          actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
-      }
-      if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
-        if (await unsealNode(deps, node, held)) actions.push(`unsealed ${name}`);
-      }
-      if (codes.has('CertificateStale') && node.task.containerId) {
-        await swarm.signalContainer(node.task.containerId, 'SIGHUP');
-        const disk = await diskCertificate(config.vault.certDir);
-        await waitFor(deps, `${name} to serve the certificate on disk`, 30_000, async () =>
-          (await node.client.servedCertificate()).fingerprint256 === disk.fingerprint256 ? true : undefined,
-        );
-        actions.push(
-          `reloaded the certificate of ${name} (SIGHUP); it now serves ${disk.fingerprint256.slice(0, 17)}…`,
-        );
+  /**
+   * Re-joins and unseals one node as its findings in `report` call for (never initializes); returns what
+   * it did. Needs custody, so it runs on the main task queue; what must happen on the node's own Engine
+   * (SIGHUP) is `signalVaultContainer`, routed to the node's queue by the workflow.
+   */
+  async function remediateNode(input: HealthInput, report: HealthReport, name: string): Promise<string[]> {
+    const codes = codesByNode(report).get(name);
+    if (!codes?.has('NodeSealed') && !codes?.has('NodeUninitialized') && !codes?.has('RaftMemberMissing'))
+      return [];
+    const held = await readCustody(deps, input.stack, 'no node can be unsealed');
+    const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
+    const node = [...nodes.values()].find((n) => n.name === name);
+    if (!node) return [];
+    const actions: string[] = [];
+    const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
+    const leader = [...nodes.values()].find((n) => n.name === leaderName);
+    // A node that lost its Raft state is joined again to the current leader (never initialized).
+    if (
+      (codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
+      leader &&
+      node.slot !== leader.slot
+    ) {
+      if (await joinNode(deps, leader, node))
+        actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
+    }
+    if (await unsealNode(deps, node, held)) actions.push(`unsealed ${name}`);
+    return actions;
+  }
+
+  /** Waits until node `name` serves the certificate on disk (after a SIGHUP); returns its fingerprint. */
+  async function waitForServedCertificate(input: HealthInput, name: string): Promise<string> {
+    const disk = await diskCertificate(config.vault.certDir);
+    await waitFor(deps, `${name} to serve the certificate on disk`, 30_000, async () => {
+      const node = [...(await locateNodes(deps, input.stack, ALL_SLOTS)).values()].find(
+        (n) => n.name === name,
+      );
+      if (!node) throw new Error(`${name} has no running task`);
+      return (await node.client.servedCertificate()).fingerprint256 === disk.fingerprint256
+        ? true
+        : undefined;
+    });
+    return disk.fingerprint256;
+  }
+
+  /**
+   * The remediation of workflows started before remediation was routed per node (kept so their histories
+   * replay and in-flight runs finish): every node in one activity, SIGHUP through this worker's Engine.
+   * New runs use `remediateNode`, `signalVaultContainer` on the node's queue and `waitForServedCertificate`.
+   */
+  async function remediateVaultHealth(input: HealthInput, report: HealthReport): Promise<string[]> {
+    const actions: string[] = [];
+    for (const [name, codes] of codesByNode(report)) {
+      actions.push(...(await remediateNode(input, report, name)));
+      const row = report.nodes.find((n) => n.name === name);
+      const task = (await swarm.currentTasks(serviceName(input.stack))).get(row?.slot ?? 0);
+      if (codes.has('CertificateStale') && task?.containerId) {
+        await swarm.signalContainer(task.containerId, 'SIGHUP');
+        const fp = await waitForServedCertificate(input, name);
+        actions.push(`reloaded the certificate of ${name} (SIGHUP); it now serves ${fp.slice(0, 17)}…`);
       }
     }
     return actions;
   }
 
-  /**
-   * Waits for a Vault task of the stack to start (Docker `start` event), up to `maxWaitSeconds`.
-   * Heartbeats throughout (see createActivities); returns as soon as one starts.
-   */
-  async function waitForVaultTaskStart(input: {
-    stack: string;
-    maxWaitSeconds: number;
-  }): Promise<{ started: boolean; container?: string }> {
-    const ctx = Context.current();
-    const starts = await swarm.containerStarts(serviceName(input.stack));
-    const timer = new AbortController();
-    try {
-      return await Promise.race([
-        starts.next().then((e) => ({ started: true, container: e.containerId?.slice(0, 12) })),
-        clock.sleep(input.maxWaitSeconds * 1000, timer.signal).then(() => ({ started: false })),
-        ctx.cancelled,
-      ]);
-    } finally {
-      timer.abort();
-      starts.close();
-    }
+  /** The nodes of the swarm (asked of this worker's Engine, a manager): where node-local work is routed. */
+  async function listSwarmNodes(): Promise<SwarmNode[]> {
+    return swarm.listNodes();
   }
 
-  return { checkVaultHealth, remediateVaultHealth, waitForVaultTaskStart };
+  return { checkVaultHealth, remediateNode, waitForServedCertificate, remediateVaultHealth, listSwarmNodes };
 }

@@ -9,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { toFailure } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { createHealthActivities } from './health';
+import { createNodeLocalActivities } from './node-local';
 import { createSecretActivities } from './secrets';
 import { createStackActivities } from './stack';
 import { createVaultActivities } from './vault';
@@ -44,7 +45,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createSecretActivities(deps),
     ...createVaultActivities(deps),
     ...createHealthActivities(deps),
+    // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
+    ...createNodeLocalActivities(deps),
   });
+}
+
+/** What a node agent runs on its node's queue: only the node-local activities, with only its Engine. */
+export function createNodeAgentActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock'>) {
+  return wrapAll(createNodeLocalActivities(deps));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

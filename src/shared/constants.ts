@@ -28,6 +28,15 @@ export const LABEL_STACK = 'io.iklimco.vault-bootstrap.stack';
 
 export const DEFAULT_TASK_QUEUE = 'vault-bootstrap';
 
+/**
+ * The task queue of one swarm node: node-local activities (signals, Docker events) are routed there and
+ * run by the worker or node agent on that node. Derived from the worker's base queue and the Swarm node
+ * id, so neither workflows nor operators configure it.
+ */
+export function nodeTaskQueue(baseQueue: string, swarmNodeId: string): string {
+  return `${baseQueue}-node-${swarmNodeId}`;
+}
+
 export function serviceName(stack: string): string {
   return `${stack}_${VAULT_SERVICE}`;
 }

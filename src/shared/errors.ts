@@ -11,7 +11,7 @@
  *
  * Sandbox-safe (workflows import it): no Node builtins, no gateways. Messages never hold key material.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 
 /** Checks, at compile time, that every key of a table is spelled the same as its value. */
 function selfNamed<const T extends Record<string, string>>(table: T & { [K in keyof T]: K }): T {
@@ -51,6 +51,8 @@ export const ErrorType = selfNamed({
   CustodyKeyMismatch: 'CustodyKeyMismatch',
   /** The Docker secret attached to the service is a placeholder where the real key is expected. */
   PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
+  /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
+  ContainerNotOnNode: 'ContainerNotOnNode',
 });
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
@@ -101,6 +103,7 @@ export function isNamedFailure(err: unknown): boolean {
 export function describeFailure(err: unknown): string {
   let root: unknown = err;
   while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  if (root instanceof TimeoutFailure) return `timed out (${root.timeoutType} timeout)`;
   const message = root instanceof Error ? root.message : String(root);
   return root instanceof ApplicationFailure && root.type ? `${root.type}: ${message}` : message;
 }

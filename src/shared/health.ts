@@ -28,6 +28,10 @@ export interface NodeHealth {
   name: string;
   slot: number;
   taskId?: string;
+  /** Swarm id of the node running the task: node-local actions (SIGHUP) are routed to its queue. */
+  swarmNodeId?: string;
+  /** The task's container, on that node. */
+  containerId?: string;
   reachable: boolean;
   initialized?: boolean;
   sealed?: boolean;
@@ -47,6 +51,11 @@ export interface HealthReport {
   certificate: { diskFingerprint: string; validTo: string; daysLeft: number };
   /** What remediation did, in order (empty when nothing was needed or remediation is off). */
   actions: string[];
+  /**
+   * Remediation that failed, one line per node and action (`vault-2: ...`); the other nodes were still
+   * handled. Absent when nothing failed.
+   */
+  actionFailures?: string[];
   /** The findings before remediation, when remediation ran. */
   findingsBefore?: Finding[];
 }

@@ -146,19 +146,19 @@ describe('checkVaultHealth', () => {
   });
 });
 
-describe('remediateVaultHealth', () => {
+describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
   const input: HealthInput = { stack: 's1', settleSeconds: 5 };
 
-  async function checkThenFix(w: World): Promise<{ actions: string[]; after: HealthReport }> {
+  async function fixNode(w: World, name: string): Promise<{ actions: string[]; after: HealthReport }> {
     const report = await w.run(w.acts.checkVaultHealth, input);
-    const actions = await w.run(w.acts.remediateVaultHealth, input, report);
+    const actions = await w.run(w.acts.remediateNode, input, report, name);
     return { actions, after: await w.run(w.acts.checkVaultHealth, input) };
   }
 
   it('a sealed node: unsealed with the custody key', async () => {
     const w = await healthy();
     w.swarm.replaceTask(w.service, 2);
-    const { actions, after } = await checkThenFix(w);
+    const { actions, after } = await fixNode(w, 'vault-2');
     assert.deepEqual(actions, ['unsealed vault-2']);
     assert.equal(after.verdict, 'Healthy');
   });
@@ -166,31 +166,31 @@ describe('remediateVaultHealth', () => {
   it('a node that lost its Raft state: joined again to the leader, then unsealed (never initialized)', async () => {
     const w = await healthy();
     w.vault.wipe(3);
-    const { actions, after } = await checkThenFix(w);
+    const { actions, after } = await fixNode(w, 'vault-3');
     assert.deepEqual(actions, ['re-joined vault-3 to the Raft cluster of vault-1', 'unsealed vault-3']);
     assert.equal(w.vault.calls.init, 1);
     assert.equal(after.verdict, 'Healthy');
   });
 
-  it('a stale certificate: SIGHUP to that container, then waits until the new one is served', async () => {
+  it('only the named node: another sealed node is left for its own call', async () => {
     const w = await healthy();
-    w.vault.node(2).servedFingerprint = 'OLD:FI:NG:ER';
-    const { actions, after } = await checkThenFix(w);
-    assert.equal(actions.length, 1);
-    assert.match(actions[0] ?? '', /^reloaded the certificate of vault-2 \(SIGHUP\); it now serves /);
+    w.swarm.replaceTask(w.service, 2);
+    w.swarm.replaceTask(w.service, 3);
+    const { actions, after } = await fixNode(w, 'vault-3');
+    assert.deepEqual(actions, ['unsealed vault-3']);
     assert.deepEqual(
-      w.swarm.signals.map((s) => s.signal),
-      ['SIGHUP'],
+      after.findings.map((f) => `${f.code} ${f.node}`),
+      ['NodeSealed vault-2'],
     );
-    assert.equal(after.verdict, 'Healthy');
   });
 
-  it('findings it may not act on: does nothing', async () => {
+  it('findings it may not act on: does nothing, reads no custody', async () => {
     const w = await healthy();
     w.vault.autopilotHealthy = false;
-    const { actions } = await checkThenFix(w);
-    assert.deepEqual(actions, []);
-    assert.deepEqual(w.swarm.signals, []);
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    w.custody.lose(w.stack);
+    for (const name of ['vault-1', 'vault-2', 'vault-3'])
+      assert.deepEqual(await w.run(w.acts.remediateNode, input, report, name), []);
   });
 
   it('no key in custody: UnsealKeyUnavailable, nothing touched', async () => {
@@ -199,10 +199,59 @@ describe('remediateVaultHealth', () => {
     const report = await w.run(w.acts.checkVaultHealth, input);
     w.custody.lose(w.stack);
     await assert.rejects(
-      w.run(w.acts.remediateVaultHealth, input, report),
+      w.run(w.acts.remediateNode, input, report, 'vault-2'),
       namedFailure('UnsealKeyUnavailable'),
     );
     assert.equal(w.vault.node(2).sealed, true);
+  });
+
+  it('a stale certificate: SIGHUP on the node that runs the task, then the new one is served', async () => {
+    const w = await healthy();
+    w.vault.node(2).servedFingerprint = 'OLD:FI:NG:ER';
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    const row = report.nodes.find((n) => n.name === 'vault-2');
+    assert.equal(row?.swarmNodeId, 'node-2', 'the report says which node runs the task');
+    w.swarm.localNode = 'node-2'; // the worker (or node agent) of that node
+    assert.deepEqual(
+      await w.run(w.acts.signalVaultContainer, {
+        stack: 's1',
+        node: 'vault-2',
+        containerId: row?.containerId ?? '',
+        signal: 'SIGHUP',
+      }),
+      { nodeId: 'node-2' },
+    );
+    const served = await w.run(w.acts.waitForServedCertificate, input, 'vault-2');
+    assert.equal(served, report.certificate.diskFingerprint);
+    assert.equal((await w.run(w.acts.checkVaultHealth, input)).verdict, 'Healthy');
+  });
+
+  it('a container on another node: ContainerNotOnNode, nothing signalled (signals are node-local)', async () => {
+    const w = await healthy();
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    const row = report.nodes.find((n) => n.name === 'vault-3');
+    await assert.rejects(
+      w.run(w.acts.signalVaultContainer, {
+        stack: 's1',
+        node: 'vault-3',
+        containerId: row?.containerId ?? '',
+        signal: 'SIGHUP',
+      }),
+      namedFailure('ContainerNotOnNode', /vault-3 .* is not on swarm node node-1; nothing was signalled/),
+    );
+    assert.deepEqual(w.swarm.signals, []);
+  });
+
+  it('remediateVaultHealth (runs started before node routing): every node, SIGHUP through its own Engine', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    w.vault.node(1).servedFingerprint = 'OLD:FI:NG:ER';
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    const actions = await w.run(w.acts.remediateVaultHealth, input, report);
+    assert.equal(actions.length, 2);
+    assert.match(actions[0] ?? '', /^reloaded the certificate of vault-1 \(SIGHUP\); it now serves /);
+    assert.equal(actions[1], 'unsealed vault-2');
+    assert.equal((await w.run(w.acts.checkVaultHealth, input)).verdict, 'Healthy');
   });
 });
 
@@ -212,7 +261,11 @@ describe('waitForVaultTaskStart', () => {
     const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
     await tick();
     const task = w.swarm.replaceTask(w.service, 2);
-    assert.deepEqual(await started, { started: true, container: task.containerId?.slice(0, 12) });
+    assert.deepEqual(await started, {
+      started: true,
+      container: task.containerId?.slice(0, 12),
+      nodeId: 'node-1',
+    });
   });
 
   it('nothing starts within the wait: returns not started', async () => {
@@ -220,7 +273,7 @@ describe('waitForVaultTaskStart', () => {
     const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
     await tick();
     w.clock.advance(3_600_000);
-    assert.deepEqual(await started, { started: false });
+    assert.deepEqual(await started, { started: false, nodeId: 'node-1' });
   });
 
   it('cancelled: ends with a CancelledFailure', async () => {

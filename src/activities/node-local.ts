@@ -1,0 +1,68 @@
+/**
+ * The activities that must run on the node that runs a Vault task, because Docker's signals and events
+ * are node-local: a SIGHUP to a container, and the `start` events of the node's Vault containers. They
+ * need only the node's own Engine (no custody, no Vault), so a node agent (`VAULT_BOOTSTRAP_WORKER_ROLE=
+ * node-agent`) can run them; workflows route them to the node's queue (`nodeTaskQueue`).
+ */
+import { Context } from '@temporalio/activity';
+import { serviceName } from '../shared/constants';
+import { ErrorType, NonRetryableError } from '../shared/errors';
+import type { ActivityDeps } from './deps';
+
+export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock'>) {
+  const { swarm, clock } = deps;
+
+  /**
+   * Sends `signal` to the container of a Vault task on this node. A container this Engine does not have
+   * (the task moved, or the activity reached the wrong node) is `ContainerNotOnNode`, not retried: the next
+   * health check sees where the task runs now.
+   */
+  async function signalVaultContainer(input: {
+    stack: string;
+    node: string;
+    containerId: string;
+    signal: 'SIGHUP';
+  }): Promise<{ nodeId: string }> {
+    const nodeId = await swarm.localNodeId();
+    try {
+      await swarm.signalContainer(input.containerId, input.signal);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new NonRetryableError(
+          ErrorType.ContainerNotOnNode,
+          `the container of ${input.node} (${input.containerId.slice(0, 12)}) of ${serviceName(input.stack)} ` +
+            `is not on swarm node ${nodeId}; nothing was signalled`,
+        );
+      }
+      throw err;
+    }
+    return { nodeId };
+  }
+
+  /**
+   * Waits for a Vault task of the stack to start on this node (Docker `start` event), up to
+   * `maxWaitSeconds`. Heartbeats throughout (see createActivities); returns as soon as one starts. An event
+   * stream that ends or fails fails the attempt, and the retry subscribes again.
+   */
+  async function waitForVaultTaskStart(input: {
+    stack: string;
+    maxWaitSeconds: number;
+  }): Promise<{ started: boolean; container?: string; nodeId?: string }> {
+    const ctx = Context.current();
+    const nodeId = await swarm.localNodeId().catch(() => undefined);
+    const starts = await swarm.containerStarts(serviceName(input.stack));
+    const timer = new AbortController();
+    try {
+      return await Promise.race([
+        starts.next().then((e) => ({ started: true, container: e.containerId?.slice(0, 12), nodeId })),
+        clock.sleep(input.maxWaitSeconds * 1000, timer.signal).then(() => ({ started: false, nodeId })),
+        ctx.cancelled,
+      ]);
+    } finally {
+      timer.abort();
+      starts.close();
+    }
+  }
+
+  return { signalVaultContainer, waitForVaultTaskStart };
+}

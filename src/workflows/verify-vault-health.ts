@@ -5,11 +5,13 @@
  * finding codes are the result; verdict and codes also go into search attributes for the UI list.
  * A handful of events per run: its history does not grow with the age of the schedule.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { nodeTaskQueue } from '../shared/constants';
+import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { REMEDIABLE } from '../shared/health';
 import type { HealthInput, HealthReport } from '../shared/health';
+import { NODE_ROUTING_PATCH } from './patches';
 import { VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../shared/search-attributes';
 
 /** Reading state: quick, a few retries (a failing read is itself a finding the next run will repeat). */
@@ -34,15 +36,86 @@ const fix = proxyActivities<Activities>({
   },
 });
 
+/**
+ * A signal to a container, on the queue of the node that runs it. No agent on that node (or the node down)
+ * must not hold the run: it fails after `scheduleToStartTimeout` and is reported with the node.
+ */
+function onNode(swarmNodeId: string) {
+  return proxyActivities<Activities>({
+    taskQueue: nodeTaskQueue(workflowInfo().taskQueue, swarmNodeId),
+    scheduleToStartTimeout: '30 seconds',
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  });
+}
+
+/**
+ * Acts on each node's remediable findings, node by node in slot order: re-join and unseal on the main
+ * queue (custody is there), SIGHUP on the node's own queue. A node whose action fails is listed in the
+ * returned failures and the next node is still handled.
+ */
+async function remediateByNode(
+  input: HealthInput,
+  first: HealthReport,
+): Promise<{ actions: string[]; failures: string[] }> {
+  const actions: string[] = [];
+  const failures: string[] = [];
+  for (const row of first.nodes) {
+    const codes = new Set(first.findings.filter((f) => f.node === row.name).map((f) => f.code));
+    if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
+      try {
+        actions.push(...(await fix.remediateNode(input, first, row.name)));
+      } catch (err) {
+        failures.push(`${row.name}: ${describeFailure(err)}`);
+      }
+    }
+    if (codes.has('CertificateStale')) {
+      if (!row.swarmNodeId || !row.containerId) {
+        failures.push(`${row.name}: its task's node or container is unknown, no certificate reload`);
+        continue;
+      }
+      try {
+        await onNode(row.swarmNodeId).signalVaultContainer({
+          stack: input.stack,
+          node: row.name,
+          containerId: row.containerId,
+          signal: 'SIGHUP',
+        });
+        const served = await fix.waitForServedCertificate(input, row.name);
+        actions.push(
+          `reloaded the certificate of ${row.name} (SIGHUP on swarm node ${row.swarmNodeId.slice(0, 12)}); ` +
+            `it now serves ${served.slice(0, 17)}…`,
+        );
+      } catch (err) {
+        failures.push(
+          `${row.name}: certificate reload on swarm node ${row.swarmNodeId.slice(0, 12)}: ${describeFailure(err)}`,
+        );
+      }
+    }
+  }
+  return { actions, failures };
+}
+
 export async function VerifyVaultHealth(input: HealthInput): Promise<HealthReport> {
   const first = await read.checkVaultHealth(input);
   let report = first;
   const remediable = first.findings.some((f) => REMEDIABLE.includes(f.code));
   if (input.remediate !== false && remediable) {
-    const actions = await fix.remediateVaultHealth(input, first);
+    let actions: string[];
+    let failures: string[] = [];
+    if (patched(NODE_ROUTING_PATCH)) {
+      ({ actions, failures } = await remediateByNode(input, first));
+    } else {
+      actions = await fix.remediateVaultHealth(input, first);
+    }
     report = {
       ...(await read.checkVaultHealth({ ...input, settleSeconds: 5 })),
       actions,
+      ...(failures.length > 0 ? { actionFailures: failures } : {}),
       findingsBefore: first.findings,
     };
   }

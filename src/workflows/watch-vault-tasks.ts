@@ -1,33 +1,94 @@
 /**
- * `WatchVaultTasks`: faster than the schedule. A long-running activity waits on the Docker events stream
- * for a Vault task of the stack to start (a restart by Swarm comes back sealed); the moment one does, a
- * `VerifyVaultHealth` child runs with remediation, so the node is unsealed within seconds instead of at
- * the next scheduled check. The loop continues-as-new regularly, so its history stays small forever.
+ * `WatchVaultTasks`: faster than the schedule. Docker's container events are node-local, so on every swarm
+ * node a long-running activity (on that node's queue, run by its worker or node agent) waits for a Vault
+ * task of the stack to start there (a restart by Swarm comes back sealed); the moment one does, the other
+ * waits are cancelled and a `VerifyVaultHealth` child runs with remediation, so the node is unsealed within
+ * seconds instead of at the next scheduled check. A node with no agent just leaves its wait queued.
  *
- * Events missed while no worker runs are covered by the schedule: this only shortens the usual case.
+ * A failed check does not stop the watcher (the next event or scheduled run tries again), nor does an
+ * event stream that ends (the wait fails and is retried). The loop continues-as-new regularly, so its
+ * history stays small forever. Events missed while no worker runs are covered by the schedule.
  */
-import { continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { nodeTaskQueue } from '../shared/constants';
+import { describeFailure } from '../shared/errors';
 import { healthWorkflowIds } from '../shared/health';
+import { NODE_ROUTING_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
 
-const watch = proxyActivities<Activities>({
+const WAIT_OPTIONS = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
+} as const;
+
+const watch = proxyActivities<Activities>(WAIT_OPTIONS);
+const read = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
 });
 
-/** Iterations before continue-as-new: each is ~10 events, far below any history limit. */
+/** Iterations before continue-as-new: each is ~10 events per node, far below any history limit. */
 const ITERATIONS_PER_RUN = 50;
+const MAX_WAIT_SECONDS = 3600;
+
+type TaskStart = { started: boolean; container?: string; nodeId?: string };
+
+/** Waits for a Vault task to start on any node of the swarm; the waits on the other nodes are cancelled. */
+async function nextStartOnAnyNode(stack: string): Promise<TaskStart> {
+  const nodes = await read.listSwarmNodes();
+  const base = workflowInfo().taskQueue;
+  const scope = new CancellationScope();
+  const never = new Promise<TaskStart>(() => undefined);
+  try {
+    return await scope.run(() =>
+      Promise.race([
+        ...nodes.map((n) =>
+          proxyActivities<Activities>({ ...WAIT_OPTIONS, taskQueue: nodeTaskQueue(base, n.id) })
+            .waitForVaultTaskStart({ stack, maxWaitSeconds: MAX_WAIT_SECONDS })
+            // A node whose wait fails for good is not watched this round; the others still are.
+            .catch((err: unknown) => {
+              if (!isCancellation(err))
+                log.warn('watch on a node failed', { node: n.hostname, error: describeFailure(err) });
+              return never;
+            }),
+        ),
+        sleep(`${MAX_WAIT_SECONDS + 60} seconds`).then((): TaskStart => ({ started: false })),
+      ]),
+    );
+  } finally {
+    scope.cancel();
+  }
+}
 
 export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
+  const routed = patched(NODE_ROUTING_PATCH);
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
-    const event = await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: 3600 });
+    const event = routed
+      ? await nextStartOnAnyNode(input.stack)
+      : await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: MAX_WAIT_SECONDS });
     if (!event.started) continue;
-    await executeChild(VerifyVaultHealth, {
-      workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,
-      args: [{ stack: input.stack, remediate: true, settleSeconds: 60 }],
-    });
+    try {
+      await executeChild(VerifyVaultHealth, {
+        workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,
+        args: [{ stack: input.stack, remediate: true, settleSeconds: 60 }],
+      });
+    } catch (err) {
+      if (!routed) throw err;
+      // The check failed (e.g. Docker or Vault unreachable for its retries): the watcher goes on.
+      log.warn('event-triggered health check failed', { error: describeFailure(err) });
+    }
   }
   await continueAsNew<typeof WatchVaultTasks>(input);
 }

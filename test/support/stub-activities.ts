@@ -7,6 +7,9 @@ import type { Finding, HealthReport } from '../../src/shared/health';
 import type { BootstrapStep } from '../../src/shared/steps';
 import type { BootstrapInput, ClusterSummary, SecretRef } from '../../src/shared/types';
 
+/** The one swarm node `listSwarmNodes` names by default (the test server's worker polls its queue too). */
+export const STUB_NODE_ID = 'node-1';
+
 export function clusterOf(stack: string): ClusterSummary {
   return {
     stack,
@@ -39,6 +42,8 @@ export function reportOf(stack: string, findings: Finding[] = []): HealthReport 
     nodes: [1, 2, 3].map((slot) => ({
       name: `vault-${slot}`,
       slot,
+      swarmNodeId: `node-${slot}`,
+      containerId: `c0ffee${slot}`,
       reachable: true,
       initialized: true,
       sealed: false,
@@ -113,6 +118,23 @@ export function stubActivities(
       return Promise.resolve(
         report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`),
       );
+    },
+    remediateNode(_input, report, name) {
+      calls.push(`remediateNode:${name}`);
+      const sealed = report.findings.some((f) => f.code === 'NodeSealed' && f.node === name);
+      return Promise.resolve(sealed ? [`unsealed ${name}`] : []);
+    },
+    waitForServedCertificate() {
+      calls.push('waitForServedCertificate');
+      return Promise.resolve('AA:BB:CC:DD:EE:FF:00:11:22');
+    },
+    listSwarmNodes() {
+      calls.push('listSwarmNodes');
+      return Promise.resolve([{ id: STUB_NODE_ID, hostname: 'host-1', state: 'ready' }]);
+    },
+    signalVaultContainer(input) {
+      calls.push(`signalVaultContainer:${input.node}`);
+      return Promise.resolve({ nodeId: STUB_NODE_ID });
     },
     waitForVaultTaskStart() {
       calls.push('waitForVaultTaskStart');

@@ -15,11 +15,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
+import { nodeTaskQueue } from '../../src/shared/constants';
 import {
   VAULT_BOOTSTRAP_STEP,
   VAULT_HEALTH_FINDINGS,
   VAULT_HEALTH_VERDICT,
 } from '../../src/shared/search-attributes';
+import { STUB_NODE_ID } from './stub-activities';
 import { testbedEnv } from './testbed';
 
 const INSTALL_HINT =
@@ -71,10 +73,15 @@ export interface TimeSkippingTestEnv {
   /** A client of it (time-skipping: awaiting a result skips timers and retry back-offs). */
   readonly client: Client;
   /**
-   * Runs a worker of the real workflows with `activities` on a new task queue until `fn` settles.
-   * `fn` gets the task queue and a unique id to build workflow ids from.
+   * Runs a worker of the real workflows with `activities` on a new task queue until `fn` settles, and one
+   * worker per swarm node in `nodes` on that node's queue (default: `STUB_NODE_ID` with `activities`, the
+   * node `listSwarmNodes` names by default). `fn` gets the task queue and a unique id for workflow ids.
    */
-  withWorker<R>(activities: Activities, fn: (taskQueue: string, id: string) => Promise<R>): Promise<R>;
+  withWorker<R>(
+    activities: Activities,
+    fn: (taskQueue: string, id: string) => Promise<R>,
+    nodes?: Record<string, Activities>,
+  ): Promise<R>;
 }
 
 /**
@@ -102,17 +109,24 @@ export function timeSkippingEnv(): () => TimeSkippingTestEnv {
     ready = {
       env: started,
       client: started.client,
-      async withWorker(activities, fn) {
+      async withWorker(activities, fn, nodes = { [STUB_NODE_ID]: activities }) {
         const id = uniqueSuffix();
         const taskQueue = `wf-test-${id}`;
-        const worker = await Worker.create({
-          connection: started.nativeConnection,
-          namespace: started.namespace ?? 'default',
-          taskQueue,
-          workflowBundle: bundle,
-          activities,
-        });
-        return worker.runUntil(fn(taskQueue, id));
+        const common = { connection: started.nativeConnection, namespace: started.namespace ?? 'default' };
+        const worker = await Worker.create({ ...common, taskQueue, workflowBundle: bundle, activities });
+        const nodeWorkers = await Promise.all(
+          Object.entries(nodes).map(([nodeId, acts]) =>
+            Worker.create({ ...common, taskQueue: nodeTaskQueue(taskQueue, nodeId), activities: acts }),
+          ),
+        );
+        // The node workers run until the main worker's test settles, then shut down with it.
+        const running = nodeWorkers.map((w) => w.run());
+        try {
+          return await worker.runUntil(fn(taskQueue, id));
+        } finally {
+          for (const w of nodeWorkers) w.shutdown();
+          await Promise.allSettled(running);
+        }
       },
     };
   });

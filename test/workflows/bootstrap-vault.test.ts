@@ -14,6 +14,8 @@ import {
   VAULT_HEALTH_FINDINGS,
   VAULT_HEALTH_VERDICT,
 } from '../../src/shared/search-attributes';
+import type { Activities } from '../../src/activities';
+import { ErrorType } from '../../src/shared/errors';
 import type { Finding, HealthReport } from '../../src/shared/health';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import type { BootstrapStep } from '../../src/shared/steps';
@@ -164,11 +166,91 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
         args: [{ stack: 's' }],
       });
       const report = await handle.result();
-      assert.deepEqual(calls, ['checkVaultHealth', 'remediateVaultHealth', 'checkVaultHealth']);
+      assert.deepEqual(calls, ['checkVaultHealth', 'remediateNode:vault-2', 'checkVaultHealth']);
       assert.equal(report.verdict, 'Healthy');
       assert.deepEqual(report.actions, ['unsealed vault-2']);
       assert.deepEqual(report.findingsBefore, [sealed]);
+      assert.equal(report.actionFailures, undefined);
     });
+  });
+
+  void it('VerifyVaultHealth: SIGHUP goes to the queue of the node that runs the task', async () => {
+    const stale: Finding = { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' };
+    const { activities, calls } = stubActivities({}, [reportOf('s', [stale]), reportOf('s')]);
+    const onNode3: string[] = [];
+    const node3: Activities = {
+      ...activities,
+      signalVaultContainer(input) {
+        onNode3.push(`${input.signal} ${input.containerId}`);
+        return Promise.resolve({ nodeId: 'node-3' });
+      },
+    };
+    await testEnv().withWorker(
+      activities,
+      async (taskQueue, id) => {
+        const report = await testEnv().client.workflow.execute(VerifyVaultHealth, {
+          taskQueue,
+          workflowId: `wf-test-verify-sighup-${id}`,
+          args: [{ stack: 's' }],
+        });
+        assert.deepEqual(onNode3, ['SIGHUP c0ffee3'], 'signalled on node-3, the node of vault-3');
+        assert.deepEqual(calls, ['checkVaultHealth', 'waitForServedCertificate', 'checkVaultHealth']);
+        assert.match(
+          report.actions[0] ?? '',
+          /^reloaded the certificate of vault-3 \(SIGHUP on swarm node node-3\)/,
+        );
+      },
+      { 'node-3': node3 },
+    );
+  });
+
+  void it('VerifyVaultHealth: a node whose remediation fails is listed, and the other nodes are still handled', async () => {
+    const findings: Finding[] = [
+      { code: 'NodeSealed', node: 'vault-1', detail: 'sealed' },
+      { code: 'NodeSealed', node: 'vault-2', detail: 'sealed' },
+      { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' },
+    ];
+    const { activities, calls } = stubActivities({}, [reportOf('s', findings), reportOf('s')]);
+    const main: Activities = {
+      ...activities,
+      remediateNode(input, report, name) {
+        if (name === 'vault-1') {
+          calls.push(`remediateNode:${name}`);
+          return Promise.reject(
+            ApplicationFailure.nonRetryable('vault-1 rejected the key', ErrorType.UnsealKeyRejected),
+          );
+        }
+        return activities.remediateNode(input, report, name);
+      },
+    };
+    // No worker polls node-3's queue (its node agent is down): the signal times out before it starts.
+    await testEnv().withWorker(
+      main,
+      async (taskQueue, id) => {
+        const report = await testEnv().client.workflow.execute(VerifyVaultHealth, {
+          taskQueue,
+          workflowId: `wf-test-verify-fail-${id}`,
+          args: [{ stack: 's' }],
+        });
+        assert.deepEqual(calls, [
+          'checkVaultHealth',
+          'remediateNode:vault-1',
+          'remediateNode:vault-2',
+          'checkVaultHealth',
+        ]);
+        assert.deepEqual(report.actions, ['unsealed vault-2']);
+        assert.equal(report.actionFailures?.length, 2, JSON.stringify(report.actionFailures));
+        assert.match(
+          report.actionFailures?.[0] ?? '',
+          /^vault-1: UnsealKeyRejected: vault-1 rejected the key/,
+        );
+        assert.match(
+          report.actionFailures?.[1] ?? '',
+          /^vault-3: certificate reload on swarm node node-3: .*(timeout|timed out)/i,
+        );
+      },
+      {},
+    );
   });
 
   void it('VerifyVaultHealth only reports when remediation is off', async () => {

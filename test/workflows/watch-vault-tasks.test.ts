@@ -1,8 +1,8 @@
 /**
  * Workflow tests of `WatchVaultTasks`, the long-running Docker-events watcher, on Temporal's time-skipping
  * test server with STUBBED activities (no Docker, no Vault): one `VerifyVaultHealth` child per started-task
- * event, continue-as-new after its iteration count (same workflow id, new run id), and what a failed child
- * does to the watcher today.
+ * event, continue-as-new after its iteration count (same workflow id, new run id), a failed child that
+ * does not stop the watcher, and (second describe) the waits routed to every swarm node's queue.
  *
  * The stubbed `waitForVaultTaskStart` answers from a script per run of the watcher: a task started, nothing
  * happened, or "block" (wait for Docker events until cancelled, heartbeating like the real one). A test that
@@ -11,12 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ChildWorkflowFailure,
-  WorkflowFailedError,
-} from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
@@ -24,10 +19,12 @@ import { ErrorType } from '../../src/shared/errors';
 import { healthWorkflowIds } from '../../src/shared/health';
 import type { Finding, HealthReport } from '../../src/shared/health';
 import { VAULT_HEALTH_VERDICT } from '../../src/shared/search-attributes';
+import type { VerifyVaultHealth } from '../../src/workflows';
 import { WatchVaultTasks } from '../../src/workflows';
 import type { HistoryEvent } from '../support/history';
 import { reportOf, stubActivities } from '../support/stub-activities';
 import { timeSkippingEnv } from '../support/time-skipping';
+import { eventually } from '../support/wait';
 
 /** `ITERATIONS_PER_RUN` of src/workflows/watch-vault-tasks.ts (not exported): pinned here on purpose. */
 const ITERATIONS_PER_RUN = 50;
@@ -168,12 +165,15 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
         try {
           assert.equal(runId, handle.firstExecutionRunId, 'still the first run');
           assert.deepEqual(calls, [
+            'listSwarmNodes',
             'waitForVaultTaskStart',
             'checkVaultHealth',
-            'remediateVaultHealth',
+            'remediateNode:vault-2',
             'checkVaultHealth',
+            'listSwarmNodes',
             'waitForVaultTaskStart',
             'checkVaultHealth',
+            'listSwarmNodes',
             'waitForVaultTaskStart',
           ]);
 
@@ -232,8 +232,8 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
           assert.equal(last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId, second.runId);
           assert.equal(
             count(firstEvents, (e) => e.activityTaskScheduledEventAttributes),
-            ITERATIONS_PER_RUN,
-            'one watch activity per iteration',
+            2 * ITERATIONS_PER_RUN,
+            'per iteration: the node list, and one watch on the one node',
           );
           const secondEvents = (await handle.fetchHistory()).events ?? [];
           assert.equal(
@@ -263,55 +263,170 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
     },
   );
 
-  // CURRENT BEHAVIOUR, PINNED: a child that fails (here: the health check fails non-retryably) fails the
-  // whole watcher, which then watches nothing until the schedule's next check or a restart of the watcher.
-  // Issue 8 changes this (a failed check must not stop the watching); when it lands, this test must be
-  // flipped to expect the watcher to record the failure and go on watching.
   void it(
-    'TODAY a failed child fails the watcher (issue 8 will flip this)',
+    'a failed child does not stop the watcher: the child fails, the watcher watches on',
     { timeout: 60_000 },
     async () => {
       const message =
         'vault-1 is initialized but key custody holds no key for it: restore the custody record';
-      const script: Script = (run, call) => (run === 0 && call === 0 ? 'started' : 'unexpected');
-      const { activities, calls } = watcherActivities(
+      const script: Script = (run, call) =>
+        run === 0 && call === 0 ? 'started' : run === 0 ? 'block' : 'unexpected';
+      const { activities, calls, blocked } = watcherActivities(
         script,
         [],
         ApplicationFailure.nonRetryable(message, ErrorType.UnsealKeyUnavailable),
       );
       await testEnv().withWorker(activities, async (taskQueue, id) => {
         const handle = await startWatcher(taskQueue, id);
-        const err: unknown = await handle.result().then(
-          () => assert.fail('the watcher should have failed'),
-          (e: unknown) => e,
-        );
-
-        assert.ok(err instanceof WorkflowFailedError, `WorkflowFailedError, got ${String(err)}`);
-        const child = err.cause;
-        assert.ok(
-          child instanceof ChildWorkflowFailure,
-          `caused by a ChildWorkflowFailure, got ${String(child)}`,
-        );
-        assert.equal(child.workflowType, 'VerifyVaultHealth');
-        assert.equal(
-          child.execution.workflowId,
-          `${healthWorkflowIds(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}-0`,
-        );
-        const activity = child.cause;
-        assert.ok(activity instanceof ActivityFailure, 'caused by an ActivityFailure');
-        assert.equal(activity.activityType, 'checkVaultHealth');
-        const app = activity.cause;
-        assert.ok(app instanceof ApplicationFailure, 'caused by an ApplicationFailure');
-        assert.equal(app.type, ErrorType.UnsealKeyUnavailable);
-        assert.equal(app.nonRetryable, true);
-        assert.equal(app.message, message);
-
-        // One check, one attempt, and the watcher stopped watching: no second watch call, no new run.
-        assert.deepEqual(calls, ['waitForVaultTaskStart', 'checkVaultHealth']);
-        const described = await handle.describe();
-        assert.equal(described.status.name, 'FAILED');
-        assert.equal(described.runId, handle.firstExecutionRunId);
+        const { runId } = await blocked;
+        try {
+          assert.equal(runId, handle.firstExecutionRunId);
+          // One check, one attempt (non-retryable), then the next watch.
+          assert.deepEqual(calls, [
+            'listSwarmNodes',
+            'waitForVaultTaskStart',
+            'checkVaultHealth',
+            'listSwarmNodes',
+            'waitForVaultTaskStart',
+          ]);
+          const childId = `${healthWorkflowIds(`st${id}`).event}-${runId.slice(0, 8)}-0`;
+          const child = await testEnv().client.workflow.getHandle(childId).describe();
+          assert.equal(child.status.name, 'FAILED');
+          const err: unknown = await testEnv()
+            .client.workflow.getHandle(childId)
+            .result()
+            .then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+          assert.ok(err instanceof WorkflowFailedError);
+          const activity = err.cause;
+          assert.ok(activity instanceof ActivityFailure && activity.cause instanceof ApplicationFailure);
+          assert.equal(activity.cause.type, ErrorType.UnsealKeyUnavailable);
+          assert.equal((await handle.describe()).status.name, 'RUNNING');
+        } finally {
+          await handle.terminate('test over');
+        }
       });
+    },
+  );
+});
+
+void describe('WatchVaultTasks across three swarm nodes (node queues), stubbed activities', () => {
+  const testEnv = timeSkippingEnv();
+
+  /** Per node: what its waits answer, in order ('block' waits until cancelled, recording the cancel). */
+  function nodeActivities(
+    base: Activities,
+    node: string,
+    answers: ('started' | 'block' | 'stream-ended')[],
+    log: string[],
+  ): Activities {
+    let call = 0;
+    return {
+      ...base,
+      async waitForVaultTaskStart() {
+        const answer = answers[call++] ?? 'block';
+        log.push(`${node}:${answer}`);
+        if (answer === 'started') return { started: true, container: `c0ffee-${node}`, nodeId: node };
+        if (answer === 'stream-ended') throw new Error('the Docker events stream ended');
+        const ctx = Context.current();
+        const beat = setInterval(() => ctx.heartbeat(), 1_000);
+        try {
+          return await ctx.cancelled;
+        } catch (err) {
+          log.push(`${node}:cancelled`);
+          throw err;
+        } finally {
+          clearInterval(beat);
+        }
+      },
+    };
+  }
+
+  void it(
+    'a start on any node triggers the check; the waits on the other nodes are cancelled; a node with no agent holds nothing up',
+    { timeout: 60_000 },
+    async () => {
+      const stub = stubActivities({}, [
+        reportOf('s', [{ code: 'NodeSealed', node: 'vault-2', detail: 'sealed' }]),
+      ]);
+      const nodes = [1, 2, 3].map((n) => ({ id: `node-${n}`, hostname: `host-${n}`, state: 'ready' }));
+      const main: Activities = { ...stub.activities, listSwarmNodes: () => Promise.resolve(nodes) };
+      const log: string[] = [];
+      let secondRound: () => void = () => undefined;
+      const reachedSecondRound = new Promise<void>((r) => (secondRound = r));
+      const node1 = nodeActivities(main, 'node-1', ['block', 'block'], log);
+      const node2 = nodeActivities(main, 'node-2', ['started'], log);
+      // node-3 has no worker at all (its agent is down): its waits stay queued.
+      const node2Then = {
+        ...node2,
+        async waitForVaultTaskStart(input: { stack: string; maxWaitSeconds: number }) {
+          if (log.filter((l) => l.startsWith('node-2:')).length >= 1) secondRound();
+          return node2.waitForVaultTaskStart(input);
+        },
+      };
+      await testEnv().withWorker(
+        main,
+        async (taskQueue, id) => {
+          const handle = await testEnv().client.workflow.start(WatchVaultTasks, {
+            taskQueue,
+            workflowId: `wf-test-watch3-${id}`,
+            args: [{ stack: `st${id}` }],
+          });
+          try {
+            await reachedSecondRound;
+            const prefix = `${healthWorkflowIds(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}`;
+            const children = await childrenOf(
+              testEnv().client,
+              handle.workflowId,
+              handle.firstExecutionRunId,
+            );
+            assert.deepEqual(children.started, [{ id: `${prefix}-0`, type: 'VerifyVaultHealth' }]);
+            assert.deepEqual(children.results.get(`${prefix}-0`)?.actions, ['unsealed vault-2']);
+            assert.ok(log.includes('node-2:started'), log.join(' '));
+            // The cancel reaches a running activity with its next heartbeat's answer (the SDK throttles them).
+            await eventually("node-1's first wait cancelled", 40_000, () =>
+              Promise.resolve(log.includes('node-1:cancelled') ? true : undefined),
+            );
+          } finally {
+            await handle.terminate('test over');
+          }
+        },
+        { 'node-1': node1, 'node-2': node2Then },
+      );
+    },
+  );
+
+  void it(
+    'an event stream that ends fails the wait; the retry subscribes again and the start is seen',
+    { timeout: 60_000 },
+    async () => {
+      const stub = stubActivities({}, []);
+      const log: string[] = [];
+      const node1 = nodeActivities(stub.activities, 'node-1', ['stream-ended', 'started', 'block'], log);
+      await testEnv().withWorker(
+        stub.activities,
+        async (taskQueue, id) => {
+          const handle = await testEnv().client.workflow.start(WatchVaultTasks, {
+            taskQueue,
+            workflowId: `wf-test-watch-end-${id}`,
+            args: [{ stack: `st${id}` }],
+          });
+          try {
+            const prefix = `${healthWorkflowIds(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}`;
+            const child = testEnv().client.workflow.getHandle<typeof VerifyVaultHealth>(`${prefix}-0`);
+            await eventually('the check the start triggered', 30_000, () => child.describe());
+            const report = await child.result();
+            assert.equal(report.verdict, 'Healthy');
+            assert.deepEqual(log.slice(0, 2), ['node-1:stream-ended', 'node-1:started']);
+            assert.equal((await handle.describe()).status.name, 'RUNNING');
+          } finally {
+            await handle.terminate('test over');
+          }
+        },
+        { 'node-1': node1 },
+      );
     },
   );
 });

@@ -1,0 +1,13 @@
+/**
+ * Workflow patch ids (`patched()`): each marks a change of the commands a workflow issues, so runs (and
+ * histories) from before the change replay on the old path. A patch is removed, with its old path, once no
+ * run older than it can still be open; the replay histories in test/replay/histories say which runs the
+ * code must still replay.
+ */
+
+/**
+ * Node-local work routed to the node's task queue (issue 8): `VerifyVaultHealth` remediates node by node
+ * and signals through the node's queue; `WatchVaultTasks` listens on every node and survives a failed
+ * check. Before it, one `remediateVaultHealth` did everything through the worker's own Engine.
+ */
+export const NODE_ROUTING_PATCH = 'node-routing';

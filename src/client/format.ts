@@ -88,6 +88,7 @@ export function formatReport(r: HealthReport): string {
   for (const f of r.findingsBefore ?? [])
     lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   for (const a of r.actions) lines.push(`  action   ${a}`);
+  for (const a of r.actionFailures ?? []) lines.push(`  FAILED   ${a}`);
   for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   return lines.join('\n');
 }

@@ -266,6 +266,7 @@ describe('client health report', () => {
         daysLeft: 10,
       },
       actions: ['unsealed vault-3'],
+      actionFailures: ['vault-2: certificate reload on swarm node n2: timed out (SCHEDULE_TO_START timeout)'],
       findingsBefore: [{ code: 'NodeSealed', node: 'vault-3', detail: 'sealed' }],
     };
     assert.equal(
@@ -279,6 +280,7 @@ describe('client health report', () => {
         '  cert     AB:CD:EF:01:23:45:67:89… valid until 2025-01-11T00:00:00.000Z (10 days)',
         '  found    NodeSealed vault-3: sealed',
         '  action   unsealed vault-3',
+        '  FAILED   vault-2: certificate reload on swarm node n2: timed out (SCHEDULE_TO_START timeout)',
         '  finding  CertificateExpiring: expires in 10 days',
       ].join('\n'),
     );
@@ -287,8 +289,9 @@ describe('client health report', () => {
       raft: { servers: [] },
       findingsBefore: undefined,
       actions: [],
+      actionFailures: undefined,
     });
     assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
-    assert.doesNotMatch(noLeader, /found|action/);
+    assert.doesNotMatch(noLeader, /found|action|FAILED/);
   });
 });

@@ -3,7 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadClientConfig, loadWorkerConfig } from '../../src/config';
+import {
+  ConfigError,
+  loadClientConfig,
+  loadNodeAgentConfig,
+  loadWorkerConfig,
+  loadWorkerRole,
+} from '../../src/config';
 
 function certDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
@@ -108,5 +114,26 @@ describe('config', () => {
     );
     assert.deepEqual(c.stack.files, ['/srv/a.yml', '/srv/b.yml']);
     assert.equal(c.stack.unsealSecretTemplate, '{stack}_key');
+  });
+});
+
+describe('worker role', () => {
+  it('full by default; node-agent needs only Temporal and the Docker socket', () => {
+    assert.equal(loadWorkerRole({}), 'full');
+    assert.equal(loadWorkerRole({ VAULT_BOOTSTRAP_WORKER_ROLE: 'node-agent' }), 'node-agent');
+    // No certificate folder, custody or stack settings: an agent starts where none of them exist.
+    const agent = loadNodeAgentConfig({
+      DOCKER_SOCKET: '/run/vbt-n2/docker.sock',
+      VAULT_CERT_DIR: '/nonexistent',
+    });
+    assert.equal(agent.dockerSocket, '/run/vbt-n2/docker.sock');
+    assert.equal(agent.temporal.taskQueue, 'vault-bootstrap');
+  });
+
+  it('an unknown role is a named configuration error', () => {
+    assert.throws(
+      () => loadWorkerRole({ VAULT_BOOTSTRAP_WORKER_ROLE: 'agent' }),
+      (err: unknown) => err instanceof ConfigError && /VAULT_BOOTSTRAP_WORKER_ROLE/.test(err.message),
+    );
   });
 });

@@ -42,19 +42,27 @@ export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'cl
   /**
    * Waits for a Vault task of the stack to start on this node (Docker `start` event), up to
    * `maxWaitSeconds`. Heartbeats throughout (see createActivities); returns as soon as one starts. An event
-   * stream that ends or fails fails the attempt, and the retry subscribes again.
+   * stream that ends or fails fails the attempt, and the retry subscribes again from `sinceMs`: a task that
+   * started while this node's Engine was down or restarting is still seen.
    */
   async function waitForVaultTaskStart(input: {
     stack: string;
     maxWaitSeconds: number;
-  }): Promise<{ started: boolean; container?: string; nodeId?: string }> {
+    /** Also count starts since then (epoch ms) that happened before this attempt subscribed. */
+    sinceMs?: number;
+  }): Promise<{ started: boolean; container?: string; nodeId?: string; atMs?: number }> {
     const ctx = Context.current();
     const nodeId = await swarm.localNodeId().catch(() => undefined);
-    const starts = await swarm.containerStarts(serviceName(input.stack));
+    const starts = await swarm.containerStarts(serviceName(input.stack), input.sinceMs);
     const timer = new AbortController();
     try {
       return await Promise.race([
-        starts.next().then((e) => ({ started: true, container: e.containerId?.slice(0, 12), nodeId })),
+        starts.next().then((e) => ({
+          started: true,
+          container: e.containerId?.slice(0, 12),
+          nodeId,
+          ...(e.atMs === undefined ? {} : { atMs: e.atMs }),
+        })),
         clock.sleep(input.maxWaitSeconds * 1000, timer.signal).then(() => ({ started: false, nodeId })),
         ctx.cancelled,
       ]);

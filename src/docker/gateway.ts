@@ -213,15 +213,23 @@ export class DockerGateway implements Swarm {
     await this.docker.getContainer(containerId).kill({ signal });
   }
 
-  async containerStarts(service: string): Promise<Subscription<ContainerStart>> {
+  async containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>> {
     const stream = (await this.docker.getEvents({
+      // Seconds with a fraction: the Engine reads the digits after the point as a fraction of a second.
+      ...(sinceMs === undefined ? {} : { since: Math.floor(sinceMs) / 1000 }),
       filters: {
         type: ['container'],
         event: ['start'],
         label: [`com.docker.swarm.service.name=${service}`],
       },
     })) as Readable;
-    return subscribe(stream, (chunk) => ({ containerId: /"id":"([0-9a-f]+)"/.exec(chunk)?.[1] }));
+    return subscribe(stream, (chunk) => {
+      const nanos = /"timeNano":([0-9]+)/.exec(chunk)?.[1];
+      return {
+        containerId: /"id":"([0-9a-f]+)"/.exec(chunk)?.[1],
+        atMs: nanos === undefined ? undefined : Number(BigInt(nanos) / 1_000_000n),
+      };
+    });
   }
 
   /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */

@@ -57,6 +57,8 @@ export interface Subscription<T> {
 export interface ContainerStart {
   /** Full container id, when the event carries one. */
   containerId?: string;
+  /** When the Engine recorded the start (epoch ms), when the event carries it. */
+  atMs?: number;
 }
 
 export interface Swarm {
@@ -93,8 +95,12 @@ export interface Swarm {
    * this Engine does not have is an error with `statusCode` 404: signals are node-local.
    */
   signalContainer(containerId: string, signal: string): Promise<void>;
-  /** Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). */
-  containerStarts(service: string): Promise<Subscription<ContainerStart>>;
+  /**
+   * Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). With
+   * `sinceMs` (epoch milliseconds) the Engine first replays the starts since then that it still holds, so a
+   * start while no one was subscribed (the stream was down) is not missed.
+   */
+  containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>>;
   /**
    * `docker stack deploy` of `files` as `stack`; the files' variables come from `env` (argv holds only
    * file paths and the stack name).

@@ -33,6 +33,12 @@ const WAIT_OPTIONS = {
   retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
 } as const;
 
+/** The per-node waits retry quickly: a node's Engine coming back must be watched again within seconds. */
+const NODE_WAIT_OPTIONS = {
+  ...WAIT_OPTIONS,
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 seconds' },
+} as const;
+
 const watch = proxyActivities<Activities>(WAIT_OPTIONS);
 const read = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -43,10 +49,10 @@ const read = proxyActivities<Activities>({
 const ITERATIONS_PER_RUN = 50;
 const MAX_WAIT_SECONDS = 3600;
 
-type TaskStart = { started: boolean; container?: string; nodeId?: string };
+type TaskStart = { started: boolean; container?: string; nodeId?: string; atMs?: number };
 
 /** Waits for a Vault task to start on any node of the swarm; the waits on the other nodes are cancelled. */
-async function nextStartOnAnyNode(stack: string): Promise<TaskStart> {
+async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskStart> {
   const nodes = await read.listSwarmNodes();
   const base = workflowInfo().taskQueue;
   const scope = new CancellationScope();
@@ -55,8 +61,8 @@ async function nextStartOnAnyNode(stack: string): Promise<TaskStart> {
     return await scope.run(() =>
       Promise.race([
         ...nodes.map((n) =>
-          proxyActivities<Activities>({ ...WAIT_OPTIONS, taskQueue: nodeTaskQueue(base, n.id) })
-            .waitForVaultTaskStart({ stack, maxWaitSeconds: MAX_WAIT_SECONDS })
+          proxyActivities<Activities>({ ...NODE_WAIT_OPTIONS, taskQueue: nodeTaskQueue(base, n.id) })
+            .waitForVaultTaskStart({ stack, maxWaitSeconds: MAX_WAIT_SECONDS, sinceMs })
             // A node whose wait fails for good is not watched this round; the others still are.
             .catch((err: unknown) => {
               if (!isCancellation(err))
@@ -74,11 +80,17 @@ async function nextStartOnAnyNode(stack: string): Promise<TaskStart> {
 
 export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
   const routed = patched(NODE_ROUTING_PATCH);
+  let handledUntilMs = 0;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
+    // Starts since this iteration began count (1 s of margin for clock skew), except the one already
+    // handled: one while a node's events stream was down, or while the previous check ran, is replayed by
+    // the Engine, not missed.
+    const sinceMs = Math.max(Date.now() - 1000, handledUntilMs + 1);
     const event = routed
-      ? await nextStartOnAnyNode(input.stack)
+      ? await nextStartOnAnyNode(input.stack, sinceMs)
       : await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: MAX_WAIT_SECONDS });
     if (!event.started) continue;
+    if (event.atMs !== undefined) handledUntilMs = Math.max(handledUntilMs, event.atMs);
     try {
       await executeChild(VerifyVaultHealth, {
         workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,

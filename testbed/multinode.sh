@@ -19,16 +19,22 @@
 # The host reaches each Engine through its socket (TESTBED_NODE_HOSTS, first the node the worker
 # talks to), e.g. `docker -H unix:///run/vbt-n2/docker.sock ps`. Nothing leaves these namespaces:
 # they have no default route; the bridge's one iptables rule only lets them talk to each other.
+# Each node runs its own tunnel into iklimco-net (the one-node bed's tunnel image), published on
+# that node's bridge address, <address>:18200 (TESTBED_NODE_TUNNELS): a worker for node nN uses
+# DOCKER_SOCKET=/run/vbt-nN/docker.sock and VAULT_TUNNEL_ADDRESS=<nN's tunnel>. It is published by
+# the node's own Engine, not through the swarm's routing mesh (this kernel has no IPVS).
 #
 # `up` reuses the one-node bed's host parts (dockerd as the image source, binaries, images,
-# certificates, the Temporal dev server) and writes $CACHE/testbed-3.env. `down` stops the Engines
-# and removes the namespaces, veths, bridge and rule but keeps $CACHE/nodes, so the next `up`
-# restarts the same swarm with its images; `down --purge` removes $CACHE/nodes too.
+# certificates, the Temporal dev server) and writes $CACHE/testbed-3.env. `down` removes the
+# tunnels, stops the Engines and removes the namespaces, veths, bridge and rule but keeps
+# $CACHE/nodes, so the next `up` restarts the same swarm with its images; `down --purge` removes
+# $CACHE/nodes too.
 
 MN_NODES=(n1 n2 n3)
 MN_BRIDGE=vbt-br0
 MN_NET_PREFIX=192.168.213 # a /24 no Docker network on this machine uses; the host is .1
 MN_HOST_ADDRESS=$MN_NET_PREFIX.1
+MN_TUNNEL_PORT=18200 # each node's tunnel, on the node's bridge address
 MN_POOL=10.213.0.0/16 # the nodes' swarm address pool (overlay subnets), apart from the host swarm's
 MN_STATE=$CACHE/nodes
 MN_ENV_FILE=$CACHE/testbed-3.env
@@ -36,6 +42,7 @@ MN_RULE=(DOCKER-USER -i "$MN_BRIDGE" -o "$MN_BRIDGE" -m comment --comment vault-
 
 mn_ns() { printf 'vbt-%s' "$1"; }                         # network namespace, and the node's host name
 mn_address() { printf '%s.1%s' "$MN_NET_PREFIX" "${1#n}"; } # n1 -> 192.168.213.11
+mn_tunnel() { printf '%s:%s' "$(mn_address "$1")" "$MN_TUNNEL_PORT"; }
 mn_run() { printf '/run/vbt-%s' "$1"; }                   # socket, pid file, exec root
 mn_socket() { printf '%s/docker.sock' "$(mn_run "$1")"; }
 mn_host() { printf 'unix://%s' "$(mn_socket "$1")"; }
@@ -45,10 +52,11 @@ mn_docker() {
   shift
   docker -H "$(mn_host "$node")" "$@"
 }
-mn_hosts_csv() {
-  local node hosts=()
-  for node in "${MN_NODES[@]}"; do hosts+=("$(mn_host "$node")"); done
-  (IFS=,; printf '%s' "${hosts[*]}")
+# mn_csv FUNCTION: FUNCTION's value for each node, comma-separated, in MN_NODES order.
+mn_csv() {
+  local node values=()
+  for node in "${MN_NODES[@]}"; do values+=("$("$1" "$node")"); done
+  (IFS=,; printf '%s' "${values[*]}")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -344,14 +352,22 @@ ensure_mn_network() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# One tunnel per node (the one-node bed's ensure_tunnel_at, in the node's Engine)
+
+probe_mn_tunnel() { probe_tunnel_at "$(mn_tunnel "$1")" mn_docker "$1"; }
+ensure_mn_tunnel() { ensure_tunnel_at "$1: tunnel" "$(mn_tunnel "$1")" mn_docker "$1"; }
+
+# remove_mn_tunnel NODE: removes the node's tunnel container, if its Engine answers.
+remove_mn_tunnel() {
+  probe_mn_dockerd "$1" && mn_docker "$1" inspect "$TUNNEL_CONTAINER" >/dev/null 2>&1 || return 0
+  log "$1: removing the tunnel $TUNNEL_CONTAINER"
+  mn_docker "$1" rm -f "$TUNNEL_CONTAINER" >/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 mn_write_env() {
-  local node names=() addresses=()
-  for node in "${MN_NODES[@]}"; do
-    names+=("$(mn_ns "$node")")
-    addresses+=("$(mn_address "$node")")
-  done
   cat >"$MN_ENV_FILE.tmp" <<EOF
 # Written by testbed/testbed.sh up --nodes 3, removed by down --nodes 3; sourceable, KEY=value lines.
 # The three-node bed's own file: testbed.env stays the one-node bed's (its up rewrites it whole).
@@ -361,9 +377,10 @@ TEMPORAL_UI_URL=http://$TEMPORAL_IP:$TEMPORAL_UI_PORT
 TEMPORAL_TEST_SERVER=$CACHE/bin/temporal-test-server
 VAULT_IMAGE=$VAULT_IMAGE
 VAULT_CERT_DIR=$CERT_DIR
-TESTBED_NODE_HOSTS=$(mn_hosts_csv)
-TESTBED_NODE_NAMES=$(IFS=,; printf '%s' "${names[*]}")
-TESTBED_NODE_ADDRESSES=$(IFS=,; printf '%s' "${addresses[*]}")
+TESTBED_NODE_HOSTS=$(mn_csv mn_host)
+TESTBED_NODE_NAMES=$(mn_csv mn_ns)
+TESTBED_NODE_ADDRESSES=$(mn_csv mn_address)
+TESTBED_NODE_TUNNELS=$(mn_csv mn_tunnel)
 EOF
   mv -f "$MN_ENV_FILE.tmp" "$MN_ENV_FILE"
   log "wrote $MN_ENV_FILE"
@@ -393,6 +410,7 @@ mn_up() {
   ensure_mn_images
   ensure_mn_swarm
   ensure_mn_network
+  for node in "${MN_NODES[@]}"; do ensure_mn_tunnel "$node"; done
   mn_write_env
   local elapsed_ms=$(($(date +%s%3N) - started_ms))
   log "up --nodes 3 in $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))s; e.g. docker -H $(mn_host n1) node ls"
@@ -424,6 +442,9 @@ mn_status() {
   mn_status_line node-images probe_mn_images || status=1
   mn_status_line swarm probe_mn_swarm || status=1
   mn_status_line network probe_mn_network || status=1
+  for node in "${MN_NODES[@]}"; do
+    mn_status_line "$node-tunnel" probe_mn_tunnel "$node" || status=1
+  done
   return "$status"
 }
 
@@ -432,6 +453,8 @@ mn_down() {
   [[ -z $purge || $purge == --purge ]] || die "usage: testbed.sh down --nodes 3 [--purge]"
   mn_require_root
   local node ns
+  # The tunnels have a restart policy: removed here, or the next up would find them started.
+  for node in "${MN_NODES[@]}"; do remove_mn_tunnel "$node"; done
   # All three at once: stopped one by one, the last manager would wait for a lost quorum.
   for node in "${MN_NODES[@]}"; do stop_mn_dockerd "$node" & done
   wait

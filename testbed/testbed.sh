@@ -295,35 +295,46 @@ prepare_tunnel_context() {
     die "compiling testbed/images/tunnel/main.go failed"
 }
 
-probe_tunnel() {
-  [[ $(docker inspect --format '{{.State.Running}} {{.Image}}' "$TUNNEL_CONTAINER" 2>/dev/null) == \
-    "true $(docker image inspect --format '{{.Id}}' "$TUNNEL_IMAGE" 2>/dev/null)" ]]
+# probe_tunnel_at ADDRESS DOCKER...: the tunnel container runs the current image and is published on
+# ADDRESS, in the Engine that DOCKER... (e.g. `docker`, or `mn_docker n2`) talks to.
+probe_tunnel_at() {
+  local address=$1
+  shift
+  [[ $("$@" inspect --format '{{.State.Running}} {{.Image}}' "$TUNNEL_CONTAINER" 2>/dev/null) == \
+    "true $("$@" image inspect --format '{{.Id}}' "$TUNNEL_IMAGE" 2>/dev/null)" ]] &&
+    [[ $("$@" port "$TUNNEL_CONTAINER" 8080/tcp 2>/dev/null) == "$address" ]]
 }
+probe_tunnel() { probe_tunnel_at "$TUNNEL_ADDRESS" docker; }
 
-ensure_tunnel() {
-  if probe_tunnel; then
-    log "tunnel: $TUNNEL_CONTAINER is running on $TUNNEL_ADDRESS"
+# ensure_tunnel_at WHO ADDRESS DOCKER...: (re)creates the tunnel container on $NETWORK, published on
+# ADDRESS, unless it runs so already; WHO prefixes the log lines.
+ensure_tunnel_at() {
+  local who=$1 address=$2
+  shift 2
+  if probe_tunnel_at "$address" "$@"; then
+    log "$who: $TUNNEL_CONTAINER is running on $address"
     return
   fi
-  log "tunnel: (re)creating $TUNNEL_CONTAINER on $TUNNEL_ADDRESS"
+  log "$who: (re)creating $TUNNEL_CONTAINER on $address"
   # Right after dockerd (re)starts, the swarm's overlay networks are not usable by a plain container for a
   # few seconds ("network <name or id> not found"): that one error is waited out, any other stops here.
   local deadline=$((SECONDS + 60)) err
-  until err=$(docker rm -f "$TUNNEL_CONTAINER" >/dev/null 2>&1
-    docker run -d --name "$TUNNEL_CONTAINER" --label "$TESTBED_LABEL" \
+  until err=$("$@" rm -f "$TUNNEL_CONTAINER" >/dev/null 2>&1
+    "$@" run -d --name "$TUNNEL_CONTAINER" --label "$TESTBED_LABEL" \
       --network "$NETWORK" --restart unless-stopped \
-      -p "$TUNNEL_ADDRESS:8080" "$TUNNEL_IMAGE" 2>&1 >/dev/null); do
+      -p "$address:8080" "$TUNNEL_IMAGE" 2>&1 >/dev/null); do
     if [[ $err != *"network "*" not found"* ]] || ((SECONDS >= deadline)); then
-      die "starting the tunnel container $TUNNEL_CONTAINER failed: $err"
+      die "$who: starting the tunnel container $TUNNEL_CONTAINER failed: $err"
     fi
-    log "tunnel: $NETWORK is not usable yet after dockerd started, waiting (${err%%$'\n'*})"
+    log "$who: $NETWORK is not usable yet after dockerd started, waiting (${err%%$'\n'*})"
     sleep 1
   done
-  wait_until 15 bash -c "exec 3<>/dev/tcp/${TUNNEL_ADDRESS%:*}/${TUNNEL_ADDRESS#*:}" || {
-    docker logs --tail 15 "$TUNNEL_CONTAINER" >&2 || true
-    die "the tunnel does not accept connections on $TUNNEL_ADDRESS"
+  wait_until 15 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" || {
+    "$@" logs --tail 15 "$TUNNEL_CONTAINER" >&2 || true
+    die "$who: the tunnel does not accept connections on $address"
   }
 }
+ensure_tunnel() { ensure_tunnel_at tunnel "$TUNNEL_ADDRESS" docker; }
 
 # ---------------------------------------------------------------------------------------------
 # TLS: a test CA and one server certificate for every Vault node

@@ -132,11 +132,13 @@ mn_dockerd_pid() {
 }
 
 # probe_mn_dockerd NODE: its Engine answers, in the node's namespace, under the node's host name.
+# (Not `docker info`: a manager whose swarm has no leader takes 20s to answer that.)
 probe_mn_dockerd() {
   local node=$1 pid
   pid=$(mn_dockerd_pid "$node") || return 1
   [[ $(ip netns identify "$pid" 2>/dev/null) == "$(mn_ns "$node")" ]] &&
-    [[ $(mn_docker "$node" info --format '{{.Name}}' 2>/dev/null) == "$(mn_ns "$node")" ]]
+    [[ $(nsenter -t "$pid" --uts uname -n 2>/dev/null) == "$(mn_ns "$node")" ]] &&
+    mn_docker "$node" version --format '{{.Server.Version}}' >/dev/null 2>&1
 }
 
 start_mn_dockerd() {
@@ -165,9 +167,11 @@ start_mn_dockerd() {
     --swarm-default-advertise-addr "$(mn_address "$node")"
 }
 
+# ensure_mn_dockerds [NODE...]: each node's dockerd (all three by default) runs and answers.
 ensure_mn_dockerds() {
   local node started=()
-  for node in "${MN_NODES[@]}"; do
+  (($# > 0)) || set -- "${MN_NODES[@]}"
+  for node in "$@"; do
     if probe_mn_dockerd "$node"; then
       log "$node: dockerd running ($(mn_host "$node"), host name $(mn_ns "$node"))"
     elif mn_dockerd_pid "$node" >/dev/null; then
@@ -189,41 +193,82 @@ ensure_mn_dockerds() {
   done
 }
 
+# pids_gone PID...: none of them runs. A zombie counts as gone: pid 1 here reaps orphans only every
+# second or two, and kill -0 still reaches a zombie.
+pids_gone() {
+  local pid state
+  for pid in "$@"; do
+    state=$(sed -E 's/.*\) ([A-Za-z]).*/\1/' "/proc/$pid/stat" 2>/dev/null) || continue
+    [[ $state == Z ]] || return 1
+  done
+}
+
+# mn_leftover_pids NODE: what runs of the node's Engine besides dockerd: the processes in the cgroups
+# under its cgroup parent (--cgroup-parent; its containers), and those with its exec root in their
+# command line (its containerd and the container shims).
+mn_leftover_pids() {
+  local run proc cmdline
+  run=$(mn_run "$1")
+  {
+    cat /sys/fs/cgroup/*/"vbt-$1"/*/cgroup.procs /sys/fs/cgroup/"vbt-$1"/*/cgroup.procs 2>/dev/null || true
+    for proc in /proc/[0-9]*; do
+      cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue # gone meanwhile
+      [[ $cmdline != *"$run/exec/"* ]] || printf '%s\n' "${proc#/proc/}"
+    done
+  } | sort -un
+}
+
 # stop_mn_dockerd NODE: stops the node's dockerd, then whatever it left behind if it died hard:
 # processes of its containerd and containers (each killed by its pid), its cgroups and its mounts.
 stop_mn_dockerd() {
-  local node=$1 run pid
-  run=$(mn_run "$node")
+  local node=$1 pid
   if pid=$(mn_dockerd_pid "$node"); then
     log "$node: stopping dockerd (pid $pid; it stops its containers first)"
     kill "$pid"
-    if ! wait_until 60 bash -c "! kill -0 $pid"; then
+    if ! wait_until 60 pids_gone "$pid"; then
       log "$node: dockerd still running after 60s, killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
+  else
+    log "$node: dockerd is not running"
   fi
-  # Container processes: in the cgroups under the node's cgroup parent (--cgroup-parent).
-  local cgroup proc
-  while read -r proc; do
-    log "$node: killing a leftover container process $proc"
+  local proc cmdline
+  for proc in $(mn_leftover_pids "$node"); do
+    cmdline=$(tr '\0' ' ' 2>/dev/null <"/proc/$proc/cmdline") || continue # gone meanwhile
+    log "$node: killing a leftover process $proc: ${cmdline:0:80}"
     kill -KILL "$proc" 2>/dev/null || true
-  done < <({ cat /sys/fs/cgroup/*/"vbt-$node"/*/cgroup.procs /sys/fs/cgroup/"vbt-$node"/*/cgroup.procs 2>/dev/null ||
-    true; } | sort -un)
-  # Its containerd and the container shims: the exec root is in their command line.
-  local cmdline
-  for proc in /proc/[0-9]*; do
-    cmdline=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline") || continue # gone meanwhile
-    if [[ $cmdline == *"$run/exec/"* ]]; then
-      log "$node: killing a leftover process ${proc#/proc/}: ${cmdline:0:80}"
-      kill -KILL "${proc#/proc/}" 2>/dev/null || true
-    fi
   done
+  clear_mn_node "$node"
+}
+
+# kill_mn_dockerd NODE: power loss: SIGKILL, in one go, to the node's dockerd, its containerd, the
+# shims and the container processes; then what a reboot clears (cgroups, mounts, the run folder).
+kill_mn_dockerd() {
+  local node=$1 pid pids
+  pid=$(mn_dockerd_pid "$node") || pid=
+  pids=$(mn_leftover_pids "$node")
+  if [[ -z $pid && -z $pids ]]; then
+    log "$node: dockerd is not running, nothing to kill"
+  else
+    log "$node: SIGKILL to dockerd${pid:+ (pid $pid)} and $(wc -w <<<"$pids") containerd, shim and container process(es)"
+    # shellcheck disable=SC2086 # one argument per pid
+    kill -KILL $pid $pids 2>/dev/null || true
+    # shellcheck disable=SC2086
+    wait_until 10 pids_gone $pid $pids || log "$node: some killed processes are still there after 10s"
+  fi
+  clear_mn_node "$node"
+}
+
+# clear_mn_node NODE: after its dockerd is gone, the node's cgroups, mounts and run folder (socket, pid
+# file, exec root: a reboot clears /run). Its data root stays, like a disk.
+clear_mn_node() {
+  local node=$1 run cgroup mount
+  run=$(mn_run "$node")
   for cgroup in /sys/fs/cgroup/*/"vbt-$node" /sys/fs/cgroup/"vbt-$node"; do
     [[ -d $cgroup ]] || continue
     wait_until 10 bash -c "find '$cgroup' -depth -type d -exec rmdir {} + 2>/dev/null; [[ ! -d '$cgroup' ]]" ||
       log "$node: could not remove the cgroup $cgroup"
   done
-  local mount
   while read -r mount; do
     umount -l "$mount" 2>/dev/null || true
   done < <(awk -v a="$run/" -v b="$MN_STATE/$node/" 'index($5, a) == 1 || index($5, b) == 1 {print $5}' \
@@ -365,7 +410,140 @@ remove_mn_tunnel() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Node faults, for tests and operators: `testbed.sh node stop|kill|start|isolate|heal nN`, `node restart-all`
+
+# Isolation: two DROP rules on the node's veth, ahead of the bridge's ACCEPT rule in DOCKER-USER
+# (bridged frames pass FORWARD, see probe_mn_rule). Only node-to-node traffic is forwarded; the host
+# still reaches the node's Engine (a unix socket) and, through its own stack, the node's addresses.
+mn_isolate_comment() { printf 'vault-bootstrap-testbed-3 isolate %s' "$1"; }
+# mn_isolate_rule NODE in|out: sets MN_ISOLATE_RULE to that rule (for iptables -C/-I/-D).
+mn_isolate_rule() {
+  MN_ISOLATE_RULE=(DOCKER-USER -m physdev "--physdev-$2" "$(mn_veth "$1")"
+    -m comment --comment "$(mn_isolate_comment "$1")" -j DROP)
+}
+# probe_mn_isolated NODE: one of the node's isolation rules is in place.
+probe_mn_isolated() {
+  local way
+  for way in in out; do
+    mn_isolate_rule "$1" "$way"
+    if iptables -C "${MN_ISOLATE_RULE[@]}" 2>/dev/null; then return 0; fi
+  done
+  return 1
+}
+
+isolate_mn_node() {
+  local node=$1 way
+  for way in in out; do
+    mn_isolate_rule "$node" "$way"
+    if iptables -C "${MN_ISOLATE_RULE[@]}" 2>/dev/null; then
+      log "$node: already cut off ($way): iptables ${MN_ISOLATE_RULE[*]}"
+    else
+      log "$node: cutting it off from the other nodes: iptables -I ${MN_ISOLATE_RULE[*]}"
+      iptables -I "${MN_ISOLATE_RULE[0]}" 1 "${MN_ISOLATE_RULE[@]:1}"
+    fi
+  done
+}
+
+# heal_mn_node NODE: removes the node's isolation rules (every copy), if any.
+heal_mn_node() {
+  local node=$1 way healed=
+  for way in in out; do
+    mn_isolate_rule "$node" "$way"
+    while iptables -C "${MN_ISOLATE_RULE[@]}" 2>/dev/null; do
+      log "$node: iptables -D ${MN_ISOLATE_RULE[*]}"
+      iptables -D "${MN_ISOLATE_RULE[@]}"
+      healed=1
+    done
+  done
+  [[ -n $healed ]] || log "$node: not cut off, nothing to heal"
+}
+
+mn_swarm_active() { [[ $(mn_docker "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) == active ]]; }
+mn_has_leader() { mn_docker "$1" node ls -q >/dev/null 2>&1; }
+
+# start_mn_nodes NODE...: starts the nodes' Engines with their state as it was, waits until each answers
+# and its swarm is active; once the swarm has a leader, ensures the tunnel of every running node.
+start_mn_nodes() {
+  local node
+  for node in "$@"; do
+    probe_mn_link "$node" || die "$node: its namespace or link is missing; run npm run testbed -- up --nodes 3"
+  done
+  ensure_mn_dockerds "$@"
+  local running=0
+  for node in "${MN_NODES[@]}"; do
+    if mn_dockerd_pid "$node" >/dev/null; then running=$((running + 1)); fi
+  done
+  if ((running < 2)); then
+    # A lone manager of three stays `pending` until a second one runs; that is no failure to start.
+    log "$*: no swarm quorum while only one of the three managers runs: its swarm stays pending until" \
+      "another starts; the node start that restores the quorum ensures the tunnels"
+    return
+  fi
+  for node in "$@"; do
+    wait_until 60 mn_swarm_active "$node" ||
+      die "$node: its swarm is not active 60s after dockerd started (state: $(mn_swarm_state "$node"))"
+    log "$node: swarm active"
+  done
+  wait_until 60 mn_has_leader "$1" || die "swarm: no leader 60s after $* started, with $running managers running"
+  for node in "${MN_NODES[@]}"; do
+    if probe_mn_dockerd "$node"; then ensure_mn_tunnel "$node"; fi
+  done
+}
+
+mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal n1|n2|n3 | node restart-all"; }
+
+# mn_node ACTION [NODE]: one fault or repair; prints what it did and how long it took.
+mn_node() {
+  local action=${1:-} node=${2:-} started_ms
+  case $action in
+    stop | kill | start | isolate | heal)
+      (($# == 2)) || mn_node_usage
+      [[ " ${MN_NODES[*]} " == *" $node "* ]] || die "node $action: '$node' is not one of ${MN_NODES[*]}"
+      ;;
+    restart-all) (($# == 1)) || mn_node_usage ;;
+    *) mn_node_usage ;;
+  esac
+  mn_require_root
+  started_ms=$(date +%s%3N)
+  case $action in
+    stop) stop_mn_dockerd "$node" ;;
+    kill) kill_mn_dockerd "$node" ;;
+    start) start_mn_nodes "$node" ;;
+    isolate) isolate_mn_node "$node" ;;
+    heal)
+      heal_mn_node "$node"
+      # The node rejoins at a higher Raft term (it kept calling elections alone), which makes the leader
+      # step down: the swarm has no leader for a while. Wait for it to be whole, when all three run.
+      # (By pid: `docker info` on a manager without a leader takes 20s to answer.)
+      if mn_dockerd_pid n1 >/dev/null && mn_dockerd_pid n2 >/dev/null && mn_dockerd_pid n3 >/dev/null; then
+        local healing_ms
+        healing_ms=$(date +%s%3N)
+        wait_until 120 probe_mn_swarm || die "swarm: not three Ready managers with one leader 120s after the heal"
+        log "swarm: three managers ready again after $(mn_since "$healing_ms")"
+      fi
+      ;;
+    restart-all)
+      # At once, as a power cut would; then all three at once, as the power coming back.
+      local each
+      for each in "${MN_NODES[@]}"; do kill_mn_dockerd "$each" & done
+      wait
+      log "node restart-all: the three Engines killed in $(mn_since "$started_ms")"
+      start_mn_nodes "${MN_NODES[@]}"
+      wait_until 60 probe_mn_swarm || die "swarm: not three Ready managers with one leader 60s after the restart"
+      log "swarm: three managers ready ($(mn_docker n1 node ls --format '{{.Hostname}}{{if .ManagerStatus}}={{.ManagerStatus}}{{end}}' | paste -sd ' '))"
+      ;;
+  esac
+  log "node $action${node:+ $node}: done in $(mn_since "$started_ms")"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
+
+# mn_since START_MS: the seconds since START_MS (from date +%s%3N), e.g. 1.4s.
+mn_since() {
+  local ms=$(($(date +%s%3N) - $1))
+  printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
 
 mn_write_env() {
   cat >"$MN_ENV_FILE.tmp" <<EOF
@@ -412,8 +590,7 @@ mn_up() {
   ensure_mn_network
   for node in "${MN_NODES[@]}"; do ensure_mn_tunnel "$node"; done
   mn_write_env
-  local elapsed_ms=$(($(date +%s%3N) - started_ms))
-  log "up --nodes 3 in $((elapsed_ms / 1000)).$((elapsed_ms % 1000 / 100))s; e.g. docker -H $(mn_host n1) node ls"
+  log "up --nodes 3 in $(mn_since "$started_ms"); e.g. docker -H $(mn_host n1) node ls"
 }
 
 # mn_status_line NAME PROBE...: one line per component; returns the probe's outcome.
@@ -444,6 +621,10 @@ mn_status() {
   mn_status_line network probe_mn_network || status=1
   for node in "${MN_NODES[@]}"; do
     mn_status_line "$node-tunnel" probe_mn_tunnel "$node" || status=1
+  done
+  # A fault a test or an operator left in place (not a missing part: status stays as it is).
+  for node in "${MN_NODES[@]}"; do
+    if probe_mn_isolated "$node"; then printf '%-12s ISOLATED (node heal %s lifts it)\n' "$node-net" "$node"; fi
   done
   return "$status"
 }
@@ -476,6 +657,9 @@ mn_down() {
   while probe_mn_rule; do
     log "bridge: removing the FORWARD rule"
     iptables -D "${MN_RULE[@]}"
+  done
+  for node in "${MN_NODES[@]}"; do
+    if probe_mn_isolated "$node"; then heal_mn_node "$node"; fi
   done
   rm -f "$MN_ENV_FILE"
   if [[ -z $purge ]]; then

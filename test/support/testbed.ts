@@ -5,7 +5,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,16 +15,67 @@ const run = promisify(execFile);
 
 export const REPO = resolve(__dirname, '..', '..', '..');
 
-export function testbedEnv(): Record<string, string> {
+/** A `KEY=value` file the test bed wrote in its cache (`testbed.env`, `testbed-3.env`); `up` names the command that writes it. */
+export function readBedEnv(name: string, up: string): Record<string, string> {
   const cache = process.env.VAULT_BOOTSTRAP_CACHE ?? join(REPO, '.cache');
-  const file = join(cache, 'testbed.env');
-  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run testbed -- up\` first`);
+  const file = join(cache, name);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`${up}\` first`);
   const env: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (m) env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
   }
   return env;
+}
+
+export function testbedEnv(): Record<string, string> {
+  return readBedEnv('testbed.env', 'npm run testbed -- up');
+}
+
+/** This process's environment, without the unset entries. */
+export function processEnv(): Record<string, string> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+  return base;
+}
+
+/** Starts `node dist/src/worker.js` with exactly `env`; its output is appended to `log`. */
+export function spawnWorker(env: Record<string, string>, log: string): ChildProcess {
+  const fd = openSync(log, 'a');
+  try {
+    return spawn(process.execPath, [join(REPO, 'dist', 'src', 'worker.js')], {
+      env,
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd); // the child holds its own copy
+  }
+}
+
+/** SIGTERM (the worker finishes its activities in flight), then SIGKILL after `graceMs`; resolves once it exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([done, new Promise((r) => setTimeout(r, graceMs))]);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await done;
+  }
+}
+
+/** Runs the `vault-bootstrap` client with exactly `env`; resolves with its exit code and output. */
+export function runClient(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number; out: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], { env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => res({ code: code ?? -1, out }));
+  });
 }
 
 export function uniqueName(prefix = 'vbt'): string {
@@ -45,10 +96,8 @@ export class TestRun {
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
-    const base: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
     return {
-      ...base,
+      ...processEnv(),
       TEMPORAL_ADDRESS: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       TEMPORAL_UI_URL: this.bed.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
@@ -71,37 +120,18 @@ export class TestRun {
 
   /** Starts `node dist/src/worker.js`; its output is appended to `workerLog`. */
   startWorker(extra: Record<string, string> = {}): ChildProcess {
-    const fd = openSync(this.workerLog, 'a');
-    const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'worker.js')], {
-      env: this.env(extra),
-      stdio: ['ignore', fd, fd],
-    });
+    const child = spawnWorker(this.env(extra), this.workerLog);
     this.workers.push(child);
     return child;
   }
 
   /** Runs the `vault-bootstrap` client; resolves with its exit code and output. */
   async client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
-    return new Promise((res) => {
-      const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], {
-        env: this.env(extra),
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('close', (code) => res({ code: code ?? -1, out }));
-    });
+    return runClient(this.env(extra), args);
   }
 
   async stopWorkers(): Promise<void> {
-    for (const w of this.workers) {
-      if (w.exitCode === null && w.signalCode === null) {
-        const done = new Promise((r) => w.once('exit', r));
-        w.kill('SIGTERM');
-        await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))]);
-        if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-      }
-    }
+    for (const w of this.workers) await stopProcess(w);
     this.workers = [];
   }
 

@@ -1,0 +1,346 @@
+/**
+ * Test-side view of the three-node bed (`npm run testbed -- up --nodes 3`): its nodes as testbed-3.env
+ * names them, `docker` against one node, a worker process per node in a given role, and the node faults
+ * of `testbed.sh node ...` (stop, kill, start, isolate, heal, restart-all).
+ *
+ *   const run = new MultiNodeRun();
+ *   run.startWorker('n1');                        // the full worker (custody, every activity, n1's queue)
+ *   run.startWorker('n2'); run.startWorker('n3'); // node agents (only their node's queue)
+ *   await run.client(['bootstrap', '--wait']);
+ *   await nodeFaults.kill('n2');  ...  await nodeFaults.start('n2');
+ *   await run.cleanup();
+ */
+import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { processEnv, readBedEnv, REPO, runClient, spawnWorker, stopProcess, uniqueName } from './testbed';
+import { sleep } from './wait';
+
+const run = promisify(execFile);
+
+export const NODE_NAMES = ['n1', 'n2', 'n3'] as const;
+export type NodeName = (typeof NODE_NAMES)[number];
+
+export interface BedNode {
+  /** `n1`, `n2`, `n3`: the name `testbed.sh node ...` takes. */
+  name: NodeName;
+  /** The Engine's host name, as `docker node ls` shows it: `vbt-n1`. */
+  hostName: string;
+  /** `unix:///run/vbt-n1/docker.sock`: for `docker -H` / `DOCKER_HOST`. */
+  dockerHost: string;
+  /** `/run/vbt-n1/docker.sock`: for `DOCKER_SOCKET` and dockerode. */
+  socket: string;
+  /** The node's address on the bed's bridge: `192.168.213.11`. */
+  address: string;
+  /** The node's tunnel into iklimco-net, `host:port`: for `VAULT_TUNNEL_ADDRESS`. */
+  tunnel: string;
+}
+
+export interface MultiNodeBed {
+  /** testbed-3.env as written (TEMPORAL_ADDRESS, VAULT_IMAGE, VAULT_CERT_DIR, TESTBED_NODE_*, …). */
+  env: Record<string, string>;
+  /** n1 first: the node the full worker talks to. */
+  nodes: BedNode[];
+}
+
+function list(env: Record<string, string>, key: string): string[] {
+  const values = (env[key] ?? '').split(',').filter((v) => v !== '');
+  if (values.length !== NODE_NAMES.length) {
+    throw new Error(`testbed-3.env: ${key} should name ${NODE_NAMES.length} nodes, has "${env[key] ?? ''}"`);
+  }
+  return values;
+}
+
+/** Reads testbed-3.env; throws when the three-node bed was never brought up. */
+export function multinodeBed(): MultiNodeBed {
+  const env = readBedEnv('testbed-3.env', 'npm run testbed -- up --nodes 3');
+  const [hosts, names, addresses, tunnels] = [
+    list(env, 'TESTBED_NODE_HOSTS'),
+    list(env, 'TESTBED_NODE_NAMES'),
+    list(env, 'TESTBED_NODE_ADDRESSES'),
+    list(env, 'TESTBED_NODE_TUNNELS'),
+  ];
+  const nodes = NODE_NAMES.map((name, i) => ({
+    name,
+    hostName: names[i]!,
+    dockerHost: hosts[i]!,
+    socket: hosts[i]!.replace(/^unix:\/\//, ''),
+    address: addresses[i]!,
+    tunnel: tunnels[i]!,
+  }));
+  return { env, nodes };
+}
+
+/** The node named `name` of the bed. */
+export function bedNode(name: NodeName, bed: MultiNodeBed = multinodeBed()): BedNode {
+  const node = bed.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`no node ${name} on the three-node bed`);
+  return node;
+}
+
+/** Runs `docker -H <node> ARGS…`; resolves with its stdout, rejects with its stderr. */
+export async function nodeDocker(node: NodeName | BedNode, args: string[]): Promise<string> {
+  const { dockerHost } = typeof node === 'string' ? bedNode(node) : node;
+  const { stdout } = await run('docker', ['-H', dockerHost, ...args], { maxBuffer: 4 << 20 });
+  return stdout;
+}
+
+/** A dockerode client of one node's Engine. */
+export function nodeEngine(node: NodeName | BedNode): Docker {
+  return new Docker({ socketPath: (typeof node === 'string' ? bedNode(node) : node).socket });
+}
+
+export type WorkerRole = 'full' | 'node-agent';
+
+/**
+ * One test's three-node run: its own stack, task queue and custody folder, and at most one worker process
+ * per node. Stacks deploy from the production stack file alone, one task per node.
+ */
+export class MultiNodeRun {
+  readonly stack = uniqueName();
+  readonly taskQueue = `tq-${this.stack}`;
+  readonly dir = mkdtempSync(join(tmpdir(), `${this.stack}-`));
+  readonly custodyDir = join(this.dir, 'custody');
+  readonly custodyKeyFile = join(this.dir, 'custody.key');
+  readonly bed = multinodeBed();
+  private readonly workers = new Map<NodeName, ChildProcess>();
+
+  get secretBase(): string {
+    return `${this.stack}_vault_unseal_key`;
+  }
+
+  node(name: NodeName): BedNode {
+    return bedNode(name, this.bed);
+  }
+
+  /** What the client needs, and what a full worker needs besides its node: Temporal, the stack, custody, TLS files. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    const env: Record<string, string> = {
+      ...processEnv(),
+      TEMPORAL_ADDRESS: this.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      TEMPORAL_UI_URL: this.bed.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+      VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
+      VAULT_BOOTSTRAP_STACK: this.stack,
+      VAULT_STACK_FILES: join(REPO, 'docker-stack-vault.yml'),
+      VAULT_IMAGE: this.bed.env.VAULT_IMAGE ?? '',
+      VAULT_CERT_DIR: this.bed.env.VAULT_CERT_DIR ?? '',
+      VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
+      VAULT_BOOTSTRAP_CUSTODY_DIR: this.custodyDir,
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: this.custodyKeyFile,
+      ...extra,
+    };
+    delete env.VAULT_STACK_DIR_ROOT; // one task per node: no per-slot bind mounts
+    return env;
+  }
+
+  /**
+   * The environment of the worker for `node` in `role`. Every worker talks to its node's Engine (DOCKER_SOCKET,
+   * and DOCKER_HOST for the docker CLI that `stack deploy` runs) and reaches Vault through its node's tunnel.
+   * A node agent gets nothing else (no custody, no TLS files, not this process's environment): a worker that
+   * ignored the role would then fail to start instead of quietly polling the main queue.
+   */
+  workerEnv(node: NodeName, role: WorkerRole, extra: Record<string, string> = {}): Record<string, string> {
+    const { socket, dockerHost, tunnel } = this.node(node);
+    const own = {
+      TEMPORAL_ADDRESS: this.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
+      VAULT_BOOTSTRAP_WORKER_ROLE: role,
+      DOCKER_SOCKET: socket,
+      DOCKER_HOST: dockerHost,
+      VAULT_TUNNEL_ADDRESS: tunnel,
+    };
+    if (role === 'full') return this.env({ ...own, ...extra });
+    return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...own, ...extra };
+  }
+
+  /** The worker log of `node` for this run (appended to across restarts). */
+  workerLog(node: NodeName): string {
+    return join(this.dir, `worker-${node}.log`);
+  }
+
+  /** Starts the worker for `node`: by default the full worker on n1 and node agents on n2 and n3. */
+  startWorker(node: NodeName, role?: WorkerRole, extra: Record<string, string> = {}): ChildProcess {
+    const running = this.workers.get(node);
+    if (running && running.exitCode === null && running.signalCode === null) {
+      throw new Error(`the worker for ${node} runs already (pid ${running.pid})`);
+    }
+    const child = spawnWorker(
+      this.workerEnv(node, role ?? (node === 'n1' ? 'full' : 'node-agent'), extra),
+      this.workerLog(node),
+    );
+    this.workers.set(node, child);
+    return child;
+  }
+
+  /** The worker process for `node`, if one was started. */
+  worker(node: NodeName): ChildProcess | undefined {
+    return this.workers.get(node);
+  }
+
+  /** SIGTERM (in-flight activities finish), SIGKILL after `graceMs`. */
+  async stopWorker(node: NodeName, graceMs?: number): Promise<void> {
+    const child = this.workers.get(node);
+    if (child) await stopProcess(child, graceMs);
+    this.workers.delete(node);
+  }
+
+  /** SIGKILL: the worker dies without finishing anything, as in a crash. */
+  async killWorker(node: NodeName): Promise<void> {
+    const child = this.workers.get(node);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    this.workers.delete(node);
+  }
+
+  async stopWorkers(): Promise<void> {
+    for (const node of [...this.workers.keys()]) await this.stopWorker(node);
+  }
+
+  /** Runs the `vault-bootstrap` client for this run's stack and queue. */
+  client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+    return runClient(this.env(extra), args);
+  }
+
+  /**
+   * Stops the workers and removes the stack (through the first node that answers), then on every node
+   * that answers its containers, secrets and named volumes, and the run's temp folder. Safe to call twice.
+   * A node that is down keeps its leftovers: start it (nodeFaults.start) before cleaning up.
+   */
+  async cleanup(): Promise<void> {
+    await this.stopWorkers();
+    const label = `com.docker.stack.namespace=${this.stack}`;
+    const up = await this.answeringNodes();
+    const manager = up[0];
+    if (manager) await nodeDocker(manager, ['stack', 'rm', this.stack]).catch(() => undefined);
+    const deadline = Date.now() + 120_000;
+    for (const node of up) {
+      const engine = nodeEngine(node);
+      while (Date.now() < deadline) {
+        const left = await engine.listContainers({ all: true, filters: { label: [label] } });
+        if (left.length === 0) break;
+        await sleep(500);
+      }
+      for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? []) {
+        await engine
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => undefined);
+      }
+    }
+    if (manager) {
+      const engine = nodeEngine(manager);
+      for (const s of await engine.listSecrets({ filters: { name: [this.secretBase] } })) {
+        await engine
+          .getSecret(s.ID)
+          .remove()
+          .catch(() => undefined);
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** What the stack left behind on the nodes that answer: services, containers, volumes, secrets. */
+  async leftovers(): Promise<string[]> {
+    const label = `com.docker.stack.namespace=${this.stack}`;
+    const out: string[] = [];
+    const up = await this.answeringNodes();
+    for (const node of up) {
+      const engine = nodeEngine(node);
+      for (const c of await engine.listContainers({ all: true, filters: { label: [label] } }))
+        out.push(`${node.name}: container ${c.Id}`);
+      for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? [])
+        out.push(`${node.name}: volume ${v.Name}`);
+    }
+    const manager = up[0];
+    if (manager) {
+      const engine = nodeEngine(manager);
+      for (const s of await engine.listServices({ filters: { label: [label] } }))
+        out.push(`service ${s.Spec?.Name}`);
+      for (const s of await engine.listSecrets({ filters: { name: [this.secretBase] } }))
+        out.push(`secret ${s.Spec?.Name}`);
+    }
+    return out;
+  }
+
+  private async answeringNodes(): Promise<BedNode[]> {
+    const up: BedNode[] = [];
+    for (const node of this.bed.nodes) {
+      if (
+        await nodeEngine(node)
+          .ping()
+          .then(() => true)
+          .catch(() => false)
+      )
+        up.push(node);
+    }
+    return up;
+  }
+}
+
+/** Which node runs each slot's current task of `<stack>_vault` (asked of `via`, a manager with a leader). */
+export async function slotNodes(stack: string, via: NodeName = 'n1'): Promise<Map<number, NodeName>> {
+  const engine = nodeEngine(via);
+  const hostNames = new Map<string, string>();
+  const nodes = (await engine.listNodes()) as { ID?: string; Description?: { Hostname?: string } }[];
+  for (const n of nodes) hostNames.set(n.ID ?? '', n.Description?.Hostname ?? '');
+  const bed = multinodeBed();
+  const tasks = (await engine.listTasks({
+    filters: { service: [`${stack}_vault`], 'desired-state': ['running'] },
+  })) as { Slot?: number; NodeID?: string }[];
+  const slots = new Map<number, NodeName>();
+  for (const t of tasks) {
+    const node = bed.nodes.find((n) => n.hostName === hostNames.get(t.NodeID ?? ''));
+    if (t.Slot !== undefined && node) slots.set(t.Slot, node.name);
+  }
+  return slots;
+}
+
+export interface FaultResult {
+  /** What testbed.sh printed (it says what it did, and how long it took). */
+  out: string;
+  /** Wall time of the command, in milliseconds. */
+  ms: number;
+}
+
+/** `bash testbed/testbed.sh node ARGS…`; rejects with its output when it fails. */
+async function testbedNode(args: string[]): Promise<FaultResult> {
+  const started = Date.now();
+  try {
+    const { stdout, stderr } = await run('bash', [join(REPO, 'testbed', 'testbed.sh'), 'node', ...args], {
+      timeout: 300_000,
+      maxBuffer: 1 << 20,
+    });
+    return { out: stdout + stderr, ms: Date.now() - started };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`testbed.sh node ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * The three-node bed's node faults (README, "Node faults on the three-node bed"); each needs root, as the
+ * bed does. `start` returns once the Engine answers and its swarm is active (or, for a lone manager of
+ * three, reports it pending); `heal` once the swarm has three managers again.
+ */
+export const nodeFaults = {
+  /** dockerd stops cleanly, its containers first: a host shut down. */
+  stop: (node: NodeName) => testbedNode(['stop', node]),
+  /** SIGKILL to dockerd, containerd, the shims and the containers: power loss. */
+  kill: (node: NodeName) => testbedNode(['kill', node]),
+  /** The same Engine and state again. */
+  start: (node: NodeName) => testbedNode(['start', node]),
+  /** Cut off from the other nodes (the host still reaches its socket). */
+  isolate: (node: NodeName) => testbedNode(['isolate', node]),
+  heal: (node: NodeName) => testbedNode(['heal', node]),
+  /** All three Engines killed at once, then started: the whole cluster loses power. */
+  restartAll: () => testbedNode(['restart-all']),
+};

@@ -15,6 +15,28 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { VaultAddressing } from '../config';
 import type { NodeTarget, ServedCertificate } from '../ports';
 
+/**
+ * How long a TLS handshake may take. A live Vault answers in milliseconds; an overlay address with nothing
+ * behind it (a task just replaced, a node cut off) drops packets instead of refusing, and each call would
+ * otherwise wait for its whole request timeout (10 s) before the next poll could try the new address.
+ */
+const HANDSHAKE_TIMEOUT_MS = 3_000;
+
+function handshakeWithin(socket: TLSSocket, serverName: string): TLSSocket {
+  const timer = setTimeout(
+    () =>
+      socket.destroy(
+        new Error(
+          `no TLS handshake from ${serverName} within ${HANDSHAKE_TIMEOUT_MS / 1000}s (no answer at its address)`,
+        ),
+      ),
+    HANDSHAKE_TIMEOUT_MS,
+  );
+  socket.once('secureConnect', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+  return socket;
+}
+
 class NodeAgent extends Agent {
   constructor(
     private readonly target: NodeTarget,
@@ -33,11 +55,14 @@ class NodeAgent extends Agent {
       rejectUnauthorized: true,
     };
     if (this.addressing.mode === 'direct') {
-      return tlsConnect({ ...tlsOptions, host: this.target.host, port: this.target.port });
+      return handshakeWithin(
+        tlsConnect({ ...tlsOptions, host: this.target.host, port: this.target.port }),
+        this.target.serverName,
+      );
     }
     const raw = netConnect({ host: this.addressing.host, port: this.addressing.port });
     raw.write(`${this.target.host}:${this.target.port}\n`);
-    return tlsConnect({ ...tlsOptions, socket: raw });
+    return handshakeWithin(tlsConnect({ ...tlsOptions, socket: raw }), this.target.serverName);
   }
 }
 

@@ -344,3 +344,74 @@ export const nodeFaults = {
   /** All three Engines killed at once, then started: the whole cluster loses power. */
   restartAll: () => testbedNode(['restart-all']),
 };
+
+/** One node's Vault container of a stack, and what `vault status` in it says. */
+export interface NodeVault {
+  container: string;
+  slot: number;
+  initialized: boolean;
+  sealed: boolean;
+  text: string;
+}
+
+/** The stack's running Vault container on `node` and its `vault status`, or undefined when it has none. */
+export async function vaultOnNode(stack: string, node: NodeName): Promise<NodeVault | undefined> {
+  const lines = await nodeDocker(node, [
+    'ps',
+    '--format',
+    '{{.ID}} {{.Names}}',
+    '-f',
+    `name=${stack}_vault.`,
+  ]);
+  const m = /^(\S+) \S+_vault\.(\d+)\./m.exec(lines);
+  if (!m) return undefined;
+  const text = await nodeDocker(node, ['exec', m[1]!, 'vault', 'status']).catch(
+    (e: { stdout?: string }) => e.stdout ?? '',
+  );
+  return {
+    container: m[1]!,
+    slot: Number(m[2]),
+    initialized: /^Initialized\s+true$/m.test(text),
+    sealed: !/^Sealed\s+false$/m.test(text),
+    text,
+  };
+}
+
+/** Polls until `node` runs a Vault container of the stack, other than `not`, that reports `Sealed false`. */
+export async function waitUnsealedOnNode(
+  stack: string,
+  node: NodeName,
+  timeoutMs: number,
+  not?: string,
+): Promise<NodeVault> {
+  const until = Date.now() + timeoutMs;
+  let last = 'no container yet';
+  for (;;) {
+    const v = await vaultOnNode(stack, node).catch((e: Error) => {
+      last = e.message;
+      return undefined;
+    });
+    if (v && v.container !== not) {
+      if (!v.sealed) return v;
+      last = `container ${v.container} is sealed`;
+    }
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${stack}'s Vault on ${node} to be unsealed (${last})`);
+    await sleep(250);
+  }
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Brings the three-node bed up (idempotent: about a second when it is up) and says how long it took. */
+export async function threeNodeBedUp(): Promise<void> {
+  const started = Date.now();
+  await run('bash', [join(REPO, 'testbed', 'testbed.sh'), 'up', '--nodes', '3'], {
+    timeout: 600_000,
+    maxBuffer: 4 << 20,
+  });
+  console.log(`three-node bed up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}

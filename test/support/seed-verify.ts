@@ -24,16 +24,20 @@ export interface SeedVerification {
   followers: number;
 }
 
-async function firstContainer(stack: string): Promise<string> {
-  const { stdout } = await run('docker', ['ps', '-q', '-f', `name=${stack}_vault`]);
+async function firstContainer(stack: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout } = await run('docker', ['ps', '-q', '-f', `name=${stack}_vault`], { env });
   const id = stdout.split('\n')[0]?.trim();
   if (!id) throw new Error(`no running container of ${stack}_vault`);
   return id;
 }
 
-function withStdin(args: string[], input: string): Promise<{ code: number; out: string }> {
+function withStdin(
+  args: string[],
+  input: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string }> {
   return new Promise((res) => {
-    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('docker', args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -42,23 +46,29 @@ function withStdin(args: string[], input: string): Promise<{ code: number; out: 
   });
 }
 
+/**
+ * The three commands, verbatim; with `dockerHost` they run with `DOCKER_HOST` pointed at that Engine (a
+ * node of the three-node bed), as an operator logged in on that node would run them.
+ */
 export async function seedVerification(
   stack: string,
   custodyDir: string,
   custodyKeyFile: string,
+  dockerHost?: string,
 ): Promise<SeedVerification> {
-  const { stdout: servicePs } = await run('docker', [
-    'service',
-    'ps',
-    `${stack}_vault`,
-    '--filter',
-    'desired-state=running',
-  ]);
+  const env = dockerHost === undefined ? process.env : { ...process.env, DOCKER_HOST: dockerHost };
+  const { stdout: servicePs } = await run(
+    'docker',
+    ['service', 'ps', `${stack}_vault`, '--filter', 'desired-state=running'],
+    { env },
+  );
   const runningTasks = servicePs.split('\n').filter((l) => /\sRunning\s/.test(l)).length;
-  const ctr = await firstContainer(stack);
-  const status = await run('docker', ['exec', ctr, 'vault', 'status']).catch((e: { stdout?: string }) => ({
-    stdout: e.stdout ?? '',
-  }));
+  const ctr = await firstContainer(stack, env);
+  const status = await run('docker', ['exec', ctr, 'vault', 'status'], { env }).catch(
+    (e: { stdout?: string }) => ({
+      stdout: e.stdout ?? '',
+    }),
+  );
   const vaultStatus = status.stdout;
   const sealedFalse = /^Sealed\s+false$/m.test(vaultStatus);
   const { rootToken } = await new FileKeyCustody({ dir: custodyDir, keyFile: custodyKeyFile }).read(stack);
@@ -72,6 +82,7 @@ export async function seedVerification(
       'read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault operator raft list-peers',
     ],
     `${rootToken}\n`,
+    env,
   );
   const listPeers = peers.out;
   return {

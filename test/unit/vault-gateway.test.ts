@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -177,5 +178,27 @@ describe('Vault gateway: timeouts', () => {
     const answered = await client().init();
     assert.equal(answered.unsealKey, 'a2V5');
     assert.equal(answered.rootToken, 'hvs.test');
+  });
+});
+
+describe('Vault gateway: an address that accepts but never answers', () => {
+  it('fails the call after the 3 s TLS handshake limit, not the whole request timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => sockets.push(socket)); // accepts, never speaks TLS
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const client = new VaultNodeClient(
+        'vault-2',
+        { host: '127.0.0.1', port: (silent.address() as AddressInfo).port, serverName: 'vault-2' },
+        { mode: 'direct' },
+        Buffer.from(''),
+        { requestMs: 60_000, initMs: 60_000 },
+      );
+      // The handshake limit's own error, not the request timeout's (ECONNABORTED after 60 s).
+      await assert.rejects(client.sealStatus(), /no TLS handshake from vault-2 within 3s/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

@@ -103,17 +103,26 @@ export function waitFor<T>(
   });
 }
 
-/** The current running task of each requested slot, each with an overlay address and a Vault client. */
+/**
+ * The current task of each requested slot, each with an overlay address and a Vault client: `running`
+ * tasks, and with `starting: true` also tasks whose container started but whose first healthcheck has not
+ * passed yet. Swarm reports a task `running` only after that check (the production file checks every
+ * 15 s), while Vault answers, sealed, within a second of its start: the health check and its remediation
+ * talk to a restarted node at once instead of up to an interval later.
+ */
 export async function locateNodes<S extends Slot>(
   deps: ActivityDeps,
   stack: string,
   slots: readonly S[],
+  options: { starting?: boolean } = {},
 ): Promise<Map<S, ClusterNode<S>>> {
   const tasks = await deps.swarm.currentTasks(serviceName(stack));
   const nodes = new Map<S, ClusterNode<S>>();
+  const usable = (state: string) =>
+    state === 'running' || (options.starting === true && state === 'starting');
   for (const slot of slots) {
     const task = tasks.get(slot);
-    if (!task || task.state !== 'running' || !task.address) continue;
+    if (!task || !usable(task.state) || !task.address || !task.containerId) continue;
     const name = nodeName(slot);
     const client = deps.vaultNode(name, {
       host: task.address,

@@ -17,6 +17,8 @@ import { locateNodes, readCustody, waitFor } from './deps';
 import { joinNode, unsealNode } from './node-actions';
 
 const DAY_MS = 86_400_000;
+/** Health talks to a restarted task as soon as its container runs (see `locateNodes`). */
+const STARTING = { starting: true } as const;
 
 /** Fingerprint (colon-separated upper-case hex, as Node prints it) and expiry of the first certificate in a PEM file. */
 async function diskCertificate(certDir: string): Promise<{ fingerprint256: string; validTo: Date }> {
@@ -40,14 +42,14 @@ export function createHealthActivities(deps: ActivityDeps) {
   }
 
   async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, ClusterNode>> {
-    if (settleMs <= 0) return locateNodes(deps, stack, ALL_SLOTS);
+    if (settleMs <= 0) return locateNodes(deps, stack, ALL_SLOTS, STARTING);
     try {
       return await waitFor(
         deps,
         `all Vault tasks of ${stack} to answer`,
         settleMs,
         async () => {
-          const nodes = await locateNodes(deps, stack, ALL_SLOTS);
+          const nodes = await locateNodes(deps, stack, ALL_SLOTS, STARTING);
           if (nodes.size !== VAULT_REPLICAS) return undefined;
           for (const n of nodes.values()) await n.client.sealStatus();
           return nodes;
@@ -55,7 +57,7 @@ export function createHealthActivities(deps: ActivityDeps) {
         250, // a restarted task answers within a second or two: look often, it is a cheap call
       );
     } catch {
-      return locateNodes(deps, stack, ALL_SLOTS); // report what there is
+      return locateNodes(deps, stack, ALL_SLOTS, STARTING); // report what there is
     }
   }
 
@@ -183,7 +185,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (!codes?.has('NodeSealed') && !codes?.has('NodeUninitialized') && !codes?.has('RaftMemberMissing'))
       return [];
     const held = await readCustody(deps, input.stack, 'no node can be unsealed');
-    const nodes = await locateNodes(deps, input.stack, ALL_SLOTS);
+    const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, STARTING);
     const node = [...nodes.values()].find((n) => n.name === name);
     if (!node) return [];
     const actions: string[] = [];
@@ -206,7 +208,7 @@ export function createHealthActivities(deps: ActivityDeps) {
   async function waitForServedCertificate(input: HealthInput, name: string): Promise<string> {
     const disk = await diskCertificate(config.vault.certDir);
     await waitFor(deps, `${name} to serve the certificate on disk`, 30_000, async () => {
-      const node = [...(await locateNodes(deps, input.stack, ALL_SLOTS)).values()].find(
+      const node = [...(await locateNodes(deps, input.stack, ALL_SLOTS, STARTING)).values()].find(
         (n) => n.name === name,
       );
       if (!node) throw new Error(`${name} has no running task`);

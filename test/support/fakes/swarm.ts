@@ -58,7 +58,10 @@ export class FakeSwarm implements Swarm {
   }));
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly services = new Map<string, StoredService>();
-  private readonly tasks = new Map<string, Map<number, TaskInfo & { readsLeft: number }>>();
+  private readonly tasks = new Map<
+    string,
+    Map<number, TaskInfo & { readsLeft: number; listening?: boolean }>
+  >();
   private readonly startListeners: ((start: TaskStart) => void)[] = [];
   private readonly signalListeners: ((task: TaskStart, signal: string) => void)[] = [];
   private readonly eventQueues = new Map<string, Set<(e: ContainerStart) => void>>();
@@ -259,10 +262,23 @@ export class FakeSwarm implements Swarm {
     Object.assign(t, { state: 'starting', readsLeft: reads });
   }
 
-  /** The address and state of a slot's task, without the side effects of a read. */
-  taskSnapshot(service: string, slot: number): { address?: string; state: string } | undefined {
+  /**
+   * The task of `slot` runs and its Vault listens, but Swarm still reports it `starting`: its first
+   * healthcheck has not passed (the production file checks every 15 s).
+   */
+  awaitHealthcheck(service: string, slot: number): void {
     const t = this.tasks.get(service)?.get(slot);
-    return t && { address: t.address, state: t.state };
+    if (!t) throw new Error(`no task for slot ${slot}`);
+    Object.assign(t, { state: 'starting', readsLeft: Number.MAX_SAFE_INTEGER, listening: true });
+  }
+
+  /** The address and state of a slot's task, without the side effects of a read. */
+  taskSnapshot(
+    service: string,
+    slot: number,
+  ): { address?: string; state: string; listening?: boolean } | undefined {
+    const t = this.tasks.get(service)?.get(slot);
+    return t && { address: t.address, state: t.state, listening: t.listening };
   }
 
   /** Removes the task of a slot (the node is down and nothing replaced it yet). */
@@ -286,7 +302,8 @@ export class FakeSwarm implements Swarm {
       readsLeft: this.startingReads,
       nodeId: `node-${slot}`,
     };
-    const bySlot = this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number }>();
+    const bySlot =
+      this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number; listening?: boolean }>();
     this.tasks.set(svc.name, bySlot.set(slot, task));
     for (const l of this.startListeners) l({ service: svc.name, slot, task });
     for (const l of this.eventQueues.get(svc.name) ?? []) l({ containerId: task.containerId });

@@ -123,7 +123,7 @@ export class FakeVaultCluster {
   }
 
   /** The current running task of the slot (synchronous view of the swarm, for reachability). */
-  taskOf(slot: number): { address?: string; state: string } | undefined {
+  taskOf(slot: number): { address?: string; state: string; listening?: boolean } | undefined {
     return this.swarm.taskSnapshot(this.service, slot);
   }
 }
@@ -142,7 +142,8 @@ class FakeVaultNode implements VaultNode {
 
   private state(op: string): FakeNodeState {
     const task = this.cluster.taskOf(this.slot);
-    if (task?.state !== 'running' || task.address !== this.target.host || this.target.port !== VAULT_API_PORT)
+    const up = task?.state === 'running' || task?.listening === true;
+    if (!up || task?.address !== this.target.host || this.target.port !== VAULT_API_PORT)
       throw new VaultRequestError(`${op} on ${this.name}: ECONNREFUSED`);
     if (this.target.serverName !== this.name)
       throw new VaultRequestError(`${op} on ${this.name}: ERR_TLS_CERT_ALTNAME_INVALID`);

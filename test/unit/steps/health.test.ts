@@ -172,6 +172,18 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
     assert.equal(after.verdict, 'Healthy');
   });
 
+  it('a restarted task before its first healthcheck (Swarm: starting) is checked and unsealed at once', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    w.swarm.awaitHealthcheck(w.service, 2);
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(
+      report.findings.map((f) => `${f.code} ${f.node}`),
+      ['NodeSealed vault-2'],
+    );
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, report, 'vault-2'), ['unsealed vault-2']);
+  });
+
   it('only the named node: another sealed node is left for its own call', async () => {
     const w = await healthy();
     w.swarm.replaceTask(w.service, 2);

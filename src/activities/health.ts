@@ -105,7 +105,7 @@ export function createHealthActivities(deps: ActivityDeps) {
         slot,
         taskId: node?.task.id,
         swarmNodeId: node?.task.nodeId,
-        containerId: node?.task.containerId,
+        containerId: node?.task.containerId?.slice(0, 12),
         reachable: false,
       };
       report.nodes.push(row);

@@ -30,7 +30,7 @@ export interface NodeHealth {
   taskId?: string;
   /** Swarm id of the node running the task: node-local actions (SIGHUP) are routed to its queue. */
   swarmNodeId?: string;
-  /** The task's container, on that node. */
+  /** The task's container on that node: its short id (12 hex digits, as `docker ps` shows it; Docker accepts it). */
   containerId?: string;
   reachable: boolean;
   initialized?: boolean;

@@ -156,7 +156,8 @@ export class FakeSwarm implements Swarm {
   signalContainer(containerId: string, signal: string): Promise<void> {
     for (const [service, bySlot] of this.tasks)
       for (const [slot, task] of bySlot)
-        if (task.containerId === containerId) {
+        // Docker takes a unique prefix of the id, as `docker kill <short id>` does.
+        if (containerId.length >= 12 && task.containerId?.startsWith(containerId)) {
           if (task.nodeId !== this.localNode)
             return Promise.reject(dockerError(404, `No such container: ${containerId}`));
           this.signals.push({ containerId, signal });
@@ -296,7 +297,7 @@ export class FakeSwarm implements Swarm {
       id: `task${n}`,
       slot,
       state: this.startingReads > 0 ? 'starting' : 'running',
-      containerId: `c0ffee${String(n).padStart(58, '0')}`,
+      containerId: `c0ffee${String(n).padStart(6, '0')}${'0'.repeat(52)}`, // unique in its first 12 digits, as Docker's are
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,

@@ -79,10 +79,12 @@ describe('three nodes: the production stack file, a worker per node, healing on 
     );
     for (const node of run.bed.nodes) {
       const v = await seedVerification(run.stack, run.custodyDir, run.custodyKeyFile, node.dockerHost);
-      if (node.name === 'n1')
-        console.log(
-          `$ docker service ps ${run.stack}_vault   (DOCKER_HOST=${node.dockerHost})\n${v.servicePs}`,
-        );
+      console.log(
+        `--- the seed's verification, DOCKER_HOST=${node.dockerHost} (${node.hostName})\n` +
+          `$ docker service ps ${run.stack}_vault\n${v.servicePs}` +
+          `$ docker exec $(docker ps -q -f name=${run.stack}_vault | head -1) vault status\n${v.vaultStatus}` +
+          `$ docker exec $(docker ps -q -f name=${run.stack}_vault | head -1) vault operator raft list-peers\n${v.listPeers}`,
+      );
       assert.equal(v.runningTasks, 3, v.servicePs);
       for (const host of run.bed.nodes.map((n) => n.hostName))
         assert.match(v.servicePs, new RegExp(`\\s${host}\\s`), `a task on ${host}`);

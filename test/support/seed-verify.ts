@@ -57,12 +57,9 @@ export async function seedVerification(
   dockerHost?: string,
 ): Promise<SeedVerification> {
   const env = dockerHost === undefined ? process.env : { ...process.env, DOCKER_HOST: dockerHost };
-  const { stdout: servicePs } = await run(
-    'docker',
-    ['service', 'ps', `${stack}_vault`, '--filter', 'desired-state=running'],
-    { env },
-  );
-  const runningTasks = servicePs.split('\n').filter((l) => /\sRunning\s/.test(l)).length;
+  const { stdout: servicePs } = await run('docker', ['service', 'ps', `${stack}_vault`], { env });
+  // Verbatim, so the history of replaced tasks is listed too: count the rows desired and currently Running.
+  const runningTasks = servicePs.split('\n').filter((l) => /\sRunning\s+Running\s/.test(l)).length;
   const ctr = await firstContainer(stack, env);
   const status = await run('docker', ['exec', ctr, 'vault', 'status'], { env }).catch(
     (e: { stdout?: string }) => ({

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RaftServer, SwarmNode } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
-import { HEALTH_DEFAULTS } from '../shared/health';
+import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
 import type { ActivityDeps, ClusterNode } from './deps';
 import { locateNodes, readCustody, waitFor } from './deps';
@@ -182,8 +182,7 @@ export function createHealthActivities(deps: ActivityDeps) {
    */
   async function remediateNode(input: HealthInput, report: HealthReport, name: string): Promise<string[]> {
     const codes = codesByNode(report).get(name);
-    if (!codes?.has('NodeSealed') && !codes?.has('NodeUninitialized') && !codes?.has('RaftMemberMissing'))
-      return [];
+    if (!codes || !UNSEAL_FINDINGS.some((c) => codes.has(c))) return [];
     const held = await readCustody(deps, input.stack, 'no node can be unsealed');
     const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, STARTING);
     const node = [...nodes.values()].find((n) => n.name === name);

@@ -74,6 +74,13 @@ export interface HealthInput {
 /** Defaults of `HealthInput` (the client's `VAULT_HEALTH_CERT_WARN_DAYS` default too). */
 export const HEALTH_DEFAULTS = { certExpiryWarnDays: 21, settleSeconds: 30 } as const;
 
+/** A node's findings that call for a re-join and/or an unseal (`remediateNode`, on the main queue). */
+export const UNSEAL_FINDINGS: readonly FindingCode[] = [
+  'NodeSealed',
+  'NodeUninitialized',
+  'RaftMemberMissing',
+];
+
 /** Findings remediation may act on; everything else is reported only. */
 export const REMEDIABLE: readonly FindingCode[] = [
   'NodeSealed',

@@ -9,7 +9,7 @@ import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '
 import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { REMEDIABLE } from '../shared/health';
+import { REMEDIABLE, UNSEAL_FINDINGS } from '../shared/health';
 import type { HealthInput, HealthReport } from '../shared/health';
 import { NODE_ROUTING_PATCH } from './patches';
 import { VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../shared/search-attributes';
@@ -66,7 +66,7 @@ async function remediateByNode(
   const failures: string[] = [];
   for (const row of first.nodes) {
     const codes = new Set(first.findings.filter((f) => f.node === row.name).map((f) => f.code));
-    if (codes.has('NodeSealed') || codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) {
+    if (UNSEAL_FINDINGS.some((c) => codes.has(c))) {
       try {
         actions.push(...(await fix.remediateNode(input, first, row.name)));
       } catch (err) {

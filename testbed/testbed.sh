@@ -120,6 +120,15 @@ ensure_host_packages() {
 # Docker: daemon, swarm, network
 
 probe_dockerd() { docker info >/dev/null 2>&1; }
+# A dockerd process that is the host's, not one of the three-node bed's Engines (their sockets are
+# under /run/vbt-nN, see multinode.sh): those may well be up while the host's is down.
+host_dockerd_process() {
+  local pid
+  for pid in $(pgrep -x dockerd); do
+    grep -qs /run/vbt- "/proc/$pid/cmdline" || return 0
+  done
+  return 1
+}
 probe_swarm() { [[ $(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) == active ]]; }
 probe_network() {
   [[ $(docker network inspect --format '{{.Driver}} {{.Attachable}}' "$NETWORK" 2>/dev/null) == "overlay true" ]]
@@ -131,7 +140,7 @@ ensure_dockerd() {
     return
   fi
   local log_file=$CACHE/logs/dockerd.log pid_file=$CACHE/logs/dockerd.pid
-  if pgrep -x dockerd >/dev/null; then
+  if host_dockerd_process; then
     log "dockerd: already starting, waiting for it"
     pid_file= # not ours to watch
   else

@@ -2,7 +2,7 @@
  * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
-import type { CustodySecrets, HeldKeys, RaftServer, SecretInfo } from '../ports';
+import type { CustodySecrets, HeldKeys, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
   LEADER_SLOT,
@@ -189,16 +189,16 @@ export function createVaultActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Joins one peer when it is neither a Raft member nor already joined (initialized, waiting for its unseal).
+   * Joins one peer when it reports itself uninitialized (fresh, wiped, or a pending join forgotten by a
+   * restart). Decided from the node's own seal status, never from the Raft configuration: a peer whose data
+   * was wiped stays listed there (by name) until it is removed, and would otherwise never be joined again.
    * `activity` names the fault points around the join (`<activity>:before-join:<peer>`).
    */
   async function joinIfNeeded(
     activity: 'joinPeers' | 'unsealPeers',
     leader: ClusterNode,
     peer: ClusterNode<PeerSlot>,
-    members: RaftServer[],
   ): Promise<boolean> {
-    if (members.some((m) => m.nodeId === peer.name)) return false;
     return joinNode(deps, leader, peer, {
       before: `${activity}:before-join:${peer.name}`,
       after: `${activity}:after-join:${peer.name}`,
@@ -210,11 +210,12 @@ export function createVaultActivities(deps: ActivityDeps) {
     const { rootToken } = await keys(input.stack);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
     const leader = nodeAt(nodes, LEADER_SLOT);
-    const members = await leader.client.raftConfiguration(rootToken);
+    // Proves an active node answers (and the token works) before any join is sent to it.
+    await leader.client.raftConfiguration(rootToken);
     const joined: string[] = [];
     for (const slot of PEER_SLOTS) {
       const peer = nodeAt(nodes, slot);
-      if (await joinIfNeeded('joinPeers', leader, peer, members)) joined.push(peer.name);
+      if (await joinIfNeeded('joinPeers', leader, peer)) joined.push(peer.name);
     }
     return {
       changed: joined.length > 0,
@@ -236,10 +237,10 @@ export function createVaultActivities(deps: ActivityDeps) {
       async () => {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
         const leader = nodeAt(nodes, LEADER_SLOT);
-        const members = await leader.client.raftConfiguration(held.rootToken);
+        await leader.client.raftConfiguration(held.rootToken); // an active node answers joins
         for (const slot of PEER_SLOTS) {
           const peer = nodeAt(nodes, slot);
-          await joinIfNeeded('unsealPeers', leader, peer, members);
+          await joinIfNeeded('unsealPeers', leader, peer);
           const points = {
             before: `unsealPeers:before-unseal:${peer.name}`,
             after: `unsealPeers:after-unseal:${peer.name}`,

@@ -95,9 +95,17 @@ export class FakeVaultCluster {
     return { unsealKey: key, rootToken: token };
   }
 
-  /** The node's data is gone (a wiped volume): uninitialized, out of the Raft configuration. */
-  wipe(slot: number): void {
-    Object.assign(this.node(slot), { initialized: false, sealed: true, member: false, joinPending: false });
+  /**
+   * The node's data is gone (a wiped volume): uninitialized. By default it is out of the Raft configuration
+   * too (removed); `stillListed` keeps it there, as Raft does until the peer is removed.
+   */
+  wipe(slot: number, { stillListed = false } = {}): void {
+    Object.assign(this.node(slot), {
+      initialized: false,
+      sealed: true,
+      member: stillListed,
+      joinPending: false,
+    });
     if (this.active === slot) this.active = undefined;
   }
 

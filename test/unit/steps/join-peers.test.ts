@@ -49,6 +49,15 @@ describe('joinPeers', () => {
     assert.deepEqual(out, { changed: true, summary: 'joined vault-3' });
   });
 
+  it('a wiped peer still listed in the Raft configuration: joined again (its own initialized decides)', async () => {
+    const w = fakeWorld();
+    await w.bootstrapThrough('verifyCluster');
+    w.vault.wipe(3, { stillListed: true });
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'joined vault-3' });
+    assert.equal(w.vault.node(3).initialized, true);
+  });
+
   it('the leader sealed (no active node): the Raft configuration cannot be read, retryable', async () => {
     const w = await leaderUnsealed();
     w.swarm.replaceTask(w.service, 1);

@@ -55,6 +55,18 @@ describe('unsealPeers', () => {
     ]);
   });
 
+  it('a wiped peer still listed in the Raft configuration: joined again and unsealed, not retried as "not initialized"', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.wipe(2, { stillListed: true });
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.equal(out.summary, 'unsealed vault-2');
+    assert.deepEqual(w.failpoints.hits.slice(0, 2), [
+      'unsealPeers:before-join:vault-2',
+      'unsealPeers:after-join:vault-2',
+    ]);
+    assert.deepEqual(w.vault.node(2), { ...w.vault.node(2), initialized: true, sealed: false, member: true });
+  });
+
   it('a peer that never comes back: times out naming the voters it has', async () => {
     const w = await joined();
     w.swarm.dropTask(w.service, 3);

@@ -9,6 +9,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE, TLS_FILES } from './shared/constants';
 import { ConfigError } from './shared/errors';
 import { HEALTH_DEFAULTS } from './shared/health';
+import { assertSecretNameFits, validateStackName } from './shared/names';
 
 export { ConfigError } from './shared/errors';
 
@@ -138,13 +139,8 @@ function hostPort(key: string, raw: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-/** A Docker-compatible name: the stack name is used in service, secret and workflow ids. */
-export function validateStackName(name: string, setting = 'stack'): string {
-  if (!NAME_RE.test(name) || name.length > 48) {
-    throw new ConfigError(setting, 'a name of letters, digits, "_", "-", "." (max 48)', name);
-  }
-  return name;
-}
+/** A Docker-compatible name: the stack name is used in service, secret and workflow ids (src/shared/names.ts). */
+export { validateStackName } from './shared/names';
 
 function loadTemporalConfig(env: Env): TemporalConfig {
   const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
@@ -195,6 +191,7 @@ function loadStackConfig(env: Env, cwd: string): StackConfig {
       unsealSecretTemplate,
     );
   }
+  stackNamesFit({ unsealSecretTemplate }, defaultName, 'VAULT_BOOTSTRAP_STACK');
   const stackDirRoot = env.VAULT_STACK_DIR_ROOT ? resolve(cwd, env.VAULT_STACK_DIR_ROOT) : undefined;
   const deployEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) deployEnv[k] = v;
@@ -321,6 +318,23 @@ export function loadNodeAgentConfig(env: Env): NodeAgentConfig {
     temporal: loadTemporalConfig(env),
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
   };
+}
+
+/**
+ * Checks that every name built from `stackName` fits Docker's limits (the unseal-key secrets, `<base>_vN`);
+ * a name that does not is a `ConfigError` for `setting`, before anything is created.
+ */
+export function stackNamesFit(
+  stack: Pick<StackConfig, 'unsealSecretTemplate'>,
+  stackName: string,
+  setting = 'stack',
+): string {
+  try {
+    assertSecretNameFits(unsealSecretBase(stack, stackName), stackName);
+  } catch (err) {
+    throw new ConfigError(setting, err instanceof Error ? err.message : String(err));
+  }
+  return stackName;
 }
 
 /** The unseal-key secret base name for a stack (`vault_unseal_key` in production). */

@@ -3,11 +3,17 @@
  * use), each wrapped once at the boundary with Temporal:
  * - it heartbeats on a timer for as long as it runs, so a killed worker is noticed within the heartbeat
  *   timeout and the step is retried on another worker, whatever the step is waiting on;
+ * - its input's stack name is checked before anything runs (`validateStackName`, and on a full worker the
+ *   secret names built from it must fit Swarm's limit): a workflow input, a schedule's stored argument or a
+ *   hand-started workflow cannot carry `../x` into a custody path or a name Docker refuses (`listSwarmNodes`
+ *   names no stack);
  * - a `NonRetryableError` it throws leaves as a non-retryable ApplicationFailure of its type (`toFailure`).
  */
 import { Context } from '@temporalio/activity';
 import { toFailure } from '../shared/errors';
+import { assertSecretNameFits, validateStackName } from '../shared/names';
 import type { ActivityDeps } from './deps';
+import { secretBase } from './deps';
 import { createHealthActivities } from './health';
 import { createNodeLocalActivities } from './node-local';
 import { createSecretActivities } from './secrets';
@@ -18,11 +24,29 @@ export type { ActivityConfig, ActivityDeps } from './deps';
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
-function atBoundary<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+/** The activities whose input names no stack (they read the swarm as a whole): nothing to check. */
+const NO_STACK_INPUT: ReadonlySet<string> = new Set(['listSwarmNodes']);
+
+/**
+ * Checks the stack name of an activity's input (every other activity takes `{ stack, ... }` first); with
+ * `secretBaseOf` (the full worker: it creates the secrets), also that the secret names built from it fit.
+ */
+function checkEntry(input: unknown, secretBaseOf?: (stack: string) => string): void {
+  const stack: unknown =
+    typeof input === 'object' && input !== null && 'stack' in input ? input.stack : undefined;
+  const name = validateStackName(typeof stack === 'string' ? stack : String(stack), 'stack');
+  if (secretBaseOf) assertSecretNameFits(secretBaseOf(name), name);
+}
+
+function atBoundary<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  check: ((input: unknown) => void) | undefined,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const ctx = Context.current();
     const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
+      check?.(args[0]);
       return await fn(...args);
     } catch (err) {
       throw toFailure(err);
@@ -32,25 +56,37 @@ function atBoundary<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (..
   };
 }
 
-function wrapAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
+function wrapAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  acts: T,
+  secretBaseOf?: (stack: string) => string,
+): T {
   const out: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(acts))
-    out[name] = atBoundary(fn as (...args: unknown[]) => Promise<unknown>);
+    out[name] = atBoundary(
+      fn as (...args: unknown[]) => Promise<unknown>,
+      NO_STACK_INPUT.has(name) ? undefined : (input) => checkEntry(input, secretBaseOf),
+    );
   return out as T;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return wrapAll({
-    ...createStackActivities(deps),
-    ...createSecretActivities(deps),
-    ...createVaultActivities(deps),
-    ...createHealthActivities(deps),
-    // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
-    ...createNodeLocalActivities(deps),
-  });
+  return wrapAll(
+    {
+      ...createStackActivities(deps),
+      ...createSecretActivities(deps),
+      ...createVaultActivities(deps),
+      ...createHealthActivities(deps),
+      // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
+      ...createNodeLocalActivities(deps),
+    },
+    (stack) => secretBase(deps, stack),
+  );
 }
 
-/** What a node agent runs on its node's queue: only the node-local activities, with only its Engine. */
+/**
+ * What a node agent runs on its node's queue: only the node-local activities, with only its Engine. Their
+ * stack name is checked as well (it goes into Docker filters); an agent creates no secret, so no length check.
+ */
 export function createNodeAgentActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock'>) {
   return wrapAll(createNodeLocalActivities(deps));
 }

@@ -15,6 +15,7 @@ import {
   VAULT_REPLICAS,
 } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
+import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
 import { readCustody, secretBase, waitFor } from './deps';
@@ -104,6 +105,12 @@ export function createSecretActivities(deps: ActivityDeps) {
       if (!target) {
         const version = Math.max(0, ...family.map((s) => s.version)) + 1;
         const secretName = `${base}_v${version}`;
+        if (secretName.length > SECRET_NAME_MAX) {
+          throw new NonRetryableError(
+            ErrorType.NameTooLong,
+            `the next unseal-key secret ${secretName} exceeds Swarm's ${SECRET_NAME_MAX}-character limit; remove unused versions. No secret was created.`,
+          );
+        }
         await deps.failpoints.hit('rotateUnsealKeySecret:before-create');
         try {
           await swarm.createSecret(secretName, Buffer.from(held.unsealKey), {

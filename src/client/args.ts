@@ -3,7 +3,7 @@
  * Bad usage is a `UsageError` (exit code 2) whose message names what was wrong, then the usage text.
  */
 import { parseArgs } from 'node:util';
-import { validateStackName } from '../config';
+import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
@@ -101,7 +101,14 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   }
 }
 
-/** The stack a command acts on: `--stack`, else `VAULT_BOOTSTRAP_STACK`; a bad name is a `ConfigError` for `--stack`. */
+/**
+ * The stack a command acts on: `--stack`, else `VAULT_BOOTSTRAP_STACK`; a bad name, or one whose secret names
+ * would exceed Swarm's limit, is a `ConfigError` for `--stack`.
+ */
 export function resolveStack(command: Command, config: ClientConfig): string {
-  return validateStackName(command.stack ?? config.stack.defaultName, '--stack');
+  return stackNamesFit(
+    config.stack,
+    validateStackName(command.stack ?? config.stack.defaultName, '--stack'),
+    '--stack',
+  );
 }

@@ -49,6 +49,8 @@ export const ErrorType = selfNamed({
   UnexpectedVaultResponse: 'UnexpectedVaultResponse',
   /** The service mounts an unseal-key secret made for another custody record than the one custody holds. */
   CustodyKeyMismatch: 'CustodyKeyMismatch',
+  /** A name built from the stack name (a Docker secret) would exceed Swarm's limit. */
+  NameTooLong: 'NameTooLong',
   /** The Docker secret attached to the service is a placeholder where the real key is expected. */
   PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */

@@ -2,6 +2,7 @@
  * The health report of a Vault cluster, shared by the health activities, the workflow and the client.
  * Names, states and fingerprints only: no key material.
  */
+import { ID_SEPARATOR } from './names';
 
 export type HealthVerdict = 'Healthy' | 'Degraded' | 'Failed';
 
@@ -89,6 +90,16 @@ export const REMEDIABLE: readonly FindingCode[] = [
   'CertificateStale',
 ];
 
+/**
+ * The ids of a stack's health workflows. The kind and the stack are joined by `ID_SEPARATOR` (`:`), which a
+ * stack name cannot contain, so no id of one stack equals or prefixes an id of another (before, stack `x`'s
+ * watcher `vault-health-watch-x` was stack `watch-x`'s scheduled run id).
+ * - `schedule`, `scheduled`: the schedule and the workflow id its runs get (the server appends the time).
+ * - `watcher`: the `WatchVaultTasks` workflow.
+ * - `event`: the prefix of the `VerifyVaultHealth` children the watcher starts (`<event>-<run8>-<i>`). Kept in
+ *   its first format: it is part of the commands recorded in running watchers' histories (a change would fail
+ *   their replay), and it is unambiguous already, being the only id that starts `vault-health-event-`.
+ */
 export function healthWorkflowIds(stack: string): {
   schedule: string;
   scheduled: string;
@@ -96,9 +107,17 @@ export function healthWorkflowIds(stack: string): {
   event: string;
 } {
   return {
-    schedule: `vault-health-${stack}`,
-    scheduled: `vault-health-${stack}`,
-    watcher: `vault-health-watch-${stack}`,
+    schedule: `vault-health${ID_SEPARATOR}${stack}`,
+    scheduled: `vault-health${ID_SEPARATOR}${stack}`,
+    watcher: `vault-health-watch${ID_SEPARATOR}${stack}`,
     event: `vault-health-event-${stack}`,
   };
+}
+
+/**
+ * The ids `schedule create` used before the `:` separator, which `schedule delete` also removes so that an
+ * existing schedule and watcher do not keep running beside the new ones (README, "Health verification").
+ */
+export function legacyHealthWorkflowIds(stack: string): { schedule: string; watcher: string } {
+  return { schedule: `vault-health-${stack}`, watcher: `vault-health-watch-${stack}` };
 }

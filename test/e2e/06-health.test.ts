@@ -12,6 +12,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import { VaultNodeClient } from '../../src/vault/gateway';
+import { healthWorkflowIds } from '../../src/shared/health';
 import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { historyOf, temporalClient } from '../support/history';
@@ -196,10 +197,10 @@ describe('scheduled health verification that heals', () => {
     assert.match(again.out, /updated/);
     const ids: string[] = [];
     for await (const s of client.schedule.list())
-      if (s.scheduleId === `vault-health-${run.stack}`) ids.push(s.scheduleId);
+      if (s.scheduleId === healthWorkflowIds(run.stack).schedule) ids.push(s.scheduleId);
     assert.equal(ids.length, 1, 'create twice leaves one schedule');
 
-    const handle = client.schedule.getHandle(`vault-health-${run.stack}`);
+    const handle = client.schedule.getHandle(healthWorkflowIds(run.stack).schedule);
     assert.equal((await run.client(['schedule', 'pause'], extra)).code, 0);
     // A 2-second interval while paused: nothing may run.
     assert.equal(

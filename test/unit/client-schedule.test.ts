@@ -28,7 +28,7 @@ describe('client health schedule', () => {
     assert.equal(s.action.type, 'startWorkflow');
     assert.equal(s.action.workflowType, VerifyVaultHealth);
     assert.equal(s.action.taskQueue, 'q-ops');
-    assert.equal(s.action.workflowId, 'vault-health-s1');
+    assert.equal(s.action.workflowId, 'vault-health:s1');
     assert.deepEqual(s.action.args, [{ stack: 's1', remediate: false, certExpiryWarnDays: 7 }]);
   });
 

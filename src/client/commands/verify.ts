@@ -11,7 +11,7 @@ export async function verify(ctx: CommandContext, options: { json: boolean }): P
   const { client, config, stack } = ctx;
   const report = await client.workflow.execute(VerifyVaultHealth, {
     taskQueue: config.temporal.taskQueue,
-    workflowId: `vault-verify-${stack}-${Date.now()}`,
+    workflowId: `vault-verify:${stack}:${Date.now()}`,
     args: [healthInput(config, stack)],
   });
   console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

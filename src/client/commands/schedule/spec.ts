@@ -22,7 +22,7 @@ export type HealthSchedule = Pick<
 
 /**
  * Every `VAULT_HEALTH_INTERVAL` with `VAULT_HEALTH_JITTER`, start VerifyVaultHealth with the configured input
- * under the id `vault-health-<stack>` (the server appends the time); never two checks at once.
+ * under the id `vault-health:<stack>` (the server appends the time); never two checks at once.
  */
 export function healthSchedule(config: ClientConfig, stack: string): HealthSchedule {
   return {

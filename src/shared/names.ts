@@ -1,0 +1,52 @@
+/**
+ * The rules for the names the stack name flows into (service, Docker secrets, custody file, workflow ids),
+ * checked once at every entry: configuration, the client's `--stack`, and every activity's input.
+ * Sandbox-safe (workflows import `health.ts`, which builds ids from these rules): no Node builtins.
+ */
+import { ConfigError, ErrorType, NonRetryableError } from './errors';
+
+/** Letters, digits, `_`, `-`, `.`, starting with a letter or digit: no `/`, no `:`, no `..` path. */
+export const STACK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The longest stack name accepted (`<stack>_vault` stays well inside Swarm's 63-character service names). */
+export const STACK_NAME_MAX = 48;
+
+/** Swarm's limit on secret (and config) names: 64 characters (swarmkit `validateConfigOrSecretAnnotations`). */
+export const SECRET_NAME_MAX = 64;
+
+/** The longest version suffix the bootstrap reserves room for up front: `_v9999`. */
+export const SECRET_VERSION_SUFFIX_MAX = '_v9999'.length;
+
+/**
+ * The separator between an id's kind and the stack in the health ids (`vault-health:<stack>`): a stack name
+ * cannot contain it (`STACK_NAME_RE`), so an id names exactly one kind and one stack.
+ */
+export const ID_SEPARATOR = ':';
+
+/** A stack name the stack, secret, custody and workflow-id names can be built from; else `ConfigError` for `setting`. */
+export function validateStackName(name: string, setting = 'stack'): string {
+  if (typeof name !== 'string' || !STACK_NAME_RE.test(name) || name.length > STACK_NAME_MAX) {
+    throw new ConfigError(
+      setting,
+      `a name of letters, digits, "_", "-", "." starting with a letter or digit (max ${STACK_NAME_MAX})`,
+      String(name),
+    );
+  }
+  return name;
+}
+
+/**
+ * Refuses, before anything is created, an unseal-key secret base whose versions (`<base>_v9999`) would exceed
+ * Swarm's 64-character limit: Docker would refuse the create with HTTP 400, which no retry changes.
+ * Non-retryable `NameTooLong`.
+ */
+export function assertSecretNameFits(base: string, stack: string): void {
+  const longest = base.length + SECRET_VERSION_SUFFIX_MAX;
+  if (longest > SECRET_NAME_MAX) {
+    throw new NonRetryableError(
+      ErrorType.NameTooLong,
+      `the unseal-key secret names of stack ${stack} (${base}_vN, up to ${longest} characters) exceed Swarm's ` +
+        `${SECRET_NAME_MAX}-character limit; use a shorter stack name or VAULT_UNSEAL_SECRET_NAME. Nothing was changed.`,
+    );
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Names built from the stack name (issue 10, item 8): validated at every entry (configuration, the client's
+ * `--stack`, every activity's input), ids that name one kind and one stack, and secret names refused up front
+ * when they would exceed Swarm's 64-character limit.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createNodeAgentActivities } from '../../src/activities';
+import { resolveStack } from '../../src/client/args';
+import { ConfigError, loadClientConfig } from '../../src/config';
+import { healthWorkflowIds } from '../../src/shared/health';
+import { fakeWorld } from '../support/fakes';
+import { namedFailure } from '../support/failures';
+
+describe('names', () => {
+  it('health ids: no id of one stack equals or prefixes an id of another (x, watch-x, event-x, x-1)', () => {
+    const stacks = ['x', 'watch-x', 'event-x', 'x-1', 'health-x'];
+    const all = stacks.flatMap((stack) =>
+      Object.entries(healthWorkflowIds(stack))
+        .filter(([kind]) => kind !== 'scheduled')
+        .map(([kind, id]) => ({ stack, kind, id })),
+    );
+    // A scheduled run's id is `<scheduled>-<RFC 3339 time>` (the server appends it): no workflow of another stack.
+    for (const a of stacks) {
+      const run = `${healthWorkflowIds(a).scheduled}-2026-11-29T17:00:00Z`;
+      for (const b of all)
+        if (a !== b.stack)
+          assert.notEqual(b.id, run, `${b.kind} of ${b.stack} is a scheduled run id of ${a}`);
+    }
+    assert.equal(healthWorkflowIds('x').watcher, 'vault-health-watch:x');
+    assert.notEqual(healthWorkflowIds('watch-x').scheduled, healthWorkflowIds('x').watcher);
+    for (const a of all)
+      for (const b of all)
+        if (a.stack !== b.stack)
+          assert.notEqual(a.id, b.id, `${a.kind} of ${a.stack} vs ${b.kind} of ${b.stack}`);
+  });
+
+  it('an activity input with stack "../x" is refused (InvalidConfig) before anything is read', async () => {
+    const w = fakeWorld();
+    await assert.rejects(
+      w.run(w.acts.checkVaultHealth, { stack: '../x' }),
+      namedFailure('InvalidConfig', /^stack: expected a name of letters/),
+    );
+    await assert.rejects(w.run(w.acts.preflight, { stack: 'a/b' }), namedFailure('InvalidConfig'));
+    await assert.rejects(
+      w.run(w.acts.waitForVaultTaskStart, { stack: 'x:y', maxWaitSeconds: 1 }),
+      namedFailure('InvalidConfig'),
+    );
+    // The node agent's activities check the name too; listSwarmNodes names no stack and is not refused.
+    const agent = createNodeAgentActivities({ swarm: w.swarm, clock: w.clock });
+    await assert.rejects(
+      w.run(agent.signalVaultContainer, {
+        stack: '../x',
+        node: 'vault-1',
+        containerId: 'c',
+        signal: 'SIGHUP',
+      }),
+      namedFailure('InvalidConfig'),
+    );
+    assert.ok(Array.isArray(await w.run(w.acts.listSwarmNodes)));
+  });
+
+  it('a stack whose secret names exceed 64 characters: NameTooLong before any secret is created', async () => {
+    const stack = 's'.repeat(48); // `<stack>_vault_unseal_key_v1` is 68 characters
+    const w = fakeWorld({ stack });
+    await assert.rejects(
+      w.run(w.acts.ensurePlaceholderSecret, w.input),
+      namedFailure('NameTooLong', /exceed Swarm's 64-character limit/),
+    );
+    assert.deepEqual(w.swarm.secretNames(), []);
+  });
+
+  it('the client refuses the same names for --stack and VAULT_BOOTSTRAP_STACK', () => {
+    const config = loadClientConfig({ VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key' });
+    assert.throws(() => resolveStack({ name: 'status', stack: '../x' }, config), ConfigError);
+    assert.throws(
+      () => resolveStack({ name: 'status', stack: 'l'.repeat(48) }, config),
+      /--stack: .*64-character/,
+    );
+    assert.throws(
+      () =>
+        loadClientConfig({
+          VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
+          VAULT_BOOTSTRAP_STACK: 'l'.repeat(48),
+        }),
+      /VAULT_BOOTSTRAP_STACK: .*64-character/,
+    );
+  });
+});

@@ -1,17 +1,21 @@
 /**
  * The `KeyCustody` port on files: where the unseal key and root token live after `sys/init`, encrypted at rest.
  *
- * One record per stack, `<dir>/<stack>.json` (0600, folder 0700), AES-256-GCM under a 32-byte key kept in
- * a separate 0600 file (created on first use; back it up with the records). The stack name and record id
- * are the authenticated data, so a record copied to another stack does not decrypt. Writes are atomic and
- * durable: temp file, fsync, rename, fsync of the folder. A record is never overwritten: a new init for a
- * stack that already has one is refused by the activity before Vault is touched.
+ * One record per stack, `<dir>/<stack>.json` (0600, folder 0700), AES-256-GCM (16-byte tag) under a 32-byte key
+ * kept in a separate 0600 file (created on first use, and only while no record exists; back it up with the
+ * records). The stack name and record id are the authenticated data, so a record copied to another stack does
+ * not decrypt. Writes are atomic and durable: temp file, fsync, then `link()` to the final name (which fails
+ * if the name exists: a record, or the key file, is never overwritten, even by two processes at once), fsync
+ * of the folder. Files are opened without following symbolic links and must belong to this process's user.
+ * Storing the same secrets twice returns the record already there (a retry after a failed folder fsync).
  *
  * Only references (the record id) leave this module toward Temporal; the values go straight to Vault/Docker.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { constants as fsConstants } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CustodyConfig } from '../config';
 import type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from '../ports';
@@ -28,6 +32,14 @@ interface RecordFile {
 }
 
 const FORMAT = 'vault-bootstrap-custody/v1';
+/** The GCM authentication tag length, pinned: a shorter tag in a record is refused, not accepted as a prefix. */
+const TAG_BYTES = 16;
+/** The names of records (and kept conflicting records) in the custody folder. */
+const RECORD_FILE = /^[^.].*\.json(\.conflict-.+)?$/;
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
 
 async function fsyncPath(path: string, flags: number): Promise<void> {
   const fh = await open(path, flags);
@@ -38,7 +50,12 @@ async function fsyncPath(path: string, flags: number): Promise<void> {
   }
 }
 
-async function writeDurably(path: string, data: Buffer | string): Promise<void> {
+/**
+ * Writes `data` to a temp file beside `path`, fsyncs it, puts it at `path` and fsyncs the folder. `exclusive`:
+ * `link()` to `path`, which fails when `path` exists (then nothing is written and `false` is returned), so
+ * "never overwrite" holds against another process too; otherwise `rename()`.
+ */
+async function writeDurably(path: string, data: Buffer | string, exclusive: boolean): Promise<boolean> {
   const tmp = `${path}.tmp-${process.pid}-${randomUUID()}`;
   const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   try {
@@ -47,18 +64,82 @@ async function writeDurably(path: string, data: Buffer | string): Promise<void> 
   } finally {
     await fh.close();
   }
-  await rename(tmp, path);
+  try {
+    if (!exclusive) await rename(tmp, path);
+    else {
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if (errno(err) === 'EEXIST') return false;
+        throw err;
+      }
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
   await fsyncPath(dirname(path), fsConstants.O_RDONLY);
+  return true;
 }
 
-async function assertPrivate(path: string, what: string): Promise<void> {
-  const st = await stat(path);
+/** A file or folder custody relies on: not a symlink, owned by this process's user, nobody else's to read. */
+function assertPrivate(st: Stats, path: string, what: string, kind: 'file' | 'folder'): void {
+  const me = process.getuid?.();
+  if (st.isSymbolicLink() || (kind === 'file' ? !st.isFile() : !st.isDirectory())) {
+    throw new CustodyError(
+      'CustodyPermissionsTooOpen',
+      `${what} ${path} is not a ${kind === 'file' ? 'regular file' : 'folder'} (symbolic links are not followed)`,
+    );
+  }
+  if (me !== undefined && st.uid !== me) {
+    throw new CustodyError(
+      'CustodyPermissionsTooOpen',
+      `${what} ${path} is owned by uid ${st.uid}, not by this process's uid ${me}`,
+    );
+  }
   if ((st.mode & 0o077) !== 0) {
     throw new CustodyError(
       'CustodyPermissionsTooOpen',
-      `${what} ${path} has mode ${(st.mode & 0o777).toString(8)}; it must be readable by its owner only (chmod 600)`,
+      `${what} ${path} has mode ${(st.mode & 0o777).toString(8)}; it must be readable by its owner only (chmod ${kind === 'file' ? 600 : 700})`,
     );
   }
+}
+
+/**
+ * Reads a private file without following a symbolic link (`O_NOFOLLOW`) and checks the file it opened
+ * (`fstat`), so nothing can be swapped in between; `undefined` when it does not exist.
+ */
+async function readPrivate(path: string, what: string): Promise<string | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return undefined;
+    if (errno(err) === 'ELOOP')
+      throw new CustodyError(
+        'CustodyPermissionsTooOpen',
+        `${what} ${path} is a symbolic link; custody follows none (put the file itself there)`,
+      );
+    throw err;
+  }
+  try {
+    assertPrivate(await fh.stat(), path, what, 'file');
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The custody folder, when it exists: a real folder (not a symlink) of this process's user, 0700. */
+async function checkFolder(dir: string): Promise<boolean> {
+  let st: Stats;
+  try {
+    st = await lstat(dir);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return false;
+    throw err;
+  }
+  assertPrivate(st, dir, 'custody folder', 'folder');
+  return true;
 }
 
 export class FileKeyCustody implements KeyCustody {
@@ -70,36 +151,60 @@ export class FileKeyCustody implements KeyCustody {
 
   private async ensureDir(): Promise<void> {
     await mkdir(this.config.dir, { recursive: true, mode: 0o700 });
-    await chmod(this.config.dir, 0o700);
+    const st = await lstat(this.config.dir);
+    if (st.isDirectory() && !st.isSymbolicLink() && (st.mode & 0o777) !== 0o700)
+      await chmod(this.config.dir, 0o700);
+    await checkFolder(this.config.dir);
   }
 
-  /** Loads the 32-byte encryption key, creating it (0600, fsync'd) when absent. */
+  /** The record files in the folder (a key must not be created while any exists). */
+  private async recordFiles(): Promise<string[]> {
+    try {
+      return (await readdir(this.config.dir)).filter((f) => RECORD_FILE.test(f)).sort();
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  private async loadKey(): Promise<Buffer | undefined> {
+    const file = this.config.keyFile;
+    const text = await readPrivate(file, 'custody key file');
+    if (text === undefined) return undefined;
+    const key = Buffer.from(text.trim(), 'base64');
+    if (key.length !== 32)
+      throw new CustodyError('CustodyCorrupt', `custody key file ${file} does not hold a 32-byte base64 key`);
+    return key;
+  }
+
+  /**
+   * Loads the 32-byte encryption key. When it is absent and `create` is set, creates it (0600, fsync'd,
+   * linked into place: of two processes creating it at once, one key wins and both use it), but only while
+   * the folder holds no record: a key file lost beside existing records is `CustodyKeyFileMissing`, never
+   * silently replaced by a key that cannot decrypt them.
+   */
   private async encryptionKey(create: boolean): Promise<Buffer> {
     const file = this.config.keyFile;
-    try {
-      await assertPrivate(file, 'custody key file');
-      const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
-      if (key.length !== 32)
-        throw new CustodyError(
-          'CustodyCorrupt',
-          `custody key file ${file} does not hold a 32-byte base64 key`,
-        );
-      return key;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !create) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          throw new CustodyError(
-            'CustodyCorrupt',
-            `custody key file ${file} is missing, so the records cannot be read`,
-          );
-        }
-        throw err;
-      }
-      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      const key = randomBytes(32);
-      await writeDurably(file, `${key.toString('base64')}\n`);
-      return key;
+    const key = await this.loadKey();
+    if (key) return key;
+    const records = await this.recordFiles();
+    if (records.length > 0 || !create) {
+      // A record appears only after its key file: one that appeared since the read above brings its key.
+      const again = await this.loadKey();
+      if (again) return again;
+      throw new CustodyError(
+        'CustodyKeyFileMissing',
+        `custody key file ${file} is missing while ${records.length} record(s) exist in ${this.config.dir}` +
+          `${records.length ? ` (${records.slice(0, 3).join(', ')})` : ''}; they cannot be decrypted without it. ` +
+          `Restore the key file from the backup taken with the records; a new key is not created while records exist.`,
+      );
     }
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    const fresh = randomBytes(32);
+    if (await writeDurably(file, `${fresh.toString('base64')}\n`, true)) return fresh;
+    const winner = await this.loadKey();
+    if (!winner) throw new Error(`custody key file ${file} vanished while it was being created`);
+    return winner;
   }
 
   async assertWritable(stack: string): Promise<void> {
@@ -108,44 +213,84 @@ export class FileKeyCustody implements KeyCustody {
       const key = await this.encryptionKey(true);
       const probe = join(this.config.dir, `.probe-${stack}-${randomUUID()}`);
       const payload = randomBytes(16).toString('hex');
-      await writeDurably(probe, encrypt(key, payload, 'probe').ciphertext);
-      const back = await readFile(probe, 'utf8');
+      await writeDurably(probe, encrypt(key, payload, 'probe').ciphertext, false);
+      const back = await readPrivate(probe, 'custody probe');
       await rm(probe);
-      if (back.length === 0) throw new Error('probe read back empty');
+      if (!back) throw new Error('probe read back empty');
     } catch (err) {
       if (err instanceof CustodyError) throw err;
       throw new CustodyError(
         'CustodyNotWritable',
-        `custody folder ${this.config.dir} is not writable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+        `custody folder ${this.config.dir} is not writable: ${errno(err) ?? String(err)}`,
       );
     }
   }
 
   async describe(stack: string): Promise<CustodyRecordInfo | undefined> {
     const rec = await this.readRecord(stack);
-    return rec ? { keyId: rec.keyId, stack: rec.stack, createdAt: rec.createdAt } : undefined;
+    return rec ? info(rec) : undefined;
+  }
+
+  /**
+   * The stack's record when it holds exactly `secrets` (a retry of the same store), `undefined` when there is
+   * none, `'other'` when it holds something else or cannot be read.
+   */
+  private async existing(
+    stack: string,
+    key: Buffer,
+    secrets: CustodySecrets,
+  ): Promise<CustodyRecordInfo | undefined | 'other'> {
+    let rec: RecordFile | undefined;
+    try {
+      rec = await this.readRecord(stack);
+    } catch {
+      return 'other';
+    }
+    if (!rec) return undefined;
+    try {
+      const held = JSON.parse(decrypt(key, rec, aad(rec.stack, rec.keyId))) as Partial<CustodySecrets>;
+      return held.unsealKey === secrets.unsealKey && held.rootToken === secrets.rootToken
+        ? info(rec)
+        : 'other';
+    } catch {
+      return 'other';
+    }
   }
 
   async store(stack: string, secrets: CustodySecrets): Promise<CustodyRecordInfo> {
     await this.ensureDir();
     const key = await this.encryptionKey(true);
     const path = this.recordPath(stack);
-    const keyId = randomUUID();
-    const createdAt = new Date().toISOString();
-    const sealed = encrypt(key, JSON.stringify(secrets), aad(stack, keyId));
-    const record: RecordFile = { format: FORMAT, keyId, stack, createdAt, ...sealed };
-    // Never overwrite: a second init for the same stack is a bug upstream, and the first key must survive it.
-    const existing = await this.readRecord(stack).catch(() => 'unreadable' as const);
-    if (existing !== undefined) {
-      // Keep the new secrets too, beside it, so nothing Vault answered is ever lost.
-      await writeDurably(`${path}.conflict-${keyId}`, JSON.stringify(record));
-      throw new CustodyError(
-        'CustodyCorrupt',
-        `custody already holds a record for ${stack}; new one kept beside it as ${path}.conflict-${keyId}`,
-      );
+    let prior = await this.existing(stack, key, secrets);
+    if (prior === undefined) {
+      const keyId = randomUUID();
+      const createdAt = new Date().toISOString();
+      const sealed = encrypt(key, JSON.stringify(secrets), aad(stack, keyId));
+      const record: RecordFile = { format: FORMAT, keyId, stack, createdAt, ...sealed };
+      // Never overwrite: link() fails if another record got there first, whoever wrote it.
+      if (await writeDurably(path, JSON.stringify(record, null, 2), true)) return info(record);
+      prior = await this.existing(stack, key, secrets);
     }
-    await writeDurably(path, JSON.stringify(record, null, 2));
-    return { keyId, stack, createdAt };
+    if (prior !== undefined && prior !== 'other') {
+      // The same secrets stored before (a retry after the folder fsync failed): make sure the name is durable.
+      await fsyncPath(this.config.dir, fsConstants.O_RDONLY);
+      return prior;
+    }
+    // A second init for the same stack is a bug upstream, and the first key must survive it. Keep the new
+    // secrets too, beside it, so nothing Vault answered is ever lost.
+    const keyId = randomUUID();
+    const conflict: RecordFile = {
+      format: FORMAT,
+      keyId,
+      stack,
+      createdAt: new Date().toISOString(),
+      ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)),
+    };
+    await writeDurably(`${path}.conflict-${keyId}`, JSON.stringify(conflict), true);
+    throw new CustodyError(
+      'CustodyCorrupt',
+      `custody already holds a record for ${stack}; new one kept beside it as ${path}.conflict-${keyId}`,
+    );
   }
 
   async read(stack: string): Promise<HeldKeys> {
@@ -168,25 +313,14 @@ export class FileKeyCustody implements KeyCustody {
         `custody record ${this.recordPath(stack)} decrypts to an unexpected shape`,
       );
     }
-    return {
-      unsealKey: parsed.unsealKey,
-      rootToken: parsed.rootToken,
-      keyId: rec.keyId,
-      stack: rec.stack,
-      createdAt: rec.createdAt,
-    };
+    return { unsealKey: parsed.unsealKey, rootToken: parsed.rootToken, ...info(rec) };
   }
 
   private async readRecord(stack: string): Promise<RecordFile | undefined> {
     const path = this.recordPath(stack);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    await assertPrivate(path, 'custody record');
+    if (!(await checkFolder(this.config.dir))) return undefined;
+    const text = await readPrivate(path, 'custody record');
+    if (text === undefined) return undefined;
     let rec: Partial<RecordFile>;
     try {
       rec = JSON.parse(text) as Partial<RecordFile>;
@@ -210,6 +344,10 @@ export class FileKeyCustody implements KeyCustody {
   }
 }
 
+function info(rec: Pick<RecordFile, 'keyId' | 'stack' | 'createdAt'>): CustodyRecordInfo {
+  return { keyId: rec.keyId, stack: rec.stack, createdAt: rec.createdAt };
+}
+
 function aad(stack: string, keyId: string): string {
   return `${FORMAT}|${stack}|${keyId}`;
 }
@@ -220,7 +358,7 @@ function encrypt(
   additional: string,
 ): { iv: string; tag: string; ciphertext: string } {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(additional));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return {
@@ -235,9 +373,13 @@ function decrypt(
   rec: { iv: string; tag: string; ciphertext: string },
   additional: string,
 ): string {
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(rec.iv, 'base64'));
+  const tag = Buffer.from(rec.tag, 'base64');
+  if (tag.length !== TAG_BYTES) throw new Error(`GCM tag of ${tag.length} bytes, expected ${TAG_BYTES}`);
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(rec.iv, 'base64'), {
+    authTagLength: TAG_BYTES,
+  });
   decipher.setAAD(Buffer.from(additional));
-  decipher.setAuthTag(Buffer.from(rec.tag, 'base64'));
+  decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(Buffer.from(rec.ciphertext, 'base64')), decipher.final()]).toString(
     'utf8',
   );

@@ -39,7 +39,12 @@ export const ErrorType = selfNamed({
   ForeignClusterDetected: 'ForeignClusterDetected',
   /** The custody file cannot be decrypted or parsed. */
   CustodyCorrupt: 'CustodyCorrupt',
-  /** The custody file or its key is readable by others than the owner. */
+  /** The custody key file is gone while records encrypted under it exist: a new key would never decrypt them. */
+  CustodyKeyFileMissing: 'CustodyKeyFileMissing',
+  /**
+   * The custody file or its key is readable by others than the owner, owned by another user, or reached
+   * through a symbolic link.
+   */
   CustodyPermissionsTooOpen: 'CustodyPermissionsTooOpen',
   /** The custody folder cannot be written. */
   CustodyNotWritable: 'CustodyNotWritable',
@@ -116,7 +121,11 @@ export function describeFailure(err: unknown): string {
 /** The custody kinds of failure: `UnsealKeyUnavailable` means the stack has no record at all. */
 export type CustodyErrorKind = Extract<
   ErrorTypeName,
-  'CustodyCorrupt' | 'CustodyPermissionsTooOpen' | 'CustodyNotWritable' | 'UnsealKeyUnavailable'
+  | 'CustodyCorrupt'
+  | 'CustodyKeyFileMissing'
+  | 'CustodyPermissionsTooOpen'
+  | 'CustodyNotWritable'
+  | 'UnsealKeyUnavailable'
 >;
 
 /** Key custody cannot give or keep a key: corrupt, too open, not writable, or no record. */

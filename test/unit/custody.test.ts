@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -96,5 +107,92 @@ describe('file key custody', () => {
         err.kind === 'CustodyNotWritable' &&
         /not writable: ENOTDIR/.test(err.message),
     );
+  });
+
+  describe('lifecycle (issue 10, item 7)', () => {
+    it('a lost key file is not regenerated while records exist: CustodyKeyFileMissing', async () => {
+      const { custody, keyFile } = fresh();
+      await custody.store('s1', secrets);
+      rmSync(keyFile);
+      await assert.rejects(custody.assertWritable('s2'), custodyError('CustodyKeyFileMissing'));
+      await assert.rejects(custody.store('s2', secrets), custodyError('CustodyKeyFileMissing'));
+      await assert.rejects(custody.read('s1'), custodyError('CustodyKeyFileMissing'));
+      assert.equal(existsSync(keyFile), false, 'no new key was made');
+    });
+
+    it('two processes creating the key at once: one key, both records readable', async () => {
+      const { dir, keyFile } = fresh();
+      const a = new FileKeyCustody({ dir, keyFile });
+      const b = new FileKeyCustody({ dir, keyFile });
+      await Promise.all([a.store('s1', secrets), b.store('s2', secrets)]);
+      const c = new FileKeyCustody({ dir, keyFile });
+      assert.equal((await c.read('s1')).unsealKey, secrets.unsealKey);
+      assert.equal((await c.read('s2')).unsealKey, secrets.unsealKey);
+    });
+
+    it('two stores of different secrets at once: exactly one record, the other refused', async () => {
+      const { dir, keyFile } = fresh();
+      const a = new FileKeyCustody({ dir, keyFile });
+      await a.assertWritable('s1'); // the key exists: only the record races
+      const b = new FileKeyCustody({ dir, keyFile });
+      const results = await Promise.allSettled([
+        a.store('s1', secrets),
+        b.store('s1', { unsealKey: 'b3RoZXI=', rootToken: 's.other' }),
+      ]);
+      const stored = results.filter((r) => r.status === 'fulfilled');
+      assert.equal(stored.length, 1, 'never two records for one stack');
+      assert.equal((await a.read('s1')).keyId, stored[0]?.value.keyId);
+    });
+
+    it('the same secrets stored again (a retry after a failed folder fsync): the existing record, no conflict', async () => {
+      const { custody, dir } = fresh();
+      const first = await custody.store('s1', secrets);
+      assert.deepEqual(await custody.store('s1', secrets), first);
+      assert.deepEqual(readdirSync(dir), ['s1.json']);
+    });
+
+    it('symbolic links are not followed: record, key file and folder', async () => {
+      const { custody, dir, keyFile } = fresh();
+      await custody.store('s1', secrets);
+      const elsewhere = mkdtempSync(join(tmpdir(), 'vbt-elsewhere-'));
+      renameSync(join(dir, 's1.json'), join(elsewhere, 's1.json'));
+      symlinkSync(join(elsewhere, 's1.json'), join(dir, 's1.json'));
+      await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
+      rmSync(join(dir, 's1.json'));
+      renameSync(join(elsewhere, 's1.json'), join(dir, 's1.json'));
+      renameSync(keyFile, join(elsewhere, 'custody.key'));
+      symlinkSync(join(elsewhere, 'custody.key'), keyFile);
+      await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
+      const linkedDir = new FileKeyCustody({ dir: elsewhere + '-link', keyFile: join(elsewhere, 'k') });
+      symlinkSync(dir, elsewhere + '-link');
+      await assert.rejects(linkedDir.describe('s1'), custodyError('CustodyPermissionsTooOpen'));
+    });
+
+    it(
+      'a record owned by another user is refused',
+      { skip: process.getuid?.() !== 0 && 'needs root to chown' },
+      async () => {
+        const { custody, dir } = fresh();
+        await custody.store('s1', secrets);
+        chownSync(join(dir, 's1.json'), 4242, 4242);
+        await assert.rejects(custody.read('s1'), (err: unknown) => {
+          custodyError('CustodyPermissionsTooOpen')(err);
+          assert.match((err as Error).message, /owned by uid 4242/);
+          return true;
+        });
+      },
+    );
+
+    it('the GCM tag length is pinned to 16 bytes: a truncated tag does not decrypt', async () => {
+      const { custody, dir } = fresh();
+      await custody.store('s1', secrets);
+      const path = join(dir, 's1.json');
+      const rec = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+      const short = Buffer.from(rec.tag ?? '', 'base64')
+        .subarray(0, 4)
+        .toString('base64');
+      writeFileSync(path, JSON.stringify({ ...rec, tag: short }), { mode: 0o600 });
+      await assert.rejects(custody.read('s1'), custodyError('CustodyCorrupt'));
+    });
   });
 });

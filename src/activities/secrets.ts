@@ -18,7 +18,7 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { readCustody, secretBase, waitFor } from './deps';
+import { readCustody, stackSecrets, waitFor } from './deps';
 import { proveUnsealKey } from './node-actions';
 
 const PLACEHOLDER_VALUE =
@@ -33,7 +33,7 @@ export async function currentUnsealSecret(
   deps: ActivityDeps,
   stack: string,
 ): Promise<SecretInfo | undefined> {
-  const family = await deps.swarm.listSecretFamily(secretBase(deps, stack));
+  const family = (await stackSecrets(deps, stack)).own;
   const svc = await deps.swarm.inspectService(serviceName(stack));
   if (svc?.unsealSecret) {
     const used = family.find((s) => s.id === svc.unsealSecret?.id);
@@ -61,21 +61,25 @@ export function createSecretActivities(deps: ActivityDeps) {
         secret: ref(existing),
       };
     }
-    const base = secretBase(deps, input.stack);
+    // The base name, unless another stack (sharing a name without `{stack}`) holds it: then the next version.
+    const { base, taken, nextVersion } = await stackSecrets(deps, input.stack);
+    const version = taken.has(base) ? nextVersion : 0;
+    const name = version === 0 ? base : `${base}_v${version}`;
     await deps.failpoints.hit('ensurePlaceholderSecret:before-create');
     try {
-      await swarm.createSecret(base, Buffer.from(PLACEHOLDER_VALUE), {
+      await swarm.createSecret(name, Buffer.from(PLACEHOLDER_VALUE), {
         [LABEL_KIND]: 'placeholder',
-        [LABEL_VERSION]: '0',
+        [LABEL_VERSION]: String(version),
         [LABEL_STACK]: input.stack,
       });
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
     await deps.failpoints.hit('ensurePlaceholderSecret:after-create');
-    const created = (await swarm.listSecretFamily(base)).find((s) => s.name === base);
-    if (!created) throw new Error(`secret ${base} was created but is not listed`);
-    return { changed: true, summary: `created placeholder ${base}`, secret: ref(created) };
+    const created = (await stackSecrets(deps, input.stack)).own.find((s) => s.name === name);
+    if (!created)
+      throw new Error(`secret ${name} was taken by another stack meanwhile; retrying with a new name`);
+    return { changed: true, summary: `created placeholder ${name}`, secret: ref(created) };
   }
 
   /**
@@ -85,10 +89,11 @@ export function createSecretActivities(deps: ActivityDeps) {
   async function rotateUnsealKeySecret(input: BootstrapInput): Promise<StepOutcome & { secret: SecretRef }> {
     const name = serviceName(input.stack);
     const held = await readCustody(deps, input.stack, 'the unseal-key secret cannot be written');
-    const base = secretBase(deps, input.stack);
+    const secrets = await stackSecrets(deps, input.stack);
+    const { base } = secrets;
     const svc = await swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
-    let family = await swarm.listSecretFamily(base);
+    let family = secrets.own;
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
     let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
     let changed = false;
@@ -103,7 +108,7 @@ export function createSecretActivities(deps: ActivityDeps) {
       // Before the key goes into a secret (and the tasks restart), prove it is this cluster's key.
       await proveUnsealKey(deps, input.stack, held);
       if (!target) {
-        const version = Math.max(0, ...family.map((s) => s.version)) + 1;
+        const version = secrets.nextVersion;
         const secretName = `${base}_v${version}`;
         if (secretName.length > SECRET_NAME_MAX) {
           throw new NonRetryableError(
@@ -123,9 +128,12 @@ export function createSecretActivities(deps: ActivityDeps) {
           if (!isConflict(err)) throw err;
         }
         await deps.failpoints.hit('rotateUnsealKeySecret:after-create');
-        family = await swarm.listSecretFamily(base);
+        family = (await stackSecrets(deps, input.stack)).own;
         target = family.find((s) => s.name === secretName);
-        if (!target) throw new Error(`secret ${secretName} was created but is not listed`);
+        if (!target)
+          throw new Error(
+            `secret ${secretName} was taken by another stack meanwhile; retrying with a new version`,
+          );
         if (target.keyId !== held.keyId) {
           throw new Error(
             `secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`,
@@ -148,7 +156,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     });
     const inUse = await swarm.secretsInUse();
     const removed: string[] = [];
-    for (const s of await swarm.listSecretFamily(base)) {
+    for (const s of (await stackSecrets(deps, input.stack)).own) {
       if (s.id === targetId || inUse.has(s.id)) continue;
       await deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
       await swarm.removeSecret(s.id);

@@ -16,7 +16,7 @@ import type { PeerSlot } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { ActivityDeps, ClusterNode } from './deps';
-import { locateNodes, nodeAt, readCustody, secretBase, waitFor, waitForNodes } from './deps';
+import { locateNodes, nodeAt, readCustody, stackSecrets, waitFor, waitForNodes } from './deps';
 import { joinNode, unsealNode } from './node-actions';
 import { waitUntil } from './wait';
 
@@ -266,7 +266,7 @@ export function createVaultActivities(deps: ActivityDeps) {
     const { rootToken, keyId } = await keys(input.stack);
     const svc = await deps.swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist`);
-    const family = await deps.swarm.listSecretFamily(secretBase(deps, input.stack));
+    const family = (await stackSecrets(deps, input.stack)).own;
     const secret = family.find((s) => s.id === svc.unsealSecret?.id);
     assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);

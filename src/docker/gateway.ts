@@ -15,7 +15,13 @@ import type {
   SwarmNode,
   TaskInfo,
 } from '../ports';
-import { LABEL_KIND, LABEL_KEY_ID, UNSEAL_SECRET_TARGET, VAULT_NETWORK } from '../shared/constants';
+import {
+  LABEL_KIND,
+  LABEL_KEY_ID,
+  LABEL_STACK,
+  UNSEAL_SECRET_TARGET,
+  VAULT_NETWORK,
+} from '../shared/constants';
 
 /** Version of a managed secret from its name: `base` is 0, `base_vN` is N; undefined when not in the family. */
 export function secretVersionOf(base: string, name: string): number | undefined {
@@ -38,6 +44,7 @@ export function toSecretInfo(
     version,
     kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
     keyId: raw.labels[LABEL_KEY_ID],
+    stack: raw.labels[LABEL_STACK],
   };
 }
 

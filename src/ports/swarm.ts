@@ -10,6 +10,8 @@ import type { SecretRef } from '../shared/types';
 export interface SecretInfo extends SecretRef {
   /** Custody record id of the key the secret holds (label), for `unseal-key` secrets. */
   keyId?: string;
+  /** The stack the bootstrap made the secret for (label `LABEL_STACK`); undefined when unlabelled. */
+  stack?: string;
 }
 
 /** The Vault service as the steps read it. */
@@ -66,7 +68,11 @@ export interface Swarm {
   swarmActive(): Promise<boolean>;
   /** Whether the network exists (default: `iklimco-net`). */
   networkExists(name?: string): Promise<boolean>;
-  /** Every secret of a family: `base` and `base_vN`, oldest version first. */
+  /**
+   * Every secret named like the family, `base` and `base_vN`, oldest version first, whatever stack it was made
+   * for: with a secret name without `{stack}` two stacks share the names. Activities use only their own
+   * (`stackSecrets` in src/activities/deps.ts filters by `stack`).
+   */
   listSecretFamily(base: string): Promise<SecretInfo[]>;
   /**
    * Creates a secret with value `data` (sent in the Engine API body only) and returns its id. A name that

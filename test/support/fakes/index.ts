@@ -38,6 +38,10 @@ export interface WorldOptions {
   stackFiles?: string[];
   /** The Vault clients to hand out instead of the fake cluster's (e.g. real ones against a local server). */
   vaultNode?: VaultNodeFactory;
+  /** The swarm to run in (another world's, for two stacks side by side); default a new one. */
+  swarm?: FakeSwarm;
+  /** `VAULT_UNSEAL_SECRET_NAME`; default `{stack}_vault_unseal_key` (production's is `vault_unseal_key`). */
+  unsealSecretTemplate?: string;
 }
 
 export type World = ReturnType<typeof fakeWorld>;
@@ -51,7 +55,8 @@ export function fakeWorld(options: WorldOptions = {}) {
   const stack = options.stack ?? 's1';
   const service = `${stack}_vault`;
   const clock = options.clock ?? new FakeClock();
-  const swarm = new FakeSwarm();
+  const swarm = options.swarm ?? new FakeSwarm();
+  const unsealSecretTemplate = options.unsealSecretTemplate ?? '{stack}_vault_unseal_key';
   const vault = new FakeVaultCluster(swarm, service);
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
@@ -62,7 +67,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     config: {
       stack: {
         files: options.stackFiles ?? [join(REPO, 'docker-stack-vault.yml')],
-        unsealSecretTemplate: '{stack}_vault_unseal_key',
+        unsealSecretTemplate,
         stackDirRoot: undefined,
         deployEnv: {},
       },
@@ -87,7 +92,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   return {
     stack,
     service,
-    secretBase: `${stack}_vault_unseal_key`,
+    secretBase: unsealSecretTemplate.replaceAll('{stack}', stack),
     input,
     clock,
     swarm,

@@ -56,6 +56,7 @@ describe('ensurePlaceholderSecret', () => {
       [LABEL_KIND]: 'unseal-key',
       [LABEL_KEY_ID]: 'k',
       [LABEL_VERSION]: String(v),
+      [LABEL_STACK]: w.stack,
     });
     await w.swarm.createSecret(`${w.secretBase}_v1`, Buffer.from('x'), labels(1));
     await w.swarm.createSecret(`${w.secretBase}_v2`, Buffer.from('x'), labels(2));
@@ -68,7 +69,10 @@ describe('ensurePlaceholderSecret', () => {
   it('another attempt created it in between (409): takes it', async () => {
     const w = fakeWorld();
     w.failpoints.at.set('ensurePlaceholderSecret:before-create', async () => {
-      await w.swarm.createSecret(w.secretBase, Buffer.from('p'), { [LABEL_KIND]: 'placeholder' });
+      await w.swarm.createSecret(w.secretBase, Buffer.from('p'), {
+        [LABEL_KIND]: 'placeholder',
+        [LABEL_STACK]: w.stack,
+      });
     });
     const out = await w.run(w.acts.ensurePlaceholderSecret, w.input);
     assert.equal(out.secret.name, w.secretBase);

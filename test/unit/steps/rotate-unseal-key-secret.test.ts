@@ -18,6 +18,7 @@ const unsealKey = (n: number) => ({
   [LABEL_KIND]: 'unseal-key',
   [LABEL_KEY_ID]: `key-${n}`,
   [LABEL_VERSION]: String(n),
+  [LABEL_STACK]: 's1',
 });
 
 describe('rotateUnsealKeySecret', () => {

@@ -1,7 +1,7 @@
 /** Step 8, verifyCluster, in memory: 3 running tasks, all unsealed, 3 voters, one leader, the key mounted. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LABEL_KEY_ID, LABEL_KIND } from '../../../src/shared/constants';
+import { LABEL_KEY_ID, LABEL_KIND, LABEL_STACK } from '../../../src/shared/constants';
 import { fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
@@ -62,6 +62,7 @@ describe('verifyCluster', () => {
     const id = await w.swarm.createSecret(name, Buffer.from('x'), {
       [LABEL_KIND]: 'unseal-key',
       [LABEL_KEY_ID]: 'key-9',
+      [LABEL_STACK]: w.stack,
     });
     await w.swarm.swapUnsealSecret(w.service, { id, name });
     await assert.rejects(

@@ -71,8 +71,16 @@ export interface StackConfig {
    * Env `VAULT_STACK_DIR_ROOT`.
    */
   stackDirRoot?: string;
-  /** Environment the stack files are rendered with (variable substitution): the process environment at start. */
+  /**
+   * Environment the stack files are rendered with (variable substitution): the variables the stack files
+   * reference (`${NAME}`, `$NAME`) that are set at start, never a `TEMPORAL_*` or `DOCKER_*` one.
+   */
   deployEnv: Record<string, string>;
+  /**
+   * The only process variables the docker CLI gets besides `deployEnv`: `PATH` (to find it) and `HOME` (its
+   * config folder), when set. `DOCKER_HOST` is set from `DOCKER_SOCKET` by the gateway.
+   */
+  cliBaseEnv: Record<string, string>;
 }
 
 export interface CustodyConfig {
@@ -194,7 +202,15 @@ function loadStackConfig(env: Env, cwd: string): StackConfig {
   stackNamesFit({ unsealSecretTemplate }, defaultName, 'VAULT_BOOTSTRAP_STACK');
   const stackDirRoot = env.VAULT_STACK_DIR_ROOT ? resolve(cwd, env.VAULT_STACK_DIR_ROOT) : undefined;
   const deployEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) deployEnv[k] = v;
+  for (const name of stackFileVariables(files)) {
+    const v = env[name];
+    if (v !== undefined && !/^(TEMPORAL|DOCKER)_/.test(name)) deployEnv[name] = v;
+  }
+  const cliBaseEnv: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME'] as const) {
+    const v = env[name];
+    if (v !== undefined && v !== '') cliBaseEnv[name] = v;
+  }
   return {
     defaultName,
     files,
@@ -202,7 +218,23 @@ function loadStackConfig(env: Env, cwd: string): StackConfig {
     dockerCli: str(env, 'DOCKER_CLI', 'docker'),
     stackDirRoot,
     deployEnv,
+    cliBaseEnv,
   };
+}
+
+/** The variable names the stack files reference (`${NAME...}` or `$NAME`); unreadable files are preflight's to report. */
+function stackFileVariables(files: string[]): Set<string> {
+  const names = new Set<string>();
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) if (m[1]) names.add(m[1]);
+  }
+  return names;
 }
 
 function loadVaultConfig(env: Env, cwd: string): VaultConfig {

@@ -12,7 +12,7 @@ import { VaultNodeClient } from './vault/gateway';
 
 export function buildActivityDeps(
   config: WorkerConfig,
-  swarm = new DockerGateway(config.dockerSocket, config.stack.dockerCli),
+  swarm = new DockerGateway(config.dockerSocket, config.stack.dockerCli, config.stack.cliBaseEnv),
 ): ActivityDeps {
   const ca = Buffer.from(config.vault.caPem);
   return {

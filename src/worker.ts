@@ -50,10 +50,11 @@ function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
 
 async function createWorkers(rc: RoleConfig, connection: NativeConnection): Promise<Worker[]> {
   const { config } = rc;
-  const docker = new DockerGateway(
-    config.dockerSocket,
-    rc.role === 'full' ? rc.config.stack.dockerCli : undefined,
-  );
+  // A node agent never deploys: no CLI and no CLI environment.
+  const docker =
+    rc.role === 'full'
+      ? new DockerGateway(config.dockerSocket, rc.config.stack.dockerCli, rc.config.stack.cliBaseEnv)
+      : new DockerGateway(config.dockerSocket);
   const nodeId = await nodeOf(docker, config.dockerSocket);
   const common = { connection, namespace: config.temporal.namespace };
   const nodeWorker = Worker.create({

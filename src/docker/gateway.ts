@@ -81,12 +81,40 @@ function containerSpec(spec: Docker.TaskSpec | undefined): ContainerSpec | undef
   return spec && 'ContainerSpec' in spec ? spec.ContainerSpec : undefined;
 }
 
+/**
+ * The `docker stack deploy` command line and its whole environment, built from configuration only: the CLI
+ * talks to the Engine at `socketPath` (the one dockerode uses: `--host` and `DOCKER_HOST`, so neither an
+ * inherited `DOCKER_HOST` nor a docker context can send it elsewhere), sees `PATH`/`HOME` from `baseEnv`
+ * and the stack file variables in `vars`, and nothing else of the worker's environment: no `TEMPORAL_*`
+ * (API keys), no `DOCKER_*` from the caller. Argv holds only options, file paths and the stack name.
+ */
+export function dockerCliInvocation(
+  socketPath: string,
+  baseEnv: Record<string, string>,
+  stack: string,
+  files: string[],
+  vars: Record<string, string>,
+): { args: string[]; env: Record<string, string> } {
+  const host = `unix://${socketPath}`;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) if (!/^(TEMPORAL|DOCKER)_/.test(k)) env[k] = v;
+  if (baseEnv.PATH !== undefined) env.PATH = baseEnv.PATH;
+  if (baseEnv.HOME !== undefined) env.HOME = baseEnv.HOME;
+  env.DOCKER_HOST = host;
+  const args = ['--host', host, 'stack', 'deploy', '--resolve-image', 'never'];
+  for (const f of files) args.push('-c', f);
+  args.push(stack);
+  return { args, env };
+}
+
 export class DockerGateway implements Swarm {
   private readonly docker: Docker;
 
+  /** `cliBaseEnv`: `PATH` and `HOME` for the docker CLI (config `stack.cliBaseEnv`). */
   constructor(
     private readonly socketPath: string,
     private readonly cli: string = 'docker',
+    private readonly cliBaseEnv: Record<string, string> = {},
   ) {
     this.docker = new Docker({ socketPath });
   }
@@ -240,11 +268,10 @@ export class DockerGateway implements Swarm {
   }
 
   /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
-  async deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
-    // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST the environment holds.
-    const args = ['--host', `unix://${this.socketPath}`, 'stack', 'deploy', '--resolve-image', 'never'];
-    for (const f of files) args.push('-c', f);
-    args.push(stack);
+  async deployStack(stack: string, files: string[], vars: Record<string, string>): Promise<void> {
+    // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST or docker context the
+    // environment holds, and sees none of the worker's environment but PATH, HOME and the stack file variables.
+    const { args, env } = dockerCliInvocation(this.socketPath, this.cliBaseEnv, stack, files, vars);
     await new Promise<void>((resolve, reject) => {
       execFile(this.cli, args, { env, timeout: 120_000, maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
         if (err) reject(new Error(`docker stack deploy ${stack} failed: ${stderr.trim() || err.message}`));

@@ -21,7 +21,7 @@ import type {
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
-import { createNodeAgent, servedCertificate } from './transport';
+import { createNodeAgent, servedCertificate, vaultHttp } from './transport';
 
 interface RawResponse {
   statusCode?: number;
@@ -61,7 +61,13 @@ export class VaultNodeClient implements VaultNode {
       // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
       debug: silent,
       requestOptions: this.requestOptions,
+      // Our HTTP layer, not node-vault's axios, which follows HTTPS_PROXY past the node agent.
+      'request-promise': { defaults: () => vaultHttp },
     });
+    // node-vault falls back to VAULT_TOKEN, VAULT_PREFIX and VAULT_NAMESPACE from the environment (and sends
+    // that token on every call, unauthenticated ones included). Only config.ts reads the environment: the
+    // token is passed per call, and there is no prefix or namespace.
+    Object.assign(this.client, { token: '', pathPrefix: '', namespace: undefined });
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {
@@ -216,7 +222,7 @@ function toSafeError(op: string, node: string, err: unknown): Error {
     );
   }
   const reason = e.code ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : 'unknown error');
-  // axios (under node-vault) reports its own request timeout as ECONNABORTED.
+  // vaultHttp (src/vault/transport.ts) reports its request timeout as ETIMEDOUT.
   const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
   return new VaultRequestError(`${op} on ${node}: ${timedOut ? `no answer in time (${reason})` : reason}`);
 }

@@ -6,7 +6,7 @@
  *   told the target in one line `host:port\n` and then pipes bytes. TLS is end to end: the tunnel never sees
  *   plaintext, and the worker verifies the node's certificate against the CA with the node's server name.
  */
-import { Agent } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import type { AgentOptions } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -94,5 +94,80 @@ export function servedCertificate(
       clearTimeout(timer);
       reject(err);
     });
+  });
+}
+
+/** What node-vault hands its `request-promise` for one call (the fields this project sends). */
+export interface VaultHttpRequest {
+  method: string;
+  uri: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  timeout?: number;
+  httpsAgent?: Agent;
+}
+
+/** What node-vault expects back: it turns a non-2xx status into its error with this response attached. */
+export interface VaultHttpResponse {
+  statusCode: number;
+  body: unknown;
+  request: { path: string };
+}
+
+/**
+ * node-vault's HTTP layer, replaced (its `request-promise` option): one `https.request` through the given
+ * agent, nothing else. node-vault's own layer is axios, which reads `HTTPS_PROXY`/`HTTP_PROXY` from the
+ * environment and then sends every Vault call, `sys/init` included, to the proxy instead of through our
+ * agent; this one reads no environment at all. A call without an agent is refused: every call must be
+ * verified against the configured CA. Errors carry a socket `code` (`ETIMEDOUT` when `timeout` ran out).
+ */
+export function vaultHttp(options: VaultHttpRequest): Promise<VaultHttpResponse> {
+  const agent = options.httpsAgent;
+  if (!agent) return Promise.reject(new Error('internal: a Vault request without the node agent'));
+  const url = new URL(options.uri);
+  const payload = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  const headers: Record<string, string | number> = { accept: 'application/json', ...options.headers };
+  if (payload)
+    Object.assign(headers, { 'content-type': 'application/json', 'content-length': payload.length });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        agent,
+        method: options.method,
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text === '' ? undefined : text;
+          try {
+            if (text !== '') body = JSON.parse(text);
+          } catch {
+            // not JSON: handed on as text
+          }
+          resolve({ statusCode: res.statusCode ?? 0, body, request: { path: url.pathname } });
+        });
+      },
+    );
+    const timer =
+      options.timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            const err: NodeJS.ErrnoException = new Error(`no answer within ${options.timeout} ms`);
+            err.code = 'ETIMEDOUT';
+            req.destroy(err);
+          }, options.timeout);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(payload);
   });
 }

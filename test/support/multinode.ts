@@ -138,8 +138,9 @@ export class MultiNodeRun {
   }
 
   /**
-   * The environment of the worker for `node` in `role`. Every worker talks to its node's Engine (DOCKER_SOCKET,
-   * and DOCKER_HOST for the docker CLI that `stack deploy` runs) and reaches Vault through its node's tunnel.
+   * The environment of the worker for `node` in `role`. Every worker talks to its node's Engine (DOCKER_SOCKET;
+   * DOCKER_HOST too, though the worker pins `stack deploy`'s docker CLI to DOCKER_SOCKET itself) and reaches
+   * Vault through its node's tunnel.
    * A node agent gets nothing else (no custody, no TLS files, not this process's environment): a worker that
    * ignored the role would then fail to start instead of quietly polling the main queue.
    */

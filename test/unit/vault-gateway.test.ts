@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import { createServer as createTcpServer } from 'node:net';
@@ -55,7 +57,9 @@ interface Reply {
  * A fake Vault node for the surrounding `describe`: an HTTPS server on 127.0.0.1 with the test bed's
  * certificate, answering `route(url)`. Returns a factory of gateway clients for it (`direct`, vault-1).
  */
-function fakeNode(route: (url: string) => Reply): (timeouts: VaultTimeouts) => VaultNodeClient {
+function fakeNode(
+  route: (url: string, headers: IncomingHttpHeaders) => Reply,
+): (timeouts: VaultTimeouts) => VaultNodeClient {
   let ca = Buffer.alloc(0);
   let server: Server | undefined;
   let port = 0;
@@ -66,7 +70,7 @@ function fakeNode(route: (url: string) => Reply): (timeouts: VaultTimeouts) => V
       { cert: readFileSync(join(dir, 'fullchain.pem')), key: readFileSync(join(dir, 'privkey.pem')) },
       (req, res) => {
         req.resume();
-        const reply = route(req.url ?? '');
+        const reply = route(req.url ?? '', req.headers);
         setTimeout(() => {
           res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(reply.body));
@@ -194,11 +198,65 @@ describe('Vault gateway: an address that accepts but never answers', () => {
         Buffer.from(''),
         { requestMs: 60_000, initMs: 60_000 },
       );
-      // The handshake limit's own error, not the request timeout's (ECONNABORTED after 60 s).
+      // The handshake limit's own error, not the request timeout's (ETIMEDOUT after 60 s).
       await assert.rejects(client.sealStatus(), /no TLS handshake from vault-2 within 3s/);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
     }
+  });
+});
+
+describe('Vault gateway: only config.ts decides where it connects and what it sends (issue 10, item 2)', () => {
+  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+  const node = fakeNode((url, headers) => {
+    seen.push({ url, headers });
+    return url === '/v1/sys/seal-status' ? { body: answer({}) } : { status: 404, body: { errors: [] } };
+  });
+  const names = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'] as const;
+  const more = ['VAULT_TOKEN', 'VAULT_PREFIX', 'VAULT_NAMESPACE', 'VAULT_SKIP_VERIFY'] as const;
+  const saved = new Map<string, string | undefined>();
+  let proxyHits = 0;
+  const proxy = createHttpServer((_req, res) => {
+    proxyHits++;
+    res.writeHead(502).end();
+  }).on('connect', (_req, socket) => {
+    proxyHits++;
+    socket.destroy();
+  });
+
+  before(async () => {
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    for (const n of [...names, ...more]) saved.set(n, process.env[n]);
+    for (const n of names) delete process.env[n];
+    process.env.HTTPS_PROXY = proxyUrl;
+    process.env.https_proxy = proxyUrl;
+    process.env.VAULT_TOKEN = 'hvs.token-from-the-environment';
+    process.env.VAULT_PREFIX = '/prefix-from-env';
+    process.env.VAULT_NAMESPACE = 'ns-from-env';
+  });
+  after(async () => {
+    for (const [n, v] of saved) {
+      if (v === undefined) delete process.env[n];
+      else process.env[n] = v;
+    }
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  });
+
+  it('with HTTPS_PROXY set, the node is reached directly through the agent, never the proxy', async () => {
+    const s = await node({ requestMs: 5_000, initMs: 5_000 }).sealStatus();
+    assert.equal(s.initialized, true);
+    assert.equal(proxyHits, 0, 'the proxy saw no request');
+  });
+
+  it('VAULT_TOKEN, VAULT_PREFIX, VAULT_NAMESPACE from the environment are not used', async () => {
+    seen.length = 0;
+    await node({ requestMs: 5_000, initMs: 5_000 }).sealStatus();
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.url, '/v1/sys/seal-status', 'no prefix from VAULT_PREFIX');
+    assert.equal(seen[0]?.headers['x-vault-token'], undefined, 'no token on an unauthenticated call');
+    assert.equal(seen[0]?.headers['x-vault-namespace'], undefined);
   });
 });

@@ -27,6 +27,21 @@ async function diskCertificate(certDir: string): Promise<{ fingerprint256: strin
   return { fingerprint256: cert.fingerprint256, validTo: new Date(cert.validTo) };
 }
 
+/**
+ * Whether `report` shows node `name` initialized (when checked) but absent from the Raft configuration read
+ * from an unsealed member: a removed peer, or another cluster's data on the task's volume (`NodeNotMember`).
+ * Sealed Vault answers no cluster id, so membership is the identity check; without a Raft view (no leader)
+ * nothing can be said. A node that was uninitialized when checked (wiped) is not one: it is joined.
+ */
+function notAMember(report: HealthReport, name: string): boolean {
+  const row = report.nodes.find((r) => r.name === name);
+  return (
+    report.raft.servers.some((s) => s.leader) &&
+    row?.initialized === true &&
+    !report.raft.servers.some((s) => s.nodeId === name)
+  );
+}
+
 function verdictOf(findings: Finding[], nodes: NodeHealth[], hasLeader: boolean): HealthVerdict {
   if (findings.some((f) => f.code === 'ServiceMissing') || !hasLeader) return 'Failed';
   const unsealed = nodes.filter((n) => n.reachable && n.sealed === false).length;
@@ -153,7 +168,16 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (!hasLeader) findings.push({ code: 'RaftNoLeader', detail: 'no node reports a Raft leader' });
     for (const slot of ALL_SLOTS) {
       const name = nodeName(slot);
-      if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
+      if (notAMember(report, name)) {
+        // Not ours as far as our cluster knows: never given our key (a foreign cluster would keep it).
+        findings.push({
+          code: 'NodeNotMember',
+          node: name,
+          detail:
+            `${name} is initialized but not in the Raft configuration of this cluster (a removed peer or another ` +
+            `cluster's data); it is not unsealed or joined. Inspect its data volume; once it is emptied the node is joined again`,
+        });
+      } else if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
         findings.push({
           code: 'RaftMemberMissing',
           node: name,
@@ -182,6 +206,10 @@ export function createHealthActivities(deps: ActivityDeps) {
    */
   async function remediateNode(input: HealthInput, report: HealthReport, name: string): Promise<string[]> {
     const codes = codesByNode(report).get(name);
+    // A node our Raft configuration does not list, although initialized, is not identified as ours: it is
+    // never sent the custody key, nor joined (and custody is not even read for it). `notAMember` applies the
+    // rule to a report that predates the finding (its check ran on an older worker, in a run still open).
+    if (codes?.has('NodeNotMember') || notAMember(report, name)) return [];
     if (!codes || !UNSEAL_FINDINGS.some((c) => codes.has(c))) return [];
     const held = await readCustody(deps, input.stack, 'no node can be unsealed');
     const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, STARTING);
@@ -226,6 +254,7 @@ export function createHealthActivities(deps: ActivityDeps) {
   async function remediateVaultHealth(input: HealthInput, report: HealthReport): Promise<string[]> {
     const actions: string[] = [];
     for (const [name, codes] of codesByNode(report)) {
+      if (codes.has('NodeNotMember') || notAMember(report, name)) continue; // not ours: left alone
       actions.push(...(await remediateNode(input, report, name)));
       const row = report.nodes.find((n) => n.name === name);
       const task = (await swarm.currentTasks(serviceName(input.stack))).get(row?.slot ?? 0);

@@ -13,6 +13,11 @@ export type FindingCode =
   | 'NodeSealed'
   | 'NodeUninitialized'
   | 'RaftMemberMissing'
+  /**
+   * Initialized, but not in this cluster's Raft configuration (read from an unsealed member): a removed peer
+   * or another cluster's data. Reported only: it is never unsealed with this cluster's key, nor joined.
+   */
+  | 'NodeNotMember'
   | 'RaftNoLeader'
   | 'AutopilotUnhealthy'
   | 'CertificateStale'

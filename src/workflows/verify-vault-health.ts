@@ -55,8 +55,8 @@ function onNode(swarmNodeId: string) {
 
 /**
  * Acts on each node's remediable findings, node by node in slot order: re-join and unseal on the main
- * queue (custody is there), SIGHUP on the node's own queue. A node whose action fails is listed in the
- * returned failures and the next node is still handled.
+ * queue (custody is there), SIGHUP on the node's own queue; a `NodeNotMember` node is skipped. A node whose
+ * action fails is listed in the returned failures and the next node is still handled.
  */
 async function remediateByNode(
   input: HealthInput,
@@ -66,6 +66,9 @@ async function remediateByNode(
   const failures: string[] = [];
   for (const row of first.nodes) {
     const codes = new Set(first.findings.filter((f) => f.node === row.name).map((f) => f.code));
+    // Not in our Raft configuration although initialized: not identified as ours, left alone (no unseal, no
+    // join, no signal). The finding is newer than every recorded history, so their commands are unchanged.
+    if (codes.has('NodeNotMember')) continue;
     if (UNSEAL_FINDINGS.some((c) => codes.has(c))) {
       try {
         actions.push(...(await fix.remediateNode(input, first, row.name)));

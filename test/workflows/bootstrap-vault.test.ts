@@ -204,6 +204,38 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
     );
   });
 
+  void it('VerifyVaultHealth: a NodeNotMember node is left alone (no remediateNode, no signal)', async () => {
+    const findings: Finding[] = [
+      { code: 'NodeSealed', node: 'vault-2', detail: 'sealed' },
+      { code: 'NodeSealed', node: 'vault-3', detail: 'sealed' },
+      { code: 'NodeNotMember', node: 'vault-3', detail: 'not in the Raft configuration' },
+      { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' },
+    ];
+    const { activities, calls } = stubActivities({}, [reportOf('s', findings), reportOf('s')]);
+    const onNode3: string[] = [];
+    const node3: Activities = {
+      ...activities,
+      signalVaultContainer(input) {
+        onNode3.push(`${input.signal} ${input.containerId}`);
+        return Promise.resolve({ nodeId: 'node-3' });
+      },
+    };
+    await testEnv().withWorker(
+      activities,
+      async (taskQueue, id) => {
+        const report = await testEnv().client.workflow.execute(VerifyVaultHealth, {
+          taskQueue,
+          workflowId: `wf-test-verify-not-member-${id}`,
+          args: [{ stack: 's' }],
+        });
+        assert.deepEqual(calls, ['checkVaultHealth', 'remediateNode:vault-2', 'checkVaultHealth']);
+        assert.deepEqual(onNode3, [], 'vault-3 was not signalled');
+        assert.deepEqual(report.actions, ['unsealed vault-2']);
+      },
+      { 'node-3': node3 },
+    );
+  });
+
   void it('VerifyVaultHealth: a node whose remediation fails is listed, and the other nodes are still handled', async () => {
     const findings: Finding[] = [
       { code: 'NodeSealed', node: 'vault-1', detail: 'sealed' },

@@ -113,6 +113,15 @@ describe('checkVaultHealth', () => {
     assert.deepEqual(codes(r), ['NodeUninitialized vault-2', 'RaftMemberMissing vault-2']);
   });
 
+  it('a sealed, initialized node not in the Raft configuration: NodeNotMember (not RaftMemberMissing)', async () => {
+    const w = await healthy();
+    w.vault.node(3).member = false; // a removed peer, or another cluster's data on its volume
+    w.swarm.replaceTask(w.service, 3);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeSealed vault-3', 'NodeNotMember vault-3']);
+    assert.equal(r.verdict, 'Degraded');
+  });
+
   it('a task missing after the settle time: TasksNotRunning, reported without it', async () => {
     const w = await healthy();
     w.swarm.dropTask(w.service, 3);
@@ -170,6 +179,48 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
     assert.deepEqual(actions, ['re-joined vault-3 to the Raft cluster of vault-1', 'unsealed vault-3']);
     assert.equal(w.vault.calls.init, 1);
     assert.equal(after.verdict, 'Healthy');
+  });
+
+  it('a sealed node not in our Raft configuration: reported, never unsealed with our key or joined', async () => {
+    const w = await healthy();
+    w.vault.node(3).member = false; // a removed peer, or another cluster's data on its volume
+    w.swarm.replaceTask(w.service, 3);
+    const before = { unseal: w.vault.calls.unseal.length, join: w.vault.calls.join.length };
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    w.custody.lose(w.stack); // not even custody is read for it
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, report, 'vault-3'), []);
+    assert.deepEqual(w.vault.calls.unseal.slice(before.unseal), [], 'our key was not sent to it');
+    assert.deepEqual(w.vault.calls.join.slice(before.join), []);
+    assert.equal(w.vault.node(3).sealed, true);
+  });
+
+  it('the same node in a report from before NodeNotMember (RaftMemberMissing): still never unsealed', async () => {
+    const w = await healthy();
+    w.vault.node(3).member = false;
+    w.swarm.replaceTask(w.service, 3);
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    // What a check by an older worker reported for it, in a run still open when this worker took over.
+    const old: HealthReport = {
+      ...report,
+      findings: report.findings.map((f) =>
+        f.code === 'NodeNotMember' ? { ...f, code: 'RaftMemberMissing' } : f,
+      ),
+    };
+    const before = w.vault.calls.unseal.length;
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, old, 'vault-3'), []);
+    assert.deepEqual(await w.run(w.acts.remediateVaultHealth, input, old), []);
+    assert.deepEqual(w.vault.calls.unseal.slice(before), []);
+  });
+
+  it('a wiped node re-joined by an attempt that then failed: the retry, same report, unseals it', async () => {
+    const w = await healthy();
+    w.vault.wipe(3);
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    // The first attempt joined vault-3 (now initialized, sealed, not yet in the Raft configuration) and died.
+    Object.assign(w.vault.node(3), { initialized: true, joinPending: true });
+    const actions = await w.run(w.acts.remediateNode, input, report, 'vault-3');
+    assert.deepEqual(actions, ['unsealed vault-3']);
+    assert.equal((await w.run(w.acts.checkVaultHealth, input)).verdict, 'Healthy');
   });
 
   it('a restarted task before its first healthcheck (Swarm: starting) is checked and unsealed at once', async () => {

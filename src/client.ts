@@ -6,6 +6,7 @@
  *   vault-bootstrap status    [--stack S]            progress of the latest bootstrap of a stack
  *   vault-bootstrap verify    [--stack S] [--json]   run one health check now and print the report
  *   vault-bootstrap schedule  create|describe|pause|unpause|trigger|delete [--stack S]
+ *   vault-bootstrap root-token [--stack S] [--ttl 15m]   break glass: a root token, revoked after the TTL
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  *
@@ -18,6 +19,7 @@ import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args
 import type { Command } from './client/args';
 import { bootstrap } from './client/commands/bootstrap';
 import { schedule } from './client/commands/schedule';
+import { rootToken } from './client/commands/root-token';
 import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
 import type { CommandContext } from './client/context';
@@ -34,6 +36,8 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
       return verify(ctx, { json: command.json });
     case 'schedule':
       return schedule(ctx, command.action);
+    case 'root-token':
+      return rootToken(ctx, { ttlSeconds: command.ttlSeconds });
   }
 }
 

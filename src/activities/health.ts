@@ -10,10 +10,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RaftServer, SwarmNode } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
+import { VaultRequestError } from '../shared/errors';
 import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
 import type { ActivityDeps, ClusterNode } from './deps';
 import { locateNodes, readCustody, waitFor } from './deps';
+import { apiToken } from './tokens';
 import { joinNode, unsealNode } from './node-actions';
 
 const DAY_MS = 86_400_000;
@@ -52,8 +54,10 @@ function verdictOf(findings: Finding[], nodes: NodeHealth[], hasLeader: boolean)
 export function createHealthActivities(deps: ActivityDeps) {
   const { swarm, config, clock } = deps;
 
-  async function rootToken(stack: string): Promise<string> {
-    return (await readCustody(deps, stack, 'the Raft configuration cannot be read')).rootToken;
+  /** The token health reads the Raft view with: the worker's own (see tokens.ts), and whether it is that one. */
+  async function token(stack: string): Promise<{ token: string; renewable: boolean }> {
+    const held = await readCustody(deps, stack, 'the Raft configuration cannot be read');
+    return { token: apiToken(held, stack), renewable: held.workerToken !== undefined };
   }
 
   async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, ClusterNode>> {
@@ -150,16 +154,25 @@ export function createHealthActivities(deps: ActivityDeps) {
       }
     }
     // The Raft view, from any unsealed node (standbys forward to the active one).
-    const token = await rootToken(input.stack);
+    const held = await token(input.stack);
     let servers: RaftServer[] = [];
     for (const n of nodes.values()) {
       const row = report.nodes.find((r) => r.slot === n.slot);
       if (!row?.reachable || row.sealed) continue;
       try {
-        servers = await n.client.raftConfiguration(token);
-        report.raft.autopilotHealthy = (await n.client.autopilotState(token)).healthy;
+        // Every run renews the worker's periodic token: it lapses only if no check runs for a whole period.
+        if (held.renewable) await n.client.renewSelf(held.token);
+        servers = await n.client.raftConfiguration(held.token);
+        report.raft.autopilotHealthy = (await n.client.autopilotState(held.token)).healthy;
         break;
-      } catch {
+      } catch (err) {
+        if (err instanceof VaultRequestError && err.status === 403) {
+          findings.push({
+            code: 'WorkerTokenRejected',
+            detail: `Vault rejects the worker's token (${err.message})`,
+          });
+          break;
+        }
         continue;
       }
     }

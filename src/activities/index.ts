@@ -15,9 +15,11 @@ import { assertSecretNameFits, validateStackName } from '../shared/names';
 import type { ActivityDeps } from './deps';
 import { secretBase } from './deps';
 import { createHealthActivities } from './health';
+import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
 import { createSecretActivities } from './secrets';
 import { createStackActivities } from './stack';
+import { createTokenActivities } from './tokens';
 import { createVaultActivities } from './vault';
 
 export type { ActivityConfig, ActivityDeps } from './deps';
@@ -44,7 +46,7 @@ function atBoundary<A extends unknown[], R>(
 ): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const ctx = Context.current();
-    const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    const timer = setInterval(() => keepAlive(ctx), HEARTBEAT_EVERY_MS);
     try {
       check?.(args[0]);
       return await fn(...args);
@@ -76,6 +78,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createSecretActivities(deps),
       ...createVaultActivities(deps),
       ...createHealthActivities(deps),
+      ...createTokenActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
       ...createNodeLocalActivities(deps),
     },

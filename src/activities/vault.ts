@@ -18,6 +18,7 @@ import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/type
 import type { ActivityDeps, ClusterNode } from './deps';
 import { locateNodes, nodeAt, readCustody, stackSecrets, waitFor, waitForNodes } from './deps';
 import { joinNode, unsealNode } from './node-actions';
+import { apiToken } from './tokens';
 import { waitUntil } from './wait';
 
 /**
@@ -207,11 +208,11 @@ export function createVaultActivities(deps: ActivityDeps) {
 
   /** Step 6: joins the peers to the leader's Raft cluster. */
   async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
-    const { rootToken } = await keys(input.stack);
+    const token = apiToken(await keys(input.stack), input.stack);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
     const leader = nodeAt(nodes, LEADER_SLOT);
     // Proves an active node answers (and the token works) before any join is sent to it.
-    await leader.client.raftConfiguration(rootToken);
+    await leader.client.raftConfiguration(token);
     const joined: string[] = [];
     for (const slot of PEER_SLOTS) {
       const peer = nodeAt(nodes, slot);
@@ -229,6 +230,7 @@ export function createVaultActivities(deps: ActivityDeps) {
    */
   async function unsealPeers(input: BootstrapInput): Promise<StepOutcome> {
     const held = await keys(input.stack);
+    const token = apiToken(held, input.stack);
     const unsealed: string[] = [];
     await waitFor(
       deps,
@@ -237,7 +239,7 @@ export function createVaultActivities(deps: ActivityDeps) {
       async () => {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
         const leader = nodeAt(nodes, LEADER_SLOT);
-        await leader.client.raftConfiguration(held.rootToken); // an active node answers joins
+        await leader.client.raftConfiguration(token); // an active node answers joins
         for (const slot of PEER_SLOTS) {
           const peer = nodeAt(nodes, slot);
           await joinIfNeeded('unsealPeers', leader, peer);
@@ -247,7 +249,7 @@ export function createVaultActivities(deps: ActivityDeps) {
           } as const;
           if (await unsealNode(deps, peer, held, points)) unsealed.push(peer.name);
         }
-        const after = await leader.client.raftConfiguration(held.rootToken);
+        const after = await leader.client.raftConfiguration(token);
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
         if (voters.length !== PEER_SLOTS.length)
           throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
@@ -263,7 +265,8 @@ export function createVaultActivities(deps: ActivityDeps) {
   /** Step 8: 3 running tasks, every node unsealed, Raft: 3 voters, exactly one leader. */
   async function verifyCluster(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
     const name = serviceName(input.stack);
-    const { rootToken, keyId } = await keys(input.stack);
+    const held = await keys(input.stack);
+    const { keyId } = held;
     const svc = await deps.swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist`);
     const family = (await stackSecrets(deps, input.stack)).own;
@@ -276,7 +279,7 @@ export function createVaultActivities(deps: ActivityDeps) {
       if (!s.initialized || s.sealed)
         problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
     }
-    const servers = await nodeAt(nodes, LEADER_SLOT).client.raftConfiguration(rootToken);
+    const servers = await nodeAt(nodes, LEADER_SLOT).client.raftConfiguration(apiToken(held, input.stack));
     const leaders = servers.filter((s) => s.leader);
     const voters = servers.filter((s) => s.voter);
     if (servers.length !== VAULT_REPLICAS)

@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION> [--stack NAME] [--wait] [--json]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token> [--stack NAME] [--wait] [--json] [--ttl DURATION]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -17,6 +17,8 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
   schedule    create | describe | pause | unpause | trigger | delete the periodic health check
               (create is idempotent: it updates an existing schedule, and starts the Docker-events
               watcher that checks right after a Vault task restarts; delete removes both)
+  root-token  break glass: a root token made from the unseal key in custody, printed once on stdout
+              and revoked when --ttl is over (default 15m; 10s to 24h, e.g. 90s, 30m, 2h)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -31,7 +33,7 @@ export class UsageError extends Error {
 }
 
 /** The commands, one file each under `commands/`. */
-export const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule'] as const;
+export const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule', 'root-token'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** The operations on the periodic health check, one file each under `commands/schedule/`. */
@@ -48,7 +50,23 @@ export type Command =
   | (Common & { name: 'bootstrap'; wait: boolean })
   | (Common & { name: 'status' })
   | (Common & { name: 'verify'; json: boolean })
-  | (Common & { name: 'schedule'; action: ScheduleAction });
+  | (Common & { name: 'schedule'; action: ScheduleAction })
+  | (Common & { name: 'root-token'; ttlSeconds: number });
+
+/** `--ttl` of `root-token`: long enough to be used, short enough to stay an emergency measure. */
+export const ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 } as const;
+
+/** `90s`, `30m`, `2h` in seconds, within `ROOT_TOKEN_TTL`; else `UsageError`. */
+export function parseTtl(text: string | undefined): number {
+  if (text === undefined) return ROOT_TOKEN_TTL.defaultSeconds;
+  const m = /^(\d+)(s|m|h)$/.exec(text);
+  const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'] : NaN;
+  if (!(seconds >= ROOT_TOKEN_TTL.minSeconds && seconds <= ROOT_TOKEN_TTL.maxSeconds))
+    throw new UsageError(
+      `--ttl ${JSON.stringify(text)}: expected a duration from 10s to 24h such as 90s, 30m or 2h\n${USAGE}`,
+    );
+  return seconds;
+}
 
 /** What the command line asks for: a command to run, or the usage text (exit 0 for `--help`, 2 for nothing). */
 export type Invocation = { kind: 'run'; command: Command } | { kind: 'usage'; exitCode: 0 | 2 };
@@ -75,6 +93,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         stack: { type: 'string' },
         wait: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        ttl: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -98,6 +117,8 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         throw new UsageError(`schedule needs one of ${SCHEDULE_ACTIONS.join(', ')}\n${USAGE}`);
       }
       return { kind: 'run', command: { name, stack, action } };
+    case 'root-token':
+      return { kind: 'run', command: { name, stack, ttlSeconds: parseTtl(values.ttl) } };
   }
 }
 

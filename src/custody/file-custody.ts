@@ -1,5 +1,5 @@
 /**
- * The `KeyCustody` port on files: where the unseal key and root token live after `sys/init`, encrypted at rest.
+ * The `KeyCustody` port on files: where the unseal key and the Vault tokens live after `sys/init`, encrypted at rest.
  *
  * One record per stack, `<dir>/<stack>.json` (0600, folder 0700), AES-256-GCM (16-byte tag) under a 32-byte key
  * kept in a separate 0600 file (created on first use, and only while no record exists; back it up with the
@@ -8,6 +8,8 @@
  * if the name exists: a record, or the key file, is never overwritten, even by two processes at once), fsync
  * of the folder. Files are opened without following symbolic links and must belong to this process's user.
  * Storing the same secrets twice returns the record already there (a retry after a failed folder fsync).
+ * `setTokens` is the one rewrite: the same record id and unseal key (copied from the record as read, never
+ * from the caller), new token fields, put in place by `rename()` so a crash leaves the old record or the new.
  *
  * Only references (the record id) leave this module toward Temporal; the values go straight to Vault/Docker.
  */
@@ -18,7 +20,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CustodyConfig } from '../config';
-import type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from '../ports';
+import type { CustodyRecordInfo, CustodySecrets, CustodyTokens, HeldKeys, KeyCustody } from '../ports';
 import { CustodyError } from '../shared/errors';
 
 interface RecordFile {
@@ -249,7 +251,9 @@ export class FileKeyCustody implements KeyCustody {
     if (!rec) return undefined;
     try {
       const held = JSON.parse(decrypt(key, rec, aad(rec.stack, rec.keyId))) as Partial<CustodySecrets>;
-      return held.unsealKey === secrets.unsealKey && held.rootToken === secrets.rootToken
+      return held.unsealKey === secrets.unsealKey &&
+        held.rootToken === secrets.rootToken &&
+        held.workerToken === secrets.workerToken
         ? info(rec)
         : 'other';
     } catch {
@@ -296,24 +300,53 @@ export class FileKeyCustody implements KeyCustody {
   async read(stack: string): Promise<HeldKeys> {
     const rec = await this.readRecord(stack);
     if (!rec) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
+    return { ...this.open(rec, await this.encryptionKey(false)), ...info(rec) };
+  }
+
+  async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
+    const rec = await this.readRecord(stack);
+    if (!rec || rec.keyId !== keyId) {
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `custody record ${this.recordPath(stack)} is ${rec ? `record ${rec.keyId}` : 'gone'}, not record ${keyId}: its tokens were not changed`,
+      );
+    }
     const key = await this.encryptionKey(false);
+    const { unsealKey } = this.open(rec, key);
+    const secrets: CustodySecrets = { unsealKey };
+    if (tokens.rootToken !== undefined) secrets.rootToken = tokens.rootToken;
+    if (tokens.workerToken !== undefined) secrets.workerToken = tokens.workerToken;
+    const next: RecordFile = { ...rec, ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)) };
+    await writeDurably(this.recordPath(stack), JSON.stringify(next, null, 2), false);
+  }
+
+  /** Decrypts a record and checks its shape: an unseal key, and tokens that are strings when present. */
+  private open(rec: RecordFile, key: Buffer): CustodySecrets {
     let plain: string;
     try {
       plain = decrypt(key, rec, aad(rec.stack, rec.keyId));
     } catch {
       throw new CustodyError(
         'CustodyCorrupt',
-        `custody record ${this.recordPath(stack)} does not decrypt with ${this.config.keyFile} (wrong key file or damaged record)`,
+        `custody record ${this.recordPath(rec.stack)} does not decrypt with ${this.config.keyFile} (wrong key file or damaged record)`,
       );
     }
-    const parsed = JSON.parse(plain) as Partial<CustodySecrets>;
-    if (typeof parsed.unsealKey !== 'string' || typeof parsed.rootToken !== 'string') {
+    const parsed = JSON.parse(plain) as Partial<Record<keyof CustodySecrets, unknown>>;
+    const optional = (v: unknown) => v === undefined || typeof v === 'string';
+    if (
+      typeof parsed.unsealKey !== 'string' ||
+      !optional(parsed.rootToken) ||
+      !optional(parsed.workerToken)
+    ) {
       throw new CustodyError(
         'CustodyCorrupt',
-        `custody record ${this.recordPath(stack)} decrypts to an unexpected shape`,
+        `custody record ${this.recordPath(rec.stack)} decrypts to an unexpected shape`,
       );
     }
-    return { unsealKey: parsed.unsealKey, rootToken: parsed.rootToken, ...info(rec) };
+    const secrets: CustodySecrets = { unsealKey: parsed.unsealKey };
+    if (typeof parsed.rootToken === 'string') secrets.rootToken = parsed.rootToken;
+    if (typeof parsed.workerToken === 'string') secrets.workerToken = parsed.workerToken;
+    return secrets;
   }
 
   private async readRecord(stack: string): Promise<RecordFile | undefined> {

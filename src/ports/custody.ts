@@ -1,5 +1,6 @@
 /**
- * Where the unseal key and root token live after `sys/init`. Implemented by `FileKeyCustody` (encrypted
+ * Where the unseal key and the worker's Vault token live after `sys/init` (the root token too, until the
+ * bootstrap's last step revokes it). Implemented by `FileKeyCustody` (encrypted
  * files, src/custody/file-custody.ts); in tests by `FakeCustody`. Failures are `CustodyError`s
  * (src/shared/errors.ts) of one of the `CustodyErrorKind`s.
  */
@@ -7,8 +8,14 @@
 /** The plaintext a record protects. */
 export interface CustodySecrets {
   unsealKey: string;
-  rootToken: string;
+  /** The root token `sys/init` answered; dropped from the record once `revokeRootToken` has revoked it. */
+  rootToken?: string;
+  /** The worker's own token (policy `vault-bootstrap-worker`, periodic), from `revokeRootToken` on. */
+  workerToken?: string;
 }
+
+/** The token fields of a record, as `setTokens` writes them (an absent field is removed). */
+export type CustodyTokens = Pick<CustodySecrets, 'rootToken' | 'workerToken'>;
 
 /** What may be shown about a record: no key material. */
 export interface CustodyRecordInfo {
@@ -29,4 +36,9 @@ export interface KeyCustody {
   store(stack: string, secrets: CustodySecrets): Promise<CustodyRecordInfo>;
   /** The stack's record, decrypted; `UnsealKeyUnavailable` when there is none. */
   read(stack: string): Promise<HeldKeys>;
+  /**
+   * Replaces the token fields of the stack's record `keyId`, durably; the unseal key is copied from the record
+   * itself, never from the caller. `CustodyCorrupt` when the record there is not `keyId`.
+   */
+  setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void>;
 }

@@ -46,6 +46,9 @@ const POINTS = [
   // Step 7: a peer whose task was replaced since its join is joined again, then each peer is unsealed.
   ...perPeer('unsealPeers', ['before-join', 'after-join']),
   ...perPeer('unsealPeers', ['before-unseal', 'after-unseal']),
+  // Step 9: the worker's token made (not yet in custody); the root token revoked (still in custody).
+  'revokeRootToken:after-create-token',
+  'revokeRootToken:after-revoke',
 ] as const;
 
 /** The name of a fault point: `<activity>:<before|after>-<what>[:<node>]`. */

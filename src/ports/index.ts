@@ -4,7 +4,7 @@
  * swapped for in-memory fakes in the unit tests (test/support/fakes/).
  */
 export type { Clock } from './clock';
-export type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from './custody';
+export type { CustodyRecordInfo, CustodySecrets, CustodyTokens, HeldKeys, KeyCustody } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
 export type {
@@ -18,6 +18,11 @@ export type {
 } from './swarm';
 export type {
   AutopilotState,
+  CreatedToken,
+  RootGenerationApi,
+  RootGenerationAttempt,
+  TokenInfo,
+  TokenRequest,
   InitResponse,
   LeaderStatus,
   NodeTarget,

@@ -74,6 +74,87 @@ export interface VaultNode {
   leader(): Promise<LeaderStatus>;
   /** Opens a verified TLS connection and reads the leaf certificate the node presents. */
   servedCertificate(): Promise<ServedCertificate>;
+
+  /** Writes (creates or replaces) an ACL policy. */
+  writePolicy(token: string, name: string, hcl: string): Promise<void>;
+  /** `auth/token/create-orphan`: a token with no parent, so revoking its creator leaves it alone. */
+  createOrphanToken(token: string, request: TokenRequest): Promise<CreatedToken>;
+  /** The token's own description; `undefined` when Vault rejects the token (403: revoked, expired, unknown). */
+  lookupSelf(token: string): Promise<TokenInfo | undefined>;
+  /** Renews a renewable token (a periodic one for its period). */
+  renewSelf(token: string): Promise<void>;
+  /** Revokes the token it is called with. */
+  revokeSelf(token: string): Promise<void>;
+  /** The token behind an accessor; `undefined` when there is none (revoked or expired). */
+  lookupAccessor(token: string, accessor: string): Promise<TokenInfo | undefined>;
+  /** Revokes the token behind an accessor; a no-op when there is none any more. */
+  revokeAccessor(token: string, accessor: string): Promise<void>;
+  /** `auth/token/accessors`: every token's accessor (needs sudo: a root token). */
+  listAccessors(token: string): Promise<string[]>;
+  /**
+   * The root generation attempt in progress, through `api` (`token` for OpenBao's authenticated endpoints);
+   * `undefined` when the server does not offer `api` (404/405).
+   */
+  rootGenerationStatus(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt | undefined>;
+  /** Starts an attempt; Vault generates the OTP and answers it once. */
+  startRootGeneration(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt>;
+  /** Submits the unseal key to the attempt `nonce`; once complete, the answer holds the encoded token. */
+  provideRootGenerationKey(
+    api: RootGenerationApi,
+    key: string,
+    nonce: string,
+    token?: string,
+  ): Promise<RootGenerationAttempt>;
+  /** Cancels the attempt in progress. */
+  cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void>;
+}
+
+/** A token Vault created: the token itself (a secret) and its accessor (a handle, not a secret). */
+export interface CreatedToken {
+  token: string;
+  accessor: string;
+}
+
+/** What `auth/token/create-orphan` is asked for (see `VaultNode.createOrphanToken`). */
+export interface TokenRequest {
+  policies: string[];
+  displayName: string;
+  /** A periodic token: renewable forever, each renewal for this long (`72h`). */
+  period?: string;
+  /** A fixed lifetime (`20m`); with `explicitMaxTtl` it cannot be extended. */
+  ttl?: string;
+  explicitMaxTtl?: string;
+  renewable: boolean;
+  /** Metadata Vault keeps with the token (shown by lookups, never secret): how this tool finds its own. */
+  meta: Record<string, string>;
+}
+
+/** A token as `lookup-self`/`lookup-accessor` describe it: no secret. */
+export interface TokenInfo {
+  accessor: string;
+  policies: string[];
+  displayName: string;
+  /** Seconds left; 0 for a token that does not expire (root). */
+  ttlSeconds: number;
+  meta: Record<string, string>;
+}
+
+/**
+ * Which root generation endpoints a server offers: HashiCorp Vault's unauthenticated `sys/generate-root/*`,
+ * or OpenBao's authenticated `sys/generate-root-token/*` (2.6+; its unauthenticated ones are off by default
+ * from 2.5.3 and answer 405).
+ */
+export type RootGenerationApi = 'sys/generate-root' | 'sys/generate-root-token';
+
+/** A root generation attempt: its nonce (not secret), and the OTP only on the answer that started it. */
+export interface RootGenerationAttempt {
+  started: boolean;
+  nonce: string;
+  /** The one-time pad the final token is XORed with; '' except on the start answer. */
+  otp: string;
+  complete: boolean;
+  /** base64 of token XOR otp, once complete. */
+  encodedToken: string;
 }
 
 /** Builds the client of one node; the worker's is `VaultNodeClient`, tests hand out fakes. */

@@ -58,6 +58,13 @@ export const ErrorType = selfNamed({
   NameTooLong: 'NameTooLong',
   /** The Docker secret attached to the service is a placeholder where the real key is expected. */
   PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
+  /**
+   * Custody holds neither the worker's token nor a root token (or Vault rejects the one it holds): nothing
+   * can read the Raft configuration. `vault-bootstrap root-token` gets an operator back in.
+   */
+  VaultTokenUnavailable: 'VaultTokenUnavailable',
+  /** Someone else's root generation attempt is in progress on the cluster: not cancelled, reported. */
+  RootGenerationInProgress: 'RootGenerationInProgress',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
   ContainerNotOnNode: 'ContainerNotOnNode',
 });

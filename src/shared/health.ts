@@ -21,7 +21,12 @@ export type FindingCode =
   | 'RaftNoLeader'
   | 'AutopilotUnhealthy'
   | 'CertificateStale'
-  | 'CertificateExpiring';
+  | 'CertificateExpiring'
+  /**
+   * Vault rejects the worker's token (custody's, renewed by every run): nothing the token reads can be checked.
+   * Reported only; `vault-bootstrap root-token` gets an operator in to see why.
+   */
+  | 'WorkerTokenRejected';
 
 export interface Finding {
   code: FindingCode;

@@ -1,5 +1,6 @@
 /**
- * The eight bootstrap steps, in order, plus the preflight that validates input before anything changes.
+ * The bootstrap steps, in order: the preflight that validates input before anything changes, the eight steps
+ * of the seed, and `revokeRootToken`, which leaves the worker its own token and no standing root token.
  * Imported by workflows (to order and report them) and by activities (to name their errors).
  */
 export const BOOTSTRAP_STEPS = [
@@ -12,6 +13,7 @@ export const BOOTSTRAP_STEPS = [
   'joinPeers',
   'unsealPeers',
   'verifyCluster',
+  'revokeRootToken',
 ] as const;
 
 export type BootstrapStep = (typeof BOOTSTRAP_STEPS)[number];

@@ -38,3 +38,28 @@ export interface StepOutcome {
   changed: boolean;
   summary: string;
 }
+
+/**
+ * Input of the `BreakGlassRootToken` workflow: which stack, for how long, and the RSA public key (PEM) the
+ * token is encrypted to. The private half never leaves the operator's client.
+ */
+export interface BreakGlassInput {
+  stack: string;
+  ttlSeconds: number;
+  recipientPublicKeyPem: string;
+  /** Who asked (user@host, from the client): kept in the token's metadata and the workflow's history. */
+  requester: string;
+}
+
+/** A break-glass token handed over: its accessor (a handle, not a secret) and the token encrypted (base64). */
+export interface BreakGlassIssued {
+  accessor: string;
+  sealedToken: string;
+}
+
+export interface BreakGlassRevocation {
+  accessor: string;
+  /** This run revoked it; `alreadyGone`: Vault no longer knew it (expired, or revoked by an operator). */
+  revoked: boolean;
+  alreadyGone: boolean;
+}

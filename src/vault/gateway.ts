@@ -1,6 +1,7 @@
 /**
  * The `VaultNode` port over one Vault node's HTTP API (node-vault): init, seal status, unseal, Raft join and
- * configuration, leader, autopilot, the served certificate. Works against HashiCorp Vault and OpenBao alike
+ * configuration, leader, autopilot, the served certificate, the token calls (policy, orphan token, lookup,
+ * renew, revoke) and root generation through either server's endpoints. Works against HashiCorp Vault and OpenBao alike
  * (same `/v1/sys/...` paths).
  *
  * Key material goes in as arguments and comes out only from `init`; it is never logged (node-vault's debug
@@ -12,12 +13,17 @@ import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config';
 import type {
   AutopilotState,
+  CreatedToken,
   InitResponse,
   LeaderStatus,
   NodeTarget,
   RaftServer,
+  RootGenerationApi,
+  RootGenerationAttempt,
   SealStatus,
   ServedCertificate,
+  TokenInfo,
+  TokenRequest,
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
@@ -173,6 +179,157 @@ export class VaultNodeClient implements VaultNode {
   servedCertificate(): Promise<ServedCertificate> {
     return servedCertificate(this.target, this.addressing, this.ca, this.requestOptions.timeout);
   }
+
+  async writePolicy(token: string, name: string, hcl: string): Promise<void> {
+    await this.call(`writing policy ${name}`, () =>
+      this.request(`/sys/policies/acl/${encodeURIComponent(name)}`, 'PUT', { policy: hcl }, token),
+    );
+  }
+
+  async createOrphanToken(token: string, req: TokenRequest): Promise<CreatedToken> {
+    const body = (await this.call('creating a token', () =>
+      this.request(
+        '/auth/token/create-orphan',
+        'POST',
+        {
+          policies: req.policies,
+          no_default_policy: true,
+          display_name: req.displayName,
+          renewable: req.renewable,
+          meta: req.meta,
+          ...(req.period ? { period: req.period } : {}),
+          ...(req.ttl ? { ttl: req.ttl } : {}),
+          ...(req.explicitMaxTtl ? { explicit_max_ttl: req.explicitMaxTtl } : {}),
+        },
+        token,
+      ),
+    )) as { auth?: { client_token?: unknown; accessor?: unknown } };
+    const made = body.auth;
+    if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
+      throw new VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
+    return { token: made.client_token, accessor: made.accessor };
+  }
+
+  async lookupSelf(token: string): Promise<TokenInfo | undefined> {
+    return absentOn([403], () =>
+      this.call('looking up a token', () => this.request('/auth/token/lookup-self', 'GET', undefined, token)),
+    ).then((body) => (body === undefined ? undefined : parseTokenInfo(this.name, body)));
+  }
+
+  async renewSelf(token: string): Promise<void> {
+    await this.call('renewing a token', () => this.request('/auth/token/renew-self', 'POST', {}, token));
+  }
+
+  async revokeSelf(token: string): Promise<void> {
+    await this.call('revoking a token', () => this.request('/auth/token/revoke-self', 'POST', {}, token));
+  }
+
+  async lookupAccessor(token: string, accessor: string): Promise<TokenInfo | undefined> {
+    // Vault answers an accessor with no token behind it 400 ("invalid accessor").
+    return absentOn([400, 404], () =>
+      this.call('looking up a token accessor', () =>
+        this.request('/auth/token/lookup-accessor', 'POST', { accessor }, token),
+      ),
+    ).then((body) => (body === undefined ? undefined : parseTokenInfo(this.name, body)));
+  }
+
+  async revokeAccessor(token: string, accessor: string): Promise<void> {
+    await absentOn([400, 404], () =>
+      this.call('revoking a token accessor', () =>
+        this.request('/auth/token/revoke-accessor', 'POST', { accessor }, token),
+      ),
+    );
+  }
+
+  async listAccessors(token: string): Promise<string[]> {
+    const body = (await this.call('listing token accessors', () =>
+      this.request('/auth/token/accessors?list=true', 'GET', undefined, token),
+    )) as { data?: { keys?: unknown } };
+    const keys = body.data?.keys;
+    if (!Array.isArray(keys))
+      throw new VaultProtocolError(`listing token accessors on ${this.name}: no data.keys`);
+    return keys.filter((k): k is string => typeof k === 'string');
+  }
+
+  async rootGenerationStatus(
+    api: RootGenerationApi,
+    token?: string,
+  ): Promise<RootGenerationAttempt | undefined> {
+    const body = await absentOn([404, 405], () =>
+      this.call('reading the root generation attempt', () =>
+        this.request(`/${api}/attempt`, 'GET', undefined, token),
+      ),
+    );
+    return body === undefined ? undefined : parseAttempt(this.name, body);
+  }
+
+  async startRootGeneration(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt> {
+    const body = await this.call('starting a root generation', () =>
+      this.request(`/${api}/attempt`, 'PUT', {}, token),
+    );
+    return parseAttempt(this.name, body);
+  }
+
+  async provideRootGenerationKey(
+    api: RootGenerationApi,
+    key: string,
+    nonce: string,
+    token?: string,
+  ): Promise<RootGenerationAttempt> {
+    const body = await this.call('providing the key to a root generation', () =>
+      this.request(`/${api}/update`, 'PUT', { key, nonce }, token),
+    );
+    return parseAttempt(this.name, body);
+  }
+
+  async cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void> {
+    await this.call('cancelling a root generation', () =>
+      this.request(`/${api}/attempt`, 'DELETE', undefined, token),
+    );
+  }
+}
+
+/** `fn`'s answer, or `undefined` when Vault answered one of `statuses` (the thing asked about is not there). */
+async function absentOn<T>(statuses: number[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof VaultRequestError && err.status !== undefined && statuses.includes(err.status))
+      return undefined;
+    throw err;
+  }
+}
+
+function parseTokenInfo(node: string, body: unknown): TokenInfo {
+  const d = (body as { data?: Record<string, unknown> }).data;
+  if (!d || typeof d.accessor !== 'string' || !Array.isArray(d.policies))
+    throw new VaultProtocolError(`looking up a token on ${node}: no data.accessor/policies`);
+  return {
+    accessor: d.accessor,
+    policies: (d.policies as unknown[]).filter((p): p is string => typeof p === 'string'),
+    displayName: text(d.display_name),
+    ttlSeconds: typeof d.ttl === 'number' ? d.ttl : 0,
+    meta: Object.fromEntries(
+      Object.entries((d.meta ?? {}) as Record<string, unknown>).filter(
+        (e): e is [string, string] => typeof e[1] === 'string',
+      ),
+    ),
+  };
+}
+
+/** A root generation answer: the fields sit at the top (Vault) or under `data` (OpenBao's new endpoints). */
+function parseAttempt(node: string, body: unknown): RootGenerationAttempt {
+  const b = body as Record<string, unknown> | undefined;
+  const d = (b?.data && typeof b.data === 'object' ? b.data : b) as Record<string, unknown> | undefined;
+  if (!d || typeof d.started !== 'boolean')
+    throw new VaultProtocolError(`reading a root generation attempt on ${node}: no started field`);
+  return {
+    started: d.started,
+    nonce: text(d.nonce),
+    otp: text(d.otp),
+    complete: d.complete === true,
+    encodedToken: text(d.encoded_token),
+  };
 }
 
 /** A string field of a Vault answer, or '' when absent or not a string. */

@@ -1,17 +1,25 @@
 /**
- * `BootstrapVault`: the eight bootstrap steps (after a preflight), in order, one activity each.
+ * `BootstrapVault`: the eight bootstrap steps (after a preflight), in order, one activity each, then
+ * `revokeRootToken`, which leaves the worker its own token and Vault no standing root token.
  *
  * Deterministic code only. The durable history is the record of which steps completed; a crashed worker
  * or server resumes at the first step without a completion event. Each activity is itself idempotent
  * (observe, act if needed, verify), so a step interrupted mid-way is simply run again.
  * Inputs, results and errors carry names and ids only, never key material.
  */
-import { defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  defineQuery,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
 import { BOOTSTRAP_STEPS } from '../shared/steps';
+import { REVOKE_ROOT_TOKEN_PATCH } from './patches';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
 
@@ -80,6 +88,7 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   await step('joinPeers', () => api.joinPeers(input));
   await step('unsealPeers', () => converge.unsealPeers(input));
   const verified = await step('verifyCluster', () => converge.verifyCluster(input));
+  if (patched(REVOKE_ROOT_TOKEN_PATCH)) await step('revokeRootToken', () => api.revokeRootToken(input));
   upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: 'done' }]);
 
   return {

@@ -11,3 +11,9 @@
  * check. Before it, one `remediateVaultHealth` did everything through the worker's own Engine.
  */
 export const NODE_ROUTING_PATCH = 'node-routing';
+
+/**
+ * `BootstrapVault` ends with `revokeRootToken` (issue 10): the worker gets its own token and the root token
+ * is revoked. Runs started before it end after `verifyCluster`, keeping their root token.
+ */
+export const REVOKE_ROOT_TOKEN_PATCH = 'revoke-root-token';

@@ -67,7 +67,7 @@ describe('scheduled health verification that heals', () => {
   }
 
   it('unseals a killed and replaced Vault task without a manual step', async () => {
-    const { rootToken } = await new FileKeyCustody({
+    const { workerToken: token } = await new FileKeyCustody({
       dir: join(run.dir, 'custody'),
       keyFile: join(run.dir, 'custody.key'),
     }).read(run.stack);
@@ -99,16 +99,14 @@ describe('scheduled health verification that heals', () => {
       );
       // Back in the Raft configuration as a voter, before the next kill.
       const leaderView = await nodeClient(slot);
-      const servers = await leaderView!.client.raftConfiguration(rootToken);
+      const servers = await leaderView!.client.raftConfiguration(token!);
       assert.ok(
         servers.some((s) => s.nodeId === `vault-${slot}` && s.voter),
         `vault-${slot} is a Raft voter again`,
       );
       // Autopilot counts a restarted server healthy only after it has been stable a while: wait for it.
       const until = Date.now() + 120_000;
-      while (
-        !(await leaderView!.client.autopilotState(rootToken).catch(() => ({ healthy: false }))).healthy
-      ) {
+      while (!(await leaderView!.client.autopilotState(token!).catch(() => ({ healthy: false }))).healthy) {
         assert.ok(Date.now() < until, 'autopilot reports the cluster healthy again');
         await sleep(1000);
       }
@@ -119,7 +117,7 @@ describe('scheduled health verification that heals', () => {
   });
 
   it('re-joins a node that lost its Raft state, and never initializes it', async () => {
-    const { rootToken } = await new FileKeyCustody({
+    const { workerToken: token } = await new FileKeyCustody({
       dir: join(run.dir, 'custody'),
       keyFile: join(run.dir, 'custody.key'),
     }).read(run.stack);
@@ -138,7 +136,7 @@ describe('scheduled health verification that heals', () => {
           ? await now.client.sealStatus().catch(() => undefined)
           : undefined;
       if (s && !s.sealed) {
-        const servers = await now!.client.raftConfiguration(rootToken);
+        const servers = await now!.client.raftConfiguration(token!);
         if (servers.some((m) => m.nodeId === 'vault-3' && m.voter)) break;
       }
       assert.ok(Date.now() < until, 'vault-3 is back as an unsealed Raft voter');
@@ -161,7 +159,7 @@ describe('scheduled health verification that heals', () => {
     // Let autopilot settle before the next test.
     const settle = Date.now() + 120_000;
     const leader = await nodeClient(1);
-    while (!(await leader!.client.autopilotState(rootToken).catch(() => ({ healthy: false }))).healthy) {
+    while (!(await leader!.client.autopilotState(token!).catch(() => ({ healthy: false }))).healthy) {
       assert.ok(Date.now() < settle, 'autopilot healthy again');
       await sleep(1000);
     }

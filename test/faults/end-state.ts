@@ -85,7 +85,11 @@ export async function assertBootstrapped(
   assert.equal(v.followers, 2, v.listPeers);
 
   const log = readFileSync(run.workerLog, 'utf8');
-  const forms = [...secretForms(held.unsealKey), ...secretForms(held.rootToken)];
+  // A completed bootstrap leaves no root token (revokeRootToken); the worker's token replaced it in custody.
+  assert.equal(held.rootToken, undefined, 'no root token left in custody');
+  const forms = [held.unsealKey, held.workerToken, held.rootToken]
+    .filter((v): v is string => v !== undefined)
+    .flatMap(secretForms);
   for (const [i, events] of histories.entries()) {
     const text = historyText(events);
     for (const f of forms) assert.ok(!text.includes(f), `no key material in the history of run ${runIds[i]}`);

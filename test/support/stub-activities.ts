@@ -109,6 +109,18 @@ export function stubActivities(
         cluster,
       };
     },
+    async revokeRootToken(input) {
+      await enter('revokeRootToken', input);
+      return { changed: true, summary: 'issued the worker token (accessor-1), revoked the root token' };
+    },
+    issueBreakGlassToken(input) {
+      calls.push('issueBreakGlassToken');
+      return Promise.resolve({ accessor: `bg-${input.stack}`, sealedToken: 'c2VhbGVk' });
+    },
+    revokeBreakGlassToken(input) {
+      calls.push('revokeBreakGlassToken');
+      return Promise.resolve({ accessor: input.accessor, revoked: true, alreadyGone: false });
+    },
     checkVaultHealth(input) {
       calls.push('checkVaultHealth');
       return Promise.resolve(healthReports.shift() ?? reportOf(input.stack));

@@ -2,7 +2,13 @@
  * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
  * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
  */
-import type { CustodyRecordInfo, CustodySecrets, HeldKeys, KeyCustody } from '../../../src/ports';
+import type {
+  CustodyRecordInfo,
+  CustodySecrets,
+  CustodyTokens,
+  HeldKeys,
+  KeyCustody,
+} from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
 
@@ -51,6 +57,23 @@ export class FakeCustody implements KeyCustody {
       const r = this.records.get(stack);
       if (!r) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
       return { ...r };
+    });
+  }
+
+  setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
+    return this.guard(() => {
+      const r = this.records.get(stack);
+      if (!r || r.keyId !== keyId)
+        throw new CustodyError('CustodyCorrupt', `custody holds no record ${keyId} for ${stack}`);
+      const next: HeldKeys = {
+        unsealKey: r.unsealKey,
+        keyId: r.keyId,
+        stack: r.stack,
+        createdAt: r.createdAt,
+      };
+      if (tokens.rootToken !== undefined) next.rootToken = tokens.rootToken;
+      if (tokens.workerToken !== undefined) next.workerToken = tokens.workerToken;
+      this.records.set(stack, next);
     });
   }
 

@@ -88,6 +88,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     joinPeers: acts.joinPeers,
     unsealPeers: acts.unsealPeers,
     verifyCluster: acts.verifyCluster,
+    revokeRootToken: acts.revokeRootToken,
   };
   return {
     stack,

@@ -3,17 +3,24 @@
  * rely on: seal status; init once (a second is refused); unseal with the cluster's key only (a wrong key is
  * refused as Vault refuses it); a Raft join that makes a node report itself initialized until its unseal
  * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
- * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served.
+ * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served; tokens
+ * (root, policies, orphans, accessors, revocation, expiry by `expireTokens`) and root generation through one
+ * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405).
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
 import type {
   AutopilotState,
+  CreatedToken,
   InitResponse,
   LeaderStatus,
   NodeTarget,
   RaftServer,
+  RootGenerationApi,
+  RootGenerationAttempt,
   SealStatus,
   ServedCertificate,
+  TokenInfo,
+  TokenRequest,
   VaultNode,
   VaultNodeFactory,
 } from '../../../src/ports';
@@ -37,10 +44,22 @@ export interface FakeNodeState {
   protocolError?: string;
 }
 
+/** A token the fake knows. */
+export interface FakeToken extends TokenInfo {
+  token: string;
+  orphan: boolean;
+}
+
 export class FakeVaultCluster {
   readonly nodes = new Map<number, FakeNodeState>();
   unsealKey?: string;
-  rootToken?: string;
+  /** Every live token, by token. */
+  readonly tokens = new Map<string, FakeToken>();
+  readonly policies = new Map<string, string>();
+  /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
+  rootGenerationApi: RootGenerationApi = 'sys/generate-root-token';
+  rootGeneration?: { nonce: string; otp: string };
+  private serial = 0;
   autopilotHealthy = true;
   /** The fingerprint of the certificate on disk: what a node serves after a SIGHUP. */
   diskFingerprint = 'AA:BB:CC';
@@ -88,7 +107,7 @@ export class FakeVaultCluster {
     token = 'hvs.fake-root-token',
   ): { unsealKey: string; rootToken: string } {
     this.unsealKey = key;
-    this.rootToken = token;
+    this.addToken(token, ['root'], 'root');
     for (const slot of [1, 2, 3])
       Object.assign(this.node(slot), { initialized: true, sealed: false, member: true, joinPending: false });
     this.active = 1;
@@ -124,6 +143,44 @@ export class FakeVaultCluster {
     if (unsealed.length < Math.floor(members.length / 2) + 1) return (this.active = undefined);
     if (this.active === undefined || !unsealed.includes(this.active)) this.active = Math.min(...unsealed);
     return this.active;
+  }
+
+  /** Adds a live token; returns it. */
+  addToken(
+    token: string,
+    policies: string[],
+    displayName: string,
+    meta: Record<string, string> = {},
+  ): FakeToken {
+    const t: FakeToken = {
+      token,
+      accessor: `accessor-${++this.serial}`,
+      policies,
+      displayName,
+      ttlSeconds: 0,
+      meta,
+      orphan: true,
+    };
+    this.tokens.set(token, t);
+    return t;
+  }
+
+  /** Tokens with the `root` policy that are live. */
+  rootTokens(): FakeToken[] {
+    return [...this.tokens.values()].filter((t) => t.policies.includes('root'));
+  }
+
+  /** Expires every token with a TTL (Vault's own expiry). */
+  expireTokens(): void {
+    for (const [k, t] of this.tokens) if (t.ttlSeconds > 0) this.tokens.delete(k);
+  }
+
+  byAccessor(accessor: string): FakeToken | undefined {
+    return [...this.tokens.values()].find((t) => t.accessor === accessor);
+  }
+
+  nextSerial(): number {
+    return ++this.serial;
   }
 
   addressOf(slot: number): string | undefined {
@@ -186,7 +243,7 @@ class FakeVaultNode implements VaultNode {
     };
     Object.assign(n, { initialized: true, sealed: true, member: true });
     this.cluster.unsealKey = answer.unsealKey;
-    this.cluster.rootToken = answer.rootToken;
+    this.cluster.addToken(answer.rootToken, ['root'], 'root');
     await this.cluster.initGate;
     return answer;
   }
@@ -273,14 +330,152 @@ class FakeVaultNode implements VaultNode {
     }));
   }
 
-  private authorized(op: string, token: string): void {
+  private authorized(op: string, token: string, policy?: string): FakeToken {
     const n = this.state(op);
     if (n.sealed) throw new VaultRequestError(`${op} on ${this.name}: HTTP 503: Vault is sealed`, 503);
-    if (token !== this.cluster.rootToken)
+    const t = this.cluster.tokens.get(token);
+    if (!t || (policy && !t.policies.includes(policy) && !t.policies.includes('root')))
       throw new VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
     if (this.cluster.activeSlot() === undefined)
       throw new VaultRequestError(`${op} on ${this.name}: HTTP 500: no active cluster node found`, 500);
+    return t;
   }
+
+  writePolicy(token: string, name: string, hcl: string): Promise<void> {
+    return attempt(() => {
+      this.authorized(`writing policy ${name}`, token, 'root');
+      this.cluster.policies.set(name, hcl);
+    });
+  }
+
+  createOrphanToken(token: string, req: TokenRequest): Promise<CreatedToken> {
+    return attempt(() => {
+      this.authorized('creating a token', token, 'root');
+      const made = this.cluster.addToken(
+        `hvs.fake-${this.cluster.nextSerial()}`,
+        req.policies,
+        req.displayName,
+        req.meta,
+      );
+      made.ttlSeconds = req.ttl ? Number.parseInt(req.ttl, 10) : 0;
+      return { token: made.token, accessor: made.accessor };
+    });
+  }
+
+  lookupSelf(token: string): Promise<TokenInfo | undefined> {
+    return attempt(() => {
+      try {
+        return info(this.authorized('looking up a token', token));
+      } catch (err) {
+        if (err instanceof VaultRequestError && err.status === 403) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  renewSelf(token: string): Promise<void> {
+    return attempt(() => void this.authorized('renewing a token', token));
+  }
+
+  revokeSelf(token: string): Promise<void> {
+    return attempt(() => {
+      this.authorized('revoking a token', token);
+      this.cluster.tokens.delete(token);
+    });
+  }
+
+  lookupAccessor(token: string, accessor: string): Promise<TokenInfo | undefined> {
+    return attempt(() => {
+      this.authorized('looking up a token accessor', token, 'vault-bootstrap-worker');
+      const t = this.cluster.byAccessor(accessor);
+      return t && info(t);
+    });
+  }
+
+  revokeAccessor(token: string, accessor: string): Promise<void> {
+    return attempt(() => {
+      this.authorized('revoking a token accessor', token, 'vault-bootstrap-worker');
+      const t = this.cluster.byAccessor(accessor);
+      if (t) this.cluster.tokens.delete(t.token);
+    });
+  }
+
+  listAccessors(token: string): Promise<string[]> {
+    return attempt(() => {
+      this.authorized('listing token accessors', token, 'root');
+      return [...this.cluster.tokens.values()].map((t) => t.accessor);
+    });
+  }
+
+  private generation(api: RootGenerationApi, token: string | undefined, op: string): boolean {
+    this.state(op);
+    if (api !== this.cluster.rootGenerationApi) return false;
+    if (api === 'sys/generate-root-token') this.authorized(op, token ?? '', 'vault-bootstrap-worker');
+    return true;
+  }
+
+  private attemptView(otp = ''): RootGenerationAttempt {
+    const g = this.cluster.rootGeneration;
+    return { started: g !== undefined, nonce: g?.nonce ?? '', otp, complete: false, encodedToken: '' };
+  }
+
+  rootGenerationStatus(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt | undefined> {
+    return attempt(() =>
+      this.generation(api, token, 'reading the root generation attempt') ? this.attemptView() : undefined,
+    );
+  }
+
+  startRootGeneration(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt> {
+    return attempt(() => {
+      if (!this.generation(api, token, 'starting a root generation'))
+        throw new VaultRequestError(`starting a root generation on ${this.name}: HTTP 405`, 405);
+      if (this.cluster.rootGeneration)
+        throw new VaultRequestError(`starting a root generation on ${this.name}: HTTP 400: in progress`, 400);
+      const n = this.cluster.nextSerial();
+      this.cluster.rootGeneration = { nonce: `nonce-${n}`, otp: `otp-${n}`.padEnd(26, 'x') };
+      return this.attemptView(this.cluster.rootGeneration.otp);
+    });
+  }
+
+  provideRootGenerationKey(
+    api: RootGenerationApi,
+    key: string,
+    nonce: string,
+    token?: string,
+  ): Promise<RootGenerationAttempt> {
+    return attempt(() => {
+      if (!this.generation(api, token, 'providing the key to a root generation'))
+        throw new VaultRequestError(`providing a key on ${this.name}: HTTP 405`, 405);
+      const g = this.cluster.rootGeneration;
+      if (!g || g.nonce !== nonce) throw new VaultRequestError(`providing a key: HTTP 400: bad nonce`, 400);
+      if (key !== this.cluster.unsealKey)
+        throw new VaultRequestError(`providing a key: HTTP 400: bad key`, 400);
+      const root = `hvs.generated-${this.cluster.nextSerial()}`.padEnd(g.otp.length, 'r');
+      this.cluster.addToken(root, ['root'], 'root');
+      this.cluster.rootGeneration = undefined;
+      const encoded = Buffer.from([...root].map((c, i) => c.charCodeAt(0) ^ g.otp.charCodeAt(i))).toString(
+        'base64',
+      );
+      return { started: false, nonce, otp: '', complete: true, encodedToken: encoded };
+    });
+  }
+
+  cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void> {
+    return attempt(() => {
+      if (this.generation(api, token, 'cancelling a root generation'))
+        this.cluster.rootGeneration = undefined;
+    });
+  }
+}
+
+function info(t: FakeToken): TokenInfo {
+  return {
+    accessor: t.accessor,
+    policies: [...t.policies],
+    displayName: t.displayName,
+    ttlSeconds: t.ttlSeconds,
+    meta: { ...t.meta },
+  };
 }
 
 /** Runs `fn` as an answer: a throw becomes a rejection, the way a call over the network fails. */

@@ -1,0 +1,297 @@
+/**
+ * Vault tokens: the bootstrap ends with no standing root token, and an operator gets one only for a while.
+ *
+ * - `revokeRootToken` (the bootstrap's last step): writes the `vault-bootstrap-worker` policy, gives the worker
+ *   its own periodic token under it, keeps that token in custody, revokes the root token `sys/init` answered
+ *   and drops it from custody. Every later call (health checks, a second bootstrap run) uses the worker token.
+ * - `issueBreakGlassToken` / `revokeBreakGlassToken` (the `BreakGlassRootToken` workflow): a root token for an
+ *   operator, made from the unseal key in custody through the server's root generation endpoints, handed over
+ *   encrypted to a public key the operator's client holds the private half of, and revoked when its time is up.
+ *
+ * Secrets (tokens, the OTP, the key) stay in this process: inputs and results carry accessors, nonces and
+ * ciphertext only.
+ */
+import { Context } from '@temporalio/activity';
+import { constants as cryptoConstants, publicEncrypt } from 'node:crypto';
+import type { HeldKeys, RootGenerationApi, RootGenerationAttempt, VaultNode } from '../ports';
+import { ALL_SLOTS, serviceName } from '../shared/constants';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
+import type {
+  BreakGlassInput,
+  BreakGlassIssued,
+  BreakGlassRevocation,
+  BootstrapInput,
+  StepOutcome,
+} from '../shared/types';
+import type { ActivityDeps } from './deps';
+import { locateNodes, readCustody } from './deps';
+import { recordProgress } from './heartbeat';
+
+/** The worker's policy: what it does after the bootstrap, nothing more. */
+export const WORKER_POLICY = 'vault-bootstrap-worker';
+
+export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-bootstrap's revokeRootToken step.
+# Health checks: the Raft configuration and autopilot.
+path "sys/storage/raft/configuration" { capabilities = ["read"] }
+path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
+# The worker's own periodic token: every health run renews it.
+path "auth/token/lookup-self" { capabilities = ["read"] }
+path "auth/token/renew-self" { capabilities = ["update"] }
+# Break glass: look up and revoke the operator's token by its accessor when its time is up.
+path "auth/token/lookup-accessor" { capabilities = ["update"] }
+path "auth/token/revoke-accessor" { capabilities = ["update"] }
+# OpenBao 2.6+: root generation is authenticated (it still needs the unseal key).
+path "sys/generate-root-token/attempt" { capabilities = ["read", "update", "delete"] }
+path "sys/generate-root-token/update" { capabilities = ["update"] }
+`;
+
+/** Each renewal (every health run) gives the worker token this long again. */
+export const WORKER_TOKEN_PERIOD = '168h';
+
+/** The metadata that marks the tokens this tool creates, and for which stack. */
+const MADE_BY = 'vault-bootstrap';
+const workerMeta = (stack: string) => ({ [MADE_BY]: 'worker', stack });
+
+/** Vault's own expiry of a break-glass token comes this long after the workflow's revocation: a backstop. */
+export const BREAK_GLASS_GRACE_SECONDS = 300;
+
+/**
+ * The token a call needs: the worker's own, or (before `revokeRootToken` has run) the root token. Neither is
+ * `VaultTokenUnavailable`.
+ */
+export function apiToken(held: HeldKeys, stack: string): string {
+  const token = held.workerToken ?? held.rootToken;
+  if (token === undefined) {
+    throw new NonRetryableError(
+      ErrorType.VaultTokenUnavailable,
+      `custody holds no Vault token for stack ${stack}: nothing can read its Raft configuration. ` +
+        `Run \`vault-bootstrap root-token --stack ${stack}\` and inspect the cluster.`,
+    );
+  }
+  return token;
+}
+
+/** XORs the base64 `encoded` token with the OTP (both answers of the same attempt): the token. */
+export function decodeRootToken(encoded: string, otp: string): string {
+  const bytes = Buffer.from(encoded, 'base64');
+  if (bytes.length !== otp.length)
+    throw new Error(`the encoded root token has ${bytes.length} bytes, the OTP ${otp.length}`);
+  return Buffer.from(bytes.map((b, i) => b ^ otp.charCodeAt(i))).toString('utf8');
+}
+
+/** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */
+async function activeNode(deps: ActivityDeps, stack: string): Promise<VaultNode> {
+  const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];
+  let unsealed: VaultNode | undefined;
+  for (const n of nodes) {
+    try {
+      if ((await n.client.leader()).isSelf) return n.client;
+      if (!unsealed && !(await n.client.sealStatus()).sealed) unsealed = n.client;
+    } catch {
+      // an unreachable node: try the next
+    }
+  }
+  if (unsealed) return unsealed;
+  throw new Error(`no unsealed node of ${serviceName(stack)} answers`);
+}
+
+/** Heartbeat details of a break-glass attempt: handles (no secrets) a retry must clean up after. */
+interface BreakGlassProgress {
+  /** Nonces of the root generation attempts this activity started. */
+  nonces: string[];
+  /** Accessors of the tokens it made and had not handed over. */
+  accessors: string[];
+}
+
+function record(progress: BreakGlassProgress): void {
+  recordProgress({ nonces: [...progress.nonces], accessors: [...progress.accessors] });
+}
+
+export function createTokenActivities(deps: ActivityDeps) {
+  const { custody } = deps;
+  const keys = (stack: string) =>
+    readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
+
+  /**
+   * A root token from the unseal key: HashiCorp Vault's `sys/generate-root` (unauthenticated), else OpenBao's
+   * `sys/generate-root-token` (authenticated with the worker token). Neither is weaker than the other: both
+   * need the unseal key, which only custody holds. An attempt in progress is cancelled only when this activity
+   * started it (its nonce is in `progress`): someone else's is reported, not interrupted.
+   */
+  async function generateRoot(
+    node: VaultNode,
+    held: HeldKeys,
+    stack: string,
+    progress: BreakGlassProgress,
+  ): Promise<string> {
+    const token = held.workerToken ?? held.rootToken;
+    let api: RootGenerationApi = 'sys/generate-root';
+    let status = await node.rootGenerationStatus(api);
+    if (!status) {
+      api = 'sys/generate-root-token';
+      if (token === undefined) apiToken(held, stack); // throws VaultTokenUnavailable
+      status = await node.rootGenerationStatus(api, token);
+      if (!status)
+        throw new NonRetryableError(
+          ErrorType.UnexpectedVaultResponse,
+          `${node.name} offers neither sys/generate-root nor sys/generate-root-token`,
+        );
+    }
+    const auth = api === 'sys/generate-root' ? undefined : token;
+    if (status.started) {
+      if (!progress.nonces.includes(status.nonce))
+        throw new NonRetryableError(
+          ErrorType.RootGenerationInProgress,
+          `a root generation attempt (nonce ${status.nonce}) that this tool did not start is in progress on ${serviceName(stack)}; ` +
+            `it was left alone. Cancel it (${api}/attempt DELETE) if nobody is using it, then run again.`,
+        );
+      await node.cancelRootGeneration(api, auth);
+    }
+    const started: RootGenerationAttempt = await node.startRootGeneration(api, auth);
+    progress.nonces.push(started.nonce);
+    record(progress);
+    const done = await node.provideRootGenerationKey(api, held.unsealKey, started.nonce, auth);
+    if (!done.complete || !done.encodedToken)
+      throw new VaultRequestError(`root generation on ${node.name} did not complete with the one key share`);
+    return decodeRootToken(done.encodedToken, started.otp);
+  }
+
+  /** Revokes the accessors a crashed attempt left behind (recorded in its heartbeat details). */
+  async function revokeLeftovers(node: VaultNode, token: string, accessors: string[]): Promise<void> {
+    for (const accessor of accessors) await node.revokeAccessor(token, accessor);
+  }
+
+  /**
+   * The bootstrap's last step. Order matters for a crash at any point: the worker token reaches custody before
+   * the root token is revoked, and the root token leaves custody only after Vault revoked it. A worker token
+   * created by an attempt that crashed before storing it is found by its metadata and revoked on the retry.
+   */
+  async function revokeRootToken(input: BootstrapInput): Promise<StepOutcome> {
+    const { stack } = input;
+    let held = await keys(stack);
+    const node = await activeNode(deps, stack);
+    const done: string[] = [];
+    const worker = held.workerToken ? await node.lookupSelf(held.workerToken) : undefined;
+    if (!worker) {
+      const root = held.rootToken;
+      if (!root || !(await node.lookupSelf(root))) {
+        throw new NonRetryableError(
+          ErrorType.VaultTokenUnavailable,
+          `custody's ${held.workerToken ? 'worker token is rejected by Vault' : 'record has no worker token'} and ` +
+            `it holds no working root token for ${serviceName(stack)}. Nothing was changed. Get a root token with ` +
+            `\`vault-bootstrap root-token --stack ${stack}\` and look at what happened to the worker's token.`,
+        );
+      }
+      await node.writePolicy(root, WORKER_POLICY, WORKER_POLICY_HCL);
+      const made = await node.createOrphanToken(root, {
+        policies: [WORKER_POLICY],
+        displayName: `${WORKER_POLICY}-${stack}`,
+        period: WORKER_TOKEN_PERIOD,
+        renewable: true,
+        meta: workerMeta(stack),
+      });
+      await deps.failpoints.hit('revokeRootToken:after-create-token');
+      await custody.setTokens(stack, held.keyId, { rootToken: root, workerToken: made.token });
+      held = await keys(stack);
+      done.push(`issued the worker token (${made.accessor})`);
+    }
+    if (held.rootToken) {
+      const root = held.rootToken;
+      if (await node.lookupSelf(root)) {
+        await sweepWorkerTokens(node, root, stack, held.workerToken!);
+        await node.revokeSelf(root);
+        await deps.failpoints.hit('revokeRootToken:after-revoke');
+        done.push('revoked the root token');
+      }
+      await custody.setTokens(stack, held.keyId, { workerToken: held.workerToken });
+    }
+    return {
+      changed: done.length > 0,
+      summary: done.length ? done.join(', ') : 'no root token left; the worker token is valid',
+    };
+  }
+
+  /** Revokes this stack's worker tokens other than `keep` (left by an attempt that crashed before custody). */
+  async function sweepWorkerTokens(
+    node: VaultNode,
+    root: string,
+    stack: string,
+    keep: string,
+  ): Promise<void> {
+    const kept = await node.lookupSelf(keep);
+    for (const accessor of await node.listAccessors(root)) {
+      if (accessor === kept?.accessor) continue;
+      const info = await node.lookupAccessor(root, accessor);
+      if (info?.meta[MADE_BY] === 'worker' && info.meta.stack === stack)
+        await node.revokeAccessor(root, accessor);
+    }
+  }
+
+  /**
+   * Makes a root-policy token for an operator that Vault itself expires `ttlSeconds` + a grace period after
+   * now (the workflow revokes it at `ttlSeconds`), encrypted to the operator's RSA public key. The generated
+   * root token it is made with is revoked before this returns.
+   */
+  async function issueBreakGlassToken(input: BreakGlassInput): Promise<BreakGlassIssued> {
+    const { stack } = input;
+    const held = await keys(stack);
+    const node = await activeNode(deps, stack);
+    const details = Context.current().info.heartbeatDetails as BreakGlassProgress | undefined;
+    const progress: BreakGlassProgress = {
+      nonces: [...(details?.nonces ?? [])],
+      accessors: [...(details?.accessors ?? [])],
+    };
+    const root = await generateRoot(node, held, stack, progress);
+    const self = await node.lookupSelf(root);
+    if (self) {
+      progress.accessors.push(self.accessor);
+      record(progress);
+    }
+    try {
+      await revokeLeftovers(
+        node,
+        root,
+        progress.accessors.filter((a) => a !== self?.accessor),
+      );
+      const lifetime = `${input.ttlSeconds + BREAK_GLASS_GRACE_SECONDS}s`;
+      const made = await node.createOrphanToken(root, {
+        policies: ['root'],
+        displayName: `break-glass-${stack}`,
+        ttl: lifetime,
+        explicitMaxTtl: lifetime,
+        renewable: false,
+        meta: { [MADE_BY]: 'break-glass', stack, requester: input.requester },
+      });
+      progress.accessors.push(made.accessor); // until it is handed over: a retry revokes it
+      record(progress);
+      const sealed = publicEncrypt(
+        {
+          key: input.recipientPublicKeyPem,
+          padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: 'sha256',
+        },
+        Buffer.from(made.token, 'utf8'),
+      ).toString('base64');
+      return { accessor: made.accessor, sealedToken: sealed };
+    } finally {
+      await node.revokeSelf(root);
+    }
+  }
+
+  /** Revokes a break-glass token by its accessor and confirms Vault no longer knows it. */
+  async function revokeBreakGlassToken(input: {
+    stack: string;
+    accessor: string;
+  }): Promise<BreakGlassRevocation> {
+    const held = await keys(input.stack);
+    const token = apiToken(held, input.stack);
+    const node = await activeNode(deps, input.stack);
+    const before = await node.lookupAccessor(token, input.accessor);
+    if (before) await node.revokeAccessor(token, input.accessor);
+    if (await node.lookupAccessor(token, input.accessor))
+      throw new Error(`break-glass token ${input.accessor} is still known to Vault after its revocation`);
+    return { accessor: input.accessor, revoked: before !== undefined, alreadyGone: before === undefined };
+  }
+
+  return { revokeRootToken, issueBreakGlassToken, revokeBreakGlassToken };
+}

@@ -1,0 +1,64 @@
+/**
+ * `vault-bootstrap root-token [--stack S] [--ttl 15m]`: break glass. Starts `BreakGlassRootToken`, which makes
+ * a root token from the unseal key in custody and revokes it when the TTL is over (durably: a worker restart
+ * in between changes nothing). The token comes back encrypted to a key pair made here for this one call; the
+ * private key never leaves this process, so the token is decrypted only here and printed once, on stdout.
+ * The accessor (to revoke it early: `temporal workflow signal --name revokeNow --workflow-id ...`) and the
+ * revocation time go to stderr.
+ */
+import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ID_SEPARATOR } from '../../shared/names';
+import { BreakGlassRootToken, breakGlassQuery } from '../../workflows';
+import type { BreakGlassState } from '../../workflows/break-glass-root-token';
+import type { CommandContext } from '../context';
+
+export function breakGlassWorkflowId(stack: string, at: Date): string {
+  return `vault-break-glass${ID_SEPARATOR}${stack}${ID_SEPARATOR}${at.toISOString()}`;
+}
+
+/** Runs `root-token`; resolves with 0 once the token is printed, 1 when the workflow failed to issue one. */
+export async function rootToken(ctx: CommandContext, options: { ttlSeconds: number }): Promise<number> {
+  const { client, config, stack } = ctx;
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const workflowId = breakGlassWorkflowId(stack, new Date());
+  const handle = await client.workflow.start(BreakGlassRootToken, {
+    taskQueue: config.temporal.taskQueue,
+    workflowId,
+    args: [
+      {
+        stack,
+        ttlSeconds: options.ttlSeconds,
+        recipientPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        requester: `${userInfo().username}@${hostname()}`,
+      },
+    ],
+  });
+  let state: BreakGlassState | undefined;
+  for (;;) {
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') {
+      console.error(
+        `vault-bootstrap: ${workflowId} ended (${desc.status.name}) before it issued a token; see it in the Temporal UI`,
+      );
+      await handle
+        .result()
+        .catch((err: unknown) => console.error(`  ${err instanceof Error ? err.message : String(err)}`));
+      return 1;
+    }
+    state = await handle.query(breakGlassQuery);
+    if (state.issued) break;
+    await sleep(500);
+  }
+  const token = privateDecrypt(
+    { key: privateKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    Buffer.from(state.issued.sealedToken, 'base64'),
+  ).toString('utf8');
+  process.stdout.write(`${token}\n`);
+  console.error(
+    `root token for stack ${stack}: accessor ${state.issued.accessor}, revoked at ${state.revokeAt} by workflow ${workflowId}` +
+      ` (revoke earlier: temporal workflow signal --workflow-id '${workflowId}' --name revokeNow)`,
+  );
+  return 0;
+}

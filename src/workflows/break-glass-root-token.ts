@@ -1,0 +1,64 @@
+/**
+ * `BreakGlassRootToken`: a root token for an operator, for a while, revoked when the while is over.
+ *
+ * The token is made by `issueBreakGlassToken` from the unseal key in custody and leaves the activity only
+ * encrypted to the RSA public key in the input, whose private half stays in the operator's client: the
+ * history holds ciphertext and the token's accessor, never the token. The workflow then waits out the TTL
+ * on a durable timer (a worker or server restart in between changes nothing) or until the `revokeNow` signal,
+ * and revokes the token by its accessor, retrying until Vault confirms it is gone. Vault expires the token by
+ * itself a grace period later (`BREAK_GLASS_GRACE_SECONDS`): a backstop if Temporal is down for that long.
+ */
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
+
+/** What the client polls for: the sealed token once issued, and when it will be revoked. */
+export interface BreakGlassState {
+  status: 'issuing' | 'issued' | 'revoked';
+  issued?: BreakGlassIssued;
+  /** ISO-8601 (workflow time): when the workflow revokes the token. */
+  revokeAt?: string;
+}
+
+export const breakGlassQuery = defineQuery<BreakGlassState>('breakGlass');
+/** Revoke the token now instead of at the end of its TTL. */
+export const revokeNowSignal = defineSignal('revokeNow');
+
+const issue = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '20 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+});
+
+/** The revocation is retried for as long as it takes: a token meant to be short-lived must not outlive it. */
+const revoke = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+});
+
+export async function BreakGlassRootToken(input: BreakGlassInput): Promise<BreakGlassRevocation> {
+  const state: BreakGlassState = { status: 'issuing' };
+  let revokeNow = false;
+  setHandler(breakGlassQuery, () => state);
+  setHandler(revokeNowSignal, () => {
+    revokeNow = true;
+  });
+  state.issued = await issue.issueBreakGlassToken(input);
+  state.revokeAt = new Date(Date.now() + input.ttlSeconds * 1000).toISOString();
+  state.status = 'issued';
+  await condition(() => revokeNow, input.ttlSeconds * 1000);
+  const out = await revoke.revokeBreakGlassToken({ stack: input.stack, accessor: state.issued.accessor });
+  state.status = 'revoked';
+  return out;
+}

@@ -115,9 +115,14 @@ export function createStackActivities(deps: ActivityDeps) {
         `overlay network ${VAULT_NETWORK} does not exist (docker network create -d overlay --attachable ${VAULT_NETWORK})`,
       );
     await custody.assertWritable(input.stack);
+    // A finding, not a failure: running without autolock is the operator's choice, made knowingly (README).
+    const autolock = (await swarm.swarmAutolocked())
+      ? ''
+      : "; finding SwarmAutolockOff: the swarm is not autolocked, so the key that decrypts each manager's Raft " +
+        "log (where the unseal-key secret lives) sits on that manager's own disk (docker swarm update --autolock)";
     return {
       changed: false,
-      summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable`,
+      summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable${autolock}`,
     };
   }
 

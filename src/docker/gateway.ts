@@ -130,6 +130,13 @@ export class DockerGateway implements Swarm {
     return info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
   }
 
+  async swarmAutolocked(): Promise<boolean> {
+    const swarm = (await this.docker.swarmInspect()) as {
+      Spec?: { EncryptionConfig?: { AutoLockManagers?: boolean } };
+    };
+    return swarm.Spec?.EncryptionConfig?.AutoLockManagers === true;
+  }
+
   async networkExists(name: string = VAULT_NETWORK): Promise<boolean> {
     const nets = await this.docker.listNetworks({ filters: { name: [name] } });
     return nets.some((n) => n.Name === name);

@@ -66,6 +66,11 @@ export interface ContainerStart {
 export interface Swarm {
   /** Whether this Engine is an active swarm manager. */
   swarmActive(): Promise<boolean>;
+  /**
+   * Whether the swarm's managers are autolocked (`docker swarm update --autolock`): their Raft log, which holds
+   * the Docker secrets (the unseal key among them), is then encrypted with a key a restarted manager needs.
+   */
+  swarmAutolocked(): Promise<boolean>;
   /** Whether the network exists (default: `iklimco-net`). */
   networkExists(name?: string): Promise<boolean>;
   /**

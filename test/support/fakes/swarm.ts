@@ -41,6 +41,8 @@ function dockerError(statusCode: number, message: string): Error {
 
 export class FakeSwarm implements Swarm {
   active = true;
+  /** `docker swarm update --autolock` was run (the test bed's swarm is not autolocked). */
+  autolocked = false;
   readonly networks = new Set([VAULT_NETWORK]);
   /** Replicas a deploy creates: the stack file's 3, unless a test wants another shape. */
   deployReplicas = 3;
@@ -71,6 +73,10 @@ export class FakeSwarm implements Swarm {
 
   swarmActive(): Promise<boolean> {
     return Promise.resolve(this.active);
+  }
+
+  swarmAutolocked(): Promise<boolean> {
+    return Promise.resolve(this.autolocked);
   }
 
   networkExists(name: string = VAULT_NETWORK): Promise<boolean> {

@@ -8,8 +8,9 @@ import { fakeWorld } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
 describe('preflight', () => {
-  it('all usable: changes nothing', async () => {
+  it('all usable on an autolocked swarm: changes nothing, no finding', async () => {
     const w = fakeWorld();
+    w.swarm.autolocked = true;
     const out = await w.run(w.acts.preflight, w.input);
     assert.deepEqual(out, {
       changed: false,
@@ -17,6 +18,16 @@ describe('preflight', () => {
     });
     assert.deepEqual(w.swarm.secretNames(), []);
     assert.deepEqual(w.swarm.deploys, []);
+  });
+
+  it('a swarm without autolock: a SwarmAutolockOff finding in the summary, not a failure', async () => {
+    const w = fakeWorld();
+    const out = await w.run(w.acts.preflight, w.input);
+    assert.equal(out.changed, false);
+    assert.match(
+      out.summary,
+      /^stack files, .* are usable; finding SwarmAutolockOff: .*docker swarm update --autolock/,
+    );
   });
 
   it('a stack name Docker cannot take: InvalidConfig', async () => {

@@ -37,7 +37,7 @@ NETWORK=iklimco-net
 VAULT_IMAGE=vault-bootstrap-testbed/openbao:$OPENBAO_VERSION
 TUNNEL_IMAGE=vault-bootstrap-testbed/tunnel:1
 TUNNEL_CONTAINER=vault-bootstrap-tunnel
-TUNNEL_ADDRESS=127.0.0.1:18200 # loopback only: the tunnel reaches every task on the overlay
+TUNNEL_ADDRESS=127.0.0.1:18200 # loopback only: the tunnel serves Vault tasks on the overlay (docs/tunnel.md)
 TEMPORAL_IP=127.0.0.1
 TEMPORAL_PORT=7233
 TEMPORAL_UI_PORT=8233
@@ -269,7 +269,11 @@ use_available_builder() {
 }
 
 vault_image_hash() { hash_of "$TESTBED_DIR/images/vault/Dockerfile" "openbao=$OPENBAO_VERSION" /bin/busybox; }
-tunnel_image_hash() { hash_of "$TESTBED_DIR/images/tunnel/Dockerfile" "$TESTBED_DIR/images/tunnel/main.go"; }
+# Every Go file (tests too: simpler than telling them apart, and a rebuild is cheap) and go.mod.
+tunnel_image_hash() {
+  hash_of "$TESTBED_DIR/images/tunnel/Dockerfile" "$TESTBED_DIR/images/tunnel/go.mod" \
+    "$TESTBED_DIR"/images/tunnel/*.go
+}
 probe_images() {
   [[ $(image_label "$VAULT_IMAGE") == "$(vault_image_hash)" ]] &&
     [[ $(image_label "$TUNNEL_IMAGE") == "$(tunnel_image_hash)" ]]
@@ -304,12 +308,13 @@ prepare_vault_context() {
 
 prepare_tunnel_context() {
   cp "$TESTBED_DIR/images/tunnel/Dockerfile" "$1/"
-  # Stdlib only, a static binary for the scratch image; module and build caches stay in $CACHE.
+  # Stdlib only (go.mod has no requirements), a static binary for the scratch image; module and
+  # build caches stay in $CACHE. The package, not a file list: go build leaves out the _test files.
   (cd "$TESTBED_DIR/images/tunnel" &&
     CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS='' GOPROXY=off GO111MODULE=on \
       GOPATH="$CACHE/go/path" GOCACHE="$CACHE/go/build" \
-      go build -trimpath -ldflags='-s -w' -o "$1/tunnel" main.go) ||
-    die "compiling testbed/images/tunnel/main.go failed"
+      go build -trimpath -ldflags='-s -w' -o "$1/tunnel" .) ||
+    die "compiling testbed/images/tunnel failed"
 }
 
 # probe_tunnel_at ADDRESS DOCKER...: the tunnel container runs the current image and is published on

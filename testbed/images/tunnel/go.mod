@@ -1,0 +1,3 @@
+module tunnel
+
+go 1.22

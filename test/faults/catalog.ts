@@ -59,6 +59,7 @@ export const SUBSET: readonly string[] = [
   'unsealLeader:after-unseal', // unsealed, not recorded
   'joinPeers:after-join:vault-3', // between the last join and the peers' unseal
   'unsealPeers:after-unseal:vault-2', // one peer unsealed, the other not
+  'revokeRootToken:after-create-token', // worker token made, not in custody: revoked by the retry, no second left
 ];
 
 /** `FAULTS=all` (default), `subset`, or a comma-separated list of fault point names. */

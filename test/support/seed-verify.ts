@@ -5,7 +5,8 @@
  *   docker exec $(docker ps -q -f name=<stack>_vault | head -1) vault status
  *   docker exec $(docker ps -q -f name=<stack>_vault | head -1) vault operator raft list-peers
  *
- * `list-peers` needs a token: it is read from custody here and handed to the container on stdin
+ * `list-peers` needs a token: the worker's (its policy reads the Raft configuration; the root token is revoked at
+ * the end of the bootstrap), read from custody here and handed to the container on stdin
  * (never argv, never the environment of `docker exec`). Run as a script it prints the three outputs.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -68,7 +69,8 @@ export async function seedVerification(
   );
   const vaultStatus = status.stdout;
   const sealedFalse = /^Sealed\s+false$/m.test(vaultStatus);
-  const { rootToken } = await new FileKeyCustody({ dir: custodyDir, keyFile: custodyKeyFile }).read(stack);
+  const held = await new FileKeyCustody({ dir: custodyDir, keyFile: custodyKeyFile }).read(stack);
+  const token = held.workerToken ?? held.rootToken ?? '';
   const peers = await withStdin(
     [
       'exec',
@@ -78,7 +80,7 @@ export async function seedVerification(
       '-c',
       'read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault operator raft list-peers',
     ],
-    `${rootToken}\n`,
+    `${token}\n`,
     env,
   );
   const listPeers = peers.out;

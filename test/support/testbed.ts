@@ -68,13 +68,17 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
 export function runClient(
   env: Record<string, string>,
   args: string[],
-): Promise<{ code: number; out: string }> {
+): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [join(REPO, 'dist', 'src', 'client.js'), ...args], { env });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      stdout += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => res({ code: code ?? -1, out }));
+    child.on('close', (code) => res({ code: code ?? -1, out, stdout }));
   });
 }
 
@@ -125,8 +129,11 @@ export class TestRun {
     return child;
   }
 
-  /** Runs the `vault-bootstrap` client; resolves with its exit code and output. */
-  async client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  /** Runs the `vault-bootstrap` client; resolves with its exit code, its output and its stdout alone. */
+  async client(
+    args: string[],
+    extra: Record<string, string> = {},
+  ): Promise<{ code: number; out: string; stdout: string }> {
     return runClient(this.env(extra), args);
   }
 

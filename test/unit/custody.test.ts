@@ -57,6 +57,33 @@ describe('file key custody', () => {
     assert.equal(statSync(dir).mode & 0o777, 0o700);
   });
 
+  it('setTokens rewrites the tokens of the same record only: the id and the unseal key stay', async () => {
+    const { custody, dir } = fresh();
+    const info = await custody.store('s1', secrets);
+    await custody.setTokens('s1', info.keyId, { rootToken: secrets.rootToken, workerToken: 's.worker' });
+    let back = await custody.read('s1');
+    assert.deepEqual(
+      { ...back },
+      { ...secrets, workerToken: 's.worker', ...info },
+      'both tokens, same id and key',
+    );
+    await custody.setTokens('s1', info.keyId, { workerToken: 's.worker' });
+    back = await custody.read('s1');
+    assert.equal(back.rootToken, undefined, 'the root token is gone from the record');
+    assert.equal(back.unsealKey, secrets.unsealKey);
+    assert.ok(!readFileSync(join(dir, 's1.json'), 'utf8').includes('s.worker'), 'encrypted');
+    assert.deepEqual(readdirSync(dir), ['s1.json'], 'no temp file left behind');
+    await assert.rejects(
+      custody.setTokens('s1', 'another-id', { workerToken: 'x' }),
+      custodyError('CustodyCorrupt'),
+    );
+    await assert.rejects(
+      custody.setTokens('s2', info.keyId, { workerToken: 'x' }),
+      custodyError('CustodyCorrupt'),
+    );
+    assert.equal((await custody.read('s1')).workerToken, 's.worker', 'a refused rewrite changes nothing');
+  });
+
   it('never overwrites a record; the new secrets are kept beside it', async () => {
     const { custody, dir } = fresh();
     const first = await custody.store('s1', secrets);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { LABEL_STACK } from '../../src/shared/constants';
 
 const run = promisify(execFile);
 
@@ -158,7 +159,7 @@ export class TestRun {
       if (left.length === 0 && tasks.length === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } })) {
+    for (const s of await this.ownSecrets()) {
       await this.docker
         .getSecret(s.ID)
         .remove()
@@ -183,9 +184,19 @@ export class TestRun {
       filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
     }))
       out.push(`container ${c.Id}`);
-    for (const s of await this.docker.listSecrets({ filters: { name: [this.secretBase] } }))
-      out.push(`secret ${s.Spec?.Name}`);
+    for (const s of await this.ownSecrets()) out.push(`secret ${s.Spec?.Name}`);
     return out;
+  }
+
+  /**
+   * This run's secrets: named after its stack, or labelled with it (with the default secret name, which does
+   * not carry the stack, several stacks share one family of names and only the label tells them apart).
+   */
+  private async ownSecrets(): Promise<Docker.Secret[]> {
+    const byName = await this.docker.listSecrets({ filters: { name: [this.secretBase] } });
+    const byLabel = await this.docker.listSecrets({ filters: { label: [`${LABEL_STACK}=${this.stack}`] } });
+    const all = new Map([...byName, ...byLabel].map((s) => [s.ID, s]));
+    return [...all.values()];
   }
 }
 

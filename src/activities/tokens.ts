@@ -41,8 +41,8 @@ path "auth/token/renew-self" { capabilities = ["update"] }
 path "auth/token/lookup-accessor" { capabilities = ["update"] }
 path "auth/token/revoke-accessor" { capabilities = ["update"] }
 # OpenBao 2.6+: root generation is authenticated (it still needs the unseal key).
-path "sys/generate-root-token/attempt" { capabilities = ["read", "update", "delete"] }
-path "sys/generate-root-token/update" { capabilities = ["update"] }
+path "sys/generate-root-token/attempt" { capabilities = ["create", "read", "update", "delete"] }
+path "sys/generate-root-token/update" { capabilities = ["create", "update"] }
 `;
 
 /** Each renewal (every health run) gives the worker token this long again. */

@@ -15,7 +15,8 @@ import { VaultNodeClient } from '../../src/vault/gateway';
 import { healthWorkflowIds } from '../../src/shared/health';
 import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
-import { historyOf, temporalClient } from '../support/history';
+import { bootstrapWithOwnCa } from '../support/bootstrapped';
+import { historyOf } from '../support/history';
 import { dockerCli, TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 import type { VerifyVaultHealth } from '../../src/workflows';
@@ -35,12 +36,7 @@ describe('scheduled health verification that heals', () => {
   let connection: Connection;
 
   before(async () => {
-    await certs.createCa();
-    await certs.issueServer(1);
-    ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    ({ client, connection } = await bootstrapWithOwnCa(run, certs, extra));
     const created = await run.client(['schedule', 'create'], extra);
     assert.equal(created.code, 0, created.out);
   });

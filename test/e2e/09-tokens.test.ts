@@ -15,7 +15,8 @@ import { DockerGateway } from '../../src/docker/gateway';
 import type { TokenInfo } from '../../src/ports';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
-import { historyOf, historyText, secretForms, temporalClient } from '../support/history';
+import { bootstrapWithOwnCa } from '../support/bootstrapped';
+import { historyOf, historyText, secretForms } from '../support/history';
 import { TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 
@@ -30,12 +31,7 @@ describe('no standing root token; break glass on demand', () => {
   let connection: Connection;
 
   before(async () => {
-    await certs.createCa();
-    await certs.issueServer(1);
-    ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    ({ client, connection } = await bootstrapWithOwnCa(run, certs, extra));
   });
   after(async () => {
     await run.cleanup();

@@ -23,7 +23,10 @@ describe('initLeader', () => {
     const held = await w.custody.read(w.stack);
     assert.equal(out.keyId, held.keyId);
     assert.equal(held.unsealKey, w.vault.unsealKey, 'custody holds the key Vault answered with');
-    assert.ok(w.vault.rootTokens().some((t) => t.token === held.rootToken), 'custody holds the root token');
+    assert.ok(
+      w.vault.rootTokens().some((t) => t.token === held.rootToken),
+      'custody holds the root token',
+    );
     assert.deepEqual(w.failpoints.hits, [
       'initLeader:before-init',
       'initLeader:after-init-before-persist',

@@ -15,7 +15,12 @@ import type { temporal } from '@temporalio/proto';
 export const HISTORIES_DIR = resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
 /** The workflows whose in-flight histories a code change must keep replaying. */
-export const REPLAYED_WORKFLOW_TYPES = ['BootstrapVault', 'VerifyVaultHealth', 'WatchVaultTasks'] as const;
+export const REPLAYED_WORKFLOW_TYPES = [
+  'BootstrapVault',
+  'VerifyVaultHealth',
+  'WatchVaultTasks',
+  'BreakGlassRootToken',
+] as const;
 
 export type History = temporal.api.history.v1.IHistory;
 

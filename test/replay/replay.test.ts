@@ -27,6 +27,7 @@ const RECORD: Record<(typeof REPLAYED_WORKFLOW_TYPES)[number], string> = {
   BootstrapVault: `--query "WorkflowType='BootstrapVault' AND WorkflowId STARTS_WITH 'vault-bootstrap-vbt'" --limit 1 --name LABEL`,
   VerifyVaultHealth: `--query "WorkflowType='VerifyVaultHealth' AND WorkflowId STARTS_WITH 'vault-health-event-vbt'" --limit 1 --name event-remediated`,
   WatchVaultTasks: `--query "WorkflowType='WatchVaultTasks' AND WorkflowId STARTS_WITH 'vault-health-watch:vbt'" --limit 1 --name terminated-after-task-restart`,
+  BreakGlassRootToken: `--query "WorkflowType='BreakGlassRootToken'" --limit 1 --name revoked-after-worker-restart`,
 };
 
 void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {

@@ -124,20 +124,19 @@ export function createTokenActivities(deps: ActivityDeps) {
     stack: string,
     progress: BreakGlassProgress,
   ): Promise<string> {
-    const token = held.workerToken ?? held.rootToken;
     let api: RootGenerationApi = 'sys/generate-root';
+    let auth: string | undefined; // only OpenBao's endpoints take a token
     let status = await node.rootGenerationStatus(api);
     if (!status) {
       api = 'sys/generate-root-token';
-      if (token === undefined) apiToken(held, stack); // throws VaultTokenUnavailable
-      status = await node.rootGenerationStatus(api, token);
+      auth = apiToken(held, stack);
+      status = await node.rootGenerationStatus(api, auth);
       if (!status)
         throw new NonRetryableError(
           ErrorType.UnexpectedVaultResponse,
           `${node.name} offers neither sys/generate-root nor sys/generate-root-token`,
         );
     }
-    const auth = api === 'sys/generate-root' ? undefined : token;
     if (status.started) {
       if (!progress.nonces.includes(status.nonce))
         throw new NonRetryableError(
@@ -168,10 +167,13 @@ export function createTokenActivities(deps: ActivityDeps) {
    */
   async function revokeRootToken(input: BootstrapInput): Promise<StepOutcome> {
     const { stack } = input;
-    let held = await keys(stack);
+    const held = await keys(stack);
     const node = await activeNode(deps, stack);
     const done: string[] = [];
-    const worker = held.workerToken ? await node.lookupSelf(held.workerToken) : undefined;
+    // The worker token the record keeps, and its accessor (the one worker token the sweep below spares).
+    const kept = held.workerToken;
+    const valid = kept ? await node.lookupSelf(kept) : undefined;
+    let worker = kept && valid ? { token: kept, accessor: valid.accessor } : undefined;
     if (!worker) {
       const root = held.rootToken;
       if (!root || !(await node.lookupSelf(root))) {
@@ -192,18 +194,18 @@ export function createTokenActivities(deps: ActivityDeps) {
       });
       await deps.failpoints.hit('revokeRootToken:after-create-token');
       await custody.setTokens(stack, held.keyId, { rootToken: root, workerToken: made.token });
-      held = await keys(stack);
+      worker = made;
       done.push(`issued the worker token (${made.accessor})`);
     }
     if (held.rootToken) {
       const root = held.rootToken;
       if (await node.lookupSelf(root)) {
-        await sweepWorkerTokens(node, root, stack, held.workerToken!);
+        await sweepWorkerTokens(node, root, stack, worker.accessor);
         await node.revokeSelf(root);
         await deps.failpoints.hit('revokeRootToken:after-revoke');
         done.push('revoked the root token');
       }
-      await custody.setTokens(stack, held.keyId, { workerToken: held.workerToken });
+      await custody.setTokens(stack, held.keyId, { workerToken: worker.token });
     }
     return {
       changed: done.length > 0,
@@ -211,16 +213,15 @@ export function createTokenActivities(deps: ActivityDeps) {
     };
   }
 
-  /** Revokes this stack's worker tokens other than `keep` (left by an attempt that crashed before custody). */
+  /** Revokes this stack's worker tokens but `keep` (an accessor): left by an attempt that crashed before custody. */
   async function sweepWorkerTokens(
     node: VaultNode,
     root: string,
     stack: string,
     keep: string,
   ): Promise<void> {
-    const kept = await node.lookupSelf(keep);
     for (const accessor of await node.listAccessors(root)) {
-      if (accessor === kept?.accessor) continue;
+      if (accessor === keep) continue;
       const info = await node.lookupAccessor(root, accessor);
       if (info?.meta[MADE_BY] === 'worker' && info.meta.stack === stack)
         await node.revokeAccessor(root, accessor);

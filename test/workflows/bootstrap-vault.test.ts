@@ -24,6 +24,19 @@ import { BootstrapVault, progressQuery, VerifyVaultHealth } from '../../src/work
 import { clusterOf, reportOf, stubActivities } from '../support/stub-activities';
 import { timeSkippingEnv } from '../support/time-skipping';
 
+/** The worker of swarm node `node-3`: the stubs, with every signal it is asked to send recorded in `onNode3`. */
+function recordingNode3(activities: Activities): { node3: Activities; onNode3: string[] } {
+  const onNode3: string[] = [];
+  const node3: Activities = {
+    ...activities,
+    signalVaultContainer(input) {
+      onNode3.push(`${input.signal} ${input.containerId}`);
+      return Promise.resolve({ nodeId: 'node-3' });
+    },
+  };
+  return { node3, onNode3 };
+}
+
 void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test server, stubbed activities', () => {
   const testEnv = timeSkippingEnv();
   async function startBootstrap(
@@ -177,14 +190,7 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
   void it('VerifyVaultHealth: SIGHUP goes to the queue of the node that runs the task', async () => {
     const stale: Finding = { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' };
     const { activities, calls } = stubActivities({}, [reportOf('s', [stale]), reportOf('s')]);
-    const onNode3: string[] = [];
-    const node3: Activities = {
-      ...activities,
-      signalVaultContainer(input) {
-        onNode3.push(`${input.signal} ${input.containerId}`);
-        return Promise.resolve({ nodeId: 'node-3' });
-      },
-    };
+    const { node3, onNode3 } = recordingNode3(activities);
     await testEnv().withWorker(
       activities,
       async (taskQueue, id) => {
@@ -212,14 +218,7 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
       { code: 'CertificateStale', node: 'vault-3', detail: 'old certificate' },
     ];
     const { activities, calls } = stubActivities({}, [reportOf('s', findings), reportOf('s')]);
-    const onNode3: string[] = [];
-    const node3: Activities = {
-      ...activities,
-      signalVaultContainer(input) {
-        onNode3.push(`${input.signal} ${input.containerId}`);
-        return Promise.resolve({ nodeId: 'node-3' });
-      },
-    };
+    const { node3, onNode3 } = recordingNode3(activities);
     await testEnv().withWorker(
       activities,
       async (taskQueue, id) => {

@@ -9,6 +9,10 @@ die() {
   exit 1
 }
 
+INPUTS_LABEL=io.iklimco.testbed.inputs-hash # on images: hash of what they were built from
+# shellcheck disable=SC2034 # used by the sourcing scripts
+TESTBED_LABEL=io.iklimco.testbed=1          # on everything the test bed creates in Docker
+
 # Whatever fails without its own message still names the command and the line.
 trap 'die "unexpected failure (exit $?) at ${BASH_SOURCE[0]##*/} line $LINENO: $BASH_COMMAND"' ERR
 
@@ -44,4 +48,27 @@ load_stack() {
     die "usage: $0 STACK, where STACK is lower-case letters, digits and '-' (test stacks start with vbt)"
   # shellcheck disable=SC2034 # used by the sourcing script
   STACK=$1 STACK_DIR=$TESTBED_STACK_ROOT/$1 UNSEAL_KEY_SECRET=${1}_vault_unseal_key REPO_ROOT=$repo_root
+}
+
+# hash_of FILE|STRING...: a short hash of the files' contents and the given strings.
+hash_of() {
+  local part
+  for part in "$@"; do
+    if [[ -f $part ]]; then cat "$part"; else printf '%s\n' "$part"; fi
+  done | sha256sum | cut -c1-16
+}
+
+image_label() { docker image inspect --format "{{index .Config.Labels \"$INPUTS_LABEL\"}}" "$1" 2>/dev/null; }
+
+# apt_install PACKAGE...: installs Debian packages, updating the lists once per run.
+APT_UPDATED=
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
+  if [[ -z $APT_UPDATED ]]; then
+    log "apt: updating the package lists"
+    apt-get update -qq || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  log "apt: installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }

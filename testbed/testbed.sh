@@ -42,8 +42,6 @@ TEMPORAL_IP=127.0.0.1
 TEMPORAL_PORT=7233
 TEMPORAL_UI_PORT=8233
 TEMPORAL_PID_FILE=$CACHE/temporal/dev.pid
-INPUTS_LABEL=io.iklimco.testbed.inputs-hash # on images: hash of what they were built from
-TESTBED_LABEL=io.iklimco.testbed=1          # on everything the test bed creates in Docker
 TEST_STACK_PREFIX=vbt                       # test stacks (and their secrets) start with this
 CERT_NAMES="DNS:vault,DNS:vault-1,DNS:vault-2,DNS:vault-3,DNS:tasks.vault,DNS:localhost,IP:127.0.0.1"
 CERT_DAYS=825 # the longest validity clients accept for a server certificate
@@ -70,30 +68,8 @@ pid_alive() {
   [[ -z ${2:-} ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
-# hash_of FILE|STRING...: a short hash of the files' contents and the given strings.
-hash_of() {
-  local part
-  for part in "$@"; do
-    if [[ -f $part ]]; then cat "$part"; else printf '%s\n' "$part"; fi
-  done | sha256sum | cut -c1-16
-}
-
-image_label() { docker image inspect --format "{{index .Config.Labels \"$INPUTS_LABEL\"}}" "$1" 2>/dev/null; }
-
 # ---------------------------------------------------------------------------------------------
 # Host packages
-
-APT_UPDATED=
-apt_install() {
-  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
-  if [[ -z $APT_UPDATED ]]; then
-    log "apt: updating the package lists"
-    apt-get update -qq || die "apt-get update failed"
-    APT_UPDATED=1
-  fi
-  log "apt: installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
-}
 
 busybox_is_static() {
   # A dynamically linked busybox names its loader (ld-linux) in its first bytes.

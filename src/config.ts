@@ -3,7 +3,7 @@
  * Nothing else in the code reads `process.env`; everything receives the typed object below.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_TASK_QUEUE, TLS_FILES } from './shared/constants';
@@ -99,6 +99,11 @@ export interface WorkerConfig {
   dockerSocket: string;
   /** Fault points enabled for tests (`VAULT_BOOTSTRAP_FAILPOINTS`); empty in production. */
   failpoints: string[];
+  /**
+   * File the worker rewrites every 10 s while it polls, for a container HEALTHCHECK (`src/health-file.ts`).
+   * Env `VAULT_BOOTSTRAP_HEALTH_FILE`, an absolute path in an existing folder; unset: none is written.
+   */
+  healthFile?: string;
 }
 
 /**
@@ -111,7 +116,7 @@ export interface WorkerConfig {
 export type WorkerRole = 'full' | 'node-agent';
 
 /** The configuration of a node agent: the subset of `WorkerConfig` it reads. */
-export type NodeAgentConfig = Pick<WorkerConfig, 'temporal' | 'dockerSocket'>;
+export type NodeAgentConfig = Pick<WorkerConfig, 'temporal' | 'dockerSocket' | 'healthFile'>;
 
 export interface HealthConfig {
   /** Interval of the scheduled health check, e.g. `5m`. Env `VAULT_HEALTH_INTERVAL`; default `5m`. */
@@ -335,6 +340,7 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
     },
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     failpoints,
+    healthFile: loadHealthFile(env),
   };
 }
 
@@ -349,7 +355,25 @@ export function loadNodeAgentConfig(env: Env): NodeAgentConfig {
   return {
     temporal: loadTemporalConfig(env),
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
+    healthFile: loadHealthFile(env),
   };
+}
+
+/**
+ * The worker's health file (`VAULT_BOOTSTRAP_HEALTH_FILE`), read by the worker and by the HEALTHCHECK that
+ * checks it: an absolute path whose folder exists, or `undefined` when unset.
+ */
+export function loadHealthFile(env: Env): string | undefined {
+  const raw = env.VAULT_BOOTSTRAP_HEALTH_FILE;
+  if (raw === undefined || raw === '') return undefined;
+  if (!isAbsolute(raw) || raw.endsWith('/')) {
+    throw new ConfigError('VAULT_BOOTSTRAP_HEALTH_FILE', 'an absolute file path', raw);
+  }
+  const dir = dirname(raw);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new ConfigError('VAULT_BOOTSTRAP_HEALTH_FILE', 'a file in an existing folder', raw);
+  }
+  return raw;
 }
 
 /**

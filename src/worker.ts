@@ -6,6 +6,9 @@
  * In its role `full` (the default) it polls the main task queue with every activity, and its own node's
  * queue with the node-local ones; as a `node-agent` only its node's queue (see `WorkerRole`). The node's
  * queue is named from the Swarm node id of the Engine it talks to (`nodeTaskQueue`).
+ *
+ * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that file while its Workers run, for a container
+ * HEALTHCHECK (`src/health-file.ts`, `src/healthcheck.ts`).
  */
 import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
@@ -15,6 +18,7 @@ import { systemClock } from './activities/wait';
 import { loadNodeAgentConfig, loadWorkerConfig, loadWorkerRole } from './config';
 import type { NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
 import { DockerGateway } from './docker/gateway';
+import { startHealthFile } from './health-file';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     );
     // One worker stopping (a fatal error) stops the other: the process is the unit operators restart.
-    await Promise.all(
+    const running = Promise.all(
       workers.map((w) =>
         w.run().catch((err: unknown) => {
           for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
@@ -92,6 +96,16 @@ async function main(): Promise<void> {
         }),
       ),
     );
+    // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
+    const health =
+      config.healthFile === undefined
+        ? undefined
+        : startHealthFile(config.healthFile, () => workers.every((w) => w.getState() === 'RUNNING'));
+    try {
+      await running;
+    } finally {
+      health?.stop();
+    }
     console.log('vault-bootstrap worker: shut down cleanly');
   } finally {
     await connection.close();

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, loadHealthFile, loadNodeAgentConfig, loadWorkerConfig } from '../../src/config';
+import { checkHealthFile, HEALTH_FILE_MAX_AGE_MS, startHealthFile } from '../../src/health-file';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-health-'));
+const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
+
+describe('health file writer', () => {
+  it('writes at once and on every tick while running, skips while not, and removes the file on stop', async () => {
+    const file = join(tmp(), 'alive');
+    let running = true;
+    const writer = startHealthFile(file, () => running, 10);
+    assert.ok(existsSync(file), 'written at start');
+    assert.match(`${statSync(file).size}`, /^[1-9]/);
+
+    running = false;
+    utimesSync(file, HOUR_AGO, HOUR_AGO);
+    await sleep(60);
+    assert.ok(statSync(file).mtimeMs < Date.now() - 3_000_000, 'not rewritten while not running');
+
+    running = true;
+    await sleep(60);
+    assert.ok(statSync(file).mtimeMs > Date.now() - 5_000, 'rewritten once running again');
+
+    writer.stop();
+    assert.ok(!existsSync(file), 'removed on stop');
+    writer.stop(); // a second stop is harmless
+  });
+
+  it('reports a failing write once, keeps the process going, and reports again after a recovery', async () => {
+    const dir = tmp();
+    const file = join(dir, 'sub', 'alive'); // the folder does not exist yet
+    const logged: string[] = [];
+    const writer = startHealthFile(
+      file,
+      () => true,
+      10,
+      (m) => logged.push(m),
+    );
+    await sleep(60);
+    assert.equal(logged.length, 1);
+    assert.match(logged[0]!, /cannot write the health file .*sub\/alive: ENOENT/);
+    mkdirSync(join(dir, 'sub'));
+    await sleep(60);
+    assert.ok(existsSync(file), 'written once the folder exists');
+    assert.equal(logged.length, 1);
+    writer.stop();
+  });
+});
+
+describe('health file check', () => {
+  it('is healthy while the file is fresh, and says why not otherwise', () => {
+    const file = join(tmp(), 'alive');
+    const now = Date.now();
+    const missing = checkHealthFile(file, now);
+    assert.equal(missing.healthy, false);
+    assert.match(
+      missing.detail,
+      /no health file .*alive \(ENOENT\): the worker is starting, stopping or not polling/,
+    );
+
+    writeFileSync(file, 'x');
+    assert.equal(checkHealthFile(file, now).healthy, true);
+
+    const old = (now - HEALTH_FILE_MAX_AGE_MS - 5_000) / 1000;
+    utimesSync(file, old, old);
+    const stale = checkHealthFile(file, now);
+    assert.equal(stale.healthy, false);
+    assert.match(stale.detail, /written 35s ago \(more than 30s\): the worker stopped polling or hangs/);
+  });
+});
+
+describe('VAULT_BOOTSTRAP_HEALTH_FILE', () => {
+  const rejects = (raw: string, expected: RegExp): void =>
+    assert.throws(
+      () => loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: raw }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.setting === 'VAULT_BOOTSTRAP_HEALTH_FILE' &&
+        expected.test(err.message),
+    );
+
+  it('is off when unset or empty, an absolute path in an existing folder otherwise', () => {
+    assert.equal(loadHealthFile({}), undefined);
+    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: '' }), undefined);
+    const dir = tmp();
+    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: join(dir, 'alive') }), join(dir, 'alive'));
+    rejects('alive', /expected an absolute file path, got "alive"/);
+    rejects(`${dir}/`, /absolute file path/);
+    rejects('/nonexistent/folder/alive', /a file in an existing folder, got "\/nonexistent\/folder\/alive"/);
+  });
+
+  it('reaches the worker and the node agent configuration', () => {
+    const certs = tmp();
+    writeFileSync(join(certs, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const file = join(tmp(), 'alive');
+    const env = { VAULT_CERT_DIR: certs, VAULT_BOOTSTRAP_HEALTH_FILE: file };
+    assert.equal(loadWorkerConfig(env).healthFile, file);
+    assert.equal(loadNodeAgentConfig(env).healthFile, file);
+    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: certs }).healthFile, undefined);
+  });
+});
+
+describe('the HEALTHCHECK command (dist/src/healthcheck.js)', () => {
+  const healthcheck = join(__dirname, '..', '..', 'src', 'healthcheck.js');
+  const run = (env: Record<string, string>): { status: number | null; out: string } => {
+    const r = spawnSync(process.execPath, [healthcheck], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    });
+    return { status: r.status, out: r.stdout + r.stderr };
+  };
+
+  it('exits 0 on a fresh file and 1 on a missing one, an unset variable or a bad value', () => {
+    const file = join(tmp(), 'alive');
+    let r = run({ VAULT_BOOTSTRAP_HEALTH_FILE: file });
+    assert.equal(r.status, 1);
+    assert.match(r.out, /no health file/);
+    writeFileSync(file, 'x');
+    r = run({ VAULT_BOOTSTRAP_HEALTH_FILE: file });
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /written 0s ago: the worker polls/);
+    r = run({});
+    assert.equal(r.status, 1);
+    assert.match(r.out, /VAULT_BOOTSTRAP_HEALTH_FILE is not set/);
+    r = run({ VAULT_BOOTSTRAP_HEALTH_FILE: 'relative' });
+    assert.equal(r.status, 1);
+    assert.match(r.out, /VAULT_BOOTSTRAP_HEALTH_FILE: expected an absolute file path/);
+  });
+});

@@ -1,0 +1,77 @@
+# The vault-bootstrap worker image, as production builds it (docs/worker-image.md).
+#
+#   docker build -t vault-bootstrap-worker:<version> .
+#   docker run ... vault-bootstrap-worker:<version>              # the worker (SIGTERM: drains, exits)
+#   docker run ... vault-bootstrap-worker:<version> node dist/src/client.js status --stack iklimco
+#
+# Base images are pinned by tag. Production should pin them by digest as well (`node:20-bookworm-slim@sha256:…`,
+# for a build that cannot change under it); that cannot be done from here: no registry is reachable, and the
+# test bed builds stand-ins under the same names (testbed/images/node-base, testbed/images/docker-cli), whose
+# digests are their own. Written for the classic builder as well as BuildKit (the bed's Engine has no buildx).
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG DOCKER_CLI_IMAGE=docker:28-cli
+
+# The docker CLI, for `docker stack deploy` (the one step the worker does not do through the Engine API).
+# The official image's CLI is a static binary, so it runs on Debian too.
+FROM ${DOCKER_CLI_IMAGE} AS docker-cli
+
+# ---------------------------------------------------------------------------------------------------------
+# Production dependencies, in a stage of their own: a change to the code alone rebuilds neither this
+# stage nor the image's node_modules layer. No install scripts (as .npmrc says): none of the packages
+# needs one to work here, their native parts ship prebuilt. Of Temporal's native bridge, which ships
+# prebuilt for five platforms (about 27 MB each), only the one this image runs on is kept.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts \
+ && target="$(node -p "({ x64: 'x86_64', arm64: 'aarch64' })[process.arch]")-unknown-linux-gnu" \
+ && releases=node_modules/@temporalio/core-bridge/releases \
+ && test -d "$releases/$target" \
+ && find "$releases" -mindepth 1 -maxdepth 1 ! -name "$target" -exec rm -rf {} +
+
+# ---------------------------------------------------------------------------------------------------------
+# The build: every dependency (the compiler, the types), then src only (tsconfig.build.json): the tests are
+# neither built nor shipped.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+# ---------------------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+WORKDIR /app
+# Key custody: the defaults are /var/lib/vault-bootstrap/custody and .../custody.key. Mount a volume at
+# /var/lib/vault-bootstrap; a new named volume takes this folder's owner and mode (node, 0700). Custody
+# makes its folder and key file itself, owned by the user the worker runs as, and refuses another uid's.
+RUN mkdir -p /var/lib/vault-bootstrap \
+ && chown node:node /var/lib/vault-bootstrap \
+ && chmod 0700 /var/lib/vault-bootstrap
+# Everything below is owned by root and read-only to the worker's user: it cannot change its own code.
+# Least often changed first.
+COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker
+COPY --from=deps /app/node_modules ./node_modules
+# The production stack file and the Vault config it references: VAULT_STACK_FILES' default (relative to
+# /app). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
+COPY package.json docker-stack-vault.yml ./
+COPY init/vault/vault-template-v2.json ./init/vault/
+COPY --from=build /app/dist/src ./dist/src
+
+# Non-root by default. The worker needs the Docker socket (DOCKER_SOCKET, /var/run/docker.sock), which is
+# root:docker 0660 on the hosts, and uid 1000 is not in the host's docker group. The stack decides, not the
+# image: either `user: "1000:<the socket's gid on the managers>"` (group_add is refused by `docker stack
+# deploy`, so the gid goes in as the primary group; it must be the same on every manager the worker may run
+# on), or `user: root`. Either way the socket gives root on the host: whoever runs this image runs the host.
+# Without access the worker stops at start with exit 2 and "DOCKER_SOCKET: expected a reachable Docker
+# Engine socket ... EACCES". Keep the user once custody holds a key: a key file of another uid is refused.
+USER node
+
+# The worker rewrites this file every 10 s while its Temporal Workers run (src/health-file.ts); the check
+# passes while it is at most 30 s old. Start period: bundling the workflow code at start takes a while.
+ENV VAULT_BOOTSTRAP_HEALTH_FILE=/tmp/vault-bootstrap-worker.alive
+HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
+  CMD ["node", "dist/src/healthcheck.js"]
+
+CMD ["node", "dist/src/worker.js"]

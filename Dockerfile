@@ -7,7 +7,7 @@
 # Base images are pinned by tag. Production should pin them by digest as well (`node:20-bookworm-slim@sha256:…`,
 # for a build that cannot change under it); that cannot be done from here: no registry is reachable, and the
 # test bed builds stand-ins under the same names (testbed/images/node-base, testbed/images/docker-cli), whose
-# digests are their own. Written for the classic builder as well as BuildKit (the bed's Engine has no buildx).
+# digests are their own. Written for the classic builder as well as BuildKit (the bed's docker CLI has no buildx).
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG DOCKER_CLI_IMAGE=docker:28-cli
 

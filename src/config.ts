@@ -351,6 +351,23 @@ export function loadWorkerRole(env: Env): WorkerRole {
   return role;
 }
 
+/**
+ * How the worker writes its log lines (`src/logging.ts`). Env `VAULT_BOOTSTRAP_LOG_FORMAT`; default `text`.
+ * - `text`: the human lines of before, and the SDK's own console output.
+ * - `json`: one JSON object per line on stdout, the SDK's and Core's logs included, for `docker service logs`.
+ *
+ * Read apart from, and before, the rest of the worker's settings, so that an error in those is already
+ * written in the chosen format.
+ */
+export type LogFormat = 'text' | 'json';
+
+export function loadLogFormat(env: Env): LogFormat {
+  const format = str(env, 'VAULT_BOOTSTRAP_LOG_FORMAT', 'text');
+  if (format !== 'text' && format !== 'json')
+    throw new ConfigError('VAULT_BOOTSTRAP_LOG_FORMAT', '`text` or `json`', format);
+  return format;
+}
+
 export function loadNodeAgentConfig(env: Env): NodeAgentConfig {
   return {
     temporal: loadTemporalConfig(env),

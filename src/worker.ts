@@ -9,16 +9,20 @@
  *
  * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that file while its Workers run, for a container
  * HEALTHCHECK (`src/health-file.ts`, `src/healthcheck.ts`).
+ *
+ * Everything it writes goes through one logger (`src/logging.ts`): with `VAULT_BOOTSTRAP_LOG_FORMAT=json`,
+ * its own lines, the SDK's and Core's are JSON lines on stdout.
  */
 import { Runtime, Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
-import { loadNodeAgentConfig, loadWorkerConfig, loadWorkerRole } from './config';
+import { loadLogFormat, loadNodeAgentConfig, loadWorkerConfig, loadWorkerRole } from './config';
 import type { NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
 import { DockerGateway } from './docker/gateway';
 import { startHealthFile } from './health-file';
+import { runtimeLogging, WorkerLogger } from './logging';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
@@ -76,15 +80,24 @@ async function createWorkers(rc: RoleConfig, connection: NativeConnection): Prom
   return Promise.all([mainWorker, nodeWorker]);
 }
 
-async function main(): Promise<void> {
+async function main(log: WorkerLogger): Promise<void> {
   const rc = loadRoleConfig(process.env);
+  const runtime = Runtime.install({ ...runtimeLogging(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  try {
+    await serve(rc, log);
+  } finally {
+    // In `json` the SDK holds its logs up to 100 ms to sort them: write them before the process exits.
+    runtime.flushLogs();
+  }
+}
+
+async function serve(rc: RoleConfig, log: WorkerLogger): Promise<void> {
   const { role, config } = rc;
-  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const connection = await connectWorker(config.temporal);
   try {
     const workers = await createWorkers(rc, connection);
     const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
-    console.log(
+    log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     );
     // One worker stopping (a fatal error) stops the other: the process is the unit operators restart.
@@ -100,29 +113,44 @@ async function main(): Promise<void> {
     const health =
       config.healthFile === undefined
         ? undefined
-        : startHealthFile(config.healthFile, () => workers.every((w) => w.getState() === 'RUNNING'));
+        : startHealthFile(
+            config.healthFile,
+            () => workers.every((w) => w.getState() === 'RUNNING'),
+            undefined,
+            (m) => log.warn(m),
+          );
     try {
       await running;
     } finally {
       health?.stop();
     }
-    console.log('vault-bootstrap worker: shut down cleanly');
+    log.info('vault-bootstrap worker: shut down cleanly');
   } finally {
     await connection.close();
   }
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
+function start(): void {
+  let log: WorkerLogger;
+  try {
+    log = new WorkerLogger(loadLogFormat(process.env));
+  } catch (err) {
+    // The format itself is wrong: the one line that cannot be written in it.
+    console.error(`vault-bootstrap worker: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  main(log).catch((err: unknown) => {
     if (
       err instanceof ConfigError ||
       err instanceof TemporalUnreachableError ||
       err instanceof FailpointSpecError
     ) {
-      console.error(`vault-bootstrap worker: ${err.message}`);
+      log.error(`vault-bootstrap worker: ${err.message}`);
       process.exit(2);
     }
-    console.error('vault-bootstrap worker failed:', err);
+    log.error('vault-bootstrap worker failed', { error: err });
     process.exit(1);
   });
 }
+
+if (require.main === module) start();

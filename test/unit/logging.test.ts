@@ -296,4 +296,29 @@ describe('VAULT_BOOTSTRAP_LOG_FORMAT', () => {
           err.message.includes(JSON.stringify(bad)),
       );
   });
+
+  const worker = join(__dirname, '..', '..', 'src', 'worker.js');
+  const start = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [worker], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+
+  it('the worker exits 2 on an invalid value, saying so in text', () => {
+    const r = start({ VAULT_BOOTSTRAP_LOG_FORMAT: 'xml' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      'vault-bootstrap worker: VAULT_BOOTSTRAP_LOG_FORMAT: expected `text` or `json`, got "xml"\n',
+    );
+  });
+
+  it("in json, the worker's start errors are JSON lines on stdout (exit 2 as before)", () => {
+    const r = start({ VAULT_BOOTSTRAP_LOG_FORMAT: 'json', VAULT_BOOTSTRAP_WORKER_ROLE: 'agent' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, '');
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.equal(line.level, 'error');
+    assert.match(String(line.message), /^vault-bootstrap worker: VAULT_BOOTSTRAP_WORKER_ROLE: expected/);
+  });
 });

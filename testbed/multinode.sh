@@ -150,11 +150,13 @@ start_mn_dockerd() {
   printf '{"deprecated-key-path": "%s"}\n' "$dir/key.json" >"$dir/daemon.json"
   log "$node: starting dockerd in $ns (socket $(mn_socket "$node"), data $dir/data, log $dir/dockerd.log)"
   # nsenter --net, not `ip netns exec`: the latter also remounts /sys, and dockerd then fails to
-  # find its cgroups. `unshare --uts` gives the Engine its own host name, which the swarm shows.
+  # find its cgroups. `unshare --uts` gives the Engine its own host name, which the swarm shows;
+  # `--mount` its own mount namespace (a slave of the host's: the host's mounts still reach it),
+  # where mn_bind_socket puts its socket at /var/run/docker.sock for its containers (see there).
   # The launcher pid file is the dockerd pid (every step execs); dockerd writes docker.pid itself.
   # shellcheck disable=SC2016 # expanded by the inner shell
   start_detached "$dir/dockerd.log" "$run/launcher.pid" \
-    nsenter --net="/run/netns/$ns" unshare --uts \
+    nsenter --net="/run/netns/$ns" unshare --uts --mount --propagation slave \
     sh -c 'printf %s "$0" >/proc/sys/kernel/hostname && exec "$@"' "$ns" \
     env DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 dockerd \
     --config-file "$dir/daemon.json" \
@@ -165,6 +167,30 @@ start_mn_dockerd() {
     --bip "172.30.${node#n}.1/24" \
     --cgroup-parent "/vbt-$node" \
     --swarm-default-advertise-addr "$(mn_address "$node")"
+}
+
+# A container that mounts /var/run/docker.sock (the worker stack does, as production runs it) must
+# get its own node's Engine, as on a real host. The nodes share the host's file system, so each
+# node's dockerd runs in its own mount namespace, and there the node's socket is bind-mounted over
+# /run/docker.sock (/var/run is /run). The host keeps its own socket at that path; the bind is
+# made once the node's dockerd has made its socket, and dies with its namespace.
+mn_socket_bound() {
+  local pid
+  pid=$(mn_dockerd_pid "$1") || return 1
+  [[ $(nsenter -t "$pid" --mount stat -Lc %d:%i /run/docker.sock 2>/dev/null) == \
+    "$(stat -Lc %d:%i "$(mn_socket "$1")" 2>/dev/null)" ]]
+}
+
+mn_bind_socket() {
+  local node=$1 pid
+  mn_socket_bound "$node" && return
+  pid=$(mn_dockerd_pid "$node") || die "$node: dockerd is not running"
+  [[ $(readlink "/proc/$pid/ns/mnt") != "$(readlink /proc/self/ns/mnt)" ]] ||
+    die "$node: its dockerd shares the host's mount namespace (an older test bed started it): run down --nodes 3, then up"
+  [[ $(nsenter -t "$pid" --mount stat -c %F /run/docker.sock 2>/dev/null) == socket ]] ||
+    die "$node: /run/docker.sock is missing (the host's dockerd makes it; is it running?)"
+  log "$node: its socket at /var/run/docker.sock inside its mount namespace (for its containers)"
+  nsenter -t "$pid" --mount mount --bind "$(mn_socket "$node")" /run/docker.sock
 }
 
 # ensure_mn_dockerds [NODE...]: each node's dockerd (all three by default) runs and answers.
@@ -191,6 +217,7 @@ ensure_mn_dockerds() {
     done
     log "$node: dockerd started"
   done
+  for node in "$@"; do mn_bind_socket "$node"; done
 }
 
 # pids_gone PID...: none of them runs. A zombie counts as gone: pid 1 here reaps orphans only every
@@ -277,6 +304,43 @@ clear_mn_node() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Temporal for the nodes' containers: the dev server listens on the host's loopback only, which a
+# container on a node cannot reach; a socat relay on the bridge address passes each connection on.
+# TEMPORAL_NODE_ADDRESS in testbed-3.env is what a worker in the worker stack uses. It listens on
+# the bridge only (no traffic from elsewhere), and survives a dev server restart (it connects per
+# connection).
+
+MN_FORWARD_PID_FILE=$CACHE/temporal-forward.pid
+mn_temporal_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT"; }
+probe_mn_temporal_forward() {
+  pid_alive "$MN_FORWARD_PID_FILE" "TCP-LISTEN:$TEMPORAL_PORT,bind=$MN_HOST_ADDRESS" &&
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT" 2>/dev/null
+}
+
+ensure_mn_temporal_forward() {
+  if probe_mn_temporal_forward; then
+    log "temporal: relayed to the nodes on $(mn_temporal_address)"
+    return
+  fi
+  command -v socat >/dev/null || apt_install socat
+  if ! pid_alive "$MN_FORWARD_PID_FILE" socat; then
+    log "temporal: relaying $(mn_temporal_address) -> $TEMPORAL_IP:$TEMPORAL_PORT for the nodes (socat)"
+    start_detached "$CACHE/logs/temporal-forward.log" "$MN_FORWARD_PID_FILE" \
+      socat "TCP-LISTEN:$TEMPORAL_PORT,bind=$MN_HOST_ADDRESS,reuseaddr,fork" "TCP:$TEMPORAL_IP:$TEMPORAL_PORT"
+  fi
+  wait_until 10 probe_mn_temporal_forward || die "temporal: the relay on $(mn_temporal_address) did not come up (log: $CACHE/logs/temporal-forward.log)"
+}
+
+stop_mn_temporal_forward() {
+  if pid_alive "$MN_FORWARD_PID_FILE" socat; then
+    log "temporal: stopping the relay on $(mn_temporal_address)"
+    kill "$(cat "$MN_FORWARD_PID_FILE")"
+  fi
+  rm -f "$MN_FORWARD_PID_FILE"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Images: the host's dockerd builds them (the one-node bed's ensure_image); each node loads a copy
 
 MN_IMAGES=("$VAULT_IMAGE" "$TUNNEL_IMAGE")
@@ -311,6 +375,27 @@ ensure_mn_images() {
     mn_docker "$node" image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
   done
   [[ -z $tar ]] || rm -f "$tar"
+}
+
+# ensure_mn_worker_image: the host's worker image (testbed.sh worker-image) on every node, loaded
+# only where its id differs. Not part of `up` (see cmd_worker_image).
+ensure_mn_worker_image() {
+  local want node tar=$MN_STATE/worker-image.tar
+  want=$(docker image inspect --format '{{.Id}}' "$WORKER_IMAGE") || die "the host's dockerd lacks $WORKER_IMAGE"
+  for node in "${MN_NODES[@]}"; do
+    if [[ $(mn_docker "$node" image inspect --format '{{.Id}}' "$WORKER_IMAGE" 2>/dev/null) == "$want" ]]; then
+      log "$node: $WORKER_IMAGE current"
+      continue
+    fi
+    if [[ ! -f $tar ]]; then
+      log "images: saving $WORKER_IMAGE from the host's dockerd"
+      docker save -o "$tar.tmp" "$WORKER_IMAGE" && mv -f "$tar.tmp" "$tar"
+    fi
+    log "$node: loading $WORKER_IMAGE"
+    mn_docker "$node" load -q -i "$tar" >/dev/null
+    mn_docker "$node" image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
+  done
+  rm -f "$tar"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -553,6 +638,7 @@ TESTBED_CACHE=$CACHE
 TEMPORAL_ADDRESS=$TEMPORAL_IP:$TEMPORAL_PORT
 TEMPORAL_UI_URL=http://$TEMPORAL_IP:$TEMPORAL_UI_PORT
 TEMPORAL_TEST_SERVER=$CACHE/bin/temporal-test-server
+TEMPORAL_NODE_ADDRESS=$(mn_temporal_address)
 VAULT_IMAGE=$VAULT_IMAGE
 VAULT_CERT_DIR=$CERT_DIR
 TESTBED_NODE_HOSTS=$(mn_csv mn_host)
@@ -589,6 +675,7 @@ mn_up() {
   ensure_mn_swarm
   ensure_mn_network
   for node in "${MN_NODES[@]}"; do ensure_mn_tunnel "$node"; done
+  ensure_mn_temporal_forward
   mn_write_env
   log "up --nodes 3 in $(mn_since "$started_ms"); e.g. docker -H $(mn_host n1) node ls"
 }
@@ -615,10 +702,12 @@ mn_status() {
   for node in "${MN_NODES[@]}"; do
     mn_status_line "$node-link" probe_mn_link "$node" || status=1
     mn_status_line "$node-dockerd" probe_mn_dockerd "$node" || status=1
+    mn_status_line "$node-socket" mn_socket_bound "$node" || status=1
   done
   mn_status_line node-images probe_mn_images || status=1
   mn_status_line swarm probe_mn_swarm || status=1
   mn_status_line network probe_mn_network || status=1
+  mn_status_line temporal-relay probe_mn_temporal_forward || status=1
   for node in "${MN_NODES[@]}"; do
     mn_status_line "$node-tunnel" probe_mn_tunnel "$node" || status=1
   done
@@ -636,6 +725,7 @@ mn_down() {
   local node ns
   # The tunnels have a restart policy: removed here, or the next up would find them started.
   for node in "${MN_NODES[@]}"; do remove_mn_tunnel "$node"; done
+  stop_mn_temporal_forward
   # All three at once: stopped one by one, the last manager would wait for a lost quorum.
   for node in "${MN_NODES[@]}"; do stop_mn_dockerd "$node" & done
   wait

@@ -26,6 +26,8 @@
 #   VAULT_BOOTSTRAP_TASK_QUEUE   task queue the worker polls (default vault-bootstrap)
 #   TEMPORAL_UI_URL              Web UI base URL for the links it prints (default http://127.0.0.1:8233)
 #   TEMPORAL_TLS*, TEMPORAL_API_KEY, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE   Temporal connection settings
+#   VAULT_BOOTSTRAP_SCHEDULE     1: after the bootstrap, also `schedule create` (the health check and the events
+#                                watcher; VAULT_HEALTH_* settings); init-infra-prod.sh sets it
 # Extra arguments are passed to the client (e.g. `--stack other`).
 #
 # Secrets: this script and the client never take or print key material. The unseal key and root token stay
@@ -54,4 +56,19 @@ else
   exit 2
 fi
 
-exec "${cli[@]}" bootstrap --wait --stack "$stack" "$@"
+# The stack the client acts on: a `--stack` among the arguments wins over VAULT_BOOTSTRAP_STACK, as in the client.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case ${args[i]} in
+    --stack) stack=${args[i + 1]:-$stack} ;;
+    --stack=*) stack=${args[i]#--stack=} ;;
+  esac
+done
+
+if [[ ${VAULT_BOOTSTRAP_SCHEDULE:-} != 1 ]]; then
+  exec "${cli[@]}" bootstrap --wait --stack "$stack" "$@"
+fi
+# VAULT_BOOTSTRAP_SCHEDULE=1 (init-infra-prod.sh): once verified, the health-check schedule and its events
+# watcher are created, or updated to the current settings (VAULT_HEALTH_*), the watcher kept if it runs.
+"${cli[@]}" bootstrap --wait --stack "$stack" "$@"
+exec "${cli[@]}" schedule create --stack "$stack"

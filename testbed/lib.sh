@@ -4,6 +4,11 @@
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 
+# `docker` in the bed's scripts is the host's Engine (the three-node bed names its nodes' sockets with -H):
+# an inherited DOCKER_HOST or context (e.g. pointing at a node, to run a stack command there) would send a
+# build or a load to the wrong Engine.
+unset DOCKER_HOST DOCKER_CONTEXT
+
 die() {
   printf 'testbed: ERROR: %s\n' "$*" >&2
   exit 1

@@ -88,6 +88,14 @@ export interface CustodyConfig {
   dir: string;
   /** 32-byte key encrypting the records, base64 in a 0600 file, created on first use. Env `VAULT_BOOTSTRAP_CUSTODY_KEY_FILE`; default `<dir>/../custody.key`. */
   keyFile: string;
+  /**
+   * Where a copy of each encrypted record is kept besides the folder. Env `VAULT_BOOTSTRAP_CUSTODY_REPLICA`:
+   * `none` (default) or `swarm`: Docker configs in the swarm's Raft store, so a worker on any manager finds the
+   * record when the node that wrote it is gone (src/custody/replicated-custody.ts). `swarm` needs
+   * `VAULT_BOOTSTRAP_CUSTODY_KEY_FILE` set explicitly: every worker must decrypt with the same key (the worker
+   * stack mounts it from a Docker secret).
+   */
+  replica: 'none' | 'swarm';
 }
 
 export interface WorkerConfig {
@@ -318,6 +326,18 @@ export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
   };
 }
 
+function loadCustodyReplica(env: Env): CustodyConfig['replica'] {
+  const replica = str(env, 'VAULT_BOOTSTRAP_CUSTODY_REPLICA', 'none');
+  if (replica !== 'none' && replica !== 'swarm')
+    throw new ConfigError('VAULT_BOOTSTRAP_CUSTODY_REPLICA', '`none` or `swarm`', replica);
+  if (replica === 'swarm' && !env.VAULT_BOOTSTRAP_CUSTODY_KEY_FILE)
+    throw new ConfigError(
+      'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE',
+      'the custody key shared by every worker (e.g. a Docker secret) when VAULT_BOOTSTRAP_CUSTODY_REPLICA=swarm',
+    );
+  return replica;
+}
+
 export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
   const custodyDir = resolve(
     cwd,
@@ -337,6 +357,7 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
         cwd,
         str(env, 'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE', resolve(custodyDir, '..', 'custody.key')),
       ),
+      replica: loadCustodyReplica(env),
     },
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     failpoints,

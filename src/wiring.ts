@@ -6,9 +6,20 @@ import type { ActivityDeps } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
 import type { WorkerConfig } from './config';
+import type { KeyCustody } from './ports';
 import { FileKeyCustody } from './custody/file-custody';
+import { ReplicatedKeyCustody } from './custody/replicated-custody';
+import { SwarmCustodyReplicas } from './custody/swarm-replicas';
 import { DockerGateway } from './docker/gateway';
 import { VaultNodeClient } from './vault/gateway';
+
+/** The file custody, with a copy of each record in the swarm when `VAULT_BOOTSTRAP_CUSTODY_REPLICA=swarm`. */
+function buildCustody(config: WorkerConfig): KeyCustody {
+  const local = new FileKeyCustody(config.custody);
+  return config.custody.replica === 'swarm'
+    ? new ReplicatedKeyCustody(local, new SwarmCustodyReplicas(config.dockerSocket))
+    : local;
+}
 
 export function buildActivityDeps(
   config: WorkerConfig,
@@ -17,7 +28,7 @@ export function buildActivityDeps(
   const ca = Buffer.from(config.vault.caPem);
   return {
     swarm,
-    custody: new FileKeyCustody(config.custody),
+    custody: buildCustody(config),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {
         requestMs: config.vault.requestTimeoutMs,

@@ -28,6 +28,8 @@ interface RecordFile {
   keyId: string;
   stack: string;
   createdAt: string;
+  /** Revision of the record: 0 (or absent) as `store` wrote it, one more for each `setTokens`. */
+  seq?: number;
   iv: string;
   tag: string;
   ciphertext: string;
@@ -145,7 +147,7 @@ async function checkFolder(dir: string): Promise<boolean> {
 }
 
 export class FileKeyCustody implements KeyCustody {
-  constructor(private readonly config: CustodyConfig) {}
+  constructor(private readonly config: Pick<CustodyConfig, 'dir' | 'keyFile'>) {}
 
   private recordPath(stack: string): string {
     return join(this.config.dir, `${stack}.json`);
@@ -316,19 +318,51 @@ export class FileKeyCustody implements KeyCustody {
     const secrets: CustodySecrets = { unsealKey };
     if (tokens.rootToken !== undefined) secrets.rootToken = tokens.rootToken;
     if (tokens.workerToken !== undefined) secrets.workerToken = tokens.workerToken;
-    const next: RecordFile = { ...rec, ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)) };
+    const next: RecordFile = {
+      ...rec,
+      seq: (rec.seq ?? 0) + 1,
+      ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)),
+    };
     await writeDurably(this.recordPath(stack), JSON.stringify(next, null, 2), false);
   }
 
+  /**
+   * The stack's record as stored (still encrypted), with its id and revision, for a copy kept elsewhere
+   * (`ReplicatedKeyCustody`); undefined when there is none.
+   */
+  async exportRecord(stack: string): Promise<ExportedRecord | undefined> {
+    const rec = await this.readRecord(stack);
+    return rec ? { keyId: rec.keyId, seq: rec.seq ?? 0, text: JSON.stringify(rec, null, 2) } : undefined;
+  }
+
+  /**
+   * Puts a record exported by another worker in place of the stack's record, durably, after checking it is a
+   * record of this stack that decrypts with this custody's key (`CustodyCorrupt` otherwise: nothing is
+   * written). The caller decides that it is newer than the one here.
+   */
+  async importRecord(stack: string, text: string): Promise<void> {
+    let rec: Partial<RecordFile>;
+    try {
+      rec = JSON.parse(text) as Partial<RecordFile>;
+    } catch {
+      throw new CustodyError('CustodyCorrupt', `a custody replica of stack ${stack} is not valid JSON`);
+    }
+    if (!isRecordOf(rec, stack))
+      throw new CustodyError('CustodyCorrupt', `a custody replica is not a ${FORMAT} record for stack ${stack}`);
+    await this.ensureDir();
+    this.open(rec, await this.encryptionKey(true), 'a custody replica');
+    await writeDurably(this.recordPath(stack), JSON.stringify(rec, null, 2), false);
+  }
+
   /** Decrypts a record and checks its shape: an unseal key, and tokens that are strings when present. */
-  private open(rec: RecordFile, key: Buffer): CustodySecrets {
+  private open(rec: RecordFile, key: Buffer, what = `custody record ${this.recordPath(rec.stack)}`): CustodySecrets {
     let plain: string;
     try {
       plain = decrypt(key, rec, aad(rec.stack, rec.keyId));
     } catch {
       throw new CustodyError(
         'CustodyCorrupt',
-        `custody record ${this.recordPath(rec.stack)} does not decrypt with ${this.config.keyFile} (wrong key file or damaged record)`,
+        `${what} does not decrypt with ${this.config.keyFile} (wrong key file or damaged record)`,
       );
     }
     const parsed = JSON.parse(plain) as Partial<Record<keyof CustodySecrets, unknown>>;
@@ -360,21 +394,34 @@ export class FileKeyCustody implements KeyCustody {
     } catch {
       throw new CustodyError('CustodyCorrupt', `custody record ${path} is not valid JSON`);
     }
-    if (
-      rec.format !== FORMAT ||
-      !rec.keyId ||
-      !rec.iv ||
-      !rec.tag ||
-      !rec.ciphertext ||
-      rec.stack !== stack
-    ) {
+    if (!isRecordOf(rec, stack)) {
       throw new CustodyError(
         'CustodyCorrupt',
         `custody record ${path} is not a ${FORMAT} record for stack ${stack}`,
       );
     }
-    return rec as RecordFile;
+    return rec;
   }
+}
+
+/** A record as stored, still encrypted: what a replica holds. */
+export interface ExportedRecord {
+  keyId: string;
+  seq: number;
+  /** The record file's JSON (encrypted fields; no key material in clear). */
+  text: string;
+}
+
+function isRecordOf(rec: Partial<RecordFile>, stack: string): rec is RecordFile {
+  return (
+    rec.format === FORMAT &&
+    !!rec.keyId &&
+    !!rec.iv &&
+    !!rec.tag &&
+    !!rec.ciphertext &&
+    rec.stack === stack &&
+    (rec.seq === undefined || (Number.isInteger(rec.seq) && rec.seq >= 0))
+  );
 }
 
 function info(rec: Pick<RecordFile, 'keyId' | 'stack' | 'createdAt'>): CustodyRecordInfo {

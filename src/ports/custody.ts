@@ -42,3 +42,26 @@ export interface KeyCustody {
    */
   setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void>;
 }
+
+/** A copy of a stack's encrypted custody record kept outside the worker's node. */
+export interface CustodyReplica {
+  /** The store's id of this copy (to remove it). */
+  id: string;
+  keyId: string;
+  /** The record's revision (`setTokens` adds one). */
+  seq: number;
+  /** The record file's JSON: encrypted fields only, no key material in clear. */
+  text: string;
+}
+
+/**
+ * Where `ReplicatedKeyCustody` keeps its copies: Docker configs in the swarm's Raft store
+ * (`SwarmCustodyReplicas`, src/custody/swarm-replicas.ts); in tests a map.
+ */
+export interface CustodyReplicaStore {
+  /** Every copy of the stack's record, any revision. */
+  list(stack: string): Promise<CustodyReplica[]>;
+  /** Adds a copy (copies are immutable: a new revision is a new copy). */
+  put(stack: string, keyId: string, seq: number, text: string): Promise<void>;
+  remove(id: string): Promise<void>;
+}

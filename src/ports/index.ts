@@ -4,7 +4,15 @@
  * swapped for in-memory fakes in the unit tests (test/support/fakes/).
  */
 export type { Clock } from './clock';
-export type { CustodyRecordInfo, CustodySecrets, CustodyTokens, HeldKeys, KeyCustody } from './custody';
+export type {
+  CustodyRecordInfo,
+  CustodyReplica,
+  CustodyReplicaStore,
+  CustodySecrets,
+  CustodyTokens,
+  HeldKeys,
+  KeyCustody,
+} from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
 export type {

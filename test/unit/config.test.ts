@@ -136,4 +136,26 @@ describe('worker role', () => {
       (err: unknown) => err instanceof ConfigError && /VAULT_BOOTSTRAP_WORKER_ROLE/.test(err.message),
     );
   });
+
+  it('custody copies in the swarm only with a custody key every worker shares', () => {
+    const dir = certDir();
+    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: dir }).custody.replica, 'none');
+    const swarm = loadWorkerConfig({
+      VAULT_CERT_DIR: dir,
+      VAULT_BOOTSTRAP_CUSTODY_REPLICA: 'swarm',
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: '/run/secrets/vault_bootstrap_custody_key',
+    });
+    assert.equal(swarm.custody.replica, 'swarm');
+    assert.equal(swarm.custody.keyFile, '/run/secrets/vault_bootstrap_custody_key');
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_BOOTSTRAP_CUSTODY_REPLICA: 'swarm' }),
+      'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE',
+      /shared by every worker/,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_BOOTSTRAP_CUSTODY_REPLICA: 'nfs' }),
+      'VAULT_BOOTSTRAP_CUSTODY_REPLICA',
+      /`none` or `swarm`/,
+    );
+  });
 });

@@ -6,8 +6,8 @@
 # show where the real ones go and do nothing. What it does:
 #   1. checks the Engine is a swarm manager;
 #   2. creates the overlay network iklimco-net when it does not exist;
-#   4. runs the vault-bootstrap worker on the swarm (docker-stack-vault-bootstrap.yml): labels the
-#      custody node when no node has the label yet, deploys the worker stack (Swarm restarts nothing
+#   4. runs the vault-bootstrap worker on the swarm (docker-stack-vault-bootstrap.yml): creates the
+#      custody key secret when it does not exist, deploys the worker stack (Swarm restarts nothing
 #      whose spec did not change) and waits until the worker and an agent on every manager run;
 #   5. bootstraps Vault through init/vault/vault-bootstrap.sh (the durable BootstrapVault workflow,
 #      through the client; it attaches to a run in flight and changes nothing on a bootstrapped
@@ -20,7 +20,8 @@
 #                                tasks (required; the client and the worker stack both use it)
 #   VAULT_BOOTSTRAP_STACK        the Vault stack (default iklimco)
 #   VAULT_BOOTSTRAP_WORKER_STACK the worker stack (default vault-bootstrap)
-#   VAULT_BOOTSTRAP_CUSTODY_NODE the node to label for custody when none is (default: this manager)
+#   VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE  a file with the custody key to create its secret from (a
+#                                restore); unset: a new random key, the first time only
 #   DOCKER_SOCKET_GID            gid of the managers' /var/run/docker.sock (default: this Engine's socket's)
 #   VAULT_CERT_DIR, VAULT_IMAGE, TEMPORAL_NAMESPACE, VAULT_BOOTSTRAP_TASK_QUEUE, TEMPORAL_UI_URL
 #   VAULT_BOOTSTRAP_SKIP_WORKER_STACK=1   the worker runs elsewhere (a host process, `npm start`):
@@ -39,7 +40,6 @@ fail() {
 }
 
 NETWORK=iklimco-net
-CUSTODY_LABEL=io.iklimco.vault-bootstrap.custody
 WORKER_STACK=${VAULT_BOOTSTRAP_WORKER_STACK:-vault-bootstrap}
 WORKER_STACK_FILE=$root/docker-stack-vault-bootstrap.yml
 WORKER_START_TIMEOUT=${VAULT_BOOTSTRAP_WORKER_START_TIMEOUT:-180}
@@ -71,28 +71,22 @@ ensure_network() {
 # cert-distributor puts the Vault CA, certificate and key in VAULT_CERT_DIR on every manager.
 
 # --- 4. The worker on the swarm --------------------------------------------------------------------------
-# The one node labelled for custody (labels it when none is); more than one is refused, since the
-# custody volume is on one node (README "Where custody lives").
-ensure_custody_node() {
-  local labelled node
-  labelled=$(docker node ls --format '{{.ID}}' | xargs docker node inspect \
-    --format "{{.ID}} {{.Description.Hostname}} {{index .Spec.Labels \"$CUSTODY_LABEL\"}}" | awk '$3 == "true"')
-  case $(grep -c . <<<"$labelled") in
-    1)
-      log "custody node: $(awk '{print $2}' <<<"$labelled") (label $CUSTODY_LABEL=true)"
-      ;;
-    0)
-      node=${VAULT_BOOTSTRAP_CUSTODY_NODE:-$(docker info --format '{{.Swarm.NodeID}}')}
-      log "custody node: labelling $(docker node inspect --format '{{.Description.Hostname}}' "$node" 2>/dev/null ||
-        echo "$node") ($CUSTODY_LABEL=true); the worker and its custody volume live there"
-      docker node update --label-add "$CUSTODY_LABEL=true" "$node" >/dev/null ||
-        fail "could not label the custody node $node (VAULT_BOOTSTRAP_CUSTODY_NODE names a node by id or host name)"
-      ;;
-    *)
-      fail "more than one node has $CUSTODY_LABEL=true ($(awk '{print $2}' <<<"$labelled" | paste -sd, -)):" \
-        "custody is a volume on one node; remove the label from all but the node that holds it"
-      ;;
-  esac
+# The custody key every worker task decrypts custody with, as a Docker secret: from the file
+# VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE names (a restore), else 32 random bytes. Never on argv or in a log.
+ensure_custody_key() {
+  local name=vault_bootstrap_custody_key${VAULT_BOOTSTRAP_SUFFIX:-}
+  if docker secret inspect "$name" >/dev/null 2>&1; then
+    log "custody key: secret $name present"
+  elif [[ -n ${VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE:-} ]]; then
+    log "custody key: creating secret $name from $VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE"
+    docker secret create --label io.iklimco.vault-bootstrap.kind=custody-key "$name" \
+      "$VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE" >/dev/null || fail "could not create the secret $name"
+  else
+    log "custody key: creating secret $name (32 random bytes); back it up now (README \"Where custody lives\")"
+    head -c 32 /dev/urandom | base64 |
+      docker secret create --label io.iklimco.vault-bootstrap.kind=custody-key "$name" - >/dev/null ||
+      fail "could not create the secret $name"
+  fi
 }
 
 # The gid of the Engine's socket, for the worker's group; only this Engine's socket can be seen from
@@ -117,7 +111,7 @@ worker_stack_ready() {
 deploy_worker_stack() {
   [[ -n ${VAULT_BOOTSTRAP_IMAGE:-} ]] || fail "VAULT_BOOTSTRAP_IMAGE is not set: the worker image to run (pinned)"
   [[ -n ${TEMPORAL_ADDRESS:-} ]] || fail "TEMPORAL_ADDRESS is not set: the Temporal frontend, reachable from the swarm"
-  ensure_custody_node
+  ensure_custody_key
   DOCKER_SOCKET_GID=${DOCKER_SOCKET_GID:-$(socket_gid)}
   export DOCKER_SOCKET_GID
   log "worker stack $WORKER_STACK: deploying $VAULT_BOOTSTRAP_IMAGE (Temporal $TEMPORAL_ADDRESS)"

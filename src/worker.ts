@@ -14,7 +14,7 @@
  * its own lines, the SDK's and Core's are JSON lines on stdout.
  */
 import { Runtime, Worker } from '@temporalio/worker';
-import type { NativeConnection } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory, NativeConnection } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
@@ -46,6 +46,22 @@ async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
   }
 }
 
+/**
+ * One INFO line per activity attempt that completes, with its duration: the SDK logs completions at DEBUG and
+ * failures at WARN, so without it `docker service logs` would not show a step succeeding. The line carries the
+ * SDK's activity meta (workflow and activity ids, attempt); never the activity's input or result.
+ */
+const logActivityCompletion: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: {
+    async execute(input, next) {
+      const started = Date.now();
+      const result: unknown = await next(input);
+      ctx.log.info('activity completed', { durationMs: Date.now() - started });
+      return result;
+    },
+  },
+});
+
 type RoleConfig = { role: 'full'; config: WorkerConfig } | { role: 'node-agent'; config: NodeAgentConfig };
 
 function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
@@ -64,7 +80,11 @@ async function createWorkers(rc: RoleConfig, connection: NativeConnection): Prom
       ? new DockerGateway(config.dockerSocket, rc.config.stack.dockerCli, rc.config.stack.cliBaseEnv)
       : new DockerGateway(config.dockerSocket);
   const nodeId = await nodeOf(docker, config.dockerSocket);
-  const common = { connection, namespace: config.temporal.namespace };
+  const common = {
+    connection,
+    namespace: config.temporal.namespace,
+    interceptors: { activity: [logActivityCompletion] },
+  };
   const nodeWorker = Worker.create({
     ...common,
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),

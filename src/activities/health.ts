@@ -69,15 +69,33 @@ export function createHealthActivities(deps: ActivityDeps) {
         settleMs,
         async () => {
           const nodes = await locateNodes(deps, stack, ALL_SLOTS, STARTING);
-          if (nodes.size !== VAULT_REPLICAS) return undefined;
           for (const n of nodes.values()) await n.client.sealStatus();
-          return nodes;
+          if (nodes.size === VAULT_REPLICAS) return nodes;
+          return nodes.size + (await unplaceable(stack, nodes)) === VAULT_REPLICAS ? nodes : undefined;
         },
         250, // a restarted task answers within a second or two: look often, it is a cheap call
       );
     } catch {
       return locateNodes(deps, stack, ALL_SLOTS, STARTING); // report what there is
     }
+  }
+
+  /**
+   * How many slots missing from `nodes` cannot answer within a settle time: their task is on a node that is not
+   * ready (a lost node), or Swarm cannot place it (pending with its error, e.g. no other node may take a second
+   * Vault task). Waiting for them would only add the whole settle time to every check while a node is lost.
+   */
+  async function unplaceable(stack: string, nodes: Map<number, ClusterNode>): Promise<number> {
+    const tasks = await swarm.currentTasks(serviceName(stack));
+    const notReady = new Set((await swarm.listNodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
+    return ALL_SLOTS.filter((slot) => {
+      const task = tasks.get(slot);
+      if (nodes.has(slot) || task === undefined) return false;
+      return (
+        (task.state === 'pending' && task.error !== undefined) ||
+        (task.nodeId !== undefined && notReady.has(task.nodeId))
+      );
+    }).length;
   }
 
   /** One health check: reads everything, changes nothing. */

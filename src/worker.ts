@@ -94,6 +94,10 @@ async function createWorkers(rc: RoleConfig, connection: NativeConnection): Prom
   const mainWorker = Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
+    // On SIGTERM (a rolling update, `docker stop`) the steps in flight get 20 s to finish before they are
+    // cancelled, inside the worker stack's 30 s stop_grace_period; one cut off is run again by the next worker.
+    // Not the node queue's Worker: the events watcher's waits there never finish on their own.
+    shutdownGraceTime: '20s',
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities(buildActivityDeps(rc.config, docker)),
   });

@@ -131,6 +131,27 @@ describe('checkVaultHealth', () => {
     assert.equal(r.nodes[2]?.reachable, false);
   });
 
+  it('a task on a lost node, which Swarm cannot place elsewhere, does not hold the settle wait', async () => {
+    const waited = async (arrange: (w: World) => void): Promise<{ ms: number; r: HealthReport }> => {
+      const w = await healthy();
+      arrange(w);
+      const t0 = w.clock.now();
+      const r = await w.run(w.acts.checkVaultHealth, input);
+      return { ms: w.clock.now() - t0, r };
+    };
+    // A task that is just missing may come back: the check waits the whole settle time for it.
+    const missing = await waited((w) => w.swarm.dropTask(w.service, 3));
+    assert.ok(missing.ms >= 5000, `waited ${missing.ms} ms`);
+    // Its node down, the replacement pending with Swarm's error: nothing to wait for.
+    const lost = await waited((w) => {
+      w.swarm.nodes[2]!.state = 'down';
+      w.swarm.setTaskState(w.service, 3, 'pending', 'no suitable node (max replicas per node limit exceed)');
+    });
+    assert.ok(lost.ms < 5000, `waited ${lost.ms} ms`);
+    assert.deepEqual(codes(lost.r), ['TasksNotRunning']);
+    assert.equal(lost.r.nodes[2]?.reachable, false);
+  });
+
   it('a node serving an older certificate: CertificateStale', async () => {
     const w = await healthy();
     w.vault.node(2).servedFingerprint = 'OLD:FI:NG:ER';

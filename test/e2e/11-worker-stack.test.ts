@@ -1,0 +1,226 @@
+/**
+ * The worker as production runs it (issue 9), on the three-node bed: `init-infra-prod.sh` verbatim, with only
+ * the environment pointing at the bed, from an empty stack to a bootstrapped, verified and scheduled cluster;
+ * the worker stack (the full worker, a node agent on every node) from the image the production Dockerfile
+ * builds; a rolling update of the worker to a new image while the bootstrap is in flight; `docker service logs`
+ * as JSON lines; then the loss of the node that runs the full worker: Swarm restarts it on another node, it
+ * reads custody from the swarm's copy, and a Vault task killed on a surviving node is unsealed.
+ *
+ * One stack at a time on this bed (see 07-three-nodes).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { testbedTemporalClient, activitiesOf, historyOf } from '../support/history';
+import {
+  NODE_NAMES,
+  nodeDocker,
+  nodeFaults,
+  slotNodes,
+  threeNodeBedUp,
+  vaultOnNode,
+  waitUnsealedOnNode,
+} from '../support/multinode';
+import type { NodeName } from '../support/multinode';
+import { seedVerification } from '../support/seed-verify';
+import { eventually } from '../support/wait';
+import { WORKER_IMAGE, WorkerStackRun, workerImageOnNodes } from '../support/worker-stack';
+
+const run = promisify(execFile);
+/** The "new version" of the worker image: the same image with one more label, so another image id. */
+const NEXT_IMAGE = `${WORKER_IMAGE}-next`;
+
+/** Builds NEXT_IMAGE on the host from WORKER_IMAGE and loads it on the nodes that lack it. */
+async function nextImageOnNodes(): Promise<void> {
+  await run('sh', [
+    '-c',
+    `printf 'FROM ${WORKER_IMAGE}\\nLABEL io.iklimco.testbed.revision=next\\n' | DOCKER_BUILDKIT=0 docker build -q -t ${NEXT_IMAGE} -`,
+  ]);
+  const id = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', NEXT_IMAGE])).stdout.trim();
+  for (const node of NODE_NAMES) {
+    const there = await nodeDocker(node, ['image', 'inspect', '--format', '{{.Id}}', NEXT_IMAGE]).catch(
+      () => '',
+    );
+    if (there.trim() !== id)
+      await run('sh', [
+        '-c',
+        `docker save ${NEXT_IMAGE} | docker -H unix:///run/vbt-${node}/docker.sock load -q`,
+      ]);
+  }
+}
+
+/** The bed node whose Swarm host name is `hostName` (vbt-nN). */
+function bedNodeOf(hostName: string): NodeName {
+  const node = NODE_NAMES.find((n) => `vbt-${n}` === hostName);
+  if (!node) throw new Error(`not a node of the bed: ${hostName}`);
+  return node;
+}
+
+/** A token as Vault/OpenBao print them: must never be in a log line. */
+const TOKEN_RE = /\b(hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}/;
+
+describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes', () => {
+  let w: WorkerStackRun;
+  const client = testbedTemporalClient();
+
+  before(async () => {
+    await threeNodeBedUp();
+    await workerImageOnNodes();
+    await nextImageOnNodes();
+    w = new WorkerStackRun();
+  });
+
+  after(async () => {
+    await w.cleanup();
+    assert.deepEqual(await w.leftovers(), []);
+  });
+
+  it('from nothing: the worker stack on every node, a rolling worker update mid-bootstrap, verified, scheduled; a second call changes nothing', async () => {
+    const first = w.initInfraProd();
+    // The operator rolls out a new worker image while the bootstrap is in flight: init-infra-prod.sh again,
+    // with the new image, once the unseal-key rotation (the longest step) has started.
+    const wfId = `vault-bootstrap-${w.stack}`;
+    const runId = await eventually('the bootstrap at rotateUnsealKeySecret', 300_000, async () => {
+      const desc = await client()
+        .workflow.getHandle(wfId)
+        .describe()
+        .catch(() => undefined);
+      if (!desc || desc.status.name !== 'RUNNING') return undefined;
+      const events = await historyOf(client(), wfId, desc.runId);
+      return activitiesOf(events).some((a) => a.type === 'rotateUnsealKeySecret') ? desc.runId : undefined;
+    });
+    const updateAt = Date.now();
+    const second = w.initInfraProd({ VAULT_BOOTSTRAP_IMAGE: NEXT_IMAGE });
+    await eventually('the full worker running the new image', 300_000, async () => {
+      const t = (await w.workerTasks().catch(() => [])).find((x) => x.service === 'worker');
+      return t && /-next/.test(t.image) && /^Running/.test(t.state) ? true : undefined;
+    });
+    const updatedMs = Date.now() - updateAt;
+    const [one, two] = await Promise.all([first, second]);
+    assert.equal(one.code, 0, one.out);
+    assert.equal(two.code, 0, two.out);
+    const closed = await client().workflow.getHandle(wfId, runId).describe();
+    assert.equal(closed.status.name, 'COMPLETED');
+    assert.ok(
+      (closed.closeTime?.getTime() ?? 0) > updateAt + updatedMs,
+      'the bootstrap was still in flight when the new worker ran',
+    );
+    console.log(
+      `init-infra-prod.sh from nothing: ${(one.ms / 1000).toFixed(1)}s; the worker update (new image running) ` +
+        `${(updatedMs / 1000).toFixed(1)}s after its call, the bootstrap completed ` +
+        `${(((closed.closeTime?.getTime() ?? 0) - updateAt - updatedMs) / 1000).toFixed(1)}s later`,
+    );
+    console.log(
+      one.out
+        .split('\n')
+        .filter((l) => /^\[init-infra-prod\]|^\s+\S+ on vbt-/.test(l))
+        .join('\n'),
+    );
+
+    // The worker stack: the full worker once, an agent on each node, all on the new image.
+    const tasks = await w.workerTasks();
+    for (const t of tasks)
+      console.log(`  ${w.workerStack}_${t.service} on ${t.node}: ${t.state} (${t.image})`);
+    assert.equal(tasks.filter((t) => t.service === 'worker').length, 1);
+    assert.deepEqual(
+      tasks
+        .filter((t) => t.service === 'agent')
+        .map((t) => t.node)
+        .sort(),
+      NODE_NAMES.map((n) => `vbt-${n}`),
+    );
+    for (const t of tasks) assert.match(t.image, /-next/, `${t.service} on ${t.node} runs ${t.image}`);
+
+    // No completed step ran again, and no workflow task failed (a determinism error would).
+    const events = await historyOf(client(), wfId, runId);
+    const steps = activitiesOf(events);
+    const seen = new Set<string>();
+    for (const s of steps) {
+      assert.ok(!seen.has(s.type), `step ${s.type} was scheduled twice`);
+      seen.add(s.type);
+      assert.ok(s.completedAt !== undefined, `step ${s.type} did not complete`);
+    }
+    assert.ok(seen.has('revokeRootToken'), [...seen].join(' '));
+    const failedTasks = events.filter((e) => String(e.eventType).includes('WORKFLOW_TASK_FAILED'));
+    assert.equal(failedTasks.length, 0, 'no workflow task failed');
+    console.log(`steps (attempts): ${steps.map((s) => `${s.type}(${s.attempts})`).join(' ')}`);
+
+    // The seed's verification, with the worker's token from the swarm's copy of custody.
+    const custody = await w.custodyFromSwarm();
+    assert.equal(custody.copies, 1, 'one custody copy: older revisions removed');
+    const v = await seedVerification(w.stack, custody.dir, custody.keyFile, w.node('n1').dockerHost);
+    assert.equal(v.runningTasks, 3, v.servicePs);
+    assert.ok(v.sealedFalse, v.vaultStatus);
+    assert.equal(v.leaders, 1, v.listPeers);
+    assert.equal(v.followers, 2, v.listPeers);
+    const sched = await w.client(['schedule', 'describe']);
+    assert.equal(sched.code, 0, sched.out);
+
+    // docker service logs: one JSON object per line, the steps with their ids, never a token.
+    for (const service of ['worker', 'agent'] as const) {
+      const lines = await w.serviceLogs(service);
+      assert.ok(lines.length > 0, `${service} logged nothing`);
+      for (const line of lines) {
+        const obj = JSON.parse(line) as Record<string, unknown>;
+        assert.ok(
+          typeof obj.time === 'string' && typeof obj.level === 'string' && typeof obj.message === 'string',
+          line,
+        );
+        assert.doesNotMatch(line, TOKEN_RE, `a token-like string in ${service}'s log`);
+      }
+      if (service === 'worker') {
+        const steps = lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((o) => o.message === 'activity completed');
+        assert.ok(
+          steps.some(
+            (o) =>
+              o.workflowId === `vault-bootstrap-${w.stack}` &&
+              o.activityType === 'revokeRootToken' &&
+              typeof o.activityId === 'string',
+          ),
+        );
+      }
+    }
+
+    // A second call: the same tasks, nothing restarted, the bootstrap observes and changes nothing.
+    const before = (await w.workerTasks()).map((t) => t.id).sort();
+    const vaultBefore = await slotNodes(w.stack);
+    const again = await w.initInfraProd({ VAULT_BOOTSTRAP_IMAGE: NEXT_IMAGE });
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /already on /);
+    assert.deepEqual((await w.workerTasks()).map((t) => t.id).sort(), before);
+    assert.deepEqual(await slotNodes(w.stack), vaultBefore);
+    console.log(`init-infra-prod.sh again: ${(again.ms / 1000).toFixed(1)}s, nothing changed`);
+  });
+
+  it('the node that runs the full worker is lost: the worker moves, reads custody from the swarm, and heals a surviving node', async () => {
+    const workerNode = bedNodeOf((await w.workerTasks()).find((t) => t.service === 'worker')!.node);
+    const killedAt = Date.now();
+    await nodeFaults.kill(workerNode);
+    try {
+      const moved = await eventually('the full worker running on another node', 240_000, async () => {
+        const t = (await w.workerTasks().catch(() => [])).find((x) => x.service === 'worker');
+        return t && t.node !== `vbt-${workerNode}` && /^Running/.test(t.state) ? t : undefined;
+      });
+      const movedMs = Date.now() - killedAt;
+      const survivor = NODE_NAMES.find((n) => n !== workerNode)!;
+      const vault = await vaultOnNode(w.stack, survivor);
+      assert.ok(vault && !vault.sealed, `Vault on ${survivor} unsealed before the kill`);
+      const killAt = Date.now();
+      await nodeDocker(survivor, ['kill', vault.container]);
+      await waitUnsealedOnNode(w.stack, survivor, 240_000, vault.container);
+      console.log(
+        `lost ${workerNode} (ran the worker): worker running on ${moved.node} after ${(movedMs / 1000).toFixed(1)}s; ` +
+          `Vault killed on ${survivor} unsealed again after ${((Date.now() - killAt) / 1000).toFixed(1)}s`,
+      );
+    } finally {
+      await nodeFaults.start(workerNode);
+    }
+    await eventually('three ready managers', 180_000, async () => {
+      const out = await nodeDocker('n1', ['node', 'ls', '--format', '{{.Status}}']).catch(() => '');
+      return out.split('\n').filter((l) => l === 'Ready').length === 3 ? true : undefined;
+    });
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * The worker as production runs it, on the three-node bed: the worker image (`testbed.sh worker-image --nodes
+ * 3`), `init-infra-prod.sh` run verbatim with only the environment pointing at the bed, and the worker stack's
+ * tasks, logs and custody copies.
+ *
+ * Each run has its own Vault stack, worker stack (`<stack>-w`), task queue, custody volume and custody key
+ * secret (`VAULT_BOOTSTRAP_SUFFIX=-<stack>`), and its own custody key, made here and handed to
+ * `init-infra-prod.sh` as `VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE`: so the test can decrypt the swarm's copy of the
+ * record (to run the seed's `list-peers` with the worker's token), as an operator restoring custody would.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../src/shared/constants';
+import { KIND_CUSTODY_REPLICA } from '../../src/custody/swarm-replicas';
+import { MultiNodeRun, nodeDocker, nodeEngine, NODE_NAMES } from './multinode';
+import type { NodeName } from './multinode';
+import { REPO } from './testbed';
+
+const run = promisify(execFile);
+
+/** The worker image the bed builds from the production Dockerfile. */
+export const WORKER_IMAGE = 'vault-bootstrap-testbed/worker:dev';
+
+/** Builds the worker image on the host and loads it on the three nodes (a no-op when current); says how long. */
+export async function workerImageOnNodes(): Promise<void> {
+  const started = Date.now();
+  await run('bash', [join(REPO, 'testbed', 'testbed.sh'), 'worker-image', '--nodes', '3'], {
+    timeout: 900_000,
+    maxBuffer: 4 << 20,
+  });
+  console.log(`worker image on the three nodes in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** One task of the worker stack, as `docker service ps` shows it. */
+export interface WorkerTask {
+  id: string;
+  service: 'worker' | 'agent';
+  node: string;
+  state: string;
+  image: string;
+}
+
+export class WorkerStackRun extends MultiNodeRun {
+  readonly workerStack = `${this.stack}-w`;
+  readonly suffix = `-${this.stack}`;
+  readonly custodyKeySource = join(this.dir, 'custody-key.b64');
+
+  constructor() {
+    super();
+    writeFileSync(this.custodyKeySource, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+
+  /** `init-infra-prod.sh`'s environment: the bed's n1 as the manager, Temporal as the nodes reach it. */
+  prodEnv(extra: Record<string, string> = {}): Record<string, string> {
+    const bed = this.bed.env;
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      DOCKER_HOST: this.node('n1').dockerHost,
+      TEMPORAL_ADDRESS: bed.TEMPORAL_NODE_ADDRESS ?? '',
+      TEMPORAL_UI_URL: bed.TEMPORAL_UI_URL ?? '',
+      VAULT_BOOTSTRAP_IMAGE: WORKER_IMAGE,
+      VAULT_IMAGE: bed.VAULT_IMAGE ?? '',
+      VAULT_CERT_DIR: bed.VAULT_CERT_DIR ?? '',
+      VAULT_BOOTSTRAP_STACK: this.stack,
+      VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
+      VAULT_BOOTSTRAP_WORKER_STACK: this.workerStack,
+      VAULT_UNSEAL_SECRET_NAME: this.secretBase,
+      VAULT_BOOTSTRAP_SUFFIX: this.suffix,
+      VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: this.custodyKeySource,
+      VAULT_HEALTH_INTERVAL: '24h',
+      VAULT_HEALTH_JITTER: '1s',
+      ...extra,
+    };
+  }
+
+  /** Runs `init-infra-prod.sh` to its end; resolves with its exit code, output and wall time. */
+  initInfraProd(extra: Record<string, string> = {}): Promise<{ code: number; out: string; ms: number }> {
+    const started = Date.now();
+    return new Promise((res) => {
+      const child = spawn('bash', [join(REPO, 'init-infra-prod.sh')], { env: this.prodEnv(extra) });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => res({ code: code ?? -1, out, ms: Date.now() - started }));
+    });
+  }
+
+  /** The worker stack's tasks that should be running (desired state `running`). */
+  async workerTasks(): Promise<WorkerTask[]> {
+    const out = await nodeDocker(await this.manager(), [
+      'service',
+      'ps',
+      '--no-trunc',
+      '--filter',
+      'desired-state=running',
+      '--format',
+      '{{.ID}} {{.Name}} {{.Node}} {{.CurrentState}}|{{.Image}}',
+      `${this.workerStack}_worker`,
+      `${this.workerStack}_agent`,
+    ]);
+    return out
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => {
+        const [head, image] = l.split('|') as [string, string];
+        const [id, name, node, ...state] = head.split(' ');
+        return {
+          id: id!,
+          service: name!.startsWith(`${this.workerStack}_worker`) ? 'worker' : 'agent',
+          node: node!,
+          state: state.join(' '),
+          image: image.trim(),
+        };
+      });
+  }
+
+  /** `docker service logs --raw` of a worker-stack service, every line (from the nodes that answer). */
+  async serviceLogs(service: 'worker' | 'agent'): Promise<string[]> {
+    const out = await nodeDocker(await this.manager(), [
+      'service',
+      'logs',
+      '--raw',
+      `${this.workerStack}_${service}`,
+    ]).catch((e: { stdout?: string }) => e.stdout ?? '');
+    return out.split('\n').filter((l) => l.trim() !== '');
+  }
+
+  /**
+   * The newest swarm copy of this stack's custody record, written to a folder of its own with the run's key, as
+   * the file custody reads them: `{ dir, keyFile }` for `seedVerification`.
+   */
+  async custodyFromSwarm(): Promise<{ dir: string; keyFile: string; copies: number }> {
+    const configs = (await nodeEngine(await this.manager()).listConfigs({
+      filters: { label: [`${LABEL_KIND}=${KIND_CUSTODY_REPLICA}`, `${LABEL_STACK}=${this.stack}`] },
+    })) as { Spec?: { Labels?: Record<string, string>; Data?: string } }[];
+    const newest = configs.sort(
+      (a, b) => Number(b.Spec?.Labels?.[LABEL_VERSION]) - Number(a.Spec?.Labels?.[LABEL_VERSION]),
+    )[0];
+    if (!newest?.Spec?.Data) throw new Error(`no custody copy of ${this.stack} in the swarm`);
+    const dir = join(this.dir, 'custody-from-swarm');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, `${this.stack}.json`), Buffer.from(newest.Spec.Data, 'base64'), { mode: 0o600 });
+    return { dir, keyFile: this.custodyKeySource, copies: configs.length };
+  }
+
+  /**
+   * Removes the worker stack, its custody volume on every node, the custody key secret and the custody copies,
+   * then what `MultiNodeRun.cleanup` removes (the Vault stack, its volumes and secrets, the temp folder).
+   */
+  override async cleanup(): Promise<void> {
+    await this.client(['schedule', 'delete']).catch(() => undefined);
+    const manager = await this.manager().catch(() => undefined);
+    if (manager) {
+      await nodeDocker(manager, ['stack', 'rm', this.workerStack]).catch(() => undefined);
+      const label = `com.docker.stack.namespace=${this.workerStack}`;
+      const deadline = Date.now() + 120_000;
+      for (const node of NODE_NAMES) {
+        const engine = nodeEngine(node);
+        if (
+          !(await engine.ping().then(
+            () => true,
+            () => false,
+          ))
+        )
+          continue;
+        while (Date.now() < deadline) {
+          const left = await engine.listContainers({ all: true, filters: { label: [label] } });
+          if (left.length === 0) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        await engine
+          .getVolume(`vault-bootstrap-custody${this.suffix}`)
+          .remove()
+          .catch(() => undefined);
+      }
+      const engine = nodeEngine(manager);
+      await engine
+        .getSecret(`vault_bootstrap_custody_key${this.suffix}`)
+        .remove()
+        .catch(() => undefined);
+      for (const c of await engine.listConfigs({ filters: { label: [`${LABEL_STACK}=${this.stack}`] } }))
+        await engine
+          .getConfig(c.ID)
+          .remove()
+          .catch(() => undefined);
+    }
+    await super.cleanup();
+  }
+
+  /** Besides `MultiNodeRun.leftovers`: the worker stack's services, volumes, key secret and custody copies. */
+  override async leftovers(): Promise<string[]> {
+    const out = await super.leftovers();
+    const manager = await this.manager().catch(() => undefined);
+    if (!manager) return out;
+    const engine = nodeEngine(manager);
+    for (const s of await engine.listServices({
+      filters: { label: [`com.docker.stack.namespace=${this.workerStack}`] },
+    }))
+      out.push(`service ${s.Spec?.Name}`);
+    for (const c of await engine.listConfigs({ filters: { label: [`${LABEL_STACK}=${this.stack}`] } }))
+      out.push(`config ${c.Spec?.Name}`);
+    for (const s of await engine.listSecrets({
+      filters: { name: [`vault_bootstrap_custody_key${this.suffix}`] },
+    }))
+      out.push(`secret ${s.Spec?.Name}`);
+    for (const node of NODE_NAMES) {
+      const engine = nodeEngine(node);
+      if (
+        !(await engine.ping().then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue;
+      const vols = await engine.listVolumes({ filters: { name: [`vault-bootstrap-custody${this.suffix}`] } });
+      for (const v of vols.Volumes ?? []) out.push(`${node}: volume ${v.Name}`);
+    }
+    return out;
+  }
+
+  /** The first node whose Engine answers and is a manager with a leader. */
+  async manager(): Promise<NodeName> {
+    for (const node of NODE_NAMES) {
+      const ok = await nodeEngine(node)
+        .listNodes()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (ok) return node;
+    }
+    throw new Error('no node of the three-node bed answers as a manager');
+  }
+}

@@ -348,14 +348,21 @@ export class FileKeyCustody implements KeyCustody {
       throw new CustodyError('CustodyCorrupt', `a custody replica of stack ${stack} is not valid JSON`);
     }
     if (!isRecordOf(rec, stack))
-      throw new CustodyError('CustodyCorrupt', `a custody replica is not a ${FORMAT} record for stack ${stack}`);
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `a custody replica is not a ${FORMAT} record for stack ${stack}`,
+      );
     await this.ensureDir();
     this.open(rec, await this.encryptionKey(true), 'a custody replica');
     await writeDurably(this.recordPath(stack), JSON.stringify(rec, null, 2), false);
   }
 
   /** Decrypts a record and checks its shape: an unseal key, and tokens that are strings when present. */
-  private open(rec: RecordFile, key: Buffer, what = `custody record ${this.recordPath(rec.stack)}`): CustodySecrets {
+  private open(
+    rec: RecordFile,
+    key: Buffer,
+    what = `custody record ${this.recordPath(rec.stack)}`,
+  ): CustodySecrets {
     let plain: string;
     try {
       plain = decrypt(key, rec, aad(rec.stack, rec.keyId));

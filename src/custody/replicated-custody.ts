@@ -87,6 +87,8 @@ export class ReplicatedKeyCustody implements KeyCustody {
 }
 
 function newestCopy(copies: CustodyReplica[]): CustodyReplica | undefined {
-  return copies.reduce<CustodyReplica | undefined>((a, c) => (a === undefined || c.seq > a.seq ? c : a), undefined);
+  return copies.reduce<CustodyReplica | undefined>(
+    (a, c) => (a === undefined || c.seq > a.seq ? c : a),
+    undefined,
+  );
 }
-

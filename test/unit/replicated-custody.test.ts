@@ -52,7 +52,10 @@ describe('replicated key custody', () => {
     assert.equal(replicas.copies.size, 1);
     const copy = [...replicas.copies.values()][0]!;
     assert.equal(copy.keyId, info.keyId);
-    assert.ok(!copy.text.includes(secrets.unsealKey) && !copy.text.includes(secrets.rootToken), 'copy is encrypted');
+    assert.ok(
+      !copy.text.includes(secrets.unsealKey) && !copy.text.includes(secrets.rootToken),
+      'copy is encrypted',
+    );
     rmSync(a.dir, { recursive: true }); // node a and its volume are gone
     const held = await b.custody.read(STACK);
     assert.equal(held.unsealKey, secrets.unsealKey);
@@ -65,7 +68,10 @@ describe('replicated key custody', () => {
     const { keyId } = await a.custody.store(STACK, secrets);
     await b.custody.read(STACK); // b holds revision 0
     await a.custody.setTokens(STACK, keyId, { workerToken: 's.worker' });
-    assert.deepEqual([...replicas.copies.values()].map((c) => c.seq), [1]);
+    assert.deepEqual(
+      [...replicas.copies.values()].map((c) => c.seq),
+      [1],
+    );
     const held = await b.custody.read(STACK);
     assert.equal(held.workerToken, 's.worker');
     assert.equal(held.rootToken, undefined);
@@ -123,6 +129,9 @@ describe('replicated key custody', () => {
 
   it('no record anywhere is UnsealKeyUnavailable, as for the file custody', async () => {
     const { a } = cluster();
-    await assert.rejects(a.custody.read(STACK), (err: unknown) => err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable');
+    await assert.rejects(
+      a.custody.read(STACK),
+      (err: unknown) => err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable',
+    );
   });
 });

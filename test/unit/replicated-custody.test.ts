@@ -19,16 +19,18 @@ class MemoryReplicas implements CustodyReplicaStore {
   readonly copies = new Map<string, CustodyReplica & { stack: string }>();
   private next = 0;
   failPuts = false;
-  async list(stack: string): Promise<CustodyReplica[]> {
-    return [...this.copies.values()].filter((c) => c.stack === stack);
+  list(stack: string): Promise<CustodyReplica[]> {
+    return Promise.resolve([...this.copies.values()].filter((c) => c.stack === stack));
   }
-  async put(stack: string, keyId: string, seq: number, text: string): Promise<void> {
-    if (this.failPuts) throw new Error('the swarm has no leader');
+  put(stack: string, keyId: string, seq: number, text: string): Promise<void> {
+    if (this.failPuts) return Promise.reject(new Error('the swarm has no leader'));
     const id = `c${this.next++}`;
     this.copies.set(id, { id, stack, keyId, seq, text });
+    return Promise.resolve();
   }
-  async remove(id: string): Promise<void> {
+  remove(id: string): Promise<void> {
     this.copies.delete(id);
+    return Promise.resolve();
   }
 }
 

@@ -312,9 +312,9 @@ clear_mn_node() {
 
 MN_FORWARD_PID_FILE=$CACHE/temporal-forward.pid
 mn_temporal_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT"; }
+# shellcheck disable=SC2016 # the inner shell expands $0 and $1
 probe_mn_temporal_forward() {
   pid_alive "$MN_FORWARD_PID_FILE" "TCP-LISTEN:$TEMPORAL_PORT,bind=$MN_HOST_ADDRESS" &&
-    # shellcheck disable=SC2016 # expanded by the inner shell
     timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT" 2>/dev/null
 }
 

@@ -98,11 +98,11 @@ socket_gid() {
     fail "cannot read the group of $socket: set DOCKER_SOCKET_GID to the gid of /var/run/docker.sock on the managers"
 }
 
-# One line per task the worker stack should be running; ready when the worker has one task running and
-# the agent one per manager.
+# Ready when the worker has one task running and the agent one on each Ready manager (a manager that is
+# down runs nothing: waiting for its agent would fail a run that has all it needs).
 worker_stack_ready() {
   local managers worker agents
-  managers=$(docker node ls --filter role=manager --format '{{.ID}}' | grep -c .)
+  managers=$(docker node ls --filter role=manager --format '{{.Status}}' | grep -c '^Ready$' || true)
   worker=$(docker service ps --filter desired-state=running --format '{{.CurrentState}}' "${WORKER_STACK}_worker" 2>/dev/null | grep -c '^Running' || true)
   agents=$(docker service ps --filter desired-state=running --format '{{.CurrentState}}' "${WORKER_STACK}_agent" 2>/dev/null | grep -c '^Running' || true)
   ((worker == 1 && agents == managers))

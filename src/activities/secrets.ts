@@ -146,13 +146,22 @@ export function createSecretActivities(deps: ActivityDeps) {
       changed = true;
     }
     const targetId = target.id;
+    // A task that fails during the rollout (its node lost mid-rotation) makes Swarm pause it, and the tasks not
+    // yet updated would keep the old secret for good: resume it, at most every 30 s (a task that keeps failing
+    // pauses it again, and the wait then ends in its timeout, naming the tasks).
+    let resumedAt = -Infinity;
     await waitFor(deps, `${name} tasks to run with ${target.name}`, 300_000, async () => {
       const tasks = await swarm.currentTasks(name);
       const ready = [...tasks.values()].filter(
         (t) => t.state === 'running' && t.secretIds.includes(targetId),
       );
       if (ready.length === VAULT_REPLICAS) return true;
-      throw new Error(`${ready.length}/${VAULT_REPLICAS} tasks running with ${target?.name}`);
+      if (deps.clock.now() - resumedAt >= 30_000 && (await swarm.resumePausedUpdate(name)))
+        resumedAt = deps.clock.now();
+      throw new Error(
+        `${ready.length}/${VAULT_REPLICAS} tasks running with ${target?.name}` +
+          (resumedAt > -Infinity ? ' (a paused rollout was resumed)' : ''),
+      );
     });
     const inUse = await swarm.secretsInUse();
     const removed: string[] = [];

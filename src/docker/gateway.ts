@@ -218,6 +218,17 @@ export class DockerGateway implements Swarm {
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 
+  async resumePausedUpdate(serviceName: string): Promise<boolean> {
+    const svc = (await this.docker.listServices({ filters: { name: [serviceName] } })).find(
+      (s) => s.Spec?.Name === serviceName,
+    ) as
+      | { ID?: string; Spec?: object; Version?: { Index?: number }; UpdateStatus?: { State?: string } }
+      | undefined;
+    if (!svc?.ID || !svc.Spec || svc.UpdateStatus?.State !== 'paused') return false;
+    await this.docker.getService(svc.ID).update({ ...svc.Spec, version: svc.Version?.Index });
+    return true;
+  }
+
   /** The current task of each slot: desired `running`, newest first. */
   async currentTasks(serviceName: string): Promise<Map<number, TaskInfo>> {
     const tasks = ((await this.docker.listTasks({ filters: { service: [serviceName] } })) as RawTask[])

@@ -95,6 +95,12 @@ export interface Swarm {
    * and come back sealed.
    */
   swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void>;
+  /**
+   * When Swarm paused the service's rolling update (a task failed during it, e.g. its node was lost:
+   * `update_config.failure_action` defaults to `pause`), posts the service's spec again unchanged, which makes
+   * Swarm resume the update; returns whether it did. Without it the tasks not yet updated keep the old spec.
+   */
+  resumePausedUpdate(service: string): Promise<boolean>;
   /** The current task of each slot (desired `running`, newest first), by slot. */
   currentTasks(service: string): Promise<Map<number, TaskInfo>>;
   /** Swarm id of the node this Engine is. */

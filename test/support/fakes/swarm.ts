@@ -68,6 +68,11 @@ export class FakeSwarm implements Swarm {
   private readonly signalListeners: ((task: TaskStart, signal: string) => void)[] = [];
   private readonly eventQueues = new Map<string, Set<(e: ContainerStart) => void>>();
   private seq = 0;
+  /** Services whose rolling update Swarm paused (see `pauseNextRollout`). */
+  private readonly pausedUpdates = new Set<string>();
+  private pauseRolloutAfter: number | undefined;
+  /** How many times `resumePausedUpdate` resumed one. */
+  resumes = 0;
 
   // ---- the port
 
@@ -129,8 +134,24 @@ export class FakeSwarm implements Swarm {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.unsealSecret = { ...secret };
-    this.rollOut(svc);
+    if (this.pauseRolloutAfter !== undefined) {
+      // Swarm paused the update after these slots: the others keep their tasks (and the old secret).
+      for (let slot = 1; slot <= this.pauseRolloutAfter; slot++) this.startTask(svc, slot);
+      this.pauseRolloutAfter = undefined;
+      this.pausedUpdates.add(service);
+    } else {
+      this.rollOut(svc);
+    }
     return Promise.resolve();
+  }
+
+  resumePausedUpdate(service: string): Promise<boolean> {
+    const svc = this.services.get(service);
+    if (!svc || !this.pausedUpdates.delete(service)) return Promise.resolve(false);
+    this.resumes++;
+    for (const [slot, t] of this.tasks.get(service) ?? [])
+      if (svc.unsealSecret && !t.secretIds.includes(svc.unsealSecret.id)) this.startTask(svc, slot);
+    return Promise.resolve(true);
   }
 
   currentTasks(service: string): Promise<Map<number, TaskInfo>> {
@@ -286,6 +307,11 @@ export class FakeSwarm implements Swarm {
   ): { address?: string; state: string; listening?: boolean } | undefined {
     const t = this.tasks.get(service)?.get(slot);
     return t && { address: t.address, state: t.state, listening: t.listening };
+  }
+
+  /** The next secret swap's rollout updates only slots 1..`slots`, then Swarm pauses it (a task failed). */
+  pauseNextRollout(slots: number): void {
+    this.pauseRolloutAfter = slots;
   }
 
   /** Removes the task of a slot (the node is down and nothing replaced it yet). */

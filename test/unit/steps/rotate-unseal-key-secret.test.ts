@@ -47,6 +47,19 @@ describe('rotateUnsealKeySecret', () => {
     ]);
   });
 
+  it('a rollout Swarm paused (a task failed mid-update, its node lost) is resumed, and the step completes', async () => {
+    const w = await initialized();
+    w.swarm.pauseNextRollout(1); // slot 1 updated, then paused: slots 2 and 3 keep the placeholder
+    const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.equal(w.swarm.resumes, 1, 'resumed once');
+    const tasks = await w.swarm.currentTasks(w.service);
+    assert.deepEqual(
+      [...tasks.values()].map((t) => t.secretIds.includes(out.secret.id)),
+      [true, true, true],
+    );
+  });
+
   it('already rotated: changes nothing, proves nothing', async () => {
     const w = await initialized();
     await w.run(w.acts.rotateUnsealKeySecret, w.input);

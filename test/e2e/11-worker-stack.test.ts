@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { testbedTemporalClient, activitiesOf, historyOf } from '../support/history';
+import { testbedTemporalClient } from '../support/history';
 import {
   NODE_NAMES,
   nodeDocker,
@@ -25,7 +25,13 @@ import {
 import type { NodeName } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
 import { eventually } from '../support/wait';
-import { WORKER_IMAGE, WorkerStackRun, workerImageOnNodes } from '../support/worker-stack';
+import {
+  assertEachStepOnce,
+  bootstrapAtStep,
+  WORKER_IMAGE,
+  WorkerStackRun,
+  workerImageOnNodes,
+} from '../support/worker-stack';
 
 const run = promisify(execFile);
 /** The "new version" of the worker image: the same image with one more label, so another image id. */
@@ -81,15 +87,7 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
     // The operator rolls out a new worker image while the bootstrap is in flight: init-infra-prod.sh again,
     // with the new image, once the unseal-key rotation (the longest step) has started.
     const wfId = `vault-bootstrap-${w.stack}`;
-    const runId = await eventually('the bootstrap at rotateUnsealKeySecret', 300_000, async () => {
-      const desc = await client()
-        .workflow.getHandle(wfId)
-        .describe()
-        .catch(() => undefined);
-      if (!desc || desc.status.name !== 'RUNNING') return undefined;
-      const events = await historyOf(client(), wfId, desc.runId);
-      return activitiesOf(events).some((a) => a.type === 'rotateUnsealKeySecret') ? desc.runId : undefined;
-    });
+    const runId = await bootstrapAtStep(client(), w.stack, 'rotateUnsealKeySecret');
     const updateAt = Date.now();
     const second = w.initInfraProd({ VAULT_BOOTSTRAP_IMAGE: NEXT_IMAGE });
     await eventually('the full worker running the new image', 300_000, async () => {
@@ -133,17 +131,7 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
     for (const t of tasks) assert.match(t.image, /-next/, `${t.service} on ${t.node} runs ${t.image}`);
 
     // No completed step ran again, and no workflow task failed (a determinism error would).
-    const events = await historyOf(client(), wfId, runId);
-    const steps = activitiesOf(events);
-    const seen = new Set<string>();
-    for (const s of steps) {
-      assert.ok(!seen.has(s.type), `step ${s.type} was scheduled twice`);
-      seen.add(s.type);
-      assert.ok(s.completedAt !== undefined, `step ${s.type} did not complete`);
-    }
-    assert.ok(seen.has('revokeRootToken'), [...seen].join(' '));
-    const failedTasks = events.filter((e) => String(e.eventType).includes('WORKFLOW_TASK_FAILED'));
-    assert.equal(failedTasks.length, 0, 'no workflow task failed');
+    const steps = await assertEachStepOnce(client(), w.stack, runId);
     console.log(`steps (attempts): ${steps.map((s) => `${s.type}(${s.attempts})`).join(' ')}`);
 
     // The seed's verification, with the worker's token from the swarm's copy of custody.

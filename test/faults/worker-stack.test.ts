@@ -11,12 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { activitiesOf, historyOf, testbedTemporalClient } from '../support/history';
+import { testbedTemporalClient } from '../support/history';
 import { NODE_NAMES, nodeDocker, nodeFaults, threeNodeBedUp } from '../support/multinode';
 import type { NodeName } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
 import { eventually } from '../support/wait';
-import { WorkerStackRun, workerImageOnNodes } from '../support/worker-stack';
+import {
+  assertEachStepOnce,
+  bootstrapAtStep,
+  WorkerStackRun,
+  workerImageOnNodes,
+} from '../support/worker-stack';
 
 /** How long the lost node stays down: long enough for Swarm to move the worker and the bootstrap to go on. */
 const DOWN_MS = 60_000;
@@ -39,15 +44,7 @@ describe('the worker stack: the worker’s node lost mid-bootstrap', () => {
   it('the worker moves to another node, reads custody from the swarm, and the bootstrap completes once', async () => {
     const started = w.initInfraProd();
     const wfId = `vault-bootstrap-${w.stack}`;
-    const runId = await eventually('the bootstrap at rotateUnsealKeySecret', 300_000, async () => {
-      const desc = await client()
-        .workflow.getHandle(wfId)
-        .describe()
-        .catch(() => undefined);
-      if (!desc || desc.status.name !== 'RUNNING') return undefined;
-      const events = await historyOf(client(), wfId, desc.runId);
-      return activitiesOf(events).some((a) => a.type === 'rotateUnsealKeySecret') ? desc.runId : undefined;
-    });
+    const runId = await bootstrapAtStep(client(), w.stack, 'rotateUnsealKeySecret');
     const before = (await w.workerTasks()).find((t) => t.service === 'worker');
     assert.ok(before, 'the full worker runs');
     const lost = NODE_NAMES.find((n) => `vbt-${n}` === before.node) as NodeName;
@@ -73,21 +70,7 @@ describe('the worker stack: the worker’s node lost mid-bootstrap', () => {
     assert.equal(closed.status.name, 'COMPLETED');
     const verifiedMs = (closed.closeTime?.getTime() ?? 0) - killedAt;
 
-    const events = await historyOf(client(), wfId, runId);
-    const steps = activitiesOf(events);
-    const seen = new Set<string>();
-    for (const s of steps) {
-      assert.ok(!seen.has(s.type), `step ${s.type} was scheduled twice`);
-      seen.add(s.type);
-      assert.ok(s.completedAt !== undefined, `step ${s.type} did not complete`);
-      // No step that completed before the kill ran again: it would have a second schedule (above).
-    }
-    assert.ok(seen.has('revokeRootToken'), [...seen].join(' '));
-    assert.equal(
-      events.filter((e) => String(e.eventType).includes('WORKFLOW_TASK_FAILED')).length,
-      0,
-      'no workflow task failed',
-    );
+    const steps = await assertEachStepOnce(client(), w.stack, runId);
     const custody = await w.custodyFromSwarm();
     const v = await seedVerification(w.stack, custody.dir, custody.keyFile, w.node('n1').dockerHost);
     assert.equal(v.runningTasks, 3, v.servicePs);

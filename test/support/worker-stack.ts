@@ -8,6 +8,7 @@
  * `init-infra-prod.sh` as `VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE`: so the test can decrypt the swarm's copy of the
  * record (to run the seed's `list-peers` with the worker's token), as an operator restoring custody would.
  */
+import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,10 @@ import { KIND_CUSTODY_REPLICA } from '../../src/custody/swarm-replicas';
 import { MultiNodeRun, nodeDocker, nodeEngine, NODE_NAMES } from './multinode';
 import type { NodeName } from './multinode';
 import { REPO } from './testbed';
+import type { Client } from '@temporalio/client';
+import { activitiesOf, historyOf } from './history';
+import type { ActivityRun } from './history';
+import { eventually } from './wait';
 
 const run = promisify(execFile);
 
@@ -32,6 +37,54 @@ export async function workerImageOnNodes(): Promise<void> {
     maxBuffer: 4 << 20,
   });
   console.log(`worker image on the three nodes in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+}
+
+/** Whether a node's Engine answers (a lost node does not). */
+function answers(node: NodeName): Promise<boolean> {
+  return nodeEngine(node)
+    .ping()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+/** The run id of the stack's bootstrap once it is RUNNING and has scheduled `step`. */
+export function bootstrapAtStep(client: Client, stack: string, step: string): Promise<string> {
+  const wfId = `vault-bootstrap-${stack}`;
+  return eventually(`the bootstrap at ${step}`, 300_000, async () => {
+    const desc = await client.workflow
+      .getHandle(wfId)
+      .describe()
+      .catch(() => undefined);
+    if (!desc || desc.status.name !== 'RUNNING') return undefined;
+    const events = await historyOf(client, wfId, desc.runId);
+    return activitiesOf(events).some((a) => a.type === step) ? desc.runId : undefined;
+  });
+}
+
+/**
+ * The history check after a fault mid-bootstrap: every step scheduled once (a step that completed and ran
+ * again would be scheduled twice; a retried attempt is the same schedule), each completed, through the last
+ * one, and no workflow task failed (a determinism error would). Returns the steps, for their attempts.
+ */
+export async function assertEachStepOnce(
+  client: Client,
+  stack: string,
+  runId: string,
+): Promise<ActivityRun[]> {
+  const events = await historyOf(client, `vault-bootstrap-${stack}`, runId);
+  const steps = activitiesOf(events);
+  const seen = new Set<string>();
+  for (const s of steps) {
+    assert.ok(!seen.has(s.type), `step ${s.type} was scheduled twice`);
+    seen.add(s.type);
+    assert.ok(s.completedAt !== undefined, `step ${s.type} did not complete`);
+  }
+  assert.ok(seen.has('revokeRootToken'), [...seen].join(' '));
+  const failed = events.filter((e) => String(e.eventType).includes('WORKFLOW_TASK_FAILED'));
+  assert.equal(failed.length, 0, 'no workflow task failed');
+  return steps;
 }
 
 /** One task of the worker stack, as `docker service ps` shows it. */
@@ -159,14 +212,8 @@ export class WorkerStackRun extends MultiNodeRun {
       const label = `com.docker.stack.namespace=${this.workerStack}`;
       const deadline = Date.now() + 120_000;
       for (const node of NODE_NAMES) {
+        if (!(await answers(node))) continue;
         const engine = nodeEngine(node);
-        if (
-          !(await engine.ping().then(
-            () => true,
-            () => false,
-          ))
-        )
-          continue;
         while (Date.now() < deadline) {
           const left = await engine.listContainers({ all: true, filters: { label: [label] } });
           if (left.length === 0) break;
@@ -208,15 +255,10 @@ export class WorkerStackRun extends MultiNodeRun {
     }))
       out.push(`secret ${s.Spec?.Name}`);
     for (const node of NODE_NAMES) {
-      const engine = nodeEngine(node);
-      if (
-        !(await engine.ping().then(
-          () => true,
-          () => false,
-        ))
-      )
-        continue;
-      const vols = await engine.listVolumes({ filters: { name: [`vault-bootstrap-custody${this.suffix}`] } });
+      if (!(await answers(node))) continue;
+      const vols = await nodeEngine(node).listVolumes({
+        filters: { name: [`vault-bootstrap-custody${this.suffix}`] },
+      });
       for (const v of vols.Volumes ?? []) out.push(`${node}: volume ${v.Name}`);
     }
     return out;

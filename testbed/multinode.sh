@@ -355,48 +355,34 @@ probe_mn_images() {
   done
 }
 
-ensure_mn_images() {
+# mn_load_images IMAGE...: the host's copies of the images on every node, saved once and loaded only
+# where the node's ids differ; the images they replaced there (an older version's, now untagged) are pruned.
+mn_load_images() {
   local want node tar=
-  want=$(mn_image_ids docker)
-  [[ $(wc -l <<<"$want") == "${#MN_IMAGES[@]}" ]] || die "the host's dockerd lacks an image of ${MN_IMAGES[*]}"
+  want=$(docker image inspect --format '{{.Id}}' "$@" 2>/dev/null || true)
+  [[ $(grep -c . <<<"$want") == "$#" ]] || die "the host's dockerd lacks an image of $*"
   for node in "${MN_NODES[@]}"; do
-    if [[ $(mn_image_ids mn_docker "$node") == "$want" ]]; then
-      log "$node: images current (${MN_IMAGES[*]})"
+    if [[ $(mn_docker "$node" image inspect --format '{{.Id}}' "$@" 2>/dev/null) == "$want" ]]; then
+      log "$node: images current ($*)"
       continue
     fi
     if [[ -z $tar ]]; then
       tar=$MN_STATE/images.tar
-      log "images: saving ${MN_IMAGES[*]} from the host's dockerd"
-      docker save -o "$tar.tmp" "${MN_IMAGES[@]}" && mv -f "$tar.tmp" "$tar"
+      log "images: saving $* from the host's dockerd"
+      docker save -o "$tar.tmp" "$@" && mv -f "$tar.tmp" "$tar"
     fi
-    log "$node: loading ${MN_IMAGES[*]}"
+    log "$node: loading $*"
     mn_docker "$node" load -q -i "$tar" >/dev/null
-    # The images these replaced (an older version's), now untagged.
     mn_docker "$node" image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
   done
   [[ -z $tar ]] || rm -f "$tar"
 }
 
-# ensure_mn_worker_image: the host's worker image (testbed.sh worker-image) on every node, loaded
-# only where its id differs. Not part of `up` (see cmd_worker_image).
-ensure_mn_worker_image() {
-  local want node tar=$MN_STATE/worker-image.tar
-  want=$(docker image inspect --format '{{.Id}}' "$WORKER_IMAGE") || die "the host's dockerd lacks $WORKER_IMAGE"
-  for node in "${MN_NODES[@]}"; do
-    if [[ $(mn_docker "$node" image inspect --format '{{.Id}}' "$WORKER_IMAGE" 2>/dev/null) == "$want" ]]; then
-      log "$node: $WORKER_IMAGE current"
-      continue
-    fi
-    if [[ ! -f $tar ]]; then
-      log "images: saving $WORKER_IMAGE from the host's dockerd"
-      docker save -o "$tar.tmp" "$WORKER_IMAGE" && mv -f "$tar.tmp" "$tar"
-    fi
-    log "$node: loading $WORKER_IMAGE"
-    mn_docker "$node" load -q -i "$tar" >/dev/null
-    mn_docker "$node" image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
-  done
-  rm -f "$tar"
-}
+ensure_mn_images() { mn_load_images "${MN_IMAGES[@]}"; }
+
+# ensure_mn_worker_image: the host's worker image (testbed.sh worker-image) on every node. Not part of
+# `up` (see cmd_worker_image).
+ensure_mn_worker_image() { mn_load_images "$WORKER_IMAGE"; }
 
 # ---------------------------------------------------------------------------------------------
 # The swarm: n1 initializes it, n2 and n3 join as managers

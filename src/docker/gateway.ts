@@ -184,9 +184,14 @@ export class DockerGateway implements Swarm {
     return used;
   }
 
-  async inspectService(name: string): Promise<ServiceInfo | undefined> {
+  /** The service named exactly `name` (the API's name filter matches prefixes too), or undefined. */
+  private async serviceNamed(name: string): Promise<Docker.Service | undefined> {
     const found = await this.docker.listServices({ filters: { name: [name] } });
-    const svc = found.find((s) => s.Spec?.Name === name);
+    return found.find((s) => s.Spec?.Name === name);
+  }
+
+  async inspectService(name: string): Promise<ServiceInfo | undefined> {
+    const svc = await this.serviceNamed(name);
     if (!svc) return undefined;
     const spec = svc.Spec!;
     const secrets = containerSpec(spec.TaskTemplate)?.Secrets ?? [];
@@ -199,8 +204,7 @@ export class DockerGateway implements Swarm {
 
   /** Swarm rolls the tasks (stop-first) after the swap. */
   async swapUnsealSecret(serviceName: string, secret: { id: string; name: string }): Promise<void> {
-    const svc = await this.docker.listServices({ filters: { name: [serviceName] } });
-    const current = svc.find((s) => s.Spec?.Name === serviceName);
+    const current = await this.serviceNamed(serviceName);
     if (!current?.ID || !current.Spec) throw new Error(`service ${serviceName} not found`);
     const spec = structuredClone(current.Spec);
     const cs = containerSpec(spec.TaskTemplate);
@@ -219,11 +223,7 @@ export class DockerGateway implements Swarm {
   }
 
   async resumePausedUpdate(serviceName: string): Promise<boolean> {
-    const svc = (await this.docker.listServices({ filters: { name: [serviceName] } })).find(
-      (s) => s.Spec?.Name === serviceName,
-    ) as
-      | { ID?: string; Spec?: object; Version?: { Index?: number }; UpdateStatus?: { State?: string } }
-      | undefined;
+    const svc = await this.serviceNamed(serviceName);
     if (!svc?.ID || !svc.Spec || svc.UpdateStatus?.State !== 'paused') return false;
     await this.docker.getService(svc.ID).update({ ...svc.Spec, version: svc.Version?.Index });
     return true;

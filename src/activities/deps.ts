@@ -146,9 +146,9 @@ export async function locateNodes<S extends Slot>(
   deps: ActivityDeps,
   stack: string,
   slots: readonly S[],
-  options: { starting?: boolean } = {},
+  options: { starting?: boolean; tasks?: Map<number, TaskInfo> } = {},
 ): Promise<Map<S, ClusterNode<S>>> {
-  const tasks = await deps.swarm.currentTasks(serviceName(stack));
+  const tasks = options.tasks ?? (await deps.swarm.currentTasks(serviceName(stack)));
   const nodes = new Map<S, ClusterNode<S>>();
   const usable = (state: string) =>
     state === 'running' || (options.starting === true && state === 'starting');

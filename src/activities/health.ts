@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RaftServer, SwarmNode } from '../ports';
+import type { RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { VaultRequestError } from '../shared/errors';
 import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
@@ -68,10 +68,11 @@ export function createHealthActivities(deps: ActivityDeps) {
         `all Vault tasks of ${stack} to answer`,
         settleMs,
         async () => {
-          const nodes = await locateNodes(deps, stack, ALL_SLOTS, STARTING);
+          const tasks = await swarm.currentTasks(serviceName(stack));
+          const nodes = await locateNodes(deps, stack, ALL_SLOTS, { ...STARTING, tasks });
           for (const n of nodes.values()) await n.client.sealStatus();
           if (nodes.size === VAULT_REPLICAS) return nodes;
-          return nodes.size + (await unplaceable(stack, nodes)) === VAULT_REPLICAS ? nodes : undefined;
+          return nodes.size + (await unplaceable(tasks, nodes)) === VAULT_REPLICAS ? nodes : undefined;
         },
         250, // a restarted task answers within a second or two: look often, it is a cheap call
       );
@@ -85,8 +86,7 @@ export function createHealthActivities(deps: ActivityDeps) {
    * ready (a lost node), or Swarm cannot place it (pending with its error, e.g. no other node may take a second
    * Vault task). Waiting for them would only add the whole settle time to every check while a node is lost.
    */
-  async function unplaceable(stack: string, nodes: Map<number, ClusterNode>): Promise<number> {
-    const tasks = await swarm.currentTasks(serviceName(stack));
+  async function unplaceable(tasks: Map<number, TaskInfo>, nodes: Map<number, ClusterNode>): Promise<number> {
     const notReady = new Set((await swarm.listNodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
     return ALL_SLOTS.filter((slot) => {
       const task = tasks.get(slot);

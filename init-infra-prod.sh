@@ -100,12 +100,13 @@ socket_gid() {
 
 # Ready when the worker has one task running and the agent one on each Ready manager (a manager that is
 # down runs nothing: waiting for its agent would fail a run that has all it needs).
+running_tasks() {
+  docker service ps --filter desired-state=running --format '{{.CurrentState}}' "$1" 2>/dev/null | grep -c '^Running' || true
+}
 worker_stack_ready() {
-  local managers worker agents
+  local managers
   managers=$(docker node ls --filter role=manager --format '{{.Status}}' | grep -c '^Ready$' || true)
-  worker=$(docker service ps --filter desired-state=running --format '{{.CurrentState}}' "${WORKER_STACK}_worker" 2>/dev/null | grep -c '^Running' || true)
-  agents=$(docker service ps --filter desired-state=running --format '{{.CurrentState}}' "${WORKER_STACK}_agent" 2>/dev/null | grep -c '^Running' || true)
-  ((worker == 1 && agents == managers))
+  (($(running_tasks "${WORKER_STACK}_worker") == 1 && $(running_tasks "${WORKER_STACK}_agent") == managers))
 }
 
 deploy_worker_stack() {

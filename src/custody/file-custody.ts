@@ -353,7 +353,8 @@ export class FileKeyCustody implements KeyCustody {
         `a custody replica is not a ${FORMAT} record for stack ${stack}`,
       );
     await this.ensureDir();
-    this.open(rec, await this.encryptionKey(true), 'a custody replica');
+    // A replica is only ever opened with the key it was sealed with: never create one to open it.
+    this.open(rec, await this.encryptionKey(false), 'a custody replica');
     await writeDurably(this.recordPath(stack), JSON.stringify(rec, null, 2), false);
   }
 

@@ -136,6 +136,17 @@ describe('file key custody', () => {
     );
   });
 
+  it('importRecord without the key file: CustodyKeyFileMissing, and no key file is made', async () => {
+    const source = fresh();
+    await source.custody.store('s1', secrets);
+    const exported = await source.custody.exportRecord('s1');
+    assert.ok(exported);
+    const target = fresh();
+    await assert.rejects(target.custody.importRecord('s1', exported.text), custodyError('CustodyKeyFileMissing'));
+    assert.equal(existsSync(target.keyFile), false, 'a fresh key would never open the replica');
+    assert.equal(existsSync(join(target.dir, 's1.json')), false);
+  });
+
   describe('lifecycle (issue 10, item 7)', () => {
     it('a lost key file is not regenerated while records exist: CustodyKeyFileMissing', async () => {
       const { custody, keyFile } = fresh();

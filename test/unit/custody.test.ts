@@ -142,7 +142,10 @@ describe('file key custody', () => {
     const exported = await source.custody.exportRecord('s1');
     assert.ok(exported);
     const target = fresh();
-    await assert.rejects(target.custody.importRecord('s1', exported.text), custodyError('CustodyKeyFileMissing'));
+    await assert.rejects(
+      target.custody.importRecord('s1', exported.text),
+      custodyError('CustodyKeyFileMissing'),
+    );
     assert.equal(existsSync(target.keyFile), false, 'a fresh key would never open the replica');
     assert.equal(existsSync(join(target.dir, 's1.json')), false);
   });

@@ -1,0 +1,290 @@
+/**
+ * `npm run bench`: what a bootstrap and a failover cost on the one-node bed, measured against real Docker,
+ * OpenBao and the Temporal dev server (`npm run testbed -- up` first).
+ *
+ * Runs BENCH_RUNS (default 3) rounds. Each round, in this order so that both see the same machine state:
+ *   1. a cold bootstrap by the workflow: a new stack, a new worker process (its start → polling time and
+ *      its idle RSS afterwards), the client's `bootstrap --wait`, each step's time from the history;
+ *   2. on that cluster: leader failover (the active node's container killed → another node active), and
+ *      kill → `sealed:false` of the replaced task (the health machinery unseals it; the schedule exists);
+ *   3. a cold bootstrap of another new stack by `test/bench/bare-bootstrap.sh`, the same steps as a bare
+ *      sequential script, each step timed by the script.
+ * Every stack is removed before the next round. Prints the table of medians and writes it between the
+ * `bench:latest` markers of docs/performance.md (BENCH_OUT to write another file); BENCH_LABEL names the run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+import { DockerGateway } from '../../src/docker/gateway';
+import { VaultNodeClient } from '../../src/vault/gateway';
+import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
+import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
+import { sleep } from '../support/wait';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? '3');
+const OUT = process.env.BENCH_OUT ?? join(REPO, 'docs', 'performance.md');
+const LABEL = process.env.BENCH_LABEL ?? 'latest';
+const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
+
+type Sample = Map<string, number>; // metric → seconds (or MB for RSS)
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function since(t: number): number {
+  return (Date.now() - t) / 1000;
+}
+
+async function until<T>(what: string, ms: number, pollMs: number, check: () => Promise<T | undefined>) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`bench: no VmRSS for pid ${pid}`);
+  return Number(m[1]) / 1024;
+}
+
+/** Seconds from spawning the worker to its "polling task queue" line (printed as its Workers start polling). */
+async function workerStart(run: TestRun): Promise<{ child: ChildProcess; seconds: number }> {
+  const t0 = Date.now();
+  const child = run.startWorker(HEALTH);
+  await until('the worker to poll', 60_000, 20, () =>
+    Promise.resolve(
+      existsSync(run.workerLog) && readFileSync(run.workerLog, 'utf8').includes('polling task queue')
+        ? true
+        : undefined,
+    ),
+  );
+  return { child, seconds: since(t0) };
+}
+
+function nodeClients(run: TestRun, gateway: DockerGateway) {
+  const ca = readFileSync(join(run.bed.VAULT_CERT_DIR ?? '', 'ca.pem'));
+  const [host, port] = (run.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200').split(':');
+  return async (slot: number) => {
+    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
+    if (!task || !task.address || (task.state !== 'running' && task.state !== 'starting')) return undefined;
+    const client = new VaultNodeClient(
+      `vault-${slot}`,
+      { host: task.address, port: 8200, serverName: `vault-${slot}` },
+      { mode: 'tunnel', host: host!, port: Number(port) },
+      ca,
+      { requestMs: 2000, initMs: 2000 },
+    );
+    return { client, taskId: task.id };
+  };
+}
+
+/** Kills the active node's container; times another node becoming active, and the killed slot's unseal. */
+async function failover(run: TestRun, sample: Sample): Promise<void> {
+  const gateway = new DockerGateway('/var/run/docker.sock');
+  const node = nodeClients(run, gateway);
+  const active = await until('an active node', 60_000, 200, async () => {
+    for (const slot of [1, 2, 3]) {
+      const n = await node(slot);
+      if (n && (await n.client.leader()).isSelf) return { slot, ...n };
+    }
+    return undefined;
+  });
+  // Autopilot must count every server healthy first, or the kill tests a half-formed cluster.
+  const { workerToken } = await new FileKeyCustody({
+    dir: join(run.dir, 'custody'),
+    keyFile: join(run.dir, 'custody.key'),
+  }).read(run.stack);
+  await until('autopilot to report the cluster healthy', 120_000, 200, async () =>
+    (await active.client.autopilotState(workerToken!)).healthy ? true : undefined,
+  );
+  const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.${active.slot}.`])).trim();
+  const killedAt = Date.now();
+  await dockerCli(['kill', ctr]);
+  const others = [1, 2, 3].filter((s) => s !== active.slot);
+  await until('another node to become active', 120_000, 50, async () => {
+    for (const slot of others) {
+      const n = await node(slot);
+      if (n && (await n.client.leader()).isSelf) return true;
+    }
+    return undefined;
+  });
+  sample.set('leader failover (kill → another node active)', since(killedAt));
+  let apiAt: number | undefined;
+  await until(`vault-${active.slot} replaced and unsealed`, 240_000, 50, async () => {
+    const n = await node(active.slot);
+    if (!n || n.taskId === active.taskId) return undefined;
+    const s = await n.client.sealStatus();
+    apiAt ??= Date.now();
+    return s.sealed ? undefined : true;
+  });
+  sample.set('kill → sealed:false', since(killedAt));
+  sample.set('API first answers → sealed:false', since(apiAt!));
+}
+
+async function workflowRound(sample: Sample): Promise<void> {
+  const run = new TestRun();
+  const temporal = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+  try {
+    const { child, seconds } = await workerStart(run);
+    sample.set('worker start → polling', seconds);
+    const t0 = Date.now();
+    const res = await run.client(['bootstrap', '--wait'], HEALTH);
+    if (res.code !== 0) throw new Error(`bench: the workflow's bootstrap failed:\n${res.out}`);
+    sample.set('total', since(t0));
+    const id = bootstrapWorkflowId(run.stack);
+    for (const a of activitiesOf(await historyOf(temporal.client, id)))
+      if (a.completedAt !== undefined) sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
+    const created = await run.client(['schedule', 'create'], HEALTH);
+    if (created.code !== 0) throw new Error(`bench: schedule create failed:\n${created.out}`);
+    await sleep(5000); // idle: nothing runs between the bootstrap and the schedule's next (24 h) run
+    sample.set('worker idle RSS (MB)', rssMb(child.pid!));
+    await failover(run, sample);
+    await run.client(['schedule', 'delete'], HEALTH);
+  } finally {
+    await run.cleanup();
+    await temporal.connection.close();
+  }
+}
+
+async function bareRound(sample: Sample): Promise<void> {
+  const run = new TestRun();
+  try {
+    const t0 = Date.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('bash', [join(REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
+        env: {
+          ...process.env,
+          STACK: run.stack,
+          STACK_DIR: join(run.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), run.stack),
+          REPO,
+          VAULT_IMAGE: run.bed.VAULT_IMAGE ?? '',
+          VAULT_CERT_DIR: run.bed.VAULT_CERT_DIR ?? '',
+        },
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)),
+      );
+    });
+    sample.set('total', since(t0));
+    for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
+  } finally {
+    await run.cleanup();
+  }
+}
+
+function fmt(v: number | undefined, unit = 's'): string {
+  if (v === undefined) return '—';
+  return unit === 'MB' ? `${v.toFixed(0)} MB` : `${v.toFixed(v < 10 ? 2 : 1)} s`;
+}
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`;
+}
+
+async function versions(): Promise<string> {
+  const engine = (await dockerCli(['version', '--format', '{{.Server.Version}}'])).trim();
+  const pinned = readFileSync(join(REPO, 'testbed', 'versions.env'), 'utf8');
+  const cli = /^TEMPORAL_CLI_VERSION=(\S+)/m.exec(pinned)?.[1] ?? '?';
+  return `Docker Engine ${engine}; ${testbedEnv().VAULT_IMAGE}; Temporal dev server (CLI ${cli}); Node ${process.version}`;
+}
+
+function table(wf: Sample[], bare: Sample[]): string {
+  const m = (samples: Sample[], key: string) =>
+    median(samples.map((s) => s.get(key)).filter((v): v is number => v !== undefined));
+  const rows: string[] = [
+    '| step | workflow (median) | bare script (median) | workflow ÷ bare |',
+    '| --- | --- | --- | --- |',
+  ];
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? (a / b).toFixed(2) : '—');
+  for (const step of [...BOOTSTRAP_STEPS, 'total'] as string[]) {
+    const a = m(wf, step);
+    const b = m(bare, step);
+    const name = step === 'total' ? '**total (client call / script)**' : `\`${step}\``;
+    rows.push(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`);
+  }
+  rows.push('', '| measure | median | runs |', '| --- | --- | --- |');
+  for (const key of [
+    'leader failover (kill → another node active)',
+    'kill → sealed:false',
+    'API first answers → sealed:false',
+    'worker start → polling',
+    'worker idle RSS (MB)',
+  ]) {
+    const xs = wf.map((s) => s.get(key)).filter((v): v is number => v !== undefined);
+    const unit = key.endsWith('(MB)') ? 'MB' : 's';
+    rows.push(`| ${key} | ${fmt(median(xs), unit)} | ${xs.map((x) => fmt(x, unit)).join(', ')} |`);
+  }
+  return rows.join('\n');
+}
+
+function writeReport(body: string): void {
+  const begin = '<!-- bench:latest -->';
+  const end = '<!-- /bench:latest -->';
+  const block = `${begin}\n${body}\n${end}`;
+  const old = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
+  const at = old.indexOf(begin);
+  const stop = old.indexOf(end);
+  const next =
+    at >= 0 && stop > at
+      ? `${old.slice(0, at)}${block}${old.slice(stop + end.length)}`
+      : `${old}${old ? '\n\n' : ''}${block}\n`;
+  writeFileSync(OUT, next);
+}
+
+async function main(): Promise<void> {
+  const wf: Sample[] = [];
+  const bare: Sample[] = [];
+  const started = new Date();
+  for (let i = 1; i <= RUNS; i++) {
+    const w: Sample = new Map();
+    await workflowRound(w);
+    wf.push(w);
+    console.log(`round ${i}/${RUNS} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
+    const b: Sample = new Map();
+    await bareRound(b);
+    bare.push(b);
+    console.log(`round ${i}/${RUNS} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
+  }
+  const body = [
+    `**${LABEL}** — ${RUNS} rounds, ${started.toISOString().slice(0, 16)}Z, git ${(await gitRev()) || 'unknown'}.`,
+    '',
+    `Machine: ${machine()}. ${await versions()}.`,
+    '',
+    table(wf, bare),
+  ].join('\n');
+  console.log(`\n${body}\n`);
+  writeReport(body);
+  console.log(`bench: wrote ${OUT}`);
+}
+
+function gitRev(): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', () => resolve(out.trim()));
+    child.on('error', () => resolve(''));
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

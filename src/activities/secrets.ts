@@ -8,6 +8,7 @@
 import type { SecretInfo } from '../ports';
 import {
   serviceName,
+  PEER_SLOTS,
   LABEL_KEY_ID,
   LABEL_KIND,
   LABEL_STACK,
@@ -18,7 +19,7 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { readCustody, stackSecrets, waitFor } from './deps';
+import { locateNodes, readCustody, stackSecrets, waitFor } from './deps';
 import { proveUnsealKey } from './node-actions';
 
 const PLACEHOLDER_VALUE =
@@ -40,6 +41,21 @@ export async function currentUnsealSecret(
     if (used) return used;
   }
   return family.at(-1);
+}
+
+/**
+ * Whether the swap may restart every task at once: only while no peer has joined, which both peers say
+ * themselves (they answer, uninitialized). Then there is no quorum to keep and nothing on a peer to lose,
+ * and the leader, the only member, restarts in either order. A peer that does not answer, or one that is
+ * initialized, keeps the stack's own one-at-a-time rollout.
+ */
+async function noPeerJoined(deps: ActivityDeps, stack: string): Promise<boolean> {
+  const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true });
+  if (peers.size !== PEER_SLOTS.length) return false;
+  const statuses = await Promise.all(
+    [...peers.values()].map((p) => p.client.sealStatus().catch(() => undefined)),
+  );
+  return statuses.every((s) => s !== undefined && !s.initialized);
 }
 
 function isConflict(err: unknown): boolean {
@@ -97,6 +113,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
     let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
     let changed = false;
+    let allAtOnce = false;
     if (current?.kind === 'unseal-key' && current.keyId !== held.keyId) {
       throw new NonRetryableError(
         ErrorType.CustodyKeyMismatch,
@@ -140,8 +157,9 @@ export function createSecretActivities(deps: ActivityDeps) {
           );
         }
       }
+      allAtOnce = await noPeerJoined(deps, input.stack);
       await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
-      await swarm.swapUnsealSecret(name, { id: target.id, name: target.name });
+      await swarm.swapUnsealSecret(name, { id: target.id, name: target.name }, { allAtOnce });
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
     }
@@ -163,6 +181,9 @@ export function createSecretActivities(deps: ActivityDeps) {
           (resumedAt > -Infinity ? ' (a paused rollout was resumed)' : ''),
       );
     });
+    // The stack's own update_config again (a no-op unless an all-at-once swap, this attempt's or an
+    // interrupted one's, changed it): the next rollout, on a formed cluster, goes one task at a time.
+    const restored = await swarm.restoreUpdateParallelism(name);
     const inUse = await swarm.secretsInUse();
     const removed: string[] = [];
     for (const s of (await stackSecrets(deps, input.stack)).own) {
@@ -172,8 +193,11 @@ export function createSecretActivities(deps: ActivityDeps) {
       await deps.failpoints.hit('rotateUnsealKeySecret:after-remove-old');
       removed.push(s.name);
     }
-    const summary = `${changed ? 'rotated to' : 'already on'} ${target.name}${removed.length ? `; removed ${removed.join(', ')}` : ''}`;
-    return { changed: changed || removed.length > 0, summary, secret: ref(target) };
+    const summary =
+      `${changed ? 'rotated to' : 'already on'} ${target.name}` +
+      (removed.length ? `; removed ${removed.join(', ')}` : '') +
+      (allAtOnce ? '; all tasks at once (no peer had joined)' : '');
+    return { changed: changed || restored || removed.length > 0, summary, secret: ref(target) };
   }
 
   return { ensurePlaceholderSecret, rotateUnsealKeySecret };

@@ -19,6 +19,7 @@ import {
   LABEL_KIND,
   LABEL_KEY_ID,
   LABEL_STACK,
+  LABEL_STACK_PARALLELISM,
   UNSEAL_SECRET_TARGET,
   VAULT_NETWORK,
 } from '../shared/constants';
@@ -75,6 +76,35 @@ function toTaskInfo(t: RawTask): TaskInfo {
 }
 
 type ContainerSpec = NonNullable<Docker.ContainerTaskSpec['ContainerSpec']>;
+
+/** Every task at once (`parallelism` 0), the stack's own value kept in a label unless one already is. */
+function runAllAtOnce(spec: Docker.ServiceSpec): void {
+  const labels = { ...(spec.Labels ?? {}) };
+  // Docker's default, when the stack sets no update_config, is one task at a time.
+  labels[LABEL_STACK_PARALLELISM] ??= String(spec.UpdateConfig?.Parallelism ?? 1);
+  spec.Labels = labels;
+  withParallelism(spec, 0);
+}
+
+/** Puts back the parallelism kept by `runAllAtOnce` and drops its label; false when none was kept. */
+function restoreParallelism(spec: Docker.ServiceSpec): boolean {
+  const kept = spec.Labels?.[LABEL_STACK_PARALLELISM];
+  if (kept === undefined) return false;
+  const labels = { ...spec.Labels };
+  delete labels[LABEL_STACK_PARALLELISM];
+  spec.Labels = labels;
+  withParallelism(spec, Number(kept));
+  return true;
+}
+
+function withParallelism(spec: Docker.ServiceSpec, parallelism: number): void {
+  // Docker's default order is stop-first: an update_config without one keeps it.
+  spec.UpdateConfig = {
+    ...spec.UpdateConfig,
+    Order: spec.UpdateConfig?.Order ?? 'stop-first',
+    Parallelism: parallelism,
+  };
+}
 
 /** The container part of a task template (services here are never plugin services). */
 function containerSpec(spec: Docker.TaskSpec | undefined): ContainerSpec | undefined {
@@ -203,7 +233,11 @@ export class DockerGateway implements Swarm {
   }
 
   /** Swarm rolls the tasks (stop-first) after the swap. */
-  async swapUnsealSecret(serviceName: string, secret: { id: string; name: string }): Promise<void> {
+  async swapUnsealSecret(
+    serviceName: string,
+    secret: { id: string; name: string },
+    options: { allAtOnce?: boolean } = {},
+  ): Promise<void> {
     const current = await this.serviceNamed(serviceName);
     if (!current?.ID || !current.Spec) throw new Error(`service ${serviceName} not found`);
     const spec = structuredClone(current.Spec);
@@ -219,7 +253,18 @@ export class DockerGateway implements Swarm {
         File: old?.File ?? { Name: UNSEAL_SECRET_TARGET, UID: '0', GID: '0', Mode: 0o400 },
       },
     ];
+    if (options.allAtOnce) runAllAtOnce(spec);
+    else restoreParallelism(spec);
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
+  }
+
+  async restoreUpdateParallelism(serviceName: string): Promise<boolean> {
+    const svc = await this.serviceNamed(serviceName);
+    if (!svc?.ID || !svc.Spec) throw new Error(`service ${serviceName} not found`);
+    const spec = structuredClone(svc.Spec);
+    if (!restoreParallelism(spec)) return false;
+    await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
+    return true;
   }
 
   async resumePausedUpdate(serviceName: string): Promise<boolean> {

@@ -92,9 +92,20 @@ export interface Swarm {
   inspectService(name: string): Promise<ServiceInfo | undefined>;
   /**
    * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks: they restart
-   * and come back sealed.
+   * and come back sealed. With `allAtOnce` the same update sets `update_config.parallelism` to 0 (every task
+   * at once) and keeps the stack's own value in the service label `LABEL_STACK_PARALLELISM`; without it, a
+   * value kept there is put back in the same update.
    */
-  swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void>;
+  swapUnsealSecret(
+    service: string,
+    secret: { id: string; name: string },
+    options?: { allAtOnce?: boolean },
+  ): Promise<void>;
+  /**
+   * Puts back the `update_config.parallelism` kept by an all-at-once `swapUnsealSecret` and removes the label
+   * (the task template is unchanged: no task restarts); returns whether there was one to put back.
+   */
+  restoreUpdateParallelism(service: string): Promise<boolean>;
   /**
    * When Swarm paused the service's rolling update (a task failed during it, e.g. its node was lost:
    * `update_config.failure_action` defaults to `pause`), posts the service's spec again unchanged, which makes

@@ -25,6 +25,11 @@ export const LABEL_KIND = 'io.iklimco.vault-bootstrap.kind';
 export const LABEL_KEY_ID = 'io.iklimco.vault-bootstrap.key-id';
 export const LABEL_VERSION = 'io.iklimco.vault-bootstrap.version';
 export const LABEL_STACK = 'io.iklimco.vault-bootstrap.stack';
+/**
+ * On the Vault service while a rollout runs all tasks at once: the stack's own `update_config.parallelism`,
+ * put back (and the label removed) when the rollout is over. See `Swarm.swapUnsealSecret`.
+ */
+export const LABEL_STACK_PARALLELISM = 'io.iklimco.vault-bootstrap.stack-update-parallelism';
 
 export const DEFAULT_TASK_QUEUE = 'vault-bootstrap';
 

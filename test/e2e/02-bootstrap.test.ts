@@ -71,6 +71,21 @@ describe('BootstrapVault end to end', () => {
     console.log(`step durations (history): ${stepDurations(events)}`);
     for (const [type, c] of activityCounts(events)) assert.deepEqual(c, { scheduled: 1, completed: 1 }, type);
     assert.equal(desc.searchAttributes.VaultBootstrapStep?.[0], 'done');
+    // No peer had joined at the rotation: every task restarted at once, then the stack's own update_config
+    // (one at a time, stop-first) came back, with no label of the bootstrap's left on the service.
+    const rotate = activitiesOf(events).find((a) => a.type === 'rotateUnsealKeySecret');
+    assert.match(JSON.stringify(rotate?.result), /all tasks at once \(no peer had joined\)/);
+    const spec = JSON.parse(
+      await dockerCli(['service', 'inspect', '--format', '{{json .Spec}}', `${run.stack}_vault`]),
+    ) as { UpdateConfig?: { Parallelism?: number; Order?: string }; Labels?: Record<string, string> };
+    assert.deepEqual(
+      { parallelism: spec.UpdateConfig?.Parallelism, order: spec.UpdateConfig?.Order },
+      { parallelism: 1, order: 'stop-first' },
+    );
+    assert.deepEqual(
+      Object.keys(spec.Labels ?? {}).filter((k) => k.startsWith('io.iklimco.vault-bootstrap.')),
+      [],
+    );
   });
 
   it('runs again on the bootstrapped cluster and changes nothing', async () => {

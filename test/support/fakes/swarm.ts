@@ -30,6 +30,10 @@ interface StoredService {
   name: string;
   replicas: number;
   unsealSecret?: { id: string; name: string };
+  /** `update_config.parallelism`: the stack file's 1, 0 while a rollout runs every task at once. */
+  parallelism: number;
+  /** The stack's parallelism kept while it is 0 (the service label `LABEL_STACK_PARALLELISM`). */
+  keptParallelism?: number;
 }
 
 /** Why and where a task (re)started: a deploy, a rollout after a secret swap, or a test killing it. */
@@ -73,6 +77,8 @@ export class FakeSwarm implements Swarm {
   private pauseRolloutAfter: number | undefined;
   /** How many times `resumePausedUpdate` resumed one. */
   resumes = 0;
+  /** Each secret swap's rollout: the service and the parallelism it ran with (0: every task at once). */
+  readonly rollouts: { service: string; parallelism: number }[] = [];
 
   // ---- the port
 
@@ -130,10 +136,21 @@ export class FakeSwarm implements Swarm {
     );
   }
 
-  swapUnsealSecret(service: string, secret: { id: string; name: string }): Promise<void> {
+  swapUnsealSecret(
+    service: string,
+    secret: { id: string; name: string },
+    options: { allAtOnce?: boolean } = {},
+  ): Promise<void> {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.unsealSecret = { ...secret };
+    if (options.allAtOnce) {
+      svc.keptParallelism ??= svc.parallelism;
+      svc.parallelism = 0;
+    } else {
+      this.restore(svc);
+    }
+    this.rollouts.push({ service, parallelism: svc.parallelism });
     if (this.pauseRolloutAfter !== undefined) {
       // Swarm paused the update after these slots: the others keep their tasks (and the old secret).
       for (let slot = 1; slot <= this.pauseRolloutAfter; slot++) this.startTask(svc, slot);
@@ -143,6 +160,19 @@ export class FakeSwarm implements Swarm {
       this.rollOut(svc);
     }
     return Promise.resolve();
+  }
+
+  restoreUpdateParallelism(service: string): Promise<boolean> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    return Promise.resolve(this.restore(svc));
+  }
+
+  private restore(svc: StoredService): boolean {
+    if (svc.keptParallelism === undefined) return false;
+    svc.parallelism = svc.keptParallelism;
+    svc.keptParallelism = undefined;
+    return true;
   }
 
   resumePausedUpdate(service: string): Promise<boolean> {
@@ -227,14 +257,24 @@ export class FakeSwarm implements Swarm {
       id: `service${++this.seq}`,
       name,
       replicas: this.deployReplicas,
+      parallelism: 1,
     };
     svc.unsealSecret = { id: secret.id, name: secret.name };
+    // A deploy posts the stack file's spec: its update_config, and its labels only.
+    svc.parallelism = 1;
+    svc.keptParallelism = undefined;
     this.services.set(name, svc);
     this.rollOut(svc);
     return Promise.resolve();
   }
 
   // ---- for tests
+
+  /** The service's `update_config.parallelism`, and the stack's value kept while it is 0. */
+  updateParallelism(service: string): { parallelism: number; kept?: number } | undefined {
+    const svc = this.services.get(service);
+    return svc && { parallelism: svc.parallelism, kept: svc.keptParallelism };
+  }
 
   /** Called whenever a task (re)starts; its Vault process starts from its data, sealed. */
   onTaskStart(listener: (start: TaskStart) => void): void {

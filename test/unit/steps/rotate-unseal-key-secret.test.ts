@@ -21,13 +21,16 @@ const unsealKey = (n: number) => ({
   [LABEL_STACK]: 's1',
 });
 
+/** The summary's tail when the swap restarted every task at once (no peer had joined yet). */
+const AT_ONCE = '; all tasks at once (no peer had joined)';
+
 describe('rotateUnsealKeySecret', () => {
   it('the placeholder mounted: proves the key, creates _v1, swaps it in, removes the placeholder', async () => {
     const w = await initialized();
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     const v1 = `${w.secretBase}_v1`;
     assert.equal(out.changed, true);
-    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}${AT_ONCE}`);
     assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
     assert.deepEqual(w.swarm.secretNames(), [v1]);
     assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
@@ -51,7 +54,7 @@ describe('rotateUnsealKeySecret', () => {
     const w = await initialized();
     w.swarm.pauseNextRollout(1); // slot 1 updated, then paused: slots 2 and 3 keep the placeholder
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
     assert.equal(w.swarm.resumes, 1, 'resumed once');
     const tasks = await w.swarm.currentTasks(w.service);
     assert.deepEqual(
@@ -83,7 +86,7 @@ describe('rotateUnsealKeySecret', () => {
     w.failpoints.at.clear();
     w.failpoints.clear();
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v1`]);
     assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
   });
@@ -175,7 +178,10 @@ describe('rotateUnsealKeySecret', () => {
     await w.swarm.createSecret(`${w.secretBase}_v2`, Buffer.from('old'), unsealKey(8));
     await w.swarm.givenService('other', `${w.secretBase}_v2`);
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1`);
+    assert.equal(
+      out.summary,
+      `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1${AT_ONCE}`,
+    );
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v2`, `${w.secretBase}_v3`]);
   });
 
@@ -190,5 +196,43 @@ describe('rotateUnsealKeySecret', () => {
         /timed out after 300s waiting for s1_vault tasks to run with s1_vault_unseal_key_v1 \(last: 2\/3 tasks running/,
       ),
     );
+  });
+
+  describe('how the swap rolls the tasks', () => {
+    it("no peer joined yet: every task at once, then the stack's one-at-a-time update_config is back", async () => {
+      const w = await initialized();
+      await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 0 }]);
+      assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
+    });
+
+    it('a peer already joined (a formed cluster): one task at a time, and the summary says nothing of it', async () => {
+      const w = await initialized();
+      w.vault.node(2).initialized = true;
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
+      assert.ok(!out.summary.includes('at once'), out.summary);
+    });
+
+    it('a peer whose answer makes no sense: one task at a time', async () => {
+      const w = await initialized();
+      w.vault.node(3).protocolError = 'not a seal status';
+      await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
+    });
+
+    it("a crash after an all-at-once swap: the retry puts the stack's update_config back", async () => {
+      const w = await initialized();
+      w.failpoints.at.set('rotateUnsealKeySecret:after-service-update', () => {
+        throw new Error('failpoint rotateUnsealKeySecret:after-service-update injected an error');
+      });
+      await assert.rejects(w.run(w.acts.rotateUnsealKeySecret, w.input), /injected an error/);
+      assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 0, kept: 1 });
+      w.failpoints.at.clear();
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.equal(out.changed, true);
+      assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
+      assert.equal(w.swarm.rollouts.length, 1, 'the retry swaps nothing');
+    });
   });
 });

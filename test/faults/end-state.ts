@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bootstrapWorkflowId, LABEL_KEY_ID } from '../../src/shared/constants';
+import { bootstrapWorkflowId, LABEL_KEY_ID, LABEL_STACK_PARALLELISM } from '../../src/shared/constants';
 import type { BootstrapResult } from '../../src/shared/types';
 import { activitiesOf, historyOf, historyText, secretForms } from '../support/history';
 import type { HistoryEvent } from '../support/history';
@@ -73,6 +73,13 @@ export async function assertBootstrapped(
   for (const k of historyKeyIds) assert.equal(k, held.keyId, 'every initLeader result names the same key');
   assert.deepEqual(names, [`${run.secretBase}_v1`], 'exactly one secret version left, no orphans');
   assert.equal(v1?.Spec?.Labels?.[LABEL_KEY_ID], held.keyId, 'the mounted secret holds the custody key');
+
+  // An all-at-once rollout interrupted anywhere still ends with the stack's own update_config.
+  const spec = JSON.parse(
+    await dockerCli(['service', 'inspect', '--format', '{{json .Spec}}', `${run.stack}_vault`]),
+  ) as { UpdateConfig?: { Parallelism?: number }; Labels?: Record<string, string> };
+  assert.equal(spec.UpdateConfig?.Parallelism, 1, "the stack's update_config parallelism is back");
+  assert.equal(spec.Labels?.[LABEL_STACK_PARALLELISM], undefined, 'no kept-parallelism label is left');
 
   assert.equal(status.size, 3, 'three Vault containers');
   for (const [slot, s] of status) {

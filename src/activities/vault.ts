@@ -12,7 +12,7 @@ import {
   UNSEAL_SECRET_TARGET,
   VAULT_REPLICAS,
 } from '../shared/constants';
-import type { PeerSlot } from '../shared/constants';
+import type { PeerSlot, Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { ActivityDeps, ClusterNode } from './deps';
@@ -53,6 +53,20 @@ function assertMountsKey(
       `${service} mounts ${secret.name}, made for custody record ${String(secret.keyId)}, but custody holds record ${keyId}. Nothing was changed.`,
     );
   }
+}
+
+/**
+ * Runs `each` on both peers at once and resolves with the results in slot order. Waits for both even when
+ * one fails (a failed attempt leaves nothing running into its retry), then throws the first failure.
+ */
+async function onPeers<T>(
+  nodes: Map<Slot, ClusterNode<Slot>>,
+  each: (peer: ClusterNode<PeerSlot>) => Promise<T>,
+): Promise<T[]> {
+  const settled = await Promise.allSettled(PEER_SLOTS.map((slot) => each(nodeAt(nodes, slot))));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 export function createVaultActivities(deps: ActivityDeps) {
@@ -213,11 +227,12 @@ export function createVaultActivities(deps: ActivityDeps) {
     const leader = nodeAt(nodes, LEADER_SLOT);
     // Proves an active node answers (and the token works) before any join is sent to it.
     await leader.client.raftConfiguration(token);
-    const joined: string[] = [];
-    for (const slot of PEER_SLOTS) {
-      const peer = nodeAt(nodes, slot);
-      if (await joinIfNeeded('joinPeers', leader, peer)) joined.push(peer.name);
-    }
+    // Both peers at once: the leader orders the Raft configuration changes.
+    const joined = (
+      await onPeers(nodes, async (peer) =>
+        (await joinIfNeeded('joinPeers', leader, peer)) ? peer.name : undefined,
+      )
+    ).filter((n) => n !== undefined);
     return {
       changed: joined.length > 0,
       summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined',
@@ -240,15 +255,15 @@ export function createVaultActivities(deps: ActivityDeps) {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
         const leader = nodeAt(nodes, LEADER_SLOT);
         await leader.client.raftConfiguration(token); // an active node answers joins
-        for (const slot of PEER_SLOTS) {
-          const peer = nodeAt(nodes, slot);
+        await onPeers(nodes, async (peer) => {
           await joinIfNeeded('unsealPeers', leader, peer);
           const points = {
             before: `unsealPeers:before-unseal:${peer.name}`,
             after: `unsealPeers:after-unseal:${peer.name}`,
           } as const;
-          if (await unsealNode(deps, peer, held, points)) unsealed.push(peer.name);
-        }
+          if ((await unsealNode(deps, peer, held, points)) && !unsealed.includes(peer.name))
+            unsealed.push(peer.name);
+        });
         const after = await leader.client.raftConfiguration(token);
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
         if (voters.length !== PEER_SLOTS.length)
@@ -258,7 +273,7 @@ export function createVaultActivities(deps: ActivityDeps) {
     );
     return {
       changed: unsealed.length > 0,
-      summary: unsealed.length ? `unsealed ${unsealed.join(', ')}` : 'peers already unsealed',
+      summary: unsealed.length ? `unsealed ${unsealed.sort().join(', ')}` : 'peers already unsealed',
     };
   }
 

@@ -10,16 +10,17 @@ function leaderUnsealed(): Promise<World> {
 }
 
 describe('joinPeers', () => {
-  it('fresh peers: joins both to the leader (its task address, server name vault-1)', async () => {
+  it('fresh peers: joins both at once to the leader (its task address, server name vault-1)', async () => {
     const w = await leaderUnsealed();
     const out = await w.run(w.acts.joinPeers, w.input);
     assert.deepEqual(out, { changed: true, summary: 'joined vault-2, vault-3' });
     assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
     assert.equal(w.vault.node(2).initialized, true, 'a joined peer reports itself initialized');
+    // Both peers at once: the second call goes out before the first one's answer is back.
     assert.deepEqual(w.failpoints.hits, [
       'joinPeers:before-join:vault-2',
-      'joinPeers:after-join:vault-2',
       'joinPeers:before-join:vault-3',
+      'joinPeers:after-join:vault-2',
       'joinPeers:after-join:vault-3',
     ]);
   });

@@ -13,14 +13,15 @@ function joined(): Promise<World> {
 }
 
 describe('unsealPeers', () => {
-  it('joined peers: unseals both; both become voters', async () => {
+  it('joined peers: unseals both at once; both become voters', async () => {
     const w = await joined();
     const out = await w.run(w.acts.unsealPeers, w.input);
     assert.deepEqual(out, { changed: true, summary: 'unsealed vault-2, vault-3' });
+    // Both peers at once: the second call goes out before the first one's answer is back.
     assert.deepEqual(w.failpoints.hits, [
       'unsealPeers:before-unseal:vault-2',
-      'unsealPeers:after-unseal:vault-2',
       'unsealPeers:before-unseal:vault-3',
+      'unsealPeers:after-unseal:vault-2',
       'unsealPeers:after-unseal:vault-3',
     ]);
     assert.ok(w.vault.node(2).member && w.vault.node(3).member);

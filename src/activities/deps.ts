@@ -16,7 +16,7 @@ import type {
   VaultNode,
   VaultNodeFactory,
 } from '../ports';
-import { nodeName, serviceName, VAULT_API_PORT } from '../shared/constants';
+import { ALL_SLOTS, nodeName, serviceName, VAULT_API_PORT } from '../shared/constants';
 import type { NodeName, Slot } from '../shared/constants';
 import { CustodyError, ErrorType, NonRetryableError } from '../shared/errors';
 import { waitUntil } from './wait';
@@ -114,6 +114,12 @@ export async function stackSecrets(
 }
 
 /**
+ * How often a step re-reads the state it waits for. Each read is one Docker or Vault API call per node; a
+ * step's wait ends at most this long after the state holds.
+ */
+export const STATE_POLL_MS = 250;
+
+/**
  * Polls `check` until it returns a value, up to `deadlineMs` (see `waitUntil`). Runs inside an activity:
  * the pause between polls ends when the activity is cancelled, and each poll heartbeats.
  */
@@ -122,7 +128,7 @@ export function waitFor<T>(
   what: string,
   deadlineMs: number,
   check: () => Promise<T | undefined>,
-  intervalMs = 1000,
+  intervalMs = STATE_POLL_MS,
 ): Promise<T> {
   const ctx = Context.current();
   return waitUntil(check, {
@@ -166,7 +172,35 @@ export async function locateNodes<S extends Slot>(
   return nodes;
 }
 
-/** Waits until every requested slot has a running task whose API answers seal-status. */
+/**
+ * Of `tasks` (by slot), the ones that serve Vault's API: `running`, or `starting` with the API already
+ * answering seal-status (see `locateNodes`: the healthcheck that makes a task `running` comes up to an
+ * interval after Vault answers). `accept` narrows the tasks looked at (e.g. to those with a new secret).
+ */
+export async function servingTasks(
+  deps: ActivityDeps,
+  stack: string,
+  tasks: Map<number, TaskInfo>,
+  accept: (task: TaskInfo) => boolean = () => true,
+): Promise<TaskInfo[]> {
+  const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
+  const serving = await Promise.all(
+    [...nodes.values()]
+      .filter((n) => accept(n.task))
+      .map(async (n) =>
+        n.task.state === 'running' ||
+        (await n.client.sealStatus().then(
+          () => true,
+          () => false,
+        ))
+          ? n.task
+          : undefined,
+      ),
+  );
+  return serving.filter((t) => t !== undefined);
+}
+
+/** Waits until every requested slot has a task (running, or starting) whose API answers seal-status. */
 export async function waitForNodes<S extends Slot>(
   deps: ActivityDeps,
   stack: string,
@@ -178,7 +212,7 @@ export async function waitForNodes<S extends Slot>(
     `Vault API of ${slots.map(nodeName).join(', ')} in ${serviceName(stack)}`,
     deadlineMs,
     async () => {
-      const nodes = await locateNodes(deps, stack, slots);
+      const nodes = await locateNodes(deps, stack, slots, { starting: true });
       if (nodes.size !== slots.length) {
         const missing = slots.filter((s) => !nodes.has(s)).map(nodeName);
         throw new Error(`no running task yet for ${missing.join(', ')}`);

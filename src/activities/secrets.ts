@@ -19,7 +19,7 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { locateNodes, readCustody, stackSecrets, waitFor } from './deps';
+import { locateNodes, readCustody, servingTasks, stackSecrets, waitFor } from './deps';
 import { proveUnsealKey } from './node-actions';
 
 const PLACEHOLDER_VALUE =
@@ -170,9 +170,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     let resumedAt = -Infinity;
     await waitFor(deps, `${name} tasks to run with ${target.name}`, 300_000, async () => {
       const tasks = await swarm.currentTasks(name);
-      const ready = [...tasks.values()].filter(
-        (t) => t.state === 'running' && t.secretIds.includes(targetId),
-      );
+      const ready = await servingTasks(deps, input.stack, tasks, (t) => t.secretIds.includes(targetId));
       if (ready.length === VAULT_REPLICAS) return true;
       if (deps.clock.now() - resumedAt >= 30_000 && (await swarm.resumePausedUpdate(name)))
         resumedAt = deps.clock.now();

@@ -18,7 +18,7 @@ import {
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { waitFor } from './deps';
+import { servingTasks, waitFor } from './deps';
 import { currentUnsealSecret } from './secrets';
 
 type Yaml = Record<string, unknown>;
@@ -166,7 +166,7 @@ export function createStackActivities(deps: ActivityDeps) {
     }
     const running = await waitFor(deps, `${VAULT_REPLICAS} running tasks of ${name}`, 300_000, async () => {
       const tasks = await swarm.currentTasks(name);
-      const up = [...tasks.values()].filter((t) => t.state === 'running' && t.address);
+      const up = await servingTasks(deps, input.stack, tasks);
       if (up.length === VAULT_REPLICAS) return up.length;
       const problems = [...tasks.values()]
         .filter((t) => t.error)

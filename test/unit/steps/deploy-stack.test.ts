@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
+import { STATE_POLL_MS } from '../../../src/activities/deps';
 import { activityEnv, fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';
@@ -69,6 +70,15 @@ describe('deployStack', () => {
     assert.deepEqual(w.swarm.deploys, []);
   });
 
+  it('a task whose Vault answers before its first healthcheck counts at once: no wait for the check', async () => {
+    const w = await withPlaceholder();
+    await w.run(w.acts.deployStack, w.input);
+    w.swarm.awaitHealthcheck(w.service, 2);
+    const out = await w.run(w.acts.deployStack, w.input);
+    assert.equal(out.summary, 'already deployed s1_vault; 3 tasks running');
+    assert.deepEqual(w.clock.sleeps, [], 'no poll waited');
+  });
+
   it('cancelled while it waits for the tasks: ends at once with a CancelledFailure', async () => {
     const w = await withPlaceholder();
     await w.run(w.acts.deployStack, w.input);
@@ -76,8 +86,8 @@ describe('deployStack', () => {
     w.clock.mode = 'manual';
     const env = activityEnv();
     const waiting = w.runIn(env, w.acts.deployStack, w.input);
-    await tick();
-    assert.deepEqual(w.clock.sleeps, [1000], 'waiting between two polls');
+    for (let i = 0; i < 20 && w.clock.sleeps.length === 0; i++) await tick();
+    assert.deepEqual(w.clock.sleeps, [STATE_POLL_MS], 'waiting between two polls');
     env.cancel();
     await assert.rejects(waiting, (err: unknown) => err instanceof CancelledFailure);
   });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { STATE_POLL_MS } from '../../../src/activities/deps';
 import { activityEnv, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';
@@ -134,7 +135,7 @@ describe('initLeader', () => {
     const out = await w.runIn(env, w.acts.initLeader, w.input);
     assert.equal(out.changed, true);
     assert.equal(heartbeats, 3, 'one heartbeat per unsuccessful poll');
-    assert.deepEqual(w.clock.sleeps, [1000, 1000, 1000]);
+    assert.deepEqual(w.clock.sleeps, [STATE_POLL_MS, STATE_POLL_MS, STATE_POLL_MS]);
   });
 
   it('a retry overlapping this worker’s pending sys/init waits for its answer: one init, the stored key', async () => {

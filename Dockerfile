@@ -38,7 +38,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN npx tsc -p tsconfig.build.json && node dist/src/workflow-bundle.js
 
 # ---------------------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}

@@ -27,6 +27,7 @@ import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
 import { buildActivityDeps } from './wiring';
+import { workflowSource } from './workflow-bundle';
 
 /** The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. */
 async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
@@ -72,7 +73,11 @@ function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
   return { role, config };
 }
 
-async function createWorkers(rc: RoleConfig, connection: NativeConnection): Promise<Worker[]> {
+async function createWorkers(
+  rc: RoleConfig,
+  connection: NativeConnection,
+  log: WorkerLogger,
+): Promise<Worker[]> {
   const { config } = rc;
   // A node agent never deploys: no CLI and no CLI environment.
   const docker =
@@ -91,6 +96,8 @@ async function createWorkers(rc: RoleConfig, connection: NativeConnection): Prom
     activities: createNodeAgentActivities({ swarm: docker, clock: systemClock }),
   });
   if (rc.role === 'node-agent') return [await nodeWorker];
+  const { note, ...workflowCode } = workflowSource();
+  log.info(`vault-bootstrap worker: ${note}`);
   const mainWorker = Worker.create({
     ...common,
     taskQueue: config.temporal.taskQueue,
@@ -98,7 +105,7 @@ async function createWorkers(rc: RoleConfig, connection: NativeConnection): Prom
     // cancelled, inside the worker stack's 30 s stop_grace_period; one cut off is run again by the next worker.
     // Not the node queue's Worker: the events watcher's waits there never finish on their own.
     shutdownGraceTime: '20s',
-    workflowsPath: require.resolve('./workflows'),
+    ...workflowCode,
     activities: createActivities(buildActivityDeps(rc.config, docker)),
   });
   return Promise.all([mainWorker, nodeWorker]);
@@ -119,7 +126,7 @@ async function serve(rc: RoleConfig, log: WorkerLogger): Promise<void> {
   const { role, config } = rc;
   const connection = await connectWorker(config.temporal);
   try {
-    const workers = await createWorkers(rc, connection);
+    const workers = await createWorkers(rc, connection, log);
     const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,

@@ -5,6 +5,7 @@
 import type { CustodySecrets, HeldKeys, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
+  AUTOPILOT_CONFIG,
   LEADER_SLOT,
   nodeName,
   PEER_SLOTS,
@@ -13,7 +14,7 @@ import {
   VAULT_REPLICAS,
 } from '../shared/constants';
 import type { PeerSlot, Slot } from '../shared/constants';
-import { ErrorType, NonRetryableError } from '../shared/errors';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { ActivityDeps, ClusterNode } from './deps';
 import { locateNodes, nodeAt, readCustody, stackSecrets, waitFor, waitForNodes } from './deps';
@@ -67,6 +68,28 @@ async function onPeers<T>(
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/**
+ * Puts `AUTOPILOT_CONFIG` in place on the active node unless it already is: `configured` when it wrote,
+ * `kept` when it was in place, `not allowed` when the token may not read it (a worker token made before the
+ * worker policy allowed it, on a cluster bootstrapped by an older version: left as it is, and said so).
+ */
+async function configureAutopilot(
+  leader: ClusterNode,
+  token: string,
+): Promise<'configured' | 'kept' | 'not allowed'> {
+  let current;
+  try {
+    current = await leader.client.autopilotConfiguration(token);
+  } catch (err) {
+    if (err instanceof VaultRequestError && err.status === 403) return 'not allowed';
+    throw err;
+  }
+  const keys = Object.keys(AUTOPILOT_CONFIG) as (keyof typeof AUTOPILOT_CONFIG)[];
+  if (keys.every((k) => current[k] === AUTOPILOT_CONFIG[k])) return 'kept';
+  await leader.client.setAutopilotConfiguration(token, { ...AUTOPILOT_CONFIG });
+  return 'configured';
 }
 
 export function createVaultActivities(deps: ActivityDeps) {
@@ -227,15 +250,21 @@ export function createVaultActivities(deps: ActivityDeps) {
     const leader = nodeAt(nodes, LEADER_SLOT);
     // Proves an active node answers (and the token works) before any join is sent to it.
     await leader.client.raftConfiguration(token);
+    const autopilot = await configureAutopilot(leader, token);
     // Both peers at once: the leader orders the Raft configuration changes.
     const joined = (
       await onPeers(nodes, async (peer) =>
         (await joinIfNeeded('joinPeers', leader, peer)) ? peer.name : undefined,
       )
     ).filter((n) => n !== undefined);
+    const autopilotNote = {
+      configured: '; autopilot configured',
+      kept: '',
+      'not allowed': '; autopilot left as it is (the token may not read its configuration)',
+    }[autopilot];
     return {
-      changed: joined.length > 0,
-      summary: joined.length ? `joined ${joined.join(', ')}` : 'peers already joined',
+      changed: joined.length > 0 || autopilot === 'configured',
+      summary: (joined.length ? `joined ${joined.join(', ')}` : 'peers already joined') + autopilotNote,
     };
   }
 

@@ -25,6 +25,7 @@ export type {
   TaskInfo,
 } from './swarm';
 export type {
+  AutopilotConfig,
   AutopilotState,
   CreatedToken,
   RootGenerationApi,

@@ -39,6 +39,17 @@ export interface AutopilotState {
 }
 
 /** `sys/leader` as seen from one node. */
+/**
+ * The autopilot settings the bootstrap decides (`sys/storage/raft/autopilot/configuration`); the ones it
+ * leaves alone (last-contact threshold, trailing logs) are not part of it. Durations as Vault writes them.
+ */
+export interface AutopilotConfig {
+  cleanupDeadServers: boolean;
+  deadServerLastContactThreshold: string;
+  minQuorum: number;
+  serverStabilizationTime: string;
+}
+
 export interface LeaderStatus {
   /** This node is the active one. */
   isSelf: boolean;
@@ -71,6 +82,10 @@ export interface VaultNode {
   /** The Raft configuration (needs a token; a standby forwards to the active node). */
   raftConfiguration(token: string): Promise<RaftServer[]>;
   autopilotState(token: string): Promise<AutopilotState>;
+  /** The autopilot settings in force (durations normalized to whole seconds, e.g. `600s`). */
+  autopilotConfiguration(token: string): Promise<AutopilotConfig>;
+  /** Writes the autopilot settings (the others keep their values). */
+  setAutopilotConfiguration(token: string, config: AutopilotConfig): Promise<void>;
   leader(): Promise<LeaderStatus>;
   /** Opens a verified TLS connection and reads the leaf certificate the node presents. */
   servedCertificate(): Promise<ServedCertificate>;

@@ -14,6 +14,20 @@ export const LEADER_SLOT = 1 satisfies Slot;
 export const PEER_SLOTS = [2, 3] as const satisfies readonly Slot[];
 export type PeerSlot = (typeof PEER_SLOTS)[number];
 
+/**
+ * The autopilot settings `joinPeers` puts in place before the first peer joins (docs/performance.md,
+ * "Autopilot"). Dead servers are pruned, never below three (`min_quorum`): node ids are slot names, so a
+ * replaced node rejoins under its own id, and only a server beyond the three (one that joined under another
+ * id and is gone) is ever removed, after 10 minutes without contact. A new server stays a non-voter for 10 s
+ * of health first (HashiCorp's default): a flapping peer must not grow the quorum it would then break.
+ */
+export const AUTOPILOT_CONFIG = {
+  cleanupDeadServers: true,
+  deadServerLastContactThreshold: '600s',
+  minQuorum: VAULT_REPLICAS,
+  serverStabilizationTime: '10s',
+} as const;
+
 /** `vault-<slot>`: a node's name, host name, Raft node id and TLS server name in the test bed. */
 export type NodeName<S extends number = Slot> = `vault-${S}`;
 

@@ -12,6 +12,7 @@ import type { Agent } from 'node:https';
 import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config';
 import type {
+  AutopilotConfig,
   AutopilotState,
   CreatedToken,
   InitResponse,
@@ -43,6 +44,13 @@ export interface VaultTimeouts {
 }
 
 const silent = (): void => undefined;
+
+/** Whole seconds of a Go duration as Vault prints it (`10s`, `24h0m0s`, `1m30s`); undefined for anything else. */
+export function goDurationSeconds(value: unknown): number | undefined {
+  const m = typeof value === 'string' ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value) : null;
+  if (!m || value === '') return undefined;
+  return Math.round(Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
+}
 
 export class VaultNodeClient implements VaultNode {
   private readonly client: NodeVaultClient;
@@ -166,6 +174,44 @@ export class VaultNodeClient implements VaultNode {
       throw new VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
     }
     return { healthy: body.data.healthy };
+  }
+
+  async autopilotConfiguration(token: string): Promise<AutopilotConfig> {
+    const what = 'reading the autopilot configuration';
+    const body = (await this.call(what, () =>
+      this.request('/sys/storage/raft/autopilot/configuration', 'GET', undefined, token),
+    )) as { data?: Record<string, unknown> };
+    const d = body.data ?? {};
+    const seconds = (field: string) => {
+      const value = goDurationSeconds(d[field]);
+      if (value === undefined)
+        throw new VaultProtocolError(`${what} from ${this.name}: ${field} is not a duration`);
+      return `${value}s`;
+    };
+    if (typeof d.cleanup_dead_servers !== 'boolean' || typeof d.min_quorum !== 'number')
+      throw new VaultProtocolError(`${what} from ${this.name}: no cleanup_dead_servers or min_quorum`);
+    return {
+      cleanupDeadServers: d.cleanup_dead_servers,
+      deadServerLastContactThreshold: seconds('dead_server_last_contact_threshold'),
+      minQuorum: d.min_quorum,
+      serverStabilizationTime: seconds('server_stabilization_time'),
+    };
+  }
+
+  async setAutopilotConfiguration(token: string, config: AutopilotConfig): Promise<void> {
+    await this.call('writing the autopilot configuration', () =>
+      this.request(
+        '/sys/storage/raft/autopilot/configuration',
+        'POST',
+        {
+          cleanup_dead_servers: config.cleanupDeadServers,
+          dead_server_last_contact_threshold: config.deadServerLastContactThreshold,
+          min_quorum: config.minQuorum,
+          server_stabilization_time: config.serverStabilizationTime,
+        },
+        token,
+      ),
+    );
   }
 
   async leader(): Promise<LeaderStatus> {

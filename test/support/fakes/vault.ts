@@ -9,6 +9,7 @@
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
 import type {
+  AutopilotConfig,
   AutopilotState,
   CreatedToken,
   InitResponse,
@@ -24,6 +25,7 @@ import type {
   VaultNode,
   VaultNodeFactory,
 } from '../../../src/ports';
+import { WORKER_POLICY } from '../../../src/activities/tokens';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
 import type { FakeSwarm } from './swarm';
@@ -61,6 +63,15 @@ export class FakeVaultCluster {
   rootGeneration?: { nonce: string; otp: string };
   private serial = 0;
   autopilotHealthy = true;
+  /** Vault's defaults until the bootstrap writes its own. */
+  autopilotConfig: AutopilotConfig = {
+    cleanupDeadServers: false,
+    deadServerLastContactThreshold: '86400s',
+    minQuorum: 3,
+    serverStabilizationTime: '10s',
+  };
+  /** Writes of the autopilot configuration. */
+  autopilotWrites = 0;
   /** The fingerprint of the certificate on disk: what a node serves after a SIGHUP. */
   diskFingerprint = 'AA:BB:CC';
   /** A joining peer's unseal stays `sealed: true` for this many seal-status reads (default 0). */
@@ -309,6 +320,21 @@ class FakeVaultNode implements VaultNode {
     return attempt(() => {
       this.authorized('reading the autopilot state', token);
       return { healthy: this.cluster.autopilotHealthy };
+    });
+  }
+
+  autopilotConfiguration(token: string): Promise<AutopilotConfig> {
+    return attempt(() => {
+      this.authorized('reading the autopilot configuration', token, WORKER_POLICY);
+      return { ...this.cluster.autopilotConfig };
+    });
+  }
+
+  setAutopilotConfiguration(token: string, config: AutopilotConfig): Promise<void> {
+    return attempt(() => {
+      this.authorized('writing the autopilot configuration', token, WORKER_POLICY);
+      this.cluster.autopilotConfig = { ...config };
+      this.cluster.autopilotWrites++;
     });
   }
 

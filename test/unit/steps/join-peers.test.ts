@@ -13,7 +13,7 @@ describe('joinPeers', () => {
   it('fresh peers: joins both at once to the leader (its task address, server name vault-1)', async () => {
     const w = await leaderUnsealed();
     const out = await w.run(w.acts.joinPeers, w.input);
-    assert.deepEqual(out, { changed: true, summary: 'joined vault-2, vault-3' });
+    assert.deepEqual(out, { changed: true, summary: 'joined vault-2, vault-3; autopilot configured' });
     assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
     assert.equal(w.vault.node(2).initialized, true, 'a joined peer reports itself initialized');
     // Both peers at once: the second call goes out before the first one's answer is back.
@@ -23,6 +23,31 @@ describe('joinPeers', () => {
       'joinPeers:after-join:vault-2',
       'joinPeers:after-join:vault-3',
     ]);
+  });
+
+  it('puts the decided autopilot settings in place before the joins, once', async () => {
+    const w = await leaderUnsealed();
+    await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(w.vault.autopilotConfig, {
+      cleanupDeadServers: true,
+      deadServerLastContactThreshold: '600s',
+      minQuorum: 3,
+      serverStabilizationTime: '10s',
+    });
+    await w.run(w.acts.joinPeers, w.input);
+    assert.equal(w.vault.autopilotWrites, 1, 'settings already in place are not written again');
+  });
+
+  it('a worker token whose policy predates the autopilot path: left as it is, said so, the joins go on', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const held = await w.custody.read(w.stack);
+    w.vault.tokens.get(held.workerToken!)!.policies = ['policy-of-an-older-version'];
+    w.vault.wipe(3);
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.equal(
+      out.summary,
+      'joined vault-3; autopilot left as it is (the token may not read its configuration)',
+    );
   });
 
   it('peers joined and waiting for their unseal: not joined again', async () => {

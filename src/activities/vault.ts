@@ -2,10 +2,11 @@
  * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
-import type { CustodySecrets, HeldKeys, SecretInfo } from '../ports';
+import type { AutopilotConfig, CustodySecrets, HeldKeys, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
   AUTOPILOT_CONFIG,
+  FORMING_STABILIZATION_TIME,
   LEADER_SLOT,
   nodeName,
   PEER_SLOTS,
@@ -71,13 +72,15 @@ async function onPeers<T>(
 }
 
 /**
- * Puts `AUTOPILOT_CONFIG` in place on the active node unless it already is: `configured` when it wrote,
- * `kept` when it was in place, `not allowed` when the token may not read it (a worker token made before the
- * worker policy allowed it, on a cluster bootstrapped by an older version: left as it is, and said so).
+ * Puts `wanted` (by default `AUTOPILOT_CONFIG`) in place on the active node unless it already is:
+ * `configured` when it wrote, `kept` when it was in place, `not allowed` when the token may not read it (a
+ * worker token made before the worker policy allowed it, on a cluster bootstrapped by an older version: left
+ * as it is, and said so).
  */
 async function configureAutopilot(
   leader: ClusterNode,
   token: string,
+  wanted: AutopilotConfig = AUTOPILOT_CONFIG,
 ): Promise<'configured' | 'kept' | 'not allowed'> {
   let current;
   try {
@@ -86,9 +89,9 @@ async function configureAutopilot(
     if (err instanceof VaultRequestError && err.status === 403) return 'not allowed';
     throw err;
   }
-  const keys = Object.keys(AUTOPILOT_CONFIG) as (keyof typeof AUTOPILOT_CONFIG)[];
-  if (keys.every((k) => current[k] === AUTOPILOT_CONFIG[k])) return 'kept';
-  await leader.client.setAutopilotConfiguration(token, { ...AUTOPILOT_CONFIG });
+  const keys = Object.keys(wanted) as (keyof AutopilotConfig)[];
+  if (keys.every((k) => current[k] === wanted[k])) return 'kept';
+  await leader.client.setAutopilotConfiguration(token, { ...wanted });
   return 'configured';
 }
 
@@ -249,8 +252,15 @@ export function createVaultActivities(deps: ActivityDeps) {
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
     const leader = nodeAt(nodes, LEADER_SLOT);
     // Proves an active node answers (and the token works) before any join is sent to it.
-    await leader.client.raftConfiguration(token);
-    const autopilot = await configureAutopilot(leader, token);
+    const servers = await leader.client.raftConfiguration(token);
+    // The cluster forms while the leader is its only voter: a short stabilization until unsealPeers sees the
+    // peers become voters. A formed cluster lists its peers as voters, even while they are down or wiped.
+    const forming = servers.every((s) => s.nodeId === leader.name || !s.voter);
+    const autopilot = await configureAutopilot(
+      leader,
+      token,
+      forming ? { ...AUTOPILOT_CONFIG, serverStabilizationTime: FORMING_STABILIZATION_TIME } : undefined,
+    );
     // Both peers at once: the leader orders the Raft configuration changes.
     const joined = (
       await onPeers(nodes, async (peer) =>
@@ -258,7 +268,9 @@ export function createVaultActivities(deps: ActivityDeps) {
       )
     ).filter((n) => n !== undefined);
     const autopilotNote = {
-      configured: '; autopilot configured',
+      configured: forming
+        ? `; autopilot configured (stabilization ${FORMING_STABILIZATION_TIME} while the cluster forms)`
+        : '; autopilot configured',
       kept: '',
       'not allowed': '; autopilot left as it is (the token may not read its configuration)',
     }[autopilot];
@@ -276,7 +288,7 @@ export function createVaultActivities(deps: ActivityDeps) {
     const held = await keys(input.stack);
     const token = apiToken(held, input.stack);
     const unsealed: string[] = [];
-    await waitFor(
+    const active = await waitFor(
       deps,
       `peers of ${serviceName(input.stack)} to be unsealed Raft voters`,
       300_000,
@@ -297,12 +309,16 @@ export function createVaultActivities(deps: ActivityDeps) {
         const voters = PEER_SLOTS.map(nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
         if (voters.length !== PEER_SLOTS.length)
           throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
-        return true;
+        return leader;
       },
     );
+    // The cluster has formed: the decided stabilization time again (a no-op unless joinPeers shortened it).
+    const restored = (await configureAutopilot(active, token)) === 'configured';
     return {
-      changed: unsealed.length > 0,
-      summary: unsealed.length ? `unsealed ${unsealed.sort().join(', ')}` : 'peers already unsealed',
+      changed: unsealed.length > 0 || restored,
+      summary:
+        (unsealed.length ? `unsealed ${unsealed.sort().join(', ')}` : 'peers already unsealed') +
+        (restored ? `; autopilot stabilization back to ${AUTOPILOT_CONFIG.serverStabilizationTime}` : ''),
     };
   }
 

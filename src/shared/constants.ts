@@ -19,7 +19,8 @@ export type PeerSlot = (typeof PEER_SLOTS)[number];
  * "Autopilot"). Dead servers are pruned, never below three (`min_quorum`): node ids are slot names, so a
  * replaced node rejoins under its own id, and only a server beyond the three (one that joined under another
  * id and is gone) is ever removed, after 10 minutes without contact. A new server stays a non-voter for 10 s
- * of health first (HashiCorp's default): a flapping peer must not grow the quorum it would then break.
+ * of health first (HashiCorp's default): a flapping peer must not grow the quorum it would then break. While
+ * the cluster first forms, `FORMING_STABILIZATION_TIME` instead.
  */
 export const AUTOPILOT_CONFIG = {
   cleanupDeadServers: true,
@@ -27,6 +28,14 @@ export const AUTOPILOT_CONFIG = {
   minQuorum: VAULT_REPLICAS,
   serverStabilizationTime: '10s',
 } as const;
+
+/**
+ * The stabilization time while the cluster first forms (`joinPeers` finds no peer initialized), until
+ * `unsealPeers` has seen both peers become voters and puts `AUTOPILOT_CONFIG` back. A peer is still promoted
+ * only while autopilot counts it healthy (in contact, caught up with the leader's log); there is no quorum
+ * of more than the leader yet for a flapping peer to break.
+ */
+export const FORMING_STABILIZATION_TIME = '2s';
 
 /** `vault-<slot>`: a node's name, host name, Raft node id and TLS server name in the test bed. */
 export type NodeName<S extends number = Slot> = `vault-${S}`;

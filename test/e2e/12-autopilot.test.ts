@@ -52,11 +52,12 @@ describe('autopilot as the bootstrap configures it', () => {
     });
   }
 
-  async function joinPeersSummary(): Promise<string> {
+  /** The summary of `step` in the latest bootstrap run. */
+  async function stepSummary(step: string): Promise<string> {
     const id = bootstrapWorkflowId(run.stack);
     const { runId } = await client.workflow.getHandle(id).describe();
-    const join = activitiesOf(await historyOf(client, id, runId)).find((a) => a.type === 'joinPeers');
-    return (join?.result as { summary?: string } | undefined)?.summary ?? '';
+    const done = activitiesOf(await historyOf(client, id, runId)).find((a) => a.type === step);
+    return (done?.result as { summary?: string } | undefined)?.summary ?? '';
   }
 
   before(async () => {
@@ -73,7 +74,14 @@ describe('autopilot as the bootstrap configures it', () => {
   it('a first bootstrap puts the decided settings in place', async () => {
     const boot = await run.client(['bootstrap', '--wait']);
     assert.equal(boot.code, 0, boot.out);
-    assert.match(await joinPeersSummary(), /^joined vault-2, vault-3; autopilot configured$/);
+    assert.equal(
+      await stepSummary('joinPeers'),
+      'joined vault-2, vault-3; autopilot configured (stabilization 2s while the cluster forms)',
+    );
+    assert.equal(
+      await stepSummary('unsealPeers'),
+      'unsealed vault-2, vault-3; autopilot stabilization back to 10s',
+    );
     const { workerToken } = await new FileKeyCustody({
       dir: join(run.dir, 'custody'),
       keyFile: join(run.dir, 'custody.key'),
@@ -164,7 +172,7 @@ describe('autopilot as the bootstrap configures it', () => {
 
     const again = await run.client(['bootstrap', '--wait']);
     assert.equal(again.code, 0, again.out);
-    assert.equal(await joinPeersSummary(), 'peers already joined; autopilot configured');
+    assert.equal(await stepSummary('joinPeers'), 'peers already joined; autopilot configured');
     assert.deepEqual(await active.client.autopilotConfiguration(token), AUTOPILOT_CONFIG);
   });
 });

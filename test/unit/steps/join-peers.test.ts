@@ -13,7 +13,10 @@ describe('joinPeers', () => {
   it('fresh peers: joins both at once to the leader (its task address, server name vault-1)', async () => {
     const w = await leaderUnsealed();
     const out = await w.run(w.acts.joinPeers, w.input);
-    assert.deepEqual(out, { changed: true, summary: 'joined vault-2, vault-3; autopilot configured' });
+    assert.deepEqual(out, {
+      changed: true,
+      summary: 'joined vault-2, vault-3; autopilot configured (stabilization 2s while the cluster forms)',
+    });
     assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
     assert.equal(w.vault.node(2).initialized, true, 'a joined peer reports itself initialized');
     // Both peers at once: the second call goes out before the first one's answer is back.
@@ -25,17 +28,30 @@ describe('joinPeers', () => {
     ]);
   });
 
-  it('puts the decided autopilot settings in place before the joins, once', async () => {
+  it('a forming cluster: the decided autopilot settings with a 2 s stabilization, before the joins, once', async () => {
     const w = await leaderUnsealed();
     await w.run(w.acts.joinPeers, w.input);
-    assert.deepEqual(w.vault.autopilotConfig, {
+    const decided = {
       cleanupDeadServers: true,
       deadServerLastContactThreshold: '600s',
       minQuorum: 3,
       serverStabilizationTime: '10s',
-    });
-    await w.run(w.acts.joinPeers, w.input);
-    assert.equal(w.vault.autopilotWrites, 1, 'settings already in place are not written again');
+    };
+    assert.deepEqual(w.vault.autopilotConfig, { ...decided, serverStabilizationTime: '2s' });
+    await w.run(w.acts.unsealPeers, w.input);
+    assert.deepEqual(w.vault.autopilotConfig, decided, 'unsealPeers put the 10 s back');
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.equal(out.summary, 'peers already joined', 'a formed cluster keeps the decided settings');
+    assert.equal(w.vault.autopilotWrites, 2);
+  });
+
+  it('a formed cluster whose settings differ (changed by hand): the decided ones, stabilization 10 s', async () => {
+    const w = await worldAfter('unsealPeers');
+    w.vault.autopilotConfig = { ...w.vault.autopilotConfig, minQuorum: 5, serverStabilizationTime: '30s' };
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.equal(out.summary, 'peers already joined; autopilot configured');
+    assert.equal(w.vault.autopilotConfig.serverStabilizationTime, '10s');
+    assert.equal(w.vault.autopilotConfig.minQuorum, 3);
   });
 
   it('a worker token whose policy predates the autopilot path: left as it is, said so, the joins go on', async () => {

@@ -16,7 +16,10 @@ describe('unsealPeers', () => {
   it('joined peers: unseals both at once; both become voters', async () => {
     const w = await joined();
     const out = await w.run(w.acts.unsealPeers, w.input);
-    assert.deepEqual(out, { changed: true, summary: 'unsealed vault-2, vault-3' });
+    assert.deepEqual(out, {
+      changed: true,
+      summary: 'unsealed vault-2, vault-3; autopilot stabilization back to 10s',
+    });
     // Both peers at once: the second call goes out before the first one's answer is back.
     assert.deepEqual(w.failpoints.hits, [
       'unsealPeers:before-unseal:vault-2',
@@ -40,7 +43,7 @@ describe('unsealPeers', () => {
     const w = await joined();
     w.vault.challengeReads = 2;
     const out = await w.run(w.acts.unsealPeers, w.input);
-    assert.equal(out.summary, 'unsealed vault-2, vault-3');
+    assert.equal(out.summary, 'unsealed vault-2, vault-3; autopilot stabilization back to 10s');
     assert.ok(w.clock.sleeps.length >= 2);
   });
 
@@ -49,7 +52,7 @@ describe('unsealPeers', () => {
     w.swarm.replaceTask(w.service, 2);
     assert.equal(w.vault.node(2).initialized, false, 'the pending join is forgotten');
     const out = await w.run(w.acts.unsealPeers, w.input);
-    assert.equal(out.summary, 'unsealed vault-2, vault-3');
+    assert.equal(out.summary, 'unsealed vault-2, vault-3; autopilot stabilization back to 10s');
     assert.deepEqual(w.failpoints.hits.slice(0, 2), [
       'unsealPeers:before-join:vault-2',
       'unsealPeers:after-join:vault-2',

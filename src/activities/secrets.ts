@@ -44,13 +44,20 @@ export async function currentUnsealSecret(
 }
 
 /**
- * Whether the swap may restart every task at once: only while no peer has joined, which both peers say
- * themselves (they answer, uninitialized). Then there is no quorum to keep and nothing on a peer to lose,
- * and the leader, the only member, restarts in either order. A peer that does not answer, or one that is
- * initialized, keeps the stack's own one-at-a-time rollout.
+ * Whether the swap may restart every task at once. Two things must hold:
+ * - no peer has joined, which both peers say themselves (they answer, uninitialized): there is no quorum to
+ *   keep and nothing on a peer to lose;
+ * - every task runs on one node, so each restarts where its data is. Raft data lives in node-local volumes:
+ *   on three nodes, with every task stopped at once, Swarm may start slot 1 on another node, where its
+ *   volume is empty (the three-node e2e saw it: `vault-1 reports it is not initialized`). One task at a time
+ *   leaves a stopped task only its own node (`max_replicas_per_node: 1`).
+ * Anything else keeps the stack's own one-at-a-time rollout.
  */
-async function noPeerJoined(deps: ActivityDeps, stack: string): Promise<boolean> {
-  const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true });
+async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<boolean> {
+  const tasks = await deps.swarm.currentTasks(serviceName(stack));
+  const nodes = new Set([...tasks.values()].map((t) => t.nodeId));
+  if (tasks.size !== VAULT_REPLICAS || nodes.size !== 1 || nodes.has(undefined)) return false;
+  const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true, tasks });
   if (peers.size !== PEER_SLOTS.length) return false;
   const statuses = await Promise.all(
     [...peers.values()].map((p) => p.client.sealStatus().catch(() => undefined)),
@@ -157,7 +164,7 @@ export function createSecretActivities(deps: ActivityDeps) {
           );
         }
       }
-      allAtOnce = await noPeerJoined(deps, input.stack);
+      allAtOnce = await nothingAtStake(deps, input.stack);
       await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
       await swarm.swapUnsealSecret(name, { id: target.id, name: target.name }, { allAtOnce });
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
@@ -194,7 +201,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const summary =
       `${changed ? 'rotated to' : 'already on'} ${target.name}` +
       (removed.length ? `; removed ${removed.join(', ')}` : '') +
-      (allAtOnce ? '; all tasks at once (no peer had joined)' : '');
+      (allAtOnce ? '; all tasks at once (one node, no peer joined yet)' : '');
     return { changed: changed || restored || removed.length > 0, summary, secret: ref(target) };
   }
 

@@ -57,6 +57,8 @@ export class FakeSwarm implements Swarm {
   readonly removed: string[] = [];
   /** The node this Engine is. */
   localNode = 'node-1';
+  /** Every task on `node-1` (a one-node swarm, as the test bed), instead of slot N on `node-N`. */
+  oneNode = false;
   readonly nodes: SwarmNode[] = [1, 2, 3].map((n) => ({
     id: `node-${n}`,
     hostname: `host-${n}`,
@@ -373,7 +375,7 @@ export class FakeSwarm implements Swarm {
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,
-      nodeId: `node-${slot}`,
+      nodeId: this.oneNode ? 'node-1' : `node-${slot}`,
     };
     const bySlot =
       this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number; listening?: boolean }>();

@@ -21,8 +21,8 @@ const unsealKey = (n: number) => ({
   [LABEL_STACK]: 's1',
 });
 
-/** The summary's tail when the swap restarted every task at once (no peer had joined yet). */
-const AT_ONCE = '; all tasks at once (no peer had joined)';
+/** The summary's tail when the swap restarted every task at once (one node, no peer joined yet). */
+const AT_ONCE = '; all tasks at once (one node, no peer joined yet)';
 
 describe('rotateUnsealKeySecret', () => {
   it('the placeholder mounted: proves the key, creates _v1, swaps it in, removes the placeholder', async () => {
@@ -30,7 +30,7 @@ describe('rotateUnsealKeySecret', () => {
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     const v1 = `${w.secretBase}_v1`;
     assert.equal(out.changed, true);
-    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}${AT_ONCE}`);
+    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}`);
     assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
     assert.deepEqual(w.swarm.secretNames(), [v1]);
     assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
@@ -54,7 +54,7 @@ describe('rotateUnsealKeySecret', () => {
     const w = await initialized();
     w.swarm.pauseNextRollout(1); // slot 1 updated, then paused: slots 2 and 3 keep the placeholder
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
     assert.equal(w.swarm.resumes, 1, 'resumed once');
     const tasks = await w.swarm.currentTasks(w.service);
     assert.deepEqual(
@@ -86,7 +86,7 @@ describe('rotateUnsealKeySecret', () => {
     w.failpoints.at.clear();
     w.failpoints.clear();
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v1`]);
     assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
   });
@@ -178,10 +178,7 @@ describe('rotateUnsealKeySecret', () => {
     await w.swarm.createSecret(`${w.secretBase}_v2`, Buffer.from('old'), unsealKey(8));
     await w.swarm.givenService('other', `${w.secretBase}_v2`);
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(
-      out.summary,
-      `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1${AT_ONCE}`,
-    );
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1`);
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v2`, `${w.secretBase}_v3`]);
   });
 
@@ -199,30 +196,45 @@ describe('rotateUnsealKeySecret', () => {
   });
 
   describe('how the swap rolls the tasks', () => {
-    it("no peer joined yet: every task at once, then the stack's one-at-a-time update_config is back", async () => {
+    /** Leader initialized, every task on one node (the test bed's shape). */
+    async function onOneNode(): Promise<World> {
       const w = await initialized();
-      await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      w.swarm.oneNode = true;
+      for (const slot of [1, 2, 3]) w.swarm.replaceTask(w.service, slot);
+      return w;
+    }
+
+    it("one node, no peer joined yet: every task at once, then the stack's one-at-a-time update_config is back", async () => {
+      const w = await onOneNode();
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.ok(out.summary.endsWith(AT_ONCE), out.summary);
       assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 0 }]);
       assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
     });
 
-    it('a peer already joined (a formed cluster): one task at a time, and the summary says nothing of it', async () => {
+    it('three nodes, no peer joined yet: one task at a time, so each restarts on the node with its volume', async () => {
       const w = await initialized();
-      w.vault.node(2).initialized = true;
       const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
       assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
       assert.ok(!out.summary.includes('at once'), out.summary);
     });
 
-    it('a peer whose answer makes no sense: one task at a time', async () => {
-      const w = await initialized();
+    it('one node, a peer already joined (a formed cluster): one task at a time', async () => {
+      const w = await onOneNode();
+      w.vault.node(2).initialized = true;
+      await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
+    });
+
+    it('one node, a peer whose answer makes no sense: one task at a time', async () => {
+      const w = await onOneNode();
       w.vault.node(3).protocolError = 'not a seal status';
       await w.run(w.acts.rotateUnsealKeySecret, w.input);
       assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
     });
 
     it("a crash after an all-at-once swap: the retry puts the stack's update_config back", async () => {
-      const w = await initialized();
+      const w = await onOneNode();
       w.failpoints.at.set('rotateUnsealKeySecret:after-service-update', () => {
         throw new Error('failpoint rotateUnsealKeySecret:after-service-update injected an error');
       });

@@ -38,7 +38,6 @@ export interface AutopilotState {
   healthy: boolean;
 }
 
-/** `sys/leader` as seen from one node. */
 /**
  * The autopilot settings the bootstrap decides (`sys/storage/raft/autopilot/configuration`); the ones it
  * leaves alone (last-contact threshold, trailing logs) are not part of it. Durations as Vault writes them.
@@ -50,6 +49,7 @@ export interface AutopilotConfig {
   serverStabilizationTime: string;
 }
 
+/** `sys/leader` as seen from one node. */
 export interface LeaderStatus {
   /** This node is the active one. */
   isSelf: boolean;

@@ -17,9 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
-import { VaultNodeClient } from '../../src/vault/gateway';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
@@ -75,19 +73,10 @@ async function workerStart(run: TestRun): Promise<{ child: ChildProcess; seconds
 }
 
 function nodeClients(run: TestRun, gateway: DockerGateway) {
-  const ca = readFileSync(join(run.bed.VAULT_CERT_DIR ?? '', 'ca.pem'));
-  const [host, port] = (run.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200').split(':');
   return async (slot: number) => {
     const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
     if (!task || !task.address || (task.state !== 'running' && task.state !== 'starting')) return undefined;
-    const client = new VaultNodeClient(
-      `vault-${slot}`,
-      { host: task.address, port: 8200, serverName: `vault-${slot}` },
-      { mode: 'tunnel', host: host!, port: Number(port) },
-      ca,
-      { requestMs: 2000, initMs: 2000 },
-    );
-    return { client, taskId: task.id };
+    return { client: run.vaultClient(`vault-${slot}`, task.address), taskId: task.id };
   };
 }
 
@@ -103,10 +92,7 @@ async function failover(run: TestRun, sample: Sample): Promise<void> {
     return undefined;
   });
   // Autopilot must count every server healthy first, or the kill tests a half-formed cluster.
-  const { workerToken } = await new FileKeyCustody({
-    dir: join(run.dir, 'custody'),
-    keyFile: join(run.dir, 'custody.key'),
-  }).read(run.stack);
+  const { workerToken } = await run.custody().read(run.stack);
   await until('autopilot to report the cluster healthy', 120_000, 200, async () =>
     (await active.client.autopilotState(workerToken!)).healthy ? true : undefined,
   );

@@ -5,14 +5,11 @@
  * run. That clean-up prunes a server that is gone is not shown here yet (see docs/performance.md).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import { AUTOPILOT_CONFIG, bootstrapWorkflowId } from '../../src/shared/constants';
-import { VaultNodeClient } from '../../src/vault/gateway';
+import type { VaultNodeClient } from '../../src/vault/gateway';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
@@ -20,27 +17,14 @@ import { eventually } from '../support/wait';
 describe('autopilot as the bootstrap configures it', () => {
   const run = new TestRun();
   const gateway = new DockerGateway('/var/run/docker.sock');
-  const ca = readFileSync(join(run.bed.VAULT_CERT_DIR ?? '', 'ca.pem'));
-  const [tunnelHost, tunnelPort] = (run.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200').split(':');
   let client: Client;
   let connection: Connection;
-
-  /** A client for `host`: the bed's certificate carries vault-1..3, so every node is verified as vault-1. */
-  function vaultAt(name: string, host: string): VaultNodeClient {
-    return new VaultNodeClient(
-      name,
-      { host, port: 8200, serverName: 'vault-1' },
-      { mode: 'tunnel', host: tunnelHost!, port: Number(tunnelPort) },
-      ca,
-      { requestMs: 3000, initMs: 3000 },
-    );
-  }
 
   async function leader(): Promise<{ client: VaultNodeClient; address: string }> {
     return eventually('an active node', 60_000, async () => {
       for (const task of (await gateway.currentTasks(`${run.stack}_vault`)).values()) {
         if (!task.address) continue;
-        const c = vaultAt(`vault-${task.slot}`, task.address);
+        const c = run.vaultClient(`vault-${task.slot}`, task.address, 'vault-1');
         if ((await c.leader()).isSelf) return { client: c, address: task.address };
       }
       return undefined;
@@ -76,18 +60,12 @@ describe('autopilot as the bootstrap configures it', () => {
       await stepSummary('unsealPeers'),
       'unsealed vault-2, vault-3; autopilot stabilization back to 10s',
     );
-    const { workerToken } = await new FileKeyCustody({
-      dir: join(run.dir, 'custody'),
-      keyFile: join(run.dir, 'custody.key'),
-    }).read(run.stack);
+    const { workerToken } = await run.custody().read(run.stack);
     assert.deepEqual(await (await leader()).client.autopilotConfiguration(workerToken!), AUTOPILOT_CONFIG);
   });
 
   it('settings changed by hand on the formed cluster: the next bootstrap run puts the decided ones back', async () => {
-    const { workerToken } = await new FileKeyCustody({
-      dir: join(run.dir, 'custody'),
-      keyFile: join(run.dir, 'custody.key'),
-    }).read(run.stack);
+    const { workerToken } = await run.custody().read(run.stack);
     const active = await leader();
     await active.client.setAutopilotConfiguration(workerToken!, {
       ...AUTOPILOT_CONFIG,

@@ -3,16 +3,13 @@
  * workflow, its Vault containers and what `vault status` says in each.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { FileKeyCustody } from '../../src/custody/file-custody';
+import type { FileKeyCustody } from '../../src/custody/file-custody';
 import { dockerCli } from '../support/testbed';
 import type { TestRun } from '../support/testbed';
 
 export function custodyOf(run: TestRun): { dir: string; keyFile: string; custody: FileKeyCustody } {
-  const dir = join(run.dir, 'custody');
-  const keyFile = join(run.dir, 'custody.key');
-  return { dir, keyFile, custody: new FileKeyCustody({ dir, keyFile }) };
+  return { dir: run.custodyDir, keyFile: run.custodyKeyFile, custody: run.custody() };
 }
 
 export function listDir(dir: string): string[] {

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { FileKeyCustody } from '../../src/custody/file-custody';
 import { LABEL_STACK } from '../../src/shared/constants';
+import { VaultNodeClient } from '../../src/vault/gateway';
 
 const run = promisify(execFile);
 
@@ -96,6 +98,35 @@ export class TestRun {
   readonly docker = new Docker({ socketPath: '/var/run/docker.sock' });
   private workers: ChildProcess[] = [];
 
+  /** The run's custody folder and key file, as its worker is configured with them (`env`). */
+  get custodyDir(): string {
+    return join(this.dir, 'custody');
+  }
+
+  get custodyKeyFile(): string {
+    return join(this.dir, 'custody.key');
+  }
+
+  /** The run's key custody, read from the test's side. */
+  custody(): FileKeyCustody {
+    return new FileKeyCustody({ dir: this.custodyDir, keyFile: this.custodyKeyFile });
+  }
+
+  /**
+   * A client for the Vault task at `address` on `iklimco-net`, through the bed's tunnel, verified against the
+   * bed's CA as `serverName` (the bed's certificate carries vault-1..3).
+   */
+  vaultClient(name: string, address: string, serverName = name): VaultNodeClient {
+    const [host, port] = (this.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200').split(':');
+    return new VaultNodeClient(
+      name,
+      { host: address, port: 8200, serverName },
+      { mode: 'tunnel', host: host!, port: Number(port) },
+      readFileSync(join(this.bed.VAULT_CERT_DIR ?? '', 'ca.pem')),
+      { requestMs: 3000, initMs: 3000 },
+    );
+  }
+
   get secretBase(): string {
     return `${this.stack}_vault_unseal_key`;
   }
@@ -113,8 +144,8 @@ export class TestRun {
       VAULT_CERT_DIR: this.bed.VAULT_CERT_DIR ?? '',
       VAULT_TUNNEL_ADDRESS: this.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200',
       VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
-      VAULT_BOOTSTRAP_CUSTODY_DIR: join(this.dir, 'custody'),
-      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(this.dir, 'custody.key'),
+      VAULT_BOOTSTRAP_CUSTODY_DIR: this.custodyDir,
+      VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: this.custodyKeyFile,
       ...extra,
     };
   }

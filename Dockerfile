@@ -56,7 +56,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # The production stack file and the Vault config it references: VAULT_STACK_FILES' default (relative to
 # /app). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
 COPY package.json docker-stack-vault.yml ./
-COPY init/vault/vault-template-v2.json ./init/vault/
+COPY init/vault/vault-template-v3.json ./init/vault/
 COPY --from=build /app/dist/src ./dist/src
 
 # Non-root by default. The worker needs the Docker socket (DOCKER_SOCKET, /var/run/docker.sock), which is

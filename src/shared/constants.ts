@@ -35,7 +35,7 @@ export const AUTOPILOT_CONFIG = {
  * only while autopilot counts it healthy (in contact, caught up with the leader's log); there is no quorum
  * of more than the leader yet for a flapping peer to break.
  */
-export const FORMING_STABILIZATION_TIME = '2s';
+export const FORMING_STABILIZATION_TIME = '1s';
 
 /** `vault-<slot>`: a node's name, host name, Raft node id and TLS server name in the test bed. */
 export type NodeName<S extends number = Slot> = `vault-${S}`;

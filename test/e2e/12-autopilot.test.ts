@@ -1,6 +1,6 @@
 /**
  * Autopilot as BootstrapVault configures it, on the test bed (docs/performance.md, "Autopilot"): a first
- * bootstrap forms the cluster with a 2 s stabilization and ends on the decided settings (dead-server clean-up
+ * bootstrap forms the cluster with a short stabilization and ends on the decided settings (dead-server clean-up
  * with min_quorum 3 after 10 minutes, 10 s stabilization); settings changed by hand are put back by the next
  * run. The clean-up itself: a fourth server that joined and then went away is pruned after the threshold (set
  * to Vault's shortest, 1 minute, for the test), and a standby gone as long once only three voters are left is
@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { DockerGateway } from '../../src/docker/gateway';
-import { AUTOPILOT_CONFIG, bootstrapWorkflowId } from '../../src/shared/constants';
+import {
+  AUTOPILOT_CONFIG,
+  FORMING_STABILIZATION_TIME,
+  bootstrapWorkflowId,
+} from '../../src/shared/constants';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { REPO, TestRun, dockerCli } from '../support/testbed';
@@ -73,7 +77,7 @@ describe('autopilot as the bootstrap configures it', () => {
     assert.equal(boot.code, 0, boot.out);
     assert.equal(
       await stepSummary('joinPeers'),
-      'joined vault-2, vault-3; autopilot configured (stabilization 2s while the cluster forms)',
+      `joined vault-2, vault-3; autopilot configured (stabilization ${FORMING_STABILIZATION_TIME} while the cluster forms)`,
     );
     assert.equal(
       await stepSummary('unsealPeers'),

@@ -57,6 +57,8 @@ COPY --from=deps /app/node_modules ./node_modules
 # /app). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
 COPY package.json docker-stack-vault.yml ./
 COPY init/vault/vault-template-v3.json ./init/vault/
+# The worker starts through its launcher, with the memory settings it is measured with.
+COPY scripts/worker.sh ./scripts/
 COPY --from=build /app/dist/src ./dist/src
 
 # Non-root by default. The worker needs the Docker socket (DOCKER_SOCKET, /var/run/docker.sock), which is
@@ -77,4 +79,4 @@ ENV VAULT_BOOTSTRAP_HEALTH_FILE=/tmp/vault-bootstrap-worker.alive
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "dist/src/healthcheck.js"]
 
-CMD ["node", "dist/src/worker.js"]
+CMD ["/app/scripts/worker.sh"]

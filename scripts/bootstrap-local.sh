@@ -153,7 +153,7 @@ start_node_worker() {
   mkdir -p "$(dirname "$log")"
   say "$node: starting the $role worker (Engine $docker_host, tunnel $tunnel, log: $log)"
   printf '%s %s\n' "$START_MARK" "$(date -u +%FT%TZ) $role" >>"$log"
-  setsid "${run[@]}" "${env[@]}" node "$REPO/dist/src/worker.js" >>"$log" 2>&1 </dev/null &
+  setsid "${run[@]}" "${env[@]}" "$REPO/scripts/worker.sh" >>"$log" 2>&1 </dev/null &
   echo $! >"$pid_file"
 }
 
@@ -275,7 +275,7 @@ export VAULT_STACK_FILES VAULT_STACK_DIR_ROOT # (set -a exported them already; s
 if ! worker_alive; then
   mkdir -p "$CACHE/logs"
   say "starting the worker (log: $CACHE/logs/worker.log)"
-  setsid node dist/src/worker.js >>"$CACHE/logs/worker.log" 2>&1 </dev/null &
+  setsid scripts/worker.sh >>"$CACHE/logs/worker.log" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
 fi
 

@@ -42,11 +42,15 @@ export function processEnv(): Record<string, string> {
   return base;
 }
 
-/** Starts `node dist/src/worker.js` with exactly `env`; its output is appended to `log`. */
+/**
+ * Starts the worker as production does, through scripts/worker.sh (`node dist/src/worker.js` with its memory
+ * settings; the script execs, so the child's pid is the worker's), with exactly `env`; its output is appended
+ * to `log`.
+ */
 export function spawnWorker(env: Record<string, string>, log: string): ChildProcess {
   const fd = openSync(log, 'a');
   try {
-    return spawn(process.execPath, [join(REPO, 'dist', 'src', 'worker.js')], {
+    return spawn(join(REPO, 'scripts', 'worker.sh'), [], {
       env,
       stdio: ['ignore', fd, fd],
     });

@@ -74,7 +74,9 @@ export function createHealthActivities(deps: ActivityDeps) {
           if (nodes.size === VAULT_REPLICAS) return nodes;
           return nodes.size + (await unplaceable(tasks, nodes)) === VAULT_REPLICAS ? nodes : undefined;
         },
-        250, // a restarted task answers within a second or two: look often, it is a cheap call
+        // A restarted task answers within a second or two and is unsealed as soon as it is seen: look every
+        // 100 ms (a cheap call; 250 ms made the new task's first answer → sealed:false 0.2-0.65 s in the bench).
+        100,
       );
     } catch {
       return locateNodes(deps, stack, ALL_SLOTS, STARTING); // report what there is

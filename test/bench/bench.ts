@@ -6,7 +6,8 @@
  *   1. a cold bootstrap by the workflow: a new stack, a new worker process (its start → polling time and
  *      its idle RSS afterwards), the client's `bootstrap --wait`, each step's time from the history;
  *   2. on that cluster: leader failover (the active node's container killed → another node active), and
- *      kill → `sealed:false` of the replaced task (the health machinery unseals it; the schedule exists);
+ *      kill → `sealed:false` of the replaced task (the health machinery unseals it; the schedule exists),
+ *      split at the new container's start (Docker's StartedAt) and its API's first answer;
  *   3. a cold bootstrap of another new stack by `test/bench/bare-bootstrap.sh`, the same steps as a bare
  *      sequential script, each step timed by the script.
  * Every stack is removed before the next round. Prints the table of medians and writes it between the
@@ -121,6 +122,17 @@ async function failover(run: TestRun, sample: Sample): Promise<void> {
   sample.set('leader failover (kill → another node active)', (failedOver - killedAt) / 1000);
   sample.set('kill → sealed:false', (unsealed - killedAt) / 1000);
   sample.set('API first answers → sealed:false', (unsealed - apiAt!) / 1000);
+  // Where the time before the first answer goes: Swarm (noticing the exit, the restart delay, placing and
+  // creating the task) up to the container's start, then OpenBao's own start-up.
+  const replaced = (await gateway.currentTasks(`${run.stack}_vault`)).get(active.slot);
+  const info = replaced?.containerId
+    ? await run.docker.getContainer(replaced.containerId).inspect()
+    : undefined;
+  const startedAt = info ? Date.parse(info.State.StartedAt) : NaN;
+  if (Number.isFinite(startedAt)) {
+    sample.set('kill → new container started', (startedAt - killedAt) / 1000);
+    sample.set('new container started → API first answers', (apiAt! - startedAt) / 1000);
+  }
 }
 
 async function workflowRound(sample: Sample): Promise<void> {
@@ -213,6 +225,8 @@ function table(wf: Sample[], bare: Sample[]): string {
     'leader failover (kill → another node active)',
     'kill → sealed:false',
     'API first answers → sealed:false',
+    'kill → new container started',
+    'new container started → API first answers',
     'worker start → polling',
     'worker idle RSS (MB)',
   ]) {

@@ -15,7 +15,7 @@ describe('joinPeers', () => {
     const out = await w.run(w.acts.joinPeers, w.input);
     assert.deepEqual(out, {
       changed: true,
-      summary: 'joined vault-2, vault-3; autopilot configured (stabilization 2s while the cluster forms)',
+      summary: 'joined vault-2, vault-3; autopilot configured (stabilization 1s while the cluster forms)',
     });
     assert.deepEqual(w.vault.calls.join, ['vault-2', 'vault-3']);
     assert.equal(w.vault.node(2).initialized, true, 'a joined peer reports itself initialized');
@@ -28,7 +28,7 @@ describe('joinPeers', () => {
     ]);
   });
 
-  it('a forming cluster: the decided autopilot settings with a 2 s stabilization, before the joins, once', async () => {
+  it('a forming cluster: the decided autopilot settings with a 1 s stabilization, before the joins, once', async () => {
     const w = await leaderUnsealed();
     await w.run(w.acts.joinPeers, w.input);
     const decided = {
@@ -37,7 +37,7 @@ describe('joinPeers', () => {
       minQuorum: 3,
       serverStabilizationTime: '10s',
     };
-    assert.deepEqual(w.vault.autopilotConfig, { ...decided, serverStabilizationTime: '2s' });
+    assert.deepEqual(w.vault.autopilotConfig, { ...decided, serverStabilizationTime: '1s' });
     await w.run(w.acts.unsealPeers, w.input);
     assert.deepEqual(w.vault.autopilotConfig, decided, 'unsealPeers put the 10 s back');
     const out = await w.run(w.acts.joinPeers, w.input);

@@ -11,12 +11,14 @@ import {
   defineQuery,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { bootstrapProgressDetails, stepSummary } from '../shared/run-text';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
 import { BOOTSTRAP_STEPS } from '../shared/steps';
 import { REVOKE_ROOT_TOKEN_PATCH } from './patches';
@@ -49,8 +51,13 @@ const convergence: ActivityOptions = {
   },
 };
 
-const api = proxyActivities<Activities>(apiCall);
-const converge = proxyActivities<Activities>(convergence);
+/**
+ * The activities with `options`, the step named on the run's timeline (`unsealPeers (7/8): unseal …`). The
+ * summary is user metadata on the scheduling command: replay does not compare it, so older histories replay.
+ */
+function forStep(options: ActivityOptions, step: BootstrapStep) {
+  return proxyActivities<Activities>({ ...options, summary: stepSummary(step) });
+}
 
 /** Each step's status, times and one-line summary. */
 export const progressQuery = defineQuery<StepProgress[]>('progress');
@@ -59,13 +66,20 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
   const progress: StepProgress[] = BOOTSTRAP_STEPS.map((step) => ({ step, status: 'pending' }));
   setHandler(progressQuery, () => progress);
 
-  async function step<T extends StepOutcome>(name: BootstrapStep, run: () => Promise<T>): Promise<T> {
+  const showProgress = () => setCurrentDetails(bootstrapProgressDetails(input.stack, progress));
+
+  async function step<T extends StepOutcome>(
+    name: BootstrapStep,
+    options: ActivityOptions,
+    run: (a: ReturnType<typeof forStep>) => Promise<T>,
+  ): Promise<T> {
     const row = progress.find((p) => p.step === name)!;
     row.status = 'running';
     row.startedAt = new Date().toISOString();
     upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: name }]);
+    showProgress();
     try {
-      const out = await run();
+      const out = await run(forStep(options, name));
       row.status = 'done';
       row.summary = out.summary;
       return out;
@@ -76,19 +90,21 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
       throw err;
     } finally {
       row.endedAt = new Date().toISOString();
+      showProgress();
     }
   }
 
-  await step('preflight', () => api.preflight(input));
-  await step('ensurePlaceholderSecret', () => api.ensurePlaceholderSecret(input));
-  await step('deployStack', () => converge.deployStack(input));
-  await step('initLeader', () => api.initLeader(input));
-  await step('rotateUnsealKeySecret', () => converge.rotateUnsealKeySecret(input));
-  await step('unsealLeader', () => api.unsealLeader(input));
-  await step('joinPeers', () => api.joinPeers(input));
-  await step('unsealPeers', () => converge.unsealPeers(input));
-  const verified = await step('verifyCluster', () => converge.verifyCluster(input));
-  if (patched(REVOKE_ROOT_TOKEN_PATCH)) await step('revokeRootToken', () => api.revokeRootToken(input));
+  await step('preflight', apiCall, (a) => a.preflight(input));
+  await step('ensurePlaceholderSecret', apiCall, (a) => a.ensurePlaceholderSecret(input));
+  await step('deployStack', convergence, (a) => a.deployStack(input));
+  await step('initLeader', apiCall, (a) => a.initLeader(input));
+  await step('rotateUnsealKeySecret', convergence, (a) => a.rotateUnsealKeySecret(input));
+  await step('unsealLeader', apiCall, (a) => a.unsealLeader(input));
+  await step('joinPeers', apiCall, (a) => a.joinPeers(input));
+  await step('unsealPeers', convergence, (a) => a.unsealPeers(input));
+  const verified = await step('verifyCluster', convergence, (a) => a.verifyCluster(input));
+  if (patched(REVOKE_ROOT_TOKEN_PATCH))
+    await step('revokeRootToken', apiCall, (a) => a.revokeRootToken(input));
   upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: 'done' }]);
 
   return {

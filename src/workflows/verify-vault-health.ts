@@ -5,7 +5,14 @@
  * finding codes are the result; verdict and codes also go into search attributes for the UI list.
  * A handful of events per run: its history does not grow with the age of the schedule.
  */
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { healthDetails } from '../shared/run-text';
 import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
@@ -104,6 +111,7 @@ async function remediateByNode(
 }
 
 export async function VerifyVaultHealth(input: HealthInput): Promise<HealthReport> {
+  setCurrentDetails(`**Health ${input.stack}**: checking`);
   const first = await read.checkVaultHealth(input);
   let report = first;
   const remediable = first.findings.some((f) => REMEDIABLE.includes(f.code));
@@ -126,5 +134,6 @@ export async function VerifyVaultHealth(input: HealthInput): Promise<HealthRepor
     { key: VAULT_HEALTH_VERDICT, value: report.verdict },
     { key: VAULT_HEALTH_FINDINGS, value: [...new Set(report.findings.map((f) => f.code))] },
   ]);
+  setCurrentDetails(healthDetails(report));
   return report;
 }

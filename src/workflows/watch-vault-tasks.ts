@@ -20,6 +20,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { healthRunSummary } from '../shared/run-text';
 import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure } from '../shared/errors';
@@ -94,6 +95,7 @@ export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
     try {
       await executeChild(VerifyVaultHealth, {
         workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,
+        staticSummary: healthRunSummary(input.stack, 'task start'),
         args: [{ stack: input.stack, remediate: true, settleSeconds: 60 }],
       });
     } catch (err) {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import {
   VAULT_BOOTSTRAP_STEP,
   VAULT_HEALTH_FINDINGS,
@@ -17,6 +18,7 @@ import {
 import type { Activities } from '../../src/activities';
 import { ErrorType } from '../../src/shared/errors';
 import type { Finding, HealthReport } from '../../src/shared/health';
+import { stepSummary } from '../../src/shared/run-text';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import type { BootstrapStep } from '../../src/shared/steps';
 import type { BootstrapResult } from '../../src/shared/types';
@@ -80,6 +82,28 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
 
       const described = await handle.describe();
       assert.equal(described.typedSearchAttributes.get(VAULT_BOOTSTRAP_STEP), 'done');
+    });
+  });
+
+  void it('says on the timeline which step each activity is, and in its current details what happened', async () => {
+    const { activities } = stubActivities();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const handle = await startBootstrap(taskQueue, id);
+      await handle.result();
+
+      const { events } = await handle.fetchHistory();
+      const summaries = (events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) => {
+          const payload = e.userMetadata?.summary;
+          return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
+        });
+      assert.deepEqual(summaries, BOOTSTRAP_STEPS.map(stepSummary));
+
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      const details = meta.currentDetails ?? '';
+      assert.equal(details.split('\n')[0], `**Bootstrap Vault stack st${id}**: done`);
+      assert.match(details, /^- `joinPeers` done: joined vault-2, vault-3$/m);
     });
   });
 
@@ -184,6 +208,8 @@ void describe('BootstrapVault and VerifyVaultHealth on the time-skipping test se
       assert.deepEqual(report.actions, ['unsealed vault-2']);
       assert.deepEqual(report.findingsBefore, [sealed]);
       assert.equal(report.actionFailures, undefined);
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.equal(meta.currentDetails, '**Health s: Healthy**\n\nActions:\n- unsealed vault-2');
     });
   });
 

@@ -30,6 +30,7 @@ describe('client health schedule', () => {
     assert.equal(s.action.taskQueue, 'q-ops');
     assert.equal(s.action.workflowId, 'vault-health:s1');
     assert.deepEqual(s.action.args, [{ stack: 's1', remediate: false, certExpiryWarnDays: 7 }]);
+    assert.equal(s.action.staticSummary, 'Health s1 (scheduled)');
   });
 
   it('has production defaults: every 5m with 30s jitter, remediating, warning 21 days ahead', () => {

@@ -4,6 +4,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../shared/constants';
+import { bootstrapRunDetails, bootstrapRunSummary } from '../../shared/run-text';
 import { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { bootstrapRun, followProgress } from '../follow';
@@ -22,6 +23,8 @@ export async function bootstrap(ctx: CommandContext, options: BootstrapOptions):
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [{ stack }],
+    staticSummary: bootstrapRunSummary(stack),
+    staticDetails: bootstrapRunDetails(stack, config.temporal.taskQueue),
     // A second call while one runs attaches to it; a call after it ended starts a fresh, idempotent run.
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',

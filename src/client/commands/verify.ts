@@ -1,6 +1,7 @@
 /**
  * `vault-bootstrap verify [--json]`: run one VerifyVaultHealth now and print its report.
  */
+import { healthRunSummary } from '../../shared/run-text';
 import { VerifyVaultHealth } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatReport } from '../format';
@@ -13,6 +14,7 @@ export async function verify(ctx: CommandContext, options: { json: boolean }): P
     taskQueue: config.temporal.taskQueue,
     workflowId: `vault-verify:${stack}:${Date.now()}`,
     args: [healthInput(config, stack)],
+    staticSummary: healthRunSummary(stack, 'on demand'),
   });
   console.log(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.verdict === 'Healthy' ? 0 : 1;

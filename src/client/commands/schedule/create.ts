@@ -2,6 +2,7 @@
  * `schedule create`: create the periodic health check, or update it to the current configuration, and
  * start the Docker-events watcher (idempotent: a watcher already running is kept).
  */
+import { watcherRunSummary } from '../../../shared/run-text';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import { healthWorkflowIds } from '../../../shared/health';
 import { WatchVaultTasks } from '../../../workflows';
@@ -38,6 +39,7 @@ export async function createSchedule(ctx: CommandContext): Promise<number> {
     taskQueue: config.temporal.taskQueue,
     workflowId: ids.watcher,
     args: [{ stack }],
+    staticSummary: watcherRunSummary(stack),
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
   console.log(`watcher ${ids.watcher}: running (checks right after a Vault task starts)`);

@@ -2,6 +2,7 @@
  * The periodic health check as configuration makes it: the health input and the schedule's spec, action
  * and policies. Pure, so what `schedule create` sends is testable without a server.
  */
+import { healthRunSummary } from '../../../shared/run-text';
 import type { ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ClientConfig } from '../../../config';
@@ -33,6 +34,7 @@ export function healthSchedule(config: ClientConfig, stack: string): HealthSched
       taskQueue: config.temporal.taskQueue,
       workflowId: healthWorkflowIds(stack).scheduled,
       args: [healthInput(config, stack)],
+      staticSummary: healthRunSummary(stack, 'scheduled'),
     },
     // Never two checks at once: a run still going when the next is due makes the next one skip.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: false },

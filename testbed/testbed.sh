@@ -86,6 +86,8 @@ ensure_host_packages() {
   command -v python3 >/dev/null || missing+=(python3)
   python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
   command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || missing+=(golang-go)
+  # The browser test of the Temporal UI (test/e2e/13-ui.test.ts) drives Debian's chromium with playwright-core.
+  command -v chromium >/dev/null || missing+=(chromium)
   if ((${#missing[@]} == 0)); then
     log "host packages: present"
   else

@@ -46,10 +46,11 @@ export function bootstrapRunSummary(stack: string): string {
 
 /** The bootstrap run's static details: what it is and how to follow it from a shell. */
 export function bootstrapRunDetails(stack: string, taskQueue: string): string {
+  // The UI breaks lines where the text does: a paragraph is one line.
   return [
-    `Bootstraps the Vault stack **${stack}** on Docker Swarm (task queue \`${taskQueue}\`): the steps below, in`,
-    'order, each an idempotent activity; a run that stops part-way resumes at the first step without a',
-    'completion. The current details show which step runs now and what each finished step did.',
+    `Bootstraps the Vault stack **${stack}** on Docker Swarm (task queue \`${taskQueue}\`): the steps below, in ` +
+      'order, each an idempotent activity; a run that stops part-way resumes at the first step without a ' +
+      'completion. The current details show which step runs now and what each finished step did.',
     '',
     ...NUMBERED.map((s, i) => `${i + 1}. \`${s}\`: ${PURPOSE[s]}`),
     '',

@@ -98,11 +98,11 @@ async function failover(run: TestRun, sample: Sample): Promise<void> {
   await until('autopilot to report the cluster healthy', 120_000, 200, async () =>
     (await active.client.autopilotState(workerToken!)).healthy ? true : undefined,
   );
-  const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.${active.slot}.`])).trim();
+  const ctr = await run.slotContainer(active.slot);
   const killedAt = Date.now();
   await dockerCli(['kill', ctr]);
   const others = [1, 2, 3].filter((s) => s !== active.slot);
-  const peerCtr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.${others[0]}.`])).trim();
+  const peerCtr = await run.slotContainer(others[0]!);
   // Both watched at once from the kill: the replaced task may well be unsealed before another node is active.
   let apiAt: number | undefined;
   const [failedOver, unsealed, overlayAt] = await Promise.all([
@@ -199,7 +199,7 @@ async function bareRound(sample: Sample): Promise<void> {
         env: {
           ...process.env,
           STACK: run.stack,
-          STACK_DIR: join(run.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), run.stack),
+          STACK_DIR: run.stackDir,
           REPO,
           VAULT_IMAGE: run.bed.VAULT_IMAGE ?? '',
           VAULT_CERT_DIR: run.bed.VAULT_CERT_DIR ?? '',

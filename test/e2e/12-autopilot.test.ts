@@ -19,7 +19,7 @@ import {
 } from '../../src/shared/constants';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
-import { REPO, TestRun, dockerCli } from '../support/testbed';
+import { TestRun, dockerCli } from '../support/testbed';
 import { eventually, sleep } from '../support/wait';
 
 describe('autopilot as the bootstrap configures it', () => {
@@ -45,13 +45,9 @@ describe('autopilot as the bootstrap configures it', () => {
    * it, and a sealed server takes no part in Raft: to the cluster, the server is gone.
    */
   async function killSlot(slot: number): Promise<void> {
-    const name = `${run.stack}_vault.${slot}.`;
-    const containers = await run.docker.listContainers({
-      filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-    });
-    const target = containers.find((c) => c.Labels['com.docker.swarm.task.name']?.startsWith(name));
+    const target = await run.slotContainer(slot);
     assert.ok(target, `a running container for slot ${slot}`);
-    await run.docker.getContainer(target.Id).kill();
+    await run.docker.getContainer(target).kill();
   }
 
   /** The summary of `step` in the latest bootstrap run. */
@@ -111,7 +107,7 @@ describe('autopilot as the bootstrap configures it', () => {
     // A fourth server under an id outside the three slots, as a node replaced outside the slot scheme
     // would join: the stack's own service scaled to four, so slot 4 is `vault-4` with its own folder.
     const service = `${run.stack}_vault`;
-    const slotDir = join(run.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), run.stack, 'vault-4');
+    const slotDir = join(run.stackDir, 'vault-4');
     for (const sub of ['data', 'logs']) mkdirSync(join(slotDir, sub), { recursive: true });
     await dockerCli([
       'service',

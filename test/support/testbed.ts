@@ -131,6 +131,21 @@ export class TestRun {
     );
   }
 
+  /** Where the bed's stacks keep their Vault data folders (`VAULT_STACK_DIR_ROOT`). */
+  get stackDirRoot(): string {
+    return this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks');
+  }
+
+  /** This run's stack folder: `vault-<slot>/{data,logs}` for each task. */
+  get stackDir(): string {
+    return join(this.stackDirRoot, this.stack);
+  }
+
+  /** The id of the running container of `slot`'s task (empty when there is none). */
+  async slotContainer(slot: number): Promise<string> {
+    return (await dockerCli(['ps', '-q', '-f', `name=${this.stack}_vault.${slot}.`])).trim();
+  }
+
   get secretBase(): string {
     return `${this.stack}_vault_unseal_key`;
   }
@@ -143,7 +158,7 @@ export class TestRun {
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
       VAULT_BOOTSTRAP_STACK: this.stack,
       VAULT_STACK_FILES: `${join(REPO, 'docker-stack-vault.yml')},${join(REPO, 'testbed', 'docker-stack-vault.testbed.yml')}`,
-      VAULT_STACK_DIR_ROOT: this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'),
+      VAULT_STACK_DIR_ROOT: this.stackDirRoot,
       VAULT_IMAGE: this.bed.VAULT_IMAGE ?? '',
       VAULT_CERT_DIR: this.bed.VAULT_CERT_DIR ?? '',
       VAULT_TUNNEL_ADDRESS: this.bed.VAULT_TUNNEL_ADDRESS ?? '127.0.0.1:18200',
@@ -200,7 +215,7 @@ export class TestRun {
         .remove()
         .catch(() => undefined);
     }
-    rmSync(join(this.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), this.stack), {
+    rmSync(this.stackDir, {
       recursive: true,
       force: true,
     });

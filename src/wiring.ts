@@ -1,12 +1,15 @@
 /**
  * Builds the real activity dependencies from the validated configuration: the one place that chooses
- * dockerode, node-vault, the file custody, env-driven fault points and the system clock for the ports.
+ * dockerode, node-vault, the file custody, env-driven fault points, the system clock, Temporal for the
+ * holds and the given metrics (Prometheus, or none) for the ports.
  */
 import type { ActivityDeps } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
 import type { WorkerConfig } from './config';
-import type { KeyCustody } from './ports';
+import type { HealthMetrics, KeyCustody } from './ports';
+import { NO_METRICS } from './ports';
+import { TemporalStackHolds } from './holds/temporal-holds';
 import { FileKeyCustody } from './custody/file-custody';
 import { ReplicatedKeyCustody } from './custody/replicated-custody';
 import { SwarmCustodyReplicas } from './custody/swarm-replicas';
@@ -24,6 +27,7 @@ function buildCustody(config: WorkerConfig): KeyCustody {
 export function buildActivityDeps(
   config: WorkerConfig,
   swarm = new DockerGateway(config.dockerSocket, config.stack.dockerCli, config.stack.cliBaseEnv),
+  metrics: HealthMetrics = NO_METRICS,
 ): ActivityDeps {
   const ca = Buffer.from(config.vault.caPem);
   return {
@@ -37,5 +41,8 @@ export function buildActivityDeps(
     config,
     failpoints: new Failpoints(config.failpoints),
     clock: systemClock,
+    metrics,
+    // Asked through the client of the Worker that runs the activity.
+    holds: new TemporalStackHolds(),
   };
 }

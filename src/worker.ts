@@ -23,6 +23,7 @@ import type { NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
 import { DockerGateway } from './docker/gateway';
 import { startHealthFile } from './health-file';
 import { runtimeLogging, WorkerLogger } from './logging';
+import { NO_METRICS } from './ports';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
@@ -93,7 +94,7 @@ async function createWorkers(
   const nodeWorker = Worker.create({
     ...common,
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
-    activities: createNodeAgentActivities({ swarm: docker, clock: systemClock }),
+    activities: createNodeAgentActivities({ swarm: docker, clock: systemClock, metrics: NO_METRICS }),
   });
   if (rc.role === 'node-agent') return [await nodeWorker];
   const { note, ...workflowCode } = workflowSource();

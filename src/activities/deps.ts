@@ -8,9 +8,11 @@ import { unsealSecretBase } from '../config';
 import type {
   Clock,
   FaultPoints,
+  HealthMetrics,
   HeldKeys,
   KeyCustody,
   SecretInfo,
+  StackHolds,
   Swarm,
   TaskInfo,
   VaultNode,
@@ -40,6 +42,10 @@ export interface ActivityDeps {
   failpoints: FaultPoints;
   /** Time for the waits. */
   clock: Clock;
+  /** Where health checks and automatic actions are counted (Prometheus, or nowhere). */
+  metrics: HealthMetrics;
+  /** Operators' holds on stacks: while one lasts, health reports and never acts. */
+  holds: StackHolds;
 }
 
 /** One Vault node of the stack, as currently scheduled by Swarm. */

@@ -90,7 +90,7 @@ export function createActivities(deps: ActivityDeps) {
  * What a node agent runs on its node's queue: only the node-local activities, with only its Engine. Their
  * stack name is checked as well (it goes into Docker filters); an agent creates no secret, so no length check.
  */
-export function createNodeAgentActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock'>) {
+export function createNodeAgentActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics'>) {
   return wrapAll(createNodeLocalActivities(deps));
 }
 

@@ -9,8 +9,8 @@ import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 
-export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock'>) {
-  const { swarm, clock } = deps;
+export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics'>) {
+  const { swarm, clock, metrics } = deps;
 
   /**
    * Sends `signal` to the container of a Vault task on this node. A container this Engine does not have
@@ -36,6 +36,12 @@ export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'cl
       }
       throw err;
     }
+    // An automatic action (only health remediation sends it): logged and counted where it happened.
+    Context.current().log.info(`sent ${input.signal} to ${input.node} of ${input.stack}`, {
+      container: input.containerId.slice(0, 12),
+      swarmNode: nodeId,
+    });
+    metrics.countAction(input.stack, 'sighup');
     return { nodeId };
   }
 

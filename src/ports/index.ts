@@ -41,3 +41,5 @@ export type {
   VaultNode,
   VaultNodeFactory,
 } from './vault';
+export { NO_METRICS } from './observe';
+export type { AutomaticAction, HealthMetrics, StackHolds } from './observe';

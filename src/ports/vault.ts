@@ -36,6 +36,8 @@ export interface InitResponse {
 /** Autopilot's view of the Raft cluster. */
 export interface AutopilotState {
   healthy: boolean;
+  /** Voters that may fail with quorum kept (`failure_tolerance`); absent when the server does not say. */
+  failureTolerance?: number;
 }
 
 /**

@@ -26,7 +26,21 @@ export type FindingCode =
    * Vault rejects the worker's token (custody's, renewed by every run): nothing the token reads can be checked.
    * Reported only; `vault-bootstrap root-token` gets an operator in to see why.
    */
-  | 'WorkerTokenRejected';
+  | 'WorkerTokenRejected'
+  /**
+   * Sealed while an operator holds the stack (`vault-bootstrap hold`): reported instead of `NodeSealed`, and
+   * left sealed. Not remediable: the hold says a person is working on the cluster.
+   */
+  | 'SealedWhileHeld';
+
+/** An operator's hold on a stack: while it lasts, health runs report and never act. */
+export interface StackHold {
+  reason: string;
+  /** When it was put on (ISO 8601). */
+  since: string;
+  /** Who put it on, as the client was told (`--by`, else the user name); absent when unknown. */
+  by?: string;
+}
 
 export interface Finding {
   code: FindingCode;
@@ -58,7 +72,12 @@ export interface HealthReport {
   findings: Finding[];
   service: { desired: number; running: number };
   nodes: NodeHealth[];
-  raft: { servers: { nodeId: string; leader: boolean; voter: boolean }[]; autopilotHealthy?: boolean };
+  raft: {
+    servers: { nodeId: string; leader: boolean; voter: boolean }[];
+    autopilotHealthy?: boolean;
+    /** How many voters may fail with quorum kept, as autopilot reports it (absent when it was not read). */
+    failureTolerance?: number;
+  };
   certificate: { diskFingerprint: string; validTo: string; daysLeft: number };
   /** What remediation did, in order (empty when nothing was needed or remediation is off). */
   actions: string[];
@@ -69,6 +88,8 @@ export interface HealthReport {
   actionFailures?: string[];
   /** The findings before remediation, when remediation ran. */
   findingsBefore?: Finding[];
+  /** The operator's hold when the check ran: nothing was (or will be) done about the findings. */
+  hold?: StackHold;
 }
 
 /** Input of `VerifyVaultHealth` (and of the scheduled and event-triggered runs). */
@@ -122,6 +143,11 @@ export function healthWorkflowIds(stack: string): {
     watcher: `vault-health-watch${ID_SEPARATOR}${stack}`,
     event: `vault-health-event-${stack}`,
   };
+}
+
+/** The id of a stack's `HoldVaultStack` workflow: running while an operator holds the stack. */
+export function holdWorkflowId(stack: string): string {
+  return `vault-hold${ID_SEPARATOR}${stack}`;
 }
 
 /**

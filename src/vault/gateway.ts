@@ -169,11 +169,15 @@ export class VaultNodeClient implements VaultNode {
   async autopilotState(token: string): Promise<AutopilotState> {
     const body = (await this.call('reading the autopilot state', () =>
       this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token),
-    )) as { data?: { healthy?: unknown } };
+    )) as { data?: { healthy?: unknown; failure_tolerance?: unknown } };
     if (typeof body.data?.healthy !== 'boolean') {
       throw new VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
     }
-    return { healthy: body.data.healthy };
+    const tolerance = body.data.failure_tolerance;
+    return {
+      healthy: body.data.healthy,
+      ...(typeof tolerance === 'number' ? { failureTolerance: tolerance } : {}),
+    };
   }
 
   async autopilotConfiguration(token: string): Promise<AutopilotConfig> {

@@ -18,10 +18,19 @@ import { REPO } from '../testbed';
 import { FakeClock } from './clock';
 import { FakeCustody } from './custody';
 import { RecordingFailpoints } from './failpoints';
+import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
 import { FakeVaultCluster } from './vault';
 
-export { FakeClock, FakeCustody, FakeSwarm, FakeVaultCluster, RecordingFailpoints };
+export {
+  FakeClock,
+  FakeCustody,
+  FakeHolds,
+  FakeSwarm,
+  FakeVaultCluster,
+  RecordingFailpoints,
+  RecordingMetrics,
+};
 
 /** A folder with the three TLS file names (contents unread unless a test puts real ones there). */
 function placeholderCertDir(): string {
@@ -60,6 +69,8 @@ export function fakeWorld(options: WorldOptions = {}) {
   const vault = new FakeVaultCluster(swarm, service);
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
+  const metrics = new RecordingMetrics();
+  const holds = new FakeHolds();
   const deps: ActivityDeps = {
     swarm,
     custody,
@@ -75,6 +86,8 @@ export function fakeWorld(options: WorldOptions = {}) {
     },
     failpoints,
     clock,
+    metrics,
+    holds,
   };
   const acts = createActivities(deps);
   const input: BootstrapInput = { stack };
@@ -100,6 +113,8 @@ export function fakeWorld(options: WorldOptions = {}) {
     vault,
     custody,
     failpoints,
+    metrics,
+    holds,
     deps,
     acts,
     /** Runs an activity in a fresh MockActivityEnvironment. */

@@ -319,7 +319,11 @@ class FakeVaultNode implements VaultNode {
   autopilotState(token: string): Promise<AutopilotState> {
     return attempt(() => {
       this.authorized('reading the autopilot state', token);
-      return { healthy: this.cluster.autopilotHealthy };
+      // Autopilot's figure: healthy voters above a quorum of all voters.
+      const members = [...this.cluster.nodes.values()].filter((n) => n.member);
+      const healthy = members.filter((n) => !n.sealed).length;
+      const failureTolerance = Math.max(0, healthy - (Math.floor(members.length / 2) + 1));
+      return { healthy: this.cluster.autopilotHealthy, failureTolerance };
     });
   }
 

@@ -27,6 +27,7 @@ import { NO_METRICS } from './ports';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
+import { TemporalStackHolds } from './holds/temporal-holds';
 import { buildActivityDeps } from './wiring';
 import { workflowSource } from './workflow-bundle';
 
@@ -94,7 +95,12 @@ async function createWorkers(
   const nodeWorker = Worker.create({
     ...common,
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
-    activities: createNodeAgentActivities({ swarm: docker, clock: systemClock, metrics: NO_METRICS }),
+    activities: createNodeAgentActivities({
+      swarm: docker,
+      clock: systemClock,
+      metrics: NO_METRICS,
+      holds: new TemporalStackHolds(),
+    }),
   });
   if (rc.role === 'node-agent') return [await nodeWorker];
   const { note, ...workflowCode } = workflowSource();

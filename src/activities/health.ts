@@ -8,11 +8,19 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RaftServer, SwarmNode, TaskInfo } from '../ports';
+import { Context } from '@temporalio/activity';
+import type { AutomaticAction, RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
-import { VaultRequestError } from '../shared/errors';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
-import type { Finding, HealthInput, HealthReport, HealthVerdict, NodeHealth } from '../shared/health';
+import type {
+  Finding,
+  HealthInput,
+  HealthReport,
+  HealthVerdict,
+  NodeHealth,
+  StackHold,
+} from '../shared/health';
 import type { ActivityDeps, ClusterNode } from './deps';
 import { locateNodes, readCustody, waitFor } from './deps';
 import { apiToken } from './tokens';
@@ -52,7 +60,7 @@ function verdictOf(findings: Finding[], nodes: NodeHealth[], hasLeader: boolean)
 }
 
 export function createHealthActivities(deps: ActivityDeps) {
-  const { swarm, config, clock } = deps;
+  const { swarm, config, clock, metrics, holds } = deps;
 
   /** The token health reads the Raft view with: the worker's own (see tokens.ts), and whether it is that one. */
   async function token(stack: string): Promise<{ token: string; renewable: boolean }> {
@@ -100,9 +108,20 @@ export function createHealthActivities(deps: ActivityDeps) {
     }).length;
   }
 
-  /** One health check: reads everything, changes nothing. */
+  /**
+   * One health check: reads everything, changes nothing. Its figures go to the metrics (the per-node ones
+   * Vault's own `/sys/metrics` cannot give: that answers on the active node only).
+   */
   async function checkVaultHealth(input: HealthInput): Promise<HealthReport> {
+    const report = await readVaultHealth(input);
+    metrics.recordHealth(report);
+    return report;
+  }
+
+  async function readVaultHealth(input: HealthInput): Promise<HealthReport> {
     const svcName = serviceName(input.stack);
+    // Read first: a hold put on while the check runs is seen by the next one, never half-applied.
+    const hold = await holds.current(input.stack);
     const findings: Finding[] = [];
     const svc = await swarm.inspectService(svcName);
     const disk = await diskCertificate(config.vault.certDir);
@@ -117,6 +136,7 @@ export function createHealthActivities(deps: ActivityDeps) {
       raft: { servers: [] },
       certificate: { diskFingerprint: disk.fingerprint256, validTo: disk.validTo.toISOString(), daysLeft },
       actions: [],
+      ...(hold ? { hold } : {}),
     };
     if (daysLeft < (input.certExpiryWarnDays ?? HEALTH_DEFAULTS.certExpiryWarnDays)) {
       findings.push({
@@ -164,6 +184,12 @@ export function createHealthActivities(deps: ActivityDeps) {
           node: name,
           detail: `${name} is not initialized (lost its Raft state)`,
         });
+      else if (row.sealed && hold)
+        findings.push({
+          code: 'SealedWhileHeld',
+          node: name,
+          detail: `${name} is sealed while the stack is held (${hold.reason}); it is left sealed`,
+        });
       else if (row.sealed) findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
       if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
         findings.push({
@@ -183,7 +209,10 @@ export function createHealthActivities(deps: ActivityDeps) {
         // Every run renews the worker's periodic token: it lapses only if no check runs for a whole period.
         if (held.renewable) await n.client.renewSelf(held.token);
         servers = await n.client.raftConfiguration(held.token);
-        report.raft.autopilotHealthy = (await n.client.autopilotState(held.token)).healthy;
+        const autopilot = await n.client.autopilotState(held.token);
+        report.raft.autopilotHealthy = autopilot.healthy;
+        if (autopilot.failureTolerance !== undefined)
+          report.raft.failureTolerance = autopilot.failureTolerance;
         break;
       } catch (err) {
         if (err instanceof VaultRequestError && err.status === 403) {
@@ -244,6 +273,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     // rule to a report that predates the finding (its check ran on an older worker, in a run still open).
     if (codes?.has('NodeNotMember') || notAMember(report, name)) return [];
     if (!codes || !UNSEAL_FINDINGS.some((c) => codes.has(c))) return [];
+    await refuseWhileHeld(input.stack, `${name} was not unsealed or re-joined`);
     const held = await readCustody(deps, input.stack, 'no node can be unsealed');
     const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, STARTING);
     const node = [...nodes.values()].find((n) => n.name === name);
@@ -258,10 +288,33 @@ export function createHealthActivities(deps: ActivityDeps) {
       node.slot !== leader.slot
     ) {
       if (await joinNode(deps, leader, node))
-        actions.push(`re-joined ${name} to the Raft cluster of ${leader.name}`);
+        actions.push(
+          automatic(input.stack, 'rejoin', `re-joined ${name} to the Raft cluster of ${leader.name}`),
+        );
     }
-    if (await unsealNode(deps, node, held)) actions.push(`unsealed ${name}`);
+    if (await unsealNode(deps, node, held))
+      actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
     return actions;
+  }
+
+  /**
+   * A health run checked before the operator put a hold on (or is an older run that never reads one): the
+   * hold is read again right before acting, and wins. `StackHeld` is reported as the node's failed action.
+   */
+  async function refuseWhileHeld(stack: string, nothingDone: string): Promise<void> {
+    const hold = await holds.current(stack);
+    if (hold)
+      throw new NonRetryableError(
+        ErrorType.StackHeld,
+        `stack ${stack} is held since ${hold.since}${hold.by ? ` by ${hold.by}` : ''} (${hold.reason}): ${nothingDone}`,
+      );
+  }
+
+  /** An automatic action done: logged (the worker's log says what the tool did unasked) and counted. */
+  function automatic(stack: string, action: AutomaticAction, what: string): string {
+    Context.current().log.info(`automatic action on ${stack}: ${what}`, { action });
+    metrics.countAction(stack, action);
+    return what;
   }
 
   /** Waits until node `name` serves the certificate on disk (after a SIGHUP); returns its fingerprint. */
@@ -294,10 +347,21 @@ export function createHealthActivities(deps: ActivityDeps) {
       if (codes.has('CertificateStale') && task?.containerId) {
         await swarm.signalContainer(task.containerId, 'SIGHUP');
         const fp = await waitForServedCertificate(input, name);
-        actions.push(`reloaded the certificate of ${name} (SIGHUP); it now serves ${fp.slice(0, 17)}…`);
+        actions.push(
+          automatic(
+            input.stack,
+            'sighup',
+            `reloaded the certificate of ${name} (SIGHUP); it now serves ${fp.slice(0, 17)}…`,
+          ),
+        );
       }
     }
     return actions;
+  }
+
+  /** The operator's hold on the stack, if any: the watcher reads it before it starts a check. */
+  async function readStackHold(input: { stack: string }): Promise<StackHold | undefined> {
+    return holds.current(input.stack);
   }
 
   /** The nodes of the swarm (asked of this worker's Engine, a manager): where node-local work is routed. */
@@ -305,5 +369,12 @@ export function createHealthActivities(deps: ActivityDeps) {
     return swarm.listNodes();
   }
 
-  return { checkVaultHealth, remediateNode, waitForServedCertificate, remediateVaultHealth, listSwarmNodes };
+  return {
+    checkVaultHealth,
+    remediateNode,
+    waitForServedCertificate,
+    remediateVaultHealth,
+    readStackHold,
+    listSwarmNodes,
+  };
 }

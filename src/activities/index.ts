@@ -17,6 +17,7 @@ import { secretBase } from './deps';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
+import type { NodeLocalDeps } from './node-local';
 import { createSecretActivities } from './secrets';
 import { createStackActivities } from './stack';
 import { createTokenActivities } from './tokens';
@@ -90,7 +91,7 @@ export function createActivities(deps: ActivityDeps) {
  * What a node agent runs on its node's queue: only the node-local activities, with only its Engine. Their
  * stack name is checked as well (it goes into Docker filters); an agent creates no secret, so no length check.
  */
-export function createNodeAgentActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics'>) {
+export function createNodeAgentActivities(deps: NodeLocalDeps) {
   return wrapAll(createNodeLocalActivities(deps));
 }
 

@@ -9,11 +9,14 @@ import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 
-export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics'>) {
-  const { swarm, clock, metrics } = deps;
+export type NodeLocalDeps = Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics' | 'holds'>;
+
+export function createNodeLocalActivities(deps: NodeLocalDeps) {
+  const { swarm, clock, metrics, holds } = deps;
 
   /**
-   * Sends `signal` to the container of a Vault task on this node. A container this Engine does not have
+   * Sends `signal` to the container of a Vault task on this node, unless the stack is held (`StackHeld`).
+   * A container this Engine does not have
    * (the task moved, or the activity reached the wrong node) is `ContainerNotOnNode`, not retried: the next
    * health check sees where the task runs now.
    */
@@ -24,6 +27,14 @@ export function createNodeLocalActivities(deps: Pick<ActivityDeps, 'swarm' | 'cl
     signal: 'SIGHUP';
   }): Promise<{ nodeId: string }> {
     const nodeId = await swarm.localNodeId();
+    // The hold is read again right before acting: it wins over a check made before it was put on.
+    const hold = await holds.current(input.stack);
+    if (hold) {
+      throw new NonRetryableError(
+        ErrorType.StackHeld,
+        `stack ${input.stack} is held since ${hold.since} (${hold.reason}): ${input.node} was not sent ${input.signal}`,
+      );
+    }
     try {
       await swarm.signalContainer(input.containerId, input.signal);
     } catch (err) {

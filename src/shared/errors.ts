@@ -67,6 +67,8 @@ export const ErrorType = selfNamed({
   RootGenerationInProgress: 'RootGenerationInProgress',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
   ContainerNotOnNode: 'ContainerNotOnNode',
+  /** An operator holds the stack (`vault-bootstrap hold`): no automatic action until it is released. */
+  StackHeld: 'StackHeld',
 });
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -47,7 +47,12 @@ describe('names', () => {
       namedFailure('InvalidConfig'),
     );
     // The node agent's activities check the name too; listSwarmNodes names no stack and is not refused.
-    const agent = createNodeAgentActivities({ swarm: w.swarm, clock: w.clock, metrics: w.metrics });
+    const agent = createNodeAgentActivities({
+      swarm: w.swarm,
+      clock: w.clock,
+      metrics: w.metrics,
+      holds: w.holds,
+    });
     await assert.rejects(
       w.run(agent.signalVaultContainer, {
         stack: '../x',

@@ -369,3 +369,74 @@ describe('waitForVaultTaskStart', () => {
     await assert.rejects(started, (err: unknown) => err instanceof CancelledFailure);
   });
 });
+
+describe('an operator hold, and what the activities report and count', () => {
+  const input: HealthInput = { stack: 's1', settleSeconds: 5 };
+  const HOLD = { reason: 'disk swap on node 2', since: '2026-11-30T12:00:00.000Z', by: 'ana' };
+
+  it('held: a sealed node is SealedWhileHeld (not remediable), the report carries the hold', async () => {
+    const w = await healthy();
+    w.holds.held.set('s1', HOLD);
+    w.swarm.replaceTask(w.service, 2);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['SealedWhileHeld vault-2']);
+    assert.match(r.findings[0]?.detail ?? '', /left sealed/);
+    assert.deepEqual(r.hold, HOLD);
+    assert.equal(r.verdict, 'Degraded');
+    w.holds.held.delete('s1');
+    const after = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(after), ['NodeSealed vault-2']);
+    assert.equal(after.hold, undefined);
+  });
+
+  it('a hold put on after the check: remediateNode and the SIGHUP refuse with StackHeld, nothing done', async () => {
+    const w = await healthy();
+    w.swarm.replaceTask(w.service, 2);
+    w.vault.node(3).servedFingerprint = 'OLD:FI:NG:ER';
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    w.holds.held.set('s1', HOLD);
+    await assert.rejects(
+      w.run(w.acts.remediateNode, input, report, 'vault-2'),
+      namedFailure('StackHeld', /held since .* by ana \(disk swap on node 2\): vault-2 was not unsealed/),
+    );
+    assert.equal(w.vault.node(2).sealed, true);
+    w.swarm.localNode = 'node-3';
+    const row = report.nodes.find((n) => n.name === 'vault-3');
+    await assert.rejects(
+      w.run(w.acts.signalVaultContainer, {
+        stack: 's1',
+        node: 'vault-3',
+        containerId: row?.containerId ?? '',
+        signal: 'SIGHUP',
+      }),
+      namedFailure('StackHeld'),
+    );
+    assert.deepEqual(w.swarm.signals, []);
+    assert.deepEqual(w.metrics.actions, []);
+    assert.deepEqual(await w.run(w.acts.readStackHold, { stack: 's1' }), HOLD);
+  });
+
+  it('every check is recorded for the metrics, with the failure tolerance; every automatic action is counted', async () => {
+    const w = await healthy();
+    const first = await w.run(w.acts.checkVaultHealth, input);
+    assert.equal(first.raft.failureTolerance, 1);
+    w.swarm.replaceTask(w.service, 2);
+    w.vault.node(3).servedFingerprint = 'OLD:FI:NG:ER';
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    assert.equal(report.raft.failureTolerance, 0, 'two of three voters unsealed');
+    assert.deepEqual(w.metrics.reports, [first, report]);
+    await w.run(w.acts.remediateNode, input, report, 'vault-2');
+    w.swarm.localNode = 'node-3';
+    const row = report.nodes.find((n) => n.name === 'vault-3');
+    await w.run(w.acts.signalVaultContainer, {
+      stack: 's1',
+      node: 'vault-3',
+      containerId: row?.containerId ?? '',
+      signal: 'SIGHUP',
+    });
+    assert.deepEqual(w.metrics.actions, [
+      { stack: 's1', action: 'unseal' },
+      { stack: 's1', action: 'sighup' },
+    ]);
+  });
+});

@@ -7,6 +7,8 @@
  *   vault-bootstrap verify    [--stack S] [--json]   run one health check now and print the report
  *   vault-bootstrap schedule  create|describe|pause|unpause|trigger|delete [--stack S]
  *   vault-bootstrap root-token [--stack S] [--ttl 15m]   break glass: a root token, revoked after the TTL
+ *   vault-bootstrap hold --reason TEXT [--by NAME] [--stack S]   health reports and never acts until release
+ *   vault-bootstrap release [--by NAME] [--stack S]      end the hold, check and heal at once
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  *
@@ -18,6 +20,7 @@ import type { Env } from './config';
 import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args';
 import type { Command } from './client/args';
 import { bootstrap } from './client/commands/bootstrap';
+import { hold, release } from './client/commands/hold';
 import { schedule } from './client/commands/schedule';
 import { rootToken } from './client/commands/root-token';
 import { status } from './client/commands/status';
@@ -38,6 +41,10 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
       return schedule(ctx, command.action);
     case 'root-token':
       return rootToken(ctx, { ttlSeconds: command.ttlSeconds });
+    case 'hold':
+      return hold(ctx, { reason: command.reason, by: command.by });
+    case 'release':
+      return release(ctx, { by: command.by });
   }
 }
 

@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token> [--stack NAME] [--wait] [--json] [--ttl DURATION]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -19,6 +19,9 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
               watcher that checks right after a Vault task restarts; delete removes both)
   root-token  break glass: a root token made from the unseal key in custody, printed once on stdout
               and revoked when --ttl is over (default 15m; 10s to 24h, e.g. 90s, 30m, 2h)
+  hold        --reason TEXT (required) [--by NAME]: an operator is working on the cluster; until
+              release, health runs report and never act (a node sealed on purpose stays sealed)
+  release     [--by NAME]: end the hold, check and heal at once, print the report (exit as verify)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -33,7 +36,15 @@ export class UsageError extends Error {
 }
 
 /** The commands, one file each under `commands/`. */
-export const COMMANDS = ['bootstrap', 'status', 'verify', 'schedule', 'root-token'] as const;
+export const COMMANDS = [
+  'bootstrap',
+  'status',
+  'verify',
+  'schedule',
+  'root-token',
+  'hold',
+  'release',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** The operations on the periodic health check, one file each under `commands/schedule/`. */
@@ -51,7 +62,22 @@ export type Command =
   | (Common & { name: 'status' })
   | (Common & { name: 'verify'; json: boolean })
   | (Common & { name: 'schedule'; action: ScheduleAction })
-  | (Common & { name: 'root-token'; ttlSeconds: number });
+  | (Common & { name: 'root-token'; ttlSeconds: number })
+  | (Common & { name: 'hold'; reason: string; by?: string })
+  | (Common & { name: 'release'; by?: string });
+
+/** The longest `--reason` of `hold`: a line for the UI's list, not a report. */
+export const HOLD_REASON_MAX = 200;
+
+/** `--reason` of `hold`: required, one line of at most `HOLD_REASON_MAX` characters; else `UsageError`. */
+export function parseHoldReason(text: string | undefined): string {
+  const reason = text?.replace(/\s+/g, ' ').trim() ?? '';
+  if (!reason || reason.length > HOLD_REASON_MAX)
+    throw new UsageError(
+      `hold needs --reason: what the operator is doing, 1 to ${HOLD_REASON_MAX} characters\n${USAGE}`,
+    );
+  return reason;
+}
 
 /** `--ttl` of `root-token`: long enough to be used, short enough to stay an emergency measure. */
 export const ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 } as const;
@@ -94,6 +120,8 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         wait: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         ttl: { type: 'string' },
+        reason: { type: 'string' },
+        by: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -119,6 +147,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       return { kind: 'run', command: { name, stack, action } };
     case 'root-token':
       return { kind: 'run', command: { name, stack, ttlSeconds: parseTtl(values.ttl) } };
+    case 'hold':
+      return { kind: 'run', command: { name, stack, reason: parseHoldReason(values.reason), by: values.by } };
+    case 'release':
+      return { kind: 'run', command: { name, stack, by: values.by } };
   }
 }
 

@@ -5,6 +5,7 @@
 import type { ClientConfig } from '../config';
 import { describeFailure } from '../shared/errors';
 import type { HealthReport } from '../shared/health';
+import { holdLine } from '../shared/run-text';
 import type { StepProgress } from '../shared/steps';
 import type { ClusterSummary } from '../shared/types';
 
@@ -79,12 +80,15 @@ export function formatReport(r: HealthReport): string {
     lines.push(`  ${n.name.padEnd(8)} ${state}`);
   }
   const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
+  const tolerance =
+    r.raft.failureTolerance === undefined ? '' : `, failure tolerance ${r.raft.failureTolerance}`;
   lines.push(
-    `  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}`,
+    `  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}${tolerance}`,
   );
   lines.push(
     `  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`,
   );
+  if (r.hold) lines.push(`  hold     ${holdLine(r.hold)}: reported only, nothing done`);
   for (const f of r.findingsBefore ?? [])
     lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   for (const a of r.actions) lines.push(`  action   ${a}`);

@@ -150,6 +150,29 @@ export function holdWorkflowId(stack: string): string {
   return `vault-hold${ID_SEPARATOR}${stack}`;
 }
 
+/** The id of the check a release starts (`<hold run's first 8 characters>` keeps each release's apart). */
+export function releaseCheckWorkflowId(stack: string, holdRunId: string): string {
+  return `vault-health-release${ID_SEPARATOR}${stack}-${holdRunId.slice(0, 8)}`;
+}
+
+/** Input of `HoldVaultStack`: the hold, and the check to run once it is released. */
+export interface HoldInput {
+  hold: StackHold;
+  check: HealthInput;
+}
+
+/** Who releases a hold (`vault-bootstrap release --by`, else the user name). */
+export interface ReleaseInput {
+  by?: string;
+}
+
+/** How a hold ended: when, by whom, and the check that ran right after (with remediation, as configured). */
+export interface HoldOutcome {
+  releasedAt: string;
+  releasedBy?: string;
+  health: HealthReport;
+}
+
 /**
  * The ids `schedule create` used before the `:` separator, which `schedule delete` also removes so that an
  * existing schedule and watcher do not keep running beside the new ones (README, "Health verification").

@@ -4,7 +4,7 @@
  * details a running workflow keeps up to date (docs/operator-view.md). Plain strings from names, states and
  * the steps' own key-free summaries: never key material. Pure, so the workflows and the client share it.
  */
-import type { HealthReport } from './health';
+import type { HealthReport, StackHold } from './health';
 import { BOOTSTRAP_STEPS } from './steps';
 import type { BootstrapStep, StepProgress } from './steps';
 
@@ -76,8 +76,8 @@ export function bootstrapProgressDetails(stack: string, progress: readonly StepP
   return [`**Bootstrap Vault stack ${stack}**: ${head}`, '', ...rows].join('\n');
 }
 
-/** Why a health run ran: the schedule, a Vault task's start, or an operator's `verify`. */
-export type HealthTrigger = 'scheduled' | 'task start' | 'on demand';
+/** Why a health run ran: the schedule, a Vault task's start, an operator's `verify`, or a hold's release. */
+export type HealthTrigger = 'scheduled' | 'task start' | 'on demand' | 'release';
 
 /** A health run's one-line static summary: `Health iklimco (scheduled)`. */
 export function healthRunSummary(stack: string, trigger: HealthTrigger): string {
@@ -90,17 +90,38 @@ export function healthVerdictLine(report: Pick<HealthReport, 'stack' | 'verdict'
   return `Health ${report.stack}: ${report.verdict}${findings.length ? ` — ${findings.join(', ')}` : ''}`;
 }
 
-/** A health run's current details: the verdict line, then what remediation did and what failed. */
+/** A health run's current details: the verdict line, the hold, then what remediation did and what failed. */
 export function healthDetails(
-  report: Pick<HealthReport, 'stack' | 'verdict' | 'findings' | 'actions' | 'actionFailures'>,
+  report: Pick<HealthReport, 'stack' | 'verdict' | 'findings' | 'actions' | 'actionFailures' | 'hold'>,
 ): string {
   const lines = [`**${healthVerdictLine(report)}**`];
+  if (report.hold) lines.push('', `${holdLine(report.hold)}: reported only, nothing done`);
   if (report.findings.length)
     lines.push('', ...report.findings.map((f) => `- ${f.code}: ${oneLine(f.detail)}`));
   if (report.actions.length) lines.push('', 'Actions:', ...report.actions.map((a) => `- ${oneLine(a)}`));
   if (report.actionFailures?.length)
     lines.push('', 'Failed actions:', ...report.actionFailures.map((a) => `- ${oneLine(a)}`));
   return lines.join('\n');
+}
+
+/** A hold in one line: `Held since 2026-11-30T12:00:00Z by ana: disk replacement on node 2`. */
+export function holdLine(hold: StackHold): string {
+  return `Held since ${hold.since}${hold.by ? ` by ${hold.by}` : ''}: ${oneLine(hold.reason)}`;
+}
+
+/** A hold's one-line static summary: `Hold iklimco: disk replacement on node 2`. */
+export function holdRunSummary(stack: string, hold: StackHold): string {
+  return `Hold ${stack}: ${oneLine(hold.reason)}`;
+}
+
+/** A hold run's current details while it lasts: what it does and how it ends. */
+export function heldDetails(stack: string, hold: StackHold): string {
+  return [
+    `**${holdLine(hold)}**`,
+    '',
+    `Health runs of ${stack} report and never act; the task-start watcher starts no check.`,
+    `\`vault-bootstrap release --stack ${stack}\` ends the hold and checks (and heals) at once.`,
+  ].join('\n');
 }
 
 /** The task-start watcher's static summary. */

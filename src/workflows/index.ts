@@ -2,3 +2,4 @@ export { BootstrapVault, progressQuery } from './bootstrap-vault';
 export { VerifyVaultHealth } from './verify-vault-health';
 export { WatchVaultTasks } from './watch-vault-tasks';
 export { BreakGlassRootToken, breakGlassQuery, revokeNowSignal } from './break-glass-root-token';
+export { HoldVaultStack, releaseSignal } from './hold-vault-stack';

@@ -17,3 +17,9 @@ export const NODE_ROUTING_PATCH = 'node-routing';
  * is revoked. Runs started before it end after `verifyCluster`, keeping their root token.
  */
 export const REVOKE_ROOT_TOKEN_PATCH = 'revoke-root-token';
+
+/**
+ * `WatchVaultTasks` reads the operator's hold (`readStackHold`) before it starts a check, and starts none
+ * while the stack is held (issue 14). Runs from before it start the check, which then reports and never acts.
+ */
+export const HOLD_PATCH = 'hold';

@@ -1,8 +1,9 @@
 /**
  * `VerifyVaultHealth`: one health check of a bootstrapped cluster, run by the Temporal Schedule, by the
- * Docker-events watcher and by `vault-bootstrap verify`. It reads, then (unless told not to) fixes what
- * is safe to fix — unseal, certificate reload, re-join — and reads again. The report, verdict and
- * finding codes are the result; verdict and codes also go into search attributes for the UI list.
+ * Docker-events watcher, by `vault-bootstrap verify` and by a hold's release. It reads, then (unless told
+ * not to, or an operator holds the stack) fixes what is safe to fix — unseal, certificate reload, re-join —
+ * and reads again. The report, verdict and finding codes are the result; verdict and codes also go into
+ * search attributes for the UI list.
  * A handful of events per run: its history does not grow with the age of the schedule.
  */
 import {
@@ -115,7 +116,9 @@ export async function VerifyVaultHealth(input: HealthInput): Promise<HealthRepor
   const first = await read.checkVaultHealth(input);
   let report = first;
   const remediable = first.findings.some((f) => REMEDIABLE.includes(f.code));
-  if (input.remediate !== false && remediable) {
+  // While an operator holds the stack, the run reports and never acts (`SealedWhileHeld` is not remediable
+  // either). A report of a run recorded before holds existed has no `hold`: it replays on the old path.
+  if (input.remediate !== false && remediable && !first.hold) {
     let actions: string[];
     let failures: string[] = [];
     if (patched(NODE_ROUTING_PATCH)) {

@@ -3,7 +3,8 @@
  * node a long-running activity (on that node's queue, run by its worker or node agent) waits for a Vault
  * task of the stack to start there (a restart by Swarm comes back sealed); the moment one does, the other
  * waits are cancelled and a `VerifyVaultHealth` child runs with remediation, so the node is unsealed within
- * seconds instead of at the next scheduled check. A node with no agent just leaves its wait queued.
+ * seconds instead of at the next scheduled check. A node with no agent just leaves its wait queued. While an
+ * operator holds the stack (`vault-bootstrap hold`) a start is noted in the log and nothing is started.
  *
  * A failed check does not stop the watcher (the next event or scheduled run tries again), nor does an
  * event stream that ends (the wait fails and is retried). The loop continues-as-new regularly, so its
@@ -25,7 +26,7 @@ import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure } from '../shared/errors';
 import { healthWorkflowIds } from '../shared/health';
-import { NODE_ROUTING_PATCH } from './patches';
+import { HOLD_PATCH, NODE_ROUTING_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
 
 const WAIT_OPTIONS = {
@@ -92,6 +93,13 @@ export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
       : await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: MAX_WAIT_SECONDS });
     if (!event.started) continue;
     if (event.atMs !== undefined) handledUntilMs = Math.max(handledUntilMs, event.atMs);
+    if (patched(HOLD_PATCH)) {
+      const hold = await read.readStackHold({ stack: input.stack });
+      if (hold) {
+        log.info('a Vault task started while the stack is held: no check', { reason: hold.reason });
+        continue;
+      }
+    }
     try {
       await executeChild(VerifyVaultHealth, {
         workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,

@@ -3,7 +3,7 @@
  * ids, no key material). Tests override one step, or queue the health reports the checks return.
  */
 import type { Activities } from '../../src/activities';
-import type { Finding, HealthReport } from '../../src/shared/health';
+import type { Finding, HealthReport, StackHold } from '../../src/shared/health';
 import type { BootstrapStep } from '../../src/shared/steps';
 import type { BootstrapInput, ClusterSummary, SecretRef } from '../../src/shared/types';
 
@@ -61,8 +61,10 @@ export function reportOf(stack: string, findings: Finding[] = []): HealthReport 
 export function stubActivities(
   overrides: Overrides = {},
   healthReports: HealthReport[] = [],
-): { activities: Activities; calls: string[] } {
+): { activities: Activities; calls: string[]; holds: Map<string, StackHold> } {
   const calls: string[] = [];
+  /** The holds `readStackHold` answers with; a test puts one on (checks' reports carry their own). */
+  const holds = new Map<string, StackHold>();
   async function enter(step: BootstrapStep, input: BootstrapInput): Promise<void> {
     calls.push(step);
     await overrides[step]?.(input);
@@ -152,6 +154,10 @@ export function stubActivities(
       calls.push('waitForVaultTaskStart');
       return Promise.resolve({ started: false });
     },
+    readStackHold(input) {
+      calls.push('readStackHold');
+      return Promise.resolve(holds.get(input.stack));
+    },
   };
-  return { activities, calls };
+  return { activities, calls, holds };
 }

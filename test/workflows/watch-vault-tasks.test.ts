@@ -167,11 +167,13 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
           assert.deepEqual(calls, [
             'listSwarmNodes',
             'waitForVaultTaskStart',
+            'readStackHold',
             'checkVaultHealth',
             'remediateNode:vault-2',
             'checkVaultHealth',
             'listSwarmNodes',
             'waitForVaultTaskStart',
+            'readStackHold',
             'checkVaultHealth',
             'listSwarmNodes',
             'waitForVaultTaskStart',
@@ -232,8 +234,8 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
           assert.equal(last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId, second.runId);
           assert.equal(
             count(firstEvents, (e) => e.activityTaskScheduledEventAttributes),
-            2 * ITERATIONS_PER_RUN,
-            'per iteration: the node list, and one watch on the one node',
+            2 * ITERATIONS_PER_RUN + 1,
+            'per iteration: the node list, and one watch on the one node; per start: the hold read',
           );
           const secondEvents = (await handle.fetchHistory()).events ?? [];
           assert.equal(
@@ -285,6 +287,7 @@ void describe('WatchVaultTasks on the time-skipping test server, stubbed activit
           assert.deepEqual(calls, [
             'listSwarmNodes',
             'waitForVaultTaskStart',
+            'readStackHold',
             'checkVaultHealth',
             'listSwarmNodes',
             'waitForVaultTaskStart',

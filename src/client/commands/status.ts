@@ -8,6 +8,8 @@ import type { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { describeFailure } from '../../shared/errors';
 import { formatProgress, uiLink } from '../format';
+import { TemporalStackHolds } from '../../holds/temporal-holds';
+import { holdLine } from '../../shared/run-text';
 
 /** The attempt of the activity the run is waiting on, if any (shown beside the running step). */
 async function pendingAttempt(handle: WorkflowHandle<typeof BootstrapVault>): Promise<number | undefined> {
@@ -26,6 +28,8 @@ export async function status(ctx: CommandContext): Promise<number> {
   const handle = client.workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(stack));
   const d = await handle.describe();
   console.log(`BootstrapVault ${handle.workflowId}: ${d.status.name} (started ${d.startTime.toISOString()})`);
+  const hold = await new TemporalStackHolds(() => client).current(stack);
+  if (hold) console.log(`${holdLine(hold)} (health reports and never acts until release)`);
   try {
     const rows = await handle.query(progressQuery);
     console.log(formatProgress(rows, await pendingAttempt(handle)));

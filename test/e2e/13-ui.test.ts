@@ -2,7 +2,7 @@
  * The Temporal UI as an operator meets it (docs/operator-view.md): a real bootstrap on the test bed, then
  * Debian's chromium, driven by playwright-core, opens every UI link the client printed and the list page,
  * and finds there what the operator must see: the workflow id, the run's summary, the steps by name and
- * number, and a health run's verdict. Screenshots go to `.cache/ui-screenshots/` (one is the README's).
+ * number, a health run's verdict, and a hold with its reason. Screenshots go to `.cache/ui-screenshots/` (one is the README's).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { holdWorkflowId } from '../../src/shared/health';
 import { REPO, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -127,5 +128,22 @@ describe('the Temporal UI: the links the client prints, and what the pages show'
       [bootstrapWorkflowId(run.stack), 'BootstrapVault', 'VerifyVaultHealth'],
       'list',
     );
+  });
+
+  it("hold's link opens the running hold with its reason; release's opens it ended, with the check it ran", async () => {
+    const held = await run.client(['hold', '--reason', 'UI test: node 2 disk swap', '--by', 'e2e']);
+    assert.equal(held.code, 0, held.out);
+    const [holdLink] = linksIn(held.out);
+    assert.ok(holdLink, `hold prints its run's link:\n${held.out}`);
+    await open(holdLink, [holdWorkflowId(run.stack), 'HoldVaultStack', 'RUNNING'], 'hold-run');
+    await userMetadata(
+      [`Hold ${run.stack}: UI test: node 2 disk swap`, 'Held since', 'by e2e: UI test: node 2 disk swap'],
+      'hold-run-metadata',
+    );
+    const released = await run.client(['release', '--by', 'e2e']);
+    assert.equal(released.code, 0, released.out);
+    const [releaseLink] = linksIn(released.out);
+    assert.equal(releaseLink, holdLink, 'the same run');
+    await open(releaseLink, ['HoldVaultStack', 'COMPLETED', 'VerifyVaultHealth'], 'hold-released');
   });
 });

@@ -66,6 +66,26 @@ describe('client arguments', () => {
     assert.deepEqual(Object.keys(SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
   });
 
+  it('parse hold (a one-line --reason is required) and release, each with an optional --by', () => {
+    assert.deepEqual(command(['hold', '--reason', '  disk swap\n on node 2 ', '--by', 'ana']).command, {
+      name: 'hold',
+      stack: undefined,
+      reason: 'disk swap on node 2',
+      by: 'ana',
+    });
+    assert.deepEqual(command(['release', '--stack', 's1']).command, {
+      name: 'release',
+      stack: 's1',
+      by: undefined,
+    });
+    expectUsageError(
+      ['hold'],
+      /^hold needs --reason: what the operator is doing, 1 to 200 characters\nusage: /,
+    );
+    expectUsageError(['hold', '--reason', '   '], /^hold needs --reason/);
+    expectUsageError(['hold', '--reason', 'x'.repeat(201)], /^hold needs --reason/);
+  });
+
   it('answer --help with the usage and exit 0, and nothing with the usage and exit 2', () => {
     assert.deepEqual(parseCommandLine(['--help']), { kind: 'usage', exitCode: 0 });
     assert.deepEqual(parseCommandLine(['-h', 'bootstrap']), { kind: 'usage', exitCode: 0 });

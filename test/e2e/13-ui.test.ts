@@ -144,6 +144,11 @@ describe('the Temporal UI: the links the client prints, and what the pages show'
     assert.equal(released.code, 0, released.out);
     const [releaseLink] = linksIn(released.out);
     assert.equal(releaseLink, holdLink, 'the same run');
-    await open(releaseLink, ['HoldVaultStack', 'COMPLETED', 'VerifyVaultHealth'], 'hold-released');
+    // The timeline: the release signal, then the check it started, by its summary.
+    await open(
+      releaseLink,
+      ['HoldVaultStack', 'COMPLETED', `Health ${run.stack} (release)`],
+      'hold-released',
+    );
   });
 });

@@ -153,10 +153,10 @@ function positiveInt(env: Env, key: string, fallback: number): number {
   return Number(raw);
 }
 
-function hostPort(key: string, raw: string): { host: string; port: number } {
+function hostPort(key: string, raw: string, expected = 'host:port'): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:\s]+):([0-9]{1,5})$/.exec(raw);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) throw new ConfigError(key, 'host:port', raw);
+  if (!m || port < 1 || port > 65535) throw new ConfigError(key, expected, raw);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
@@ -395,6 +395,24 @@ export function loadNodeAgentConfig(env: Env): NodeAgentConfig {
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     healthFile: loadHealthFile(env),
   };
+}
+
+/** An address to listen on; an IPv6 host without its brackets. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where the worker serves its Prometheus metrics (docs/metrics.md), in both roles. Env
+ * `VAULT_BOOTSTRAP_METRICS_ADDRESS`, `host:port` (an IPv6 host in brackets); default `127.0.0.1:9464` (this
+ * host only; 9464 is the usual port of OpenTelemetry's Prometheus exporter). Empty: no metrics are served and
+ * the worker runs exactly as without them. Read apart from the rest, like the role: both roles read it.
+ */
+export function loadMetricsAddress(env: Env): ListenAddress | undefined {
+  const raw = env.VAULT_BOOTSTRAP_METRICS_ADDRESS ?? '127.0.0.1:9464';
+  if (raw === '') return undefined;
+  return hostPort('VAULT_BOOTSTRAP_METRICS_ADDRESS', raw, 'host:port (e.g. 0.0.0.0:9464), or empty for none');
 }
 
 /**

@@ -10,19 +10,41 @@
  * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that file while its Workers run, for a container
  * HEALTHCHECK (`src/health-file.ts`, `src/healthcheck.ts`).
  *
+ * Unless `VAULT_BOOTSTRAP_METRICS_ADDRESS` is empty, it serves Prometheus metrics there (`src/metrics/`,
+ * docs/metrics.md): its own and Temporal Core's, in both roles.
+ *
  * Everything it writes goes through one logger (`src/logging.ts`): with `VAULT_BOOTSTRAP_LOG_FORMAT=json`,
  * its own lines, the SDK's and Core's are JSON lines on stdout.
  */
 import { Runtime, Worker } from '@temporalio/worker';
-import type { ActivityInterceptorsFactory, NativeConnection } from '@temporalio/worker';
+import type {
+  ActivityInterceptorsFactory,
+  MetricsExporterConfig,
+  NativeConnection,
+  RuntimeOptions,
+} from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
-import { loadLogFormat, loadNodeAgentConfig, loadWorkerConfig, loadWorkerRole } from './config';
-import type { NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
+import {
+  loadLogFormat,
+  loadMetricsAddress,
+  loadNodeAgentConfig,
+  loadWorkerConfig,
+  loadWorkerRole,
+} from './config';
+import type { ListenAddress, NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
 import { DockerGateway } from './docker/gateway';
 import { startHealthFile } from './health-file';
 import { runtimeLogging, WorkerLogger } from './logging';
+import { PrometheusMetrics } from './metrics/prometheus';
+import {
+  freeLoopbackPort,
+  MetricsListenError,
+  sdkMetricsEndpoint,
+  startMetricsServer,
+} from './metrics/server';
+import type { MetricsServer } from './metrics/server';
 import { NO_METRICS } from './ports';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
@@ -65,6 +87,31 @@ const logActivityCompletion: ActivityInterceptorsFactory = (ctx) => ({
   },
 });
 
+/**
+ * The duration and outcome of every activity attempt, by activity type, into the metrics. `cancelled` when
+ * Temporal cancelled the attempt (the watcher's waits, a timeout seen by the server, the worker's shutdown),
+ * so that those do not count as failures.
+ */
+function observeActivityDurations(metrics: PrometheusMetrics): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const started = performance.now();
+        const seconds = (): number => (performance.now() - started) / 1000;
+        try {
+          const result: unknown = await next(input);
+          metrics.observeActivity(ctx.info.activityType, seconds(), 'completed');
+          return result;
+        } catch (err) {
+          const outcome = ctx.cancellationSignal.aborted ? 'cancelled' : 'failed';
+          metrics.observeActivity(ctx.info.activityType, seconds(), outcome);
+          throw err;
+        }
+      },
+    },
+  });
+}
+
 type RoleConfig = { role: 'full'; config: WorkerConfig } | { role: 'node-agent'; config: NodeAgentConfig };
 
 function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
@@ -75,12 +122,52 @@ function loadRoleConfig(env: NodeJS.ProcessEnv): RoleConfig {
   return { role, config };
 }
 
+/** The metrics of a worker that serves them: what the activities record into, and the server. */
+interface ServedMetrics {
+  metrics: PrometheusMetrics;
+  server: MetricsServer;
+  /** Core's exporter, for the Runtime: the server fetches its text at each scrape. */
+  sdkExporter: MetricsExporterConfig;
+}
+
+/**
+ * Serves metrics on `address` before the Runtime is installed (it needs Core's exporter) and before anything
+ * connects: an address the worker cannot listen on stops it at once, as a configuration error (exit 2).
+ */
+async function serveMetrics(address: ListenAddress, log: WorkerLogger): Promise<ServedMetrics> {
+  const sdk = sdkMetricsEndpoint(await freeLoopbackPort());
+  const metrics = new PrometheusMetrics();
+  let server: MetricsServer;
+  try {
+    server = await startMetricsServer(address, { registry: metrics.registry, sdkUrl: sdk.url });
+  } catch (err) {
+    if (!(err instanceof MetricsListenError)) throw err;
+    throw new ConfigError(
+      'VAULT_BOOTSTRAP_METRICS_ADDRESS',
+      `an address the worker can listen on (${err.reason}), or empty for none`,
+      err.address,
+    );
+  }
+  log.info(`vault-bootstrap worker: metrics on ${server.url}`);
+  return { metrics, server, sdkExporter: sdk.exporter };
+}
+
+/** Logging in the chosen format; and Core's metrics exporter when metrics are served. */
+function runtimeOptions(log: WorkerLogger, sdkExporter?: MetricsExporterConfig): RuntimeOptions {
+  const logging = runtimeLogging(log);
+  const options: RuntimeOptions = { ...logging, shutdownSignals: ['SIGINT', 'SIGTERM'] };
+  if (sdkExporter) options.telemetryOptions = { ...logging.telemetryOptions, metrics: sdkExporter };
+  return options;
+}
+
 async function createWorkers(
   rc: RoleConfig,
   connection: NativeConnection,
   log: WorkerLogger,
+  metrics: PrometheusMetrics | undefined,
 ): Promise<Worker[]> {
   const { config } = rc;
+  const health = metrics ?? NO_METRICS;
   // A node agent never deploys: no CLI and no CLI environment.
   const docker =
     rc.role === 'full'
@@ -90,7 +177,11 @@ async function createWorkers(
   const common = {
     connection,
     namespace: config.temporal.namespace,
-    interceptors: { activity: [logActivityCompletion] },
+    interceptors: {
+      activity: metrics
+        ? [logActivityCompletion, observeActivityDurations(metrics)]
+        : [logActivityCompletion],
+    },
   };
   const nodeWorker = Worker.create({
     ...common,
@@ -98,7 +189,7 @@ async function createWorkers(
     activities: createNodeAgentActivities({
       swarm: docker,
       clock: systemClock,
-      metrics: NO_METRICS,
+      metrics: health,
       holds: new TemporalStackHolds(),
     }),
   });
@@ -113,27 +204,34 @@ async function createWorkers(
     // Not the node queue's Worker: the events watcher's waits there never finish on their own.
     shutdownGraceTime: '20s',
     ...workflowCode,
-    activities: createActivities(buildActivityDeps(rc.config, docker)),
+    activities: createActivities(buildActivityDeps(rc.config, docker, health)),
   });
   return Promise.all([mainWorker, nodeWorker]);
 }
 
 async function main(log: WorkerLogger): Promise<void> {
   const rc = loadRoleConfig(process.env);
-  const runtime = Runtime.install({ ...runtimeLogging(log), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  const metricsAddress = loadMetricsAddress(process.env);
+  const served = metricsAddress === undefined ? undefined : await serveMetrics(metricsAddress, log);
+  const runtime = Runtime.install(runtimeOptions(log, served?.sdkExporter));
   try {
-    await serve(rc, log);
+    await serve(rc, log, served?.metrics);
   } finally {
+    await served?.server.close();
     // In `json` the SDK holds its logs up to 100 ms to sort them: write them before the process exits.
     runtime.flushLogs();
   }
 }
 
-async function serve(rc: RoleConfig, log: WorkerLogger): Promise<void> {
+async function serve(
+  rc: RoleConfig,
+  log: WorkerLogger,
+  metrics: PrometheusMetrics | undefined,
+): Promise<void> {
   const { role, config } = rc;
   const connection = await connectWorker(config.temporal);
   try {
-    const workers = await createWorkers(rc, connection, log);
+    const workers = await createWorkers(rc, connection, log, metrics);
     const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,

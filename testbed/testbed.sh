@@ -93,7 +93,30 @@ ensure_host_packages() {
   else
     apt_install "${missing[@]}"
   fi
+  ensure_promtool
   command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
+}
+
+# promtool checks and tests the alert rules (test/unit/alert-rules.test.ts). Debian ships it only in the
+# prometheus package, server included: installed without its recommends (node-exporter), and the server
+# its install may start (under systemd, or by its init script where no policy-rc.d forbids it) is stopped
+# and disabled. The bed needs the tool, not a server. Only the package's own server is looked for: it
+# runs as the user `prometheus` the package creates.
+ensure_promtool() {
+  if command -v promtool >/dev/null; then
+    log "promtool: present"
+    return
+  fi
+  apt_install --no-install-recommends prometheus
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  else
+    service prometheus stop >/dev/null 2>&1 || true
+    update-rc.d prometheus disable >/dev/null 2>&1 || true
+  fi
+  if pgrep -u prometheus -x prometheus >/dev/null; then
+    die "the prometheus package's server still runs after the install: stop it (the bed needs only promtool)"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -132,6 +132,8 @@ start_node_worker() {
     DOCKER_SOCKET="${docker_host#unix://}"
     DOCKER_HOST="$docker_host"
     VAULT_TUNNEL_ADDRESS="$tunnel"
+    # All three run on this host: each its own metrics port (n1 9464, n2 9465, n3 9466).
+    VAULT_BOOTSTRAP_METRICS_ADDRESS="127.0.0.1:$((9463 + ${node#n}))"
   )
   local run=(env)
   if [[ $role == full ]]; then

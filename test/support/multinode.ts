@@ -153,6 +153,8 @@ export class MultiNodeRun {
       DOCKER_SOCKET: socket,
       DOCKER_HOST: dockerHost,
       VAULT_TUNNEL_ADDRESS: tunnel,
+      // Three workers on one host: none serves metrics (port 9464 is one), unless a test says so in `extra`.
+      VAULT_BOOTSTRAP_METRICS_ADDRESS: '',
     };
     if (role === 'full') return this.env({ ...own, ...extra });
     return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...own, ...extra };

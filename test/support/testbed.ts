@@ -165,6 +165,8 @@ export class TestRun {
       VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
       VAULT_BOOTSTRAP_CUSTODY_DIR: this.custodyDir,
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: this.custodyKeyFile,
+      // No metrics server: tests run several workers at once, which would all want 127.0.0.1:9464.
+      VAULT_BOOTSTRAP_METRICS_ADDRESS: '',
       ...extra,
     };
   }

@@ -5,7 +5,16 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +42,16 @@ export function readBedEnv(name: string, up: string): Record<string, string> {
 
 export function testbedEnv(): Record<string, string> {
   return readBedEnv('testbed.env', 'npm run testbed -- up');
+}
+
+/** Whether `path` is a file this process may execute (a tool a test needs: promtool, go). */
+export function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** This process's environment, without the unset entries. */

@@ -6,22 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO } from '../support/testbed';
+import { executable, REPO } from '../support/testbed';
 
 const RULES_DIR = join(REPO, 'monitoring', 'prometheus');
 const PROMTOOL = process.env.VAULT_BOOTSTRAP_PROMTOOL ?? '/usr/bin/promtool';
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function promtool(args: string[]): Promise<{ code: number | string | null; output: string }> {
   assert.ok(

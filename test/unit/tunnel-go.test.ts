@@ -5,23 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO } from '../support/testbed';
+import { executable, REPO } from '../support/testbed';
 
 const TUNNEL_DIR = join(REPO, 'testbed', 'images', 'tunnel');
 /** Where the test bed's `prepare_tunnel_context` keeps Go's caches too. */
 const CACHE = process.env.VAULT_BOOTSTRAP_CACHE ?? join(REPO, '.cache');
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `go` on PATH, else the official tarball's place; undefined when neither exists. */
 function findGo(): string | undefined {

@@ -43,6 +43,17 @@ async function healthyOnManualClock(): Promise<World> {
 
 const codes = (r: HealthReport) => r.findings.map((f) => `${f.code}${f.node ? ` ${f.node}` : ''}`);
 
+/** SIGHUP to the container `report` names for node `name`, by the node-local activity (run on `w`'s node). */
+function sighup(w: World, report: HealthReport, name: string): Promise<{ nodeId: string }> {
+  const row = report.nodes.find((n) => n.name === name);
+  return w.run(w.acts.signalVaultContainer, {
+    stack: w.stack,
+    node: name,
+    containerId: row?.containerId ?? '',
+    signal: 'SIGHUP',
+  });
+}
+
 describe('checkVaultHealth', () => {
   const input: HealthInput = { stack: 's1', settleSeconds: 5 };
 
@@ -296,15 +307,7 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
     const row = report.nodes.find((n) => n.name === 'vault-2');
     assert.equal(row?.swarmNodeId, 'node-2', 'the report says which node runs the task');
     w.swarm.localNode = 'node-2'; // the worker (or node agent) of that node
-    assert.deepEqual(
-      await w.run(w.acts.signalVaultContainer, {
-        stack: 's1',
-        node: 'vault-2',
-        containerId: row?.containerId ?? '',
-        signal: 'SIGHUP',
-      }),
-      { nodeId: 'node-2' },
-    );
+    assert.deepEqual(await sighup(w, report, 'vault-2'), { nodeId: 'node-2' });
     const served = await w.run(w.acts.waitForServedCertificate, input, 'vault-2');
     assert.equal(served, report.certificate.diskFingerprint);
     assert.equal((await w.run(w.acts.checkVaultHealth, input)).verdict, 'Healthy');
@@ -313,14 +316,8 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
   it('a container on another node: ContainerNotOnNode, nothing signalled (signals are node-local)', async () => {
     const w = await healthy();
     const report = await w.run(w.acts.checkVaultHealth, input);
-    const row = report.nodes.find((n) => n.name === 'vault-3');
     await assert.rejects(
-      w.run(w.acts.signalVaultContainer, {
-        stack: 's1',
-        node: 'vault-3',
-        containerId: row?.containerId ?? '',
-        signal: 'SIGHUP',
-      }),
+      sighup(w, report, 'vault-3'),
       namedFailure('ContainerNotOnNode', /vault-3 .* is not on swarm node node-1; nothing was signalled/),
     );
     assert.deepEqual(w.swarm.signals, []);
@@ -401,16 +398,7 @@ describe('an operator hold, and what the activities report and count', () => {
     );
     assert.equal(w.vault.node(2).sealed, true);
     w.swarm.localNode = 'node-3';
-    const row = report.nodes.find((n) => n.name === 'vault-3');
-    await assert.rejects(
-      w.run(w.acts.signalVaultContainer, {
-        stack: 's1',
-        node: 'vault-3',
-        containerId: row?.containerId ?? '',
-        signal: 'SIGHUP',
-      }),
-      namedFailure('StackHeld'),
-    );
+    await assert.rejects(sighup(w, report, 'vault-3'), namedFailure('StackHeld'));
     assert.deepEqual(w.swarm.signals, []);
     assert.deepEqual(w.metrics.actions, []);
     assert.deepEqual(await w.run(w.acts.readStackHold, { stack: 's1' }), HOLD);
@@ -427,13 +415,7 @@ describe('an operator hold, and what the activities report and count', () => {
     assert.deepEqual(w.metrics.reports, [first, report]);
     await w.run(w.acts.remediateNode, input, report, 'vault-2');
     w.swarm.localNode = 'node-3';
-    const row = report.nodes.find((n) => n.name === 'vault-3');
-    await w.run(w.acts.signalVaultContainer, {
-      stack: 's1',
-      node: 'vault-3',
-      containerId: row?.containerId ?? '',
-      signal: 'SIGHUP',
-    });
+    await sighup(w, report, 'vault-3');
     assert.deepEqual(w.metrics.actions, [
       { stack: 's1', action: 'unseal' },
       { stack: 's1', action: 'sighup' },

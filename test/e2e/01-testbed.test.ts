@@ -52,10 +52,11 @@ describe('test bed: the Vault stack on the local swarm', () => {
     const tasks = [
       ...(await new DockerGateway('/var/run/docker.sock').currentTasks(`${run.stack}_vault`)).values(),
     ];
-    assert.deepEqual(
-      tasks.map((t) => t.state),
-      ['running', 'running', 'running'],
-    );
+    // deployStack returns once every task's API answers: its container runs, though Swarm may still call it
+    // `starting` until its first healthcheck passes (issue 12 stopped waiting for that).
+    assert.equal(tasks.length, 3);
+    for (const t of tasks)
+      assert.ok(t.state === 'running' || t.state === 'starting', `task state ${t.state}`);
     const ca = readFileSync(config.vault.caFile);
     const tunnel =
       config.vault.addressing.mode === 'tunnel'

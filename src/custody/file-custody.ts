@@ -20,6 +20,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CustodyConfig } from '../config';
+import { fsyncParent, fsyncPath } from '../fs/durable';
 import type { CustodyRecordInfo, CustodySecrets, CustodyTokens, HeldKeys, KeyCustody } from '../ports';
 import { CustodyError } from '../shared/errors';
 
@@ -43,15 +44,6 @@ const RECORD_FILE = /^[^.].*\.json(\.conflict-.+)?$/;
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
-}
-
-async function fsyncPath(path: string, flags: number): Promise<void> {
-  const fh = await open(path, flags);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /**
@@ -81,7 +73,7 @@ async function writeDurably(path: string, data: Buffer | string, exclusive: bool
   } finally {
     await rm(tmp, { force: true });
   }
-  await fsyncPath(dirname(path), fsConstants.O_RDONLY);
+  await fsyncParent(path);
   return true;
 }
 

@@ -69,6 +69,12 @@ export const ErrorType = selfNamed({
   ContainerNotOnNode: 'ContainerNotOnNode',
   /** An operator holds the stack (`vault-bootstrap hold`): no automatic action until it is released. */
   StackHeld: 'StackHeld',
+  /** The backup folder does not exist (the storage box not mounted): nothing written, earlier snapshots intact. */
+  BackupTargetMissing: 'BackupTargetMissing',
+  /** The backup folder cannot be written (permissions, read-only mount). */
+  BackupTargetNotWritable: 'BackupTargetNotWritable',
+  /** The backup folder is full: the partial snapshot was removed, earlier snapshots intact. */
+  BackupTargetFull: 'BackupTargetFull',
 });
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

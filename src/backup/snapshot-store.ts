@@ -1,0 +1,243 @@
+/**
+ * A stack's Raft snapshots on disk (`VAULT_BACKUP_DIR/<stack>`), each with its manifest beside it (issue 11).
+ *
+ * A snapshot is streamed to a hidden temp file while its sha256 and size are counted, fsynced, renamed to its
+ * name and the folder fsynced; then its manifest is written the same way. A snapshot without a manifest, or
+ * whose file does not match its manifest's size, is not `good`: a crash at any point leaves either nothing
+ * that looks complete or a complete pair. A failure removes its temp file and touches no other snapshot.
+ *
+ * The failures an operator must fix are named (`BackupTargetMissing`, `BackupTargetNotWritable`,
+ * `BackupTargetFull`) and not retried: the next scheduled backup tries again once the folder is fixed.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorType, NonRetryableError } from '../shared/errors';
+import { fsyncParent } from '../fs/durable';
+import type { SnapshotEntry } from './retention';
+
+/** What a snapshot needs to be restored, and how to check it is the file that was written. */
+export interface SnapshotManifest {
+  format: 'vault-bootstrap-snapshot/v1';
+  stack: string;
+  /** The snapshot file's name in the same folder. */
+  file: string;
+  /** When the snapshot was read from Vault (ISO 8601). */
+  takenAt: string;
+  size: number;
+  sha256: string;
+  /** The Vault (OpenBao) version of the node it was read from. */
+  vaultVersion: string;
+  /** The Raft index it was read at, when Vault said. */
+  raftIndex?: number;
+  /** The unseal key it needs: the custody record and the unseal-key secret version in force when it was taken. */
+  unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
+  /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
+  canary?: { path: string; value: string };
+}
+
+export interface StoredSnapshot {
+  manifest: SnapshotManifest;
+  /** The snapshot file is there with the manifest's size (`verify` also checks its sha256). */
+  good: boolean;
+}
+
+const MANIFEST_SUFFIX = '.manifest.json';
+/** `<stack>-20261130T120000Z.snap`: sorts by time within a stack. */
+const SNAPSHOT_FILE = /^[^.].*-\d{8}T\d{6}Z\.snap$/;
+
+function errno(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+/** The named failure for a folder an operator must fix; anything else is rethrown for Temporal to retry. */
+function targetFailure(err: unknown, dir: string, what: string): unknown {
+  const code = errno(err);
+  const nothing = 'earlier snapshots are untouched';
+  if (code === 'ENOENT')
+    return new NonRetryableError(
+      ErrorType.BackupTargetMissing,
+      `the backup folder ${dir} does not exist (is the storage mounted?): ${what} failed; ${nothing}`,
+    );
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
+    return new NonRetryableError(
+      ErrorType.BackupTargetNotWritable,
+      `the backup folder ${dir} cannot be written (${code}): ${what} failed; ${nothing}`,
+    );
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new NonRetryableError(
+      ErrorType.BackupTargetFull,
+      `the backup folder ${dir} is full (${code}): ${what} failed and its partial file was removed; ${nothing}`,
+    );
+  return err;
+}
+
+/** `20261130T120000Z`: a time as it appears in snapshot names. */
+export function compactTime(t: Date): string {
+  return t
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class SnapshotStore {
+  constructor(
+    /** The stack's own folder: `VAULT_BACKUP_DIR/<stack>`; it must exist (the storage mounted), it is not created. */
+    readonly dir: string,
+  ) {}
+
+  /** The name a snapshot of `stack` taken at `t` gets. */
+  static fileName(stack: string, t: Date): string {
+    return `${stack}-${compactTime(t)}.snap`;
+  }
+
+  /**
+   * Streams `source` into the snapshot `manifest.file` and writes its manifest; resolves with the manifest
+   * as written (size and sha256 counted on the way). Never overwrites a snapshot of the same name.
+   */
+  async write(
+    source: AsyncIterable<Uint8Array>,
+    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
+  ): Promise<SnapshotManifest> {
+    const path = join(this.dir, meta.file);
+    const tmp = join(this.dir, `.${meta.file}.partial-${randomUUID()}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      try {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          size += chunk.length;
+          await fh.write(chunk);
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const manifest: SnapshotManifest = {
+        format: 'vault-bootstrap-snapshot/v1',
+        ...meta,
+        size,
+        sha256: hash.digest('hex'),
+      };
+      await this.putInPlace(tmp, path);
+      await this.writeManifest(manifest);
+      return manifest;
+    } catch (err) {
+      throw targetFailure(err, this.dir, `writing ${meta.file}`);
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Every snapshot of the folder with a manifest, newest first, and whether its file matches its size. */
+  async list(): Promise<StoredSnapshot[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      throw targetFailure(err, this.dir, 'listing the snapshots');
+    }
+    const out: StoredSnapshot[] = [];
+    for (const file of names.filter((n) => SNAPSHOT_FILE.test(n))) {
+      const manifest = await this.readManifest(file);
+      if (!manifest) {
+        // A snapshot whose manifest was never written (a crash between the two): listed, never good.
+        out.push({ manifest: orphanManifest(file), good: false });
+        continue;
+      }
+      const size = await stat(join(this.dir, file)).then(
+        (s) => s.size,
+        () => -1,
+      );
+      out.push({ manifest, good: size === manifest.size });
+    }
+    return out.sort((a, b) => b.manifest.takenAt.localeCompare(a.manifest.takenAt));
+  }
+
+  /** Whether the file still has the sha256 its manifest says (read through once). */
+  async verify(manifest: SnapshotManifest): Promise<boolean> {
+    const hash = createHash('sha256');
+    const fh = await open(join(this.dir, manifest.file), fsConstants.O_RDONLY);
+    try {
+      for await (const chunk of fh.createReadStream()) hash.update(chunk as Buffer);
+    } finally {
+      await fh.close();
+    }
+    return hash.digest('hex') === manifest.sha256;
+  }
+
+  /** Removes a snapshot: its manifest first, so a crash in between leaves an orphan file, never a false pair. */
+  async remove(file: string): Promise<void> {
+    await rm(join(this.dir, `${file}${MANIFEST_SUFFIX}`), { force: true });
+    await rm(join(this.dir, file), { force: true });
+  }
+
+  /** The retention view of `stored`: name, time and whether it counts as a backup. */
+  static entries(stored: readonly StoredSnapshot[]): SnapshotEntry[] {
+    return stored.map((s) => ({
+      name: s.manifest.file,
+      takenAt: new Date(s.manifest.takenAt),
+      good: s.good,
+    }));
+  }
+
+  private async putInPlace(tmp: string, path: string): Promise<void> {
+    const exists = await stat(path).then(
+      () => true,
+      () => false,
+    );
+    if (exists) throw new Error(`${path} exists already: a snapshot is never overwritten`);
+    await rename(tmp, path);
+    await fsyncParent(path);
+  }
+
+  private async writeManifest(manifest: SnapshotManifest): Promise<void> {
+    const path = join(this.dir, `${manifest.file}${MANIFEST_SUFFIX}`);
+    const tmp = join(this.dir, `.${manifest.file}${MANIFEST_SUFFIX}.partial-${randomUUID()}`);
+    try {
+      const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
+      try {
+        await fh.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+      await fsyncParent(path);
+    } finally {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  private async readManifest(file: string): Promise<SnapshotManifest | undefined> {
+    try {
+      const parsed = JSON.parse(
+        await readFile(join(this.dir, `${file}${MANIFEST_SUFFIX}`), 'utf8'),
+      ) as Partial<SnapshotManifest>;
+      return parsed.format === 'vault-bootstrap-snapshot/v1' && parsed.file === file
+        ? (parsed as SnapshotManifest)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** What is known of a snapshot file without a manifest: its name, and the time in it. */
+function orphanManifest(file: string): SnapshotManifest {
+  const m = /-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.snap$/.exec(file);
+  const takenAt = m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : new Date(0).toISOString();
+  return {
+    format: 'vault-bootstrap-snapshot/v1',
+    stack: '',
+    file,
+    takenAt,
+    size: -1,
+    sha256: '',
+    vaultVersion: '',
+    unsealKey: { custodyKeyId: '', secretName: '', secretVersion: 0 },
+  };
+}

@@ -97,7 +97,7 @@ export class SnapshotStore {
    * as written (size and sha256 counted on the way). Never overwrites a snapshot of the same name.
    */
   async write(
-    source: AsyncIterable<Uint8Array>,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
   ): Promise<SnapshotManifest> {
     const path = join(this.dir, meta.file);

@@ -14,11 +14,11 @@ const META = {
   unsealKey: { custodyKeyId: 'key-0001', secretName: 's1_vault_unseal_key_v1', secretVersion: 1 },
 };
 
-async function* chunks(...parts: string[]): AsyncIterable<Uint8Array> {
+function* chunks(...parts: string[]): Iterable<Uint8Array> {
   for (const p of parts) yield Buffer.from(p);
 }
 
-async function* failingAfter(part: string, code: string): AsyncIterable<Uint8Array> {
+function* failingAfter(part: string, code: string): Iterable<Uint8Array> {
   yield Buffer.from(part);
   throw Object.assign(new Error(`${code}: simulated`), { code });
 }

@@ -34,6 +34,8 @@ export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-boo
 # Health checks: the Raft configuration and autopilot.
 path "sys/storage/raft/configuration" { capabilities = ["read"] }
 path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
+# Backups (BackupVault): the Raft snapshot.
+path "sys/storage/raft/snapshot" { capabilities = ["read"] }
 # joinPeers keeps autopilot's settings (dead-server clean-up, stabilization time) as the bootstrap decided.
 path "sys/storage/raft/autopilot/configuration" { capabilities = ["read", "update"] }
 # The worker's own periodic token: every health run renews it.

@@ -83,6 +83,11 @@ export interface VaultNode {
   raftJoin(leaderApiAddr: string, leaderServerName: string): Promise<boolean>;
   /** The Raft configuration (needs a token; a standby forwards to the active node). */
   raftConfiguration(token: string): Promise<RaftServer[]>;
+  /**
+   * `sys/storage/raft/snapshot`: the Raft snapshot, streamed (read it once, to its end). Rejects before the
+   * first byte when Vault refuses (sealed, no permission); a stream that stalls fails while it is read.
+   */
+  raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>>;
   autopilotState(token: string): Promise<AutopilotState>;
   /** The autopilot settings in force (durations normalized to whole seconds, e.g. `600s`). */
   autopilotConfiguration(token: string): Promise<AutopilotConfig>;

@@ -28,7 +28,7 @@ import type {
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
-import { createNodeAgent, servedCertificate, vaultHttp } from './transport';
+import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp } from './transport';
 
 interface RawResponse {
   statusCode?: number;
@@ -164,6 +164,17 @@ export class VaultNodeClient implements VaultNode {
       leader: s.leader === true,
       voter: s.voter === true,
     }));
+  }
+
+  async raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>> {
+    return this.call('reading a Raft snapshot', () =>
+      vaultGetStream(
+        this.requestOptions.httpsAgent,
+        `https://${this.target.host}:${this.target.port}/v1/sys/storage/raft/snapshot`,
+        { 'X-Vault-Token': token },
+        this.requestOptions.timeout,
+      ),
+    );
   }
 
   async autopilotState(token: string): Promise<AutopilotState> {

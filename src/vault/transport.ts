@@ -8,6 +8,7 @@
  */
 import { Agent, request as httpsRequest } from 'node:https';
 import type { AgentOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
@@ -169,5 +170,55 @@ export function vaultHttp(options: VaultHttpRequest): Promise<VaultHttpResponse>
       reject(err);
     });
     req.end(payload);
+  });
+}
+
+/**
+ * A GET whose answer is streamed, not read into memory (a Raft snapshot can be gigabytes): resolves with the
+ * response once its status is 200, to be read as an async iterable of chunks. Another status is rejected the
+ * way `vaultHttp` answers it (`{ response: { statusCode, body } }`, which `toSafeError` names). `idleMs`
+ * bounds the wait for the answer and then for each chunk: a stream that stalls fails, one that is slow but
+ * moving does not.
+ */
+export function vaultGetStream(
+  agent: Agent,
+  uri: string,
+  headers: Record<string, string>,
+  idleMs: number,
+): Promise<IncomingMessage> {
+  const url = new URL(uri);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { agent, method: 'GET', hostname: url.hostname, port: url.port, path: url.pathname, headers },
+      (res) => {
+        if (res.statusCode === 200) {
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            body = undefined;
+          }
+          reject(
+            Object.assign(new Error(`HTTP ${res.statusCode}`), {
+              response: { statusCode: res.statusCode, body },
+            }),
+          );
+        });
+      },
+    );
+    req.setTimeout(idleMs, () => {
+      const err: NodeJS.ErrnoException = new Error(`nothing received for ${idleMs} ms`);
+      err.code = 'ETIMEDOUT';
+      req.destroy(err);
+    });
+    req.on('error', reject);
+    req.end();
   });
 }

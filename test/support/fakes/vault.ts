@@ -8,6 +8,7 @@
  * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405).
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
+import { Readable } from 'node:stream';
 import type {
   AutopilotConfig,
   AutopilotState,
@@ -313,6 +314,15 @@ class FakeVaultNode implements VaultNode {
           leader: slot === active,
           voter: true,
         }));
+    });
+  }
+
+  /** The fake's snapshot: the members' names, in two chunks (what a real one holds is Vault's business). */
+  raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>> {
+    return attempt(() => {
+      this.authorized('reading a Raft snapshot', token, WORKER_POLICY);
+      const members = [...this.cluster.nodes].filter(([, n]) => n.member).map(([slot]) => `vault-${slot}`);
+      return Readable.from([Buffer.from('fake-raft-snapshot:'), Buffer.from(members.join(','))]);
     });
   }
 

@@ -107,11 +107,24 @@ export interface WorkerConfig {
   dockerSocket: string;
   /** Fault points enabled for tests (`VAULT_BOOTSTRAP_FAILPOINTS`); empty in production. */
   failpoints: string[];
+  /** Raft snapshots (issue 11): where they go and what retention keeps. */
+  backup: BackupConfig;
   /**
    * File the worker rewrites every 10 s while it polls, for a container HEALTHCHECK (`src/health-file.ts`).
    * Env `VAULT_BOOTSTRAP_HEALTH_FILE`, an absolute path in an existing folder; unset: none is written.
    */
   healthFile?: string;
+}
+
+export interface BackupConfig {
+  /**
+   * The folder of every stack's snapshots (`<dir>/<stack>/`, which must exist: a missing storage mount is
+   * refused, not filled). Env `VAULT_BACKUP_DIR`; default `/mnt/storagebox/vault-snapshots`, the storage box
+   * the nodes mount.
+   */
+  dir: string;
+  /** Retention: the newest snapshot per hour, day and ISO week, for this many of each (`VAULT_BACKUP_KEEP_*`). */
+  keep: { hourly: number; daily: number; weekly: number };
 }
 
 /**
@@ -151,6 +164,25 @@ function positiveInt(env: Env, key: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^[0-9]+$/.test(raw) || Number(raw) <= 0) throw new ConfigError(key, 'a positive integer', raw);
   return Number(raw);
+}
+
+/** A whole number of 0 or more (retention counts: 0 turns one kind off). */
+function count(env: Env, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(key, 'a whole number of 0 or more', raw);
+  return Number(raw);
+}
+
+function loadBackupConfig(env: Env, cwd: string): BackupConfig {
+  return {
+    dir: resolve(cwd, str(env, 'VAULT_BACKUP_DIR', '/mnt/storagebox/vault-snapshots')),
+    keep: {
+      hourly: count(env, 'VAULT_BACKUP_KEEP_HOURLY', 24),
+      daily: count(env, 'VAULT_BACKUP_KEEP_DAILY', 7),
+      weekly: count(env, 'VAULT_BACKUP_KEEP_WEEKLY', 4),
+    },
+  };
 }
 
 function hostPort(key: string, raw: string, expected = 'host:port'): { host: string; port: number } {
@@ -361,6 +393,7 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
     },
     dockerSocket: str(env, 'DOCKER_SOCKET', '/var/run/docker.sock'),
     failpoints,
+    backup: loadBackupConfig(env, cwd),
     healthFile: loadHealthFile(env),
   };
 }

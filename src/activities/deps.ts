@@ -3,7 +3,7 @@
  * helpers they share: locating the Vault nodes of a stack, waiting for a state, reading custody.
  */
 import { Context } from '@temporalio/activity';
-import type { StackConfig, VaultConfig } from '../config';
+import type { BackupConfig, StackConfig, VaultConfig } from '../config';
 import { unsealSecretBase } from '../config';
 import type {
   Clock,
@@ -27,6 +27,7 @@ import { waitUntil } from './wait';
 export interface ActivityConfig {
   stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'stackDirRoot' | 'deployEnv'>;
   vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
+  backup: BackupConfig;
 }
 
 /** The activities' dependencies, all interfaces: src/wiring.ts gives the real ones, unit tests fakes. */

@@ -14,6 +14,7 @@ import { toFailure } from '../shared/errors';
 import { assertSecretNameFits, validateStackName } from '../shared/names';
 import type { ActivityDeps } from './deps';
 import { secretBase } from './deps';
+import { createBackupActivities } from './backup';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
@@ -80,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createVaultActivities(deps),
       ...createHealthActivities(deps),
       ...createTokenActivities(deps),
+      ...createBackupActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
       ...createNodeLocalActivities(deps),
     },

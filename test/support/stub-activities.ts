@@ -154,6 +154,23 @@ export function stubActivities(
       calls.push('waitForVaultTaskStart');
       return Promise.resolve({ started: false });
     },
+    takeSnapshot(input) {
+      calls.push('takeSnapshot');
+      return Promise.resolve({
+        format: 'vault-bootstrap-snapshot/v1' as const,
+        stack: input.stack,
+        file: `${input.stack}-20260101T000000Z.snap`,
+        takenAt: '2026-01-01T00:00:00.000Z',
+        size: 1024,
+        sha256: '0'.repeat(64),
+        vaultVersion: '2.7.2',
+        unsealKey: { custodyKeyId: 'key-0001', secretName: 'vault_unseal_key_v1', secretVersion: 1 },
+      });
+    },
+    pruneSnapshots() {
+      calls.push('pruneSnapshots');
+      return Promise.resolve({ kept: [], pruned: [] });
+    },
     readStackHold(input) {
       calls.push('readStackHold');
       return Promise.resolve(holds.get(input.stack));

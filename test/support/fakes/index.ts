@@ -3,7 +3,7 @@
  * points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
  * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -36,6 +36,13 @@ export {
 function placeholderCertDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'vbt-fake-certs-'));
   for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) writeFileSync(join(dir, f), '');
+  return dir;
+}
+
+/** A backup root with the stack's folder in it, as a mounted storage box would have. */
+function backupDir(stack: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vbt-fake-backups-'));
+  mkdirSync(join(dir, stack));
   return dir;
 }
 
@@ -83,6 +90,8 @@ export function fakeWorld(options: WorldOptions = {}) {
         deployEnv: {},
       },
       vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
+      // A folder of its own per world, with the stack's folder in it (the storage "mounted").
+      backup: { dir: backupDir(stack), keep: { hourly: 24, daily: 7, weekly: 4 } },
     },
     failpoints,
     clock,

@@ -1,0 +1,92 @@
+/**
+ * The backup activities (issue 11; `docs/backups.md`): a Raft snapshot read from the active node and streamed
+ * into the stack's snapshot folder with its manifest, and retention. Each is idempotent: a retried snapshot is
+ * a new file (a crashed attempt leaves only a hidden partial file), and pruning deletes only what the plan
+ * computed from the folder as it is now says.
+ */
+import { Context } from '@temporalio/activity';
+import { join } from 'node:path';
+import { planRetention } from '../backup/retention';
+import type { KeepReason } from '../backup/retention';
+import { SnapshotStore } from '../backup/snapshot-store';
+import type { SnapshotManifest } from '../backup/snapshot-store';
+import { ALL_SLOTS } from '../shared/constants';
+import type { ActivityDeps, ClusterNode } from './deps';
+import { locateNodes, readCustody } from './deps';
+import { currentUnsealSecret } from './secrets';
+import { apiToken } from './tokens';
+
+/** What `pruneSnapshots` kept (with why) and removed, newest first. */
+export interface PruneResult {
+  kept: { file: string; reasons: KeepReason[] }[];
+  pruned: string[];
+}
+
+/** The node that leads the Raft cluster now, asked of the first unsealed node that answers. */
+async function activeNode(deps: ActivityDeps, stack: string, token: string): Promise<ClusterNode> {
+  const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];
+  for (const n of nodes) {
+    const status = await n.client.sealStatus().catch(() => undefined);
+    if (!status || status.sealed) continue;
+    const leader = (await n.client.raftConfiguration(token).catch(() => [])).find((s) => s.leader);
+    const node = nodes.find((m) => m.name === leader?.nodeId);
+    if (node) return node;
+  }
+  // Retryable: an election, or every node restarting, passes.
+  throw new Error(`no unsealed node of ${stack} names a Raft leader: no snapshot can be read now`);
+}
+
+/** `source`, heartbeating as each chunk passes: a worker that dies mid-stream is noticed by its heartbeat timeout. */
+async function* heartbeating(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const ctx = Context.current();
+  let bytes = 0;
+  for await (const chunk of source) {
+    bytes += chunk.length;
+    ctx.heartbeat({ bytes });
+    yield chunk;
+  }
+}
+
+export function createBackupActivities(deps: ActivityDeps) {
+  const { config, clock } = deps;
+  const storeOf = (stack: string) => new SnapshotStore(join(config.backup.dir, stack));
+
+  /**
+   * Reads a Raft snapshot from the active node into the stack's folder; resolves with its manifest, which
+   * names the custody record and the unseal-key secret the snapshot needs to be unsealed.
+   */
+  async function takeSnapshot(input: { stack: string }): Promise<SnapshotManifest> {
+    const { stack } = input;
+    const held = await readCustody(deps, stack, 'no snapshot can be read');
+    const token = apiToken(held, stack);
+    const secret = await currentUnsealSecret(deps, stack);
+    const leader = await activeNode(deps, stack, token);
+    const { version } = await leader.client.sealStatus();
+    const takenAt = new Date(clock.now());
+    const stream = await leader.client.raftSnapshot(token);
+    return storeOf(stack).write(heartbeating(stream), {
+      stack,
+      file: SnapshotStore.fileName(stack, takenAt),
+      takenAt: takenAt.toISOString(),
+      vaultVersion: version,
+      unsealKey: {
+        custodyKeyId: held.keyId,
+        secretName: secret?.name ?? '',
+        secretVersion: secret?.version ?? 0,
+      },
+    });
+  }
+
+  /** Applies retention to the stack's folder as it is now; resolves with what it kept (and why) and removed. */
+  async function pruneSnapshots(input: { stack: string }): Promise<PruneResult> {
+    const store = storeOf(input.stack);
+    const plan = planRetention(SnapshotStore.entries(await store.list()), config.backup.keep);
+    for (const entry of plan.prune) await store.remove(entry.name);
+    return {
+      kept: plan.keep.map((k) => ({ file: k.entry.name, reasons: k.reasons })),
+      pruned: plan.prune.map((e) => e.name),
+    };
+  }
+
+  return { takeSnapshot, pruneSnapshots };
+}

@@ -1,0 +1,70 @@
+/**
+ * The backup activities in memory: a snapshot read from the active node into the stack's folder with a
+ * manifest naming its key, and retention applied to the folder as it is.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { SnapshotStore } from '../../../src/backup/snapshot-store';
+import { fakeWorld } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { namedFailure } from '../../support/failures';
+
+async function bootstrapped(): Promise<World> {
+  const w = fakeWorld();
+  await w.bootstrapThrough('revokeRootToken');
+  return w;
+}
+
+const folder = (w: World) => join(w.deps.config.backup.dir, w.stack);
+
+describe('takeSnapshot', () => {
+  it('streams the active node’s snapshot into the stack’s folder; the manifest names the key it needs', async () => {
+    const w = await bootstrapped();
+    const m = await w.run(w.acts.takeSnapshot, w.input);
+    assert.equal(m.stack, 's1');
+    assert.match(m.file, /^s1-\d{8}T\d{6}Z\.snap$/);
+    assert.equal(m.unsealKey.custodyKeyId, (await w.custody.read('s1')).keyId);
+    assert.equal(m.unsealKey.secretName, 's1_vault_unseal_key_v1');
+    assert.equal(m.unsealKey.secretVersion, 1);
+    const store = new SnapshotStore(folder(w));
+    const [listed] = await store.list();
+    assert.deepEqual(listed, { manifest: m, good: true });
+    assert.equal(await store.verify(m), true);
+  });
+
+  it('with the active node sealed and the other two too: retried (no leader), nothing written', async () => {
+    const w = await bootstrapped();
+    for (const slot of [1, 2, 3]) w.swarm.replaceTask(w.service, slot);
+    await assert.rejects(w.run(w.acts.takeSnapshot, w.input), /names a Raft leader/);
+    assert.deepEqual(readdirSync(folder(w)), []);
+  });
+
+  it('no custody record: UnsealKeyUnavailable, nothing read or written', async () => {
+    const w = await bootstrapped();
+    w.custody.lose(w.stack);
+    await assert.rejects(w.run(w.acts.takeSnapshot, w.input), namedFailure('UnsealKeyUnavailable'));
+    assert.deepEqual(readdirSync(folder(w)), []);
+  });
+});
+
+describe('pruneSnapshots', () => {
+  it('keeps what retention keeps and removes the rest, from the folder as it is', async () => {
+    const w = await bootstrapped();
+    w.deps.config.backup.keep = { hourly: 2, daily: 0, weekly: 0 };
+    w.clock.mode = 'manual';
+    const taken: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      taken.push((await w.run(w.acts.takeSnapshot, w.input)).file);
+      w.clock.advance(3_600_000);
+    }
+    const result = await w.run(w.acts.pruneSnapshots, w.input);
+    assert.deepEqual(
+      result.kept.map((k) => k.file),
+      [taken[3], taken[2]],
+    );
+    assert.deepEqual(result.pruned, [taken[1], taken[0]]);
+    assert.equal(readdirSync(folder(w)).length, 4, 'two snapshots, each with its manifest');
+  });
+});

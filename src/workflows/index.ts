@@ -3,3 +3,4 @@ export { VerifyVaultHealth } from './verify-vault-health';
 export { WatchVaultTasks } from './watch-vault-tasks';
 export { BreakGlassRootToken, breakGlassQuery, revokeNowSignal } from './break-glass-root-token';
 export { HoldVaultStack, releaseSignal } from './hold-vault-stack';
+export { BackupVault } from './backup-vault';

@@ -1,0 +1,60 @@
+/**
+ * `BackupVault`: one backup of a stack (issue 11; docs/backups.md): a Raft snapshot from the active node into
+ * the stack's snapshot folder with its manifest, then retention. Run by its schedule and by
+ * `vault-bootstrap backup now`. Each step is an activity that may be retried whole: a snapshot cut off by a
+ * crash leaves only a hidden partial file, and the retry writes a new snapshot.
+ */
+import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PruneResult } from '../activities/backup';
+import type { SnapshotManifest } from '../backup/snapshot-store';
+import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+
+export interface BackupResult {
+  manifest: SnapshotManifest;
+  retention: PruneResult;
+}
+
+/** The snapshot streams for as long as it is big; a stalled or dead worker shows in its heartbeats. */
+const snapshot = proxyActivities<Activities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '10 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+});
+
+const housekeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+});
+
+function mib(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
+
+export async function BackupVault(input: { stack: string }): Promise<BackupResult> {
+  setCurrentDetails(`**Backup ${input.stack}**: reading a Raft snapshot from the active node`);
+  const manifest = await snapshot.takeSnapshot(input);
+  setCurrentDetails(
+    `**Backup ${input.stack}**: wrote ${manifest.file} (${mib(manifest.size)}); applying retention`,
+  );
+  const retention = await housekeeping.pruneSnapshots(input);
+  setCurrentDetails(
+    [
+      `**Backup ${input.stack}: ${manifest.file}** (${mib(manifest.size)}, sha256 ${manifest.sha256.slice(0, 16)}…)`,
+      '',
+      `Unseals with custody record ${manifest.unsealKey.custodyKeyId} (${manifest.unsealKey.secretName}).`,
+      `Kept ${retention.kept.length}, pruned ${retention.pruned.length}.`,
+    ].join('\n'),
+  );
+  return { manifest, retention };
+}

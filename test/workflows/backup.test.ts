@@ -1,0 +1,35 @@
+/** `BackupVault` on the time-skipping test server, stubbed activities: snapshot, then retention, and what it says. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BackupVault } from '../../src/workflows';
+import { stubActivities } from '../support/stub-activities';
+import { timeSkippingEnv } from '../support/time-skipping';
+
+void describe('BackupVault on the time-skipping test server, stubbed activities', () => {
+  const testEnv = timeSkippingEnv();
+
+  void it('takes the snapshot, then applies retention, and ends with both', async () => {
+    const { activities, calls } = stubActivities();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const handle = await testEnv().client.workflow.start(BackupVault, {
+        taskQueue,
+        workflowId: `wf-test-backup-${id}`,
+        args: [{ stack: `st${id}` }],
+      });
+      const result = await handle.result();
+      assert.deepEqual(calls, ['takeSnapshot', 'pruneSnapshots']);
+      assert.equal(result.manifest.stack, `st${id}`);
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      assert.match(
+        meta.currentDetails ?? '',
+        new RegExp(
+          `^\\*\\*Backup st${id}: st${id}-20260101T000000Z\\.snap\\*\\* \\(0\\.0 MiB, sha256 0{16}…\\)`,
+        ),
+      );
+      assert.match(
+        meta.currentDetails ?? '',
+        /Unseals with custody record key-0001 \(vault_unseal_key_v1\)\.\nKept 0, pruned 0\.$/,
+      );
+    });
+  });
+});

@@ -9,6 +9,7 @@
  *   vault-bootstrap root-token [--stack S] [--ttl 15m]   break glass: a root token, revoked after the TTL
  *   vault-bootstrap hold --reason TEXT [--by NAME] [--stack S]   health reports and never acts until release
  *   vault-bootstrap release [--by NAME] [--stack S]      end the hold, check and heal at once
+ *   vault-bootstrap backup now [--wait] [--stack S]      one Raft snapshot now, then retention
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  *
@@ -19,6 +20,7 @@ import { ConfigError, loadClientConfig } from './config';
 import type { Env } from './config';
 import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args';
 import type { Command } from './client/args';
+import { backupNow } from './client/commands/backup';
 import { bootstrap } from './client/commands/bootstrap';
 import { hold, release } from './client/commands/hold';
 import { schedule } from './client/commands/schedule';
@@ -45,6 +47,8 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
       return hold(ctx, { reason: command.reason, by: command.by });
     case 'release':
       return release(ctx, { by: command.by });
+    case 'backup':
+      return backupNow(ctx, { wait: command.wait });
   }
 }
 

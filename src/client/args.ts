@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -22,6 +22,8 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
   hold        --reason TEXT (required) [--by NAME]: an operator is working on the cluster; until
               release, health runs report and never act (a node sealed on purpose stays sealed)
   release     [--by NAME]: end the hold, check and heal at once, print the report (exit as verify)
+  backup now  [--wait]: one Raft snapshot of the stack now, into VAULT_BACKUP_DIR/<stack> with its
+              manifest, then retention (--wait: until it is written, and print it)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -44,6 +46,7 @@ export const COMMANDS = [
   'root-token',
   'hold',
   'release',
+  'backup',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -64,7 +67,12 @@ export type Command =
   | (Common & { name: 'schedule'; action: ScheduleAction })
   | (Common & { name: 'root-token'; ttlSeconds: number })
   | (Common & { name: 'hold'; reason: string; by?: string })
-  | (Common & { name: 'release'; by?: string });
+  | (Common & { name: 'release'; by?: string })
+  | (Common & { name: 'backup'; action: BackupAction; wait: boolean });
+
+/** What `backup` does: `now` (the schedule's actions come next, docs/backups.md). */
+export const BACKUP_ACTIONS = ['now'] as const;
+export type BackupAction = (typeof BACKUP_ACTIONS)[number];
 
 /** The longest `--reason` of `hold`: a line for the UI's list, not a report. */
 export const HOLD_REASON_MAX = 200;
@@ -151,6 +159,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       return { kind: 'run', command: { name, stack, reason: parseHoldReason(values.reason), by: values.by } };
     case 'release':
       return { kind: 'run', command: { name, stack, by: values.by } };
+    case 'backup':
+      if (!(BACKUP_ACTIONS as readonly string[]).includes(action ?? ''))
+        throw new UsageError(`backup needs one of ${BACKUP_ACTIONS.join(', ')}\n${USAGE}`);
+      return { kind: 'run', command: { name, stack, action: action as BackupAction, wait: values.wait } };
   }
 }
 

@@ -86,6 +86,17 @@ describe('client arguments', () => {
     expectUsageError(['hold', '--reason', 'x'.repeat(201)], /^hold needs --reason/);
   });
 
+  it('parse backup now, with --wait', () => {
+    assert.deepEqual(command(['backup', 'now', '--stack', 's1', '--wait']).command, {
+      name: 'backup',
+      stack: 's1',
+      action: 'now',
+      wait: true,
+    });
+    expectUsageError(['backup'], /^backup needs one of now\nusage: /);
+    expectUsageError(['backup', 'later'], /^backup needs one of now/);
+  });
+
   it('answer --help with the usage and exit 0, and nothing with the usage and exit 2', () => {
     assert.deepEqual(parseCommandLine(['--help']), { kind: 'usage', exitCode: 0 });
     assert.deepEqual(parseCommandLine(['-h', 'bootstrap']), { kind: 'usage', exitCode: 0 });

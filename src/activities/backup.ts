@@ -10,30 +10,15 @@ import { planRetention } from '../backup/retention';
 import type { KeepReason } from '../backup/retention';
 import { SnapshotStore } from '../backup/snapshot-store';
 import type { SnapshotManifest } from '../backup/snapshot-store';
-import { ALL_SLOTS } from '../shared/constants';
-import type { ActivityDeps, ClusterNode } from './deps';
-import { locateNodes, readCustody } from './deps';
+import type { ActivityDeps } from './deps';
+import { readCustody } from './deps';
 import { currentUnsealSecret } from './secrets';
-import { apiToken } from './tokens';
+import { activeNode, apiToken } from './tokens';
 
 /** What `pruneSnapshots` kept (with why) and removed, newest first. */
 export interface PruneResult {
   kept: { file: string; reasons: KeepReason[] }[];
   pruned: string[];
-}
-
-/** The node that leads the Raft cluster now, asked of the first unsealed node that answers. */
-async function activeNode(deps: ActivityDeps, stack: string, token: string): Promise<ClusterNode> {
-  const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];
-  for (const n of nodes) {
-    const status = await n.client.sealStatus().catch(() => undefined);
-    if (!status || status.sealed) continue;
-    const leader = (await n.client.raftConfiguration(token).catch(() => [])).find((s) => s.leader);
-    const node = nodes.find((m) => m.name === leader?.nodeId);
-    if (node) return node;
-  }
-  // Retryable: an election, or every node restarting, passes.
-  throw new Error(`no unsealed node of ${stack} names a Raft leader: no snapshot can be read now`);
 }
 
 /** `source`, heartbeating as each chunk passes: a worker that dies mid-stream is noticed by its heartbeat timeout. */
@@ -52,7 +37,7 @@ export function createBackupActivities(deps: ActivityDeps) {
   const storeOf = (stack: string) => new SnapshotStore(join(config.backup.dir, stack));
 
   /**
-   * Reads a Raft snapshot from the active node into the stack's folder; resolves with its manifest, which
+   * Reads a Raft snapshot from the active node (a standby forwards) into the stack's folder; resolves with its manifest, which
    * names the custody record and the unseal-key secret the snapshot needs to be unsealed.
    */
   async function takeSnapshot(input: { stack: string }): Promise<SnapshotManifest> {
@@ -60,10 +45,10 @@ export function createBackupActivities(deps: ActivityDeps) {
     const held = await readCustody(deps, stack, 'no snapshot can be read');
     const token = apiToken(held, stack);
     const secret = await currentUnsealSecret(deps, stack);
-    const leader = await activeNode(deps, stack, token);
-    const { version } = await leader.client.sealStatus();
+    const node = await activeNode(deps, stack);
+    const { version } = await node.sealStatus();
     const takenAt = new Date(clock.now());
-    const stream = await leader.client.raftSnapshot(token);
+    const stream = await node.raftSnapshot(token);
     return storeOf(stack).write(heartbeating(stream), {
       stack,
       file: SnapshotStore.fileName(stack, takenAt),

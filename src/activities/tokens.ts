@@ -84,7 +84,7 @@ export function decodeRootToken(encoded: string, otp: string): string {
 }
 
 /** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */
-async function activeNode(deps: ActivityDeps, stack: string): Promise<VaultNode> {
+export async function activeNode(deps: ActivityDeps, stack: string): Promise<VaultNode> {
   const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];
   let unsealed: VaultNode | undefined;
   for (const n of nodes) {

@@ -27,6 +27,9 @@ import type { ActivityDeps } from './deps';
 import { locateNodes, readCustody } from './deps';
 import { recordProgress } from './heartbeat';
 
+/** What a backup reads (`BackupVault`): a worker policy without it predates backups. */
+export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
+
 /** The worker's policy: what it does after the bootstrap, nothing more. */
 export const WORKER_POLICY = 'vault-bootstrap-worker';
 
@@ -241,23 +244,7 @@ export function createTokenActivities(deps: ActivityDeps) {
     const { stack } = input;
     const held = await keys(stack);
     const node = await activeNode(deps, stack);
-    const details = Context.current().info.heartbeatDetails as BreakGlassProgress | undefined;
-    const progress: BreakGlassProgress = {
-      nonces: [...(details?.nonces ?? [])],
-      accessors: [...(details?.accessors ?? [])],
-    };
-    const root = await generateRoot(node, held, stack, progress);
-    const self = await node.lookupSelf(root);
-    if (self) {
-      progress.accessors.push(self.accessor);
-      record(progress);
-    }
-    try {
-      await revokeLeftovers(
-        node,
-        root,
-        progress.accessors.filter((a) => a !== self?.accessor),
-      );
+    return withGeneratedRoot(node, held, stack, async (root, progress) => {
       const lifetime = `${input.ttlSeconds + BREAK_GLASS_GRACE_SECONDS}s`;
       const made = await node.createOrphanToken(root, {
         policies: ['root'],
@@ -278,9 +265,59 @@ export function createTokenActivities(deps: ActivityDeps) {
         Buffer.from(made.token, 'utf8'),
       ).toString('base64');
       return { accessor: made.accessor, sealedToken: sealed };
+    });
+  }
+
+  /**
+   * Runs `fn` with a root token generated from the unseal key, and revokes that token whatever happens. Its
+   * accessor is recorded (heartbeat details) before `fn` runs, and a retry first revokes what an earlier attempt
+   * recorded: a crash at any point leaves no root token behind for longer than the activity's retry.
+   */
+  async function withGeneratedRoot<T>(
+    node: VaultNode,
+    held: HeldKeys,
+    stack: string,
+    fn: (root: string, progress: BreakGlassProgress) => Promise<T>,
+  ): Promise<T> {
+    const details = Context.current().info.heartbeatDetails as BreakGlassProgress | undefined;
+    const progress: BreakGlassProgress = {
+      nonces: [...(details?.nonces ?? [])],
+      accessors: [...(details?.accessors ?? [])],
+    };
+    const root = await generateRoot(node, held, stack, progress);
+    const self = await node.lookupSelf(root);
+    if (self) {
+      progress.accessors.push(self.accessor);
+      record(progress);
+    }
+    try {
+      await revokeLeftovers(
+        node,
+        root,
+        progress.accessors.filter((a) => a !== self?.accessor),
+      );
+      return await fn(root, progress);
     } finally {
       await node.revokeSelf(root);
     }
+  }
+
+  /**
+   * The worker's policy as this version writes it (`WORKER_POLICY_HCL`), on a cluster bootstrapped by an older
+   * one: when the worker's token may not read Raft snapshots, a root token generated from the unseal key rewrites
+   * the policy and is revoked at once. Nothing to do (no root token made) when it may already.
+   */
+  async function ensureWorkerPolicy(input: { stack: string }): Promise<StepOutcome> {
+    const { stack } = input;
+    const held = await keys(stack);
+    const node = await activeNode(deps, stack);
+    const capabilities = await node.capabilitiesSelf(apiToken(held, stack), SNAPSHOT_PATH);
+    if (capabilities.includes('read') || capabilities.includes('root'))
+      return { changed: false, summary: `the worker's policy allows ${SNAPSHOT_PATH}` };
+    await withGeneratedRoot(node, held, stack, (root) =>
+      node.writePolicy(root, WORKER_POLICY, WORKER_POLICY_HCL),
+    );
+    return { changed: true, summary: `rewrote the worker's policy: it now allows ${SNAPSHOT_PATH}` };
   }
 
   /** Revokes a break-glass token by its accessor and confirms Vault no longer knows it. */
@@ -298,5 +335,5 @@ export function createTokenActivities(deps: ActivityDeps) {
     return { accessor: input.accessor, revoked: before !== undefined, alreadyGone: before === undefined };
   }
 
-  return { revokeRootToken, issueBreakGlassToken, revokeBreakGlassToken };
+  return { revokeRootToken, issueBreakGlassToken, revokeBreakGlassToken, ensureWorkerPolicy };
 }

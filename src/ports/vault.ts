@@ -103,6 +103,8 @@ export interface VaultNode {
   createOrphanToken(token: string, request: TokenRequest): Promise<CreatedToken>;
   /** The token's own description; `undefined` when Vault rejects the token (403: revoked, expired, unknown). */
   lookupSelf(token: string): Promise<TokenInfo | undefined>;
+  /** `sys/capabilities-self`: what `token` may do on `path` (`read`, `root`, `deny`, …). */
+  capabilitiesSelf(token: string, path: string): Promise<string[]>;
   /** Renews a renewable token (a periodic one for its period). */
   renewSelf(token: string): Promise<void>;
   /** Revokes the token it is called with. */

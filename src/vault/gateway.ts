@@ -281,6 +281,17 @@ export class VaultNodeClient implements VaultNode {
     await this.call('renewing a token', () => this.request('/auth/token/renew-self', 'POST', {}, token));
   }
 
+  async capabilitiesSelf(token: string, path: string): Promise<string[]> {
+    const body = (await this.call('reading the token capabilities', () =>
+      this.request('/sys/capabilities-self', 'POST', { paths: [path] }, token),
+    )) as { data?: Record<string, unknown> } & Record<string, unknown>;
+    // Vault answers the path's list under its name and under `capabilities` (both at the top and in `data`).
+    const list = body.data?.[path] ?? body.data?.capabilities ?? body[path] ?? body.capabilities;
+    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string'))
+      throw new VaultProtocolError(`reading the token capabilities from ${this.name}: no list for ${path}`);
+    return list;
+  }
+
   async revokeSelf(token: string): Promise<void> {
     await this.call('revoking a token', () => this.request('/auth/token/revoke-self', 'POST', {}, token));
   }

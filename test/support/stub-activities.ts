@@ -154,6 +154,13 @@ export function stubActivities(
       calls.push('waitForVaultTaskStart');
       return Promise.resolve({ started: false });
     },
+    ensureWorkerPolicy() {
+      calls.push('ensureWorkerPolicy');
+      return Promise.resolve({
+        changed: false,
+        summary: "the worker's policy allows sys/storage/raft/snapshot",
+      });
+    },
     takeSnapshot(input) {
       calls.push('takeSnapshot');
       return Promise.resolve({

@@ -320,7 +320,13 @@ class FakeVaultNode implements VaultNode {
   /** The fake's snapshot: the members' names, in two chunks (what a real one holds is Vault's business). */
   raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>> {
     return attempt(() => {
-      this.authorized('reading a Raft snapshot', token, WORKER_POLICY);
+      const t = this.authorized('reading a Raft snapshot', token, WORKER_POLICY);
+      const text = this.cluster.policies.get(WORKER_POLICY) ?? '';
+      if (!t.policies.includes('root') && !text.includes('path "sys/storage/raft/snapshot"'))
+        throw new VaultRequestError(
+          `reading a Raft snapshot on ${this.name}: HTTP 403: permission denied`,
+          403,
+        );
       const members = [...this.cluster.nodes].filter(([, n]) => n.member).map(([slot]) => `vault-${slot}`);
       return Readable.from([Buffer.from('fake-raft-snapshot:'), Buffer.from(members.join(','))]);
     });
@@ -415,6 +421,22 @@ class FakeVaultNode implements VaultNode {
 
   renewSelf(token: string): Promise<void> {
     return attempt(() => void this.authorized('renewing a token', token));
+  }
+
+  /** From the text of the token's policies, as Vault would: `path "P" { capabilities = [...] }` lines. */
+  capabilitiesSelf(token: string, path: string): Promise<string[]> {
+    return attempt(() => {
+      const t = this.authorized('reading the token capabilities', token);
+      if (t.policies.includes('root')) return ['root'];
+      const granted = new Set<string>();
+      for (const name of t.policies) {
+        for (const m of (this.cluster.policies.get(name) ?? '').matchAll(
+          /path "([^"]+)" \{ capabilities = \[([^\]]*)\] \}/g,
+        ))
+          if (m[1] === path) for (const c of m[2]!.matchAll(/"([^"]+)"/g)) granted.add(c[1]!);
+      }
+      return granted.size ? [...granted] : ['deny'];
+    });
   }
 
   revokeSelf(token: string): Promise<void> {

@@ -68,3 +68,22 @@ describe('pruneSnapshots', () => {
     assert.equal(readdirSync(folder(w)).length, 4, 'two snapshots, each with its manifest');
   });
 });
+
+describe('ensureWorkerPolicy', () => {
+  it('a cluster bootstrapped before backups: the policy is rewritten with a root token that is then revoked', async () => {
+    const w = await bootstrapped();
+    // The policy as the previous version wrote it: no snapshot path.
+    const current = w.vault.policies.get('vault-bootstrap-worker') ?? '';
+    w.vault.policies.set(
+      'vault-bootstrap-worker',
+      current.replace(/^path "sys\/storage\/raft\/snapshot".*\n/m, ''),
+    );
+    await assert.rejects(w.run(w.acts.takeSnapshot, w.input), /HTTP 403/);
+    const roots = w.vault.rootTokens().length;
+    const outcome = await w.run(w.acts.ensureWorkerPolicy, w.input);
+    assert.equal(outcome.changed, true);
+    assert.equal(w.vault.rootTokens().length, roots, 'the generated root token is revoked');
+    assert.equal((await w.run(w.acts.takeSnapshot, w.input)).stack, 's1');
+    assert.equal((await w.run(w.acts.ensureWorkerPolicy, w.input)).changed, false, 'once is enough');
+  });
+});

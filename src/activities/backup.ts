@@ -13,7 +13,7 @@ import type { SnapshotManifest } from '../backup/snapshot-store';
 import type { ActivityDeps } from './deps';
 import { readCustody } from './deps';
 import { currentUnsealSecret } from './secrets';
-import { activeNode, apiToken } from './tokens';
+import { activeNode, apiToken, CANARY_PATH } from './tokens';
 
 /** What `pruneSnapshots` kept (with why) and removed, newest first. */
 export interface PruneResult {
@@ -48,11 +48,16 @@ export function createBackupActivities(deps: ActivityDeps) {
     const node = await activeNode(deps, stack);
     const { version } = await node.sealStatus();
     const takenAt = new Date(clock.now());
+    const file = SnapshotStore.fileName(stack, takenAt);
+    // Written just before the snapshot, so the snapshot holds it: the drill reads it back from the restored copy.
+    const canary = { path: CANARY_PATH, value: file };
+    await node.writeKv(token, CANARY_PATH, { snapshot: file, takenAt: takenAt.toISOString(), stack });
     const stream = await node.raftSnapshot(token);
     return storeOf(stack).write(heartbeating(stream), {
       stack,
-      file: SnapshotStore.fileName(stack, takenAt),
+      file,
       takenAt: takenAt.toISOString(),
+      canary,
       vaultVersion: version,
       unsealKey: {
         custodyKeyId: held.keyId,

@@ -29,6 +29,16 @@ import { recordProgress } from './heartbeat';
 
 /** What a backup reads (`BackupVault`): a worker policy without it predates backups. */
 export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
+/** The KV v1 mount the tool keeps its backup canary in, and the canary's path (docs/backups.md). */
+export const CANARY_MOUNT = 'vault-bootstrap';
+export const CANARY_PATH = `${CANARY_MOUNT}/canary`;
+
+/** What the worker's token must be allowed for backups: a policy that does not allow all of it predates them. */
+const BACKUP_CAPABILITIES: [path: string, capability: string][] = [
+  [SNAPSHOT_PATH, 'read'],
+  [`sys/mounts/${CANARY_MOUNT}`, 'read'],
+  [CANARY_PATH, 'update'],
+];
 
 /** The worker's policy: what it does after the bootstrap, nothing more. */
 export const WORKER_POLICY = 'vault-bootstrap-worker';
@@ -37,8 +47,11 @@ export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-boo
 # Health checks: the Raft configuration and autopilot.
 path "sys/storage/raft/configuration" { capabilities = ["read"] }
 path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
-# Backups (BackupVault): the Raft snapshot.
+# Backups (BackupVault): the Raft snapshot, and the canary written just before it (the restore drill reads it
+# back from the restored copy); the canary's mount is made once by ensureBackupAccess.
 path "sys/storage/raft/snapshot" { capabilities = ["read"] }
+path "sys/mounts/vault-bootstrap" { capabilities = ["read"] }
+path "vault-bootstrap/canary" { capabilities = ["create", "update", "read"] }
 # joinPeers keeps autopilot's settings (dead-server clean-up, stabilization time) as the bootstrap decided.
 path "sys/storage/raft/autopilot/configuration" { capabilities = ["read", "update"] }
 # The worker's own periodic token: every health run renews it.
@@ -303,21 +316,35 @@ export function createTokenActivities(deps: ActivityDeps) {
   }
 
   /**
-   * The worker's policy as this version writes it (`WORKER_POLICY_HCL`), on a cluster bootstrapped by an older
-   * one: when the worker's token may not read Raft snapshots, a root token generated from the unseal key rewrites
-   * the policy and is revoked at once. Nothing to do (no root token made) when it may already.
+   * What backups need, on a cluster bootstrapped by any version: the worker's policy as this version writes it
+   * (`WORKER_POLICY_HCL`) and the canary's KV mount. When either is missing, a root token generated from the
+   * unseal key rewrites the policy and makes the mount, and is revoked at once. Nothing to do (no root token
+   * made) when both are there.
    */
-  async function ensureWorkerPolicy(input: { stack: string }): Promise<StepOutcome> {
+  async function ensureBackupAccess(input: { stack: string }): Promise<StepOutcome> {
     const { stack } = input;
     const held = await keys(stack);
     const node = await activeNode(deps, stack);
-    const capabilities = await node.capabilitiesSelf(apiToken(held, stack), SNAPSHOT_PATH);
-    if (capabilities.includes('read') || capabilities.includes('root'))
-      return { changed: false, summary: `the worker's policy allows ${SNAPSHOT_PATH}` };
-    await withGeneratedRoot(node, held, stack, (root) =>
-      node.writePolicy(root, WORKER_POLICY, WORKER_POLICY_HCL),
-    );
-    return { changed: true, summary: `rewrote the worker's policy: it now allows ${SNAPSHOT_PATH}` };
+    const token = apiToken(held, stack);
+    let policyCurrent = true;
+    for (const [path, capability] of BACKUP_CAPABILITIES) {
+      const granted = await node.capabilitiesSelf(token, path);
+      if (!granted.includes(capability) && !granted.includes('root')) policyCurrent = false;
+    }
+    if (policyCurrent && (await node.mountType(token, CANARY_MOUNT)) !== undefined)
+      return { changed: false, summary: `the worker may take snapshots and write ${CANARY_PATH}` };
+    const done: string[] = [];
+    await withGeneratedRoot(node, held, stack, async (root) => {
+      if (!policyCurrent) {
+        await node.writePolicy(root, WORKER_POLICY, WORKER_POLICY_HCL);
+        done.push(`rewrote the worker's policy (snapshots, ${CANARY_PATH})`);
+      }
+      if ((await node.mountType(root, CANARY_MOUNT)) === undefined) {
+        await node.mountKv(root, CANARY_MOUNT);
+        done.push(`mounted a KV engine at ${CANARY_MOUNT}/ for the backup canary`);
+      }
+    });
+    return { changed: done.length > 0, summary: done.join('; ') || 'nothing was missing after all' };
   }
 
   /** Revokes a break-glass token by its accessor and confirms Vault no longer knows it. */
@@ -335,5 +362,5 @@ export function createTokenActivities(deps: ActivityDeps) {
     return { accessor: input.accessor, revoked: before !== undefined, alreadyGone: before === undefined };
   }
 
-  return { revokeRootToken, issueBreakGlassToken, revokeBreakGlassToken, ensureWorkerPolicy };
+  return { revokeRootToken, issueBreakGlassToken, revokeBreakGlassToken, ensureBackupAccess };
 }

@@ -103,6 +103,14 @@ export interface VaultNode {
   createOrphanToken(token: string, request: TokenRequest): Promise<CreatedToken>;
   /** The token's own description; `undefined` when Vault rejects the token (403: revoked, expired, unknown). */
   lookupSelf(token: string): Promise<TokenInfo | undefined>;
+  /** The secrets engine mounted at `path` (`sys/mounts/<path>`), or undefined when none is. */
+  mountType(token: string, path: string): Promise<string | undefined>;
+  /** Mounts a KV version 1 engine at `path`. */
+  mountKv(token: string, path: string): Promise<void>;
+  /** Writes the KV v1 entry at `path` (its whole value). */
+  writeKv(token: string, path: string, value: Record<string, string>): Promise<void>;
+  /** Reads the KV v1 entry at `path`, or undefined when there is none. */
+  readKv(token: string, path: string): Promise<Record<string, string> | undefined>;
   /** `sys/capabilities-self`: what `token` may do on `path` (`read`, `root`, `deny`, …). */
   capabilitiesSelf(token: string, path: string): Promise<string[]>;
   /** Renews a renewable token (a periodic one for its period). */

@@ -281,6 +281,45 @@ export class VaultNodeClient implements VaultNode {
     await this.call('renewing a token', () => this.request('/auth/token/renew-self', 'POST', {}, token));
   }
 
+  async mountType(token: string, path: string): Promise<string | undefined> {
+    // OpenBao answers 400 for a path with no mount.
+    const body = (await absentOn([400, 404], () =>
+      this.call(`reading the mount ${path}`, () =>
+        this.request(`/sys/mounts/${encodeURIComponent(path)}`, 'GET', undefined, token),
+      ),
+    )) as { data?: { type?: unknown }; type?: unknown } | undefined;
+    if (body === undefined) return undefined;
+    const type = body.data?.type ?? body.type;
+    if (typeof type !== 'string')
+      throw new VaultProtocolError(`reading the mount ${path} from ${this.name}: no type`);
+    return type;
+  }
+
+  async mountKv(token: string, path: string): Promise<void> {
+    await this.call(`mounting a KV engine at ${path}`, () =>
+      this.request(
+        `/sys/mounts/${encodeURIComponent(path)}`,
+        'POST',
+        { type: 'kv', options: { version: '1' } },
+        token,
+      ),
+    );
+  }
+
+  async writeKv(token: string, path: string, value: Record<string, string>): Promise<void> {
+    await this.call(`writing ${path}`, () => this.request(`/${path}`, 'PUT', value, token));
+  }
+
+  async readKv(token: string, path: string): Promise<Record<string, string> | undefined> {
+    const body = (await absentOn([404], () =>
+      this.call(`reading ${path}`, () => this.request(`/${path}`, 'GET', undefined, token)),
+    )) as { data?: Record<string, unknown> } | undefined;
+    if (body === undefined) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body.data ?? {})) if (typeof v === 'string') out[k] = v;
+    return out;
+  }
+
   async capabilitiesSelf(token: string, path: string): Promise<string[]> {
     const body = (await this.call('reading the token capabilities', () =>
       this.request('/sys/capabilities-self', 'POST', { paths: [path] }, token),

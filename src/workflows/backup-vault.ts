@@ -2,7 +2,7 @@
  * `BackupVault`: one backup of a stack (issue 11; docs/backups.md): a Raft snapshot from the active node into
  * the stack's snapshot folder with its manifest, then retention. Run by its schedule and by
  * `vault-bootstrap backup now`. First, on a cluster bootstrapped before backups, the worker's policy is brought
- * up to date (`ensureWorkerPolicy`). Each step is an activity that may be retried whole: a snapshot cut off by a
+ * up to date (`ensureBackupAccess`). Each step is an activity that may be retried whole: a snapshot cut off by a
  * crash leaves only a hidden partial file, and the retry writes a new snapshot.
  */
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
@@ -45,7 +45,7 @@ function mib(bytes: number): string {
 export async function BackupVault(input: { stack: string }): Promise<BackupResult> {
   // A cluster bootstrapped before backups existed gets the policy that allows them, once.
   setCurrentDetails(`**Backup ${input.stack}**: checking the worker may read snapshots`);
-  await housekeeping.ensureWorkerPolicy(input);
+  await housekeeping.ensureBackupAccess(input);
   setCurrentDetails(`**Backup ${input.stack}**: reading a Raft snapshot from the active node`);
   const manifest = await snapshot.takeSnapshot(input);
   setCurrentDetails(

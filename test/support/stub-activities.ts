@@ -154,8 +154,8 @@ export function stubActivities(
       calls.push('waitForVaultTaskStart');
       return Promise.resolve({ started: false });
     },
-    ensureWorkerPolicy() {
-      calls.push('ensureWorkerPolicy');
+    ensureBackupAccess() {
+      calls.push('ensureBackupAccess');
       return Promise.resolve({
         changed: false,
         summary: "the worker's policy allows sys/storage/raft/snapshot",

@@ -17,7 +17,7 @@ void describe('BackupVault on the time-skipping test server, stubbed activities'
         args: [{ stack: `st${id}` }],
       });
       const result = await handle.result();
-      assert.deepEqual(calls, ['ensureWorkerPolicy', 'takeSnapshot', 'pruneSnapshots']);
+      assert.deepEqual(calls, ['ensureBackupAccess', 'takeSnapshot', 'pruneSnapshots']);
       assert.equal(result.manifest.stack, `st${id}`);
       const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       assert.match(

@@ -59,6 +59,9 @@ export class FakeVaultCluster {
   /** Every live token, by token. */
   readonly tokens = new Map<string, FakeToken>();
   readonly policies = new Map<string, string>();
+  /** Secrets engines by mount path (`vault-bootstrap` → `kv`), and KV v1 entries by full path. */
+  readonly mounts = new Map<string, string>();
+  readonly kv = new Map<string, Record<string, string>>();
   /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
   rootGenerationApi: RootGenerationApi = 'sys/generate-root-token';
   rootGeneration?: { nonce: string; otp: string };
@@ -423,19 +426,66 @@ class FakeVaultNode implements VaultNode {
     return attempt(() => void this.authorized('renewing a token', token));
   }
 
-  /** From the text of the token's policies, as Vault would: `path "P" { capabilities = [...] }` lines. */
+  /** What `t`'s policies grant on `path`, from their text (`path "P" { capabilities = [...] }` lines). */
+  private granted(t: FakeToken, path: string): Set<string> {
+    const granted = new Set<string>(t.policies.includes('root') ? ['root'] : []);
+    for (const name of t.policies) {
+      for (const m of (this.cluster.policies.get(name) ?? '').matchAll(
+        /path "([^"]+)" \{ capabilities = \[([^\]]*)\] \}/g,
+      ))
+        if (m[1] === path) for (const c of m[2]!.matchAll(/"([^"]+)"/g)) granted.add(c[1]!);
+    }
+    return granted;
+  }
+
+  /** `op` on `path` with `token`, allowed for `capability` (or root), else 403. */
+  private allowed(op: string, token: string, path: string, capability: string): void {
+    const t = this.authorized(op, token);
+    const g = this.granted(t, path);
+    if (!g.has('root') && !g.has(capability))
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
+  }
+
   capabilitiesSelf(token: string, path: string): Promise<string[]> {
     return attempt(() => {
-      const t = this.authorized('reading the token capabilities', token);
-      if (t.policies.includes('root')) return ['root'];
-      const granted = new Set<string>();
-      for (const name of t.policies) {
-        for (const m of (this.cluster.policies.get(name) ?? '').matchAll(
-          /path "([^"]+)" \{ capabilities = \[([^\]]*)\] \}/g,
-        ))
-          if (m[1] === path) for (const c of m[2]!.matchAll(/"([^"]+)"/g)) granted.add(c[1]!);
-      }
-      return granted.size ? [...granted] : ['deny'];
+      const g = this.granted(this.authorized('reading the token capabilities', token), path);
+      return g.size ? [...g] : ['deny'];
+    });
+  }
+
+  mountType(token: string, path: string): Promise<string | undefined> {
+    return attempt(() => {
+      this.allowed(`reading the mount ${path}`, token, `sys/mounts/${path}`, 'read');
+      return this.cluster.mounts.get(path);
+    });
+  }
+
+  mountKv(token: string, path: string): Promise<void> {
+    return attempt(() => {
+      this.allowed(`mounting a KV engine at ${path}`, token, `sys/mounts/${path}`, 'create');
+      if (this.cluster.mounts.has(path))
+        throw new VaultRequestError(
+          `mounting a KV engine at ${path} on ${this.name}: HTTP 400: path is already in use`,
+          400,
+        );
+      this.cluster.mounts.set(path, 'kv');
+    });
+  }
+
+  writeKv(token: string, path: string, value: Record<string, string>): Promise<void> {
+    return attempt(() => {
+      this.allowed(`writing ${path}`, token, path, 'update');
+      if (!this.cluster.mounts.has(path.split('/')[0]!))
+        throw new VaultRequestError(`writing ${path} on ${this.name}: HTTP 404: no handler for route`, 404);
+      this.cluster.kv.set(path, { ...value });
+    });
+  }
+
+  readKv(token: string, path: string): Promise<Record<string, string> | undefined> {
+    return attempt(() => {
+      this.allowed(`reading ${path}`, token, path, 'read');
+      const v = this.cluster.kv.get(path);
+      return v && { ...v };
     });
   }
 

@@ -17,17 +17,30 @@ async function bootstrapped(): Promise<World> {
   return w;
 }
 
+/** Bootstrapped, and ready for backups as `BackupVault`'s first step leaves it. */
+async function backupReady(): Promise<World> {
+  const w = await bootstrapped();
+  await w.run(w.acts.ensureBackupAccess, w.input);
+  return w;
+}
+
 const folder = (w: World) => join(w.deps.config.backup.dir, w.stack);
 
 describe('takeSnapshot', () => {
   it('streams the active node’s snapshot into the stack’s folder; the manifest names the key it needs', async () => {
-    const w = await bootstrapped();
+    const w = await backupReady();
     const m = await w.run(w.acts.takeSnapshot, w.input);
     assert.equal(m.stack, 's1');
     assert.match(m.file, /^s1-\d{8}T\d{6}Z\.snap$/);
     assert.equal(m.unsealKey.custodyKeyId, (await w.custody.read('s1')).keyId);
     assert.equal(m.unsealKey.secretName, 's1_vault_unseal_key_v1');
     assert.equal(m.unsealKey.secretVersion, 1);
+    assert.deepEqual(m.canary, { path: 'vault-bootstrap/canary', value: m.file });
+    assert.deepEqual(w.vault.kv.get('vault-bootstrap/canary'), {
+      snapshot: m.file,
+      takenAt: m.takenAt,
+      stack: 's1',
+    });
     const store = new SnapshotStore(folder(w));
     const [listed] = await store.list();
     assert.deepEqual(listed, { manifest: m, good: true });
@@ -35,14 +48,14 @@ describe('takeSnapshot', () => {
   });
 
   it('every node sealed: retried (no node answers unsealed), nothing written', async () => {
-    const w = await bootstrapped();
+    const w = await backupReady();
     for (const slot of [1, 2, 3]) w.swarm.replaceTask(w.service, slot);
     await assert.rejects(w.run(w.acts.takeSnapshot, w.input), /no unsealed node of s1_vault answers/);
     assert.deepEqual(readdirSync(folder(w)), []);
   });
 
   it('no custody record: UnsealKeyUnavailable, nothing read or written', async () => {
-    const w = await bootstrapped();
+    const w = await backupReady();
     w.custody.lose(w.stack);
     await assert.rejects(w.run(w.acts.takeSnapshot, w.input), namedFailure('UnsealKeyUnavailable'));
     assert.deepEqual(readdirSync(folder(w)), []);
@@ -51,7 +64,7 @@ describe('takeSnapshot', () => {
 
 describe('pruneSnapshots', () => {
   it('keeps what retention keeps and removes the rest, from the folder as it is', async () => {
-    const w = await bootstrapped();
+    const w = await backupReady();
     w.deps.config.backup.keep = { hourly: 2, daily: 0, weekly: 0 };
     w.clock.mode = 'manual';
     const taken: string[] = [];
@@ -69,21 +82,39 @@ describe('pruneSnapshots', () => {
   });
 });
 
-describe('ensureWorkerPolicy', () => {
-  it('a cluster bootstrapped before backups: the policy is rewritten with a root token that is then revoked', async () => {
+describe('ensureBackupAccess', () => {
+  it('a new cluster: mounts the canary once (a root token made and revoked); then nothing to do', async () => {
     const w = await bootstrapped();
-    // The policy as the previous version wrote it: no snapshot path.
+    const roots = w.vault.rootTokens().length;
+    const first = await w.run(w.acts.ensureBackupAccess, w.input);
+    assert.deepEqual(first, {
+      changed: true,
+      summary: 'mounted a KV engine at vault-bootstrap/ for the backup canary',
+    });
+    assert.equal(w.vault.rootTokens().length, roots, 'the generated root token is revoked');
+    assert.equal((await w.run(w.acts.ensureBackupAccess, w.input)).changed, false, 'once is enough');
+  });
+
+  it('a cluster bootstrapped before backups: its policy is rewritten and the canary mounted, then snapshots work', async () => {
+    const w = await bootstrapped();
+    // The policy as the previous version wrote it: nothing for backups.
     const current = w.vault.policies.get('vault-bootstrap-worker') ?? '';
     w.vault.policies.set(
       'vault-bootstrap-worker',
-      current.replace(/^path "sys\/storage\/raft\/snapshot".*\n/m, ''),
+      current.replace(
+        /^path "(sys\/storage\/raft\/snapshot|sys\/mounts\/vault-bootstrap|vault-bootstrap\/canary)".*\n/gm,
+        '',
+      ),
     );
     await assert.rejects(w.run(w.acts.takeSnapshot, w.input), /HTTP 403/);
     const roots = w.vault.rootTokens().length;
-    const outcome = await w.run(w.acts.ensureWorkerPolicy, w.input);
-    assert.equal(outcome.changed, true);
+    const outcome = await w.run(w.acts.ensureBackupAccess, w.input);
+    assert.equal(
+      outcome.summary,
+      "rewrote the worker's policy (snapshots, vault-bootstrap/canary); mounted a KV engine at vault-bootstrap/ for the backup canary",
+    );
     assert.equal(w.vault.rootTokens().length, roots, 'the generated root token is revoked');
     assert.equal((await w.run(w.acts.takeSnapshot, w.input)).stack, 's1');
-    assert.equal((await w.run(w.acts.ensureWorkerPolicy, w.input)).changed, false, 'once is enough');
+    assert.equal((await w.run(w.acts.ensureBackupAccess, w.input)).changed, false);
   });
 });

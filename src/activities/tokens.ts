@@ -50,6 +50,7 @@ path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
 # Backups (BackupVault): the Raft snapshot, and the canary written just before it (the restore drill reads it
 # back from the restored copy); the canary's mount is made once by ensureBackupAccess.
 path "sys/storage/raft/snapshot" { capabilities = ["read"] }
+path "sys/capabilities-self" { capabilities = ["update"] }
 path "sys/mounts/vault-bootstrap" { capabilities = ["read"] }
 path "vault-bootstrap/canary" { capabilities = ["create", "update", "read"] }
 # joinPeers keeps autopilot's settings (dead-server clean-up, stabilization time) as the bootstrap decided.
@@ -316,6 +317,24 @@ export function createTokenActivities(deps: ActivityDeps) {
   }
 
   /**
+   * Whether `token`'s policy allows what backups need. The worker's token has no `default` policy, so asking
+   * `sys/capabilities-self` at all needs this version's policy: a 403 there is an older policy too.
+   */
+  async function allowsBackups(node: VaultNode, token: string): Promise<boolean> {
+    for (const [path, capability] of BACKUP_CAPABILITIES) {
+      let granted: string[];
+      try {
+        granted = await node.capabilitiesSelf(token, path);
+      } catch (err) {
+        if (err instanceof VaultRequestError && err.status === 403) return false;
+        throw err;
+      }
+      if (!granted.includes(capability) && !granted.includes('root')) return false;
+    }
+    return true;
+  }
+
+  /**
    * What backups need, on a cluster bootstrapped by any version: the worker's policy as this version writes it
    * (`WORKER_POLICY_HCL`) and the canary's KV mount. When either is missing, a root token generated from the
    * unseal key rewrites the policy and makes the mount, and is revoked at once. Nothing to do (no root token
@@ -326,11 +345,7 @@ export function createTokenActivities(deps: ActivityDeps) {
     const held = await keys(stack);
     const node = await activeNode(deps, stack);
     const token = apiToken(held, stack);
-    let policyCurrent = true;
-    for (const [path, capability] of BACKUP_CAPABILITIES) {
-      const granted = await node.capabilitiesSelf(token, path);
-      if (!granted.includes(capability) && !granted.includes('root')) policyCurrent = false;
-    }
+    const policyCurrent = await allowsBackups(node, token);
     if (policyCurrent && (await node.mountType(token, CANARY_MOUNT)) !== undefined)
       return { changed: false, summary: `the worker may take snapshots and write ${CANARY_PATH}` };
     const done: string[] = [];

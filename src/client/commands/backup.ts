@@ -2,11 +2,13 @@
  * `vault-bootstrap backup now [--wait]`: one `BackupVault` of the stack now (docs/backups.md). Without
  * `--wait` it prints the run's id and UI link; with it, the snapshot written and what retention kept.
  */
+import { WorkflowFailedError } from '@temporalio/client';
+import { describeFailure } from '../../shared/errors';
 import { BackupVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { uiLink } from '../format';
 
-/** Runs `backup now`; resolves with 0 once started (or, with `--wait`, once written), and rejects if it failed. */
+/** Runs `backup now`; resolves with 0 once started (or, with `--wait`, once written), 1 when it failed. */
 export async function backupNow(ctx: CommandContext, options: { wait: boolean }): Promise<number> {
   const { client, config, stack } = ctx;
   const workflowId = `vault-backup-now:${stack}:${Date.now()}`;
@@ -20,7 +22,17 @@ export async function backupNow(ctx: CommandContext, options: { wait: boolean })
     console.log(`BackupVault ${workflowId} started\nTemporal UI: ${uiLink(config, workflowId)}`);
     return 0;
   }
-  const { manifest, retention } = await handle.result();
+  let result;
+  try {
+    result = await handle.result();
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    console.error(
+      `vault-bootstrap: backup failed: ${describeFailure(err)}\nTemporal UI: ${uiLink(config, workflowId)}`,
+    );
+    return 1;
+  }
+  const { manifest, retention } = result;
   console.log(
     [
       `wrote ${manifest.file}: ${manifest.size} bytes, sha256 ${manifest.sha256}, Vault ${manifest.vaultVersion}`,

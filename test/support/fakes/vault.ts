@@ -448,6 +448,8 @@ class FakeVaultNode implements VaultNode {
 
   capabilitiesSelf(token: string, path: string): Promise<string[]> {
     return attempt(() => {
+      // As on OpenBao: the worker's token has no `default` policy, so its own policy must allow the question.
+      this.allowed('reading the token capabilities', token, 'sys/capabilities-self', 'update');
       const g = this.granted(this.authorized('reading the token capabilities', token), path);
       return g.size ? [...g] : ['deny'];
     });

@@ -102,7 +102,7 @@ describe('ensureBackupAccess', () => {
     w.vault.policies.set(
       'vault-bootstrap-worker',
       current.replace(
-        /^path "(sys\/storage\/raft\/snapshot|sys\/mounts\/vault-bootstrap|vault-bootstrap\/canary)".*\n/gm,
+        /^path "(sys\/storage\/raft\/snapshot|sys\/capabilities-self|sys\/mounts\/vault-bootstrap|vault-bootstrap\/canary)".*\n/gm,
         '',
       ),
     );

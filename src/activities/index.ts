@@ -15,6 +15,7 @@ import { assertSecretNameFits, validateStackName } from '../shared/names';
 import type { ActivityDeps } from './deps';
 import { secretBase } from './deps';
 import { createBackupActivities } from './backup';
+import { createDrillActivities } from './drill';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
@@ -82,6 +83,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createHealthActivities(deps),
       ...createTokenActivities(deps),
       ...createBackupActivities(deps),
+      ...createDrillActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
       ...createNodeLocalActivities(deps),
     },

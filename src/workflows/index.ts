@@ -4,3 +4,4 @@ export { WatchVaultTasks } from './watch-vault-tasks';
 export { BreakGlassRootToken, breakGlassQuery, revokeNowSignal } from './break-glass-root-token';
 export { HoldVaultStack, releaseSignal } from './hold-vault-stack';
 export { BackupVault } from './backup-vault';
+export { RestoreDrill } from './restore-drill';

@@ -178,6 +178,30 @@ export function stubActivities(
       calls.push('pruneSnapshots');
       return Promise.resolve({ kept: [], pruned: [] });
     },
+    runRestoreDrill(input) {
+      calls.push('runRestoreDrill');
+      return Promise.resolve({
+        stack: input.stack,
+        drillStack: `${input.stack}-drill`,
+        snapshot: {
+          file: `${input.stack}-20260101T000000Z.snap`,
+          size: 1024,
+          sha256: '0'.repeat(64),
+          takenAt: '2026-01-01T00:00:00.000Z',
+        },
+        canary: {
+          path: 'vault-bootstrap/canary',
+          expected: `${input.stack}-20260101T000000Z.snap`,
+          read: `${input.stack}-20260101T000000Z.snap`,
+        },
+        vaultVersion: '2.7.2',
+        seconds: { deploy: 5, restore: 3, total: 9 },
+      });
+    },
+    removeDrillStack() {
+      calls.push('removeDrillStack');
+      return Promise.resolve({ removed: true });
+    },
     readStackHold(input) {
       calls.push('readStackHold');
       return Promise.resolve(holds.get(input.stack));

@@ -1,17 +1,227 @@
 /**
- * The restore drill's activities (issue 11; docs/backups.md). Being written: the signatures are final.
+ * The restore drill's activities (issue 11; docs/backups.md): the proof that the newest snapshot restores.
+ *
+ * `runRestoreDrill` does the whole drill in one attempt: a retry starts over on a fresh throwaway stack, since
+ * the throwaway node's own init answer (its key and root token) never leaves the process. Its data lives on
+ * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
+ * `removeDrillStack` removes it; the workflow runs it whatever happened.
  */
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { stringify } from 'yaml';
+import { SnapshotStore } from '../backup/snapshot-store';
+import type { SnapshotManifest } from '../backup/snapshot-store';
 import type { DrillResult } from '../shared/backup';
+import { drillStackName } from '../shared/backup';
+import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
+import { nodeAt, readCustody, waitFor, waitForNodes } from './deps';
+import { currentUnsealSecret } from './secrets';
+import { apiToken } from './tokens';
 
-export function createDrillActivities(_deps: ActivityDeps) {
-  /** Deploys the throwaway stack, restores the newest good snapshot, unseals it, reads the canary back. */
-  async function runRestoreDrill(_input: { stack: string }): Promise<DrillResult> {
-    throw new Error('runRestoreDrill: not built yet');
+/** How long the throwaway node may take to start, and then each of its state changes. */
+const DRILL_START_MS = 180_000;
+const DRILL_STATE_MS = 120_000;
+
+/**
+ * The compose file laid over the stack's own files for the throwaway stack: one replica; host name, API and
+ * cluster addresses and Raft node id of its own, so that nothing on `iklimco-net` can mistake it for a member
+ * of the real cluster; its data and logs on tmpfs, gone with its container.
+ */
+export function drillOverride(drillStack: string): string {
+  const host = `${drillStack}-vault-1`;
+  return stringify({
+    version: '3.8',
+    services: {
+      [VAULT_SERVICE]: {
+        hostname: host,
+        environment: {
+          VAULT_API_ADDR: `https://${host}:8200`,
+          VAULT_CLUSTER_ADDR: `https://${host}:8201`,
+          VAULT_RAFT_NODE_ID: host,
+        },
+        volumes: [
+          { type: 'tmpfs', target: '/vault/data' },
+          { type: 'tmpfs', target: '/vault/logs' },
+        ],
+        deploy: { replicas: 1, labels: { 'io.iklimco.restore-drill': 'true' } },
+      },
+    },
+  });
+}
+
+function seconds(fromMs: number, toMs: number): number {
+  return Math.round((toMs - fromMs) / 100) / 10;
+}
+
+export function createDrillActivities(deps: ActivityDeps) {
+  const { config, clock, swarm } = deps;
+
+  /** The snapshot the drill restores: the newest one, which must match its manifest; else a named failure. */
+  async function newestSnapshot(
+    stack: string,
+  ): Promise<{ store: SnapshotStore; manifest: SnapshotManifest }> {
+    const store = new SnapshotStore(join(config.backup.dir, stack));
+    const [newest] = await store.list();
+    if (!newest)
+      throw new NonRetryableError(
+        ErrorType.NoSnapshot,
+        `no snapshot of ${stack} in ${store.dir}: run \`vault-bootstrap backup now --stack ${stack}\` first`,
+      );
+    const m = newest.manifest;
+    const why = !m.sha256
+      ? 'it has no manifest'
+      : !newest.good
+        ? `its size is not the ${m.size} bytes its manifest says`
+        : !(await store.verify(m))
+          ? 'its sha256 is not the one its manifest says'
+          : !m.canary
+            ? 'its manifest names no canary to read back'
+            : undefined;
+    if (why)
+      throw new NonRetryableError(
+        ErrorType.SnapshotCorrupt,
+        `the newest snapshot ${m.file} in ${store.dir} cannot be restored: ${why}. It was left in place; ` +
+          `the next backup writes a new one.`,
+      );
+    return { store, manifest: m };
   }
-  /** Removes the throwaway stack (absent already: nothing to do). */
-  async function removeDrillStack(_input: { stack: string }): Promise<{ removed: boolean }> {
-    throw new Error('removeDrillStack: not built yet');
+
+  /**
+   * Removes the throwaway stack and waits until none of its tasks is left on any node (so its container, and
+   * the tmpfs with the restored copy, are gone); absent already: nothing to do. On the test bed also the
+   * folders its deploy needed.
+   */
+  async function removeDrill(drillStack: string): Promise<boolean> {
+    const removed = await swarm.removeStack(drillStack);
+    await waitFor(deps, `removal of ${serviceName(drillStack)}'s tasks`, DRILL_STATE_MS, async () =>
+      (await swarm.stackTasks(drillStack)) === 0 ? true : undefined,
+    );
+    if (config.stack.stackDirRoot)
+      await rm(join(config.stack.stackDirRoot, drillStack), { recursive: true, force: true });
+    return removed;
   }
+
+  /** Deploys the throwaway stack: the stack's own files, then `drillOverride`. */
+  async function deployDrill(stack: string, drillStack: string): Promise<void> {
+    const secret = await currentUnsealSecret(deps, stack);
+    if (!secret) throw new Error(`stack ${stack} has no unseal-key secret: is it bootstrapped?`);
+    const env: Record<string, string> = {
+      ...config.stack.deployEnv,
+      // Mounted only because the stack file names it; the drill unseals through the API.
+      VAULT_UNSEAL_KEY_SECRET: secret.name,
+      VAULT_BOOTSTRAP_STACK_NAME: drillStack,
+    };
+    if (config.stack.stackDirRoot) {
+      // The test bed's override binds per-slot folders; the drill's tmpfs replaces them, but they must exist.
+      const dir = join(config.stack.stackDirRoot, drillStack);
+      await mkdir(join(dir, nodeName(1), 'data'), { recursive: true });
+      await mkdir(join(dir, nodeName(1), 'logs'), { recursive: true });
+      env.TESTBED_STACK_DIR = dir;
+    }
+    const override = join(tmpdir(), `vault-bootstrap-${drillStack}-${randomUUID()}.yml`);
+    await writeFile(override, drillOverride(drillStack), { mode: 0o600 });
+    try {
+      await swarm.deployStack(drillStack, [...config.stack.files, override], env);
+    } finally {
+      await rm(override, { force: true });
+    }
+  }
+
+  async function runRestoreDrill(input: { stack: string }): Promise<DrillResult> {
+    const { stack } = input;
+    const started = clock.now();
+    const { store, manifest } = await newestSnapshot(stack);
+    const canary = manifest.canary!;
+    const held = await readCustody(deps, stack, 'no snapshot can be unsealed');
+    if (held.keyId !== manifest.unsealKey.custodyKeyId)
+      throw new NonRetryableError(
+        ErrorType.SnapshotKeyNotInCustody,
+        `snapshot ${manifest.file} needs the unseal key of custody record ${manifest.unsealKey.custodyKeyId}, ` +
+          `but custody holds ${held.keyId} for ${stack}. Nothing was deployed.`,
+      );
+    const token = apiToken(held, stack);
+    const drillStack = drillStackName(stack);
+    // A crashed attempt's throwaway stack holds a node this attempt cannot unseal: start over.
+    await removeDrill(drillStack);
+    await deployDrill(stack, drillStack);
+    const node = nodeAt(await waitForNodes(deps, drillStack, [1], DRILL_START_MS), 1).client;
+    const deployed = clock.now();
+
+    // The throwaway node's own key and root token: used here, gone with it.
+    const own = await node.init();
+    await node.unseal(own.unsealKey);
+    await waitFor(deps, `${drillStack} active`, DRILL_STATE_MS, async () =>
+      (await node.leader()).isSelf ? true : undefined,
+    );
+    await node.forceRestoreSnapshot(own.rootToken, createReadStream(join(store.dir, manifest.file)));
+    // The restored data opens only with the snapshot's key: Vault seals itself once it has swapped the data in.
+    await waitFor(deps, `${drillStack} sealed after the restore`, DRILL_STATE_MS, async () =>
+      (await node.sealStatus()).sealed ? true : undefined,
+    );
+    const unsealed = await node.unseal(held.unsealKey);
+    if (unsealed.sealed)
+      throw new NonRetryableError(
+        ErrorType.RestoreCheckFailed,
+        `${drillStack} stayed sealed with the unseal key of custody record ${held.keyId} after restoring ${manifest.file}`,
+      );
+    await waitFor(deps, `${drillStack} active after the restore`, DRILL_STATE_MS, async () =>
+      (await node.leader()).isSelf ? true : undefined,
+    );
+    const restored = clock.now();
+
+    // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.
+    const members = (await node.raftConfiguration(token)).map((s) => s.nodeId);
+    if (members.length !== 1 || members[0] !== `${drillStack}-vault-1`)
+      throw new NonRetryableError(
+        ErrorType.RestoreCheckFailed,
+        `the restored copy in ${drillStack} lists Raft members ${members.join(', ')}, not only itself`,
+      );
+    let value: Record<string, string> | undefined;
+    try {
+      value = await node.readKv(token, canary.path);
+    } catch (err) {
+      if (!(err instanceof VaultRequestError && err.status === 403)) throw err;
+      throw new NonRetryableError(
+        ErrorType.RestoreCheckFailed,
+        `the restored copy of ${manifest.file} refuses the worker's token from custody (HTTP 403): ` +
+          `a restore of it would leave the worker without access`,
+      );
+    }
+    const read = value?.snapshot ?? '(missing)';
+    if (read !== canary.value)
+      throw new NonRetryableError(
+        ErrorType.RestoreCheckFailed,
+        `the restored copy of ${manifest.file} holds ${canary.path} = ${read}, not ${canary.value}`,
+      );
+    const { version } = await node.sealStatus();
+    return {
+      stack,
+      drillStack,
+      snapshot: {
+        file: manifest.file,
+        size: manifest.size,
+        sha256: manifest.sha256,
+        takenAt: manifest.takenAt,
+      },
+      canary: { path: canary.path, expected: canary.value, read },
+      vaultVersion: version,
+      seconds: {
+        deploy: seconds(started, deployed),
+        restore: seconds(deployed, restored),
+        total: seconds(started, clock.now()),
+      },
+    };
+  }
+
+  /** Removes the throwaway stack (absent already: nothing to do); resolves with whether it was there. */
+  async function removeDrillStack(input: { stack: string }): Promise<{ removed: boolean }> {
+    return { removed: await removeDrill(drillStackName(input.stack)) };
+  }
+
   return { runRestoreDrill, removeDrillStack };
 }

@@ -330,6 +330,32 @@ export class DockerGateway implements Swarm {
     });
   }
 
+  /**
+   * What `docker stack rm` does, through the API: the stack's services, then its configs and the networks it
+   * created (each labelled `com.docker.stack.namespace`). Resolves with whether a service existed; something
+   * already gone is not an error.
+   */
+  async removeStack(stack: string): Promise<boolean> {
+    const filters = { label: [`com.docker.stack.namespace=${stack}`] };
+    const gone = (err: unknown) => {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    };
+    const services = await this.docker.listServices({ filters });
+    for (const s of services) await this.docker.getService(s.ID).remove().catch(gone);
+    for (const c of await this.docker.listConfigs({ filters }))
+      await this.docker.getConfig(c.ID).remove().catch(gone);
+    for (const n of await this.docker.listNetworks({ filters }))
+      await this.docker.getNetwork(n.Id).remove().catch(gone);
+    return services.length > 0;
+  }
+
+  async stackTasks(stack: string): Promise<number> {
+    const tasks = await this.docker.listTasks({
+      filters: { label: [`com.docker.stack.namespace=${stack}`] },
+    });
+    return tasks.length;
+  }
+
   /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
   async deployStack(stack: string, files: string[], vars: Record<string, string>): Promise<void> {
     // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST or docker context the

@@ -134,4 +134,11 @@ export interface Swarm {
    * file paths and the stack name).
    */
   deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void>;
+  /** Removes a stack's services, configs and networks (`docker stack rm`); resolves with whether a service existed. */
+  removeStack(stack: string): Promise<boolean>;
+  /**
+   * How many tasks of a stack the swarm still knows, on any node: after `removeStack` they stay until their
+   * containers are gone, so 0 means nothing of the stack runs anywhere any more.
+   */
+  stackTasks(stack: string): Promise<number>;
 }

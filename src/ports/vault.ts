@@ -4,6 +4,7 @@
  * Implemented over node-vault by `VaultNodeClient` (src/vault/gateway.ts); in tests by `FakeVaultCluster`.
  * Key material goes in as arguments and comes out only from `init`; it never enters an error.
  */
+import type { Readable } from 'node:stream';
 
 /** How the worker reaches one node. */
 export interface NodeTarget {
@@ -88,6 +89,11 @@ export interface VaultNode {
    * first byte when Vault refuses (sealed, no permission); a stream that stalls fails while it is read.
    */
   raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * `sys/storage/raft/snapshot-force`: replaces this cluster's data with `snapshot` (streamed), even one taken
+   * from another cluster. Vault then seals: the restored data opens only with the snapshot's own unseal key.
+   */
+  forceRestoreSnapshot(token: string, snapshot: Readable): Promise<void>;
   autopilotState(token: string): Promise<AutopilotState>;
   /** The autopilot settings in force (durations normalized to whole seconds, e.g. `600s`). */
   autopilotConfiguration(token: string): Promise<AutopilotConfig>;

@@ -75,6 +75,14 @@ export const ErrorType = selfNamed({
   BackupTargetNotWritable: 'BackupTargetNotWritable',
   /** The backup folder is full: the partial snapshot was removed, earlier snapshots intact. */
   BackupTargetFull: 'BackupTargetFull',
+  /** The stack's backup folder holds no snapshot to restore. */
+  NoSnapshot: 'NoSnapshot',
+  /** The snapshot does not match its manifest (size or sha256), or has none: it was left in place, untouched. */
+  SnapshotCorrupt: 'SnapshotCorrupt',
+  /** The snapshot needs an unseal key custody does not hold (its manifest names another custody record). */
+  SnapshotKeyNotInCustody: 'SnapshotKeyNotInCustody',
+  /** The restored copy did not give back what the snapshot should hold (the canary, or its Raft membership). */
+  RestoreCheckFailed: 'RestoreCheckFailed',
 });
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -9,6 +9,7 @@
  * `VaultRequestError` built from the operation, the node and Vault's own error text, without the request.
  */
 import type { Agent } from 'node:https';
+import type { Readable } from 'node:stream';
 import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config';
 import type {
@@ -28,7 +29,7 @@ import type {
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
-import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp } from './transport';
+import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
 interface RawResponse {
   statusCode?: number;
@@ -173,6 +174,18 @@ export class VaultNodeClient implements VaultNode {
         `https://${this.target.host}:${this.target.port}/v1/sys/storage/raft/snapshot`,
         { 'X-Vault-Token': token },
         this.requestOptions.timeout,
+      ),
+    );
+  }
+
+  async forceRestoreSnapshot(token: string, snapshot: Readable): Promise<void> {
+    await this.call('restoring a Raft snapshot', () =>
+      vaultPostStream(
+        this.requestOptions.httpsAgent,
+        `https://${this.target.host}:${this.target.port}/v1/sys/storage/raft/snapshot-force`,
+        { 'X-Vault-Token': token, 'Content-Type': 'application/octet-stream' },
+        this.requestOptions.timeout,
+        snapshot,
       ),
     );
   }

@@ -10,7 +10,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { AgentOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { connect as netConnect } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { VaultAddressing } from '../config';
@@ -174,24 +174,26 @@ export function vaultHttp(options: VaultHttpRequest): Promise<VaultHttpResponse>
 }
 
 /**
- * A GET whose answer is streamed, not read into memory (a Raft snapshot can be gigabytes): resolves with the
- * response once its status is 200, to be read as an async iterable of chunks. Another status is rejected the
- * way `vaultHttp` answers it (`{ response: { statusCode, body } }`, which `toSafeError` names). `idleMs`
- * bounds the wait for the answer and then for each chunk: a stream that stalls fails, one that is slow but
- * moving does not.
+ * A request whose body or answer is streamed, not held in memory (a Raft snapshot can be gigabytes): resolves
+ * with the response once its status is 2xx. Another status is rejected the way `vaultHttp` answers it
+ * (`{ response: { statusCode, body } }`, which `toSafeError` names). `idleMs` bounds every wait for the other
+ * side (the answer, each chunk): a transfer that stalls fails, one that is slow but moving does not.
  */
-export function vaultGetStream(
+function vaultStreamRequest(
+  method: 'GET' | 'POST',
   agent: Agent,
   uri: string,
   headers: Record<string, string>,
   idleMs: number,
+  body?: Readable,
 ): Promise<IncomingMessage> {
   const url = new URL(uri);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
-      { agent, method: 'GET', hostname: url.hostname, port: url.port, path: url.pathname, headers },
+      { agent, method, hostname: url.hostname, port: url.port, path: url.pathname, headers },
       (res) => {
-        if (res.statusCode === 200) {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
           resolve(res);
           return;
         }
@@ -199,15 +201,15 @@ export function vaultGetStream(
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
-          let body: unknown;
+          let parsed: unknown;
           try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
           } catch {
-            body = undefined;
+            parsed = undefined;
           }
           reject(
             Object.assign(new Error(`HTTP ${res.statusCode}`), {
-              response: { statusCode: res.statusCode, body },
+              response: { statusCode: res.statusCode, body: parsed },
             }),
           );
         });
@@ -219,6 +221,41 @@ export function vaultGetStream(
       req.destroy(err);
     });
     req.on('error', reject);
-    req.end();
+    if (!body) {
+      req.end();
+      return;
+    }
+    // A body that fails to read (a file gone, a disk error) fails the request rather than leaving it hanging.
+    body.on('error', (err) => req.destroy(err));
+    body.pipe(req);
+  });
+}
+
+/** A GET whose answer is streamed (see `vaultStreamRequest`): read the response as an async iterable of chunks. */
+export function vaultGetStream(
+  agent: Agent,
+  uri: string,
+  headers: Record<string, string>,
+  idleMs: number,
+): Promise<IncomingMessage> {
+  return vaultStreamRequest('GET', agent, uri, headers, idleMs);
+}
+
+/**
+ * A POST whose body is streamed from `body` (see `vaultStreamRequest`); resolves once Vault accepted it, with
+ * its answer drained.
+ */
+export async function vaultPostStream(
+  agent: Agent,
+  uri: string,
+  headers: Record<string, string>,
+  idleMs: number,
+  body: Readable,
+): Promise<void> {
+  const res = await vaultStreamRequest('POST', agent, uri, headers, idleMs, body);
+  res.resume();
+  await new Promise<void>((resolve, reject) => {
+    res.on('end', resolve);
+    res.on('error', reject);
   });
 }

@@ -30,7 +30,9 @@ const cleanup = proxyActivities<Activities>({
 
 export async function RestoreDrill(input: { stack: string }): Promise<DrillResult> {
   const { stack } = input;
-  setCurrentDetails(`**Restore drill ${stack}**: restoring the newest snapshot into ${drillStackName(stack)}`);
+  setCurrentDetails(
+    `**Restore drill ${stack}**: restoring the newest snapshot into ${drillStackName(stack)}`,
+  );
   try {
     const result = await drill.runRestoreDrill(input);
     setCurrentDetails(

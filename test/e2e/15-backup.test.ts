@@ -1,24 +1,67 @@
 /**
- * Backups on the test bed (issue 11, first part): `backup now --wait` on a bootstrapped stack writes a real
- * Raft snapshot of the active node into the stack's folder, with a manifest whose size and sha256 match the
- * file and which names the custody record the snapshot needs.
+ * Backups on the test bed (issue 11): `backup now --wait` on a bootstrapped stack writes a real Raft snapshot
+ * of the active node into the stack's folder, with a manifest whose size and sha256 match the file and which
+ * names the custody record the snapshot needs; a restore drill restores it into a throwaway one-node stack,
+ * unseals it with the key from custody, reads the canary back, and leaves nothing behind. KV entries are
+ * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
+import { DockerGateway } from '../../src/docker/gateway';
+import { drillStackName } from '../../src/shared/backup';
+import { RestoreDrill } from '../../src/workflows';
+import { testbedTemporalClient } from '../support/history';
 import { TestRun } from '../support/testbed';
+
+const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
 
 describe('backups on the test bed', () => {
   const run = new TestRun();
   const backupRoot = join(run.dir, 'backups');
+  const folder = join(backupRoot, run.stack);
   const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const temporal = testbedTemporalClient();
+  const drill = (id: string) =>
+    temporal().workflow.execute(RestoreDrill, {
+      taskQueue: run.taskQueue,
+      workflowId: `${run.stack}-${id}`,
+      args: [{ stack: run.stack }],
+    });
+  /**
+   * What the throwaway stack left: its service, or a container. `removeDrillStack` returns once Swarm knows no
+   * task of it (the container stopped, its tmpfs gone); Docker deletes the stopped container a moment later.
+   */
+  const drillLeftovers = async (): Promise<string[]> => {
+    const deadline = Date.now() + 60_000;
+    let left = await drillObjects();
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      left = await drillObjects();
+    }
+    return left;
+  };
+  const drillObjects = async () => [
+    ...(
+      await run.docker.listServices({
+        filters: { label: [`com.docker.stack.namespace=${drillStackName(run.stack)}`] },
+      })
+    ).map((s) => `service ${s.Spec?.Name}`),
+    ...(
+      await run.docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.stack.namespace=${drillStackName(run.stack)}`] },
+      })
+    ).map((c) => `container ${c.Id}`),
+  ];
 
   before(async () => {
-    mkdirSync(join(backupRoot, run.stack), { recursive: true });
+    mkdirSync(folder, { recursive: true });
     run.startWorker(extra);
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);
@@ -28,12 +71,37 @@ describe('backups on the test bed', () => {
     assert.deepEqual(await run.leftovers(), []);
   });
 
-  it('backup now --wait: a real snapshot of the active node, its manifest matching the file', async () => {
+  it('a drill with no snapshot yet fails as NoSnapshot and deploys nothing', async () => {
+    const err = await drill('drill-empty').then(
+      () => assert.fail('the drill passed with no snapshot'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.equal((err.cause?.cause as { type?: string } | undefined)?.type, 'NoSnapshot');
+    assert.deepEqual(await drillLeftovers(), []);
+  });
+
+  it(`backup now --wait after ${KV_ENTRIES} KV writes: a real snapshot of the active node, its manifest matching the file`, async () => {
+    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
+    assert.equal(issued.code, 0, issued.out);
+    const root = issued.stdout.trim();
+    const task = (await new DockerGateway('/var/run/docker.sock').currentTasks(`${run.stack}_vault`)).get(1);
+    assert.ok(task?.address, 'vault-1 runs');
+    const vault = run.vaultClient('vault-1', task.address);
+    await vault.mountKv(root, 'e2e');
+    const wrote = Date.now();
+    for (let i = 0; i < KV_ENTRIES; i += 20)
+      await Promise.all(
+        Array.from({ length: Math.min(20, KV_ENTRIES - i) }, (_, j) =>
+          vault.writeKv(root, `e2e/entry-${i + j}`, { n: String(i + j), pad: 'x'.repeat(64) }),
+        ),
+      );
+    console.log(`wrote ${KV_ENTRIES} KV entries in ${((Date.now() - wrote) / 1000).toFixed(1)} s`);
+
     const started = Date.now();
     const res = await run.client(['backup', 'now', '--wait'], extra);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(res.code, 0, res.out);
-    const folder = join(backupRoot, run.stack);
     const files = readdirSync(folder).sort();
     assert.equal(files.length, 2, files.join(', '));
     const [snap, manifestFile] = files as [string, string];
@@ -44,10 +112,43 @@ describe('backups on the test bed', () => {
     assert.equal(manifest.sha256, createHash('sha256').update(bytes).digest('hex'));
     assert.match(manifest.vaultVersion, /^\d+\.\d+\.\d+/);
     assert.equal(manifest.unsealKey.secretName, `${run.secretBase}_v1`);
+    assert.deepEqual(manifest.canary, { path: 'vault-bootstrap/canary', value: snap });
     // OpenBao's snapshot is a gzipped tar archive (meta.json, state.bin, SHA256SUMS).
     const tar = gunzipSync(bytes);
     assert.ok(tar.includes(Buffer.from('meta.json')), 'the archive holds meta.json');
     assert.ok(tar.includes(Buffer.from('state.bin')), 'the archive holds state.bin');
     console.log(`backup: ${manifest.size} bytes in ${seconds.toFixed(1)} s (client round trip)\n${res.out}`);
+  });
+
+  it('a restore drill restores the newest snapshot into a throwaway stack, reads the canary back, and removes it', async () => {
+    const started = Date.now();
+    const result = await drill('drill-ok');
+    const wall = (Date.now() - started) / 1000;
+    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'));
+    assert.equal(result.snapshot.file, snap);
+    assert.equal(result.canary.read, snap);
+    assert.equal(result.canary.expected, snap);
+    assert.equal(result.drillStack, drillStackName(run.stack));
+    assert.deepEqual(await drillLeftovers(), []);
+    console.log(`drill: ${JSON.stringify(result.seconds)}; ${wall.toFixed(1)} s wall`);
+  });
+
+  it('a drill of a snapshot whose bytes no longer match its manifest fails as SnapshotCorrupt and deploys nothing', async () => {
+    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    const path = join(folder, snap);
+    const bytes = readFileSync(path);
+    const middle = bytes.length >> 1;
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0xff; // same size, other bytes: only the sha256 tells
+    writeFileSync(path, bytes);
+    const err = await drill('drill-corrupt').then(
+      () => assert.fail('the drill passed on a corrupt snapshot'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    const cause = err.cause?.cause as { type?: string; message?: string } | undefined;
+    assert.equal(cause?.type, 'SnapshotCorrupt', cause?.message);
+    assert.match(cause?.message ?? '', /sha256/);
+    assert.deepEqual(readFileSync(path), bytes, 'the snapshot was left as it was');
+    assert.deepEqual(await drillLeftovers(), []);
   });
 });

@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { LABEL_STACK } from '../../src/shared/constants';
+import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
 
 const run = promisify(execFile);
@@ -217,18 +218,22 @@ export class TestRun {
   /** Removes the stack, its secrets, its data folders and the run's temp folder. Safe to call twice. */
   async cleanup(): Promise<void> {
     await this.stopWorkers();
-    await run('docker', ['stack', 'rm', this.stack]).catch(() => undefined);
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const left = await this.docker.listContainers({
-        all: true,
-        filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
-      });
-      const tasks = await this.docker
-        .listTasks({ filters: { label: [`com.docker.stack.namespace=${this.stack}`] } })
-        .catch(() => []);
-      if (left.length === 0 && tasks.length === 0) break;
-      await new Promise((r) => setTimeout(r, 500));
+    // The stack, and the throwaway stack of a restore drill a failed test may have left.
+    for (const stack of [this.stack, drillStackName(this.stack)]) {
+      await run('docker', ['stack', 'rm', stack]).catch(() => undefined);
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        const left = await this.docker.listContainers({
+          all: true,
+          filters: { label: [`com.docker.stack.namespace=${stack}`] },
+        });
+        const tasks = await this.docker
+          .listTasks({ filters: { label: [`com.docker.stack.namespace=${stack}`] } })
+          .catch(() => []);
+        if (left.length === 0 && tasks.length === 0) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      rmSync(join(this.stackDirRoot, stack), { recursive: true, force: true });
     }
     for (const s of await this.ownSecrets()) {
       await this.docker
@@ -246,15 +251,17 @@ export class TestRun {
   /** What the stack left behind: services, containers, secrets (for leak assertions). */
   async leftovers(): Promise<string[]> {
     const out: string[] = [];
-    for (const s of await this.docker.listServices({
-      filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
-    }))
-      out.push(`service ${s.Spec?.Name}`);
-    for (const c of await this.docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.stack.namespace=${this.stack}`] },
-    }))
-      out.push(`container ${c.Id}`);
+    for (const stack of [this.stack, drillStackName(this.stack)]) {
+      for (const s of await this.docker.listServices({
+        filters: { label: [`com.docker.stack.namespace=${stack}`] },
+      }))
+        out.push(`service ${s.Spec?.Name}`);
+      for (const c of await this.docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.stack.namespace=${stack}`] },
+      }))
+        out.push(`container ${c.Id}`);
+    }
     for (const s of await this.ownSecrets()) out.push(`secret ${s.Spec?.Name}`);
     return out;
   }

@@ -246,6 +246,14 @@ export class FakeSwarm implements Swarm {
     });
   }
 
+  removeStack(stack: string): Promise<boolean> {
+    return Promise.resolve(this.services.delete(`${stack}_vault`));
+  }
+
+  stackTasks(stack: string): Promise<number> {
+    return Promise.resolve(this.services.has(`${stack}_vault`) ? this.deployReplicas : 0);
+  }
+
   deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
     this.deploys.push({ stack, files, env: { ...env } });
     const secretName = env.VAULT_UNSEAL_KEY_SECRET ?? 'vault_unseal_key';

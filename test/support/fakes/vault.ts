@@ -335,6 +335,11 @@ class FakeVaultNode implements VaultNode {
     });
   }
 
+  /** Not modelled: the restore drill is proven on the test bed against OpenBao (e2e 15). */
+  forceRestoreSnapshot(): Promise<void> {
+    return Promise.reject(new Error(`the fake ${this.name} does not restore snapshots`));
+  }
+
   autopilotState(token: string): Promise<AutopilotState> {
     return attempt(() => {
       this.authorized('reading the autopilot state', token);

@@ -457,7 +457,8 @@ ensure_temporal() {
       --db-filename "$CACHE/temporal/dev.sqlite" --log-level warn --ui-disable-news-fetch \
       --search-attribute VaultBootstrapStep=Keyword \
       --search-attribute VaultHealthVerdict=Keyword \
-      --search-attribute VaultHealthFindings=KeywordList
+      --search-attribute VaultHealthFindings=KeywordList \
+      --search-attribute VaultRestoreDrill=Keyword
   fi
   local deadline=$((SECONDS + 60))
   until probe_temporal; do

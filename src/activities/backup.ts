@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import { planRetention } from '../backup/retention';
 import type { KeepReason } from '../backup/retention';
+import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { SnapshotStore } from '../backup/snapshot-store';
 import type { SnapshotManifest } from '../backup/snapshot-store';
 import type { ActivityDeps } from './deps';
@@ -21,13 +22,20 @@ export interface PruneResult {
   pruned: string[];
 }
 
-/** `source`, heartbeating as each chunk passes: a worker that dies mid-stream is noticed by its heartbeat timeout. */
-async function* heartbeating(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+/**
+ * `source`, heartbeating as each chunk passes (a worker that dies mid-stream is noticed by its heartbeat
+ * timeout), each chunk also shown to `observe`.
+ */
+async function* heartbeating(
+  source: AsyncIterable<Uint8Array>,
+  observe: (chunk: Uint8Array) => void,
+): AsyncIterable<Uint8Array> {
   const ctx = Context.current();
   let bytes = 0;
   for await (const chunk of source) {
     bytes += chunk.length;
     ctx.heartbeat({ bytes });
+    observe(chunk);
     yield chunk;
   }
 }
@@ -53,18 +61,27 @@ export function createBackupActivities(deps: ActivityDeps) {
     const canary = { path: CANARY_PATH, value: file };
     await node.writeKv(token, CANARY_PATH, { snapshot: file, takenAt: takenAt.toISOString(), stack });
     const stream = await node.raftSnapshot(token);
-    return storeOf(stack).write(heartbeating(stream), {
-      stack,
-      file,
-      takenAt: takenAt.toISOString(),
-      canary,
-      vaultVersion: version,
-      unsealKey: {
-        custodyKeyId: held.keyId,
-        secretName: secret?.name ?? '',
-        secretVersion: secret?.version ?? 0,
+    const meta = snapshotMetaTap();
+    const late = async () => {
+      const raft = await meta.result();
+      return raft ? { raftIndex: raft.index, raftTerm: raft.term } : {};
+    };
+    return storeOf(stack).write(
+      heartbeating(stream, (c) => meta.observe(c)),
+      {
+        stack,
+        file,
+        takenAt: takenAt.toISOString(),
+        canary,
+        vaultVersion: version,
+        unsealKey: {
+          custodyKeyId: held.keyId,
+          secretName: secret?.name ?? '',
+          secretVersion: secret?.version ?? 0,
+        },
       },
-    });
+      late,
+    );
   }
 
   /** Applies retention to the stack's folder as it is now; resolves with what it kept (and why) and removed. */

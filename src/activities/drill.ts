@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { SnapshotStore } from '../backup/snapshot-store';
-import type { SnapshotManifest } from '../backup/snapshot-store';
+import type { DrillRecord, SnapshotManifest } from '../backup/snapshot-store';
 import type { DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
 import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
@@ -223,5 +223,10 @@ export function createDrillActivities(deps: ActivityDeps) {
     return { removed: await removeDrill(drillStackName(input.stack)) };
   }
 
-  return { runRestoreDrill, removeDrillStack };
+  /** Records the drill's outcome beside the snapshots, where the health report reads it. */
+  async function recordDrill(input: { stack: string; record: DrillRecord }): Promise<void> {
+    await new SnapshotStore(join(config.backup.dir, input.stack)).writeDrillRecord(input.record);
+  }
+
+  return { runRestoreDrill, removeDrillStack, recordDrill };
 }

@@ -29,12 +29,26 @@ export interface SnapshotManifest {
   sha256: string;
   /** The Vault (OpenBao) version of the node it was read from. */
   vaultVersion: string;
-  /** The Raft index it was read at, when Vault said. */
+  /** The Raft index and term it was taken at (its `meta.json`), when the archive said. */
   raftIndex?: number;
+  raftTerm?: number;
   /** The unseal key it needs: the custody record and the unseal-key secret version in force when it was taken. */
   unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
   /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
   canary?: { path: string; value: string };
+}
+
+/** The outcome of a restore drill, as the health report shows it. */
+export interface DrillRecord {
+  /** When the drill ended (ISO 8601). */
+  at: string;
+  ok: boolean;
+  /** The snapshot it restored (or tried to). */
+  snapshot?: string;
+  /** Seconds it took in all (a drill that passed). */
+  seconds?: number;
+  /** `Type: message` of what failed (a drill that failed). */
+  error?: string;
 }
 
 export interface StoredSnapshot {
@@ -44,6 +58,8 @@ export interface StoredSnapshot {
 }
 
 const MANIFEST_SUFFIX = '.manifest.json';
+/** The latest restore drill's outcome, beside the snapshots (for the health report). */
+const DRILL_RECORD = 'drill-last.json';
 /** `<stack>-20261130T120000Z.snap`: sorts by time within a stack. */
 const SNAPSHOT_FILE = /^[^.].*-\d{8}T\d{6}Z\.snap$/;
 
@@ -94,11 +110,13 @@ export class SnapshotStore {
 
   /**
    * Streams `source` into the snapshot `manifest.file` and writes its manifest; resolves with the manifest
-   * as written (size and sha256 counted on the way). Never overwrites a snapshot of the same name.
+   * as written (size and sha256 counted on the way; `late`, once the stream has ended, adds what only the
+   * whole stream tells). Never overwrites a snapshot of the same name.
    */
   async write(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
+    late: () => Promise<Partial<SnapshotManifest>> = () => Promise.resolve({}),
   ): Promise<SnapshotManifest> {
     const path = join(this.dir, meta.file);
     const tmp = join(this.dir, `.${meta.file}.partial-${randomUUID()}`);
@@ -119,6 +137,7 @@ export class SnapshotStore {
       const manifest: SnapshotManifest = {
         format: 'vault-bootstrap-snapshot/v1',
         ...meta,
+        ...(await late()),
         size,
         sha256: hash.digest('hex'),
       };
@@ -175,6 +194,27 @@ export class SnapshotStore {
     await rm(join(this.dir, file), { force: true });
   }
 
+  /** Records the outcome of the latest restore drill (`drill-last.json`, which retention never looks at). */
+  async writeDrillRecord(record: DrillRecord): Promise<void> {
+    try {
+      await this.writeJson(DRILL_RECORD, record);
+    } catch (err) {
+      throw targetFailure(err, this.dir, `writing ${DRILL_RECORD}`);
+    }
+  }
+
+  /** The latest restore drill's outcome, if one was recorded (an unreadable record counts as none). */
+  async readDrillRecord(): Promise<DrillRecord | undefined> {
+    try {
+      const parsed = JSON.parse(await readFile(join(this.dir, DRILL_RECORD), 'utf8')) as Partial<DrillRecord>;
+      return typeof parsed.at === 'string' && typeof parsed.ok === 'boolean'
+        ? (parsed as DrillRecord)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The retention view of `stored`: name, time and whether it counts as a backup. */
   static entries(stored: readonly StoredSnapshot[]): SnapshotEntry[] {
     return stored.map((s) => ({
@@ -194,13 +234,18 @@ export class SnapshotStore {
     await fsyncParent(path);
   }
 
-  private async writeManifest(manifest: SnapshotManifest): Promise<void> {
-    const path = join(this.dir, `${manifest.file}${MANIFEST_SUFFIX}`);
-    const tmp = join(this.dir, `.${manifest.file}${MANIFEST_SUFFIX}.partial-${randomUUID()}`);
+  private writeManifest(manifest: SnapshotManifest): Promise<void> {
+    return this.writeJson(`${manifest.file}${MANIFEST_SUFFIX}`, manifest);
+  }
+
+  /** Writes `name` in the folder whole or not at all: a hidden temp file, fsynced, renamed, the folder fsynced. */
+  private async writeJson(name: string, value: unknown): Promise<void> {
+    const path = join(this.dir, name);
+    const tmp = join(this.dir, `.${name}.partial-${randomUUID()}`);
     try {
       const fh = await open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
       try {
-        await fh.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
+        await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
         await fh.sync();
       } finally {
         await fh.close();

@@ -1,6 +1,6 @@
 /**
  * Registering the custom search attributes the workflows write (`VaultBootstrapStep`, `VaultHealthVerdict`,
- * `VaultHealthFindings`), so a fresh namespace works without an operator step.
+ * `VaultHealthFindings`, `VaultRestoreDrill`), so a fresh namespace works without an operator step.
  */
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -8,6 +8,7 @@ import {
   VAULT_BOOTSTRAP_STEP,
   VAULT_HEALTH_FINDINGS,
   VAULT_HEALTH_VERDICT,
+  VAULT_RESTORE_DRILL,
 } from '../shared/search-attributes';
 
 type IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -20,6 +21,7 @@ export function wantedSearchAttributes(): Record<string, IndexedValueType> {
     [VAULT_BOOTSTRAP_STEP.name]: KEYWORD,
     [VAULT_HEALTH_VERDICT.name]: KEYWORD,
     [VAULT_HEALTH_FINDINGS.name]: KEYWORD_LIST,
+    [VAULT_RESTORE_DRILL.name]: KEYWORD,
   };
 }
 

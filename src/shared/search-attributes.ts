@@ -6,3 +6,5 @@ export const VAULT_BOOTSTRAP_STEP = defineSearchAttributeKey('VaultBootstrapStep
 export const VAULT_HEALTH_VERDICT = defineSearchAttributeKey('VaultHealthVerdict', 'KEYWORD');
 /** Short finding codes of the last health check. */
 export const VAULT_HEALTH_FINDINGS = defineSearchAttributeKey('VaultHealthFindings', 'KEYWORD_LIST');
+/** Outcome of a restore drill: `ok`, or `failed:<error type>` (the run's close time says when). */
+export const VAULT_RESTORE_DRILL = defineSearchAttributeKey('VaultRestoreDrill', 'KEYWORD');

@@ -2,13 +2,24 @@
  * `RestoreDrill`: proves the newest snapshot restores (issue 11; docs/backups.md). Deploys a throwaway
  * one-node stack (`<stack>-drill`, its data on tmpfs), restores the newest good snapshot into it, unseals it
  * with the key the manifest names, reads back the canary `BackupVault` wrote before that snapshot, and
- * removes the throwaway stack whatever happened, even when the drill is cancelled.
+ * removes the throwaway stack whatever happened, even when the drill is cancelled. The outcome goes into the
+ * search attribute `VaultRestoreDrill` (`ok` / `failed:<type>`) and beside the snapshots, where the health
+ * report shows it.
  */
-import { CancellationScope, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { DrillRecord } from '../backup/snapshot-store';
 import type { DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
 
 /** One attempt deploys, restores and reads back; a retry starts over on a fresh throwaway stack. */
 const drill = proxyActivities<Activities>({
@@ -22,30 +33,66 @@ const drill = proxyActivities<Activities>({
   },
 });
 
-const cleanup = proxyActivities<Activities>({
+const housekeeping = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
 });
+
+/** The innermost failure's type (`NoSnapshot`, `SnapshotCorrupt`, ...), or `error`. */
+function failureType(err: unknown): string {
+  let root: unknown = err;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  return root instanceof ApplicationFailure && root.type ? root.type : 'error';
+}
+
+/** Records the outcome where the health report reads it; a folder that refuses it does not change the outcome. */
+async function record(stack: string, outcome: DrillRecord): Promise<void> {
+  try {
+    await housekeeping.recordDrill({ stack, record: outcome });
+  } catch (err) {
+    log.warn('the restore drill outcome could not be recorded', { stack, error: describeFailure(err) });
+  }
+}
 
 export async function RestoreDrill(input: { stack: string }): Promise<DrillResult> {
   const { stack } = input;
   setCurrentDetails(
     `**Restore drill ${stack}**: restoring the newest snapshot into ${drillStackName(stack)}`,
   );
+  let result: DrillResult;
   try {
-    const result = await drill.runRestoreDrill(input);
-    setCurrentDetails(
-      [
-        `**Restore drill ${stack}: OK**, ${result.snapshot.file} restored and read back`,
-        '',
-        `Canary ${result.canary.path} = ${result.canary.read}; ${result.seconds.total.toFixed(1)} s in all ` +
-          `(deploy ${result.seconds.deploy.toFixed(1)} s, restore and unseal ${result.seconds.restore.toFixed(1)} s).`,
-      ].join('\n'),
-    );
-    return result;
-  } finally {
-    // Whatever happened, and even when the drill is cancelled: the throwaway stack goes.
-    await CancellationScope.nonCancellable(() => cleanup.removeDrillStack(input));
+    result = await drill.runRestoreDrill(input);
+  } catch (err) {
+    upsertSearchAttributes([{ key: VAULT_RESTORE_DRILL, value: `failed:${failureType(err)}` }]);
+    setCurrentDetails(`**Restore drill ${stack}: FAILED**\n\n${describeFailure(err)}`);
+    await CancellationScope.nonCancellable(async () => {
+      await housekeeping.removeDrillStack(input);
+      await record(stack, { at: new Date().toISOString(), ok: false, error: describeFailure(err) });
+    });
+    throw err;
   }
+  // Whatever happened, and even when the drill is cancelled: the throwaway stack goes.
+  await CancellationScope.nonCancellable(() => housekeeping.removeDrillStack(input));
+  upsertSearchAttributes([{ key: VAULT_RESTORE_DRILL, value: 'ok' }]);
+  await record(stack, {
+    at: new Date().toISOString(),
+    ok: true,
+    snapshot: result.snapshot.file,
+    seconds: result.seconds.total,
+  });
+  setCurrentDetails(
+    [
+      `**Restore drill ${stack}: OK**, ${result.snapshot.file} restored and read back`,
+      '',
+      `Canary ${result.canary.path} = ${result.canary.read}; ${result.seconds.total.toFixed(1)} s in all ` +
+        `(deploy ${result.seconds.deploy.toFixed(1)} s, restore and unseal ${result.seconds.restore.toFixed(1)} s).`,
+    ].join('\n'),
+  );
+  return result;
 }

@@ -113,6 +113,8 @@ describe('backups on the test bed', () => {
     assert.match(manifest.vaultVersion, /^\d+\.\d+\.\d+/);
     assert.equal(manifest.unsealKey.secretName, `${run.secretBase}_v1`);
     assert.deepEqual(manifest.canary, { path: 'vault-bootstrap/canary', value: snap });
+    assert.ok((manifest.raftIndex ?? 0) > KV_ENTRIES, `Raft index ${manifest.raftIndex} counts the writes`);
+    assert.ok((manifest.raftTerm ?? 0) >= 1, `Raft term ${manifest.raftTerm}`);
     // OpenBao's snapshot is a gzipped tar archive (meta.json, state.bin, SHA256SUMS).
     const tar = gunzipSync(bytes);
     assert.ok(tar.includes(Buffer.from('meta.json')), 'the archive holds meta.json');

@@ -202,6 +202,10 @@ export function stubActivities(
       calls.push('removeDrillStack');
       return Promise.resolve({ removed: true });
     },
+    recordDrill() {
+      calls.push('recordDrill');
+      return Promise.resolve();
+    },
     readStackHold(input) {
       calls.push('readStackHold');
       return Promise.resolve(holds.get(input.stack));

@@ -19,6 +19,7 @@ import { nodeTaskQueue } from '../../src/shared/constants';
 import {
   VAULT_BOOTSTRAP_STEP,
   VAULT_HEALTH_FINDINGS,
+  VAULT_RESTORE_DRILL,
   VAULT_HEALTH_VERDICT,
 } from '../../src/shared/search-attributes';
 import { STUB_NODE_ID } from './stub-activities';
@@ -58,6 +59,7 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
       [VAULT_BOOTSTRAP_STEP.name]: KEYWORD,
       [VAULT_HEALTH_VERDICT.name]: KEYWORD,
       [VAULT_HEALTH_FINDINGS.name]: KEYWORD_LIST,
+      [VAULT_RESTORE_DRILL.name]: KEYWORD,
     },
   });
 }

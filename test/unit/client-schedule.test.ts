@@ -50,11 +50,12 @@ describe('client search attributes', () => {
   const { INDEXED_VALUE_TYPE_KEYWORD: KEYWORD, INDEXED_VALUE_TYPE_KEYWORD_LIST: KEYWORD_LIST } =
     temporal.api.enums.v1.IndexedValueType;
 
-  it('are the three the workflows write, with their types', () => {
+  it('are the four the workflows write, with their types', () => {
     assert.deepEqual(wantedSearchAttributes(), {
       VaultBootstrapStep: KEYWORD,
       VaultHealthVerdict: KEYWORD,
       VaultHealthFindings: KEYWORD_LIST,
+      VaultRestoreDrill: KEYWORD,
     });
   });
 
@@ -64,7 +65,7 @@ describe('client search attributes', () => {
     assert.deepEqual(missingSearchAttributes(wanted, null), wanted);
     assert.deepEqual(
       missingSearchAttributes(wanted, { VaultBootstrapStep: KEYWORD, CustomKeywordField: KEYWORD }),
-      { VaultHealthVerdict: KEYWORD, VaultHealthFindings: KEYWORD_LIST },
+      { VaultHealthVerdict: KEYWORD, VaultHealthFindings: KEYWORD_LIST, VaultRestoreDrill: KEYWORD },
     );
     assert.deepEqual(missingSearchAttributes(wanted, wanted), {});
   });

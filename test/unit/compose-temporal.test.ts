@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import {
   VAULT_BOOTSTRAP_STEP,
   VAULT_HEALTH_FINDINGS,
+  VAULT_RESTORE_DRILL,
   VAULT_HEALTH_VERDICT,
 } from '../../src/shared/search-attributes';
 import { REPO } from '../support/testbed';
@@ -170,13 +171,17 @@ void describe('docker-compose.temporal.yml', () => {
   void it('registers the search attributes the workflows write, with their types', () => {
     // The CLI's names for the SDK's types.
     const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList' };
-    const wanted = [VAULT_BOOTSTRAP_STEP, VAULT_HEALTH_VERDICT, VAULT_HEALTH_FINDINGS].map(
-      (k) => `${k.name}=${cliType[k.type] ?? k.type}`,
-    );
+    const wanted = [
+      VAULT_BOOTSTRAP_STEP,
+      VAULT_HEALTH_VERDICT,
+      VAULT_HEALTH_FINDINGS,
+      VAULT_RESTORE_DRILL,
+    ].map((k) => `${k.name}=${cliType[k.type] ?? k.type}`);
     assert.deepEqual(wanted, [
       'VaultBootstrapStep=Keyword',
       'VaultHealthVerdict=Keyword',
       'VaultHealthFindings=KeywordList',
+      'VaultRestoreDrill=Keyword',
     ]);
     const registrars = services.filter(([, svc]) => environment(svc).VAULT_SEARCH_ATTRIBUTES !== undefined);
     assert.equal(registrars.length, 1, 'one service registers the search attributes');

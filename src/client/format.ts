@@ -96,3 +96,27 @@ export function formatReport(r: HealthReport): string {
   for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   return lines.join('\n');
 }
+
+/** The part of a schedule's description that `describe` prints (a `ScheduleDescription` is one). */
+export interface ScheduleView {
+  state: { paused: boolean; note?: string };
+  info: {
+    numActionsTaken: number;
+    numActionsSkippedOverlap: number;
+    recentActions: readonly { takenAt: Date; action: { workflow: { workflowId: string } } }[];
+    nextActionTimes: readonly Date[];
+  };
+}
+
+/**
+ * What `schedule describe` and `backup schedule describe` print for one schedule: whether it is active, how
+ * often it ran, the runs it started (oldest first) and its next three times.
+ */
+export function formatScheduleDescription(scheduleId: string, d: ScheduleView): string {
+  return [
+    `schedule ${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`,
+    `  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`,
+    ...d.info.recentActions.map((a) => `  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`),
+    ...d.info.nextActionTimes.slice(0, 3).map((n) => `  next ${n.toISOString()}`),
+  ].join('\n');
+}

@@ -1,6 +1,6 @@
 /**
  * What the client prints, without a server: progress rows, the live log of `bootstrap --wait`, failures as
- * `Type: message`, the health report; and the follow loop over a fake run.
+ * `Type: message`, the health report, a schedule's description; and the follow loop over a fake run.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   formatProgress,
   formatProgressEvent,
   formatReport,
+  formatScheduleDescription,
   uiLink,
 } from '../../src/client/format';
 import { loadClientConfig } from '../../src/config';
@@ -293,5 +294,49 @@ describe('client health report', () => {
     });
     assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
     assert.doesNotMatch(noLeader, /found|action|FAILED/);
+  });
+});
+
+describe('client schedule description', () => {
+  it('says whether it is active, how often it ran, each run it started and the next three times', () => {
+    const at = (t: string) => new Date(`2026-11-30T${t}Z`);
+    const text = formatScheduleDescription('vault-backup:s1', {
+      state: { paused: false, note: 'Backups of s1' },
+      info: {
+        numActionsTaken: 2,
+        numActionsSkippedOverlap: 1,
+        recentActions: [
+          {
+            takenAt: at('10:00:00'),
+            action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T10:00:00Z' } },
+          },
+          {
+            takenAt: at('11:00:00'),
+            action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T11:00:00Z' } },
+          },
+        ],
+        nextActionTimes: [at('12:00:00'), at('13:00:00'), at('14:00:00'), at('15:00:00')],
+      },
+    });
+    assert.equal(
+      text,
+      [
+        'schedule vault-backup:s1: active (Backups of s1)',
+        '  runs so far 2, skipped for overlap 1',
+        '  ran 2026-11-30T10:00:00.000Z vault-backup:s1-2026-11-30T10:00:00Z',
+        '  ran 2026-11-30T11:00:00.000Z vault-backup:s1-2026-11-30T11:00:00Z',
+        '  next 2026-11-30T12:00:00.000Z',
+        '  next 2026-11-30T13:00:00.000Z',
+        '  next 2026-11-30T14:00:00.000Z',
+      ].join('\n'),
+    );
+  });
+
+  it('says PAUSED, and nothing more than the counts for a schedule that never ran', () => {
+    const text = formatScheduleDescription('vault-drill:s1', {
+      state: { paused: true },
+      info: { numActionsTaken: 0, numActionsSkippedOverlap: 0, recentActions: [], nextActionTimes: [] },
+    });
+    assert.equal(text, 'schedule vault-drill:s1: PAUSED\n  runs so far 0, skipped for overlap 0');
   });
 });

@@ -13,6 +13,7 @@
  *   vault-bootstrap backup schedule create|describe|pause|unpause|trigger|delete [--stack S]
  *                                                        a backup every VAULT_BACKUP_INTERVAL, a restore
  *                                                        drill every VAULT_DRILL_INTERVAL (off: none)
+ *   vault-bootstrap backup drill [--wait] [--stack S]    restore the newest snapshot into a throwaway stack now
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  *

@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -28,6 +28,8 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
               schedules: a backup every VAULT_BACKUP_INTERVAL and a restore drill every
               VAULT_DRILL_INTERVAL (off: none; create then deletes an existing one); create is
               idempotent, trigger starts one backup now through the schedule
+  backup drill  [--wait]: restore the newest snapshot into a throwaway <stack>-drill stack now and read
+              its canary back (--wait: until it is done, and print what was restored)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -76,14 +78,14 @@ export type Command =
   | (Common & { name: 'root-token'; ttlSeconds: number })
   | (Common & { name: 'hold'; reason: string; by?: string })
   | (Common & { name: 'release'; by?: string })
-  | (Common & { name: 'backup'; action: 'now'; wait: boolean })
+  | (Common & { name: 'backup'; action: 'now' | 'drill'; wait: boolean })
   | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction });
 
 /**
- * What `backup` does: `now` (one backup) or `schedule ACTION` (the backup and drill schedules), one file each
- * under `commands/backup/`.
+ * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules) or `drill` (one
+ * restore drill), one file each under `commands/backup/`.
  */
-export const BACKUP_ACTIONS = ['now', 'schedule'] as const;
+export const BACKUP_ACTIONS = ['now', 'schedule', 'drill'] as const;
 export type BackupAction = (typeof BACKUP_ACTIONS)[number];
 
 /** The longest `--reason` of `hold`: a line for the UI's list, not a report. */

@@ -87,11 +87,23 @@ describe('client arguments', () => {
     expectUsageError(['hold', '--reason', 'x'.repeat(201)], /^hold needs --reason/);
   });
 
-  it('parse backup now, with --wait', () => {
+  it('parse backup now and backup drill, each with --wait', () => {
     assert.deepEqual(command(['backup', 'now', '--stack', 's1', '--wait']).command, {
       name: 'backup',
       stack: 's1',
       action: 'now',
+      wait: true,
+    });
+    assert.deepEqual(command(['backup', 'drill']).command, {
+      name: 'backup',
+      stack: undefined,
+      action: 'drill',
+      wait: false,
+    });
+    assert.deepEqual(command(['backup', 'drill', '--wait', '--stack=s2']).command, {
+      name: 'backup',
+      stack: 's2',
+      action: 'drill',
       wait: true,
     });
   });
@@ -109,8 +121,8 @@ describe('client arguments', () => {
   });
 
   it('name a missing or unknown backup action, and a missing or unknown backup schedule action', () => {
-    expectUsageError(['backup'], /^backup needs one of now, schedule\nusage: /);
-    expectUsageError(['backup', 'later'], /^backup needs one of now, schedule, not "later"\nusage: /);
+    expectUsageError(['backup'], /^backup needs one of now, schedule, drill\nusage: /);
+    expectUsageError(['backup', 'later'], /^backup needs one of now, schedule, drill, not "later"\nusage: /);
     expectUsageError(
       ['backup', 'schedule'],
       /^backup schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
@@ -120,7 +132,7 @@ describe('client arguments', () => {
       /^backup schedule needs one of create, describe, pause, unpause, trigger, delete, not "list"\nusage: /,
     );
     // The schedule action comes after `schedule`: `backup create` is no shortcut.
-    expectUsageError(['backup', 'create'], /^backup needs one of now, schedule, not "create"/);
+    expectUsageError(['backup', 'create'], /^backup needs one of now, schedule, drill, not "create"/);
   });
 
   it('answer --help with the usage and exit 0, and nothing with the usage and exit 2', () => {

@@ -1,6 +1,7 @@
 /**
  * What the client prints, without a server: progress rows, the live log of `bootstrap --wait`, failures as
- * `Type: message`, the health report, a schedule's description; and the follow loop over a fake run.
+ * `Type: message`, the health report, a schedule's description, a restore drill's result; and the follow
+ * loop over a fake run.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,12 +13,14 @@ import {
   formatBootstrapFailure,
   formatBootstrapStarted,
   formatBootstrapSummary,
+  formatDrillResult,
   formatProgress,
   formatProgressEvent,
   formatReport,
   formatScheduleDescription,
   uiLink,
 } from '../../src/client/format';
+import type { DrillResult } from '../../src/shared/backup';
 import { loadClientConfig } from '../../src/config';
 import { describeFailure } from '../../src/shared/errors';
 import type { HealthReport } from '../../src/shared/health';
@@ -338,5 +341,36 @@ describe('client schedule description', () => {
       info: { numActionsTaken: 0, numActionsSkippedOverlap: 0, recentActions: [], nextActionTimes: [] },
     });
     assert.equal(text, 'schedule vault-drill:s1: PAUSED\n  runs so far 0, skipped for overlap 0');
+  });
+});
+
+describe('client restore drill result', () => {
+  it('names the snapshot, its size and time, the canary read back, and the seconds each part took', () => {
+    const result: DrillResult = {
+      stack: 's1',
+      drillStack: 's1-drill',
+      snapshot: {
+        file: 's1-20261130T100000Z.snap',
+        size: 123456,
+        sha256: 'ab'.repeat(32),
+        takenAt: '2026-11-30T10:00:00.000Z',
+      },
+      canary: {
+        path: 'vault-bootstrap/canary',
+        expected: 's1-20261130T100000Z.snap',
+        read: 's1-20261130T100000Z.snap',
+      },
+      vaultVersion: '2.4.1',
+      seconds: { deploy: 21.04, restore: 8.46, total: 31.5 },
+    };
+    assert.equal(
+      formatDrillResult(result),
+      [
+        'restore drill of s1: s1-20261130T100000Z.snap restored into s1-drill (Vault 2.4.1)',
+        `  snapshot  s1-20261130T100000Z.snap: 123456 bytes, taken at 2026-11-30T10:00:00.000Z, sha256 ${'ab'.repeat(32)}`,
+        '  canary    vault-bootstrap/canary read back "s1-20261130T100000Z.snap" (expected "s1-20261130T100000Z.snap")',
+        '  took      31.5 s: deploy 21.0 s, restore and unseal 8.5 s',
+      ].join('\n'),
+    );
   });
 });

@@ -1,9 +1,10 @@
 /**
- * `vault-bootstrap backup ACTION`: one backup now, or the stack's backup and drill schedules
- * (`backup schedule ACTION`), one action per file (docs/backups.md).
+ * `vault-bootstrap backup ACTION`: one backup now, one restore drill now, or the stack's backup and drill
+ * schedules (`backup schedule ACTION`), one action per file (docs/backups.md).
  */
 import type { Command, ScheduleAction } from '../../args';
 import type { CommandContext } from '../../context';
+import { backupDrill } from './drill';
 import { backupNow } from './now';
 import { createBackupSchedules } from './schedule-create';
 import { deleteBackupSchedules } from './schedule-delete';
@@ -27,6 +28,8 @@ export function backup(ctx: CommandContext, command: Extract<Command, { name: 'b
   switch (command.action) {
     case 'now':
       return backupNow(ctx, { wait: command.wait });
+    case 'drill':
+      return backupDrill(ctx, { wait: command.wait });
     case 'schedule':
       return BACKUP_SCHEDULE_COMMANDS[command.scheduleAction](ctx);
   }

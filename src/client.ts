@@ -10,6 +10,10 @@
  *   vault-bootstrap hold --reason TEXT [--by NAME] [--stack S]   health reports and never acts until release
  *   vault-bootstrap release [--by NAME] [--stack S]      end the hold, check and heal at once
  *   vault-bootstrap backup now [--wait] [--stack S]      one Raft snapshot now, then retention
+ *   vault-bootstrap backup schedule create|describe|pause|unpause|trigger|delete [--stack S]
+ *                                                        a backup every VAULT_BACKUP_INTERVAL, a restore
+ *                                                        drill every VAULT_DRILL_INTERVAL (off: none)
+ *   vault-bootstrap backup drill [--wait] [--stack S]    restore the newest snapshot into a throwaway stack now
  *
  * Exit codes: 0 success, 1 the workflow failed or the cluster is unhealthy, 2 bad usage or configuration.
  *
@@ -20,7 +24,7 @@ import { ConfigError, loadClientConfig } from './config';
 import type { Env } from './config';
 import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args';
 import type { Command } from './client/args';
-import { backupNow } from './client/commands/backup';
+import { backup } from './client/commands/backup';
 import { bootstrap } from './client/commands/bootstrap';
 import { hold, release } from './client/commands/hold';
 import { schedule } from './client/commands/schedule';
@@ -48,7 +52,7 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
     case 'release':
       return release(ctx, { by: command.by });
     case 'backup':
-      return backupNow(ctx, { wait: command.wait });
+      return backup(ctx, command);
   }
 }
 

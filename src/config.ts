@@ -150,7 +150,22 @@ export interface HealthConfig {
   certExpiryWarnDays: number;
 }
 
-export type ClientConfig = Pick<WorkerConfig, 'temporal' | 'stack'> & { health: HealthConfig };
+/** The client's side of backups: how often its two schedules start a backup and a restore drill (issue 11). */
+export interface BackupScheduleConfig {
+  /** Interval of the scheduled `BackupVault`, e.g. `1h`. Env `VAULT_BACKUP_INTERVAL`; default `1h`. */
+  interval: string;
+  /**
+   * Interval of the scheduled `RestoreDrill`, e.g. `24h`. Env `VAULT_DRILL_INTERVAL`; default `24h`.
+   * `undefined` when it is `off`: the stack gets no drill schedule (a drill deploys a throwaway stack, which a
+   * small swarm may not have room for).
+   */
+  drillInterval: string | undefined;
+}
+
+export type ClientConfig = Pick<WorkerConfig, 'temporal' | 'stack'> & {
+  health: HealthConfig;
+  backup: BackupScheduleConfig;
+};
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -331,10 +346,21 @@ function initTimeout(env: Env): number {
   return v;
 }
 
-function duration(env: Env, key: string, fallback: string): string {
+function duration(
+  env: Env,
+  key: string,
+  fallback: string,
+  expected = 'a duration like 30s, 5m or 1h',
+): string {
   const v = str(env, key, fallback);
-  if (!/^[0-9]+(ms|s|m|h|d)$/.test(v)) throw new ConfigError(key, 'a duration like 30s, 5m or 1h', v);
+  if (!/^[0-9]+(ms|s|m|h|d)$/.test(v)) throw new ConfigError(key, expected, v);
   return v;
+}
+
+/** A duration as `duration` checks it, or `off` (then `undefined`): for what an operator may turn off. */
+function durationOrOff(env: Env, key: string, fallback: string): string | undefined {
+  if (str(env, key, fallback) === 'off') return undefined;
+  return duration(env, key, fallback, 'a duration like 30m, 24h or 7d, or off');
 }
 
 function loadHealthConfig(env: Env): HealthConfig {
@@ -350,11 +376,19 @@ function loadHealthConfig(env: Env): HealthConfig {
   };
 }
 
+function loadBackupScheduleConfig(env: Env): BackupScheduleConfig {
+  return {
+    interval: duration(env, 'VAULT_BACKUP_INTERVAL', '1h'),
+    drillInterval: durationOrOff(env, 'VAULT_DRILL_INTERVAL', '24h'),
+  };
+}
+
 export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
   return {
     temporal: loadTemporalConfig(env),
     stack: loadStackConfig(env, cwd),
     health: loadHealthConfig(env),
+    backup: loadBackupScheduleConfig(env),
   };
 }
 

@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -24,12 +24,19 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
   release     [--by NAME]: end the hold, check and heal at once, print the report (exit as verify)
   backup now  [--wait]: one Raft snapshot of the stack now, into VAULT_BACKUP_DIR/<stack> with its
               manifest, then retention (--wait: until it is written, and print it)
+  backup schedule  create | describe | pause | unpause | trigger | delete the stack's two backup
+              schedules: a backup every VAULT_BACKUP_INTERVAL and a restore drill every
+              VAULT_DRILL_INTERVAL (off: none; create then deletes an existing one); create is
+              idempotent, trigger starts one backup now through the schedule
+  backup drill  [--wait]: restore the newest snapshot into a throwaway <stack>-drill stack now and read
+              its canary back (--wait: until it is done, and print what was restored)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
-VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS.`;
+VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS,
+VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL.`;
 
-/** The command line is malformed: unknown command or option, or a missing schedule action. Exit code 2. */
+/** The command line is malformed: unknown command or option, or a missing action. Exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -50,7 +57,10 @@ export const COMMANDS = [
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-/** The operations on the periodic health check, one file each under `commands/schedule/`. */
+/**
+ * The operations on a schedule: the periodic health check's (one file each under `commands/schedule/`) and,
+ * under `backup schedule`, the backup and drill schedules' (`commands/backup/schedule-*.ts`).
+ */
 export const SCHEDULE_ACTIONS = ['create', 'describe', 'pause', 'unpause', 'trigger', 'delete'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
 
@@ -68,10 +78,14 @@ export type Command =
   | (Common & { name: 'root-token'; ttlSeconds: number })
   | (Common & { name: 'hold'; reason: string; by?: string })
   | (Common & { name: 'release'; by?: string })
-  | (Common & { name: 'backup'; action: BackupAction; wait: boolean });
+  | (Common & { name: 'backup'; action: 'now' | 'drill'; wait: boolean })
+  | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction });
 
-/** What `backup` does: `now` (the schedule's actions come next, docs/backups.md). */
-export const BACKUP_ACTIONS = ['now'] as const;
+/**
+ * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules) or `drill` (one
+ * restore drill), one file each under `commands/backup/`.
+ */
+export const BACKUP_ACTIONS = ['now', 'schedule', 'drill'] as const;
 export type BackupAction = (typeof BACKUP_ACTIONS)[number];
 
 /** The longest `--reason` of `hold`: a line for the UI's list, not a report. */
@@ -113,9 +127,19 @@ function isScheduleAction(name: string | undefined): name is ScheduleAction {
   return name !== undefined && (SCHEDULE_ACTIONS as readonly string[]).includes(name);
 }
 
+function isBackupAction(name: string | undefined): name is BackupAction {
+  return name !== undefined && (BACKUP_ACTIONS as readonly string[]).includes(name);
+}
+
+/** `<what> needs one of a, b, c` and, when one was given, which: a missing or unknown action. */
+function needsOneOf(what: string, choices: readonly string[], got: string | undefined): UsageError {
+  const given = got === undefined ? '' : `, not ${JSON.stringify(got)}`;
+  return new UsageError(`${what} needs one of ${choices.join(', ')}${given}\n${USAGE}`);
+}
+
 /**
- * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command or
- * schedule action; reads no configuration and touches nothing.
+ * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command, backup
+ * action or schedule action; reads no configuration and touches nothing.
  */
 export function parseCommandLine(argv: readonly string[]): Invocation {
   let parsed;
@@ -137,7 +161,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
-  const [name, action] = positionals;
+  const [name, action, subAction] = positionals;
   if (values.help || name === undefined) return { kind: 'usage', exitCode: values.help ? 0 : 2 };
   if (!isCommandName(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
   const stack = values.stack;
@@ -149,9 +173,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     case 'verify':
       return { kind: 'run', command: { name, stack, json: values.json } };
     case 'schedule':
-      if (!isScheduleAction(action)) {
-        throw new UsageError(`schedule needs one of ${SCHEDULE_ACTIONS.join(', ')}\n${USAGE}`);
-      }
+      if (!isScheduleAction(action)) throw needsOneOf('schedule', SCHEDULE_ACTIONS, action);
       return { kind: 'run', command: { name, stack, action } };
     case 'root-token':
       return { kind: 'run', command: { name, stack, ttlSeconds: parseTtl(values.ttl) } };
@@ -160,9 +182,10 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     case 'release':
       return { kind: 'run', command: { name, stack, by: values.by } };
     case 'backup':
-      if (!(BACKUP_ACTIONS as readonly string[]).includes(action ?? ''))
-        throw new UsageError(`backup needs one of ${BACKUP_ACTIONS.join(', ')}\n${USAGE}`);
-      return { kind: 'run', command: { name, stack, action: action as BackupAction, wait: values.wait } };
+      if (!isBackupAction(action)) throw needsOneOf('backup', BACKUP_ACTIONS, action);
+      if (action !== 'schedule') return { kind: 'run', command: { name, stack, action, wait: values.wait } };
+      if (!isScheduleAction(subAction)) throw needsOneOf('backup schedule', SCHEDULE_ACTIONS, subAction);
+      return { kind: 'run', command: { name, stack, action, scheduleAction: subAction } };
   }
 }
 

@@ -3,6 +3,7 @@
  * and tests read (`<step>  done  <summary>`, `BootstrapVault failed: Type: message`) live in one place.
  */
 import type { ClientConfig } from '../config';
+import type { DrillResult } from '../shared/backup';
 import { describeFailure } from '../shared/errors';
 import type { HealthReport } from '../shared/health';
 import { holdLine } from '../shared/run-text';
@@ -95,4 +96,39 @@ export function formatReport(r: HealthReport): string {
   for (const a of r.actionFailures ?? []) lines.push(`  FAILED   ${a}`);
   for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   return lines.join('\n');
+}
+
+/** The part of a schedule's description that `describe` prints (a `ScheduleDescription` is one). */
+export interface ScheduleView {
+  state: { paused: boolean; note?: string };
+  info: {
+    numActionsTaken: number;
+    numActionsSkippedOverlap: number;
+    recentActions: readonly { takenAt: Date; action: { workflow: { workflowId: string } } }[];
+    nextActionTimes: readonly Date[];
+  };
+}
+
+/**
+ * What `schedule describe` and `backup schedule describe` print for one schedule: whether it is active, how
+ * often it ran, the runs it started (oldest first) and its next three times.
+ */
+export function formatScheduleDescription(scheduleId: string, d: ScheduleView): string {
+  return [
+    `schedule ${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`,
+    `  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`,
+    ...d.info.recentActions.map((a) => `  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`),
+    ...d.info.nextActionTimes.slice(0, 3).map((n) => `  next ${n.toISOString()}`),
+  ].join('\n');
+}
+
+/** What `backup drill --wait` prints when a drill restored a snapshot and read its canary back. */
+export function formatDrillResult(r: DrillResult): string {
+  const s = (n: number) => `${n.toFixed(1)} s`;
+  return [
+    `restore drill of ${r.stack}: ${r.snapshot.file} restored into ${r.drillStack} (Vault ${r.vaultVersion})`,
+    `  snapshot  ${r.snapshot.file}: ${r.snapshot.size} bytes, taken at ${r.snapshot.takenAt}, sha256 ${r.snapshot.sha256}`,
+    `  canary    ${r.canary.path} read back ${JSON.stringify(r.canary.read)} (expected ${JSON.stringify(r.canary.expected)})`,
+    `  took      ${s(r.seconds.total)}: deploy ${s(r.seconds.deploy)}, restore and unseal ${s(r.seconds.restore)}`,
+  ].join('\n');
 }

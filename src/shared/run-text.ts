@@ -129,6 +129,19 @@ export function watcherRunSummary(stack: string): string {
   return `Watch Vault task starts of ${stack}`;
 }
 
+/** Why a backup or a restore drill ran: its schedule, or an operator's `backup now` / `backup drill`. */
+export type BackupTrigger = 'scheduled' | 'on demand';
+
+/** A backup run's one-line static summary: `Backup iklimco (scheduled)`. */
+export function backupRunSummary(stack: string, trigger: BackupTrigger): string {
+  return `Backup ${stack} (${trigger})`;
+}
+
+/** A restore drill's one-line static summary: `Restore drill iklimco (on demand)`. */
+export function drillRunSummary(stack: string, trigger: BackupTrigger): string {
+  return `Restore drill ${stack} (${trigger})`;
+}
+
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { exitCodeOf, main } from '../../src/client';
 import { parseCommandLine, resolveStack, SCHEDULE_ACTIONS, USAGE, UsageError } from '../../src/client/args';
 import type { Invocation } from '../../src/client/args';
+import { BACKUP_SCHEDULE_COMMANDS } from '../../src/client/commands/backup';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
 import { statusExitCode } from '../../src/client/commands/status';
 import { ConfigError, loadClientConfig } from '../../src/config';
@@ -86,15 +87,52 @@ describe('client arguments', () => {
     expectUsageError(['hold', '--reason', 'x'.repeat(201)], /^hold needs --reason/);
   });
 
-  it('parse backup now, with --wait', () => {
+  it('parse backup now and backup drill, each with --wait', () => {
     assert.deepEqual(command(['backup', 'now', '--stack', 's1', '--wait']).command, {
       name: 'backup',
       stack: 's1',
       action: 'now',
       wait: true,
     });
-    expectUsageError(['backup'], /^backup needs one of now\nusage: /);
-    expectUsageError(['backup', 'later'], /^backup needs one of now/);
+    assert.deepEqual(command(['backup', 'drill']).command, {
+      name: 'backup',
+      stack: undefined,
+      action: 'drill',
+      wait: false,
+    });
+    assert.deepEqual(command(['backup', 'drill', '--wait', '--stack=s2']).command, {
+      name: 'backup',
+      stack: 's2',
+      action: 'drill',
+      wait: true,
+    });
+  });
+
+  it('parse every backup schedule action, and each has its own implementation', () => {
+    for (const action of SCHEDULE_ACTIONS) {
+      assert.deepEqual(command(['backup', 'schedule', action, '--stack', 'x']).command, {
+        name: 'backup',
+        stack: 'x',
+        action: 'schedule',
+        scheduleAction: action,
+      });
+    }
+    assert.deepEqual(Object.keys(BACKUP_SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
+  });
+
+  it('name a missing or unknown backup action, and a missing or unknown backup schedule action', () => {
+    expectUsageError(['backup'], /^backup needs one of now, schedule, drill\nusage: /);
+    expectUsageError(['backup', 'later'], /^backup needs one of now, schedule, drill, not "later"\nusage: /);
+    expectUsageError(
+      ['backup', 'schedule'],
+      /^backup schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
+    );
+    expectUsageError(
+      ['backup', 'schedule', 'list', '--stack', 'x'],
+      /^backup schedule needs one of create, describe, pause, unpause, trigger, delete, not "list"\nusage: /,
+    );
+    // The schedule action comes after `schedule`: `backup create` is no shortcut.
+    expectUsageError(['backup', 'create'], /^backup needs one of now, schedule, drill, not "create"/);
   });
 
   it('answer --help with the usage and exit 0, and nothing with the usage and exit 2', () => {
@@ -113,7 +151,10 @@ describe('client arguments', () => {
       ['schedule'],
       /^schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
     );
-    expectUsageError(['schedule', 'list'], /^schedule needs one of create, describe, pause/);
+    expectUsageError(
+      ['schedule', 'list'],
+      /^schedule needs one of create, describe, pause, .*, not "list"\n/,
+    );
     // Resuming is a plain re-run (every step observes first); there is no option to skip steps.
     expectUsageError(['bootstrap', '--from-step', 'joinPeers'], /Unknown option '--from-step'/);
   });
@@ -160,9 +201,14 @@ describe('client exit codes', () => {
   it('main rejects bad usage before configuration, and bad configuration before connecting', async () => {
     await assert.rejects(main(['launch'], { VAULT_HEALTH_INTERVAL: 'often' }), UsageError);
     await assert.rejects(main(['schedule'], { VAULT_HEALTH_INTERVAL: 'often' }), UsageError);
+    await assert.rejects(main(['backup', 'schedule'], { VAULT_BACKUP_INTERVAL: 'often' }), UsageError);
     await assert.rejects(
       main(['status'], { VAULT_HEALTH_INTERVAL: 'often' }),
       (err: unknown) => err instanceof ConfigError && err.setting === 'VAULT_HEALTH_INTERVAL',
+    );
+    await assert.rejects(
+      main(['backup', 'schedule', 'create'], { VAULT_DRILL_INTERVAL: 'daily' }),
+      (err: unknown) => err instanceof ConfigError && err.setting === 'VAULT_DRILL_INTERVAL',
     );
     // An unreachable address would take the connect timeout: a bad --stack must fail first.
     await assert.rejects(

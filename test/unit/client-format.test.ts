@@ -1,6 +1,7 @@
 /**
  * What the client prints, without a server: progress rows, the live log of `bootstrap --wait`, failures as
- * `Type: message`, the health report; and the follow loop over a fake run.
+ * `Type: message`, the health report, a schedule's description, a restore drill's result; and the follow
+ * loop over a fake run.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,11 +13,14 @@ import {
   formatBootstrapFailure,
   formatBootstrapStarted,
   formatBootstrapSummary,
+  formatDrillResult,
   formatProgress,
   formatProgressEvent,
   formatReport,
+  formatScheduleDescription,
   uiLink,
 } from '../../src/client/format';
+import type { DrillResult } from '../../src/shared/backup';
 import { loadClientConfig } from '../../src/config';
 import { describeFailure } from '../../src/shared/errors';
 import type { HealthReport } from '../../src/shared/health';
@@ -293,5 +297,80 @@ describe('client health report', () => {
     });
     assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
     assert.doesNotMatch(noLeader, /found|action|FAILED/);
+  });
+});
+
+describe('client schedule description', () => {
+  it('says whether it is active, how often it ran, each run it started and the next three times', () => {
+    const at = (t: string) => new Date(`2026-11-30T${t}Z`);
+    const text = formatScheduleDescription('vault-backup:s1', {
+      state: { paused: false, note: 'Backups of s1' },
+      info: {
+        numActionsTaken: 2,
+        numActionsSkippedOverlap: 1,
+        recentActions: [
+          {
+            takenAt: at('10:00:00'),
+            action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T10:00:00Z' } },
+          },
+          {
+            takenAt: at('11:00:00'),
+            action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T11:00:00Z' } },
+          },
+        ],
+        nextActionTimes: [at('12:00:00'), at('13:00:00'), at('14:00:00'), at('15:00:00')],
+      },
+    });
+    assert.equal(
+      text,
+      [
+        'schedule vault-backup:s1: active (Backups of s1)',
+        '  runs so far 2, skipped for overlap 1',
+        '  ran 2026-11-30T10:00:00.000Z vault-backup:s1-2026-11-30T10:00:00Z',
+        '  ran 2026-11-30T11:00:00.000Z vault-backup:s1-2026-11-30T11:00:00Z',
+        '  next 2026-11-30T12:00:00.000Z',
+        '  next 2026-11-30T13:00:00.000Z',
+        '  next 2026-11-30T14:00:00.000Z',
+      ].join('\n'),
+    );
+  });
+
+  it('says PAUSED, and nothing more than the counts for a schedule that never ran', () => {
+    const text = formatScheduleDescription('vault-drill:s1', {
+      state: { paused: true },
+      info: { numActionsTaken: 0, numActionsSkippedOverlap: 0, recentActions: [], nextActionTimes: [] },
+    });
+    assert.equal(text, 'schedule vault-drill:s1: PAUSED\n  runs so far 0, skipped for overlap 0');
+  });
+});
+
+describe('client restore drill result', () => {
+  it('names the snapshot, its size and time, the canary read back, and the seconds each part took', () => {
+    const result: DrillResult = {
+      stack: 's1',
+      drillStack: 's1-drill',
+      snapshot: {
+        file: 's1-20261130T100000Z.snap',
+        size: 123456,
+        sha256: 'ab'.repeat(32),
+        takenAt: '2026-11-30T10:00:00.000Z',
+      },
+      canary: {
+        path: 'vault-bootstrap/canary',
+        expected: 's1-20261130T100000Z.snap',
+        read: 's1-20261130T100000Z.snap',
+      },
+      vaultVersion: '2.4.1',
+      seconds: { deploy: 21.04, restore: 8.46, total: 31.5 },
+    };
+    assert.equal(
+      formatDrillResult(result),
+      [
+        'restore drill of s1: s1-20261130T100000Z.snap restored into s1-drill (Vault 2.4.1)',
+        `  snapshot  s1-20261130T100000Z.snap: 123456 bytes, taken at 2026-11-30T10:00:00.000Z, sha256 ${'ab'.repeat(32)}`,
+        '  canary    vault-bootstrap/canary read back "s1-20261130T100000Z.snap" (expected "s1-20261130T100000Z.snap")',
+        '  took      31.5 s: deploy 21.0 s, restore and unseal 8.5 s',
+      ].join('\n'),
+    );
   });
 });

@@ -117,6 +117,51 @@ describe('config', () => {
   });
 });
 
+describe('backup schedule config', () => {
+  it('backs up every hour and drills every day by default', () => {
+    assert.deepEqual(loadClientConfig({}).backup, { interval: '1h', drillInterval: '24h' });
+  });
+
+  it('takes VAULT_BACKUP_INTERVAL and VAULT_DRILL_INTERVAL as durations, and off for no drill', () => {
+    assert.deepEqual(loadClientConfig({ VAULT_BACKUP_INTERVAL: '15m', VAULT_DRILL_INTERVAL: '7d' }).backup, {
+      interval: '15m',
+      drillInterval: '7d',
+    });
+    assert.deepEqual(loadClientConfig({ VAULT_DRILL_INTERVAL: 'off' }).backup, {
+      interval: '1h',
+      drillInterval: undefined,
+    });
+    // Empty is unset, as for every other setting.
+    assert.deepEqual(loadClientConfig({ VAULT_BACKUP_INTERVAL: '', VAULT_DRILL_INTERVAL: '' }).backup, {
+      interval: '1h',
+      drillInterval: '24h',
+    });
+  });
+
+  it('names a bad interval, and backups cannot be turned off this way', () => {
+    expectConfigError(
+      () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'hourly' }),
+      'VAULT_BACKUP_INTERVAL',
+      /a duration like 30s, 5m or 1h.*"hourly"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'off' }),
+      'VAULT_BACKUP_INTERVAL',
+      /a duration like 30s, 5m or 1h.*"off"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_DRILL_INTERVAL: 'daily' }),
+      'VAULT_DRILL_INTERVAL',
+      /a duration like 30m, 24h or 7d, or off.*"daily"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_DRILL_INTERVAL: 'OFF' }),
+      'VAULT_DRILL_INTERVAL',
+      /or off/,
+    );
+  });
+});
+
 describe('worker role', () => {
   it('full by default; node-agent needs only Temporal and the Docker socket', () => {
     assert.equal(loadWorkerRole({}), 'full');

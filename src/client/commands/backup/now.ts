@@ -3,20 +3,22 @@
  * `--wait` it prints the run's id and UI link; with it, the snapshot written and what retention kept.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { describeFailure } from '../../shared/errors';
-import { BackupVault } from '../../workflows';
-import type { CommandContext } from '../context';
-import { uiLink } from '../format';
+import { backupWorkflowIds } from '../../../shared/backup';
+import { describeFailure } from '../../../shared/errors';
+import { backupRunSummary } from '../../../shared/run-text';
+import { BackupVault } from '../../../workflows';
+import type { CommandContext } from '../../context';
+import { uiLink } from '../../format';
 
 /** Runs `backup now`; resolves with 0 once started (or, with `--wait`, once written), 1 when it failed. */
 export async function backupNow(ctx: CommandContext, options: { wait: boolean }): Promise<number> {
   const { client, config, stack } = ctx;
-  const workflowId = `vault-backup-now:${stack}:${Date.now()}`;
+  const workflowId = backupWorkflowIds(stack).backupNow(Date.now());
   const handle = await client.workflow.start(BackupVault, {
     taskQueue: config.temporal.taskQueue,
     workflowId,
     args: [{ stack }],
-    staticSummary: `Backup ${stack} (on demand)`,
+    staticSummary: backupRunSummary(stack, 'on demand'),
   });
   if (!options.wait) {
     console.log(`BackupVault ${workflowId} started\nTemporal UI: ${uiLink(config, workflowId)}`);

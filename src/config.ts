@@ -357,10 +357,22 @@ function duration(
   return v;
 }
 
-/** A duration as `duration` checks it, or `off` (then `undefined`): for what an operator may turn off. */
-function durationOrOff(env: Env, key: string, fallback: string): string | undefined {
+/** A duration as `duration` checks it, but not zero: how often something repeats (a zero interval never ends). */
+function interval(
+  env: Env,
+  key: string,
+  fallback: string,
+  expected = 'a duration like 30m, 1h or 24h, not 0',
+): string {
+  const v = duration(env, key, fallback, expected);
+  if (/^0+[a-z]+$/.test(v)) throw new ConfigError(key, expected, v);
+  return v;
+}
+
+/** An interval, or `off` (then `undefined`): for what an operator may turn off. */
+function intervalOrOff(env: Env, key: string, fallback: string): string | undefined {
   if (str(env, key, fallback) === 'off') return undefined;
-  return duration(env, key, fallback, 'a duration like 30m, 24h or 7d, or off');
+  return interval(env, key, fallback, 'a duration like 30m, 24h or 7d (not 0), or off');
 }
 
 function loadHealthConfig(env: Env): HealthConfig {
@@ -378,8 +390,8 @@ function loadHealthConfig(env: Env): HealthConfig {
 
 function loadBackupScheduleConfig(env: Env): BackupScheduleConfig {
   return {
-    interval: duration(env, 'VAULT_BACKUP_INTERVAL', '1h'),
-    drillInterval: durationOrOff(env, 'VAULT_DRILL_INTERVAL', '24h'),
+    interval: interval(env, 'VAULT_BACKUP_INTERVAL', '1h'),
+    drillInterval: intervalOrOff(env, 'VAULT_DRILL_INTERVAL', '24h'),
   };
 }
 

@@ -9,11 +9,13 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { SnapshotStore } from '../backup/snapshot-store';
 import type { AutomaticAction, RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type {
+  BackupStatus,
   Finding,
   HealthInput,
   HealthReport,
@@ -118,6 +120,33 @@ export function createHealthActivities(deps: ActivityDeps) {
     return report;
   }
 
+  /** The stack's snapshot folder as the report shows it; undefined when there is none (backups not set up). */
+  async function backupStatus(stack: string): Promise<BackupStatus | undefined> {
+    const store = new SnapshotStore(join(config.backup.dir, stack));
+    let stored;
+    try {
+      stored = await store.list();
+    } catch {
+      return undefined;
+    }
+    const [newest] = stored;
+    const drill = await store.readDrillRecord();
+    return {
+      count: stored.length,
+      ...(newest
+        ? {
+            newest: {
+              file: newest.manifest.file,
+              takenAt: newest.manifest.takenAt,
+              size: newest.manifest.size,
+              good: newest.good,
+            },
+          }
+        : {}),
+      ...(drill ? { drill } : {}),
+    };
+  }
+
   async function readVaultHealth(input: HealthInput): Promise<HealthReport> {
     const svcName = serviceName(input.stack);
     // Read first: a hold put on while the check runs is seen by the next one, never half-applied.
@@ -138,6 +167,8 @@ export function createHealthActivities(deps: ActivityDeps) {
       actions: [],
       ...(hold ? { hold } : {}),
     };
+    const backup = await backupStatus(input.stack);
+    if (backup) report.backup = backup;
     if (daysLeft < (input.certExpiryWarnDays ?? HEALTH_DEFAULTS.certExpiryWarnDays)) {
       findings.push({
         code: 'CertificateExpiring',

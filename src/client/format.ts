@@ -5,7 +5,7 @@
 import type { ClientConfig } from '../config';
 import type { DrillResult } from '../shared/backup';
 import { describeFailure } from '../shared/errors';
-import type { HealthReport } from '../shared/health';
+import type { BackupStatus, HealthReport } from '../shared/health';
 import { holdLine } from '../shared/run-text';
 import type { StepProgress } from '../shared/steps';
 import type { ClusterSummary } from '../shared/types';
@@ -70,6 +70,20 @@ export function formatBootstrapSummary(s: ClusterSummary): string {
 }
 
 /** The human-readable health report `verify` prints (without `--json`). */
+/** The report's backup lines: the newest snapshot and the latest restore drill. */
+function backupLines(b: BackupStatus): string[] {
+  const newest = b.newest
+    ? `newest ${b.newest.file} (${b.newest.size} bytes${b.newest.good ? '' : ', DOES NOT MATCH ITS MANIFEST'}), ${b.count} kept`
+    : 'no snapshot yet';
+  const d = b.drill;
+  const drill = !d
+    ? 'no restore drill yet'
+    : d.ok
+      ? `restore drill OK at ${d.at}: ${d.snapshot ?? '?'} restored in ${d.seconds ?? '?'} s`
+      : `restore drill FAILED at ${d.at}: ${d.error ?? 'unknown'}`;
+  return [`  backup   ${newest}`, `  drill    ${drill}`];
+}
+
 export function formatReport(r: HealthReport): string {
   const lines = [
     `${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`,
@@ -90,6 +104,7 @@ export function formatReport(r: HealthReport): string {
     `  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`,
   );
   if (r.hold) lines.push(`  hold     ${holdLine(r.hold)}: reported only, nothing done`);
+  if (r.backup) lines.push(...backupLines(r.backup));
   for (const f of r.findingsBefore ?? [])
     lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
   for (const a of r.actions) lines.push(`  action   ${a}`);

@@ -109,6 +109,18 @@ export class PrometheusMetrics implements HealthMetrics {
     'How many findings of each code the last health check reported. Codes it did not report have no series.',
     ['code'],
   );
+  private readonly lastSnapshot = this.stackGauge(
+    'vault_bootstrap_backup_last_snapshot_timestamp_seconds',
+    "When the newest snapshot in the stack's backup folder that matches its manifest was taken (Unix time), as the last health check read the folder. No series when the worker has no backup folder for the stack or it holds no good snapshot.",
+  );
+  private readonly drillOk = this.stackGauge(
+    'vault_bootstrap_restore_drill_ok',
+    'Whether the latest restore drill of the stack restored its snapshot and read the canary back (1) or failed (0). No series before the first drill.',
+  );
+  private readonly drillTime = this.stackGauge(
+    'vault_bootstrap_restore_drill_timestamp_seconds',
+    'When the latest restore drill of the stack ended (Unix time). No series before the first drill.',
+  );
   private readonly remediations = new Counter({
     name: 'vault_bootstrap_remediations_total',
     help: 'Automatic actions this process took on nodes of the stack: unseal, rejoin (a node that lost its Raft state joined again), sighup (certificate reload).',
@@ -180,6 +192,13 @@ export class PrometheusMetrics implements HealthMetrics {
     this.lastCheck.replace(stack, [sample(unixSeconds(report.checkedAt))]);
     this.certificateExpiry.replace(stack, [sample(unixSeconds(report.certificate.validTo))]);
     this.hold.replace(stack, [sample(bit(report.hold !== undefined))]);
+    const backup = report.backup;
+    this.lastSnapshot.replace(
+      stack,
+      backup?.newest?.good ? [sample(unixSeconds(backup.newest.takenAt))] : [],
+    );
+    this.drillOk.replace(stack, backup?.drill ? [sample(bit(backup.drill.ok))] : []);
+    this.drillTime.replace(stack, backup?.drill ? [sample(unixSeconds(backup.drill.at))] : []);
     const counts = new Map<string, number>();
     for (const { code } of report.findings) counts.set(code, (counts.get(code) ?? 0) + 1);
     this.findings.replace(

@@ -90,6 +90,21 @@ export interface HealthReport {
   findingsBefore?: Finding[];
   /** The operator's hold when the check ran: nothing was (or will be) done about the findings. */
   hold?: StackHold;
+  /**
+   * The stack's backups as its snapshot folder shows them (issue 11): the newest snapshot and the latest
+   * restore drill. Absent when the worker has no such folder (backups not set up).
+   */
+  backup?: BackupStatus;
+}
+
+/** What the health report says of a stack's backups. */
+export interface BackupStatus {
+  /** The newest snapshot, and whether its file matches its manifest's size. */
+  newest?: { file: string; takenAt: string; size: number; good: boolean };
+  /** How many snapshots the folder keeps. */
+  count: number;
+  /** The latest restore drill's outcome. */
+  drill?: { at: string; ok: boolean; snapshot?: string; seconds?: number; error?: string };
 }
 
 /** Input of `VerifyVaultHealth` (and of the scheduled and event-triggered runs). */

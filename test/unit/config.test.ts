@@ -142,17 +142,27 @@ describe('backup schedule config', () => {
     expectConfigError(
       () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'hourly' }),
       'VAULT_BACKUP_INTERVAL',
-      /a duration like 30s, 5m or 1h.*"hourly"/,
+      /a duration like 30m, 1h or 24h, not 0.*"hourly"/,
     );
     expectConfigError(
       () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'off' }),
       'VAULT_BACKUP_INTERVAL',
-      /a duration like 30s, 5m or 1h.*"off"/,
+      /a duration like 30m, 1h or 24h, not 0.*"off"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_BACKUP_INTERVAL: '0m' }),
+      'VAULT_BACKUP_INTERVAL',
+      /not 0.*"0m"/,
+    );
+    expectConfigError(
+      () => loadClientConfig({ VAULT_DRILL_INTERVAL: '0s' }),
+      'VAULT_DRILL_INTERVAL',
+      /\(not 0\), or off.*"0s"/,
     );
     expectConfigError(
       () => loadClientConfig({ VAULT_DRILL_INTERVAL: 'daily' }),
       'VAULT_DRILL_INTERVAL',
-      /a duration like 30m, 24h or 7d, or off.*"daily"/,
+      /a duration like 30m, 24h or 7d \(not 0\), or off.*"daily"/,
     );
     expectConfigError(
       () => loadClientConfig({ VAULT_DRILL_INTERVAL: 'OFF' }),

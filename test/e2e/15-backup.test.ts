@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { SnapshotManifest } from '../../src/backup/snapshot-store';
+import type { DrillRecord, SnapshotManifest } from '../../src/backup/snapshot-store';
 import { DockerGateway } from '../../src/docker/gateway';
-import { drillStackName } from '../../src/shared/backup';
+import { backupWorkflowIds, drillStackName } from '../../src/shared/backup';
+import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { TestRun } from '../support/testbed';
+import { eventually } from '../support/wait';
 
 const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
 
@@ -67,6 +69,8 @@ describe('backups on the test bed', () => {
     assert.equal(boot.code, 0, boot.out);
   });
   after(async () => {
+    // The schedules outlive a test that failed half-way; the dev server outlives the run.
+    await run.client(['backup', 'schedule', 'delete'], extra);
     await run.cleanup();
     assert.deepEqual(await run.leftovers(), []);
   });
@@ -79,6 +83,10 @@ describe('backups on the test bed', () => {
     assert.ok(err instanceof WorkflowFailedError, String(err));
     assert.equal((err.cause?.cause as { type?: string } | undefined)?.type, 'NoSnapshot');
     assert.deepEqual(await drillLeftovers(), []);
+    // Recorded for the health report all the same.
+    const recorded = JSON.parse(readFileSync(join(folder, 'drill-last.json'), 'utf8')) as DrillRecord;
+    assert.equal(recorded.ok, false);
+    assert.match(recorded.error ?? '', /^NoSnapshot: /);
   });
 
   it(`backup now --wait after ${KV_ENTRIES} KV writes: a real snapshot of the active node, its manifest matching the file`, async () => {
@@ -102,7 +110,9 @@ describe('backups on the test bed', () => {
     const res = await run.client(['backup', 'now', '--wait'], extra);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(res.code, 0, res.out);
-    const files = readdirSync(folder).sort();
+    const files = readdirSync(folder)
+      .filter((f) => f.endsWith('.snap') || f.endsWith('.manifest.json'))
+      .sort();
     assert.equal(files.length, 2, files.join(', '));
     const [snap, manifestFile] = files as [string, string];
     const manifest = JSON.parse(readFileSync(join(folder, manifestFile), 'utf8')) as SnapshotManifest;
@@ -122,17 +132,55 @@ describe('backups on the test bed', () => {
     console.log(`backup: ${manifest.size} bytes in ${seconds.toFixed(1)} s (client round trip)\n${res.out}`);
   });
 
-  it('a restore drill restores the newest snapshot into a throwaway stack, reads the canary back, and removes it', async () => {
+  it('backup drill --wait restores the newest snapshot into a throwaway stack, reads the canary back, removes it; verify shows it', async () => {
     const started = Date.now();
-    const result = await drill('drill-ok');
+    const res = await run.client(['backup', 'drill', '--wait'], extra);
     const wall = (Date.now() - started) / 1000;
-    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'));
-    assert.equal(result.snapshot.file, snap);
-    assert.equal(result.canary.read, snap);
-    assert.equal(result.canary.expected, snap);
-    assert.equal(result.drillStack, drillStackName(run.stack));
+    assert.equal(res.code, 0, res.out);
+    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    assert.match(res.stdout, new RegExp(`${snap} restored into ${drillStackName(run.stack)}`));
+    assert.match(res.stdout, new RegExp(`canary +vault-bootstrap/canary read back "${snap}"`));
     assert.deepEqual(await drillLeftovers(), []);
-    console.log(`drill: ${JSON.stringify(result.seconds)}; ${wall.toFixed(1)} s wall`);
+    console.log(`drill: ${wall.toFixed(1)} s wall (client round trip)\n${res.out}`);
+
+    // The outcome is in the run's search attribute and in the health report.
+    const id = /workflows\/([^\s]+)/.exec(res.stdout)?.[1];
+    assert.ok(id, res.stdout);
+    const described = await temporal().workflow.getHandle(decodeURIComponent(id)).describe();
+    assert.deepEqual(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'ok');
+    const verify = await run.client(['verify'], extra);
+    assert.equal(verify.code, 0, verify.out);
+    assert.match(verify.stdout, new RegExp(`backup +newest ${snap} \\(\\d+ bytes\\), 1 kept`));
+    assert.match(verify.stdout, new RegExp(`drill +restore drill OK at \\S+: ${snap} restored in [\\d.]+ s`));
+  });
+
+  it('backup schedule create, describe, trigger and delete: the schedules take a backup, and go', async () => {
+    const snapshots = () => readdirSync(folder).filter((f) => f.endsWith('.snap'));
+    const before = snapshots();
+    const created = await run.client(['backup', 'schedule', 'create'], extra);
+    assert.equal(created.code, 0, created.out);
+    const ids = backupWorkflowIds(run.stack);
+    assert.match(created.stdout, new RegExp(`${ids.backupSchedule}: created`));
+    assert.match(created.stdout, new RegExp(`${ids.drillSchedule}: created`));
+    const again = await run.client(['backup', 'schedule', 'create'], extra);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.stdout, new RegExp(`${ids.backupSchedule}: updated`));
+    const triggered = await run.client(['backup', 'schedule', 'trigger'], extra);
+    assert.equal(triggered.code, 0, triggered.out);
+    // Retention keeps the newest of each hour, so the new snapshot may replace the one before: look for its name.
+    const made = await eventually('a snapshot from the triggered schedule', 60_000, () =>
+      Promise.resolve(snapshots().find((f) => !before.includes(f))),
+    );
+    console.log(`the triggered schedule wrote ${made}; the folder holds ${snapshots().join(', ')}`);
+    const described = await run.client(['backup', 'schedule', 'describe'], extra);
+    assert.equal(described.code, 0, described.out);
+    assert.match(described.stdout, new RegExp(`schedule ${ids.backupSchedule}: active`));
+    assert.match(described.stdout, /runs so far 1/);
+    const deleted = await run.client(['backup', 'schedule', 'delete'], extra);
+    assert.equal(deleted.code, 0, deleted.out);
+    const gone = await run.client(['backup', 'schedule', 'describe'], extra);
+    assert.match(gone.stdout, new RegExp(`schedule ${ids.backupSchedule}: not created`));
+    assert.match(gone.stdout, new RegExp(`schedule ${ids.drillSchedule}: not created`));
   });
 
   it('a drill of a snapshot whose bytes no longer match its manifest fails as SnapshotCorrupt and deploys nothing', async () => {

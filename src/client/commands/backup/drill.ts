@@ -34,14 +34,6 @@ export async function backupDrill(ctx: CommandContext, options: { wait: boolean 
     console.error(`vault-bootstrap: restore drill failed: ${describeFailure(err)}\n${link}`);
     return 1;
   }
-  // The drill itself compares them; checked again so that exit code 0 always means the canary came back.
-  if (result.canary.read !== result.canary.expected) {
-    console.error(
-      `vault-bootstrap: restore drill failed: canary ${result.canary.path} read back ` +
-        `${JSON.stringify(result.canary.read)}, expected ${JSON.stringify(result.canary.expected)}\n${link}`,
-    );
-    return 1;
-  }
   console.log(`${formatDrillResult(result)}\n${link}`);
   return 0;
 }

@@ -100,8 +100,8 @@ ensure_host_packages() {
 # promtool checks and tests the alert rules (test/unit/alert-rules.test.ts). Debian ships it only in the
 # prometheus package, server included: installed without its recommends (node-exporter), and the server
 # its install may start (under systemd, or by its init script where no policy-rc.d forbids it) is stopped
-# and disabled. The bed needs the tool, not a server. Only the package's own server is looked for: it
-# runs as the user `prometheus` the package creates.
+# and disabled. The bed needs the tool and the binary (test/e2e/14 starts a Prometheus of its own), not the
+# package's server. Only that server is looked for: it runs as the user `prometheus` the package creates.
 ensure_promtool() {
   if command -v promtool >/dev/null; then
     log "promtool: present"

@@ -12,7 +12,7 @@ import { Context } from '@temporalio/activity';
 import { SnapshotStore } from '../backup/snapshot-store';
 import type { AutomaticAction, RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
-import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
+import { VaultRequestError } from '../shared/errors';
 import { HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type {
   BackupStatus,
@@ -24,7 +24,7 @@ import type {
   StackHold,
 } from '../shared/health';
 import type { ActivityDeps, ClusterNode } from './deps';
-import { locateNodes, readCustody, waitFor } from './deps';
+import { locateNodes, readCustody, refuseWhileHeld, waitFor } from './deps';
 import { apiToken } from './tokens';
 import { joinNode, unsealNode } from './node-actions';
 
@@ -304,7 +304,9 @@ export function createHealthActivities(deps: ActivityDeps) {
     // rule to a report that predates the finding (its check ran on an older worker, in a run still open).
     if (codes?.has('NodeNotMember') || notAMember(report, name)) return [];
     if (!codes || !UNSEAL_FINDINGS.some((c) => codes.has(c))) return [];
-    await refuseWhileHeld(input.stack, `${name} was not unsealed or re-joined`);
+    // A run that checked before the hold was put on (or an older run that never reads one): `StackHeld` is
+    // reported as the node's failed action.
+    await refuseWhileHeld(deps, input.stack, `${name} was not unsealed or re-joined`);
     const held = await readCustody(deps, input.stack, 'no node can be unsealed');
     const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, STARTING);
     const node = [...nodes.values()].find((n) => n.name === name);
@@ -326,19 +328,6 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (await unsealNode(deps, node, held))
       actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
     return actions;
-  }
-
-  /**
-   * A health run checked before the operator put a hold on (or is an older run that never reads one): the
-   * hold is read again right before acting, and wins. `StackHeld` is reported as the node's failed action.
-   */
-  async function refuseWhileHeld(stack: string, nothingDone: string): Promise<void> {
-    const hold = await holds.current(stack);
-    if (hold)
-      throw new NonRetryableError(
-        ErrorType.StackHeld,
-        `stack ${stack} is held since ${hold.since}${hold.by ? ` by ${hold.by}` : ''} (${hold.reason}): ${nothingDone}`,
-      );
   }
 
   /** An automatic action done: logged (the worker's log says what the tool did unasked) and counted. */

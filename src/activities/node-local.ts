@@ -8,11 +8,12 @@ import { Context } from '@temporalio/activity';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
+import { refuseWhileHeld } from './deps';
 
 export type NodeLocalDeps = Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics' | 'holds'>;
 
 export function createNodeLocalActivities(deps: NodeLocalDeps) {
-  const { swarm, clock, metrics, holds } = deps;
+  const { swarm, clock, metrics } = deps;
 
   /**
    * Sends `signal` to the container of a Vault task on this node, unless the stack is held (`StackHeld`).
@@ -27,14 +28,7 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
     signal: 'SIGHUP';
   }): Promise<{ nodeId: string }> {
     const nodeId = await swarm.localNodeId();
-    // The hold is read again right before acting: it wins over a check made before it was put on.
-    const hold = await holds.current(input.stack);
-    if (hold) {
-      throw new NonRetryableError(
-        ErrorType.StackHeld,
-        `stack ${input.stack} is held since ${hold.since} (${hold.reason}): ${input.node} was not sent ${input.signal}`,
-      );
-    }
+    await refuseWhileHeld(deps, input.stack, `${input.node} was not sent ${input.signal}`);
     try {
       await swarm.signalContainer(input.containerId, input.signal);
     } catch (err) {

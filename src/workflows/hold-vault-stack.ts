@@ -36,16 +36,15 @@ export async function HoldVaultStack(input: HoldInput): Promise<HoldOutcome> {
   await condition(() => release !== undefined);
   const releasedAt = new Date().toISOString();
   const releasedBy = release?.by;
+  const released = `**Released** ${releasedAt}${releasedBy ? ` by ${releasedBy}` : ''}`;
   // Cleared before the check starts: the check reads the hold through this memo, and must find none.
   upsertMemo({ [HOLD_MEMO_KEY]: null });
-  setCurrentDetails(`**Released** ${releasedAt}${releasedBy ? ` by ${releasedBy}` : ''}: checking health`);
+  setCurrentDetails(`${released}: checking health`);
   const health = await executeChild(VerifyVaultHealth, {
     workflowId: releaseCheckWorkflowId(stack, workflowInfo().runId),
     staticSummary: healthRunSummary(stack, 'release'),
     args: [input.check],
   });
-  setCurrentDetails(
-    `**Released** ${releasedAt}${releasedBy ? ` by ${releasedBy}` : ''}\n\n${healthDetails(health)}`,
-  );
+  setCurrentDetails(`${released}\n\n${healthDetails(health)}`);
   return { releasedAt, ...(releasedBy ? { releasedBy } : {}), health };
 }

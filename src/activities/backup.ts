@@ -20,7 +20,15 @@ import { activeNode, apiToken, CANARY_PATH } from './tokens';
 export interface PruneResult {
   kept: { file: string; reasons: KeepReason[] }[];
   pruned: string[];
+  /** Partial files a killed writer left (untouched for `ABANDONED_PARTIAL_MS`), removed. */
+  abandoned?: string[];
 }
+
+/**
+ * A partial file nobody has written to for this long was left by a writer that died (a snapshot being
+ * written grows with every chunk, and a stall fails the read within the request timeout).
+ */
+export const ABANDONED_PARTIAL_MS = 10 * 60_000;
 
 /**
  * `source`, heartbeating as each chunk passes (a worker that dies mid-stream is noticed by its heartbeat
@@ -29,14 +37,17 @@ export interface PruneResult {
 async function* heartbeating(
   source: AsyncIterable<Uint8Array>,
   observe: (chunk: Uint8Array) => void,
+  afterFirst: () => Promise<void>,
 ): AsyncIterable<Uint8Array> {
   const ctx = Context.current();
   let bytes = 0;
   for await (const chunk of source) {
+    const first = bytes === 0;
     bytes += chunk.length;
     ctx.heartbeat({ bytes });
     observe(chunk);
     yield chunk;
+    if (first) await afterFirst();
   }
 }
 
@@ -60,14 +71,20 @@ export function createBackupActivities(deps: ActivityDeps) {
     // Written just before the snapshot, so the snapshot holds it: the drill reads it back from the restored copy.
     const canary = { path: CANARY_PATH, value: file };
     await node.writeKv(token, CANARY_PATH, { snapshot: file, takenAt: takenAt.toISOString(), stack });
+    await deps.failpoints.hit('takeSnapshot:before-read');
     const stream = await node.raftSnapshot(token);
     const meta = snapshotMetaTap();
     const late = async () => {
       const raft = await meta.result();
       return raft ? { raftIndex: raft.index, raftTerm: raft.term } : {};
     };
+    const source = heartbeating(
+      stream,
+      (c) => meta.observe(c),
+      () => deps.failpoints.hit('takeSnapshot:after-first-chunk'),
+    );
     return storeOf(stack).write(
-      heartbeating(stream, (c) => meta.observe(c)),
+      source,
       {
         stack,
         file,
@@ -89,9 +106,11 @@ export function createBackupActivities(deps: ActivityDeps) {
     const store = storeOf(input.stack);
     const plan = planRetention(SnapshotStore.entries(await store.list()), config.backup.keep);
     for (const entry of plan.prune) await store.remove(entry.name);
+    const abandoned = await store.removePartialsOlderThan(clock.now() - ABANDONED_PARTIAL_MS);
     return {
       kept: plan.keep.map((k) => ({ file: k.entry.name, reasons: k.reasons })),
       pruned: plan.prune.map((e) => e.name),
+      ...(abandoned.length ? { abandoned } : {}),
     };
   }
 

@@ -13,15 +13,15 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { FAILPOINTS } from '../ports/failpoints';
+import { BACKUP_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
 import type { FaultPoints } from '../ports/failpoints';
 import { FailpointSpecError } from '../shared/errors';
 import { systemClock, waitUntil } from './wait';
 
-export { FAILPOINTS } from '../ports/failpoints';
+export { BACKUP_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
 export { FailpointSpecError } from '../shared/errors';
 
-const KNOWN = new Set(FAILPOINTS);
+const KNOWN = new Set([...FAILPOINTS, ...BACKUP_FAILPOINTS]);
 
 type FailpointAction = { kind: 'crash' } | { kind: 'error' } | { kind: 'pause'; file: string };
 
@@ -51,7 +51,7 @@ export class Failpoints implements FaultPoints {
       if (!KNOWN.has(name)) {
         throw new FailpointSpecError(
           spec,
-          `unknown fault point ${JSON.stringify(name)} (the list is FAILPOINTS in src/ports/failpoints.ts and docs/faults.md)`,
+          `unknown fault point ${JSON.stringify(name)} (the lists are FAILPOINTS and BACKUP_FAILPOINTS in src/ports/failpoints.ts, and docs/faults.md)`,
         );
       }
       this.enabled.set(name, action);

@@ -62,6 +62,8 @@ const MANIFEST_SUFFIX = '.manifest.json';
 const DRILL_RECORD = 'drill-last.json';
 /** `<stack>-20261130T120000Z.snap`: sorts by time within a stack. */
 const SNAPSHOT_FILE = /^[^.].*-\d{8}T\d{6}Z\.snap$/;
+/** A snapshot or manifest being written: `.<name>.partial-<uuid>`. */
+const PARTIAL_FILE = /^\..+\.partial-[0-9a-f-]{36}$/;
 
 function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
@@ -186,6 +188,27 @@ export class SnapshotStore {
       await fh.close();
     }
     return hash.digest('hex') === manifest.sha256;
+  }
+
+  /** Removes the hidden partial files last written before `beforeMs` (a dead writer's); resolves with their names. */
+  async removePartialsOlderThan(beforeMs: number): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      throw targetFailure(err, this.dir, 'listing the partial files');
+    }
+    const removed: string[] = [];
+    for (const name of names.filter((n) => PARTIAL_FILE.test(n))) {
+      const modified = await stat(join(this.dir, name)).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (modified === undefined || modified >= beforeMs) continue;
+      await rm(join(this.dir, name), { force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   /** Removes a snapshot: its manifest first, so a crash in between leaves an orphan file, never a false pair. */

@@ -51,8 +51,22 @@ const POINTS = [
   'revokeRootToken:after-revoke',
 ] as const;
 
+/**
+ * The fault points of the backup activities (issue 11): not steps of the bootstrap, so not in its crash matrix
+ * (`FAILPOINTS`); the backup fault tests (test/e2e/16-backup-faults.test.ts) use them.
+ */
+const BACKUP_POINTS = [
+  // The canary written and the active node chosen; the snapshot not yet requested.
+  'takeSnapshot:before-read',
+  // The snapshot's first bytes in the partial file; the rest not yet read.
+  'takeSnapshot:after-first-chunk',
+] as const;
+
+/** The backup activities' fault points (typed as strings, as `FAILPOINTS`). */
+export const BACKUP_FAILPOINTS: readonly string[] = Object.freeze([...BACKUP_POINTS]);
+
 /** The name of a fault point: `<activity>:<before|after>-<what>[:<node>]`. */
-export type FailpointName = (typeof POINTS)[number];
+export type FailpointName = (typeof POINTS)[number] | (typeof BACKUP_POINTS)[number];
 
 /**
  * Every fault point in the activities, in bootstrap order: before and after each external call that

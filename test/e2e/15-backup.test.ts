@@ -201,4 +201,21 @@ describe('backups on the test bed', () => {
     assert.deepEqual(readFileSync(path), bytes, 'the snapshot was left as it was');
     assert.deepEqual(await drillLeftovers(), []);
   });
+
+  it('a drill of a truncated snapshot fails as SnapshotCorrupt (its size) and deploys nothing', async () => {
+    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    const path = join(folder, snap);
+    const cut = readFileSync(path).subarray(0, 1000);
+    writeFileSync(path, cut);
+    const err = await drill('drill-truncated').then(
+      () => assert.fail('the drill passed on a truncated snapshot'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    const cause = err.cause?.cause as { type?: string; message?: string } | undefined;
+    assert.equal(cause?.type, 'SnapshotCorrupt', cause?.message);
+    assert.match(cause?.message ?? '', /its size is not the \d+ bytes its manifest says/);
+    assert.deepEqual(readFileSync(path), cut, 'the snapshot was left as it was');
+    assert.deepEqual(await drillLeftovers(), []);
+  });
 });

@@ -1,6 +1,6 @@
 /** The snapshot folder: streamed, counted, renamed into place with its manifest; failures named, nothing lost. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -91,5 +91,22 @@ describe('SnapshotStore', () => {
       type: 'BackupTargetMissing',
     });
     await assert.rejects(s.list(), { type: 'BackupTargetMissing' });
+  });
+
+  it('removes the partial files a dead writer left once untouched long enough, never a snapshot or a fresh one', async () => {
+    const s = store();
+    await s.write(chunks('kept'), meta('2026-11-30T12:00:00.000Z'));
+    const dead = '.s1-20261130T110000Z.snap.partial-0b1f3c2e-4d5a-4b6c-8d7e-9f0a1b2c3d4e';
+    const live = '.s1-20261130T130000Z.snap.partial-1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+    writeFileSync(join(s.dir, dead), 'half');
+    utimesSync(join(s.dir, dead), new Date('2026-11-30T11:00:00Z'), new Date('2026-11-30T11:00:00Z'));
+    writeFileSync(join(s.dir, live), 'growing');
+    const removed = await s.removePartialsOlderThan(Date.now() - 10 * 60_000);
+    assert.deepEqual(removed, [dead]);
+    assert.deepEqual(readdirSync(s.dir).sort(), [
+      live,
+      's1-20261130T120000Z.snap',
+      's1-20261130T120000Z.snap.manifest.json',
+    ]);
   });
 });

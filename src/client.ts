@@ -9,6 +9,7 @@
  *   vault-bootstrap root-token [--stack S] [--ttl 15m]   break glass: a root token, revoked after the TTL
  *   vault-bootstrap hold --reason TEXT [--by NAME] [--stack S]   health reports and never acts until release
  *   vault-bootstrap release [--by NAME] [--stack S]      end the hold, check and heal at once
+ *   vault-bootstrap restore --snapshot FILE [--wait] [--stack S]   disaster recovery from a snapshot
  *   vault-bootstrap backup now [--wait] [--stack S]      one Raft snapshot now, then retention
  *   vault-bootstrap backup schedule create|describe|pause|unpause|trigger|delete [--stack S]
  *                                                        a backup every VAULT_BACKUP_INTERVAL, a restore
@@ -28,6 +29,7 @@ import { backup } from './client/commands/backup';
 import { bootstrap } from './client/commands/bootstrap';
 import { hold, release } from './client/commands/hold';
 import { schedule } from './client/commands/schedule';
+import { restore } from './client/commands/restore';
 import { rootToken } from './client/commands/root-token';
 import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
@@ -53,6 +55,8 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
       return release(ctx, { by: command.by });
     case 'backup':
       return backup(ctx, command);
+    case 'restore':
+      return restore(ctx, { snapshot: command.snapshot, wait: command.wait });
   }
 }
 

@@ -16,6 +16,7 @@ import type { ActivityDeps } from './deps';
 import { secretBase } from './deps';
 import { createBackupActivities } from './backup';
 import { createDrillActivities } from './drill';
+import { createRestoreActivities } from './restore';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
@@ -84,6 +85,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createTokenActivities(deps),
       ...createBackupActivities(deps),
       ...createDrillActivities(deps),
+      ...createRestoreActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
       ...createNodeLocalActivities(deps),
     },

@@ -7,7 +7,7 @@ import { stackNamesFit, validateStackName } from '../config';
 import type { ClientConfig } from '../config';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -30,6 +30,10 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
               idempotent, trigger starts one backup now through the schedule
   backup drill  [--wait]: restore the newest snapshot into a throwaway <stack>-drill stack now and read
               its canary back (--wait: until it is done, and print what was restored)
+  restore     --snapshot FILE [--wait]: disaster recovery: bring the stack back from nothing (its
+              service and volumes gone) from a snapshot in VAULT_BACKUP_DIR/<stack> (or an absolute
+              path the worker reads); refused by name, before anything changes, when the snapshot
+              does not match its manifest or custody lacks its key (--wait: follow it to the end)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -54,6 +58,7 @@ export const COMMANDS = [
   'hold',
   'release',
   'backup',
+  'restore',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -79,7 +84,8 @@ export type Command =
   | (Common & { name: 'hold'; reason: string; by?: string })
   | (Common & { name: 'release'; by?: string })
   | (Common & { name: 'backup'; action: 'now' | 'drill'; wait: boolean })
-  | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction });
+  | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction })
+  | (Common & { name: 'restore'; snapshot: string; wait: boolean });
 
 /**
  * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules) or `drill` (one
@@ -154,6 +160,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
         ttl: { type: 'string' },
         reason: { type: 'string' },
         by: { type: 'string' },
+        snapshot: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -186,6 +193,12 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       if (action !== 'schedule') return { kind: 'run', command: { name, stack, action, wait: values.wait } };
       if (!isScheduleAction(subAction)) throw needsOneOf('backup schedule', SCHEDULE_ACTIONS, subAction);
       return { kind: 'run', command: { name, stack, action, scheduleAction: subAction } };
+    case 'restore':
+      if (!values.snapshot?.trim())
+        throw new UsageError(
+          `restore needs --snapshot FILE: a snapshot in the stack's backup folder, or an absolute path\n${USAGE}`,
+        );
+      return { kind: 'run', command: { name, stack, snapshot: values.snapshot.trim(), wait: values.wait } };
   }
 }
 

@@ -19,6 +19,11 @@ export function backupWorkflowIds(stack: string): {
   };
 }
 
+/** The id of a stack's `RestoreVault` (one at a time: a second `restore` attaches to it). */
+export function restoreWorkflowId(stack: string): string {
+  return `vault-restore${ID_SEPARATOR}${stack}`;
+}
+
 /** The throwaway stack a restore drill deploys for `stack`: its own name, so nothing of the real one is touched. */
 export function drillStackName(stack: string): string {
   return `${stack}-drill`;

@@ -81,6 +81,10 @@ export const ErrorType = selfNamed({
   SnapshotCorrupt: 'SnapshotCorrupt',
   /** The snapshot needs an unseal key custody does not hold (its manifest names another custody record). */
   SnapshotKeyNotInCustody: 'SnapshotKeyNotInCustody',
+  /** The snapshot given to a restore is of another stack. */
+  SnapshotForOtherStack: 'SnapshotForOtherStack',
+  /** A restore was asked for a stack whose service exists: it brings a stack back from nothing only. */
+  StackNotEmpty: 'StackNotEmpty',
   /** The restored copy did not give back what the snapshot should hold (the canary, or its Raft membership). */
   RestoreCheckFailed: 'RestoreCheckFailed',
 });

@@ -4,6 +4,14 @@ export interface BootstrapInput {
   stack: string;
 }
 
+/** Input of `RestoreVault`: the stack to bring back, from which snapshot. */
+export interface RestoreInput extends BootstrapInput {
+  /** A snapshot file in the stack's backup folder (its name), or an absolute path the worker can read. */
+  snapshot: string;
+  /** Names this restore's scratch custody record (`<stack>.restore-<id>`): the first characters of its run id. */
+  restoreId: string;
+}
+
 /** What a completed bootstrap reports. No key material, only names and ids. */
 export interface ClusterSummary {
   stack: string;

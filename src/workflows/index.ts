@@ -5,3 +5,4 @@ export { BreakGlassRootToken, breakGlassQuery, revokeNowSignal } from './break-g
 export { HoldVaultStack, releaseSignal } from './hold-vault-stack';
 export { BackupVault } from './backup-vault';
 export { RestoreDrill } from './restore-drill';
+export { RestoreVault } from './restore-vault';

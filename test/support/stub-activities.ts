@@ -206,6 +206,18 @@ export function stubActivities(
       calls.push('recordDrill');
       return Promise.resolve();
     },
+    checkSnapshot(input) {
+      calls.push('checkSnapshot');
+      return Promise.resolve({ changed: false, summary: `${input.snapshot} matches its manifest` });
+    },
+    restoreLeader(input) {
+      calls.push('restoreLeader');
+      return Promise.resolve({ changed: true, summary: `restored ${input.snapshot} into vault-1` });
+    },
+    checkRestored(input) {
+      calls.push('checkRestored');
+      return Promise.resolve({ changed: false, summary: `the data of ${input.snapshot} is back` });
+    },
     readStackHold(input) {
       calls.push('readStackHold');
       return Promise.resolve(holds.get(input.stack));

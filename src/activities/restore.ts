@@ -1,0 +1,216 @@
+/**
+ * Disaster recovery (issue 11; docs/backups.md): the activities `RestoreVault` adds to the bootstrap's own
+ * steps, which it reuses for everything else (placeholder secret, deploy, secret rotation, unseal, join,
+ * verify).
+ *
+ * - `checkSnapshot` refuses, by name and before anything is touched, a snapshot that does not match its
+ *   manifest, one of another stack, one whose key custody does not hold, or a stack that is not gone.
+ * - `restoreLeader` brings the snapshot into the designated leader. Vault restores only into an initialized,
+ *   unsealed cluster, so the empty leader is first initialized with a throwaway key. That key is kept in
+ *   custody under a scratch name (`<stack>.restore-<run>`) before it is used: a crash at any point leaves a
+ *   leader this step can open again. Once the snapshot is in, Vault seals; the key from custody opens it.
+ * - `checkRestored` reads the canary the snapshot holds back through the worker's token.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { SnapshotStore } from '../backup/snapshot-store';
+import type { SnapshotManifest } from '../backup/snapshot-store';
+import type { HeldKeys, VaultNode } from '../ports';
+import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
+import { ErrorType, NonRetryableError } from '../shared/errors';
+import type { RestoreInput, StepOutcome } from '../shared/types';
+import type { ActivityDeps } from './deps';
+import { nodeAt, readCustody, waitFor, waitForNodes } from './deps';
+import { unsealNode } from './node-actions';
+import { apiToken } from './tokens';
+
+/** How long the leader may take for each change of state around the restore. */
+const STATE_MS = 120_000;
+
+/** The custody name the throwaway init answer of a restore is kept under. */
+export function scratchCustodyName(input: RestoreInput): string {
+  return `${input.stack}.restore-${input.restoreId}`;
+}
+
+/** The snapshot's path (a bare name is in the stack's backup folder) and its manifest's. */
+function snapshotPaths(deps: ActivityDeps, input: RestoreInput): { file: string; folder: string } {
+  const file = isAbsolute(input.snapshot)
+    ? input.snapshot
+    : join(deps.config.backup.dir, input.stack, input.snapshot);
+  return { file, folder: dirname(file) };
+}
+
+function refused(type: keyof typeof ErrorType, message: string): NonRetryableError {
+  return new NonRetryableError(ErrorType[type], `${message}. Nothing was changed.`);
+}
+
+export function createRestoreActivities(deps: ActivityDeps) {
+  const { custody, swarm } = deps;
+
+  /** The snapshot's manifest, the file checked against it; else `SnapshotCorrupt`. */
+  async function verifiedManifest(input: RestoreInput): Promise<SnapshotManifest> {
+    const { file, folder } = snapshotPaths(deps, input);
+    const name = basename(file);
+    let manifest: SnapshotManifest;
+    try {
+      manifest = JSON.parse(await readFile(`${file}.manifest.json`, 'utf8')) as SnapshotManifest;
+    } catch (err) {
+      throw refused(
+        'SnapshotCorrupt',
+        `snapshot ${file} has no readable manifest beside it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+    if (manifest.format !== 'vault-bootstrap-snapshot/v1' || manifest.file !== name)
+      throw refused('SnapshotCorrupt', `${file}.manifest.json is not the manifest of ${name}`);
+    const size = await stat(file).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (size !== manifest.size)
+      throw refused(
+        'SnapshotCorrupt',
+        `snapshot ${file} has ${size} bytes, its manifest says ${manifest.size}`,
+      );
+    if (!(await new SnapshotStore(folder).verify(manifest)))
+      throw refused('SnapshotCorrupt', `snapshot ${file} does not have the sha256 its manifest says`);
+    return manifest;
+  }
+
+  /** The custody record the snapshot needs, which must be the stack's; else `SnapshotKeyNotInCustody`. */
+  async function keyFor(input: RestoreInput, manifest: SnapshotManifest): Promise<HeldKeys> {
+    const record = await custody.describe(input.stack);
+    if (record?.keyId !== manifest.unsealKey.custodyKeyId)
+      throw refused(
+        'SnapshotKeyNotInCustody',
+        `snapshot ${manifest.file} opens with the key of custody record ${manifest.unsealKey.custodyKeyId}; custody ` +
+          `holds ${record ? `record ${record.keyId}` : 'no record'} for stack ${input.stack}`,
+      );
+    return readCustody(deps, input.stack, 'the snapshot cannot be unsealed');
+  }
+
+  /** Refuses what cannot be restored, before anything changes; resolves with what will be restored. */
+  async function checkSnapshot(input: RestoreInput): Promise<StepOutcome> {
+    const manifest = await verifiedManifest(input);
+    if (manifest.stack !== input.stack)
+      throw refused(
+        'SnapshotForOtherStack',
+        `snapshot ${manifest.file} is of stack ${manifest.stack}, not ${input.stack}`,
+      );
+    if (!manifest.canary)
+      throw refused(
+        'SnapshotCorrupt',
+        `the manifest of ${manifest.file} names no canary to check the restore by`,
+      );
+    await keyFor(input, manifest);
+    if (await swarm.inspectService(serviceName(input.stack)))
+      throw refused(
+        'StackNotEmpty',
+        `service ${serviceName(input.stack)} exists: restore brings a stack back from nothing. Remove the stack ` +
+          `(docker stack rm ${input.stack}) and its data volumes first, or restore into the running cluster by hand`,
+      );
+    return {
+      changed: false,
+      summary:
+        `${manifest.file} (${manifest.size} bytes, taken ${manifest.takenAt}, Raft index ${manifest.raftIndex ?? '?'}) ` +
+        `matches its manifest; custody holds its key ${manifest.unsealKey.custodyKeyId}`,
+    };
+  }
+
+  /** Waits until `node` is the active node (unsealed, leading its cluster). */
+  async function active(node: VaultNode, what: string): Promise<void> {
+    await waitFor(deps, what, STATE_MS, async () => ((await node.leader()).isSelf ? true : undefined));
+  }
+
+  /**
+   * Brings the snapshot into the leader and leaves it unsealed with the stack's own key. Observes first, so a
+   * retry continues wherever a crashed attempt stopped:
+   * - leader not initialized: initialize it, the answer kept in custody under the scratch name first;
+   * - leader sealed: the stack's key opens restored data (done); the scratch key opens the throwaway data;
+   * - throwaway data open: restore the snapshot into it (Vault seals), then unseal with the stack's key.
+   */
+  async function restoreLeader(input: RestoreInput): Promise<StepOutcome> {
+    const manifest = await verifiedManifest(input);
+    const held = await keyFor(input, manifest);
+    const scratch = scratchCustodyName(input);
+    const nodes = await waitForNodes(deps, input.stack, [LEADER_SLOT, ...PEER_SLOTS]);
+    const leader = nodeAt(nodes, LEADER_SLOT);
+    for (const slot of PEER_SLOTS) {
+      if ((await nodeAt(nodes, slot).client.sealStatus()).initialized)
+        throw refused(
+          'ForeignClusterDetected',
+          `${nodeAt(nodes, slot).name} of ${serviceName(input.stack)} is initialized before the restore: its data ` +
+            `volume is not empty. Empty it and run the restore again`,
+        );
+    }
+    const node = leader.client;
+    const done: string[] = [];
+    if (!(await node.sealStatus()).initialized) {
+      if (await custody.describe(scratch))
+        throw refused(
+          'StaleCustodyRecord',
+          `custody holds ${scratch} from an earlier attempt, but ${leader.name} is not initialized (its volume ` +
+            `was emptied?). Move the record aside and run the restore again`,
+        );
+      const answer = await node.init();
+      await custody.store(scratch, answer);
+      done.push(`initialized ${leader.name} with a throwaway key (custody ${scratch})`);
+    }
+    const throwaway = await custody.describe(scratch).then((r) => (r ? custody.read(scratch) : undefined));
+    if ((await node.sealStatus()).sealed) {
+      // Restored data opens with the stack's key; the throwaway data only with the scratch key.
+      const opened = await unsealNode(deps, leader, held).then(
+        () => 'stack' as const,
+        async (err: unknown) => {
+          if (!(err instanceof NonRetryableError && err.type === ErrorType.UnsealKeyRejected) || !throwaway)
+            throw err;
+          await unsealNode(deps, leader, throwaway);
+          return 'scratch' as const;
+        },
+      );
+      await active(node, `${leader.name} active`);
+      if (opened === 'stack') {
+        done.push(`${leader.name} holds the restored data, unsealed with key ${held.keyId}`);
+        return { changed: done.length > 1, summary: done.join('; ') };
+      }
+    }
+    // Open: the throwaway data unless the stack's worker token is known (restored data, opened before a crash).
+    if (await node.lookupSelf(apiToken(held, input.stack))) {
+      done.push(`${leader.name} holds the restored data`);
+      return { changed: done.length > 1, summary: done.join('; ') };
+    }
+    if (!throwaway?.rootToken)
+      throw refused(
+        'RestoreCheckFailed',
+        `${leader.name} is open but holds neither the restored data nor the throwaway data of ${scratch}`,
+      );
+    await active(node, `${leader.name} active`);
+    const { file } = snapshotPaths(deps, input);
+    await node.forceRestoreSnapshot(throwaway.rootToken, createReadStream(file));
+    await waitFor(deps, `${leader.name} sealed after the restore`, STATE_MS, async () =>
+      (await node.sealStatus()).sealed ? true : undefined,
+    );
+    await unsealNode(deps, leader, held);
+    await active(node, `${leader.name} active with the restored data`);
+    done.push(`restored ${manifest.file} into ${leader.name} and unsealed it with key ${held.keyId}`);
+    return { changed: true, summary: done.join('; ') };
+  }
+
+  /** Reads the canary back from the restored cluster with the worker's token; else `RestoreCheckFailed`. */
+  async function checkRestored(input: RestoreInput): Promise<StepOutcome> {
+    const manifest = await verifiedManifest(input);
+    const held = await readCustody(deps, input.stack, 'the restored cluster cannot be read');
+    const canary = manifest.canary;
+    if (!canary) throw refused('SnapshotCorrupt', `the manifest of ${manifest.file} names no canary`);
+    const leader = nodeAt(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
+    const read = (await leader.client.readKv(apiToken(held, input.stack), canary.path))?.snapshot;
+    if (read !== canary.value)
+      throw new NonRetryableError(
+        ErrorType.RestoreCheckFailed,
+        `the restored ${serviceName(input.stack)} holds ${canary.path} = ${read ?? '(missing)'}, not ${canary.value}`,
+      );
+    return { changed: false, summary: `${canary.path} = ${read}: the data of ${manifest.file} is back` };
+  }
+
+  return { checkSnapshot, restoreLeader, checkRestored };
+}

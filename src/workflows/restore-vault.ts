@@ -1,0 +1,138 @@
+/**
+ * `RestoreVault`: disaster recovery (issue 11; docs/backups.md). Brings a stack back from nothing (all nodes
+ * and volumes gone) from one snapshot: the bootstrap's steps, with the leader's init replaced by the restore.
+ *
+ *   checkSnapshot (named refusals, nothing touched) → preflight → ensurePlaceholderSecret → deployStack →
+ *   restoreLeader → rotateUnsealKeySecret → unsealLeader → joinPeers → unsealPeers → verifyCluster →
+ *   checkRestored (the canary) → release the hold
+ *
+ * The stack is held (`HoldVaultStack`) for the whole restore, so no health run acts on a half-restored
+ * cluster; a hold an operator already has is left to them. A restore that fails keeps its hold: an operator
+ * looks, then releases. Each step is an idempotent activity, so a crash anywhere resumes at the step it hit.
+ */
+import {
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { holdWorkflowId } from '../shared/health';
+import type { HealthInput, StackHold } from '../shared/health';
+import { HOLD_MEMO_KEY } from '../shared/hold-memo';
+import { holdRunSummary } from '../shared/run-text';
+import type { RestoreInput, StepOutcome } from '../shared/types';
+import { HoldVaultStack, releaseSignal } from './hold-vault-stack';
+
+/** Input of `RestoreVault`: the stack, the snapshot, and the health check the hold's release runs. */
+export interface RestoreVaultInput {
+  stack: string;
+  /** A snapshot file in the stack's backup folder (its name), or an absolute path the worker can read. */
+  snapshot: string;
+  check: HealthInput;
+}
+
+/** What a restore reports: each step's one-line summary, in order. */
+export interface RestoreResult {
+  stack: string;
+  snapshot: string;
+  steps: { step: string; summary: string }[];
+}
+
+const retry = {
+  backoffCoefficient: 2,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+};
+/** As the bootstrap's: quick API calls, and convergence waits that heartbeat throughout. */
+const apiCall: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { ...retry, initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 10 },
+};
+const convergence: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { ...retry, initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
+};
+/** The restore streams the snapshot into the leader: as long as the snapshot is big. */
+const restoring: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, initialInterval: '10 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+};
+
+export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreResult> {
+  const { stack, snapshot } = input;
+  const restore: RestoreInput = { stack, snapshot, restoreId: workflowInfo().runId.slice(0, 8) };
+  const steps: { step: string; summary: string }[] = [];
+  const show = (now?: string) =>
+    setCurrentDetails(
+      [
+        `**Restore ${stack} from ${snapshot}**${now ? `: ${now}` : ''}`,
+        '',
+        ...steps.map((s) => `- ${s.step}: ${s.summary}`),
+      ].join('\n'),
+    );
+  async function step(name: string, options: ActivityOptions, run: (a: Activities) => Promise<StepOutcome>) {
+    show(name);
+    try {
+      const out = await run(proxyActivities<Activities>({ ...options, summary: `restore: ${name}` }));
+      steps.push({ step: name, summary: out.summary });
+    } catch (err) {
+      show(`${name} FAILED: ${describeFailure(err)}`);
+      throw err;
+    }
+  }
+
+  await step('checkSnapshot', apiCall, (a) => a.checkSnapshot(restore));
+  const held = await holdForRestore(input);
+  await step('preflight', apiCall, (a) => a.preflight({ stack }));
+  await step('ensurePlaceholderSecret', apiCall, (a) => a.ensurePlaceholderSecret({ stack }));
+  await step('deployStack', convergence, (a) => a.deployStack({ stack }));
+  await step('restoreLeader', restoring, (a) => a.restoreLeader(restore));
+  await step('rotateUnsealKeySecret', convergence, (a) => a.rotateUnsealKeySecret({ stack }));
+  await step('unsealLeader', apiCall, (a) => a.unsealLeader({ stack }));
+  await step('joinPeers', apiCall, (a) => a.joinPeers({ stack }));
+  await step('unsealPeers', convergence, (a) => a.unsealPeers({ stack }));
+  await step('verifyCluster', convergence, (a) => a.verifyCluster({ stack }));
+  await step('checkRestored', apiCall, (a) => a.checkRestored(restore));
+  if (held) {
+    await getExternalWorkflowHandle(holdWorkflowId(stack)).signal(releaseSignal, { by: 'RestoreVault' });
+    steps.push({
+      step: 'release',
+      summary: "the restore's hold released: one health check with remediation runs",
+    });
+  }
+  show('done');
+  return { stack, snapshot, steps };
+}
+
+/**
+ * Holds the stack for the restore (a `HoldVaultStack` that outlives this run); false when an operator holds
+ * it already (their hold, theirs to release).
+ */
+async function holdForRestore(input: RestoreVaultInput): Promise<boolean> {
+  const hold: StackHold = {
+    reason: `restore from ${input.snapshot}`,
+    since: new Date().toISOString(),
+    by: 'RestoreVault',
+  };
+  try {
+    await startChild(HoldVaultStack, {
+      workflowId: holdWorkflowId(input.stack),
+      args: [{ hold, check: input.check }],
+      memo: { [HOLD_MEMO_KEY]: hold },
+      staticSummary: holdRunSummary(input.stack, hold),
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `RestoreVault` on the time-skipping test server with stubbed activities: the snapshot is checked before
+ * anything else (a refusal leaves no hold), the bootstrap's steps run with `restoreLeader` in place of the
+ * init, the stack is held for the restore and released at its end (the release runs its health check), an
+ * operator's own hold is left alone, and a failed restore keeps its hold.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { holdWorkflowId } from '../../src/shared/health';
+import type { HoldOutcome } from '../../src/shared/health';
+import { HOLD_MEMO_KEY } from '../../src/shared/hold-memo';
+import { HoldVaultStack, RestoreVault } from '../../src/workflows';
+import { stubActivities } from '../support/stub-activities';
+import { timeSkippingEnv } from '../support/time-skipping';
+
+const RESTORE_STEPS = [
+  'checkSnapshot',
+  'preflight',
+  'ensurePlaceholderSecret',
+  'deployStack',
+  'restoreLeader',
+  'rotateUnsealKeySecret',
+  'unsealLeader',
+  'joinPeers',
+  'unsealPeers',
+  'verifyCluster',
+  'checkRestored',
+];
+
+void describe('RestoreVault on the time-skipping test server, stubbed activities', () => {
+  const testEnv = timeSkippingEnv();
+  const input = (stack: string) => ({ stack, snapshot: `${stack}-20261130T120000Z.snap`, check: { stack } });
+
+  void it('runs the steps in order, held throughout, and releases the hold at the end', async () => {
+    const { activities, calls } = stubActivities();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const result = await testEnv().client.workflow.execute(RestoreVault, {
+        taskQueue,
+        workflowId: `wf-test-restore-${id}`,
+        args: [input(stack)],
+      });
+      assert.deepEqual(
+        calls.filter((c) => RESTORE_STEPS.includes(c)),
+        RESTORE_STEPS,
+      );
+      assert.deepEqual(
+        result.steps.map((s) => s.step),
+        [...RESTORE_STEPS, 'release'],
+      );
+      const hold = testEnv().client.workflow.getHandle<typeof HoldVaultStack>(holdWorkflowId(stack));
+      const outcome: HoldOutcome = await hold.result();
+      assert.equal(outcome.releasedBy, 'RestoreVault');
+      const described = await hold.describe();
+      // The hold said why in its summary; its memo (what health runs read) was cleared on release.
+      assert.equal(
+        await described.staticSummary(),
+        `Hold ${stack}: restore from ${stack}-20261130T120000Z.snap`,
+      );
+      assert.equal(described.memo?.[HOLD_MEMO_KEY], undefined);
+      assert.ok(calls.includes('checkVaultHealth'), 'the release ran its health check');
+    });
+  });
+
+  void it('a refused snapshot fails first, by name, with nothing else run and no hold', async () => {
+    const { activities, calls } = stubActivities();
+    activities.checkSnapshot = () => {
+      calls.push('checkSnapshot');
+      return Promise.reject(
+        ApplicationFailure.create({
+          type: 'SnapshotKeyNotInCustody',
+          message: 'snapshot x opens with the key of custody record k1; custody holds record k2',
+          nonRetryable: true,
+        }),
+      );
+    };
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const err = await testEnv()
+        .client.workflow.execute(RestoreVault, {
+          taskQueue,
+          workflowId: `wf-test-restore-${id}`,
+          args: [input(stack)],
+        })
+        .then(
+          () => assert.fail('the restore passed'),
+          (e: unknown) => e,
+        );
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.deepEqual(calls, ['checkSnapshot']);
+      await assert.rejects(
+        testEnv().client.workflow.getHandle(holdWorkflowId(stack)).describe(),
+        'no hold was put on',
+      );
+    });
+  });
+
+  void it('a failed step keeps the hold on; an operator hold present before is left running', async () => {
+    const { activities } = stubActivities({
+      joinPeers: () =>
+        Promise.reject(
+          ApplicationFailure.create({ type: 'ForeignClusterDetected', message: 'x', nonRetryable: true }),
+        ),
+    });
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      await testEnv()
+        .client.workflow.execute(RestoreVault, {
+          taskQueue,
+          workflowId: `wf-test-restore-${id}`,
+          args: [input(stack)],
+        })
+        .then(
+          () => assert.fail('the restore passed'),
+          () => undefined,
+        );
+      const hold = testEnv().client.workflow.getHandle(holdWorkflowId(stack));
+      assert.equal((await hold.describe()).status.name, 'RUNNING', 'the restore kept its hold');
+      await hold.terminate('test over');
+    });
+    const op = stubActivities();
+    await testEnv().withWorker(op.activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const opHold = await testEnv().client.workflow.start(HoldVaultStack, {
+        taskQueue,
+        workflowId: holdWorkflowId(stack),
+        args: [{ hold: { reason: 'operator', since: '2026-11-30T12:00:00.000Z' }, check: { stack } }],
+      });
+      const result = await testEnv().client.workflow.execute(RestoreVault, {
+        taskQueue,
+        workflowId: `wf-test-restore-${id}`,
+        args: [input(stack)],
+      });
+      assert.ok(!result.steps.some((s) => s.step === 'release'), 'the operator hold is theirs to release');
+      assert.equal((await opHold.describe()).status.name, 'RUNNING');
+      await opHold.terminate('test over');
+    });
+  });
+});

@@ -94,6 +94,11 @@ describe('disaster recovery with the worker killed mid-restore', () => {
       existsSync(join(run.custodyDir, `${run.stack}.json`)),
       'the stack custody record is still there',
     );
+    // One throwaway init: one scratch record, and no second answer kept beside it as a conflict.
+    assert.deepEqual(
+      readdirSync(run.custodyDir).filter((f) => f.includes('.restore-') || f.includes('.conflict-')),
+      [scratch()],
+    );
 
     // One run, every activity completed once (the killed attempt's retry aside), one throwaway init.
     const handle = temporal().workflow.getHandle(restoreWorkflowId(run.stack));

@@ -6,20 +6,20 @@
  * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
  * `removeDrillStack` removes it; the workflow runs it whatever happened.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import { SnapshotStore } from '../backup/snapshot-store';
-import type { DrillRecord, SnapshotManifest } from '../backup/snapshot-store';
-import type { DrillResult } from '../shared/backup';
+import type { SnapshotManifest } from '../backup/snapshot-store';
+import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
 import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 import { nodeAt, readCustody, waitFor, waitForNodes } from './deps';
+import { forceRestore, unsealNode, waitActive } from './node-actions';
 import { currentUnsealSecret } from './secrets';
 import { apiToken } from './tokens';
 
@@ -149,29 +149,15 @@ export function createDrillActivities(deps: ActivityDeps) {
     // A crashed attempt's throwaway stack holds a node this attempt cannot unseal: start over.
     await removeDrill(drillStack);
     await deployDrill(stack, drillStack);
-    const node = nodeAt(await waitForNodes(deps, drillStack, [1], DRILL_START_MS), 1).client;
+    const drillNode = nodeAt(await waitForNodes(deps, drillStack, [1], DRILL_START_MS), 1);
+    const node = drillNode.client;
     const deployed = clock.now();
 
     // The throwaway node's own key and root token: used here, gone with it.
     const own = await node.init();
-    await node.unseal(own.unsealKey);
-    await waitFor(deps, `${drillStack} active`, DRILL_STATE_MS, async () =>
-      (await node.leader()).isSelf ? true : undefined,
-    );
-    await node.forceRestoreSnapshot(own.rootToken, createReadStream(join(store.dir, manifest.file)));
-    // The restored data opens only with the snapshot's key: Vault seals itself once it has swapped the data in.
-    await waitFor(deps, `${drillStack} sealed after the restore`, DRILL_STATE_MS, async () =>
-      (await node.sealStatus()).sealed ? true : undefined,
-    );
-    const unsealed = await node.unseal(held.unsealKey);
-    if (unsealed.sealed)
-      throw new NonRetryableError(
-        ErrorType.RestoreCheckFailed,
-        `${drillStack} stayed sealed with the unseal key of custody record ${held.keyId} after restoring ${manifest.file}`,
-      );
-    await waitFor(deps, `${drillStack} active after the restore`, DRILL_STATE_MS, async () =>
-      (await node.leader()).isSelf ? true : undefined,
-    );
+    await unsealNode(deps, drillNode, { unsealKey: own.unsealKey, keyId: 'the throwaway init' });
+    await waitActive(deps, drillNode, DRILL_STATE_MS);
+    await forceRestore(deps, drillNode, own.rootToken, join(store.dir, manifest.file), held, DRILL_STATE_MS);
     const restored = clock.now();
 
     // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.

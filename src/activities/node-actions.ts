@@ -1,7 +1,9 @@
 /**
  * What is done to one Vault node, shared by the bootstrap steps and the health remediation: unseal it with
- * the key from custody, join it to the leader's Raft cluster, prove the key on the leader.
+ * the key from custody, join it to the leader's Raft cluster, prove the key on the leader; and by the restore
+ * drill and disaster recovery: wait until it is active, restore a snapshot into it.
  */
+import { createReadStream } from 'node:fs';
 import type { FailpointName, HeldKeys } from '../ports';
 import { LEADER_SLOT, VAULT_API_PORT } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
@@ -94,4 +96,35 @@ export async function proveUnsealKey(
     after: 'rotateUnsealKeySecret:after-prove-unseal',
   };
   await unsealNode(deps, leader, held, points);
+}
+
+/** Waits until `node` is its cluster's active node (unsealed and leading). */
+export async function waitActive(
+  deps: Pick<ActivityDeps, 'clock'>,
+  node: ClusterNode,
+  deadlineMs: number,
+  what = `${node.name} active`,
+): Promise<void> {
+  await waitFor(deps, what, deadlineMs, async () => ((await node.client.leader()).isSelf ? true : undefined));
+}
+
+/**
+ * Replaces the data of the active `node` with the snapshot in `file` (`sys/storage/raft/snapshot-force`,
+ * authorized by `rootToken` of the data it replaces), waits for Vault to seal itself (the restored data opens
+ * only with the snapshot's own key), unseals it with `key` and waits until it is active again.
+ */
+export async function forceRestore(
+  deps: Pick<ActivityDeps, 'failpoints' | 'clock'>,
+  node: ClusterNode,
+  rootToken: string,
+  file: string,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
+  deadlineMs: number,
+): Promise<void> {
+  await node.client.forceRestoreSnapshot(rootToken, createReadStream(file));
+  await waitFor(deps, `${node.name} sealed after the restore`, deadlineMs, async () =>
+    (await node.client.sealStatus()).sealed ? true : undefined,
+  );
+  await unsealNode(deps, node, key);
+  await waitActive(deps, node, deadlineMs, `${node.name} active with the restored data`);
 }

@@ -11,18 +11,17 @@
  *   leader this step can open again. Once the snapshot is in, Vault seals; the key from custody opens it.
  * - `checkRestored` reads the canary the snapshot holds back through the worker's token.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { SnapshotStore } from '../backup/snapshot-store';
 import type { SnapshotManifest } from '../backup/snapshot-store';
-import type { HeldKeys, VaultNode } from '../ports';
+import type { HeldKeys } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { RestoreInput, StepOutcome } from '../shared/types';
 import type { ActivityDeps } from './deps';
-import { nodeAt, readCustody, waitFor, waitForNodes } from './deps';
-import { unsealNode } from './node-actions';
+import { nodeAt, readCustody, waitForNodes } from './deps';
+import { forceRestore, unsealNode, waitActive } from './node-actions';
 import { apiToken } from './tokens';
 
 /** How long the leader may take for each change of state around the restore. */
@@ -48,21 +47,19 @@ function refused(type: keyof typeof ErrorType, message: string): NonRetryableErr
 export function createRestoreActivities(deps: ActivityDeps) {
   const { custody, swarm } = deps;
 
+  /** The snapshot's manifest (a snapshot without one is `SnapshotCorrupt`). */
+  async function manifestOf(input: RestoreInput): Promise<SnapshotManifest> {
+    const { file, folder } = snapshotPaths(deps, input);
+    const manifest = await new SnapshotStore(folder).readManifest(basename(file));
+    if (!manifest)
+      throw refused('SnapshotCorrupt', `snapshot ${file} has no readable manifest beside it that names it`);
+    return manifest;
+  }
+
   /** The snapshot's manifest, the file checked against it; else `SnapshotCorrupt`. */
   async function verifiedManifest(input: RestoreInput): Promise<SnapshotManifest> {
     const { file, folder } = snapshotPaths(deps, input);
-    const name = basename(file);
-    let manifest: SnapshotManifest;
-    try {
-      manifest = JSON.parse(await readFile(`${file}.manifest.json`, 'utf8')) as SnapshotManifest;
-    } catch (err) {
-      throw refused(
-        'SnapshotCorrupt',
-        `snapshot ${file} has no readable manifest beside it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
-      );
-    }
-    if (manifest.format !== 'vault-bootstrap-snapshot/v1' || manifest.file !== name)
-      throw refused('SnapshotCorrupt', `${file}.manifest.json is not the manifest of ${name}`);
+    const manifest = await manifestOf(input);
     const size = await stat(file).then(
       (s) => s.size,
       () => -1,
@@ -117,11 +114,6 @@ export function createRestoreActivities(deps: ActivityDeps) {
     };
   }
 
-  /** Waits until `node` is the active node (unsealed, leading its cluster). */
-  async function active(node: VaultNode, what: string): Promise<void> {
-    await waitFor(deps, what, STATE_MS, async () => ((await node.leader()).isSelf ? true : undefined));
-  }
-
   /**
    * Brings the snapshot into the leader and leaves it unsealed with the stack's own key. Observes first, so a
    * retry continues wherever a crashed attempt stopped:
@@ -168,7 +160,7 @@ export function createRestoreActivities(deps: ActivityDeps) {
           return 'scratch' as const;
         },
       );
-      await active(node, `${leader.name} active`);
+      await waitActive(deps, leader, STATE_MS);
       if (opened === 'stack') {
         done.push(`${leader.name} holds the restored data, unsealed with key ${held.keyId}`);
         return { changed: done.length > 1, summary: done.join('; ') };
@@ -184,21 +176,18 @@ export function createRestoreActivities(deps: ActivityDeps) {
         'RestoreCheckFailed',
         `${leader.name} is open but holds neither the restored data nor the throwaway data of ${scratch}`,
       );
-    await active(node, `${leader.name} active`);
-    const { file } = snapshotPaths(deps, input);
-    await node.forceRestoreSnapshot(throwaway.rootToken, createReadStream(file));
-    await waitFor(deps, `${leader.name} sealed after the restore`, STATE_MS, async () =>
-      (await node.sealStatus()).sealed ? true : undefined,
-    );
-    await unsealNode(deps, leader, held);
-    await active(node, `${leader.name} active with the restored data`);
+    await waitActive(deps, leader, STATE_MS);
+    await forceRestore(deps, leader, throwaway.rootToken, snapshotPaths(deps, input).file, held, STATE_MS);
     done.push(`restored ${manifest.file} into ${leader.name} and unsealed it with key ${held.keyId}`);
     return { changed: true, summary: done.join('; ') };
   }
 
-  /** Reads the canary back from the restored cluster with the worker's token; else `RestoreCheckFailed`. */
+  /**
+   * Reads the canary back from the restored cluster with the worker's token; else `RestoreCheckFailed`. The
+   * snapshot was checked before it was restored: only its manifest is read here.
+   */
   async function checkRestored(input: RestoreInput): Promise<StepOutcome> {
-    const manifest = await verifiedManifest(input);
+    const manifest = await manifestOf(input);
     const held = await readCustody(deps, input.stack, 'the restored cluster cannot be read');
     const canary = manifest.canary;
     if (!canary) throw refused('SnapshotCorrupt', `the manifest of ${manifest.file} names no canary`);

@@ -9,6 +9,7 @@
  * The failures an operator must fix are named (`BackupTargetMissing`, `BackupTargetNotWritable`,
  * `BackupTargetFull`) and not retried: the next scheduled backup tries again once the folder is fixed.
  */
+import type { DrillRecord } from '../shared/backup';
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -36,19 +37,6 @@ export interface SnapshotManifest {
   unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
   /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
   canary?: { path: string; value: string };
-}
-
-/** The outcome of a restore drill, as the health report shows it. */
-export interface DrillRecord {
-  /** When the drill ended (ISO 8601). */
-  at: string;
-  ok: boolean;
-  /** The snapshot it restored (or tried to). */
-  snapshot?: string;
-  /** Seconds it took in all (a drill that passed). */
-  seconds?: number;
-  /** `Type: message` of what failed (a drill that failed). */
-  error?: string;
 }
 
 export interface StoredSnapshot {
@@ -280,7 +268,8 @@ export class SnapshotStore {
     }
   }
 
-  private async readManifest(file: string): Promise<SnapshotManifest | undefined> {
+  /** The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none). */
+  async readManifest(file: string): Promise<SnapshotManifest | undefined> {
     try {
       const parsed = JSON.parse(
         await readFile(join(this.dir, `${file}${MANIFEST_SUFFIX}`), 'utf8'),

@@ -43,3 +43,16 @@ export interface DrillResult {
   /** Seconds spent: deploying the throwaway node, restoring and unsealing, and in all. */
   seconds: { deploy: number; restore: number; total: number };
 }
+
+/** The outcome of a restore drill, as the health report shows it. */
+export interface DrillRecord {
+  /** When the drill ended (ISO 8601). */
+  at: string;
+  ok: boolean;
+  /** The snapshot it restored (or tried to). */
+  snapshot?: string;
+  /** Seconds it took in all (a drill that passed). */
+  seconds?: number;
+  /** `Type: message` of what failed (a drill that failed). */
+  error?: string;
+}

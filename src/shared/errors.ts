@@ -128,6 +128,19 @@ export function isNamedFailure(err: unknown): boolean {
   return err instanceof NonRetryableError || (err instanceof ApplicationFailure && err.nonRetryable === true);
 }
 
+/** The innermost `cause` of an error chain (the error itself when it has none). */
+function innermostCause(err: unknown): unknown {
+  let root: unknown = err;
+  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  return root;
+}
+
+/** The type of the innermost failure of a chain (`NoSnapshot`, `SnapshotCorrupt`, ...), or `error` when it names none. */
+export function failureTypeOf(err: unknown): string {
+  const root = innermostCause(err);
+  return root instanceof ApplicationFailure && root.type ? root.type : 'error';
+}
+
 /**
  * `Type: message` of the innermost failure of a chain (a workflow's ActivityFailure -> ApplicationFailure,
  * a client's WorkflowFailedError -> ActivityFailure -> ApplicationFailure), or its message when it has no
@@ -135,8 +148,7 @@ export function isNamedFailure(err: unknown): boolean {
  * the innermost message (and stops at a WorkflowFailedError, which is no TemporalFailure), not its type.
  */
 export function describeFailure(err: unknown): string {
-  let root: unknown = err;
-  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
+  const root = innermostCause(err);
   if (root instanceof TimeoutFailure) return `timed out (${root.timeoutType} timeout)`;
   const message = root instanceof Error ? root.message : String(root);
   return root instanceof ApplicationFailure && root.type ? `${root.type}: ${message}` : message;

@@ -2,6 +2,7 @@
  * The health report of a Vault cluster, shared by the health activities, the workflow and the client.
  * Names, states and fingerprints only: no key material.
  */
+import type { DrillRecord } from './backup';
 import { ID_SEPARATOR } from './names';
 
 export type HealthVerdict = 'Healthy' | 'Degraded' | 'Failed';
@@ -104,7 +105,7 @@ export interface BackupStatus {
   /** How many snapshots the folder keeps. */
   count: number;
   /** The latest restore drill's outcome. */
-  drill?: { at: string; ok: boolean; snapshot?: string; seconds?: number; error?: string };
+  drill?: DrillRecord;
 }
 
 /** Input of `VerifyVaultHealth` (and of the scheduled and event-triggered runs). */

@@ -26,7 +26,7 @@ import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
 
 /** Quick API calls (secret create, init, unseal, join): seconds each, a few retries. */
-const apiCall: ActivityOptions = {
+export const apiCall: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
   retry: {
@@ -39,7 +39,7 @@ const apiCall: ActivityOptions = {
 };
 
 /** Convergence waits (tasks running, rollouts, Raft membership): minutes, heartbeating throughout. */
-const convergence: ActivityOptions = {
+export const convergence: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '20 seconds',
   retry: {

@@ -7,7 +7,6 @@
  * report shows it.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   log,
   proxyActivities,
@@ -15,10 +14,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DrillRecord } from '../backup/snapshot-store';
-import type { DrillResult } from '../shared/backup';
+import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
-import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure, failureTypeOf, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
 
 /** One attempt deploys, restores and reads back; a retry starts over on a fresh throwaway stack. */
@@ -44,13 +42,6 @@ const housekeeping = proxyActivities<Activities>({
   },
 });
 
-/** The innermost failure's type (`NoSnapshot`, `SnapshotCorrupt`, ...), or `error`. */
-function failureType(err: unknown): string {
-  let root: unknown = err;
-  while (root instanceof Error && root.cause instanceof Error) root = root.cause;
-  return root instanceof ApplicationFailure && root.type ? root.type : 'error';
-}
-
 /** Records the outcome where the health report reads it; a folder that refuses it does not change the outcome. */
 async function record(stack: string, outcome: DrillRecord): Promise<void> {
   try {
@@ -69,7 +60,7 @@ export async function RestoreDrill(input: { stack: string }): Promise<DrillResul
   try {
     result = await drill.runRestoreDrill(input);
   } catch (err) {
-    upsertSearchAttributes([{ key: VAULT_RESTORE_DRILL, value: `failed:${failureType(err)}` }]);
+    upsertSearchAttributes([{ key: VAULT_RESTORE_DRILL, value: `failed:${failureTypeOf(err)}` }]);
     setCurrentDetails(`**Restore drill ${stack}: FAILED**\n\n${describeFailure(err)}`);
     await CancellationScope.nonCancellable(async () => {
       await housekeeping.removeDrillStack(input);

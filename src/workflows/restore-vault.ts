@@ -27,6 +27,7 @@ import type { HealthInput, StackHold } from '../shared/health';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 import { holdRunSummary } from '../shared/run-text';
 import type { RestoreInput, StepOutcome } from '../shared/types';
+import { apiCall, convergence } from './bootstrap-vault';
 import { HoldVaultStack, releaseSignal } from './hold-vault-stack';
 
 /** Input of `RestoreVault`: the stack, the snapshot, and the health check the hold's release runs. */
@@ -44,26 +45,17 @@ export interface RestoreResult {
   steps: { step: string; summary: string }[];
 }
 
-const retry = {
-  backoffCoefficient: 2,
-  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-};
-/** As the bootstrap's: quick API calls, and convergence waits that heartbeat throughout. */
-const apiCall: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { ...retry, initialInterval: '2 seconds', maximumInterval: '30 seconds', maximumAttempts: 10 },
-};
-const convergence: ActivityOptions = {
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: { ...retry, initialInterval: '5 seconds', maximumInterval: '1 minute', maximumAttempts: 8 },
-};
-/** The restore streams the snapshot into the leader: as long as the snapshot is big. */
+/** The restore streams the snapshot into the leader: as long as the snapshot is big. (The other steps take the bootstrap's options.) */
 const restoring: ActivityOptions = {
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '1 minute',
-  retry: { ...retry, initialInterval: '10 seconds', maximumInterval: '1 minute', maximumAttempts: 5 },
+  retry: {
+    backoffCoefficient: 2,
+    initialInterval: '10 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
 };
 
 export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreResult> {

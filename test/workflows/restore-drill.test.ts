@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { DrillRecord } from '../../src/backup/snapshot-store';
+import type { DrillRecord } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { stubActivities } from '../support/stub-activities';

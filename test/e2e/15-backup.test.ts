@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { DrillRecord, SnapshotManifest } from '../../src/backup/snapshot-store';
+import type { SnapshotManifest } from '../../src/backup/snapshot-store';
+import type { DrillRecord } from '../../src/shared/backup';
 import { DockerGateway } from '../../src/docker/gateway';
 import { backupWorkflowIds, drillStackName } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
@@ -61,6 +62,16 @@ describe('backups on the test bed', () => {
       })
     ).map((c) => `container ${c.Id}`),
   ];
+
+  /**
+   * The newest snapshot in the folder: the one a drill restores. Retention keeps one per hour, so a run that
+   * crosses an hour boundary has two (names sort by time).
+   */
+  const newestSnapshot = () =>
+    readdirSync(folder)
+      .filter((f) => f.endsWith('.snap'))
+      .sort()
+      .at(-1)!;
 
   before(async () => {
     mkdirSync(folder, { recursive: true });
@@ -137,7 +148,7 @@ describe('backups on the test bed', () => {
     const res = await run.client(['backup', 'drill', '--wait'], extra);
     const wall = (Date.now() - started) / 1000;
     assert.equal(res.code, 0, res.out);
-    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    const snap = newestSnapshot();
     assert.match(res.stdout, new RegExp(`${snap} restored into ${drillStackName(run.stack)}`));
     assert.match(res.stdout, new RegExp(`canary +vault-bootstrap/canary read back "${snap}"`));
     assert.deepEqual(await drillLeftovers(), []);
@@ -184,7 +195,7 @@ describe('backups on the test bed', () => {
   });
 
   it('a drill of a snapshot whose bytes no longer match its manifest fails as SnapshotCorrupt and deploys nothing', async () => {
-    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    const snap = newestSnapshot();
     const path = join(folder, snap);
     const bytes = readFileSync(path);
     const middle = bytes.length >> 1;
@@ -203,7 +214,7 @@ describe('backups on the test bed', () => {
   });
 
   it('a drill of a truncated snapshot fails as SnapshotCorrupt (its size) and deploys nothing', async () => {
-    const snap = readdirSync(folder).find((f) => f.endsWith('.snap'))!;
+    const snap = newestSnapshot();
     const path = join(folder, snap);
     const cut = readFileSync(path).subarray(0, 1000);
     writeFileSync(path, cut);

@@ -21,8 +21,17 @@ import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/pr
 import { dirname, join } from 'node:path';
 import type { CustodyConfig } from '../config';
 import { fsyncParent, fsyncPath } from '../fs/durable';
-import type { CustodyRecordInfo, CustodySecrets, CustodyTokens, HeldKeys, KeyCustody } from '../ports';
+import type {
+  CustodyRecordInfo,
+  CustodySecrets,
+  CustodyTokens,
+  EncryptedInitAnswer,
+  HeldKeys,
+  KeyCustody,
+  RemovableCustody,
+} from '../ports';
 import { CustodyError } from '../shared/errors';
+import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 
 interface RecordFile {
   format: 'vault-bootstrap-custody/v1';
@@ -138,8 +147,37 @@ async function checkFolder(dir: string): Promise<boolean> {
   return true;
 }
 
-export class FileKeyCustody implements KeyCustody {
+export class FileKeyCustody implements KeyCustody, RemovableCustody {
   constructor(private readonly config: Pick<CustodyConfig, 'dir' | 'keyFile'>) {}
+
+  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    return prepareInitKey(this, stack);
+  }
+
+  hasInitKey(stack: string): Promise<boolean> {
+    return hasInitKey(this, stack);
+  }
+
+  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
+    return storeInitAnswer(this, stack, answer);
+  }
+
+  discardInitKey(stack: string): Promise<void> {
+    return discardInitKey(this, stack);
+  }
+
+  /** Removes the stack's record when it is record `keyId` (a record of another id is left alone), durably. */
+  async remove(stack: string, keyId: string): Promise<void> {
+    const rec = await this.readRecord(stack);
+    if (!rec) return;
+    if (rec.keyId !== keyId)
+      throw new CustodyError(
+        'CustodyCorrupt',
+        `custody record ${this.recordPath(stack)} is record ${rec.keyId}, not record ${keyId}: it was not removed`,
+      );
+    await rm(this.recordPath(stack), { force: true });
+    await fsyncPath(this.config.dir, fsConstants.O_RDONLY);
+  }
 
   private recordPath(stack: string): string {
     return join(this.config.dir, `${stack}.json`);

@@ -22,17 +22,47 @@ import type {
   CustodyReplicaStore,
   CustodySecrets,
   CustodyTokens,
+  EncryptedInitAnswer,
   HeldKeys,
   KeyCustody,
+  RemovableCustody,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import type { FileKeyCustody } from './file-custody';
+import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 
-export class ReplicatedKeyCustody implements KeyCustody {
+export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
   constructor(
     private readonly local: FileKeyCustody,
     private readonly replicas: CustodyReplicaStore,
   ) {}
+
+  // The pending init key is a record like any other here: copied to the swarm, so a worker on another node
+  // can open an init answer the worker that asked for it never read.
+  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    return prepareInitKey(this, stack);
+  }
+
+  hasInitKey(stack: string): Promise<boolean> {
+    return hasInitKey(this, stack);
+  }
+
+  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
+    return storeInitAnswer(this, stack, answer);
+  }
+
+  discardInitKey(stack: string): Promise<void> {
+    return discardInitKey(this, stack);
+  }
+
+  /**
+   * Removes record `keyId` of the stack: the copies first, then the local file. A crash in between leaves the
+   * local record, which the next call copies out again and a retried `remove` removes: never half a record.
+   */
+  async remove(stack: string, keyId: string): Promise<void> {
+    for (const c of await this.replicas.list(stack)) if (c.keyId === keyId) await this.replicas.remove(c.id);
+    await this.local.remove(stack, keyId);
+  }
 
   async assertWritable(stack: string): Promise<void> {
     await this.local.assertWritable(stack);

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type {
   ContainerStart,
+  JobSpec,
+  JobStatus,
   SecretInfo,
   ServiceInfo,
   Subscription,
@@ -73,6 +75,28 @@ function toTaskInfo(t: RawTask): TaskInfo {
     secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
     nodeId: t.NodeID || undefined,
   };
+}
+
+/** The task states after which a job's container runs no more. */
+const JOB_END_STATES = new Set(['complete', 'failed', 'rejected', 'orphaned', 'shutdown', 'remove']);
+
+/**
+ * Splits the Engine's multiplexed log stream (8-byte frame headers: stream 1 stdout, 2 stderr, then a
+ * big-endian length) into stdout and stderr; a stream that is not framed (a TTY) is all stdout.
+ */
+export function demuxLogs(raw: Buffer): { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const kind = raw[at];
+    const size = raw.readUInt32BE(at + 4);
+    if ((kind !== 1 && kind !== 2) || raw[at + 1] !== 0 || at + 8 + size > raw.length) break;
+    (kind === 1 ? out : err).push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  if (at !== raw.length) return { stdout: raw.toString('utf8'), stderr: '' };
+  return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 type ContainerSpec = NonNullable<Docker.ContainerTaskSpec['ContainerSpec']>;
@@ -328,6 +352,83 @@ export class DockerGateway implements Swarm {
         atMs: nanos === undefined ? undefined : Number(BigInt(nanos) / 1_000_000n),
       };
     });
+  }
+
+  /**
+   * The job is a `replicated-job` service with the Vault service's image and network (without its DNS aliases:
+   * the job must not answer for `vault`) and the named mounts, pinned to `nodeId`, never restarted. It carries
+   * no stack namespace label, so `docker stack rm` leaves it and its output alone.
+   */
+  async createJob(spec: JobSpec): Promise<void> {
+    const like = await this.serviceNamed(spec.likeService);
+    const template = like?.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined;
+    const cs = template?.ContainerSpec;
+    if (!cs?.Image) throw new Error(`service ${spec.likeService} not found (or has no image): no job ${spec.name}`);
+    const mounts = (cs.Mounts ?? [])
+      .filter((m) => m.Target !== undefined && spec.mounts.includes(m.Target))
+      .map((m) => ({ ...m, Source: m.Source?.replaceAll('{{.Task.Slot}}', String(spec.slot)) }));
+    const missing = spec.mounts.filter((t) => !mounts.some((m) => m.Target === t));
+    if (missing.length)
+      throw new Error(`service ${spec.likeService} mounts nothing at ${missing.join(', ')}: no job ${spec.name}`);
+    await this.docker.createService({
+      Name: spec.name,
+      Labels: spec.labels,
+      Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+      TaskTemplate: {
+        ContainerSpec: {
+          Image: cs.Image,
+          Command: spec.command,
+          Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+          Mounts: mounts,
+        },
+        RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+        Placement: { Constraints: [`node.id==${spec.nodeId}`] },
+        Networks: (template?.Networks ?? []).map((n) => ({ Target: n.Target })),
+      },
+    } as Docker.CreateServiceOptions);
+  }
+
+  async inspectJob(name: string): Promise<JobStatus | undefined> {
+    const svc = await this.serviceNamed(name);
+    if (!svc) return undefined;
+    const tasks = ((await this.docker.listTasks({ filters: { service: [name] } })) as (RawTask & {
+      Status?: { ContainerStatus?: { ExitCode?: number } };
+    })[]).sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+    const task = tasks[0];
+    const state = task?.Status?.State ?? 'new';
+    return {
+      state,
+      done: JOB_END_STATES.has(state),
+      exitCode: task?.Status?.ContainerStatus?.ExitCode,
+      labels: svc.Spec?.Labels ?? {},
+    };
+  }
+
+  async jobOutput(name: string): Promise<{ stdout: string; stderr: string }> {
+    const raw = (await this.docker
+      .getService(name)
+      .logs({ stdout: true, stderr: true, follow: false, timestamps: false })) as unknown as Buffer;
+    return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+  }
+
+  async removeJob(name: string): Promise<void> {
+    const svc = await this.serviceNamed(name);
+    if (!svc?.ID) return;
+    await this.docker
+      .getService(svc.ID)
+      .remove()
+      .catch((err: unknown) => {
+        if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+      });
+  }
+
+  async forceRestart(service: string): Promise<void> {
+    const current = await this.serviceNamed(service);
+    if (!current?.ID || !current.Spec) throw new Error(`service ${service} not found`);
+    const spec = structuredClone(current.Spec);
+    const template = spec.TaskTemplate as Docker.ContainerTaskSpec & { ForceUpdate?: number };
+    template.ForceUpdate = (template.ForceUpdate ?? 0) + 1;
+    await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 
   /**

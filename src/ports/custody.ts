@@ -27,7 +27,47 @@ export interface CustodyRecordInfo {
 /** A decrypted custody record: the key and token with their record id. */
 export type HeldKeys = CustodySecrets & CustodyRecordInfo;
 
-export interface KeyCustody {
+/**
+ * What `sys/init` answers when it is given `pgp_keys` and `root_token_pgp_key`: the unseal key and the root token,
+ * each an OpenPGP message (base64, binary) encrypted to the stack's init key. Useless without custody.
+ */
+export interface EncryptedInitAnswer {
+  /** `unseal_keys_b64[0]`: decrypts to the unseal key, hex. */
+  unsealKey: string;
+  /** `root_token`: decrypts to the root token. */
+  rootToken: string;
+}
+
+/**
+ * Custody's side of an init whose answer must outlive the worker (src/custody/init-key.ts): an OpenPGP key pair
+ * per stack whose private half custody stores, durably, before `sys/init` is sent with its public half; the
+ * encrypted answer, wherever it waited, is opened only here and stored as the stack's record.
+ */
+export interface InitKeyCustody {
+  /**
+   * The stack's pending init key: made and stored durably (encrypted, fsynced, replicated like a record) on the
+   * first call, the same one on every later call until `discardInitKey`. Returns the public half, armored.
+   */
+  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }>;
+  /** Whether the stack has a pending init key (one `prepareInitKey` made and `discardInitKey` did not remove). */
+  hasInitKey(stack: string): Promise<boolean>;
+  /**
+   * Decrypts `answer` with the stack's pending init key and stores it as the stack's record (`store`, durable
+   * before this returns). `InitAnswerUnreadable` (a `CustodyError`) when there is no pending key or the answer
+   * was not encrypted to it; nothing is stored then.
+   */
+  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo>;
+  /** Removes the stack's pending init key; nothing when there is none. */
+  discardInitKey(stack: string): Promise<void>;
+}
+
+/** The record store an `InitKeyCustody` keeps its pending keys in (a `KeyCustody` that can also remove). */
+export interface RemovableCustody extends Omit<KeyCustody, keyof InitKeyCustody> {
+  /** Removes the stack's record `keyId`, durably, from every copy; nothing when there is none. */
+  remove(stack: string, keyId: string): Promise<void>;
+}
+
+export interface KeyCustody extends InitKeyCustody {
   /** Proves the record folder and the encryption key are usable: writes, fsyncs, reads back and removes a probe. */
   assertWritable(stack: string): Promise<void>;
   /** Metadata of the stack's record, or undefined when there is none. */

@@ -24,8 +24,10 @@ const POINTS = [
   // Step 2: `docker stack deploy`.
   'deployStack:before-deploy',
   'deployStack:after-deploy',
-  // Step 3: `sys/init`, then the key persisted to custody (the unclosable window lies between the two).
+  // Step 3: `sys/init` sent by the init job (Vault initializing while nobody but the job waits), the encrypted
+  // answer read back and not yet decrypted into custody, then the key persisted and the job not yet removed.
   'initLeader:before-init',
+  'initLeader:after-init-sent',
   'initLeader:after-init-before-persist',
   'initLeader:after-persist',
   // Step 4: prove the key on the sealed leader (`sys/unseal`), create `_vN`, swap it in, remove old members.

@@ -10,13 +10,18 @@ export type {
   CustodyReplicaStore,
   CustodySecrets,
   CustodyTokens,
+  EncryptedInitAnswer,
   HeldKeys,
+  InitKeyCustody,
   KeyCustody,
+  RemovableCustody,
 } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
 export type {
   ContainerStart,
+  JobSpec,
+  JobStatus,
   SecretInfo,
   ServiceInfo,
   Subscription,

@@ -63,6 +63,39 @@ export interface ContainerStart {
   atMs?: number;
 }
 
+/**
+ * A one-shot Swarm job (a `replicated-job` service, one task, never restarted) that the bootstrap runs beside a
+ * Vault task: the detached `sys/init`, the wipe of a wedged leader's data. It outlives the worker that made it,
+ * and so does its output (the service's logs), until `removeJob`.
+ */
+export interface JobSpec {
+  /** The job's service name. */
+  name: string;
+  /** The Vault service whose image and network the job takes, with the mounts named in `mounts`. */
+  likeService: string;
+  /** Mount targets of `likeService` the job mounts too (read-only as there), `{{.Task.Slot}}` read as `slot`. */
+  mounts: string[];
+  slot: number;
+  /** Swarm node the job runs on (where the slot's task and volume are). */
+  nodeId: string;
+  /** Replaces the image's entrypoint. */
+  command: string[];
+  /** Environment of the job's container (no secret ever: it is readable by whoever inspects the service). */
+  env: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+/** A job as a manager sees it. */
+export interface JobStatus {
+  /** The task's state (`pending`, `running`, `complete`, `failed`, …); `new` before Swarm made a task. */
+  state: string;
+  /** Whether the task reached an end state (complete, failed, rejected, orphaned, shutdown). */
+  done: boolean;
+  /** The container's exit code, once it ended. */
+  exitCode?: number;
+  labels: Record<string, string>;
+}
+
 export interface Swarm {
   /** Whether this Engine is an active swarm manager. */
   swarmActive(): Promise<boolean>;
@@ -134,6 +167,19 @@ export interface Swarm {
    * file paths and the stack name).
    */
   deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void>;
+  /** Starts a job; one of that name existing already is an error with `statusCode` 409. */
+  createJob(spec: JobSpec): Promise<void>;
+  /** The job's state, or undefined when there is no job of that name. */
+  inspectJob(name: string): Promise<JobStatus | undefined>;
+  /** What the job's container wrote so far (its service logs, read through a manager from its node). */
+  jobOutput(name: string): Promise<{ stdout: string; stderr: string }>;
+  /** Removes the job (its output goes with it); nothing when there is none. */
+  removeJob(name: string): Promise<void>;
+  /**
+   * Restarts every task of the service (`docker service update --force`: a new task per slot, the stack's
+   * update order), and resolves once Swarm accepted the update.
+   */
+  forceRestart(service: string): Promise<void>;
   /** Removes a stack's services, configs and networks (`docker stack rm`); resolves with whether a service existed. */
   removeStack(stack: string): Promise<boolean>;
   /**

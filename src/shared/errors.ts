@@ -48,6 +48,11 @@ export const ErrorType = selfNamed({
   CustodyPermissionsTooOpen: 'CustodyPermissionsTooOpen',
   /** The custody folder cannot be written. */
   CustodyNotWritable: 'CustodyNotWritable',
+  /**
+   * An encrypted `sys/init` answer was found but custody cannot open it: no pending init key for the stack, or
+   * one the answer was not encrypted to. The answer is left where it is.
+   */
+  InitAnswerUnreadable: 'InitAnswerUnreadable',
   /** The running service does not have the shape the stack file promises (replicas, secret target). */
   UnexpectedServiceShape: 'UnexpectedServiceShape',
   /** A Vault node answers something this tool does not understand (unexpected version or payload). */
@@ -164,6 +169,7 @@ export type CustodyErrorKind = Extract<
   | 'CustodyKeyFileMissing'
   | 'CustodyPermissionsTooOpen'
   | 'CustodyNotWritable'
+  | 'InitAnswerUnreadable'
   | 'UnsealKeyUnavailable'
 >;
 

@@ -218,6 +218,12 @@ export class TestRun {
   /** Removes the stack, its secrets, its data folders and the run's temp folder. Safe to call twice. */
   async cleanup(): Promise<void> {
     await this.stopWorkers();
+    // The init and wipe jobs (no stack namespace: `docker stack rm` leaves an unread init answer alone).
+    for (const j of await this.ownJobs())
+      await this.docker
+        .getService(j.ID)
+        .remove()
+        .catch(() => undefined);
     // The stack, and the throwaway stack of a restore drill a failed test may have left.
     for (const stack of [this.stack, drillStackName(this.stack)]) {
       await run('docker', ['stack', 'rm', stack]).catch(() => undefined);
@@ -263,7 +269,16 @@ export class TestRun {
         out.push(`container ${c.Id}`);
     }
     for (const s of await this.ownSecrets()) out.push(`secret ${s.Spec?.Name}`);
+    for (const j of await this.ownJobs()) out.push(`job ${j.Spec?.Name}`);
     return out;
+  }
+
+  /** The bootstrap's jobs for this run's stacks (the init and wipe jobs, labelled with the stack). */
+  private async ownJobs(): Promise<Docker.Service[]> {
+    const jobs: Docker.Service[] = [];
+    for (const stack of [this.stack, drillStackName(this.stack)])
+      jobs.push(...(await this.docker.listServices({ filters: { label: [`${LABEL_STACK}=${stack}`] } })));
+    return jobs;
   }
 
   /**

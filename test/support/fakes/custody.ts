@@ -2,17 +2,25 @@
  * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
  * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
  */
+import {
+  discardInitKey,
+  hasInitKey,
+  prepareInitKey,
+  storeInitAnswer,
+} from '../../../src/custody/init-key';
 import type {
   CustodyRecordInfo,
   CustodySecrets,
   CustodyTokens,
+  EncryptedInitAnswer,
   HeldKeys,
   KeyCustody,
+  RemovableCustody,
 } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
 
-export class FakeCustody implements KeyCustody {
+export class FakeCustody implements KeyCustody, RemovableCustody {
   private readonly records = new Map<string, HeldKeys>();
   private ids = 0;
   /** When false, `assertWritable` fails with `CustodyNotWritable`. */
@@ -45,7 +53,16 @@ export class FakeCustody implements KeyCustody {
       this.failingStores--;
       return Promise.reject(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' }));
     }
-    if (this.records.has(stack))
+    const prior = this.records.get(stack);
+    if (
+      prior &&
+      prior.unsealKey === secrets.unsealKey &&
+      prior.rootToken === secrets.rootToken &&
+      prior.workerToken === secrets.workerToken
+    )
+      // The same secrets stored again (a retry): the record already there, as the file custody answers.
+      return Promise.resolve({ keyId: prior.keyId, stack, createdAt: prior.createdAt });
+    if (prior)
       return Promise.reject(
         new CustodyError('CustodyCorrupt', `custody already holds a record for ${stack}`),
       );
@@ -75,6 +92,37 @@ export class FakeCustody implements KeyCustody {
       if (tokens.workerToken !== undefined) next.workerToken = tokens.workerToken;
       this.records.set(stack, next);
     });
+  }
+
+  // The pending init key is the real module's, over this store (real OpenPGP: it is what is under test).
+  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    return prepareInitKey(this, stack);
+  }
+
+  hasInitKey(stack: string): Promise<boolean> {
+    return hasInitKey(this, stack);
+  }
+
+  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
+    return storeInitAnswer(this, stack, answer);
+  }
+
+  discardInitKey(stack: string): Promise<void> {
+    return discardInitKey(this, stack);
+  }
+
+  remove(stack: string, keyId: string): Promise<void> {
+    return this.guard(() => {
+      const r = this.records.get(stack);
+      if (r && r.keyId !== keyId)
+        throw new CustodyError('CustodyCorrupt', `custody holds record ${r.keyId} for ${stack}, not ${keyId}`);
+      this.records.delete(stack);
+    });
+  }
+
+  /** The stacks custody holds records for (pending init keys included). */
+  names(): string[] {
+    return [...this.records.keys()].sort();
   }
 
   /** Puts a record in place (as a restore from backup would); returns its info. */

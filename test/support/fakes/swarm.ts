@@ -9,6 +9,8 @@
 import { toSecretInfo } from '../../../src/docker/gateway';
 import type {
   ContainerStart,
+  JobSpec,
+  JobStatus,
   SecretInfo,
   ServiceInfo,
   Subscription,
@@ -34,6 +36,16 @@ interface StoredService {
   parallelism: number;
   /** The stack's parallelism kept while it is 0 (the service label `LABEL_STACK_PARALLELISM`). */
   keptParallelism?: number;
+}
+
+/** What a fake job's container does: its exit code and output (see `FakeSwarm.jobRunner`). */
+export type JobRun = (spec: JobSpec) => Promise<{ exitCode: number; stdout: string; stderr?: string }>;
+
+interface StoredJob {
+  spec: JobSpec;
+  status: JobStatus;
+  stdout: string;
+  stderr: string;
 }
 
 /** Why and where a task (re)started: a deploy, a rollout after a secret swap, or a test killing it. */
@@ -81,6 +93,17 @@ export class FakeSwarm implements Swarm {
   resumes = 0;
   /** Each secret swap's rollout: the service and the parallelism it ran with (0: every task at once). */
   readonly rollouts: { service: string; parallelism: number }[] = [];
+
+  /**
+   * What a job's container does when it runs (e.g. the detached `sys/init` against the fake Vault cluster);
+   * without one, jobs stay `pending` (their node never runs them).
+   */
+  jobRunner?: JobRun;
+  private readonly jobs = new Map<string, StoredJob>();
+  /** Every job created, in order (removed ones too). */
+  readonly jobsCreated: JobSpec[] = [];
+  /** Every `forceRestart`, by service. */
+  readonly forcedRestarts: string[] = [];
 
   // ---- the port
 
@@ -244,6 +267,73 @@ export class FakeSwarm implements Swarm {
       },
       close: () => listeners.delete(listener),
     });
+  }
+
+  createJob(spec: JobSpec): Promise<void> {
+    if (this.jobs.has(spec.name) || this.services.has(spec.name))
+      return Promise.reject(dockerError(409, `service ${spec.name} already exists`));
+    if (!this.services.has(spec.likeService))
+      return Promise.reject(new Error(`service ${spec.likeService} not found: no job ${spec.name}`));
+    const job: StoredJob = {
+      spec: structuredClone(spec),
+      status: { state: 'pending', done: false, labels: { ...spec.labels } },
+      stdout: '',
+      stderr: '',
+    };
+    this.jobs.set(spec.name, job);
+    this.jobsCreated.push(job.spec);
+    const run = this.jobRunner;
+    if (run) {
+      job.status.state = 'running';
+      void run(job.spec).then(
+        (r) => {
+          Object.assign(job, { stdout: r.stdout, stderr: r.stderr ?? '' });
+          job.status = { ...job.status, state: r.exitCode === 0 ? 'complete' : 'failed', done: true, exitCode: r.exitCode };
+        },
+        (err: unknown) => {
+          job.stderr = String(err);
+          job.status = { ...job.status, state: 'failed', done: true, exitCode: 1 };
+        },
+      );
+    }
+    return Promise.resolve();
+  }
+
+  inspectJob(name: string): Promise<JobStatus | undefined> {
+    const job = this.jobs.get(name);
+    return Promise.resolve(job && { ...job.status, labels: { ...job.status.labels } });
+  }
+
+  jobOutput(name: string): Promise<{ stdout: string; stderr: string }> {
+    const job = this.jobs.get(name);
+    if (!job) return Promise.reject(dockerError(404, `service ${name} not found`));
+    return Promise.resolve({ stdout: job.stdout, stderr: job.stderr });
+  }
+
+  removeJob(name: string): Promise<void> {
+    this.jobs.delete(name);
+    return Promise.resolve();
+  }
+
+  forceRestart(service: string): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    this.forcedRestarts.push(service);
+    this.rollOut(svc);
+    return Promise.resolve();
+  }
+
+  /** The names of the jobs that exist now. */
+  jobNames(): string[] {
+    return [...this.jobs.keys()].sort();
+  }
+
+  /** Makes a job end as a container would (a test that runs jobs by hand instead of `jobRunner`). */
+  endJob(name: string, exitCode: number, stdout: string, stderr = ''): void {
+    const job = this.jobs.get(name);
+    if (!job) throw new Error(`no job ${name}`);
+    Object.assign(job, { stdout, stderr });
+    job.status = { ...job.status, state: exitCode === 0 ? 'complete' : 'failed', done: true, exitCode };
   }
 
   removeStack(stack: string): Promise<boolean> {

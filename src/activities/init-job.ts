@@ -18,6 +18,15 @@ export const VAULT_DATA_DIR = '/vault/data';
 /** How long Vault may take over `sys/init` (Raft bootstrap, election, keyring, barrier) before a retry looks again. */
 export const INIT_JOB_DEADLINE_MS = 240_000;
 
+/** The label of a job naming the Vault task it works on (the init answer can come only while that task lives). */
+export const LABEL_TARGET_TASK = 'io.iklimco.vault-bootstrap.target-task';
+
+/**
+ * How long a job whose target task is gone may still end by itself before it is taken to have nothing: an
+ * answer that had fully arrived is printed within milliseconds.
+ */
+export const TARGET_GONE_GRACE_MS = 5_000;
+
 export const initJobName = (stack: string) => `${serviceName(stack)}-init`;
 export const wipeJobName = (stack: string) => `${serviceName(stack)}-wipe`;
 
@@ -27,6 +36,8 @@ export const WEDGED_INIT = /cluster already has state/;
 interface Target {
   stack: string;
   slot: number;
+  /** The Swarm task of vault-1 the job talks to. */
+  taskId: string;
   nodeId: string;
   /** vault-1's address on the overlay network. */
   address: string;
@@ -60,12 +71,12 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
       VAULT_MAX_RETRIES: '0',
       VAULT_BOOTSTRAP_INIT_KEY: publicKey,
     },
-    labels: { [LABEL_KIND]: 'init-job', [LABEL_STACK]: target.stack },
+    labels: { [LABEL_KIND]: 'init-job', [LABEL_STACK]: target.stack, [LABEL_TARGET_TASK]: target.taskId },
   };
 }
 
 /** The wipe job: removes what Raft and the barrier keep in vault-1's data folder, nothing else. */
-export function wipeJobSpec(target: Omit<Target, 'address' | 'serverName'>): JobSpec {
+export function wipeJobSpec(target: Omit<Target, 'address' | 'serverName' | 'taskId'>): JobSpec {
   return {
     name: wipeJobName(target.stack),
     likeService: serviceName(target.stack),
@@ -92,7 +103,9 @@ export function parseInitAnswer(stdout: string): EncryptedInitAnswer | undefined
   } catch {
     return undefined;
   }
-  const key: unknown = Array.isArray(body.unseal_keys_b64) ? (body.unseal_keys_b64 as unknown[])[0] : undefined;
+  const key: unknown = Array.isArray(body.unseal_keys_b64)
+    ? (body.unseal_keys_b64 as unknown[])[0]
+    : undefined;
   if (typeof key !== 'string' || typeof body.root_token !== 'string') return undefined;
   return { unsealKey: key, rootToken: body.root_token };
 }

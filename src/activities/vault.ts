@@ -2,13 +2,7 @@
  * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
-import type {
-  AutopilotConfig,
-  CustodyRecordInfo,
-  EncryptedInitAnswer,
-  HeldKeys,
-  SecretInfo,
-} from '../ports';
+import type { AutopilotConfig, CustodyRecordInfo, EncryptedInitAnswer, HeldKeys, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
   AUTOPILOT_CONFIG,
@@ -24,21 +18,15 @@ import type { PeerSlot, Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import type { ActivityDeps, ClusterNode } from './deps';
-import {
-  locateNodes,
-  nodeAt,
-  readCustody,
-  serverName,
-  stackSecrets,
-  waitFor,
-  waitForNodes,
-} from './deps';
+import { locateNodes, nodeAt, readCustody, serverName, stackSecrets, waitFor, waitForNodes } from './deps';
 import {
   INIT_JOB_DEADLINE_MS,
   initJobName,
+  LABEL_TARGET_TASK,
   initJobSpec,
   lastLines,
   parseInitAnswer,
+  TARGET_GONE_GRACE_MS,
   WEDGED_INIT,
   wipeJobName,
   wipeJobSpec,
@@ -157,10 +145,22 @@ export function createVaultActivities(deps: ActivityDeps) {
   ): Promise<{ stored: CustodyRecordInfo; answeredAfterMs: number } | { error: string }> {
     const name = initJobName(stack);
     const sentAt = deps.clock.now();
+    let targetGoneAt: number | undefined;
     const ended = await waitFor(deps, `the init job ${name} to end`, INIT_JOB_DEADLINE_MS, async () => {
       const job = await deps.swarm.inspectJob(name);
       if (!job) throw new Error(`the init job ${name} is gone`);
-      return job.done ? job : undefined;
+      if (job.done) return job;
+      // vault-1's task died under the init (Swarm replaced it): its connection may hang until the CLI's
+      // timeout, but no answer can come any more. After a grace period in which a job that got an answer would
+      // have printed it and ended, it is taken to have ended without one.
+      const target = job.labels[LABEL_TARGET_TASK];
+      const task = (await deps.swarm.currentTasks(serviceName(stack))).get(LEADER_SLOT);
+      // Only Swarm's replacement is taken as proof (a task list that misses the task for a moment is not).
+      if (target === undefined || task === undefined || task.id === target) return undefined;
+      targetGoneAt ??= deps.clock.now();
+      return deps.clock.now() - targetGoneAt >= TARGET_GONE_GRACE_MS
+        ? { ...job, state: `cut short (vault-1's task ${target.slice(0, 12)} ended)` }
+        : undefined;
     });
     const answeredAfterMs = deps.clock.now() - sentAt;
     const output = await deps.swarm.jobOutput(name);
@@ -216,7 +216,9 @@ export function createVaultActivities(deps: ActivityDeps) {
         if (await custody.hasInitKey(stack)) await custody.discardInitKey(stack);
         return {
           changed: notes.length > 0,
-          summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join('; '),
+          summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join(
+            '; ',
+          ),
           keyId: record.keyId,
         };
       }
@@ -247,7 +249,8 @@ export function createVaultActivities(deps: ActivityDeps) {
         leader = nodeAt(nodes, LEADER_SLOT);
         continue;
       }
-      if (failedInit !== undefined && attempt > 1) throw new Error(`initializing ${leader.name}: ${failedInit}`);
+      if (failedInit !== undefined && attempt > 1)
+        throw new Error(`initializing ${leader.name}: ${failedInit}`);
 
       await custody.assertWritable(stack);
       const { publicKey, fingerprint } = await custody.prepareInitKey(stack);
@@ -260,6 +263,7 @@ export function createVaultActivities(deps: ActivityDeps) {
             {
               stack,
               slot: LEADER_SLOT,
+              taskId: leader.task.id,
               nodeId: leader.task.nodeId,
               address: leader.task.address,
               serverName: serverName(deps, LEADER_SLOT),

@@ -70,8 +70,12 @@ export async function storeInitAnswer(
   const open = async (field: string, base64: string): Promise<string> => {
     try {
       const message = await openpgp.readMessage({ binaryMessage: Buffer.from(base64, 'base64') });
-      const { data } = await openpgp.decrypt({ message, decryptionKeys: privateKey, format: 'binary' });
-      return Buffer.from(data).toString('utf8');
+      const opened: { data: Uint8Array } = await openpgp.decrypt({
+        message,
+        decryptionKeys: privateKey,
+        format: 'binary',
+      });
+      return Buffer.from(opened.data).toString('utf8');
     } catch {
       throw new CustodyError(
         'InitAnswerUnreadable',

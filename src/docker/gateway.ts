@@ -361,15 +361,18 @@ export class DockerGateway implements Swarm {
    */
   async createJob(spec: JobSpec): Promise<void> {
     const like = await this.serviceNamed(spec.likeService);
-    const template = like?.Spec?.TaskTemplate as Docker.ContainerTaskSpec | undefined;
-    const cs = template?.ContainerSpec;
-    if (!cs?.Image) throw new Error(`service ${spec.likeService} not found (or has no image): no job ${spec.name}`);
+    const template = like?.Spec?.TaskTemplate;
+    const cs = containerSpec(template);
+    if (!cs?.Image)
+      throw new Error(`service ${spec.likeService} not found (or has no image): no job ${spec.name}`);
     const mounts = (cs.Mounts ?? [])
       .filter((m) => m.Target !== undefined && spec.mounts.includes(m.Target))
       .map((m) => ({ ...m, Source: m.Source?.replaceAll('{{.Task.Slot}}', String(spec.slot)) }));
     const missing = spec.mounts.filter((t) => !mounts.some((m) => m.Target === t));
     if (missing.length)
-      throw new Error(`service ${spec.likeService} mounts nothing at ${missing.join(', ')}: no job ${spec.name}`);
+      throw new Error(
+        `service ${spec.likeService} mounts nothing at ${missing.join(', ')}: no job ${spec.name}`,
+      );
     await this.docker.createService({
       Name: spec.name,
       Labels: spec.labels,
@@ -391,9 +394,11 @@ export class DockerGateway implements Swarm {
   async inspectJob(name: string): Promise<JobStatus | undefined> {
     const svc = await this.serviceNamed(name);
     if (!svc) return undefined;
-    const tasks = ((await this.docker.listTasks({ filters: { service: [name] } })) as (RawTask & {
-      Status?: { ContainerStatus?: { ExitCode?: number } };
-    })[]).sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+    const tasks = (
+      (await this.docker.listTasks({ filters: { service: [name] } })) as (RawTask & {
+        Status?: { ContainerStatus?: { ExitCode?: number } };
+      })[]
+    ).sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
     const task = tasks[0];
     const state = task?.Status?.State ?? 'new';
     return {

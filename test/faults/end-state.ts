@@ -1,10 +1,9 @@
 /**
  * The end state every fault case must reach (`assertBootstrapped`), and a test stack's clean-up that
- * counts whatever it left behind (`withTestRun`, `cleanupWithoutLeaks`), plus the documented recovery from
- * a key lost in the sys/init window (`removeStackAndData`).
+ * counts whatever it left behind (`withTestRun`, `cleanupWithoutLeaks`).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bootstrapWorkflowId, LABEL_KEY_ID, LABEL_STACK_PARALLELISM } from '../../src/shared/constants';
@@ -13,7 +12,6 @@ import { activitiesOf, historyOf, historyText, secretForms } from '../support/hi
 import type { HistoryEvent } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
 import { dockerCli, REPO, TestRun } from '../support/testbed';
-import { eventually } from '../support/wait';
 import { custodyOf, listDir, runIdsOf, vaultStatusBySlot } from './stack-state';
 import { count } from './summary';
 
@@ -129,23 +127,4 @@ export async function cleanupWithoutLeaks(run: TestRun): Promise<void> {
     left.push(`data folder of ${run.stack}`);
   count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);
   assert.deepEqual(left, [], 'the stack leaves nothing behind');
-}
-
-/**
- * The documented recovery from a key lost in the sys/init window: the cluster holds no data yet, so the
- * stack and its data are removed (the placeholder secret may stay) and the bootstrap runs again.
- */
-export async function removeStackAndData(run: TestRun): Promise<void> {
-  await dockerCli(['stack', 'rm', run.stack]);
-  await eventually(`the containers of ${run.stack} to be gone`, 120_000, async () => {
-    const left = await run.docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-    });
-    return left.length === 0 ? true : undefined;
-  });
-  rmSync(join(run.bed.TESTBED_STACK_ROOT ?? join(REPO, '.cache', 'stacks'), run.stack), {
-    recursive: true,
-    force: true,
-  });
 }

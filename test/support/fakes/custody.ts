@@ -2,12 +2,7 @@
  * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
  * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
  */
-import {
-  discardInitKey,
-  hasInitKey,
-  prepareInitKey,
-  storeInitAnswer,
-} from '../../../src/custody/init-key';
+import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from '../../../src/custody/init-key';
 import type {
   CustodyRecordInfo,
   CustodySecrets,
@@ -115,7 +110,10 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     return this.guard(() => {
       const r = this.records.get(stack);
       if (r && r.keyId !== keyId)
-        throw new CustodyError('CustodyCorrupt', `custody holds record ${r.keyId} for ${stack}, not ${keyId}`);
+        throw new CustodyError(
+          'CustodyCorrupt',
+          `custody holds record ${r.keyId} for ${stack}, not ${keyId}`,
+        );
       this.records.delete(stack);
     });
   }

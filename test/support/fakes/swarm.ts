@@ -288,7 +288,12 @@ export class FakeSwarm implements Swarm {
       void run(job.spec).then(
         (r) => {
           Object.assign(job, { stdout: r.stdout, stderr: r.stderr ?? '' });
-          job.status = { ...job.status, state: r.exitCode === 0 ? 'complete' : 'failed', done: true, exitCode: r.exitCode };
+          job.status = {
+            ...job.status,
+            state: r.exitCode === 0 ? 'complete' : 'failed',
+            done: true,
+            exitCode: r.exitCode,
+          };
         },
         (err: unknown) => {
           job.stderr = String(err);

@@ -18,6 +18,7 @@ import type { CustodyErrorKind } from '../../../src/shared/errors';
 export class FakeCustody implements KeyCustody, RemovableCustody {
   private readonly records = new Map<string, HeldKeys>();
   private ids = 0;
+  private initIds = 0;
   /** When false, `assertWritable` fails with `CustodyNotWritable`. */
   writable = true;
   /** When set, `describe` and `read` fail with this kind (a damaged or too-open record). */
@@ -125,7 +126,9 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
 
   /** Puts a record in place (as a restore from backup would); returns its info. */
   put(stack: string, secrets: CustodySecrets): CustodyRecordInfo {
-    const info = { keyId: `key-${++this.ids}`, stack, createdAt: new Date(0).toISOString() };
+    // Pending init keys are numbered apart, so a stack's records are key-1, key-2, … as tests expect.
+    const keyId = stack.endsWith('.init-key') ? `init-key-${++this.initIds}` : `key-${++this.ids}`;
+    const info = { keyId, stack, createdAt: new Date(0).toISOString() };
     this.records.set(stack, { ...secrets, ...info });
     return info;
   }

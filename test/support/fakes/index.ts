@@ -17,6 +17,7 @@ import type { BootstrapInput } from '../../../src/shared/types';
 import { REPO } from '../testbed';
 import { FakeClock } from './clock';
 import { FakeCustody } from './custody';
+import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
 import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
@@ -74,6 +75,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   const swarm = options.swarm ?? new FakeSwarm();
   const unsealSecretTemplate = options.unsealSecretTemplate ?? '{stack}_vault_unseal_key';
   const vault = new FakeVaultCluster(swarm, service);
+  swarm.jobRunners.set(service, fakeJobRunner(vault));
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();

@@ -99,6 +99,8 @@ export class FakeSwarm implements Swarm {
    * without one, jobs stay `pending` (their node never runs them).
    */
   jobRunner?: JobRun;
+  /** Per Vault service (`JobSpec.likeService`): two worlds sharing one swarm each run their own jobs. */
+  readonly jobRunners = new Map<string, JobRun>();
   private readonly jobs = new Map<string, StoredJob>();
   /** Every job created, in order (removed ones too). */
   readonly jobsCreated: JobSpec[] = [];
@@ -282,7 +284,7 @@ export class FakeSwarm implements Swarm {
     };
     this.jobs.set(spec.name, job);
     this.jobsCreated.push(job.spec);
-    const run = this.jobRunner;
+    const run = this.jobRunners.get(spec.likeService) ?? this.jobRunner;
     if (run) {
       job.status.state = 'running';
       void run(job.spec).then(

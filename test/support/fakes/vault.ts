@@ -45,6 +45,11 @@ export interface FakeNodeState {
   servedFingerprint: string;
   /** When set, every seal-status answer is one this tool does not understand. */
   protocolError?: string;
+  /**
+   * Raft state left by a `sys/init` its task's death cut short (no barrier): every init answers "cluster
+   * already has state" until the data folder is emptied (`wipe`).
+   */
+  cutShortInit?: boolean;
 }
 
 /** A token the fake knows. */
@@ -139,6 +144,7 @@ export class FakeVaultCluster {
       sealed: true,
       member: stillListed,
       joinPending: false,
+      cutShortInit: false,
     });
     if (this.active === slot) this.active = undefined;
   }
@@ -249,6 +255,11 @@ class FakeVaultNode implements VaultNode {
     if (n.initialized)
       throw new VaultRequestError(
         `initializing on ${this.name}: HTTP 400: Vault is already initialized`,
+        400,
+      );
+    if (n.cutShortInit)
+      throw new VaultRequestError(
+        `initializing on ${this.name}: HTTP 400: could not bootstrap clustered storage: error bootstrapping cluster: cluster already has state`,
         400,
       );
     this.cluster.calls.init++;

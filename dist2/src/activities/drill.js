@@ -1,0 +1,189 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.drillOverride = drillOverride;
+exports.createDrillActivities = createDrillActivities;
+/**
+ * The restore drill's activities (issue 11; docs/backups.md): the proof that the newest snapshot restores.
+ *
+ * `runRestoreDrill` does the whole drill in one attempt: a retry starts over on a fresh throwaway stack, since
+ * the throwaway node's own init answer (its key and root token) never leaves the process. Its data lives on
+ * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
+ * `removeDrillStack` removes it; the workflow runs it whatever happened.
+ */
+const promises_1 = require("node:fs/promises");
+const node_os_1 = require("node:os");
+const node_path_1 = require("node:path");
+const node_crypto_1 = require("node:crypto");
+const yaml_1 = require("yaml");
+const snapshot_store_1 = require("../backup/snapshot-store");
+const backup_1 = require("../shared/backup");
+const constants_1 = require("../shared/constants");
+const errors_1 = require("../shared/errors");
+const deps_1 = require("./deps");
+const node_actions_1 = require("./node-actions");
+const secrets_1 = require("./secrets");
+const tokens_1 = require("./tokens");
+/** How long the throwaway node may take to start, and then each of its state changes. */
+const DRILL_START_MS = 180_000;
+const DRILL_STATE_MS = 120_000;
+/**
+ * The compose file laid over the stack's own files for the throwaway stack: one replica; host name, API and
+ * cluster addresses and Raft node id of its own, so that nothing on `iklimco-net` can mistake it for a member
+ * of the real cluster; its data and logs on tmpfs, gone with its container.
+ */
+function drillOverride(drillStack) {
+    const host = `${drillStack}-vault-1`;
+    return (0, yaml_1.stringify)({
+        version: '3.8',
+        services: {
+            [constants_1.VAULT_SERVICE]: {
+                hostname: host,
+                environment: {
+                    VAULT_API_ADDR: `https://${host}:8200`,
+                    VAULT_CLUSTER_ADDR: `https://${host}:8201`,
+                    VAULT_RAFT_NODE_ID: host,
+                },
+                volumes: [
+                    { type: 'tmpfs', target: '/vault/data' },
+                    { type: 'tmpfs', target: '/vault/logs' },
+                ],
+                deploy: { replicas: 1, labels: { 'io.iklimco.restore-drill': 'true' } },
+            },
+        },
+    });
+}
+function seconds(fromMs, toMs) {
+    return Math.round((toMs - fromMs) / 100) / 10;
+}
+function createDrillActivities(deps) {
+    const { config, clock, swarm } = deps;
+    /** The snapshot the drill restores: the newest one, which must match its manifest; else a named failure. */
+    async function newestSnapshot(stack) {
+        const store = new snapshot_store_1.SnapshotStore((0, node_path_1.join)(config.backup.dir, stack));
+        const [newest] = await store.list();
+        if (!newest)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.NoSnapshot, `no snapshot of ${stack} in ${store.dir}: run \`vault-bootstrap backup now --stack ${stack}\` first`);
+        const m = newest.manifest;
+        const why = !m.sha256
+            ? 'it has no manifest'
+            : !newest.good
+                ? `its size is not the ${m.size} bytes its manifest says`
+                : !(await store.verify(m))
+                    ? 'its sha256 is not the one its manifest says'
+                    : !m.canary
+                        ? 'its manifest names no canary to read back'
+                        : undefined;
+        if (why)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.SnapshotCorrupt, `the newest snapshot ${m.file} in ${store.dir} cannot be restored: ${why}. It was left in place; ` +
+                `the next backup writes a new one.`);
+        return { store, manifest: m };
+    }
+    /**
+     * Removes the throwaway stack and waits until none of its tasks is left on any node (so its container, and
+     * the tmpfs with the restored copy, are gone); absent already: nothing to do. On the test bed also the
+     * folders its deploy needed.
+     */
+    async function removeDrill(drillStack) {
+        const removed = await swarm.removeStack(drillStack);
+        await (0, deps_1.waitFor)(deps, `removal of ${(0, constants_1.serviceName)(drillStack)}'s tasks`, DRILL_STATE_MS, async () => (await swarm.stackTasks(drillStack)) === 0 ? true : undefined);
+        if (config.stack.stackDirRoot)
+            await (0, promises_1.rm)((0, node_path_1.join)(config.stack.stackDirRoot, drillStack), { recursive: true, force: true });
+        return removed;
+    }
+    /** Deploys the throwaway stack: the stack's own files, then `drillOverride`. */
+    async function deployDrill(stack, drillStack) {
+        const secret = await (0, secrets_1.currentUnsealSecret)(deps, stack);
+        if (!secret)
+            throw new Error(`stack ${stack} has no unseal-key secret: is it bootstrapped?`);
+        const env = {
+            ...config.stack.deployEnv,
+            // Mounted only because the stack file names it; the drill unseals through the API.
+            VAULT_UNSEAL_KEY_SECRET: secret.name,
+            VAULT_BOOTSTRAP_STACK_NAME: drillStack,
+        };
+        if (config.stack.stackDirRoot) {
+            // The test bed's override binds per-slot folders; the drill's tmpfs replaces them, but they must exist.
+            const dir = (0, node_path_1.join)(config.stack.stackDirRoot, drillStack);
+            await (0, promises_1.mkdir)((0, node_path_1.join)(dir, (0, constants_1.nodeName)(1), 'data'), { recursive: true });
+            await (0, promises_1.mkdir)((0, node_path_1.join)(dir, (0, constants_1.nodeName)(1), 'logs'), { recursive: true });
+            env.TESTBED_STACK_DIR = dir;
+        }
+        const override = (0, node_path_1.join)((0, node_os_1.tmpdir)(), `vault-bootstrap-${drillStack}-${(0, node_crypto_1.randomUUID)()}.yml`);
+        await (0, promises_1.writeFile)(override, drillOverride(drillStack), { mode: 0o600 });
+        try {
+            await swarm.deployStack(drillStack, [...config.stack.files, override], env);
+        }
+        finally {
+            await (0, promises_1.rm)(override, { force: true });
+        }
+    }
+    async function runRestoreDrill(input) {
+        const { stack } = input;
+        const started = clock.now();
+        const { store, manifest } = await newestSnapshot(stack);
+        const canary = manifest.canary;
+        const held = await (0, deps_1.readCustody)(deps, stack, 'no snapshot can be unsealed');
+        if (held.keyId !== manifest.unsealKey.custodyKeyId)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.SnapshotKeyNotInCustody, `snapshot ${manifest.file} needs the unseal key of custody record ${manifest.unsealKey.custodyKeyId}, ` +
+                `but custody holds ${held.keyId} for ${stack}. Nothing was deployed.`);
+        const token = (0, tokens_1.apiToken)(held, stack);
+        const drillStack = (0, backup_1.drillStackName)(stack);
+        // A crashed attempt's throwaway stack holds a node this attempt cannot unseal: start over.
+        await removeDrill(drillStack);
+        await deployDrill(stack, drillStack);
+        const drillNode = (0, deps_1.nodeAt)(await (0, deps_1.waitForNodes)(deps, drillStack, [1], DRILL_START_MS), 1);
+        const node = drillNode.client;
+        const deployed = clock.now();
+        // The throwaway node's own key and root token: used here, gone with it.
+        const own = await node.init();
+        await (0, node_actions_1.unsealNode)(deps, drillNode, { unsealKey: own.unsealKey, keyId: 'the throwaway init' });
+        await (0, node_actions_1.waitActive)(deps, drillNode, DRILL_STATE_MS);
+        await (0, node_actions_1.forceRestore)(deps, drillNode, own.rootToken, (0, node_path_1.join)(store.dir, manifest.file), held, DRILL_STATE_MS);
+        const restored = clock.now();
+        // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.
+        const members = (await node.raftConfiguration(token)).map((s) => s.nodeId);
+        if (members.length !== 1 || members[0] !== `${drillStack}-vault-1`)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.RestoreCheckFailed, `the restored copy in ${drillStack} lists Raft members ${members.join(', ')}, not only itself`);
+        let value;
+        try {
+            value = await node.readKv(token, canary.path);
+        }
+        catch (err) {
+            if (!(err instanceof errors_1.VaultRequestError && err.status === 403))
+                throw err;
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.RestoreCheckFailed, `the restored copy of ${manifest.file} refuses the worker's token from custody (HTTP 403): ` +
+                `a restore of it would leave the worker without access`);
+        }
+        const read = value?.snapshot ?? '(missing)';
+        if (read !== canary.value)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.RestoreCheckFailed, `the restored copy of ${manifest.file} holds ${canary.path} = ${read}, not ${canary.value}`);
+        const { version } = await node.sealStatus();
+        return {
+            stack,
+            drillStack,
+            snapshot: {
+                file: manifest.file,
+                size: manifest.size,
+                sha256: manifest.sha256,
+                takenAt: manifest.takenAt,
+            },
+            canary: { path: canary.path, expected: canary.value, read },
+            vaultVersion: version,
+            seconds: {
+                deploy: seconds(started, deployed),
+                restore: seconds(deployed, restored),
+                total: seconds(started, clock.now()),
+            },
+        };
+    }
+    /** Removes the throwaway stack (absent already: nothing to do); resolves with whether it was there. */
+    async function removeDrillStack(input) {
+        return { removed: await removeDrill((0, backup_1.drillStackName)(input.stack)) };
+    }
+    /** Records the drill's outcome beside the snapshots, where the health report reads it. */
+    async function recordDrill(input) {
+        await new snapshot_store_1.SnapshotStore((0, node_path_1.join)(config.backup.dir, input.stack)).writeDrillRecord(input.record);
+    }
+    return { runRestoreDrill, removeDrillStack, recordDrill };
+}
+//# sourceMappingURL=drill.js.map

@@ -1,0 +1,372 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.createHealthActivities = createHealthActivities;
+/**
+ * Health of a bootstrapped cluster, and the safe remediations: unseal a sealed node with the custody
+ * key, reload a stale certificate with SIGHUP, re-join a node missing from the Raft configuration.
+ * Never initializes, never removes a peer, never touches a node without a finding.
+ *
+ * What must happen on the node that runs a task (signals, its Docker events) is in node-local.ts.
+ */
+const node_crypto_1 = require("node:crypto");
+const promises_1 = require("node:fs/promises");
+const node_path_1 = require("node:path");
+const activity_1 = require("@temporalio/activity");
+const snapshot_store_1 = require("../backup/snapshot-store");
+const constants_1 = require("../shared/constants");
+const errors_1 = require("../shared/errors");
+const health_1 = require("../shared/health");
+const deps_1 = require("./deps");
+const tokens_1 = require("./tokens");
+const node_actions_1 = require("./node-actions");
+const DAY_MS = 86_400_000;
+/** Health talks to a restarted task as soon as its container runs (see `locateNodes`). */
+const STARTING = { starting: true };
+/** Fingerprint (colon-separated upper-case hex, as Node prints it) and expiry of the first certificate in a PEM file. */
+async function diskCertificate(certDir) {
+    const pem = await (0, promises_1.readFile)((0, node_path_1.join)(certDir, constants_1.TLS_FILES.chain), 'utf8');
+    const cert = new node_crypto_1.X509Certificate(pem);
+    return { fingerprint256: cert.fingerprint256, validTo: new Date(cert.validTo) };
+}
+/**
+ * Whether `report` shows node `name` initialized (when checked) but absent from the Raft configuration read
+ * from an unsealed member: a removed peer, or another cluster's data on the task's volume (`NodeNotMember`).
+ * Sealed Vault answers no cluster id, so membership is the identity check; without a Raft view (no leader)
+ * nothing can be said. A node that was uninitialized when checked (wiped) is not one: it is joined.
+ */
+function notAMember(report, name) {
+    const row = report.nodes.find((r) => r.name === name);
+    return (report.raft.servers.some((s) => s.leader) &&
+        row?.initialized === true &&
+        !report.raft.servers.some((s) => s.nodeId === name));
+}
+function verdictOf(findings, nodes, hasLeader) {
+    if (findings.some((f) => f.code === 'ServiceMissing') || !hasLeader)
+        return 'Failed';
+    const unsealed = nodes.filter((n) => n.reachable && n.sealed === false).length;
+    if (unsealed < Math.floor(constants_1.VAULT_REPLICAS / 2) + 1)
+        return 'Failed';
+    return findings.length === 0 ? 'Healthy' : 'Degraded';
+}
+function createHealthActivities(deps) {
+    const { swarm, config, clock, metrics, holds } = deps;
+    /** The token health reads the Raft view with: the worker's own (see tokens.ts), and whether it is that one. */
+    async function token(stack) {
+        const held = await (0, deps_1.readCustody)(deps, stack, 'the Raft configuration cannot be read');
+        return { token: (0, tokens_1.apiToken)(held, stack), renewable: held.workerToken !== undefined };
+    }
+    async function nodesSettled(stack, settleMs) {
+        if (settleMs <= 0)
+            return (0, deps_1.locateNodes)(deps, stack, constants_1.ALL_SLOTS, STARTING);
+        try {
+            return await (0, deps_1.waitFor)(deps, `all Vault tasks of ${stack} to answer`, settleMs, async () => {
+                const tasks = await swarm.currentTasks((0, constants_1.serviceName)(stack));
+                const nodes = await (0, deps_1.locateNodes)(deps, stack, constants_1.ALL_SLOTS, { ...STARTING, tasks });
+                for (const n of nodes.values())
+                    await n.client.sealStatus();
+                if (nodes.size === constants_1.VAULT_REPLICAS)
+                    return nodes;
+                return nodes.size + (await unplaceable(tasks, nodes)) === constants_1.VAULT_REPLICAS ? nodes : undefined;
+            }, 
+            // A restarted task answers within a second or two and is unsealed as soon as it is seen: look every
+            // 100 ms (a cheap call; 250 ms made the new task's first answer → sealed:false 0.2-0.65 s in the bench).
+            100);
+        }
+        catch {
+            return (0, deps_1.locateNodes)(deps, stack, constants_1.ALL_SLOTS, STARTING); // report what there is
+        }
+    }
+    /**
+     * How many slots missing from `nodes` cannot answer within a settle time: their task is on a node that is not
+     * ready (a lost node), or Swarm cannot place it (pending with its error, e.g. no other node may take a second
+     * Vault task). Waiting for them would only add the whole settle time to every check while a node is lost.
+     */
+    async function unplaceable(tasks, nodes) {
+        const notReady = new Set((await swarm.listNodes()).filter((n) => n.state !== 'ready').map((n) => n.id));
+        return constants_1.ALL_SLOTS.filter((slot) => {
+            const task = tasks.get(slot);
+            if (nodes.has(slot) || task === undefined)
+                return false;
+            return ((task.state === 'pending' && task.error !== undefined) ||
+                (task.nodeId !== undefined && notReady.has(task.nodeId)));
+        }).length;
+    }
+    /**
+     * One health check: reads everything, changes nothing. Its figures go to the metrics (the per-node ones
+     * Vault's own `/sys/metrics` cannot give: that answers on the active node only).
+     */
+    async function checkVaultHealth(input) {
+        const report = await readVaultHealth(input);
+        metrics.recordHealth(report);
+        return report;
+    }
+    /** The stack's snapshot folder as the report shows it; undefined when there is none (backups not set up). */
+    async function backupStatus(stack) {
+        const store = new snapshot_store_1.SnapshotStore((0, node_path_1.join)(config.backup.dir, stack));
+        let stored;
+        try {
+            stored = await store.list();
+        }
+        catch {
+            return undefined;
+        }
+        const [newest] = stored;
+        const drill = await store.readDrillRecord();
+        return {
+            count: stored.length,
+            ...(newest
+                ? {
+                    newest: {
+                        file: newest.manifest.file,
+                        takenAt: newest.manifest.takenAt,
+                        size: newest.manifest.size,
+                        good: newest.good,
+                    },
+                }
+                : {}),
+            ...(drill ? { drill } : {}),
+        };
+    }
+    async function readVaultHealth(input) {
+        const svcName = (0, constants_1.serviceName)(input.stack);
+        // Read first: a hold put on while the check runs is seen by the next one, never half-applied.
+        const hold = await holds.current(input.stack);
+        const findings = [];
+        const svc = await swarm.inspectService(svcName);
+        const disk = await diskCertificate(config.vault.certDir);
+        const daysLeft = Math.floor((disk.validTo.getTime() - clock.now()) / DAY_MS);
+        const report = {
+            stack: input.stack,
+            checkedAt: new Date(clock.now()).toISOString(),
+            verdict: 'Failed',
+            findings,
+            service: { desired: svc?.replicas ?? 0, running: 0 },
+            nodes: [],
+            raft: { servers: [] },
+            certificate: { diskFingerprint: disk.fingerprint256, validTo: disk.validTo.toISOString(), daysLeft },
+            actions: [],
+            ...(hold ? { hold } : {}),
+        };
+        const backup = await backupStatus(input.stack);
+        if (backup)
+            report.backup = backup;
+        if (daysLeft < (input.certExpiryWarnDays ?? health_1.HEALTH_DEFAULTS.certExpiryWarnDays)) {
+            findings.push({
+                code: 'CertificateExpiring',
+                detail: `the certificate on disk expires in ${daysLeft} days`,
+            });
+        }
+        if (!svc) {
+            findings.push({ code: 'ServiceMissing', detail: `service ${svcName} does not exist` });
+            return report;
+        }
+        const nodes = await nodesSettled(input.stack, (input.settleSeconds ?? health_1.HEALTH_DEFAULTS.settleSeconds) * 1000);
+        report.service.running = nodes.size;
+        if (nodes.size < constants_1.VAULT_REPLICAS) {
+            findings.push({ code: 'TasksNotRunning', detail: `${nodes.size}/${constants_1.VAULT_REPLICAS} tasks running` });
+        }
+        for (const slot of constants_1.ALL_SLOTS) {
+            const node = nodes.get(slot);
+            const name = (0, constants_1.nodeName)(slot);
+            const row = {
+                name,
+                slot,
+                taskId: node?.task.id,
+                swarmNodeId: node?.task.nodeId,
+                containerId: node?.task.containerId?.slice(0, 12),
+                reachable: false,
+            };
+            report.nodes.push(row);
+            if (!node)
+                continue;
+            try {
+                const s = await node.client.sealStatus();
+                Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
+                row.servedFingerprint = (await node.client.servedCertificate()).fingerprint256;
+            }
+            catch (err) {
+                row.error = err instanceof Error ? err.message : String(err);
+            }
+            if (!row.reachable)
+                findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
+            else if (row.initialized === false)
+                findings.push({
+                    code: 'NodeUninitialized',
+                    node: name,
+                    detail: `${name} is not initialized (lost its Raft state)`,
+                });
+            else if (row.sealed && hold)
+                findings.push({
+                    code: 'SealedWhileHeld',
+                    node: name,
+                    detail: `${name} is sealed while the stack is held (${hold.reason}); it is left sealed`,
+                });
+            else if (row.sealed)
+                findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
+            if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
+                findings.push({
+                    code: 'CertificateStale',
+                    node: name,
+                    detail: `${name} serves an older certificate than the one on disk`,
+                });
+            }
+        }
+        // The Raft view, from any unsealed node (standbys forward to the active one).
+        const held = await token(input.stack);
+        let servers = [];
+        for (const n of nodes.values()) {
+            const row = report.nodes.find((r) => r.slot === n.slot);
+            if (!row?.reachable || row.sealed)
+                continue;
+            try {
+                // Every run renews the worker's periodic token: it lapses only if no check runs for a whole period.
+                if (held.renewable)
+                    await n.client.renewSelf(held.token);
+                servers = await n.client.raftConfiguration(held.token);
+                const autopilot = await n.client.autopilotState(held.token);
+                report.raft.autopilotHealthy = autopilot.healthy;
+                if (autopilot.failureTolerance !== undefined)
+                    report.raft.failureTolerance = autopilot.failureTolerance;
+                break;
+            }
+            catch (err) {
+                if (err instanceof errors_1.VaultRequestError && err.status === 403) {
+                    findings.push({
+                        code: 'WorkerTokenRejected',
+                        detail: `Vault rejects the worker's token (${err.message})`,
+                    });
+                    break;
+                }
+                continue;
+            }
+        }
+        report.raft.servers = servers.map((s) => ({ nodeId: s.nodeId, leader: s.leader, voter: s.voter }));
+        const hasLeader = servers.some((s) => s.leader);
+        if (!hasLeader)
+            findings.push({ code: 'RaftNoLeader', detail: 'no node reports a Raft leader' });
+        for (const slot of constants_1.ALL_SLOTS) {
+            const name = (0, constants_1.nodeName)(slot);
+            if (notAMember(report, name)) {
+                // Not ours as far as our cluster knows: never given our key (a foreign cluster would keep it).
+                findings.push({
+                    code: 'NodeNotMember',
+                    node: name,
+                    detail: `${name} is initialized but not in the Raft configuration of this cluster (a removed peer or another ` +
+                        `cluster's data); it is not unsealed or joined. Inspect its data volume; once it is emptied the node is joined again`,
+                });
+            }
+            else if (hasLeader && !servers.some((s) => s.nodeId === name && s.voter)) {
+                findings.push({
+                    code: 'RaftMemberMissing',
+                    node: name,
+                    detail: `${name} is not a voter in the Raft configuration`,
+                });
+            }
+        }
+        if (report.raft.autopilotHealthy === false)
+            findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
+        report.verdict = verdictOf(findings, report.nodes, hasLeader);
+        return report;
+    }
+    /** The findings of `report` about each node, by node name. */
+    function codesByNode(report) {
+        const byNode = new Map();
+        for (const f of report.findings)
+            if (f.node)
+                byNode.set(f.node, (byNode.get(f.node) ?? new Set()).add(f.code));
+        return byNode;
+    }
+    /**
+     * Re-joins and unseals one node as its findings in `report` call for (never initializes); returns what
+     * it did. Needs custody, so it runs on the main task queue; what must happen on the node's own Engine
+     * (SIGHUP) is `signalVaultContainer`, routed to the node's queue by the workflow.
+     */
+    async function remediateNode(input, report, name) {
+        const codes = codesByNode(report).get(name);
+        // A node our Raft configuration does not list, although initialized, is not identified as ours: it is
+        // never sent the custody key, nor joined (and custody is not even read for it). `notAMember` applies the
+        // rule to a report that predates the finding (its check ran on an older worker, in a run still open).
+        if (codes?.has('NodeNotMember') || notAMember(report, name))
+            return [];
+        if (!codes || !health_1.UNSEAL_FINDINGS.some((c) => codes.has(c)))
+            return [];
+        // A run that checked before the hold was put on (or an older run that never reads one): `StackHeld` is
+        // reported as the node's failed action.
+        await (0, deps_1.refuseWhileHeld)(deps, input.stack, `${name} was not unsealed or re-joined`);
+        const held = await (0, deps_1.readCustody)(deps, input.stack, 'no node can be unsealed');
+        const nodes = await (0, deps_1.locateNodes)(deps, input.stack, constants_1.ALL_SLOTS, STARTING);
+        const node = [...nodes.values()].find((n) => n.name === name);
+        if (!node)
+            return [];
+        const actions = [];
+        const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
+        const leader = [...nodes.values()].find((n) => n.name === leaderName);
+        // A node that lost its Raft state is joined again to the current leader (never initialized).
+        if ((codes.has('NodeUninitialized') || codes.has('RaftMemberMissing')) &&
+            leader &&
+            node.slot !== leader.slot) {
+            if (await (0, node_actions_1.joinNode)(deps, leader, node))
+                actions.push(automatic(input.stack, 'rejoin', `re-joined ${name} to the Raft cluster of ${leader.name}`));
+        }
+        if (await (0, node_actions_1.unsealNode)(deps, node, held))
+            actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
+        return actions;
+    }
+    /** An automatic action done: logged (the worker's log says what the tool did unasked) and counted. */
+    function automatic(stack, action, what) {
+        activity_1.Context.current().log.info(`automatic action on ${stack}: ${what}`, { action });
+        metrics.countAction(stack, action);
+        return what;
+    }
+    /** Waits until node `name` serves the certificate on disk (after a SIGHUP); returns its fingerprint. */
+    async function waitForServedCertificate(input, name) {
+        const disk = await diskCertificate(config.vault.certDir);
+        await (0, deps_1.waitFor)(deps, `${name} to serve the certificate on disk`, 30_000, async () => {
+            const node = [...(await (0, deps_1.locateNodes)(deps, input.stack, constants_1.ALL_SLOTS, STARTING)).values()].find((n) => n.name === name);
+            if (!node)
+                throw new Error(`${name} has no running task`);
+            return (await node.client.servedCertificate()).fingerprint256 === disk.fingerprint256
+                ? true
+                : undefined;
+        });
+        return disk.fingerprint256;
+    }
+    /**
+     * The remediation of workflows started before remediation was routed per node (kept so their histories
+     * replay and in-flight runs finish): every node in one activity, SIGHUP through this worker's Engine.
+     * New runs use `remediateNode`, `signalVaultContainer` on the node's queue and `waitForServedCertificate`.
+     */
+    async function remediateVaultHealth(input, report) {
+        const actions = [];
+        for (const [name, codes] of codesByNode(report)) {
+            if (codes.has('NodeNotMember') || notAMember(report, name))
+                continue; // not ours: left alone
+            actions.push(...(await remediateNode(input, report, name)));
+            const row = report.nodes.find((n) => n.name === name);
+            const task = (await swarm.currentTasks((0, constants_1.serviceName)(input.stack))).get(row?.slot ?? 0);
+            if (codes.has('CertificateStale') && task?.containerId) {
+                await swarm.signalContainer(task.containerId, 'SIGHUP');
+                const fp = await waitForServedCertificate(input, name);
+                actions.push(automatic(input.stack, 'sighup', `reloaded the certificate of ${name} (SIGHUP); it now serves ${fp.slice(0, 17)}…`));
+            }
+        }
+        return actions;
+    }
+    /** The operator's hold on the stack, if any: the watcher reads it before it starts a check. */
+    async function readStackHold(input) {
+        return holds.current(input.stack);
+    }
+    /** The nodes of the swarm (asked of this worker's Engine, a manager): where node-local work is routed. */
+    async function listSwarmNodes() {
+        return swarm.listNodes();
+    }
+    return {
+        checkVaultHealth,
+        remediateNode,
+        waitForServedCertificate,
+        remediateVaultHealth,
+        readStackHold,
+        listSwarmNodes,
+    };
+}
+//# sourceMappingURL=health.js.map

@@ -1,0 +1,73 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.createNodeLocalActivities = createNodeLocalActivities;
+/**
+ * The activities that must run on the node that runs a Vault task, because Docker's signals and events
+ * are node-local: a SIGHUP to a container, and the `start` events of the node's Vault containers. They
+ * need only the node's own Engine (no custody, no Vault), so a node agent (`VAULT_BOOTSTRAP_WORKER_ROLE=
+ * node-agent`) can run them; workflows route them to the node's queue (`nodeTaskQueue`).
+ */
+const activity_1 = require("@temporalio/activity");
+const constants_1 = require("../shared/constants");
+const errors_1 = require("../shared/errors");
+const deps_1 = require("./deps");
+function createNodeLocalActivities(deps) {
+    const { swarm, clock, metrics } = deps;
+    /**
+     * Sends `signal` to the container of a Vault task on this node, unless the stack is held (`StackHeld`).
+     * A container this Engine does not have
+     * (the task moved, or the activity reached the wrong node) is `ContainerNotOnNode`, not retried: the next
+     * health check sees where the task runs now.
+     */
+    async function signalVaultContainer(input) {
+        const nodeId = await swarm.localNodeId();
+        await (0, deps_1.refuseWhileHeld)(deps, input.stack, `${input.node} was not sent ${input.signal}`);
+        try {
+            await swarm.signalContainer(input.containerId, input.signal);
+        }
+        catch (err) {
+            if (err.statusCode === 404) {
+                throw new errors_1.NonRetryableError(errors_1.ErrorType.ContainerNotOnNode, `the container of ${input.node} (${input.containerId.slice(0, 12)}) of ${(0, constants_1.serviceName)(input.stack)} ` +
+                    `is not on swarm node ${nodeId}; nothing was signalled`);
+            }
+            throw err;
+        }
+        // An automatic action (only health remediation sends it): logged and counted where it happened.
+        activity_1.Context.current().log.info(`sent ${input.signal} to ${input.node} of ${input.stack}`, {
+            container: input.containerId.slice(0, 12),
+            swarmNode: nodeId,
+        });
+        metrics.countAction(input.stack, 'sighup');
+        return { nodeId };
+    }
+    /**
+     * Waits for a Vault task of the stack to start on this node (Docker `start` event), up to
+     * `maxWaitSeconds`. Heartbeats throughout (see createActivities); returns as soon as one starts. An event
+     * stream that ends or fails fails the attempt, and the retry subscribes again from `sinceMs`: a task that
+     * started while this node's Engine was down or restarting is still seen.
+     */
+    async function waitForVaultTaskStart(input) {
+        const ctx = activity_1.Context.current();
+        const nodeId = await swarm.localNodeId().catch(() => undefined);
+        const starts = await swarm.containerStarts((0, constants_1.serviceName)(input.stack), input.sinceMs);
+        const timer = new AbortController();
+        try {
+            return await Promise.race([
+                starts.next().then((e) => ({
+                    started: true,
+                    container: e.containerId?.slice(0, 12),
+                    nodeId,
+                    ...(e.atMs === undefined ? {} : { atMs: e.atMs }),
+                })),
+                clock.sleep(input.maxWaitSeconds * 1000, timer.signal).then(() => ({ started: false, nodeId })),
+                ctx.cancelled,
+            ]);
+        }
+        finally {
+            timer.abort();
+            starts.close();
+        }
+    }
+    return { signalVaultContainer, waitForVaultTaskStart };
+}
+//# sourceMappingURL=node-local.js.map

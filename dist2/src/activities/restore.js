@@ -1,0 +1,161 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.scratchCustodyName = scratchCustodyName;
+exports.createRestoreActivities = createRestoreActivities;
+/**
+ * Disaster recovery (issue 11; docs/backups.md): the activities `RestoreVault` adds to the bootstrap's own
+ * steps, which it reuses for everything else (placeholder secret, deploy, secret rotation, unseal, join,
+ * verify).
+ *
+ * - `checkSnapshot` refuses, by name and before anything is touched, a snapshot that does not match its
+ *   manifest, one of another stack, one whose key custody does not hold, or a stack that is not gone.
+ * - `restoreLeader` brings the snapshot into the designated leader. Vault restores only into an initialized,
+ *   unsealed cluster, so the empty leader is first initialized with a throwaway key. That key is kept in
+ *   custody under a scratch name (`<stack>.restore-<run>`) before it is used: a crash at any point leaves a
+ *   leader this step can open again. Once the snapshot is in, Vault seals; the key from custody opens it.
+ * - `checkRestored` reads the canary the snapshot holds back through the worker's token.
+ */
+const promises_1 = require("node:fs/promises");
+const node_path_1 = require("node:path");
+const snapshot_store_1 = require("../backup/snapshot-store");
+const constants_1 = require("../shared/constants");
+const errors_1 = require("../shared/errors");
+const deps_1 = require("./deps");
+const node_actions_1 = require("./node-actions");
+const tokens_1 = require("./tokens");
+/** How long the leader may take for each change of state around the restore. */
+const STATE_MS = 120_000;
+/** The custody name the throwaway init answer of a restore is kept under. */
+function scratchCustodyName(input) {
+    return `${input.stack}.restore-${input.restoreId}`;
+}
+/** The snapshot's path (a bare name is in the stack's backup folder) and its manifest's. */
+function snapshotPaths(deps, input) {
+    const file = (0, node_path_1.isAbsolute)(input.snapshot)
+        ? input.snapshot
+        : (0, node_path_1.join)(deps.config.backup.dir, input.stack, input.snapshot);
+    return { file, folder: (0, node_path_1.dirname)(file) };
+}
+function refused(type, message) {
+    return new errors_1.NonRetryableError(errors_1.ErrorType[type], `${message}. Nothing was changed.`);
+}
+function createRestoreActivities(deps) {
+    const { custody, swarm } = deps;
+    /** The snapshot's manifest (a snapshot without one is `SnapshotCorrupt`). */
+    async function manifestOf(input) {
+        const { file, folder } = snapshotPaths(deps, input);
+        const manifest = await new snapshot_store_1.SnapshotStore(folder).readManifest((0, node_path_1.basename)(file));
+        if (!manifest)
+            throw refused('SnapshotCorrupt', `snapshot ${file} has no readable manifest beside it that names it`);
+        return manifest;
+    }
+    /** The snapshot's manifest, the file checked against it; else `SnapshotCorrupt`. */
+    async function verifiedManifest(input) {
+        const { file, folder } = snapshotPaths(deps, input);
+        const manifest = await manifestOf(input);
+        const size = await (0, promises_1.stat)(file).then((s) => s.size, () => -1);
+        if (size !== manifest.size)
+            throw refused('SnapshotCorrupt', `snapshot ${file} has ${size} bytes, its manifest says ${manifest.size}`);
+        if (!(await new snapshot_store_1.SnapshotStore(folder).verify(manifest)))
+            throw refused('SnapshotCorrupt', `snapshot ${file} does not have the sha256 its manifest says`);
+        return manifest;
+    }
+    /** The custody record the snapshot needs, which must be the stack's; else `SnapshotKeyNotInCustody`. */
+    async function keyFor(input, manifest) {
+        const record = await custody.describe(input.stack);
+        if (record?.keyId !== manifest.unsealKey.custodyKeyId)
+            throw refused('SnapshotKeyNotInCustody', `snapshot ${manifest.file} opens with the key of custody record ${manifest.unsealKey.custodyKeyId}; custody ` +
+                `holds ${record ? `record ${record.keyId}` : 'no record'} for stack ${input.stack}`);
+        return (0, deps_1.readCustody)(deps, input.stack, 'the snapshot cannot be unsealed');
+    }
+    /** Refuses what cannot be restored, before anything changes; resolves with what will be restored. */
+    async function checkSnapshot(input) {
+        const manifest = await verifiedManifest(input);
+        if (manifest.stack !== input.stack)
+            throw refused('SnapshotForOtherStack', `snapshot ${manifest.file} is of stack ${manifest.stack}, not ${input.stack}`);
+        if (!manifest.canary)
+            throw refused('SnapshotCorrupt', `the manifest of ${manifest.file} names no canary to check the restore by`);
+        await keyFor(input, manifest);
+        if (await swarm.inspectService((0, constants_1.serviceName)(input.stack)))
+            throw refused('StackNotEmpty', `service ${(0, constants_1.serviceName)(input.stack)} exists: restore brings a stack back from nothing. Remove the stack ` +
+                `(docker stack rm ${input.stack}) and its data volumes first, or restore into the running cluster by hand`);
+        return {
+            changed: false,
+            summary: `${manifest.file} (${manifest.size} bytes, taken ${manifest.takenAt}, Raft index ${manifest.raftIndex ?? '?'}) ` +
+                `matches its manifest; custody holds its key ${manifest.unsealKey.custodyKeyId}`,
+        };
+    }
+    /**
+     * Brings the snapshot into the leader and leaves it unsealed with the stack's own key. Observes first, so a
+     * retry continues wherever a crashed attempt stopped:
+     * - leader not initialized: initialize it, the answer kept in custody under the scratch name first;
+     * - leader sealed: the stack's key opens restored data (done); the scratch key opens the throwaway data;
+     * - throwaway data open: restore the snapshot into it (Vault seals), then unseal with the stack's key.
+     */
+    async function restoreLeader(input) {
+        const manifest = await verifiedManifest(input);
+        const held = await keyFor(input, manifest);
+        const scratch = scratchCustodyName(input);
+        const nodes = await (0, deps_1.waitForNodes)(deps, input.stack, [constants_1.LEADER_SLOT, ...constants_1.PEER_SLOTS]);
+        const leader = (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT);
+        for (const slot of constants_1.PEER_SLOTS) {
+            if ((await (0, deps_1.nodeAt)(nodes, slot).client.sealStatus()).initialized)
+                throw refused('ForeignClusterDetected', `${(0, deps_1.nodeAt)(nodes, slot).name} of ${(0, constants_1.serviceName)(input.stack)} is initialized before the restore: its data ` +
+                    `volume is not empty. Empty it and run the restore again`);
+        }
+        const node = leader.client;
+        const done = [];
+        if (!(await node.sealStatus()).initialized) {
+            if (await custody.describe(scratch))
+                throw refused('StaleCustodyRecord', `custody holds ${scratch} from an earlier attempt, but ${leader.name} is not initialized (its volume ` +
+                    `was emptied?). Move the record aside and run the restore again`);
+            const answer = await node.init();
+            await custody.store(scratch, answer);
+            done.push(`initialized ${leader.name} with a throwaway key (custody ${scratch})`);
+        }
+        const throwaway = await custody.describe(scratch).then((r) => (r ? custody.read(scratch) : undefined));
+        if ((await node.sealStatus()).sealed) {
+            // Restored data opens with the stack's key; the throwaway data only with the scratch key.
+            const opened = await (0, node_actions_1.unsealNode)(deps, leader, held).then(() => 'stack', async (err) => {
+                if (!(err instanceof errors_1.NonRetryableError && err.type === errors_1.ErrorType.UnsealKeyRejected) || !throwaway)
+                    throw err;
+                await (0, node_actions_1.unsealNode)(deps, leader, throwaway);
+                return 'scratch';
+            });
+            await (0, node_actions_1.waitActive)(deps, leader, STATE_MS);
+            if (opened === 'stack') {
+                done.push(`${leader.name} holds the restored data, unsealed with key ${held.keyId}`);
+                return { changed: done.length > 1, summary: done.join('; ') };
+            }
+        }
+        // Open: the throwaway data unless the stack's worker token is known (restored data, opened before a crash).
+        if (await node.lookupSelf((0, tokens_1.apiToken)(held, input.stack))) {
+            done.push(`${leader.name} holds the restored data`);
+            return { changed: done.length > 1, summary: done.join('; ') };
+        }
+        if (!throwaway?.rootToken)
+            throw refused('RestoreCheckFailed', `${leader.name} is open but holds neither the restored data nor the throwaway data of ${scratch}`);
+        await (0, node_actions_1.waitActive)(deps, leader, STATE_MS);
+        await (0, node_actions_1.forceRestore)(deps, leader, throwaway.rootToken, snapshotPaths(deps, input).file, held, STATE_MS);
+        done.push(`restored ${manifest.file} into ${leader.name} and unsealed it with key ${held.keyId}`);
+        return { changed: true, summary: done.join('; ') };
+    }
+    /**
+     * Reads the canary back from the restored cluster with the worker's token; else `RestoreCheckFailed`. The
+     * snapshot was checked before it was restored: only its manifest is read here.
+     */
+    async function checkRestored(input) {
+        const manifest = await manifestOf(input);
+        const held = await (0, deps_1.readCustody)(deps, input.stack, 'the restored cluster cannot be read');
+        const canary = manifest.canary;
+        if (!canary)
+            throw refused('SnapshotCorrupt', `the manifest of ${manifest.file} names no canary`);
+        const leader = (0, deps_1.nodeAt)(await (0, deps_1.waitForNodes)(deps, input.stack, [constants_1.LEADER_SLOT]), constants_1.LEADER_SLOT);
+        const read = (await leader.client.readKv((0, tokens_1.apiToken)(held, input.stack), canary.path))?.snapshot;
+        if (read !== canary.value)
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.RestoreCheckFailed, `the restored ${(0, constants_1.serviceName)(input.stack)} holds ${canary.path} = ${read ?? '(missing)'}, not ${canary.value}`);
+        return { changed: false, summary: `${canary.path} = ${read}: the data of ${manifest.file} is back` };
+    }
+    return { checkSnapshot, restoreLeader, checkRestored };
+}
+//# sourceMappingURL=restore.js.map

@@ -1,0 +1,416 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.createVaultActivities = createVaultActivities;
+const constants_1 = require("../shared/constants");
+const errors_1 = require("../shared/errors");
+const deps_1 = require("./deps");
+const init_job_1 = require("./init-job");
+const node_actions_1 = require("./node-actions");
+const tokens_1 = require("./tokens");
+const wait_1 = require("./wait");
+/**
+ * The service must mount, at target `vault_unseal_key`, the unseal-key secret made for the custody record:
+ * a placeholder there (the stack redeployed with the stack file's default secret name after the rotation)
+ * is a named failure, not a healthy cluster. Nothing is changed here; a full bootstrap run
+ * swaps the key back in.
+ */
+function assertMountsKey(service, mountedName, secret, keyId) {
+    if (secret?.kind === 'placeholder') {
+        throw new errors_1.NonRetryableError(errors_1.ErrorType.PlaceholderWhereKeyExpected, `${service} mounts the placeholder secret ${secret.name} at target ${constants_1.UNSEAL_SECRET_TARGET} where the unseal key is expected ` +
+            `(the stack was redeployed with the default secret name). Nothing was changed; ` +
+            `run the bootstrap again: rotateUnsealKeySecret swaps the key back in.`);
+    }
+    if (secret?.kind !== 'unseal-key') {
+        throw new errors_1.NonRetryableError(errors_1.ErrorType.UnexpectedServiceShape, `${service} mounts ${mountedName ?? 'no secret'} at target ${constants_1.UNSEAL_SECRET_TARGET}, not a secret of the bootstrap's unseal-key family. Nothing was changed.`);
+    }
+    if (secret.keyId !== keyId) {
+        throw new errors_1.NonRetryableError(errors_1.ErrorType.CustodyKeyMismatch, `${service} mounts ${secret.name}, made for custody record ${String(secret.keyId)}, but custody holds record ${keyId}. Nothing was changed.`);
+    }
+}
+/**
+ * Runs `each` on both peers at once and resolves with the results in slot order. Waits for both even when
+ * one fails (a failed attempt leaves nothing running into its retry), then throws the first failure.
+ */
+async function onPeers(nodes, each) {
+    const settled = await Promise.allSettled(constants_1.PEER_SLOTS.map((slot) => each((0, deps_1.nodeAt)(nodes, slot))));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    return settled.map((r) => r.value);
+}
+/**
+ * Puts `wanted` (by default `AUTOPILOT_CONFIG`) in place on the active node unless it already is:
+ * `configured` when it wrote, `kept` when it was in place, `not allowed` when the token may not read it (a
+ * worker token made before the worker policy allowed it, on a cluster bootstrapped by an older version: left
+ * as it is, and said so).
+ */
+async function configureAutopilot(leader, token, wanted = constants_1.AUTOPILOT_CONFIG) {
+    let current;
+    try {
+        current = await leader.client.autopilotConfiguration(token);
+    }
+    catch (err) {
+        if (err instanceof errors_1.VaultRequestError && err.status === 403)
+            return 'not allowed';
+        throw err;
+    }
+    const keys = Object.keys(wanted);
+    if (keys.every((k) => current[k] === wanted[k]))
+        return 'kept';
+    await leader.client.setAutopilotConfiguration(token, { ...wanted });
+    return 'configured';
+}
+function createVaultActivities(deps) {
+    const { custody } = deps;
+    /** The custody record of an initialized cluster; every step after initLeader needs it. */
+    const keys = (stack) => (0, deps_1.readCustody)(deps, stack, `the initialized cluster of ${(0, constants_1.serviceName)(stack)} cannot be unsealed or inspected`);
+    /**
+     * Stores an answer the stack's init job left. The key exists in clear only in this process's memory until
+     * this returns: a failing disk gets five quick writes here (200, 400, 600, 800 ms apart) rather than an
+     * activity retry (which would find the answer again, still encrypted, so nothing is lost either way). A
+     * record already there holding the same answer is the same record (a retry after a crash before the job
+     * was removed); one holding another is `CustodyCorrupt`, and the answer is kept beside it.
+     */
+    function persistInitAnswer(stack, answer) {
+        return (0, wait_1.waitUntil)(() => custody.storeInitAnswer(stack, answer), {
+            what: `the key of ${stack} to reach custody`,
+            deadlineMs: 60_000,
+            maxPolls: 5,
+            intervalMs: (writes) => 200 * writes,
+            clock: deps.clock,
+        });
+    }
+    /**
+     * Waits for the stack's init job to end and takes what it left: an answer goes to custody first, then the job
+     * and the init key are removed (in that order: until the record is on disk, the job's output is the only
+     * copy). Returns the stored record, or the job's error when it left no answer (its job removed: a job that
+     * ended without an answer holds nothing to keep; the init key stays for the next one).
+     */
+    async function collectInitJob(stack) {
+        const name = (0, init_job_1.initJobName)(stack);
+        const sentAt = deps.clock.now();
+        let targetGoneAt;
+        const ended = await (0, deps_1.waitFor)(deps, `the init job ${name} to end`, init_job_1.INIT_JOB_DEADLINE_MS, async () => {
+            const job = await deps.swarm.inspectJob(name);
+            if (!job)
+                throw new Error(`the init job ${name} is gone`);
+            if (job.done)
+                return job;
+            // vault-1's task died under the init (Swarm replaced it): its connection may hang until the CLI's
+            // timeout, but no answer can come any more. After a grace period in which a job that got an answer would
+            // have printed it and ended, it is taken to have ended without one.
+            const target = job.labels[init_job_1.LABEL_TARGET_TASK];
+            const task = (await deps.swarm.currentTasks((0, constants_1.serviceName)(stack))).get(constants_1.LEADER_SLOT);
+            // Only Swarm's replacement is taken as proof (a task list that misses the task for a moment is not).
+            if (target === undefined || task === undefined || task.id === target)
+                return undefined;
+            targetGoneAt ??= deps.clock.now();
+            return deps.clock.now() - targetGoneAt >= init_job_1.TARGET_GONE_GRACE_MS
+                ? { ...job, state: `cut short (vault-1's task ${target.slice(0, 12)} ended)` }
+                : undefined;
+        });
+        const answeredAfterMs = deps.clock.now() - sentAt;
+        const output = await deps.swarm.jobOutput(name);
+        const answer = (0, init_job_1.parseInitAnswer)(output.stdout);
+        if (!answer) {
+            await deps.swarm.removeJob(name);
+            return {
+                error: `the init job ended ${ended.state} (exit ${ended.exitCode ?? '?'}) without an answer: ` +
+                    ((0, init_job_1.lastLines)(output.stderr) || (0, init_job_1.lastLines)(output.stdout) || 'no output'),
+            };
+        }
+        await deps.failpoints.hit('initLeader:after-init-before-persist');
+        const stored = await persistInitAnswer(stack, answer);
+        await deps.failpoints.hit('initLeader:after-persist');
+        await deps.swarm.removeJob(name);
+        await custody.discardInitKey(stack);
+        return { stored, answeredAfterMs };
+    }
+    /**
+     * Step 3: initializes the designated leader (slot 1) once. `sys/init` is sent by the stack's init job on
+     * vault-1's node, never by this process, with both answers encrypted to an init key custody holds: whatever
+     * dies while Vault works (this worker, its node), the answer waits in the job's output, and the next attempt
+     * stores it before it judges anything else.
+     */
+    async function initLeader(input) {
+        const { stack } = input;
+        let nodes = await (0, deps_1.waitForNodes)(deps, stack, constants_1.ALL_SLOTS);
+        let leader = (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT);
+        const notes = [];
+        // An init an earlier attempt started is finished first: its answer is the key, if Vault gave one.
+        let failedInit;
+        if (await deps.swarm.inspectJob((0, init_job_1.initJobName)(stack))) {
+            const found = await collectInitJob(stack);
+            if ('error' in found)
+                failedInit = found.error;
+            else
+                notes.push(`stored the answer of an earlier attempt's init job as ${found.stored.keyId}`);
+        }
+        for (let attempt = 1;; attempt++) {
+            const status = await leader.client.sealStatus();
+            const record = await custody.describe(stack);
+            if (status.initialized) {
+                if (!record) {
+                    throw new errors_1.NonRetryableError(errors_1.ErrorType.UnsealKeyUnavailable, `${leader.name} of ${(0, constants_1.serviceName)(stack)} is already initialized, but custody holds no key for stack ${stack} ` +
+                        `and no init job of this tool left an answer. Nothing was changed. Restore the custody record and key file ` +
+                        `from backup and run the bootstrap again; without the key this cluster's data cannot be unsealed.`);
+                }
+                if (await custody.hasInitKey(stack))
+                    await custody.discardInitKey(stack);
+                return {
+                    changed: notes.length > 0,
+                    summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join('; '),
+                    keyId: record.keyId,
+                };
+            }
+            for (const slot of constants_1.PEER_SLOTS) {
+                const peer = (0, deps_1.nodeAt)(nodes, slot);
+                if ((await peer.client.sealStatus()).initialized) {
+                    throw new errors_1.NonRetryableError(errors_1.ErrorType.ForeignClusterDetected, `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
+                        `Inspect the data volumes of ${(0, constants_1.serviceName)(stack)}. Nothing was changed.`);
+                }
+            }
+            if (record) {
+                throw new errors_1.NonRetryableError(errors_1.ErrorType.StaleCustodyRecord, `custody already holds key ${record.keyId} (from ${record.createdAt}) for stack ${stack}, but ${leader.name} is not initialized. ` +
+                    `Refusing to initialize over it. If that cluster's data is really gone, move the record aside and run again. Nothing was changed.`);
+            }
+            if (failedInit !== undefined && init_job_1.WEDGED_INIT.test(failedInit)) {
+                if (attempt > 2)
+                    throw new Error(`initializing ${leader.name}: ${failedInit}`);
+                // Provably nothing to keep: vault-1 uninitialized, no peer initialized or joined, no record, and the
+                // init job that failed left no answer. What vault-1's Raft holds is a cut-short init: no keyring.
+                notes.push(await wipeLeaderData(stack, leader));
+                failedInit = undefined;
+                nodes = await (0, deps_1.waitForNodes)(deps, stack, constants_1.ALL_SLOTS);
+                leader = (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT);
+                continue;
+            }
+            if (failedInit !== undefined && attempt > 1)
+                throw new Error(`initializing ${leader.name}: ${failedInit}`);
+            await custody.assertWritable(stack);
+            const { publicKey, fingerprint } = await custody.prepareInitKey(stack);
+            await deps.failpoints.hit('initLeader:before-init');
+            if (!leader.task.nodeId || !leader.task.address)
+                throw new Error(`${leader.name} of ${(0, constants_1.serviceName)(stack)} has no node or address yet`);
+            await deps.swarm
+                .createJob((0, init_job_1.initJobSpec)({
+                stack,
+                slot: constants_1.LEADER_SLOT,
+                taskId: leader.task.id,
+                nodeId: leader.task.nodeId,
+                address: leader.task.address,
+                serverName: (0, deps_1.serverName)(deps, constants_1.LEADER_SLOT),
+            }, publicKey))
+                .catch((err) => {
+                // Another worker's attempt started it a moment ago: its answer is as good as ours.
+                if (err.statusCode !== 409)
+                    throw err;
+            });
+            await deps.failpoints.hit('initLeader:after-init-sent');
+            const result = await collectInitJob(stack);
+            if ('error' in result) {
+                failedInit = result.error;
+                continue;
+            }
+            return {
+                changed: true,
+                summary: [
+                    ...notes,
+                    `initialized ${leader.name} through its init job (answered in ${result.answeredAfterMs} ms, ` +
+                        `encrypted to init key ${fingerprint.slice(-16)}); key stored as ${result.stored.keyId}`,
+                ].join('; '),
+                keyId: result.stored.keyId,
+            };
+        }
+    }
+    /**
+     * Empties vault-1's data folder (Raft's log and the barrier's store, on its own volume, by the wipe job on its
+     * node) and restarts the service's tasks, so vault-1 starts on an empty folder; returns once it answers again.
+     * Only for a leader whose init was cut short by the death of its task: the caller has proven there is nothing
+     * to keep.
+     */
+    async function wipeLeaderData(stack, leader) {
+        if (!leader.task.nodeId)
+            throw new Error(`${leader.name} of ${(0, constants_1.serviceName)(stack)} has no node yet`);
+        const name = (0, init_job_1.wipeJobName)(stack);
+        await deps.swarm.removeJob(name);
+        await deps.swarm.createJob((0, init_job_1.wipeJobSpec)({ stack, slot: constants_1.LEADER_SLOT, nodeId: leader.task.nodeId }));
+        const ended = await (0, deps_1.waitFor)(deps, `the wipe job ${name} to end`, 120_000, async () => {
+            const job = await deps.swarm.inspectJob(name);
+            return job?.done ? job : undefined;
+        });
+        const output = await deps.swarm.jobOutput(name);
+        await deps.swarm.removeJob(name);
+        if (ended.state !== 'complete')
+            throw new Error(`wiping the cut-short init of ${leader.name}: the wipe job ended ${ended.state}: ${(0, init_job_1.lastLines)(output.stderr) || 'no output'}`);
+        await deps.swarm.forceRestart((0, constants_1.serviceName)(stack));
+        await (0, deps_1.waitFor)(deps, `a new task of ${leader.name} with an empty data folder`, 180_000, async () => {
+            const now = (0, deps_1.nodeAt)(await (0, deps_1.locateNodes)(deps, stack, [constants_1.LEADER_SLOT], { starting: true }), constants_1.LEADER_SLOT);
+            if (now.task.id === leader.task.id)
+                return undefined;
+            await now.client.sealStatus();
+            return true;
+        });
+        return `wiped the data of ${leader.name}, left by an init its task's death cut short, and restarted it`;
+    }
+    /** Step 5: unseals the designated leader and waits until the cluster has an active node. */
+    async function unsealLeader(input) {
+        const held = await keys(input.stack);
+        const leader = (0, deps_1.nodeAt)(await (0, deps_1.waitForNodes)(deps, input.stack, [constants_1.LEADER_SLOT]), constants_1.LEADER_SLOT);
+        const status = await leader.client.sealStatus();
+        if (!status.initialized) {
+            throw new errors_1.NonRetryableError(errors_1.ErrorType.UnexpectedVaultResponse, `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`);
+        }
+        const changed = await (0, node_actions_1.unsealNode)(deps, leader, held, {
+            before: 'unsealLeader:before-unseal',
+            after: 'unsealLeader:after-unseal',
+        });
+        // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
+        // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
+        // become active until a majority is unsealed: the peers that are already members are unsealed too.
+        const peers = [];
+        await (0, deps_1.waitFor)(deps, `an active Vault node seen from ${leader.name}`, 120_000, async () => {
+            const l = await leader.client.leader();
+            if (l.isSelf || l.leaderAddress !== '')
+                return true;
+            for (const peer of (await (0, deps_1.locateNodes)(deps, input.stack, constants_1.PEER_SLOTS)).values()) {
+                if (!(await peer.client.sealStatus()).initialized)
+                    continue;
+                const points = {
+                    before: `unsealLeader:before-unseal:${peer.name}`,
+                    after: `unsealLeader:after-unseal:${peer.name}`,
+                };
+                if (await (0, node_actions_1.unsealNode)(deps, peer, held, points))
+                    peers.push(peer.name);
+            }
+            return undefined;
+        });
+        const quorum = peers.length ? ` (and ${peers.join(', ')} for a Raft quorum)` : '';
+        return {
+            changed: changed || peers.length > 0,
+            summary: changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`,
+        };
+    }
+    /**
+     * Joins one peer when it reports itself uninitialized (fresh, wiped, or a pending join forgotten by a
+     * restart). Decided from the node's own seal status, never from the Raft configuration: a peer whose data
+     * was wiped stays listed there (by name) until it is removed, and would otherwise never be joined again.
+     * `activity` names the fault points around the join (`<activity>:before-join:<peer>`).
+     */
+    async function joinIfNeeded(activity, leader, peer) {
+        return (0, node_actions_1.joinNode)(deps, leader, peer, {
+            before: `${activity}:before-join:${peer.name}`,
+            after: `${activity}:after-join:${peer.name}`,
+        });
+    }
+    /** Step 6: joins the peers to the leader's Raft cluster. */
+    async function joinPeers(input) {
+        const token = (0, tokens_1.apiToken)(await keys(input.stack), input.stack);
+        const nodes = await (0, deps_1.waitForNodes)(deps, input.stack, constants_1.ALL_SLOTS);
+        const leader = (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT);
+        // Proves an active node answers (and the token works) before any join is sent to it.
+        const servers = await leader.client.raftConfiguration(token);
+        // The cluster forms while the leader is its only voter: a short stabilization until unsealPeers sees the
+        // peers become voters. A formed cluster lists its peers as voters, even while they are down or wiped.
+        const forming = servers.every((s) => s.nodeId === leader.name || !s.voter);
+        const autopilot = await configureAutopilot(leader, token, forming ? { ...constants_1.AUTOPILOT_CONFIG, serverStabilizationTime: constants_1.FORMING_STABILIZATION_TIME } : undefined);
+        // Both peers at once: the leader orders the Raft configuration changes.
+        const joined = (await onPeers(nodes, async (peer) => (await joinIfNeeded('joinPeers', leader, peer)) ? peer.name : undefined)).filter((n) => n !== undefined);
+        const autopilotNote = {
+            configured: forming
+                ? `; autopilot configured (stabilization ${constants_1.FORMING_STABILIZATION_TIME} while the cluster forms)`
+                : '; autopilot configured',
+            kept: '',
+            'not allowed': '; autopilot left as it is (the token may not read its configuration)',
+        }[autopilot];
+        return {
+            changed: joined.length > 0 || autopilot === 'configured',
+            summary: (joined.length ? `joined ${joined.join(', ')}` : 'peers already joined') + autopilotNote,
+        };
+    }
+    /**
+     * Step 7: unseals the peers and waits until the Raft configuration lists all of them as voters.
+     * A peer whose task was replaced before its unseal has forgotten the pending join; it is joined again.
+     */
+    async function unsealPeers(input) {
+        const held = await keys(input.stack);
+        const token = (0, tokens_1.apiToken)(held, input.stack);
+        const unsealed = [];
+        const active = await (0, deps_1.waitFor)(deps, `peers of ${(0, constants_1.serviceName)(input.stack)} to be unsealed Raft voters`, 300_000, async () => {
+            const nodes = await (0, deps_1.waitForNodes)(deps, input.stack, constants_1.ALL_SLOTS);
+            const leader = (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT);
+            await leader.client.raftConfiguration(token); // an active node answers joins
+            await onPeers(nodes, async (peer) => {
+                await joinIfNeeded('unsealPeers', leader, peer);
+                const points = {
+                    before: `unsealPeers:before-unseal:${peer.name}`,
+                    after: `unsealPeers:after-unseal:${peer.name}`,
+                };
+                if ((await (0, node_actions_1.unsealNode)(deps, peer, held, points)) && !unsealed.includes(peer.name))
+                    unsealed.push(peer.name);
+            });
+            const after = await leader.client.raftConfiguration(token);
+            const voters = constants_1.PEER_SLOTS.map(constants_1.nodeName).filter((n) => after.some((m) => m.nodeId === n && m.voter));
+            if (voters.length !== constants_1.PEER_SLOTS.length)
+                throw new Error(`Raft voters among peers: ${voters.join(', ') || 'none'}`);
+            return leader;
+        });
+        // The cluster has formed: the decided stabilization time again (a no-op unless joinPeers shortened it).
+        const restored = (await configureAutopilot(active, token)) === 'configured';
+        return {
+            changed: unsealed.length > 0 || restored,
+            summary: (unsealed.length ? `unsealed ${unsealed.sort().join(', ')}` : 'peers already unsealed') +
+                (restored ? `; autopilot stabilization back to ${constants_1.AUTOPILOT_CONFIG.serverStabilizationTime}` : ''),
+        };
+    }
+    /** Step 8: 3 running tasks, every node unsealed, Raft: 3 voters, exactly one leader. */
+    async function verifyCluster(input) {
+        const name = (0, constants_1.serviceName)(input.stack);
+        const held = await keys(input.stack);
+        const { keyId } = held;
+        const svc = await deps.swarm.inspectService(name);
+        if (!svc)
+            throw new Error(`service ${name} does not exist`);
+        const family = (await (0, deps_1.stackSecrets)(deps, input.stack)).own;
+        const secret = family.find((s) => s.id === svc.unsealSecret?.id);
+        assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
+        const nodes = await (0, deps_1.waitForNodes)(deps, input.stack, constants_1.ALL_SLOTS, 60_000);
+        const problems = [];
+        for (const n of nodes.values()) {
+            const s = await n.client.sealStatus();
+            if (!s.initialized || s.sealed)
+                problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
+        }
+        const servers = await (0, deps_1.nodeAt)(nodes, constants_1.LEADER_SLOT).client.raftConfiguration((0, tokens_1.apiToken)(held, input.stack));
+        const leaders = servers.filter((s) => s.leader);
+        const voters = servers.filter((s) => s.voter);
+        if (servers.length !== constants_1.VAULT_REPLICAS)
+            problems.push(`Raft has ${servers.length} servers: ${servers.map((s) => s.nodeId).join(', ')}`);
+        if (voters.length !== constants_1.VAULT_REPLICAS)
+            problems.push(`Raft has ${voters.length} voters`);
+        if (leaders.length !== 1)
+            problems.push(`Raft has ${leaders.length} leaders`);
+        if (problems.length)
+            throw new Error(`cluster not healthy: ${problems.join('; ')}`);
+        const cluster = {
+            stack: input.stack,
+            service: name,
+            leader: leaders[0].nodeId,
+            followers: servers
+                .filter((s) => !s.leader)
+                .map((s) => s.nodeId)
+                .sort(),
+            unsealSecret: secret.name,
+            unsealSecretVersion: secret.version,
+            keyId,
+            runningTasks: nodes.size,
+        };
+        return {
+            changed: false,
+            summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
+            cluster,
+        };
+    }
+    return { initLeader, unsealLeader, joinPeers, unsealPeers, verifyCluster };
+}
+//# sourceMappingURL=vault.js.map

@@ -1,0 +1,182 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.ROOT_TOKEN_TTL = exports.HOLD_REASON_MAX = exports.BACKUP_ACTIONS = exports.SCHEDULE_ACTIONS = exports.COMMANDS = exports.UsageError = exports.USAGE = void 0;
+exports.parseHoldReason = parseHoldReason;
+exports.parseTtl = parseTtl;
+exports.parseCommandLine = parseCommandLine;
+exports.resolveStack = resolveStack;
+/**
+ * The command line's grammar: what `vault-bootstrap` accepts, parsed and checked before anything connects.
+ * Bad usage is a `UsageError` (exit code 2) whose message names what was wrong, then the usage text.
+ */
+const node_util_1 = require("node:util");
+const config_1 = require("../config");
+/** The usage text: printed for `--help` and after every usage error. */
+exports.USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]
+
+  bootstrap   start BootstrapVault for the stack, or attach to the one already running
+              --wait             follow the progress live and exit non-zero if it fails
+  status      show each step of the latest bootstrap of the stack
+  verify      run one health check (VerifyVaultHealth) now and print the report (--json: as JSON);
+              exit 0 when Healthy, 1 otherwise
+  schedule    create | describe | pause | unpause | trigger | delete the periodic health check
+              (create is idempotent: it updates an existing schedule, and starts the Docker-events
+              watcher that checks right after a Vault task restarts; delete removes both)
+  root-token  break glass: a root token made from the unseal key in custody, printed once on stdout
+              and revoked when --ttl is over (default 15m; 10s to 24h, e.g. 90s, 30m, 2h)
+  hold        --reason TEXT (required) [--by NAME]: an operator is working on the cluster; until
+              release, health runs report and never act (a node sealed on purpose stays sealed)
+  release     [--by NAME]: end the hold, check and heal at once, print the report (exit as verify)
+  backup now  [--wait]: one Raft snapshot of the stack now, into VAULT_BACKUP_DIR/<stack> with its
+              manifest, then retention (--wait: until it is written, and print it)
+  backup schedule  create | describe | pause | unpause | trigger | delete the stack's two backup
+              schedules: a backup every VAULT_BACKUP_INTERVAL and a restore drill every
+              VAULT_DRILL_INTERVAL (off: none; create then deletes an existing one); create is
+              idempotent, trigger starts one backup now through the schedule
+  backup drill  [--wait]: restore the newest snapshot into a throwaway <stack>-drill stack now and read
+              its canary back (--wait: until it is done, and print what was restored)
+  restore     --snapshot FILE [--wait]: disaster recovery: bring the stack back from nothing (its
+              service and volumes gone) from a snapshot in VAULT_BACKUP_DIR/<stack> (or an absolute
+              path the worker reads); refused by name, before anything changes, when the snapshot
+              does not match its manifest or custody lacks its key (--wait: follow it to the end)
+
+Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
+VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS,
+VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL.`;
+/** The command line is malformed: unknown command or option, or a missing action. Exit code 2. */
+class UsageError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'UsageError';
+    }
+}
+exports.UsageError = UsageError;
+/** The commands, one file each under `commands/`. */
+exports.COMMANDS = [
+    'bootstrap',
+    'status',
+    'verify',
+    'schedule',
+    'root-token',
+    'hold',
+    'release',
+    'backup',
+    'restore',
+];
+/**
+ * The operations on a schedule: the periodic health check's (one file each under `commands/schedule/`) and,
+ * under `backup schedule`, the backup and drill schedules' (`commands/backup/schedule-*.ts`).
+ */
+exports.SCHEDULE_ACTIONS = ['create', 'describe', 'pause', 'unpause', 'trigger', 'delete'];
+/**
+ * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules) or `drill` (one
+ * restore drill), one file each under `commands/backup/`.
+ */
+exports.BACKUP_ACTIONS = ['now', 'schedule', 'drill'];
+/** The longest `--reason` of `hold`: a line for the UI's list, not a report. */
+exports.HOLD_REASON_MAX = 200;
+/** `--reason` of `hold`: required, one line of at most `HOLD_REASON_MAX` characters; else `UsageError`. */
+function parseHoldReason(text) {
+    const reason = text?.replace(/\s+/g, ' ').trim() ?? '';
+    if (!reason || reason.length > exports.HOLD_REASON_MAX)
+        throw new UsageError(`hold needs --reason: what the operator is doing, 1 to ${exports.HOLD_REASON_MAX} characters\n${exports.USAGE}`);
+    return reason;
+}
+/** `--ttl` of `root-token`: long enough to be used, short enough to stay an emergency measure. */
+exports.ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 };
+/** `90s`, `30m`, `2h` in seconds, within `ROOT_TOKEN_TTL`; else `UsageError`. */
+function parseTtl(text) {
+    if (text === undefined)
+        return exports.ROOT_TOKEN_TTL.defaultSeconds;
+    const m = /^(\d+)(s|m|h)$/.exec(text);
+    const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2]] : NaN;
+    if (!(seconds >= exports.ROOT_TOKEN_TTL.minSeconds && seconds <= exports.ROOT_TOKEN_TTL.maxSeconds))
+        throw new UsageError(`--ttl ${JSON.stringify(text)}: expected a duration from 10s to 24h such as 90s, 30m or 2h\n${exports.USAGE}`);
+    return seconds;
+}
+function isCommandName(name) {
+    return exports.COMMANDS.includes(name);
+}
+function isScheduleAction(name) {
+    return name !== undefined && exports.SCHEDULE_ACTIONS.includes(name);
+}
+function isBackupAction(name) {
+    return name !== undefined && exports.BACKUP_ACTIONS.includes(name);
+}
+/** `<what> needs one of a, b, c` and, when one was given, which: a missing or unknown action. */
+function needsOneOf(what, choices, got) {
+    const given = got === undefined ? '' : `, not ${JSON.stringify(got)}`;
+    return new UsageError(`${what} needs one of ${choices.join(', ')}${given}\n${exports.USAGE}`);
+}
+/**
+ * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command, backup
+ * action or schedule action; reads no configuration and touches nothing.
+ */
+function parseCommandLine(argv) {
+    let parsed;
+    try {
+        parsed = (0, node_util_1.parseArgs)({
+            args: [...argv],
+            allowPositionals: true,
+            options: {
+                stack: { type: 'string' },
+                wait: { type: 'boolean', default: false },
+                json: { type: 'boolean', default: false },
+                ttl: { type: 'string' },
+                reason: { type: 'string' },
+                by: { type: 'string' },
+                snapshot: { type: 'string' },
+                help: { type: 'boolean', short: 'h' },
+            },
+        });
+    }
+    catch (err) {
+        throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${exports.USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    const [name, action, subAction] = positionals;
+    if (values.help || name === undefined)
+        return { kind: 'usage', exitCode: values.help ? 0 : 2 };
+    if (!isCommandName(name))
+        throw new UsageError(`unknown command ${JSON.stringify(name)}\n${exports.USAGE}`);
+    const stack = values.stack;
+    switch (name) {
+        case 'bootstrap':
+            return { kind: 'run', command: { name, stack, wait: values.wait } };
+        case 'status':
+            return { kind: 'run', command: { name, stack } };
+        case 'verify':
+            return { kind: 'run', command: { name, stack, json: values.json } };
+        case 'schedule':
+            if (!isScheduleAction(action))
+                throw needsOneOf('schedule', exports.SCHEDULE_ACTIONS, action);
+            return { kind: 'run', command: { name, stack, action } };
+        case 'root-token':
+            return { kind: 'run', command: { name, stack, ttlSeconds: parseTtl(values.ttl) } };
+        case 'hold':
+            return { kind: 'run', command: { name, stack, reason: parseHoldReason(values.reason), by: values.by } };
+        case 'release':
+            return { kind: 'run', command: { name, stack, by: values.by } };
+        case 'backup':
+            if (!isBackupAction(action))
+                throw needsOneOf('backup', exports.BACKUP_ACTIONS, action);
+            if (action !== 'schedule')
+                return { kind: 'run', command: { name, stack, action, wait: values.wait } };
+            if (!isScheduleAction(subAction))
+                throw needsOneOf('backup schedule', exports.SCHEDULE_ACTIONS, subAction);
+            return { kind: 'run', command: { name, stack, action, scheduleAction: subAction } };
+        case 'restore':
+            if (!values.snapshot?.trim())
+                throw new UsageError(`restore needs --snapshot FILE: a snapshot in the stack's backup folder, or an absolute path\n${exports.USAGE}`);
+            return { kind: 'run', command: { name, stack, snapshot: values.snapshot.trim(), wait: values.wait } };
+    }
+}
+/**
+ * The stack a command acts on: `--stack`, else `VAULT_BOOTSTRAP_STACK`; a bad name, or one whose secret names
+ * would exceed Swarm's limit, is a `ConfigError` for `--stack`.
+ */
+function resolveStack(command, config) {
+    return (0, config_1.stackNamesFit)(config.stack, (0, config_1.validateStackName)(command.stack ?? config.stack.defaultName, '--stack'), '--stack');
+}
+//# sourceMappingURL=args.js.map

@@ -1,0 +1,125 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.uiLink = uiLink;
+exports.formatProgress = formatProgress;
+exports.formatProgressEvent = formatProgressEvent;
+exports.formatBootstrapStarted = formatBootstrapStarted;
+exports.formatBootstrapFailure = formatBootstrapFailure;
+exports.formatBootstrapSummary = formatBootstrapSummary;
+exports.formatReport = formatReport;
+exports.formatScheduleDescription = formatScheduleDescription;
+exports.formatDrillResult = formatDrillResult;
+const errors_1 = require("../shared/errors");
+const run_text_1 = require("../shared/run-text");
+/** The Temporal UI page of a workflow, for the operator to click. */
+function uiLink(config, workflowId) {
+    return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+/**
+ * The `status` table: one row per step with its status, duration, the current attempt (for the running
+ * step, from the pending activity) and its summary or error.
+ */
+function formatProgress(rows, attempt) {
+    return rows
+        .map((r) => {
+        const took = r.startedAt && r.endedAt
+            ? ` ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`
+            : '';
+        const att = r.status === 'running' && attempt && attempt > 1 ? ` (attempt ${attempt})` : '';
+        const detail = r.error ?? r.summary ?? '';
+        return `  ${r.status.padEnd(8)} ${r.step.padEnd(24)}${took.padStart(8)}${att}  ${detail}`;
+    })
+        .join('\n');
+}
+/** One line of `bootstrap --wait`'s live log: a step changed to `row.status` at `at` (printed as UTC `HH:MM:SS`). */
+function formatProgressEvent(row, at) {
+    const detail = row.status === 'running' ? '' : `  ${row.error ?? row.summary ?? ''}`;
+    return `[${at.toISOString().slice(11, 19)}] ${row.step.padEnd(24)} ${row.status}${detail}`;
+}
+/** What `bootstrap` prints once the run is started or attached to: ids (the run id the e2e race test compares) and the UI link. */
+function formatBootstrapStarted(config, stack, workflowId, runId) {
+    return [
+        `BootstrapVault for stack ${stack}: workflow ${workflowId} (run ${runId})`,
+        `Temporal UI: ${uiLink(config, workflowId)}`,
+    ].join('\n');
+}
+/** What `bootstrap --wait` prints (to stderr) when the run failed: the innermost `Type: message`, then the UI link. */
+function formatBootstrapFailure(config, workflowId, err) {
+    return [`\nBootstrapVault failed: ${(0, errors_1.describeFailure)(err)}`, `See ${uiLink(config, workflowId)}`].join('\n');
+}
+/** What `bootstrap --wait` prints when the cluster is bootstrapped and verified (starts with an empty line). */
+function formatBootstrapSummary(s) {
+    return [
+        `\nVault cluster ${s.service} is bootstrapped and verified:`,
+        `  running tasks : ${s.runningTasks}`,
+        `  leader        : ${s.leader}`,
+        `  followers     : ${s.followers.join(', ')}`,
+        `  unseal secret : ${s.unsealSecret} (version ${s.unsealSecretVersion}) at target vault_unseal_key`,
+        `  key custody   : record ${s.keyId}`,
+    ].join('\n');
+}
+/** The human-readable health report `verify` prints (without `--json`). */
+/** The report's backup lines: the newest snapshot and the latest restore drill. */
+function backupLines(b) {
+    const newest = b.newest
+        ? `newest ${b.newest.file} (${b.newest.size} bytes${b.newest.good ? '' : ', DOES NOT MATCH ITS MANIFEST'}), ${b.count} kept`
+        : 'no snapshot yet';
+    const d = b.drill;
+    const drill = !d
+        ? 'no restore drill yet'
+        : d.ok
+            ? `restore drill OK at ${d.at}: ${d.snapshot ?? '?'} restored in ${d.seconds ?? '?'} s`
+            : `restore drill FAILED at ${d.at}: ${d.error ?? 'unknown'}`;
+    return [`  backup   ${newest}`, `  drill    ${drill}`];
+}
+function formatReport(r) {
+    const lines = [
+        `${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`,
+    ];
+    for (const n of r.nodes) {
+        const state = !n.reachable
+            ? `unreachable (${n.error ?? 'no answer'})`
+            : `initialized=${n.initialized} sealed=${n.sealed}`;
+        lines.push(`  ${n.name.padEnd(8)} ${state}`);
+    }
+    const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
+    const tolerance = r.raft.failureTolerance === undefined ? '' : `, failure tolerance ${r.raft.failureTolerance}`;
+    lines.push(`  raft     leader ${leader}, voters ${r.raft.servers.filter((s) => s.voter).length}, autopilot healthy ${String(r.raft.autopilotHealthy)}${tolerance}`);
+    lines.push(`  cert     ${r.certificate.diskFingerprint.slice(0, 23)}… valid until ${r.certificate.validTo} (${r.certificate.daysLeft} days)`);
+    if (r.hold)
+        lines.push(`  hold     ${(0, run_text_1.holdLine)(r.hold)}: reported only, nothing done`);
+    if (r.backup)
+        lines.push(...backupLines(r.backup));
+    for (const f of r.findingsBefore ?? [])
+        lines.push(`  found    ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+    for (const a of r.actions)
+        lines.push(`  action   ${a}`);
+    for (const a of r.actionFailures ?? [])
+        lines.push(`  FAILED   ${a}`);
+    for (const f of r.findings)
+        lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+    return lines.join('\n');
+}
+/**
+ * What `schedule describe` and `backup schedule describe` print for one schedule: whether it is active, how
+ * often it ran, the runs it started (oldest first) and its next three times.
+ */
+function formatScheduleDescription(scheduleId, d) {
+    return [
+        `schedule ${scheduleId}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`,
+        `  runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`,
+        ...d.info.recentActions.map((a) => `  ran ${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`),
+        ...d.info.nextActionTimes.slice(0, 3).map((n) => `  next ${n.toISOString()}`),
+    ].join('\n');
+}
+/** What `backup drill --wait` prints when a drill restored a snapshot and read its canary back. */
+function formatDrillResult(r) {
+    const s = (n) => `${n.toFixed(1)} s`;
+    return [
+        `restore drill of ${r.stack}: ${r.snapshot.file} restored into ${r.drillStack} (Vault ${r.vaultVersion})`,
+        `  snapshot  ${r.snapshot.file}: ${r.snapshot.size} bytes, taken at ${r.snapshot.takenAt}, sha256 ${r.snapshot.sha256}`,
+        `  canary    ${r.canary.path} read back ${JSON.stringify(r.canary.read)} (expected ${JSON.stringify(r.canary.expected)})`,
+        `  took      ${s(r.seconds.total)}: deploy ${s(r.seconds.deploy)}, restore and unseal ${s(r.seconds.restore)}`,
+    ].join('\n');
+}
+//# sourceMappingURL=format.js.map

@@ -1,0 +1,457 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.DockerGateway = void 0;
+exports.secretVersionOf = secretVersionOf;
+exports.toSecretInfo = toSecretInfo;
+exports.demuxLogs = demuxLogs;
+exports.dockerCliInvocation = dockerCliInvocation;
+exports.subscribe = subscribe;
+/**
+ * The `Swarm` port over the Docker Engine API (dockerode): secrets, the Vault service, its tasks, stack
+ * deploy, signals and events. It reads and changes Docker state; it makes no decisions. Secret values go in, never out (the API cannot
+ * read them back), and never into argv or logs.
+ */
+const node_child_process_1 = require("node:child_process");
+const dockerode_1 = __importDefault(require("dockerode"));
+const constants_1 = require("../shared/constants");
+/** Version of a managed secret from its name: `base` is 0, `base_vN` is N; undefined when not in the family. */
+function secretVersionOf(base, name) {
+    if (name === base)
+        return 0;
+    const m = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_v([0-9]+)$`).exec(name);
+    return m ? Number(m[1]) : undefined;
+}
+/** A secret as the bootstrap sees it (kind and key id from its labels), or undefined when not in the family. */
+function toSecretInfo(base, raw) {
+    const version = secretVersionOf(base, raw.name);
+    if (version === undefined)
+        return undefined;
+    const kind = raw.labels[constants_1.LABEL_KIND];
+    return {
+        id: raw.id,
+        name: raw.name,
+        version,
+        kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
+        keyId: raw.labels[constants_1.LABEL_KEY_ID],
+        stack: raw.labels[constants_1.LABEL_STACK],
+    };
+}
+function toTaskInfo(t) {
+    const onNet = t.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === constants_1.VAULT_NETWORK);
+    return {
+        id: t.ID ?? '',
+        slot: t.Slot ?? 0,
+        state: t.Status?.State ?? 'unknown',
+        containerId: t.Status?.ContainerStatus?.ContainerID,
+        address: onNet?.Addresses?.[0]?.split('/')[0],
+        error: t.Status?.Err,
+        secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
+        nodeId: t.NodeID || undefined,
+    };
+}
+/** The task states after which a job's container runs no more. */
+const JOB_END_STATES = new Set(['complete', 'failed', 'rejected', 'orphaned', 'shutdown', 'remove']);
+/**
+ * Splits the Engine's multiplexed log stream (8-byte frame headers: stream 1 stdout, 2 stderr, then a
+ * big-endian length) into stdout and stderr; a stream that is not framed (a TTY) is all stdout.
+ */
+function demuxLogs(raw) {
+    const out = [];
+    const err = [];
+    let at = 0;
+    while (at + 8 <= raw.length) {
+        const kind = raw[at];
+        const size = raw.readUInt32BE(at + 4);
+        if ((kind !== 1 && kind !== 2) || raw[at + 1] !== 0 || at + 8 + size > raw.length)
+            break;
+        (kind === 1 ? out : err).push(raw.subarray(at + 8, at + 8 + size));
+        at += 8 + size;
+    }
+    if (at !== raw.length)
+        return { stdout: raw.toString('utf8'), stderr: '' };
+    return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+/** Every task at once (`parallelism` 0), the stack's own value kept in a label unless one already is. */
+function runAllAtOnce(spec) {
+    const labels = { ...(spec.Labels ?? {}) };
+    // Docker's default, when the stack sets no update_config, is one task at a time.
+    labels[constants_1.LABEL_STACK_PARALLELISM] ??= String(spec.UpdateConfig?.Parallelism ?? 1);
+    spec.Labels = labels;
+    withParallelism(spec, 0);
+}
+/** Puts back the parallelism kept by `runAllAtOnce` and drops its label; false when none was kept. */
+function restoreParallelism(spec) {
+    const kept = spec.Labels?.[constants_1.LABEL_STACK_PARALLELISM];
+    if (kept === undefined)
+        return false;
+    const labels = { ...spec.Labels };
+    delete labels[constants_1.LABEL_STACK_PARALLELISM];
+    spec.Labels = labels;
+    withParallelism(spec, Number(kept));
+    return true;
+}
+function withParallelism(spec, parallelism) {
+    // Docker's default order is stop-first: an update_config without one keeps it.
+    spec.UpdateConfig = {
+        ...spec.UpdateConfig,
+        Order: spec.UpdateConfig?.Order ?? 'stop-first',
+        Parallelism: parallelism,
+    };
+}
+/** The container part of a task template (services here are never plugin services). */
+function containerSpec(spec) {
+    return spec && 'ContainerSpec' in spec ? spec.ContainerSpec : undefined;
+}
+/**
+ * The `docker stack deploy` command line and its whole environment, built from configuration only: the CLI
+ * talks to the Engine at `socketPath` (the one dockerode uses: `--host` and `DOCKER_HOST`, so neither an
+ * inherited `DOCKER_HOST` nor a docker context can send it elsewhere), sees `PATH`/`HOME` from `baseEnv`
+ * and the stack file variables in `vars`, and nothing else of the worker's environment: no `TEMPORAL_*`
+ * (API keys), no `DOCKER_*` from the caller. Argv holds only options, file paths and the stack name.
+ */
+function dockerCliInvocation(socketPath, baseEnv, stack, files, vars) {
+    const host = `unix://${socketPath}`;
+    const env = {};
+    for (const [k, v] of Object.entries(vars))
+        if (!/^(TEMPORAL|DOCKER)_/.test(k))
+            env[k] = v;
+    if (baseEnv.PATH !== undefined)
+        env.PATH = baseEnv.PATH;
+    if (baseEnv.HOME !== undefined)
+        env.HOME = baseEnv.HOME;
+    env.DOCKER_HOST = host;
+    const args = ['--host', host, 'stack', 'deploy', '--resolve-image', 'never'];
+    for (const f of files)
+        args.push('-c', f);
+    args.push(stack);
+    return { args, env };
+}
+class DockerGateway {
+    socketPath;
+    cli;
+    cliBaseEnv;
+    docker;
+    /** `cliBaseEnv`: `PATH` and `HOME` for the docker CLI (config `stack.cliBaseEnv`). */
+    constructor(socketPath, cli = 'docker', cliBaseEnv = {}) {
+        this.socketPath = socketPath;
+        this.cli = cli;
+        this.cliBaseEnv = cliBaseEnv;
+        this.docker = new dockerode_1.default({ socketPath });
+    }
+    async ping() {
+        await this.docker.ping();
+    }
+    async swarmActive() {
+        const info = (await this.docker.info());
+        return info.Swarm?.LocalNodeState === 'active' && info.Swarm.ControlAvailable === true;
+    }
+    async swarmAutolocked() {
+        const swarm = (await this.docker.swarmInspect());
+        return swarm.Spec?.EncryptionConfig?.AutoLockManagers === true;
+    }
+    async networkExists(name = constants_1.VAULT_NETWORK) {
+        const nets = await this.docker.listNetworks({ filters: { name: [name] } });
+        return nets.some((n) => n.Name === name);
+    }
+    async listSecretFamily(base) {
+        const all = await this.docker.listSecrets({ filters: { name: [base] } });
+        return all
+            .map((s) => toSecretInfo(base, {
+            id: s.ID,
+            name: s.Spec?.Name ?? '',
+            labels: s.Spec?.Labels ?? {},
+        }))
+            .filter((s) => s !== undefined)
+            .sort((a, b) => a.version - b.version);
+    }
+    async createSecret(name, data, labels) {
+        const created = (await this.docker.createSecret({
+            Name: name,
+            Labels: labels,
+            Data: data.toString('base64'),
+        }));
+        const id = created.id ?? created.ID;
+        if (!id)
+            throw new Error(`creating secret ${name}: Docker returned no id`);
+        return id;
+    }
+    async removeSecret(id) {
+        await this.docker.getSecret(id).remove();
+    }
+    async secretsInUse() {
+        const services = await this.docker.listServices();
+        const used = new Set();
+        for (const s of services) {
+            for (const ref of containerSpec(s.Spec?.TaskTemplate)?.Secrets ?? [])
+                if (ref.SecretID)
+                    used.add(ref.SecretID);
+        }
+        return used;
+    }
+    /** The service named exactly `name` (the API's name filter matches prefixes too), or undefined. */
+    async serviceNamed(name) {
+        const found = await this.docker.listServices({ filters: { name: [name] } });
+        return found.find((s) => s.Spec?.Name === name);
+    }
+    async inspectService(name) {
+        const svc = await this.serviceNamed(name);
+        if (!svc)
+            return undefined;
+        const spec = svc.Spec;
+        const secrets = containerSpec(spec.TaskTemplate)?.Secrets ?? [];
+        const unseal = secrets.find((s) => s.File?.Name === constants_1.UNSEAL_SECRET_TARGET);
+        return {
+            replicas: spec.Mode?.Replicated?.Replicas,
+            unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
+        };
+    }
+    /** Swarm rolls the tasks (stop-first) after the swap. */
+    async swapUnsealSecret(serviceName, secret, options = {}) {
+        const current = await this.serviceNamed(serviceName);
+        if (!current?.ID || !current.Spec)
+            throw new Error(`service ${serviceName} not found`);
+        const spec = structuredClone(current.Spec);
+        const cs = containerSpec(spec.TaskTemplate);
+        if (!cs)
+            throw new Error(`service ${serviceName} has no container spec`);
+        const others = (cs.Secrets ?? []).filter((s) => s.File?.Name !== constants_1.UNSEAL_SECRET_TARGET);
+        const old = (cs.Secrets ?? []).find((s) => s.File?.Name === constants_1.UNSEAL_SECRET_TARGET);
+        cs.Secrets = [
+            ...others,
+            {
+                SecretID: secret.id,
+                SecretName: secret.name,
+                File: old?.File ?? { Name: constants_1.UNSEAL_SECRET_TARGET, UID: '0', GID: '0', Mode: 0o400 },
+            },
+        ];
+        if (options.allAtOnce)
+            runAllAtOnce(spec);
+        else
+            restoreParallelism(spec);
+        await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
+    }
+    async restoreUpdateParallelism(serviceName) {
+        const svc = await this.serviceNamed(serviceName);
+        if (!svc?.ID || !svc.Spec)
+            throw new Error(`service ${serviceName} not found`);
+        const spec = structuredClone(svc.Spec);
+        if (!restoreParallelism(spec))
+            return false;
+        await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
+        return true;
+    }
+    async resumePausedUpdate(serviceName) {
+        const svc = await this.serviceNamed(serviceName);
+        if (!svc?.ID || !svc.Spec || svc.UpdateStatus?.State !== 'paused')
+            return false;
+        await this.docker.getService(svc.ID).update({ ...svc.Spec, version: svc.Version?.Index });
+        return true;
+    }
+    /** The current task of each slot: desired `running`, newest first. */
+    async currentTasks(serviceName) {
+        const tasks = (await this.docker.listTasks({ filters: { service: [serviceName] } }))
+            .filter((t) => t.DesiredState === 'running')
+            .sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+        const bySlot = new Map();
+        for (const t of tasks) {
+            const slot = t.Slot ?? 0;
+            if (!bySlot.has(slot))
+                bySlot.set(slot, toTaskInfo(t));
+        }
+        return bySlot;
+    }
+    async localNodeId() {
+        const info = (await this.docker.info());
+        const id = info.Swarm?.NodeID;
+        if (!id)
+            throw new Error('this Docker Engine is not a swarm node (docker info has no Swarm.NodeID)');
+        return id;
+    }
+    async listNodes() {
+        const nodes = (await this.docker.listNodes());
+        return nodes.map((n) => ({
+            id: n.ID ?? '',
+            hostname: n.Description?.Hostname ?? '',
+            state: n.Status?.State ?? 'unknown',
+        }));
+    }
+    async signalContainer(containerId, signal) {
+        await this.docker.getContainer(containerId).kill({ signal });
+    }
+    async containerStarts(service, sinceMs) {
+        const stream = (await this.docker.getEvents({
+            // Seconds with a fraction: the Engine reads the digits after the point as a fraction of a second.
+            ...(sinceMs === undefined ? {} : { since: Math.floor(sinceMs) / 1000 }),
+            filters: {
+                type: ['container'],
+                event: ['start'],
+                label: [`com.docker.swarm.service.name=${service}`],
+            },
+        }));
+        return subscribe(stream, (chunk) => {
+            const nanos = /"timeNano":([0-9]+)/.exec(chunk)?.[1];
+            return {
+                containerId: /"id":"([0-9a-f]+)"/.exec(chunk)?.[1],
+                atMs: nanos === undefined ? undefined : Number(BigInt(nanos) / 1000000n),
+            };
+        });
+    }
+    /**
+     * The job is a `replicated-job` service with the Vault service's image and network (without its DNS aliases:
+     * the job must not answer for `vault`) and the named mounts, pinned to `nodeId`, never restarted. It carries
+     * no stack namespace label, so `docker stack rm` leaves it and its output alone.
+     */
+    async createJob(spec) {
+        const like = await this.serviceNamed(spec.likeService);
+        const template = like?.Spec?.TaskTemplate;
+        const cs = containerSpec(template);
+        if (!cs?.Image)
+            throw new Error(`service ${spec.likeService} not found (or has no image): no job ${spec.name}`);
+        const mounts = (cs.Mounts ?? [])
+            .filter((m) => m.Target !== undefined && spec.mounts.includes(m.Target))
+            .map((m) => ({ ...m, Source: m.Source?.replaceAll('{{.Task.Slot}}', String(spec.slot)) }));
+        const missing = spec.mounts.filter((t) => !mounts.some((m) => m.Target === t));
+        if (missing.length)
+            throw new Error(`service ${spec.likeService} mounts nothing at ${missing.join(', ')}: no job ${spec.name}`);
+        await this.docker.createService({
+            Name: spec.name,
+            Labels: spec.labels,
+            Mode: { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } },
+            TaskTemplate: {
+                ContainerSpec: {
+                    Image: cs.Image,
+                    Command: spec.command,
+                    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+                    Mounts: mounts,
+                },
+                RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
+                Placement: { Constraints: [`node.id==${spec.nodeId}`] },
+                Networks: (template?.Networks ?? []).map((n) => ({ Target: n.Target })),
+            },
+        });
+    }
+    async inspectJob(name) {
+        const svc = await this.serviceNamed(name);
+        if (!svc)
+            return undefined;
+        const tasks = (await this.docker.listTasks({ filters: { service: [name] } })).sort((a, b) => (b.CreatedAt ?? '').localeCompare(a.CreatedAt ?? ''));
+        const task = tasks[0];
+        const state = task?.Status?.State ?? 'new';
+        return {
+            state,
+            done: JOB_END_STATES.has(state),
+            exitCode: task?.Status?.ContainerStatus?.ExitCode,
+            labels: svc.Spec?.Labels ?? {},
+        };
+    }
+    async jobOutput(name) {
+        const raw = (await this.docker
+            .getService(name)
+            .logs({ stdout: true, stderr: true, follow: false, timestamps: false }));
+        return demuxLogs(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+    }
+    async removeJob(name) {
+        const svc = await this.serviceNamed(name);
+        if (!svc?.ID)
+            return;
+        await this.docker
+            .getService(svc.ID)
+            .remove()
+            .catch((err) => {
+            if (err.statusCode !== 404)
+                throw err;
+        });
+    }
+    async forceRestart(service) {
+        const current = await this.serviceNamed(service);
+        if (!current?.ID || !current.Spec)
+            throw new Error(`service ${service} not found`);
+        const spec = structuredClone(current.Spec);
+        const template = spec.TaskTemplate;
+        template.ForceUpdate = (template.ForceUpdate ?? 0) + 1;
+        await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
+    }
+    /**
+     * What `docker stack rm` does, through the API: the stack's services, then its configs and the networks it
+     * created (each labelled `com.docker.stack.namespace`). Resolves with whether a service existed; something
+     * already gone is not an error.
+     */
+    async removeStack(stack) {
+        const filters = { label: [`com.docker.stack.namespace=${stack}`] };
+        const gone = (err) => {
+            if (err.statusCode !== 404)
+                throw err;
+        };
+        const services = await this.docker.listServices({ filters });
+        for (const s of services)
+            await this.docker.getService(s.ID).remove().catch(gone);
+        for (const c of await this.docker.listConfigs({ filters }))
+            await this.docker.getConfig(c.ID).remove().catch(gone);
+        for (const n of await this.docker.listNetworks({ filters }))
+            await this.docker.getNetwork(n.Id).remove().catch(gone);
+        return services.length > 0;
+    }
+    async stackTasks(stack) {
+        const tasks = await this.docker.listTasks({
+            filters: { label: [`com.docker.stack.namespace=${stack}`] },
+        });
+        return tasks.length;
+    }
+    /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
+    async deployStack(stack, files, vars) {
+        // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST or docker context the
+        // environment holds, and sees none of the worker's environment but PATH, HOME and the stack file variables.
+        const { args, env } = dockerCliInvocation(this.socketPath, this.cliBaseEnv, stack, files, vars);
+        await new Promise((resolve, reject) => {
+            (0, node_child_process_1.execFile)(this.cli, args, { env, timeout: 120_000, maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
+                if (err)
+                    reject(new Error(`docker stack deploy ${stack} failed: ${stderr.trim() || err.message}`));
+                else
+                    resolve();
+            });
+        });
+    }
+}
+exports.DockerGateway = DockerGateway;
+/**
+ * Events of a stream, one per chunk, handed out in order; a stream error or end rejects the pending and
+ * later `next`s (events already queued are handed out first).
+ */
+function subscribe(stream, parse) {
+    const queued = [];
+    const waiting = [];
+    let failed;
+    stream.on('data', (chunk) => {
+        const event = parse(chunk.toString());
+        const next = waiting.shift();
+        if (next)
+            next.resolve(event);
+        else
+            queued.push(event);
+    });
+    const fail = (err) => {
+        failed ??= err;
+        for (const w of waiting.splice(0))
+            w.reject(failed);
+    };
+    stream.on('error', fail);
+    // A stream that ends (dockerd restarted, the connection dropped) has no more events: say so rather than
+    // leave a `next` waiting forever.
+    stream.on('end', () => fail(new Error('the Docker events stream ended')));
+    stream.on('close', () => fail(new Error('the Docker events stream closed')));
+    return {
+        next: () => {
+            const event = queued.shift();
+            if (event !== undefined)
+                return Promise.resolve(event);
+            if (failed)
+                return Promise.reject(failed);
+            return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+        },
+        close: () => stream.destroy(),
+    };
+}
+//# sourceMappingURL=gateway.js.map

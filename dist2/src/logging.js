@@ -1,0 +1,135 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.WorkerLogger = exports.REDACTED = void 0;
+exports.runtimeLogging = runtimeLogging;
+/**
+ * The worker process's logger: its own lines and, in `json`, the Temporal SDK's and Core's logs too.
+ *
+ * `text` (the default) writes what the worker always wrote: its messages as they are, warnings and errors on
+ * stderr, the rest on stdout; the SDK keeps its own console output.
+ *
+ * `json` writes one JSON object per line, every line on stdout, whatever its level: one stream keeps the lines
+ * in order, and `docker service logs` shows stdout and stderr together anyway. A line holds `time` (ISO 8601),
+ * `level` (`trace` … `error`) and `message`, then the log's meta as the SDK passes it:
+ * - from inside a workflow: `workflowId`, `runId`, `workflowType`, `taskQueue`, `namespace`;
+ * - from inside an activity: `activityId`, `activityType`, `attempt`, `isLocal`, `taskQueue`, `namespace`,
+ *   `workflowId`, `workflowType`, and the run id as `workflowRunId`, written here as `runId` like a workflow's;
+ * - on every SDK log, `sdkComponent` (`workflow`, `activity`, `worker`, `core`); on Core's, its `target`.
+ *
+ * A line never holds a key or a token. Meta values are written only when they are primitives, an Error as its
+ * `name` and `message` (the project's messages hold no key material: `src/shared/errors.ts`); anything else
+ * (objects, arrays: the SDK's `options`, Core's `spanContexts`) is left out, never dumped. A string under a
+ * name that sounds secret (the SDK's `taskToken`, say) is written as `[redacted]`.
+ */
+const node_util_1 = require("node:util");
+const worker_1 = require("@temporalio/worker");
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+/** Meta names whose string values are never written: defence in depth, nothing should log such a value. */
+const SECRET_NAME = /token|key|secret|password/i;
+/** The SDK's ids, written as they are whatever a future name looks like. */
+const ID_NAMES = new Set([
+    'workflowId',
+    'runId',
+    'workflowType',
+    'activityId',
+    'activityType',
+    'taskQueue',
+    'attempt',
+    'namespace',
+]);
+exports.REDACTED = '[redacted]';
+/** The process's standard streams: in `json` all on stdout; in `text` warnings and errors on stderr, as before. */
+function processWriter(format) {
+    return (level, line) => {
+        const stderr = format === 'text' && (level === 'WARN' || level === 'ERROR');
+        (stderr ? process.stderr : process.stdout).write(`${line}\n`);
+    };
+}
+/**
+ * The SDK's `Logger` in the chosen format, used both by the worker's own code and as the Runtime's logger.
+ * Drops what is below `level` (`INFO`, like the SDK's default logger: the SDK's per-task lifecycle logs are
+ * `DEBUG` and `TRACE`).
+ */
+class WorkerLogger {
+    format;
+    level;
+    write;
+    constructor(format, level = 'INFO', write = processWriter(format)) {
+        this.format = format;
+        this.level = level;
+        this.write = write;
+    }
+    log(level, message, meta) {
+        if (LEVELS.indexOf(level) < LEVELS.indexOf(this.level))
+            return;
+        this.write(level, this.format === 'json' ? jsonLine(level, message, meta) : textLine(message, meta));
+    }
+    trace(message, meta) {
+        this.log('TRACE', message, meta);
+    }
+    debug(message, meta) {
+        this.log('DEBUG', message, meta);
+    }
+    info(message, meta) {
+        this.log('INFO', message, meta);
+    }
+    warn(message, meta) {
+        this.log('WARN', message, meta);
+    }
+    error(message, meta) {
+        this.log('ERROR', message, meta);
+    }
+}
+exports.WorkerLogger = WorkerLogger;
+/**
+ * The Runtime's logging options for the logger's format. `text`: none, the SDK's defaults (its console
+ * logger; Core prints its own WARN and above). `json`: the SDK logs through `logger`, and Core forwards its
+ * logs to it, WARN and above from Core's crates and ERROR from the crates below them (the SDK's default
+ * filter), so no line of either is printed as text.
+ */
+function runtimeLogging(logger) {
+    if (logger.format === 'text')
+        return {};
+    return { logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } };
+}
+function jsonLine(level, message, meta = {}) {
+    // The SDK stamps its logs when they happen (nanoseconds), and may write them up to 100 ms later, sorted.
+    const nanos = meta[worker_1.LogTimestamp];
+    const time = typeof nanos === 'bigint' ? new Date(Number(nanos / 1000000n)) : new Date();
+    const line = {
+        time: time.toISOString(),
+        level: level.toLowerCase(),
+        message: String(message),
+    };
+    for (const [name, value] of Object.entries(meta)) {
+        const key = name === 'workflowRunId' ? 'runId' : name;
+        const written = safeValue(key, value);
+        if (written !== undefined && !Object.hasOwn(line, key))
+            line[key] = written;
+    }
+    return JSON.stringify(line);
+}
+/** A meta value as written: a primitive as it is, an Error as its name and message, anything else not at all. */
+function safeValue(name, value) {
+    if (value instanceof Error || node_util_1.types.isNativeError(value)) {
+        return { name: String(value.name), message: String(value.message) };
+    }
+    switch (typeof value) {
+        case 'string':
+            return SECRET_NAME.test(name) && !ID_NAMES.has(name) ? exports.REDACTED : value;
+        case 'number':
+            return Number.isFinite(value) ? value : String(value);
+        case 'boolean':
+            return value;
+        case 'bigint':
+            return String(value);
+        default:
+            return undefined;
+    }
+}
+/** A text line as `console.error('message:', ...values)` printed it: the message, then the meta's values. */
+function textLine(message, meta = {}) {
+    const values = Object.values(meta).map((v) => (typeof v === 'string' ? v : (0, node_util_1.inspect)(v)));
+    return values.length === 0 ? message : `${message}: ${values.join(' ')}`;
+}
+//# sourceMappingURL=logging.js.map

@@ -1,0 +1,126 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.PrometheusMetrics = void 0;
+/**
+ * The worker's own Prometheus metrics (docs/metrics.md): the figures of the health checks this process ran,
+ * per node and per stack; the automatic actions it took; how long each activity attempt took; and the
+ * process's usual `process_*` and `nodejs_*` figures.
+ *
+ * Per-node figures are why this exists: Vault's own `/sys/metrics` answers on the active node only, so a
+ * sealed standby shows nowhere else. Each report replaces all of its stack's figures (`StackSeries`): a series
+ * the new report does not give is removed, never left at the value of an older check.
+ *
+ * The metrics live in a registry of their own, not prom-client's global one, so that nothing another module
+ * registers ends up in what is served, and tests can make as many as they like. Labels hold stack, node,
+ * activity and finding names only: never a token, a key or an address.
+ */
+const prom_client_1 = require("prom-client");
+// Every verdict and every action: the compiler checks each record lists the whole union, no more.
+const VERDICTS = Object.keys({ Healthy: 0, Degraded: 0, Failed: 0 });
+const ACTIONS = Object.keys({ unseal: 0, rejoin: 0, sighup: 0 });
+/**
+ * From a quick read (50 ms) to the longest bootstrap waits (several minutes); Temporal Core's own activity
+ * histogram stops at 60 s. The watcher's waits for a task start, which last until one happens, are in +Inf.
+ */
+const STEP_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+/** A gauge whose series of one stack are replaced together: those the new samples do not give are removed. */
+class StackSeries {
+    gauge;
+    written = new Map();
+    constructor(gauge) {
+        this.gauge = gauge;
+    }
+    replace(stack, samples) {
+        for (const labels of this.written.get(stack) ?? [])
+            this.gauge.remove(labels);
+        for (const { labels, value } of samples)
+            this.gauge.set(labels, value);
+        this.written.set(stack, samples.map((s) => s.labels));
+    }
+}
+function bit(condition) {
+    return condition ? 1 : 0;
+}
+/** An ISO 8601 time of the report as Unix seconds, the unit of Prometheus's `time()`. */
+function unixSeconds(iso) {
+    return Date.parse(iso) / 1000;
+}
+class PrometheusMetrics {
+    registry = new prom_client_1.Registry();
+    nodeUp = this.stackGauge('vault_bootstrap_node_up', 'Whether the node answered its seal status at the last health check of its stack (1) or not (0: no running task, or no answer).', ['node']);
+    nodeSealed = this.stackGauge('vault_bootstrap_node_sealed', 'Whether the node said it was sealed at the last health check (1) or unsealed (0). No series while it does not answer: unknown is not sealed.', ['node']);
+    nodeVoter = this.stackGauge('vault_bootstrap_node_voter', 'Whether the node is a voter in the Raft configuration read at the last health check (1) or not, or not listed (0). No series when no unsealed node gave the configuration.', ['node']);
+    nodeLeader = this.stackGauge('vault_bootstrap_node_leader', 'Whether the Raft configuration read at the last health check names the node leader (1) or not (0). Every node 0 when no unsealed node gave the configuration: none is known to lead.', ['node']);
+    failureTolerance = this.stackGauge('vault_bootstrap_raft_failure_tolerance', 'How many voters may fail with quorum kept, as autopilot reported at the last health check. No series when it was not read.');
+    verdict = this.stackGauge('vault_bootstrap_health_verdict', 'The verdict of the last health check, as a state set: 1 for the current verdict (Healthy, Degraded, Failed), 0 for the others.', ['verdict']);
+    lastCheck = this.stackGauge('vault_bootstrap_last_health_check_timestamp_seconds', 'When this process last checked the health of the stack (Unix time): the age of every other figure of the stack.');
+    certificateExpiry = this.stackGauge('vault_bootstrap_certificate_expiry_timestamp_seconds', 'When the certificate in the Vault TLS folder (fullchain.pem), as read by the last health check, expires (Unix time).');
+    hold = this.stackGauge('vault_bootstrap_hold', 'Whether an operator held the stack at the last health check (1: vault-bootstrap hold; nothing is remediated) or not (0).');
+    findings = this.stackGauge('vault_bootstrap_health_findings', 'How many findings of each code the last health check reported. Codes it did not report have no series.', ['code']);
+    lastSnapshot = this.stackGauge('vault_bootstrap_backup_last_snapshot_timestamp_seconds', "When the newest snapshot in the stack's backup folder that matches its manifest was taken (Unix time), as the last health check read the folder. No series when the worker has no backup folder for the stack or it holds no good snapshot.");
+    drillOk = this.stackGauge('vault_bootstrap_restore_drill_ok', 'Whether the latest restore drill of the stack restored its snapshot and read the canary back (1) or failed (0). No series before the first drill.');
+    drillTime = this.stackGauge('vault_bootstrap_restore_drill_timestamp_seconds', 'When the latest restore drill of the stack ended (Unix time). No series before the first drill.');
+    remediations = new prom_client_1.Counter({
+        name: 'vault_bootstrap_remediations_total',
+        help: 'Automatic actions this process took on nodes of the stack: unseal, rejoin (a node that lost its Raft state joined again), sighup (certificate reload).',
+        labelNames: ['stack', 'action'],
+        registers: [this.registry],
+    });
+    stepDuration = new prom_client_1.Histogram({
+        name: 'vault_bootstrap_step_duration_seconds',
+        help: 'How long each activity attempt this process ran took, by activity type (the bootstrap steps, health checks, remediation, waits) and outcome (completed, failed, cancelled).',
+        labelNames: ['step', 'outcome'],
+        buckets: STEP_DURATION_BUCKETS,
+        registers: [this.registry],
+    });
+    constructor() {
+        // Read when scraped (plus an event-loop delay monitor): cheap, and Temporal Core reports no process figures.
+        (0, prom_client_1.collectDefaultMetrics)({ register: this.registry });
+    }
+    recordHealth(report) {
+        this.recordNodes(report);
+        this.recordStack(report);
+        // Zero before the first action: `increase()` then counts that action too, as it needs an earlier sample.
+        for (const action of ACTIONS)
+            this.remediations.inc({ stack: report.stack, action }, 0);
+    }
+    countAction(stack, action) {
+        this.remediations.inc({ stack, action });
+    }
+    observeActivity(activityType, seconds, outcome) {
+        this.stepDuration.observe({ step: activityType, outcome }, seconds);
+    }
+    recordNodes({ stack, nodes, raft }) {
+        const sample = (node, value) => ({ labels: { stack, node }, value: bit(value) });
+        const servers = new Map(raft.servers.map((s) => [s.nodeId, s]));
+        this.nodeUp.replace(stack, nodes.map((n) => sample(n.name, n.reachable)));
+        this.nodeSealed.replace(stack, nodes.filter((n) => n.reachable).map((n) => sample(n.name, n.sealed === true)));
+        // No Raft view (no unsealed node answered, or the worker's token was refused): whether a node votes is
+        // unknown, and no node is known to lead, which is what the health check reports too (`RaftNoLeader`).
+        this.nodeVoter.replace(stack, servers.size === 0 ? [] : nodes.map((n) => sample(n.name, servers.get(n.name)?.voter === true)));
+        this.nodeLeader.replace(stack, nodes.map((n) => sample(n.name, servers.get(n.name)?.leader === true)));
+    }
+    recordStack(report) {
+        const { stack, raft } = report;
+        const sample = (value, labels = {}) => ({ labels: { stack, ...labels }, value });
+        this.failureTolerance.replace(stack, raft.failureTolerance === undefined ? [] : [sample(raft.failureTolerance)]);
+        this.verdict.replace(stack, VERDICTS.map((verdict) => sample(bit(verdict === report.verdict), { verdict })));
+        this.lastCheck.replace(stack, [sample(unixSeconds(report.checkedAt))]);
+        this.certificateExpiry.replace(stack, [sample(unixSeconds(report.certificate.validTo))]);
+        this.hold.replace(stack, [sample(bit(report.hold !== undefined))]);
+        const backup = report.backup;
+        this.lastSnapshot.replace(stack, backup?.newest?.good ? [sample(unixSeconds(backup.newest.takenAt))] : []);
+        this.drillOk.replace(stack, backup?.drill ? [sample(bit(backup.drill.ok))] : []);
+        this.drillTime.replace(stack, backup?.drill ? [sample(unixSeconds(backup.drill.at))] : []);
+        const counts = new Map();
+        for (const { code } of report.findings)
+            counts.set(code, (counts.get(code) ?? 0) + 1);
+        this.findings.replace(stack, [...counts].map(([code, n]) => sample(n, { code })));
+    }
+    /** A gauge labelled `stack` (and `labelNames`), in this registry, replaced per stack by each report. */
+    stackGauge(name, help, labelNames = []) {
+        return new StackSeries(new prom_client_1.Gauge({ name, help, labelNames: ['stack', ...labelNames], registers: [this.registry] }));
+    }
+}
+exports.PrometheusMetrics = PrometheusMetrics;
+//# sourceMappingURL=prometheus.js.map

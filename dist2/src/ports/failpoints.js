@@ -1,0 +1,68 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.FAILPOINTS = exports.BACKUP_FAILPOINTS = void 0;
+/**
+ * Named fault points for the crash and fault-injection tests (docs/faults.md): the catalog and the port
+ * the activities call. The names are a literal union, so a misspelt point in an activity does not compile.
+ * Implemented by `Failpoints` (src/activities/failpoints.ts, driven by `VAULT_BOOTSTRAP_FAILPOINTS`);
+ * in unit tests by a recorder that does nothing.
+ */
+const constants_1 = require("../shared/constants");
+/** The peers a bootstrap joins and unseals; node-specific points carry their name. */
+const PEERS = constants_1.PEER_SLOTS.map(constants_1.nodeName);
+function perPeer(activity, what) {
+    return PEERS.flatMap((peer) => what.map((w) => `${activity}:${w}:${peer}`));
+}
+const POINTS = [
+    // Step 1: the placeholder secret (Docker secret create).
+    'ensurePlaceholderSecret:before-create',
+    'ensurePlaceholderSecret:after-create',
+    // Step 2: `docker stack deploy`.
+    'deployStack:before-deploy',
+    'deployStack:after-deploy',
+    // Step 3: `sys/init` sent by the init job (Vault initializing while nobody but the job waits), the encrypted
+    // answer read back and not yet decrypted into custody, then the key persisted and the job not yet removed.
+    'initLeader:before-init',
+    'initLeader:after-init-sent',
+    'initLeader:after-init-before-persist',
+    'initLeader:after-persist',
+    // Step 4: prove the key on the sealed leader (`sys/unseal`), create `_vN`, swap it in, remove old members.
+    'rotateUnsealKeySecret:before-prove-unseal',
+    'rotateUnsealKeySecret:after-prove-unseal',
+    'rotateUnsealKeySecret:before-create',
+    'rotateUnsealKeySecret:after-create',
+    'rotateUnsealKeySecret:before-service-update',
+    'rotateUnsealKeySecret:after-service-update',
+    'rotateUnsealKeySecret:before-remove-old',
+    'rotateUnsealKeySecret:after-remove-old',
+    // Step 5: `sys/unseal` on the leader; on a formed cluster that restarted, also on the member peers (quorum).
+    'unsealLeader:before-unseal',
+    'unsealLeader:after-unseal',
+    ...perPeer('unsealLeader', ['before-unseal', 'after-unseal']),
+    // Step 6: `sys/storage/raft/join` on each peer.
+    ...perPeer('joinPeers', ['before-join', 'after-join']),
+    // Step 7: a peer whose task was replaced since its join is joined again, then each peer is unsealed.
+    ...perPeer('unsealPeers', ['before-join', 'after-join']),
+    ...perPeer('unsealPeers', ['before-unseal', 'after-unseal']),
+    // Step 9: the worker's token made (not yet in custody); the root token revoked (still in custody).
+    'revokeRootToken:after-create-token',
+    'revokeRootToken:after-revoke',
+];
+/**
+ * The fault points of the backup activities (issue 11): not steps of the bootstrap, so not in its crash matrix
+ * (`FAILPOINTS`); the backup fault tests (test/e2e/16-backup-faults.test.ts) use them.
+ */
+const BACKUP_POINTS = [
+    // The canary written and the active node chosen; the snapshot not yet requested.
+    'takeSnapshot:before-read',
+    // The snapshot's first bytes in the partial file; the rest not yet read.
+    'takeSnapshot:after-first-chunk',
+];
+/** The backup activities' fault points (typed as strings, as `FAILPOINTS`). */
+exports.BACKUP_FAILPOINTS = Object.freeze([...BACKUP_POINTS]);
+/**
+ * Every fault point in the activities, in bootstrap order: before and after each external call that
+ * changes state. (Typed as strings for the parsers and test catalogs that check names given at run time.)
+ */
+exports.FAILPOINTS = Object.freeze([...POINTS]);
+//# sourceMappingURL=failpoints.js.map

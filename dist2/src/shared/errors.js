@@ -1,0 +1,218 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.TemporalUnreachableError = exports.FailpointSpecError = exports.VaultRequestError = exports.ConfigError = exports.VaultProtocolError = exports.CustodyError = exports.NonRetryableError = exports.NON_RETRYABLE_ERROR_TYPES = exports.ErrorType = void 0;
+exports.nonRetryableFailure = nonRetryableFailure;
+exports.toFailure = toFailure;
+exports.isNamedFailure = isNamedFailure;
+exports.failureTypeOf = failureTypeOf;
+exports.describeFailure = describeFailure;
+/**
+ * Every error of the project, in one module, and the one mapping of them to Temporal failures.
+ *
+ * - `ErrorType`: the PascalCase `type` of each failure no retry can fix; the workflows' retry policies list
+ *   exactly these (`NON_RETRYABLE_ERROR_TYPES`), so the list and the thrown types cannot drift.
+ * - `NonRetryableError`: how activities, gateways and custody raise one of them. It names its `ErrorType`
+ *   (checked by the compiler), and `toFailure` turns it into a non-retryable `ApplicationFailure` of that
+ *   type once, where every activity returns (`createActivities`). Any other error stays retryable.
+ * - The other classes name process-level problems (configuration, Temporal unreachable, fault points) or
+ *   a Vault call that failed and may succeed when retried.
+ *
+ * Sandbox-safe (workflows import it): no Node builtins, no gateways. Messages never hold key material.
+ */
+const common_1 = require("@temporalio/common");
+/** Checks, at compile time, that every key of a table is spelled the same as its value. */
+function selfNamed(table) {
+    return Object.freeze(table);
+}
+/**
+ * PascalCase `type`s of the non-retryable ApplicationFailures this project raises.
+ * Every one of them means: no retry can fix this, an operator must act; the message says how.
+ */
+exports.ErrorType = selfNamed({
+    /** Configuration value missing or malformed. */
+    InvalidConfig: 'InvalidConfig',
+    /** The stack file is missing, unreadable, or not the shape the bootstrap expects. */
+    StackFileInvalid: 'StackFileInvalid',
+    /** The TLS folder lacks the CA or the server certificate. */
+    CertificatesMissing: 'CertificatesMissing',
+    /** Vault is initialized but key custody holds no key for it. */
+    UnsealKeyUnavailable: 'UnsealKeyUnavailable',
+    /** The key in custody does not unseal Vault. */
+    UnsealKeyRejected: 'UnsealKeyRejected',
+    /** Custody holds a key although the designated leader reports it is not initialized. */
+    StaleCustodyRecord: 'StaleCustodyRecord',
+    /** A node other than the designated leader is already initialized outside our cluster. */
+    ForeignClusterDetected: 'ForeignClusterDetected',
+    /** The custody file cannot be decrypted or parsed. */
+    CustodyCorrupt: 'CustodyCorrupt',
+    /** The custody key file is gone while records encrypted under it exist: a new key would never decrypt them. */
+    CustodyKeyFileMissing: 'CustodyKeyFileMissing',
+    /**
+     * The custody file or its key is readable by others than the owner, owned by another user, or reached
+     * through a symbolic link.
+     */
+    CustodyPermissionsTooOpen: 'CustodyPermissionsTooOpen',
+    /** The custody folder cannot be written. */
+    CustodyNotWritable: 'CustodyNotWritable',
+    /**
+     * An encrypted `sys/init` answer was found but custody cannot open it: no pending init key for the stack, or
+     * one the answer was not encrypted to. The answer is left where it is.
+     */
+    InitAnswerUnreadable: 'InitAnswerUnreadable',
+    /** The running service does not have the shape the stack file promises (replicas, secret target). */
+    UnexpectedServiceShape: 'UnexpectedServiceShape',
+    /** A Vault node answers something this tool does not understand (unexpected version or payload). */
+    UnexpectedVaultResponse: 'UnexpectedVaultResponse',
+    /** The service mounts an unseal-key secret made for another custody record than the one custody holds. */
+    CustodyKeyMismatch: 'CustodyKeyMismatch',
+    /** A name built from the stack name (a Docker secret) would exceed Swarm's limit. */
+    NameTooLong: 'NameTooLong',
+    /** The Docker secret attached to the service is a placeholder where the real key is expected. */
+    PlaceholderWhereKeyExpected: 'PlaceholderWhereKeyExpected',
+    /**
+     * Custody holds neither the worker's token nor a root token (or Vault rejects the one it holds): nothing
+     * can read the Raft configuration. `vault-bootstrap root-token` gets an operator back in.
+     */
+    VaultTokenUnavailable: 'VaultTokenUnavailable',
+    /** Someone else's root generation attempt is in progress on the cluster: not cancelled, reported. */
+    RootGenerationInProgress: 'RootGenerationInProgress',
+    /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
+    ContainerNotOnNode: 'ContainerNotOnNode',
+    /** An operator holds the stack (`vault-bootstrap hold`): no automatic action until it is released. */
+    StackHeld: 'StackHeld',
+    /** The backup folder does not exist (the storage box not mounted): nothing written, earlier snapshots intact. */
+    BackupTargetMissing: 'BackupTargetMissing',
+    /** The backup folder cannot be written (permissions, read-only mount). */
+    BackupTargetNotWritable: 'BackupTargetNotWritable',
+    /** The backup folder is full: the partial snapshot was removed, earlier snapshots intact. */
+    BackupTargetFull: 'BackupTargetFull',
+    /** The stack's backup folder holds no snapshot to restore. */
+    NoSnapshot: 'NoSnapshot',
+    /** The snapshot does not match its manifest (size or sha256), or has none: it was left in place, untouched. */
+    SnapshotCorrupt: 'SnapshotCorrupt',
+    /** The snapshot needs an unseal key custody does not hold (its manifest names another custody record). */
+    SnapshotKeyNotInCustody: 'SnapshotKeyNotInCustody',
+    /** The snapshot given to a restore is of another stack. */
+    SnapshotForOtherStack: 'SnapshotForOtherStack',
+    /** A restore was asked for a stack whose service exists: it brings a stack back from nothing only. */
+    StackNotEmpty: 'StackNotEmpty',
+    /** The restored copy did not give back what the snapshot should hold (the canary, or its Raft membership). */
+    RestoreCheckFailed: 'RestoreCheckFailed',
+});
+/** The `nonRetryableErrorTypes` of every workflow retry policy: all of `ErrorType`. */
+exports.NON_RETRYABLE_ERROR_TYPES = Object.values(exports.ErrorType);
+/**
+ * A failure no retry can fix, named by its `ErrorType`. Thrown anywhere below the activities; the activity
+ * boundary (`toFailure`) reports it as a non-retryable ApplicationFailure of that type and this message.
+ */
+class NonRetryableError extends Error {
+    type;
+    constructor(type, message, options) {
+        super(message, options);
+        this.type = type;
+        this.name = 'NonRetryableError';
+    }
+}
+exports.NonRetryableError = NonRetryableError;
+/** The non-retryable ApplicationFailure of a named type: what a workflow or the activity boundary throws. */
+function nonRetryableFailure(type, message) {
+    return common_1.ApplicationFailure.create({ message, type, nonRetryable: true });
+}
+/**
+ * The one mapping to Temporal, applied where every activity returns: a `NonRetryableError` becomes a
+ * non-retryable ApplicationFailure of its type and message (without its `cause`, so the failure chain
+ * ends at the named failure); everything else is returned as it is, for Temporal to retry.
+ */
+function toFailure(err) {
+    return err instanceof NonRetryableError ? nonRetryableFailure(err.type, err.message) : err;
+}
+/** Whether waiting or retrying cannot change the outcome: a named failure, raised here or already mapped. */
+function isNamedFailure(err) {
+    return err instanceof NonRetryableError || (err instanceof common_1.ApplicationFailure && err.nonRetryable === true);
+}
+/** The innermost `cause` of an error chain (the error itself when it has none). */
+function innermostCause(err) {
+    let root = err;
+    while (root instanceof Error && root.cause instanceof Error)
+        root = root.cause;
+    return root;
+}
+/** The type of the innermost failure of a chain (`NoSnapshot`, `SnapshotCorrupt`, ...), or `error` when it names none. */
+function failureTypeOf(err) {
+    const root = innermostCause(err);
+    return root instanceof common_1.ApplicationFailure && root.type ? root.type : 'error';
+}
+/**
+ * `Type: message` of the innermost failure of a chain (a workflow's ActivityFailure -> ApplicationFailure,
+ * a client's WorkflowFailedError -> ActivityFailure -> ApplicationFailure), or its message when it has no
+ * type: what an operator acts on. The one walk of a cause chain in src: the SDK's `rootCause` returns only
+ * the innermost message (and stops at a WorkflowFailedError, which is no TemporalFailure), not its type.
+ */
+function describeFailure(err) {
+    const root = innermostCause(err);
+    if (root instanceof common_1.TimeoutFailure)
+        return `timed out (${root.timeoutType} timeout)`;
+    const message = root instanceof Error ? root.message : String(root);
+    return root instanceof common_1.ApplicationFailure && root.type ? `${root.type}: ${message}` : message;
+}
+/** Key custody cannot give or keep a key: corrupt, too open, not writable, or no record. */
+class CustodyError extends NonRetryableError {
+    kind;
+    constructor(kind, message) {
+        super(kind, message);
+        this.kind = kind;
+        this.name = 'CustodyError';
+    }
+}
+exports.CustodyError = CustodyError;
+/** A Vault node answered, but not in a shape this tool understands: `UnexpectedVaultResponse`. */
+class VaultProtocolError extends NonRetryableError {
+    constructor(message) {
+        super(exports.ErrorType.UnexpectedVaultResponse, message);
+        this.name = 'VaultProtocolError';
+    }
+}
+exports.VaultProtocolError = VaultProtocolError;
+/** A configuration value is missing or malformed (`InvalidConfig`). The message names the setting and what was expected. */
+class ConfigError extends NonRetryableError {
+    setting;
+    constructor(setting, expected, got) {
+        super(exports.ErrorType.InvalidConfig, `${setting}: expected ${expected}${got === undefined ? '' : `, got ${JSON.stringify(got)}`}`);
+        this.setting = setting;
+        this.name = 'ConfigError';
+    }
+}
+exports.ConfigError = ConfigError;
+// ---------------------------------------------------------------------------------------------------------
+// Retryable and process-level errors
+/** A Vault call failed. `status` is the HTTP status when Vault answered; the message never holds request data. */
+class VaultRequestError extends Error {
+    status;
+    constructor(message, status) {
+        super(message);
+        this.status = status;
+        this.name = 'VaultRequestError';
+    }
+}
+exports.VaultRequestError = VaultRequestError;
+/** `VAULT_BOOTSTRAP_FAILPOINTS` is malformed or names a fault point that does not exist. */
+class FailpointSpecError extends Error {
+    constructor(spec, reason) {
+        super(reason === undefined
+            ? `VAULT_BOOTSTRAP_FAILPOINTS: expected name[=crash|error] or name=pause:/absolute/file, got ${JSON.stringify(spec)}`
+            : `VAULT_BOOTSTRAP_FAILPOINTS: ${reason}, got ${JSON.stringify(spec)}`);
+        this.name = 'FailpointSpecError';
+    }
+}
+exports.FailpointSpecError = FailpointSpecError;
+/** The Temporal frontend cannot be reached at start. */
+class TemporalUnreachableError extends Error {
+    constructor(target, cause) {
+        const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+        super(`TEMPORAL_ADDRESS: cannot reach the Temporal frontend at ${target.address} (namespace ${target.namespace}): ${reason}. ` +
+            `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`);
+        this.name = 'TemporalUnreachableError';
+    }
+}
+exports.TemporalUnreachableError = TemporalUnreachableError;
+//# sourceMappingURL=errors.js.map

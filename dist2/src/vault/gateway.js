@@ -1,0 +1,327 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.VaultNodeClient = void 0;
+exports.goDurationSeconds = goDurationSeconds;
+const node_vault_1 = __importDefault(require("node-vault"));
+const errors_1 = require("../shared/errors");
+const transport_1 = require("./transport");
+const silent = () => undefined;
+/** Whole seconds of a Go duration as Vault prints it (`10s`, `24h0m0s`, `1m30s`); undefined for anything else. */
+function goDurationSeconds(value) {
+    const m = typeof value === 'string' ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value) : null;
+    if (!m || value === '')
+        return undefined;
+    return Math.round(Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
+}
+class VaultNodeClient {
+    name;
+    target;
+    addressing;
+    ca;
+    client;
+    requestOptions;
+    initTimeoutMs;
+    /** `ca` verifies this node, and is the CA a joining node verifies the leader with. */
+    constructor(name, target, addressing, ca, timeouts) {
+        this.name = name;
+        this.target = target;
+        this.addressing = addressing;
+        this.ca = ca;
+        const httpsAgent = (0, transport_1.createNodeAgent)(target, addressing, ca);
+        // node-vault's generic `request` does not merge `config.requestOptions`: every call passes them itself.
+        this.requestOptions = { httpsAgent, timeout: timeouts.requestMs };
+        this.initTimeoutMs = timeouts.initMs;
+        this.client = (0, node_vault_1.default)({
+            endpoint: `https://${target.host}:${target.port}`,
+            apiVersion: 'v1',
+            // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
+            debug: silent,
+            requestOptions: this.requestOptions,
+            // Our HTTP layer, not node-vault's axios, which follows HTTPS_PROXY past the node agent.
+            'request-promise': { defaults: () => transport_1.vaultHttp },
+        });
+        // node-vault falls back to VAULT_TOKEN, VAULT_PREFIX and VAULT_NAMESPACE from the environment (and sends
+        // that token on every call, unauthenticated ones included). Only config.ts reads the environment: the
+        // token is passed per call, and there is no prefix or namespace.
+        Object.assign(this.client, { token: '', pathPrefix: '', namespace: undefined });
+    }
+    async call(op, fn) {
+        try {
+            return await fn();
+        }
+        catch (err) {
+            throw toSafeError(op, this.name, err);
+        }
+    }
+    request(path, method, json, token, timeout = this.requestOptions.timeout) {
+        const headers = {};
+        if (token !== undefined)
+            headers['X-Vault-Token'] = token;
+        return this.client.request({ ...this.requestOptions, timeout, path, method, json, headers });
+    }
+    async sealStatus() {
+        const body = await this.call('reading seal status', () => this.request('/sys/seal-status', 'GET'));
+        return parseSealStatus(this.name, body);
+    }
+    /**
+     * The one call with its own, long timeout: Vault completes an init the client stopped waiting for, and the
+     * only copy of the key is then in an answer nobody reads.
+     */
+    async init() {
+        const body = await this.call('initializing', () => this.request('/sys/init', 'PUT', { secret_shares: 1, secret_threshold: 1 }, undefined, this.initTimeoutMs));
+        const b = body;
+        const key = Array.isArray(b.keys_base64) ? b.keys_base64[0] : undefined;
+        if (typeof key !== 'string' || typeof b.root_token !== 'string') {
+            throw new errors_1.VaultProtocolError(`initializing ${this.name}: the answer has no keys_base64/root_token fields`);
+        }
+        return { unsealKey: key, rootToken: b.root_token };
+    }
+    async unseal(key) {
+        const body = await this.call('unsealing', () => this.request('/sys/unseal', 'PUT', { key }));
+        return parseSealStatus(this.name, body);
+    }
+    async raftJoin(leaderApiAddr, leaderServerName) {
+        const body = await this.call('joining the Raft cluster', () => this.request('/sys/storage/raft/join', 'POST', {
+            leader_api_addr: leaderApiAddr,
+            leader_ca_cert: this.ca.toString('utf8'),
+            leader_tls_servername: leaderServerName,
+        }));
+        return body.joined === true;
+    }
+    async raftConfiguration(token) {
+        const body = await this.call('reading the Raft configuration', () => this.request('/sys/storage/raft/configuration', 'GET', undefined, token));
+        const servers = body.data?.config?.servers;
+        if (!Array.isArray(servers)) {
+            throw new errors_1.VaultProtocolError(`reading the Raft configuration from ${this.name}: no data.config.servers`);
+        }
+        return servers.map((s) => ({
+            nodeId: text(s.node_id),
+            leader: s.leader === true,
+            voter: s.voter === true,
+        }));
+    }
+    async raftSnapshot(token) {
+        return this.call('reading a Raft snapshot', () => (0, transport_1.vaultGetStream)(this.requestOptions.httpsAgent, `https://${this.target.host}:${this.target.port}/v1/sys/storage/raft/snapshot`, { 'X-Vault-Token': token }, this.requestOptions.timeout));
+    }
+    async forceRestoreSnapshot(token, snapshot) {
+        await this.call('restoring a Raft snapshot', () => (0, transport_1.vaultPostStream)(this.requestOptions.httpsAgent, `https://${this.target.host}:${this.target.port}/v1/sys/storage/raft/snapshot-force`, { 'X-Vault-Token': token, 'Content-Type': 'application/octet-stream' }, this.requestOptions.timeout, snapshot));
+    }
+    async autopilotState(token) {
+        const body = (await this.call('reading the autopilot state', () => this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token)));
+        if (typeof body.data?.healthy !== 'boolean') {
+            throw new errors_1.VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
+        }
+        const tolerance = body.data.failure_tolerance;
+        return {
+            healthy: body.data.healthy,
+            ...(typeof tolerance === 'number' ? { failureTolerance: tolerance } : {}),
+        };
+    }
+    async autopilotConfiguration(token) {
+        const what = 'reading the autopilot configuration';
+        const body = (await this.call(what, () => this.request('/sys/storage/raft/autopilot/configuration', 'GET', undefined, token)));
+        const d = body.data ?? {};
+        const seconds = (field) => {
+            const value = goDurationSeconds(d[field]);
+            if (value === undefined)
+                throw new errors_1.VaultProtocolError(`${what} from ${this.name}: ${field} is not a duration`);
+            return `${value}s`;
+        };
+        if (typeof d.cleanup_dead_servers !== 'boolean' || typeof d.min_quorum !== 'number')
+            throw new errors_1.VaultProtocolError(`${what} from ${this.name}: no cleanup_dead_servers or min_quorum`);
+        return {
+            cleanupDeadServers: d.cleanup_dead_servers,
+            deadServerLastContactThreshold: seconds('dead_server_last_contact_threshold'),
+            minQuorum: d.min_quorum,
+            serverStabilizationTime: seconds('server_stabilization_time'),
+        };
+    }
+    async setAutopilotConfiguration(token, config) {
+        await this.call('writing the autopilot configuration', () => this.request('/sys/storage/raft/autopilot/configuration', 'POST', {
+            cleanup_dead_servers: config.cleanupDeadServers,
+            dead_server_last_contact_threshold: config.deadServerLastContactThreshold,
+            min_quorum: config.minQuorum,
+            server_stabilization_time: config.serverStabilizationTime,
+        }, token));
+    }
+    async leader() {
+        const body = (await this.call('reading sys/leader', () => this.request('/sys/leader', 'GET')));
+        return { isSelf: body.is_self === true, leaderAddress: text(body.leader_address) };
+    }
+    servedCertificate() {
+        return (0, transport_1.servedCertificate)(this.target, this.addressing, this.ca, this.requestOptions.timeout);
+    }
+    async writePolicy(token, name, hcl) {
+        await this.call(`writing policy ${name}`, () => this.request(`/sys/policies/acl/${encodeURIComponent(name)}`, 'PUT', { policy: hcl }, token));
+    }
+    async createOrphanToken(token, req) {
+        const body = (await this.call('creating a token', () => this.request('/auth/token/create-orphan', 'POST', {
+            policies: req.policies,
+            no_default_policy: true,
+            display_name: req.displayName,
+            renewable: req.renewable,
+            meta: req.meta,
+            ...(req.period ? { period: req.period } : {}),
+            ...(req.ttl ? { ttl: req.ttl } : {}),
+            ...(req.explicitMaxTtl ? { explicit_max_ttl: req.explicitMaxTtl } : {}),
+        }, token)));
+        const made = body.auth;
+        if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
+            throw new errors_1.VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
+        return { token: made.client_token, accessor: made.accessor };
+    }
+    async lookupSelf(token) {
+        return absentOn([403], () => this.call('looking up a token', () => this.request('/auth/token/lookup-self', 'GET', undefined, token))).then((body) => (body === undefined ? undefined : parseTokenInfo(this.name, body)));
+    }
+    async renewSelf(token) {
+        await this.call('renewing a token', () => this.request('/auth/token/renew-self', 'POST', {}, token));
+    }
+    async mountType(token, path) {
+        // OpenBao answers 400 for a path with no mount.
+        const body = (await absentOn([400, 404], () => this.call(`reading the mount ${path}`, () => this.request(`/sys/mounts/${encodeURIComponent(path)}`, 'GET', undefined, token))));
+        if (body === undefined)
+            return undefined;
+        const type = body.data?.type ?? body.type;
+        if (typeof type !== 'string')
+            throw new errors_1.VaultProtocolError(`reading the mount ${path} from ${this.name}: no type`);
+        return type;
+    }
+    async mountKv(token, path) {
+        await this.call(`mounting a KV engine at ${path}`, () => this.request(`/sys/mounts/${encodeURIComponent(path)}`, 'POST', { type: 'kv', options: { version: '1' } }, token));
+    }
+    async writeKv(token, path, value) {
+        await this.call(`writing ${path}`, () => this.request(`/${path}`, 'PUT', value, token));
+    }
+    async readKv(token, path) {
+        const body = (await absentOn([404], () => this.call(`reading ${path}`, () => this.request(`/${path}`, 'GET', undefined, token))));
+        if (body === undefined)
+            return undefined;
+        const out = {};
+        for (const [k, v] of Object.entries(body.data ?? {}))
+            if (typeof v === 'string')
+                out[k] = v;
+        return out;
+    }
+    async capabilitiesSelf(token, path) {
+        const body = (await this.call('reading the token capabilities', () => this.request('/sys/capabilities-self', 'POST', { paths: [path] }, token)));
+        // Vault answers the path's list under its name and under `capabilities` (both at the top and in `data`).
+        const list = body.data?.[path] ?? body.data?.capabilities ?? body[path] ?? body.capabilities;
+        if (!Array.isArray(list) || !list.every((c) => typeof c === 'string'))
+            throw new errors_1.VaultProtocolError(`reading the token capabilities from ${this.name}: no list for ${path}`);
+        return list;
+    }
+    async revokeSelf(token) {
+        await this.call('revoking a token', () => this.request('/auth/token/revoke-self', 'POST', {}, token));
+    }
+    async lookupAccessor(token, accessor) {
+        // Vault answers an accessor with no token behind it 400 ("invalid accessor").
+        return absentOn([400, 404], () => this.call('looking up a token accessor', () => this.request('/auth/token/lookup-accessor', 'POST', { accessor }, token))).then((body) => (body === undefined ? undefined : parseTokenInfo(this.name, body)));
+    }
+    async revokeAccessor(token, accessor) {
+        await absentOn([400, 404], () => this.call('revoking a token accessor', () => this.request('/auth/token/revoke-accessor', 'POST', { accessor }, token)));
+    }
+    async listAccessors(token) {
+        const body = (await this.call('listing token accessors', () => this.request('/auth/token/accessors?list=true', 'GET', undefined, token)));
+        const keys = body.data?.keys;
+        if (!Array.isArray(keys))
+            throw new errors_1.VaultProtocolError(`listing token accessors on ${this.name}: no data.keys`);
+        return keys.filter((k) => typeof k === 'string');
+    }
+    async rootGenerationStatus(api, token) {
+        const body = await absentOn([404, 405], () => this.call('reading the root generation attempt', () => this.request(`/${api}/attempt`, 'GET', undefined, token)));
+        return body === undefined ? undefined : parseAttempt(this.name, body);
+    }
+    async startRootGeneration(api, token) {
+        const body = await this.call('starting a root generation', () => this.request(`/${api}/attempt`, 'PUT', {}, token));
+        return parseAttempt(this.name, body);
+    }
+    async provideRootGenerationKey(api, key, nonce, token) {
+        const body = await this.call('providing the key to a root generation', () => this.request(`/${api}/update`, 'PUT', { key, nonce }, token));
+        return parseAttempt(this.name, body);
+    }
+    async cancelRootGeneration(api, token) {
+        await this.call('cancelling a root generation', () => this.request(`/${api}/attempt`, 'DELETE', undefined, token));
+    }
+}
+exports.VaultNodeClient = VaultNodeClient;
+/** `fn`'s answer, or `undefined` when Vault answered one of `statuses` (the thing asked about is not there). */
+async function absentOn(statuses, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        if (err instanceof errors_1.VaultRequestError && err.status !== undefined && statuses.includes(err.status))
+            return undefined;
+        throw err;
+    }
+}
+function parseTokenInfo(node, body) {
+    const d = body.data;
+    if (!d || typeof d.accessor !== 'string' || !Array.isArray(d.policies))
+        throw new errors_1.VaultProtocolError(`looking up a token on ${node}: no data.accessor/policies`);
+    return {
+        accessor: d.accessor,
+        policies: d.policies.filter((p) => typeof p === 'string'),
+        displayName: text(d.display_name),
+        ttlSeconds: typeof d.ttl === 'number' ? d.ttl : 0,
+        meta: Object.fromEntries(Object.entries((d.meta ?? {})).filter((e) => typeof e[1] === 'string')),
+    };
+}
+/** A root generation answer: the fields sit at the top (Vault) or under `data` (OpenBao's new endpoints). */
+function parseAttempt(node, body) {
+    const b = body;
+    const d = (b?.data && typeof b.data === 'object' ? b.data : b);
+    if (!d || typeof d.started !== 'boolean')
+        throw new errors_1.VaultProtocolError(`reading a root generation attempt on ${node}: no started field`);
+    return {
+        started: d.started,
+        nonce: text(d.nonce),
+        otp: text(d.otp),
+        complete: d.complete === true,
+        encodedToken: text(d.encoded_token),
+    };
+}
+/** A string field of a Vault answer, or '' when absent or not a string. */
+function text(v) {
+    return typeof v === 'string' ? v : '';
+}
+/**
+ * The product version a node reports in seal-status (`1.17.6`, `1.17.6+ent`, OpenBao `2.7.2`). Anything
+ * that is not `major.minor.patch` with major >= 1 is not a Vault this bootstrap knows how to drive (a
+ * pre-1.0 Vault, another product on port 8200, a proxy's answer): refused rather than guessed at.
+ */
+const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)/;
+function checkVersion(node, raw) {
+    const m = typeof raw === 'string' ? VERSION_RE.exec(raw) : null;
+    if (!m || Number(m[1]) < 1) {
+        throw new errors_1.VaultProtocolError(`${node} reports version ${JSON.stringify(typeof raw === 'string' ? raw.slice(0, 40) : (raw ?? null))} in seal-status; expected a Vault or OpenBao version major.minor.patch, 1.0.0 or newer`);
+    }
+    return raw;
+}
+function parseSealStatus(node, body) {
+    const b = body;
+    if (!b || typeof b.initialized !== 'boolean' || typeof b.sealed !== 'boolean') {
+        throw new errors_1.VaultProtocolError(`${node} answered seal-status without boolean initialized/sealed fields`);
+    }
+    if (b.type !== undefined && b.type !== 'shamir') {
+        throw new errors_1.VaultProtocolError(`${node} uses seal type ${JSON.stringify(b.type)}; this bootstrap manages Shamir seals only`);
+    }
+    return { initialized: b.initialized, sealed: b.sealed, version: checkVersion(node, b.version) };
+}
+/** Builds an error from what is safe to show: the operation, the node, Vault's error text or the socket error code. */
+function toSafeError(op, node, err) {
+    const e = err;
+    if (e.response?.statusCode !== undefined) {
+        const errors = e.response.body?.errors;
+        const text = Array.isArray(errors) ? errors.filter((x) => typeof x === 'string').join('; ') : '';
+        return new errors_1.VaultRequestError(`${op} on ${node}: HTTP ${e.response.statusCode}${text ? `: ${text}` : ''}`, e.response.statusCode);
+    }
+    const reason = e.code ?? (typeof e.message === 'string' ? e.message.split('\n')[0] : 'unknown error');
+    // vaultHttp (src/vault/transport.ts) reports its request timeout as ETIMEDOUT.
+    const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
+    return new errors_1.VaultRequestError(`${op} on ${node}: ${timedOut ? `no answer in time (${reason})` : reason}`);
+}
+//# sourceMappingURL=gateway.js.map

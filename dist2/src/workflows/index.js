@@ -1,0 +1,24 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.RestoreVault = exports.RestoreDrill = exports.BackupVault = exports.releaseSignal = exports.HoldVaultStack = exports.revokeNowSignal = exports.breakGlassQuery = exports.BreakGlassRootToken = exports.WatchVaultTasks = exports.VerifyVaultHealth = exports.progressQuery = exports.BootstrapVault = void 0;
+var bootstrap_vault_1 = require("./bootstrap-vault");
+Object.defineProperty(exports, "BootstrapVault", { enumerable: true, get: function () { return bootstrap_vault_1.BootstrapVault; } });
+Object.defineProperty(exports, "progressQuery", { enumerable: true, get: function () { return bootstrap_vault_1.progressQuery; } });
+var verify_vault_health_1 = require("./verify-vault-health");
+Object.defineProperty(exports, "VerifyVaultHealth", { enumerable: true, get: function () { return verify_vault_health_1.VerifyVaultHealth; } });
+var watch_vault_tasks_1 = require("./watch-vault-tasks");
+Object.defineProperty(exports, "WatchVaultTasks", { enumerable: true, get: function () { return watch_vault_tasks_1.WatchVaultTasks; } });
+var break_glass_root_token_1 = require("./break-glass-root-token");
+Object.defineProperty(exports, "BreakGlassRootToken", { enumerable: true, get: function () { return break_glass_root_token_1.BreakGlassRootToken; } });
+Object.defineProperty(exports, "breakGlassQuery", { enumerable: true, get: function () { return break_glass_root_token_1.breakGlassQuery; } });
+Object.defineProperty(exports, "revokeNowSignal", { enumerable: true, get: function () { return break_glass_root_token_1.revokeNowSignal; } });
+var hold_vault_stack_1 = require("./hold-vault-stack");
+Object.defineProperty(exports, "HoldVaultStack", { enumerable: true, get: function () { return hold_vault_stack_1.HoldVaultStack; } });
+Object.defineProperty(exports, "releaseSignal", { enumerable: true, get: function () { return hold_vault_stack_1.releaseSignal; } });
+var backup_vault_1 = require("./backup-vault");
+Object.defineProperty(exports, "BackupVault", { enumerable: true, get: function () { return backup_vault_1.BackupVault; } });
+var restore_drill_1 = require("./restore-drill");
+Object.defineProperty(exports, "RestoreDrill", { enumerable: true, get: function () { return restore_drill_1.RestoreDrill; } });
+var restore_vault_1 = require("./restore-vault");
+Object.defineProperty(exports, "RestoreVault", { enumerable: true, get: function () { return restore_vault_1.RestoreVault; } });
+//# sourceMappingURL=index.js.map

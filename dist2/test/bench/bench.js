@@ -1,0 +1,309 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * `npm run bench`: what a bootstrap and a failover cost on the one-node bed, measured against real Docker,
+ * OpenBao and the Temporal dev server (`npm run testbed -- up` first).
+ *
+ * Runs BENCH_RUNS (default 3) rounds. Each round, in this order so that both see the same machine state:
+ *   1. a cold bootstrap by the workflow: a new stack, a new worker process (its start → polling time and
+ *      its idle RSS afterwards), the client's `bootstrap --wait`, each step's time from the history;
+ *   2. on that cluster: leader failover (the active node's container killed → another node active), and
+ *      kill → `sealed:false` of the replaced task (the health machinery unseals it; the schedule exists),
+ *      split at the new container's start (Docker's StartedAt) and its API's first answer, through the
+ *      bed's tunnel and, as production's worker on the overlay sees it, from a peer's container;
+ *   3. a cold bootstrap of another new stack by `test/bench/bare-bootstrap.sh`, the same steps as a bare
+ *      sequential script, each step timed by the script.
+ * Every stack is removed before the next round. Prints the table of medians and writes it between the
+ * `bench:latest` markers of docs/performance.md (BENCH_OUT to write another file); BENCH_LABEL names the run.
+ */
+const node_child_process_1 = require("node:child_process");
+const node_fs_1 = require("node:fs");
+const node_os_1 = require("node:os");
+const node_path_1 = require("node:path");
+const gateway_1 = require("../../src/docker/gateway");
+const constants_1 = require("../../src/shared/constants");
+const steps_1 = require("../../src/shared/steps");
+const history_1 = require("../support/history");
+const testbed_1 = require("../support/testbed");
+const wait_1 = require("../support/wait");
+const RUNS = Number(process.env.BENCH_RUNS ?? '3');
+const OUT = process.env.BENCH_OUT ?? (0, node_path_1.join)(testbed_1.REPO, 'docs', 'performance.md');
+const LABEL = process.env.BENCH_LABEL ?? 'latest';
+const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
+function median(xs) {
+    if (xs.length === 0)
+        return undefined;
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+function since(t) {
+    return (Date.now() - t) / 1000;
+}
+async function until(what, ms, pollMs, check) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        const v = await check().catch(() => undefined);
+        if (v !== undefined)
+            return v;
+        if (Date.now() > deadline)
+            throw new Error(`bench: timed out waiting for ${what}`);
+        await (0, wait_1.sleep)(pollMs);
+    }
+}
+function rssMb(pid) {
+    const m = /VmRSS:\s+(\d+) kB/.exec((0, node_fs_1.readFileSync)(`/proc/${pid}/status`, 'utf8'));
+    if (!m)
+        throw new Error(`bench: no VmRSS for pid ${pid}`);
+    return Number(m[1]) / 1024;
+}
+/** Seconds from spawning the worker to its "polling task queue" line (printed as its Workers start polling). */
+async function workerStart(run) {
+    const t0 = Date.now();
+    const child = run.startWorker(HEALTH);
+    await until('the worker to poll', 60_000, 20, () => Promise.resolve((0, node_fs_1.existsSync)(run.workerLog) && (0, node_fs_1.readFileSync)(run.workerLog, 'utf8').includes('polling task queue')
+        ? true
+        : undefined));
+    return { child, seconds: since(t0) };
+}
+function nodeClients(run, gateway) {
+    return async (slot) => {
+        const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
+        if (!task || !task.address || (task.state !== 'running' && task.state !== 'starting'))
+            return undefined;
+        return { client: run.vaultClient(`vault-${slot}`, task.address), taskId: task.id };
+    };
+}
+/** Kills the active node's container; times another node becoming active, and the killed slot's unseal. */
+async function failover(run, sample) {
+    const gateway = new gateway_1.DockerGateway('/var/run/docker.sock');
+    const node = nodeClients(run, gateway);
+    const active = await until('an active node', 60_000, 200, async () => {
+        for (const slot of [1, 2, 3]) {
+            const n = await node(slot);
+            if (n && (await n.client.leader()).isSelf)
+                return { slot, ...n };
+        }
+        return undefined;
+    });
+    // Autopilot must count every server healthy first, or the kill tests a half-formed cluster.
+    const { workerToken } = await run.custody().read(run.stack);
+    await until('autopilot to report the cluster healthy', 120_000, 200, async () => (await active.client.autopilotState(workerToken)).healthy ? true : undefined);
+    const ctr = await run.slotContainer(active.slot);
+    const killedAt = Date.now();
+    await (0, testbed_1.dockerCli)(['kill', ctr]);
+    const others = [1, 2, 3].filter((s) => s !== active.slot);
+    const peerCtr = await run.slotContainer(others[0]);
+    // Both watched at once from the kill: the replaced task may well be unsealed before another node is active.
+    let apiAt;
+    const [failedOver, unsealed, overlayAt] = await Promise.all([
+        until('another node to become active', 120_000, 50, async () => {
+            for (const slot of others) {
+                const n = await node(slot);
+                if (n && (await n.client.leader()).isSelf)
+                    return Date.now();
+            }
+            return undefined;
+        }),
+        until(`vault-${active.slot} replaced and unsealed`, 240_000, 50, async () => {
+            const n = await node(active.slot);
+            if (!n || n.taskId === active.taskId)
+                return undefined;
+            const s = await n.client.sealStatus();
+            apiAt ??= Date.now();
+            return s.sealed ? undefined : Date.now();
+        }),
+        // The same first answer as a worker on iklimco-net sees it (production's `VAULT_ADDRESSING=direct`):
+        // asked from a peer's container, by address. The tunnel the bench and the bed's worker go through
+        // serves a task only once Docker's DNS lists it, after its first healthy check (docs/tunnel.md).
+        until(`vault-${active.slot} answering on the overlay`, 240_000, 50, async () => {
+            const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(active.slot);
+            if (!task?.address || task.id === active.taskId)
+                return undefined;
+            return (await answersFrom(peerCtr, task.address)) ? Date.now() : undefined;
+        }),
+    ]);
+    sample.set('leader failover (kill → another node active)', (failedOver - killedAt) / 1000);
+    sample.set('kill → sealed:false', (unsealed - killedAt) / 1000);
+    sample.set('API first answers → sealed:false', (unsealed - apiAt) / 1000);
+    // Where the time before the first answer goes: Swarm (noticing the exit, the restart delay, placing and
+    // creating the task) up to the container's start, then OpenBao's own start-up.
+    const replaced = (await gateway.currentTasks(`${run.stack}_vault`)).get(active.slot);
+    const info = replaced?.containerId
+        ? await run.docker.getContainer(replaced.containerId).inspect()
+        : undefined;
+    const startedAt = info ? Date.parse(info.State.StartedAt) : NaN;
+    if (Number.isFinite(startedAt)) {
+        sample.set('kill → new container started', (startedAt - killedAt) / 1000);
+        sample.set('new container started → API first answers', (apiAt - startedAt) / 1000);
+        sample.set('new container started → answers on the overlay', (overlayAt - startedAt) / 1000);
+    }
+}
+/** Whether the Vault API at `address` answers (sealed or not) when asked from inside container `from`. */
+function answersFrom(from, address) {
+    const args = [
+        'exec',
+        from,
+        'vault',
+        'status',
+        `-address=https://${address}:8200`,
+        '-tls-server-name=vault-1',
+    ];
+    return new Promise((resolve) => (0, node_child_process_1.execFile)('docker', args, { timeout: 5000 }, (err) => {
+        // `vault status`: 0 unsealed, 2 sealed (both answers), 1 no answer.
+        const code = err?.code ?? 0;
+        resolve(code === 0 || code === 2);
+    }));
+}
+async function workflowRound(sample) {
+    const run = new testbed_1.TestRun();
+    const temporal = await (0, history_1.temporalClient)(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+    try {
+        const { child, seconds } = await workerStart(run);
+        sample.set('worker start → polling', seconds);
+        const t0 = Date.now();
+        const res = await run.client(['bootstrap', '--wait'], HEALTH);
+        if (res.code !== 0)
+            throw new Error(`bench: the workflow's bootstrap failed:\n${res.out}`);
+        sample.set('total', since(t0));
+        const id = (0, constants_1.bootstrapWorkflowId)(run.stack);
+        for (const a of (0, history_1.activitiesOf)(await (0, history_1.historyOf)(temporal.client, id)))
+            if (a.completedAt !== undefined)
+                sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
+        const created = await run.client(['schedule', 'create'], HEALTH);
+        if (created.code !== 0)
+            throw new Error(`bench: schedule create failed:\n${created.out}`);
+        await (0, wait_1.sleep)(5000); // idle: nothing runs between the bootstrap and the schedule's next (24 h) run
+        sample.set('worker idle RSS (MB)', rssMb(child.pid));
+        await failover(run, sample);
+        await run.client(['schedule', 'delete'], HEALTH);
+    }
+    finally {
+        await run.cleanup();
+        await temporal.connection.close();
+    }
+}
+async function bareRound(sample) {
+    const run = new testbed_1.TestRun();
+    try {
+        const t0 = Date.now();
+        const out = await new Promise((resolve, reject) => {
+            const child = (0, node_child_process_1.spawn)('bash', [(0, node_path_1.join)(testbed_1.REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
+                env: {
+                    ...process.env,
+                    STACK: run.stack,
+                    STACK_DIR: run.stackDir,
+                    REPO: testbed_1.REPO,
+                    VAULT_IMAGE: run.bed.VAULT_IMAGE ?? '',
+                    VAULT_CERT_DIR: run.bed.VAULT_CERT_DIR ?? '',
+                },
+            });
+            let text = '';
+            child.stdout.on('data', (d) => (text += d.toString()));
+            child.stderr.on('data', (d) => (text += d.toString()));
+            child.on('close', (code) => code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)));
+        });
+        sample.set('total', since(t0));
+        for (const m of out.matchAll(/^step (\w+) (\d+)$/gm))
+            sample.set(m[1], Number(m[2]) / 1000);
+    }
+    finally {
+        await run.cleanup();
+    }
+}
+function fmt(v, unit = 's') {
+    if (v === undefined)
+        return '—';
+    return unit === 'MB' ? `${v.toFixed(0)} MB` : `${v.toFixed(v < 10 ? 2 : 1)} s`;
+}
+function machine() {
+    const cpu = (0, node_os_1.cpus)();
+    return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${((0, node_os_1.totalmem)() / 2 ** 30).toFixed(0)} GiB, Linux ${(0, node_os_1.release)()}`;
+}
+async function versions() {
+    const engine = (await (0, testbed_1.dockerCli)(['version', '--format', '{{.Server.Version}}'])).trim();
+    const pinned = (0, node_fs_1.readFileSync)((0, node_path_1.join)(testbed_1.REPO, 'testbed', 'versions.env'), 'utf8');
+    const cli = /^TEMPORAL_CLI_VERSION=(\S+)/m.exec(pinned)?.[1] ?? '?';
+    return `Docker Engine ${engine}; ${(0, testbed_1.testbedEnv)().VAULT_IMAGE}; Temporal dev server (CLI ${cli}); Node ${process.version}`;
+}
+function table(wf, bare) {
+    const m = (samples, key) => median(samples.map((s) => s.get(key)).filter((v) => v !== undefined));
+    const rows = [
+        '| step | workflow (median) | bare script (median) | workflow ÷ bare |',
+        '| --- | --- | --- | --- |',
+    ];
+    const ratio = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) : '—');
+    for (const step of [...steps_1.BOOTSTRAP_STEPS, 'total']) {
+        const a = m(wf, step);
+        const b = m(bare, step);
+        const name = step === 'total' ? '**total (client call / script)**' : `\`${step}\``;
+        rows.push(`| ${name} | ${fmt(a)} | ${fmt(b)} | ${ratio(a, b)} |`);
+    }
+    rows.push('', '| measure | median | runs |', '| --- | --- | --- |');
+    for (const key of [
+        'leader failover (kill → another node active)',
+        'kill → sealed:false',
+        'API first answers → sealed:false',
+        'kill → new container started',
+        'new container started → API first answers',
+        'new container started → answers on the overlay',
+        'worker start → polling',
+        'worker idle RSS (MB)',
+    ]) {
+        const xs = wf.map((s) => s.get(key)).filter((v) => v !== undefined);
+        const unit = key.endsWith('(MB)') ? 'MB' : 's';
+        rows.push(`| ${key} | ${fmt(median(xs), unit)} | ${xs.map((x) => fmt(x, unit)).join(', ')} |`);
+    }
+    return rows.join('\n');
+}
+function writeReport(body) {
+    const begin = '<!-- bench:latest -->';
+    const end = '<!-- /bench:latest -->';
+    const block = `${begin}\n${body}\n${end}`;
+    const old = (0, node_fs_1.existsSync)(OUT) ? (0, node_fs_1.readFileSync)(OUT, 'utf8') : '';
+    const at = old.indexOf(begin);
+    const stop = old.indexOf(end);
+    const next = at >= 0 && stop > at
+        ? `${old.slice(0, at)}${block}${old.slice(stop + end.length)}`
+        : `${old}${old ? '\n\n' : ''}${block}\n`;
+    (0, node_fs_1.writeFileSync)(OUT, next);
+}
+async function main() {
+    const wf = [];
+    const bare = [];
+    const started = new Date();
+    for (let i = 1; i <= RUNS; i++) {
+        const w = new Map();
+        await workflowRound(w);
+        wf.push(w);
+        console.log(`round ${i}/${RUNS} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
+        const b = new Map();
+        await bareRound(b);
+        bare.push(b);
+        console.log(`round ${i}/${RUNS} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
+    }
+    const body = [
+        `**${LABEL}** — ${RUNS} rounds, ${started.toISOString().slice(0, 16)}Z, git ${(await gitRev()) || 'unknown'}.`,
+        '',
+        `Machine: ${machine()}. ${await versions()}.`,
+        '',
+        table(wf, bare),
+    ].join('\n');
+    console.log(`\n${body}\n`);
+    writeReport(body);
+    console.log(`bench: wrote ${OUT}`);
+}
+function gitRev() {
+    return new Promise((resolve) => {
+        const child = (0, node_child_process_1.spawn)('git', ['rev-parse', '--short', 'HEAD'], { cwd: testbed_1.REPO });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d.toString()));
+        child.on('close', () => resolve(out.trim()));
+        child.on('error', () => resolve(''));
+    });
+}
+main().catch((err) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+});
+//# sourceMappingURL=bench.js.map

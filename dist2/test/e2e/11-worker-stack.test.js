@@ -1,0 +1,172 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * The worker as production runs it (issue 9), on the three-node bed: `init-infra-prod.sh` verbatim, with only
+ * the environment pointing at the bed, from an empty stack to a bootstrapped, verified and scheduled cluster;
+ * the worker stack (the full worker, a node agent on every node) from the image the production Dockerfile
+ * builds; a rolling update of the worker to a new image while the bootstrap is in flight; `docker service logs`
+ * as JSON lines; then the loss of the node that runs the full worker: Swarm restarts it on another node, it
+ * reads custody from the swarm's copy, and a Vault task killed on a surviving node is unsealed.
+ *
+ * One stack at a time on this bed (see 07-three-nodes).
+ */
+const strict_1 = __importDefault(require("node:assert/strict"));
+const node_child_process_1 = require("node:child_process");
+const node_test_1 = require("node:test");
+const node_util_1 = require("node:util");
+const history_1 = require("../support/history");
+const multinode_1 = require("../support/multinode");
+const seed_verify_1 = require("../support/seed-verify");
+const wait_1 = require("../support/wait");
+const worker_stack_1 = require("../support/worker-stack");
+const run = (0, node_util_1.promisify)(node_child_process_1.execFile);
+/** The "new version" of the worker image: the same image with one more label, so another image id. */
+const NEXT_IMAGE = `${worker_stack_1.WORKER_IMAGE}-next`;
+/** Builds NEXT_IMAGE on the host from WORKER_IMAGE and loads it on the nodes that lack it. */
+async function nextImageOnNodes() {
+    await run('sh', [
+        '-c',
+        `printf 'FROM ${worker_stack_1.WORKER_IMAGE}\\nLABEL io.iklimco.testbed.revision=next\\n' | DOCKER_BUILDKIT=0 docker build -q -t ${NEXT_IMAGE} -`,
+    ]);
+    const id = (await run('docker', ['image', 'inspect', '--format', '{{.Id}}', NEXT_IMAGE])).stdout.trim();
+    for (const node of multinode_1.NODE_NAMES) {
+        const there = await (0, multinode_1.nodeDocker)(node, ['image', 'inspect', '--format', '{{.Id}}', NEXT_IMAGE]).catch(() => '');
+        if (there.trim() !== id)
+            await run('sh', [
+                '-c',
+                `docker save ${NEXT_IMAGE} | docker -H unix:///run/vbt-${node}/docker.sock load -q`,
+            ]);
+    }
+}
+/** The bed node whose Swarm host name is `hostName` (vbt-nN). */
+function bedNodeOf(hostName) {
+    const node = multinode_1.NODE_NAMES.find((n) => `vbt-${n}` === hostName);
+    if (!node)
+        throw new Error(`not a node of the bed: ${hostName}`);
+    return node;
+}
+/** A token as Vault/OpenBao print them: must never be in a log line. */
+const TOKEN_RE = /\b(hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}/;
+(0, node_test_1.describe)('the worker on the swarm: init-infra-prod.sh end to end on three nodes', () => {
+    let w;
+    const client = (0, history_1.testbedTemporalClient)();
+    (0, node_test_1.before)(async () => {
+        await (0, multinode_1.threeNodeBedUp)();
+        await (0, worker_stack_1.workerImageOnNodes)();
+        await nextImageOnNodes();
+        w = new worker_stack_1.WorkerStackRun();
+    });
+    (0, node_test_1.after)(async () => {
+        await w.cleanup();
+        strict_1.default.deepEqual(await w.leftovers(), []);
+    });
+    (0, node_test_1.it)('from nothing: the worker stack on every node, a rolling worker update mid-bootstrap, verified, scheduled; a second call changes nothing', async () => {
+        const first = w.initInfraProd();
+        // The operator rolls out a new worker image while the bootstrap is in flight: init-infra-prod.sh again,
+        // with the new image, once the unseal-key rotation (the longest step) has started.
+        const wfId = `vault-bootstrap-${w.stack}`;
+        const runId = await (0, worker_stack_1.bootstrapAtStep)(client(), w.stack, 'rotateUnsealKeySecret');
+        const updateAt = Date.now();
+        const second = w.initInfraProd({ VAULT_BOOTSTRAP_IMAGE: NEXT_IMAGE });
+        await (0, wait_1.eventually)('the full worker running the new image', 300_000, async () => {
+            const t = (await w.workerTasks().catch(() => [])).find((x) => x.service === 'worker');
+            return t && /-next/.test(t.image) && /^Running/.test(t.state) ? true : undefined;
+        });
+        const updatedMs = Date.now() - updateAt;
+        const [one, two] = await Promise.all([first, second]);
+        strict_1.default.equal(one.code, 0, one.out);
+        strict_1.default.equal(two.code, 0, two.out);
+        const closed = await client().workflow.getHandle(wfId, runId).describe();
+        strict_1.default.equal(closed.status.name, 'COMPLETED');
+        strict_1.default.ok((closed.closeTime?.getTime() ?? 0) > updateAt + updatedMs, 'the bootstrap was still in flight when the new worker ran');
+        console.log(`init-infra-prod.sh from nothing: ${(one.ms / 1000).toFixed(1)}s; the worker update (new image running) ` +
+            `${(updatedMs / 1000).toFixed(1)}s after its call, the bootstrap completed ` +
+            `${(((closed.closeTime?.getTime() ?? 0) - updateAt - updatedMs) / 1000).toFixed(1)}s later`);
+        console.log(one.out
+            .split('\n')
+            .filter((l) => /^\[init-infra-prod\]|^\s+\S+ on vbt-/.test(l))
+            .join('\n'));
+        // The worker stack: the full worker once, an agent on each node, all on the new image.
+        const tasks = await w.workerTasks();
+        for (const t of tasks)
+            console.log(`  ${w.workerStack}_${t.service} on ${t.node}: ${t.state} (${t.image})`);
+        strict_1.default.equal(tasks.filter((t) => t.service === 'worker').length, 1);
+        strict_1.default.deepEqual(tasks
+            .filter((t) => t.service === 'agent')
+            .map((t) => t.node)
+            .sort(), multinode_1.NODE_NAMES.map((n) => `vbt-${n}`));
+        for (const t of tasks)
+            strict_1.default.match(t.image, /-next/, `${t.service} on ${t.node} runs ${t.image}`);
+        // No completed step ran again, and no workflow task failed (a determinism error would).
+        const steps = await (0, worker_stack_1.assertEachStepOnce)(client(), w.stack, runId);
+        console.log(`steps (attempts): ${steps.map((s) => `${s.type}(${s.attempts})`).join(' ')}`);
+        // The seed's verification, with the worker's token from the swarm's copy of custody.
+        const custody = await w.custodyFromSwarm();
+        strict_1.default.equal(custody.copies, 1, 'one custody copy: older revisions removed');
+        const v = await (0, seed_verify_1.seedVerification)(w.stack, custody.dir, custody.keyFile, w.node('n1').dockerHost);
+        strict_1.default.equal(v.runningTasks, 3, v.servicePs);
+        strict_1.default.ok(v.sealedFalse, v.vaultStatus);
+        strict_1.default.equal(v.leaders, 1, v.listPeers);
+        strict_1.default.equal(v.followers, 2, v.listPeers);
+        const sched = await w.client(['schedule', 'describe']);
+        strict_1.default.equal(sched.code, 0, sched.out);
+        // docker service logs: one JSON object per line, the steps with their ids, never a token.
+        for (const service of ['worker', 'agent']) {
+            const lines = await w.serviceLogs(service);
+            strict_1.default.ok(lines.length > 0, `${service} logged nothing`);
+            for (const line of lines) {
+                const obj = JSON.parse(line);
+                strict_1.default.ok(typeof obj.time === 'string' && typeof obj.level === 'string' && typeof obj.message === 'string', line);
+                strict_1.default.doesNotMatch(line, TOKEN_RE, `a token-like string in ${service}'s log`);
+            }
+            if (service === 'worker') {
+                const steps = lines
+                    .map((l) => JSON.parse(l))
+                    .filter((o) => o.message === 'activity completed');
+                strict_1.default.ok(steps.some((o) => o.workflowId === `vault-bootstrap-${w.stack}` &&
+                    o.activityType === 'revokeRootToken' &&
+                    typeof o.activityId === 'string'));
+            }
+        }
+        // A second call: the same tasks, nothing restarted, the bootstrap observes and changes nothing.
+        const before = (await w.workerTasks()).map((t) => t.id).sort();
+        const vaultBefore = await (0, multinode_1.slotNodes)(w.stack);
+        const again = await w.initInfraProd({ VAULT_BOOTSTRAP_IMAGE: NEXT_IMAGE });
+        strict_1.default.equal(again.code, 0, again.out);
+        strict_1.default.match(again.out, /already on /);
+        strict_1.default.deepEqual((await w.workerTasks()).map((t) => t.id).sort(), before);
+        strict_1.default.deepEqual(await (0, multinode_1.slotNodes)(w.stack), vaultBefore);
+        console.log(`init-infra-prod.sh again: ${(again.ms / 1000).toFixed(1)}s, nothing changed`);
+    });
+    (0, node_test_1.it)('the node that runs the full worker is lost: the worker moves, reads custody from the swarm, and heals a surviving node', async () => {
+        const workerNode = bedNodeOf((await w.workerTasks()).find((t) => t.service === 'worker').node);
+        const killedAt = Date.now();
+        await multinode_1.nodeFaults.kill(workerNode);
+        try {
+            const moved = await (0, wait_1.eventually)('the full worker running on another node', 240_000, async () => {
+                const t = (await w.workerTasks().catch(() => [])).find((x) => x.service === 'worker');
+                return t && t.node !== `vbt-${workerNode}` && /^Running/.test(t.state) ? t : undefined;
+            });
+            const movedMs = Date.now() - killedAt;
+            const survivor = multinode_1.NODE_NAMES.find((n) => n !== workerNode);
+            const vault = await (0, multinode_1.vaultOnNode)(w.stack, survivor);
+            strict_1.default.ok(vault && !vault.sealed, `Vault on ${survivor} unsealed before the kill`);
+            const killAt = Date.now();
+            await (0, multinode_1.nodeDocker)(survivor, ['kill', vault.container]);
+            await (0, multinode_1.waitUnsealedOnNode)(w.stack, survivor, 240_000, vault.container);
+            console.log(`lost ${workerNode} (ran the worker): worker running on ${moved.node} after ${(movedMs / 1000).toFixed(1)}s; ` +
+                `Vault killed on ${survivor} unsealed again after ${((Date.now() - killAt) / 1000).toFixed(1)}s`);
+        }
+        finally {
+            await multinode_1.nodeFaults.start(workerNode);
+        }
+        await (0, wait_1.eventually)('three ready managers', 180_000, async () => {
+            const out = await (0, multinode_1.nodeDocker)('n1', ['node', 'ls', '--format', '{{.Status}}']).catch(() => '');
+            return out.split('\n').filter((l) => l === 'Ready').length === 3 ? true : undefined;
+        });
+    });
+});
+//# sourceMappingURL=11-worker-stack.test.js.map

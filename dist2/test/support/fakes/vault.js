@@ -1,0 +1,495 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.FakeVaultCluster = void 0;
+/**
+ * A Vault Raft cluster in memory, one node per slot of the fake swarm's service, answering the way the steps
+ * rely on: seal status; init once (a second is refused); unseal with the cluster's key only (a wrong key is
+ * refused as Vault refuses it); a Raft join that makes a node report itself initialized until its unseal
+ * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
+ * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served; tokens
+ * (root, policies, orphans, accessors, revocation, expiry by `expireTokens`) and root generation through one
+ * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405).
+ * A node is reached only at its current task's address: a client of a replaced task fails to connect.
+ */
+const node_stream_1 = require("node:stream");
+const tokens_1 = require("../../../src/activities/tokens");
+const constants_1 = require("../../../src/shared/constants");
+const errors_1 = require("../../../src/shared/errors");
+class FakeVaultCluster {
+    swarm;
+    service;
+    nodes = new Map();
+    unsealKey;
+    /** Every live token, by token. */
+    tokens = new Map();
+    policies = new Map();
+    /** Secrets engines by mount path (`vault-bootstrap` → `kv`), and KV v1 entries by full path. */
+    mounts = new Map();
+    kv = new Map();
+    /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
+    rootGenerationApi = 'sys/generate-root-token';
+    rootGeneration;
+    serial = 0;
+    autopilotHealthy = true;
+    /** Vault's defaults until the bootstrap writes its own. */
+    autopilotConfig = {
+        cleanupDeadServers: false,
+        deadServerLastContactThreshold: '86400s',
+        minQuorum: 3,
+        serverStabilizationTime: '10s',
+    };
+    /** Writes of the autopilot configuration. */
+    autopilotWrites = 0;
+    /** The fingerprint of the certificate on disk: what a node serves after a SIGHUP. */
+    diskFingerprint = 'AA:BB:CC';
+    /** A joining peer's unseal stays `sealed: true` for this many seal-status reads (default 0). */
+    challengeReads = 0;
+    /** When set, `init` takes effect at once but answers only when this promise resolves. */
+    initGate;
+    calls = { init: 0, unseal: [], join: [] };
+    active;
+    constructor(swarm, service) {
+        this.swarm = swarm;
+        this.service = service;
+        swarm.onTaskStart(({ service: s, slot }) => {
+            if (s === this.service)
+                this.restart(slot);
+        });
+        swarm.onSignal(({ service: s, slot }, signal) => {
+            if (s === this.service && signal === 'SIGHUP')
+                this.node(slot).servedFingerprint = this.diskFingerprint;
+        });
+    }
+    /** The clients the activities build: the fake's port. */
+    factory = (name, target) => new FakeVaultNode(this, name, target);
+    node(slot) {
+        let n = this.nodes.get(slot);
+        if (!n) {
+            n = {
+                initialized: false,
+                sealed: true,
+                member: false,
+                joinPending: false,
+                challengeReads: 0,
+                servedFingerprint: this.diskFingerprint,
+            };
+            this.nodes.set(slot, n);
+        }
+        return n;
+    }
+    /** A formed, unsealed 3-node cluster with `key` and `token` (as after a bootstrap). */
+    form(key = 'a2V5LW9mLXRoaXMtY2x1c3Rlcg==', token = 'hvs.fake-root-token') {
+        this.unsealKey = key;
+        this.addToken(token, ['root'], 'root');
+        for (const slot of [1, 2, 3])
+            Object.assign(this.node(slot), { initialized: true, sealed: false, member: true, joinPending: false });
+        this.active = 1;
+        return { unsealKey: key, rootToken: token };
+    }
+    /**
+     * The node's data is gone (a wiped volume): uninitialized. By default it is out of the Raft configuration
+     * too (removed); `stillListed` keeps it there, as Raft does until the peer is removed.
+     */
+    wipe(slot, { stillListed = false } = {}) {
+        Object.assign(this.node(slot), {
+            initialized: false,
+            sealed: true,
+            member: stillListed,
+            joinPending: false,
+            cutShortInit: false,
+        });
+        if (this.active === slot)
+            this.active = undefined;
+    }
+    /** A restarted Vault process: sealed; a pending join is forgotten. */
+    restart(slot) {
+        const n = this.node(slot);
+        n.sealed = true;
+        if (n.joinPending)
+            Object.assign(n, { joinPending: false, initialized: false });
+        if (this.active === slot)
+            this.active = undefined;
+    }
+    /** The slot of the active node, if a quorum of members is unsealed. */
+    activeSlot() {
+        const members = [...this.nodes].filter(([, n]) => n.member);
+        const unsealed = members.filter(([, n]) => !n.sealed).map(([s]) => s);
+        if (unsealed.length < Math.floor(members.length / 2) + 1)
+            return (this.active = undefined);
+        if (this.active === undefined || !unsealed.includes(this.active))
+            this.active = Math.min(...unsealed);
+        return this.active;
+    }
+    /** Adds a live token; returns it. */
+    addToken(token, policies, displayName, meta = {}) {
+        const t = {
+            token,
+            accessor: `accessor-${++this.serial}`,
+            policies,
+            displayName,
+            ttlSeconds: 0,
+            meta,
+            orphan: true,
+        };
+        this.tokens.set(token, t);
+        return t;
+    }
+    /** Tokens with the `root` policy that are live. */
+    rootTokens() {
+        return [...this.tokens.values()].filter((t) => t.policies.includes('root'));
+    }
+    /** Expires every token with a TTL (Vault's own expiry). */
+    expireTokens() {
+        for (const [k, t] of this.tokens)
+            if (t.ttlSeconds > 0)
+                this.tokens.delete(k);
+    }
+    byAccessor(accessor) {
+        return [...this.tokens.values()].find((t) => t.accessor === accessor);
+    }
+    nextSerial() {
+        return ++this.serial;
+    }
+    addressOf(slot) {
+        return this.taskOf(slot)?.address;
+    }
+    /** The current running task of the slot (synchronous view of the swarm, for reachability). */
+    taskOf(slot) {
+        return this.swarm.taskSnapshot(this.service, slot);
+    }
+}
+exports.FakeVaultCluster = FakeVaultCluster;
+/** One node's client, bound to the address it was built for. */
+class FakeVaultNode {
+    cluster;
+    name;
+    target;
+    slot;
+    constructor(cluster, name, target) {
+        this.cluster = cluster;
+        this.name = name;
+        this.target = target;
+        this.slot = Number(/^vault-(\d+)$/.exec(name)?.[1]);
+    }
+    state(op) {
+        const task = this.cluster.taskOf(this.slot);
+        const up = task?.state === 'running' || task?.listening === true;
+        if (!up || task?.address !== this.target.host || this.target.port !== constants_1.VAULT_API_PORT)
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: ECONNREFUSED`);
+        if (this.target.serverName !== this.name)
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: ERR_TLS_CERT_ALTNAME_INVALID`);
+        return this.cluster.node(this.slot);
+    }
+    status(n) {
+        if (n.protocolError)
+            throw new errors_1.VaultProtocolError(n.protocolError);
+        let sealed = n.sealed;
+        if (!sealed && n.challengeReads > 0) {
+            n.challengeReads--;
+            sealed = true;
+        }
+        return { initialized: n.initialized, sealed, version: '2.7.2' };
+    }
+    sealStatus() {
+        return attempt(() => this.status(this.state('reading seal status')));
+    }
+    async init() {
+        const n = this.state('initializing');
+        if (n.initialized)
+            throw new errors_1.VaultRequestError(`initializing on ${this.name}: HTTP 400: Vault is already initialized`, 400);
+        if (n.cutShortInit)
+            throw new errors_1.VaultRequestError(`initializing on ${this.name}: HTTP 400: could not bootstrap clustered storage: error bootstrapping cluster: cluster already has state`, 400);
+        this.cluster.calls.init++;
+        const answer = {
+            unsealKey: Buffer.from(`unseal-key-${this.cluster.calls.init}`).toString('base64'),
+            rootToken: `hvs.root-${this.cluster.calls.init}`,
+        };
+        Object.assign(n, { initialized: true, sealed: true, member: true });
+        this.cluster.unsealKey = answer.unsealKey;
+        this.cluster.addToken(answer.rootToken, ['root'], 'root');
+        await this.cluster.initGate;
+        return answer;
+    }
+    unseal(key) {
+        return attempt(() => {
+            const n = this.state('unsealing');
+            this.cluster.calls.unseal.push(this.name);
+            if (!n.initialized)
+                throw new errors_1.VaultRequestError(`unsealing on ${this.name}: HTTP 400: Vault is not initialized`, 400);
+            if (key !== this.cluster.unsealKey)
+                throw new errors_1.VaultRequestError(`unsealing on ${this.name}: HTTP 400: failed to decrypt the unseal key: cipher: message authentication failed`, 400);
+            if (n.joinPending) {
+                if (this.cluster.activeSlot() === undefined)
+                    return this.status(n); // no leader to answer the challenge
+                Object.assign(n, { joinPending: false, member: true, challengeReads: this.cluster.challengeReads });
+            }
+            n.sealed = false;
+            return this.status(n);
+        });
+    }
+    raftJoin(leaderApiAddr, leaderServerName) {
+        return attempt(() => {
+            const n = this.state('joining the Raft cluster');
+            this.cluster.calls.join.push(this.name);
+            const active = this.cluster.activeSlot();
+            const expected = active === undefined ? undefined : `https://${this.cluster.addressOf(active)}:${constants_1.VAULT_API_PORT}`;
+            if (leaderApiAddr !== expected || leaderServerName !== `vault-${active}`)
+                throw new errors_1.VaultRequestError(`joining the Raft cluster on ${this.name}: HTTP 500: failed to join raft cluster`, 500);
+            if (n.initialized)
+                throw new errors_1.VaultRequestError(`joining the Raft cluster on ${this.name}: HTTP 400: node is already initialized`, 400);
+            Object.assign(n, { initialized: true, sealed: true, joinPending: true });
+            return true;
+        });
+    }
+    raftConfiguration(token) {
+        return attempt(() => {
+            this.authorized('reading the Raft configuration', token);
+            const active = this.cluster.activeSlot();
+            return [...this.cluster.nodes]
+                .filter(([, n]) => n.member)
+                .sort(([a], [b]) => a - b)
+                .map(([slot]) => ({
+                nodeId: `vault-${slot}`,
+                leader: slot === active,
+                voter: true,
+            }));
+        });
+    }
+    /** The fake's snapshot: the members' names, in two chunks (what a real one holds is Vault's business). */
+    raftSnapshot(token) {
+        return attempt(() => {
+            const t = this.authorized('reading a Raft snapshot', token, tokens_1.WORKER_POLICY);
+            const text = this.cluster.policies.get(tokens_1.WORKER_POLICY) ?? '';
+            if (!t.policies.includes('root') && !text.includes('path "sys/storage/raft/snapshot"'))
+                throw new errors_1.VaultRequestError(`reading a Raft snapshot on ${this.name}: HTTP 403: permission denied`, 403);
+            const members = [...this.cluster.nodes].filter(([, n]) => n.member).map(([slot]) => `vault-${slot}`);
+            return node_stream_1.Readable.from([Buffer.from('fake-raft-snapshot:'), Buffer.from(members.join(','))]);
+        });
+    }
+    /** Not modelled: the restore drill is proven on the test bed against OpenBao (e2e 15). */
+    forceRestoreSnapshot() {
+        return Promise.reject(new Error(`the fake ${this.name} does not restore snapshots`));
+    }
+    autopilotState(token) {
+        return attempt(() => {
+            this.authorized('reading the autopilot state', token);
+            // Autopilot's figure: healthy voters above a quorum of all voters.
+            const members = [...this.cluster.nodes.values()].filter((n) => n.member);
+            const healthy = members.filter((n) => !n.sealed).length;
+            const failureTolerance = Math.max(0, healthy - (Math.floor(members.length / 2) + 1));
+            return { healthy: this.cluster.autopilotHealthy, failureTolerance };
+        });
+    }
+    autopilotConfiguration(token) {
+        return attempt(() => {
+            this.authorized('reading the autopilot configuration', token, tokens_1.WORKER_POLICY);
+            return { ...this.cluster.autopilotConfig };
+        });
+    }
+    setAutopilotConfiguration(token, config) {
+        return attempt(() => {
+            this.authorized('writing the autopilot configuration', token, tokens_1.WORKER_POLICY);
+            this.cluster.autopilotConfig = { ...config };
+            this.cluster.autopilotWrites++;
+        });
+    }
+    leader() {
+        return attempt(() => {
+            this.state('reading sys/leader');
+            const active = this.cluster.activeSlot();
+            return {
+                isSelf: active === this.slot,
+                leaderAddress: active === undefined ? '' : `https://${this.cluster.addressOf(active)}:${constants_1.VAULT_API_PORT}`,
+            };
+        });
+    }
+    servedCertificate() {
+        return attempt(() => ({
+            fingerprint256: this.state('reading the served certificate').servedFingerprint,
+        }));
+    }
+    authorized(op, token, policy) {
+        const n = this.state(op);
+        if (n.sealed)
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: HTTP 503: Vault is sealed`, 503);
+        const t = this.cluster.tokens.get(token);
+        if (!t || (policy && !t.policies.includes(policy) && !t.policies.includes('root')))
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
+        if (this.cluster.activeSlot() === undefined)
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: HTTP 500: no active cluster node found`, 500);
+        return t;
+    }
+    writePolicy(token, name, hcl) {
+        return attempt(() => {
+            this.authorized(`writing policy ${name}`, token, 'root');
+            this.cluster.policies.set(name, hcl);
+        });
+    }
+    createOrphanToken(token, req) {
+        return attempt(() => {
+            this.authorized('creating a token', token, 'root');
+            const made = this.cluster.addToken(`hvs.fake-${this.cluster.nextSerial()}`, req.policies, req.displayName, req.meta);
+            made.ttlSeconds = req.ttl ? Number.parseInt(req.ttl, 10) : 0;
+            return { token: made.token, accessor: made.accessor };
+        });
+    }
+    lookupSelf(token) {
+        return attempt(() => {
+            try {
+                return info(this.authorized('looking up a token', token));
+            }
+            catch (err) {
+                if (err instanceof errors_1.VaultRequestError && err.status === 403)
+                    return undefined;
+                throw err;
+            }
+        });
+    }
+    renewSelf(token) {
+        return attempt(() => void this.authorized('renewing a token', token));
+    }
+    /** What `t`'s policies grant on `path`, from their text (`path "P" { capabilities = [...] }` lines). */
+    granted(t, path) {
+        const granted = new Set(t.policies.includes('root') ? ['root'] : []);
+        for (const name of t.policies) {
+            for (const m of (this.cluster.policies.get(name) ?? '').matchAll(/path "([^"]+)" \{ capabilities = \[([^\]]*)\] \}/g))
+                if (m[1] === path)
+                    for (const c of m[2].matchAll(/"([^"]+)"/g))
+                        granted.add(c[1]);
+        }
+        return granted;
+    }
+    /** `op` on `path` with `token`, allowed for `capability` (or root), else 403. */
+    allowed(op, token, path, capability) {
+        const t = this.authorized(op, token);
+        const g = this.granted(t, path);
+        if (!g.has('root') && !g.has(capability))
+            throw new errors_1.VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
+    }
+    capabilitiesSelf(token, path) {
+        return attempt(() => {
+            // As on OpenBao: the worker's token has no `default` policy, so its own policy must allow the question.
+            this.allowed('reading the token capabilities', token, 'sys/capabilities-self', 'update');
+            const g = this.granted(this.authorized('reading the token capabilities', token), path);
+            return g.size ? [...g] : ['deny'];
+        });
+    }
+    mountType(token, path) {
+        return attempt(() => {
+            this.allowed(`reading the mount ${path}`, token, `sys/mounts/${path}`, 'read');
+            return this.cluster.mounts.get(path);
+        });
+    }
+    mountKv(token, path) {
+        return attempt(() => {
+            this.allowed(`mounting a KV engine at ${path}`, token, `sys/mounts/${path}`, 'create');
+            if (this.cluster.mounts.has(path))
+                throw new errors_1.VaultRequestError(`mounting a KV engine at ${path} on ${this.name}: HTTP 400: path is already in use`, 400);
+            this.cluster.mounts.set(path, 'kv');
+        });
+    }
+    writeKv(token, path, value) {
+        return attempt(() => {
+            this.allowed(`writing ${path}`, token, path, 'update');
+            if (!this.cluster.mounts.has(path.split('/')[0]))
+                throw new errors_1.VaultRequestError(`writing ${path} on ${this.name}: HTTP 404: no handler for route`, 404);
+            this.cluster.kv.set(path, { ...value });
+        });
+    }
+    readKv(token, path) {
+        return attempt(() => {
+            this.allowed(`reading ${path}`, token, path, 'read');
+            const v = this.cluster.kv.get(path);
+            return v && { ...v };
+        });
+    }
+    revokeSelf(token) {
+        return attempt(() => {
+            this.authorized('revoking a token', token);
+            this.cluster.tokens.delete(token);
+        });
+    }
+    lookupAccessor(token, accessor) {
+        return attempt(() => {
+            this.authorized('looking up a token accessor', token, 'vault-bootstrap-worker');
+            const t = this.cluster.byAccessor(accessor);
+            return t && info(t);
+        });
+    }
+    revokeAccessor(token, accessor) {
+        return attempt(() => {
+            this.authorized('revoking a token accessor', token, 'vault-bootstrap-worker');
+            const t = this.cluster.byAccessor(accessor);
+            if (t)
+                this.cluster.tokens.delete(t.token);
+        });
+    }
+    listAccessors(token) {
+        return attempt(() => {
+            this.authorized('listing token accessors', token, 'root');
+            return [...this.cluster.tokens.values()].map((t) => t.accessor);
+        });
+    }
+    generation(api, token, op) {
+        this.state(op);
+        if (api !== this.cluster.rootGenerationApi)
+            return false;
+        if (api === 'sys/generate-root-token')
+            this.authorized(op, token ?? '', 'vault-bootstrap-worker');
+        return true;
+    }
+    attemptView(otp = '') {
+        const g = this.cluster.rootGeneration;
+        return { started: g !== undefined, nonce: g?.nonce ?? '', otp, complete: false, encodedToken: '' };
+    }
+    rootGenerationStatus(api, token) {
+        return attempt(() => this.generation(api, token, 'reading the root generation attempt') ? this.attemptView() : undefined);
+    }
+    startRootGeneration(api, token) {
+        return attempt(() => {
+            if (!this.generation(api, token, 'starting a root generation'))
+                throw new errors_1.VaultRequestError(`starting a root generation on ${this.name}: HTTP 405`, 405);
+            if (this.cluster.rootGeneration)
+                throw new errors_1.VaultRequestError(`starting a root generation on ${this.name}: HTTP 400: in progress`, 400);
+            const n = this.cluster.nextSerial();
+            this.cluster.rootGeneration = { nonce: `nonce-${n}`, otp: `otp-${n}`.padEnd(26, 'x') };
+            return this.attemptView(this.cluster.rootGeneration.otp);
+        });
+    }
+    provideRootGenerationKey(api, key, nonce, token) {
+        return attempt(() => {
+            if (!this.generation(api, token, 'providing the key to a root generation'))
+                throw new errors_1.VaultRequestError(`providing a key on ${this.name}: HTTP 405`, 405);
+            const g = this.cluster.rootGeneration;
+            if (!g || g.nonce !== nonce)
+                throw new errors_1.VaultRequestError(`providing a key: HTTP 400: bad nonce`, 400);
+            if (key !== this.cluster.unsealKey)
+                throw new errors_1.VaultRequestError(`providing a key: HTTP 400: bad key`, 400);
+            const root = `hvs.generated-${this.cluster.nextSerial()}`.padEnd(g.otp.length, 'r');
+            this.cluster.addToken(root, ['root'], 'root');
+            this.cluster.rootGeneration = undefined;
+            const encoded = Buffer.from([...root].map((c, i) => c.charCodeAt(0) ^ g.otp.charCodeAt(i))).toString('base64');
+            return { started: false, nonce, otp: '', complete: true, encodedToken: encoded };
+        });
+    }
+    cancelRootGeneration(api, token) {
+        return attempt(() => {
+            if (this.generation(api, token, 'cancelling a root generation'))
+                this.cluster.rootGeneration = undefined;
+        });
+    }
+}
+function info(t) {
+    return {
+        accessor: t.accessor,
+        policies: [...t.policies],
+        displayName: t.displayName,
+        ttlSeconds: t.ttlSeconds,
+        meta: { ...t.meta },
+    };
+}
+/** Runs `fn` as an answer: a throw becomes a rejection, the way a call over the network fails. */
+function attempt(fn) {
+    return Promise.resolve().then(fn);
+}
+//# sourceMappingURL=vault.js.map

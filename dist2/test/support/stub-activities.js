@@ -1,0 +1,213 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.STUB_NODE_ID = void 0;
+exports.clusterOf = clusterOf;
+exports.reportOf = reportOf;
+exports.stubActivities = stubActivities;
+/** The one swarm node `listSwarmNodes` names by default (the test server's worker polls its queue too). */
+exports.STUB_NODE_ID = 'node-1';
+function clusterOf(stack) {
+    return {
+        stack,
+        service: `${stack}_vault`,
+        leader: 'vault-1',
+        followers: ['vault-2', 'vault-3'],
+        unsealSecret: `vault_unseal_key_v1`,
+        unsealSecretVersion: 1,
+        keyId: 'key-0001',
+        runningTasks: 3,
+    };
+}
+function secretRef(version) {
+    const name = version === 0 ? 'vault_unseal_key' : `vault_unseal_key_v${version}`;
+    return { name, id: `id-${name}`, kind: version === 0 ? 'placeholder' : 'unseal-key', version };
+}
+/** A health report of the stack with these findings (none: Healthy). */
+function reportOf(stack, findings = []) {
+    return {
+        stack,
+        checkedAt: '2026-01-01T00:00:00.000Z',
+        verdict: findings.length ? 'Degraded' : 'Healthy',
+        findings,
+        service: { desired: 3, running: 3 },
+        nodes: [1, 2, 3].map((slot) => ({
+            name: `vault-${slot}`,
+            slot,
+            swarmNodeId: `node-${slot}`,
+            containerId: `c0ffee${slot}`,
+            reachable: true,
+            initialized: true,
+            sealed: false,
+        })),
+        raft: {
+            servers: [1, 2, 3].map((slot) => ({ nodeId: `vault-${slot}`, leader: slot === 1, voter: true })),
+            autopilotHealthy: true,
+        },
+        certificate: { diskFingerprint: 'AA:BB', validTo: '2027-01-01T00:00:00.000Z', daysLeft: 400 },
+        actions: [],
+    };
+}
+/** Activities that record their calls and answer like the real ones (names and ids, no key material). */
+function stubActivities(overrides = {}, healthReports = []) {
+    const calls = [];
+    /** The holds `readStackHold` answers with; a test puts one on (checks' reports carry their own). */
+    const holds = new Map();
+    async function enter(step, input) {
+        calls.push(step);
+        await overrides[step]?.(input);
+    }
+    const activities = {
+        async preflight(input) {
+            await enter('preflight', input);
+            return { changed: false, summary: 'stack files, TLS files, swarm, iklimco-net and custody are usable' };
+        },
+        async ensurePlaceholderSecret(input) {
+            await enter('ensurePlaceholderSecret', input);
+            return { changed: true, summary: 'created placeholder vault_unseal_key', secret: secretRef(0) };
+        },
+        async deployStack(input) {
+            await enter('deployStack', input);
+            return { changed: true, summary: `deployed ${input.stack}_vault; 3 tasks running` };
+        },
+        async initLeader(input) {
+            await enter('initLeader', input);
+            return { changed: true, summary: 'initialized vault-1; key stored as key-0001', keyId: 'key-0001' };
+        },
+        async rotateUnsealKeySecret(input) {
+            await enter('rotateUnsealKeySecret', input);
+            return { changed: true, summary: 'swapped in vault_unseal_key_v1', secret: secretRef(1) };
+        },
+        async unsealLeader(input) {
+            await enter('unsealLeader', input);
+            return { changed: true, summary: 'unsealed vault-1' };
+        },
+        async joinPeers(input) {
+            await enter('joinPeers', input);
+            return { changed: true, summary: 'joined vault-2, vault-3' };
+        },
+        async unsealPeers(input) {
+            await enter('unsealPeers', input);
+            return { changed: true, summary: 'unsealed vault-2, vault-3' };
+        },
+        async verifyCluster(input) {
+            await enter('verifyCluster', input);
+            const cluster = clusterOf(input.stack);
+            return {
+                changed: false,
+                summary: `leader ${cluster.leader}, followers ${cluster.followers.join(', ')}, all unsealed`,
+                cluster,
+            };
+        },
+        async revokeRootToken(input) {
+            await enter('revokeRootToken', input);
+            return { changed: true, summary: 'issued the worker token (accessor-1), revoked the root token' };
+        },
+        issueBreakGlassToken(input) {
+            calls.push('issueBreakGlassToken');
+            return Promise.resolve({ accessor: `bg-${input.stack}`, sealedToken: 'c2VhbGVk' });
+        },
+        revokeBreakGlassToken(input) {
+            calls.push('revokeBreakGlassToken');
+            return Promise.resolve({ accessor: input.accessor, revoked: true, alreadyGone: false });
+        },
+        checkVaultHealth(input) {
+            calls.push('checkVaultHealth');
+            return Promise.resolve(healthReports.shift() ?? reportOf(input.stack));
+        },
+        remediateVaultHealth(_input, report) {
+            calls.push('remediateVaultHealth');
+            return Promise.resolve(report.findings.filter((f) => f.code === 'NodeSealed').map((f) => `unsealed ${f.node}`));
+        },
+        remediateNode(_input, report, name) {
+            calls.push(`remediateNode:${name}`);
+            const sealed = report.findings.some((f) => f.code === 'NodeSealed' && f.node === name);
+            return Promise.resolve(sealed ? [`unsealed ${name}`] : []);
+        },
+        waitForServedCertificate() {
+            calls.push('waitForServedCertificate');
+            return Promise.resolve('AA:BB:CC:DD:EE:FF:00:11:22');
+        },
+        listSwarmNodes() {
+            calls.push('listSwarmNodes');
+            return Promise.resolve([{ id: exports.STUB_NODE_ID, hostname: 'host-1', state: 'ready' }]);
+        },
+        signalVaultContainer(input) {
+            calls.push(`signalVaultContainer:${input.node}`);
+            return Promise.resolve({ nodeId: exports.STUB_NODE_ID });
+        },
+        waitForVaultTaskStart() {
+            calls.push('waitForVaultTaskStart');
+            return Promise.resolve({ started: false });
+        },
+        ensureBackupAccess() {
+            calls.push('ensureBackupAccess');
+            return Promise.resolve({
+                changed: false,
+                summary: "the worker's policy allows sys/storage/raft/snapshot",
+            });
+        },
+        takeSnapshot(input) {
+            calls.push('takeSnapshot');
+            return Promise.resolve({
+                format: 'vault-bootstrap-snapshot/v1',
+                stack: input.stack,
+                file: `${input.stack}-20260101T000000Z.snap`,
+                takenAt: '2026-01-01T00:00:00.000Z',
+                size: 1024,
+                sha256: '0'.repeat(64),
+                vaultVersion: '2.7.2',
+                unsealKey: { custodyKeyId: 'key-0001', secretName: 'vault_unseal_key_v1', secretVersion: 1 },
+            });
+        },
+        pruneSnapshots() {
+            calls.push('pruneSnapshots');
+            return Promise.resolve({ kept: [], pruned: [] });
+        },
+        runRestoreDrill(input) {
+            calls.push('runRestoreDrill');
+            return Promise.resolve({
+                stack: input.stack,
+                drillStack: `${input.stack}-drill`,
+                snapshot: {
+                    file: `${input.stack}-20260101T000000Z.snap`,
+                    size: 1024,
+                    sha256: '0'.repeat(64),
+                    takenAt: '2026-01-01T00:00:00.000Z',
+                },
+                canary: {
+                    path: 'vault-bootstrap/canary',
+                    expected: `${input.stack}-20260101T000000Z.snap`,
+                    read: `${input.stack}-20260101T000000Z.snap`,
+                },
+                vaultVersion: '2.7.2',
+                seconds: { deploy: 5, restore: 3, total: 9 },
+            });
+        },
+        removeDrillStack() {
+            calls.push('removeDrillStack');
+            return Promise.resolve({ removed: true });
+        },
+        recordDrill() {
+            calls.push('recordDrill');
+            return Promise.resolve();
+        },
+        checkSnapshot(input) {
+            calls.push('checkSnapshot');
+            return Promise.resolve({ changed: false, summary: `${input.snapshot} matches its manifest` });
+        },
+        restoreLeader(input) {
+            calls.push('restoreLeader');
+            return Promise.resolve({ changed: true, summary: `restored ${input.snapshot} into vault-1` });
+        },
+        checkRestored(input) {
+            calls.push('checkRestored');
+            return Promise.resolve({ changed: false, summary: `the data of ${input.snapshot} is back` });
+        },
+        readStackHold(input) {
+            calls.push('readStackHold');
+            return Promise.resolve(holds.get(input.stack));
+        },
+    };
+    return { activities, calls, holds };
+}
+//# sourceMappingURL=stub-activities.js.map

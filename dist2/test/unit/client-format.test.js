@@ -1,0 +1,293 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * What the client prints, without a server: progress rows, the live log of `bootstrap --wait`, failures as
+ * `Type: message`, the health report, a schedule's description, a restore drill's result; and the follow
+ * loop over a fake run.
+ */
+const strict_1 = __importDefault(require("node:assert/strict"));
+const node_test_1 = require("node:test");
+const client_1 = require("@temporalio/client");
+const common_1 = require("@temporalio/common");
+const follow_1 = require("../../src/client/follow");
+const format_1 = require("../../src/client/format");
+const config_1 = require("../../src/config");
+const errors_1 = require("../../src/shared/errors");
+const config = (0, config_1.loadClientConfig)({ TEMPORAL_UI_URL: 'http://ui:8233', TEMPORAL_NAMESPACE: 'ops-1' });
+/** The chain a failed BootstrapVault arrives as: WorkflowFailedError → ActivityFailure → ApplicationFailure. */
+function failedRun(type, message) {
+    const app = common_1.ApplicationFailure.nonRetryable(message, type);
+    const activity = new common_1.ActivityFailure('Activity task failed', 'initLeader', '5', common_1.RetryState.NON_RETRYABLE_FAILURE, 'worker@host', app);
+    return new client_1.WorkflowFailedError('Workflow execution failed', activity, common_1.RetryState.NON_RETRYABLE_FAILURE);
+}
+(0, node_test_1.describe)('client failure text', () => {
+    (0, node_test_1.it)('is the innermost ApplicationFailure as Type: message', () => {
+        const err = failedRun('UnsealKeyUnavailable', 'vault-1 is already initialized, but custody holds no key');
+        strict_1.default.equal((0, errors_1.describeFailure)(err), 'UnsealKeyUnavailable: vault-1 is already initialized, but custody holds no key');
+        // What the SDK's rootCause would give: the message without the type that says what to do.
+        strict_1.default.equal((0, common_1.rootCause)(err.cause), 'vault-1 is already initialized, but custody holds no key');
+    });
+    (0, node_test_1.it)('is the innermost message when there is no type, and any error or value as text', () => {
+        strict_1.default.equal((0, errors_1.describeFailure)(new common_1.ApplicationFailure('untyped')), 'untyped');
+        const grpc = new Error('4 DEADLINE_EXCEEDED: no worker answered');
+        strict_1.default.equal((0, errors_1.describeFailure)(new client_1.ServiceError('Failed to query Workflow', { cause: grpc })), '4 DEADLINE_EXCEEDED: no worker answered');
+        strict_1.default.equal((0, errors_1.describeFailure)('plain'), 'plain');
+    });
+    (0, node_test_1.it)('of a failed bootstrap is the line the fault suite matches, then the UI link', () => {
+        const text = (0, format_1.formatBootstrapFailure)(config, 'vault-bootstrap-s1', failedRun('StackFileInvalid', 'stack file x.yml cannot be read (ENOENT)'));
+        strict_1.default.equal(text, '\nBootstrapVault failed: StackFileInvalid: stack file x.yml cannot be read (ENOENT)\n' +
+            'See http://ui:8233/namespaces/ops-1/workflows/vault-bootstrap-s1');
+        strict_1.default.match(text, new RegExp(`BootstrapVault failed: StackFileInvalid: `));
+    });
+});
+(0, node_test_1.describe)('client bootstrap lines', () => {
+    (0, node_test_1.it)('name the workflow and the run id the race test compares', () => {
+        const runId = '0193e0c2-8f7a-7c3e-9d5e-1a2b3c4d5e6f';
+        const text = (0, format_1.formatBootstrapStarted)(config, 's1', 'vault-bootstrap-s1', runId);
+        strict_1.default.equal(text, `BootstrapVault for stack s1: workflow vault-bootstrap-s1 (run ${runId})\n` +
+            'Temporal UI: http://ui:8233/namespaces/ops-1/workflows/vault-bootstrap-s1');
+        strict_1.default.equal(/\(run ([0-9a-f-]+)\)/.exec(text)?.[1], runId);
+        strict_1.default.equal((0, format_1.uiLink)(config, 'a/b'), 'http://ui:8233/namespaces/ops-1/workflows/a%2Fb');
+    });
+    (0, node_test_1.it)('summarize a bootstrapped cluster', () => {
+        const text = (0, format_1.formatBootstrapSummary)({
+            stack: 's1',
+            service: 's1_vault',
+            leader: 'vault-1',
+            followers: ['vault-2', 'vault-3'],
+            unsealSecret: 's1_vault_unseal_key_v1',
+            unsealSecretVersion: 1,
+            keyId: 'k-123',
+            runningTasks: 3,
+        });
+        strict_1.default.equal(text, [
+            '',
+            'Vault cluster s1_vault is bootstrapped and verified:',
+            '  running tasks : 3',
+            '  leader        : vault-1',
+            '  followers     : vault-2, vault-3',
+            '  unseal secret : s1_vault_unseal_key_v1 (version 1) at target vault_unseal_key',
+            '  key custody   : record k-123',
+        ].join('\n'));
+    });
+});
+(0, node_test_1.describe)('client progress rows', () => {
+    const rows = [
+        {
+            step: 'preflight',
+            status: 'done',
+            startedAt: '2025-01-01T10:00:00.000Z',
+            endedAt: '2025-01-01T10:00:02.500Z',
+            summary: 'stack file ok',
+        },
+        { step: 'initLeader', status: 'running', startedAt: '2025-01-01T10:00:03.000Z' },
+        { step: 'joinPeers', status: 'failed', error: 'joining vault-2: refused', summary: 'ignored' },
+        { step: 'verifyCluster', status: 'pending' },
+    ];
+    (0, node_test_1.it)('show status, step, duration, attempt of the running step, and the error before the summary', () => {
+        strict_1.default.equal((0, format_1.formatProgress)(rows, 3), [
+            '  done     preflight                   2.5s  stack file ok',
+            '  running  initLeader                       (attempt 3)  ',
+            '  failed   joinPeers                         joining vault-2: refused',
+            '  pending  verifyCluster                     ',
+        ].join('\n'));
+        strict_1.default.ok(!(0, format_1.formatProgress)(rows, 1).includes('attempt'), 'a first attempt is not shown');
+        strict_1.default.ok(!(0, format_1.formatProgress)(rows).includes('attempt'));
+    });
+    (0, node_test_1.it)('log a change as a time-stamped line the e2e and fault suites match', () => {
+        const at = new Date('2025-01-01T10:11:12.999Z');
+        const done = (0, format_1.formatProgressEvent)({ step: 'unsealPeers', status: 'done', summary: 'unsealed vault-3' }, at);
+        strict_1.default.equal(done, '[10:11:12] unsealPeers              done  unsealed vault-3');
+        strict_1.default.match(done, /unsealPeers\s+done\s+unsealed vault-3/);
+        const failed = (0, format_1.formatProgressEvent)({ step: 'preflight', status: 'failed', error: 'StackFileInvalid' }, at);
+        strict_1.default.match(failed, /preflight\s+failed/);
+        strict_1.default.equal((0, format_1.formatProgressEvent)({ step: 'initLeader', status: 'running' }, at), '[10:11:12] initLeader               running');
+    });
+});
+(0, node_test_1.describe)('client follow loop', () => {
+    const result = {
+        summary: {
+            stack: 's',
+            service: 's_vault',
+            leader: 'vault-1',
+            followers: [],
+            unsealSecret: 'x',
+            unsealSecretVersion: 1,
+            keyId: 'k',
+            runningTasks: 3,
+        },
+        steps: [],
+    };
+    /** A run that answers `views` in turn (an Error: the query fails), ending after the last one is read. */
+    function fakeRun(views, outcome) {
+        let i = 0;
+        let end;
+        const ended = new Promise((res) => (end = res));
+        return {
+            progress() {
+                const view = views[Math.min(i, views.length - 1)];
+                i += 1;
+                if (i >= views.length)
+                    end();
+                return view instanceof Error ? Promise.reject(view) : Promise.resolve(view ?? []);
+            },
+            result: () => ended.then(() => (outcome === 'done' ? result : Promise.reject(outcome))),
+        };
+    }
+    const at = new Date('2025-01-01T00:00:00Z');
+    (0, node_test_1.it)('prints each status a step reaches once, skips failed queries, and prints the final states', async () => {
+        const lines = [];
+        const run = fakeRun([
+            new Error('no worker polling'),
+            [
+                { step: 'preflight', status: 'running' },
+                { step: 'deployStack', status: 'pending' },
+            ],
+            [
+                { step: 'preflight', status: 'running' },
+                { step: 'deployStack', status: 'pending' },
+            ],
+            [
+                { step: 'preflight', status: 'done', summary: 'ok' },
+                { step: 'deployStack', status: 'done', summary: 'deployed' },
+            ],
+        ], 'done');
+        const res = await (0, follow_1.followProgress)(run, { print: (l) => lines.push(l), now: () => at, pollMs: 1 });
+        strict_1.default.deepEqual(res, result);
+        strict_1.default.deepEqual(lines, [
+            '[00:00:00] preflight                running',
+            '[00:00:00] preflight                done  ok',
+            '[00:00:00] deployStack              done  deployed',
+        ]);
+    });
+    (0, node_test_1.it)('rejects as the run does, after printing the failed step', async () => {
+        const lines = [];
+        const failure = failedRun('CertificatesMissing', 'no ca.pem');
+        const run = fakeRun([[{ step: 'preflight', status: 'failed', error: 'CertificatesMissing: no ca.pem' }]], failure);
+        await strict_1.default.rejects((0, follow_1.followProgress)(run, { print: (l) => lines.push(l), now: () => at, pollMs: 1 }), (err) => err === failure);
+        strict_1.default.deepEqual(lines, ['[00:00:00] preflight                failed  CertificatesMissing: no ca.pem']);
+    });
+});
+(0, node_test_1.describe)('client health report', () => {
+    (0, node_test_1.it)('lists nodes, raft, certificate, findings before, actions and findings', () => {
+        const report = {
+            stack: 's1',
+            checkedAt: '2025-01-01T00:00:00.000Z',
+            verdict: 'Degraded',
+            findings: [{ code: 'CertificateExpiring', detail: 'expires in 10 days' }],
+            service: { desired: 3, running: 3 },
+            nodes: [
+                { name: 'vault-1', slot: 1, reachable: true, initialized: true, sealed: false },
+                { name: 'vault-2', slot: 2, reachable: false, error: 'ECONNREFUSED' },
+                { name: 'vault-3', slot: 3, reachable: false },
+            ],
+            raft: {
+                servers: [
+                    { nodeId: 'vault-1', leader: true, voter: true },
+                    { nodeId: 'vault-2', leader: false, voter: true },
+                    { nodeId: 'vault-3', leader: false, voter: false },
+                ],
+                autopilotHealthy: true,
+            },
+            certificate: {
+                diskFingerprint: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF',
+                validTo: '2025-01-11T00:00:00.000Z',
+                daysLeft: 10,
+            },
+            actions: ['unsealed vault-3'],
+            actionFailures: ['vault-2: certificate reload on swarm node n2: timed out (SCHEDULE_TO_START timeout)'],
+            findingsBefore: [{ code: 'NodeSealed', node: 'vault-3', detail: 'sealed' }],
+        };
+        strict_1.default.equal((0, format_1.formatReport)(report), [
+            'Degraded: s1 at 2025-01-01T00:00:00.000Z (3/3 tasks)',
+            '  vault-1  initialized=true sealed=false',
+            '  vault-2  unreachable (ECONNREFUSED)',
+            '  vault-3  unreachable (no answer)',
+            '  raft     leader vault-1, voters 2, autopilot healthy true',
+            '  cert     AB:CD:EF:01:23:45:67:89… valid until 2025-01-11T00:00:00.000Z (10 days)',
+            '  found    NodeSealed vault-3: sealed',
+            '  action   unsealed vault-3',
+            '  FAILED   vault-2: certificate reload on swarm node n2: timed out (SCHEDULE_TO_START timeout)',
+            '  finding  CertificateExpiring: expires in 10 days',
+        ].join('\n'));
+        const noLeader = (0, format_1.formatReport)({
+            ...report,
+            raft: { servers: [] },
+            findingsBefore: undefined,
+            actions: [],
+            actionFailures: undefined,
+        });
+        strict_1.default.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
+        strict_1.default.doesNotMatch(noLeader, /found|action|FAILED/);
+    });
+});
+(0, node_test_1.describe)('client schedule description', () => {
+    (0, node_test_1.it)('says whether it is active, how often it ran, each run it started and the next three times', () => {
+        const at = (t) => new Date(`2026-11-30T${t}Z`);
+        const text = (0, format_1.formatScheduleDescription)('vault-backup:s1', {
+            state: { paused: false, note: 'Backups of s1' },
+            info: {
+                numActionsTaken: 2,
+                numActionsSkippedOverlap: 1,
+                recentActions: [
+                    {
+                        takenAt: at('10:00:00'),
+                        action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T10:00:00Z' } },
+                    },
+                    {
+                        takenAt: at('11:00:00'),
+                        action: { workflow: { workflowId: 'vault-backup:s1-2026-11-30T11:00:00Z' } },
+                    },
+                ],
+                nextActionTimes: [at('12:00:00'), at('13:00:00'), at('14:00:00'), at('15:00:00')],
+            },
+        });
+        strict_1.default.equal(text, [
+            'schedule vault-backup:s1: active (Backups of s1)',
+            '  runs so far 2, skipped for overlap 1',
+            '  ran 2026-11-30T10:00:00.000Z vault-backup:s1-2026-11-30T10:00:00Z',
+            '  ran 2026-11-30T11:00:00.000Z vault-backup:s1-2026-11-30T11:00:00Z',
+            '  next 2026-11-30T12:00:00.000Z',
+            '  next 2026-11-30T13:00:00.000Z',
+            '  next 2026-11-30T14:00:00.000Z',
+        ].join('\n'));
+    });
+    (0, node_test_1.it)('says PAUSED, and nothing more than the counts for a schedule that never ran', () => {
+        const text = (0, format_1.formatScheduleDescription)('vault-drill:s1', {
+            state: { paused: true },
+            info: { numActionsTaken: 0, numActionsSkippedOverlap: 0, recentActions: [], nextActionTimes: [] },
+        });
+        strict_1.default.equal(text, 'schedule vault-drill:s1: PAUSED\n  runs so far 0, skipped for overlap 0');
+    });
+});
+(0, node_test_1.describe)('client restore drill result', () => {
+    (0, node_test_1.it)('names the snapshot, its size and time, the canary read back, and the seconds each part took', () => {
+        const result = {
+            stack: 's1',
+            drillStack: 's1-drill',
+            snapshot: {
+                file: 's1-20261130T100000Z.snap',
+                size: 123456,
+                sha256: 'ab'.repeat(32),
+                takenAt: '2026-11-30T10:00:00.000Z',
+            },
+            canary: {
+                path: 'vault-bootstrap/canary',
+                expected: 's1-20261130T100000Z.snap',
+                read: 's1-20261130T100000Z.snap',
+            },
+            vaultVersion: '2.4.1',
+            seconds: { deploy: 21.04, restore: 8.46, total: 31.5 },
+        };
+        strict_1.default.equal((0, format_1.formatDrillResult)(result), [
+            'restore drill of s1: s1-20261130T100000Z.snap restored into s1-drill (Vault 2.4.1)',
+            `  snapshot  s1-20261130T100000Z.snap: 123456 bytes, taken at 2026-11-30T10:00:00.000Z, sha256 ${'ab'.repeat(32)}`,
+            '  canary    vault-bootstrap/canary read back "s1-20261130T100000Z.snap" (expected "s1-20261130T100000Z.snap")',
+            '  took      31.5 s: deploy 21.0 s, restore and unseal 8.5 s',
+        ].join('\n'));
+    });
+});
+//# sourceMappingURL=client-format.test.js.map

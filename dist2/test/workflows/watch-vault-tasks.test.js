@@ -1,0 +1,346 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * Workflow tests of `WatchVaultTasks`, the long-running Docker-events watcher, on Temporal's time-skipping
+ * test server with STUBBED activities (no Docker, no Vault): one `VerifyVaultHealth` child per started-task
+ * event, continue-as-new after its iteration count (same workflow id, new run id), a failed child that
+ * does not stop the watcher, and (second describe) the waits routed to every swarm node's queue.
+ *
+ * The stubbed `waitForVaultTaskStart` answers from a script per run of the watcher: a task started, nothing
+ * happened, or "block" (wait for Docker events until cancelled, heartbeating like the real one). A test that
+ * inspects a watcher in flight waits for its block, asserts, and terminates the watcher.
+ */
+const strict_1 = __importDefault(require("node:assert/strict"));
+const node_test_1 = require("node:test");
+const activity_1 = require("@temporalio/activity");
+const client_1 = require("@temporalio/client");
+const common_1 = require("@temporalio/common");
+const errors_1 = require("../../src/shared/errors");
+const health_1 = require("../../src/shared/health");
+const search_attributes_1 = require("../../src/shared/search-attributes");
+const workflows_1 = require("../../src/workflows");
+const stub_activities_1 = require("../support/stub-activities");
+const time_skipping_1 = require("../support/time-skipping");
+const wait_1 = require("../support/wait");
+/** `ITERATIONS_PER_RUN` of src/workflows/watch-vault-tasks.ts (not exported): pinned here on purpose. */
+const ITERATIONS_PER_RUN = 50;
+/**
+ * The stub activities with a scripted `waitForVaultTaskStart`. `calls` lists every activity call in order;
+ * `blocked` resolves when a call blocks (and rejects on an unexpected call); `stacks` holds the stack each watch call was asked about.
+ */
+function watcherActivities(script, healthReports = [], checkFails) {
+    const base = (0, stub_activities_1.stubActivities)({}, healthReports);
+    const calls = base.calls;
+    const stacks = [];
+    const runs = [];
+    const callsPerRun = new Map();
+    let onBlocked = () => undefined;
+    let onUnexpected = () => undefined;
+    const blocked = new Promise((resolve, reject) => {
+        onBlocked = resolve;
+        onUnexpected = reject;
+    });
+    // A test that never awaits `blocked` must not die of an unhandled rejection; one that does still sees it.
+    blocked.catch(() => undefined);
+    const activities = {
+        ...base.activities,
+        checkVaultHealth(input) {
+            if (!checkFails)
+                return base.activities.checkVaultHealth(input);
+            calls.push('checkVaultHealth');
+            return Promise.reject(checkFails);
+        },
+        async waitForVaultTaskStart(input) {
+            calls.push('waitForVaultTaskStart');
+            stacks.push(input.stack);
+            const ctx = activity_1.Context.current();
+            const runId = ctx.info.workflowExecution?.runId ?? '?';
+            if (!runs.includes(runId))
+                runs.push(runId);
+            const run = runs.indexOf(runId);
+            const call = callsPerRun.get(runId) ?? 0;
+            callsPerRun.set(runId, call + 1);
+            switch (script(run, call)) {
+                case 'started':
+                    return { started: true, container: `c0ffee${run}${call}` };
+                case 'quiet':
+                    return { started: false };
+                case 'block': {
+                    // Waits for Docker events that never come, heartbeating like the real activity, until the worker
+                    // shuts down or the watcher is terminated (both cancel it).
+                    onBlocked({ runId, run });
+                    const beat = setInterval(() => ctx.heartbeat(), 1_000);
+                    try {
+                        return await ctx.cancelled;
+                    }
+                    finally {
+                        clearInterval(beat);
+                    }
+                }
+                case 'unexpected': {
+                    // Fails the watcher, and the test that waits for a block at once instead of at its timeout.
+                    const err = client_1.ApplicationFailure.nonRetryable(`the test did not expect watch call ${call} of run ${run}`, 'UnexpectedTestCall');
+                    onUnexpected(err);
+                    throw err;
+                }
+            }
+        },
+    };
+    return { activities, calls, stacks, blocked };
+}
+/** The child workflows a run started and completed, by workflow id, with their results. */
+async function childrenOf(client, workflowId, runId) {
+    const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const started = [];
+    const results = new Map();
+    for (const e of events ?? []) {
+        const s = e.childWorkflowExecutionStartedEventAttributes;
+        if (s)
+            started.push({ id: s.workflowExecution?.workflowId ?? '?', type: s.workflowType?.name ?? '?' });
+        const c = e.childWorkflowExecutionCompletedEventAttributes;
+        const payload = c?.result?.payloads?.[0];
+        if (c && payload) {
+            results.set(c.workflowExecution?.workflowId ?? '?', common_1.defaultPayloadConverter.fromPayload(payload));
+        }
+    }
+    return { started, results };
+}
+function count(events, pick) {
+    return events.filter((e) => pick(e) != null).length;
+}
+void (0, node_test_1.describe)('WatchVaultTasks on the time-skipping test server, stubbed activities', () => {
+    const testEnv = (0, time_skipping_1.timeSkippingEnv)();
+    function startWatcher(taskQueue, id) {
+        return testEnv().client.workflow.start(workflows_1.WatchVaultTasks, {
+            taskQueue,
+            workflowId: `wf-test-watch-${id}`,
+            args: [{ stack: `st${id}` }],
+        });
+    }
+    void (0, node_test_1.it)('runs one VerifyVaultHealth child with remediation per started-task event', { timeout: 60_000 }, async () => {
+        const sealed = { code: 'NodeSealed', node: 'vault-2', detail: 'vault-2 is sealed' };
+        const script = (run, call) => run === 0 && call < 2 ? 'started' : run === 0 ? 'block' : 'unexpected';
+        const { activities, calls, blocked } = watcherActivities(script, [
+            (0, stub_activities_1.reportOf)('s', [sealed]),
+            (0, stub_activities_1.reportOf)('s'),
+            (0, stub_activities_1.reportOf)('s'),
+        ]);
+        await testEnv().withWorker(activities, async (taskQueue, id) => {
+            const handle = await startWatcher(taskQueue, id);
+            const { runId } = await blocked;
+            try {
+                strict_1.default.equal(runId, handle.firstExecutionRunId, 'still the first run');
+                strict_1.default.deepEqual(calls, [
+                    'listSwarmNodes',
+                    'waitForVaultTaskStart',
+                    'readStackHold',
+                    'checkVaultHealth',
+                    'remediateNode:vault-2',
+                    'checkVaultHealth',
+                    'listSwarmNodes',
+                    'waitForVaultTaskStart',
+                    'readStackHold',
+                    'checkVaultHealth',
+                    'listSwarmNodes',
+                    'waitForVaultTaskStart',
+                ]);
+                const prefix = `${(0, health_1.healthWorkflowIds)(`st${id}`).event}-${runId.slice(0, 8)}`;
+                const children = await childrenOf(testEnv().client, handle.workflowId, runId);
+                strict_1.default.deepEqual(children.started, [
+                    { id: `${prefix}-0`, type: 'VerifyVaultHealth' },
+                    { id: `${prefix}-1`, type: 'VerifyVaultHealth' },
+                ]);
+                strict_1.default.deepEqual(children.results.get(`${prefix}-0`)?.actions, ['unsealed vault-2']);
+                strict_1.default.deepEqual(children.results.get(`${prefix}-0`)?.findingsBefore, [sealed]);
+                strict_1.default.deepEqual(children.results.get(`${prefix}-1`)?.actions, []);
+                for (const child of children.started) {
+                    const described = await testEnv().client.workflow.getHandle(child.id).describe();
+                    strict_1.default.equal(described.status.name, 'COMPLETED', `${child.id} completed`);
+                    strict_1.default.equal(described.typedSearchAttributes.get(search_attributes_1.VAULT_HEALTH_VERDICT), 'Healthy');
+                }
+            }
+            finally {
+                await handle.terminate('test over');
+            }
+        });
+    });
+    void (0, node_test_1.it)(`continues as new after ${ITERATIONS_PER_RUN} iterations: same workflow id, new run id, same input`, { timeout: 120_000 }, async () => {
+        // Run 0: one event at iteration 10, quiet otherwise. Run 1: an event at once, then it waits.
+        const script = (run, call) => {
+            if (run === 0)
+                return call === 10 ? 'started' : call < ITERATIONS_PER_RUN ? 'quiet' : 'unexpected';
+            if (run === 1)
+                return call === 0 ? 'started' : call === 1 ? 'block' : 'unexpected';
+            return 'unexpected';
+        };
+        const { activities, calls, stacks, blocked } = watcherActivities(script);
+        await testEnv().withWorker(activities, async (taskQueue, id) => {
+            const handle = await startWatcher(taskQueue, id);
+            const second = await blocked;
+            try {
+                const client = testEnv().client;
+                const firstRunId = handle.firstExecutionRunId;
+                strict_1.default.equal(second.run, 1, 'the block is in the second run');
+                // The workflow id now names the second run, which runs.
+                const latest = await handle.describe();
+                strict_1.default.equal(latest.workflowId, handle.workflowId);
+                strict_1.default.equal(latest.runId, second.runId);
+                strict_1.default.notEqual(latest.runId, firstRunId);
+                strict_1.default.equal(latest.status.name, 'RUNNING');
+                // The first run ended by continuing as new into the second, after exactly its iteration count.
+                const first = client.workflow.getHandle(handle.workflowId, firstRunId);
+                strict_1.default.equal((await first.describe()).status.name, 'CONTINUED_AS_NEW');
+                const firstEvents = (await first.fetchHistory()).events ?? [];
+                const last = firstEvents[firstEvents.length - 1];
+                strict_1.default.equal(last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId, second.runId);
+                strict_1.default.equal(count(firstEvents, (e) => e.activityTaskScheduledEventAttributes), 2 * ITERATIONS_PER_RUN + 1, 'per iteration: the node list, and one watch on the one node; per start: the hold read');
+                const secondEvents = (await handle.fetchHistory()).events ?? [];
+                strict_1.default.equal(secondEvents[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, firstRunId);
+                // Same input in both runs; one child per event in each run, named after its run.
+                strict_1.default.ok(stacks.every((s) => s === `st${id}`), 'every watch call is about the same stack');
+                strict_1.default.equal(calls.filter((c) => c === 'waitForVaultTaskStart').length, ITERATIONS_PER_RUN + 2);
+                const event = (0, health_1.healthWorkflowIds)(`st${id}`).event;
+                strict_1.default.deepEqual((await childrenOf(client, handle.workflowId, firstRunId)).started.map((c) => c.id), [`${event}-${firstRunId.slice(0, 8)}-10`]);
+                strict_1.default.deepEqual((await childrenOf(client, handle.workflowId, second.runId)).started.map((c) => c.id), [`${event}-${second.runId.slice(0, 8)}-0`]);
+            }
+            finally {
+                await handle.terminate('test over');
+            }
+        });
+    });
+    void (0, node_test_1.it)('a failed child does not stop the watcher: the child fails, the watcher watches on', { timeout: 60_000 }, async () => {
+        const message = 'vault-1 is initialized but key custody holds no key for it: restore the custody record';
+        const script = (run, call) => run === 0 && call === 0 ? 'started' : run === 0 ? 'block' : 'unexpected';
+        const { activities, calls, blocked } = watcherActivities(script, [], client_1.ApplicationFailure.nonRetryable(message, errors_1.ErrorType.UnsealKeyUnavailable));
+        await testEnv().withWorker(activities, async (taskQueue, id) => {
+            const handle = await startWatcher(taskQueue, id);
+            const { runId } = await blocked;
+            try {
+                strict_1.default.equal(runId, handle.firstExecutionRunId);
+                // One check, one attempt (non-retryable), then the next watch.
+                strict_1.default.deepEqual(calls, [
+                    'listSwarmNodes',
+                    'waitForVaultTaskStart',
+                    'readStackHold',
+                    'checkVaultHealth',
+                    'listSwarmNodes',
+                    'waitForVaultTaskStart',
+                ]);
+                const childId = `${(0, health_1.healthWorkflowIds)(`st${id}`).event}-${runId.slice(0, 8)}-0`;
+                const child = await testEnv().client.workflow.getHandle(childId).describe();
+                strict_1.default.equal(child.status.name, 'FAILED');
+                const err = await testEnv()
+                    .client.workflow.getHandle(childId)
+                    .result()
+                    .then(() => undefined, (e) => e);
+                strict_1.default.ok(err instanceof client_1.WorkflowFailedError);
+                const activity = err.cause;
+                strict_1.default.ok(activity instanceof client_1.ActivityFailure && activity.cause instanceof client_1.ApplicationFailure);
+                strict_1.default.equal(activity.cause.type, errors_1.ErrorType.UnsealKeyUnavailable);
+                strict_1.default.equal((await handle.describe()).status.name, 'RUNNING');
+            }
+            finally {
+                await handle.terminate('test over');
+            }
+        });
+    });
+});
+void (0, node_test_1.describe)('WatchVaultTasks across three swarm nodes (node queues), stubbed activities', () => {
+    const testEnv = (0, time_skipping_1.timeSkippingEnv)();
+    /** Per node: what its waits answer, in order ('block' waits until cancelled, recording the cancel). */
+    function nodeActivities(base, node, answers, log) {
+        let call = 0;
+        return {
+            ...base,
+            async waitForVaultTaskStart() {
+                const answer = answers[call++] ?? 'block';
+                log.push(`${node}:${answer}`);
+                if (answer === 'started')
+                    return { started: true, container: `c0ffee-${node}`, nodeId: node };
+                if (answer === 'stream-ended')
+                    throw new Error('the Docker events stream ended');
+                const ctx = activity_1.Context.current();
+                const beat = setInterval(() => ctx.heartbeat(), 1_000);
+                try {
+                    return await ctx.cancelled;
+                }
+                catch (err) {
+                    log.push(`${node}:cancelled`);
+                    throw err;
+                }
+                finally {
+                    clearInterval(beat);
+                }
+            },
+        };
+    }
+    void (0, node_test_1.it)('a start on any node triggers the check; the waits on the other nodes are cancelled; a node with no agent holds nothing up', { timeout: 60_000 }, async () => {
+        const stub = (0, stub_activities_1.stubActivities)({}, [
+            (0, stub_activities_1.reportOf)('s', [{ code: 'NodeSealed', node: 'vault-2', detail: 'sealed' }]),
+        ]);
+        const nodes = [1, 2, 3].map((n) => ({ id: `node-${n}`, hostname: `host-${n}`, state: 'ready' }));
+        const main = { ...stub.activities, listSwarmNodes: () => Promise.resolve(nodes) };
+        const log = [];
+        let secondRound = () => undefined;
+        const reachedSecondRound = new Promise((r) => (secondRound = r));
+        const node1 = nodeActivities(main, 'node-1', ['block', 'block'], log);
+        const node2 = nodeActivities(main, 'node-2', ['started'], log);
+        // node-3 has no worker at all (its agent is down): its waits stay queued.
+        const node2Then = {
+            ...node2,
+            async waitForVaultTaskStart(input) {
+                if (log.filter((l) => l.startsWith('node-2:')).length >= 1)
+                    secondRound();
+                return node2.waitForVaultTaskStart(input);
+            },
+        };
+        await testEnv().withWorker(main, async (taskQueue, id) => {
+            const handle = await testEnv().client.workflow.start(workflows_1.WatchVaultTasks, {
+                taskQueue,
+                workflowId: `wf-test-watch3-${id}`,
+                args: [{ stack: `st${id}` }],
+            });
+            try {
+                await reachedSecondRound;
+                const prefix = `${(0, health_1.healthWorkflowIds)(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}`;
+                const children = await childrenOf(testEnv().client, handle.workflowId, handle.firstExecutionRunId);
+                strict_1.default.deepEqual(children.started, [{ id: `${prefix}-0`, type: 'VerifyVaultHealth' }]);
+                strict_1.default.deepEqual(children.results.get(`${prefix}-0`)?.actions, ['unsealed vault-2']);
+                strict_1.default.ok(log.includes('node-2:started'), log.join(' '));
+                // The cancel reaches a running activity with its next heartbeat's answer (the SDK throttles them).
+                await (0, wait_1.eventually)("node-1's first wait cancelled", 40_000, () => Promise.resolve(log.includes('node-1:cancelled') ? true : undefined));
+            }
+            finally {
+                await handle.terminate('test over');
+            }
+        }, { 'node-1': node1, 'node-2': node2Then });
+    });
+    void (0, node_test_1.it)('an event stream that ends fails the wait; the retry subscribes again and the start is seen', { timeout: 60_000 }, async () => {
+        const stub = (0, stub_activities_1.stubActivities)({}, []);
+        const log = [];
+        const node1 = nodeActivities(stub.activities, 'node-1', ['stream-ended', 'started', 'block'], log);
+        await testEnv().withWorker(stub.activities, async (taskQueue, id) => {
+            const handle = await testEnv().client.workflow.start(workflows_1.WatchVaultTasks, {
+                taskQueue,
+                workflowId: `wf-test-watch-end-${id}`,
+                args: [{ stack: `st${id}` }],
+            });
+            try {
+                const prefix = `${(0, health_1.healthWorkflowIds)(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}`;
+                const child = testEnv().client.workflow.getHandle(`${prefix}-0`);
+                await (0, wait_1.eventually)('the check the start triggered', 30_000, () => child.describe());
+                const report = await child.result();
+                strict_1.default.equal(report.verdict, 'Healthy');
+                strict_1.default.deepEqual(log.slice(0, 2), ['node-1:stream-ended', 'node-1:started']);
+                strict_1.default.equal((await handle.describe()).status.name, 'RUNNING');
+            }
+            finally {
+                await handle.terminate('test over');
+            }
+        }, { 'node-1': node1 });
+    });
+});
+//# sourceMappingURL=watch-vault-tasks.test.js.map

@@ -1,0 +1,50 @@
+/**
+ * What the bootstrap's jobs do on the fake swarm (`FakeSwarm.jobRunner`): the init job runs `sys/init` on the
+ * fake Vault node it targets and prints the answer as the Vault CLI does with `-pgp-keys` (each value an
+ * OpenPGP message to the job's public key, the key itself hex inside); the wipe job empties the node's data.
+ */
+import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
+import type { JobSpec } from '../../../src/ports';
+import { LABEL_KIND, nodeName, VAULT_API_PORT } from '../../../src/shared/constants';
+import type { JobRun } from './swarm';
+import type { FakeVaultCluster } from './vault';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const openpgp = require('openpgp') as typeof OpenPgp;
+
+async function encryptTo(armoredKey: string, text: string): Promise<string> {
+  const key = await openpgp.readKey({ armoredKey });
+  const message = await openpgp.createMessage({ text });
+  const sealed: Uint8Array = await openpgp.encrypt({ message, encryptionKeys: key, format: 'binary' });
+  return Buffer.from(sealed).toString('base64');
+}
+
+export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
+  return async (spec: JobSpec) => {
+    if (spec.labels[LABEL_KIND] === 'wipe-job') {
+      vault.wipe(spec.slot);
+      return { exitCode: 0, stdout: '' };
+    }
+    const node = vault.factory(nodeName(spec.slot as 1 | 2 | 3), {
+      host: new URL(spec.env.VAULT_ADDR ?? 'https://x').hostname,
+      port: VAULT_API_PORT,
+      serverName: spec.env.VAULT_TLS_SERVER_NAME ?? '',
+    });
+    let answer;
+    try {
+      answer = await node.init();
+    } catch (err) {
+      return { exitCode: 2, stdout: '', stderr: `Error initializing: ${(err as Error).message}` };
+    }
+    const publicKey = spec.env.VAULT_BOOTSTRAP_INIT_KEY ?? '';
+    const hexKey = Buffer.from(answer.unsealKey, 'base64').toString('hex');
+    const body = {
+      unseal_keys_b64: [await encryptTo(publicKey, hexKey)],
+      unseal_keys_hex: ['(not read)'],
+      unseal_shares: 1,
+      unseal_threshold: 1,
+      root_token: await encryptTo(publicKey, answer.rootToken),
+    };
+    return { exitCode: 0, stdout: JSON.stringify(body, null, 2) };
+  };
+}

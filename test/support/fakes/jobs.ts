@@ -15,7 +15,7 @@ const openpgp = require('openpgp') as typeof OpenPgp;
 async function encryptTo(armoredKey: string, text: string): Promise<string> {
   const key = await openpgp.readKey({ armoredKey });
   const message = await openpgp.createMessage({ text });
-  const sealed: Uint8Array = await openpgp.encrypt({ message, encryptionKeys: key, format: 'binary' });
+  const sealed = (await openpgp.encrypt({ message, encryptionKeys: key, format: 'binary' })) as Uint8Array;
   return Buffer.from(sealed).toString('base64');
 }
 

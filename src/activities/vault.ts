@@ -137,8 +137,9 @@ export function createVaultActivities(deps: ActivityDeps) {
   /**
    * Waits for the stack's init job to end and takes what it left: an answer goes to custody first, then the job
    * and the init key are removed (in that order: until the record is on disk, the job's output is the only
-   * copy). Returns the stored record, or the job's error when it left no answer (its job removed: a job that
-   * ended without an answer holds nothing to keep; the init key stays for the next one).
+   * copy). Returns the stored record, or the job's error when it failed without an answer (its job removed: it
+   * holds nothing to keep; the init key stays for the next one). A job that completed is never removed before
+   * its answer is in custody.
    */
   async function collectInitJob(
     stack: string,
@@ -165,6 +166,14 @@ export function createVaultActivities(deps: ActivityDeps) {
     const answeredAfterMs = deps.clock.now() - sentAt;
     const output = await deps.swarm.jobOutput(name);
     const answer = parseInitAnswer(output.stdout);
+    if (!answer && ended.state === 'complete') {
+      // `operator init` exits 0 only after printing the answer: output that does not show it is output not read
+      // yet (a log driver behind, a node that does not answer), never a reason to remove the only copy.
+      throw new Error(
+        `the init job ${name} completed, but its output holds no answer yet (${output.stdout.length} bytes read); ` +
+          `it is kept and read again`,
+      );
+    }
     if (!answer) {
       await deps.swarm.removeJob(name);
       return {

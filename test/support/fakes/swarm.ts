@@ -104,6 +104,8 @@ export class FakeSwarm implements Swarm {
   private readonly jobs = new Map<string, StoredJob>();
   /** Every job created, in order (removed ones too). */
   readonly jobsCreated: JobSpec[] = [];
+  /** Jobs whose output reads empty for now (their node's log not readable yet). */
+  readonly unreadableOutput = new Set<string>();
   /** Every `forceRestart`, by service. */
   readonly forcedRestarts: string[] = [];
 
@@ -314,6 +316,7 @@ export class FakeSwarm implements Swarm {
   jobOutput(name: string): Promise<{ stdout: string; stderr: string }> {
     const job = this.jobs.get(name);
     if (!job) return Promise.reject(dockerError(404, `service ${name} not found`));
+    if (this.unreadableOutput.has(name)) return Promise.resolve({ stdout: '', stderr: '' });
     return Promise.resolve({ stdout: job.stdout, stderr: job.stderr });
   }
 

@@ -241,6 +241,27 @@ describe('initLeader', () => {
     nothingLeft(w);
   });
 
+  it('an init job that completed but whose output is not readable yet: kept, read again, then stored', async () => {
+    const w = await deployed();
+    w.swarm.unreadableOutput.add(initJobName(w.stack)); // exit 0, nothing read yet: a log driver behind
+    await assert.rejects(
+      w.run(w.acts.initLeader, w.input),
+      retryableError(/completed, but its output holds no answer yet .* kept and read again/),
+    );
+    assert.deepEqual(
+      w.swarm.jobNames(),
+      [initJobName(w.stack)],
+      'the job, the only copy of the answer, is kept',
+    );
+    assert.equal(await w.custody.describe(w.stack), undefined);
+    w.swarm.unreadableOutput.clear();
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 1);
+    assert.match(out.summary, /stored the answer of an earlier attempt's init job/);
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
   it('a wedged leader beside an initialized peer: ForeignClusterDetected, nothing wiped', async () => {
     const w = await deployed();
     w.vault.node(1).cutShortInit = true;

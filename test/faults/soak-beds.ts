@@ -66,6 +66,17 @@ function activeNodes(statusTexts: string[]): number {
   return statusTexts.filter((t) => /^HA Mode\s+active$/m.test(t)).length;
 }
 
+/** The service's `docker service inspect --format '{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}'`. */
+const SECRETS_FORMAT = '{{json .Spec.TaskTemplate.ContainerSpec.Secrets}}';
+
+/** Exactly one secret is mounted at target `vault_unseal_key`, and it is `<base>_v1`. */
+function assertOneKeyMounted(secretsJson: string, secretBase: string): void {
+  const mounts =
+    (JSON.parse(secretsJson) as { SecretName?: string; File?: { Name?: string } }[] | null) ?? [];
+  const atTarget = mounts.filter((m) => m.File?.Name === 'vault_unseal_key').map((m) => m.SecretName);
+  assert.deepEqual(atTarget, [`${secretBase}_v1`], 'exactly one unseal-key secret mounted, the real key');
+}
+
 function caOf(certDir: string | undefined): Buffer {
   return readFileSync(join(certDir ?? '', 'ca.pem'));
 }
@@ -129,6 +140,10 @@ export class OneNodeSoakBed implements SoakBed {
 
   async assertEndState(client: Client, result: BootstrapResult): Promise<void> {
     await assertBootstrapped(this.run, client, result);
+    assertOneKeyMounted(
+      await dockerCli(['service', 'inspect', '--format', SECRETS_FORMAT, `${this.stack}_vault`]),
+      this.run.secretBase,
+    );
     const status = await vaultStatusBySlot(this.stack);
     const texts = [...status.values()].map((s) => s.text);
     assert.equal(activeNodes(texts), 1, `exactly one active node:\n${texts.join('\n')}`);
@@ -242,6 +257,10 @@ export class ThreeNodeSoakBed implements SoakBed {
     assert.ok(held, 'the custody record decrypts');
     assert.equal(result.summary.keyId, held.keyId, 'the final result names the custody record');
     assert.deepEqual(secrets, [`${secretBase}_v1`], 'exactly one unseal-key secret');
+    assertOneKeyMounted(
+      await nodeDocker('n1', ['service', 'inspect', '--format', SECRETS_FORMAT, `${stack}_vault`]),
+      secretBase,
+    );
     const texts: string[] = [];
     for (const node of NODE_NAMES) {
       const v = await vaultOnNode(stack, node);

@@ -40,18 +40,39 @@ export function count(what: keyof FaultTally, n = 1, note?: string): void {
   if (note !== undefined && n > 0) notes.push(`${what}: ${note}`);
 }
 
+/** A line printed under the table (`! …`), e.g. a failed run with the command that replays it. */
+export function note(text: string): void {
+  notes.push(text);
+}
+
 export function currentTally(): Readonly<FaultTally> {
   return { ...tally };
 }
 
-export function formatTally(title: string, t: FaultTally = tally): string {
-  const rows: [string, number, string][] = [
+/**
+ * A row a suite adds below the common counters (the soak: faults by kind, permanent failures, times).
+ * `mustBeZero` rows fail the file, as double inits do, when their value is a number other than 0.
+ */
+export interface ExtraRow {
+  name: string;
+  value: number | string;
+  note?: string;
+  mustBeZero?: boolean;
+}
+
+export function formatTally(title: string, t: FaultTally = tally, extra: ExtraRow[] = []): string {
+  const rows: [string, number | string, string][] = [
     ['faults injected', t.faultsInjected, ''],
     ['runs completed', t.runsCompleted, ''],
     ['named failures (by design)', t.namedFailures, ''],
     ['double inits', t.doubleInits, 'must be 0'],
     ['keys lost', t.keysLost, 'must be 0'],
     ['leaks found', t.leaksFound, 'must be 0'],
+    ...extra.map((r): [string, number | string, string] => [
+      r.name,
+      r.value,
+      r.note ?? (r.mustBeZero ? 'must be 0' : ''),
+    ]),
   ];
   const lines = [`fault-injection summary: ${title}`];
   for (const [name, n, note] of rows)
@@ -62,11 +83,13 @@ export function formatTally(title: string, t: FaultTally = tally): string {
 
 /**
  * Registers the `after()` hook of a test file: prints the table, records it, and fails the file when a
- * double init, a lost key or a leak was counted.
+ * double init, a lost key or a leak was counted, or an `extra` row that must be 0 is not (`extra` is
+ * called once, when the file ends).
  */
-export function summaryAfterAll(title: string): void {
+export function summaryAfterAll(title: string, extra: () => ExtraRow[] = () => []): void {
   after(() => {
-    const table = formatTally(title);
+    const rows = extra();
+    const table = formatTally(title, tally, rows);
     console.log(`\n${table}\n`);
     try {
       const dir = join(REPO, '.cache', 'faults');
@@ -75,9 +98,12 @@ export function summaryAfterAll(title: string): void {
     } catch {
       // The table is on stdout already; the log file is a convenience.
     }
-    const bad = (['doubleInits', 'keysLost', 'leaksFound'] as const).filter((k) => tally[k] !== 0);
+    const bad = (['doubleInits', 'keysLost', 'leaksFound'] as const)
+      .filter((k) => tally[k] !== 0)
+      .map((k) => `${k}=${tally[k]}`);
+    for (const r of rows) if (r.mustBeZero && r.value !== 0) bad.push(`${r.name}=${r.value}`);
     if (bad.length > 0) {
-      throw new Error(`${title}: ${bad.map((k) => `${k}=${tally[k]}`).join(', ')} (must all be 0)`);
+      throw new Error(`${title}: ${bad.join(', ')} (must all be 0)`);
     }
   });
 }

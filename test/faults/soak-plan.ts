@@ -68,16 +68,27 @@ export interface PlannedFault {
   node: (typeof SOAK_NODE_NAMES)[number];
 }
 
+/**
+ * What a run's fault moments count from: the bootstrap's start, or the moment `initLeader` is scheduled (half
+ * the runs), so the seconds in which Vault runs `sys/init` are hit often, not only when the dice fall there.
+ */
+export type Anchor = 'start' | 'initLeader';
+
 export interface RunPlan {
   index: number;
   seed: number;
+  anchor: Anchor;
   faults: PlannedFault[];
   /** The slot whose task is killed after the run, to be unsealed with the custody key. */
   probeSlot: number;
 }
 
-/** Bounds of the draw: faults per run, and the delay before each (ms), both inclusive. */
-export const PLAN_BOUNDS = { faults: [1, 6], delayMs: [1000, 7000] } as const;
+/**
+ * Bounds of the draw: faults per run, the delay before each (ms), and, in a run anchored at `initLeader`, the
+ * delay of its first fault after that step was scheduled (the step's whole span on this bed: nodes, init key,
+ * init job, Vault's `sys/init`); all inclusive.
+ */
+export const PLAN_BOUNDS = { faults: [1, 6], delayMs: [1000, 7000], initLeadMs: [0, 5000] } as const;
 
 /**
  * The faults of run `index`: 1–6 of them, each 1–7 s after the one before (the first after the start),
@@ -99,20 +110,30 @@ export function drawPlan(seed: number, index: number, nodes: 1 | 3): RunPlan {
       node: pick(rng, SOAK_NODE_NAMES),
     });
   }
-  return { index, seed, faults, probeSlot: intIn(rng, 1, 3) };
+  const probeSlot = intIn(rng, 1, 3);
+  // Drawn last, so the faults and probe of a seed are what they were before anchors existed.
+  const anchor: Anchor = rng() < 0.5 ? 'initLeader' : 'start';
+  const lead = intIn(rng, PLAN_BOUNDS.initLeadMs[0], PLAN_BOUNDS.initLeadMs[1]);
+  const first = faults[0]?.atMs ?? 0;
+  if (anchor === 'initLeader') for (const f of faults) f.atMs = f.atMs - first + lead;
+  return { index, seed, anchor, faults, probeSlot };
 }
 
-/** `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s`. */
-export function describePlan(plan: RunPlan): string {
-  return plan.faults
-    .map((f) => {
-      const at = `@${(f.atMs / 1000).toFixed(1)}s`;
-      if (f.kind === 'vault') return `vault-${f.slot}${at}`;
-      if (f.kind === 'both') return `both(worker+vault-${f.slot})${at}`;
-      if (f.kind === 'node') return `node-${f.node}${at}`;
-      return `worker${at}`;
-    })
-    .join(' ');
+/** `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s`, after `initLeader+` when anchored there. */
+export function describePlan(plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPlan, 'anchor'>>): string {
+  const from = plan.anchor === 'initLeader' ? 'initLeader+ ' : '';
+  return (
+    from +
+    plan.faults
+      .map((f) => {
+        const at = `@${(f.atMs / 1000).toFixed(1)}s`;
+        if (f.kind === 'vault') return `vault-${f.slot}${at}`;
+        if (f.kind === 'both') return `both(worker+vault-${f.slot})${at}`;
+        if (f.kind === 'node') return `node-${f.node}${at}`;
+        return `worker${at}`;
+      })
+      .join(' ')
+  );
 }
 
 export interface SoakSettings {

@@ -109,7 +109,7 @@ async function inject(bed: SoakBed, f: PlannedFault): Promise<boolean> {
 }
 
 function label(f: PlannedFault): string {
-  return describePlan({ index: 0, seed: 0, faults: [f], probeSlot: 1 }).replace(/@.*$/, '');
+  return describePlan({ faults: [f] }).replace(/@.*$/, '');
 }
 
 /**
@@ -119,12 +119,29 @@ function label(f: PlannedFault): string {
 async function injectPlan(
   bed: SoakBed,
   plan: RunPlan,
-  t0: number,
+  started: number,
   closed: Promise<Closing>,
+  client: Client,
 ): Promise<string> {
+  let t0 = started;
   let isClosed = false;
   void closed.then(() => (isClosed = true));
   const done: string[] = [];
+  if (plan.anchor === 'initLeader') {
+    // The moments count from initLeader's scheduling, seen in the history (polled every 100 ms).
+    for (;;) {
+      const events = await historyOf(client, bootstrapWorkflowId(bed.stack)).catch(() => []);
+      const scheduled = events.find(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'initLeader',
+      );
+      if (scheduled) {
+        t0 = Date.now();
+        done.push(`initLeader@${((t0 - started) / 1000).toFixed(1)}s:`);
+        break;
+      }
+      if (isClosed || (await Promise.race([sleep(100).then(() => false), closed.then(() => true)]))) break;
+    }
+  }
   for (const f of plan.faults) {
     const wait = t0 + f.atMs - Date.now();
     if (wait > 0) await Promise.race([sleep(wait), closed]);
@@ -186,7 +203,7 @@ async function soakRun(index: number, client: Client): Promise<void> {
     handle = client.workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(bed.stack));
     const closed = closing(handle);
     void closed.then(() => (open = false));
-    const injected = await injectPlan(bed, plan, t0, closed);
+    const injected = await injectPlan(bed, plan, t0, closed, client);
     const outcome = await withDeadline(closed, t0 + settings.deadlineMs - Date.now());
 
     if (outcome.kind !== 'completed') {

@@ -29,9 +29,11 @@ describe('soak plans', () => {
         const plan = drawPlan(99, i, nodes);
         assert.ok(plan.faults.length >= PLAN_BOUNDS.faults[0] && plan.faults.length <= PLAN_BOUNDS.faults[1]);
         let at = 0;
-        for (const f of plan.faults) {
+        for (const [n, f] of plan.faults.entries()) {
           const gap = f.atMs - at;
-          assert.ok(gap >= PLAN_BOUNDS.delayMs[0] && gap <= PLAN_BOUNDS.delayMs[1], `gap ${gap}`);
+          const [lo, hi] =
+            n === 0 && plan.anchor === 'initLeader' ? PLAN_BOUNDS.initLeadMs : PLAN_BOUNDS.delayMs;
+          assert.ok(gap >= lo && gap <= hi, `gap ${gap} (${plan.anchor})`);
           at = f.atMs;
           assert.ok(f.slot >= 1 && f.slot <= 3);
           if (nodes === 1) assert.notEqual(f.kind, 'node');
@@ -41,6 +43,8 @@ describe('soak plans', () => {
       }
     }
     for (const k of ['1:worker', '1:vault', '1:both', '3:node']) assert.ok(kinds.has(k), `${k} is drawn`);
+    const anchors = Array.from({ length: 200 }, (_, i) => drawPlan(99, i + 1, 1).anchor);
+    for (const a of ['start', 'initLeader']) assert.ok(anchors.includes(a as 'start'), `${a} is drawn`);
   });
 
   it('settings: defaults, a drawn seed, refusals, the replay command', () => {

@@ -12,6 +12,7 @@ export type {
   CustodyTokens,
   HeldKeys,
   KeyCustody,
+  RootGenerationProgress,
 } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';

@@ -74,6 +74,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   const swarm = options.swarm ?? new FakeSwarm();
   const unsealSecretTemplate = options.unsealSecretTemplate ?? '{stack}_vault_unseal_key';
   const vault = new FakeVaultCluster(swarm, service);
+  vault.nowSeconds = () => Math.floor(clock.now() / 1000); // the server's clock is the world's
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();

@@ -202,8 +202,8 @@ export function createTokenActivities(deps: ActivityDeps) {
    * A root token from the unseal key: HashiCorp Vault's `sys/generate-root` (unauthenticated), else OpenBao's
    * `sys/generate-root-token` (authenticated with the worker token). Neither is weaker than the other: both
    * need the unseal key, which only custody holds. An attempt in progress is cancelled only when this activity
-   * started it (its nonce is in the ledger): another run's of this tool is waited for (a retryable error), an
-   * operator's is reported, not interrupted. The ledger is in custody before the attempt starts, its nonce
+   * started it (its nonce is in the ledger): another live run's of this tool (its nonce, or its start, in
+   * custody as read now) is waited for (a retryable error), an operator's is reported, not interrupted. The ledger is in custody before the attempt starts, its nonce
    * before the key is given, so a crash at any point leaves a retry what it needs to clean up.
    */
   async function generateRoot(
@@ -211,7 +211,7 @@ export function createTokenActivities(deps: ActivityDeps) {
     held: HeldKeys,
     stack: string,
     ledger: RootGenerationLedger,
-    others: [owner: string, progress: RootGenerationProgress][],
+    isStale: (p: RootGenerationProgress) => boolean,
   ): Promise<{ root: string; nonce: string; keyGivenAt: string }> {
     let api: RootGenerationApi = 'sys/generate-root';
     let auth: string | undefined; // only OpenBao's endpoints take a token
@@ -227,28 +227,30 @@ export function createTokenActivities(deps: ActivityDeps) {
         );
     }
     const { progress } = ledger;
-    if (status.started) {
+    if (status.started && !progress.nonces.includes(status.nonce)) {
       const nonce = status.nonce;
-      const other = others.find(([, p]) => p.nonces.includes(nonce));
+      // Read again: another run of this tool may have started (and recorded) it since this one read custody.
+      const others = Object.entries((await custody.read(stack)).rootGenerations ?? {}).filter(
+        ([o, p]) => o !== ledger.owner && !isStale(p),
+      );
+      const other = others.find(([, p]) => p.nonces.includes(nonce)) ?? others.find(([, p]) => p.startingAt);
       if (other)
         throw new Error(
           `another run of this tool (${other[0]}) is generating a root token on ${serviceName(stack)} (nonce ${nonce}); waiting for it`,
         );
-      if (!progress.nonces.includes(nonce)) {
-        const starting = [progress, ...others.map(([, p]) => p)].find((p) => p.startingAt)?.startingAt;
-        throw new NonRetryableError(
-          ErrorType.RootGenerationInProgress,
-          `a root generation attempt (nonce ${nonce}) that this tool did not record is in progress on ${serviceName(stack)}; ` +
-            `it was left alone. ${
-              starting
-                ? `This tool was starting one at ${starting} and may have died before it recorded the nonce; if no ` +
-                  'operator is generating a root token, that attempt is this one (it holds no token). '
-                : ''
-            }Cancel it (${api}/attempt DELETE) if nobody is using it, then run again.`,
-        );
-      }
-      await node.cancelRootGeneration(api, auth);
+      const starting = progress.startingAt;
+      throw new NonRetryableError(
+        ErrorType.RootGenerationInProgress,
+        `a root generation attempt (nonce ${nonce}) that this tool did not record is in progress on ${serviceName(stack)}; ` +
+          `it was left alone. ${
+            starting
+              ? `This tool was starting one at ${starting} and may have died before it recorded the nonce; if no ` +
+                'operator is generating a root token, that attempt is this one (it holds no token). '
+              : ''
+          }Cancel it (${api}/attempt DELETE) if nobody is using it, then run again.`,
+      );
     }
+    if (status.started) await node.cancelRootGeneration(api, auth); // this activity's own, recorded attempt
     progress.startingAt = ledger.now();
     await ledger.save();
     const started: RootGenerationAttempt = await node.startRootGeneration(api, auth);
@@ -438,7 +440,6 @@ export function createTokenActivities(deps: ActivityDeps) {
     const now = deps.clock.now();
     const isStale = (p: RootGenerationProgress) => now - Date.parse(p.updatedAt) > ROOT_GENERATION_STALE_MS;
     const stale = entries.filter(([o, p]) => o !== owner && isStale(p));
-    const others = entries.filter(([o, p]) => o !== owner && !isStale(p));
     const earlier = [held.rootGenerations?.[owner], progressFromDetails(info.heartbeatDetails)]
       .concat(stale.map(([, p]) => p))
       .filter((p): p is Partial<RootGenerationProgress> => p !== undefined);
@@ -460,7 +461,7 @@ export function createTokenActivities(deps: ActivityDeps) {
       for (const [o] of stale) await custody.setRootGeneration(stack, held.keyId, o, undefined);
     }
 
-    const { root, nonce, keyGivenAt } = await generateRoot(node, held, stack, ledger, others);
+    const { root, nonce, keyGivenAt } = await generateRoot(node, held, stack, ledger, isStale);
     if (afterGenerate) await deps.failpoints.hit(afterGenerate);
     const self = await node.lookupSelf(root);
     if (!self) throw new VaultRequestError(`the root token generated on ${node.name} is not valid`);

@@ -225,6 +225,24 @@ describe('root generation survives a crash (issue 25): the retry reads custody',
     assert.equal(w.vault.rootGeneration?.nonce, 'nonce-theirs');
   });
 
+  it('another run just starting one (its start in custody, no nonce yet) is waited for too', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    w.vault.rootGeneration = { nonce: 'nonce-not-yet-recorded', otp: 'o'.repeat(26) };
+    await w.custody.setRootGeneration(w.stack, keyId, 'other-workflow/1', {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      startingAt: new Date(w.clock.now()).toISOString(),
+      nonces: [],
+      keyGivenAt: [],
+      accessors: [],
+    });
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      retryableError(/another run of this tool \(other-workflow\/1\)/),
+    );
+    assert.equal(w.vault.rootGeneration?.nonce, 'nonce-not-yet-recorded');
+  });
+
   it('a stale entry of a run that is gone is adopted: its tokens revoked, its entry removed', async () => {
     const w = await worldAfter('revokeRootToken');
     const { keyId } = await w.custody.read(w.stack);

@@ -8,8 +8,10 @@
  * if the name exists: a record, or the key file, is never overwritten, even by two processes at once), fsync
  * of the folder. Files are opened without following symbolic links and must belong to this process's user.
  * Storing the same secrets twice returns the record already there (a retry after a failed folder fsync).
- * `setTokens` is the one rewrite: the same record id and unseal key (copied from the record as read, never
- * from the caller), new token fields, put in place by `rename()` so a crash leaves the old record or the new.
+ * `setTokens` and `setRootGeneration` are the one rewrite: the same record id and unseal key (copied from the
+ * record as read, never from the caller), new token fields or root generation progress (handles a retry
+ * cleans up after: nonces and accessors, encrypted with the rest), put in place by `rename()` so a crash
+ * leaves the old record or the new.
  *
  * Only references (the record id) leave this module toward Temporal; the values go straight to Vault/Docker.
  */
@@ -29,9 +31,11 @@ import type {
   HeldKeys,
   KeyCustody,
   RemovableCustody,
+  RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
+import { KeyedQueue } from './keyed-queue';
 
 interface RecordFile {
   format: 'vault-bootstrap-custody/v1';
@@ -148,6 +152,8 @@ async function checkFolder(dir: string): Promise<boolean> {
 }
 
 export class FileKeyCustody implements KeyCustody, RemovableCustody {
+  private readonly queue = new KeyedQueue();
+
   constructor(private readonly config: Pick<CustodyConfig, 'dir' | 'keyFile'>) {}
 
   prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
@@ -336,24 +342,61 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
   }
 
   async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
-    const rec = await this.readRecord(stack);
-    if (!rec || rec.keyId !== keyId) {
-      throw new CustodyError(
-        'CustodyCorrupt',
-        `custody record ${this.recordPath(stack)} is ${rec ? `record ${rec.keyId}` : 'gone'}, not record ${keyId}: its tokens were not changed`,
-      );
-    }
-    const key = await this.encryptionKey(false);
-    const { unsealKey } = this.open(rec, key);
-    const secrets: CustodySecrets = { unsealKey };
-    if (tokens.rootToken !== undefined) secrets.rootToken = tokens.rootToken;
-    if (tokens.workerToken !== undefined) secrets.workerToken = tokens.workerToken;
-    const next: RecordFile = {
-      ...rec,
-      seq: (rec.seq ?? 0) + 1,
-      ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)),
-    };
-    await writeDurably(this.recordPath(stack), JSON.stringify(next, null, 2), false);
+    await this.rewrite(stack, keyId, 'its tokens were not changed', (held) => {
+      const secrets: CustodySecrets = { unsealKey: held.unsealKey };
+      if (tokens.rootToken !== undefined) secrets.rootToken = tokens.rootToken;
+      if (tokens.workerToken !== undefined) secrets.workerToken = tokens.workerToken;
+      if (held.rootGenerations) secrets.rootGenerations = held.rootGenerations;
+      return secrets;
+    });
+  }
+
+  async setRootGeneration(
+    stack: string,
+    keyId: string,
+    owner: string,
+    progress: RootGenerationProgress | undefined,
+  ): Promise<void> {
+    await this.rewrite(stack, keyId, 'its root generation progress was not changed', (held) => {
+      const entries = { ...held.rootGenerations };
+      if (progress) entries[owner] = progress;
+      else delete entries[owner];
+      const next: CustodySecrets = { ...held };
+      if (Object.keys(entries).length) next.rootGenerations = entries;
+      else delete next.rootGenerations;
+      return next;
+    });
+  }
+
+  /**
+   * The one rewrite of a record: the same record id, the secrets `change` makes of the ones it holds (the
+   * unseal key always copied from the record), one revision more, put in place by `rename()`. Rewrites of one
+   * record in this process run one at a time, so none is lost to another's read-modify-write.
+   */
+  private rewrite(
+    stack: string,
+    keyId: string,
+    unchanged: string,
+    change: (held: CustodySecrets) => CustodySecrets,
+  ): Promise<void> {
+    return this.queue.run(stack, async () => {
+      const rec = await this.readRecord(stack);
+      if (!rec || rec.keyId !== keyId) {
+        throw new CustodyError(
+          'CustodyCorrupt',
+          `custody record ${this.recordPath(stack)} is ${rec ? `record ${rec.keyId}` : 'gone'}, not record ${keyId}: ${unchanged}`,
+        );
+      }
+      const key = await this.encryptionKey(false);
+      const held = this.open(rec, key);
+      const secrets = { ...change(held), unsealKey: held.unsealKey };
+      const next: RecordFile = {
+        ...rec,
+        seq: (rec.seq ?? 0) + 1,
+        ...encrypt(key, JSON.stringify(secrets), aad(stack, keyId)),
+      };
+      await writeDurably(this.recordPath(stack), JSON.stringify(next, null, 2), false);
+    });
   }
 
   /**
@@ -405,10 +448,12 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     }
     const parsed = JSON.parse(plain) as Partial<Record<keyof CustodySecrets, unknown>>;
     const optional = (v: unknown) => v === undefined || typeof v === 'string';
+    const generations = parseRootGenerations(parsed.rootGenerations);
     if (
       typeof parsed.unsealKey !== 'string' ||
       !optional(parsed.rootToken) ||
-      !optional(parsed.workerToken)
+      !optional(parsed.workerToken) ||
+      generations === 'bad'
     ) {
       throw new CustodyError(
         'CustodyCorrupt',
@@ -418,6 +463,7 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     const secrets: CustodySecrets = { unsealKey: parsed.unsealKey };
     if (typeof parsed.rootToken === 'string') secrets.rootToken = parsed.rootToken;
     if (typeof parsed.workerToken === 'string') secrets.workerToken = parsed.workerToken;
+    if (generations) secrets.rootGenerations = generations;
     return secrets;
   }
 
@@ -448,6 +494,34 @@ export interface ExportedRecord {
   seq: number;
   /** The record file's JSON (encrypted fields; no key material in clear). */
   text: string;
+}
+
+/** The root generation entries of a decrypted record: `undefined` when absent, `'bad'` when malformed. */
+function parseRootGenerations(v: unknown): Record<string, RootGenerationProgress> | undefined | 'bad' {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'bad';
+  const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) => typeof x === 'string');
+  const out: Record<string, RootGenerationProgress> = {};
+  for (const [owner, e] of Object.entries(v as Record<string, unknown>)) {
+    const p = e as Partial<Record<keyof RootGenerationProgress, unknown>> | null;
+    if (
+      !p ||
+      typeof p.updatedAt !== 'string' ||
+      (p.startingAt !== undefined && typeof p.startingAt !== 'string') ||
+      !strings(p.nonces) ||
+      !strings(p.keyGivenAt) ||
+      !strings(p.accessors)
+    )
+      return 'bad';
+    out[owner] = {
+      updatedAt: p.updatedAt,
+      ...(p.startingAt !== undefined ? { startingAt: p.startingAt } : {}),
+      nonces: p.nonces,
+      keyGivenAt: p.keyGivenAt,
+      accessors: p.accessors,
+    };
+  }
+  return out;
 }
 
 function isRecordOf(rec: Partial<RecordFile>, stack: string): rec is RecordFile {

@@ -10,8 +10,8 @@
  * them, but that is a swarm manager, who can already mount the unseal-key secret itself.
  *
  * How, per call: before a read, the local record and the copies are reconciled by revision (`seq`, one more
- * per `setTokens`): the higher one wins and is written where it is missing or older. After a write (`store`,
- * `setTokens`), the new revision is copied out before the call returns, and older copies are removed. A crash
+ * per `setTokens` or `setRootGeneration`): the higher one wins and is written where it is missing or older. After a write (`store`,
+ * `setTokens`, `setRootGeneration`), the new revision is copied out before the call returns, and older copies are removed. A crash
  * between the local write and the copy leaves the local record ahead; the next call copies it. Two different
  * record ids for one stack (a local record from another initialization than the swarm's) are never merged:
  * `CustodyCorrupt`, naming both, and nothing is overwritten.
@@ -26,12 +26,16 @@ import type {
   HeldKeys,
   KeyCustody,
   RemovableCustody,
+  RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import type { FileKeyCustody } from './file-custody';
 import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
+import { KeyedQueue } from './keyed-queue';
 
 export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
+  private readonly queue = new KeyedQueue();
+
   constructor(
     private readonly local: FileKeyCustody,
     private readonly replicas: CustodyReplicaStore,
@@ -87,9 +91,28 @@ export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
   }
 
   async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
-    await this.reconcile(stack); // a newer revision from another node first, or setTokens would fork it
-    await this.local.setTokens(stack, keyId, tokens);
-    await this.reconcile(stack);
+    await this.rewrite(stack, () => this.local.setTokens(stack, keyId, tokens));
+  }
+
+  async setRootGeneration(
+    stack: string,
+    keyId: string,
+    owner: string,
+    progress: RootGenerationProgress | undefined,
+  ): Promise<void> {
+    await this.rewrite(stack, () => this.local.setRootGeneration(stack, keyId, owner, progress));
+  }
+
+  /**
+   * A rewrite of the record, one at a time per stack in this process: a newer revision from another node
+   * first (or the rewrite would fork it), then the local rewrite, then its copy out.
+   */
+  private rewrite(stack: string, write: () => Promise<void>): Promise<void> {
+    return this.queue.run(stack, async () => {
+      await this.reconcile(stack);
+      await write();
+      await this.reconcile(stack);
+    });
   }
 
   /** Makes the local record and the copies agree on the newest revision; removes older copies. */

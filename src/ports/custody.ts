@@ -12,6 +12,32 @@ export interface CustodySecrets {
   rootToken?: string;
   /** The worker's own token (policy `vault-bootstrap-worker`, periodic), from `revokeRootToken` on. */
   workerToken?: string;
+  /**
+   * Root generations in flight (break glass, `ensureBackupAccess`), by owner (`<workflow id>/<activity id>`):
+   * what a retry, on this worker or another with the same custody, must clean up after a crash. Handles only.
+   */
+  rootGenerations?: Record<string, RootGenerationProgress>;
+}
+
+/**
+ * What one activity's root generation has set in motion, written to custody before each step that could leave
+ * something behind (docs/faults.md, "Root generation survives a crash"). Handles only: nonces, accessors and
+ * times, never a token or an OTP.
+ */
+export interface RootGenerationProgress {
+  /** When the owner last wrote this entry (ISO-8601, the worker's clock); an entry long untouched is stale. */
+  updatedAt: string;
+  /** Set just before an attempt is started, cleared once its nonce is recorded (ISO-8601). */
+  startingAt?: string;
+  /** Nonces of the attempts the owner started: a retry cancels one of them still in progress, and no other. */
+  nonces: string[];
+  /**
+   * When the unseal key was given to an attempt whose generated root token's accessor is not recorded yet
+   * (ISO-8601): a retry looks for a root token Vault created around then and revokes it.
+   */
+  keyGivenAt: string[];
+  /** Accessors of tokens the owner made and has not handed over or revoked. */
+  accessors: string[];
 }
 
 /** The token fields of a record, as `setTokens` writes them (an absent field is removed). */
@@ -81,6 +107,16 @@ export interface KeyCustody extends InitKeyCustody {
    * itself, never from the caller. `CustodyCorrupt` when the record there is not `keyId`.
    */
   setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void>;
+  /**
+   * Replaces the root generation entry of `owner` in the stack's record `keyId` (`undefined` removes it),
+   * durably, keeping everything else; `CustodyCorrupt` when the record there is not `keyId`.
+   */
+  setRootGeneration(
+    stack: string,
+    keyId: string,
+    owner: string,
+    progress: RootGenerationProgress | undefined,
+  ): Promise<void>;
 }
 
 /** A copy of a stack's encrypted custody record kept outside the worker's node. */
@@ -88,7 +124,7 @@ export interface CustodyReplica {
   /** The store's id of this copy (to remove it). */
   id: string;
   keyId: string;
-  /** The record's revision (`setTokens` adds one). */
+  /** The record's revision (`setTokens` and `setRootGeneration` add one). */
   seq: number;
   /** The record file's JSON: encrypted fields only, no key material in clear. */
   text: string;

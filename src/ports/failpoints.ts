@@ -67,8 +67,23 @@ const BACKUP_POINTS = [
 /** The backup activities' fault points (typed as strings, as `FAILPOINTS`). */
 export const BACKUP_FAILPOINTS: readonly string[] = Object.freeze([...BACKUP_POINTS]);
 
+/**
+ * The fault points of break glass (issue 25): not steps of the bootstrap either, so not in its crash matrix;
+ * test/faults/root-generation.test.ts uses them.
+ */
+const BREAK_GLASS_POINTS = [
+  // A root token generated from the unseal key; its accessor known to the worker's memory only.
+  'issueBreakGlassToken:after-generate-root',
+  // The operator's root-policy token made; its accessor not yet in custody, the token not handed over.
+  'issueBreakGlassToken:after-create-token',
+] as const;
+
+/** Break glass's fault points (typed as strings, as `FAILPOINTS`). */
+export const BREAK_GLASS_FAILPOINTS: readonly string[] = Object.freeze([...BREAK_GLASS_POINTS]);
+
 /** The name of a fault point: `<activity>:<before|after>-<what>[:<node>]`. */
-export type FailpointName = (typeof POINTS)[number] | (typeof BACKUP_POINTS)[number];
+export type FailpointName =
+  (typeof POINTS)[number] | (typeof BACKUP_POINTS)[number] | (typeof BREAK_GLASS_POINTS)[number];
 
 /**
  * Every fault point in the activities, in bootstrap order: before and after each external call that

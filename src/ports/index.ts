@@ -15,6 +15,7 @@ export type {
   InitKeyCustody,
   KeyCustody,
   RemovableCustody,
+  RootGenerationProgress,
 } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';

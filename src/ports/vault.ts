@@ -174,6 +174,8 @@ export interface TokenInfo {
   displayName: string;
   /** Seconds left; 0 for a token that does not expire (root). */
   ttlSeconds: number;
+  /** When Vault created it (`creation_time`, Unix seconds, the server's clock); 0 when not answered. */
+  createdAtSeconds: number;
   meta: Record<string, string>;
 }
 

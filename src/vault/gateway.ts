@@ -433,6 +433,7 @@ function parseTokenInfo(node: string, body: unknown): TokenInfo {
     policies: (d.policies as unknown[]).filter((p): p is string => typeof p === 'string'),
     displayName: text(d.display_name),
     ttlSeconds: typeof d.ttl === 'number' ? d.ttl : 0,
+    createdAtSeconds: typeof d.creation_time === 'number' ? d.creation_time : 0,
     meta: Object.fromEntries(
       Object.entries((d.meta ?? {}) as Record<string, unknown>).filter(
         (e): e is [string, string] => typeof e[1] === 'string',

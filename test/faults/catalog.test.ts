@@ -8,7 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FAILPOINTS, FailpointSpecError, Failpoints } from '../../src/activities/failpoints';
+import {
+  BREAK_GLASS_FAILPOINTS,
+  FAILPOINTS,
+  FailpointSpecError,
+  Failpoints,
+} from '../../src/activities/failpoints';
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './catalog';
@@ -22,6 +27,19 @@ describe('fault point catalog', () => {
     assert.equal(FAULT_CASES.length + Object.keys(UNREACHABLE).length, FAILPOINTS.length);
     assert.equal(new Set(FAILPOINTS).size, FAILPOINTS.length, 'no duplicate names');
     for (const p of FAILPOINTS) assert.match(p, /^[a-zA-Z]+:(before|after)-[a-z-]+(:vault-\d)?$/, p);
+  });
+
+  it('break glass has its own points, outside the bootstrap matrix (root-generation.test.ts runs them)', () => {
+    assert.deepEqual(
+      [...BREAK_GLASS_FAILPOINTS],
+      ['issueBreakGlassToken:after-generate-root', 'issueBreakGlassToken:after-create-token'],
+    );
+    for (const p of BREAK_GLASS_FAILPOINTS) {
+      assert.ok(!FAILPOINTS.includes(p), `${p} is no bootstrap step's`);
+      assert.match(p, /^[a-zA-Z]+:(before|after)-[a-z-]+$/, p);
+      new Failpoints([p]);
+    }
+    assert.throws(() => selectCases('issueBreakGlassToken:after-generate-root'), /not a fault point/);
   });
 
   it('FAULTS selects all, the subset, or named points, and refuses the rest', () => {

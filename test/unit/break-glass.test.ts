@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { decodeRootToken } from '../../src/activities/tokens';
+import { decodeRootToken, ROOT_GENERATION_STALE_MS } from '../../src/activities/tokens';
+import type { FailpointName } from '../../src/ports';
 import type { BreakGlassInput } from '../../src/shared/types';
 import { worldAfter } from '../support/fakes';
 import type { World } from '../support/fakes';
-import { namedFailure } from '../support/failures';
+import { namedFailure, retryableError } from '../support/failures';
 
 function keyPair() {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -72,33 +73,210 @@ describe('break glass', () => {
     assert.equal(w.vault.rootGeneration?.nonce, 'theirs');
   });
 
-  it('a retry after a crash revokes what the crashed attempt made (from its heartbeat details)', async () => {
+  it('a retry honours the heartbeat details of an attempt from before issue 25 (nonces, accessors)', async () => {
     const w = await worldAfter('revokeRootToken');
-    const { pem } = keyPair();
-    const env = new MockActivityEnvironment();
-    let details: unknown;
-    env.on('heartbeat', (d: unknown) => {
-      if (d !== undefined) details = d;
+    const left = w.vault.addToken('hvs.left-behind', ['root'], 'token-break-glass-s1');
+    const retry = new MockActivityEnvironment({
+      heartbeatDetails: { nonces: [], accessors: [left.accessor] },
     });
-    // The first attempt "dies" right after it made the operator's token (the encryption step fails here).
-    await assert.rejects(
-      w.runIn(env, w.acts.issueBreakGlassToken, { ...input(w, pem), recipientPublicKeyPem: 'bad' }),
-    );
-    const left = details as { accessors: string[] };
-    assert.equal(left.accessors.length, 2, 'the generated root token and the operator token were recorded');
-    const retry = new MockActivityEnvironment({ heartbeatDetails: details });
-    const issued = await w.runIn(retry, w.acts.issueBreakGlassToken, input(w, pem));
-    for (const accessor of left.accessors)
-      assert.equal(w.vault.byAccessor(accessor), undefined, `${accessor} revoked`);
+    const issued = await w.runIn(retry, w.acts.issueBreakGlassToken, input(w, keyPair().pem));
+    assert.equal(w.vault.byAccessor(left.accessor), undefined, 'revoked');
     assert.deepEqual(
       w.vault.rootTokens().map((t) => t.accessor),
       [issued.accessor],
     );
   });
 
+  it('a failure after the token was made (a bad public key): the token revoked at once, custody clean', async () => {
+    const w = await worldAfter('revokeRootToken');
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, { ...input(w, 'bad'), recipientPublicKeyPem: 'bad' }),
+    );
+    assert.deepEqual(w.vault.rootTokens(), [], 'neither the operator token nor the generated root is left');
+    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
+  });
   it('revoking a token Vault no longer knows is not an error', async () => {
     const w = await worldAfter('revokeRootToken');
     const out = await w.run(w.acts.revokeBreakGlassToken, { stack: w.stack, accessor: 'gone' });
     assert.deepEqual(out, { accessor: 'gone', revoked: false, alreadyGone: true });
+  });
+});
+
+/**
+ * Runs issueBreakGlassToken until it dies at `point`, as a SIGKILL ends it: from there on nothing it does reaches
+ * Vault (unreachable) and it throws; then Vault answers again, for the retry.
+ */
+async function crashAt(w: World, point: FailpointName, pem: string): Promise<void> {
+  w.failpoints.at.set(point, () => {
+    w.failpoints.at.delete(point);
+    w.vault.unreachable = true;
+    throw new Error(`killed at ${point}`);
+  });
+  await assert.rejects(w.run(w.acts.issueBreakGlassToken, input(w, pem)), /killed at/);
+  w.vault.unreachable = false;
+}
+
+/** The owner of the progress a MockActivityEnvironment's activity writes (`<workflow id>/<activity id>`). */
+const OWNER = 'test/test';
+
+describe('root generation survives a crash (issue 25): the retry reads custody', () => {
+  it('crash right after the root token was generated: the retry finds it by time and revokes it', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { pem } = keyPair();
+    await crashAt(w, 'issueBreakGlassToken:after-generate-root', pem);
+    const orphan = w.vault.rootTokens();
+    assert.equal(orphan.length, 1, 'the generated root token, with no TTL, known to nobody');
+    const entry = (await w.custody.read(w.stack)).rootGenerations?.[OWNER];
+    assert.equal(entry?.nonces.length, 1, 'the nonce is in custody');
+    assert.equal(entry?.keyGivenAt.length, 1, 'and when the key was given');
+    assert.deepEqual(entry?.accessors, [], 'no accessor: the crash came before it was known');
+
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
+    assert.equal(w.vault.byAccessor(orphan[0]!.accessor), undefined, 'the orphaned root token is revoked');
+    assert.deepEqual(
+      w.vault.rootTokens().map((t) => t.accessor),
+      [issued.accessor],
+      'the one root-policy token is the one handed over',
+    );
+    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined, 'custody is clean again');
+  });
+
+  it('crash right after the break-glass token was made: found by its attempt nonce and revoked with the root', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { pem } = keyPair();
+    await crashAt(w, 'issueBreakGlassToken:after-create-token', pem);
+    const left = w.vault.rootTokens();
+    assert.equal(left.length, 2, 'the generated root token and the unrecorded break-glass token');
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
+    for (const t of left) assert.equal(w.vault.byAccessor(t.accessor), undefined, `${t.displayName} revoked`);
+    assert.deepEqual(
+      w.vault.rootTokens().map((t) => t.accessor),
+      [issued.accessor],
+    );
+    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
+  });
+
+  it("an operator's root token made outside the crash's window is not touched", async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { pem } = keyPair();
+    const theirs = w.vault.addToken('hvs.operator-root', ['root'], 'root');
+    w.clock.advance(10 * 60_000);
+    await crashAt(w, 'issueBreakGlassToken:after-generate-root', pem);
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
+    assert.deepEqual(
+      w.vault
+        .rootTokens()
+        .map((t) => t.accessor)
+        .sort(),
+      [issued.accessor, theirs.accessor].sort(),
+    );
+  });
+
+  it('its own attempt still in progress (crash before the key was given) is cancelled, and only that one', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    w.vault.rootGeneration = { nonce: 'nonce-mine', otp: 'o'.repeat(26) };
+    await w.custody.setRootGeneration(w.stack, keyId, OWNER, {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      nonces: ['nonce-mine'],
+      keyGivenAt: [],
+      accessors: [],
+    });
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem));
+    assert.deepEqual(
+      w.vault.rootTokens().map((t) => t.accessor),
+      [issued.accessor],
+    );
+    assert.equal(w.vault.rootGeneration, undefined);
+  });
+
+  it('an unrecorded attempt while this tool was starting one: still left alone, and the message says why', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    w.vault.rootGeneration = { nonce: 'nonce-unknown', otp: 'o'.repeat(26) };
+    await w.custody.setRootGeneration(w.stack, keyId, OWNER, {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      startingAt: '2026-12-06T04:00:00.000Z',
+      nonces: [],
+      keyGivenAt: [],
+      accessors: [],
+    });
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      namedFailure('RootGenerationInProgress', /starting one at 2026-12-06T04:00:00.000Z/),
+    );
+    assert.equal(w.vault.rootGeneration?.nonce, 'nonce-unknown');
+  });
+
+  it("another live run's attempt is waited for (retryable), not cancelled", async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    w.vault.rootGeneration = { nonce: 'nonce-theirs', otp: 'o'.repeat(26) };
+    await w.custody.setRootGeneration(w.stack, keyId, 'other-workflow/1', {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      nonces: ['nonce-theirs'],
+      keyGivenAt: [],
+      accessors: [],
+    });
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      retryableError(/another run of this tool \(other-workflow\/1\)/),
+    );
+    assert.equal(w.vault.rootGeneration?.nonce, 'nonce-theirs');
+  });
+
+  it('another run just starting one (its start in custody, no nonce yet) is waited for too', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    w.vault.rootGeneration = { nonce: 'nonce-not-yet-recorded', otp: 'o'.repeat(26) };
+    await w.custody.setRootGeneration(w.stack, keyId, 'other-workflow/1', {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      startingAt: new Date(w.clock.now()).toISOString(),
+      nonces: [],
+      keyGivenAt: [],
+      accessors: [],
+    });
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      retryableError(/another run of this tool \(other-workflow\/1\)/),
+    );
+    assert.equal(w.vault.rootGeneration?.nonce, 'nonce-not-yet-recorded');
+  });
+
+  it('a stale entry of a run that is gone is adopted: its tokens revoked, its entry removed', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    const left = w.vault.addToken('hvs.left-by-a-dead-run', ['root'], 'token-break-glass-s1');
+    await w.custody.setRootGeneration(w.stack, keyId, 'dead-workflow/1', {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      nonces: ['nonce-old'],
+      keyGivenAt: [],
+      accessors: [left.accessor],
+    });
+    w.clock.advance(ROOT_GENERATION_STALE_MS + 60_000);
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem));
+    assert.equal(w.vault.byAccessor(left.accessor), undefined);
+    assert.deepEqual(
+      w.vault.rootTokens().map((t) => t.accessor),
+      [issued.accessor],
+    );
+    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
+  });
+
+  it('ensureBackupAccess goes the same way: a crashed attempt of it is cleaned up by its retry', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const { keyId } = await w.custody.read(w.stack);
+    const orphan = w.vault.addToken('hvs.generated-orphan', ['root'], 'root');
+    await w.custody.setRootGeneration(w.stack, keyId, OWNER, {
+      updatedAt: new Date(w.clock.now()).toISOString(),
+      nonces: ['nonce-crashed'],
+      keyGivenAt: [new Date(w.clock.now()).toISOString()],
+      accessors: [],
+    });
+    const out = await w.run(w.acts.ensureBackupAccess, { stack: w.stack });
+    assert.equal(out.changed, true);
+    assert.equal(w.vault.byAccessor(orphan.accessor), undefined);
+    assert.deepEqual(w.vault.rootTokens(), []);
+    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
   });
 });

@@ -84,6 +84,74 @@ describe('file key custody', () => {
     assert.equal((await custody.read('s1')).workerToken, 's.worker', 'a refused rewrite changes nothing');
   });
 
+  describe('root generation progress (issue 25)', () => {
+    const progress = (accessor: string) => ({
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      nonces: ['nonce-1'],
+      keyGivenAt: ['2026-01-01T00:00:00.000Z'],
+      accessors: [accessor],
+    });
+
+    it('is kept per owner, encrypted, beside the tokens; setTokens keeps it; removed when cleared', async () => {
+      const { custody, dir } = fresh();
+      const info = await custody.store('s1', secrets);
+      await custody.setRootGeneration('s1', info.keyId, 'wf-a/1', progress('acc-a'));
+      await custody.setRootGeneration('s1', info.keyId, 'wf-b/1', { ...progress('acc-b'), startingAt: 'x' });
+      const raw = readFileSync(join(dir, 's1.json'), 'utf8');
+      assert.ok(!raw.includes('acc-a') && !raw.includes('nonce-1'), 'encrypted with the rest');
+      assert.equal((JSON.parse(raw) as { seq: number }).seq, 2, 'each write is a revision');
+      await custody.setTokens('s1', info.keyId, { workerToken: 's.worker' });
+      let back = await custody.read('s1');
+      assert.deepEqual(back.rootGenerations, {
+        'wf-a/1': progress('acc-a'),
+        'wf-b/1': { ...progress('acc-b'), startingAt: 'x' },
+      });
+      assert.equal(back.workerToken, 's.worker');
+      assert.equal(back.rootToken, undefined);
+      assert.equal(back.unsealKey, secrets.unsealKey);
+      await custody.setRootGeneration('s1', info.keyId, 'wf-a/1', undefined);
+      assert.deepEqual(Object.keys((await custody.read('s1')).rootGenerations ?? {}), ['wf-b/1']);
+      await custody.setRootGeneration('s1', info.keyId, 'wf-b/1', undefined);
+      back = await custody.read('s1');
+      assert.equal(back.rootGenerations, undefined, 'the field is gone once the last entry is');
+      assert.equal(back.workerToken, 's.worker', 'the tokens stay');
+      assert.deepEqual(readdirSync(dir), ['s1.json'], 'no temp file left behind');
+    });
+
+    it('refuses another record id, and loses no write of two at once', async () => {
+      const { custody } = fresh();
+      const info = await custody.store('s1', secrets);
+      await assert.rejects(
+        custody.setRootGeneration('s1', 'another-id', 'wf/1', progress('a')),
+        custodyError('CustodyCorrupt'),
+      );
+      await Promise.all([
+        ...['a', 'b', 'c', 'd'].map((o) =>
+          custody.setRootGeneration('s1', info.keyId, `wf-${o}/1`, progress(o)),
+        ),
+        custody.setTokens('s1', info.keyId, { workerToken: 's.worker' }),
+      ]);
+      const back = await custody.read('s1');
+      assert.deepEqual(Object.keys(back.rootGenerations ?? {}).sort(), [
+        'wf-a/1',
+        'wf-b/1',
+        'wf-c/1',
+        'wf-d/1',
+      ]);
+      assert.equal(back.workerToken, 's.worker');
+    });
+
+    it('a malformed entry is CustodyCorrupt, not a crash later', async () => {
+      const { custody } = fresh();
+      const info = await custody.store('s1', secrets);
+      await custody.setRootGeneration('s1', info.keyId, 'wf/1', {
+        ...progress('a'),
+        accessors: [1 as unknown as string],
+      });
+      await assert.rejects(custody.read('s1'), custodyError('CustodyCorrupt'));
+    });
+  });
+
   it('never overwrites a record; the new secrets are kept beside it', async () => {
     const { custody, dir } = fresh();
     const first = await custody.store('s1', secrets);

@@ -80,6 +80,25 @@ describe('replicated key custody', () => {
     assert.equal(held.unsealKey, secrets.unsealKey);
   });
 
+  it('root generation progress written on one node is read on the other (a retry on another worker)', async () => {
+    const { a, b, replicas } = cluster();
+    const { keyId } = await a.custody.store(STACK, secrets);
+    const entry = { updatedAt: 't', nonces: ['n1'], keyGivenAt: ['t'], accessors: ['acc-1'] };
+    await a.custody.setRootGeneration(STACK, keyId, 'wf/1', entry);
+    assert.deepEqual(
+      [...replicas.copies.values()].map((c) => c.seq),
+      [1],
+    );
+    assert.ok(![...replicas.copies.values()][0]!.text.includes('acc-1'), 'the copy is encrypted');
+    assert.deepEqual((await b.custody.read(STACK)).rootGenerations, { 'wf/1': entry });
+    await b.custody.setRootGeneration(STACK, keyId, 'wf/1', undefined);
+    assert.equal((await a.custody.read(STACK)).rootGenerations, undefined, 'cleared on b, seen on a');
+    assert.deepEqual(
+      [...replicas.copies.values()].map((c) => c.seq),
+      [2],
+    );
+  });
+
   it('a local write whose copy failed is copied by the next call (a crash between the two)', async () => {
     const { a, b, replicas } = cluster();
     replicas.failPuts = true;

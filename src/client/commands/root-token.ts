@@ -47,8 +47,9 @@ export async function rootToken(ctx: CommandContext, options: { ttlSeconds: numb
         .catch((err: unknown) => console.error(`  ${err instanceof Error ? err.message : String(err)}`));
       return 1;
     }
-    state = await handle.query(breakGlassQuery);
-    if (state.issued) break;
+    // A query fails while no worker answers it (a worker restarting): the run goes on, so does the wait.
+    state = await handle.query(breakGlassQuery).catch(() => undefined);
+    if (state?.issued) break;
     await sleep(500);
   }
   const token = privateDecrypt(

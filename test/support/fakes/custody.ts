@@ -11,6 +11,7 @@ import type {
   HeldKeys,
   KeyCustody,
   RemovableCustody,
+  RootGenerationProgress,
 } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
@@ -27,6 +28,8 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
   failingStores = 0;
   /** Every `store` call, successful or not. */
   stores = 0;
+  /** Every `setRootGeneration` call. */
+  progressWrites = 0;
 
   assertWritable(): Promise<void> {
     if (!this.writable)
@@ -69,7 +72,7 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     return this.guard(() => {
       const r = this.records.get(stack);
       if (!r) throw new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`);
-      return { ...r };
+      return structuredClone(r);
     });
   }
 
@@ -86,6 +89,28 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
       };
       if (tokens.rootToken !== undefined) next.rootToken = tokens.rootToken;
       if (tokens.workerToken !== undefined) next.workerToken = tokens.workerToken;
+      if (r.rootGenerations) next.rootGenerations = r.rootGenerations;
+      this.records.set(stack, next);
+    });
+  }
+
+  setRootGeneration(
+    stack: string,
+    keyId: string,
+    owner: string,
+    progress: RootGenerationProgress | undefined,
+  ): Promise<void> {
+    this.progressWrites++;
+    return this.guard(() => {
+      const r = this.records.get(stack);
+      if (!r || r.keyId !== keyId)
+        throw new CustodyError('CustodyCorrupt', `custody holds no record ${keyId} for ${stack}`);
+      const entries = { ...r.rootGenerations };
+      if (progress) entries[owner] = structuredClone(progress);
+      else delete entries[owner];
+      const next: HeldKeys = { ...r };
+      if (Object.keys(entries).length) next.rootGenerations = entries;
+      else delete next.rootGenerations;
       this.records.set(stack, next);
     });
   }

@@ -76,6 +76,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   const unsealSecretTemplate = options.unsealSecretTemplate ?? '{stack}_vault_unseal_key';
   const vault = new FakeVaultCluster(swarm, service);
   swarm.jobRunners.set(service, fakeJobRunner(vault));
+  vault.nowSeconds = () => Math.floor(clock.now() / 1000); // the server's clock is the world's
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();

@@ -70,6 +70,10 @@ export class FakeVaultCluster {
   /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
   rootGenerationApi: RootGenerationApi = 'sys/generate-root-token';
   rootGeneration?: { nonce: string; otp: string };
+  /** When set, no node answers (ECONNREFUSED): what a worker killed mid-call sees of Vault from then on. */
+  unreachable = false;
+  /** The server's clock (tokens' `creation_time`), Unix seconds. */
+  nowSeconds = (): number => Math.floor(Date.now() / 1000);
   private serial = 0;
   autopilotHealthy = true;
   /** Vault's defaults until the bootstrap writes its own. */
@@ -179,6 +183,7 @@ export class FakeVaultCluster {
       policies,
       displayName,
       ttlSeconds: 0,
+      createdAtSeconds: this.nowSeconds(),
       meta,
       orphan: true,
     };
@@ -229,7 +234,12 @@ class FakeVaultNode implements VaultNode {
   private state(op: string): FakeNodeState {
     const task = this.cluster.taskOf(this.slot);
     const up = task?.state === 'running' || task?.listening === true;
-    if (!up || task?.address !== this.target.host || this.target.port !== VAULT_API_PORT)
+    if (
+      !up ||
+      this.cluster.unreachable ||
+      task?.address !== this.target.host ||
+      this.target.port !== VAULT_API_PORT
+    )
       throw new VaultRequestError(`${op} on ${this.name}: ECONNREFUSED`);
     if (this.target.serverName !== this.name)
       throw new VaultRequestError(`${op} on ${this.name}: ERR_TLS_CERT_ALTNAME_INVALID`);
@@ -604,6 +614,7 @@ function info(t: FakeToken): TokenInfo {
     policies: [...t.policies],
     displayName: t.displayName,
     ttlSeconds: t.ttlSeconds,
+    createdAtSeconds: t.createdAtSeconds,
     meta: { ...t.meta },
   };
 }

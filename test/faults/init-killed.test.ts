@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { describeFailure } from '../../src/shared/errors';
 import type { BootstrapVault } from '../../src/workflows';
 import { activitiesOf, historyOf, testbedTemporalClient } from '../support/history';
 import type { TestRun } from '../support/testbed';
@@ -59,7 +60,9 @@ describe('a Vault task killed during sys/init', () => {
       assert.equal(start.code, 0, start.out);
       const killed = await killLeaderDuringInit(run);
       const handle = client().workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(run.stack));
-      const result = await handle.result();
+      const result = await handle.result().catch((err: unknown) => {
+        throw new Error(`the bootstrap failed: ${describeFailure(err)}`, { cause: err });
+      });
       count('runsCompleted');
       const init = activitiesOf(await historyOf(client(), handle.workflowId)).filter(
         (a) => a.type === 'initLeader' && a.completedAt !== undefined,

@@ -222,7 +222,7 @@ export function createVaultActivities(deps: ActivityDeps) {
               `from backup and run the bootstrap again; without the key this cluster's data cannot be unsealed.`,
           );
         }
-        if (await custody.hasInitKey(stack)) await custody.discardInitKey(stack);
+        await custody.discardInitKey(stack); // a key a crash left behind; nothing when there is none
         return {
           changed: notes.length > 0,
           summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join(

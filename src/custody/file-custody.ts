@@ -34,7 +34,7 @@ import type {
   RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
-import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
+import { discardInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 import { KeyedQueue } from './keyed-queue';
 
 interface RecordFile {
@@ -158,10 +158,6 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
 
   prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
     return prepareInitKey(this, stack);
-  }
-
-  hasInitKey(stack: string): Promise<boolean> {
-    return hasInitKey(this, stack);
   }
 
   storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {

@@ -49,10 +49,6 @@ export async function prepareInitKey(
   return { publicKey: key.toPublic().armor(), fingerprint: key.getFingerprint() };
 }
 
-export async function hasInitKey(custody: RemovableCustody, stack: string): Promise<boolean> {
-  return (await custody.describe(initKeyName(stack))) !== undefined;
-}
-
 /** Decrypts the answer with the pending key and stores it as the stack's record. */
 export async function storeInitAnswer(
   custody: RemovableCustody,

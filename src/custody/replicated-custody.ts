@@ -30,7 +30,7 @@ import type {
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import type { FileKeyCustody } from './file-custody';
-import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from './init-key';
+import { discardInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 import { KeyedQueue } from './keyed-queue';
 
 export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
@@ -45,10 +45,6 @@ export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
   // can open an init answer the worker that asked for it never read.
   prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
     return prepareInitKey(this, stack);
-  }
-
-  hasInitKey(stack: string): Promise<boolean> {
-    return hasInitKey(this, stack);
   }
 
   storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {

@@ -75,8 +75,6 @@ export interface InitKeyCustody {
    * first call, the same one on every later call until `discardInitKey`. Returns the public half, armored.
    */
   prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }>;
-  /** Whether the stack has a pending init key (one `prepareInitKey` made and `discardInitKey` did not remove). */
-  hasInitKey(stack: string): Promise<boolean>;
   /**
    * Decrypts `answer` with the stack's pending init key and stores it as the stack's record (`store`, durable
    * before this returns). `InitAnswerUnreadable` (a `CustodyError`) when there is no pending key or the answer

@@ -2,7 +2,7 @@
  * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
  * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
  */
-import { discardInitKey, hasInitKey, prepareInitKey, storeInitAnswer } from '../../../src/custody/init-key';
+import { discardInitKey, prepareInitKey, storeInitAnswer } from '../../../src/custody/init-key';
 import type {
   CustodyRecordInfo,
   CustodySecrets,
@@ -118,10 +118,6 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
   // The pending init key is the real module's, over this store (real OpenPGP: it is what is under test).
   prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
     return prepareInitKey(this, stack);
-  }
-
-  hasInitKey(stack: string): Promise<boolean> {
-    return hasInitKey(this, stack);
   }
 
   storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {

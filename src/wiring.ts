@@ -4,8 +4,8 @@
  * holds and the given metrics (Prometheus, or none) for the ports.
  */
 import type { ActivityDeps } from './activities';
-import { Failpoints } from './activities/failpoints';
-import { systemClock } from './activities/wait';
+import { Failpoints } from './faults/failpoints';
+import { systemClock } from './time/wait';
 import type { WorkerConfig } from './config';
 import type { HealthMetrics, KeyCustody } from './ports';
 import { NO_METRICS } from './ports';

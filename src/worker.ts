@@ -24,8 +24,8 @@ import type {
   RuntimeOptions,
 } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
-import { Failpoints } from './activities/failpoints';
-import { systemClock } from './activities/wait';
+import { Failpoints } from './faults/failpoints';
+import { systemClock } from './time/wait';
 import {
   loadLogFormat,
   loadMetricsAddress,

@@ -11,10 +11,11 @@ import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { SnapshotStore } from '../backup/snapshot-store';
 import type { SnapshotManifest } from '../backup/snapshot-store';
+import { apiToken, readCustody } from './cluster/custody';
+import { activeNode } from './cluster/nodes';
+import { CANARY_PATH } from './cluster/policies';
+import { currentUnsealSecret } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
-import { readCustody } from './deps';
-import { currentUnsealSecret } from './secrets';
-import { activeNode, apiToken, CANARY_PATH } from './tokens';
 
 /** What `pruneSnapshots` kept (with why) and removed, newest first. */
 export interface PruneResult {

@@ -17,11 +17,11 @@ import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
 import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
+import { apiToken, readCustody } from './cluster/custody';
+import { forceRestore, unsealNode, waitActive } from './cluster/node-actions';
+import { nodeAt, waitFor, waitForNodes } from './cluster/nodes';
+import { currentUnsealSecret } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
-import { nodeAt, readCustody, waitFor, waitForNodes } from './deps';
-import { forceRestore, unsealNode, waitActive } from './node-actions';
-import { currentUnsealSecret } from './secrets';
-import { apiToken } from './tokens';
 
 /** How long the throwaway node may take to start, and then each of its state changes. */
 const DRILL_START_MS = 180_000;

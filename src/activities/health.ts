@@ -23,10 +23,12 @@ import type {
   NodeHealth,
   StackHold,
 } from '../shared/health';
-import type { ActivityDeps, ClusterNode } from './deps';
-import { locateNodes, readCustody, refuseWhileHeld, waitFor } from './deps';
-import { apiToken } from './tokens';
-import { joinNode, unsealNode } from './node-actions';
+import { apiToken, readCustody } from './cluster/custody';
+import { refuseWhileHeld } from './cluster/holds';
+import { joinNode, unsealNode } from './cluster/node-actions';
+import { locateNodes, waitFor } from './cluster/nodes';
+import type { ClusterNode } from './cluster/nodes';
+import type { ActivityDeps } from './deps';
 
 const DAY_MS = 86_400_000;
 /** Health talks to a restarted task as soon as its container runs (see `locateNodes`). */

@@ -12,8 +12,11 @@
 import { Context } from '@temporalio/activity';
 import { toFailure } from '../shared/errors';
 import { assertSecretNameFits, validateStackName } from '../shared/names';
+import { secretBase } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
-import { secretBase } from './deps';
+import { createRaftActivities } from './raft';
+import { createSecretActivities } from './secrets';
+import { createTokenActivities } from './tokens';
 import { createBackupActivities } from './backup';
 import { createDrillActivities } from './drill';
 import { createRestoreActivities } from './restore';
@@ -21,10 +24,7 @@ import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
 import type { NodeLocalDeps } from './node-local';
-import { createSecretActivities } from './secrets';
 import { createStackActivities } from './stack';
-import { createTokenActivities } from './tokens';
-import { createVaultActivities } from './vault';
 
 export type { ActivityConfig, ActivityDeps } from './deps';
 
@@ -80,7 +80,7 @@ export function createActivities(deps: ActivityDeps) {
     {
       ...createStackActivities(deps),
       ...createSecretActivities(deps),
-      ...createVaultActivities(deps),
+      ...createRaftActivities(deps),
       ...createHealthActivities(deps),
       ...createTokenActivities(deps),
       ...createBackupActivities(deps),

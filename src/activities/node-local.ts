@@ -7,8 +7,8 @@
 import { Context } from '@temporalio/activity';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
+import { refuseWhileHeld } from './cluster/holds';
 import type { ActivityDeps } from './deps';
-import { refuseWhileHeld } from './deps';
 
 export type NodeLocalDeps = Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics' | 'holds'>;
 

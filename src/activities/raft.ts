@@ -1,5 +1,6 @@
 /**
- * Steps 3, 5, 6, 7 and 8: init the designated leader, unseal it, join and unseal the peers, verify.
+ * Steps 3, 5, 6, 7 and 8, which form the Raft cluster: init the designated leader, unseal it, join and unseal
+ * the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
 import type { AutopilotConfig, CustodyRecordInfo, EncryptedInitAnswer, HeldKeys, SecretInfo } from '../ports';
@@ -17,23 +18,25 @@ import {
 import type { PeerSlot, Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
-import type { ActivityDeps, ClusterNode } from './deps';
-import { locateNodes, nodeAt, readCustody, serverName, stackSecrets, waitFor, waitForNodes } from './deps';
+import { apiToken, readCustody } from './cluster/custody';
 import {
   INIT_JOB_DEADLINE_MS,
-  initJobName,
   LABEL_TARGET_TASK,
+  TARGET_GONE_GRACE_MS,
+  WEDGED_INIT,
+  initJobName,
   initJobSpec,
   lastLines,
   parseInitAnswer,
-  TARGET_GONE_GRACE_MS,
-  WEDGED_INIT,
   wipeJobName,
   wipeJobSpec,
-} from './init-job';
-import { joinNode, unsealNode } from './node-actions';
-import { apiToken } from './tokens';
-import { waitUntil } from './wait';
+} from './cluster/init-job';
+import { joinNode, unsealNode } from './cluster/node-actions';
+import { locateNodes, nodeAt, serverName, waitFor, waitForNodes } from './cluster/nodes';
+import type { ClusterNode } from './cluster/nodes';
+import { stackSecrets } from './cluster/secrets';
+import type { ActivityDeps } from './deps';
+import { waitUntil } from '../time/wait';
 
 /**
  * The service must mount, at target `vault_unseal_key`, the unseal-key secret made for the custody record:
@@ -107,7 +110,7 @@ async function configureAutopilot(
   return 'configured';
 }
 
-export function createVaultActivities(deps: ActivityDeps) {
+export function createRaftActivities(deps: ActivityDeps) {
   const { custody } = deps;
   /** The custody record of an initialized cluster; every step after initLeader needs it. */
   const keys = (stack: string): Promise<HeldKeys> =>

@@ -19,10 +19,10 @@ import type { HeldKeys } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { RestoreInput, StepOutcome } from '../shared/types';
+import { apiToken, readCustody } from './cluster/custody';
+import { forceRestore, unsealNode, waitActive } from './cluster/node-actions';
+import { nodeAt, waitForNodes } from './cluster/nodes';
 import type { ActivityDeps } from './deps';
-import { nodeAt, readCustody, waitForNodes } from './deps';
-import { forceRestore, unsealNode, waitActive } from './node-actions';
-import { apiToken } from './tokens';
 
 /** How long the leader may take for each change of state around the restore. */
 const STATE_MS = 120_000;

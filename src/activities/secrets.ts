@@ -18,29 +18,18 @@ import {
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
+import { readCustody } from './cluster/custody';
+import { proveUnsealKey } from './cluster/node-actions';
+import { locateNodes, servingTasks, waitFor } from './cluster/nodes';
+import { stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
-import { locateNodes, readCustody, servingTasks, stackSecrets, waitFor } from './deps';
-import { proveUnsealKey } from './node-actions';
+import { currentUnsealSecret } from './cluster/secrets';
 
 const PLACEHOLDER_VALUE =
   'placeholder: vault-bootstrap replaces this secret with the unseal key after init\n';
 
 function ref(s: SecretInfo): SecretRef {
   return { name: s.name, id: s.id, kind: s.kind, version: s.version };
-}
-
-/** The secret the stack should mount: the one the service uses, else the newest of the family. */
-export async function currentUnsealSecret(
-  deps: ActivityDeps,
-  stack: string,
-): Promise<SecretInfo | undefined> {
-  const family = (await stackSecrets(deps, stack)).own;
-  const svc = await deps.swarm.inspectService(serviceName(stack));
-  if (svc?.unsealSecret) {
-    const used = family.find((s) => s.id === svc.unsealSecret?.id);
-    if (used) return used;
-  }
-  return family.at(-1);
 }
 
 /**

@@ -17,9 +17,9 @@ import {
 } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
+import { servingTasks, waitFor } from './cluster/nodes';
+import { currentUnsealSecret } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
-import { servingTasks, waitFor } from './deps';
-import { currentUnsealSecret } from './secrets';
 
 type Yaml = Record<string, unknown>;
 

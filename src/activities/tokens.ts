@@ -24,7 +24,7 @@ import type {
   TokenInfo,
   VaultNode,
 } from '../ports';
-import { ALL_SLOTS, serviceName } from '../shared/constants';
+import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type {
   BreakGlassInput,
@@ -33,48 +33,17 @@ import type {
   BootstrapInput,
   StepOutcome,
 } from '../shared/types';
+import { apiToken, readCustody } from './cluster/custody';
+import { activeNode } from './cluster/nodes';
 import type { ActivityDeps } from './deps';
-import { locateNodes, readCustody } from './deps';
+import {
+  BACKUP_CAPABILITIES,
+  CANARY_MOUNT,
+  CANARY_PATH,
+  WORKER_POLICY,
+  WORKER_POLICY_HCL,
+} from './cluster/policies';
 import { recordProgress } from './heartbeat';
-
-/** What a backup reads (`BackupVault`): a worker policy without it predates backups. */
-export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
-/** The KV v1 mount the tool keeps its backup canary in, and the canary's path (docs/backups.md). */
-export const CANARY_MOUNT = 'vault-bootstrap';
-export const CANARY_PATH = `${CANARY_MOUNT}/canary`;
-
-/** What the worker's token must be allowed for backups: a policy that does not allow all of it predates them. */
-const BACKUP_CAPABILITIES: [path: string, capability: string][] = [
-  [SNAPSHOT_PATH, 'read'],
-  [`sys/mounts/${CANARY_MOUNT}`, 'read'],
-  [CANARY_PATH, 'update'],
-];
-
-/** The worker's policy: what it does after the bootstrap, nothing more. */
-export const WORKER_POLICY = 'vault-bootstrap-worker';
-
-export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-bootstrap's revokeRootToken step.
-# Health checks: the Raft configuration and autopilot.
-path "sys/storage/raft/configuration" { capabilities = ["read"] }
-path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
-# Backups (BackupVault): the Raft snapshot, and the canary written just before it (the restore drill reads it
-# back from the restored copy); the canary's mount is made once by ensureBackupAccess.
-path "sys/storage/raft/snapshot" { capabilities = ["read"] }
-path "sys/capabilities-self" { capabilities = ["update"] }
-path "sys/mounts/vault-bootstrap" { capabilities = ["read"] }
-path "vault-bootstrap/canary" { capabilities = ["create", "update", "read"] }
-# joinPeers keeps autopilot's settings (dead-server clean-up, stabilization time) as the bootstrap decided.
-path "sys/storage/raft/autopilot/configuration" { capabilities = ["read", "update"] }
-# The worker's own periodic token: every health run renews it.
-path "auth/token/lookup-self" { capabilities = ["read"] }
-path "auth/token/renew-self" { capabilities = ["update"] }
-# Break glass: look up and revoke the operator's token by its accessor when its time is up.
-path "auth/token/lookup-accessor" { capabilities = ["update"] }
-path "auth/token/revoke-accessor" { capabilities = ["update"] }
-# OpenBao 2.6+: root generation is authenticated (it still needs the unseal key).
-path "sys/generate-root-token/attempt" { capabilities = ["create", "read", "update", "delete"] }
-path "sys/generate-root-token/update" { capabilities = ["create", "update"] }
-`;
 
 /** Each renewal (every health run) gives the worker token this long again. */
 export const WORKER_TOKEN_PERIOD = '168h';
@@ -86,44 +55,12 @@ const workerMeta = (stack: string) => ({ [MADE_BY]: 'worker', stack });
 /** Vault's own expiry of a break-glass token comes this long after the workflow's revocation: a backstop. */
 export const BREAK_GLASS_GRACE_SECONDS = 300;
 
-/**
- * The token a call needs: the worker's own, or (before `revokeRootToken` has run) the root token. Neither is
- * `VaultTokenUnavailable`.
- */
-export function apiToken(held: HeldKeys, stack: string): string {
-  const token = held.workerToken ?? held.rootToken;
-  if (token === undefined) {
-    throw new NonRetryableError(
-      ErrorType.VaultTokenUnavailable,
-      `custody holds no Vault token for stack ${stack}: nothing can read its Raft configuration. ` +
-        `Run \`vault-bootstrap root-token --stack ${stack}\` and inspect the cluster.`,
-    );
-  }
-  return token;
-}
-
 /** XORs the base64 `encoded` token with the OTP (both answers of the same attempt): the token. */
 export function decodeRootToken(encoded: string, otp: string): string {
   const bytes = Buffer.from(encoded, 'base64');
   if (bytes.length !== otp.length)
     throw new Error(`the encoded root token has ${bytes.length} bytes, the OTP ${otp.length}`);
   return Buffer.from(bytes.map((b, i) => b ^ otp.charCodeAt(i))).toString('utf8');
-}
-
-/** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */
-export async function activeNode(deps: ActivityDeps, stack: string): Promise<VaultNode> {
-  const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];
-  let unsealed: VaultNode | undefined;
-  for (const n of nodes) {
-    try {
-      if ((await n.client.leader()).isSelf) return n.client;
-      if (!unsealed && !(await n.client.sealStatus()).sealed) unsealed = n.client;
-    } catch {
-      // an unreachable node: try the next
-    }
-  }
-  if (unsealed) return unsealed;
-  throw new Error(`no unsealed node of ${serviceName(stack)} answers`);
 }
 
 /**

@@ -16,7 +16,7 @@ import { isAbsolute } from 'node:path';
 import { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
 import type { FaultPoints } from '../ports/failpoints';
 import { FailpointSpecError } from '../shared/errors';
-import { systemClock, waitUntil } from './wait';
+import { systemClock, waitUntil } from '../time/wait';
 
 export { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
 export { FailpointSpecError } from '../shared/errors';

@@ -1,7 +1,7 @@
 /**
  * Named fault points for the crash and fault-injection tests (docs/faults.md): the catalog and the port
  * the activities call. The names are a literal union, so a misspelt point in an activity does not compile.
- * Implemented by `Failpoints` (src/activities/failpoints.ts, driven by `VAULT_BOOTSTRAP_FAILPOINTS`);
+ * Implemented by `Failpoints` (src/faults/failpoints.ts, driven by `VAULT_BOOTSTRAP_FAILPOINTS`);
  * in unit tests by a recorder that does nothing.
  */
 import { nodeName, PEER_SLOTS } from '../shared/constants';

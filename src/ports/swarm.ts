@@ -109,7 +109,7 @@ export interface Swarm {
   /**
    * Every secret named like the family, `base` and `base_vN`, oldest version first, whatever stack it was made
    * for: with a secret name without `{stack}` two stacks share the names. Activities use only their own
-   * (`stackSecrets` in src/activities/deps.ts filters by `stack`).
+   * (`stackSecrets` in src/activities/cluster/secrets.ts filters by `stack`).
    */
   listSecretFamily(base: string): Promise<SecretInfo[]>;
   /**

@@ -13,7 +13,7 @@ import {
   FAILPOINTS,
   FailpointSpecError,
   Failpoints,
-} from '../../src/activities/failpoints';
+} from '../../src/faults/failpoints';
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { initKeyName } from '../../src/custody/init-key';

@@ -4,7 +4,7 @@
  * are exactly `FAILPOINTS`. `SUBSET` is the one-fault-per-step selection `npm test` runs.
  */
 import assert from 'node:assert/strict';
-import { FAILPOINTS } from '../../src/activities/failpoints';
+import { FAILPOINTS } from '../../src/faults/failpoints';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import type { BootstrapStep } from '../../src/shared/steps';
 

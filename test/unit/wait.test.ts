@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { systemClock, waitUntil } from '../../src/activities/wait';
+import { systemClock, waitUntil } from '../../src/time/wait';
 import { NonRetryableError } from '../../src/shared/errors';
 import { FakeClock } from '../support/fakes';
 

@@ -8,8 +8,8 @@
  * - The **wipe job** empties vault-1's data folder on its own node, when `sys/init` was cut short by the death
  *   of vault-1's task and left Raft state without a barrier (every later init: "cluster already has state").
  */
-import type { EncryptedInitAnswer, JobSpec } from '../ports';
-import { LABEL_KIND, LABEL_STACK, serviceName, VAULT_API_PORT } from '../shared/constants';
+import type { EncryptedInitAnswer, JobSpec } from '../../ports';
+import { LABEL_KIND, LABEL_STACK, serviceName, VAULT_API_PORT } from '../../shared/constants';
 
 /** The container paths the jobs use: the stack file's mounts of the certificates and of Raft's data. */
 export const VAULT_CERTS_DIR = '/vault/certs';

@@ -4,11 +4,12 @@
  * drill and disaster recovery: wait until it is active, restore a snapshot into it.
  */
 import { createReadStream } from 'node:fs';
-import type { FailpointName, HeldKeys } from '../ports';
-import { LEADER_SLOT, VAULT_API_PORT } from '../shared/constants';
-import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
-import type { ActivityDeps, ClusterNode } from './deps';
-import { nodeAt, serverName, waitFor, waitForNodes } from './deps';
+import type { FailpointName, HeldKeys } from '../../ports';
+import { LEADER_SLOT, VAULT_API_PORT } from '../../shared/constants';
+import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
+import { nodeAt, serverName, waitFor, waitForNodes } from './nodes';
+import type { ClusterNode } from './nodes';
+import type { ActivityDeps } from '../deps';
 
 /** The fault points right before and after one state-changing call of an activity (src/ports/failpoints.ts). */
 export interface CallPoints {

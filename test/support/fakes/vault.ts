@@ -26,7 +26,7 @@ import type {
   VaultNode,
   VaultNodeFactory,
 } from '../../../src/ports';
-import { WORKER_POLICY } from '../../../src/activities/tokens';
+import { WORKER_POLICY } from '../../../src/activities/cluster/policies';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
 import type { FakeSwarm } from './swarm';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
-import { STATE_POLL_MS } from '../../../src/activities/deps';
+import { STATE_POLL_MS } from '../../../src/activities/cluster/nodes';
 import { activityEnv, fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { STATE_POLL_MS } from '../../../src/activities/deps';
-import { initJobName, wipeJobName } from '../../../src/activities/init-job';
+import { initJobName, wipeJobName } from '../../../src/activities/cluster/init-job';
+import { STATE_POLL_MS } from '../../../src/activities/cluster/nodes';
 import { initKeyName } from '../../../src/custody/init-key';
 import { activityEnv, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';

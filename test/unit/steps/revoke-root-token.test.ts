@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WORKER_POLICY, WORKER_POLICY_HCL } from '../../../src/activities/tokens';
+import { WORKER_POLICY, WORKER_POLICY_HCL } from '../../../src/activities/cluster/policies';
 import { worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure } from '../../support/failures';

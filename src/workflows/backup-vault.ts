@@ -9,34 +9,16 @@ import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PruneResult } from '../activities/backup';
 import type { SnapshotManifest } from '../backup/snapshot-store';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { backupHousekeeping, snapshotting } from './activity-options';
 
 export interface BackupResult {
   manifest: SnapshotManifest;
   retention: PruneResult;
 }
 
-/** The snapshot streams for as long as it is big; a stalled or dead worker shows in its heartbeats. */
-const snapshot = proxyActivities<Activities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '10 seconds',
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const snapshot = proxyActivities<Activities>(snapshotting);
 
-const housekeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const housekeeping = proxyActivities<Activities>(backupHousekeeping);
 
 function mib(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MiB`;

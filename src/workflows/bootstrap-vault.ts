@@ -1,6 +1,7 @@
 /**
- * `BootstrapVault`: the eight bootstrap steps (after a preflight), in order, one activity each, then
- * `revokeRootToken`, which leaves the worker its own token and Vault no standing root token.
+ * `BootstrapVault`: the eight bootstrap steps (after a preflight), in order, one activity each (the sequence
+ * of ./cluster-steps.ts, which `RestoreVault` shares), then `revokeRootToken`, which leaves the worker its
+ * own token and Vault no standing root token.
  *
  * Deterministic code only. The durable history is the record of which steps completed; a crashed worker
  * or server resumes at the first step without a completion event. Each activity is itself idempotent
@@ -17,39 +18,15 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure } from '../shared/errors';
 import { bootstrapProgressDetails, stepSummary } from '../shared/run-text';
 import { VAULT_BOOTSTRAP_STEP } from '../shared/search-attributes';
 import { BOOTSTRAP_STEPS } from '../shared/steps';
 import { REVOKE_ROOT_TOKEN_PATCH } from './patches';
+import { apiCall } from './activity-options';
+import { formCluster } from './cluster-steps';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
-
-/** Quick API calls (secret create, init, unseal, join): seconds each, a few retries. */
-export const apiCall: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-};
-
-/** Convergence waits (tasks running, rollouts, Raft membership): minutes, heartbeating throughout. */
-export const convergence: ActivityOptions = {
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-};
 
 /**
  * The activities with `options`, the step named on the run's timeline (`unsealPeers (7/8): unseal …`). The
@@ -94,15 +71,11 @@ export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapRe
     }
   }
 
-  await step('preflight', apiCall, (a) => a.preflight(input));
-  await step('ensurePlaceholderSecret', apiCall, (a) => a.ensurePlaceholderSecret(input));
-  await step('deployStack', convergence, (a) => a.deployStack(input));
-  await step('initLeader', apiCall, (a) => a.initLeader(input));
-  await step('rotateUnsealKeySecret', convergence, (a) => a.rotateUnsealKeySecret(input));
-  await step('unsealLeader', apiCall, (a) => a.unsealLeader(input));
-  await step('joinPeers', apiCall, (a) => a.joinPeers(input));
-  await step('unsealPeers', convergence, (a) => a.unsealPeers(input));
-  const verified = await step('verifyCluster', convergence, (a) => a.verifyCluster(input));
+  const verified = await formCluster(step, input, {
+    name: 'initLeader',
+    options: apiCall,
+    run: (a) => a.initLeader(input),
+  });
   if (patched(REVOKE_ROOT_TOKEN_PATCH))
     await step('revokeRootToken', apiCall, (a) => a.revokeRootToken(input));
   upsertSearchAttributes([{ key: VAULT_BOOTSTRAP_STEP, value: 'done' }]);

@@ -10,8 +10,8 @@
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
 import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
+import { breakGlassIssue, breakGlassRevoke } from './activity-options';
 
 /** What the client polls for: the sealed token once issued, and when it will be revoked. */
 export interface BreakGlassState {
@@ -25,27 +25,9 @@ export const breakGlassQuery = defineQuery<BreakGlassState>('breakGlass');
 /** Revoke the token now instead of at the end of its TTL. */
 export const revokeNowSignal = defineSignal('revokeNow');
 
-const issue = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumInterval: '20 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const issue = proxyActivities<Activities>(breakGlassIssue);
 
-/** The revocation is retried for as long as it takes: a token meant to be short-lived must not outlive it. */
-const revoke = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const revoke = proxyActivities<Activities>(breakGlassRevoke);
 
 export async function BreakGlassRootToken(input: BreakGlassInput): Promise<BreakGlassRevocation> {
   const state: BreakGlassState = { status: 'issuing' };

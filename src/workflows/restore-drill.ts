@@ -16,31 +16,13 @@ import {
 import type { Activities } from '../activities';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
-import { describeFailure, failureTypeOf, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure, failureTypeOf } from '../shared/errors';
+import { drilling, drillHousekeeping } from './activity-options';
 import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
 
-/** One attempt deploys, restores and reads back; a retry starts over on a fresh throwaway stack. */
-const drill = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '10 seconds',
-    maximumInterval: '1 minute',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const drill = proxyActivities<Activities>(drilling);
 
-const housekeeping = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    initialInterval: '5 seconds',
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const housekeeping = proxyActivities<Activities>(drillHousekeeping);
 
 /** Records the outcome where the health report reads it; a folder that refuses it does not change the outcome. */
 async function record(stack: string, outcome: DrillRecord): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * `RestoreVault`: disaster recovery (issue 11; docs/backups.md). Brings a stack back from nothing (all nodes
- * and volumes gone) from one snapshot: the bootstrap's steps, with the leader's init replaced by the restore.
+ * and volumes gone) from one snapshot: the bootstrap's steps (./cluster-steps.ts), with the leader's init
+ * replaced by the restore.
  *
  *   checkSnapshot (named refusals, nothing touched) → preflight → ensurePlaceholderSecret → deployStack →
  *   restoreLeader → rotateUnsealKeySecret → unsealLeader → joinPeers → unsealPeers → verifyCluster →
@@ -19,15 +20,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityInterfaceFor, ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure } from '../shared/errors';
 import { holdWorkflowId } from '../shared/health';
 import type { HealthInput, StackHold } from '../shared/health';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 import { holdRunSummary } from '../shared/run-text';
 import type { RestoreInput, StepOutcome } from '../shared/types';
-import { apiCall, convergence } from './bootstrap-vault';
+import { apiCall, restoring } from './activity-options';
+import { formCluster } from './cluster-steps';
 import { HoldVaultStack, releaseSignal } from './hold-vault-stack';
 
 /** Input of `RestoreVault`: the stack, the snapshot, and the health check the hold's release runs. */
@@ -45,19 +47,6 @@ export interface RestoreResult {
   steps: { step: string; summary: string }[];
 }
 
-/** The restore streams the snapshot into the leader: as long as the snapshot is big. (The other steps take the bootstrap's options.) */
-const restoring: ActivityOptions = {
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '1 minute',
-  retry: {
-    backoffCoefficient: 2,
-    initialInterval: '10 seconds',
-    maximumInterval: '1 minute',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-};
-
 export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreResult> {
   const { stack, snapshot } = input;
   const restore: RestoreInput = { stack, snapshot, restoreId: workflowInfo().runId.slice(0, 8) };
@@ -70,11 +59,16 @@ export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreRes
         ...steps.map((s) => `- ${s.step}: ${s.summary}`),
       ].join('\n'),
     );
-  async function step(name: string, options: ActivityOptions, run: (a: Activities) => Promise<StepOutcome>) {
+  async function step<T extends StepOutcome>(
+    name: string,
+    options: ActivityOptions,
+    run: (a: ActivityInterfaceFor<Activities>) => Promise<T>,
+  ): Promise<T> {
     show(name);
     try {
       const out = await run(proxyActivities<Activities>({ ...options, summary: `restore: ${name}` }));
       steps.push({ step: name, summary: out.summary });
+      return out;
     } catch (err) {
       show(`${name} FAILED: ${describeFailure(err)}`);
       throw err;
@@ -83,15 +77,15 @@ export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreRes
 
   await step('checkSnapshot', apiCall, (a) => a.checkSnapshot(restore));
   const held = await holdForRestore(input);
-  await step('preflight', apiCall, (a) => a.preflight({ stack }));
-  await step('ensurePlaceholderSecret', apiCall, (a) => a.ensurePlaceholderSecret({ stack }));
-  await step('deployStack', convergence, (a) => a.deployStack({ stack }));
-  await step('restoreLeader', restoring, (a) => a.restoreLeader(restore));
-  await step('rotateUnsealKeySecret', convergence, (a) => a.rotateUnsealKeySecret({ stack }));
-  await step('unsealLeader', apiCall, (a) => a.unsealLeader({ stack }));
-  await step('joinPeers', apiCall, (a) => a.joinPeers({ stack }));
-  await step('unsealPeers', convergence, (a) => a.unsealPeers({ stack }));
-  await step('verifyCluster', convergence, (a) => a.verifyCluster({ stack }));
+  await formCluster(
+    step,
+    { stack },
+    {
+      name: 'restoreLeader',
+      options: restoring,
+      run: (a) => a.restoreLeader(restore),
+    },
+  );
   await step('checkRestored', apiCall, (a) => a.checkRestored(restore));
   if (held) {
     await getExternalWorkflowHandle(holdWorkflowId(stack)).signal(releaseSignal, { by: 'RestoreVault' });

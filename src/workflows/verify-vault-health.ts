@@ -16,49 +16,20 @@ import {
 import { healthDetails } from '../shared/run-text';
 import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
-import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
+import { describeFailure } from '../shared/errors';
 import { REMEDIABLE, UNSEAL_FINDINGS } from '../shared/health';
 import type { HealthInput, HealthReport } from '../shared/health';
 import { NODE_ROUTING_PATCH } from './patches';
 import { VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../shared/search-attributes';
+import { healthFix, healthRead, onNodeQueue } from './activity-options';
 
-/** Reading state: quick, a few retries (a failing read is itself a finding the next run will repeat). */
-const read = proxyActivities<Activities>({
-  startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const read = proxyActivities<Activities>(healthRead);
 
-/** Remediation: waits for unseals and reloads to take effect. */
-const fix = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '20 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-  },
-});
+const fix = proxyActivities<Activities>(healthFix);
 
-/**
- * A signal to a container, on the queue of the node that runs it. No agent on that node (or the node down)
- * must not hold the run: it fails after `scheduleToStartTimeout` and is reported with the node.
- */
+/** A signal to a container, on the queue of the node that runs it. */
 function onNode(swarmNodeId: string) {
-  return proxyActivities<Activities>({
-    taskQueue: nodeTaskQueue(workflowInfo().taskQueue, swarmNodeId),
-    scheduleToStartTimeout: '30 seconds',
-    startToCloseTimeout: '30 seconds',
-    retry: {
-      initialInterval: '1 second',
-      maximumAttempts: 3,
-      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-    },
-  });
+  return proxyActivities<Activities>(onNodeQueue(nodeTaskQueue(workflowInfo().taskQueue, swarmNodeId)));
 }
 
 /**

@@ -28,24 +28,10 @@ import { describeFailure } from '../shared/errors';
 import { healthWorkflowIds } from '../shared/health';
 import { HOLD_PATCH, NODE_ROUTING_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
+import { watchNodeWait, watchRead, watchWait } from './activity-options';
 
-const WAIT_OPTIONS = {
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumInterval: '1 minute' },
-} as const;
-
-/** The per-node waits retry quickly: a node's Engine coming back must be watched again within seconds. */
-const NODE_WAIT_OPTIONS = {
-  ...WAIT_OPTIONS,
-  retry: { initialInterval: '2 seconds', maximumInterval: '10 seconds' },
-} as const;
-
-const watch = proxyActivities<Activities>(WAIT_OPTIONS);
-const read = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
-});
+const watch = proxyActivities<Activities>(watchWait);
+const read = proxyActivities<Activities>(watchRead);
 
 /** Iterations before continue-as-new: each is ~10 events per node, far below any history limit. */
 const ITERATIONS_PER_RUN = 50;
@@ -63,7 +49,7 @@ async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskS
     return await scope.run(() =>
       Promise.race([
         ...nodes.map((n) =>
-          proxyActivities<Activities>({ ...NODE_WAIT_OPTIONS, taskQueue: nodeTaskQueue(base, n.id) })
+          proxyActivities<Activities>({ ...watchNodeWait, taskQueue: nodeTaskQueue(base, n.id) })
             .waitForVaultTaskStart({ stack, maxWaitSeconds: MAX_WAIT_SECONDS, sinceMs })
             // A node whose wait fails for good is not watched this round; the others still are.
             .catch((err: unknown) => {

@@ -89,16 +89,22 @@ function decodedText(historyJson: string): string {
 /** Shapes of key material, searched in the decoded history. */
 const KEY_MATERIAL: { what: string; pattern: RegExp }[] = [
   {
+    // Not when the field holds an object: a backup manifest's `unsealKey` is a reference to the key
+    // (`{ custodyKeyId, secretName, secretVersion }`), never the key. Whatever such an object holds is still
+    // searched by the value shapes below.
     what: 'a field of a Vault init or unseal answer',
     pattern:
-      /"(root_?token|keys(_base64)?|unseal_?keys?(_b64|_hex)?|recovery_keys\w*|unsealKey|rootToken)"\s*:/i,
+      /"(root_?token|keys(_base64)?|unseal_?keys?(_b64|_hex)?|recovery_keys\w*|unsealKey|rootToken)"\s*:(?!\s*\{)/i,
   },
   { what: 'a Vault / OpenBao token', pattern: /(?<![\w.])(hv[sbr]|[sbr])\.[A-Za-z0-9]{24,}/ },
   // A 32-byte key in base64 (what `sys/init` returns as keys_base64).
   { what: 'a 32-byte value in base64', pattern: /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/ },
-  // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>` and a digest
-  // `sha256:<hex>` are not one.
-  { what: 'a 32-byte value in hex', pattern: /(?<![+:0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/ },
+  // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>`, a digest
+  // `sha256:<hex>` and a snapshot's digest in its manifest (`"sha256": "<hex>"`) are not one.
+  {
+    what: 'a 32-byte value in hex',
+    pattern: /(?<![+:0-9a-fA-F])(?<!"sha256"\s*:\s*")[0-9a-fA-F]{64}(?![0-9a-fA-F])/,
+  },
 ];
 
 /** What in this history (JSON text) looks like key material: empty when it holds names and ids only. */

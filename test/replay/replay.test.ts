@@ -19,6 +19,17 @@ import {
 
 const files = readHistoryFiles();
 
+/** A history (JSON text) of one activity that returned `value`, as a JSON payload. */
+function historyWith(value: unknown): string {
+  const payload = {
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from(JSON.stringify(value)).toString('base64'),
+  };
+  return JSON.stringify({
+    events: [{ eventId: '7', activityTaskCompletedEventAttributes: { result: { payloads: [payload] } } }],
+  });
+}
+
 /**
  * How to record a history of each type from the test bed's runs (stacks `vbt…` of the e2e and fault tests;
  * the health ones come from test/e2e/06-health.test.ts). `--list` instead of `--name` shows the candidates.
@@ -68,21 +79,28 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
   });
 
   void it('the key material check catches a root token and an unseal key in a payload', () => {
-    const payload = (value: unknown) => ({
-      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-      data: Buffer.from(JSON.stringify(value)).toString('base64'),
-    });
-    const historyWith = (value: unknown) =>
-      JSON.stringify({
-        events: [
-          { eventId: '7', activityTaskCompletedEventAttributes: { result: { payloads: [payload(value)] } } },
-        ],
-      });
     const key = Buffer.alloc(32, 7);
     assert.deepEqual(keyMaterialFindings(historyWith({ keyId: 'key-0001', stack: 'vbt1' })), []);
     assert.equal(keyMaterialFindings(historyWith({ root_token: 'x' })).length, 1);
     assert.ok(keyMaterialFindings(historyWith({ token: `s.${'A1b2C3d4'.repeat(3)}` })).length > 0);
     assert.ok(keyMaterialFindings(historyWith({ k: key.toString('base64') })).length > 0);
     assert.ok(keyMaterialFindings(historyWith({ k: key.toString('hex') })).length > 0);
+    assert.equal(keyMaterialFindings(historyWith({ unsealKey: 'x', rootToken: 'y' })).length, 1);
+    assert.ok(keyMaterialFindings(historyWith({ unsealKey: { key: key.toString('hex') } })).length > 0);
+    assert.ok(keyMaterialFindings(historyWith({ digest: key.toString('hex') })).length > 0);
+  });
+
+  void it('the key material check passes a backup manifest: a reference to the key, the snapshot digest', () => {
+    const manifest = {
+      format: 'vault-bootstrap-snapshot/v1',
+      stack: 'vbt1',
+      file: 'vbt1-20261206T060307Z.snap',
+      unsealKey: {
+        custodyKeyId: 'ed2ea60f-2534-4fcf-8879-2ec60be2210c',
+        secretName: 'vbt1_vault_unseal_key_v1',
+      },
+      sha256: Buffer.alloc(32, 9).toString('hex'),
+    };
+    assert.deepEqual(keyMaterialFindings(historyWith(manifest)), []);
   });
 });

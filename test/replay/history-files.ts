@@ -1,7 +1,8 @@
 /**
  * The committed workflow histories of `test/replay/histories/`: where they live, how they are named and
- * read, and the check that they hold names and ids only, no key material. Shared by the replay test and
- * the recorder (`record-histories.ts`), which refuses to write a history that fails the check.
+ * read, which workflow types must have one (every one `src/workflows` exports), and the check that they
+ * hold names and ids only, no key material. Shared by the replay test and the recorder
+ * (`record-histories.ts`), which refuses to write a history that fails the check.
  *
  * A file is a history in Temporal's JSON form (`{ "events": [...] }`, as `historyToJSON` and
  * `temporal workflow show --output json` write it), named `<workflow-type>.<label>.json`.
@@ -10,17 +11,40 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
+import type * as workflows from '../../src/workflows';
 
 /** `test/replay/histories/` of the repository (this file runs from `dist/test/replay/`). */
 export const HISTORIES_DIR = resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
-/** The workflows whose in-flight histories a code change must keep replaying. */
-export const REPLAYED_WORKFLOW_TYPES = [
-  'BootstrapVault',
-  'VerifyVaultHealth',
-  'WatchVaultTasks',
-  'BreakGlassRootToken',
-] as const;
+/**
+ * A workflow type the worker registers: the name of a function `src/workflows/index.ts` exports (the worker
+ * registers each exported function under its export name). The queries and signals exported beside them
+ * are objects, not workflows.
+ */
+export type WorkflowType = {
+  [K in keyof typeof workflows]: (typeof workflows)[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof typeof workflows];
+
+/**
+ * The workflow types of a workflows module (`src/workflows`, imported): its exported functions' names,
+ * sorted. Every one of them can have runs in flight when a new worker takes over, so every one needs
+ * recorded histories.
+ */
+export function workflowTypesOf(module: typeof workflows): WorkflowType[] {
+  return Object.entries(module)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name as WorkflowType)
+    .sort();
+}
+
+/** The types among `types` that no history in `files` is of, in the order given: empty when each has one. */
+export function typesLackingHistories<T extends string>(
+  types: readonly T[],
+  files: readonly Pick<HistoryFile, 'workflowType'>[],
+): T[] {
+  const recorded = new Set(files.map((f) => f.workflowType));
+  return types.filter((type) => !recorded.has(type));
+}
 
 export type History = temporal.api.history.v1.IHistory;
 

@@ -1,7 +1,8 @@
 /**
  * The committed workflow histories of `test/replay/histories/`: where they live, how they are named and
- * read, and the check that they hold names and ids only, no key material. Shared by the replay test and
- * the recorder (`record-histories.ts`), which refuses to write a history that fails the check.
+ * read, which workflow types must have one (every one `src/workflows` exports), and the check that they
+ * hold names and ids only, no key material. Shared by the replay test and the recorder
+ * (`record-histories.ts`), which refuses to write a history that fails the check.
  *
  * A file is a history in Temporal's JSON form (`{ "events": [...] }`, as `historyToJSON` and
  * `temporal workflow show --output json` write it), named `<workflow-type>.<label>.json`.
@@ -10,17 +11,40 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
+import type * as workflows from '../../src/workflows';
 
 /** `test/replay/histories/` of the repository (this file runs from `dist/test/replay/`). */
 export const HISTORIES_DIR = resolve(__dirname, '..', '..', '..', 'test', 'replay', 'histories');
 
-/** The workflows whose in-flight histories a code change must keep replaying. */
-export const REPLAYED_WORKFLOW_TYPES = [
-  'BootstrapVault',
-  'VerifyVaultHealth',
-  'WatchVaultTasks',
-  'BreakGlassRootToken',
-] as const;
+/**
+ * A workflow type the worker registers: the name of a function `src/workflows/index.ts` exports (the worker
+ * registers each exported function under its export name). The queries and signals exported beside them
+ * are objects, not workflows.
+ */
+export type WorkflowType = {
+  [K in keyof typeof workflows]: (typeof workflows)[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof typeof workflows];
+
+/**
+ * The workflow types of a workflows module (`src/workflows`, imported): its exported functions' names,
+ * sorted. Every one of them can have runs in flight when a new worker takes over, so every one needs
+ * recorded histories.
+ */
+export function workflowTypesOf(module: typeof workflows): WorkflowType[] {
+  return Object.entries(module)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name as WorkflowType)
+    .sort();
+}
+
+/** The types among `types` that no history in `files` is of, in the order given: empty when each has one. */
+export function typesLackingHistories<T extends string>(
+  types: readonly T[],
+  files: readonly Pick<HistoryFile, 'workflowType'>[],
+): T[] {
+  const recorded = new Set(files.map((f) => f.workflowType));
+  return types.filter((type) => !recorded.has(type));
+}
 
 export type History = temporal.api.history.v1.IHistory;
 
@@ -89,16 +113,22 @@ function decodedText(historyJson: string): string {
 /** Shapes of key material, searched in the decoded history. */
 const KEY_MATERIAL: { what: string; pattern: RegExp }[] = [
   {
+    // Not when the field holds an object: a backup manifest's `unsealKey` is a reference to the key
+    // (`{ custodyKeyId, secretName, secretVersion }`), never the key. Whatever such an object holds is still
+    // searched by the value shapes below.
     what: 'a field of a Vault init or unseal answer',
     pattern:
-      /"(root_?token|keys(_base64)?|unseal_?keys?(_b64|_hex)?|recovery_keys\w*|unsealKey|rootToken)"\s*:/i,
+      /"(root_?token|keys(_base64)?|unseal_?keys?(_b64|_hex)?|recovery_keys\w*|unsealKey|rootToken)"\s*:(?!\s*\{)/i,
   },
   { what: 'a Vault / OpenBao token', pattern: /(?<![\w.])(hv[sbr]|[sbr])\.[A-Za-z0-9]{24,}/ },
   // A 32-byte key in base64 (what `sys/init` returns as keys_base64).
   { what: 'a 32-byte value in base64', pattern: /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/ },
-  // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>` and a digest
-  // `sha256:<hex>` are not one.
-  { what: 'a 32-byte value in hex', pattern: /(?<![+:0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])/ },
+  // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>`, a digest
+  // `sha256:<hex>` and a snapshot's digest in its manifest (`"sha256": "<hex>"`) are not one.
+  {
+    what: 'a 32-byte value in hex',
+    pattern: /(?<![+:0-9a-fA-F])(?<!"sha256"\s*:\s*")[0-9a-fA-F]{64}(?![0-9a-fA-F])/,
+  },
 ];
 
 /** What in this history (JSON text) looks like key material: empty when it holds names and ids only. */

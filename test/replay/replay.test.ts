@@ -10,24 +10,47 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { ReplayResult } from '@temporalio/worker';
+import * as workflows from '../../src/workflows';
+import type { WorkflowType } from './history-files';
 import {
   HISTORIES_DIR,
   keyMaterialFindings,
   readHistoryFiles,
-  REPLAYED_WORKFLOW_TYPES,
+  typesLackingHistories,
+  workflowTypesOf,
 } from './history-files';
 
 const files = readHistoryFiles();
 
+/** A history (JSON text) of one activity that returned `value`, as a JSON payload. */
+function historyWith(value: unknown): string {
+  const payload = {
+    metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+    data: Buffer.from(JSON.stringify(value)).toString('base64'),
+  };
+  return JSON.stringify({
+    events: [{ eventId: '7', activityTaskCompletedEventAttributes: { result: { payloads: [payload] } } }],
+  });
+}
+
+/** Every workflow type the worker registers, from src/workflows' exports: each one needs a history here. */
+const WORKFLOW_TYPES = workflowTypesOf(workflows);
+
 /**
  * How to record a history of each type from the test bed's runs (stacks `vbt…` of the e2e and fault tests;
- * the health ones come from test/e2e/06-health.test.ts). `--list` instead of `--name` shows the candidates.
+ * the health ones come from test/e2e/06-health.test.ts, the hold from 14, backups and drills from 15, the
+ * restore from 16). `--list` instead of `--name` shows the candidates. Keyed by every exported workflow, so a
+ * workflow added without a line here does not compile.
  */
-const RECORD: Record<(typeof REPLAYED_WORKFLOW_TYPES)[number], string> = {
+const RECORD: Record<WorkflowType, string> = {
   BootstrapVault: `--query "WorkflowType='BootstrapVault' AND WorkflowId STARTS_WITH 'vault-bootstrap-vbt'" --limit 1 --name LABEL`,
   VerifyVaultHealth: `--query "WorkflowType='VerifyVaultHealth' AND WorkflowId STARTS_WITH 'vault-health-event-vbt'" --limit 1 --name event-remediated`,
   WatchVaultTasks: `--query "WorkflowType='WatchVaultTasks' AND WorkflowId STARTS_WITH 'vault-health-watch:vbt'" --limit 1 --name terminated-after-task-restart`,
   BreakGlassRootToken: `--query "WorkflowType='BreakGlassRootToken'" --limit 1 --name revoked-after-worker-restart`,
+  HoldVaultStack: `--query "WorkflowType='HoldVaultStack' AND WorkflowId STARTS_WITH 'vault-hold:vbt'" --limit 1 --name completed-released`,
+  BackupVault: `--query "WorkflowType='BackupVault' AND WorkflowId STARTS_WITH 'vault-backup-now:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-backup-now`,
+  RestoreDrill: `--query "WorkflowType='RestoreDrill' AND WorkflowId STARTS_WITH 'vault-drill-now:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-drill-now`,
+  RestoreVault: `--query "WorkflowType='RestoreVault' AND WorkflowId STARTS_WITH 'vault-restore:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 
 void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
@@ -43,15 +66,44 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
     for await (const result of replays) results.set(result.workflowId, result);
   });
 
-  // Every workflow type must have at least one: a type without one would meet its in-flight runs unguarded.
-  for (const type of REPLAYED_WORKFLOW_TYPES) {
+  // Every exported workflow type must have at least one: a type without one would meet its in-flight runs
+  // unguarded.
+  for (const type of WORKFLOW_TYPES) {
     void it(`has recorded histories of ${type}`, () => {
-      assert.ok(
-        files.some((f) => f.workflowType === type),
+      assert.deepEqual(
+        typesLackingHistories([type], files),
+        [],
         `no ${type} history in ${HISTORIES_DIR}; after a real run: npm run record-histories -- ${RECORD[type]}`,
       );
     });
   }
+
+  void it('the workflow types are the functions src/workflows exports, not its queries and signals', () => {
+    assert.ok(WORKFLOW_TYPES.length >= 8, WORKFLOW_TYPES.join(', '));
+    for (const type of ['BootstrapVault', 'BackupVault', 'RestoreDrill', 'RestoreVault']) {
+      assert.ok(WORKFLOW_TYPES.includes(type as WorkflowType), `${type} in ${WORKFLOW_TYPES.join(', ')}`);
+    }
+    for (const name of ['progressQuery', 'breakGlassQuery', 'revokeNowSignal', 'releaseSignal']) {
+      assert.ok(name in workflows, `src/workflows exports ${name}`);
+      assert.ok(!WORKFLOW_TYPES.includes(name as WorkflowType), `${name} is no workflow type`);
+    }
+    assert.deepEqual(Object.keys(RECORD).sort(), WORKFLOW_TYPES);
+  });
+
+  void it('the history check reports a workflow type once its histories are gone', () => {
+    // Over the committed files: take away every history of one type, and the check names that type.
+    for (const type of WORKFLOW_TYPES) {
+      const without = files.filter((f) => f.workflowType !== type);
+      assert.ok(typesLackingHistories(WORKFLOW_TYPES, without).includes(type), type);
+    }
+    // Over made-up files, exactly: one of each type but the second, and the second is the one reported.
+    const [first, second, ...rest] = WORKFLOW_TYPES;
+    assert.ok(first && second);
+    const oneEach = [first, ...rest, first].map((workflowType) => ({ workflowType }));
+    assert.deepEqual(typesLackingHistories(WORKFLOW_TYPES, oneEach), [second]);
+    assert.deepEqual(typesLackingHistories(WORKFLOW_TYPES, [...oneEach, { workflowType: second }]), []);
+    assert.deepEqual(typesLackingHistories(WORKFLOW_TYPES, []), WORKFLOW_TYPES);
+  });
 
   for (const f of files) {
     void it(`replays ${f.file} (${f.workflowType}, ${f.history.events?.length ?? 0} events)`, () => {
@@ -68,21 +120,28 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
   });
 
   void it('the key material check catches a root token and an unseal key in a payload', () => {
-    const payload = (value: unknown) => ({
-      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
-      data: Buffer.from(JSON.stringify(value)).toString('base64'),
-    });
-    const historyWith = (value: unknown) =>
-      JSON.stringify({
-        events: [
-          { eventId: '7', activityTaskCompletedEventAttributes: { result: { payloads: [payload(value)] } } },
-        ],
-      });
     const key = Buffer.alloc(32, 7);
     assert.deepEqual(keyMaterialFindings(historyWith({ keyId: 'key-0001', stack: 'vbt1' })), []);
     assert.equal(keyMaterialFindings(historyWith({ root_token: 'x' })).length, 1);
     assert.ok(keyMaterialFindings(historyWith({ token: `s.${'A1b2C3d4'.repeat(3)}` })).length > 0);
     assert.ok(keyMaterialFindings(historyWith({ k: key.toString('base64') })).length > 0);
     assert.ok(keyMaterialFindings(historyWith({ k: key.toString('hex') })).length > 0);
+    assert.equal(keyMaterialFindings(historyWith({ unsealKey: 'x', rootToken: 'y' })).length, 1);
+    assert.ok(keyMaterialFindings(historyWith({ unsealKey: { key: key.toString('hex') } })).length > 0);
+    assert.ok(keyMaterialFindings(historyWith({ digest: key.toString('hex') })).length > 0);
+  });
+
+  void it('the key material check passes a backup manifest: a reference to the key, the snapshot digest', () => {
+    const manifest = {
+      format: 'vault-bootstrap-snapshot/v1',
+      stack: 'vbt1',
+      file: 'vbt1-20261206T060307Z.snap',
+      unsealKey: {
+        custodyKeyId: 'ed2ea60f-2534-4fcf-8879-2ec60be2210c',
+        secretName: 'vbt1_vault_unseal_key_v1',
+      },
+      sha256: Buffer.alloc(32, 9).toString('hex'),
+    };
+    assert.deepEqual(keyMaterialFindings(historyWith(manifest)), []);
   });
 });

@@ -66,6 +66,29 @@ export default tseslint.config(
     },
   },
   {
+    // An activity file (one group of activities) shares code only through deps, heartbeat and cluster/.
+    files: ['src/activities/*.ts'],
+    ignores: ['src/activities/deps.ts', 'src/activities/index.ts', 'src/activities/heartbeat.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
+              message: 'Activities depend on the interfaces in src/ports, never on a gateway or custody.',
+            },
+            { group: ['**/workflows/**'], message: 'Activities never import workflows.' },
+            {
+              regex: '^\\./(?!deps$|heartbeat$|cluster/)',
+              message: 'Activity files never import each other: what two share goes to activities/cluster/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/client.ts', 'src/client/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -7,17 +7,18 @@ import type { ActivityDeps } from './activities';
 import { Failpoints } from './faults/failpoints';
 import { systemClock } from './time/wait';
 import type { WorkerConfig } from './config';
-import type { HealthMetrics, KeyCustody } from './ports';
+import type { HealthMetrics, RemovableCustody } from './ports';
 import { NO_METRICS } from './ports';
 import { TemporalStackHolds } from './holds/temporal-holds';
 import { FileKeyCustody } from './custody/file-custody';
+import { InitKeys } from './custody/init-key';
 import { ReplicatedKeyCustody } from './custody/replicated-custody';
 import { SwarmCustodyReplicas } from './custody/swarm-replicas';
 import { DockerGateway } from './docker/gateway';
 import { VaultNodeClient } from './vault/gateway';
 
 /** The file custody, with a copy of each record in the swarm when `VAULT_BOOTSTRAP_CUSTODY_REPLICA=swarm`. */
-function buildCustody(config: WorkerConfig): KeyCustody {
+function buildCustody(config: WorkerConfig): RemovableCustody {
   const local = new FileKeyCustody(config.custody);
   return config.custody.replica === 'swarm'
     ? new ReplicatedKeyCustody(local, new SwarmCustodyReplicas(config.dockerSocket))
@@ -30,9 +31,11 @@ export function buildActivityDeps(
   metrics: HealthMetrics = NO_METRICS,
 ): ActivityDeps {
   const ca = Buffer.from(config.vault.caPem);
+  const custody = buildCustody(config);
   return {
     swarm,
-    custody: buildCustody(config),
+    custody,
+    initKeys: new InitKeys(custody),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {
         requestMs: config.vault.requestTimeoutMs,

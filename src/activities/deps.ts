@@ -6,6 +6,7 @@ import type { BackupConfig, StackConfig, VaultConfig } from '../config';
 import type {
   Clock,
   FaultPoints,
+  InitKeyCustody,
   HealthMetrics,
   KeyCustody,
   StackHolds,
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   swarm: Swarm;
   /** Where the unseal key and root token live. */
   custody: KeyCustody;
+  /** The stacks' init keys, kept in `custody`: how a `sys/init` answer reaches the record (src/custody/init-key.ts). */
+  initKeys: InitKeyCustody;
   /** Builds the client of one Vault node. */
   vaultNode: VaultNodeFactory;
   config: ActivityConfig;

@@ -111,7 +111,7 @@ async function configureAutopilot(
 }
 
 export function createRaftActivities(deps: ActivityDeps) {
-  const { custody } = deps;
+  const { custody, initKeys } = deps;
   /** The custody record of an initialized cluster; every step after initLeader needs it. */
   const keys = (stack: string): Promise<HeldKeys> =>
     readCustody(
@@ -128,7 +128,7 @@ export function createRaftActivities(deps: ActivityDeps) {
    * was removed); one holding another is `CustodyCorrupt`, and the answer is kept beside it.
    */
   function persistInitAnswer(stack: string, answer: EncryptedInitAnswer) {
-    return waitUntil(() => custody.storeInitAnswer(stack, answer), {
+    return waitUntil(() => initKeys.storeInitAnswer(stack, answer), {
       what: `the key of ${stack} to reach custody`,
       deadlineMs: 60_000,
       maxPolls: 5,
@@ -189,7 +189,7 @@ export function createRaftActivities(deps: ActivityDeps) {
     const stored = await persistInitAnswer(stack, answer);
     await deps.failpoints.hit('initLeader:after-persist');
     await deps.swarm.removeJob(name);
-    await custody.discardInitKey(stack);
+    await initKeys.discardInitKey(stack);
     return { stored, answeredAfterMs };
   }
 
@@ -225,7 +225,7 @@ export function createRaftActivities(deps: ActivityDeps) {
               `from backup and run the bootstrap again; without the key this cluster's data cannot be unsealed.`,
           );
         }
-        await custody.discardInitKey(stack); // a key a crash left behind; nothing when there is none
+        await initKeys.discardInitKey(stack); // a key a crash left behind; nothing when there is none
         return {
           changed: notes.length > 0,
           summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join(
@@ -265,7 +265,7 @@ export function createRaftActivities(deps: ActivityDeps) {
         throw new Error(`initializing ${leader.name}: ${failedInit}`);
 
       await custody.assertWritable(stack);
-      const { publicKey, fingerprint } = await custody.prepareInitKey(stack);
+      const { publicKey, fingerprint } = await initKeys.prepareInitKey(stack);
       await deps.failpoints.hit('initLeader:before-init');
       if (!leader.task.nodeId || !leader.task.address)
         throw new Error(`${leader.name} of ${serviceName(stack)} has no node or address yet`);

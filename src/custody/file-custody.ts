@@ -27,14 +27,12 @@ import type {
   CustodyRecordInfo,
   CustodySecrets,
   CustodyTokens,
-  EncryptedInitAnswer,
   HeldKeys,
   KeyCustody,
   RemovableCustody,
   RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
-import { discardInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 import { KeyedQueue } from './keyed-queue';
 
 interface RecordFile {
@@ -155,18 +153,6 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
   private readonly queue = new KeyedQueue();
 
   constructor(private readonly config: Pick<CustodyConfig, 'dir' | 'keyFile'>) {}
-
-  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
-    return prepareInitKey(this, stack);
-  }
-
-  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
-    return storeInitAnswer(this, stack, answer);
-  }
-
-  discardInitKey(stack: string): Promise<void> {
-    return discardInitKey(this, stack);
-  }
 
   /** Removes the stack's record when it is record `keyId` (a record of another id is left alone), durably. */
   async remove(stack: string, keyId: string): Promise<void> {

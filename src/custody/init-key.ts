@@ -10,11 +10,13 @@
  * then removes the job and this key.
  *
  * The pending key is an ordinary custody record under its own name (`<stack>.init-key`), the armored private
- * key in the record's key field, so it is written, replicated and read exactly as the unseal key is. The
+ * key in the record's key field, so it is written, replicated (copied to the swarm with the swarm custody, so a
+ * worker on another node opens an answer the one that asked never read) and read exactly as the unseal key is.
+ * The unit tests' fake custody is given this same class, real OpenPGP included. The
  * OpenPGP work is openpgp.js (RSA 3072: what both Vault's and OpenBao's Go OpenPGP encrypt to).
  */
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
-import type { CustodyRecordInfo, EncryptedInitAnswer, RemovableCustody } from '../ports';
+import type { CustodyRecordInfo, EncryptedInitAnswer, InitKeyCustody, RemovableCustody } from '../ports';
 import { CustodyError } from '../shared/errors';
 
 // openpgp.js ships its types as an ES module and a CommonJS build beside them; this project compiles to CommonJS.
@@ -26,76 +28,80 @@ export function initKeyName(stack: string): string {
   return `${stack}.init-key`;
 }
 
-/** Makes the pending key when there is none; returns its public half either way. */
-export async function prepareInitKey(
-  custody: RemovableCustody,
-  stack: string,
-): Promise<{ publicKey: string; fingerprint: string }> {
-  const name = initKeyName(stack);
-  if (!(await custody.describe(name))) {
-    const { privateKey } = await openpgp.generateKey({
-      type: 'rsa',
-      rsaBits: 3072,
-      userIDs: [{ name: 'vault-bootstrap init', comment: stack }],
-      format: 'armored',
-    });
-    // Two workers racing here: `store` never overwrites, so one key wins (the loser's `CustodyCorrupt`
-    // conflict copy holds only a key no job was ever given) and both go on with the winner's.
-    await custody.store(name, { unsealKey: privateKey }).catch(async (err: unknown) => {
-      if (!(await custody.describe(name))) throw err;
-    });
-  }
-  const key = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
-  return { publicKey: key.toPublic().armor(), fingerprint: key.getFingerprint() };
-}
+/**
+ * The stacks' init keys, kept as records of `records` (the worker's custody: the file custody, replicated or
+ * not). Built once in src/wiring.ts beside that custody.
+ */
+export class InitKeys implements InitKeyCustody {
+  constructor(private readonly records: RemovableCustody) {}
 
-/** Decrypts the answer with the pending key and stores it as the stack's record. */
-export async function storeInitAnswer(
-  custody: RemovableCustody,
-  stack: string,
-  answer: EncryptedInitAnswer,
-): Promise<CustodyRecordInfo> {
-  const name = initKeyName(stack);
-  if (!(await custody.describe(name)))
-    throw new CustodyError(
-      'InitAnswerUnreadable',
-      `an encrypted init answer of stack ${stack} was found, but custody holds no init key for it (${name}); ` +
-        `the answer was left where it is`,
-    );
-  const privateKey = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
-  const open = async (field: string, base64: string): Promise<string> => {
-    try {
-      const message = await openpgp.readMessage({ binaryMessage: Buffer.from(base64, 'base64') });
-      const opened: { data: Uint8Array } = await openpgp.decrypt({
-        message,
-        decryptionKeys: privateKey,
-        format: 'binary',
+  /** Makes the pending key when there is none; returns its public half either way. */
+  async prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    const custody = this.records;
+    const name = initKeyName(stack);
+    if (!(await custody.describe(name))) {
+      const { privateKey } = await openpgp.generateKey({
+        type: 'rsa',
+        rsaBits: 3072,
+        userIDs: [{ name: 'vault-bootstrap init', comment: stack }],
+        format: 'armored',
       });
-      return Buffer.from(opened.data).toString('utf8');
-    } catch {
+      // Two workers racing here: `store` never overwrites, so one key wins (the loser's `CustodyCorrupt`
+      // conflict copy holds only a key no job was ever given) and both go on with the winner's.
+      await custody.store(name, { unsealKey: privateKey }).catch(async (err: unknown) => {
+        if (!(await custody.describe(name))) throw err;
+      });
+    }
+    const key = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
+    return { publicKey: key.toPublic().armor(), fingerprint: key.getFingerprint() };
+  }
+
+  /** Decrypts the answer with the pending key and stores it as the stack's record. */
+  async storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
+    const custody = this.records;
+    const name = initKeyName(stack);
+    if (!(await custody.describe(name)))
       throw new CustodyError(
         'InitAnswerUnreadable',
-        `the init answer's ${field} of stack ${stack} does not decrypt with custody's init key ` +
-          `${privateKey.getFingerprint()}; the answer was left where it is`,
+        `an encrypted init answer of stack ${stack} was found, but custody holds no init key for it (${name}); ` +
+          `the answer was left where it is`,
       );
-    }
-  };
-  const keyText = await open('unseal key', answer.unsealKey);
-  const rootToken = await open('root token', answer.rootToken);
-  // Vault's plaintext is the hex key; custody keeps keys base64, as `sys/init` answers them without pgp_keys.
-  let unsealKey: string;
-  if (/^(?:[0-9a-f]{2})+$/i.test(keyText)) unsealKey = Buffer.from(keyText, 'hex').toString('base64');
-  else if (/^[A-Za-z0-9+/]+={0,2}$/.test(keyText)) unsealKey = keyText;
-  else
-    throw new CustodyError(
-      'InitAnswerUnreadable',
-      `the init answer's unseal key of stack ${stack} decrypts, but not to a hex or base64 key; the answer was left where it is`,
-    );
-  return custody.store(stack, { unsealKey, rootToken });
-}
+    const privateKey = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
+    const open = async (field: string, base64: string): Promise<string> => {
+      try {
+        const message = await openpgp.readMessage({ binaryMessage: Buffer.from(base64, 'base64') });
+        const opened: { data: Uint8Array } = await openpgp.decrypt({
+          message,
+          decryptionKeys: privateKey,
+          format: 'binary',
+        });
+        return Buffer.from(opened.data).toString('utf8');
+      } catch {
+        throw new CustodyError(
+          'InitAnswerUnreadable',
+          `the init answer's ${field} of stack ${stack} does not decrypt with custody's init key ` +
+            `${privateKey.getFingerprint()}; the answer was left where it is`,
+        );
+      }
+    };
+    const keyText = await open('unseal key', answer.unsealKey);
+    const rootToken = await open('root token', answer.rootToken);
+    // Vault's plaintext is the hex key; custody keeps keys base64, as `sys/init` answers them without pgp_keys.
+    let unsealKey: string;
+    if (/^(?:[0-9a-f]{2})+$/i.test(keyText)) unsealKey = Buffer.from(keyText, 'hex').toString('base64');
+    else if (/^[A-Za-z0-9+/]+={0,2}$/.test(keyText)) unsealKey = keyText;
+    else
+      throw new CustodyError(
+        'InitAnswerUnreadable',
+        `the init answer's unseal key of stack ${stack} decrypts, but not to a hex or base64 key; the answer was left where it is`,
+      );
+    return custody.store(stack, { unsealKey, rootToken });
+  }
 
-export async function discardInitKey(custody: RemovableCustody, stack: string): Promise<void> {
-  const name = initKeyName(stack);
-  const pending = await custody.describe(name);
-  if (pending) await custody.remove(name, pending.keyId);
+  async discardInitKey(stack: string): Promise<void> {
+    const custody = this.records;
+    const name = initKeyName(stack);
+    const pending = await custody.describe(name);
+    if (pending) await custody.remove(name, pending.keyId);
+  }
 }

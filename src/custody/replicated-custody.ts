@@ -22,7 +22,6 @@ import type {
   CustodyReplicaStore,
   CustodySecrets,
   CustodyTokens,
-  EncryptedInitAnswer,
   HeldKeys,
   KeyCustody,
   RemovableCustody,
@@ -30,7 +29,6 @@ import type {
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import type { FileKeyCustody } from './file-custody';
-import { discardInitKey, prepareInitKey, storeInitAnswer } from './init-key';
 import { KeyedQueue } from './keyed-queue';
 
 export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
@@ -40,20 +38,6 @@ export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
     private readonly local: FileKeyCustody,
     private readonly replicas: CustodyReplicaStore,
   ) {}
-
-  // The pending init key is a record like any other here: copied to the swarm, so a worker on another node
-  // can open an init answer the worker that asked for it never read.
-  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
-    return prepareInitKey(this, stack);
-  }
-
-  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
-    return storeInitAnswer(this, stack, answer);
-  }
-
-  discardInitKey(stack: string): Promise<void> {
-    return discardInitKey(this, stack);
-  }
 
   /**
    * Removes record `keyId` of the stack: the copies first, then the local file. A crash in between leaves the

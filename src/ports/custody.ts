@@ -86,12 +86,12 @@ export interface InitKeyCustody {
 }
 
 /** The record store an `InitKeyCustody` keeps its pending keys in (a `KeyCustody` that can also remove). */
-export interface RemovableCustody extends Omit<KeyCustody, keyof InitKeyCustody> {
+export interface RemovableCustody extends KeyCustody {
   /** Removes the stack's record `keyId`, durably, from every copy; nothing when there is none. */
   remove(stack: string, keyId: string): Promise<void>;
 }
 
-export interface KeyCustody extends InitKeyCustody {
+export interface KeyCustody {
   /** Proves the record folder and the encryption key are usable: writes, fsyncs, reads back and removes a probe. */
   assertWritable(stack: string): Promise<void>;
   /** Metadata of the stack's record, or undefined when there is none. */

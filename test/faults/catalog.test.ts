@@ -16,7 +16,7 @@ import {
 } from '../../src/faults/failpoints';
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { FileKeyCustody } from '../../src/custody/file-custody';
-import { initKeyName } from '../../src/custody/init-key';
+import { InitKeys, initKeyName } from '../../src/custody/init-key';
 import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './catalog';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -120,8 +120,9 @@ describe("the init key on the file custody (the sys/init answer's way to the rec
     const base = mkdtempSync(join(tmpdir(), 'vbt-init-key-'));
     const custody = new FileKeyCustody({ dir: join(base, 'c'), keyFile: join(base, 'k') });
     await custody.assertWritable('s');
-    const first = await custody.prepareInitKey('s');
-    const again = await custody.prepareInitKey('s');
+    const initKeys = new InitKeys(custody);
+    const first = await initKeys.prepareInitKey('s');
+    const again = await initKeys.prepareInitKey('s');
     assert.equal(again.fingerprint, first.fingerprint, 'the same pending key on every call');
     assert.notEqual(
       await custody.describe(initKeyName('s')),
@@ -139,7 +140,7 @@ describe("the init key on the file custody (the sys/init answer's way to the rec
       ).toString('base64');
     const hexKey = 'ab'.repeat(32);
     const t0 = process.hrtime.bigint();
-    const stored = await custody.storeInitAnswer('s', {
+    const stored = await initKeys.storeInitAnswer('s', {
       unsealKey: await seal(hexKey),
       rootToken: await seal('s.root'),
     });
@@ -154,7 +155,7 @@ describe("the init key on the file custody (the sys/init answer's way to the rec
       'kept base64, as sys/init answers',
     );
     assert.equal(held.rootToken, 's.root');
-    await custody.discardInitKey('s');
+    await initKeys.discardInitKey('s');
     assert.equal(await custody.describe(initKeyName('s')), undefined);
     assert.deepEqual(readdirSync(join(base, 'c')), ['s.json'], 'the record alone is left');
   });

@@ -2,12 +2,10 @@
  * Key custody in memory, with the same error kinds as the file custody: `UnsealKeyUnavailable` for no
  * record, `CustodyCorrupt` for an existing record on store, and whatever a test breaks on purpose.
  */
-import { discardInitKey, prepareInitKey, storeInitAnswer } from '../../../src/custody/init-key';
 import type {
   CustodyRecordInfo,
   CustodySecrets,
   CustodyTokens,
-  EncryptedInitAnswer,
   HeldKeys,
   KeyCustody,
   RemovableCustody,
@@ -113,19 +111,6 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
       else delete next.rootGenerations;
       this.records.set(stack, next);
     });
-  }
-
-  // The pending init key is the real module's, over this store (real OpenPGP: it is what is under test).
-  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
-    return prepareInitKey(this, stack);
-  }
-
-  storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
-    return storeInitAnswer(this, stack, answer);
-  }
-
-  discardInitKey(stack: string): Promise<void> {
-    return discardInitKey(this, stack);
   }
 
   remove(stack: string, keyId: string): Promise<void> {

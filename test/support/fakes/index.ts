@@ -17,6 +17,7 @@ import type { BootstrapInput } from '../../../src/shared/types';
 import { REPO } from '../testbed';
 import { FakeClock } from './clock';
 import { FakeCustody } from './custody';
+import { InitKeys } from '../../../src/custody/init-key';
 import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
 import { FakeHolds, RecordingMetrics } from './observe';
@@ -84,6 +85,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   const deps: ActivityDeps = {
     swarm,
     custody,
+    initKeys: new InitKeys(custody),
     vaultNode: options.vaultNode ?? vault.factory,
     config: {
       stack: {

@@ -210,7 +210,7 @@ describe('initLeader', () => {
     await assert.rejects(w.run(w.acts.initLeader, w.input));
     const pending = await w.custody.describe(initKeyName(w.stack));
     await w.custody.remove(initKeyName(w.stack), pending!.keyId); // the init key lost
-    await w.custody.prepareInitKey(w.stack); // another key in its place
+    await w.deps.initKeys.prepareInitKey(w.stack); // another key in its place
     await assert.rejects(
       w.run(w.acts.initLeader, w.input),
       namedFailure('InitAnswerUnreadable', /does not decrypt with custody's init key .* left where it is/),

@@ -4,13 +4,13 @@
  * is fresh, 1 otherwise (Docker reads only 0 and 1), with one line saying what it found. See
  * `src/health-file.ts` for what a fresh file proves.
  */
-import { loadHealthFile } from './config';
+import { loadLivenessFile } from './config/process';
 import { checkHealthFile } from './health-file';
 
 function main(): number {
   let file: string | undefined;
   try {
-    file = loadHealthFile(process.env);
+    file = loadLivenessFile(process.env);
   } catch (err) {
     console.error(`vault-bootstrap healthcheck: ${(err as Error).message}`);
     return 1;

@@ -6,7 +6,7 @@
 import type { ActivityDeps } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
-import type { WorkerConfig } from './config';
+import type { WorkerConfig } from './config/worker';
 import type { HealthMetrics, KeyCustody } from './ports';
 import { NO_METRICS } from './ports';
 import { TemporalStackHolds } from './holds/temporal-holds';

@@ -26,14 +26,12 @@ import type {
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './activities/failpoints';
 import { systemClock } from './activities/wait';
-import {
-  loadLogFormat,
-  loadMetricsAddress,
-  loadNodeAgentConfig,
-  loadWorkerConfig,
-  loadWorkerRole,
-} from './config';
-import type { ListenAddress, NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
+import { loadNodeAgentConfig } from './config/agent';
+import type { NodeAgentConfig } from './config/agent';
+import { loadLogFormat, loadMetricsAddress, loadWorkerRole } from './config/process';
+import type { ListenAddress, WorkerRole } from './config/process';
+import { loadWorkerConfig } from './config/worker';
+import type { WorkerConfig } from './config/worker';
 import { DockerGateway } from './docker/gateway';
 import { startHealthFile } from './health-file';
 import { runtimeLogging, WorkerLogger } from './logging';
@@ -247,10 +245,10 @@ async function serve(
     );
     // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
     const health =
-      config.healthFile === undefined
+      config.livenessFile === undefined
         ? undefined
         : startHealthFile(
-            config.healthFile,
+            config.livenessFile,
             () => workers.every((w) => w.getState() === 'RUNNING'),
             undefined,
             (m) => log.warn(m),

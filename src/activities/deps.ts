@@ -3,8 +3,9 @@
  * helpers they share: locating the Vault nodes of a stack, waiting for a state, reading custody.
  */
 import { Context } from '@temporalio/activity';
-import type { BackupConfig, StackConfig, VaultConfig } from '../config';
-import { unsealSecretBase } from '../config';
+import type { StackConfig } from '../config/stack';
+import type { BackupConfig, VaultConfig } from '../config/worker';
+import { unsealSecretBase } from '../shared/names';
 import type {
   Clock,
   FaultPoints,

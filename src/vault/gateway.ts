@@ -11,7 +11,7 @@
 import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import nodeVault from 'node-vault';
-import type { VaultAddressing } from '../config';
+import type { VaultAddressing } from '../config/worker';
 import type {
   AutopilotConfig,
   AutopilotState,
@@ -80,7 +80,7 @@ export class VaultNodeClient implements VaultNode {
       'request-promise': { defaults: () => vaultHttp },
     });
     // node-vault falls back to VAULT_TOKEN, VAULT_PREFIX and VAULT_NAMESPACE from the environment (and sends
-    // that token on every call, unauthenticated ones included). Only config.ts reads the environment: the
+    // that token on every call, unauthenticated ones included). Only src/config/ reads the environment: the
     // token is passed per call, and there is no prefix or namespace.
     Object.assign(this.client, { token: '', pathPrefix: '', namespace: undefined });
   }

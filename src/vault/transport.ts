@@ -13,7 +13,7 @@ import { connect as netConnect } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import type { VaultAddressing } from '../config';
+import type { VaultAddressing } from '../config/worker';
 import type { NodeTarget, ServedCertificate } from '../ports';
 
 /**

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, loadHealthFile, loadNodeAgentConfig, loadWorkerConfig } from '../../src/config';
 import { checkHealthFile, HEALTH_FILE_MAX_AGE_MS, startHealthFile } from '../../src/health-file';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-health-'));
@@ -73,37 +72,6 @@ describe('health file check', () => {
     const stale = checkHealthFile(file, now);
     assert.equal(stale.healthy, false);
     assert.match(stale.detail, /written 35s ago \(more than 30s\): the worker stopped polling or hangs/);
-  });
-});
-
-describe('VAULT_BOOTSTRAP_HEALTH_FILE', () => {
-  const rejects = (raw: string, expected: RegExp): void =>
-    assert.throws(
-      () => loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: raw }),
-      (err: unknown) =>
-        err instanceof ConfigError &&
-        err.setting === 'VAULT_BOOTSTRAP_HEALTH_FILE' &&
-        expected.test(err.message),
-    );
-
-  it('is off when unset or empty, an absolute path in an existing folder otherwise', () => {
-    assert.equal(loadHealthFile({}), undefined);
-    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: '' }), undefined);
-    const dir = tmp();
-    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: join(dir, 'alive') }), join(dir, 'alive'));
-    rejects('alive', /expected an absolute file path, got "alive"/);
-    rejects(`${dir}/`, /absolute file path/);
-    rejects('/nonexistent/folder/alive', /a file in an existing folder, got "\/nonexistent\/folder\/alive"/);
-  });
-
-  it('reaches the worker and the node agent configuration', () => {
-    const certs = tmp();
-    writeFileSync(join(certs, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const file = join(tmp(), 'alive');
-    const env = { VAULT_CERT_DIR: certs, VAULT_BOOTSTRAP_HEALTH_FILE: file };
-    assert.equal(loadWorkerConfig(env).healthFile, file);
-    assert.equal(loadNodeAgentConfig(env).healthFile, file);
-    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: certs }).healthFile, undefined);
   });
 });
 

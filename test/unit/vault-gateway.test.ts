@@ -207,7 +207,7 @@ describe('Vault gateway: an address that accepts but never answers', () => {
   });
 });
 
-describe('Vault gateway: only config.ts decides where it connects and what it sends (issue 10, item 2)', () => {
+describe('Vault gateway: only src/config/ decides where it connects and what it sends (issue 10, item 2)', () => {
   const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
   const node = fakeNode((url, headers) => {
     seen.push({ url, headers });

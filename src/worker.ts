@@ -7,8 +7,8 @@
  * queue with the node-local ones; as a `node-agent` only its node's queue (see `WorkerRole`). The node's
  * queue is named from the Swarm node id of the Engine it talks to (`nodeTaskQueue`).
  *
- * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that file while its Workers run, for a container
- * HEALTHCHECK (`src/health-file.ts`, `src/healthcheck.ts`).
+ * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that liveness file while its Workers run, for a
+ * container HEALTHCHECK (`src/liveness-file.ts`, `src/liveness-check.ts`).
  *
  * Unless `VAULT_BOOTSTRAP_METRICS_ADDRESS` is empty, it serves Prometheus metrics there (`src/metrics/`,
  * docs/metrics.md): its own and Temporal Core's, in both roles.
@@ -33,7 +33,7 @@ import type { ListenAddress, WorkerRole } from './config/process';
 import { loadWorkerConfig } from './config/worker';
 import type { WorkerConfig } from './config/worker';
 import { DockerGateway } from './docker/gateway';
-import { startHealthFile } from './health-file';
+import { startLivenessFile } from './liveness-file';
 import { runtimeLogging, WorkerLogger } from './logging';
 import { PrometheusMetrics } from './metrics/prometheus';
 import {
@@ -244,10 +244,10 @@ async function serve(
       ),
     );
     // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
-    const health =
+    const liveness =
       config.livenessFile === undefined
         ? undefined
-        : startHealthFile(
+        : startLivenessFile(
             config.livenessFile,
             () => workers.every((w) => w.getState() === 'RUNNING'),
             undefined,
@@ -256,7 +256,7 @@ async function serve(
     try {
       await running;
     } finally {
-      health?.stop();
+      liveness?.stop();
     }
     log.info('vault-bootstrap worker: shut down cleanly');
   } finally {

@@ -70,13 +70,13 @@ COPY --from=build /app/dist/src ./dist/src
 # Engine socket ... EACCES". Keep the user once custody holds a key: a key file of another uid is refused.
 USER node
 
-# The worker rewrites this file every 10 s while its Temporal Workers run (src/health-file.ts); the check
+# The worker rewrites this file every 10 s while its Temporal Workers run (src/liveness-file.ts); the check
 # passes while it is at most 30 s old. The first write follows the Temporal connection and the bundling of
 # the workflow code (1.5 s of the start in this image on the 2-core test bed): a minute's grace is ample.
 # Every 10 s: Swarm counts a task as running only once it is healthy, and a rolling update (start-first)
 # stops the old task only then; at 30 s a restarted or upgraded worker showed `Starting` for 30 s.
 ENV VAULT_BOOTSTRAP_HEALTH_FILE=/tmp/vault-bootstrap-worker.alive
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "dist/src/healthcheck.js"]
+  CMD ["node", "dist/src/liveness-check.js"]
 
 CMD ["/app/scripts/worker.sh"]

@@ -21,8 +21,9 @@
  * This file only dispatches: the grammar is in `client/args.ts`, each command in `client/commands/`.
  */
 import { Client } from '@temporalio/client';
-import { ConfigError, loadClientConfig } from './config';
-import type { Env } from './config';
+import { loadClientConfig } from './config/client';
+import type { Env } from './config/env';
+import { ConfigError } from './shared/errors';
 import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args';
 import type { Command } from './client/args';
 import { backup } from './client/commands/backup';

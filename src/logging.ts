@@ -21,7 +21,7 @@ import { inspect, types } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { LogTimestamp } from '@temporalio/worker';
 import type { RuntimeOptions } from '@temporalio/worker';
-import type { LogFormat } from './config';
+import type { LogFormat } from './config/process';
 
 const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 

@@ -3,7 +3,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { TemporalConfig } from './config';
+import type { TemporalConfig } from './config/temporal';
 import { TemporalUnreachableError } from './shared/errors';
 
 export { TemporalUnreachableError } from './shared/errors';

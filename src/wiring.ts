@@ -1,12 +1,14 @@
 /**
- * Builds the real activity dependencies from the validated configuration: the one place that chooses
- * dockerode, node-vault, the file custody, env-driven fault points, the system clock, Temporal for the
- * holds and the given metrics (Prometheus, or none) for the ports.
+ * Builds the real dependencies of both worker roles from the validated configuration: the one place that
+ * chooses dockerode (with the docker CLI on a full worker), node-vault, the file custody, env-driven fault
+ * points, the system clock, Temporal for the holds and the given metrics (Prometheus, or none) for the ports.
  */
 import type { ActivityDeps } from './activities';
 import { Failpoints } from './faults/failpoints';
 import { systemClock } from './time/wait';
-import type { WorkerConfig } from './config';
+import type { NodeLocalDeps } from './activities/node-local';
+import type { NodeAgentConfig } from './config/agent';
+import type { WorkerConfig } from './config/worker';
 import type { HealthMetrics, RemovableCustody } from './ports';
 import { NO_METRICS } from './ports';
 import { TemporalStackHolds } from './holds/temporal-holds';
@@ -17,6 +19,16 @@ import { SwarmCustodyReplicas } from './custody/swarm-replicas';
 import { DockerGateway } from './docker/gateway';
 import { VaultNodeClient } from './vault/gateway';
 
+/** A full worker's Docker gateway: the Engine API, and the docker CLI with its environment to deploy stacks. */
+export function buildDockerGateway(config: WorkerConfig): DockerGateway {
+  return new DockerGateway(config.dockerSocket, config.stack.dockerCli, config.stack.cliBaseEnv);
+}
+
+/** A node agent's Docker gateway: the Engine API only. An agent never deploys: no CLI and no CLI environment. */
+export function buildNodeAgentGateway(config: NodeAgentConfig): DockerGateway {
+  return new DockerGateway(config.dockerSocket);
+}
+
 /** The file custody, with a copy of each record in the swarm when `VAULT_BOOTSTRAP_CUSTODY_REPLICA=swarm`. */
 function buildCustody(config: WorkerConfig): RemovableCustody {
   const local = new FileKeyCustody(config.custody);
@@ -25,9 +37,10 @@ function buildCustody(config: WorkerConfig): RemovableCustody {
     : local;
 }
 
+/** The dependencies of the activities on the main task queue (a full worker only). */
 export function buildActivityDeps(
   config: WorkerConfig,
-  swarm = new DockerGateway(config.dockerSocket, config.stack.dockerCli, config.stack.cliBaseEnv),
+  swarm = buildDockerGateway(config),
   metrics: HealthMetrics = NO_METRICS,
 ): ActivityDeps {
   const ca = Buffer.from(config.vault.caPem);
@@ -48,4 +61,12 @@ export function buildActivityDeps(
     // Asked through the client of the Worker that runs the activity.
     holds: new TemporalStackHolds(),
   };
+}
+
+/**
+ * The dependencies of the node-local activities on a node's own task queue, in both roles: the node's Engine
+ * (`swarm`, the gateway the worker checked its node with), the system clock, the metrics and the holds.
+ */
+export function buildNodeLocalDeps(swarm: DockerGateway, metrics: HealthMetrics = NO_METRICS): NodeLocalDeps {
+  return { swarm, clock: systemClock, metrics, holds: new TemporalStackHolds() };
 }

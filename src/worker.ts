@@ -7,35 +7,31 @@
  * queue with the node-local ones; as a `node-agent` only its node's queue (see `WorkerRole`). The node's
  * queue is named from the Swarm node id of the Engine it talks to (`nodeTaskQueue`).
  *
- * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that file while its Workers run, for a container
- * HEALTHCHECK (`src/health-file.ts`, `src/healthcheck.ts`).
+ * With `VAULT_BOOTSTRAP_HEALTH_FILE` set, it rewrites that liveness file while its Workers run, for a
+ * container HEALTHCHECK (`src/liveness-file.ts`, `src/liveness-check.ts`).
  *
  * Unless `VAULT_BOOTSTRAP_METRICS_ADDRESS` is empty, it serves Prometheus metrics there (`src/metrics/`,
  * docs/metrics.md): its own and Temporal Core's, in both roles.
  *
  * Everything it writes goes through one logger (`src/logging.ts`): with `VAULT_BOOTSTRAP_LOG_FORMAT=json`,
  * its own lines, the SDK's and Core's are JSON lines on stdout.
+ *
+ * The dependencies its activities get are built in `src/wiring.ts`, the interceptors around them in
+ * `src/interceptors.ts`.
  */
 import { Runtime, Worker } from '@temporalio/worker';
-import type {
-  ActivityInterceptorsFactory,
-  MetricsExporterConfig,
-  NativeConnection,
-  RuntimeOptions,
-} from '@temporalio/worker';
+import type { MetricsExporterConfig, NativeConnection, RuntimeOptions } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './faults/failpoints';
-import { systemClock } from './time/wait';
-import {
-  loadLogFormat,
-  loadMetricsAddress,
-  loadNodeAgentConfig,
-  loadWorkerConfig,
-  loadWorkerRole,
-} from './config';
-import type { ListenAddress, NodeAgentConfig, WorkerConfig, WorkerRole } from './config';
-import { DockerGateway } from './docker/gateway';
-import { startHealthFile } from './health-file';
+import { loadNodeAgentConfig } from './config/agent';
+import type { NodeAgentConfig } from './config/agent';
+import { loadLogFormat, loadMetricsAddress, loadWorkerRole } from './config/process';
+import type { ListenAddress, WorkerRole } from './config/process';
+import { loadWorkerConfig } from './config/worker';
+import type { WorkerConfig } from './config/worker';
+import type { DockerGateway } from './docker/gateway';
+import { activityInterceptors } from './interceptors';
+import { startLivenessFile } from './liveness-file';
 import { runtimeLogging, WorkerLogger } from './logging';
 import { PrometheusMetrics } from './metrics/prometheus';
 import {
@@ -49,8 +45,7 @@ import { NO_METRICS } from './ports';
 import { nodeTaskQueue } from './shared/constants';
 import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
 import { connectWorker } from './temporal';
-import { TemporalStackHolds } from './holds/temporal-holds';
-import { buildActivityDeps } from './wiring';
+import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
 import { workflowSource } from './workflow-bundle';
 
 /** The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. */
@@ -69,47 +64,6 @@ async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
   } catch (err) {
     throw new ConfigError('DOCKER_SOCKET', `the socket of a swarm node: ${(err as Error).message}`, socket);
   }
-}
-
-/**
- * One INFO line per activity attempt that completes, with its duration: the SDK logs completions at DEBUG and
- * failures at WARN, so without it `docker service logs` would not show a step succeeding. The line carries the
- * SDK's activity meta (workflow and activity ids, attempt); never the activity's input or result.
- */
-const logActivityCompletion: ActivityInterceptorsFactory = (ctx) => ({
-  inbound: {
-    async execute(input, next) {
-      const started = Date.now();
-      const result: unknown = await next(input);
-      ctx.log.info('activity completed', { durationMs: Date.now() - started });
-      return result;
-    },
-  },
-});
-
-/**
- * The duration and outcome of every activity attempt, by activity type, into the metrics. `cancelled` when
- * Temporal cancelled the attempt (the watcher's waits, a timeout seen by the server, the worker's shutdown),
- * so that those do not count as failures.
- */
-function observeActivityDurations(metrics: PrometheusMetrics): ActivityInterceptorsFactory {
-  return (ctx) => ({
-    inbound: {
-      async execute(input, next) {
-        const started = performance.now();
-        const seconds = (): number => (performance.now() - started) / 1000;
-        try {
-          const result: unknown = await next(input);
-          metrics.observeActivity(ctx.info.activityType, seconds(), 'completed');
-          return result;
-        } catch (err) {
-          const outcome = ctx.cancellationSignal.aborted ? 'cancelled' : 'failed';
-          metrics.observeActivity(ctx.info.activityType, seconds(), outcome);
-          throw err;
-        }
-      },
-    },
-  });
 }
 
 type RoleConfig = { role: 'full'; config: WorkerConfig } | { role: 'node-agent'; config: NodeAgentConfig };
@@ -168,30 +122,17 @@ async function createWorkers(
 ): Promise<Worker[]> {
   const { config } = rc;
   const health = metrics ?? NO_METRICS;
-  // A node agent never deploys: no CLI and no CLI environment.
-  const docker =
-    rc.role === 'full'
-      ? new DockerGateway(config.dockerSocket, rc.config.stack.dockerCli, rc.config.stack.cliBaseEnv)
-      : new DockerGateway(config.dockerSocket);
+  const docker = rc.role === 'full' ? buildDockerGateway(rc.config) : buildNodeAgentGateway(rc.config);
   const nodeId = await nodeOf(docker, config.dockerSocket);
   const common = {
     connection,
     namespace: config.temporal.namespace,
-    interceptors: {
-      activity: metrics
-        ? [logActivityCompletion, observeActivityDurations(metrics)]
-        : [logActivityCompletion],
-    },
+    interceptors: { activity: activityInterceptors(metrics) },
   };
   const nodeWorker = Worker.create({
     ...common,
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
-    activities: createNodeAgentActivities({
-      swarm: docker,
-      clock: systemClock,
-      metrics: health,
-      holds: new TemporalStackHolds(),
-    }),
+    activities: createNodeAgentActivities(buildNodeLocalDeps(docker, health)),
   });
   if (rc.role === 'node-agent') return [await nodeWorker];
   const { note, ...workflowCode } = workflowSource();
@@ -246,11 +187,11 @@ async function serve(
       ),
     );
     // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
-    const health =
-      config.healthFile === undefined
+    const liveness =
+      config.livenessFile === undefined
         ? undefined
-        : startHealthFile(
-            config.healthFile,
+        : startLivenessFile(
+            config.livenessFile,
             () => workers.every((w) => w.getState() === 'RUNNING'),
             undefined,
             (m) => log.warn(m),
@@ -258,7 +199,7 @@ async function serve(
     try {
       await running;
     } finally {
-      health?.stop();
+      liveness?.stop();
     }
     log.info('vault-bootstrap worker: shut down cleanly');
   } finally {

@@ -2,7 +2,8 @@
  * What every activity is given: the one seam tests swap. Interfaces from src/ports only; src/wiring.ts gives
  * the real ones, the unit tests fakes (test/support/fakes/). The helpers the steps share live in ./cluster/.
  */
-import type { BackupConfig, StackConfig, VaultConfig } from '../config';
+import type { StackConfig } from '../config/stack';
+import type { BackupConfig, VaultConfig } from '../config/worker';
 import type {
   Clock,
   FaultPoints,

@@ -4,7 +4,7 @@
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateStackName } from '../config';
+import { validateStackName } from '../shared/names';
 import {
   ALL_SLOTS,
   nodeName,

@@ -3,8 +3,8 @@
  * Bad usage is a `UsageError` (exit code 2) whose message names what was wrong, then the usage text.
  */
 import { parseArgs } from 'node:util';
-import { stackNamesFit, validateStackName } from '../config';
-import type { ClientConfig } from '../config';
+import type { ClientConfig } from '../config/client';
+import { stackNamesFit, validateStackName } from '../shared/names';
 
 /** The usage text: printed for `--help` and after every usage error. */
 export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { ClientConfig } from '../config';
+import type { ClientConfig } from '../config/client';
 
 /** What every command runs with: a connected client, the validated configuration and the checked stack name. */
 export interface CommandContext {

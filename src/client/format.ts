@@ -2,7 +2,7 @@
  * What the command line prints: pure functions from workflow state to text, so the exact lines operators
  * and tests read (`<step>  done  <summary>`, `BootstrapVault failed: Type: message`) live in one place.
  */
-import type { ClientConfig } from '../config';
+import type { ClientConfig } from '../config/client';
 import type { DrillResult } from '../shared/backup';
 import { describeFailure } from '../shared/errors';
 import type { BackupStatus, HealthReport } from '../shared/health';

@@ -21,7 +21,7 @@ import { constants as fsConstants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { chmod, link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CustodyConfig } from '../config';
+import type { CustodyConfig } from '../config/worker';
 import { fsyncParent, fsyncPath } from '../fs/durable';
 import type {
   CustodyRecordInfo,

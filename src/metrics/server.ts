@@ -11,7 +11,7 @@ import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { MetricsExporterConfig } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
-import type { ListenAddress } from '../config';
+import type { ListenAddress } from '../config/process';
 
 /** How long a scrape waits for Core's metrics before it answers without them. */
 const SDK_FETCH_TIMEOUT_MS = 3000;

@@ -50,3 +50,27 @@ export function assertSecretNameFits(base: string, stack: string): void {
     );
   }
 }
+
+/** The stack settings the names depend on (`StackConfig` in src/config/stack.ts). */
+export interface SecretNaming {
+  /** `VAULT_UNSEAL_SECRET_NAME`, `{stack}` replaced by the stack name. */
+  unsealSecretTemplate: string;
+}
+
+/** The unseal-key secret base name for a stack (`vault_unseal_key` in production). */
+export function unsealSecretBase(naming: SecretNaming, stackName: string): string {
+  return naming.unsealSecretTemplate.replaceAll('{stack}', stackName);
+}
+
+/**
+ * Checks that every name built from `stackName` fits Docker's limits (the unseal-key secrets, `<base>_vN`);
+ * a name that does not is a `ConfigError` for `setting`, before anything is created.
+ */
+export function stackNamesFit(naming: SecretNaming, stackName: string, setting = 'stack'): string {
+  try {
+    assertSecretNameFits(unsealSecretBase(naming, stackName), stackName);
+  } catch (err) {
+    throw new ConfigError(setting, err instanceof Error ? err.message : String(err));
+  }
+  return stackName;
+}

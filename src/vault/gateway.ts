@@ -1,17 +1,38 @@
 /**
- * The `VaultNode` port over one Vault node's HTTP API (node-vault): init, seal status, unseal, Raft join and
+ * The `VaultNode` port over one Vault node's HTTP API: init, seal status, unseal, Raft join and
  * configuration, leader, autopilot, the served certificate, the token calls (policy, orphan token, lookup,
- * renew, revoke) and root generation through either server's endpoints. Works against HashiCorp Vault and OpenBao alike
- * (same `/v1/sys/...` paths).
+ * renew, revoke) and root generation through either server's endpoints. Works against HashiCorp Vault and
+ * OpenBao alike (same `/v1/sys/...` paths).
  *
- * Key material goes in as arguments and comes out only from `init`; it is never logged (node-vault's debug
- * hook is replaced by a no-op) and never put into an error: every failure is rethrown as a new
- * `VaultRequestError` built from the operation, the node and Vault's own error text, without the request.
+ * Key material goes in as arguments and comes out only from `init`; it is never logged and never put into an
+ * error: every failure is rethrown as a new `VaultRequestError` built from the operation, the node and
+ * Vault's own error text, without the request.
+ *
+ * **node-vault, and why it is thin.** The design names node-vault as the Vault client library, and this is
+ * the one module that creates a node-vault client. What it is used for is its generic `request` alone: it
+ * builds each call's URL (`<endpoint>/v1<path>`) and turns every answer other than 200 or 204 into its error
+ * with `response.statusCode` and `response.body`, from which `toSafeError` takes the status and Vault's
+ * `errors`. Everything else of it is replaced or turned off, each for a reason of this project:
+ * - its HTTP layer (axios) is replaced by `vaultHttp` (src/vault/transport.ts, node-vault's `request-promise`
+ *   option): axios follows `HTTPS_PROXY`/`HTTP_PROXY` from the environment and would send every call,
+ *   `sys/init` with the key in its answer included, to a proxy instead of through the node agent, which
+ *   verifies the node against the configured CA and its server name, directly or through the tunnel;
+ * - its fallbacks to `VAULT_TOKEN`, `VAULT_PREFIX` and `VAULT_NAMESPACE` are cleared: only src/config/ reads
+ *   the environment, the token is passed per call (none on the unauthenticated ones), there is no prefix or
+ *   namespace; and `VAULT_ADDR`/`VAULT_SKIP_VERIFY` never matter (the endpoint is given, the agent verifies);
+ * - its debug hook is a no-op: under `DEBUG=node-vault` it would print request bodies, keys included;
+ * - its named commands (`init`, `unseal`, ...) are not used: each call here needs its own timeout (the long
+ *   one of `sys/init`) and token, and several endpoints it lacks (Raft, autopilot, OpenBao's root generation);
+ * - the Raft snapshot calls bypass it (`vaultGetStream`, `vaultPostStream`): it holds a body in memory as
+ *   JSON, and a snapshot is a stream of up to gigabytes.
+ * So the adapter is the methods below over one `request(path, method, json, token, timeout)`. The unit tests
+ * (test/unit/vault-gateway.test.ts, "the thin node-vault client" and "only src/config/ decides") pin what
+ * node-vault still does and what it must not, so a node-vault upgrade that changes either fails there.
  */
 import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import nodeVault from 'node-vault';
-import type { VaultAddressing } from '../config';
+import type { VaultAddressing } from '../config/worker';
 import type {
   AutopilotConfig,
   AutopilotState,
@@ -68,20 +89,17 @@ export class VaultNodeClient implements VaultNode {
   ) {
     const httpsAgent = createNodeAgent(target, addressing, ca);
     // node-vault's generic `request` does not merge `config.requestOptions`: every call passes them itself.
+    // Why each option below (see the header): no debug output, our HTTP layer, no environment fallbacks.
     this.requestOptions = { httpsAgent, timeout: timeouts.requestMs };
     this.initTimeoutMs = timeouts.initMs;
     this.client = nodeVault({
       endpoint: `https://${target.host}:${target.port}`,
       apiVersion: 'v1',
-      // A no-op: node-vault's debug hook would print request bodies (keys) when DEBUG=node-vault is set.
       debug: silent,
       requestOptions: this.requestOptions,
-      // Our HTTP layer, not node-vault's axios, which follows HTTPS_PROXY past the node agent.
       'request-promise': { defaults: () => vaultHttp },
     });
-    // node-vault falls back to VAULT_TOKEN, VAULT_PREFIX and VAULT_NAMESPACE from the environment (and sends
-    // that token on every call, unauthenticated ones included). Only config.ts reads the environment: the
-    // token is passed per call, and there is no prefix or namespace.
+    // Its environment fallbacks, read when it was created, cleared (see the header).
     Object.assign(this.client, { token: '', pathPrefix: '', namespace: undefined });
   }
 

@@ -13,7 +13,7 @@ import { connect as netConnect } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import type { VaultAddressing } from '../config';
+import type { VaultAddressing } from '../config/worker';
 import type { NodeTarget, ServedCertificate } from '../ports';
 
 /**
@@ -116,11 +116,10 @@ export interface VaultHttpResponse {
 }
 
 /**
- * node-vault's HTTP layer, replaced (its `request-promise` option): one `https.request` through the given
- * agent, nothing else. node-vault's own layer is axios, which reads `HTTPS_PROXY`/`HTTP_PROXY` from the
- * environment and then sends every Vault call, `sys/init` included, to the proxy instead of through our
- * agent; this one reads no environment at all. A call without an agent is refused: every call must be
- * verified against the configured CA. Errors carry a socket `code` (`ETIMEDOUT` when `timeout` ran out).
+ * node-vault's HTTP layer, replaced (its `request-promise` option; why: src/vault/gateway.ts, its header):
+ * one `https.request` through the given agent, nothing else, and no environment read. A call without an agent
+ * is refused: every call must be verified against the configured CA. Errors carry a socket `code`
+ * (`ETIMEDOUT` when `timeout` ran out).
  */
 export function vaultHttp(options: VaultHttpRequest): Promise<VaultHttpResponse> {
   const agent = options.httpsAgent;

@@ -9,7 +9,7 @@ import { get as httpsGet } from 'node:https';
 import { after, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { loadWorkerConfig } from '../../src/config';
+import { loadWorkerConfig } from '../../src/config/worker';
 import { DockerGateway } from '../../src/docker/gateway';
 import { createNodeAgent } from '../../src/vault/transport';
 import { buildActivityDeps } from '../../src/wiring';

@@ -11,7 +11,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
-import { loadWorkerConfig } from '../../src/config';
+import { loadWorkerConfig } from '../../src/config/worker';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { bootstrapWorkflowId } from '../../src/shared/constants';
 import { buildActivityDeps } from '../../src/wiring';

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
-import { loadWorkerConfig } from '../../src/config';
+import { loadWorkerConfig } from '../../src/config/worker';
 import { DockerGateway } from '../../src/docker/gateway';
 import { servedCertificate } from '../../src/vault/transport';
 import { buildActivityDeps } from '../../src/wiring';

@@ -10,7 +10,8 @@ import type { Invocation } from '../../src/client/args';
 import { BACKUP_SCHEDULE_COMMANDS } from '../../src/client/commands/backup';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
 import { statusExitCode } from '../../src/client/commands/status';
-import { ConfigError, loadClientConfig } from '../../src/config';
+import { loadClientConfig } from '../../src/config/client';
+import { ConfigError } from '../../src/shared/errors';
 import { TemporalUnreachableError } from '../../src/temporal';
 
 function command(argv: string[]): Invocation & { kind: 'run' } {

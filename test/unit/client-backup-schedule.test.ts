@@ -9,7 +9,7 @@ import { SCHEDULE_ACTIONS } from '../../src/client/args';
 import { BACKUP_SCHEDULE_COMMANDS } from '../../src/client/commands/backup';
 import { backupScheduleIds } from '../../src/client/commands/backup/schedules';
 import { backupSchedule, drillSchedule } from '../../src/client/commands/backup/spec';
-import { loadClientConfig } from '../../src/config';
+import { loadClientConfig } from '../../src/config/client';
 import { backupRunSummary, drillRunSummary } from '../../src/shared/run-text';
 import { BackupVault, RestoreDrill } from '../../src/workflows';
 

@@ -21,7 +21,7 @@ import {
   uiLink,
 } from '../../src/client/format';
 import type { DrillResult } from '../../src/shared/backup';
-import { loadClientConfig } from '../../src/config';
+import { loadClientConfig } from '../../src/config/client';
 import { describeFailure } from '../../src/shared/errors';
 import type { HealthReport } from '../../src/shared/health';
 import type { StepProgress } from '../../src/shared/steps';

@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { main } from '../../src/client';
 import { healthInput, healthSchedule } from '../../src/client/commands/schedule/spec';
 import { missingSearchAttributes, wantedSearchAttributes } from '../../src/client/search-attributes';
-import { loadClientConfig } from '../../src/config';
+import { loadClientConfig } from '../../src/config/client';
 import * as workflows from '../../src/workflows';
 import { BootstrapVault, VerifyVaultHealth, WatchVaultTasks } from '../../src/workflows';
 

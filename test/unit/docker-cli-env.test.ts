@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadWorkerConfig } from '../../src/config';
+import { loadWorkerConfig } from '../../src/config/worker';
 import { dockerCliInvocation } from '../../src/docker/gateway';
 import { REPO } from '../support/testbed';
 

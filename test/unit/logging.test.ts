@@ -7,8 +7,7 @@ import type { LogLevel } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { LogTimestamp } from '@temporalio/worker';
 import { NativeLogCollector } from '@temporalio/worker/lib/runtime-logger';
-import { ConfigError, loadLogFormat } from '../../src/config';
-import type { LogFormat } from '../../src/config';
+import type { LogFormat } from '../../src/config/process';
 import { REDACTED, runtimeLogging, WorkerLogger } from '../../src/logging';
 
 /** A logger whose lines are kept, with the level each was written at. */
@@ -278,25 +277,7 @@ describe('runtime logging options', () => {
   });
 });
 
-describe('VAULT_BOOTSTRAP_LOG_FORMAT', () => {
-  it('text when unset or empty; json or text when set', () => {
-    assert.equal(loadLogFormat({}), 'text');
-    assert.equal(loadLogFormat({ VAULT_BOOTSTRAP_LOG_FORMAT: '' }), 'text');
-    assert.equal(loadLogFormat({ VAULT_BOOTSTRAP_LOG_FORMAT: 'json' }), 'json');
-    assert.equal(loadLogFormat({ VAULT_BOOTSTRAP_LOG_FORMAT: 'text' }), 'text');
-  });
-
-  it('anything else is a configuration error naming the variable', () => {
-    for (const bad of ['JSON', 'logfmt', ' json'])
-      assert.throws(
-        () => loadLogFormat({ VAULT_BOOTSTRAP_LOG_FORMAT: bad }),
-        (err: unknown) =>
-          err instanceof ConfigError &&
-          err.setting === 'VAULT_BOOTSTRAP_LOG_FORMAT' &&
-          err.message.includes(JSON.stringify(bad)),
-      );
-  });
-
+describe('VAULT_BOOTSTRAP_LOG_FORMAT in the worker (the variable: test/unit/config/process.test.ts)', () => {
   const worker = join(__dirname, '..', '..', 'src', 'worker.js');
   const start = (env: Record<string, string>) =>
     spawnSync(process.execPath, [worker], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });

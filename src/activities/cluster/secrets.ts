@@ -2,7 +2,7 @@
  * The stack's unseal-key secret family as the steps see it: its base name, the stack's own members, the names
  * taken, and the member the stack mounts.
  */
-import { unsealSecretBase } from '../../config';
+import { unsealSecretBase } from '../../shared/names';
 import type { SecretInfo } from '../../ports';
 import { serviceName } from '../../shared/constants';
 import type { ActivityDeps } from '../deps';

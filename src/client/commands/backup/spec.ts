@@ -5,7 +5,7 @@
  */
 import type { ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions, Workflow } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import type { ClientConfig } from '../../../config';
+import type { ClientConfig } from '../../../config/client';
 import { backupWorkflowIds } from '../../../shared/backup';
 import { backupRunSummary, drillRunSummary } from '../../../shared/run-text';
 import { BackupVault, RestoreDrill } from '../../../workflows';

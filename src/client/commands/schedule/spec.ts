@@ -5,7 +5,7 @@
 import { healthRunSummary } from '../../../shared/run-text';
 import type { ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import type { ClientConfig } from '../../../config';
+import type { ClientConfig } from '../../../config/client';
 import { healthWorkflowIds } from '../../../shared/health';
 import type { HealthInput } from '../../../shared/health';
 import { VerifyVaultHealth } from '../../../workflows';

@@ -1,3 +1,4 @@
+/** The worker's liveness file (src/liveness-file.ts) and the HEALTHCHECK command that reads it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -5,17 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, loadHealthFile, loadNodeAgentConfig, loadWorkerConfig } from '../../src/config';
-import { checkHealthFile, HEALTH_FILE_MAX_AGE_MS, startHealthFile } from '../../src/health-file';
+import { checkLivenessFile, LIVENESS_FILE_MAX_AGE_MS, startLivenessFile } from '../../src/liveness-file';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-health-'));
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-liveness-'));
 const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
 
-describe('health file writer', () => {
+describe('liveness file writer', () => {
   it('writes at once and on every tick while running, skips while not, and removes the file on stop', async () => {
     const file = join(tmp(), 'alive');
     let running = true;
-    const writer = startHealthFile(file, () => running, 10);
+    const writer = startLivenessFile(file, () => running, 10);
     assert.ok(existsSync(file), 'written at start');
     assert.match(`${statSync(file).size}`, /^[1-9]/);
 
@@ -37,7 +37,7 @@ describe('health file writer', () => {
     const dir = tmp();
     const file = join(dir, 'sub', 'alive'); // the folder does not exist yet
     const logged: string[] = [];
-    const writer = startHealthFile(
+    const writer = startLivenessFile(
       file,
       () => true,
       10,
@@ -54,63 +54,32 @@ describe('health file writer', () => {
   });
 });
 
-describe('health file check', () => {
-  it('is healthy while the file is fresh, and says why not otherwise', () => {
+describe('liveness file check', () => {
+  it('is alive while the file is fresh, and says why not otherwise', () => {
     const file = join(tmp(), 'alive');
     const now = Date.now();
-    const missing = checkHealthFile(file, now);
-    assert.equal(missing.healthy, false);
+    const missing = checkLivenessFile(file, now);
+    assert.equal(missing.alive, false);
     assert.match(
       missing.detail,
       /no health file .*alive \(ENOENT\): the worker is starting, stopping or not polling/,
     );
 
     writeFileSync(file, 'x');
-    assert.equal(checkHealthFile(file, now).healthy, true);
+    assert.equal(checkLivenessFile(file, now).alive, true);
 
-    const old = (now - HEALTH_FILE_MAX_AGE_MS - 5_000) / 1000;
+    const old = (now - LIVENESS_FILE_MAX_AGE_MS - 5_000) / 1000;
     utimesSync(file, old, old);
-    const stale = checkHealthFile(file, now);
-    assert.equal(stale.healthy, false);
+    const stale = checkLivenessFile(file, now);
+    assert.equal(stale.alive, false);
     assert.match(stale.detail, /written 35s ago \(more than 30s\): the worker stopped polling or hangs/);
   });
 });
 
-describe('VAULT_BOOTSTRAP_HEALTH_FILE', () => {
-  const rejects = (raw: string, expected: RegExp): void =>
-    assert.throws(
-      () => loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: raw }),
-      (err: unknown) =>
-        err instanceof ConfigError &&
-        err.setting === 'VAULT_BOOTSTRAP_HEALTH_FILE' &&
-        expected.test(err.message),
-    );
-
-  it('is off when unset or empty, an absolute path in an existing folder otherwise', () => {
-    assert.equal(loadHealthFile({}), undefined);
-    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: '' }), undefined);
-    const dir = tmp();
-    assert.equal(loadHealthFile({ VAULT_BOOTSTRAP_HEALTH_FILE: join(dir, 'alive') }), join(dir, 'alive'));
-    rejects('alive', /expected an absolute file path, got "alive"/);
-    rejects(`${dir}/`, /absolute file path/);
-    rejects('/nonexistent/folder/alive', /a file in an existing folder, got "\/nonexistent\/folder\/alive"/);
-  });
-
-  it('reaches the worker and the node agent configuration', () => {
-    const certs = tmp();
-    writeFileSync(join(certs, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const file = join(tmp(), 'alive');
-    const env = { VAULT_CERT_DIR: certs, VAULT_BOOTSTRAP_HEALTH_FILE: file };
-    assert.equal(loadWorkerConfig(env).healthFile, file);
-    assert.equal(loadNodeAgentConfig(env).healthFile, file);
-    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: certs }).healthFile, undefined);
-  });
-});
-
-describe('the HEALTHCHECK command (dist/src/healthcheck.js)', () => {
-  const healthcheck = join(__dirname, '..', '..', 'src', 'healthcheck.js');
+describe('the HEALTHCHECK command (dist/src/liveness-check.js)', () => {
+  const check = join(__dirname, '..', '..', 'src', 'liveness-check.js');
   const run = (env: Record<string, string>): { status: number | null; out: string } => {
-    const r = spawnSync(process.execPath, [healthcheck], {
+    const r = spawnSync(process.execPath, [check], {
       env: { PATH: process.env.PATH ?? '', ...env },
       encoding: 'utf8',
     });

@@ -1,22 +1,27 @@
 /**
- * The worker's liveness file, for a container HEALTHCHECK (`src/healthcheck.ts`).
+ * The worker's liveness file, for a container HEALTHCHECK (`src/liveness-check.ts`). Liveness is the worker
+ * process's own: whether it still polls. Vault's health is another matter (src/shared/health.ts and the
+ * health workflow).
  *
  * While every Temporal Worker of the process is `RUNNING`, the process rewrites the file every
- * `HEALTH_FILE_INTERVAL_MS`; the check calls it healthy while the file is younger than
- * `HEALTH_FILE_MAX_AGE_MS`. A fresh file proves the process lives, its event loop turns and its Workers
+ * `LIVENESS_FILE_INTERVAL_MS`; the check calls it alive while the file is younger than
+ * `LIVENESS_FILE_MAX_AGE_MS`. A fresh file proves the process lives, its event loop turns and its Workers
  * poll (or retry their polls: the SDK keeps a Worker `RUNNING` while Temporal is briefly unreachable, and
  * fails it when polling cannot go on, which ends the process). It does not prove that Temporal answers,
  * nor anything about Vault: that is the health workflow's job.
+ *
+ * The file's variable keeps its first name, `VAULT_BOOTSTRAP_HEALTH_FILE` (the image and the stack files set
+ * it), and so do the lines written about it ("the health file"), which operators may already look for.
  */
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 
 /** How often the file is rewritten, in milliseconds. */
-export const HEALTH_FILE_INTERVAL_MS = 10_000;
+export const LIVENESS_FILE_INTERVAL_MS = 10_000;
 /** Age after which the file no longer counts as a sign of life: three missed writes. */
-export const HEALTH_FILE_MAX_AGE_MS = 3 * HEALTH_FILE_INTERVAL_MS;
+export const LIVENESS_FILE_MAX_AGE_MS = 3 * LIVENESS_FILE_INTERVAL_MS;
 
-export interface HealthFileWriter {
-  /** Stops writing and removes the file: a stopped worker is unhealthy at once, not after the max age. */
+export interface LivenessFileWriter {
+  /** Stops writing and removes the file: a stopped worker fails the check at once, not after the max age. */
   stop(): void;
 }
 
@@ -24,12 +29,12 @@ export interface HealthFileWriter {
  * Writes `path` now and every `intervalMs` while `isRunning()` holds. A failed write is reported once
  * (until a write succeeds again) and never stops the worker: the file going stale is the signal.
  */
-export function startHealthFile(
+export function startLivenessFile(
   path: string,
   isRunning: () => boolean,
-  intervalMs = HEALTH_FILE_INTERVAL_MS,
+  intervalMs = LIVENESS_FILE_INTERVAL_MS,
   log: (message: string) => void = (m) => console.error(m),
-): HealthFileWriter {
+): LivenessFileWriter {
   let failing = false;
   const beat = (): void => {
     if (!isRunning()) return;
@@ -56,33 +61,34 @@ export function startHealthFile(
   };
 }
 
-export interface HealthFileState {
-  healthy: boolean;
+export interface LivenessState {
+  /** Whether the worker counts as alive: Docker's HEALTHCHECK then reports the container healthy. */
+  alive: boolean;
   /** One line for the HEALTHCHECK log (`docker inspect`): what was found. */
   detail: string;
 }
 
 /** Whether `path` was written less than `maxAgeMs` before `nowMs`. */
-export function checkHealthFile(
+export function checkLivenessFile(
   path: string,
   nowMs: number,
-  maxAgeMs = HEALTH_FILE_MAX_AGE_MS,
-): HealthFileState {
+  maxAgeMs = LIVENESS_FILE_MAX_AGE_MS,
+): LivenessState {
   let mtimeMs: number;
   try {
     mtimeMs = statSync(path).mtimeMs;
   } catch (err) {
     return {
-      healthy: false,
+      alive: false,
       detail: `no health file ${path} (${errorCode(err)}): the worker is starting, stopping or not polling`,
     };
   }
   const ageMs = nowMs - mtimeMs;
   const ageS = Math.round(ageMs / 1000);
   return ageMs <= maxAgeMs
-    ? { healthy: true, detail: `${path} written ${ageS}s ago: the worker polls` }
+    ? { alive: true, detail: `${path} written ${ageS}s ago: the worker polls` }
     : {
-        healthy: false,
+        alive: false,
         detail: `${path} written ${ageS}s ago (more than ${maxAgeMs / 1000}s): the worker stopped polling or hangs`,
       };
 }

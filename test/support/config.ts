@@ -1,0 +1,23 @@
+/** What the configuration tests (test/unit/config/) share: a certificate folder, and the error they expect. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../src/shared/errors';
+
+/** A fresh folder with a `ca.pem` that passes the PEM check (the worker reads no more of it at start). */
+export function certDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+  writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  return dir;
+}
+
+/** `fn` throws a `ConfigError` for `setting` whose message matches `expected`. */
+export function expectConfigError(fn: () => unknown, setting: string, expected: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    assert.equal(err.setting, setting);
+    assert.match(err.message, expected);
+    return true;
+  });
+}

@@ -17,6 +17,7 @@ import type { ActivityDeps } from './deps';
 import { createRaftActivities } from './raft';
 import { createSecretActivities } from './secrets';
 import { createTokenActivities } from './tokens';
+import { createBreakGlassActivities } from './break-glass';
 import { createBackupActivities } from './backup';
 import { createDrillActivities } from './drill';
 import { createRestoreActivities } from './restore';
@@ -83,6 +84,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createRaftActivities(deps),
       ...createHealthActivities(deps),
       ...createTokenActivities(deps),
+      ...createBreakGlassActivities(deps),
       ...createBackupActivities(deps),
       ...createDrillActivities(deps),
       ...createRestoreActivities(deps),

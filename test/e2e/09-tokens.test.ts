@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { WORKER_POLICY } from '../../src/activities/cluster/policies';
-import { BREAK_GLASS_GRACE_SECONDS } from '../../src/activities/tokens';
+import { BREAK_GLASS_GRACE_SECONDS } from '../../src/activities/break-glass';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import type { TokenInfo } from '../../src/ports';

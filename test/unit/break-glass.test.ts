@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/tokens';
+import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/cluster/root-generation';
 import type { FailpointName } from '../../src/ports';
 import type { BreakGlassInput } from '../../src/shared/types';
 import { worldAfter } from '../support/fakes';

@@ -1,0 +1,80 @@
+/**
+ * Break glass (the `BreakGlassRootToken` workflow): a root token for an operator, made from the unseal key in
+ * custody through the server's root generation endpoints, handed over encrypted to a public key the operator's
+ * client holds the private half of, and revoked when its time is up.
+ *
+ * Secrets (tokens, the OTP, the key) stay in this process: inputs and results carry accessors, nonces and
+ * ciphertext only.
+ */
+import { constants as cryptoConstants, publicEncrypt } from 'node:crypto';
+import { serviceName } from '../shared/constants';
+import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
+import { apiToken, readCustody } from './cluster/custody';
+import { activeNode } from './cluster/nodes';
+import { ATTEMPT_META, MADE_BY, rootGeneration } from './cluster/root-generation';
+import type { ActivityDeps } from './deps';
+
+/** Vault's own expiry of a break-glass token comes this long after the workflow's revocation: a backstop. */
+export const BREAK_GLASS_GRACE_SECONDS = 300;
+
+export function createBreakGlassActivities(deps: ActivityDeps) {
+  const { withGeneratedRoot } = rootGeneration(deps);
+  const keys = (stack: string) =>
+    readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
+
+  /**
+   * Makes a root-policy token for an operator that Vault itself expires `ttlSeconds` + a grace period after
+   * now (the workflow revokes it at `ttlSeconds`), encrypted to the operator's RSA public key. The generated
+   * root token it is made with is revoked before this returns.
+   */
+  async function issueBreakGlassToken(input: BreakGlassInput): Promise<BreakGlassIssued> {
+    const { stack } = input;
+    const held = await keys(stack);
+    const node = await activeNode(deps, stack);
+    return withGeneratedRoot(
+      node,
+      held,
+      stack,
+      async (root, use) => {
+        const lifetime = `${input.ttlSeconds + BREAK_GLASS_GRACE_SECONDS}s`;
+        const made = await node.createOrphanToken(root, {
+          policies: ['root'],
+          displayName: `break-glass-${stack}`,
+          ttl: lifetime,
+          explicitMaxTtl: lifetime,
+          renewable: false,
+          meta: { [MADE_BY]: 'break-glass', stack, requester: input.requester, [ATTEMPT_META]: use.nonce },
+        });
+        await deps.failpoints.hit('issueBreakGlassToken:after-create-token');
+        await use.made(made.accessor); // until it is handed over: a retry revokes it
+        const sealed = publicEncrypt(
+          {
+            key: input.recipientPublicKeyPem,
+            padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING,
+            oaepHash: 'sha256',
+          },
+          Buffer.from(made.token, 'utf8'),
+        ).toString('base64');
+        return { accessor: made.accessor, sealedToken: sealed };
+      },
+      'issueBreakGlassToken:after-generate-root',
+    );
+  }
+
+  /** Revokes a break-glass token by its accessor and confirms Vault no longer knows it. */
+  async function revokeBreakGlassToken(input: {
+    stack: string;
+    accessor: string;
+  }): Promise<BreakGlassRevocation> {
+    const held = await keys(input.stack);
+    const token = apiToken(held, input.stack);
+    const node = await activeNode(deps, input.stack);
+    const before = await node.lookupAccessor(token, input.accessor);
+    if (before) await node.revokeAccessor(token, input.accessor);
+    if (await node.lookupAccessor(token, input.accessor))
+      throw new Error(`break-glass token ${input.accessor} is still known to Vault after its revocation`);
+    return { accessor: input.accessor, revoked: before !== undefined, alreadyGone: before === undefined };
+  }
+
+  return { issueBreakGlassToken, revokeBreakGlassToken };
+}

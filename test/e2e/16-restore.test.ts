@@ -17,8 +17,7 @@ import type { HoldOutcome } from '../../src/shared/health';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
-import { dockerCli, TestRun } from '../support/testbed';
-import { eventually } from '../support/wait';
+import { TestRun } from '../support/testbed';
 
 const KV_ENTRIES = Number(process.env.E2E_RESTORE_KV_ENTRIES ?? 200);
 
@@ -93,18 +92,7 @@ describe('disaster recovery on the test bed', () => {
 
   it('restore brings the stack back from nothing: every entry and the canary, seed verification, hold released', async () => {
     // The disaster: the stack, its tasks, and every data folder gone (the swarm and custody survive).
-    await dockerCli(['stack', 'rm', run.stack]);
-    await eventually('the stack gone', 120_000, async () =>
-      (
-        await run.docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-        })
-      ).length === 0
-        ? true
-        : undefined,
-    );
-    rmSync(run.stackDir, { recursive: true, force: true });
+    await run.removeStackAndData();
 
     const started = Date.now();
     const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { restoreWorkflowId } from '../../src/shared/backup';
@@ -15,7 +15,7 @@ import { holdWorkflowId } from '../../src/shared/health';
 import { DockerGateway } from '../../src/docker/gateway';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
-import { dockerCli, TestRun } from '../support/testbed';
+import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
 const ENTRIES = 100;
@@ -60,18 +60,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
   });
 
   it('SIGKILL once the throwaway init is in custody: a new worker resumes, one init, everything back', async () => {
-    await dockerCli(['stack', 'rm', run.stack]);
-    await eventually('the stack gone', 120_000, async () =>
-      (
-        await run.docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-        })
-      ).length === 0
-        ? true
-        : undefined,
-    );
-    rmSync(run.stackDir, { recursive: true, force: true });
+    await run.removeStackAndData();
 
     const started = await run.client(['restore', '--snapshot', snapshot], extra);
     assert.equal(started.code, 0, started.out);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -19,6 +19,7 @@ import { backupWorkflowIds, drillStackName } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
+import { backupTarget } from '../support/backup-target';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -26,9 +27,8 @@ const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
 
 describe('backups on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const drill = (id: string) =>
     temporal().workflow.execute(RestoreDrill, {
@@ -74,7 +74,7 @@ describe('backups on the test bed', () => {
       .at(-1)!;
 
   before(async () => {
-    mkdirSync(folder, { recursive: true });
+    backups.mount();
     run.startWorker(extra);
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);

@@ -7,7 +7,7 @@
  * measurement uses 10,000).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
@@ -17,15 +17,15 @@ import type { HoldOutcome } from '../../src/shared/health';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
+import { backupTarget } from '../support/backup-target';
 import { TestRun } from '../support/testbed';
 
 const KV_ENTRIES = Number(process.env.E2E_RESTORE_KV_ENTRIES ?? 200);
 
 describe('disaster recovery on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const gateway = new DockerGateway('/var/run/docker.sock');
   let snapshot = '';
@@ -40,7 +40,7 @@ describe('disaster recovery on the test bed', () => {
   }
 
   before(async () => {
-    mkdirSync(folder, { recursive: true });
+    backups.mount();
     run.startWorker(extra);
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);

@@ -23,6 +23,7 @@ import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import { DockerGateway } from '../../src/docker/gateway';
 import { BackupVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
+import { backupTarget } from '../support/backup-target';
 import { dockerCli, TestRun } from '../support/testbed';
 import { PausePoint } from './fault-control';
 
@@ -30,9 +31,8 @@ const exec = promisify(execFile);
 
 describe('backup faults on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const gateway = new DockerGateway('/var/run/docker.sock');
   let worker: ChildProcess;
@@ -70,7 +70,7 @@ describe('backup faults on the test bed', () => {
   };
 
   before(async () => {
-    mkdirSync(backupRoot, { recursive: true });
+    mkdirSync(backups.root, { recursive: true }); // the stack's folder missing: the first case
     worker = run.startWorker(extra);
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);

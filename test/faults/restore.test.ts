@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { restoreWorkflowId } from '../../src/shared/backup';
@@ -15,6 +15,7 @@ import { holdWorkflowId } from '../../src/shared/health';
 import { DockerGateway } from '../../src/docker/gateway';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
+import { backupTarget } from '../support/backup-target';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -22,9 +23,8 @@ const ENTRIES = 100;
 
 describe('disaster recovery with the worker killed mid-restore', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const gateway = new DockerGateway('/var/run/docker.sock');
   let worker: ChildProcess;
@@ -39,7 +39,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
   }
 
   before(async () => {
-    mkdirSync(folder, { recursive: true });
+    backups.mount();
     worker = run.startWorker(extra);
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);

@@ -20,6 +20,7 @@ import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -75,9 +76,7 @@ describe('backups on the test bed', () => {
 
   before(async () => {
     backups.mount();
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    await startAndBootstrap(run, extra);
   });
   after(async () => {
     // The schedules outlive a test that failed half-way; the dev server outlives the run.

@@ -18,6 +18,7 @@ import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { TestRun } from '../support/testbed';
 
 const KV_ENTRIES = Number(process.env.E2E_RESTORE_KV_ENTRIES ?? 200);
@@ -41,9 +42,7 @@ describe('disaster recovery on the test bed', () => {
 
   before(async () => {
     backups.mount();
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    await startAndBootstrap(run, extra);
     const { vault, root } = await rootSession();
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < KV_ENTRIES; i += 20)

@@ -24,6 +24,7 @@ import { DockerGateway } from '../../src/docker/gateway';
 import { BackupVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { dockerCli, TestRun } from '../support/testbed';
 import { PausePoint } from './fault-control';
 
@@ -71,9 +72,7 @@ describe('backup faults on the test bed', () => {
 
   before(async () => {
     mkdirSync(backups.root, { recursive: true }); // the stack's folder missing: the first case
-    worker = run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    worker = await startAndBootstrap(run, extra);
   });
   after(async () => {
     if (mounted) await exec('umount', [folder]).catch(() => undefined);

@@ -20,6 +20,7 @@ import { bootstrapWorkflowId, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../
 import type { BootstrapVault } from '../../src/workflows';
 import { temporalClient } from '../support/history';
 import { snapshot } from '../support/snapshot';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { dockerCli, TestRun } from '../support/testbed';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
 import { custodyOf } from './stack-state';
@@ -44,9 +45,7 @@ describe('bad input: a named error, nothing changed, nothing lost', () => {
 
   before(async () => {
     ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-    run.startWorker();
-    const res = await run.client(['bootstrap', '--wait']);
-    assert.equal(res.code, 0, res.out);
+    await startAndBootstrap(run);
     const info = await custody.describe(run.stack);
     assert.ok(info);
     keyId = info.keyId;

@@ -16,6 +16,7 @@ import { DockerGateway } from '../../src/docker/gateway';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -40,9 +41,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
 
   before(async () => {
     backups.mount();
-    worker = run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    worker = await startAndBootstrap(run, extra);
     const { vault, root } = await rootVault();
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < ENTRIES; i++) await vault.writeKv(root, `e2e/entry-${i}`, { n: String(i) });

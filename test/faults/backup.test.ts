@@ -25,7 +25,7 @@ import { BackupVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
-import { dockerCli, TestRun } from '../support/testbed';
+import { dockerCli, killProcess, TestRun } from '../support/testbed';
 import { PausePoint } from './fault-control';
 
 const exec = promisify(execFile);
@@ -61,12 +61,8 @@ describe('backup faults on the test bed', () => {
     });
   /** Replaces the worker: SIGKILL when `kill`, else a clean stop; the new one gets `env`. */
   const restartWorker = async (env: Record<string, string>, kill = false) => {
-    if (kill) {
-      worker.kill('SIGKILL');
-      await new Promise((r) =>
-        worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r),
-      );
-    } else await run.stopWorkers();
+    if (kill) await killProcess(worker);
+    else await run.stopWorkers();
     worker = run.startWorker({ ...extra, ...env });
   };
 

@@ -17,7 +17,7 @@ import { activityCounts, historyOf, testbedTemporalClient } from '../support/his
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
-import { TestRun } from '../support/testbed';
+import { killProcess, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
 const ENTRIES = 100;
@@ -66,11 +66,8 @@ describe('disaster recovery with the worker killed mid-restore', () => {
     // The scratch record: `<stack>.restore-<run>.json` in the custody folder.
     const scratch = () => readdirSync(run.custodyDir).find((f) => f.startsWith(`${run.stack}.restore-`));
     await eventually('the throwaway init in custody', 180_000, () => Promise.resolve(scratch()));
-    worker.kill('SIGKILL');
     const killedAt = Date.now();
-    await new Promise((r) =>
-      worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r),
-    );
+    await killProcess(worker);
     worker = run.startWorker(extra);
 
     const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);

@@ -17,7 +17,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { processEnv, readBedEnv, REPO, runClient, spawnWorker, stopProcess, uniqueName } from './testbed';
+import {
+  killProcess,
+  processEnv,
+  readBedEnv,
+  REPO,
+  runClient,
+  spawnWorker,
+  stopProcess,
+  uniqueName,
+} from './testbed';
 import { removeStackQuietly } from './stack-removal';
 import { sleep } from './wait';
 
@@ -195,11 +204,7 @@ export class MultiNodeRun {
   /** SIGKILL: the worker dies without finishing anything, as in a crash. */
   async killWorker(node: NodeName): Promise<void> {
     const child = this.workers.get(node);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    if (child) await killProcess(child);
     this.workers.delete(node);
   }
 

@@ -92,6 +92,14 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
   }
 }
 
+/** SIGKILL, as in a crash (nothing in flight finishes); resolves once it exited. Nothing to do when it has. */
+export async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** Runs the `vault-bootstrap` client with exactly `env`; resolves with its exit code and output. */
 export function runClient(
   env: Record<string, string>,

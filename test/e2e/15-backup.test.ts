@@ -14,13 +14,13 @@ import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import type { DrillRecord } from '../../src/shared/backup';
-import { DockerGateway } from '../../src/docker/gateway';
 import { backupWorkflowIds, drillStackName } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
+import { rootSession } from '../support/root-session';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -100,12 +100,7 @@ describe('backups on the test bed', () => {
   });
 
   it(`backup now --wait after ${KV_ENTRIES} KV writes: a real snapshot of the active node, its manifest matching the file`, async () => {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const root = issued.stdout.trim();
-    const task = (await new DockerGateway('/var/run/docker.sock').currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    const vault = run.vaultClient('vault-1', task.address);
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     const wrote = Date.now();
     for (let i = 0; i < KV_ENTRIES; i += 20)

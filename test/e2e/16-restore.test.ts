@@ -11,11 +11,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
-import { DockerGateway } from '../../src/docker/gateway';
 import { holdWorkflowId } from '../../src/shared/health';
 import type { HoldOutcome } from '../../src/shared/health';
-import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';
+import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
@@ -28,22 +27,12 @@ describe('disaster recovery on the test bed', () => {
   const backups = backupTarget(run);
   const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
-  const gateway = new DockerGateway('/var/run/docker.sock');
   let snapshot = '';
-
-  /** A client of vault-1 and a root token from break glass (the custody key, on the stack as it is now). */
-  async function rootSession(): Promise<{ vault: VaultNodeClient; root: string }> {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    return { vault: run.vaultClient('vault-1', task.address), root: issued.stdout.trim() };
-  }
 
   before(async () => {
     backups.mount();
     await startAndBootstrap(run, extra);
-    const { vault, root } = await rootSession();
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < KV_ENTRIES; i += 20)
       await Promise.all(
@@ -109,7 +98,7 @@ describe('disaster recovery on the test bed', () => {
     assert.equal(v.leaders, 1, v.listPeers);
     assert.equal(v.followers, 2, v.listPeers);
 
-    const { vault, root } = await rootSession();
+    const { vault, root } = await rootSession(run, extra);
     const read = Date.now();
     let missing = 0;
     for (let i = 0; i < KV_ENTRIES; i += 50) {

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { restoreWorkflowId } from '../../src/shared/backup';
 import { holdWorkflowId } from '../../src/shared/health';
-import { DockerGateway } from '../../src/docker/gateway';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
+import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
@@ -27,22 +27,13 @@ describe('disaster recovery with the worker killed mid-restore', () => {
   const backups = backupTarget(run);
   const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
-  const gateway = new DockerGateway('/var/run/docker.sock');
   let worker: ChildProcess;
   let snapshot = '';
-
-  async function rootVault() {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    return { vault: run.vaultClient('vault-1', task.address), root: issued.stdout.trim() };
-  }
 
   before(async () => {
     backups.mount();
     worker = await startAndBootstrap(run, extra);
-    const { vault, root } = await rootVault();
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < ENTRIES; i++) await vault.writeKv(root, `e2e/entry-${i}`, { n: String(i) });
     const backup = await run.client(['backup', 'now', '--wait'], extra);
@@ -97,7 +88,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
     assert.ok(v.sealedFalse, v.vaultStatus);
     assert.equal(v.leaders, 1, v.listPeers);
     assert.equal(v.followers, 2, v.listPeers);
-    const { vault, root } = await rootVault();
+    const { vault, root } = await rootSession(run, extra);
     for (let i = 0; i < ENTRIES; i++)
       assert.equal((await vault.readKv(root, `e2e/entry-${i}`))?.n, String(i), `entry ${i}`);
   });

@@ -37,8 +37,7 @@ function stepDurations(events: HistoryEvent[]): string {
 
 describe('BootstrapVault end to end', () => {
   const run = new TestRun();
-  const custodyDir = join(run.dir, 'custody');
-  const keyFile = join(run.dir, 'custody.key');
+  const { custodyDir, custodyKeyFile: keyFile } = run;
   const workflowId = bootstrapWorkflowId(run.stack);
   let client: Client;
   let connection: Connection;
@@ -110,7 +109,7 @@ describe('BootstrapVault end to end', () => {
   });
 
   it('keeps the unseal key and root token out of every history and the worker log', async () => {
-    const held = await new FileKeyCustody({ dir: custodyDir, keyFile }).read(run.stack);
+    const held = await run.custody().read(run.stack);
     // The bootstrap's last step revoked the root token and dropped it from custody: the worker's token is there.
     assert.equal(held.rootToken, undefined, 'no root token left in custody');
     assert.ok(held.workerToken, 'custody holds the worker token');

@@ -26,6 +26,7 @@ import {
 import type { HistoryEvent } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
 import { snapshot } from '../support/snapshot';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 
 function stepDurations(events: HistoryEvent[]): string {
@@ -48,8 +49,7 @@ describe('BootstrapVault end to end', () => {
     run.startWorker();
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), [], 'the stack leaves nothing behind');
+    await cleanUpLeavingNothing(run, 'the stack leaves nothing behind');
     await connection.close();
   });
 

@@ -16,6 +16,7 @@ import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf } from '../support/history';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 import type { VerifyVaultHealth } from '../../src/workflows';
@@ -41,8 +42,7 @@ describe('scheduled health verification that heals', () => {
   });
   after(async () => {
     await run.client(['schedule', 'delete'], extra);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
     await connection.close();
   });
 

@@ -17,6 +17,7 @@ import { VaultNodeClient } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf, historyText, secretForms } from '../support/history';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 
@@ -34,8 +35,7 @@ describe('no standing root token; break glass on demand', () => {
     ({ client, connection } = await bootstrapWithOwnCa(run, certs, extra));
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
     await connection.close();
   });
 

@@ -21,6 +21,7 @@ import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
 import { rootSession } from '../support/root-session';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -81,8 +82,7 @@ describe('backups on the test bed', () => {
   after(async () => {
     // The schedules outlive a test that failed half-way; the dev server outlives the run.
     await run.client(['backup', 'schedule', 'delete'], extra);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('a drill with no snapshot yet fails as NoSnapshot and deploys nothing', async () => {

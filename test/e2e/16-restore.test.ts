@@ -18,6 +18,7 @@ import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 
 const KV_ENTRIES = Number(process.env.E2E_RESTORE_KV_ENTRIES ?? 200);
@@ -50,8 +51,7 @@ describe('disaster recovery on the test bed', () => {
       .workflow.getHandle(holdWorkflowId(run.stack))
       .terminate('test over')
       .catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('refuses a stack that still exists (StackNotEmpty), changing nothing', async () => {

@@ -25,6 +25,7 @@ import { BackupVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, killProcess, TestRun } from '../support/testbed';
 import { PausePoint } from './fault-control';
 
@@ -72,8 +73,7 @@ describe('backup faults on the test bed', () => {
   });
   after(async () => {
     if (mounted) await exec('umount', [folder]).catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('the folder missing: BackupTargetMissing, and the folder is not created', async () => {

@@ -17,6 +17,7 @@ import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { killProcess, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -45,8 +46,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
       .workflow.getHandle(holdWorkflowId(run.stack))
       .terminate('test over')
       .catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('SIGKILL once the throwaway init is in custody: a new worker resumes, one init, everything back', async () => {

@@ -23,6 +23,7 @@ import type { BreakGlassRevocation } from '../../src/shared/types';
 import { revokeNowSignal } from '../../src/workflows';
 import { activitiesOf, historyOf, testbedTemporalClient } from '../support/history';
 import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 
@@ -40,8 +41,7 @@ describe('root generation survives a worker killed in break glass', () => {
     await startAndBootstrap(run);
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   async function vault(): Promise<VaultNodeClient> {

@@ -25,7 +25,7 @@ import {
 } from '../support/history';
 import type { HistoryEvent } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
-import { snapshot } from '../support/snapshot';
+import { snapshot } from '../support/stack-snapshot';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 

@@ -19,7 +19,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { bootstrapWorkflowId, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../src/shared/constants';
 import type { BootstrapVault } from '../../src/workflows';
 import { temporalClient } from '../support/history';
-import { snapshot } from '../support/snapshot';
+import { snapshot } from '../support/stack-snapshot';
 import { startAndBootstrap } from '../support/bootstrapped';
 import { dockerCli, TestRun } from '../support/testbed';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';

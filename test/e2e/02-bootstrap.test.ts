@@ -25,7 +25,8 @@ import {
 } from '../support/history';
 import type { HistoryEvent } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
-import { snapshot } from '../support/snapshot';
+import { snapshot } from '../support/stack-snapshot';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 
 function stepDurations(events: HistoryEvent[]): string {
@@ -37,8 +38,7 @@ function stepDurations(events: HistoryEvent[]): string {
 
 describe('BootstrapVault end to end', () => {
   const run = new TestRun();
-  const custodyDir = join(run.dir, 'custody');
-  const keyFile = join(run.dir, 'custody.key');
+  const { custodyDir, custodyKeyFile: keyFile } = run;
   const workflowId = bootstrapWorkflowId(run.stack);
   let client: Client;
   let connection: Connection;
@@ -49,8 +49,7 @@ describe('BootstrapVault end to end', () => {
     run.startWorker();
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), [], 'the stack leaves nothing behind');
+    await cleanUpLeavingNothing(run, 'the stack leaves nothing behind');
     await connection.close();
   });
 
@@ -110,7 +109,7 @@ describe('BootstrapVault end to end', () => {
   });
 
   it('keeps the unseal key and root token out of every history and the worker log', async () => {
-    const held = await new FileKeyCustody({ dir: custodyDir, keyFile }).read(run.stack);
+    const held = await run.custody().read(run.stack);
     // The bootstrap's last step revoked the root token and dropped it from custody: the worker's token is there.
     assert.equal(held.rootToken, undefined, 'no root token left in custody');
     assert.ok(held.workerToken, 'custody holds the worker token');

@@ -9,7 +9,6 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
-import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { healthWorkflowIds } from '../../src/shared/health';
@@ -17,6 +16,7 @@ import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf } from '../support/history';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 import type { VerifyVaultHealth } from '../../src/workflows';
@@ -42,8 +42,7 @@ describe('scheduled health verification that heals', () => {
   });
   after(async () => {
     await run.client(['schedule', 'delete'], extra);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
     await connection.close();
   });
 
@@ -63,10 +62,7 @@ describe('scheduled health verification that heals', () => {
   }
 
   it('unseals a killed and replaced Vault task without a manual step', async () => {
-    const { workerToken: token } = await new FileKeyCustody({
-      dir: join(run.dir, 'custody'),
-      keyFile: join(run.dir, 'custody.key'),
-    }).read(run.stack);
+    const { workerToken: token } = await run.custody().read(run.stack);
     const killToUnsealed: number[] = [];
     const apiToUnsealed: number[] = [];
     for (const slot of [2, 3, 1]) {
@@ -113,10 +109,7 @@ describe('scheduled health verification that heals', () => {
   });
 
   it('re-joins a node that lost its Raft state, and never initializes it', async () => {
-    const { workerToken: token } = await new FileKeyCustody({
-      dir: join(run.dir, 'custody'),
-      keyFile: join(run.dir, 'custody.key'),
-    }).read(run.stack);
+    const { workerToken: token } = await run.custody().read(run.stack);
     const before = await nodeClient(3);
     assert.ok(before);
     const ctr = (await dockerCli(['ps', '-q', '-f', `name=${run.stack}_vault.3.`])).trim();

@@ -25,6 +25,7 @@ import {
 } from '../support/multinode';
 import type { NodeName } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { eventually } from '../support/wait';
 
 describe('three nodes: the production stack file, a worker per node, healing on every node', () => {
@@ -61,8 +62,7 @@ describe('three nodes: the production stack file, a worker per node, healing on 
 
   after(async () => {
     await run.client(['schedule', 'delete'], extra);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it("bootstraps from docker-stack-vault.yml alone, one task per node; the seed's verification holds on every node", async () => {

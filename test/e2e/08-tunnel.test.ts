@@ -15,6 +15,7 @@ import { loadWorkerConfig } from '../../src/config/worker';
 import { DockerGateway } from '../../src/docker/gateway';
 import { servedCertificate } from '../../src/vault/transport';
 import { buildActivityDeps } from '../../src/wiring';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
 
 const NETWORK = 'iklimco-net';
@@ -85,8 +86,7 @@ describe('the tunnel serves Vault task addresses only', () => {
     task = running[0];
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('serves a Vault task address on 8200, TLS verified end to end', async () => {

@@ -11,13 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { WORKER_POLICY } from '../../src/activities/cluster/policies';
 import { BREAK_GLASS_GRACE_SECONDS } from '../../src/activities/break-glass';
-import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import type { TokenInfo } from '../../src/ports';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf, historyText, secretForms } from '../support/history';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 
@@ -35,8 +35,7 @@ describe('no standing root token; break glass on demand', () => {
     ({ client, connection } = await bootstrapWithOwnCa(run, certs, extra));
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
     await connection.close();
   });
 
@@ -53,10 +52,7 @@ describe('no standing root token; break glass on demand', () => {
   }
 
   it('leaves the worker token only; a break-glass token works, and is revoked after its TTL across a worker restart', async () => {
-    const held = await new FileKeyCustody({
-      dir: join(run.dir, 'custody'),
-      keyFile: join(run.dir, 'custody.key'),
-    }).read(run.stack);
+    const held = await run.custody().read(run.stack);
     assert.equal(held.rootToken, undefined, 'custody holds no root token');
     assert.ok(held.workerToken, 'custody holds the worker token');
 

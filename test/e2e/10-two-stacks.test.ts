@@ -6,9 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FileKeyCustody } from '../../src/custody/file-custody';
 import { LABEL_KEY_ID, LABEL_STACK, UNSEAL_SECRET_TARGET } from '../../src/shared/constants';
-import { join } from 'node:path';
 import { TestRun } from '../support/testbed';
 
 const DEFAULT = { VAULT_UNSEAL_SECRET_NAME: 'vault_unseal_key' };
@@ -54,10 +52,7 @@ describe('two stacks with the default secret name', () => {
     assert.equal(rb.code, 0, rb.out);
     const keyIds: string[] = [];
     for (const run of [a, b]) {
-      const held = await new FileKeyCustody({
-        dir: join(run.dir, 'custody'),
-        keyFile: join(run.dir, 'custody.key'),
-      }).read(run.stack);
+      const held = await run.custody().read(run.stack);
       const m = await mounted(run);
       console.log(
         `${run.stack} mounts ${m.name} (stack label ${m.labels[LABEL_STACK]}, key id ${m.labels[LABEL_KEY_ID]})`,

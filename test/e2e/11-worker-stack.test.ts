@@ -24,6 +24,7 @@ import {
 } from '../support/multinode';
 import type { NodeName } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { eventually } from '../support/wait';
 import {
   assertEachStepOnce,
@@ -78,8 +79,7 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
   });
 
   after(async () => {
-    await w.cleanup();
-    assert.deepEqual(await w.leftovers(), []);
+    await cleanUpLeavingNothing(w);
   });
 
   it('from nothing: the worker stack on every node, a rolling worker update mid-bootstrap, verified, scheduled; a second call changes nothing', async () => {

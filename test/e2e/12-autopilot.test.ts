@@ -19,6 +19,7 @@ import {
 } from '../../src/shared/constants';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun, dockerCli } from '../support/testbed';
 import { eventually, sleep } from '../support/wait';
 
@@ -63,8 +64,7 @@ describe('autopilot as the bootstrap configures it', () => {
     run.startWorker();
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
     await connection.close();
   });
 

@@ -16,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { freeLoopbackPort } from '../../src/metrics/server';
 import type { HealthReport } from '../../src/shared/health';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, REPO, stopProcess, TestRun } from '../support/testbed';
 import { eventually, sleep } from '../support/wait';
 
@@ -115,8 +116,7 @@ describe('metrics, alert rules in a real Prometheus, and the hold', () => {
     await run.client(['release', '--by', 'e2e-cleanup']).catch(() => undefined);
     await run.client(['schedule', 'delete']);
     if (prometheus) await stopProcess(prometheus);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('the worker serves per-node and per-stack figures after a bootstrap, and the SDK runtime metrics', async () => {

@@ -7,18 +7,21 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import type { DrillRecord } from '../../src/shared/backup';
-import { DockerGateway } from '../../src/docker/gateway';
 import { backupWorkflowIds, drillStackName } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
+import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
+import { rootSession } from '../support/root-session';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
@@ -26,9 +29,8 @@ const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
 
 describe('backups on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const drill = (id: string) =>
     temporal().workflow.execute(RestoreDrill, {
@@ -74,16 +76,13 @@ describe('backups on the test bed', () => {
       .at(-1)!;
 
   before(async () => {
-    mkdirSync(folder, { recursive: true });
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    backups.mount();
+    await startAndBootstrap(run, extra);
   });
   after(async () => {
     // The schedules outlive a test that failed half-way; the dev server outlives the run.
     await run.client(['backup', 'schedule', 'delete'], extra);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('a drill with no snapshot yet fails as NoSnapshot and deploys nothing', async () => {
@@ -101,12 +100,7 @@ describe('backups on the test bed', () => {
   });
 
   it(`backup now --wait after ${KV_ENTRIES} KV writes: a real snapshot of the active node, its manifest matching the file`, async () => {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const root = issued.stdout.trim();
-    const task = (await new DockerGateway('/var/run/docker.sock').currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    const vault = run.vaultClient('vault-1', task.address);
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     const wrote = Date.now();
     for (let i = 0; i < KV_ENTRIES; i += 20)

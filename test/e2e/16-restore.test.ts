@@ -7,45 +7,33 @@
  * measurement uses 10,000).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
-import { DockerGateway } from '../../src/docker/gateway';
 import { holdWorkflowId } from '../../src/shared/health';
 import type { HoldOutcome } from '../../src/shared/health';
-import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';
+import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
-import { dockerCli, TestRun } from '../support/testbed';
-import { eventually } from '../support/wait';
+import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
+import { TestRun } from '../support/testbed';
 
 const KV_ENTRIES = Number(process.env.E2E_RESTORE_KV_ENTRIES ?? 200);
 
 describe('disaster recovery on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
-  const gateway = new DockerGateway('/var/run/docker.sock');
   let snapshot = '';
 
-  /** A client of vault-1 and a root token from break glass (the custody key, on the stack as it is now). */
-  async function rootSession(): Promise<{ vault: VaultNodeClient; root: string }> {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    return { vault: run.vaultClient('vault-1', task.address), root: issued.stdout.trim() };
-  }
-
   before(async () => {
-    mkdirSync(folder, { recursive: true });
-    run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
-    const { vault, root } = await rootSession();
+    backups.mount();
+    await startAndBootstrap(run, extra);
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < KV_ENTRIES; i += 20)
       await Promise.all(
@@ -63,8 +51,7 @@ describe('disaster recovery on the test bed', () => {
       .workflow.getHandle(holdWorkflowId(run.stack))
       .terminate('test over')
       .catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('refuses a stack that still exists (StackNotEmpty), changing nothing', async () => {
@@ -93,18 +80,7 @@ describe('disaster recovery on the test bed', () => {
 
   it('restore brings the stack back from nothing: every entry and the canary, seed verification, hold released', async () => {
     // The disaster: the stack, its tasks, and every data folder gone (the swarm and custody survive).
-    await dockerCli(['stack', 'rm', run.stack]);
-    await eventually('the stack gone', 120_000, async () =>
-      (
-        await run.docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-        })
-      ).length === 0
-        ? true
-        : undefined,
-    );
-    rmSync(run.stackDir, { recursive: true, force: true });
+    await run.removeStackAndData();
 
     const started = Date.now();
     const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);
@@ -122,7 +98,7 @@ describe('disaster recovery on the test bed', () => {
     assert.equal(v.leaders, 1, v.listPeers);
     assert.equal(v.followers, 2, v.listPeers);
 
-    const { vault, root } = await rootSession();
+    const { vault, root } = await rootSession(run, extra);
     const read = Date.now();
     let missing = 0;
     for (let i = 0; i < KV_ENTRIES; i += 50) {

@@ -23,16 +23,18 @@ import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import { DockerGateway } from '../../src/docker/gateway';
 import { BackupVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
-import { dockerCli, TestRun } from '../support/testbed';
+import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
+import { dockerCli, killProcess, TestRun } from '../support/testbed';
 import { PausePoint } from './fault-control';
 
 const exec = promisify(execFile);
 
 describe('backup faults on the test bed', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   const gateway = new DockerGateway('/var/run/docker.sock');
   let worker: ChildProcess;
@@ -60,25 +62,18 @@ describe('backup faults on the test bed', () => {
     });
   /** Replaces the worker: SIGKILL when `kill`, else a clean stop; the new one gets `env`. */
   const restartWorker = async (env: Record<string, string>, kill = false) => {
-    if (kill) {
-      worker.kill('SIGKILL');
-      await new Promise((r) =>
-        worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r),
-      );
-    } else await run.stopWorkers();
+    if (kill) await killProcess(worker);
+    else await run.stopWorkers();
     worker = run.startWorker({ ...extra, ...env });
   };
 
   before(async () => {
-    mkdirSync(backupRoot, { recursive: true });
-    worker = run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
+    mkdirSync(backups.root, { recursive: true }); // the stack's folder missing: the first case
+    worker = await startAndBootstrap(run, extra);
   });
   after(async () => {
     if (mounted) await exec('umount', [folder]).catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('the folder missing: BackupTargetMissing, and the folder is not created', async () => {

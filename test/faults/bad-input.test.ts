@@ -19,7 +19,8 @@ import type { Client, Connection } from '@temporalio/client';
 import { bootstrapWorkflowId, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../src/shared/constants';
 import type { BootstrapVault } from '../../src/workflows';
 import { temporalClient } from '../support/history';
-import { snapshot } from '../support/snapshot';
+import { snapshot } from '../support/stack-snapshot';
+import { startAndBootstrap } from '../support/bootstrapped';
 import { dockerCli, TestRun } from '../support/testbed';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
 import { custodyOf } from './stack-state';
@@ -44,9 +45,7 @@ describe('bad input: a named error, nothing changed, nothing lost', () => {
 
   before(async () => {
     ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
-    run.startWorker();
-    const res = await run.client(['bootstrap', '--wait']);
-    assert.equal(res.code, 0, res.out);
+    await startAndBootstrap(run);
     const info = await custody.describe(run.stack);
     assert.ok(info);
     keyId = info.keyId;

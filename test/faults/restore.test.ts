@@ -7,43 +7,34 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { restoreWorkflowId } from '../../src/shared/backup';
 import { holdWorkflowId } from '../../src/shared/health';
-import { DockerGateway } from '../../src/docker/gateway';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
+import { rootSession } from '../support/root-session';
 import { seedVerification } from '../support/seed-verify';
-import { dockerCli, TestRun } from '../support/testbed';
+import { backupTarget } from '../support/backup-target';
+import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
+import { killProcess, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
 const ENTRIES = 100;
 
 describe('disaster recovery with the worker killed mid-restore', () => {
   const run = new TestRun();
-  const backupRoot = join(run.dir, 'backups');
-  const folder = join(backupRoot, run.stack);
-  const extra = { VAULT_BACKUP_DIR: backupRoot };
+  const backups = backupTarget(run);
+  const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
-  const gateway = new DockerGateway('/var/run/docker.sock');
   let worker: ChildProcess;
   let snapshot = '';
 
-  async function rootVault() {
-    const issued = await run.client(['root-token', '--ttl', '10m'], extra);
-    assert.equal(issued.code, 0, issued.out);
-    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(1);
-    assert.ok(task?.address, 'vault-1 runs');
-    return { vault: run.vaultClient('vault-1', task.address), root: issued.stdout.trim() };
-  }
-
   before(async () => {
-    mkdirSync(folder, { recursive: true });
-    worker = run.startWorker(extra);
-    const boot = await run.client(['bootstrap', '--wait'], extra);
-    assert.equal(boot.code, 0, boot.out);
-    const { vault, root } = await rootVault();
+    backups.mount();
+    worker = await startAndBootstrap(run, extra);
+    const { vault, root } = await rootSession(run, extra);
     await vault.mountKv(root, 'e2e');
     for (let i = 0; i < ENTRIES; i++) await vault.writeKv(root, `e2e/entry-${i}`, { n: String(i) });
     const backup = await run.client(['backup', 'now', '--wait'], extra);
@@ -55,34 +46,19 @@ describe('disaster recovery with the worker killed mid-restore', () => {
       .workflow.getHandle(holdWorkflowId(run.stack))
       .terminate('test over')
       .catch(() => undefined);
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   it('SIGKILL once the throwaway init is in custody: a new worker resumes, one init, everything back', async () => {
-    await dockerCli(['stack', 'rm', run.stack]);
-    await eventually('the stack gone', 120_000, async () =>
-      (
-        await run.docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.stack.namespace=${run.stack}`] },
-        })
-      ).length === 0
-        ? true
-        : undefined,
-    );
-    rmSync(run.stackDir, { recursive: true, force: true });
+    await run.removeStackAndData();
 
     const started = await run.client(['restore', '--snapshot', snapshot], extra);
     assert.equal(started.code, 0, started.out);
     // The scratch record: `<stack>.restore-<run>.json` in the custody folder.
     const scratch = () => readdirSync(run.custodyDir).find((f) => f.startsWith(`${run.stack}.restore-`));
     await eventually('the throwaway init in custody', 180_000, () => Promise.resolve(scratch()));
-    worker.kill('SIGKILL');
     const killedAt = Date.now();
-    await new Promise((r) =>
-      worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r),
-    );
+    await killProcess(worker);
     worker = run.startWorker(extra);
 
     const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);
@@ -112,7 +88,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
     assert.ok(v.sealedFalse, v.vaultStatus);
     assert.equal(v.leaders, 1, v.listPeers);
     assert.equal(v.followers, 2, v.listPeers);
-    const { vault, root } = await rootVault();
+    const { vault, root } = await rootSession(run, extra);
     for (let i = 0; i < ENTRIES; i++)
       assert.equal((await vault.readKv(root, `e2e/entry-${i}`))?.n, String(i), `entry ${i}`);
   });

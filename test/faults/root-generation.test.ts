@@ -22,6 +22,8 @@ import type { TokenInfo } from '../../src/ports';
 import type { BreakGlassRevocation } from '../../src/shared/types';
 import { revokeNowSignal } from '../../src/workflows';
 import { activitiesOf, historyOf, testbedTemporalClient } from '../support/history';
+import { startAndBootstrap } from '../support/bootstrapped';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 
@@ -36,13 +38,10 @@ describe('root generation survives a worker killed in break glass', () => {
   const gateway = new DockerGateway('/var/run/docker.sock');
 
   before(async () => {
-    run.startWorker();
-    const boot = await run.client(['bootstrap', '--wait']);
-    assert.equal(boot.code, 0, boot.out);
+    await startAndBootstrap(run);
   });
   after(async () => {
-    await run.cleanup();
-    assert.deepEqual(await run.leftovers(), []);
+    await cleanUpLeavingNothing(run);
   });
 
   async function vault(): Promise<VaultNodeClient> {

@@ -25,7 +25,7 @@ import {
   vaultOnNode,
 } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
-import { dockerCli, TestRun } from '../support/testbed';
+import { dockerCli, killProcess, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
 import { containersBySlot, listDir, vaultStatusBySlot } from './stack-state';
@@ -115,10 +115,7 @@ export class OneNodeSoakBed implements SoakBed {
   async killWorker(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    if (!w || w.exitCode !== null || w.signalCode !== null) return;
-    const exited = new Promise((r) => w.once('exit', r));
-    w.kill('SIGKILL');
-    await exited;
+    if (w) await killProcess(w);
   }
 
   restartWorker(): void {

@@ -15,6 +15,7 @@ import { testbedTemporalClient } from '../support/history';
 import { NODE_NAMES, nodeDocker, nodeFaults, threeNodeBedUp } from '../support/multinode';
 import type { NodeName } from '../support/multinode';
 import { seedVerification } from '../support/seed-verify';
+import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { eventually } from '../support/wait';
 import {
   assertEachStepOnce,
@@ -37,8 +38,7 @@ describe('the worker stack: the worker’s node lost mid-bootstrap', () => {
   });
 
   after(async () => {
-    await w.cleanup();
-    assert.deepEqual(await w.leftovers(), []);
+    await cleanUpLeavingNothing(w);
   });
 
   it('the worker moves to another node, reads custody from the swarm, and the bootstrap completes once', async () => {

@@ -17,7 +17,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { processEnv, readBedEnv, REPO, runClient, spawnWorker, stopProcess, uniqueName } from './testbed';
+import {
+  killProcess,
+  processEnv,
+  readBedEnv,
+  REPO,
+  runClient,
+  spawnWorker,
+  stopProcess,
+  uniqueName,
+} from './testbed';
+import { removeStackQuietly } from './stack-removal';
 import { sleep } from './wait';
 
 const run = promisify(execFile);
@@ -194,11 +204,7 @@ export class MultiNodeRun {
   /** SIGKILL: the worker dies without finishing anything, as in a crash. */
   async killWorker(node: NodeName): Promise<void> {
     const child = this.workers.get(node);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
+    if (child) await killProcess(child);
     this.workers.delete(node);
   }
 
@@ -221,15 +227,13 @@ export class MultiNodeRun {
     const label = `com.docker.stack.namespace=${this.stack}`;
     const up = await this.answeringNodes();
     const manager = up[0];
-    if (manager) await nodeDocker(manager, ['stack', 'rm', this.stack]).catch(() => undefined);
-    const deadline = Date.now() + 120_000;
+    if (manager)
+      await removeStackQuietly(this.stack, {
+        docker: (args) => nodeDocker(manager, args),
+        engines: up.map(nodeEngine),
+      });
     for (const node of up) {
       const engine = nodeEngine(node);
-      while (Date.now() < deadline) {
-        const left = await engine.listContainers({ all: true, filters: { label: [label] } });
-        if (left.length === 0) break;
-        await sleep(500);
-      }
       for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? []) {
         await engine
           .getVolume(v.Name)

@@ -23,6 +23,7 @@ import { FileKeyCustody } from '../../src/custody/file-custody';
 import { LABEL_STACK } from '../../src/shared/constants';
 import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
+import { removeStack, removeStackQuietly } from './stack-removal';
 
 const run = promisify(execFile);
 
@@ -89,6 +90,14 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
     child.kill('SIGKILL');
     await done;
   }
+}
+
+/** SIGKILL, as in a crash (nothing in flight finishes); resolves once it exited. Nothing to do when it has. */
+export async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 /** Runs the `vault-bootstrap` client with exactly `env`; resolves with its exit code and output. */
@@ -215,6 +224,15 @@ export class TestRun {
     this.workers = [];
   }
 
+  /**
+   * The disaster a restore starts from: the stack removed, its tasks gone, and its data folders with them (the
+   * swarm, custody and backups survive). Fails the test when the stack does not go.
+   */
+  async removeStackAndData(): Promise<void> {
+    await removeStack(this.stack, { docker: dockerCli, engines: [this.docker] });
+    rmSync(this.stackDir, { recursive: true, force: true });
+  }
+
   /** Removes the stack, its secrets, its data folders and the run's temp folder. Safe to call twice. */
   async cleanup(): Promise<void> {
     await this.stopWorkers();
@@ -226,19 +244,11 @@ export class TestRun {
         .catch(() => undefined);
     // The stack, and the throwaway stack of a restore drill a failed test may have left.
     for (const stack of [this.stack, drillStackName(this.stack)]) {
-      await run('docker', ['stack', 'rm', stack]).catch(() => undefined);
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline) {
-        const left = await this.docker.listContainers({
-          all: true,
-          filters: { label: [`com.docker.stack.namespace=${stack}`] },
-        });
-        const tasks = await this.docker
-          .listTasks({ filters: { label: [`com.docker.stack.namespace=${stack}`] } })
-          .catch(() => []);
-        if (left.length === 0 && tasks.length === 0) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await removeStackQuietly(stack, {
+        docker: (args) => run('docker', args),
+        engines: [this.docker],
+        tasks: true,
+      });
       rmSync(join(this.stackDirRoot, stack), { recursive: true, force: true });
     }
     for (const s of await this.ownSecrets()) {

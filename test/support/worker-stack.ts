@@ -19,6 +19,7 @@ import { KIND_CUSTODY_REPLICA } from '../../src/custody/swarm-replicas';
 import { MultiNodeRun, nodeDocker, nodeEngine, NODE_NAMES } from './multinode';
 import type { NodeName } from './multinode';
 import { REPO } from './testbed';
+import { removeStackQuietly } from './stack-removal';
 import type { Client } from '@temporalio/client';
 import { activitiesOf, historyOf } from './history';
 import type { ActivityRun } from './history';
@@ -208,18 +209,14 @@ export class WorkerStackRun extends MultiNodeRun {
     await this.client(['schedule', 'delete']).catch(() => undefined);
     const manager = await this.manager().catch(() => undefined);
     if (manager) {
-      await nodeDocker(manager, ['stack', 'rm', this.workerStack]).catch(() => undefined);
-      const label = `com.docker.stack.namespace=${this.workerStack}`;
-      const deadline = Date.now() + 120_000;
-      for (const node of NODE_NAMES) {
-        if (!(await answers(node))) continue;
-        const engine = nodeEngine(node);
-        while (Date.now() < deadline) {
-          const left = await engine.listContainers({ all: true, filters: { label: [label] } });
-          if (left.length === 0) break;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-        await engine
+      const up: NodeName[] = [];
+      for (const node of NODE_NAMES) if (await answers(node)) up.push(node);
+      await removeStackQuietly(this.workerStack, {
+        docker: (args) => nodeDocker(manager, args),
+        engines: up.map(nodeEngine),
+      });
+      for (const node of up) {
+        await nodeEngine(node)
           .getVolume(`vault-bootstrap-custody${this.suffix}`)
           .remove()
           .catch(() => undefined);

@@ -1,5 +1,5 @@
 /**
- * The representative subset of the crash matrix (test/faults/matrix.test.ts), one fault per step at its
+ * The representative subset of the crash matrix (test/faults/crash-matrix.test.ts), one fault per step at its
  * most dangerous point, run by `npm test` in CI. The full matrix is `npm run test:faults`.
  */
 import { describe, it } from 'node:test';

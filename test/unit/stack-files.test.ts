@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { checkStackFiles } from '../../src/activities/stack';
+import { REPO } from '../support/testbed';
+
+describe('stack file checks', () => {
+  const prod = join(REPO, 'docker-stack-vault.yml');
+  const testbed = join(REPO, 'testbed', 'docker-stack-vault.testbed.yml');
+  const tmp = mkdtempSync(join(tmpdir(), 'vbt-stack-'));
+  const write = (name: string, text: string): string => {
+    const p = join(tmp, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('accepts the production file and the test-bed override', async () => {
+    await checkStackFiles([prod]);
+    await checkStackFiles([prod, testbed]);
+  });
+
+  it('names a missing file', async () => {
+    await assert.rejects(checkStackFiles([join(tmp, 'nope.yml')]), /nope\.yml cannot be read \(ENOENT\)/);
+  });
+
+  it('names invalid YAML', async () => {
+    await assert.rejects(checkStackFiles([write('bad.yml', 'services: [\n')]), /not valid YAML/);
+  });
+
+  it('names a replica count other than 3', async () => {
+    const override = write('two.yml', 'services:\n  vault:\n    deploy:\n      replicas: 2\n');
+    await assert.rejects(checkStackFiles([prod, override]), /replicas: 3 \(found 2\)/);
+  });
+
+  it('names a missing vault service, secret target and network', async () => {
+    await assert.rejects(
+      checkStackFiles([write('none.yml', 'services:\n  web: {}\n')]),
+      /no service "vault"/,
+    );
+    const noSecret = write(
+      'nosecret.yml',
+      'services:\n  vault:\n    deploy: { replicas: 3 }\n    networks: [iklimco-net]\nnetworks:\n  iklimco-net: { external: true }\n',
+    );
+    await assert.rejects(checkStackFiles([noSecret]), /target "vault_unseal_key"/);
+    const noNet = write(
+      'nonet.yml',
+      'services:\n  vault:\n    deploy: { replicas: 3 }\n    secrets: [vault_unseal_key]\n',
+    );
+    await assert.rejects(checkStackFiles([noNet]), /external network "iklimco-net"/);
+  });
+});

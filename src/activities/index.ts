@@ -15,6 +15,7 @@ import { assertSecretNameFits, validateStackName } from '../shared/names';
 import { secretBase } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
 import { createRaftActivities } from './raft';
+import { createInitActivities } from './init-leader';
 import { createSecretActivities } from './secrets';
 import { createTokenActivities } from './tokens';
 import { createBreakGlassActivities } from './break-glass';
@@ -81,6 +82,7 @@ export function createActivities(deps: ActivityDeps) {
     {
       ...createStackActivities(deps),
       ...createSecretActivities(deps),
+      ...createInitActivities(deps),
       ...createRaftActivities(deps),
       ...createHealthActivities(deps),
       ...createTokenActivities(deps),

@@ -1,0 +1,248 @@
+/**
+ * Step 3: initializes vault-1, the designated leader, so that its answer (the unseal key and root token) reaches
+ * custody whatever dies when (docs/faults.md, "The init answer outlives whoever asked"): `sys/init` is sent by
+ * a one-shot Swarm job with the stack's init key (./cluster/init-job.ts), and every attempt first collects what
+ * an earlier one's job answered.
+ */
+import type { CustodyRecordInfo, EncryptedInitAnswer } from '../ports';
+import { ALL_SLOTS, LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
+import { ErrorType, NonRetryableError } from '../shared/errors';
+import type { BootstrapInput, StepOutcome } from '../shared/types';
+import {
+  INIT_JOB_DEADLINE_MS,
+  LABEL_TARGET_TASK,
+  TARGET_GONE_GRACE_MS,
+  WEDGED_INIT,
+  initJobName,
+  initJobSpec,
+  lastLines,
+  parseInitAnswer,
+  wipeJobName,
+  wipeJobSpec,
+} from './cluster/init-job';
+import { locateNodes, nodeAt, serverName, waitFor, waitForNodes } from './cluster/nodes';
+import type { ClusterNode } from './cluster/nodes';
+import type { ActivityDeps } from './deps';
+import { waitUntil } from '../time/wait';
+
+export function createInitActivities(deps: ActivityDeps) {
+  const { custody, initKeys } = deps;
+
+  /**
+   * Stores an answer the stack's init job left. The key exists in clear only in this process's memory until
+   * this returns: a failing disk gets five quick writes here (200, 400, 600, 800 ms apart) rather than an
+   * activity retry (which would find the answer again, still encrypted, so nothing is lost either way). A
+   * record already there holding the same answer is the same record (a retry after a crash before the job
+   * was removed); one holding another is `CustodyCorrupt`, and the answer is kept beside it.
+   */
+  function persistInitAnswer(stack: string, answer: EncryptedInitAnswer) {
+    return waitUntil(() => initKeys.storeInitAnswer(stack, answer), {
+      what: `the key of ${stack} to reach custody`,
+      deadlineMs: 60_000,
+      maxPolls: 5,
+      intervalMs: (writes) => 200 * writes,
+      clock: deps.clock,
+    });
+  }
+
+  /**
+   * Waits for the stack's init job to end and takes what it left: an answer goes to custody first, then the job
+   * and the init key are removed (in that order: until the record is on disk, the job's output is the only
+   * copy). Returns the stored record, or the job's error when it failed without an answer (its job removed: it
+   * holds nothing to keep; the init key stays for the next one). A job that completed is never removed before
+   * its answer is in custody.
+   */
+  async function collectInitJob(
+    stack: string,
+  ): Promise<{ stored: CustodyRecordInfo; answeredAfterMs: number } | { error: string }> {
+    const name = initJobName(stack);
+    const sentAt = deps.clock.now();
+    let targetGoneAt: number | undefined;
+    const ended = await waitFor(deps, `the init job ${name} to end`, INIT_JOB_DEADLINE_MS, async () => {
+      const job = await deps.swarm.inspectJob(name);
+      if (!job) throw new Error(`the init job ${name} is gone`);
+      if (job.done) return job;
+      // vault-1's task died under the init (Swarm replaced it): its connection may hang until the CLI's
+      // timeout, but no answer can come any more. After a grace period in which a job that got an answer would
+      // have printed it and ended, it is taken to have ended without one.
+      const target = job.labels[LABEL_TARGET_TASK];
+      const task = (await deps.swarm.currentTasks(serviceName(stack))).get(LEADER_SLOT);
+      // Only Swarm's replacement is taken as proof (a task list that misses the task for a moment is not).
+      if (target === undefined || task === undefined || task.id === target) return undefined;
+      targetGoneAt ??= deps.clock.now();
+      return deps.clock.now() - targetGoneAt >= TARGET_GONE_GRACE_MS
+        ? { ...job, state: `cut short (vault-1's task ${target.slice(0, 12)} ended)` }
+        : undefined;
+    });
+    const answeredAfterMs = deps.clock.now() - sentAt;
+    const output = await deps.swarm.jobOutput(name);
+    const answer = parseInitAnswer(output.stdout);
+    if (!answer && ended.state === 'complete') {
+      // `operator init` exits 0 only after printing the answer: output that does not show it is output not read
+      // yet (a log driver behind, a node that does not answer), never a reason to remove the only copy.
+      throw new Error(
+        `the init job ${name} completed, but its output holds no answer yet (${output.stdout.length} bytes read); ` +
+          `it is kept and read again`,
+      );
+    }
+    if (!answer) {
+      await deps.swarm.removeJob(name);
+      return {
+        error:
+          `the init job ended ${ended.state} (exit ${ended.exitCode ?? '?'}) without an answer: ` +
+          (lastLines(output.stderr) || lastLines(output.stdout) || 'no output'),
+      };
+    }
+    await deps.failpoints.hit('initLeader:after-init-before-persist');
+    const stored = await persistInitAnswer(stack, answer);
+    await deps.failpoints.hit('initLeader:after-persist');
+    await deps.swarm.removeJob(name);
+    await initKeys.discardInitKey(stack);
+    return { stored, answeredAfterMs };
+  }
+
+  /**
+   * Step 3: initializes the designated leader (slot 1) once. `sys/init` is sent by the stack's init job on
+   * vault-1's node, never by this process, with both answers encrypted to an init key custody holds: whatever
+   * dies while Vault works (this worker, its node), the answer waits in the job's output, and the next attempt
+   * stores it before it judges anything else.
+   */
+  async function initLeader(input: BootstrapInput): Promise<StepOutcome & { keyId: string }> {
+    const { stack } = input;
+    let nodes = await waitForNodes(deps, stack, ALL_SLOTS);
+    let leader = nodeAt(nodes, LEADER_SLOT);
+    const notes: string[] = [];
+
+    // An init an earlier attempt started is finished first: its answer is the key, if Vault gave one.
+    let failedInit: string | undefined;
+    if (await deps.swarm.inspectJob(initJobName(stack))) {
+      const found = await collectInitJob(stack);
+      if ('error' in found) failedInit = found.error;
+      else notes.push(`stored the answer of an earlier attempt's init job as ${found.stored.keyId}`);
+    }
+
+    for (let attempt = 1; ; attempt++) {
+      const status = await leader.client.sealStatus();
+      const record = await custody.describe(stack);
+      if (status.initialized) {
+        if (!record) {
+          throw new NonRetryableError(
+            ErrorType.UnsealKeyUnavailable,
+            `${leader.name} of ${serviceName(stack)} is already initialized, but custody holds no key for stack ${stack} ` +
+              `and no init job of this tool left an answer. Nothing was changed. Restore the custody record and key file ` +
+              `from backup and run the bootstrap again; without the key this cluster's data cannot be unsealed.`,
+          );
+        }
+        await initKeys.discardInitKey(stack); // a key a crash left behind; nothing when there is none
+        return {
+          changed: notes.length > 0,
+          summary: [...notes, `${leader.name} already initialized; key ${record.keyId} in custody`].join(
+            '; ',
+          ),
+          keyId: record.keyId,
+        };
+      }
+      for (const slot of PEER_SLOTS) {
+        const peer = nodeAt(nodes, slot);
+        if ((await peer.client.sealStatus()).initialized) {
+          throw new NonRetryableError(
+            ErrorType.ForeignClusterDetected,
+            `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
+              `Inspect the data volumes of ${serviceName(stack)}. Nothing was changed.`,
+          );
+        }
+      }
+      if (record) {
+        throw new NonRetryableError(
+          ErrorType.StaleCustodyRecord,
+          `custody already holds key ${record.keyId} (from ${record.createdAt}) for stack ${stack}, but ${leader.name} is not initialized. ` +
+            `Refusing to initialize over it. If that cluster's data is really gone, move the record aside and run again. Nothing was changed.`,
+        );
+      }
+      if (failedInit !== undefined && WEDGED_INIT.test(failedInit)) {
+        if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
+        // Provably nothing to keep: vault-1 uninitialized, no peer initialized or joined, no record, and the
+        // init job that failed left no answer. What vault-1's Raft holds is a cut-short init: no keyring.
+        notes.push(await wipeLeaderData(stack, leader));
+        failedInit = undefined;
+        nodes = await waitForNodes(deps, stack, ALL_SLOTS);
+        leader = nodeAt(nodes, LEADER_SLOT);
+        continue;
+      }
+      if (failedInit !== undefined && attempt > 1)
+        throw new Error(`initializing ${leader.name}: ${failedInit}`);
+
+      await custody.assertWritable(stack);
+      const { publicKey, fingerprint } = await initKeys.prepareInitKey(stack);
+      await deps.failpoints.hit('initLeader:before-init');
+      if (!leader.task.nodeId || !leader.task.address)
+        throw new Error(`${leader.name} of ${serviceName(stack)} has no node or address yet`);
+      await deps.swarm
+        .createJob(
+          initJobSpec(
+            {
+              stack,
+              slot: LEADER_SLOT,
+              taskId: leader.task.id,
+              nodeId: leader.task.nodeId,
+              address: leader.task.address,
+              serverName: serverName(deps, LEADER_SLOT),
+            },
+            publicKey,
+          ),
+        )
+        .catch((err: unknown) => {
+          // Another worker's attempt started it a moment ago: its answer is as good as ours.
+          if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+        });
+      await deps.failpoints.hit('initLeader:after-init-sent');
+      const result = await collectInitJob(stack);
+      if ('error' in result) {
+        failedInit = result.error;
+        continue;
+      }
+      return {
+        changed: true,
+        summary: [
+          ...notes,
+          `initialized ${leader.name} through its init job (answered in ${result.answeredAfterMs} ms, ` +
+            `encrypted to init key ${fingerprint.slice(-16)}); key stored as ${result.stored.keyId}`,
+        ].join('; '),
+        keyId: result.stored.keyId,
+      };
+    }
+  }
+
+  /**
+   * Empties vault-1's data folder (Raft's log and the barrier's store, on its own volume, by the wipe job on its
+   * node) and restarts the service's tasks, so vault-1 starts on an empty folder; returns once it answers again.
+   * Only for a leader whose init was cut short by the death of its task: the caller has proven there is nothing
+   * to keep.
+   */
+  async function wipeLeaderData(stack: string, leader: ClusterNode): Promise<string> {
+    if (!leader.task.nodeId) throw new Error(`${leader.name} of ${serviceName(stack)} has no node yet`);
+    const name = wipeJobName(stack);
+    await deps.swarm.removeJob(name);
+    await deps.swarm.createJob(wipeJobSpec({ stack, slot: LEADER_SLOT, nodeId: leader.task.nodeId }));
+    const ended = await waitFor(deps, `the wipe job ${name} to end`, 120_000, async () => {
+      const job = await deps.swarm.inspectJob(name);
+      return job?.done ? job : undefined;
+    });
+    const output = await deps.swarm.jobOutput(name);
+    await deps.swarm.removeJob(name);
+    if (ended.state !== 'complete')
+      throw new Error(
+        `wiping the cut-short init of ${leader.name}: the wipe job ended ${ended.state}: ${lastLines(output.stderr) || 'no output'}`,
+      );
+    await deps.swarm.forceRestart(serviceName(stack));
+    await waitFor(deps, `a new task of ${leader.name} with an empty data folder`, 180_000, async () => {
+      const now = nodeAt(await locateNodes(deps, stack, [LEADER_SLOT], { starting: true }), LEADER_SLOT);
+      if (now.task.id === leader.task.id) return undefined;
+      await now.client.sealStatus();
+      return true;
+    });
+    return `wiped the data of ${leader.name}, left by an init its task's death cut short, and restarted it`;
+  }
+
+  return { initLeader };
+}

@@ -22,7 +22,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { describeFailure, NON_RETRYABLE_ERROR_TYPES } from '../shared/errors';
-import { holdWorkflowId } from '../shared/health';
+import { holdWorkflowId } from '../shared/workflow-ids';
 import type { HealthInput, StackHold } from '../shared/health';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 import { holdRunSummary } from '../shared/run-text';

@@ -12,7 +12,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import { VaultNodeClient } from '../../src/vault/gateway';
-import { healthWorkflowIds } from '../../src/shared/health';
+import { healthWorkflowIds } from '../../src/shared/workflow-ids';
 import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';

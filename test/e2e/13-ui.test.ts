@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
-import { holdWorkflowId } from '../../src/shared/health';
+import { bootstrapWorkflowId, holdWorkflowId } from '../../src/shared/workflow-ids';
 import { REPO, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import { DockerGateway } from '../../src/docker/gateway';
-import { holdWorkflowId } from '../../src/shared/health';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import type { HoldOutcome } from '../../src/shared/health';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { testbedTemporalClient } from '../support/history';

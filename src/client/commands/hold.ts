@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TemporalStackHolds } from '../../holds/temporal-holds';
-import { holdWorkflowId } from '../../shared/health';
+import { holdWorkflowId } from '../../shared/workflow-ids';
 import type { StackHold } from '../../shared/health';
 import { HOLD_MEMO_KEY } from '../../shared/hold-memo';
 import { holdLine, holdRunSummary } from '../../shared/run-text';

@@ -2,7 +2,7 @@
  * `vault-bootstrap restore --snapshot FILE [--wait]`: disaster recovery (docs/backups.md). Starts `RestoreVault`
  * for the stack, or attaches to the one already running; with `--wait`, waits for it and prints each step.
  */
-import { restoreWorkflowId } from '../../shared/backup';
+import { restoreWorkflowId } from '../../shared/workflow-ids';
 import { RestoreVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { runToEnd } from './run-to-end';

@@ -4,7 +4,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { Client, ScheduleHandle, Workflow } from '@temporalio/client';
-import { backupWorkflowIds } from '../../../shared/backup';
+import { backupWorkflowIds } from '../../../shared/workflow-ids';
 import type { CommandContext } from '../../context';
 import type { BackupScheduleSpec } from './spec';
 

@@ -6,7 +6,7 @@
 import type { ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions, Workflow } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ClientConfig } from '../../../config';
-import { backupWorkflowIds } from '../../../shared/backup';
+import { backupWorkflowIds } from '../../../shared/workflow-ids';
 import { backupRunSummary, drillRunSummary } from '../../../shared/run-text';
 import { BackupVault, RestoreDrill } from '../../../workflows';
 

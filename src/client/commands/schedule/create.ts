@@ -4,7 +4,7 @@
  */
 import { watcherRunSummary } from '../../../shared/run-text';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import { WatchVaultTasks } from '../../../workflows';
 import type { CommandContext } from '../../context';
 import { healthSchedule } from './spec';

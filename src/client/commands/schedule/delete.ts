@@ -4,7 +4,7 @@
  * (`vault-health-<stack>`, `vault-health-watch-<stack>`), so `delete` + `create` migrates a stack.
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { healthWorkflowIds, legacyHealthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds, legacyHealthWorkflowIds } from '../../../shared/workflow-ids';
 import type { WatchVaultTasks } from '../../../workflows';
 import type { CommandContext } from '../../context';
 

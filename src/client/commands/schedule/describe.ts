@@ -1,7 +1,7 @@
 /**
  * `schedule describe`: whether the periodic health check is active, how often it ran, its last and next runs.
  */
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import type { CommandContext } from '../../context';
 import { formatScheduleDescription } from '../../format';
 

@@ -1,5 +1,5 @@
 /** `schedule pause`: stop the periodic health check until `unpause` (the events watcher keeps running). */
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import type { CommandContext } from '../../context';
 
 /** Runs `schedule pause`; resolves with 0. */

@@ -6,7 +6,7 @@ import { healthRunSummary } from '../../../shared/run-text';
 import type { ScheduleOptionsStartWorkflowAction, ScheduleUpdateOptions } from '@temporalio/client';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { ClientConfig } from '../../../config';
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import type { HealthInput } from '../../../shared/health';
 import { VerifyVaultHealth } from '../../../workflows';
 

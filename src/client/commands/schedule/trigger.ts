@@ -1,6 +1,6 @@
 /** `schedule trigger`: one health check now, through the schedule (skipped if one is running). */
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import type { CommandContext } from '../../context';
 
 /** Runs `schedule trigger`; resolves with 0. */

@@ -1,5 +1,5 @@
 /** `schedule unpause`: resume the periodic health check. */
-import { healthWorkflowIds } from '../../../shared/health';
+import { healthWorkflowIds } from '../../../shared/workflow-ids';
 import type { CommandContext } from '../../context';
 
 /** Runs `schedule unpause`; resolves with 0. */

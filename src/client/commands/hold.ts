@@ -13,7 +13,7 @@ import { holdLine, holdRunSummary } from '../../shared/run-text';
 import { HoldVaultStack, releaseSignal } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatReport, uiLink } from '../format';
-import { healthInput } from './schedule/spec';
+import { healthInput } from './schedule';
 
 /** `--by`, else the name of the user running the client (a hold says who put it on); never empty. */
 export function operatorName(by: string | undefined): string | undefined {

@@ -6,7 +6,7 @@ import { restoreWorkflowId } from '../../shared/workflow-ids';
 import { RestoreVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { runToEnd } from './run-to-end';
-import { healthInput } from './schedule/spec';
+import { healthInput } from './schedule';
 
 /** Runs `restore`; resolves with 0 once started (or, with `--wait`, restored), 1 when it failed. */
 export async function restore(

@@ -47,7 +47,7 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
     case 'verify':
       return verify(ctx, { json: command.json });
     case 'schedule':
-      return schedule(ctx, command.action);
+      return schedule(ctx, 'health', command.action);
     case 'root-token':
       return rootToken(ctx, { ttlSeconds: command.ttlSeconds });
     case 'hold':

@@ -63,8 +63,8 @@ export const COMMANDS = [
 export type CommandName = (typeof COMMANDS)[number];
 
 /**
- * The operations on a schedule: the periodic health check's (one file each under `commands/schedule/`) and,
- * under `backup schedule`, the backup and drill schedules' (`commands/backup/schedule-*.ts`).
+ * The operations on a schedule: the periodic health check's and, under `backup schedule`, the backup and drill
+ * schedules' (all in `commands/schedule.ts`).
  */
 export const SCHEDULE_ACTIONS = ['create', 'describe', 'pause', 'unpause', 'trigger', 'delete'] as const;
 export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
@@ -88,8 +88,8 @@ export type Command =
   | (Common & { name: 'restore'; snapshot: string; wait: boolean });
 
 /**
- * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules) or `drill` (one
- * restore drill), one file each under `commands/backup/`.
+ * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules, in
+ * `commands/schedule.ts`) or `drill` (one restore drill), under `commands/backup/`.
  */
 export const BACKUP_ACTIONS = ['now', 'schedule', 'drill'] as const;
 export type BackupAction = (typeof BACKUP_ACTIONS)[number];

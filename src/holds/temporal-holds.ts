@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { StackHolds } from '../ports';
 import type { StackHold } from '../shared/health';
-import { holdWorkflowId } from '../shared/health';
+import { holdWorkflowId } from '../shared/workflow-ids';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 
 export class TemporalStackHolds implements StackHolds {

@@ -2,27 +2,6 @@
  * Names and results shared by the backup workflows and the client (issue 11; docs/backups.md). Sandbox-safe:
  * workflows import it, so no Node builtins.
  */
-import { ID_SEPARATOR } from './names';
-
-/** The ids of a stack's backup schedules and the runs they start (the server appends the time to a run id). */
-export function backupWorkflowIds(stack: string): {
-  backupSchedule: string;
-  drillSchedule: string;
-  backupNow: (at: number) => string;
-  drillNow: (at: number) => string;
-} {
-  return {
-    backupSchedule: `vault-backup${ID_SEPARATOR}${stack}`,
-    drillSchedule: `vault-drill${ID_SEPARATOR}${stack}`,
-    backupNow: (at) => `vault-backup-now${ID_SEPARATOR}${stack}${ID_SEPARATOR}${at}`,
-    drillNow: (at) => `vault-drill-now${ID_SEPARATOR}${stack}${ID_SEPARATOR}${at}`,
-  };
-}
-
-/** The id of a stack's `RestoreVault` (one at a time: a second `restore` attaches to it). */
-export function restoreWorkflowId(stack: string): string {
-  return `vault-restore${ID_SEPARATOR}${stack}`;
-}
 
 /** The throwaway stack a restore drill deploys for `stack`: its own name, so nothing of the real one is touched. */
 export function drillStackName(stack: string): string {

@@ -72,7 +72,3 @@ export function serviceName(stack: string): string {
 export function nodeName<S extends number>(slot: S): NodeName<S> {
   return `vault-${slot}`;
 }
-
-export function bootstrapWorkflowId(stack: string): string {
-  return `vault-bootstrap-${stack}`;
-}

@@ -3,7 +3,6 @@
  * Names, states and fingerprints only: no key material.
  */
 import type { DrillRecord } from './backup';
-import { ID_SEPARATOR } from './names';
 
 export type HealthVerdict = 'Healthy' | 'Degraded' | 'Failed';
 
@@ -137,40 +136,6 @@ export const REMEDIABLE: readonly FindingCode[] = [
   'CertificateStale',
 ];
 
-/**
- * The ids of a stack's health workflows. The kind and the stack are joined by `ID_SEPARATOR` (`:`), which a
- * stack name cannot contain, so no id of one stack equals or prefixes an id of another (before, stack `x`'s
- * watcher `vault-health-watch-x` was stack `watch-x`'s scheduled run id).
- * - `schedule`, `scheduled`: the schedule and the workflow id its runs get (the server appends the time).
- * - `watcher`: the `WatchVaultTasks` workflow.
- * - `event`: the prefix of the `VerifyVaultHealth` children the watcher starts (`<event>-<run8>-<i>`). Kept in
- *   its first format: it is part of the commands recorded in running watchers' histories (a change would fail
- *   their replay), and it is unambiguous already, being the only id that starts `vault-health-event-`.
- */
-export function healthWorkflowIds(stack: string): {
-  schedule: string;
-  scheduled: string;
-  watcher: string;
-  event: string;
-} {
-  return {
-    schedule: `vault-health${ID_SEPARATOR}${stack}`,
-    scheduled: `vault-health${ID_SEPARATOR}${stack}`,
-    watcher: `vault-health-watch${ID_SEPARATOR}${stack}`,
-    event: `vault-health-event-${stack}`,
-  };
-}
-
-/** The id of a stack's `HoldVaultStack` workflow: running while an operator holds the stack. */
-export function holdWorkflowId(stack: string): string {
-  return `vault-hold${ID_SEPARATOR}${stack}`;
-}
-
-/** The id of the check a release starts (`<hold run's first 8 characters>` keeps each release's apart). */
-export function releaseCheckWorkflowId(stack: string, holdRunId: string): string {
-  return `vault-health-release${ID_SEPARATOR}${stack}-${holdRunId.slice(0, 8)}`;
-}
-
 /** Input of `HoldVaultStack`: the hold, and the check to run once it is released. */
 export interface HoldInput {
   hold: StackHold;
@@ -187,12 +152,4 @@ export interface HoldOutcome {
   releasedAt: string;
   releasedBy?: string;
   health: HealthReport;
-}
-
-/**
- * The ids `schedule create` used before the `:` separator, which `schedule delete` also removes so that an
- * existing schedule and watcher do not keep running beside the new ones (README, "Health verification").
- */
-export function legacyHealthWorkflowIds(stack: string): { schedule: string; watcher: string } {
-  return { schedule: `vault-health-${stack}`, watcher: `vault-health-watch-${stack}` };
 }

@@ -1,7 +1,7 @@
 /**
  * The rules for the names the stack name flows into (service, Docker secrets, custody file, workflow ids),
  * checked once at every entry: configuration, the client's `--stack`, and every activity's input.
- * Sandbox-safe (workflows import `health.ts`, which builds ids from these rules): no Node builtins.
+ * Sandbox-safe (workflows import `workflow-ids.ts`, which builds ids from these rules): no Node builtins.
  */
 import { ConfigError, ErrorType, NonRetryableError } from './errors';
 
@@ -18,7 +18,7 @@ export const SECRET_NAME_MAX = 64;
 export const SECRET_VERSION_SUFFIX_MAX = '_v9999'.length;
 
 /**
- * The separator between an id's kind and the stack in the health ids (`vault-health:<stack>`): a stack name
+ * The separator between an id's kind and the stack in the workflow ids (`vault-health:<stack>`): a stack name
  * cannot contain it (`STACK_NAME_RE`), so an id names exactly one kind and one stack.
  */
 export const ID_SEPARATOR = ':';

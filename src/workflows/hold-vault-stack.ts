@@ -18,7 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
-import { releaseCheckWorkflowId } from '../shared/health';
+import { releaseCheckWorkflowId } from '../shared/workflow-ids';
 import type { HoldInput, HoldOutcome, ReleaseInput } from '../shared/health';
 import { healthDetails, heldDetails, healthRunSummary } from '../shared/run-text';
 import { VerifyVaultHealth } from './verify-vault-health';

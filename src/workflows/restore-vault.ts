@@ -23,7 +23,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ActivityInterfaceFor, ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { describeFailure } from '../shared/errors';
-import { holdWorkflowId } from '../shared/health';
+import { holdWorkflowId } from '../shared/workflow-ids';
 import type { HealthInput, StackHold } from '../shared/health';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 import { holdRunSummary } from '../shared/run-text';

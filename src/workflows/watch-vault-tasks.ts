@@ -25,7 +25,7 @@ import { healthRunSummary } from '../shared/run-text';
 import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure } from '../shared/errors';
-import { healthWorkflowIds } from '../shared/health';
+import { healthWorkflowIds } from '../shared/workflow-ids';
 import { HOLD_PATCH, NODE_ROUTING_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
 import { watchNodeWait, watchRead, watchWait } from './activity-options';

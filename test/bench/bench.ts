@@ -20,7 +20,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { DockerGateway } from '../../src/docker/gateway';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';

@@ -13,7 +13,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../src/activities';
 import { loadWorkerConfig } from '../../src/config/worker';
 import { FileKeyCustody } from '../../src/custody/file-custody';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { buildActivityDeps } from '../../src/wiring';
 import {
   activitiesOf,

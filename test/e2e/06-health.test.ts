@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { DockerGateway } from '../../src/docker/gateway';
 import { VaultNodeClient } from '../../src/vault/gateway';
-import { healthWorkflowIds } from '../../src/shared/health';
+import { healthWorkflowIds } from '../../src/shared/workflow-ids';
 import type { HealthReport } from '../../src/shared/health';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';

@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
 import { DockerGateway } from '../../src/docker/gateway';
-import {
-  AUTOPILOT_CONFIG,
-  FORMING_STABILIZATION_TIME,
-  bootstrapWorkflowId,
-} from '../../src/shared/constants';
+import { AUTOPILOT_CONFIG, FORMING_STABILIZATION_TIME } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import type { VaultNodeClient } from '../../src/vault/gateway';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { cleanUpLeavingNothing } from '../support/stack-removal';

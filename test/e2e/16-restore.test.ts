@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
-import { holdWorkflowId } from '../../src/shared/health';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import type { HoldOutcome } from '../../src/shared/health';
 import { testbedTemporalClient } from '../support/history';
 import { rootSession } from '../support/root-session';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Client } from '@temporalio/client';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activityCounts, attemptsByActivity, historyOf } from '../support/history';
 import type { FaultCase } from './catalog';

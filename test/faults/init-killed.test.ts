@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { describeFailure } from '../../src/shared/errors';
 import type { BootstrapVault } from '../../src/workflows';
 import { activitiesOf, historyOf, testbedTemporalClient } from '../support/history';

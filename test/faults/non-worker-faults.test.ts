@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import type { BootstrapResult } from '../../src/shared/types';
 import { activityCounts, historyOf, testbedTemporalClient } from '../support/history';
 import { dockerCli, REPO, testbedEnv } from '../support/testbed';

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { bootstrapWorkflowId } from '../../src/shared/constants';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import type { BootstrapResult } from '../../src/shared/types';
 import type { BootstrapVault } from '../../src/workflows';
 import { historyOf, testbedTemporalClient } from '../support/history';

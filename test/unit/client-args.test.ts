@@ -7,7 +7,6 @@ import { describe, it } from 'node:test';
 import { exitCodeOf, main } from '../../src/client';
 import { parseCommandLine, resolveStack, SCHEDULE_ACTIONS, USAGE, UsageError } from '../../src/client/args';
 import type { Invocation } from '../../src/client/args';
-import { BACKUP_SCHEDULE_COMMANDS } from '../../src/client/commands/backup';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
 import { statusExitCode } from '../../src/client/commands/status';
 import { loadClientConfig } from '../../src/config/client';
@@ -118,7 +117,7 @@ describe('client arguments', () => {
         scheduleAction: action,
       });
     }
-    assert.deepEqual(Object.keys(BACKUP_SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
+    assert.deepEqual(Object.keys(SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
   });
 
   it('name a missing or unknown backup action, and a missing or unknown backup schedule action', () => {

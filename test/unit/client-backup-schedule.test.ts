@@ -6,9 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SCHEDULE_ACTIONS } from '../../src/client/args';
-import { BACKUP_SCHEDULE_COMMANDS } from '../../src/client/commands/backup';
-import { backupScheduleIds } from '../../src/client/commands/backup/schedules';
-import { backupSchedule, drillSchedule } from '../../src/client/commands/backup/spec';
+import {
+  backupSchedule,
+  drillSchedule,
+  SCHEDULE_COMMANDS,
+  SCHEDULE_KINDS,
+} from '../../src/client/commands/schedule';
 import { loadClientConfig } from '../../src/config/client';
 import { backupRunSummary, drillRunSummary } from '../../src/shared/run-text';
 import { BackupVault, RestoreDrill } from '../../src/workflows';
@@ -60,8 +63,11 @@ describe('client backup schedule', () => {
   });
 
   it('every action acts on both schedules, the backup first', () => {
-    assert.deepEqual(backupScheduleIds('s1'), ['vault-backup:s1', 'vault-drill:s1']);
-    assert.deepEqual(Object.keys(BACKUP_SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
+    const ids = (env: Record<string, string>) =>
+      SCHEDULE_KINDS.backup.schedules(loadClientConfig(env), 's1').map((s) => s.id);
+    assert.deepEqual(ids({}), ['vault-backup:s1', 'vault-drill:s1']);
+    assert.deepEqual(ids({ VAULT_DRILL_INTERVAL: 'off' }), ['vault-backup:s1', 'vault-drill:s1']);
+    assert.deepEqual(Object.keys(SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
   });
 
   it('runs started on demand say so in their summary', () => {

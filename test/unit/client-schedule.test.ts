@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { main } from '../../src/client';
-import { healthInput, healthSchedule } from '../../src/client/commands/schedule/spec';
+import { healthInput, healthSchedule } from '../../src/client/commands/schedule';
 import { missingSearchAttributes, wantedSearchAttributes } from '../../src/client/search-attributes';
 import { loadClientConfig } from '../../src/config/client';
 import * as workflows from '../../src/workflows';

@@ -9,7 +9,8 @@ import { createNodeAgentActivities } from '../../src/activities';
 import { resolveStack } from '../../src/client/args';
 import { loadClientConfig } from '../../src/config/client';
 import { ConfigError } from '../../src/shared/errors';
-import { healthWorkflowIds } from '../../src/shared/health';
+import * as ids from '../../src/shared/workflow-ids';
+import { healthWorkflowIds } from '../../src/shared/workflow-ids';
 import { fakeWorld } from '../support/fakes';
 import { namedFailure } from '../support/failures';
 
@@ -34,6 +35,30 @@ describe('names', () => {
       for (const b of all)
         if (a.stack !== b.stack)
           assert.notEqual(a.id, b.id, `${a.kind} of ${a.stack} vs ${b.kind} of ${b.stack}`);
+  });
+
+  it('every workflow and schedule id, as running workflows and schedules already carry them', () => {
+    assert.equal(ids.bootstrapWorkflowId('s1'), 'vault-bootstrap-s1');
+    assert.deepEqual(ids.healthWorkflowIds('s1'), {
+      schedule: 'vault-health:s1',
+      scheduled: 'vault-health:s1',
+      watcher: 'vault-health-watch:s1',
+      event: 'vault-health-event-s1',
+    });
+    assert.deepEqual(ids.legacyHealthWorkflowIds('s1'), {
+      schedule: 'vault-health-s1',
+      watcher: 'vault-health-watch-s1',
+    });
+    assert.equal(ids.holdWorkflowId('s1'), 'vault-hold:s1');
+    assert.equal(ids.releaseCheckWorkflowId('s1', '0123456789abcdef'), 'vault-health-release:s1-01234567');
+    const backup = ids.backupWorkflowIds('s1');
+    assert.equal(backup.backupSchedule, 'vault-backup:s1');
+    assert.equal(backup.drillSchedule, 'vault-drill:s1');
+    assert.equal(backup.backupNow(1700000000000), 'vault-backup-now:s1:1700000000000');
+    assert.equal(backup.drillNow(1700000000000), 'vault-drill-now:s1:1700000000000');
+    assert.equal(ids.restoreWorkflowId('s1'), 'vault-restore:s1');
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    assert.equal(ids.breakGlassWorkflowId('s1', at), 'vault-break-glass:s1:2026-01-02T03:04:05.678Z');
   });
 
   it('an activity input with stack "../x" is refused (InvalidConfig) before anything is read', async () => {

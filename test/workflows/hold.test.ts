@@ -9,7 +9,7 @@ import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
 import { HOLD_MEMO_KEY } from '../../src/shared/hold-memo';
 import { TemporalStackHolds } from '../../src/holds/temporal-holds';
-import { healthWorkflowIds, holdWorkflowId, releaseCheckWorkflowId } from '../../src/shared/health';
+import { healthWorkflowIds, holdWorkflowId, releaseCheckWorkflowId } from '../../src/shared/workflow-ids';
 import type { Finding, StackHold } from '../../src/shared/health';
 import { HoldVaultStack, releaseSignal, VerifyVaultHealth, WatchVaultTasks } from '../../src/workflows';
 import { reportOf, stubActivities } from '../support/stub-activities';

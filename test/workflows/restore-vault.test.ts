@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { holdWorkflowId } from '../../src/shared/health';
+import { holdWorkflowId } from '../../src/shared/workflow-ids';
 import type { HoldOutcome } from '../../src/shared/health';
 import { HOLD_MEMO_KEY } from '../../src/shared/hold-memo';
 import { HoldVaultStack, RestoreVault } from '../../src/workflows';

@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
 import { ErrorType } from '../../src/shared/errors';
-import { healthWorkflowIds } from '../../src/shared/health';
+import { healthWorkflowIds } from '../../src/shared/workflow-ids';
 import type { Finding, HealthReport } from '../../src/shared/health';
 import { VAULT_HEALTH_VERDICT } from '../../src/shared/search-attributes';
 import type { VerifyVaultHealth } from '../../src/workflows';

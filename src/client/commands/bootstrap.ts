@@ -3,7 +3,7 @@
  * the run already going; with `--wait`, follow it and exit 1 with the innermost failure when it fails.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { bootstrapWorkflowId } from '../../shared/constants';
+import { bootstrapWorkflowId } from '../../shared/workflow-ids';
 import { bootstrapRunDetails, bootstrapRunSummary } from '../../shared/run-text';
 import { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';

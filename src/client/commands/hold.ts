@@ -6,14 +6,14 @@
 import { userInfo } from 'node:os';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TemporalStackHolds } from '../../holds/temporal-holds';
-import { holdWorkflowId } from '../../shared/health';
+import { holdWorkflowId } from '../../shared/workflow-ids';
 import type { StackHold } from '../../shared/health';
 import { HOLD_MEMO_KEY } from '../../shared/hold-memo';
 import { holdLine, holdRunSummary } from '../../shared/run-text';
 import { HoldVaultStack, releaseSignal } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatReport, uiLink } from '../format';
-import { healthInput } from './schedule/spec';
+import { healthInput } from './schedule';
 
 /** `--by`, else the name of the user running the client (a hold says who put it on); never empty. */
 export function operatorName(by: string | undefined): string | undefined {

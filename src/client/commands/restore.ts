@@ -2,11 +2,11 @@
  * `vault-bootstrap restore --snapshot FILE [--wait]`: disaster recovery (docs/backups.md). Starts `RestoreVault`
  * for the stack, or attaches to the one already running; with `--wait`, waits for it and prints each step.
  */
-import { restoreWorkflowId } from '../../shared/backup';
+import { restoreWorkflowId } from '../../shared/workflow-ids';
 import { RestoreVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { runToEnd } from './run-to-end';
-import { healthInput } from './schedule/spec';
+import { healthInput } from './schedule';
 
 /** Runs `restore`; resolves with 0 once started (or, with `--wait`, restored), 1 when it failed. */
 export async function restore(

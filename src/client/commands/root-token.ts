@@ -9,14 +9,10 @@
 import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ID_SEPARATOR } from '../../shared/names';
+import { breakGlassWorkflowId } from '../../shared/workflow-ids';
 import { BreakGlassRootToken, breakGlassQuery } from '../../workflows';
 import type { BreakGlassState } from '../../workflows/break-glass-root-token';
 import type { CommandContext } from '../context';
-
-export function breakGlassWorkflowId(stack: string, at: Date): string {
-  return `vault-break-glass${ID_SEPARATOR}${stack}${ID_SEPARATOR}${at.toISOString()}`;
-}
 
 /** Runs `root-token`; resolves with 0 once the token is printed, 1 when the workflow failed to issue one. */
 export async function rootToken(ctx: CommandContext, options: { ttlSeconds: number }): Promise<number> {

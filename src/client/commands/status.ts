@@ -2,7 +2,7 @@
  * `vault-bootstrap status`: each step of the latest BootstrapVault run of the stack, with the current attempt.
  */
 import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
-import { bootstrapWorkflowId } from '../../shared/constants';
+import { bootstrapWorkflowId } from '../../shared/workflow-ids';
 import { progressQuery } from '../../workflows';
 import type { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';

@@ -6,7 +6,7 @@ import { healthRunSummary } from '../../shared/run-text';
 import { VerifyVaultHealth } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatReport, uiLink } from '../format';
-import { healthInput } from './schedule/spec';
+import { healthInput } from './schedule';
 
 /** Runs `verify`; resolves with 0 when the verdict is `Healthy`, 1 otherwise. */
 export async function verify(ctx: CommandContext, options: { json: boolean }): Promise<number> {

@@ -3,7 +3,7 @@
  * snapshot restored into a throwaway `<stack>-drill` stack and its canary read back. Without `--wait` it
  * prints the run's id and UI link; with it, what was restored and how long it took.
  */
-import { backupWorkflowIds } from '../../../shared/backup';
+import { backupWorkflowIds } from '../../../shared/workflow-ids';
 import { drillRunSummary } from '../../../shared/run-text';
 import { RestoreDrill } from '../../../workflows';
 import type { CommandContext } from '../../context';

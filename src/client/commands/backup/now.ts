@@ -2,7 +2,7 @@
  * `vault-bootstrap backup now [--wait]`: one `BackupVault` of the stack now (docs/backups.md). Without
  * `--wait` it prints the run's id and UI link; with it, the snapshot written and what retention kept.
  */
-import { backupWorkflowIds } from '../../../shared/backup';
+import { backupWorkflowIds } from '../../../shared/workflow-ids';
 import { backupRunSummary } from '../../../shared/run-text';
 import { BackupVault } from '../../../workflows';
 import type { CommandContext } from '../../context';

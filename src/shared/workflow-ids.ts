@@ -1,0 +1,78 @@
+/**
+ * Every workflow and schedule id the worker, the workflows and the client use, built from the stack name.
+ * Kind and stack are joined by `ID_SEPARATOR` (`:`), which a stack name cannot contain, so no id of one stack
+ * equals or prefixes an id of another; the ids that predate it keep their first format (said where). Workflows
+ * import this module: sandbox-safe, no Node builtins.
+ */
+import { ID_SEPARATOR as SEP } from './names';
+
+/** The id of a stack's `BootstrapVault` (one per stack: a second `bootstrap` attaches to it). */
+export function bootstrapWorkflowId(stack: string): string {
+  return `vault-bootstrap-${stack}`;
+}
+
+/**
+ * The ids of a stack's health workflows. Before the separator, stack `x`'s watcher `vault-health-watch-x` was
+ * stack `watch-x`'s scheduled run id.
+ * - `schedule`, `scheduled`: the schedule and the workflow id its runs get (the server appends the time).
+ * - `watcher`: the `WatchVaultTasks` workflow.
+ * - `event`: the prefix of the `VerifyVaultHealth` children the watcher starts (`<event>-<run8>-<i>`). Kept in
+ *   its first format: it is part of the commands recorded in running watchers' histories (a change would fail
+ *   their replay), and it is unambiguous already, being the only id that starts `vault-health-event-`.
+ */
+export function healthWorkflowIds(stack: string): {
+  schedule: string;
+  scheduled: string;
+  watcher: string;
+  event: string;
+} {
+  return {
+    schedule: `vault-health${SEP}${stack}`,
+    scheduled: `vault-health${SEP}${stack}`,
+    watcher: `vault-health-watch${SEP}${stack}`,
+    event: `vault-health-event-${stack}`,
+  };
+}
+
+/**
+ * The ids `schedule create` used before the `:` separator, which `schedule delete` also removes so that an
+ * existing schedule and watcher do not keep running beside the new ones (README, "Health verification").
+ */
+export function legacyHealthWorkflowIds(stack: string): { schedule: string; watcher: string } {
+  return { schedule: `vault-health-${stack}`, watcher: `vault-health-watch-${stack}` };
+}
+
+/** The id of a stack's `HoldVaultStack` workflow: running while an operator holds the stack. */
+export function holdWorkflowId(stack: string): string {
+  return `vault-hold${SEP}${stack}`;
+}
+
+/** The id of the check a release starts (`<hold run's first 8 characters>` keeps each release's apart). */
+export function releaseCheckWorkflowId(stack: string, holdRunId: string): string {
+  return `vault-health-release${SEP}${stack}-${holdRunId.slice(0, 8)}`;
+}
+
+/** The ids of a stack's backup schedules and the runs they start (the server appends the time to a run id). */
+export function backupWorkflowIds(stack: string): {
+  backupSchedule: string;
+  drillSchedule: string;
+  backupNow: (at: number) => string;
+  drillNow: (at: number) => string;
+} {
+  return {
+    backupSchedule: `vault-backup${SEP}${stack}`,
+    drillSchedule: `vault-drill${SEP}${stack}`,
+    backupNow: (at) => `vault-backup-now${SEP}${stack}${SEP}${at}`,
+    drillNow: (at) => `vault-drill-now${SEP}${stack}${SEP}${at}`,
+  };
+}
+
+/** The id of a stack's `RestoreVault` (one at a time: a second `restore` attaches to it). */
+export function restoreWorkflowId(stack: string): string {
+  return `vault-restore${SEP}${stack}`;
+}
+
+/** The id of one `BreakGlassRootToken` (`root-token`), started at `at`: each call its own. */
+export function breakGlassWorkflowId(stack: string, at: Date): string {
+  return `vault-break-glass${SEP}${stack}${SEP}${at.toISOString()}`;
+}

@@ -1,9 +1,10 @@
 /**
  * Builds the real activity dependencies from the validated configuration: the one place that chooses
- * dockerode, node-vault, the file custody, env-driven fault points, the system clock, Temporal for the
+ * dockerode, node-vault, the file custody, the snapshot folders, env-driven fault points, the system clock, Temporal for the
  * holds and the given metrics (Prometheus, or none) for the ports.
  */
 import type { ActivityDeps } from './activities';
+import { FileSnapshotStores } from './backup/snapshot-store';
 import { Failpoints } from './faults/failpoints';
 import { systemClock } from './time/wait';
 import type { WorkerConfig } from './config';
@@ -33,6 +34,7 @@ export function buildActivityDeps(
   return {
     swarm,
     custody: buildCustody(config),
+    snapshots: new FileSnapshotStores(config.backup.dir),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {
         requestMs: config.vault.requestTimeoutMs,

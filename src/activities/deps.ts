@@ -8,6 +8,7 @@ import type {
   FaultPoints,
   HealthMetrics,
   KeyCustody,
+  SnapshotStores,
   StackHolds,
   Swarm,
   VaultNodeFactory,
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   swarm: Swarm;
   /** Where the unseal key and root token live. */
   custody: KeyCustody;
+  /** The stacks' snapshot folders (`VAULT_BACKUP_DIR/<stack>`): snapshots, manifests, the drill record. */
+  snapshots: SnapshotStores;
   /** Builds the client of one Vault node. */
   vaultNode: VaultNodeFactory;
   config: ActivityConfig;

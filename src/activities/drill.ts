@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
-import { SnapshotStore } from '../backup/snapshot-store';
-import type { SnapshotManifest } from '../backup/snapshot-store';
+import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
 import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
@@ -64,8 +63,8 @@ export function createDrillActivities(deps: ActivityDeps) {
   /** The snapshot the drill restores: the newest one, which must match its manifest; else a named failure. */
   async function newestSnapshot(
     stack: string,
-  ): Promise<{ store: SnapshotStore; manifest: SnapshotManifest }> {
-    const store = new SnapshotStore(join(config.backup.dir, stack));
+  ): Promise<{ store: SnapshotFolder; manifest: SnapshotManifest }> {
+    const store = deps.snapshots.of(stack);
     const [newest] = await store.list();
     if (!newest)
       throw new NonRetryableError(
@@ -157,7 +156,7 @@ export function createDrillActivities(deps: ActivityDeps) {
     const own = await node.init();
     await unsealNode(deps, drillNode, { unsealKey: own.unsealKey, keyId: 'the throwaway init' });
     await waitActive(deps, drillNode, DRILL_STATE_MS);
-    await forceRestore(deps, drillNode, own.rootToken, join(store.dir, manifest.file), held, DRILL_STATE_MS);
+    await forceRestore(deps, drillNode, own.rootToken, store.read(manifest.file), held, DRILL_STATE_MS);
     const restored = clock.now();
 
     // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.
@@ -211,7 +210,7 @@ export function createDrillActivities(deps: ActivityDeps) {
 
   /** Records the drill's outcome beside the snapshots, where the health report reads it. */
   async function recordDrill(input: { stack: string; record: DrillRecord }): Promise<void> {
-    await new SnapshotStore(join(config.backup.dir, input.stack)).writeDrillRecord(input.record);
+    await deps.snapshots.of(input.stack).writeDrillRecord(input.record);
   }
 
   return { runRestoreDrill, removeDrillStack, recordDrill };

@@ -9,7 +9,6 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { SnapshotStore } from '../backup/snapshot-store';
 import type { AutomaticAction, RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { VaultRequestError } from '../shared/errors';
@@ -124,7 +123,7 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** The stack's snapshot folder as the report shows it; undefined when there is none (backups not set up). */
   async function backupStatus(stack: string): Promise<BackupStatus | undefined> {
-    const store = new SnapshotStore(join(config.backup.dir, stack));
+    const store = deps.snapshots.of(stack);
     let stored;
     try {
       stored = await store.list();

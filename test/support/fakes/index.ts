@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
+import { FileSnapshotStores } from '../../../src/backup/snapshot-store';
 import type { ActivityDeps } from '../../../src/activities';
 import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
-import type { VaultNodeFactory } from '../../../src/ports';
+import type { SnapshotStores, VaultNodeFactory } from '../../../src/ports';
 import type { BootstrapStep } from '../../../src/shared/steps';
 import type { BootstrapInput } from '../../../src/shared/types';
 import { REPO } from '../testbed';
@@ -57,6 +58,8 @@ export interface WorldOptions {
   vaultNode?: VaultNodeFactory;
   /** The swarm to run in (another world's, for two stacks side by side); default a new one. */
   swarm?: FakeSwarm;
+  /** The snapshot folders; default the files under the world's own backup folder (`config.backup.dir`). */
+  snapshots?: SnapshotStores;
   /** `VAULT_UNSEAL_SECRET_NAME`; default `{stack}_vault_unseal_key` (production's is `vault_unseal_key`). */
   unsealSecretTemplate?: string;
 }
@@ -81,9 +84,12 @@ export function fakeWorld(options: WorldOptions = {}) {
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();
   const holds = new FakeHolds();
+  // A folder of its own per world, with the stack's folder in it (the storage "mounted").
+  const backupRoot = backupDir(stack);
   const deps: ActivityDeps = {
     swarm,
     custody,
+    snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot),
     vaultNode: options.vaultNode ?? vault.factory,
     config: {
       stack: {
@@ -93,8 +99,7 @@ export function fakeWorld(options: WorldOptions = {}) {
         deployEnv: {},
       },
       vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
-      // A folder of its own per world, with the stack's folder in it (the storage "mounted").
-      backup: { dir: backupDir(stack), keep: { hourly: 24, daily: 7, weekly: 4 } },
+      backup: { dir: backupRoot, keep: { hourly: 24, daily: 7, weekly: 4 } },
     },
     failpoints,
     clock,

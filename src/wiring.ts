@@ -32,7 +32,8 @@ export function buildActivityDeps(
 ): ActivityDeps {
   const ca = Buffer.from(config.vault.caPem);
   return {
-    swarm,
+    // On the test bed (VAULT_STACK_DIR_ROOT) deploys make the stacks' bind-mount folders.
+    swarm: swarm.withStackDirRoot(config.stack.stackDirRoot),
     custody: buildCustody(config),
     snapshots: new FileSnapshotStores(config.backup.dir),
     vaultNode: (name, target) =>

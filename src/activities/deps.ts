@@ -16,7 +16,7 @@ import type {
 
 /** The part of the worker configuration the activities read. */
 export interface ActivityConfig {
-  stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'stackDirRoot' | 'deployEnv'>;
+  stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'deployEnv'>;
   vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
   backup: BackupConfig;
 }

@@ -6,15 +6,11 @@
  * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
  * `removeDrillStack` removes it; the workflow runs it whatever happened.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
-import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
+import { serviceName, VAULT_SERVICE } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import { apiToken, readCustody } from './cluster/custody';
 import { forceRestore, unsealNode, waitActive } from './cluster/node-actions';
@@ -93,15 +89,14 @@ export function createDrillActivities(deps: ActivityDeps) {
   /**
    * Removes the throwaway stack and waits until none of its tasks is left on any node (so its container, and
    * the tmpfs with the restored copy, are gone); absent already: nothing to do. On the test bed also the
-   * folders its deploy needed.
+   * folders its deploy needed (the Swarm port's `removeStackFolders`).
    */
   async function removeDrill(drillStack: string): Promise<boolean> {
     const removed = await swarm.removeStack(drillStack);
     await waitFor(deps, `removal of ${serviceName(drillStack)}'s tasks`, DRILL_STATE_MS, async () =>
       (await swarm.stackTasks(drillStack)) === 0 ? true : undefined,
     );
-    if (config.stack.stackDirRoot)
-      await rm(join(config.stack.stackDirRoot, drillStack), { recursive: true, force: true });
+    await swarm.removeStackFolders(drillStack);
     return removed;
   }
 
@@ -115,20 +110,7 @@ export function createDrillActivities(deps: ActivityDeps) {
       VAULT_UNSEAL_KEY_SECRET: secret.name,
       VAULT_BOOTSTRAP_STACK_NAME: drillStack,
     };
-    if (config.stack.stackDirRoot) {
-      // The test bed's override binds per-slot folders; the drill's tmpfs replaces them, but they must exist.
-      const dir = join(config.stack.stackDirRoot, drillStack);
-      await mkdir(join(dir, nodeName(1), 'data'), { recursive: true });
-      await mkdir(join(dir, nodeName(1), 'logs'), { recursive: true });
-      env.TESTBED_STACK_DIR = dir;
-    }
-    const override = join(tmpdir(), `vault-bootstrap-${drillStack}-${randomUUID()}.yml`);
-    await writeFile(override, drillOverride(drillStack), { mode: 0o600 });
-    try {
-      await swarm.deployStack(drillStack, [...config.stack.files, override], env);
-    } finally {
-      await rm(override, { force: true });
-    }
+    await swarm.deployStack(drillStack, config.stack.files, env, drillOverride(drillStack));
   }
 
   async function runRestoreDrill(input: { stack: string }): Promise<DrillResult> {

@@ -1,13 +1,11 @@
 /**
  * Preflight (validate input before anything changes) and step 2, `deployStack`.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateStackName } from '../config';
 import {
-  ALL_SLOTS,
-  nodeName,
   serviceName,
   TLS_FILES,
   UNSEAL_SECRET_TARGET,
@@ -142,14 +140,6 @@ export function createStackActivities(deps: ActivityDeps) {
         VAULT_UNSEAL_KEY_SECRET: secret.name,
         VAULT_BOOTSTRAP_STACK_NAME: input.stack,
       };
-      if (config.stack.stackDirRoot) {
-        const dir = join(config.stack.stackDirRoot, input.stack);
-        for (const slot of ALL_SLOTS) {
-          await mkdir(join(dir, nodeName(slot), 'data'), { recursive: true });
-          await mkdir(join(dir, nodeName(slot), 'logs'), { recursive: true });
-        }
-        env.TESTBED_STACK_DIR = dir;
-      }
       await deps.failpoints.hit('deployStack:before-deploy');
       await swarm.deployStack(input.stack, config.stack.files, env);
       await deps.failpoints.hit('deployStack:after-deploy');

@@ -95,7 +95,6 @@ export function fakeWorld(options: WorldOptions = {}) {
       stack: {
         files: options.stackFiles ?? [join(REPO, 'docker-stack-vault.yml')],
         unsealSecretTemplate,
-        stackDirRoot: undefined,
         deployEnv: {},
       },
       vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },

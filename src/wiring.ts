@@ -6,6 +6,7 @@
 import type { ActivityDeps } from './activities';
 import { FileSnapshotStores } from './backup/snapshot-store';
 import { Failpoints } from './faults/failpoints';
+import { localFiles } from './fs/local-files';
 import { systemClock } from './time/wait';
 import type { WorkerConfig } from './config';
 import type { HealthMetrics, KeyCustody } from './ports';
@@ -35,6 +36,7 @@ export function buildActivityDeps(
     // On the test bed (VAULT_STACK_DIR_ROOT) deploys make the stacks' bind-mount folders.
     swarm: swarm.withStackDirRoot(config.stack.stackDirRoot),
     custody: buildCustody(config),
+    files: localFiles,
     snapshots: new FileSnapshotStores(config.backup.dir),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {

@@ -8,6 +8,7 @@ import type {
   FaultPoints,
   HealthMetrics,
   KeyCustody,
+  LocalFiles,
   SnapshotStores,
   StackHolds,
   Swarm,
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   swarm: Swarm;
   /** Where the unseal key and root token live. */
   custody: KeyCustody;
+  /** The worker's own files the steps read: the stack files, the TLS files. */
+  files: LocalFiles;
   /** The stacks' snapshot folders (`VAULT_BACKUP_DIR/<stack>`): snapshots, manifests, the drill record. */
   snapshots: SnapshotStores;
   /** Builds the client of one Vault node. */

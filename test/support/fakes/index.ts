@@ -10,6 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
 import { FileSnapshotStores } from '../../../src/backup/snapshot-store';
+import { localFiles } from '../../../src/fs/local-files';
 import type { ActivityDeps } from '../../../src/activities';
 import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
 import type { SnapshotStores, VaultNodeFactory } from '../../../src/ports';
@@ -89,6 +90,8 @@ export function fakeWorld(options: WorldOptions = {}) {
   const deps: ActivityDeps = {
     swarm,
     custody,
+    // The stack and TLS files are real files (the repo's stack file, a test's temporary folder).
+    files: localFiles,
     snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot),
     vaultNode: options.vaultNode ?? vault.factory,
     config: {

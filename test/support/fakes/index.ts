@@ -1,6 +1,6 @@
 /**
- * A whole world in memory for the activities: a swarm, the Vault cluster on its tasks, custody, fault
- * points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
+ * A whole world in memory for the activities: a swarm, the Vault cluster on its tasks (and the restore
+ * drill's throwaway one, on tmpfs, when its stack is deployed), custody, fault points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
  * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { createActivities } from '../../../src/activities';
 import { FileSnapshotStores } from '../../../src/backup/snapshot-store';
 import { localFiles } from '../../../src/fs/local-files';
 import type { ActivityDeps } from '../../../src/activities';
+import { drillStackName } from '../../../src/shared/backup';
 import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
 import type { SnapshotStores, VaultNodeFactory } from '../../../src/ports';
 import type { BootstrapStep } from '../../../src/shared/steps';
@@ -21,12 +22,15 @@ import { FakeClock } from './clock';
 import { FakeCustody } from './custody';
 import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
+import { FakeSnapshotFolder, FakeSnapshotStores } from './snapshots';
 import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
 import { FakeVaultCluster } from './vault';
 
 export {
   FakeClock,
+  FakeSnapshotFolder,
+  FakeSnapshotStores,
   FakeCustody,
   FakeHolds,
   FakeSwarm,
@@ -59,7 +63,10 @@ export interface WorldOptions {
   vaultNode?: VaultNodeFactory;
   /** The swarm to run in (another world's, for two stacks side by side); default a new one. */
   swarm?: FakeSwarm;
-  /** The snapshot folders; default the files under the world's own backup folder (`config.backup.dir`). */
+  /**
+   * The snapshot folders; default the files under the world's own backup folder (`config.backup.dir`), or
+   * `FakeSnapshotStores` in memory.
+   */
   snapshots?: SnapshotStores;
   /** `VAULT_UNSEAL_SECRET_NAME`; default `{stack}_vault_unseal_key` (production's is `vault_unseal_key`). */
   unsealSecretTemplate?: string;
@@ -81,6 +88,16 @@ export function fakeWorld(options: WorldOptions = {}) {
   const vault = new FakeVaultCluster(swarm, service);
   swarm.jobRunners.set(service, fakeJobRunner(vault));
   vault.nowSeconds = () => Math.floor(clock.now() / 1000); // the server's clock is the world's
+  // The restore drill's throwaway stack: its data on tmpfs, its Raft node id its own (drillOverride).
+  const drillStack = drillStackName(stack);
+  const drillVault = new FakeVaultCluster(swarm, `${drillStack}_vault`, {
+    ephemeral: true,
+    raftNodeId: (slot) => `${drillStack}-vault-${slot}`,
+  });
+  drillVault.nowSeconds = vault.nowSeconds;
+  /** Each client goes to the cluster whose task has the address it is built for. */
+  const vaultNode: VaultNodeFactory = (name, target) =>
+    (drillVault.serves(target.host) ? drillVault : vault).factory(name, target);
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();
@@ -93,7 +110,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     // The stack and TLS files are real files (the repo's stack file, a test's temporary folder).
     files: localFiles,
     snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot),
-    vaultNode: options.vaultNode ?? vault.factory,
+    vaultNode: options.vaultNode ?? vaultNode,
     config: {
       stack: {
         files: options.stackFiles ?? [join(REPO, 'docker-stack-vault.yml')],
@@ -130,6 +147,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     clock,
     swarm,
     vault,
+    drillVault,
     custody,
     failpoints,
     metrics,

@@ -5,7 +5,7 @@
  */
 export interface LocalFiles {
   /** The file's text (UTF-8); rejects with the system's error (its `code`: ENOENT, EACCES...) when it cannot be read. */
-  readText(path: string): Promise<string>;
+  readText: (path: string) => Promise<string>;
   /** Whether the file is there for this process (`access`). */
-  exists(path: string): Promise<boolean>;
+  exists: (path: string) => Promise<boolean>;
 }

@@ -1,10 +1,13 @@
 /**
  * Builds the real dependencies of both worker roles from the validated configuration: the one place that
- * chooses dockerode (with the docker CLI on a full worker), node-vault, the file custody, env-driven fault
- * points, the system clock, Temporal for the holds and the given metrics (Prometheus, or none) for the ports.
+ * chooses dockerode (with the docker CLI on a full worker), node-vault, the file custody, the snapshot folders,
+ * env-driven fault points, the system clock, Temporal for the holds and the given metrics (Prometheus, or none)
+ * for the ports.
  */
 import type { ActivityDeps } from './activities';
+import { FileSnapshotStores } from './backup/snapshot-store';
 import { Failpoints } from './faults/failpoints';
+import { localFiles } from './fs/local-files';
 import { systemClock } from './time/wait';
 import type { NodeLocalDeps } from './activities/node-local';
 import type { NodeAgentConfig } from './config/agent';
@@ -46,9 +49,12 @@ export function buildActivityDeps(
   const ca = Buffer.from(config.vault.caPem);
   const custody = buildCustody(config);
   return {
-    swarm,
+    // On the test bed (VAULT_STACK_DIR_ROOT) deploys make the stacks' bind-mount folders.
+    swarm: swarm.withStackDirRoot(config.stack.stackDirRoot),
     custody,
     initKeys: new InitKeys(custody),
+    files: localFiles,
+    snapshots: new FileSnapshotStores(config.backup.dir),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {
         requestMs: config.vault.requestTimeoutMs,

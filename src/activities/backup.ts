@@ -5,12 +5,11 @@
  * computed from the folder as it is now says.
  */
 import { Context } from '@temporalio/activity';
-import { join } from 'node:path';
-import { planRetention } from '../backup/retention';
+import { planRetention, retentionEntries } from '../backup/retention';
 import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
-import { SnapshotStore } from '../backup/snapshot-store';
-import type { SnapshotManifest } from '../backup/snapshot-store';
+import { snapshotFileName } from '../backup/snapshot-names';
+import type { SnapshotManifest } from '../ports';
 import { apiToken, readCustody } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { CANARY_PATH } from './cluster/policies';
@@ -53,8 +52,7 @@ async function* heartbeating(
 }
 
 export function createBackupActivities(deps: ActivityDeps) {
-  const { config, clock } = deps;
-  const storeOf = (stack: string) => new SnapshotStore(join(config.backup.dir, stack));
+  const { config, clock, snapshots } = deps;
 
   /**
    * Reads a Raft snapshot from the active node (a standby forwards) into the stack's folder; resolves with its manifest, which
@@ -68,7 +66,7 @@ export function createBackupActivities(deps: ActivityDeps) {
     const node = await activeNode(deps, stack);
     const { version } = await node.sealStatus();
     const takenAt = new Date(clock.now());
-    const file = SnapshotStore.fileName(stack, takenAt);
+    const file = snapshotFileName(stack, takenAt);
     // Written just before the snapshot, so the snapshot holds it: the drill reads it back from the restored copy.
     const canary = { path: CANARY_PATH, value: file };
     await node.writeKv(token, CANARY_PATH, { snapshot: file, takenAt: takenAt.toISOString(), stack });
@@ -84,7 +82,7 @@ export function createBackupActivities(deps: ActivityDeps) {
       (c) => meta.observe(c),
       () => deps.failpoints.hit('takeSnapshot:after-first-chunk'),
     );
-    return storeOf(stack).write(
+    return snapshots.of(stack).write(
       source,
       {
         stack,
@@ -104,8 +102,8 @@ export function createBackupActivities(deps: ActivityDeps) {
 
   /** Applies retention to the stack's folder as it is now; resolves with what it kept (and why) and removed. */
   async function pruneSnapshots(input: { stack: string }): Promise<PruneResult> {
-    const store = storeOf(input.stack);
-    const plan = planRetention(SnapshotStore.entries(await store.list()), config.backup.keep);
+    const store = snapshots.of(input.stack);
+    const plan = planRetention(retentionEntries(await store.list()), config.backup.keep);
     for (const entry of plan.prune) await store.remove(entry.name);
     const abandoned = await store.removePartialsOlderThan(clock.now() - ABANDONED_PARTIAL_MS);
     return {

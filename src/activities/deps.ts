@@ -10,6 +10,8 @@ import type {
   InitKeyCustody,
   HealthMetrics,
   KeyCustody,
+  LocalFiles,
+  SnapshotStores,
   StackHolds,
   Swarm,
   VaultNodeFactory,
@@ -17,7 +19,7 @@ import type {
 
 /** The part of the worker configuration the activities read. */
 export interface ActivityConfig {
-  stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'stackDirRoot' | 'deployEnv'>;
+  stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'deployEnv'>;
   vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
   backup: BackupConfig;
 }
@@ -30,6 +32,10 @@ export interface ActivityDeps {
   custody: KeyCustody;
   /** The stacks' init keys, kept in `custody`: how a `sys/init` answer reaches the record (src/custody/init-key.ts). */
   initKeys: InitKeyCustody;
+  /** The worker's own files the steps read: the stack files, the TLS files. */
+  files: LocalFiles;
+  /** The stacks' snapshot folders (`VAULT_BACKUP_DIR/<stack>`): snapshots, manifests, the drill record. */
+  snapshots: SnapshotStores;
   /** Builds the client of one Vault node. */
   vaultNode: VaultNodeFactory;
   config: ActivityConfig;

@@ -6,16 +6,11 @@
  * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
  * `removeDrillStack` removes it; the workflow runs it whatever happened.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
-import { SnapshotStore } from '../backup/snapshot-store';
-import type { SnapshotManifest } from '../backup/snapshot-store';
+import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
-import { nodeName, serviceName, VAULT_SERVICE } from '../shared/constants';
+import { serviceName, VAULT_SERVICE } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import { apiToken, readCustody } from './cluster/custody';
 import { forceRestore, unsealNode, waitActive } from './cluster/node-actions';
@@ -64,8 +59,8 @@ export function createDrillActivities(deps: ActivityDeps) {
   /** The snapshot the drill restores: the newest one, which must match its manifest; else a named failure. */
   async function newestSnapshot(
     stack: string,
-  ): Promise<{ store: SnapshotStore; manifest: SnapshotManifest }> {
-    const store = new SnapshotStore(join(config.backup.dir, stack));
+  ): Promise<{ store: SnapshotFolder; manifest: SnapshotManifest }> {
+    const store = deps.snapshots.of(stack);
     const [newest] = await store.list();
     if (!newest)
       throw new NonRetryableError(
@@ -94,15 +89,14 @@ export function createDrillActivities(deps: ActivityDeps) {
   /**
    * Removes the throwaway stack and waits until none of its tasks is left on any node (so its container, and
    * the tmpfs with the restored copy, are gone); absent already: nothing to do. On the test bed also the
-   * folders its deploy needed.
+   * folders its deploy needed (the Swarm port's `removeStackFolders`).
    */
   async function removeDrill(drillStack: string): Promise<boolean> {
     const removed = await swarm.removeStack(drillStack);
     await waitFor(deps, `removal of ${serviceName(drillStack)}'s tasks`, DRILL_STATE_MS, async () =>
       (await swarm.stackTasks(drillStack)) === 0 ? true : undefined,
     );
-    if (config.stack.stackDirRoot)
-      await rm(join(config.stack.stackDirRoot, drillStack), { recursive: true, force: true });
+    await swarm.removeStackFolders(drillStack);
     return removed;
   }
 
@@ -116,20 +110,7 @@ export function createDrillActivities(deps: ActivityDeps) {
       VAULT_UNSEAL_KEY_SECRET: secret.name,
       VAULT_BOOTSTRAP_STACK_NAME: drillStack,
     };
-    if (config.stack.stackDirRoot) {
-      // The test bed's override binds per-slot folders; the drill's tmpfs replaces them, but they must exist.
-      const dir = join(config.stack.stackDirRoot, drillStack);
-      await mkdir(join(dir, nodeName(1), 'data'), { recursive: true });
-      await mkdir(join(dir, nodeName(1), 'logs'), { recursive: true });
-      env.TESTBED_STACK_DIR = dir;
-    }
-    const override = join(tmpdir(), `vault-bootstrap-${drillStack}-${randomUUID()}.yml`);
-    await writeFile(override, drillOverride(drillStack), { mode: 0o600 });
-    try {
-      await swarm.deployStack(drillStack, [...config.stack.files, override], env);
-    } finally {
-      await rm(override, { force: true });
-    }
+    await swarm.deployStack(drillStack, config.stack.files, env, drillOverride(drillStack));
   }
 
   async function runRestoreDrill(input: { stack: string }): Promise<DrillResult> {
@@ -157,7 +138,7 @@ export function createDrillActivities(deps: ActivityDeps) {
     const own = await node.init();
     await unsealNode(deps, drillNode, { unsealKey: own.unsealKey, keyId: 'the throwaway init' });
     await waitActive(deps, drillNode, DRILL_STATE_MS);
-    await forceRestore(deps, drillNode, own.rootToken, join(store.dir, manifest.file), held, DRILL_STATE_MS);
+    await forceRestore(deps, drillNode, own.rootToken, store.read(manifest.file), held, DRILL_STATE_MS);
     const restored = clock.now();
 
     // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.
@@ -211,7 +192,7 @@ export function createDrillActivities(deps: ActivityDeps) {
 
   /** Records the drill's outcome beside the snapshots, where the health report reads it. */
   async function recordDrill(input: { stack: string; record: DrillRecord }): Promise<void> {
-    await new SnapshotStore(join(config.backup.dir, input.stack)).writeDrillRecord(input.record);
+    await deps.snapshots.of(input.stack).writeDrillRecord(input.record);
   }
 
   return { runRestoreDrill, removeDrillStack, recordDrill };

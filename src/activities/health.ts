@@ -6,10 +6,8 @@
  * What must happen on the node that runs a task (signals, its Docker events) is in node-local.ts.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { SnapshotStore } from '../backup/snapshot-store';
 import type { AutomaticAction, RaftServer, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { VaultRequestError } from '../shared/errors';
@@ -35,8 +33,11 @@ const DAY_MS = 86_400_000;
 const STARTING = { starting: true } as const;
 
 /** Fingerprint (colon-separated upper-case hex, as Node prints it) and expiry of the first certificate in a PEM file. */
-async function diskCertificate(certDir: string): Promise<{ fingerprint256: string; validTo: Date }> {
-  const pem = await readFile(join(certDir, TLS_FILES.chain), 'utf8');
+async function diskCertificate(
+  deps: Pick<ActivityDeps, 'files'>,
+  certDir: string,
+): Promise<{ fingerprint256: string; validTo: Date }> {
+  const pem = await deps.files.readText(join(certDir, TLS_FILES.chain));
   const cert = new X509Certificate(pem);
   return { fingerprint256: cert.fingerprint256, validTo: new Date(cert.validTo) };
 }
@@ -124,7 +125,7 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** The stack's snapshot folder as the report shows it; undefined when there is none (backups not set up). */
   async function backupStatus(stack: string): Promise<BackupStatus | undefined> {
-    const store = new SnapshotStore(join(config.backup.dir, stack));
+    const store = deps.snapshots.of(stack);
     let stored;
     try {
       stored = await store.list();
@@ -155,7 +156,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     const hold = await holds.current(input.stack);
     const findings: Finding[] = [];
     const svc = await swarm.inspectService(svcName);
-    const disk = await diskCertificate(config.vault.certDir);
+    const disk = await diskCertificate(deps, config.vault.certDir);
     const daysLeft = Math.floor((disk.validTo.getTime() - clock.now()) / DAY_MS);
     const report: HealthReport = {
       stack: input.stack,
@@ -341,7 +342,7 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** Waits until node `name` serves the certificate on disk (after a SIGHUP); returns its fingerprint. */
   async function waitForServedCertificate(input: HealthInput, name: string): Promise<string> {
-    const disk = await diskCertificate(config.vault.certDir);
+    const disk = await diskCertificate(deps, config.vault.certDir);
     await waitFor(deps, `${name} to serve the certificate on disk`, 30_000, async () => {
       const node = [...(await locateNodes(deps, input.stack, ALL_SLOTS, STARTING)).values()].find(
         (n) => n.name === name,

@@ -11,11 +11,7 @@
  *   leader this step can open again. Once the snapshot is in, Vault seals; the key from custody opens it.
  * - `checkRestored` reads the canary the snapshot holds back through the worker's token.
  */
-import { stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
-import { SnapshotStore } from '../backup/snapshot-store';
-import type { SnapshotManifest } from '../backup/snapshot-store';
-import type { HeldKeys } from '../ports';
+import type { HeldKeys, SnapshotFolder, SnapshotManifest } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { RestoreInput, StepOutcome } from '../shared/types';
@@ -32,12 +28,13 @@ export function scratchCustodyName(input: RestoreInput): string {
   return `${input.stack}.restore-${input.restoreId}`;
 }
 
-/** The snapshot's path (a bare name is in the stack's backup folder) and its manifest's. */
-function snapshotPaths(deps: ActivityDeps, input: RestoreInput): { file: string; folder: string } {
-  const file = isAbsolute(input.snapshot)
-    ? input.snapshot
-    : join(deps.config.backup.dir, input.stack, input.snapshot);
-  return { file, folder: dirname(file) };
+/** The snapshot's folder (a bare name is in the stack's backup folder), its name there and its path. */
+function snapshotAt(
+  deps: ActivityDeps,
+  input: RestoreInput,
+): { folder: SnapshotFolder; name: string; file: string } {
+  const { folder, file: name } = deps.snapshots.locate(input.stack, input.snapshot);
+  return { folder, name, file: folder.pathOf(name) };
 }
 
 function refused(type: keyof typeof ErrorType, message: string): NonRetryableError {
@@ -49,8 +46,8 @@ export function createRestoreActivities(deps: ActivityDeps) {
 
   /** The snapshot's manifest (a snapshot without one is `SnapshotCorrupt`). */
   async function manifestOf(input: RestoreInput): Promise<SnapshotManifest> {
-    const { file, folder } = snapshotPaths(deps, input);
-    const manifest = await new SnapshotStore(folder).readManifest(basename(file));
+    const { folder, name, file } = snapshotAt(deps, input);
+    const manifest = await folder.readManifest(name);
     if (!manifest)
       throw refused('SnapshotCorrupt', `snapshot ${file} has no readable manifest beside it that names it`);
     return manifest;
@@ -58,18 +55,15 @@ export function createRestoreActivities(deps: ActivityDeps) {
 
   /** The snapshot's manifest, the file checked against it; else `SnapshotCorrupt`. */
   async function verifiedManifest(input: RestoreInput): Promise<SnapshotManifest> {
-    const { file, folder } = snapshotPaths(deps, input);
+    const { folder, name, file } = snapshotAt(deps, input);
     const manifest = await manifestOf(input);
-    const size = await stat(file).then(
-      (s) => s.size,
-      () => -1,
-    );
+    const size = await folder.size(name);
     if (size !== manifest.size)
       throw refused(
         'SnapshotCorrupt',
         `snapshot ${file} has ${size} bytes, its manifest says ${manifest.size}`,
       );
-    if (!(await new SnapshotStore(folder).verify(manifest)))
+    if (!(await folder.verify(manifest)))
       throw refused('SnapshotCorrupt', `snapshot ${file} does not have the sha256 its manifest says`);
     return manifest;
   }
@@ -177,7 +171,8 @@ export function createRestoreActivities(deps: ActivityDeps) {
         `${leader.name} is open but holds neither the restored data nor the throwaway data of ${scratch}`,
       );
     await waitActive(deps, leader, STATE_MS);
-    await forceRestore(deps, leader, throwaway.rootToken, snapshotPaths(deps, input).file, held, STATE_MS);
+    const { folder, name } = snapshotAt(deps, input);
+    await forceRestore(deps, leader, throwaway.rootToken, folder.read(name), held, STATE_MS);
     done.push(`restored ${manifest.file} into ${leader.name} and unsealed it with key ${held.keyId}`);
     return { changed: true, summary: done.join('; ') };
   }

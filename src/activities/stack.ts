@@ -1,13 +1,10 @@
 /**
  * Preflight (validate input before anything changes) and step 2, `deployStack`.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { validateStackName } from '../shared/names';
 import {
-  ALL_SLOTS,
-  nodeName,
   serviceName,
   TLS_FILES,
   UNSEAL_SECRET_TARGET,
@@ -35,8 +32,12 @@ function invalid(message: string): NonRetryableError {
 /**
  * Checks the merged stack files for what the bootstrap relies on: service `vault`, 3 replicas, the secret
  * target `vault_unseal_key`, and the external network `iklimco-net`. Throws `StackFileInvalid` naming the problem.
+ * `read` is the `LocalFiles` port's `readText`.
  */
-export async function checkStackFiles(files: string[]): Promise<void> {
+export async function checkStackFiles(
+  files: string[],
+  read: (path: string) => Promise<string>,
+): Promise<void> {
   let replicas: unknown;
   let hasService = false;
   let hasSecretTarget = false;
@@ -45,7 +46,7 @@ export async function checkStackFiles(files: string[]): Promise<void> {
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await read(file);
     } catch (err) {
       throw invalid(
         `stack file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
@@ -96,12 +97,10 @@ export function createStackActivities(deps: ActivityDeps) {
   /** Validates everything a step will need, before any step changes anything. */
   async function preflight(input: BootstrapInput): Promise<StepOutcome> {
     validateStackName(input.stack);
-    await checkStackFiles(config.stack.files);
+    await checkStackFiles(config.stack.files, (path) => deps.files.readText(path));
     for (const f of Object.values(TLS_FILES)) {
       const path = join(config.vault.certDir, f);
-      try {
-        await access(path);
-      } catch {
+      if (!(await deps.files.exists(path))) {
         throw new NonRetryableError(
           ErrorType.CertificatesMissing,
           `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`,
@@ -142,14 +141,6 @@ export function createStackActivities(deps: ActivityDeps) {
         VAULT_UNSEAL_KEY_SECRET: secret.name,
         VAULT_BOOTSTRAP_STACK_NAME: input.stack,
       };
-      if (config.stack.stackDirRoot) {
-        const dir = join(config.stack.stackDirRoot, input.stack);
-        for (const slot of ALL_SLOTS) {
-          await mkdir(join(dir, nodeName(slot), 'data'), { recursive: true });
-          await mkdir(join(dir, nodeName(slot), 'logs'), { recursive: true });
-        }
-        env.TESTBED_STACK_DIR = dir;
-      }
       await deps.failpoints.hit('deployStack:before-deploy');
       await swarm.deployStack(input.stack, config.stack.files, env);
       await deps.failpoints.hit('deployStack:after-deploy');

@@ -8,6 +8,7 @@
  * one newer is kept for an operator to look at (it is what the last backup left, and never counts as a
  * backup).
  */
+import type { StoredSnapshot } from '../ports/snapshots';
 
 export interface RetentionPolicy {
   hourly: number;
@@ -104,4 +105,13 @@ export function planRetention(entries: readonly SnapshotEntry[], policy: Retenti
     keep: newestFirst.filter((e) => reasons.has(e)).map((entry) => ({ entry, reasons: reasons.get(entry)! })),
     prune: newestFirst.filter((e) => !reasons.has(e)),
   };
+}
+
+/** The retention view of a folder's snapshots: name, time and whether each counts as a backup. */
+export function retentionEntries(stored: readonly StoredSnapshot[]): SnapshotEntry[] {
+  return stored.map((s) => ({
+    name: s.manifest.file,
+    takenAt: new Date(s.manifest.takenAt),
+    good: s.good,
+  }));
 }

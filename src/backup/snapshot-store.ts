@@ -10,40 +10,19 @@
  * `BackupTargetFull`) and not retried: the next scheduled backup tries again once the folder is fixed.
  */
 import type { DrillRecord } from '../shared/backup';
+import type { SnapshotFolder, SnapshotManifest, SnapshotStores, StoredSnapshot } from '../ports/snapshots';
 import { createHash, randomUUID } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import { fsyncParent } from '../fs/durable';
 import type { SnapshotEntry } from './retention';
+import { retentionEntries } from './retention';
+import { snapshotFileName } from './snapshot-names';
 
-/** What a snapshot needs to be restored, and how to check it is the file that was written. */
-export interface SnapshotManifest {
-  format: 'vault-bootstrap-snapshot/v1';
-  stack: string;
-  /** The snapshot file's name in the same folder. */
-  file: string;
-  /** When the snapshot was read from Vault (ISO 8601). */
-  takenAt: string;
-  size: number;
-  sha256: string;
-  /** The Vault (OpenBao) version of the node it was read from. */
-  vaultVersion: string;
-  /** The Raft index and term it was taken at (its `meta.json`), when the archive said. */
-  raftIndex?: number;
-  raftTerm?: number;
-  /** The unseal key it needs: the custody record and the unseal-key secret version in force when it was taken. */
-  unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
-  /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
-  canary?: { path: string; value: string };
-}
-
-export interface StoredSnapshot {
-  manifest: SnapshotManifest;
-  /** The snapshot file is there with the manifest's size (`verify` also checks its sha256). */
-  good: boolean;
-}
+export type { SnapshotManifest, StoredSnapshot } from '../ports/snapshots';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 /** The latest restore drill's outcome, beside the snapshots (for the health report). */
@@ -79,15 +58,9 @@ function targetFailure(err: unknown, dir: string, what: string): unknown {
   return err;
 }
 
-/** `20261130T120000Z`: a time as it appears in snapshot names. */
-export function compactTime(t: Date): string {
-  return t
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}Z$/, 'Z');
-}
+export { compactTime, snapshotFileName } from './snapshot-names';
 
-export class SnapshotStore {
+export class SnapshotStore implements SnapshotFolder {
   constructor(
     /** The stack's own folder: `VAULT_BACKUP_DIR/<stack>`; it must exist (the storage mounted), it is not created. */
     readonly dir: string,
@@ -95,7 +68,24 @@ export class SnapshotStore {
 
   /** The name a snapshot of `stack` taken at `t` gets. */
   static fileName(stack: string, t: Date): string {
-    return `${stack}-${compactTime(t)}.snap`;
+    return snapshotFileName(stack, t);
+  }
+
+  pathOf(file: string): string {
+    return join(this.dir, file);
+  }
+
+  /** The size of snapshot `file` in bytes; -1 when it cannot be read. */
+  size(file: string): Promise<number> {
+    return stat(join(this.dir, file)).then(
+      (s) => s.size,
+      () => -1,
+    );
+  }
+
+  /** The bytes of snapshot `file` (a missing file fails the stream, not this call). */
+  read(file: string): Readable {
+    return createReadStream(join(this.dir, file));
   }
 
   /**
@@ -157,10 +147,7 @@ export class SnapshotStore {
         out.push({ manifest: orphanManifest(file), good: false });
         continue;
       }
-      const size = await stat(join(this.dir, file)).then(
-        (s) => s.size,
-        () => -1,
-      );
+      const size = await this.size(file);
       out.push({ manifest, good: size === manifest.size });
     }
     return out.sort((a, b) => b.manifest.takenAt.localeCompare(a.manifest.takenAt));
@@ -228,11 +215,7 @@ export class SnapshotStore {
 
   /** The retention view of `stored`: name, time and whether it counts as a backup. */
   static entries(stored: readonly StoredSnapshot[]): SnapshotEntry[] {
-    return stored.map((s) => ({
-      name: s.manifest.file,
-      takenAt: new Date(s.manifest.takenAt),
-      good: s.good,
-    }));
+    return retentionEntries(stored);
   }
 
   private async putInPlace(tmp: string, path: string): Promise<void> {
@@ -297,4 +280,18 @@ function orphanManifest(file: string): SnapshotManifest {
     vaultVersion: '',
     unsealKey: { custodyKeyId: '', secretName: '', secretVersion: 0 },
   };
+}
+
+/** The stacks' snapshot folders on disk: `<root>/<stack>` (`VAULT_BACKUP_DIR`). */
+export class FileSnapshotStores implements SnapshotStores {
+  constructor(readonly root: string) {}
+
+  of(stack: string): SnapshotStore {
+    return new SnapshotStore(join(this.root, stack));
+  }
+
+  locate(stack: string, snapshot: string): { folder: SnapshotStore; file: string } {
+    const path = isAbsolute(snapshot) ? snapshot : join(this.root, stack, snapshot);
+    return { folder: new SnapshotStore(dirname(path)), file: basename(path) };
+  }
 }

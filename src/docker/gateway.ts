@@ -1,9 +1,14 @@
 /**
  * The `Swarm` port over the Docker Engine API (dockerode): secrets, the Vault service, its tasks, stack
  * deploy, signals and events. It reads and changes Docker state; it makes no decisions. Secret values go in, never out (the API cannot
- * read them back), and never into argv or logs.
+ * read them back), and never into argv or logs. On the single-node test bed (`stackDirRoot`) it also makes and
+ * removes the per-stack folders the test bed's stack file binds.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type {
@@ -18,10 +23,12 @@ import type {
   TaskInfo,
 } from '../ports';
 import {
+  ALL_SLOTS,
   LABEL_KIND,
   LABEL_KEY_ID,
   LABEL_STACK,
   LABEL_STACK_PARALLELISM,
+  nodeName,
   UNSEAL_SECRET_TARGET,
   VAULT_NETWORK,
 } from '../shared/constants';
@@ -164,13 +171,24 @@ export function dockerCliInvocation(
 export class DockerGateway implements Swarm {
   private readonly docker: Docker;
 
-  /** `cliBaseEnv`: `PATH` and `HOME` for the docker CLI (config `stack.cliBaseEnv`). */
+  /**
+   * `cliBaseEnv`: `PATH` and `HOME` for the docker CLI (config `stack.cliBaseEnv`). `stackDirRoot`: the test
+   * bed's folder of per-stack bind-mount folders (config `stack.stackDirRoot`); unset in production.
+   */
   constructor(
     private readonly socketPath: string,
     private readonly cli: string = 'docker',
     private readonly cliBaseEnv: Record<string, string> = {},
+    private readonly stackDirRoot?: string,
   ) {
     this.docker = new Docker({ socketPath });
+  }
+
+  /** This gateway, deploying with the test bed's per-stack folders under `root` (none: as in production). */
+  withStackDirRoot(root: string | undefined): DockerGateway {
+    return root === this.stackDirRoot
+      ? this
+      : new DockerGateway(this.socketPath, this.cli, this.cliBaseEnv, root);
   }
 
   async ping(): Promise<void> {
@@ -463,7 +481,37 @@ export class DockerGateway implements Swarm {
   }
 
   /** `docker stack deploy` through the CLI: the stack file format is the CLI's; the Engine API has no stack endpoint. */
-  async deployStack(stack: string, files: string[], vars: Record<string, string>): Promise<void> {
+  async deployStack(
+    stack: string,
+    files: string[],
+    vars: Record<string, string>,
+    override?: string,
+  ): Promise<void> {
+    const all = { ...vars };
+    if (this.stackDirRoot) {
+      // The test bed's override binds per-slot folders (a drill's tmpfs replaces them, but they must exist).
+      const dir = join(this.stackDirRoot, stack);
+      for (const slot of ALL_SLOTS) {
+        await mkdir(join(dir, nodeName(slot), 'data'), { recursive: true });
+        await mkdir(join(dir, nodeName(slot), 'logs'), { recursive: true });
+      }
+      all.TESTBED_STACK_DIR = dir;
+    }
+    if (override === undefined) return this.runStackDeploy(stack, files, all);
+    const file = join(tmpdir(), `vault-bootstrap-${stack}-${randomUUID()}.yml`);
+    await writeFile(file, override, { mode: 0o600 });
+    try {
+      await this.runStackDeploy(stack, [...files, file], all);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  async removeStackFolders(stack: string): Promise<void> {
+    if (this.stackDirRoot) await rm(join(this.stackDirRoot, stack), { recursive: true, force: true });
+  }
+
+  private async runStackDeploy(stack: string, files: string[], vars: Record<string, string>): Promise<void> {
     // The CLI talks to the same Engine as the API calls, whatever DOCKER_HOST or docker context the
     // environment holds, and sees none of the worker's environment but PATH, HOME and the stack file variables.
     const { args, env } = dockerCliInvocation(this.socketPath, this.cliBaseEnv, stack, files, vars);

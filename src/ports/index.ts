@@ -4,6 +4,8 @@
  * swapped for in-memory fakes in the unit tests (test/support/fakes/).
  */
 export type { Clock } from './clock';
+export type { LocalFiles } from './files';
+export type { SnapshotFolder, SnapshotManifest, SnapshotStores, StoredSnapshot } from './snapshots';
 export type {
   CustodyRecordInfo,
   CustodyReplica,

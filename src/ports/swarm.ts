@@ -164,9 +164,17 @@ export interface Swarm {
   containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>>;
   /**
    * `docker stack deploy` of `files` as `stack`; the files' variables come from `env` (argv holds only
-   * file paths and the stack name).
+   * file paths and the stack name). `override`, a compose document (YAML text), is laid over the files last:
+   * the implementation hands it to the CLI as a private temporary file and removes that file afterwards.
+   * On the single-node test bed (`VAULT_STACK_DIR_ROOT`) the implementation also makes the stack's per-slot
+   * folders the bind mounts need and exports them to the files as `TESTBED_STACK_DIR`.
    */
-  deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void>;
+  deployStack(stack: string, files: string[], env: Record<string, string>, override?: string): Promise<void>;
+  /**
+   * Removes what `deployStack` made for `stack` outside Docker: on the test bed its per-slot folders. Does
+   * nothing in production (no `VAULT_STACK_DIR_ROOT`). Call it after `removeStack`, once `stackTasks` is 0.
+   */
+  removeStackFolders(stack: string): Promise<void>;
   /** Starts a job; one of that name existing already is an error with `statusCode` 409. */
   createJob(spec: JobSpec): Promise<void>;
   /** The job's state, or undefined when there is no job of that name. */

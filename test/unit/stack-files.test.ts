@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkStackFiles } from '../../src/activities/stack';
+import { localFiles } from '../../src/fs/local-files';
 import { REPO } from '../support/testbed';
 
 describe('stack file checks', () => {
@@ -17,37 +18,43 @@ describe('stack file checks', () => {
   };
 
   it('accepts the production file and the test-bed override', async () => {
-    await checkStackFiles([prod]);
-    await checkStackFiles([prod, testbed]);
+    await checkStackFiles([prod], localFiles.readText);
+    await checkStackFiles([prod, testbed], localFiles.readText);
   });
 
   it('names a missing file', async () => {
-    await assert.rejects(checkStackFiles([join(tmp, 'nope.yml')]), /nope\.yml cannot be read \(ENOENT\)/);
+    await assert.rejects(
+      checkStackFiles([join(tmp, 'nope.yml')], localFiles.readText),
+      /nope\.yml cannot be read \(ENOENT\)/,
+    );
   });
 
   it('names invalid YAML', async () => {
-    await assert.rejects(checkStackFiles([write('bad.yml', 'services: [\n')]), /not valid YAML/);
+    await assert.rejects(
+      checkStackFiles([write('bad.yml', 'services: [\n')], localFiles.readText),
+      /not valid YAML/,
+    );
   });
 
   it('names a replica count other than 3', async () => {
     const override = write('two.yml', 'services:\n  vault:\n    deploy:\n      replicas: 2\n');
-    await assert.rejects(checkStackFiles([prod, override]), /replicas: 3 \(found 2\)/);
+    await assert.rejects(checkStackFiles([prod, override], localFiles.readText), /replicas: 3 \(found 2\)/);
   });
 
   it('names a missing vault service, secret target and network', async () => {
     await assert.rejects(
-      checkStackFiles([write('none.yml', 'services:\n  web: {}\n')]),
+      checkStackFiles([write('none.yml', 'services:\n  web: {}\n')], localFiles.readText),
       /no service "vault"/,
     );
     const noSecret = write(
       'nosecret.yml',
       'services:\n  vault:\n    deploy: { replicas: 3 }\n    networks: [iklimco-net]\nnetworks:\n  iklimco-net: { external: true }\n',
     );
-    await assert.rejects(checkStackFiles([noSecret]), /target "vault_unseal_key"/);
+    await assert.rejects(checkStackFiles([noSecret], localFiles.readText), /target "vault_unseal_key"/);
     const noNet = write(
       'nonet.yml',
       'services:\n  vault:\n    deploy: { replicas: 3 }\n    secrets: [vault_unseal_key]\n',
     );
-    await assert.rejects(checkStackFiles([noNet]), /external network "iklimco-net"/);
+    await assert.rejects(checkStackFiles([noNet], localFiles.readText), /external network "iklimco-net"/);
   });
 });

@@ -3,7 +3,7 @@
  * the key from custody, join it to the leader's Raft cluster, prove the key on the leader; and by the restore
  * drill and disaster recovery: wait until it is active, restore a snapshot into it.
  */
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { FailpointName, HeldKeys } from '../../ports';
 import { LEADER_SLOT, VAULT_API_PORT } from '../../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
@@ -110,7 +110,7 @@ export async function waitActive(
 }
 
 /**
- * Replaces the data of the active `node` with the snapshot in `file` (`sys/storage/raft/snapshot-force`,
+ * Replaces the data of the active `node` with the snapshot streamed from `snapshot` (`sys/storage/raft/snapshot-force`,
  * authorized by `rootToken` of the data it replaces), waits for Vault to seal itself (the restored data opens
  * only with the snapshot's own key), unseals it with `key` and waits until it is active again.
  */
@@ -118,11 +118,11 @@ export async function forceRestore(
   deps: Pick<ActivityDeps, 'failpoints' | 'clock'>,
   node: ClusterNode,
   rootToken: string,
-  file: string,
+  snapshot: Readable,
   key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
   deadlineMs: number,
 ): Promise<void> {
-  await node.client.forceRestoreSnapshot(rootToken, createReadStream(file));
+  await node.client.forceRestoreSnapshot(rootToken, snapshot);
   await waitFor(deps, `${node.name} sealed after the restore`, deadlineMs, async () =>
     (await node.client.sealStatus()).sealed ? true : undefined,
   );

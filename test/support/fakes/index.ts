@@ -1,6 +1,6 @@
 /**
- * A whole world in memory for the activities: a swarm, the Vault cluster on its tasks, custody, fault
- * points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
+ * A whole world in memory for the activities: a swarm, the Vault cluster on its tasks (and the restore
+ * drill's throwaway one, on tmpfs, when its stack is deployed), custody, fault points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
  * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../../../src/activities';
+import { FileSnapshotStores } from '../../../src/backup/snapshot-store';
+import { localFiles } from '../../../src/fs/local-files';
 import type { ActivityDeps } from '../../../src/activities';
+import { drillStackName } from '../../../src/shared/backup';
 import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
-import type { VaultNodeFactory } from '../../../src/ports';
+import type { SnapshotStores, VaultNodeFactory } from '../../../src/ports';
 import type { BootstrapStep } from '../../../src/shared/steps';
 import type { BootstrapInput } from '../../../src/shared/types';
 import { REPO } from '../testbed';
@@ -20,12 +23,15 @@ import { FakeCustody } from './custody';
 import { InitKeys } from '../../../src/custody/init-key';
 import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
+import { FakeSnapshotFolder, FakeSnapshotStores } from './snapshots';
 import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
 import { FakeVaultCluster } from './vault';
 
 export {
   FakeClock,
+  FakeSnapshotFolder,
+  FakeSnapshotStores,
   FakeCustody,
   FakeHolds,
   FakeSwarm,
@@ -58,6 +64,11 @@ export interface WorldOptions {
   vaultNode?: VaultNodeFactory;
   /** The swarm to run in (another world's, for two stacks side by side); default a new one. */
   swarm?: FakeSwarm;
+  /**
+   * The snapshot folders; default the files under the world's own backup folder (`config.backup.dir`), or
+   * `FakeSnapshotStores` in memory.
+   */
+  snapshots?: SnapshotStores;
   /** `VAULT_UNSEAL_SECRET_NAME`; default `{stack}_vault_unseal_key` (production's is `vault_unseal_key`). */
   unsealSecretTemplate?: string;
 }
@@ -78,25 +89,38 @@ export function fakeWorld(options: WorldOptions = {}) {
   const vault = new FakeVaultCluster(swarm, service);
   swarm.jobRunners.set(service, fakeJobRunner(vault));
   vault.nowSeconds = () => Math.floor(clock.now() / 1000); // the server's clock is the world's
+  // The restore drill's throwaway stack: its data on tmpfs, its Raft node id its own (drillOverride).
+  const drillStack = drillStackName(stack);
+  const drillVault = new FakeVaultCluster(swarm, `${drillStack}_vault`, {
+    ephemeral: true,
+    raftNodeId: (slot) => `${drillStack}-vault-${slot}`,
+  });
+  drillVault.nowSeconds = vault.nowSeconds;
+  /** Each client goes to the cluster whose task has the address it is built for. */
+  const vaultNode: VaultNodeFactory = (name, target) =>
+    (drillVault.serves(target.host) ? drillVault : vault).factory(name, target);
   const custody = new FakeCustody();
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();
   const holds = new FakeHolds();
+  // A folder of its own per world, with the stack's folder in it (the storage "mounted").
+  const backupRoot = backupDir(stack);
   const deps: ActivityDeps = {
     swarm,
     custody,
     initKeys: new InitKeys(custody),
-    vaultNode: options.vaultNode ?? vault.factory,
+    // The stack and TLS files are real files (the repo's stack file, a test's temporary folder).
+    files: localFiles,
+    snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot),
+    vaultNode: options.vaultNode ?? vaultNode,
     config: {
       stack: {
         files: options.stackFiles ?? [join(REPO, 'docker-stack-vault.yml')],
         unsealSecretTemplate,
-        stackDirRoot: undefined,
         deployEnv: {},
       },
       vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
-      // A folder of its own per world, with the stack's folder in it (the storage "mounted").
-      backup: { dir: backupDir(stack), keep: { hourly: 24, daily: 7, weekly: 4 } },
+      backup: { dir: backupRoot, keep: { hourly: 24, daily: 7, weekly: 4 } },
     },
     failpoints,
     clock,
@@ -125,6 +149,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     clock,
     swarm,
     vault,
+    drillVault,
     custody,
     failpoints,
     metrics,

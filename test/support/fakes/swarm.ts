@@ -6,6 +6,7 @@
  * Three nodes `node-1..3`; the task of slot N runs on `node-N`. Signals are node-local as in Docker: this
  * Engine is `localNode`, and a container on another node is a 404.
  */
+import { parse } from 'yaml';
 import { toSecretInfo } from '../../../src/docker/gateway';
 import type {
   ContainerStart,
@@ -18,7 +19,7 @@ import type {
   SwarmNode,
   TaskInfo,
 } from '../../../src/ports';
-import { VAULT_NETWORK } from '../../../src/shared/constants';
+import { VAULT_NETWORK, VAULT_SERVICE } from '../../../src/shared/constants';
 
 interface StoredSecret {
   id: string;
@@ -64,7 +65,14 @@ export class FakeSwarm implements Swarm {
   deployReplicas = 3;
   /** New tasks report `starting` for this many `currentTasks` reads before `running`. */
   startingReads = 0;
-  readonly deploys: { stack: string; files: string[]; env: Record<string, string> }[] = [];
+  /** Every deploy, with the override document laid over the files (YAML text), if any. */
+  readonly deploys: { stack: string; files: string[]; env: Record<string, string>; override?: string }[] = [];
+  /** Every `removeStack` (of a stack that had a service or not), and every `removeStackFolders`, in order. */
+  readonly stacksRemoved: string[] = [];
+  readonly foldersRemoved: string[] = [];
+  /** After a `removeStack`, the stack's tasks stay listed by `stackTasks` for this many reads (containers stopping). */
+  lingeringTaskReads = 0;
+  private readonly lingering = new Map<string, { tasks: number; reads: number }>();
   readonly signals: { containerId: string; signal: string }[] = [];
   readonly removed: string[] = [];
   /** The node this Engine is. */
@@ -346,16 +354,32 @@ export class FakeSwarm implements Swarm {
     job.status = { ...job.status, state: exitCode === 0 ? 'complete' : 'failed', done: true, exitCode };
   }
 
+  /** The stack's service goes, and its tasks with it (after `lingeringTaskReads` reads of `stackTasks`). */
   removeStack(stack: string): Promise<boolean> {
-    return Promise.resolve(this.services.delete(`${stack}_vault`));
+    const name = `${stack}_vault`;
+    this.stacksRemoved.push(stack);
+    const tasks = this.tasks.get(name)?.size ?? 0;
+    this.tasks.delete(name);
+    if (tasks && this.lingeringTaskReads)
+      this.lingering.set(stack, { tasks, reads: this.lingeringTaskReads });
+    return Promise.resolve(this.services.delete(name));
   }
 
   stackTasks(stack: string): Promise<number> {
-    return Promise.resolve(this.services.has(`${stack}_vault`) ? this.deployReplicas : 0);
+    const left = this.lingering.get(stack);
+    if (left && left.reads-- > 0) return Promise.resolve(left.tasks);
+    this.lingering.delete(stack);
+    return Promise.resolve(this.tasks.get(`${stack}_vault`)?.size ?? 0);
   }
 
-  deployStack(stack: string, files: string[], env: Record<string, string>): Promise<void> {
-    this.deploys.push({ stack, files, env: { ...env } });
+  removeStackFolders(stack: string): Promise<void> {
+    this.foldersRemoved.push(stack);
+    return Promise.resolve();
+  }
+
+  /** Replicas from `override`'s `services.vault.deploy.replicas` when it says, else `deployReplicas`. */
+  deployStack(stack: string, files: string[], env: Record<string, string>, override?: string): Promise<void> {
+    this.deploys.push({ stack, files, env: { ...env }, ...(override !== undefined ? { override } : {}) });
     const secretName = env.VAULT_UNSEAL_KEY_SECRET ?? 'vault_unseal_key';
     const secret = this.secretNamed(secretName);
     if (!secret)
@@ -366,7 +390,7 @@ export class FakeSwarm implements Swarm {
     const svc = this.services.get(name) ?? {
       id: `service${++this.seq}`,
       name,
-      replicas: this.deployReplicas,
+      replicas: replicasIn(override) ?? this.deployReplicas,
       parallelism: 1,
     };
     svc.unsealSecret = { id: secret.id, name: secret.name };
@@ -496,4 +520,11 @@ export class FakeSwarm implements Swarm {
   private secretNamed(name: string): StoredSecret | undefined {
     return [...this.secrets.values()].find((s) => s.name === name);
   }
+}
+
+/** `services.vault.deploy.replicas` of a compose document, when it says. */
+function replicasIn(override: string | undefined): number | undefined {
+  if (override === undefined) return undefined;
+  const doc = parse(override) as { services?: Record<string, { deploy?: { replicas?: number } }> };
+  return doc.services?.[VAULT_SERVICE]?.deploy?.replicas;
 }

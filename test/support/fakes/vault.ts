@@ -5,7 +5,9 @@
  * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
  * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served; tokens
  * (root, policies, orphans, accessors, revocation, expiry by `expireTokens`) and root generation through one
- * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405).
+ * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405); a Raft snapshot that holds
+ * the cluster's data (key, tokens, policies, mounts, KV) and a forced restore of one, which replaces that data
+ * and seals the node, as Vault does.
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
 import { Readable } from 'node:stream';
@@ -58,6 +60,25 @@ export interface FakeToken extends TokenInfo {
   orphan: boolean;
 }
 
+/** What a fake snapshot holds: the cluster's data, not its Raft membership (a restore keeps the node's own). */
+interface FakeClusterData {
+  unsealKey?: string;
+  tokens: [string, FakeToken][];
+  policies: [string, string][];
+  mounts: [string, string][];
+  kv: [string, Record<string, string>][];
+}
+
+/** How the fake's snapshots begin; a stream that does not is refused as Vault refuses a file that is none. */
+export const FAKE_SNAPSHOT_PREFIX = 'fake-raft-snapshot:';
+
+export interface FakeClusterOptions {
+  /** Data on tmpfs (the restore drill's throwaway stack): a restarted task starts from nothing. */
+  ephemeral?: boolean;
+  /** The Raft node id of a slot's node (default `vault-<slot>`, the stack files' `VAULT_RAFT_NODE_ID`). */
+  raftNodeId?: (slot: number) => string;
+}
+
 export class FakeVaultCluster {
   readonly nodes = new Map<number, FakeNodeState>();
   unsealKey?: string;
@@ -91,15 +112,23 @@ export class FakeVaultCluster {
   challengeReads = 0;
   /** When set, `init` takes effect at once but answers only when this promise resolves. */
   initGate?: Promise<void>;
-  readonly calls = { init: 0, unseal: [] as string[], join: [] as string[] };
+  readonly calls = { init: 0, unseal: [] as string[], join: [] as string[], restore: [] as string[] };
+  /** When set, the next forced restore fails with it (the stream was read) and changes nothing. */
+  failNextRestore?: Error;
   private active?: number;
+  /** May change mid-test (a drill stack whose override did not take). */
+  raftNodeId: (slot: number) => string;
 
   constructor(
     private readonly swarm: FakeSwarm,
-    private readonly service: string,
+    readonly service: string,
+    private readonly options: FakeClusterOptions = {},
   ) {
+    this.raftNodeId = options.raftNodeId ?? ((slot) => `vault-${slot}`);
     swarm.onTaskStart(({ service: s, slot }) => {
-      if (s === this.service) this.restart(slot);
+      if (s !== this.service) return;
+      if (this.options.ephemeral) this.erase();
+      this.restart(slot);
     });
     swarm.onSignal(({ service: s, slot }, signal) => {
       if (s === this.service && signal === 'SIGHUP') this.node(slot).servedFingerprint = this.diskFingerprint;
@@ -151,6 +180,44 @@ export class FakeVaultCluster {
       cutShortInit: false,
     });
     if (this.active === slot) this.active = undefined;
+  }
+
+  /**
+   * Every node's data is gone, and the cluster's with it (the stack removed with its volumes, or a tmpfs
+   * gone with its container): uninitialized nodes, no key, tokens, policies, mounts or KV.
+   */
+  erase(): void {
+    for (const slot of this.nodes.keys()) this.wipe(slot);
+    this.unsealKey = undefined;
+    for (const m of [this.tokens, this.policies, this.mounts, this.kv]) m.clear();
+    this.rootGeneration = undefined;
+  }
+
+  /** The cluster's data as a snapshot holds it. */
+  snapshotData(): FakeClusterData {
+    return structuredClone({
+      unsealKey: this.unsealKey,
+      tokens: [...this.tokens],
+      policies: [...this.policies],
+      mounts: [...this.mounts],
+      kv: [...this.kv],
+    });
+  }
+
+  /** Replaces the cluster's data with a snapshot's; every node seals (the data opens with its own key). */
+  restoreData(data: FakeClusterData): void {
+    this.unsealKey = data.unsealKey;
+    for (const [map, entries] of [
+      [this.tokens, data.tokens],
+      [this.policies, data.policies],
+      [this.mounts, data.mounts],
+      [this.kv, data.kv],
+    ] as [Map<string, unknown>, [string, unknown][]][]) {
+      map.clear();
+      for (const [k, v] of entries) map.set(k, v);
+    }
+    for (const n of this.nodes.values()) n.sealed = true;
+    this.active = undefined;
   }
 
   /** A restarted Vault process: sealed; a pending join is forgotten. */
@@ -207,6 +274,11 @@ export class FakeVaultCluster {
 
   nextSerial(): number {
     return ++this.serial;
+  }
+
+  /** Whether a task of this cluster's service has `host` for its address. */
+  serves(host: string): boolean {
+    return [...this.nodes.keys(), 1, 2, 3].some((slot) => this.taskOf(slot)?.address === host);
   }
 
   addressOf(slot: number): string | undefined {
@@ -334,14 +406,14 @@ class FakeVaultNode implements VaultNode {
         .filter(([, n]) => n.member)
         .sort(([a], [b]) => a - b)
         .map(([slot]) => ({
-          nodeId: `vault-${slot}`,
+          nodeId: this.cluster.raftNodeId(slot),
           leader: slot === active,
           voter: true,
         }));
     });
   }
 
-  /** The fake's snapshot: the members' names, in two chunks (what a real one holds is Vault's business). */
+  /** The fake's snapshot: a prefix, then the cluster's data (JSON), in two chunks. */
   raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>> {
     return attempt(() => {
       const t = this.authorized('reading a Raft snapshot', token, WORKER_POLICY);
@@ -351,14 +423,33 @@ class FakeVaultNode implements VaultNode {
           `reading a Raft snapshot on ${this.name}: HTTP 403: permission denied`,
           403,
         );
-      const members = [...this.cluster.nodes].filter(([, n]) => n.member).map(([slot]) => `vault-${slot}`);
-      return Readable.from([Buffer.from('fake-raft-snapshot:'), Buffer.from(members.join(','))]);
+      return Readable.from([
+        Buffer.from(FAKE_SNAPSHOT_PREFIX),
+        Buffer.from(JSON.stringify(this.cluster.snapshotData())),
+      ]);
     });
   }
 
-  /** Not modelled: the restore drill is proven on the test bed against OpenBao (e2e 15). */
-  forceRestoreSnapshot(): Promise<void> {
-    return Promise.reject(new Error(`the fake ${this.name} does not restore snapshots`));
+  /**
+   * Reads `snapshot` to its end, then replaces the cluster's data with the one it holds and seals (as Vault
+   * does: the restored data opens with its own key). Root only; a stream that is not a fake snapshot, or one
+   * that fails, changes nothing.
+   */
+  async forceRestoreSnapshot(token: string, snapshot: Readable): Promise<void> {
+    await attempt(() => this.authorized('restoring a Raft snapshot', token, 'root'));
+    const chunks: Buffer[] = [];
+    for await (const chunk of snapshot) chunks.push(Buffer.from(chunk as Uint8Array));
+    const text = Buffer.concat(chunks).toString('utf8');
+    this.cluster.calls.restore.push(this.name);
+    const failure = this.cluster.failNextRestore;
+    this.cluster.failNextRestore = undefined;
+    if (failure) throw failure;
+    if (!text.startsWith(FAKE_SNAPSHOT_PREFIX))
+      throw new VaultRequestError(
+        `restoring a Raft snapshot on ${this.name}: HTTP 500: failed to read snapshot file: unexpected EOF`,
+        500,
+      );
+    this.cluster.restoreData(JSON.parse(text.slice(FAKE_SNAPSHOT_PREFIX.length)) as FakeClusterData);
   }
 
   autopilotState(token: string): Promise<AutopilotState> {

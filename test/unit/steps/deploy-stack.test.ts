@@ -1,8 +1,5 @@
 /** Step 2, deployStack, in memory: deploys only an absent service, then waits for 3 running tasks. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import { STATE_POLL_MS } from '../../../src/activities/cluster/nodes';
@@ -32,15 +29,6 @@ describe('deployStack', () => {
     });
     assert.deepEqual(w.failpoints.hits, ['deployStack:before-deploy', 'deployStack:after-deploy']);
     assert.equal(heartbeats, 2);
-  });
-
-  it('absent, with a per-stack folder root (test bed): makes the per-slot folders first', async () => {
-    const w = await withPlaceholder();
-    const root = mkdtempSync(join(tmpdir(), 'vbt-stacks-'));
-    w.deps.config.stack.stackDirRoot = root;
-    await w.run(w.acts.deployStack, w.input);
-    assert.equal(w.swarm.deploys[0]?.env.TESTBED_STACK_DIR, join(root, 's1'));
-    for (const slot of [1, 2, 3]) assert.ok(existsSync(join(root, 's1', `vault-${slot}`, 'data')));
   });
 
   it('absent and no secret yet: a retryable error naming the step that must run first', async () => {

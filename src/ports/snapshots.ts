@@ -1,0 +1,85 @@
+/**
+ * What the backup, restore, drill and health activities need of the snapshot folders (issue 11;
+ * docs/backups.md): one folder per stack, `VAULT_BACKUP_DIR/<stack>`, each snapshot with its manifest beside it,
+ * and the latest drill's record. Implemented on disk by `FileSnapshotStores` (src/backup/snapshot-store.ts); in
+ * tests by `FakeSnapshotStores` (test/support/fakes/snapshots.ts).
+ */
+import type { Readable } from 'node:stream';
+import type { DrillRecord } from '../shared/backup';
+
+/** What a snapshot needs to be restored, and how to check it is the file that was written. */
+export interface SnapshotManifest {
+  format: 'vault-bootstrap-snapshot/v1';
+  stack: string;
+  /** The snapshot file's name in the same folder. */
+  file: string;
+  /** When the snapshot was read from Vault (ISO 8601). */
+  takenAt: string;
+  size: number;
+  sha256: string;
+  /** The Vault (OpenBao) version of the node it was read from. */
+  vaultVersion: string;
+  /** The Raft index and term it was taken at (its `meta.json`), when the archive said. */
+  raftIndex?: number;
+  raftTerm?: number;
+  /** The unseal key it needs: the custody record and the unseal-key secret version in force when it was taken. */
+  unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
+  /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
+  canary?: { path: string; value: string };
+}
+
+export interface StoredSnapshot {
+  manifest: SnapshotManifest;
+  /** The snapshot file is there with the manifest's size (`verify` also checks its sha256). */
+  good: boolean;
+}
+
+/**
+ * One folder of snapshots. A folder that is not there (the storage not mounted), cannot be written or is full
+ * fails a write or a listing by name (`BackupTargetMissing`, `BackupTargetNotWritable`, `BackupTargetFull`).
+ */
+export interface SnapshotFolder {
+  /** Where the folder is, as messages name it. */
+  readonly dir: string;
+  /** Where snapshot `file` of the folder is, as messages name it. */
+  pathOf(file: string): string;
+  /**
+   * Streams `source` into the snapshot `meta.file` and writes its manifest; resolves with the manifest as
+   * written (size and sha256 counted on the way; `late`, once the stream has ended, adds what only the whole
+   * stream tells). Never overwrites a snapshot of the same name; a failure leaves no partial pair.
+   */
+  write(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
+    late?: () => Promise<Partial<SnapshotManifest>>,
+  ): Promise<SnapshotManifest>;
+  /** Every snapshot of the folder, newest first, and whether its file matches its manifest's size. */
+  list(): Promise<StoredSnapshot[]>;
+  /** The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none). */
+  readManifest(file: string): Promise<SnapshotManifest | undefined>;
+  /** The size of snapshot `file` in bytes; -1 when it is not there. */
+  size(file: string): Promise<number>;
+  /** Whether the file still has the sha256 its manifest says (read through once). */
+  verify(manifest: SnapshotManifest): Promise<boolean>;
+  /** The bytes of snapshot `file`, streamed (read it once). */
+  read(file: string): Readable;
+  /** Removes a snapshot: its manifest first, so a crash in between leaves an orphan file, never a false pair. */
+  remove(file: string): Promise<void>;
+  /** Removes the partial files last written before `beforeMs` (a dead writer's); resolves with their names. */
+  removePartialsOlderThan(beforeMs: number): Promise<string[]>;
+  /** Records the outcome of the latest restore drill (which retention never looks at). */
+  writeDrillRecord(record: DrillRecord): Promise<void>;
+  /** The latest restore drill's outcome, if one was recorded (an unreadable record counts as none). */
+  readDrillRecord(): Promise<DrillRecord | undefined>;
+}
+
+/** The snapshot folders of every stack. */
+export interface SnapshotStores {
+  /** The stack's own folder, `VAULT_BACKUP_DIR/<stack>` (it must exist: the storage mounted; it is not created). */
+  of(stack: string): SnapshotFolder;
+  /**
+   * The snapshot a restore of `stack` names: a bare file name is in the stack's own folder, an absolute path
+   * in the folder it names. Resolves with that folder and the file's name in it.
+   */
+  locate(stack: string, snapshot: string): { folder: SnapshotFolder; file: string };
+}

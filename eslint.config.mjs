@@ -54,6 +54,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
+            name,
+            message: 'Activities reach files through a port (src/ports/files.ts, src/ports/snapshots.ts).',
+          })),
           patterns: [
             {
               group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
@@ -73,6 +77,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
+            name,
+            message: 'Activities reach files through a port (src/ports/files.ts, src/ports/snapshots.ts).',
+          })),
           patterns: [
             {
               group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],

@@ -2,11 +2,18 @@
  * Names and results shared by the backup workflows and the client (issue 11; docs/backups.md). Sandbox-safe:
  * workflows import it, so no Node builtins.
  */
+import { DRILL_SUFFIX } from './names';
 
-/** The throwaway stack a restore drill deploys for `stack`: its own name, so nothing of the real one is touched. */
+/**
+ * The throwaway stack a restore drill deploys for `stack`: its own name, so nothing of the real one is touched.
+ * No stack may be named so (`validateStackName` refuses the suffix).
+ */
 export function drillStackName(stack: string): string {
-  return `${stack}-drill`;
+  return `${stack}${DRILL_SUFFIX}`;
 }
+
+/** The service label `drillOverride` puts on the throwaway stack: a drill removes only services carrying it. */
+export const DRILL_LABEL = 'io.iklimco.restore-drill';
 
 /** What a restore drill restored and read back. Holds no secret. */
 export interface DrillResult {

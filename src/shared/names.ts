@@ -23,7 +23,17 @@ export const SECRET_VERSION_SUFFIX_MAX = '_v9999'.length;
  */
 export const ID_SEPARATOR = ':';
 
-/** A stack name the stack, secret, custody and workflow-id names can be built from; else `ConfigError` for `setting`. */
+/**
+ * The suffix of the throwaway stack a restore drill deploys (`<stack>-drill`, `drillStackName` in backup.ts).
+ * A drill removes that stack, so no stack of this tool may be named with it: a real `prod-drill` would be
+ * taken for the drill stack of `prod`.
+ */
+export const DRILL_SUFFIX = '-drill';
+
+/**
+ * A stack name the stack, secret, custody and workflow-id names can be built from, and not one ending in
+ * `DRILL_SUFFIX`; else `ConfigError` (`InvalidConfig`) for `setting`.
+ */
 export function validateStackName(name: string, setting = 'stack'): string {
   if (typeof name !== 'string' || !STACK_NAME_RE.test(name) || name.length > STACK_NAME_MAX) {
     throw new ConfigError(
@@ -32,6 +42,12 @@ export function validateStackName(name: string, setting = 'stack'): string {
       String(name),
     );
   }
+  if (name.endsWith(DRILL_SUFFIX))
+    throw new ConfigError(
+      setting,
+      `a name that does not end in "${DRILL_SUFFIX}" (reserved for the restore drill's throwaway stacks)`,
+      name,
+    );
   return name;
 }
 

@@ -9,10 +9,21 @@ import { createNodeAgentActivities } from '../../src/activities';
 import { resolveStack } from '../../src/client/args';
 import { loadClientConfig } from '../../src/config/client';
 import { ConfigError } from '../../src/shared/errors';
+import { validateStackName } from '../../src/shared/names';
 import * as ids from '../../src/shared/workflow-ids';
 import { healthWorkflowIds } from '../../src/shared/workflow-ids';
 import { fakeWorld } from '../support/fakes';
 import { namedFailure } from '../support/failures';
+
+/** For `assert.throws`: an `InvalidConfig` ConfigError whose message matches. */
+function namedConfigError(message: RegExp): (err: unknown) => true {
+  return (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.type, 'InvalidConfig');
+    assert.match(err.message, message);
+    return true;
+  };
+}
 
 describe('names', () => {
   it('health ids: no id of one stack equals or prefixes an id of another (x, watch-x, event-x, x-1)', () => {
@@ -115,6 +126,29 @@ describe('names', () => {
           VAULT_BOOTSTRAP_STACK: 'l'.repeat(48),
         }),
       /VAULT_BOOTSTRAP_STACK: .*64-character/,
+    );
+  });
+
+  // Issue 27, item 3 (b): a stack called `<x>-drill` is the name a drill of `<x>` takes for its throwaway stack
+  // and removes; refused at every entry, so no real stack can be taken for one (and removed by a drill).
+  it('a stack name ending in the drill suffix is refused (InvalidConfig), whatever the entry', () => {
+    assert.throws(
+      () => validateStackName('prod-drill'),
+      namedConfigError(
+        /^stack: expected a name that does not end in "-drill" \(reserved for the restore drill's throwaway stacks\), got "prod-drill"$/,
+      ),
+    );
+    assert.equal(validateStackName('drill'), 'drill');
+    assert.equal(validateStackName('prod-drills'), 'prod-drills');
+    const config = loadClientConfig({ VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key' });
+    assert.throws(() => resolveStack({ name: 'status', stack: 'prod-drill' }, config), /--stack: .*-drill/);
+    assert.throws(
+      () =>
+        loadClientConfig({
+          VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
+          VAULT_BOOTSTRAP_STACK: 'prod-drill',
+        }),
+      /VAULT_BOOTSTRAP_STACK: .*-drill/,
     );
   });
 });

@@ -38,6 +38,18 @@ describe('preflight', () => {
     );
   });
 
+  // Issue 27, item 3 (b): a bootstrap of `prod-drill` is refused before anything is made, since a drill of
+  // `prod` would take that stack for its throwaway one.
+  it('a stack name ending in the drill suffix: InvalidConfig, nothing made', async () => {
+    const w = fakeWorld({ stack: 'prod-drill' });
+    await assert.rejects(
+      w.run(w.acts.preflight, { stack: 'prod-drill' }),
+      namedFailure('InvalidConfig', /^stack: expected a name that does not end in "-drill"/),
+    );
+    assert.deepEqual(w.swarm.secretNames(), []);
+    assert.deepEqual(w.swarm.deploys, []);
+  });
+
   it('a stack file of the wrong shape: StackFileInvalid naming the problem', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vbt-pf-'));
     const file = join(dir, 'two.yml');

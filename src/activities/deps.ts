@@ -9,8 +9,8 @@ import type {
   FaultPoints,
   InitKeyCustody,
   HealthMetrics,
-  KeyCustody,
   LocalFiles,
+  RemovableCustody,
   SnapshotStores,
   StackHolds,
   Swarm,
@@ -28,8 +28,8 @@ export interface ActivityConfig {
 export interface ActivityDeps {
   /** Docker Swarm: secrets, the service, its tasks, deploy, signals, events. */
   swarm: Swarm;
-  /** Where the unseal key and root token live. */
-  custody: KeyCustody;
+  /** Where the unseal key and root token live (a restore removes its scratch record). */
+  custody: RemovableCustody;
   /** The stacks' init keys, kept in `custody`: how a `sys/init` answer reaches the record (src/custody/init-key.ts). */
   initKeys: InitKeyCustody;
   /** The worker's own files the steps read: the stack files, the TLS files. */

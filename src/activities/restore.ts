@@ -9,7 +9,8 @@
  *   unsealed cluster, so the empty leader is first initialized with a throwaway key. That key is kept in
  *   custody under a scratch name (`<stack>.restore-<run>`) before it is used: a crash at any point leaves a
  *   leader this step can open again. Once the snapshot is in, Vault seals; the key from custody opens it.
- * - `checkRestored` reads the canary the snapshot holds back through the worker's token.
+ * - `checkRestored` reads the canary the snapshot holds back through the worker's token; once it has, the
+ *   scratch record goes.
  */
 import type { HeldKeys, SnapshotFolder, SnapshotManifest } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
@@ -110,7 +111,8 @@ export function createRestoreActivities(deps: ActivityDeps) {
 
   /**
    * Brings the snapshot into the leader and leaves it unsealed with the stack's own key. Observes first, so a
-   * retry continues wherever a crashed attempt stopped:
+   * retry continues wherever a crashed attempt stopped (an initialized leader without this restore's scratch
+   * record is not this restore's: `ForeignClusterDetected`, nothing changed):
    * - leader not initialized: initialize it, the answer kept in custody under the scratch name first;
    * - leader sealed: the stack's key opens restored data (done); the scratch key opens the throwaway data;
    * - throwaway data open: restore the snapshot into it (Vault seals), then unseal with the stack's key.
@@ -131,6 +133,14 @@ export function createRestoreActivities(deps: ActivityDeps) {
     }
     const node = leader.client;
     const done: string[] = [];
+    // Initialized already: by this restore only if its throwaway answer is in custody (a retry resumes);
+    // otherwise the leader's old volume survived, and its data would pass for the restored data.
+    if ((await node.sealStatus()).initialized && !(await custody.describe(scratch)))
+      throw refused(
+        'ForeignClusterDetected',
+        `${leader.name} of ${serviceName(input.stack)} is initialized, but not by this restore (custody holds no ` +
+          `${scratch}): its data volume is not empty. Empty it and run the restore again`,
+      );
     if (!(await node.sealStatus()).initialized) {
       if (await custody.describe(scratch))
         throw refused(
@@ -179,7 +189,8 @@ export function createRestoreActivities(deps: ActivityDeps) {
 
   /**
    * Reads the canary back from the restored cluster with the worker's token; else `RestoreCheckFailed`. The
-   * snapshot was checked before it was restored: only its manifest is read here.
+   * snapshot was checked before it was restored: only its manifest is read here. Then removes the scratch
+   * custody record of `restoreLeader` (idempotent: none left, nothing to do).
    */
   async function checkRestored(input: RestoreInput): Promise<StepOutcome> {
     const manifest = await manifestOf(input);
@@ -193,6 +204,11 @@ export function createRestoreActivities(deps: ActivityDeps) {
         ErrorType.RestoreCheckFailed,
         `the restored ${serviceName(input.stack)} holds ${canary.path} = ${read ?? '(missing)'}, not ${canary.value}`,
       );
+    // The restore succeeded: the throwaway init's answer (of data the snapshot replaced) is of no more use.
+    // Removed only now, so a failed restore keeps it; a retry after the removal finds nothing to remove.
+    const scratch = scratchCustodyName(input);
+    const record = await custody.describe(scratch);
+    if (record) await custody.remove(scratch, record.keyId);
     return { changed: false, summary: `${canary.path} = ${read}: the data of ${manifest.file} is back` };
   }
 

@@ -35,7 +35,10 @@ export const ErrorType = selfNamed({
   UnsealKeyRejected: 'UnsealKeyRejected',
   /** Custody holds a key although the designated leader reports it is not initialized. */
   StaleCustodyRecord: 'StaleCustodyRecord',
-  /** A node other than the designated leader is already initialized outside our cluster. */
+  /**
+   * A node other than the designated leader is already initialized outside our cluster; in a restore, any node
+   * (the leader too) initialized before the restore initialized it: a data volume that is not empty.
+   */
   ForeignClusterDetected: 'ForeignClusterDetected',
   /** The custody file cannot be decrypted or parsed. */
   CustodyCorrupt: 'CustodyCorrupt',

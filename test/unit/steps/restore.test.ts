@@ -271,6 +271,33 @@ describe('restoreLeader', () => {
     assert.equal(b.w.vault.node(1).initialized, false);
   });
 
+  // Issue 27, item 3 (d): vault-1's old volume survived the loss of the stack. Its data opens with the stack's
+  // key, so the step used to report "holds the restored data" and the restore succeeded with nothing restored.
+  // Refused by name: this restore did not initialize it (custody holds no scratch record of this restore).
+  it('a leader initialized before the restore (its old volume survived): ForeignClusterDetected, nothing changed', async () => {
+    const b = await backedUp();
+    b.w.vault.kv.set('vault-bootstrap/canary', { snapshot: 'written-after-the-snapshot' });
+    await b.w.swarm.removeStack(b.w.stack);
+    b.w.vault.wipe(2);
+    b.w.vault.wipe(3);
+    await b.w.run(b.w.acts.checkSnapshot, b.input);
+    await b.w.run(b.w.acts.ensurePlaceholderSecret, b.w.input);
+    await b.w.run(b.w.acts.deployStack, b.w.input);
+    const inits = b.w.vault.calls.init;
+    await assert.rejects(
+      b.w.run(b.w.acts.restoreLeader, b.input),
+      namedFailure(
+        'ForeignClusterDetected',
+        /^vault-1 of s1_vault is initialized, but not by this restore \(custody holds no s1\.restore-r1\): its data volume is not empty\. Empty it and run the restore again\. Nothing was changed\.$/,
+      ),
+    );
+    assert.equal(b.w.vault.node(1).sealed, true, 'not unsealed');
+    assert.deepEqual(b.w.vault.calls.restore, [], 'nothing restored');
+    assert.equal(b.w.vault.calls.init, inits, 'not initialized again');
+    assert.equal(b.w.custody.names().includes(scratchCustodyName(b.input)), false);
+    assert.equal(b.w.vault.kv.get('vault-bootstrap/canary')?.snapshot, 'written-after-the-snapshot');
+  });
+
   it('an empty leader but a scratch record from an earlier attempt: StaleCustodyRecord', async () => {
     const b = await redeployed();
     b.w.custody.put(scratchCustodyName(b.input), { unsealKey: 'b2xk', rootToken: 'hvs.old' });
@@ -288,13 +315,22 @@ describe('restoreLeader', () => {
     const b = await redeployed();
     b.w.vault.failNextRestore = new Error('socket hang up');
     await assert.rejects(b.w.run(b.w.acts.restoreLeader, b.input), /socket hang up/);
-    b.w.custody.lose(scratchCustodyName(b.input));
+    const scratch = scratchCustodyName(b.input);
+    const { unsealKey } = await b.w.custody.read(scratch);
+    b.w.custody.lose(scratch);
+    b.w.custody.put(scratch, { unsealKey }); // a record without the throwaway root token
     await assert.rejects(
       b.w.run(b.w.acts.restoreLeader, b.input),
       namedFailure(
         'RestoreCheckFailed',
         /vault-1 is open but holds neither the restored data nor the throwaway data of s1\.restore-r1/,
       ),
+    );
+    // Without the scratch record at all, nothing says this restore initialized the leader (item 3 (d)).
+    b.w.custody.lose(scratch);
+    await assert.rejects(
+      b.w.run(b.w.acts.restoreLeader, b.input),
+      namedFailure('ForeignClusterDetected', /is initialized, but not by this restore/),
     );
   });
 
@@ -328,6 +364,27 @@ describe('checkRestored', () => {
       changed: false,
       summary: `vault-bootstrap/canary = ${b.manifest.file}: the data of ${b.manifest.file} is back`,
     });
+  });
+
+  // Issue 27, item 3 (g): the throwaway init's answer (a key and a root token of data the snapshot replaced) was
+  // kept in custody forever. Removed once the canary is read back; run again (a retry after a crash that came
+  // after the removal), nothing left to remove and the same answer.
+  it('the canary read back: the scratch custody record is removed, idempotently', async () => {
+    const b = await restored();
+    const scratch = scratchCustodyName(b.input);
+    assert.ok(b.w.custody.names().includes(scratch));
+    const first = await b.w.run(b.w.acts.checkRestored, b.input);
+    assert.deepEqual(b.w.custody.names(), ['s1'], 'only the stack’s own record is left');
+    assert.deepEqual(await b.w.run(b.w.acts.checkRestored, b.input), first);
+    assert.deepEqual(b.w.custody.names(), ['s1']);
+  });
+
+  // (g) continued: the scratch record stays while the restore has not succeeded (an operator may need it).
+  it('the canary not read back: the scratch custody record is kept', async () => {
+    const b = await restored();
+    b.w.vault.kv.set('vault-bootstrap/canary', { snapshot: 'something-else' });
+    await assert.rejects(b.w.run(b.w.acts.checkRestored, b.input), namedFailure('RestoreCheckFailed'));
+    assert.ok(b.w.custody.names().includes(scratchCustodyName(b.input)));
   });
 
   it('another value: RestoreCheckFailed naming both', async () => {

@@ -37,7 +37,10 @@ export const convergence: ActivityOptions = {
   },
 };
 
-/** A snapshot streamed into the leader (`restoreLeader`): as long as the snapshot is big. */
+/**
+ * A snapshot hashed whole (`checkSnapshot`) or streamed into the leader (`restoreLeader`): as long as the
+ * snapshot is big; the activity boundary heartbeats throughout, so a dead worker still shows within a minute.
+ */
 export const restoring: ActivityOptions = {
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '1 minute',

@@ -8,11 +8,14 @@
  *   checkRestored (the canary) → release the hold
  *
  * The stack is held (`HoldVaultStack`) for the whole restore, so no health run acts on a half-restored
- * cluster; a hold an operator already has is left to them. A restore that fails keeps its hold: an operator
+ * cluster; a hold an operator already has is left to them, and the release goes to the hold run this restore
+ * started only (by its run id), never to a later hold of the same id. A restore that fails keeps its hold: an operator
  * looks, then releases. Each step is an idempotent activity, so a crash anywhere resumes at the step it hit.
  */
 import {
   getExternalWorkflowHandle,
+  isCancellation,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
@@ -75,8 +78,9 @@ export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreRes
     }
   }
 
-  await step('checkSnapshot', apiCall, (a) => a.checkSnapshot(restore));
-  const held = await holdForRestore(input);
+  // Hashes the whole snapshot: as long as it is big, heartbeating (the restore's long options).
+  await step('checkSnapshot', restoring, (a) => a.checkSnapshot(restore));
+  const holdRunId = await holdForRestore(input);
   await formCluster(
     step,
     { stack },
@@ -87,38 +91,54 @@ export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreRes
     },
   );
   await step('checkRestored', apiCall, (a) => a.checkRestored(restore));
-  if (held) {
-    await getExternalWorkflowHandle(holdWorkflowId(stack)).signal(releaseSignal, { by: 'RestoreVault' });
-    steps.push({
-      step: 'release',
-      summary: "the restore's hold released: one health check with remediation runs",
-    });
-  }
+  if (holdRunId) steps.push({ step: 'release', summary: await releaseHold(stack, holdRunId) });
   show('done');
   return { stack, snapshot, steps };
 }
 
 /**
- * Holds the stack for the restore (a `HoldVaultStack` that outlives this run); false when an operator holds
- * it already (their hold, theirs to release).
+ * Releases the hold this restore took: the run `holdRunId` only, never a later hold an operator put on under the
+ * same id. That run may have ended already (an operator terminated or released it): nothing to release then,
+ * and the restore, which succeeded, still does.
  */
-async function holdForRestore(input: RestoreVaultInput): Promise<boolean> {
+async function releaseHold(stack: string, holdRunId: string): Promise<string> {
+  try {
+    await getExternalWorkflowHandle(holdWorkflowId(stack), holdRunId).signal(releaseSignal, {
+      by: 'RestoreVault',
+    });
+    return "the restore's hold released: one health check with remediation runs";
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn("the restore's hold could not be signalled: it had ended", {
+      stack,
+      holdRunId,
+      error: describeFailure(err),
+    });
+    return "the restore's hold had ended already: nothing to release";
+  }
+}
+
+/**
+ * Holds the stack for the restore (a `HoldVaultStack` that outlives this run) and resolves with that run's id;
+ * undefined when an operator holds it already (their hold, theirs to release).
+ */
+async function holdForRestore(input: RestoreVaultInput): Promise<string | undefined> {
   const hold: StackHold = {
     reason: `restore from ${input.snapshot}`,
     since: new Date().toISOString(),
     by: 'RestoreVault',
   };
   try {
-    await startChild(HoldVaultStack, {
+    const child = await startChild(HoldVaultStack, {
       workflowId: holdWorkflowId(input.stack),
       args: [{ hold, check: input.check }],
       memo: { [HOLD_MEMO_KEY]: hold },
       staticSummary: holdRunSummary(input.stack, hold),
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
-    return true;
+    return child.firstExecutionRunId;
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw err;
   }
 }

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { holdWorkflowId } from '../../src/shared/workflow-ids';
@@ -136,6 +137,84 @@ void describe('RestoreVault on the time-skipping test server, stubbed activities
       assert.ok(!result.steps.some((s) => s.step === 'release'), 'the operator hold is theirs to release');
       assert.equal((await opHold.describe()).status.name, 'RUNNING');
       await opHold.terminate('test over');
+    });
+  });
+
+  // Issue 27, item 3 (e): the release went to whatever ran under the hold id. Here the restore's own hold ends
+  // (an operator terminated it) and the operator puts a hold of their own on the stack before the restore ends:
+  // the restore signals only the run it started, so the operator's hold runs on, and the restore succeeds.
+  void it('its hold replaced by an operator’s own before the end: the operator’s hold is not released', async () => {
+    const { activities } = stubActivities();
+    let opRunId = '';
+    let queue = '';
+    activities.checkRestored = async ({ stack }) => {
+      const client = testEnv().client;
+      await client.workflow.getHandle(holdWorkflowId(stack)).terminate('an operator ended it');
+      const op = await client.workflow.start(HoldVaultStack, {
+        taskQueue: queue,
+        workflowId: holdWorkflowId(stack),
+        args: [{ hold: { reason: 'operator', since: '2026-11-30T12:00:00.000Z' }, check: { stack } }],
+      });
+      opRunId = op.firstExecutionRunId;
+      return { changed: false, summary: 'canary read back' };
+    };
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      queue = taskQueue;
+      const result = await testEnv().client.workflow.execute(RestoreVault, {
+        taskQueue,
+        workflowId: `wf-test-restore-${id}`,
+        args: [input(stack)],
+      });
+      assert.deepEqual(result.steps.at(-1), {
+        step: 'release',
+        summary: "the restore's hold had ended already: nothing to release",
+      });
+      const op = testEnv().client.workflow.getHandle(holdWorkflowId(stack), opRunId);
+      assert.equal((await op.describe()).status.name, 'RUNNING', 'the operator’s hold is theirs to release');
+      await op.terminate('test over');
+    });
+  });
+
+  // (e) continued: with no hold of its own running at the end (terminated mid-restore, none in its place), the
+  // release used to fail the restore that had succeeded.
+  void it('its hold ended before the end and none in its place: the restore still succeeds', async () => {
+    const { activities } = stubActivities();
+    activities.checkRestored = async ({ stack }) => {
+      await testEnv().client.workflow.getHandle(holdWorkflowId(stack)).terminate('an operator ended it');
+      return { changed: false, summary: 'canary read back' };
+    };
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const result = await testEnv().client.workflow.execute(RestoreVault, {
+        taskQueue,
+        workflowId: `wf-test-restore-${id}`,
+        args: [input(stack)],
+      });
+      assert.equal(result.steps.at(-1)?.step, 'release');
+      assert.match(result.steps.at(-1)?.summary ?? '', /had ended already/);
+    });
+  });
+
+  // Issue 27, item 3 (f): checkSnapshot hashes the whole snapshot, which for a multi-GB file on a network mount
+  // takes longer than the 5 minutes of an API call; it runs under the restore's long timeouts instead.
+  void it('checkSnapshot runs under the restore’s long timeouts, heartbeating', async () => {
+    const { activities, calls } = stubActivities();
+    const seen: { startToCloseMs?: number; heartbeatMs?: number }[] = [];
+    const check = activities.checkSnapshot;
+    activities.checkSnapshot = (i) => {
+      const info = Context.current().info;
+      seen.push({ startToCloseMs: info.startToCloseTimeoutMs, heartbeatMs: info.heartbeatTimeoutMs });
+      return check(i);
+    };
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      await testEnv().client.workflow.execute(RestoreVault, {
+        taskQueue,
+        workflowId: `wf-test-restore-${id}`,
+        args: [input(`st${id}`)],
+      });
+      assert.ok(calls.includes('checkSnapshot'));
+      assert.deepEqual(seen, [{ startToCloseMs: 3_600_000, heartbeatMs: 60_000 }]);
     });
   });
 });

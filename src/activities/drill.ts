@@ -4,12 +4,13 @@
  * `runRestoreDrill` does the whole drill in one attempt: a retry starts over on a fresh throwaway stack, since
  * the throwaway node's own init answer (its key and root token) never leaves the process. Its data lives on
  * tmpfs, so removing the stack removes every byte of the restored copy, on whichever node it ran.
- * `removeDrillStack` removes it; the workflow runs it whatever happened.
+ * `removeDrillStack` removes it; the workflow runs it whatever happened. Both remove only services that carry
+ * the drill's label (`DRILL_LABEL`, set by `drillOverride`).
  */
 import { stringify } from 'yaml';
 import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
-import { drillStackName } from '../shared/backup';
+import { DRILL_LABEL, drillStackName } from '../shared/backup';
 import { serviceName, VAULT_SERVICE } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import { apiToken, readCustody } from './cluster/custody';
@@ -43,7 +44,7 @@ export function drillOverride(drillStack: string): string {
           { type: 'tmpfs', target: '/vault/data' },
           { type: 'tmpfs', target: '/vault/logs' },
         ],
-        deploy: { replicas: 1, labels: { 'io.iklimco.restore-drill': 'true' } },
+        deploy: { replicas: 1, labels: { [DRILL_LABEL]: 'true' } },
       },
     },
   });
@@ -88,11 +89,20 @@ export function createDrillActivities(deps: ActivityDeps) {
 
   /**
    * Removes the throwaway stack and waits until none of its tasks is left on any node (so its container, and
-   * the tmpfs with the restored copy, are gone); absent already: nothing to do. On the test bed also the
+   * the tmpfs with the restored copy, are gone); absent already: nothing to do. A service there without the
+   * drill's label is not the drill's: nothing is removed, `ForeignDrillStack`. On the test bed also the
    * folders its deploy needed (the Swarm port's `removeStackFolders`).
    */
-  async function removeDrill(drillStack: string): Promise<boolean> {
-    const removed = await swarm.removeStack(drillStack);
+  async function removeDrill(stack: string, drillStack: string): Promise<boolean> {
+    // Only a drill's own services (`drillOverride` labels them): a stack of that name someone else deployed stays.
+    const { removed, unlabelled } = await swarm.removeStack(drillStack, DRILL_LABEL);
+    if (unlabelled.length)
+      throw new NonRetryableError(
+        ErrorType.ForeignDrillStack,
+        `stack ${drillStack} has service${unlabelled.length > 1 ? 's' : ''} ${unlabelled.join(', ')} without the ` +
+          `label ${DRILL_LABEL}: it is not a restore drill's throwaway stack, so nothing of it was removed. The ` +
+          `drill of ${stack} needs that name: remove or rename that stack by hand`,
+      );
     await waitFor(deps, `removal of ${serviceName(drillStack)}'s tasks`, DRILL_STATE_MS, async () =>
       (await swarm.stackTasks(drillStack)) === 0 ? true : undefined,
     );
@@ -128,7 +138,7 @@ export function createDrillActivities(deps: ActivityDeps) {
     const token = apiToken(held, stack);
     const drillStack = drillStackName(stack);
     // A crashed attempt's throwaway stack holds a node this attempt cannot unseal: start over.
-    await removeDrill(drillStack);
+    await removeDrill(stack, drillStack);
     await deployDrill(stack, drillStack);
     const drillNode = nodeAt(await waitForNodes(deps, drillStack, [1], DRILL_START_MS), 1);
     const node = drillNode.client;
@@ -187,7 +197,7 @@ export function createDrillActivities(deps: ActivityDeps) {
 
   /** Removes the throwaway stack (absent already: nothing to do); resolves with whether it was there. */
   async function removeDrillStack(input: { stack: string }): Promise<{ removed: boolean }> {
-    return { removed: await removeDrill(drillStackName(input.stack)) };
+    return { removed: await removeDrill(input.stack, drillStackName(input.stack)) };
   }
 
   /** Records the drill's outcome beside the snapshots, where the health report reads it. */

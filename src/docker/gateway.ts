@@ -17,6 +17,7 @@ import type {
   JobStatus,
   SecretInfo,
   ServiceInfo,
+  StackRemoval,
   Subscription,
   Swarm,
   SwarmNode,
@@ -456,21 +457,28 @@ export class DockerGateway implements Swarm {
 
   /**
    * What `docker stack rm` does, through the API: the stack's services, then its configs and the networks it
-   * created (each labelled `com.docker.stack.namespace`). Resolves with whether a service existed; something
-   * already gone is not an error.
+   * created (each labelled `com.docker.stack.namespace`); with `onlyLabelled`, only when every service listed
+   * carries that label (else nothing). Something already gone is not an error.
    */
-  async removeStack(stack: string): Promise<boolean> {
+  async removeStack(stack: string, onlyLabelled?: string): Promise<StackRemoval> {
     const filters = { label: [`com.docker.stack.namespace=${stack}`] };
     const gone = (err: unknown) => {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     };
     const services = await this.docker.listServices({ filters });
+    if (onlyLabelled !== undefined) {
+      const unlabelled = services
+        .filter((s) => !(onlyLabelled in (s.Spec?.Labels ?? {})))
+        .map((s) => s.Spec?.Name ?? s.ID);
+      if (unlabelled.length) return { removed: false, unlabelled };
+    }
+    // By id, the services checked above: one deployed since is not removed.
     for (const s of services) await this.docker.getService(s.ID).remove().catch(gone);
     for (const c of await this.docker.listConfigs({ filters }))
       await this.docker.getConfig(c.ID).remove().catch(gone);
     for (const n of await this.docker.listNetworks({ filters }))
       await this.docker.getNetwork(n.Id).remove().catch(gone);
-    return services.length > 0;
+    return { removed: services.length > 0, unlabelled: [] };
   }
 
   async stackTasks(stack: string): Promise<number> {

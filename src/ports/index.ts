@@ -27,6 +27,7 @@ export type {
   JobStatus,
   SecretInfo,
   ServiceInfo,
+  StackRemoval,
   Subscription,
   Swarm,
   SwarmNode,

@@ -39,6 +39,13 @@ export interface TaskInfo {
   nodeId?: string;
 }
 
+/** What `removeStack` did: whether it removed a service, or which services kept it from removing anything. */
+export interface StackRemoval {
+  removed: boolean;
+  /** Services of the stack without the label asked for: when any, nothing was removed. */
+  unlabelled: string[];
+}
+
 /** A node of the swarm, as a manager lists it. */
 export interface SwarmNode {
   id: string;
@@ -188,8 +195,13 @@ export interface Swarm {
    * update order), and resolves once Swarm accepted the update.
    */
   forceRestart(service: string): Promise<void>;
-  /** Removes a stack's services, configs and networks (`docker stack rm`); resolves with whether a service existed. */
-  removeStack(stack: string): Promise<boolean>;
+  /**
+   * Removes a stack's services, configs and networks (`docker stack rm`). With `onlyLabelled`, only if every
+   * service of the stack carries that service label: when one does not, nothing at all is removed and
+   * `unlabelled` names those services (the services checked are the ones removed, so one deployed between the
+   * check and the removal is not taken). `removed`: whether a service existed and was removed.
+   */
+  removeStack(stack: string, onlyLabelled?: string): Promise<StackRemoval>;
   /**
    * How many tasks of a stack the swarm still knows, on any node: after `removeStack` they stay until their
    * containers are gone, so 0 means nothing of the stack runs anywhere any more.

@@ -95,6 +95,11 @@ export const ErrorType = selfNamed({
   StackNotEmpty: 'StackNotEmpty',
   /** The restored copy did not give back what the snapshot should hold (the canary, or its Raft membership). */
   RestoreCheckFailed: 'RestoreCheckFailed',
+  /**
+   * The drill's throwaway stack name (`<stack>-drill`) holds a service without the drill's label: not a drill's,
+   * so nothing of it was removed (and no drill deployed).
+   */
+  ForeignDrillStack: 'ForeignDrillStack',
 });
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

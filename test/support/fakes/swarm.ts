@@ -14,6 +14,7 @@ import type {
   JobStatus,
   SecretInfo,
   ServiceInfo,
+  StackRemoval,
   Subscription,
   Swarm,
   SwarmNode,
@@ -37,6 +38,8 @@ interface StoredService {
   parallelism: number;
   /** The stack's parallelism kept while it is 0 (the service label `LABEL_STACK_PARALLELISM`). */
   keptParallelism?: number;
+  /** Service labels: the override's `services.vault.deploy.labels` (the stack file sets none). */
+  labels: Record<string, string>;
 }
 
 /** What a fake job's container does: its exit code and output (see `FakeSwarm.jobRunner`). */
@@ -354,15 +357,21 @@ export class FakeSwarm implements Swarm {
     job.status = { ...job.status, state: exitCode === 0 ? 'complete' : 'failed', done: true, exitCode };
   }
 
-  /** The stack's service goes, and its tasks with it (after `lingeringTaskReads` reads of `stackTasks`). */
-  removeStack(stack: string): Promise<boolean> {
+  /**
+   * The stack's service goes, and its tasks with it (after `lingeringTaskReads` reads of `stackTasks`); with
+   * `onlyLabelled`, nothing goes (and nothing is recorded) when the service lacks that label.
+   */
+  removeStack(stack: string, onlyLabelled?: string): Promise<StackRemoval> {
     const name = `${stack}_vault`;
+    const svc = this.services.get(name);
+    if (svc && onlyLabelled !== undefined && !(onlyLabelled in svc.labels))
+      return Promise.resolve({ removed: false, unlabelled: [name] });
     this.stacksRemoved.push(stack);
     const tasks = this.tasks.get(name)?.size ?? 0;
     this.tasks.delete(name);
     if (tasks && this.lingeringTaskReads)
       this.lingering.set(stack, { tasks, reads: this.lingeringTaskReads });
-    return Promise.resolve(this.services.delete(name));
+    return Promise.resolve({ removed: this.services.delete(name), unlabelled: [] });
   }
 
   stackTasks(stack: string): Promise<number> {
@@ -392,11 +401,13 @@ export class FakeSwarm implements Swarm {
       name,
       replicas: replicasIn(override) ?? this.deployReplicas,
       parallelism: 1,
+      labels: {},
     };
     svc.unsealSecret = { id: secret.id, name: secret.name };
     // A deploy posts the stack file's spec: its update_config, and its labels only.
     svc.parallelism = 1;
     svc.keptParallelism = undefined;
+    svc.labels = labelsIn(override);
     this.services.set(name, svc);
     this.rollOut(svc);
     return Promise.resolve();
@@ -527,4 +538,13 @@ function replicasIn(override: string | undefined): number | undefined {
   if (override === undefined) return undefined;
   const doc = parse(override) as { services?: Record<string, { deploy?: { replicas?: number } }> };
   return doc.services?.[VAULT_SERVICE]?.deploy?.replicas;
+}
+
+/** `services.vault.deploy.labels` of a compose document (the service labels it sets), none without one. */
+function labelsIn(override: string | undefined): Record<string, string> {
+  if (override === undefined) return {};
+  const doc = parse(override) as {
+    services?: Record<string, { deploy?: { labels?: Record<string, string> } }>;
+  };
+  return { ...doc.services?.[VAULT_SERVICE]?.deploy?.labels };
 }

@@ -206,6 +206,24 @@ describe('runRestoreDrill', () => {
     );
   });
 
+  // Issue 27, item 3 (a): a stack in the drill's namespace whose service does not carry the drill's label is not
+  // a drill's (someone deployed `s1-drill` by hand): it used to be removed with every service in it. Now it is
+  // left running, and the drill fails by name before deploying anything.
+  it('a service in s1-drill without the drill’s label: ForeignDrillStack, left running, nothing deployed', async () => {
+    const b = await backedUp();
+    await b.w.swarm.givenService(DRILL, b.w.secretBase + '_v1', 1);
+    await assert.rejects(
+      b.w.run(b.w.acts.runRestoreDrill, b.w.input),
+      namedFailure(
+        'ForeignDrillStack',
+        /^stack s1-drill has service s1-drill_vault without the label io\.iklimco\.restore-drill: it is not a restore drill's throwaway stack, so nothing of it was removed\. The drill of s1 needs that name: remove or rename that stack by hand$/,
+      ),
+    );
+    assert.ok(await b.w.swarm.inspectService(`${DRILL}_vault`), 'the foreign service is still there');
+    assert.equal(await b.w.swarm.stackTasks(DRILL), 1);
+    nothingDeployed(b);
+  });
+
   it('the restored copy lists the real nodes as its Raft peers: RestoreCheckFailed', async () => {
     const b = await backedUp();
     b.w.drillVault.raftNodeId = (slot) => `vault-${slot}`; // as if the override's VAULT_RAFT_NODE_ID had not applied
@@ -273,6 +291,18 @@ describe('removeDrillStack', () => {
     assert.equal(await b.w.swarm.inspectService(`${DRILL}_vault`), undefined);
     assert.deepEqual(b.w.swarm.foldersRemoved, [DRILL, DRILL]);
     assert.equal(b.w.vault.activeSlot(), 1, 'the real stack runs on');
+  });
+
+  // (a) continued: the clean-up the workflow runs whatever happened refuses the same way.
+  it('a service in s1-drill without the drill’s label: ForeignDrillStack, nothing removed', async () => {
+    const b = await backedUp();
+    await b.w.swarm.givenService(DRILL, b.w.secretBase + '_v1', 1);
+    await assert.rejects(
+      b.w.run(b.w.acts.removeDrillStack, b.w.input),
+      namedFailure('ForeignDrillStack', /nothing of it was removed/),
+    );
+    assert.ok(await b.w.swarm.inspectService(`${DRILL}_vault`));
+    assert.deepEqual(b.w.swarm.foldersRemoved, [], 'its folders kept too');
   });
 
   it('nothing there (run again, or no drill ran): nothing to do', async () => {

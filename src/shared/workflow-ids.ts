@@ -52,17 +52,26 @@ export function releaseCheckWorkflowId(stack: string, holdRunId: string): string
   return `vault-health-release${SEP}${stack}-${holdRunId.slice(0, 8)}`;
 }
 
-/** The ids of a stack's backup schedules and the runs they start (the server appends the time to a run id). */
+/**
+ * The ids of a stack's backup schedules and the runs they start (the server appends the time to a scheduled
+ * run's id).
+ * - `drill`: the one id under which a stack's restore drill runs, whoever asked (`backup drill`, or a scheduled
+ *   run, which hands the drill to a child of this id): two drills of a stack never run at once, so neither
+ *   removes the other's throwaway stack. `backup drill` attaches to one running; a scheduled run waits for it.
+ * - `drillNow`: the ids `backup drill` gave before `drill` (each call its own); no longer started.
+ */
 export function backupWorkflowIds(stack: string): {
   backupSchedule: string;
   drillSchedule: string;
   backupNow: (at: number) => string;
+  drill: string;
   drillNow: (at: number) => string;
 } {
   return {
     backupSchedule: `vault-backup${SEP}${stack}`,
     drillSchedule: `vault-drill${SEP}${stack}`,
     backupNow: (at) => `vault-backup-now${SEP}${stack}${SEP}${at}`,
+    drill: `vault-drill-run${SEP}${stack}`,
     drillNow: (at) => `vault-drill-now${SEP}${stack}${SEP}${at}`,
   };
 }

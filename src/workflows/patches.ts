@@ -23,3 +23,9 @@ export const REVOKE_ROOT_TOKEN_PATCH = 'revoke-root-token';
  * while the stack is held (issue 14). Runs from before it start the check, which then reports and never acts.
  */
 export const HOLD_PATCH = 'hold';
+
+/**
+ * `RestoreDrill` runs the drill only under the stack's one drill id (issue 27): a run under another id (a
+ * scheduled one) hands it to a child of that id, waiting while one runs. Runs from before it drill themselves.
+ */
+export const ONE_DRILL_PATCH = 'one-drill-per-stack';

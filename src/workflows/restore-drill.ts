@@ -5,19 +5,31 @@
  * removes the throwaway stack whatever happened, even when the drill is cancelled. The outcome goes into the
  * search attribute `VaultRestoreDrill` (`ok` / `failed:<type>`) and beside the snapshots, where the health
  * report shows it.
+ *
+ * One drill of a stack at a time: the drill runs under the stack's drill id (`backupWorkflowIds(stack).drill`),
+ * which `backup drill` starts or attaches to; a scheduled run hands the drill to a child of that id.
  */
 import {
   CancellationScope,
   log,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
+  sleep,
+  startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { drillStackName } from '../shared/backup';
 import { describeFailure, failureTypeOf } from '../shared/errors';
+import { drillRunSummary } from '../shared/run-text';
+import { backupWorkflowIds } from '../shared/workflow-ids';
 import { drilling, drillHousekeeping } from './activity-options';
+import { ONE_DRILL_PATCH } from './patches';
 import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
 
 const drill = proxyActivities<Activities>(drilling);
@@ -33,8 +45,43 @@ async function record(stack: string, outcome: DrillRecord): Promise<void> {
   }
 }
 
+/** How often a scheduled drill that found another drill of the stack running looks again. */
+const DRILL_BUSY_RETRY = '1 minute';
+
+/**
+ * A run under another id than the stack's drill id (a scheduled one: the server gives it `<schedule>-<time>`):
+ * the drill runs as a child under the stack's drill id, so it never runs beside another drill of the stack.
+ * While one runs (`backup drill`), this run waits for it to end, then drills; it is cancelled with its child.
+ */
+async function drillUnderStackId(input: { stack: string }): Promise<DrillResult> {
+  const workflowId = backupWorkflowIds(input.stack).drill;
+  for (;;) {
+    let child;
+    try {
+      child = await startChild(RestoreDrill, {
+        workflowId,
+        args: [input],
+        staticSummary: drillRunSummary(input.stack, 'scheduled'),
+        // Cancelled, not terminated, with this run: the child's clean-up removes the throwaway stack.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      setCurrentDetails(
+        `**Restore drill ${input.stack}**: waiting for the drill running under ${workflowId} to end`,
+      );
+      await sleep(DRILL_BUSY_RETRY);
+      continue;
+    }
+    setCurrentDetails(`**Restore drill ${input.stack}**: running as ${workflowId}`);
+    return child.result();
+  }
+}
+
 export async function RestoreDrill(input: { stack: string }): Promise<DrillResult> {
   const { stack } = input;
+  if (workflowInfo().workflowId !== backupWorkflowIds(stack).drill && patched(ONE_DRILL_PATCH))
+    return drillUnderStackId(input);
   setCurrentDetails(
     `**Restore drill ${stack}**: restoring the newest snapshot into ${drillStackName(stack)}`,
   );

@@ -49,7 +49,7 @@ const RECORD: Record<WorkflowType, string> = {
   BreakGlassRootToken: `--query "WorkflowType='BreakGlassRootToken'" --limit 1 --name revoked-after-worker-restart`,
   HoldVaultStack: `--query "WorkflowType='HoldVaultStack' AND WorkflowId STARTS_WITH 'vault-hold:vbt'" --limit 1 --name completed-released`,
   BackupVault: `--query "WorkflowType='BackupVault' AND WorkflowId STARTS_WITH 'vault-backup-now:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-backup-now`,
-  RestoreDrill: `--query "WorkflowType='RestoreDrill' AND WorkflowId STARTS_WITH 'vault-drill-now:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-drill-now`,
+  RestoreDrill: `--query "WorkflowType='RestoreDrill' AND WorkflowId STARTS_WITH 'vault-drill-run:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-drill-now`,
   RestoreVault: `--query "WorkflowType='RestoreVault' AND WorkflowId STARTS_WITH 'vault-restore:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 

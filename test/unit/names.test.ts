@@ -67,6 +67,7 @@ describe('names', () => {
     assert.equal(backup.drillSchedule, 'vault-drill:s1');
     assert.equal(backup.backupNow(1700000000000), 'vault-backup-now:s1:1700000000000');
     assert.equal(backup.drillNow(1700000000000), 'vault-drill-now:s1:1700000000000');
+    assert.equal(backup.drill, 'vault-drill-run:s1');
     assert.equal(ids.restoreWorkflowId('s1'), 'vault-restore:s1');
     const at = new Date('2026-01-02T03:04:05.678Z');
     assert.equal(ids.breakGlassWorkflowId('s1', at), 'vault-break-glass:s1:2026-01-02T03:04:05.678Z');

@@ -1,7 +1,8 @@
 /**
  * `RestoreDrill` on the time-skipping test server with stubbed activities: the throwaway stack is removed
  * after a drill that passed, one that failed with a named failure, and one that was cancelled mid-way; the
- * outcome is recorded for the health report and set as the search attribute `VaultRestoreDrill`.
+ * outcome is recorded for the health report and set as the search attribute `VaultRestoreDrill`. One drill
+ * of a stack runs at a time, whoever asked: `backup drill` attaches to one running, a scheduled run waits.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,6 +11,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { DrillRecord } from '../../src/shared/backup';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
+import { backupDrill } from '../../src/client/commands/backup/drill';
+import { loadClientConfig } from '../../src/config/client';
+import { backupWorkflowIds } from '../../src/shared/workflow-ids';
 import { RestoreDrill } from '../../src/workflows';
 import { stubActivities } from '../support/stub-activities';
 import { timeSkippingEnv } from '../support/time-skipping';
@@ -39,7 +43,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
     await testEnv().withWorker(activities, async (taskQueue, id) => {
       const handle = await testEnv().client.workflow.start(RestoreDrill, {
         taskQueue,
-        workflowId: `wf-test-drill-${id}`,
+        workflowId: backupWorkflowIds(`st${id}`).drill,
         args: [{ stack: `st${id}` }],
       });
       const result = await handle.result();
@@ -66,7 +70,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
     await testEnv().withWorker(activities, async (taskQueue, id) => {
       const handle = await testEnv().client.workflow.start(RestoreDrill, {
         taskQueue,
-        workflowId: `wf-test-drill-${id}`,
+        workflowId: backupWorkflowIds(`st${id}`).drill,
         args: [{ stack: `st${id}` }],
       });
       const err = await handle.result().then(
@@ -82,6 +86,94 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
     });
   });
 
+  /**
+   * `runRestoreDrill` held until `release()`: counts the attempts, and how many ran at once (two drills of a
+   * stack at once remove each other's throwaway stack).
+   */
+  function gatedDrill() {
+    const { activities, calls, records } = stubs();
+    const base = activities.runRestoreDrill;
+    const gate = { started: 0, inFlight: 0, maxInFlight: 0, released: false };
+    let entered: () => void = () => undefined;
+    const firstEntered = new Promise<void>((r) => (entered = r));
+    activities.runRestoreDrill = async (i) => {
+      gate.started++;
+      gate.maxInFlight = Math.max(gate.maxInFlight, ++gate.inFlight);
+      entered();
+      const ctx = Context.current();
+      try {
+        while (!gate.released) {
+          ctx.heartbeat();
+          await ctx.sleep(100);
+        }
+        return await base(i);
+      } finally {
+        gate.inFlight--;
+      }
+    };
+    return { activities, calls, records, gate, firstEntered };
+  }
+
+  // Issue 27, item 3 (c): `backup drill` gave each call an id of its own, so a second call started a rival drill
+  // that removed the first one's throwaway stack. Under the stack's one drill id, the second attaches.
+  void it('backup drill twice while one runs: the second attaches to the first, one drill', async () => {
+    const { activities, gate, firstEntered } = gatedDrill();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const config = loadClientConfig({});
+      const ctx = {
+        client: testEnv().client,
+        config: { ...config, temporal: { ...config.temporal, taskQueue } },
+        stack,
+      };
+      assert.equal(await backupDrill(ctx, { wait: false }), 0);
+      await firstEntered;
+      assert.equal(await backupDrill(ctx, { wait: false }), 0);
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.equal(gate.started, 1, 'no rival drill');
+      gate.released = true;
+      const handle = testEnv().client.workflow.getHandle(backupWorkflowIds(stack).drill);
+      await handle.result();
+      assert.deepEqual(
+        { started: gate.started, maxInFlight: gate.maxInFlight },
+        { started: 1, maxInFlight: 1 },
+      );
+    });
+  });
+
+  // (c) continued: a scheduled run (an id of its own, given by the server) while a drill of the stack runs used
+  // to drill beside it. Now it hands the drill to the stack's drill id, waits while one runs, then drills.
+  void it('a scheduled run while a drill runs: waits for it to end, never drills beside it', async () => {
+    const { activities, gate, firstEntered } = gatedDrill();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const stack = `st${id}`;
+      const first = await testEnv().client.workflow.start(RestoreDrill, {
+        taskQueue,
+        workflowId: backupWorkflowIds(stack).drill,
+        args: [{ stack }],
+      });
+      await firstEntered;
+      const scheduled = await testEnv().client.workflow.start(RestoreDrill, {
+        taskQueue,
+        workflowId: `${backupWorkflowIds(stack).drillSchedule}-2026-12-06T00:00:00Z`,
+        args: [{ stack }],
+      });
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal(gate.started, 1, 'no second drill while the first runs');
+      gate.released = true;
+      await first.result();
+      await testEnv().env.sleep('1 minute'); // the scheduled run's next look
+      const result = await scheduled.result();
+      assert.equal(result.canary.read, result.canary.expected);
+      assert.deepEqual(
+        { started: gate.started, maxInFlight: gate.maxInFlight },
+        { started: 2, maxInFlight: 1 },
+      );
+    });
+  });
+
+  // Last: its cancelled activity stays pending on the test server until its heartbeat times out, and while it
+  // does the server skips no time (the scheduled run's minute above would take a real minute).
   void it('cancelled mid-drill: the throwaway stack is still removed', async () => {
     let entered: () => void = () => undefined;
     const inDrill = new Promise<void>((r) => (entered = r));
@@ -97,7 +189,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
     await testEnv().withWorker(activities, async (taskQueue, id) => {
       const handle = await testEnv().client.workflow.start(RestoreDrill, {
         taskQueue,
-        workflowId: `wf-test-drill-${id}`,
+        workflowId: backupWorkflowIds(`st${id}`).drill,
         args: [{ stack: `st${id}` }],
       });
       await inDrill;

@@ -34,7 +34,7 @@ describe('backups on the test bed', () => {
   const { folder, env: extra } = backups;
   const temporal = testbedTemporalClient();
   // Under the stack's one drill id, as `backup drill` runs it (another id hands the drill to a child of that id).
-  const drill = (_label: string) =>
+  const drill = () =>
     temporal().workflow.execute(RestoreDrill, {
       taskQueue: run.taskQueue,
       workflowId: backupWorkflowIds(run.stack).drill,
@@ -88,7 +88,7 @@ describe('backups on the test bed', () => {
   });
 
   it('a drill with no snapshot yet fails as NoSnapshot and deploys nothing', async () => {
-    const err = await drill('drill-empty').then(
+    const err = await drill().then(
       () => assert.fail('the drill passed with no snapshot'),
       (e: unknown) => e,
     );
@@ -197,7 +197,7 @@ describe('backups on the test bed', () => {
     const middle = bytes.length >> 1;
     bytes[middle] = (bytes[middle] ?? 0) ^ 0xff; // same size, other bytes: only the sha256 tells
     writeFileSync(path, bytes);
-    const err = await drill('drill-corrupt').then(
+    const err = await drill().then(
       () => assert.fail('the drill passed on a corrupt snapshot'),
       (e: unknown) => e,
     );
@@ -214,7 +214,7 @@ describe('backups on the test bed', () => {
     const path = join(folder, snap);
     const cut = readFileSync(path).subarray(0, 1000);
     writeFileSync(path, cut);
-    const err = await drill('drill-truncated').then(
+    const err = await drill().then(
       () => assert.fail('the drill passed on a truncated snapshot'),
       (e: unknown) => e,
     );

@@ -17,6 +17,7 @@ import { NO_METRICS } from './ports';
 import { TemporalStackHolds } from './holds/temporal-holds';
 import { FileKeyCustody } from './custody/file-custody';
 import { InitKeys } from './custody/init-key';
+import { CustodyManifestSeal } from './custody/manifest-seal';
 import { ReplicatedKeyCustody } from './custody/replicated-custody';
 import { SwarmCustodyReplicas } from './custody/swarm-replicas';
 import { DockerGateway } from './docker/gateway';
@@ -54,7 +55,12 @@ export function buildActivityDeps(
     custody,
     initKeys: new InitKeys(custody),
     files: localFiles,
-    snapshots: new FileSnapshotStores(config.backup.dir),
+    // Manifests sealed with a key custody derives from the stack's unseal key (docs/backups.md).
+    snapshots: new FileSnapshotStores(config.backup.dir, new CustodyManifestSeal(custody), {
+      ...(config.backup.trustUnsignedBefore
+        ? { trustUnsignedBefore: config.backup.trustUnsignedBefore }
+        : {}),
+    }),
     vaultNode: (name, target) =>
       new VaultNodeClient(name, target, config.vault.addressing, ca, {
         requestMs: config.vault.requestTimeoutMs,

@@ -9,7 +9,7 @@ import { planRetention, retentionEntries } from '../backup/retention';
 import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { snapshotFileName } from '../backup/snapshot-names';
-import type { SnapshotManifest } from '../ports';
+import type { SkippedSnapshot, SnapshotManifest } from '../ports';
 import { apiToken, readCustody } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { CANARY_PATH } from './cluster/policies';
@@ -22,6 +22,11 @@ export interface PruneResult {
   pruned: string[];
   /** Partial files a killed writer left (untouched for `ABANDONED_PARTIAL_MS`), removed. */
   abandoned?: string[];
+  /**
+   * Snapshots retention did not judge and left alone: an unreadable, unsigned, forged or other cluster's
+   * manifest (issue 27). Never pruned: an operator looks at them.
+   */
+  skipped?: SkippedSnapshot[];
 }
 
 /**
@@ -103,13 +108,18 @@ export function createBackupActivities(deps: ActivityDeps) {
   /** Applies retention to the stack's folder as it is now; resolves with what it kept (and why) and removed. */
   async function pruneSnapshots(input: { stack: string }): Promise<PruneResult> {
     const store = snapshots.of(input.stack);
-    const plan = planRetention(retentionEntries(await store.list()), config.backup.keep);
+    // Only what the folder can vouch for is judged; a manifest it cannot read or trust is reported, not fatal.
+    const { snapshots: stored, skipped } = await store.scan();
+    for (const s of skipped)
+      Context.current().log.warn(`snapshot ${s.file} in ${store.dir} skipped by retention: ${s.detail}`);
+    const plan = planRetention(retentionEntries(stored), config.backup.keep);
     for (const entry of plan.prune) await store.remove(entry.name);
     const abandoned = await store.removePartialsOlderThan(clock.now() - ABANDONED_PARTIAL_MS);
     return {
       kept: plan.keep.map((k) => ({ file: k.entry.name, reasons: k.reasons })),
       pruned: plan.prune.map((e) => e.name),
       ...(abandoned.length ? { abandoned } : {}),
+      ...(skipped.length ? { skipped } : {}),
     };
   }
 

@@ -7,6 +7,7 @@
  * `removeDrillStack` removes it; the workflow runs it whatever happened. Both remove only services that carry
  * the drill's label (`DRILL_LABEL`, set by `drillOverride`).
  */
+import { Context } from '@temporalio/activity';
 import { stringify } from 'yaml';
 import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
@@ -62,11 +63,19 @@ export function createDrillActivities(deps: ActivityDeps) {
     stack: string,
   ): Promise<{ store: SnapshotFolder; manifest: SnapshotManifest }> {
     const store = deps.snapshots.of(stack);
-    const [newest] = await store.list();
+    // A manifest that cannot be read or trusted (issue 27) is never the newest: skipped, and named.
+    const { snapshots, skipped } = await store.scan();
+    for (const s of skipped)
+      Context.current().log.warn(`snapshot ${s.file} in ${store.dir} skipped by the drill: ${s.detail}`);
+    const [newest] = snapshots;
     if (!newest)
       throw new NonRetryableError(
         ErrorType.NoSnapshot,
-        `no snapshot of ${stack} in ${store.dir}: run \`vault-bootstrap backup now --stack ${stack}\` first`,
+        `no snapshot of ${stack} in ${store.dir}` +
+          (skipped.length
+            ? ` that can be trusted (skipped: ${skipped.map((s) => `${s.file}: ${s.detail}`).join('; ')})`
+            : '') +
+          `: run \`vault-bootstrap backup now --stack ${stack}\` first`,
       );
     const m = newest.manifest;
     const why = !m.sha256

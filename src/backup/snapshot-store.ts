@@ -7,17 +7,35 @@
  * that looks complete or a complete pair. A failure removes its temp file and touches no other snapshot.
  *
  * The failures an operator must fix are named (`BackupTargetMissing`, `BackupTargetNotWritable`,
- * `BackupTargetFull`) and not retried: the next scheduled backup tries again once the folder is fixed.
+ * `BackupTargetFull`, `BackupTargetInsecure`) and not retried: the next scheduled backup tries again once the
+ * folder is fixed.
+ *
+ * Issue 27: every manifest carries a MAC (`ManifestSeal`, derived from custody), and a listing uses only the
+ * manifests sealed for the folder's stack and custody record; the others, and unreadable ones, are skipped and
+ * named (`scan`), never fatal to the rest. A snapshot and its manifest are put in place with `link()`, which
+ * fails when the name exists: of two writers of one name (two backups in one second) one fails cleanly, and
+ * nothing is ever overwritten. The folder must be its owner's alone to write, as custody's folder is.
  */
 import type { DrillRecord } from '../shared/backup';
-import type { SnapshotFolder, SnapshotManifest, SnapshotStores, StoredSnapshot } from '../ports/snapshots';
+import type {
+  ManifestSeal,
+  SkippedSnapshot,
+  SnapshotFolder,
+  SnapshotManifest,
+  SnapshotScan,
+  SnapshotStores,
+  StoredSnapshot,
+  UnsealedManifest,
+} from '../ports/snapshots';
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsConstants, createReadStream } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import { fsyncParent } from '../fs/durable';
+import type { UnsignedPolicy } from './manifest-trust';
+import { judgeManifests, MANIFEST_FORMAT, parseManifest } from './manifest-trust';
 import type { SnapshotEntry } from './retention';
 import { retentionEntries } from './retention';
 import { snapshotFileName } from './snapshot-names';
@@ -58,12 +76,55 @@ function targetFailure(err: unknown, dir: string, what: string): unknown {
   return err;
 }
 
+/**
+ * The snapshot folder, which must be a real folder (not a symbolic link) owned by this process's user (or
+ * root), that nobody else can write: whoever can write it can replace a snapshot, or hide the newest one.
+ */
+async function assertFolderPrivate(dir: string, what: string): Promise<void> {
+  let st;
+  try {
+    st = await lstat(dir);
+  } catch (err) {
+    throw targetFailure(err, dir, what);
+  }
+  const me = process.getuid?.();
+  const insecure = (why: string, fix: string) =>
+    new NonRetryableError(
+      ErrorType.BackupTargetInsecure,
+      `the backup folder ${dir} ${why}: whoever else can write it can replace or hide snapshots. ${what} ` +
+        `was not done; nothing was read or written. ${fix}`,
+    );
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw insecure(
+      'is not a folder (symbolic links are not followed)',
+      'Point VAULT_BACKUP_DIR at the real folder, or mount the storage there.',
+    );
+  if (me !== undefined && st.uid !== me && st.uid !== 0)
+    throw insecure(
+      `is owned by uid ${st.uid}, not by this process's uid ${me} (or root)`,
+      `chown ${me} ${dir} (on a mounted share: its uid= mount option).`,
+    );
+  if ((st.mode & 0o022) !== 0)
+    throw insecure(
+      `has mode ${(st.mode & 0o777).toString(8)}: others can write it`,
+      `chmod go-w ${dir} (on a mounted share: dir_mode=0755 or stricter).`,
+    );
+}
+
 export { compactTime, snapshotFileName } from './snapshot-names';
+
+/** What a folder of snapshots is given besides its place: its stack, its seal, the unsigned-manifest policy. */
+export interface SnapshotTrust extends UnsignedPolicy {
+  /** The stack whose snapshots the folder holds (the one its manifests must name). */
+  stack: string;
+  seal: ManifestSeal;
+}
 
 export class SnapshotStore implements SnapshotFolder {
   constructor(
     /** The stack's own folder: `VAULT_BACKUP_DIR/<stack>`; it must exist (the storage mounted), it is not created. */
     readonly dir: string,
+    private readonly trust: SnapshotTrust,
   ) {}
 
   /** The name a snapshot of `stack` taken at `t` gets. */
@@ -95,9 +156,10 @@ export class SnapshotStore implements SnapshotFolder {
    */
   async write(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
+    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256' | 'mac'>,
     late: () => Promise<Partial<SnapshotManifest>> = () => Promise.resolve({}),
   ): Promise<SnapshotManifest> {
+    await assertFolderPrivate(this.dir, `writing ${meta.file}`);
     const path = join(this.dir, meta.file);
     const tmp = join(this.dir, `.${meta.file}.partial-${randomUUID()}`);
     const hash = createHash('sha256');
@@ -114,15 +176,23 @@ export class SnapshotStore implements SnapshotFolder {
       } finally {
         await fh.close();
       }
-      const manifest: SnapshotManifest = {
-        format: 'vault-bootstrap-snapshot/v1',
+      const lateFields = { ...(await late()) };
+      delete lateFields.mac;
+      const unsealed: UnsealedManifest = {
+        format: MANIFEST_FORMAT,
         ...meta,
-        ...(await late()),
+        ...lateFields,
         size,
         sha256: hash.digest('hex'),
       };
+      // Sealed before anything is put in place: a seal that fails (custody changed) leaves nothing behind.
+      const manifest: SnapshotManifest = { ...unsealed, mac: await this.trust.seal.seal(unsealed) };
       await this.putInPlace(tmp, path);
-      await this.writeManifest(manifest);
+      await this.writeManifest(manifest).catch(async (err: unknown) => {
+        // Another writer's manifest under this name: the snapshot this call linked is removed, theirs stays.
+        if (errno(err) === 'EEXIST') await rm(path, { force: true });
+        throw err;
+      });
       return manifest;
     } catch (err) {
       throw targetFailure(err, this.dir, `writing ${meta.file}`);
@@ -131,8 +201,18 @@ export class SnapshotStore implements SnapshotFolder {
     }
   }
 
-  /** Every snapshot of the folder with a manifest, newest first, and whether its file matches its size. */
+  /** The usable snapshots of the folder, newest first, and whether each file matches its size (`scan`). */
   async list(): Promise<StoredSnapshot[]> {
+    return (await this.scan()).snapshots;
+  }
+
+  /**
+   * Every snapshot of the folder: those with a manifest sealed for this stack and cluster, and those whose
+   * manifest was never written (listed, never good), newest first; and those skipped, with why: an
+   * unreadable manifest, an unsigned, forged or other cluster's one.
+   */
+  async scan(): Promise<SnapshotScan> {
+    await assertFolderPrivate(this.dir, 'listing the snapshots');
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -140,17 +220,35 @@ export class SnapshotStore implements SnapshotFolder {
       throw targetFailure(err, this.dir, 'listing the snapshots');
     }
     const out: StoredSnapshot[] = [];
-    for (const file of names.filter((n) => SNAPSHOT_FILE.test(n))) {
-      const manifest = await this.readManifest(file);
-      if (!manifest) {
+    const skipped: SkippedSnapshot[] = [];
+    const readable: SnapshotManifest[] = [];
+    for (const file of names.filter((n) => SNAPSHOT_FILE.test(n)).sort()) {
+      const read = await this.readManifestText(file);
+      if (read === undefined) {
         // A snapshot whose manifest was never written (a crash between the two): listed, never good.
         out.push({ manifest: orphanManifest(file), good: false });
         continue;
       }
-      const size = await this.size(file);
-      out.push({ manifest, good: size === manifest.size });
+      const parsed = parseManifest(read, file);
+      if ('unreadable' in parsed) {
+        skipped.push({
+          file,
+          reason: 'unreadable',
+          detail: `its manifest cannot be read: ${parsed.unreadable}`,
+        });
+        continue;
+      }
+      readable.push(parsed);
     }
-    return out.sort((a, b) => b.manifest.takenAt.localeCompare(a.manifest.takenAt));
+    for (const judged of await judgeManifests(this.trust.stack, readable, this.trust.seal, this.trust)) {
+      if ('skipped' in judged) {
+        skipped.push(judged.skipped);
+        continue;
+      }
+      const manifest = judged.ok;
+      out.push({ manifest, good: (await this.size(manifest.file)) === manifest.size });
+    }
+    return { snapshots: out.sort((a, b) => newestFirst(a.manifest, b.manifest)), skipped };
   }
 
   /** Whether the file still has the sha256 its manifest says (read through once). */
@@ -218,22 +316,36 @@ export class SnapshotStore implements SnapshotFolder {
     return retentionEntries(stored);
   }
 
+  /**
+   * Puts `tmp` at `path` by `link()`, which fails when `path` exists, so a snapshot is never overwritten, also
+   * by another writer of the same name at the same moment (a stat before a rename could not promise that);
+   * the caller removes `tmp`. The folder is fsynced.
+   */
   private async putInPlace(tmp: string, path: string): Promise<void> {
-    const exists = await stat(path).then(
-      () => true,
-      () => false,
-    );
-    if (exists) throw new Error(`${path} exists already: a snapshot is never overwritten`);
-    await rename(tmp, path);
+    try {
+      await link(tmp, path);
+    } catch (err) {
+      if (errno(err) !== 'EEXIST') throw err;
+      throw Object.assign(
+        new Error(
+          `${path} exists already: a snapshot is never overwritten. This attempt wrote nothing; ` +
+            `a retry takes a new name`,
+        ),
+        { code: 'EEXIST' },
+      );
+    }
     await fsyncParent(path);
   }
 
   private writeManifest(manifest: SnapshotManifest): Promise<void> {
-    return this.writeJson(`${manifest.file}${MANIFEST_SUFFIX}`, manifest);
+    return this.writeJson(`${manifest.file}${MANIFEST_SUFFIX}`, manifest, true);
   }
 
-  /** Writes `name` in the folder whole or not at all: a hidden temp file, fsynced, renamed, the folder fsynced. */
-  private async writeJson(name: string, value: unknown): Promise<void> {
+  /**
+   * Writes `name` in the folder whole or not at all: a hidden temp file, fsynced, put in place (`exclusive`:
+   * by `link()`, failing when the name exists; else renamed over it), the folder fsynced.
+   */
+  private async writeJson(name: string, value: unknown, exclusive = false): Promise<void> {
     const path = join(this.dir, name);
     const tmp = join(this.dir, `.${name}.partial-${randomUUID()}`);
     try {
@@ -244,26 +356,53 @@ export class SnapshotStore implements SnapshotFolder {
       } finally {
         await fh.close();
       }
-      await rename(tmp, path);
-      await fsyncParent(path);
+      if (exclusive) await this.putInPlace(tmp, path);
+      else {
+        await rename(tmp, path);
+        await fsyncParent(path);
+      }
     } finally {
       await rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 
-  /** The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none). */
-  async readManifest(file: string): Promise<SnapshotManifest | undefined> {
-    try {
-      const parsed = JSON.parse(
-        await readFile(join(this.dir, `${file}${MANIFEST_SUFFIX}`), 'utf8'),
-      ) as Partial<SnapshotManifest>;
-      return parsed.format === 'vault-bootstrap-snapshot/v1' && parsed.file === file
-        ? (parsed as SnapshotManifest)
-        : undefined;
-    } catch {
-      return undefined;
-    }
+  /** The text of the manifest beside snapshot `file`; undefined when there is none (or it cannot be read). */
+  private readManifestText(file: string): Promise<string | undefined> {
+    return readFile(join(this.dir, `${file}${MANIFEST_SUFFIX}`), 'utf8').catch(() => undefined);
   }
+
+  /**
+   * The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none);
+   * `SnapshotManifestUntrusted` when its MAC does not verify or it has none (and is not accepted); one of
+   * another cluster is returned for the caller to refuse by its stack or custody record.
+   */
+  async readManifest(file: string): Promise<SnapshotManifest | undefined> {
+    await assertFolderPrivate(this.dir, `reading the manifest of ${file}`);
+    const text = await this.readManifestText(file);
+    if (text === undefined) return undefined;
+    const parsed = parseManifest(text, file);
+    if ('unreadable' in parsed) return undefined;
+    const [judged] = await judgeManifests(this.trust.stack, [parsed], this.trust.seal, this.trust);
+    if (judged && 'skipped' in judged && judged.skipped.reason !== 'other-cluster')
+      throw untrusted(this.pathOf(file), judged.skipped);
+    return parsed;
+  }
+}
+
+/** The named failure for a manifest chosen by name that is not trusted. */
+function untrusted(path: string, skipped: SkippedSnapshot): NonRetryableError {
+  return new NonRetryableError(
+    ErrorType.SnapshotManifestUntrusted,
+    `snapshot ${path} is not trusted: ${skipped.detail}. Nothing was changed. ` +
+      (skipped.reason === 'unsigned'
+        ? 'Restore a snapshot taken since, or, if you vouch that nobody else wrote the folder, set VAULT_BACKUP_TRUST_UNSIGNED_BEFORE on the worker.'
+        : 'Restore another snapshot, and find out who wrote this manifest.'),
+  );
+}
+
+/** Newest first by `takenAt` (all valid times), then by file name for a stable order. */
+function newestFirst(a: SnapshotManifest, b: SnapshotManifest): number {
+  return Date.parse(b.takenAt) - Date.parse(a.takenAt) || (a.file < b.file ? 1 : a.file > b.file ? -1 : 0);
 }
 
 /** What is known of a snapshot file without a manifest: its name, and the time in it. */
@@ -282,16 +421,23 @@ function orphanManifest(file: string): SnapshotManifest {
   };
 }
 
-/** The stacks' snapshot folders on disk: `<root>/<stack>` (`VAULT_BACKUP_DIR`). */
+/** The stacks' snapshot folders on disk: `<root>/<stack>` (`VAULT_BACKUP_DIR`), their manifests sealed by `seal`. */
 export class FileSnapshotStores implements SnapshotStores {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly seal: ManifestSeal,
+    private readonly policy: UnsignedPolicy = {},
+  ) {}
 
   of(stack: string): SnapshotStore {
-    return new SnapshotStore(join(this.root, stack));
+    return new SnapshotStore(join(this.root, stack), { stack, seal: this.seal, ...this.policy });
   }
 
   locate(stack: string, snapshot: string): { folder: SnapshotStore; file: string } {
     const path = isAbsolute(snapshot) ? snapshot : join(this.root, stack, snapshot);
-    return { folder: new SnapshotStore(dirname(path)), file: basename(path) };
+    return {
+      folder: new SnapshotStore(dirname(path), { stack, seal: this.seal, ...this.policy }),
+      file: basename(path),
+    };
   }
 }

@@ -67,6 +67,12 @@ export interface BackupConfig {
   dir: string;
   /** Retention: the newest snapshot per hour, day and ISO week, for this many of each (`VAULT_BACKUP_KEEP_*`). */
   keep: { hourly: number; daily: number; weekly: number };
+  /**
+   * Manifests without a MAC (written before issue 27) taken before this time are used; none when unset. The
+   * operator's word that nobody else wrote the folder until then. Env `VAULT_BACKUP_TRUST_UNSIGNED_BEFORE`
+   * (ISO 8601 with a zone, e.g. `2026-12-01T00:00:00Z`).
+   */
+  trustUnsignedBefore?: Date;
 }
 
 export interface WorkerConfig {
@@ -184,5 +190,20 @@ function loadBackupConfig(env: Env, cwd: string): BackupConfig {
       daily: count(env, 'VAULT_BACKUP_KEEP_DAILY', 7),
       weekly: count(env, 'VAULT_BACKUP_KEEP_WEEKLY', 4),
     },
+    ...trustUnsignedBefore(env),
   };
+}
+
+/** `VAULT_BACKUP_TRUST_UNSIGNED_BEFORE`: a time with its zone (a bare date would be read in local time). */
+function trustUnsignedBefore(env: Env): { trustUnsignedBefore?: Date } {
+  const raw = env.VAULT_BACKUP_TRUST_UNSIGNED_BEFORE?.trim();
+  if (!raw) return {};
+  const t = Date.parse(raw);
+  if (!/(Z|[+-]\d{2}:?\d{2})$/.test(raw) || !Number.isFinite(t))
+    throw new ConfigError(
+      'VAULT_BACKUP_TRUST_UNSIGNED_BEFORE',
+      'an ISO 8601 time with its zone, e.g. 2026-12-01T00:00:00Z',
+      raw,
+    );
+  return { trustUnsignedBefore: new Date(t) };
 }

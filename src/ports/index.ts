@@ -5,7 +5,18 @@
  */
 export type { Clock } from './clock';
 export type { LocalFiles } from './files';
-export type { SnapshotFolder, SnapshotManifest, SnapshotStores, StoredSnapshot } from './snapshots';
+export type {
+  ManifestSeal,
+  ManifestVerdict,
+  SkippedSnapshot,
+  SkipReason,
+  SnapshotFolder,
+  SnapshotManifest,
+  SnapshotScan,
+  SnapshotStores,
+  StoredSnapshot,
+  UnsealedManifest,
+} from './snapshots';
 export type {
   CustodyRecordInfo,
   CustodyReplica,

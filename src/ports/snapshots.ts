@@ -26,6 +26,56 @@ export interface SnapshotManifest {
   unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
   /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
   canary?: { path: string; value: string };
+  /**
+   * HMAC-SHA256 (hex) of every other field (canonical JSON), under a key derived from the unseal key of the
+   * custody record the manifest names (`ManifestSeal`; docs/backups.md "Manifests you can trust"). Absent in
+   * manifests written before issue 27.
+   */
+  mac?: string;
+}
+
+/** A manifest as it is before it is sealed: every field but its MAC. */
+export type UnsealedManifest = Omit<SnapshotManifest, 'mac'>;
+
+/**
+ * Why a snapshot with a manifest is not used (listed, chosen, pruned): its manifest cannot be read (bad JSON, a
+ * field missing or malformed, a `takenAt` that is no time), has no MAC (written before issue 27, and not
+ * accepted by `VAULT_BACKUP_TRUST_UNSIGNED_BEFORE`), has a MAC that does not verify (changed, or written
+ * without the key), or names another cluster (another stack, or a custody record the stack does not hold).
+ */
+export type SkipReason = 'unreadable' | 'unsigned' | 'forged' | 'other-cluster';
+
+export interface SkippedSnapshot {
+  file: string;
+  reason: SkipReason;
+  /** What is wrong, for an operator, in a sentence. */
+  detail: string;
+}
+
+/** The snapshots of a folder that may be used, newest first, and the ones skipped (with why). */
+export interface SnapshotScan {
+  snapshots: StoredSnapshot[];
+  skipped: SkippedSnapshot[];
+}
+
+/** Whether a manifest's MAC holds, against the custody record of the stack it is read for. */
+export type ManifestVerdict = 'ok' | 'unsigned' | 'forged' | { otherCluster: string };
+
+/**
+ * Seals and checks snapshot manifests with a key custody derives (src/custody/manifest-seal.ts): the key
+ * bytes never leave it. The snapshot folders hold one; activities never call it.
+ */
+export interface ManifestSeal {
+  /**
+   * The MAC of `manifest`, under the key of the custody record it names (`unsealKey.custodyKeyId`), which must
+   * be the record custody holds for `manifest.stack`; else it fails (a plain error: custody changed mid-backup).
+   */
+  seal(manifest: UnsealedManifest): Promise<string>;
+  /**
+   * The verdict on each of `manifests`, read for `stack`: `otherCluster` (with why) when one names another
+   * stack or a custody record the stack does not hold now (none at all included); else whether its MAC holds.
+   */
+  check(stack: string, manifests: readonly SnapshotManifest[]): Promise<ManifestVerdict[]>;
 }
 
 export interface StoredSnapshot {
@@ -46,16 +96,30 @@ export interface SnapshotFolder {
   /**
    * Streams `source` into the snapshot `meta.file` and writes its manifest; resolves with the manifest as
    * written (size and sha256 counted on the way; `late`, once the stream has ended, adds what only the whole
-   * stream tells). Never overwrites a snapshot of the same name; a failure leaves no partial pair.
+   * stream tells), sealed by the folder's `ManifestSeal`. Never overwrites a snapshot or manifest of the same
+   * name: of two writers of one name, one fails (retryable: its retry is a new name); a failure leaves no
+   * partial pair.
    */
   write(
     source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256'>,
+    meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256' | 'mac'>,
     late?: () => Promise<Partial<SnapshotManifest>>,
   ): Promise<SnapshotManifest>;
-  /** Every snapshot of the folder, newest first, and whether its file matches its manifest's size. */
+  /**
+   * The snapshots of the folder that may be used, newest first, and whether each file matches its manifest's
+   * size: those whose manifest is sealed for this folder's stack and cluster, and those without any manifest
+   * (never good). The others are left out (`scan` names them). A folder others can write is
+   * `BackupTargetInsecure`.
+   */
   list(): Promise<StoredSnapshot[]>;
-  /** The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none). */
+  /** `list`, and the snapshots it leaves out with why (`SkipReason`), by file name. */
+  scan(): Promise<SnapshotScan>;
+  /**
+   * The manifest beside snapshot `file`, when there is one that names it (an unreadable one counts as none).
+   * One whose MAC does not verify, or that has none (and is not accepted as written before issue 27), is
+   * `SnapshotManifestUntrusted`; one of another cluster is returned, for the caller to refuse by its stack or
+   * custody record.
+   */
   readManifest(file: string): Promise<SnapshotManifest | undefined>;
   /** The size of snapshot `file` in bytes; -1 when it is not there. */
   size(file: string): Promise<number>;

@@ -83,12 +83,22 @@ export const ErrorType = selfNamed({
   BackupTargetNotWritable: 'BackupTargetNotWritable',
   /** The backup folder is full: the partial snapshot was removed, earlier snapshots intact. */
   BackupTargetFull: 'BackupTargetFull',
+  /**
+   * The backup folder can be written by others than its owner, is owned by another user, or is not a folder
+   * (a symbolic link): whoever can write it could replace snapshots. Nothing was read or written.
+   */
+  BackupTargetInsecure: 'BackupTargetInsecure',
   /** The stack's backup folder holds no snapshot to restore. */
   NoSnapshot: 'NoSnapshot',
   /** The snapshot does not match its manifest (size or sha256), or has none: it was left in place, untouched. */
   SnapshotCorrupt: 'SnapshotCorrupt',
   /** The snapshot needs an unseal key custody does not hold (its manifest names another custody record). */
   SnapshotKeyNotInCustody: 'SnapshotKeyNotInCustody',
+  /**
+   * The manifest of the snapshot given to a restore has a MAC that does not verify (changed, or written
+   * without custody's key), or none (written before issue 27, and not accepted as such): it is not trusted.
+   */
+  SnapshotManifestUntrusted: 'SnapshotManifestUntrusted',
   /** The snapshot given to a restore is of another stack. */
   SnapshotForOtherStack: 'SnapshotForOtherStack',
   /** A restore was asked for a stack whose service exists: it brings a stack back from nothing only. */

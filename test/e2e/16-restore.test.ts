@@ -61,8 +61,10 @@ describe('disaster recovery on the test bed', () => {
     assert.match(res.out, /Nothing was changed\./);
   });
 
-  it('refuses a snapshot whose bytes do not match its manifest (SnapshotCorrupt), changing nothing', async () => {
-    // A copy under another name with its manifest, one byte changed: same size, another sha256.
+  it('refuses a copy whose manifest was edited (SnapshotManifestUntrusted, issue 27), changing nothing', async () => {
+    // A copy under another name with its manifest edited to name it, one byte changed: the manifest's MAC no
+    // longer verifies, so the restore refuses it before its bytes are even read (the drill test in
+    // 15-backup covers SnapshotCorrupt on the bytes of a snapshot whose manifest is intact).
     const copy = snapshot.replace(/-\d{8}T\d{6}Z\.snap$/, '-20000101T000000Z.snap');
     const bytes = readFileSync(join(folder, snapshot));
     bytes[100] = (bytes[100] ?? 0) ^ 0xff;
@@ -75,7 +77,10 @@ describe('disaster recovery on the test bed', () => {
     rmSync(join(folder, copy));
     rmSync(join(folder, `${copy}.manifest.json`));
     assert.equal(res.code, 1, res.out);
-    assert.match(res.out, /SnapshotCorrupt: snapshot \S+ does not have the sha256 its manifest says/);
+    assert.match(
+      res.out,
+      /SnapshotManifestUntrusted: snapshot \S+ is not trusted: its manifest MAC does not verify/,
+    );
   });
 
   it('restore brings the stack back from nothing: every entry and the canary, seed verification, hold released', async () => {

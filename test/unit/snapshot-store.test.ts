@@ -1,12 +1,17 @@
 /** The snapshot folder: streamed, counted, renamed into place with its manifest; failures named, nothing lost. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createHash } from 'node:crypto';
+import { planRetention, retentionEntries } from '../../src/backup/retention';
 import { SnapshotStore } from '../../src/backup/snapshot-store';
+import type { SnapshotTrust } from '../../src/backup/snapshot-store';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
+import { CustodyManifestSeal } from '../../src/custody/manifest-seal';
+import type { HeldKeys } from '../../src/ports';
+import { CustodyError } from '../../src/shared/errors';
 
 const META = {
   stack: 's1',
@@ -23,8 +28,28 @@ function* failingAfter(part: string, code: string): Iterable<Uint8Array> {
   throw Object.assign(new Error(`${code}: simulated`), { code });
 }
 
-function store(): SnapshotStore {
-  return new SnapshotStore(mkdtempSync(join(tmpdir(), 'vbt-snapshots-')));
+/** Custody as the seal reads it: the stack's record (`key-0001`, as the manifests name), or none. */
+class Records {
+  held: Record<string, HeldKeys> = {
+    s1: { keyId: 'key-0001', stack: 's1', createdAt: '2026-11-01T00:00:00.000Z', unsealKey: 'dW5zZWFs' },
+    s2: { keyId: 'key-0002', stack: 's2', createdAt: '2026-11-01T00:00:00.000Z', unsealKey: 'b3RoZXI=' },
+  };
+  read(stack: string): Promise<HeldKeys> {
+    const r = this.held[stack];
+    return r
+      ? Promise.resolve(r)
+      : Promise.reject(
+          new CustodyError('UnsealKeyUnavailable', `custody holds no record for stack ${stack}`),
+        );
+  }
+}
+
+function trust(records = new Records(), more: Partial<SnapshotTrust> = {}): SnapshotTrust {
+  return { stack: 's1', seal: new CustodyManifestSeal(records), ...more };
+}
+
+function store(t: SnapshotTrust = trust()): SnapshotStore {
+  return new SnapshotStore(mkdtempSync(join(tmpdir(), 'vbt-snapshots-')), t);
 }
 
 function meta(at: string): Omit<SnapshotManifest, 'format' | 'size' | 'sha256'> {
@@ -86,7 +111,7 @@ describe('SnapshotStore', () => {
   });
 
   it('the folder missing (storage not mounted): BackupTargetMissing, for writing and for listing', async () => {
-    const s = new SnapshotStore(join(tmpdir(), 'vbt-no-such-folder', 's1'));
+    const s = new SnapshotStore(join(tmpdir(), 'vbt-no-such-folder', 's1'), trust());
     await assert.rejects(s.write(chunks('x'), meta('2026-11-30T12:00:00.000Z')), {
       type: 'BackupTargetMissing',
     });
@@ -108,5 +133,191 @@ describe('SnapshotStore', () => {
       's1-20261130T120000Z.snap',
       's1-20261130T120000Z.snap.manifest.json',
     ]);
+  });
+});
+
+describe('SnapshotStore, what it cannot trust (issue 27)', () => {
+  it('two backups of the same second: one is written, the other fails cleanly; nothing is overwritten', async () => {
+    const s = store();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* held(part: string): AsyncIterable<Uint8Array> {
+      yield Buffer.from(part);
+      await gate;
+    }
+    const at = '2026-11-30T12:00:00.000Z';
+    const both = Promise.allSettled([s.write(held('first'), meta(at)), s.write(held('second!'), meta(at))]);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const results = await both;
+    const written = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    assert.equal(written.length, 1, 'exactly one of the two is written');
+    const [listed] = await s.list();
+    assert.deepEqual(listed?.manifest, written[0]);
+    assert.equal(await s.verify(written[0]!), true, 'the file on disk is the one its manifest describes');
+    assert.deepEqual(readdirSync(s.dir).sort(), [written[0]!.file, `${written[0]!.file}.manifest.json`]);
+  });
+
+  it('a manifest with a bad takenAt or bad JSON is skipped, not fatal: the others list and prune', async () => {
+    const s = store();
+    const good = await s.write(chunks('good'), meta('2026-11-30T10:00:00.000Z'));
+    const older = await s.write(chunks('older'), meta('2026-11-29T10:00:00.000Z'));
+    const bad = await s.write(chunks('bad'), meta('2026-11-30T11:00:00.000Z'));
+    const manifestPath = join(s.dir, `${bad.file}.manifest.json`);
+    writeFileSync(manifestPath, JSON.stringify({ ...bad, takenAt: 'yesterday' }));
+    const broken = await s.write(chunks('broken'), meta('2026-11-30T09:00:00.000Z'));
+    writeFileSync(join(s.dir, `${broken.file}.manifest.json`), '{"format": "vault-bootstrap-snapshot/v1", ');
+    const listed = await s.list();
+    assert.deepEqual(
+      listed.map((x) => x.manifest.file),
+      [good.file, older.file],
+    );
+    assert.deepEqual((await s.scan()).skipped, [
+      {
+        file: broken.file,
+        reason: 'unreadable',
+        detail: 'its manifest cannot be read: it is not valid JSON',
+      },
+      {
+        file: bad.file,
+        reason: 'unreadable',
+        detail: 'its manifest cannot be read: its takenAt ("yesterday") is not a time',
+      },
+    ]);
+    assert.equal(await s.readManifest(bad.file), undefined, 'chosen by name: no readable manifest');
+    const plan = planRetention(retentionEntries(listed), { hourly: 0, daily: 0, weekly: 0 });
+    assert.deepEqual(
+      plan.prune.map((e) => e.name),
+      [older.file],
+    );
+  });
+
+  it('a folder others can write: BackupTargetInsecure, with the fix in the message, for writing and listing', async () => {
+    const s = store();
+    chmodSync(s.dir, 0o777);
+    await assert.rejects(s.write(chunks('x'), meta('2026-11-30T12:00:00.000Z')), (err: Error) => {
+      assert.equal((err as { type?: string }).type, 'BackupTargetInsecure');
+      assert.match(err.message, /has mode 777: others can write.*chmod go-w/);
+      return true;
+    });
+    await assert.rejects(s.list(), { type: 'BackupTargetInsecure' });
+    assert.deepEqual(readdirSync(s.dir), [], 'nothing written');
+  });
+});
+
+describe('SnapshotStore, manifests you can trust (issue 27)', () => {
+  const manifestPath = (s: SnapshotStore, file: string) => join(s.dir, `${file}.manifest.json`);
+  const rewrite = (s: SnapshotStore, m: SnapshotManifest) =>
+    writeFileSync(manifestPath(s, m.file), JSON.stringify(m, null, 2));
+
+  it('every manifest is sealed; one whose takenAt (or any field) was changed is skipped and named, and refused by name', async () => {
+    const s = store();
+    const real = await s.write(chunks('newest'), meta('2026-11-30T12:00:00.000Z'));
+    const old = await s.write(chunks('old'), meta('2026-11-01T12:00:00.000Z'));
+    assert.match(real.mac ?? '', /^[0-9a-f]{64}$/);
+    // Whoever can write the folder makes the old snapshot look newest.
+    rewrite(s, { ...old, takenAt: '2026-12-31T12:00:00.000Z' });
+    const { snapshots, skipped } = await s.scan();
+    assert.deepEqual(
+      snapshots.map((x) => x.manifest.file),
+      [real.file],
+    );
+    assert.deepEqual(skipped, [
+      {
+        file: old.file,
+        reason: 'forged',
+        detail:
+          'its manifest MAC does not verify: the manifest was changed, or written without custody’s key',
+      },
+    ]);
+    await assert.rejects(s.readManifest(old.file), (err: Error) => {
+      assert.equal((err as { type?: string }).type, 'SnapshotManifestUntrusted');
+      assert.match(err.message, /is not trusted: its manifest MAC does not verify.*Nothing was changed/);
+      return true;
+    });
+    for (const change of [
+      { size: 3 },
+      { canary: { path: 'x', value: 'y' } },
+      { raftIndex: 7 },
+      { mac: 'ab'.repeat(32) },
+    ]) {
+      rewrite(s, { ...real, ...change });
+      assert.deepEqual((await s.scan()).skipped.find((x) => x.file === real.file)?.reason, 'forged');
+    }
+  });
+
+  it('a manifest sealed with another deployment’s key is forged; one of another stack or custody record is another cluster', async () => {
+    const records = new Records();
+    const s = store(trust(records));
+    const other = new Records();
+    other.held.s1 = { ...other.held.s1!, unsealKey: 'YW5vdGhlcg==' };
+    const planted = new SnapshotStore(s.dir, trust(other));
+    const fake = await planted.write(chunks('planted'), meta('2026-11-30T13:00:00.000Z'));
+    const s2 = new SnapshotStore(s.dir, trust(records, { stack: 's2' }));
+    const of2 = await s2.write(chunks('of s2'), {
+      ...meta('2026-11-30T14:00:00.000Z'),
+      stack: 's2',
+      file: SnapshotStore.fileName('s2', new Date('2026-11-30T14:00:00.000Z')),
+      unsealKey: { custodyKeyId: 'key-0002', secretName: 's2_vault_unseal_key_v1', secretVersion: 1 },
+    });
+    const ours = await s.write(chunks('ours'), meta('2026-11-30T12:00:00.000Z'));
+    const scan = await s.scan();
+    assert.deepEqual(
+      scan.snapshots.map((x) => x.manifest.file),
+      [ours.file],
+    );
+    assert.deepEqual(
+      scan.skipped.map((x) => [x.file, x.reason, x.detail]),
+      [
+        [
+          fake.file,
+          'forged',
+          'its manifest MAC does not verify: the manifest was changed, or written without custody’s key',
+        ],
+        [of2.file, 'other-cluster', 'it is of another cluster: its manifest names stack s2, not s1'],
+      ],
+    );
+    // Custody holds a new record for s1 (a new cluster): the snapshots of the old one are another cluster's.
+    records.held.s1 = { ...records.held.s1!, keyId: 'key-0009' };
+    assert.deepEqual(
+      (await s.scan()).skipped.find((x) => x.file === ours.file)?.detail,
+      'it is of another cluster: it needs custody record key-0001; custody holds key-0009 for s1',
+    );
+    // Chosen by name, another cluster's manifest is given back for the restore to refuse by stack or record.
+    assert.equal((await s.readManifest(of2.file))?.stack, 's2');
+  });
+
+  it('a manifest written before issue 27 (no MAC): skipped unless the operator trusts the folder up to a time after it', async () => {
+    const records = new Records();
+    const s = store(trust(records));
+    const legacy = await s.write(chunks('legacy'), meta('2026-11-20T12:00:00.000Z'));
+    const unsigned: SnapshotManifest = { ...legacy };
+    delete unsigned.mac;
+    rewrite(s, unsigned);
+    assert.deepEqual(await s.list(), []);
+    assert.match(
+      (await s.scan()).skipped[0]?.detail ?? '',
+      /has no MAC.*set VAULT_BACKUP_TRUST_UNSIGNED_BEFORE/,
+    );
+    await assert.rejects(s.readManifest(legacy.file), { type: 'SnapshotManifestUntrusted' });
+
+    const vouched = new SnapshotStore(
+      s.dir,
+      trust(records, { trustUnsignedBefore: new Date('2026-12-01T00:00:00Z') }),
+    );
+    assert.deepEqual(
+      (await vouched.list()).map((x) => x.manifest.file),
+      [legacy.file],
+    );
+    assert.equal((await vouched.readManifest(legacy.file))?.file, legacy.file);
+    // Its takenAt moved away from the time in its name: not accepted, even so.
+    rewrite(s, { ...unsigned, takenAt: '2026-11-30T12:00:00.000Z' });
+    assert.match((await vouched.scan()).skipped[0]?.detail ?? '', /takenAt .* is not the time in its name/);
+    const late = new SnapshotStore(
+      s.dir,
+      trust(records, { trustUnsignedBefore: new Date('2026-11-25T00:00:00Z') }),
+    );
+    rewrite(s, { ...unsigned, takenAt: '2026-11-20T12:00:00.000Z' });
+    assert.deepEqual((await late.list()).length, 1);
   });
 });

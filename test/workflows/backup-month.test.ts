@@ -20,7 +20,6 @@ import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
 import type { KeepReason } from '../../src/backup/retention';
-import { SnapshotStore } from '../../src/backup/snapshot-store';
 import type { Clock } from '../../src/ports';
 import { BackupVault } from '../../src/workflows';
 import type { BackupResult } from '../../src/workflows/backup-vault';
@@ -160,7 +159,7 @@ void describe('BackupVault hourly for a month on the time-skipping test server, 
           expected.flatMap((e) => [e.file, `${e.file}.manifest.json`]).sort(),
           'on disk: the kept snapshots and their manifests, and nothing else (no partial file, no orphan)',
         );
-        const stored = await new SnapshotStore(folder).list();
+        const stored = await world.deps.snapshots.of(world.stack).list();
         assert.ok(
           stored.every((s) => s.good),
           'every kept snapshot matches its manifest',

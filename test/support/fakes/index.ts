@@ -21,6 +21,7 @@ import { REPO } from '../testbed';
 import { FakeClock } from './clock';
 import { FakeCustody } from './custody';
 import { InitKeys } from '../../../src/custody/init-key';
+import { CustodyManifestSeal } from '../../../src/custody/manifest-seal';
 import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
 import { FakeSnapshotFolder, FakeSnapshotStores } from './snapshots';
@@ -100,6 +101,10 @@ export function fakeWorld(options: WorldOptions = {}) {
   const vaultNode: VaultNodeFactory = (name, target) =>
     (drillVault.serves(target.host) ? drillVault : vault).factory(name, target);
   const custody = new FakeCustody();
+  // Manifests are sealed with the real seal over the world's custody, as src/wiring.ts does.
+  const seal = new CustodyManifestSeal(custody);
+  if (options.snapshots instanceof FakeSnapshotStores && !options.snapshots.seal)
+    options.snapshots.seal = seal;
   const failpoints = new RecordingFailpoints();
   const metrics = new RecordingMetrics();
   const holds = new FakeHolds();
@@ -111,7 +116,7 @@ export function fakeWorld(options: WorldOptions = {}) {
     initKeys: new InitKeys(custody),
     // The stack and TLS files are real files (the repo's stack file, a test's temporary folder).
     files: localFiles,
-    snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot),
+    snapshots: options.snapshots ?? new FileSnapshotStores(backupRoot, seal),
     vaultNode: options.vaultNode ?? vaultNode,
     config: {
       stack: {

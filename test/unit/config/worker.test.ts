@@ -101,4 +101,19 @@ describe('worker config', () => {
     const c = loadWorkerConfig({ VAULT_CERT_DIR: certDir(), VAULT_BOOTSTRAP_HEALTH_FILE: file });
     assert.equal(c.livenessFile, file);
   });
+
+  it('trusts unsigned snapshot manifests only before VAULT_BACKUP_TRUST_UNSIGNED_BEFORE, a time with its zone', () => {
+    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: certDir() }).backup.trustUnsignedBefore, undefined);
+    const c = loadWorkerConfig({
+      VAULT_CERT_DIR: certDir(),
+      VAULT_BACKUP_TRUST_UNSIGNED_BEFORE: '2026-12-01T00:00:00+01:00',
+    });
+    assert.equal(c.backup.trustUnsignedBefore?.toISOString(), '2026-11-30T23:00:00.000Z');
+    for (const bad of ['2026-12-01', 'yesterday', '2026-13-01T00:00:00Z'])
+      expectConfigError(
+        () => loadWorkerConfig({ VAULT_CERT_DIR: certDir(), VAULT_BACKUP_TRUST_UNSIGNED_BEFORE: bad }),
+        'VAULT_BACKUP_TRUST_UNSIGNED_BEFORE',
+        /ISO 8601 time with its zone/,
+      );
+  });
 });

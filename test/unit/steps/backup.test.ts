@@ -3,10 +3,9 @@
  * manifest naming its key, and retention applied to the folder as it is.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SnapshotStore } from '../../../src/backup/snapshot-store';
 import { fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure } from '../../support/failures';
@@ -41,7 +40,7 @@ describe('takeSnapshot', () => {
       takenAt: m.takenAt,
       stack: 's1',
     });
-    const store = new SnapshotStore(folder(w));
+    const store = w.deps.snapshots.of(w.stack);
     const [listed] = await store.list();
     assert.deepEqual(listed, { manifest: m, good: true });
     assert.equal(await store.verify(m), true);
@@ -79,6 +78,39 @@ describe('pruneSnapshots', () => {
     );
     assert.deepEqual(result.pruned, [taken[1], taken[0]]);
     assert.equal(readdirSync(folder(w)).length, 4, 'two snapshots, each with its manifest');
+  });
+
+  it('a manifest with a bad takenAt, or forged: skipped and reported, never pruned; the others pruned as before', async () => {
+    const w = await backupReady();
+    w.deps.config.backup.keep = { hourly: 1, daily: 0, weekly: 0 };
+    w.clock.mode = 'manual';
+    const taken: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      taken.push((await w.run(w.acts.takeSnapshot, w.input)).file);
+      w.clock.advance(3_600_000);
+    }
+    const manifestOf = (file: string) => join(folder(w), `${file}.manifest.json`);
+    const edit = (file: string, change: object) =>
+      writeFileSync(
+        manifestOf(file),
+        JSON.stringify({ ...(JSON.parse(readFileSync(manifestOf(file), 'utf8')) as object), ...change }),
+      );
+    edit(taken[0]!, { takenAt: 'not a time' });
+    edit(taken[1]!, { takenAt: '2099-01-01T00:00:00.000Z' });
+    const result = await w.run(w.acts.pruneSnapshots, w.input);
+    assert.deepEqual(
+      result.kept.map((k) => k.file),
+      [taken[3]],
+    );
+    assert.deepEqual(result.pruned, [taken[2]]);
+    assert.deepEqual(
+      result.skipped?.map((s) => [s.file, s.reason]),
+      [
+        [taken[0], 'unreadable'],
+        [taken[1], 'forged'],
+      ],
+    );
+    assert.equal(readdirSync(folder(w)).length, 6, 'the skipped two and the newest, each with its manifest');
   });
 });
 

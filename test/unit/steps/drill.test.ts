@@ -144,15 +144,12 @@ describe('runRestoreDrill', () => {
     ],
     [
       'its manifest names no canary to read back',
-      (b: BackedUp) => {
-        const rest = withoutCanary(b.manifest);
-        b.folder.manifests.set(b.manifest.file, rest);
-      },
+      (b: BackedUp) => b.folder.putManifest(withoutCanary(b.manifest)),
     ],
   ] as const) {
     it(`the newest snapshot unusable (${why.replace(/\\d\+/, 'N')}): SnapshotCorrupt, left in place, nothing deployed`, async () => {
       const b = await backedUp();
-      spoil(b);
+      await spoil(b);
       await assert.rejects(
         b.w.run(b.w.acts.runRestoreDrill, b.w.input),
         namedFailure(
@@ -168,27 +165,43 @@ describe('runRestoreDrill', () => {
     });
   }
 
-  it('custody holds another key than the snapshot needs: SnapshotKeyNotInCustody, nothing deployed', async () => {
+  // Issue 27: a snapshot of another custody record is another cluster's, never chosen; the drill names it.
+  it('custody holds another key than the snapshot needs: its snapshots are skipped, NoSnapshot names them, nothing deployed', async () => {
     const b = await backedUp();
     b.w.custody.put('s1', { unsealKey: 'b3RoZXI=', rootToken: 'hvs.other' });
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
       namedFailure(
-        'SnapshotKeyNotInCustody',
+        'NoSnapshot',
         new RegExp(
-          `^snapshot ${b.manifest.file} needs the unseal key of custody record ${b.manifest.unsealKey.custodyKeyId}, ` +
-            `but custody holds key-\\d+ for s1\\. Nothing was deployed\\.$`,
+          `^no snapshot of s1 in /backups/s1 that can be trusted \\(skipped: ${b.manifest.file}: it is of another ` +
+            `cluster: it needs custody record ${b.manifest.unsealKey.custodyKeyId}; custody holds key-\\d+ for s1\\)`,
         ),
       ),
     );
     nothingDeployed(b);
   });
 
-  it('no custody record: UnsealKeyUnavailable, nothing deployed', async () => {
+  it('no custody record: its snapshots are skipped, NoSnapshot, nothing deployed', async () => {
     const b = await backedUp();
     b.w.custody.lose('s1');
-    await assert.rejects(b.w.run(b.w.acts.runRestoreDrill, b.w.input), namedFailure('UnsealKeyUnavailable'));
+    await assert.rejects(
+      b.w.run(b.w.acts.runRestoreDrill, b.w.input),
+      namedFailure('NoSnapshot', /custody holds no record for s1/),
+    );
     nothingDeployed(b);
+  });
+
+  it('the newest manifest forged (its takenAt moved) or unreadable: skipped and named, the newest trusted one restored', async () => {
+    const b = await backedUp();
+    b.w.clock.advance(3_600_000);
+    const newer = await b.w.run(b.w.acts.takeSnapshot, b.w.input);
+    b.w.clock.advance(3_600_000);
+    const newest = await b.w.run(b.w.acts.takeSnapshot, b.w.input);
+    b.folder.manifests.set(b.manifest.file, { ...b.manifest, takenAt: '2030-01-01T00:00:00.000Z' });
+    b.folder.manifests.set(newest.file, { ...newest, takenAt: 'tomorrow' });
+    const result = await b.w.run(b.w.acts.runRestoreDrill, b.w.input);
+    assert.equal(result.snapshot.file, newer.file);
   });
 
   it('no unseal-key secret to mount: a retryable error, nothing deployed', async () => {
@@ -258,7 +271,7 @@ describe('runRestoreDrill', () => {
 
   it('the canary read back is not the one the manifest names: RestoreCheckFailed', async () => {
     const b = await backedUp();
-    b.folder.manifests.set(b.manifest.file, {
+    await b.folder.putManifest({
       ...b.manifest,
       canary: { path: 'vault-bootstrap/canary', value: 'another-snapshot' },
     });

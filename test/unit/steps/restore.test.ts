@@ -152,10 +152,32 @@ describe('checkSnapshot', () => {
     );
   });
 
+  it('a manifest forged (changed after it was written) or without a MAC: SnapshotManifestUntrusted, nothing changed', async () => {
+    const b = await lost();
+    const before = { inits: b.w.vault.calls.init, deploys: b.w.swarm.deploys.length };
+    b.folder.manifests.set(b.manifest.file, { ...b.manifest, takenAt: '2099-01-01T00:00:00.000Z' });
+    await assert.rejects(
+      b.w.run(b.w.acts.checkSnapshot, b.input),
+      namedFailure('SnapshotManifestUntrusted', /its manifest MAC does not verify.*Nothing was changed\./),
+    );
+    const unsigned: SnapshotManifest = { ...b.manifest };
+    delete unsigned.mac;
+    b.folder.manifests.set(b.manifest.file, unsigned);
+    await assert.rejects(
+      b.w.run(b.w.acts.restoreLeader, b.input),
+      namedFailure('SnapshotManifestUntrusted', /has no MAC/),
+    );
+    assert.deepEqual(
+      { inits: b.w.vault.calls.init, deploys: b.w.swarm.deploys.length },
+      before,
+      'nothing changed',
+    );
+  });
+
   it('a manifest without a canary: SnapshotCorrupt', async () => {
     const b = await lost();
     const noCanary = withoutCanary(b.manifest);
-    b.folder.manifests.set(b.manifest.file, noCanary);
+    await b.folder.putManifest(noCanary);
     await assert.rejects(
       b.w.run(b.w.acts.checkSnapshot, b.input),
       namedFailure('SnapshotCorrupt', /names no canary to check the restore by/),
@@ -411,7 +433,7 @@ describe('checkRestored', () => {
     b.folder.files.delete(b.manifest.file); // the snapshot itself is not needed any more
     assert.match((await b.w.run(b.w.acts.checkRestored, b.input)).summary, /is back$/);
     const noCanary = withoutCanary(b.manifest);
-    b.folder.manifests.set(b.manifest.file, noCanary);
+    await b.folder.putManifest(noCanary);
     await assert.rejects(
       b.w.run(b.w.acts.checkRestored, b.input),
       namedFailure('SnapshotCorrupt', /names no canary\. Nothing was changed\.$/),

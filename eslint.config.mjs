@@ -5,6 +5,20 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// What no file under src/activities/ may import (the second activities block below adds to it: ESLint takes
+// one `no-restricted-imports` per file, the last matching block's).
+const activityPaths = ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
+  name,
+  message: 'Activities reach files through a port (src/ports/files.ts, src/ports/snapshots.ts).',
+}));
+const activityPatterns = [
+  {
+    group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
+    message: 'Activities depend on the interfaces in src/ports, never on a gateway or custody.',
+  },
+  { group: ['**/workflows/**'], message: 'Activities never import workflows.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**'] },
   js.configs.recommended,
@@ -54,17 +68,8 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
-            name,
-            message: 'Activities reach files through a port (src/ports/files.ts, src/ports/snapshots.ts).',
-          })),
-          patterns: [
-            {
-              group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
-              message: 'Activities depend on the interfaces in src/ports, never on a gateway or custody.',
-            },
-            { group: ['**/workflows/**'], message: 'Activities never import workflows.' },
-          ],
+          paths: activityPaths,
+          patterns: activityPatterns,
         },
       ],
     },
@@ -77,16 +82,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['fs', 'fs/promises', 'node:fs', 'node:fs/promises'].map((name) => ({
-            name,
-            message: 'Activities reach files through a port (src/ports/files.ts, src/ports/snapshots.ts).',
-          })),
+          paths: activityPaths,
           patterns: [
-            {
-              group: ['**/docker/**', '**/vault/**', '**/custody/**', 'dockerode', 'node-vault'],
-              message: 'Activities depend on the interfaces in src/ports, never on a gateway or custody.',
-            },
-            { group: ['**/workflows/**'], message: 'Activities never import workflows.' },
+            ...activityPatterns,
             {
               regex: '^\\./(?!deps$|heartbeat$|cluster/)',
               message: 'Activity files never import each other: what two share goes to activities/cluster/.',

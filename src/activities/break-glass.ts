@@ -7,9 +7,8 @@
  * ciphertext only.
  */
 import { constants as cryptoConstants, publicEncrypt } from 'node:crypto';
-import { serviceName } from '../shared/constants';
 import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
-import { apiToken, readCustody } from './cluster/custody';
+import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { ATTEMPT_META, MADE_BY, rootGeneration } from './cluster/root-generation';
 import type { ActivityDeps } from './deps';
@@ -19,8 +18,7 @@ export const BREAK_GLASS_GRACE_SECONDS = 300;
 
 export function createBreakGlassActivities(deps: ActivityDeps) {
   const { withGeneratedRoot } = rootGeneration(deps);
-  const keys = (stack: string) =>
-    readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
+  const keys = (stack: string) => readCustodyForTokens(deps, stack);
 
   /**
    * Makes a root-policy token for an operator that Vault itself expires `ttlSeconds` + a grace period after

@@ -13,7 +13,7 @@ import type { VaultNode } from '../ports';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
-import { apiToken, readCustody } from './cluster/custody';
+import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import {
   BACKUP_CAPABILITIES,
@@ -33,8 +33,7 @@ const workerMeta = (stack: string) => ({ [MADE_BY]: 'worker', stack });
 export function createTokenActivities(deps: ActivityDeps) {
   const { custody } = deps;
   const { withGeneratedRoot } = rootGeneration(deps);
-  const keys = (stack: string) =>
-    readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
+  const keys = (stack: string) => readCustodyForTokens(deps, stack);
 
   /**
    * The bootstrap's last step. Order matters for a crash at any point: the worker token reaches custody before

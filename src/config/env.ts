@@ -14,6 +14,19 @@ export function str(env: Env, key: string, fallback: string): string {
   return v === undefined || v === '' ? fallback : v;
 }
 
+/** One of two words, or `fallback` when unset or empty; anything else names both. */
+export function oneOf<A extends string, B extends string>(
+  env: Env,
+  key: string,
+  words: readonly [A, B],
+  fallback: A | B,
+): A | B {
+  const v = str(env, key, fallback);
+  const isWord = (x: string): x is A | B => x === words[0] || x === words[1];
+  if (!isWord(v)) throw new ConfigError(key, `\`${words[0]}\` or \`${words[1]}\``, v);
+  return v;
+}
+
 export function positiveInt(env: Env, key: string, fallback: number): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;

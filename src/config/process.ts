@@ -7,7 +7,7 @@
 import { dirname, isAbsolute } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError } from '../shared/errors';
-import { hostPort, str } from './env';
+import { hostPort, oneOf, str } from './env';
 import type { Env } from './env';
 
 /**
@@ -20,10 +20,7 @@ import type { Env } from './env';
 export type WorkerRole = 'full' | 'node-agent';
 
 export function loadWorkerRole(env: Env): WorkerRole {
-  const role = str(env, 'VAULT_BOOTSTRAP_WORKER_ROLE', 'full');
-  if (role !== 'full' && role !== 'node-agent')
-    throw new ConfigError('VAULT_BOOTSTRAP_WORKER_ROLE', '`full` or `node-agent`', role);
-  return role;
+  return oneOf(env, 'VAULT_BOOTSTRAP_WORKER_ROLE', ['full', 'node-agent'], 'full');
 }
 
 /**
@@ -37,10 +34,7 @@ export function loadWorkerRole(env: Env): WorkerRole {
 export type LogFormat = 'text' | 'json';
 
 export function loadLogFormat(env: Env): LogFormat {
-  const format = str(env, 'VAULT_BOOTSTRAP_LOG_FORMAT', 'text');
-  if (format !== 'text' && format !== 'json')
-    throw new ConfigError('VAULT_BOOTSTRAP_LOG_FORMAT', '`text` or `json`', format);
-  return format;
+  return oneOf(env, 'VAULT_BOOTSTRAP_LOG_FORMAT', ['text', 'json'], 'text');
 }
 
 /** An address to listen on; an IPv6 host without its brackets. */

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TLS_FILES } from '../shared/constants';
 import { ConfigError } from '../shared/errors';
-import { count, hostPort, positiveInt, str } from './env';
+import { count, hostPort, oneOf, positiveInt, str } from './env';
 import type { Env } from './env';
 import { loadDockerSocket, loadLivenessFile } from './process';
 import { loadStackConfig } from './stack';
@@ -171,9 +171,7 @@ function initTimeout(env: Env): number {
 }
 
 function loadCustodyReplica(env: Env): CustodyConfig['replica'] {
-  const replica = str(env, 'VAULT_BOOTSTRAP_CUSTODY_REPLICA', 'none');
-  if (replica !== 'none' && replica !== 'swarm')
-    throw new ConfigError('VAULT_BOOTSTRAP_CUSTODY_REPLICA', '`none` or `swarm`', replica);
+  const replica = oneOf(env, 'VAULT_BOOTSTRAP_CUSTODY_REPLICA', ['none', 'swarm'], 'none');
   if (replica === 'swarm' && !env.VAULT_BOOTSTRAP_CUSTODY_KEY_FILE)
     throw new ConfigError(
       'VAULT_BOOTSTRAP_CUSTODY_KEY_FILE',

@@ -1,6 +1,7 @@
 /** What a step reads from custody before it can act: the stack's record, and the token a Vault call needs. */
 import type { ActivityDeps } from '../deps';
 import type { HeldKeys } from '../../ports';
+import { serviceName } from '../../shared/constants';
 import { CustodyError, ErrorType, NonRetryableError } from '../../shared/errors';
 
 /**
@@ -41,4 +42,9 @@ export function apiToken(held: HeldKeys, stack: string): string {
     );
   }
   return token;
+}
+
+/** The stack's custody record, for a step that makes or revokes Vault tokens (see `readCustody`). */
+export function readCustodyForTokens(deps: Pick<ActivityDeps, 'custody'>, stack: string): Promise<HeldKeys> {
+  return readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
 }

@@ -14,7 +14,7 @@ import { localFiles } from '../../../src/fs/local-files';
 import type { ActivityDeps } from '../../../src/activities';
 import { drillStackName } from '../../../src/shared/backup';
 import { BOOTSTRAP_STEPS } from '../../../src/shared/steps';
-import type { SnapshotStores, VaultNodeFactory } from '../../../src/ports';
+import type { SnapshotManifest, SnapshotStores, VaultNodeFactory } from '../../../src/ports';
 import type { BootstrapStep } from '../../../src/shared/steps';
 import type { BootstrapInput } from '../../../src/shared/types';
 import { REPO } from '../testbed';
@@ -24,7 +24,7 @@ import { InitKeys } from '../../../src/custody/init-key';
 import { CustodyManifestSeal } from '../../../src/custody/manifest-seal';
 import { fakeJobRunner } from './jobs';
 import { RecordingFailpoints } from './failpoints';
-import { FakeSnapshotFolder, FakeSnapshotStores } from './snapshots';
+import { FakeSnapshotFolder, FakeSnapshotStores, withoutCanary } from './snapshots';
 import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
 import { FakeVaultCluster } from './vault';
@@ -39,6 +39,7 @@ export {
   FakeVaultCluster,
   RecordingFailpoints,
   RecordingMetrics,
+  withoutCanary,
 };
 
 /** A folder with the three TLS file names (contents unread unless a test puts real ones there). */
@@ -189,4 +190,28 @@ export async function worldAfter(last: BootstrapStep, options: WorldOptions = {}
   await w.bootstrapThrough(last);
   w.failpoints.clear();
   return w;
+}
+
+/** A world with one snapshot in its in-memory folder, and that snapshot's manifest. */
+export interface BackedUpWorld {
+  w: World;
+  folder: FakeSnapshotFolder;
+  manifest: SnapshotManifest;
+}
+
+/**
+ * A bootstrapped, running stack with one snapshot taken (its canary written just before), as `BackupVault`
+ * leaves it, with the fault-point hits cleared; `beforeSnapshot` changes the cluster first.
+ */
+export async function backedUpWorld(
+  beforeSnapshot: (w: World) => void = () => undefined,
+): Promise<BackedUpWorld> {
+  const snapshots = new FakeSnapshotStores();
+  const w = fakeWorld({ snapshots });
+  await w.bootstrapThrough('revokeRootToken');
+  await w.run(w.acts.ensureBackupAccess, w.input);
+  beforeSnapshot(w);
+  const manifest = await w.run(w.acts.takeSnapshot, w.input);
+  w.failpoints.clear();
+  return { w, folder: snapshots.of(w.stack), manifest };
 }

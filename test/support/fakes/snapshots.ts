@@ -282,3 +282,10 @@ function orphan(file: string): SnapshotManifest {
     unsealKey: { custodyKeyId: '', secretName: '', secretVersion: 0 },
   };
 }
+
+/** `m` without its canary (a manifest of an older version). */
+export function withoutCanary(m: SnapshotManifest): SnapshotManifest {
+  const copy = { ...m };
+  delete copy.canary;
+  return copy;
+}

@@ -7,40 +7,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drillOverride } from '../../../src/activities/drill';
-import type { SnapshotManifest } from '../../../src/ports';
-import { FakeSnapshotStores, fakeWorld } from '../../support/fakes';
-import type { FakeSnapshotFolder, World } from '../../support/fakes';
+import { backedUpWorld, withoutCanary } from '../../support/fakes';
+import type { BackedUpWorld } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
-
-/** `m` without its canary (a manifest of an older version). */
-function withoutCanary(m: SnapshotManifest): SnapshotManifest {
-  const copy = { ...m };
-  delete copy.canary;
-  return copy;
-}
-
-interface BackedUp {
-  w: World;
-  folder: FakeSnapshotFolder;
-  manifest: SnapshotManifest;
-}
 
 const DRILL = 's1-drill';
 
-/** A bootstrapped, running stack with one snapshot taken; `beforeSnapshot` changes the cluster first. */
-async function backedUp(beforeSnapshot: (w: World) => void = () => undefined): Promise<BackedUp> {
-  const snapshots = new FakeSnapshotStores();
-  const w = fakeWorld({ snapshots });
-  await w.bootstrapThrough('revokeRootToken');
-  await w.run(w.acts.ensureBackupAccess, w.input);
-  beforeSnapshot(w);
-  const manifest = await w.run(w.acts.takeSnapshot, w.input);
-  w.failpoints.clear();
-  return { w, folder: snapshots.of(w.stack), manifest };
-}
-
 /** Nothing of the drill deployed, nothing of the real cluster changed. */
-function nothingDeployed(b: BackedUp): void {
+function nothingDeployed(b: BackedUpWorld): void {
   assert.deepEqual(
     b.w.swarm.deploys.map((d) => d.stack),
     ['s1'],
@@ -52,7 +26,7 @@ function nothingDeployed(b: BackedUp): void {
 
 describe('runRestoreDrill', () => {
   it('restores the newest snapshot into a throwaway stack and reads the canary back; the real cluster untouched', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     const { w, manifest } = b;
     const tokensBefore = [...w.vault.tokens.keys()].sort();
     const result = await w.run(w.acts.runRestoreDrill, w.input);
@@ -90,7 +64,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('the newest of several snapshots is the one restored', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.clock.advance(3_600_000);
     const newer = await b.w.run(b.w.acts.takeSnapshot, b.w.input);
     assert.notEqual(newer.file, b.manifest.file);
@@ -98,7 +72,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('retried after a failed attempt: the leftover throwaway stack is removed, a fresh one restores', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.drillVault.failNextRestore = new Error('socket hang up');
     await assert.rejects(b.w.run(b.w.acts.runRestoreDrill, b.w.input), retryableError(/socket hang up/));
     assert.equal(await b.w.swarm.stackTasks(DRILL), 1, 'the failed attempt’s stack is still there');
@@ -113,7 +87,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('no snapshot in the folder: NoSnapshot, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.folder.remove(b.manifest.file);
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -126,29 +100,29 @@ describe('runRestoreDrill', () => {
   });
 
   it('the storage not mounted: BackupTargetMissing, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.folder.missing = true;
     await assert.rejects(b.w.run(b.w.acts.runRestoreDrill, b.w.input), namedFailure('BackupTargetMissing'));
     nothingDeployed(b);
   });
 
   for (const [why, spoil] of [
-    ['it has no manifest', (b: BackedUp) => b.folder.manifests.delete(b.manifest.file)],
+    ['it has no manifest', (b: BackedUpWorld) => b.folder.manifests.delete(b.manifest.file)],
     [
       'its size is not the \\d+ bytes its manifest says',
-      (b: BackedUp) => b.folder.files.set(b.manifest.file, Buffer.from('cut')),
+      (b: BackedUpWorld) => b.folder.files.set(b.manifest.file, Buffer.from('cut')),
     ],
     [
       'its sha256 is not the one its manifest says',
-      (b: BackedUp) => b.folder.files.set(b.manifest.file, Buffer.alloc(b.manifest.size)),
+      (b: BackedUpWorld) => b.folder.files.set(b.manifest.file, Buffer.alloc(b.manifest.size)),
     ],
     [
       'its manifest names no canary to read back',
-      (b: BackedUp) => b.folder.putManifest(withoutCanary(b.manifest)),
+      (b: BackedUpWorld) => b.folder.putManifest(withoutCanary(b.manifest)),
     ],
   ] as const) {
     it(`the newest snapshot unusable (${why.replace(/\\d\+/, 'N')}): SnapshotCorrupt, left in place, nothing deployed`, async () => {
-      const b = await backedUp();
+      const b = await backedUpWorld();
       await spoil(b);
       await assert.rejects(
         b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -167,7 +141,7 @@ describe('runRestoreDrill', () => {
 
   // Issue 27: a snapshot of another custody record is another cluster's, never chosen; the drill names it.
   it('custody holds another key than the snapshot needs: its snapshots are skipped, NoSnapshot names them, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.custody.put('s1', { unsealKey: 'b3RoZXI=', rootToken: 'hvs.other' });
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -183,7 +157,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('no custody record: its snapshots are skipped, NoSnapshot, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.custody.lose('s1');
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -193,7 +167,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('the newest manifest forged (its takenAt moved) or unreadable: skipped and named, the newest trusted one restored', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.clock.advance(3_600_000);
     const newer = await b.w.run(b.w.acts.takeSnapshot, b.w.input);
     b.w.clock.advance(3_600_000);
@@ -205,7 +179,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('no unseal-key secret to mount: a retryable error, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.w.swarm.removeStack('s1');
     for (const s of await b.w.swarm.listSecretFamily(b.w.secretBase)) await b.w.swarm.removeSecret(s.id);
     b.w.swarm.stacksRemoved.length = 0;
@@ -223,7 +197,7 @@ describe('runRestoreDrill', () => {
   // a drill's (someone deployed `s1-drill` by hand): it used to be removed with every service in it. Now it is
   // left running, and the drill fails by name before deploying anything.
   it('a service in s1-drill without the drill’s label: ForeignDrillStack, left running, nothing deployed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.w.swarm.givenService(DRILL, b.w.secretBase + '_v1', 1);
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -238,7 +212,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('the restored copy lists the real nodes as its Raft peers: RestoreCheckFailed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.drillVault.raftNodeId = (slot) => `vault-${slot}`; // as if the override's VAULT_RAFT_NODE_ID had not applied
     await assert.rejects(
       b.w.run(b.w.acts.runRestoreDrill, b.w.input),
@@ -250,7 +224,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('the restored copy refuses the worker’s token on the canary (HTTP 403): RestoreCheckFailed', async () => {
-    const b = await backedUp((w) => {
+    const b = await backedUpWorld((w) => {
       const policy = w.vault.policies.get('vault-bootstrap-worker')!;
       w.vault.policies.set(
         'vault-bootstrap-worker',
@@ -270,7 +244,7 @@ describe('runRestoreDrill', () => {
   });
 
   it('the canary read back is not the one the manifest names: RestoreCheckFailed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.folder.putManifest({
       ...b.manifest,
       canary: { path: 'vault-bootstrap/canary', value: 'another-snapshot' },
@@ -287,7 +261,7 @@ describe('runRestoreDrill', () => {
 
 describe('removeDrillStack', () => {
   it('after a failed drill: removes the throwaway stack, waits for its tasks to go, then its folders', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.w.drillVault.raftNodeId = (slot) => `vault-${slot}`;
     await assert.rejects(b.w.run(b.w.acts.runRestoreDrill, b.w.input), namedFailure('RestoreCheckFailed'));
     b.w.swarm.lingeringTaskReads = 3;
@@ -308,7 +282,7 @@ describe('removeDrillStack', () => {
 
   // (a) continued: the clean-up the workflow runs whatever happened refuses the same way.
   it('a service in s1-drill without the drill’s label: ForeignDrillStack, nothing removed', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.w.swarm.givenService(DRILL, b.w.secretBase + '_v1', 1);
     await assert.rejects(
       b.w.run(b.w.acts.removeDrillStack, b.w.input),
@@ -319,14 +293,14 @@ describe('removeDrillStack', () => {
   });
 
   it('nothing there (run again, or no drill ran): nothing to do', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     assert.deepEqual(await b.w.run(b.w.acts.removeDrillStack, b.w.input), { removed: false });
     assert.deepEqual(await b.w.run(b.w.acts.removeDrillStack, b.w.input), { removed: false });
     assert.deepEqual(b.w.swarm.stacksRemoved, [DRILL, DRILL]);
   });
 
   it('tasks that never go: a retryable error, the folders kept for the next attempt', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     await b.w.run(b.w.acts.runRestoreDrill, b.w.input);
     b.w.swarm.lingeringTaskReads = Number.MAX_SAFE_INTEGER;
     await assert.rejects(
@@ -339,14 +313,14 @@ describe('removeDrillStack', () => {
 
 describe('recordDrill', () => {
   it('writes the outcome beside the snapshots, where the health report reads it', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     const record = { at: new Date(b.w.clock.now()).toISOString(), ok: true, snapshot: b.manifest.file };
     await b.w.run(b.w.acts.recordDrill, { stack: 's1', record });
     assert.deepEqual(b.folder.drillRecord, record);
   });
 
   it('the storage gone: BackupTargetMissing', async () => {
-    const b = await backedUp();
+    const b = await backedUpWorld();
     b.folder.missing = true;
     await assert.rejects(
       b.w.run(b.w.acts.recordDrill, { stack: 's1', record: { at: new Date(0).toISOString(), ok: false } }),

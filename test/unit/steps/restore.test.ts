@@ -9,38 +9,18 @@ import { describe, it } from 'node:test';
 import { scratchCustodyName } from '../../../src/activities/restore';
 import type { SnapshotManifest } from '../../../src/ports';
 import type { RestoreInput } from '../../../src/shared/types';
-import { FakeSnapshotStores, fakeWorld } from '../../support/fakes';
-import type { FakeSnapshotFolder, World } from '../../support/fakes';
+import { backedUpWorld, withoutCanary } from '../../support/fakes';
+import type { BackedUpWorld, FakeSnapshotStores } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
-/** `m` without its canary (a manifest of an older version). */
-function withoutCanary(m: SnapshotManifest): SnapshotManifest {
-  const copy = { ...m };
-  delete copy.canary;
-  return copy;
-}
-
-interface BackedUp {
-  w: World;
-  folder: FakeSnapshotFolder;
-  manifest: SnapshotManifest;
+interface BackedUp extends BackedUpWorld {
   input: RestoreInput;
 }
 
 /** A bootstrapped stack with one snapshot taken (its canary written just before), still running. */
 async function backedUp(): Promise<BackedUp> {
-  const snapshots = new FakeSnapshotStores();
-  const w = fakeWorld({ snapshots });
-  await w.bootstrapThrough('revokeRootToken');
-  await w.run(w.acts.ensureBackupAccess, w.input);
-  const manifest = await w.run(w.acts.takeSnapshot, w.input);
-  w.failpoints.clear();
-  return {
-    w,
-    folder: snapshots.of(w.stack),
-    manifest,
-    input: { stack: w.stack, snapshot: manifest.file, restoreId: 'r1' },
-  };
+  const b = await backedUpWorld();
+  return { ...b, input: { stack: b.w.stack, snapshot: b.manifest.file, restoreId: 'r1' } };
 }
 
 /** The stack removed with its data volumes: what a restore starts from. */

@@ -7,11 +7,14 @@
 #   1. checks the Engine is a swarm manager;
 #   2. creates the overlay network iklimco-net when it does not exist;
 #   4. runs the vault-bootstrap worker on the swarm (docker-stack-vault-bootstrap.yml): creates the
-#      custody key secret when it does not exist, deploys the worker stack (Swarm restarts nothing
-#      whose spec did not change) and waits until the worker and an agent on every manager run;
+#      custody key secret when it does not exist (from a key file the operator keeps, or a new key
+#      written first to the backup file the operator names), checks the backup folder (and creates it
+#      on the mounted storage), deploys the worker stack (Swarm restarts nothing whose spec did not
+#      change) and waits until the worker and an agent on every manager run;
 #   5. bootstraps Vault through init/vault/vault-bootstrap.sh (the durable BootstrapVault workflow,
 #      through the client; it attaches to a run in flight and changes nothing on a bootstrapped
-#      cluster), then creates or updates the health-check schedule and its events watcher.
+#      cluster), then creates or updates the health-check schedule and its events watcher, and the
+#      backup and restore-drill schedules.
 # Safe to re-run at any point: every step looks before it changes anything.
 #
 # Environment (README "Running the worker on the swarm"):
@@ -21,7 +24,18 @@
 #   VAULT_BOOTSTRAP_STACK        the Vault stack (default iklimco)
 #   VAULT_BOOTSTRAP_WORKER_STACK the worker stack (default vault-bootstrap)
 #   VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE  a file with the custody key to create its secret from (a
-#                                restore); unset: a new random key, the first time only
+#                                restore, or a key you made and backed up yourself)
+#   VAULT_BOOTSTRAP_CUSTODY_KEY_BACKUP  the first time, without a SOURCE: a file (that must not exist) the
+#                                new random key is written to, owner-only, BEFORE its secret is created.
+#                                Copy it off this machine: a Docker secret cannot be read back, and
+#                                without the key custody's swarm copies cannot be read. One of the two
+#                                is required while the secret does not exist
+#   VAULT_BACKUP_MOUNT           the backup storage's mount point on every manager (default /mnt/storagebox)
+#   VAULT_BACKUP_DIR             the backup root on it (default $VAULT_BACKUP_MOUNT/vault-snapshots): created
+#                                owner-only for the worker's uid 1000 when the storage is mounted here
+#   VAULT_BACKUP_ALLOW_UNMOUNTED=1  create the backup root even though VAULT_BACKUP_MOUNT is not a mount
+#                                point (a local disk that is the storage, or a test bed)
+#   VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL  the backup and drill schedules (default 1h, 24h)
 #   DOCKER_SOCKET_GID            gid of the managers' /var/run/docker.sock (default: this Engine's socket's)
 #   VAULT_CERT_DIR, VAULT_IMAGE, TEMPORAL_NAMESPACE, VAULT_BOOTSTRAP_TASK_QUEUE, TEMPORAL_UI_URL
 #   VAULT_BOOTSTRAP_SKIP_WORKER_STACK=1   the worker runs elsewhere (a host process, `npm start`):
@@ -81,11 +95,60 @@ ensure_custody_key() {
     log "custody key: creating secret $name from $VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE"
     docker secret create --label io.iklimco.vault-bootstrap.kind=custody-key "$name" \
       "$VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE" >/dev/null || fail "could not create the secret $name"
+  elif [[ -n ${VAULT_BOOTSTRAP_CUSTODY_KEY_BACKUP:-} ]]; then
+    # The key is written to the operator's file first and the secret made from that file: a key that
+    # reached the swarm but no backup is a key nobody can restore custody with.
+    local backup=$VAULT_BOOTSTRAP_CUSTODY_KEY_BACKUP
+    [[ ! -e $backup ]] || fail "VAULT_BOOTSTRAP_CUSTODY_KEY_BACKUP=$backup exists: never overwritten;" \
+      "if it is this swarm's key, pass it as VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE, else name a new file"
+    (umask 077 && set -o noclobber && head -c 32 /dev/urandom | base64 >"$backup") ||
+      fail "could not write the new custody key to $backup"
+    log "custody key: a new key (32 random bytes) written to $backup (owner-only); creating secret $name from it"
+    docker secret create --label io.iklimco.vault-bootstrap.kind=custody-key "$name" "$backup" >/dev/null ||
+      fail "could not create the secret $name (the key is in $backup; nothing else was made)"
+    log "custody key: BACK UP $backup NOW, off this machine (a password safe): the secret cannot be read back," \
+      "and without this key custody's swarm copies cannot be read (README \"Where custody lives\")"
   else
-    log "custody key: creating secret $name (32 random bytes); back it up now (README \"Where custody lives\")"
-    head -c 32 /dev/urandom | base64 |
-      docker secret create --label io.iklimco.vault-bootstrap.kind=custody-key "$name" - >/dev/null ||
-      fail "could not create the secret $name"
+    fail "the custody key secret $name does not exist, and nothing says where its backup goes: set" \
+      "VAULT_BOOTSTRAP_CUSTODY_KEY_BACKUP to a new file the key is written to first (then copy it to a" \
+      "safe place), or VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE to a key file you already keep"
+  fi
+}
+
+# The backup folder the worker writes snapshots to (docs/backups.md). The worker mounts VAULT_BACKUP_MOUNT,
+# which must exist for its task to start; the backup root is made here, owner-only for the worker's uid,
+# only on a mounted storage (a folder on this node's own disk would look like backups and be lost with it).
+# Whatever is wrong here is said loudly but does not stop the bootstrap: the health check reports it
+# (BackupTargetUnusable) and VaultBackupTargetUnusable fires until it is fixed.
+WORKER_UID=1000
+check_backup_folder() {
+  local mount=${VAULT_BACKUP_MOUNT:-/mnt/storagebox}
+  local dir=${VAULT_BACKUP_DIR:-$mount/vault-snapshots}
+  export VAULT_BACKUP_MOUNT=$mount VAULT_BACKUP_DIR=$dir
+  [[ $dir == "$mount"/* ]] ||
+    fail "VAULT_BACKUP_DIR=$dir is not inside VAULT_BACKUP_MOUNT=$mount, the only storage the worker mounts"
+  if [[ -n ${DOCKER_HOST:-} && ${DOCKER_HOST} != unix://* ]]; then
+    log "backups: $dir is on the managers, not here (DOCKER_HOST=$DOCKER_HOST): the health check reports it"
+    return
+  fi
+  [[ -d $mount ]] || fail "VAULT_BACKUP_MOUNT=$mount does not exist: make it on every manager (the worker" \
+    "binds it; an empty mount point is enough until the storage is mounted)"
+  if [[ -d $dir ]]; then
+    local owner mode
+    owner=$(stat -c %u "$dir") mode=$(stat -c %a "$dir")
+    if [[ $owner != "$WORKER_UID" && $owner != 0 ]] || (((8#$mode & 8#022) != 0)); then
+      log "WARNING: backups: $dir is owned by uid $owner with mode $mode: the worker (uid $WORKER_UID) refuses a" \
+        "folder others can write or another user owns (BackupTargetInsecure); chown $WORKER_UID and chmod 700 it"
+    else
+      log "backups: $dir present (uid $owner, mode $mode)"
+    fi
+  elif mountpoint -q "$mount" || [[ ${VAULT_BACKUP_ALLOW_UNMOUNTED:-} == 1 ]]; then
+    install -d -o "$WORKER_UID" -g "$WORKER_UID" -m 0700 "$dir" || fail "could not create the backup root $dir"
+    log "backups: created $dir (uid $WORKER_UID, mode 700); each stack's folder is made by its first backup"
+  else
+    log "WARNING: backups: nothing is mounted at $mount, so $dir is not created on this node's own disk." \
+      "Backups fail (BackupTargetMissing) and the health check reports it until the storage is mounted and" \
+      "$dir exists, owned by uid $WORKER_UID (VAULT_BACKUP_ALLOW_UNMOUNTED=1 if this disk is the storage)"
   fi
 }
 
@@ -113,6 +176,7 @@ deploy_worker_stack() {
   [[ -n ${VAULT_BOOTSTRAP_IMAGE:-} ]] || fail "VAULT_BOOTSTRAP_IMAGE is not set: the worker image to run (pinned)"
   [[ -n ${TEMPORAL_ADDRESS:-} ]] || fail "TEMPORAL_ADDRESS is not set: the Temporal frontend, reachable from the swarm"
   ensure_custody_key
+  check_backup_folder
   DOCKER_SOCKET_GID=${DOCKER_SOCKET_GID:-$(socket_gid)}
   export DOCKER_SOCKET_GID
   log "worker stack $WORKER_STACK: deploying $VAULT_BOOTSTRAP_IMAGE (Temporal $TEMPORAL_ADDRESS)"
@@ -147,7 +211,7 @@ bootstrap_vault() {
     fi
     exit "$rc"
   fi
-  log "Vault is bootstrapped and verified; the health check is scheduled"
+  log "Vault is bootstrapped and verified; the health check, backups and restore drills are scheduled"
 }
 
 check_manager

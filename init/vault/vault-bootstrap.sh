@@ -27,7 +27,9 @@
 #   TEMPORAL_UI_URL              Web UI base URL for the links it prints (default http://127.0.0.1:8233)
 #   TEMPORAL_TLS*, TEMPORAL_API_KEY, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE   Temporal connection settings
 #   VAULT_BOOTSTRAP_SCHEDULE     1: after the bootstrap, also `schedule create` (the health check and the events
-#                                watcher; VAULT_HEALTH_* settings); init-infra-prod.sh sets it
+#                                watcher; VAULT_HEALTH_* settings) and `backup schedule create` (a backup every
+#                                VAULT_BACKUP_INTERVAL, a restore drill every VAULT_DRILL_INTERVAL);
+#                                init-infra-prod.sh sets it
 # Extra arguments are passed to the client (e.g. `--stack other`).
 #
 # Secrets: this script and the client never take or print key material. The unseal key and root token stay
@@ -69,6 +71,9 @@ if [[ ${VAULT_BOOTSTRAP_SCHEDULE:-} != 1 ]]; then
   exec "${cli[@]}" bootstrap --wait --stack "$stack" "$@"
 fi
 # VAULT_BOOTSTRAP_SCHEDULE=1 (init-infra-prod.sh): once verified, the health-check schedule and its events
-# watcher are created, or updated to the current settings (VAULT_HEALTH_*), the watcher kept if it runs.
+# watcher are created, or updated to the current settings (VAULT_HEALTH_*), the watcher kept if it runs; then
+# the backup and drill schedules, likewise (VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL). A cluster nobody
+# backs up is not bootstrapped for production.
 "${cli[@]}" bootstrap --wait --stack "$stack" "$@"
-exec "${cli[@]}" schedule create --stack "$stack"
+"${cli[@]}" schedule create --stack "$stack"
+exec "${cli[@]}" backup schedule create --stack "$stack"

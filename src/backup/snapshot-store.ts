@@ -18,6 +18,7 @@
  */
 import type { DrillRecord } from '../shared/backup';
 import type {
+  BackupTargetCheck,
   ManifestSeal,
   SkippedSnapshot,
   SnapshotFolder,
@@ -29,7 +30,7 @@ import type {
 } from '../ports/snapshots';
 import { createHash, randomUUID } from 'node:crypto';
 import { constants as fsConstants, createReadStream } from 'node:fs';
-import { link, lstat, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ErrorType, NonRetryableError } from '../shared/errors';
@@ -122,7 +123,10 @@ export interface SnapshotTrust extends UnsignedPolicy {
 
 export class SnapshotStore implements SnapshotFolder {
   constructor(
-    /** The stack's own folder: `VAULT_BACKUP_DIR/<stack>`; it must exist (the storage mounted), it is not created. */
+    /**
+     * The stack's own folder: `VAULT_BACKUP_DIR/<stack>`. A write creates it (owner only) when its parent, the
+     * backup root, exists; the root is the storage's and is never created (a missing one is storage not mounted).
+     */
     readonly dir: string,
     private readonly trust: SnapshotTrust,
   ) {}
@@ -159,6 +163,7 @@ export class SnapshotStore implements SnapshotFolder {
     meta: Omit<SnapshotManifest, 'format' | 'size' | 'sha256' | 'mac'>,
     late: () => Promise<Partial<SnapshotManifest>> = () => Promise.resolve({}),
   ): Promise<SnapshotManifest> {
+    await this.ensureFolder(`writing ${meta.file}`);
     await assertFolderPrivate(this.dir, `writing ${meta.file}`);
     const path = join(this.dir, meta.file);
     const tmp = join(this.dir, `.${meta.file}.partial-${randomUUID()}`);
@@ -198,6 +203,66 @@ export class SnapshotStore implements SnapshotFolder {
       throw targetFailure(err, this.dir, `writing ${meta.file}`);
     } finally {
       await rm(tmp, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Creates the stack's folder, owner only, when it is not there and the backup root is; a missing root is
+   * `BackupTargetMissing` (the storage not mounted: a folder made on the node's own disk would be lost with it).
+   */
+  private async ensureFolder(what: string): Promise<void> {
+    try {
+      await mkdir(this.dir, { mode: 0o700 });
+      await fsyncParent(this.dir);
+    } catch (err) {
+      if (errno(err) === 'EEXIST') return;
+      if (errno(err) === 'ENOENT')
+        throw new NonRetryableError(
+          ErrorType.BackupTargetMissing,
+          `the backup root ${dirname(this.dir)} does not exist (is the storage mounted?): ${what} failed; ` +
+            `nothing was written. Mount the storage there, or point VAULT_BACKUP_DIR at it`,
+        );
+      throw targetFailure(err, this.dir, what);
+    }
+  }
+
+  /**
+   * Whether a backup could be written now, without writing one: the stack's folder private and writable, or,
+   * before the first backup, the root there to create it in. What the health check reports (issue 27).
+   */
+  async check(): Promise<BackupTargetCheck> {
+    const root = dirname(this.dir);
+    const unusable = (err: unknown): BackupTargetCheck => {
+      if (err instanceof NonRetryableError) return { usable: false, error: err.type, detail: err.message };
+      const failure = targetFailure(err, this.dir, 'checking the folder');
+      return failure instanceof NonRetryableError
+        ? { usable: false, error: failure.type, detail: failure.message }
+        : { usable: false, error: ErrorType.BackupTargetNotWritable, detail: String(err) };
+    };
+    try {
+      await lstat(this.dir);
+    } catch (err) {
+      if (errno(err) !== 'ENOENT') return unusable(err);
+      // Not there yet: the first backup creates it, if the root is there and writable.
+      try {
+        await access(root, fsConstants.W_OK | fsConstants.X_OK);
+        return { usable: true, created: false };
+      } catch (rootErr) {
+        if (errno(rootErr) === 'ENOENT')
+          return {
+            usable: false,
+            error: ErrorType.BackupTargetMissing,
+            detail: `the backup root ${root} does not exist (is the storage mounted?): no backup of the stack can be written`,
+          };
+        return unusable(Object.assign(new Error(String(rootErr)), { code: errno(rootErr) }));
+      }
+    }
+    try {
+      await assertFolderPrivate(this.dir, 'the next backup');
+      await access(this.dir, fsConstants.W_OK | fsConstants.X_OK);
+      return { usable: true, created: true };
+    } catch (err) {
+      return unusable(err);
     }
   }
 

@@ -69,9 +69,9 @@ export function formatBootstrapSummary(s: ClusterSummary): string {
   ].join('\n');
 }
 
-/** The human-readable health report `verify` prints (without `--json`). */
-/** The report's backup lines: the newest snapshot and the latest restore drill. */
+/** The report's backup lines: the folder when a backup cannot be written, the newest snapshot, the latest drill. */
 function backupLines(b: BackupStatus): string[] {
+  const target = b.target && !b.target.usable ? [`  backup   NEXT BACKUP WOULD FAIL: ${b.target.error}`] : [];
   const newest = b.newest
     ? `newest ${b.newest.file} (${b.newest.size} bytes${b.newest.good ? '' : ', DOES NOT MATCH ITS MANIFEST'}), ${b.count} kept`
     : 'no snapshot yet';
@@ -81,9 +81,10 @@ function backupLines(b: BackupStatus): string[] {
     : d.ok
       ? `restore drill OK at ${d.at}: ${d.snapshot ?? '?'} restored in ${d.seconds ?? '?'} s`
       : `restore drill FAILED at ${d.at}: ${d.error ?? 'unknown'}`;
-  return [`  backup   ${newest}`, `  drill    ${drill}`];
+  return [...target, `  backup   ${newest}`, `  drill    ${drill}`];
 }
 
+/** The human-readable health report `verify` prints (without `--json`). */
 export function formatReport(r: HealthReport): string {
   const lines = [
     `${r.verdict}: ${r.stack} at ${r.checkedAt} (${r.service.running}/${r.service.desired} tasks)`,

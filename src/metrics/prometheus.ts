@@ -111,7 +111,11 @@ export class PrometheusMetrics implements HealthMetrics {
   );
   private readonly lastSnapshot = this.stackGauge(
     'vault_bootstrap_backup_last_snapshot_timestamp_seconds',
-    "When the newest snapshot in the stack's backup folder that matches its manifest was taken (Unix time), as the last health check read the folder. No series when the worker has no backup folder for the stack or it holds no good snapshot.",
+    "When the newest snapshot in the stack's backup folder that matches its manifest was taken (Unix time), as the last health check read the folder. No series when the folder cannot be read or holds no good snapshot (alert VaultBackupMissing).",
+  );
+  private readonly backupTarget = this.stackGauge(
+    'vault_bootstrap_backup_target_ok',
+    "Whether the stack's next backup can be written (1) or not (0: the backup root missing, a folder the worker cannot write or others can), as the last health check found its backup folder. The finding BackupTargetUnusable says why.",
   );
   private readonly drillOk = this.stackGauge(
     'vault_bootstrap_restore_drill_ok',
@@ -193,6 +197,7 @@ export class PrometheusMetrics implements HealthMetrics {
     this.certificateExpiry.replace(stack, [sample(unixSeconds(report.certificate.validTo))]);
     this.hold.replace(stack, [sample(bit(report.hold !== undefined))]);
     const backup = report.backup;
+    this.backupTarget.replace(stack, backup?.target ? [sample(bit(backup.target.usable))] : []);
     this.lastSnapshot.replace(
       stack,
       backup?.newest?.good ? [sample(unixSeconds(backup.newest.takenAt))] : [],

@@ -6,6 +6,7 @@
 export type { Clock } from './clock';
 export type { LocalFiles } from './files';
 export type {
+  BackupTargetCheck,
   ManifestSeal,
   ManifestVerdict,
   SkippedSnapshot,

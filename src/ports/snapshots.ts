@@ -131,15 +131,28 @@ export interface SnapshotFolder {
   remove(file: string): Promise<void>;
   /** Removes the partial files last written before `beforeMs` (a dead writer's); resolves with their names. */
   removePartialsOlderThan(beforeMs: number): Promise<string[]>;
+  /** Whether a backup could be written now, without writing one (`BackupTargetCheck`). */
+  check(): Promise<BackupTargetCheck>;
   /** Records the outcome of the latest restore drill (which retention never looks at). */
   writeDrillRecord(record: DrillRecord): Promise<void>;
   /** The latest restore drill's outcome, if one was recorded (an unreadable record counts as none). */
   readDrillRecord(): Promise<DrillRecord | undefined>;
 }
 
+/**
+ * Whether a stack's backups can be written now (the health check's view): its folder there, private and
+ * writable, or not yet made (`created: false`) under a backup root that is; else the named failure a backup
+ * would end with (`BackupTargetMissing`, `BackupTargetNotWritable`, `BackupTargetInsecure`) and its message.
+ */
+export type BackupTargetCheck =
+  { usable: true; created: boolean } | { usable: false; error: string; detail: string };
+
 /** The snapshot folders of every stack. */
 export interface SnapshotStores {
-  /** The stack's own folder, `VAULT_BACKUP_DIR/<stack>` (it must exist: the storage mounted; it is not created). */
+  /**
+   * The stack's own folder, `VAULT_BACKUP_DIR/<stack>`: created by the first write when the root exists (the
+   * storage mounted); the root itself is never created.
+   */
   of(stack: string): SnapshotFolder;
   /**
    * The snapshot a restore of `stack` names: a bare file name is in the stack's own folder, an absolute path

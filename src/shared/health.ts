@@ -31,7 +31,16 @@ export type FindingCode =
    * Sealed while an operator holds the stack (`vault-bootstrap hold`): reported instead of `NodeSealed`, and
    * left sealed. Not remediable: the hold says a person is working on the cluster.
    */
-  | 'SealedWhileHeld';
+  | 'SealedWhileHeld'
+  /**
+   * The stack's backups cannot be written (issue 27): the backup root missing (storage not mounted), a folder
+   * the worker cannot write, or one others can write; the detail starts with the failure a backup would end
+   * with. Reported only, and about backups, not Vault: it does not change the verdict.
+   */
+  | 'BackupTargetUnusable';
+
+/** Findings about the stack's backups rather than Vault itself: listed, but the verdict is Vault's alone. */
+export const BACKUP_FINDINGS: readonly FindingCode[] = ['BackupTargetUnusable'];
 
 /** An operator's hold on a stack: while it lasts, health runs report and never act. */
 export interface StackHold {
@@ -91,17 +100,23 @@ export interface HealthReport {
   /** The operator's hold when the check ran: nothing was (or will be) done about the findings. */
   hold?: StackHold;
   /**
-   * The stack's backups as its snapshot folder shows them (issue 11): the newest snapshot and the latest
-   * restore drill. Absent when the worker has no such folder (backups not set up).
+   * The stack's backups as its snapshot folder shows them (issue 11): whether a backup can be written there
+   * (issue 27), the newest snapshot and the latest restore drill. Absent only in reports of workers older than
+   * issue 11.
    */
   backup?: BackupStatus;
 }
 
 /** What the health report says of a stack's backups. */
 export interface BackupStatus {
+  /**
+   * Whether the next backup can be written: `usable`, or the named failure it would end with (`error`, e.g.
+   * `BackupTargetMissing`) and why. Absent in reports of workers older than issue 27.
+   */
+  target?: { usable: true } | { usable: false; error: string; detail: string };
   /** The newest snapshot, and whether its file matches its manifest's size. */
   newest?: { file: string; takenAt: string; size: number; good: boolean };
-  /** How many snapshots the folder keeps. */
+  /** How many snapshots the folder keeps (0 when it could not be listed). */
   count: number;
   /** The latest restore drill's outcome. */
   drill?: DrillRecord;

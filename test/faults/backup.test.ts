@@ -1,9 +1,10 @@
 /**
  * Backup faults on the test bed (issue 11), each with its named outcome and nothing lost:
  *
- * - the snapshot folder missing (the storage box not mounted), full (a small tmpfs: ENOSPC) and read-only
- *   (the tmpfs remounted `ro`): `BackupTargetMissing`, `BackupTargetFull`, `BackupTargetNotWritable`, the
- *   earlier snapshot intact and no partial file left;
+ * - the backup root missing (the storage box not mounted): `BackupTargetMissing`, nothing created on the
+ *   node's own disk; the root there but not the stack's folder: the first backup makes it, owner only;
+ * - the snapshot folder full (a small tmpfs: ENOSPC) and read-only (the tmpfs remounted `ro`):
+ *   `BackupTargetFull`, `BackupTargetNotWritable`, the earlier snapshot intact and no partial file left;
  * - the worker killed mid-stream (paused after the first chunk, SIGKILL): the next worker's retry writes a
  *   whole snapshot, and the dead writer's partial file is removed by retention once it is abandoned;
  * - the active node killed between choosing it and reading the snapshot: the retry reads from the new one.
@@ -15,7 +16,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -68,7 +69,7 @@ describe('backup faults on the test bed', () => {
   };
 
   before(async () => {
-    mkdirSync(backups.root, { recursive: true }); // the stack's folder missing: the first case
+    rmSync(backups.root, { recursive: true, force: true }); // the storage not mounted: the first case
     worker = await startAndBootstrap(run, extra);
   });
   after(async () => {
@@ -76,11 +77,23 @@ describe('backup faults on the test bed', () => {
     await cleanUpLeavingNothing(run);
   });
 
-  it('the folder missing: BackupTargetMissing, and the folder is not created', async () => {
+  it('the backup root missing: BackupTargetMissing naming it, and nothing is created', async () => {
     const res = await backupNow();
     assert.equal(res.code, 1, res.out);
-    assert.match(res.out, /BackupTargetMissing: /);
-    assert.equal(existsSync(folder), false, 'a missing storage mount is never filled in');
+    assert.match(res.out, new RegExp(`BackupTargetMissing: the backup root ${backups.root} does not exist`));
+    assert.equal(existsSync(backups.root), false, 'a missing storage mount is never filled in');
+  });
+
+  // Issue 27, item 1: with only the root there (a storage box mounted, nothing made in it), every backup used to
+  // fail BackupTargetMissing until an operator made the stack's folder by hand.
+  it('the root there, not the stack’s folder: the first backup makes it (0700) and writes into it', async () => {
+    mkdirSync(backups.root, { mode: 0o700 });
+    const res = await backupNow();
+    assert.equal(res.code, 0, res.out);
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
+    assert.equal(snapshots().length, 1, entries().join(', '));
+    assertIntact();
+    rmSync(folder, { recursive: true });
   });
 
   it('the folder full (ENOSPC): BackupTargetFull, the earlier snapshot intact, no partial file', async () => {

@@ -1,7 +1,7 @@
 /**
- * A test run's backup target, laid out as the worker reads it: `VAULT_BACKUP_DIR` is `<run dir>/backups`, and
- * the stack's snapshots go in `<that>/<stack>`, a folder the worker never creates (a missing one is a storage
- * box not mounted): a test makes it, as the mount would, unless the missing folder is what it tests.
+ * A test run's backup target, laid out as the worker reads it: `VAULT_BACKUP_DIR` is `<run dir>/backups` (the
+ * root `TestRun` makes, as a mounted storage box has it), and the stack's snapshots go in `<that>/<stack>`,
+ * which the worker's first backup makes; `mount()` makes it now, for tests that put files there first.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

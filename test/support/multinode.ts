@@ -12,7 +12,8 @@
  */
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { drillStackName } from '../../src/shared/backup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -116,7 +117,13 @@ export class MultiNodeRun {
   readonly dir = mkdtempSync(join(tmpdir(), `${this.stack}-`));
   readonly custodyDir = join(this.dir, 'custody');
   readonly custodyKeyFile = join(this.dir, 'custody.key');
+  /** `VAULT_BACKUP_DIR` of the run's full worker: its own root, there from the start (a storage box mounted). */
+  readonly backupRoot = join(this.dir, 'backups');
   readonly bed = multinodeBed();
+
+  constructor() {
+    mkdirSync(this.backupRoot, { mode: 0o700 });
+  }
   private readonly workers = new Map<NodeName, ChildProcess>();
 
   get secretBase(): string {
@@ -141,6 +148,7 @@ export class MultiNodeRun {
       VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
       VAULT_BOOTSTRAP_CUSTODY_DIR: this.custodyDir,
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: this.custodyKeyFile,
+      VAULT_BACKUP_DIR: this.backupRoot,
       ...extra,
     };
     delete env.VAULT_STACK_DIR_ROOT; // one task per node: no per-slot bind mounts
@@ -227,11 +235,13 @@ export class MultiNodeRun {
     const label = `com.docker.stack.namespace=${this.stack}`;
     const up = await this.answeringNodes();
     const manager = up[0];
+    // The stack, and the throwaway stack of a restore drill a failed test may have left.
     if (manager)
-      await removeStackQuietly(this.stack, {
-        docker: (args) => nodeDocker(manager, args),
-        engines: up.map(nodeEngine),
-      });
+      for (const stack of [this.stack, drillStackName(this.stack)])
+        await removeStackQuietly(stack, {
+          docker: (args) => nodeDocker(manager, args),
+          engines: up.map(nodeEngine),
+        });
     for (const node of up) {
       const engine = nodeEngine(node);
       for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? []) {
@@ -255,21 +265,24 @@ export class MultiNodeRun {
 
   /** What the stack left behind on the nodes that answer: services, containers, volumes, secrets. */
   async leftovers(): Promise<string[]> {
-    const label = `com.docker.stack.namespace=${this.stack}`;
+    const labels = [this.stack, drillStackName(this.stack)].map((s) => `com.docker.stack.namespace=${s}`);
     const out: string[] = [];
     const up = await this.answeringNodes();
     for (const node of up) {
       const engine = nodeEngine(node);
-      for (const c of await engine.listContainers({ all: true, filters: { label: [label] } }))
-        out.push(`${node.name}: container ${c.Id}`);
-      for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? [])
-        out.push(`${node.name}: volume ${v.Name}`);
+      for (const label of labels) {
+        for (const c of await engine.listContainers({ all: true, filters: { label: [label] } }))
+          out.push(`${node.name}: container ${c.Id}`);
+        for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? [])
+          out.push(`${node.name}: volume ${v.Name}`);
+      }
     }
     const manager = up[0];
     if (manager) {
       const engine = nodeEngine(manager);
-      for (const s of await engine.listServices({ filters: { label: [label] } }))
-        out.push(`service ${s.Spec?.Name}`);
+      for (const label of labels)
+        for (const s of await engine.listServices({ filters: { label: [label] } }))
+          out.push(`service ${s.Spec?.Name}`);
       for (const s of await engine.listSecrets({ filters: { name: [this.secretBase] } }))
         out.push(`secret ${s.Spec?.Name}`);
     }

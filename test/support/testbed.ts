@@ -10,6 +10,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -118,6 +119,12 @@ export function runClient(
   });
 }
 
+/** `mkdir -m 700 path`; resolves with the path. */
+function makeFolder(path: string): string {
+  mkdirSync(path, { mode: 0o700 });
+  return path;
+}
+
 export function uniqueName(prefix = 'vbt'): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
 }
@@ -127,6 +134,11 @@ export class TestRun {
   readonly stack = uniqueName();
   readonly taskQueue = `tq-${this.stack}`;
   readonly dir = mkdtempSync(join(tmpdir(), `${this.stack}-`));
+  /**
+   * `VAULT_BACKUP_DIR` of the run's worker: `<dir>/backups`, there from the start (a storage box mounted), so
+   * every run's health checks see a usable backup folder of their own; a test removes it to see one missing.
+   */
+  readonly backupRoot = makeFolder(join(this.dir, 'backups'));
   readonly bed = testbedEnv();
   readonly docker = new Docker({ socketPath: '/var/run/docker.sock' });
   private workers: ChildProcess[] = [];
@@ -194,6 +206,7 @@ export class TestRun {
       VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',
       VAULT_BOOTSTRAP_CUSTODY_DIR: this.custodyDir,
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: this.custodyKeyFile,
+      VAULT_BACKUP_DIR: this.backupRoot,
       // No metrics server: tests run several workers at once, which would all want 127.0.0.1:9464.
       VAULT_BOOTSTRAP_METRICS_ADDRESS: '',
       ...extra,

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../src/shared/constants';
@@ -101,10 +101,19 @@ export class WorkerStackRun extends MultiNodeRun {
   readonly workerStack = `${this.stack}-w`;
   readonly suffix = `-${this.stack}`;
   readonly custodyKeySource = join(this.dir, 'custody-key.b64');
+  /**
+   * The run's "storage box": the mount point the worker stack binds (`VAULT_BACKUP_MOUNT`), on the host's file
+   * system, which the nodes share. `init-infra-prod.sh` makes the backup root in it for the worker's uid.
+   */
+  readonly backupMount = join(this.dir, 'storagebox');
+  readonly backupDir = join(this.backupMount, 'vault-snapshots');
 
   constructor() {
     super();
     writeFileSync(this.custodyKeySource, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    // The worker runs as uid 1000: it must get through the run's folder (0700 root) to the storage.
+    chmodSync(this.dir, 0o711);
+    mkdirSync(this.backupMount, { mode: 0o755 });
   }
 
   /** `init-infra-prod.sh`'s environment: the bed's n1 as the manager, Temporal as the nodes reach it. */
@@ -127,6 +136,15 @@ export class WorkerStackRun extends MultiNodeRun {
       VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: this.custodyKeySource,
       VAULT_HEALTH_INTERVAL: '24h',
       VAULT_HEALTH_JITTER: '1s',
+      VAULT_BACKUP_MOUNT: this.backupMount,
+      VAULT_BACKUP_DIR: this.backupDir,
+      // Not a mount point here: the bed's "storage" is a folder of the run's.
+      VAULT_BACKUP_ALLOW_UNMOUNTED: '1',
+      // The bed's host has no systemd: its / is a private mount, on which Docker refuses rslave.
+      VAULT_BACKUP_PROPAGATION: 'rprivate',
+      // Backups once a day and no drill schedule, unless a test says otherwise: a bootstrap test takes none.
+      VAULT_BACKUP_INTERVAL: '24h',
+      VAULT_DRILL_INTERVAL: 'off',
       ...extra,
     };
   }
@@ -207,6 +225,7 @@ export class WorkerStackRun extends MultiNodeRun {
    */
   override async cleanup(): Promise<void> {
     await this.client(['schedule', 'delete']).catch(() => undefined);
+    await this.client(['backup', 'schedule', 'delete']).catch(() => undefined);
     const manager = await this.manager().catch(() => undefined);
     if (manager) {
       const up: NodeName[] = [];

@@ -187,6 +187,29 @@ describe('PrometheusMetrics', () => {
     assert.deepEqual(await samples(m, 'vault_bootstrap_hold'), ['vault_bootstrap_hold{stack="s1"} 0']);
   });
 
+  it('backup target ok: 1 while a backup can be written, 0 when not, no series from a report without the check', async () => {
+    const m = new PrometheusMetrics();
+    const name = 'vault_bootstrap_backup_target_ok';
+    m.recordHealth(report('s1', { backup: { target: { usable: true }, count: 0 } }));
+    assert.deepEqual(await samples(m, name), [`${name}{stack="s1"} 1`]);
+    m.recordHealth(
+      report('s1', {
+        backup: {
+          target: {
+            usable: false,
+            error: 'BackupTargetMissing',
+            detail: 'the backup root /x does not exist',
+          },
+          count: 0,
+        },
+      }),
+    );
+    assert.deepEqual(await samples(m, name), [`${name}{stack="s1"} 0`]);
+    assert.deepEqual(await samples(m, 'vault_bootstrap_backup_last_snapshot_timestamp_seconds'), []);
+    m.recordHealth(report('s1'));
+    assert.deepEqual(await samples(m, name), []);
+  });
+
   it('findings are counted per code, and a code the next report lacks is removed', async () => {
     const m = new PrometheusMetrics();
     m.recordHealth(

@@ -1,6 +1,14 @@
 /** The snapshot folder: streamed, counted, renamed into place with its manifest; failures named, nothing lost. */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -110,12 +118,45 @@ describe('SnapshotStore', () => {
     assert.equal(await s.verify(first), true);
   });
 
-  it('the folder missing (storage not mounted): BackupTargetMissing, for writing and for listing', async () => {
-    const s = new SnapshotStore(join(tmpdir(), 'vbt-no-such-folder', 's1'), trust());
-    await assert.rejects(s.write(chunks('x'), meta('2026-11-30T12:00:00.000Z')), {
-      type: 'BackupTargetMissing',
+  it('the backup root missing (storage not mounted): BackupTargetMissing naming the root, for writing and listing; nothing created', async () => {
+    const root = join(tmpdir(), `vbt-no-such-root-${process.pid}`);
+    const s = new SnapshotStore(join(root, 's1'), trust());
+    await assert.rejects(s.write(chunks('x'), meta('2026-11-30T12:00:00.000Z')), (err: Error) => {
+      assert.equal((err as { type?: string }).type, 'BackupTargetMissing');
+      assert.match(
+        err.message,
+        new RegExp(`^the backup root ${root} does not exist \\(is the storage mounted\\?\\)`),
+      );
+      return true;
     });
     await assert.rejects(s.list(), { type: 'BackupTargetMissing' });
+    assert.equal(existsSync(root), false, 'never made on the node’s own disk');
+    assert.deepEqual(await s.check(), {
+      usable: false,
+      error: 'BackupTargetMissing',
+      detail: `the backup root ${root} does not exist (is the storage mounted?): no backup of the stack can be written`,
+    });
+  });
+
+  // Issue 27, item 1: the per-stack folder used to be the operator's to make, so a mounted root alone gave
+  // BackupTargetMissing on every backup. The first write makes it, owner only.
+  it('the stack’s folder not made yet under a root that is: usable, and the first write creates it (0700)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vbt-root-'));
+    const s = new SnapshotStore(join(root, 's1'), trust());
+    assert.deepEqual(await s.check(), { usable: true, created: false });
+    const written = await s.write(chunks('first'), meta('2026-11-30T12:00:00.000Z'));
+    assert.equal(statSync(s.dir).mode & 0o777, 0o700);
+    assert.deepEqual(await s.check(), { usable: true, created: true });
+    assert.equal((await s.list())[0]?.manifest.file, written.file);
+  });
+
+  it('check: a folder others can write is not usable, by name (what a backup would fail with)', async () => {
+    const s = store();
+    chmodSync(s.dir, 0o777);
+    const open = await s.check();
+    assert.equal(open.usable, false);
+    assert.equal(!open.usable && open.error, 'BackupTargetInsecure');
+    assert.match(!open.usable ? open.detail : '', /has mode 777: others can write it/);
   });
 
   it('removes the partial files a dead writer left once untouched long enough, never a snapshot or a fresh one', async () => {

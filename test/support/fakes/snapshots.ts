@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { checkManifest, judgeManifests } from '../../../src/backup/manifest-trust';
 import type { UnsignedPolicy } from '../../../src/backup/manifest-trust';
 import type {
+  BackupTargetCheck,
   ManifestSeal,
   SkippedSnapshot,
   SnapshotFolder,
@@ -64,6 +65,16 @@ export class FakeSnapshotFolder implements SnapshotFolder {
         `the backup folder ${this.dir} has mode 777: others can write it: whoever else can write it can replace ` +
           `or hide snapshots. ${what} was not done; nothing was read or written. chmod go-w ${this.dir}.`,
       );
+  }
+
+  check(): Promise<BackupTargetCheck> {
+    try {
+      this.assertThere('the next backup');
+      return Promise.resolve({ usable: true, created: true });
+    } catch (err) {
+      const e = err as NonRetryableError;
+      return Promise.resolve({ usable: false, error: e.type, detail: e.message });
+    }
   }
 
   private judge(manifests: SnapshotManifest[]) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -175,6 +175,35 @@ describe('checkVaultHealth', () => {
     w.vault.autopilotHealthy = false;
     const r = await w.run(w.acts.checkVaultHealth, input);
     assert.deepEqual(codes(r), ['AutopilotUnhealthy']);
+  });
+
+  // Issue 27, item 1: a missing backup folder used to leave the report without a backup section and the metrics
+  // without a series, so nothing said that no backup could be taken. Now it is a finding (the verdict stays
+  // Vault's: Healthy), and the report says which failure the next backup would end with.
+  it('the backup root gone (storage not mounted): BackupTargetUnusable naming BackupTargetMissing; the verdict stays Healthy', async () => {
+    const w = await healthy();
+    rmSync(w.deps.config.backup.dir, { recursive: true, force: true });
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['BackupTargetUnusable']);
+    assert.match(
+      r.findings[0]!.detail,
+      /^BackupTargetMissing: the backup root \S+ does not exist \(is the storage mounted\?\)/,
+    );
+    assert.equal(r.verdict, 'Healthy', 'backups say nothing about Vault serving');
+    assert.deepEqual(r.backup?.target && { ...r.backup.target, detail: undefined }, {
+      usable: false,
+      error: 'BackupTargetMissing',
+      detail: undefined,
+    });
+    assert.equal(r.backup?.count, 0);
+  });
+
+  it('the root there but no backup yet (no stack folder): no finding, the folder is made by the first backup', async () => {
+    const w = await healthy();
+    rmSync(join(w.deps.config.backup.dir, w.stack), { recursive: true, force: true });
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.deepEqual(r.backup, { target: { usable: true }, count: 0 });
   });
 
   it('no key in custody: UnsealKeyUnavailable (the Raft configuration needs its token)', async () => {

@@ -29,3 +29,11 @@ export const HOLD_PATCH = 'hold';
  * scheduled one) hands it to a child of that id, waiting while one runs. Runs from before it drill themselves.
  */
 export const ONE_DRILL_PATCH = 'one-drill-per-stack';
+
+/**
+ * A failed `RestoreDrill` records its failure before it removes the throwaway stack, and a removal that fails
+ * is logged, not thrown over the drill's own failure (issue 27): a drill refused for a foreign `<stack>-drill`
+ * (`ForeignDrillStack`) failed in the removal too, so the failure was never recorded and the health report
+ * kept showing the drill before as OK. Runs from before it remove first, then record.
+ */
+export const DRILL_RECORD_FIRST_PATCH = 'drill-record-first';

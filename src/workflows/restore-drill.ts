@@ -29,7 +29,7 @@ import { describeFailure, failureTypeOf } from '../shared/errors';
 import { drillRunSummary } from '../shared/run-text';
 import { backupWorkflowIds } from '../shared/workflow-ids';
 import { drilling, drillHousekeeping } from './activity-options';
-import { ONE_DRILL_PATCH } from './patches';
+import { DRILL_RECORD_FIRST_PATCH, ONE_DRILL_PATCH } from './patches';
 import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
 
 const drill = proxyActivities<Activities>(drilling);
@@ -91,9 +91,24 @@ export async function RestoreDrill(input: { stack: string }): Promise<DrillResul
   } catch (err) {
     upsertSearchAttributes([{ key: VAULT_RESTORE_DRILL, value: `failed:${failureTypeOf(err)}` }]);
     setCurrentDetails(`**Restore drill ${stack}: FAILED**\n\n${describeFailure(err)}`);
+    const failed: DrillRecord = { at: new Date().toISOString(), ok: false, error: describeFailure(err) };
     await CancellationScope.nonCancellable(async () => {
-      await housekeeping.removeDrillStack(input);
-      await record(stack, { at: new Date().toISOString(), ok: false, error: describeFailure(err) });
+      if (!patched(DRILL_RECORD_FIRST_PATCH)) {
+        await housekeeping.removeDrillStack(input);
+        await record(stack, failed);
+        return;
+      }
+      // Recorded first: whatever the clean-up meets (a foreign stack of the drill's name refuses it as the
+      // drill did), the health report shows this failure, and the run fails with the drill's own error.
+      await record(stack, failed);
+      try {
+        await housekeeping.removeDrillStack(input);
+      } catch (cleanup) {
+        log.warn('the throwaway stack was not removed; the next drill removes it first', {
+          stack,
+          error: describeFailure(cleanup),
+        });
+      }
     });
     throw err;
   }

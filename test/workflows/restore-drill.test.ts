@@ -78,11 +78,46 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
         (e: unknown) => e,
       );
       assert.ok(err instanceof WorkflowFailedError);
-      assert.deepEqual(calls, ['runRestoreDrill', 'removeDrillStack', 'recordDrill']);
+      assert.deepEqual(calls, ['runRestoreDrill', 'recordDrill', 'removeDrillStack']);
       assert.equal(records[0]?.ok, false);
       assert.match(records[0]?.error ?? '', /^SnapshotCorrupt: the newest snapshot x\.snap/);
       const described = await handle.describe();
       assert.equal(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'failed:SnapshotCorrupt');
+    });
+  });
+
+  // Issue 27: a foreign `<stack>-drill` refuses the drill and its clean-up alike (ForeignDrillStack). The clean-up
+  // ran first and failed the run, so the failure was never recorded and `verify` kept showing the drill before
+  // as OK. Now the failure is recorded first, and the run fails with the drill's own error.
+  void it('the clean-up refused too (a foreign <stack>-drill): the failure is recorded all the same, the run fails with the drill’s error', async () => {
+    const foreign = () =>
+      ApplicationFailure.create({
+        type: 'ForeignDrillStack',
+        message: 'stack x-drill has service x-drill_app without the label io.iklimco.restore-drill',
+        nonRetryable: true,
+      });
+    const { activities, calls, records } = stubs(() => Promise.reject(foreign()));
+    activities.removeDrillStack = () => {
+      calls.push('removeDrillStack');
+      return Promise.reject(foreign());
+    };
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const handle = await testEnv().client.workflow.start(RestoreDrill, {
+        taskQueue,
+        workflowId: backupWorkflowIds(`st${id}`).drill,
+        args: [{ stack: `st${id}` }],
+      });
+      const err = await handle.result().then(
+        () => assert.fail('the drill passed'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.match(String(err.cause?.message), /x-drill_app without the label/);
+      assert.deepEqual(calls, ['runRestoreDrill', 'recordDrill', 'removeDrillStack']);
+      assert.equal(records.length, 1);
+      assert.match(records[0]?.error ?? '', /^ForeignDrillStack: /);
+      const described = await handle.describe();
+      assert.equal(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'failed:ForeignDrillStack');
     });
   });
 

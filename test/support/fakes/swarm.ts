@@ -50,6 +50,12 @@ interface StoredJob {
   status: JobStatus;
   stdout: string;
   stderr: string;
+  /**
+   * The runner's container, ending. `inspectJob` waits for it: the runner's work (OpenPGP in libuv's thread
+   * pool) takes real time, while the worker's wait for the job runs on the fake clock, which moves on every
+   * turn of the event loop; on a busy machine 240 fake seconds passed before the job could end.
+   */
+  ending?: Promise<void>;
 }
 
 /** Why and where a task (re)started: a deploy, a rollout after a secret swap, or a test killing it. */
@@ -300,7 +306,7 @@ export class FakeSwarm implements Swarm {
     const run = this.jobRunners.get(spec.likeService) ?? this.jobRunner;
     if (run) {
       job.status.state = 'running';
-      void run(job.spec).then(
+      job.ending = run(job.spec).then(
         (r) => {
           Object.assign(job, { stdout: r.stdout, stderr: r.stderr ?? '' });
           job.status = {
@@ -319,9 +325,10 @@ export class FakeSwarm implements Swarm {
     return Promise.resolve();
   }
 
-  inspectJob(name: string): Promise<JobStatus | undefined> {
+  async inspectJob(name: string): Promise<JobStatus | undefined> {
     const job = this.jobs.get(name);
-    return Promise.resolve(job && { ...job.status, labels: { ...job.status.labels } });
+    await job?.ending;
+    return job && { ...job.status, labels: { ...job.status.labels } };
   }
 
   jobOutput(name: string): Promise<{ stdout: string; stderr: string }> {

@@ -3,7 +3,8 @@
  * of the active node into the stack's folder, with a manifest whose size and sha256 match the file and which
  * names the custody record the snapshot needs; a restore drill restores it into a throwaway one-node stack,
  * unseals it with the key from custody, reads the canary back, and leaves nothing behind. KV entries are
- * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000).
+ * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000). A stack of
+ * the throwaway name that a drill did not deploy stays untouched (`ForeignDrillStack`, issue 27).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import type { DrillRecord } from '../../src/shared/backup';
-import { drillStackName } from '../../src/shared/backup';
+import { DRILL_LABEL, drillStackName } from '../../src/shared/backup';
 import { backupWorkflowIds } from '../../src/shared/workflow-ids';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
@@ -22,8 +23,8 @@ import { testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
 import { rootSession } from '../support/root-session';
-import { cleanUpLeavingNothing } from '../support/stack-removal';
-import { TestRun } from '../support/testbed';
+import { cleanUpLeavingNothing, removeStack } from '../support/stack-removal';
+import { dockerCli, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
 const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
@@ -159,6 +160,77 @@ describe('backups on the test bed', () => {
     assert.equal(verify.code, 0, verify.out);
     assert.match(verify.stdout, new RegExp(`backup +newest ${snap} \\(\\d+ bytes\\), 1 kept`));
     assert.match(verify.stdout, new RegExp(`drill +restore drill OK at \\S+: ${snap} restored in [\\d.]+ s`));
+  });
+
+  it(`a stack deployed by hand as <stack>-drill, without the drill's label: backup drill fails as ForeignDrillStack and removes none of it`, async () => {
+    // Someone else's stack under the name the drill takes: a service, its task and the network `stack deploy`
+    // made, all labelled with the namespace, none with the drill's label. The bed's Vault image, already here.
+    const drillStack = drillStackName(run.stack);
+    const service = `${drillStack}_app`;
+    const network = `${drillStack}_default`;
+    const compose = join(run.dir, 'foreign-drill-stack.yml');
+    writeFileSync(
+      compose,
+      [
+        "version: '3.8'",
+        'services:',
+        '  app:',
+        `    image: ${run.bed.VAULT_IMAGE}`,
+        "    entrypoint: ['sleep', '3600']",
+        // `sleep` ignores SIGTERM: no need to wait the default 10 s for it when the test removes the stack.
+        '    stop_grace_period: 1s',
+        '',
+      ].join('\n'),
+    );
+    const runningTasks = async () =>
+      (
+        (await run.docker.listTasks({
+          filters: { service: [service], 'desired-state': ['running'] },
+        })) as { Status?: { State?: string } }[]
+      ).filter((t) => t.Status?.State === 'running').length;
+    const namespace = { label: [`com.docker.stack.namespace=${drillStack}`] };
+    await dockerCli(['stack', 'deploy', '--resolve-image', 'never', '-c', compose, drillStack]);
+    try {
+      await eventually(`${service} running`, 60_000, async () =>
+        (await runningTasks()) === 1 ? true : undefined,
+      );
+      const [before] = await run.docker.listServices({ filters: { name: [service] } });
+      assert.ok(before, `${service} deployed`);
+      assert.ok(!(DRILL_LABEL in (before.Spec?.Labels ?? {})), 'the hand-made service has no drill label');
+
+      const res = await run.client(['backup', 'drill', '--wait'], extra);
+      assert.equal(res.code, 1, res.out);
+      assert.match(
+        res.out,
+        new RegExp(
+          `restore drill failed: ForeignDrillStack: stack ${drillStack} has service ${service} without the label ` +
+            `${DRILL_LABEL.replaceAll('.', '\\.')}: .*nothing of it was removed`,
+        ),
+      );
+      const described = await temporal().workflow.getHandle(backupWorkflowIds(run.stack).drill).describe();
+      assert.equal(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'failed:ForeignDrillStack');
+
+      // All of it still there, the same service (not removed and deployed again), its task still running; and
+      // nothing of the drill's own was deployed beside it.
+      const services = await run.docker.listServices({ filters: namespace });
+      assert.deepEqual(
+        services.map((s) => s.ID),
+        [before.ID],
+        services.map((s) => s.Spec?.Name).join(', '),
+      );
+      assert.equal(services[0]?.Version?.Index, before.Version?.Index, 'the service was not updated');
+      assert.equal(await runningTasks(), 1);
+      const networks = await run.docker.listNetworks({ filters: namespace });
+      assert.deepEqual(
+        networks.map((n) => n.Name),
+        [network],
+      );
+    } finally {
+      // The test's own stack goes, whatever happened; the run's clean-up would also take it.
+      await removeStack(drillStack, { docker: dockerCli, engines: [run.docker], tasks: true });
+    }
+    assert.deepEqual(await drillLeftovers(), []);
+    assert.deepEqual(await run.docker.listNetworks({ filters: namespace }), []);
   });
 
   it('backup schedule create, describe, trigger and delete: the schedules take a backup, and go', async () => {

@@ -4,7 +4,8 @@
  * names the custody record the snapshot needs; a restore drill restores it into a throwaway one-node stack,
  * unseals it with the key from custody, reads the canary back, and leaves nothing behind. KV entries are
  * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000). A stack of
- * the throwaway name that a drill did not deploy stays untouched (`ForeignDrillStack`, issue 27).
+ * the throwaway name that a drill did not deploy stays untouched (`ForeignDrillStack`), and a scheduled drill
+ * never runs beside an asked-for one (issue 27).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -19,7 +20,7 @@ import { DRILL_LABEL, drillStackName } from '../../src/shared/backup';
 import { backupWorkflowIds } from '../../src/shared/workflow-ids';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
-import { testbedTemporalClient } from '../support/history';
+import { historyOf, testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
 import { rootSession } from '../support/root-session';
@@ -260,6 +261,64 @@ describe('backups on the test bed', () => {
     const gone = await run.client(['backup', 'schedule', 'describe'], extra);
     assert.match(gone.stdout, new RegExp(`schedule ${ids.backupSchedule}: not created`));
     assert.match(gone.stdout, new RegExp(`schedule ${ids.drillSchedule}: not created`));
+  });
+
+  it('a scheduled drill while backup drill runs waits for it, then hands its drill to a child under the stack drill id: never two at once', async () => {
+    const ids = backupWorkflowIds(run.stack);
+    const created = await run.client(['backup', 'schedule', 'create'], extra);
+    assert.equal(created.code, 0, created.out);
+    const requested = await run.client(['backup', 'drill'], extra);
+    assert.equal(requested.code, 0, requested.out);
+    const onDemand = temporal().workflow.getHandle(ids.drill);
+    const { runId: onDemandRun, status } = await onDemand.describe();
+    assert.equal(status.name, 'RUNNING', 'the asked-for drill runs while the schedule fires');
+    // `backup schedule trigger` runs the backup schedule; the drill schedule is triggered here, as its interval would.
+    const schedule = temporal().schedule.getHandle(ids.drillSchedule);
+    await schedule.trigger();
+    const started = await eventually('the scheduled drill run', 30_000, async () => {
+      const [action] = (await schedule.describe()).info.recentActions;
+      return action?.action.workflow;
+    });
+    const parent = temporal().workflow.getHandle<typeof RestoreDrill>(
+      started.workflowId,
+      started.firstExecutionRunId,
+    );
+    const result = await parent.result();
+    assert.equal(result.snapshot.file, newestSnapshot());
+    assert.equal(result.canary.read, newestSnapshot());
+    assert.deepEqual(await drillLeftovers(), []);
+
+    // The scheduled run found the asked-for drill running, waited, then started its child under the drill id
+    // once that one had ended; the child drilled, the asked-for one too.
+    const events = await historyOf(temporal(), started.workflowId, started.firstExecutionRunId);
+    const refused = events.filter((e) => e.startChildWorkflowExecutionFailedEventAttributes);
+    assert.ok(refused.length >= 1, 'the first child start was refused: the drill id was taken');
+    for (const e of refused)
+      assert.equal(e.startChildWorkflowExecutionFailedEventAttributes?.workflowId, ids.drill);
+    assert.ok(events.some((e) => e.timerStartedEventAttributes));
+    const children = events.flatMap((e) => {
+      const c = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      return c ? [c] : [];
+    });
+    assert.equal(children.length, 1);
+    assert.equal(children[0]?.workflowId, ids.drill);
+    assert.ok(events.some((e) => e.childWorkflowExecutionCompletedEventAttributes));
+    const asked = await temporal().workflow.getHandle(ids.drill, onDemandRun).describe();
+    const child = await temporal()
+      .workflow.getHandle(ids.drill, children[0]?.runId ?? '')
+      .describe();
+    assert.equal(asked.status.name, 'COMPLETED');
+    assert.equal(child.status.name, 'COMPLETED');
+    assert.deepEqual(child.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'ok');
+    assert.ok(
+      asked.closeTime && asked.closeTime <= child.startTime,
+      `the child started (${child.startTime.toISOString()}) after the asked-for drill ended (${asked.closeTime?.toISOString()})`,
+    );
+    console.log(
+      `scheduled drill ${started.workflowId}: ${refused.length} refused start(s), child ${ids.drill}@${children[0]?.runId}`,
+    );
+    const deleted = await run.client(['backup', 'schedule', 'delete'], extra);
+    assert.equal(deleted.code, 0, deleted.out);
   });
 
   it('a drill of a snapshot whose bytes no longer match its manifest fails as SnapshotCorrupt and deploys nothing', async () => {

@@ -3,7 +3,9 @@
  * of the active node into the stack's folder, with a manifest whose size and sha256 match the file and which
  * names the custody record the snapshot needs; a restore drill restores it into a throwaway one-node stack,
  * unseals it with the key from custody, reads the canary back, and leaves nothing behind. KV entries are
- * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000).
+ * written first (`E2E_BACKUP_KV_ENTRIES`, default 200; the closing notes' measurement uses 10,000). A stack of
+ * the throwaway name that a drill did not deploy stays untouched (`ForeignDrillStack`), and a scheduled drill
+ * never runs beside an asked-for one (issue 27).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,16 +16,16 @@ import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import type { DrillRecord } from '../../src/shared/backup';
-import { drillStackName } from '../../src/shared/backup';
+import { DRILL_LABEL, drillStackName } from '../../src/shared/backup';
 import { backupWorkflowIds } from '../../src/shared/workflow-ids';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
 import { RestoreDrill } from '../../src/workflows';
-import { testbedTemporalClient } from '../support/history';
+import { historyOf, testbedTemporalClient } from '../support/history';
 import { backupTarget } from '../support/backup-target';
 import { startAndBootstrap } from '../support/bootstrapped';
 import { rootSession } from '../support/root-session';
-import { cleanUpLeavingNothing } from '../support/stack-removal';
-import { TestRun } from '../support/testbed';
+import { cleanUpLeavingNothing, removeStack } from '../support/stack-removal';
+import { dockerCli, TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 
 const KV_ENTRIES = Number(process.env.E2E_BACKUP_KV_ENTRIES ?? 200);
@@ -161,6 +163,77 @@ describe('backups on the test bed', () => {
     assert.match(verify.stdout, new RegExp(`drill +restore drill OK at \\S+: ${snap} restored in [\\d.]+ s`));
   });
 
+  it(`a stack deployed by hand as <stack>-drill, without the drill's label: backup drill fails as ForeignDrillStack and removes none of it`, async () => {
+    // Someone else's stack under the name the drill takes: a service, its task and the network `stack deploy`
+    // made, all labelled with the namespace, none with the drill's label. The bed's Vault image, already here.
+    const drillStack = drillStackName(run.stack);
+    const service = `${drillStack}_app`;
+    const network = `${drillStack}_default`;
+    const compose = join(run.dir, 'foreign-drill-stack.yml');
+    writeFileSync(
+      compose,
+      [
+        "version: '3.8'",
+        'services:',
+        '  app:',
+        `    image: ${run.bed.VAULT_IMAGE}`,
+        "    entrypoint: ['sleep', '3600']",
+        // `sleep` ignores SIGTERM: no need to wait the default 10 s for it when the test removes the stack.
+        '    stop_grace_period: 1s',
+        '',
+      ].join('\n'),
+    );
+    const runningTasks = async () =>
+      (
+        (await run.docker.listTasks({
+          filters: { service: [service], 'desired-state': ['running'] },
+        })) as { Status?: { State?: string } }[]
+      ).filter((t) => t.Status?.State === 'running').length;
+    const namespace = { label: [`com.docker.stack.namespace=${drillStack}`] };
+    await dockerCli(['stack', 'deploy', '--resolve-image', 'never', '-c', compose, drillStack]);
+    try {
+      await eventually(`${service} running`, 60_000, async () =>
+        (await runningTasks()) === 1 ? true : undefined,
+      );
+      const [before] = await run.docker.listServices({ filters: { name: [service] } });
+      assert.ok(before, `${service} deployed`);
+      assert.ok(!(DRILL_LABEL in (before.Spec?.Labels ?? {})), 'the hand-made service has no drill label');
+
+      const res = await run.client(['backup', 'drill', '--wait'], extra);
+      assert.equal(res.code, 1, res.out);
+      assert.match(
+        res.out,
+        new RegExp(
+          `restore drill failed: ForeignDrillStack: stack ${drillStack} has service ${service} without the label ` +
+            `${DRILL_LABEL.replaceAll('.', '\\.')}: .*nothing of it was removed`,
+        ),
+      );
+      const described = await temporal().workflow.getHandle(backupWorkflowIds(run.stack).drill).describe();
+      assert.equal(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'failed:ForeignDrillStack');
+
+      // All of it still there, the same service (not removed and deployed again), its task still running; and
+      // nothing of the drill's own was deployed beside it.
+      const services = await run.docker.listServices({ filters: namespace });
+      assert.deepEqual(
+        services.map((s) => s.ID),
+        [before.ID],
+        services.map((s) => s.Spec?.Name).join(', '),
+      );
+      assert.equal(services[0]?.Version?.Index, before.Version?.Index, 'the service was not updated');
+      assert.equal(await runningTasks(), 1);
+      const networks = await run.docker.listNetworks({ filters: namespace });
+      assert.deepEqual(
+        networks.map((n) => n.Name),
+        [network],
+      );
+    } finally {
+      // The test's own stack goes, whatever happened; the run's clean-up would also take it.
+      await removeStack(drillStack, { docker: dockerCli, engines: [run.docker], tasks: true });
+    }
+    assert.deepEqual(await drillLeftovers(), []);
+    assert.deepEqual(await run.docker.listNetworks({ filters: namespace }), []);
+  });
+
   it('backup schedule create, describe, trigger and delete: the schedules take a backup, and go', async () => {
     const snapshots = () => readdirSync(folder).filter((f) => f.endsWith('.snap'));
     const before = snapshots();
@@ -188,6 +261,64 @@ describe('backups on the test bed', () => {
     const gone = await run.client(['backup', 'schedule', 'describe'], extra);
     assert.match(gone.stdout, new RegExp(`schedule ${ids.backupSchedule}: not created`));
     assert.match(gone.stdout, new RegExp(`schedule ${ids.drillSchedule}: not created`));
+  });
+
+  it('a scheduled drill while backup drill runs waits for it, then hands its drill to a child under the stack drill id: never two at once', async () => {
+    const ids = backupWorkflowIds(run.stack);
+    const created = await run.client(['backup', 'schedule', 'create'], extra);
+    assert.equal(created.code, 0, created.out);
+    const requested = await run.client(['backup', 'drill'], extra);
+    assert.equal(requested.code, 0, requested.out);
+    const onDemand = temporal().workflow.getHandle(ids.drill);
+    const { runId: onDemandRun, status } = await onDemand.describe();
+    assert.equal(status.name, 'RUNNING', 'the asked-for drill runs while the schedule fires');
+    // `backup schedule trigger` runs the backup schedule; the drill schedule is triggered here, as its interval would.
+    const schedule = temporal().schedule.getHandle(ids.drillSchedule);
+    await schedule.trigger();
+    const started = await eventually('the scheduled drill run', 30_000, async () => {
+      const [action] = (await schedule.describe()).info.recentActions;
+      return action?.action.workflow;
+    });
+    const parent = temporal().workflow.getHandle<typeof RestoreDrill>(
+      started.workflowId,
+      started.firstExecutionRunId,
+    );
+    const result = await parent.result();
+    assert.equal(result.snapshot.file, newestSnapshot());
+    assert.equal(result.canary.read, newestSnapshot());
+    assert.deepEqual(await drillLeftovers(), []);
+
+    // The scheduled run found the asked-for drill running, waited, then started its child under the drill id
+    // once that one had ended; the child drilled, the asked-for one too.
+    const events = await historyOf(temporal(), started.workflowId, started.firstExecutionRunId);
+    const refused = events.filter((e) => e.startChildWorkflowExecutionFailedEventAttributes);
+    assert.ok(refused.length >= 1, 'the first child start was refused: the drill id was taken');
+    for (const e of refused)
+      assert.equal(e.startChildWorkflowExecutionFailedEventAttributes?.workflowId, ids.drill);
+    assert.ok(events.some((e) => e.timerStartedEventAttributes));
+    const children = events.flatMap((e) => {
+      const c = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      return c ? [c] : [];
+    });
+    assert.equal(children.length, 1);
+    assert.equal(children[0]?.workflowId, ids.drill);
+    assert.ok(events.some((e) => e.childWorkflowExecutionCompletedEventAttributes));
+    const asked = await temporal().workflow.getHandle(ids.drill, onDemandRun).describe();
+    const child = await temporal()
+      .workflow.getHandle(ids.drill, children[0]?.runId ?? '')
+      .describe();
+    assert.equal(asked.status.name, 'COMPLETED');
+    assert.equal(child.status.name, 'COMPLETED');
+    assert.deepEqual(child.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'ok');
+    assert.ok(
+      asked.closeTime && asked.closeTime <= child.startTime,
+      `the child started (${child.startTime.toISOString()}) after the asked-for drill ended (${asked.closeTime?.toISOString()})`,
+    );
+    console.log(
+      `scheduled drill ${started.workflowId}: ${refused.length} refused start(s), child ${ids.drill}@${children[0]?.runId}`,
+    );
+    const deleted = await run.client(['backup', 'schedule', 'delete'], extra);
+    assert.equal(deleted.code, 0, deleted.out);
   });
 
   it('a drill of a snapshot whose bytes no longer match its manifest fails as SnapshotCorrupt and deploys nothing', async () => {

@@ -51,8 +51,14 @@ export type History = temporal.api.history.v1.IHistory;
 export interface HistoryFile {
   /** File name, e.g. `bootstrap-vault.completed.json`. */
   file: string;
-  /** File name without `.json`: the workflow id the replay reports results under. */
+  /** File name without `.json`. */
   name: string;
+  /**
+   * The workflow id the run had (its first event names it), which the replay gives the workflow: code that
+   * reads its own id (`RestoreDrill`: the stack's drill id or another) takes the branch the run took. A
+   * history without it (none here) is replayed under `name`.
+   */
+  workflowId: string;
   /** Workflow type, from the history's first event. */
   workflowType: string;
   history: History;
@@ -77,7 +83,9 @@ export function readHistoryFiles(dir = HISTORIES_DIR): HistoryFile[] {
     .map((file) => {
       const text = readFileSync(join(dir, file), 'utf8');
       const history = historyFromJSON(JSON.parse(text));
-      return { file, name: basename(file, '.json'), workflowType: workflowTypeOf(history), history, text };
+      const name = basename(file, '.json');
+      const workflowId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId || name;
+      return { file, name, workflowId, workflowType: workflowTypeOf(history), history, text };
     });
 }
 

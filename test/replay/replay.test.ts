@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { ReplayResult } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import * as workflows from '../../src/workflows';
 import type { WorkflowType } from './history-files';
 import {
@@ -59,11 +60,21 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
   before(async () => {
     const logger = new DefaultLogger('ERROR');
     Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    // Each under the id its run had; several runs share one (a stack's drill id), so the results, which come
+    // one per history in the order given (the replay worker takes one history at a time), go by file.
     const replays = Worker.runReplayHistories(
       { workflowsPath: require.resolve('../../src/workflows'), replayName: 'replay-test' },
-      files.map((f) => ({ workflowId: f.name, history: f.history })),
+      files.map((f) => ({ workflowId: f.workflowId, history: f.history })),
     );
-    for await (const result of replays) results.set(result.workflowId, result);
+    let i = 0;
+    for await (const result of replays) {
+      const f = files[i++];
+      assert.ok(
+        f && result.workflowId === f.workflowId,
+        'the replay results come in the order of the histories',
+      );
+      results.set(f.name, result);
+    }
   });
 
   // Every exported workflow type must have at least one: a type without one would meet its in-flight runs
@@ -114,6 +125,28 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
       }
     });
   }
+
+  void it("each history replays under its run's workflow id: the scheduled drill's, given its child's id, does not", async () => {
+    // A scheduled RestoreDrill hands its drill to a child under the stack's drill id; under that id itself it
+    // would drill, not start the child its history records. So the id the replay gives matters, and is the run's.
+    const parent = files.find(
+      (f) =>
+        f.workflowType === 'RestoreDrill' &&
+        f.history.events?.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes),
+    );
+    const childId = parent?.history.events?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+      ?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    assert.ok(parent && childId, 'a RestoreDrill history that starts a child');
+    assert.notEqual(parent.workflowId, childId);
+    await assert.rejects(
+      Worker.runReplayHistory(
+        { workflowsPath: require.resolve('../../src/workflows'), replayName: 'replay-test-wrong-id' },
+        parent.history,
+        childId,
+      ),
+      DeterminismViolationError,
+    );
+  });
 
   void it('the histories hold names and ids only, no key material', () => {
     for (const f of files) assert.deepEqual(keyMaterialFindings(f.text), [], f.file);

@@ -90,7 +90,15 @@ install_and_build() {
     say "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund
   fi
-  npm run --silent build
+  # The bundler's report is for developers: in the log, and on the terminal only when the build fails.
+  local log=$CACHE/logs/build.log
+  mkdir -p "$(dirname "$log")"
+  say "building (log: $log)"
+  if ! npm run --silent build >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    say "the build failed; the whole report is in $log"
+    exit 1
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

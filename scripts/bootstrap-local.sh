@@ -3,19 +3,27 @@
 # (Docker Swarm, OpenBao, the Temporal dev server), started through the project's client exactly as
 # init-infra-prod.sh does in production.
 #
-#   bash scripts/bootstrap-local.sh          # (npm run local) set up, start the worker, bootstrap, verify
-#   bash scripts/bootstrap-local.sh stop     # delete the health schedule, stop the worker;
+#   bash scripts/bootstrap-local.sh          # (npm run local) set up, start the worker, bootstrap,
+#                                            # schedule health checks and backups, back up, drill, verify
+#   bash scripts/bootstrap-local.sh stop     # delete the health and backup schedules, stop the worker;
 #                                            # `npm run testbed -- down` stops the rest
+#
+# It walks through the product as an operator would: each step announced, the client command shown as it
+# would be typed, and the client's own answer printed. The backups go to .cache/backups/<stack> (the
+# worker's VAULT_BACKUP_DIR is .cache/backups), never to the production storage box's folder.
 #
 # Afterwards the worker keeps running (pid in .cache/worker.pid, log in .cache/logs/worker.log), and so
 # do the health schedule (every VAULT_HEALTH_INTERVAL, default 5m) and the Docker-events watcher, which
-# unseal a Vault task that Swarm restarted.
+# unseal a Vault task that Swarm restarted, and the backup and drill schedules (every
+# VAULT_BACKUP_INTERVAL, default 1h, and VAULT_DRILL_INTERVAL, default 24h).
 #
 # With `--nodes 3` the same job runs on the three-node bed (`npm run testbed -- up --nodes 3`), in
 # production's shape: the production stack file alone, one Vault task per node, and one worker
 # process per node: the full worker on n1 (every activity, key custody in .cache/custody-3, and n1's
 # own queue) and a node agent on n2 and n3 (VAULT_BOOTSTRAP_WORKER_ROLE=node-agent: only its node's
-# queue). Each has its pid in .cache/worker-nN.pid and its log in .cache/logs/worker-nN.log.
+# queue). Each has its pid in .cache/worker-nN.pid and its log in .cache/logs/worker-nN.log. Its
+# snapshots go to .cache/backups-3/<stack>: their manifests are sealed with a key derived from custody-3's
+# records, which the one-node job's drill could not check (and the reverse).
 #
 #   bash scripts/bootstrap-local.sh --nodes 3        # (npm run local -- --nodes 3)
 #   bash scripts/bootstrap-local.sh stop --nodes 3   # then npm run testbed -- down --nodes 3
@@ -82,7 +90,61 @@ install_and_build() {
     say "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund
   fi
-  npm run --silent build
+  # The bundler's report is for developers: in the log, and on the terminal only when the build fails.
+  local log=$CACHE/logs/build.log
+  mkdir -p "$(dirname "$log")"
+  say "building (log: $log)"
+  if ! npm run --silent build >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    say "the build failed; the whole report is in $log"
+    exit 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Both jobs: the backup folder, and the walk through the product
+
+# make_backup_folder ROOT: ROOT (the full worker's VAULT_BACKUP_DIR) and the stack's folder in it, as
+# the worker requires them: real folders of this user that nobody else can write (whoever can, can
+# replace or hide a snapshot). Also made so again when an earlier hand left them open.
+make_backup_folder() {
+  install -d -m 700 "$1"
+  install -d -m 700 "$1/$STACK" # redundant once the worker makes <root>/<stack> itself
+}
+
+# step TEXT: announces the next step of the walk.
+step() {
+  echo >&2
+  say "$*"
+}
+
+# client ARGS...: the client, its command line shown first as an operator would type it.
+client() {
+  say "\$ vault-bootstrap $*"
+  node dist/src/client.js "$@"
+}
+
+# walk CUSTODY_DIR CUSTODY_KEY_FILE BACKUP_ROOT [DOCKER_HOST]: the job's steps through the client (the
+# caller exports what it needs to reach Temporal), then the seed's verification, with docker pointed at
+# DOCKER_HOST when given. Each step is idempotent, so a second run on a bootstrapped cluster changes
+# nothing but adds a snapshot and a drill.
+walk() {
+  local custody_dir=$1 custody_key=$2 backups=$3 docker_host=${4:-}
+  step "1/6 bootstrap $STACK (on a bootstrapped cluster each step finds its effect and changes nothing)"
+  client bootstrap --stack "$STACK" --wait
+  step "2/6 healing: a health check on a schedule, and the watcher that unseals a restarted Vault task"
+  client schedule create --stack "$STACK"
+  step "3/6 backups: a snapshot on a schedule into $backups/$STACK, and a restore drill on another"
+  client backup schedule create --stack "$STACK"
+  step "4/6 a snapshot now, with its manifest; then retention"
+  client backup now --stack "$STACK" --wait
+  step "5/6 a restore drill now: the newest snapshot restored into a throwaway $STACK-drill stack,"
+  say "its canary read back, the throwaway stack removed"
+  client backup drill --stack "$STACK" --wait
+  step "6/6 the seed's verification commands, verbatim"
+  env ${docker_host:+"DOCKER_HOST=$docker_host"} \
+    node dist/test/support/seed-verify.js "$STACK" "$custody_dir" "$custody_key"
+  echo >&2
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -112,6 +174,8 @@ bed_node_value() {
 # Key custody of the three-node job: never the one-node job's records.
 CUSTODY_3=$CACHE/custody-3
 CUSTODY_3_KEY=$CACHE/custody-3.key
+# Nor its snapshots: their manifests are sealed with a key from custody.
+BACKUPS_3=$CACHE/backups-3
 
 # start_node_worker NODE ROLE: starts the worker process for NODE (unless it runs), in ROLE.
 start_node_worker() {
@@ -146,6 +210,7 @@ start_node_worker() {
       VAULT_CERT_DIR="$BED_VAULT_CERT_DIR"
       VAULT_BOOTSTRAP_CUSTODY_DIR="$CUSTODY_3"
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE="$CUSTODY_3_KEY"
+      VAULT_BACKUP_DIR="$BACKUPS_3"
     )
     run+=(-u VAULT_STACK_DIR_ROOT)
   else
@@ -180,6 +245,7 @@ report_node_workers() {
 three_node_stop() {
   if load_three_node_env && [[ -f dist/src/client.js ]]; then
     TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS node dist/src/client.js schedule delete --stack "$STACK" || true
+    TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS node dist/src/client.js backup schedule delete --stack "$STACK" || true
   fi
   local node pid_file pid pids=()
   for node in "${THREE_NODES[@]}"; do
@@ -207,6 +273,7 @@ three_node_up() {
     exit 1
   }
 
+  make_backup_folder "$BACKUPS_3"
   start_node_worker n1 full
   start_node_worker n2 node-agent
   start_node_worker n3 node-agent
@@ -219,16 +286,12 @@ three_node_up() {
 
   # The client, as in the one-node job: it reaches Temporal only.
   export TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS TEMPORAL_UI_URL=$BED_TEMPORAL_UI_URL VAULT_BOOTSTRAP_STACK=$STACK
-  node dist/src/client.js bootstrap --stack "$STACK" --wait
-  node dist/src/client.js schedule create --stack "$STACK"
-  echo
-  # The seed's verification verbatim, with docker pointed at n1.
-  DOCKER_HOST=$(bed_node_value "$BED_TESTBED_NODE_HOSTS" n1) \
-    node dist/test/support/seed-verify.js "$STACK" "$CUSTODY_3" "$CUSTODY_3_KEY"
-  echo
+  # The seed's verification with docker pointed at n1, as an operator logged in there.
+  walk "$CUSTODY_3" "$CUSTODY_3_KEY" "$BACKUPS_3" "$(bed_node_value "$BED_TESTBED_NODE_HOSTS" n1)"
   report_node_workers
   say "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/vault-bootstrap-$STACK"
-  say "the workers, the health schedule and the events watcher keep running;"
+  say "snapshots and their manifests: $BACKUPS_3/$STACK"
+  say "the workers, the health, backup and drill schedules and the events watcher keep running;"
   say "stop them with: npm run local -- stop --nodes 3 (then npm run testbed -- down --nodes 3 for the nodes)"
 }
 
@@ -249,6 +312,7 @@ if [[ $ACTION == stop ]]; then
     source "$CACHE/testbed.env"
     set +a
     node dist/src/client.js schedule delete --stack "$STACK" || true
+    node dist/src/client.js backup schedule delete --stack "$STACK" || true
   fi
   if worker_alive; then
     kill -TERM "$(cat "$PID_FILE")"
@@ -271,7 +335,10 @@ VAULT_STACK_DIR_ROOT=$TESTBED_STACK_ROOT
 VAULT_BOOTSTRAP_STACK=$STACK
 VAULT_BOOTSTRAP_CUSTODY_DIR=${VAULT_BOOTSTRAP_CUSTODY_DIR:-$CACHE/custody}
 VAULT_BOOTSTRAP_CUSTODY_KEY_FILE=${VAULT_BOOTSTRAP_CUSTODY_KEY_FILE:-$CACHE/custody.key}
+# Under the bed's cache whatever the shell says: never the production storage box's folder.
+VAULT_BACKUP_DIR=$CACHE/backups
 set +a
+make_backup_folder "$VAULT_BACKUP_DIR"
 export VAULT_STACK_FILES VAULT_STACK_DIR_ROOT # (set -a exported them already; said again for shellcheck)
 
 if ! worker_alive; then
@@ -281,11 +348,8 @@ if ! worker_alive; then
   echo $! >"$PID_FILE"
 fi
 
-node dist/src/client.js bootstrap --stack "$STACK" --wait
-node dist/src/client.js schedule create --stack "$STACK"
-echo
-node dist/test/support/seed-verify.js "$STACK" "$VAULT_BOOTSTRAP_CUSTODY_DIR" "$VAULT_BOOTSTRAP_CUSTODY_KEY_FILE"
-echo
+walk "$VAULT_BOOTSTRAP_CUSTODY_DIR" "$VAULT_BOOTSTRAP_CUSTODY_KEY_FILE" "$VAULT_BACKUP_DIR"
 say "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/vault-bootstrap-$STACK"
-say "the worker, the health schedule and the events watcher keep running;"
+say "snapshots and their manifests: $VAULT_BACKUP_DIR/$STACK"
+say "the worker, the health, backup and drill schedules and the events watcher keep running;"
 say "stop them with: npm run local -- stop (then npm run testbed -- down for the dev server and tunnel)"

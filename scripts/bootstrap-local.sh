@@ -104,12 +104,12 @@ install_and_build() {
 # ---------------------------------------------------------------------------------------------
 # Both jobs: the backup folder, and the walk through the product
 
-# make_backup_folder ROOT: ROOT (the full worker's VAULT_BACKUP_DIR) and the stack's folder in it, as
-# the worker requires them: real folders of this user that nobody else can write (whoever can, can
-# replace or hide a snapshot). Also made so again when an earlier hand left them open.
+# make_backup_folder ROOT: ROOT (the full worker's VAULT_BACKUP_DIR), as a mounted storage box has it;
+# the worker's first backup makes the stack's folder in it, owner only. Made owner-only again when an
+# earlier hand left it open (the worker refuses a folder others can write: they could replace or hide
+# a snapshot).
 make_backup_folder() {
   install -d -m 700 "$1"
-  install -d -m 700 "$1/$STACK" # redundant once the worker makes <root>/<stack> itself
 }
 
 # step TEXT: announces the next step of the walk.

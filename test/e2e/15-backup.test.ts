@@ -210,6 +210,10 @@ describe('backups on the test bed', () => {
       );
       const described = await temporal().workflow.getHandle(backupWorkflowIds(run.stack).drill).describe();
       assert.equal(described.typedSearchAttributes.get(VAULT_RESTORE_DRILL), 'failed:ForeignDrillStack');
+      // Recorded for the health report although the clean-up was refused too (it used to keep the OK before).
+      const recorded = JSON.parse(readFileSync(join(folder, 'drill-last.json'), 'utf8')) as DrillRecord;
+      assert.equal(recorded.ok, false);
+      assert.match(recorded.error ?? '', /^ForeignDrillStack: /);
 
       // All of it still there, the same service (not removed and deployed again), its task still running; and
       // nothing of the drill's own was deployed beside it.

@@ -244,6 +244,11 @@ export class MultiNodeRun {
         });
     for (const node of up) {
       const engine = nodeEngine(node);
+      for (const id of await this.jobContainers(engine))
+        await engine
+          .getContainer(id)
+          .remove({ force: true })
+          .catch(() => undefined);
       for (const v of (await engine.listVolumes({ filters: { label: [label] } })).Volumes ?? []) {
         await engine
           .getVolume(v.Name)
@@ -270,6 +275,7 @@ export class MultiNodeRun {
     const up = await this.answeringNodes();
     for (const node of up) {
       const engine = nodeEngine(node);
+      for (const id of await this.jobContainers(engine)) out.push(`${node.name}: job container ${id}`);
       for (const label of labels) {
         for (const c of await engine.listContainers({ all: true, filters: { label: [label] } }))
           out.push(`${node.name}: container ${c.Id}`);
@@ -287,6 +293,22 @@ export class MultiNodeRun {
         out.push(`secret ${s.Spec?.Name}`);
     }
     return out;
+  }
+
+  /**
+   * The containers of the stack's jobs (the init and wipe jobs: services named `<stack>_…` without the stack's
+   * namespace label) on `engine`. Swarm keeps a replicated job's finished task and its container after the
+   * service is removed (moby/moby#44312), so they outlive the bootstrap that removed the job.
+   */
+  private async jobContainers(engine: Docker): Promise<string[]> {
+    const all = await engine.listContainers({
+      all: true,
+      filters: { label: ['com.docker.swarm.service.name'] },
+    });
+    return all
+      .filter((c) => c.Labels['com.docker.swarm.service.name']?.startsWith(`${this.stack}_`))
+      .filter((c) => c.Labels['com.docker.stack.namespace'] === undefined)
+      .map((c) => c.Id);
   }
 
   private async answeringNodes(): Promise<BedNode[]> {

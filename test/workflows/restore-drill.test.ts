@@ -112,7 +112,11 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
         (e: unknown) => e,
       );
       assert.ok(err instanceof WorkflowFailedError);
-      assert.match(String(err.cause?.message), /x-drill_app without the label/);
+      assert.match(
+        String((err.cause?.cause as Error | undefined)?.message),
+        /x-drill_app without the label/,
+        'the drill’s own error',
+      );
       assert.deepEqual(calls, ['runRestoreDrill', 'recordDrill', 'removeDrillStack']);
       assert.equal(records.length, 1);
       assert.match(records[0]?.error ?? '', /^ForeignDrillStack: /);

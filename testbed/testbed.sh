@@ -354,7 +354,9 @@ ensure_tunnel_at() {
     log "$who: $NETWORK is not usable yet after dockerd started, waiting (${err%%$'\n'*})"
     sleep 1
   done
-  wait_until 15 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" || {
+  # 60 s: right after all three Engines restart on a loaded 2-core machine, the published port took longer
+  # than 15 s to accept although the tunnel was already listening (faults/nodes, restart-all, load 11).
+  wait_until 60 bash -c "exec 3<>/dev/tcp/${address%:*}/${address#*:}" || {
     "$@" logs --tail 15 "$TUNNEL_CONTAINER" >&2 || true
     die "$who: the tunnel does not accept connections on $address"
   }

@@ -298,6 +298,34 @@ describe('client health report', () => {
     assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
     assert.doesNotMatch(noLeader, /found|action|FAILED/);
   });
+
+  it('says when the next backup would fail, before the snapshot and drill lines (issue 27)', () => {
+    const text = formatReport({
+      stack: 's1',
+      checkedAt: '2025-01-01T00:00:00.000Z',
+      verdict: 'Healthy',
+      findings: [
+        { code: 'BackupTargetUnusable', detail: 'BackupTargetMissing: the backup root /b does not exist' },
+      ],
+      service: { desired: 3, running: 3 },
+      nodes: [],
+      raft: { servers: [] },
+      certificate: { diskFingerprint: 'AB:CD', validTo: '2025-01-11T00:00:00.000Z', daysLeft: 10 },
+      actions: [],
+      backup: {
+        target: { usable: false, error: 'BackupTargetMissing', detail: 'the backup root /b does not exist' },
+        count: 0,
+      },
+    });
+    assert.match(
+      text,
+      /\n {2}backup {3}NEXT BACKUP WOULD FAIL: BackupTargetMissing\n {2}backup {3}no snapshot yet\n {2}drill {4}no restore drill yet\n/,
+    );
+    assert.match(
+      text,
+      /finding {2}BackupTargetUnusable: BackupTargetMissing: the backup root \/b does not exist/,
+    );
+  });
 });
 
 describe('client schedule description', () => {

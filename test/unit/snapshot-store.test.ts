@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import {
   chmodSync,
+  chownSync,
   existsSync,
   mkdtempSync,
   readdirSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -148,6 +150,28 @@ describe('SnapshotStore', () => {
     assert.equal(statSync(s.dir).mode & 0o777, 0o700);
     assert.deepEqual(await s.check(), { usable: true, created: true });
     assert.equal((await s.list())[0]?.manifest.file, written.file);
+  });
+
+  // Run as root, as the suites are: a folder of another uid is still refused (root's own, or the worker's, only).
+  it('a folder another user owns, or a symbolic link to a folder: BackupTargetInsecure, nothing written', async () => {
+    const owned = store();
+    chownSync(owned.dir, 4242, 4242);
+    await assert.rejects(owned.write(chunks('x'), meta('2026-11-30T12:00:00.000Z')), (err: Error) => {
+      assert.equal((err as { type?: string }).type, 'BackupTargetInsecure');
+      assert.match(err.message, /is owned by uid 4242, not by this process's uid \d+ \(or root\)/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(owned.dir), []);
+    const real = store();
+    const link = join(mkdtempSync(join(tmpdir(), 'vbt-link-')), 's1');
+    symlinkSync(real.dir, link);
+    const linked = new SnapshotStore(link, trust());
+    await assert.rejects(linked.list(), (err: Error) => {
+      assert.equal((err as { type?: string }).type, 'BackupTargetInsecure');
+      assert.match(err.message, /is not a folder \(symbolic links are not followed\)/);
+      return true;
+    });
+    assert.equal((await linked.check()).usable, false);
   });
 
   it('check: a folder others can write is not usable, by name (what a backup would fail with)', async () => {

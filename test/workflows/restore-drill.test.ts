@@ -173,9 +173,14 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
       gate.released = true;
       const handle = testEnv().client.workflow.getHandle(backupWorkflowIds(stack).drill);
       await handle.result();
+      // Attached, not a run under an id of its own: that one would hand a second drill to a child under the
+      // drill id once the first ended (its retry timer is a minute).
+      await testEnv().env.sleep('3 minutes');
+      await new Promise((r) => setTimeout(r, 1_000));
       assert.deepEqual(
         { started: gate.started, maxInFlight: gate.maxInFlight },
         { started: 1, maxInFlight: 1 },
+        'one drill in all: the second call attached to the first',
       );
     });
   });

@@ -134,14 +134,16 @@ export function createHealthActivities(deps: ActivityDeps) {
     const target: BackupStatus['target'] = check.usable
       ? { usable: true }
       : { usable: false, error: check.error, detail: check.detail };
+    // Only a folder that is there holds snapshots and a drill record to read.
+    const readable = check.usable && check.created;
     let stored: StoredSnapshot[];
     try {
-      stored = check.usable && check.created ? await store.list() : [];
+      stored = readable ? await store.list() : [];
     } catch {
       stored = [];
     }
     const [newest] = stored;
-    const drill = check.usable && check.created ? await store.readDrillRecord() : undefined;
+    const drill = readable ? await store.readDrillRecord() : undefined;
     return {
       target,
       count: stored.length,

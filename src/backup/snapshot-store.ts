@@ -232,9 +232,9 @@ export class SnapshotStore implements SnapshotFolder {
    */
   async check(): Promise<BackupTargetCheck> {
     const root = dirname(this.dir);
-    const unusable = (err: unknown): BackupTargetCheck => {
-      if (err instanceof NonRetryableError) return { usable: false, error: err.type, detail: err.message };
-      const failure = targetFailure(err, this.dir, 'checking the folder');
+    /** The failure a backup would end with, for a file-system error on `dir`. */
+    const unusable = (err: unknown, dir = this.dir): BackupTargetCheck => {
+      const failure = err instanceof NonRetryableError ? err : targetFailure(err, dir, 'checking the folder');
       return failure instanceof NonRetryableError
         ? { usable: false, error: failure.type, detail: failure.message }
         : { usable: false, error: ErrorType.BackupTargetNotWritable, detail: String(err) };
@@ -254,7 +254,7 @@ export class SnapshotStore implements SnapshotFolder {
             error: ErrorType.BackupTargetMissing,
             detail: `the backup root ${root} does not exist (is the storage mounted?): no backup of the stack can be written`,
           };
-        return unusable(Object.assign(new Error(String(rootErr)), { code: errno(rootErr) }));
+        return unusable(rootErr, root);
       }
     }
     try {

@@ -38,6 +38,21 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
     return { activities, calls, records };
   }
 
+  /** Runs a drill of `st<id>` under its drill id that must fail; resolves with its handle and the failure. */
+  async function failedDrill(taskQueue: string, id: string) {
+    const handle = await testEnv().client.workflow.start(RestoreDrill, {
+      taskQueue,
+      workflowId: backupWorkflowIds(`st${id}`).drill,
+      args: [{ stack: `st${id}` }],
+    });
+    const err = await handle.result().then(
+      () => assert.fail('the drill passed'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    return { handle, err };
+  }
+
   void it('passes: removes the throwaway stack, records ok, sets VaultRestoreDrill=ok', async () => {
     const { activities, calls, records } = stubs();
     await testEnv().withWorker(activities, async (taskQueue, id) => {
@@ -68,16 +83,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
       ),
     );
     await testEnv().withWorker(activities, async (taskQueue, id) => {
-      const handle = await testEnv().client.workflow.start(RestoreDrill, {
-        taskQueue,
-        workflowId: backupWorkflowIds(`st${id}`).drill,
-        args: [{ stack: `st${id}` }],
-      });
-      const err = await handle.result().then(
-        () => assert.fail('the drill passed'),
-        (e: unknown) => e,
-      );
-      assert.ok(err instanceof WorkflowFailedError);
+      const { handle } = await failedDrill(taskQueue, id);
       assert.deepEqual(calls, ['runRestoreDrill', 'recordDrill', 'removeDrillStack']);
       assert.equal(records[0]?.ok, false);
       assert.match(records[0]?.error ?? '', /^SnapshotCorrupt: the newest snapshot x\.snap/);
@@ -102,16 +108,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
       return Promise.reject(foreign());
     };
     await testEnv().withWorker(activities, async (taskQueue, id) => {
-      const handle = await testEnv().client.workflow.start(RestoreDrill, {
-        taskQueue,
-        workflowId: backupWorkflowIds(`st${id}`).drill,
-        args: [{ stack: `st${id}` }],
-      });
-      const err = await handle.result().then(
-        () => assert.fail('the drill passed'),
-        (e: unknown) => e,
-      );
-      assert.ok(err instanceof WorkflowFailedError);
+      const { handle, err } = await failedDrill(taskQueue, id);
       assert.match(
         String((err.cause?.cause as Error | undefined)?.message),
         /x-drill_app without the label/,

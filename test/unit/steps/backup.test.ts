@@ -61,16 +61,22 @@ describe('takeSnapshot', () => {
   });
 });
 
+/** `n` snapshots an hour apart, on a clock that then moves only when the test says so; their file names. */
+async function hourlySnapshots(w: World, n: number): Promise<string[]> {
+  w.clock.mode = 'manual';
+  const taken: string[] = [];
+  for (let i = 0; i < n; i++) {
+    taken.push((await w.run(w.acts.takeSnapshot, w.input)).file);
+    w.clock.advance(3_600_000);
+  }
+  return taken;
+}
+
 describe('pruneSnapshots', () => {
   it('keeps what retention keeps and removes the rest, from the folder as it is', async () => {
     const w = await backupReady();
     w.deps.config.backup.keep = { hourly: 2, daily: 0, weekly: 0 };
-    w.clock.mode = 'manual';
-    const taken: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      taken.push((await w.run(w.acts.takeSnapshot, w.input)).file);
-      w.clock.advance(3_600_000);
-    }
+    const taken = await hourlySnapshots(w, 4);
     const result = await w.run(w.acts.pruneSnapshots, w.input);
     assert.deepEqual(
       result.kept.map((k) => k.file),
@@ -83,12 +89,7 @@ describe('pruneSnapshots', () => {
   it('a manifest with a bad takenAt, or forged: skipped and reported, never pruned; the others pruned as before', async () => {
     const w = await backupReady();
     w.deps.config.backup.keep = { hourly: 1, daily: 0, weekly: 0 };
-    w.clock.mode = 'manual';
-    const taken: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      taken.push((await w.run(w.acts.takeSnapshot, w.input)).file);
-      w.clock.advance(3_600_000);
-    }
+    const taken = await hourlySnapshots(w, 4);
     const manifestOf = (file: string) => join(folder(w), `${file}.manifest.json`);
     const edit = (file: string, change: object) =>
       writeFileSync(

@@ -23,7 +23,7 @@
 import { Client } from '@temporalio/client';
 import { loadClientConfig } from './config/client';
 import type { Env } from './config/env';
-import { ConfigError } from './shared/errors';
+import { ConfigError, TemporalPermissionDeniedError } from './shared/errors';
 import { parseCommandLine, resolveStack, USAGE, UsageError } from './client/args';
 import type { Command } from './client/args';
 import { backup } from './client/commands/backup';
@@ -36,7 +36,7 @@ import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
 import type { CommandContext } from './client/context';
 import { ensureSearchAttributes } from './client/search-attributes';
-import { connectClient, TemporalUnreachableError } from './temporal';
+import { connectClient, namePermissionDenied, TemporalUnreachableError } from './temporal';
 
 function run(ctx: CommandContext, command: Command): Promise<number> {
   switch (command.name) {
@@ -81,6 +81,8 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     if (command.name !== 'status') await ensureSearchAttributes(connection, config.temporal.namespace);
     return await run({ client, config, stack }, command);
+  } catch (err) {
+    throw namePermissionDenied(config.temporal, err);
   } finally {
     await connection.close();
   }
@@ -88,7 +90,10 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
 
 /** The exit code for an error `main` rejected with: 2 for bad usage, configuration or an unreachable server. */
 export function exitCodeOf(err: unknown): 1 | 2 {
-  return err instanceof ConfigError || err instanceof TemporalUnreachableError || err instanceof UsageError
+  return err instanceof ConfigError ||
+    err instanceof TemporalUnreachableError ||
+    err instanceof TemporalPermissionDeniedError ||
+    err instanceof UsageError
     ? 2
     : 1;
 }

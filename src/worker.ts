@@ -43,8 +43,13 @@ import {
 import type { MetricsServer } from './metrics/server';
 import { NO_METRICS } from './ports';
 import { nodeTaskQueue } from './shared/constants';
-import { ConfigError, FailpointSpecError, TemporalUnreachableError } from './shared/errors';
-import { connectWorker } from './temporal';
+import {
+  ConfigError,
+  FailpointSpecError,
+  TemporalPermissionDeniedError,
+  TemporalUnreachableError,
+} from './shared/errors';
+import { connectWorker, namePermissionDenied } from './temporal';
 import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
 import { workflowSource } from './workflow-bundle';
 
@@ -197,7 +202,9 @@ async function serve(
             (m) => log.warn(m),
           );
     try {
-      await running;
+      await running.catch((err: unknown) => {
+        throw namePermissionDenied(config.temporal, err);
+      });
     } finally {
       liveness?.stop();
     }
@@ -220,6 +227,7 @@ function start(): void {
     if (
       err instanceof ConfigError ||
       err instanceof TemporalUnreachableError ||
+      err instanceof TemporalPermissionDeniedError ||
       err instanceof FailpointSpecError
     ) {
       log.error(`vault-bootstrap worker: ${err.message}`);

@@ -33,7 +33,12 @@ export function missingSearchAttributes(
   return Object.fromEntries(Object.entries(wanted).filter(([k]) => !(k in (existing ?? {}))));
 }
 
-/** Registers the custom search attributes the workflows write, when the server lacks them. */
+/**
+ * Registers the custom search attributes the workflows write, when the server lacks them. Adding them needs
+ * the operator service's write, which a cluster with an authorizer grants its admins only: there the cluster's
+ * set-up registers them (docs/temporal-cluster.md), and a client whose role may not add them gets the server's
+ * PERMISSION_DENIED only when one is missing.
+ */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = missingSearchAttributes(wantedSearchAttributes(), existing.customAttributes);

@@ -8,6 +8,8 @@ import { DEFAULT_TASK_QUEUE } from '../shared/constants';
 import { ConfigError } from '../shared/errors';
 import { hostPort, str } from './env';
 import type { Env } from './env';
+import { checkTemporalTlsFiles } from './temporal-tls';
+import type { TemporalTlsFiles } from './temporal-tls';
 
 export interface TemporalConfig {
   /** gRPC address `host:port` of the Temporal frontend. Env `TEMPORAL_ADDRESS`; default `127.0.0.1:7233`. */
@@ -18,6 +20,8 @@ export interface TemporalConfig {
   taskQueue: string;
   /** Connection options (TLS, API key) in `@temporalio/envconfig` conventions (`TEMPORAL_TLS*`, `TEMPORAL_API_KEY`, `TEMPORAL_PROFILE`). */
   connection: NativeConnectionOptions;
+  /** The TLS files `connection` uses (`TEMPORAL_TLS_*_PATH`), checked at load; named when a connection fails. */
+  tlsFiles: TemporalTlsFiles;
   /** Web UI base URL printed for operators. Env `TEMPORAL_UI_URL`; default `http://127.0.0.1:8233`. */
   uiUrl: string;
 }
@@ -35,6 +39,7 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
   const uiUrl = str(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233');
   if (!/^https?:\/\/\S+$/.test(uiUrl)) throw new ConfigError('TEMPORAL_UI_URL', 'an http(s) URL', uiUrl);
 
+  const tlsFiles = checkTemporalTlsFiles(env);
   // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
   const overrideEnvVars: Record<string, string> = {};
   for (const [k, v] of Object.entries(env))
@@ -51,5 +56,5 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
   } catch (err) {
     throw new ConfigError('TEMPORAL_* connection settings', 'a valid Temporal client profile', String(err));
   }
-  return { address, namespace, taskQueue, connection, uiUrl };
+  return { address, namespace, taskQueue, connection, tlsFiles, uiUrl };
 }

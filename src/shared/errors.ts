@@ -252,12 +252,32 @@ export class FailpointSpecError extends Error {
 }
 
 /** The Temporal frontend cannot be reached at start. */
+/**
+ * Temporal refused a call (gRPC PERMISSION_DENIED): the cluster's authorizer does not let the caller's
+ * identity (its client certificate's role, docs/temporal-cluster.md) do it. `reason` is the server's.
+ */
+export class TemporalPermissionDeniedError extends Error {
+  constructor(reason: string, certFile?: string) {
+    super(
+      `Temporal refused the call: ${reason}. ` +
+        (certFile === undefined
+          ? 'This process sends no client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH), so it has no role.'
+          : `The role of the certificate in ${certFile} (TEMPORAL_TLS_CLIENT_CERT_PATH) may not do this; ` +
+            'docs/temporal-cluster.md lists what each role may do.'),
+    );
+    this.name = 'TemporalPermissionDeniedError';
+  }
+}
+
 export class TemporalUnreachableError extends Error {
-  constructor(target: { address: string; namespace: string }, cause: unknown) {
+  /** `hint`: what the failure says about the TLS settings (src/config/temporal-tls.ts), when it says anything. */
+  constructor(target: { address: string; namespace: string }, cause: unknown, hint?: string) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     super(
       `TEMPORAL_ADDRESS: cannot reach the Temporal frontend at ${target.address} (namespace ${target.namespace}): ${reason}. ` +
-        `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`,
+        (hint === undefined
+          ? `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`
+          : `TLS: ${hint}.`),
     );
     this.name = 'TemporalUnreachableError';
   }

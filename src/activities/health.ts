@@ -384,7 +384,7 @@ export function createHealthActivities(deps: ActivityDeps) {
       const row = report.nodes.find((n) => n.name === name);
       const task = (await swarm.currentTasks(serviceName(input.stack))).get(row?.slot ?? 0);
       if (codes.has('CertificateStale') && task?.containerId) {
-        await swarm.signalContainer(task.containerId, 'SIGHUP');
+        await swarm.signalServiceContainer(serviceName(input.stack), task.containerId, 'SIGHUP');
         const fp = await waitForServedCertificate(input, name);
         actions.push(
           automatic(

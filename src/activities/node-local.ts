@@ -27,10 +27,18 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
     containerId: string;
     signal: 'SIGHUP';
   }): Promise<{ nodeId: string }> {
+    // The input is the caller's word: a task on this queue may name any signal and container. Only SIGHUP,
+    // only to a Vault task of the stack, whatever it says (docs/temporal-cluster.md, defense in depth).
+    if (input.signal !== 'SIGHUP')
+      throw new NonRetryableError(
+        ErrorType.SignalRefused,
+        `${String(input.signal)} was not sent to ${input.node} of ${input.stack}: a node agent sends SIGHUP only`,
+      );
     const nodeId = await swarm.localNodeId();
     await refuseWhileHeld(deps, input.stack, `${input.node} was not sent ${input.signal}`);
+    let sent: 'signalled' | 'other-service';
     try {
-      await swarm.signalContainer(input.containerId, input.signal);
+      sent = await swarm.signalServiceContainer(serviceName(input.stack), input.containerId, input.signal);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) {
         throw new NonRetryableError(
@@ -41,6 +49,11 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
       }
       throw err;
     }
+    if (sent === 'other-service')
+      throw new NonRetryableError(
+        ErrorType.SignalRefused,
+        `container ${input.containerId.slice(0, 12)} is not a task of ${serviceName(input.stack)}: nothing was signalled`,
+      );
     // An automatic action (only health remediation sends it): logged and counted where it happened.
     Context.current().log.info(`sent ${input.signal} to ${input.node} of ${input.stack}`, {
       container: input.containerId.slice(0, 12),

@@ -350,8 +350,18 @@ export class DockerGateway implements Swarm {
     }));
   }
 
-  async signalContainer(containerId: string, signal: string): Promise<void> {
-    await this.docker.getContainer(containerId).kill({ signal });
+  async signalServiceContainer(
+    service: string,
+    containerId: string,
+    signal: 'SIGHUP',
+  ): Promise<'signalled' | 'other-service'> {
+    if (signal !== 'SIGHUP') throw new Error(`refusing to send ${String(signal)}: only SIGHUP is sent`);
+    const container = this.docker.getContainer(containerId);
+    const info = await container.inspect();
+    if (info.Config?.Labels?.['com.docker.swarm.service.name'] !== service) return 'other-service';
+    // By the full id inspected, so a short id cannot name another container between the two calls.
+    await this.docker.getContainer(info.Id).kill({ signal });
+    return 'signalled';
   }
 
   async containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>> {

@@ -159,10 +159,17 @@ export interface Swarm {
   /** Every node of the swarm (asked of a manager). */
   listNodes(): Promise<SwarmNode[]>;
   /**
-   * Sends a signal to a container on this node (e.g. SIGHUP: Vault re-reads its TLS files). A container
-   * this Engine does not have is an error with `statusCode` 404: signals are node-local.
+   * Sends SIGHUP (Vault re-reads its TLS files) to a container on this node, only when the container is a task
+   * of `service` (its `com.docker.swarm.service.name` label); returns `other-service` without signalling
+   * otherwise. A container this Engine does not have is an error with `statusCode` 404: signals are node-local.
+   * The one signal and the service check are the node agent's limits whatever a task asks of it (a caller
+   * that can reach its task queue cannot make it stop or kill a container).
    */
-  signalContainer(containerId: string, signal: string): Promise<void>;
+  signalServiceContainer(
+    service: string,
+    containerId: string,
+    signal: 'SIGHUP',
+  ): Promise<'signalled' | 'other-service'>;
   /**
    * Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). With
    * `sinceMs` (epoch milliseconds) the Engine first replays the starts since then that it still holds, so a

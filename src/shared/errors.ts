@@ -75,6 +75,8 @@ export const ErrorType = selfNamed({
   RootGenerationInProgress: 'RootGenerationInProgress',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
   ContainerNotOnNode: 'ContainerNotOnNode',
+  /** A node agent was asked for a signal other than SIGHUP, or for a container that is not a Vault task of the stack. */
+  SignalRefused: 'SignalRefused',
   /** An operator holds the stack (`vault-bootstrap hold`): no automatic action until it is released. */
   StackHeld: 'StackHeld',
   /** The backup folder does not exist (the storage box not mounted): nothing written, earlier snapshots intact. */

@@ -256,16 +256,21 @@ export class FakeSwarm implements Swarm {
     return Promise.resolve(this.nodes.map((n) => ({ ...n })));
   }
 
-  signalContainer(containerId: string, signal: string): Promise<void> {
+  signalServiceContainer(
+    wanted: string,
+    containerId: string,
+    signal: 'SIGHUP',
+  ): Promise<'signalled' | 'other-service'> {
     for (const [service, bySlot] of this.tasks)
       for (const [slot, task] of bySlot)
         // Docker takes a unique prefix of the id, as `docker kill <short id>` does.
         if (containerId.length >= 12 && task.containerId?.startsWith(containerId)) {
           if (task.nodeId !== this.localNode)
             return Promise.reject(dockerError(404, `No such container: ${containerId}`));
+          if (service !== wanted) return Promise.resolve('other-service');
           this.signals.push({ containerId, signal });
           for (const l of this.signalListeners) l({ service, slot, task }, signal);
-          return Promise.resolve();
+          return Promise.resolve('signalled');
         }
     return Promise.reject(dockerError(404, `No such container: ${containerId}`));
   }

@@ -352,6 +352,26 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
     assert.deepEqual(w.swarm.signals, []);
   });
 
+  it("asked for another signal or another stack's container: SignalRefused, nothing signalled", async () => {
+    const w = await healthy();
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    const containerId = report.nodes.find((n) => n.name === 'vault-1')?.containerId ?? '';
+    // What a task on the node's queue could ask, whoever put it there: the types do not bind the caller.
+    const kill = { stack: w.stack, node: 'vault-1', containerId, signal: 'SIGKILL' as unknown as 'SIGHUP' };
+    await assert.rejects(
+      w.run(w.acts.signalVaultContainer, kill),
+      namedFailure('SignalRefused', /SIGKILL was not sent .* SIGHUP only/),
+    );
+    await assert.rejects(
+      w.run(w.acts.signalVaultContainer, { ...kill, stack: 'other', signal: 'SIGHUP' }),
+      namedFailure('SignalRefused', /is not a task of other_vault: nothing was signalled/),
+    );
+    assert.deepEqual(w.swarm.signals, []);
+    // The same container asked for by its own stack is signalled.
+    await sighup(w, report, 'vault-1');
+    assert.equal(w.swarm.signals.length, 1);
+  });
+
   it('remediateVaultHealth (runs started before node routing): every node, SIGHUP through its own Engine', async () => {
     const w = await healthy();
     w.swarm.replaceTask(w.service, 2);

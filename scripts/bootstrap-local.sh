@@ -112,6 +112,22 @@ make_backup_folder() {
   install -d -m 700 "$1"
 }
 
+# make_break_glass_key: the local operator's break-glass key pair, made once: the worker pins the public
+# half (VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS) and `vault-bootstrap root-token` asks with the private
+# half (VAULT_BOOTSTRAP_BREAK_GLASS_KEY, 0600), as production sets it up (docs/temporal-cluster.md).
+BREAK_GLASS_DIR=$CACHE/break-glass
+make_break_glass_key() {
+  install -d -m 700 "$BREAK_GLASS_DIR"
+  if [[ ! -s $BREAK_GLASS_DIR/operator.key ]]; then
+    (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 \
+      -out "$BREAK_GLASS_DIR/operator.key.tmp" 2>/dev/null)
+    mv -f "$BREAK_GLASS_DIR/operator.key.tmp" "$BREAK_GLASS_DIR/operator.key"
+  fi
+  openssl pkey -in "$BREAK_GLASS_DIR/operator.key" -pubout -out "$BREAK_GLASS_DIR/pins.pem"
+  export VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS=$BREAK_GLASS_DIR/pins.pem
+  export VAULT_BOOTSTRAP_BREAK_GLASS_KEY=$BREAK_GLASS_DIR/operator.key
+}
+
 # step TEXT: announces the next step of the walk.
 step() {
   echo >&2
@@ -211,6 +227,7 @@ start_node_worker() {
       VAULT_BOOTSTRAP_CUSTODY_DIR="$CUSTODY_3"
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE="$CUSTODY_3_KEY"
       VAULT_BACKUP_DIR="$BACKUPS_3"
+      VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS="$VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS"
     )
     run+=(-u VAULT_STACK_DIR_ROOT)
   else
@@ -274,6 +291,7 @@ three_node_up() {
   }
 
   make_backup_folder "$BACKUPS_3"
+  make_break_glass_key
   start_node_worker n1 full
   start_node_worker n2 node-agent
   start_node_worker n3 node-agent
@@ -339,6 +357,7 @@ VAULT_BOOTSTRAP_CUSTODY_KEY_FILE=${VAULT_BOOTSTRAP_CUSTODY_KEY_FILE:-$CACHE/cust
 VAULT_BACKUP_DIR=$CACHE/backups
 set +a
 make_backup_folder "$VAULT_BACKUP_DIR"
+make_break_glass_key
 export VAULT_STACK_FILES VAULT_STACK_DIR_ROOT # (set -a exported them already; said again for shellcheck)
 
 if ! worker_alive; then

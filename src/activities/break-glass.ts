@@ -7,11 +7,36 @@
  * ciphertext only.
  */
 import { constants as cryptoConstants, publicEncrypt } from 'node:crypto';
+import { fingerprintOfPem, RECIPIENTS_VAR } from '../config/break-glass';
+import type { BreakGlassRecipients } from '../config/break-glass';
+import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
 import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { ATTEMPT_META, MADE_BY, rootGeneration } from './cluster/root-generation';
 import type { ActivityDeps } from './deps';
+
+/**
+ * Break glass serves only a recipient the worker pins (src/config/break-glass.ts), checked before custody is
+ * read or a root token generated: whoever starts the workflow, a token encrypted to a key the operators did not
+ * pin is never made. Not retried: the request itself is refused.
+ */
+function refuseUnpinnedRecipient(pins: BreakGlassRecipients, recipientPem: string, stack: string): void {
+  if (pins.kind === 'any') return;
+  if (pins.kind === 'none')
+    throw new NonRetryableError(
+      ErrorType.BreakGlassRecipientNotPinned,
+      `break glass for ${stack} refused: this worker pins no recipient keys (${RECIPIENTS_VAR}); ` +
+        'nothing was generated',
+    );
+  const fingerprint = fingerprintOfPem(recipientPem);
+  if (fingerprint === undefined || !pins.fingerprints.has(fingerprint))
+    throw new NonRetryableError(
+      ErrorType.BreakGlassRecipientNotPinned,
+      `break glass for ${stack} refused: the recipient key ${fingerprint?.slice(0, 16) ?? '(not a public key)'}… ` +
+        `is not among the ${pins.fingerprints.size} pinned in ${pins.file}; nothing was generated`,
+    );
+}
 
 /** Vault's own expiry of a break-glass token comes this long after the workflow's revocation: a backstop. */
 export const BREAK_GLASS_GRACE_SECONDS = 300;
@@ -27,6 +52,7 @@ export function createBreakGlassActivities(deps: ActivityDeps) {
    */
   async function issueBreakGlassToken(input: BreakGlassInput): Promise<BreakGlassIssued> {
     const { stack } = input;
+    refuseUnpinnedRecipient(deps.config.breakGlass, input.recipientPublicKeyPem, stack);
     const held = await keys(stack);
     const node = await activeNode(deps, stack);
     return withGeneratedRoot(

@@ -2,6 +2,7 @@
  * What every activity is given: the one seam tests swap. Interfaces from src/ports only; src/wiring.ts gives
  * the real ones, the unit tests fakes (test/support/fakes/). The helpers the steps share live in ./cluster/.
  */
+import type { BreakGlassRecipients } from '../config/break-glass';
 import type { StackConfig } from '../config/stack';
 import type { BackupConfig, VaultConfig } from '../config/worker';
 import type {
@@ -22,6 +23,8 @@ export interface ActivityConfig {
   stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'deployEnv'>;
   vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
   backup: BackupConfig;
+  /** The recipients break glass may encrypt a root token to (src/config/break-glass.ts). */
+  breakGlass: BreakGlassRecipients;
 }
 
 /** The activities' dependencies, all interfaces: src/wiring.ts gives the real ones, unit tests fakes. */

@@ -2,6 +2,8 @@
  * The client's configuration (src/client.ts): Temporal, the stack's names and files, and what the client
  * sets on the schedules it creates (the health checks, the backups and the restore drills).
  */
+import { loadBreakGlassKey } from './break-glass';
+import type { BreakGlassKey } from './break-glass';
 import { HEALTH_DEFAULTS } from '../shared/health';
 import { ConfigError } from '../shared/errors';
 import { duration, interval, intervalOrOff, positiveInt, str } from './env';
@@ -39,6 +41,8 @@ export interface ClientConfig {
   stack: StackConfig;
   health: HealthConfig;
   backup: BackupScheduleConfig;
+  /** The operator's break-glass key (`VAULT_BOOTSTRAP_BREAK_GLASS_KEY`), when set: what `root-token` asks with. */
+  breakGlassKey?: BreakGlassKey;
 }
 
 function loadHealthConfig(env: Env): HealthConfig {
@@ -67,5 +71,6 @@ export function loadClientConfig(env: Env, cwd = process.cwd()): ClientConfig {
     stack: loadStackConfig(env, cwd),
     health: loadHealthConfig(env),
     backup: loadBackupScheduleConfig(env),
+    breakGlassKey: loadBreakGlassKey(env, cwd),
   };
 }

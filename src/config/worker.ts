@@ -7,6 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TLS_FILES } from '../shared/constants';
 import { ConfigError } from '../shared/errors';
+import { loadBreakGlassRecipients } from './break-glass';
+import type { BreakGlassRecipients } from './break-glass';
 import { count, hostPort, oneOf, positiveInt, str } from './env';
 import type { Env } from './env';
 import { loadDockerSocket, loadLivenessFile } from './process';
@@ -86,6 +88,8 @@ export interface WorkerConfig {
   failpoints: string[];
   /** Raft snapshots (issue 11): where they go and what retention keeps. */
   backup: BackupConfig;
+  /** The operators' public keys break glass encrypts to. Env `VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS`; unset: none. */
+  breakGlass: BreakGlassRecipients;
   /**
    * File the worker rewrites every 10 s while it polls, for a container HEALTHCHECK (`src/liveness-file.ts`).
    * Env `VAULT_BOOTSTRAP_HEALTH_FILE`, an absolute path in an existing folder; unset: none is written.
@@ -117,6 +121,7 @@ export function loadWorkerConfig(env: Env, cwd = process.cwd()): WorkerConfig {
     dockerSocket: loadDockerSocket(env),
     failpoints,
     backup: loadBackupConfig(env, cwd),
+    breakGlass: loadBreakGlassRecipients(env, cwd),
     livenessFile: loadLivenessFile(env),
   };
 }

@@ -77,6 +77,8 @@ export const ErrorType = selfNamed({
   ContainerNotOnNode: 'ContainerNotOnNode',
   /** A node agent was asked for a signal other than SIGHUP, or for a container that is not a Vault task of the stack. */
   SignalRefused: 'SignalRefused',
+  /** Break glass was asked to encrypt a root token to a key the worker does not pin: nothing was generated. */
+  BreakGlassRecipientNotPinned: 'BreakGlassRecipientNotPinned',
   /** An operator holds the stack (`vault-bootstrap hold`): no automatic action until it is released. */
   StackHeld: 'StackHeld',
   /** The backup folder does not exist (the storage box not mounted): nothing written, earlier snapshots intact. */

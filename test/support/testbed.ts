@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   accessSync,
   closeSync,
@@ -15,6 +15,7 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -125,6 +126,33 @@ function makeFolder(path: string): string {
   return path;
 }
 
+/** One operator break-glass key pair per test process (RSA 3072 takes a while to make), PEM. */
+let breakGlassPair: { publicPem: string; privatePem: string } | undefined;
+function operatorKeyPair(): { publicPem: string; privatePem: string } {
+  if (breakGlassPair === undefined) {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    breakGlassPair = {
+      publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+  }
+  return breakGlassPair;
+}
+
+/**
+ * Break glass as production sets it up (src/config/break-glass.ts): the run's worker pins the operator's public
+ * key (`pins`) and its client asks with the private half (`key`, 0600). Written into `dir` once.
+ */
+export function breakGlassFiles(dir: string): { pins: string; key: string } {
+  const files = { pins: join(dir, 'break-glass-pins.pem'), key: join(dir, 'break-glass.key') };
+  if (!existsSync(files.key)) {
+    const pair = operatorKeyPair();
+    writeFileSync(files.pins, pair.publicPem);
+    writeFileSync(files.key, pair.privatePem, { mode: 0o600 });
+  }
+  return files;
+}
+
 export function uniqueName(prefix = 'vbt'): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
 }
@@ -209,8 +237,15 @@ export class TestRun {
       VAULT_BACKUP_DIR: this.backupRoot,
       // No metrics server: tests run several workers at once, which would all want 127.0.0.1:9464.
       VAULT_BOOTSTRAP_METRICS_ADDRESS: '',
+      VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: this.breakGlass.pins,
+      VAULT_BOOTSTRAP_BREAK_GLASS_KEY: this.breakGlass.key,
       ...extra,
     };
+  }
+
+  /** The run's break-glass pins (its worker's) and key (its client's). */
+  get breakGlass(): { pins: string; key: string } {
+    return breakGlassFiles(this.dir);
   }
 
   get workerLog(): string {

@@ -9,6 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/cluster/root-generation';
 import type { FailpointName } from '../../src/ports';
 import type { BreakGlassInput } from '../../src/shared/types';
+import { fingerprintOfPem } from '../../src/config/break-glass';
 import { worldAfter } from '../support/fakes';
 import type { World } from '../support/fakes';
 import { namedFailure, retryableError } from '../support/failures';
@@ -95,6 +96,35 @@ describe('break glass', () => {
     assert.deepEqual(w.vault.rootTokens(), [], 'neither the operator token nor the generated root is left');
     assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
   });
+
+  it('pinned recipients: a pinned key is served; any other key, or no pins, is refused before anything is generated', async () => {
+    const mine = keyPair();
+    const fp = fingerprintOfPem(mine.pem)!;
+    const pinned = { kind: 'pinned' as const, fingerprints: new Set([fp]), file: '/etc/pins.pem' };
+    const w = await worldAfter('revokeRootToken', { breakGlass: pinned });
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      namedFailure(
+        'BreakGlassRecipientNotPinned',
+        /is not among the 1 pinned in \/etc\/pins\.pem; nothing was generated/,
+      ),
+    );
+    assert.equal(w.vault.rootGeneration, undefined, 'no root generation was started');
+    assert.deepEqual(w.vault.rootTokens(), []);
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, mine.pem));
+    assert.deepEqual(w.vault.tokens.get(open(mine.privateKey, issued.sealedToken))?.policies, ['root']);
+
+    const none = await worldAfter('revokeRootToken', { breakGlass: { kind: 'none' } });
+    await assert.rejects(
+      none.run(none.acts.issueBreakGlassToken, input(none, mine.pem)),
+      namedFailure(
+        'BreakGlassRecipientNotPinned',
+        /pins no recipient keys \(VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS\)/,
+      ),
+    );
+    assert.deepEqual(none.vault.rootTokens(), []);
+  });
+
   it('revoking a token Vault no longer knows is not an error', async () => {
     const w = await worldAfter('revokeRootToken');
     const out = await w.run(w.acts.revokeBreakGlassToken, { stack: w.stack, accessor: 'gone' });

@@ -1,12 +1,15 @@
 /**
  * `vault-bootstrap root-token [--stack S] [--ttl 15m]`: break glass. Starts `BreakGlassRootToken`, which makes
  * a root token from the unseal key in custody and revokes it when the TTL is over (durably: a worker restart
- * in between changes nothing). The token comes back encrypted to a key pair made here for this one call; the
- * private key never leaves this process, so the token is decrypted only here and printed once, on stdout.
+ * in between changes nothing). The token comes back encrypted to the operator's break-glass key
+ * (`VAULT_BOOTSTRAP_BREAK_GLASS_KEY`, whose public half the worker pins), or, unset, to a key pair made here
+ * for this one call (only a worker that pins `any` serves it). The private key never leaves this process, so
+ * the token is decrypted only here and printed once, on stdout.
  * The accessor (to revoke it early: `temporal workflow signal --name revokeNow --workflow-id ...`) and the
  * revocation time go to stderr.
  */
 import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { breakGlassWorkflowId } from '../../shared/workflow-ids';
@@ -14,10 +17,16 @@ import { BreakGlassRootToken, breakGlassQuery } from '../../workflows';
 import type { BreakGlassState } from '../../workflows/break-glass-root-token';
 import type { CommandContext } from '../context';
 
+/** A key pair for this call only: served by a worker that pins `any` (VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS). */
+function oneCallKey(): { publicKeyPem: string; privateKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  return { publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
+}
+
 /** Runs `root-token`; resolves with 0 once the token is printed, 1 when the workflow failed to issue one. */
 export async function rootToken(ctx: CommandContext, options: { ttlSeconds: number }): Promise<number> {
   const { client, config, stack } = ctx;
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const { publicKeyPem, privateKey } = config.breakGlassKey ?? oneCallKey();
   const workflowId = breakGlassWorkflowId(stack, new Date());
   const handle = await client.workflow.start(BreakGlassRootToken, {
     taskQueue: config.temporal.taskQueue,
@@ -26,7 +35,7 @@ export async function rootToken(ctx: CommandContext, options: { ttlSeconds: numb
       {
         stack,
         ttlSeconds: options.ttlSeconds,
-        recipientPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        recipientPublicKeyPem: publicKeyPem,
         requester: `${userInfo().username}@${hostname()}`,
       },
     ],

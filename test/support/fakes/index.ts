@@ -3,6 +3,7 @@
  * drill's throwaway one, on tmpfs, when its stack is deployed), custody, fault points and a clock, wired into `ActivityDeps` exactly where src/wiring.ts puts the real ones. Activities
  * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
  */
+import type { BreakGlassRecipients } from '../../../src/config/break-glass';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,8 @@ function backupDir(stack: string): string {
 
 export interface WorldOptions {
   stack?: string;
+  /** The worker's break-glass pins; default `any`. */
+  breakGlass?: BreakGlassRecipients;
   clock?: FakeClock;
   /** Folder of the TLS files; default: empty placeholder files. */
   certDir?: string;
@@ -127,6 +130,7 @@ export function fakeWorld(options: WorldOptions = {}) {
       },
       vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
       backup: { dir: backupRoot, keep: { hourly: 24, daily: 7, weekly: 4 } },
+      breakGlass: options.breakGlass ?? { kind: 'any' },
     },
     failpoints,
     clock,

@@ -30,6 +30,13 @@
 #                                Copy it off this machine: a Docker secret cannot be read back, and
 #                                without the key custody's swarm copies cannot be read. One of the two
 #                                is required while the secret does not exist
+#   VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS  a file of the operators' PEM public keys: the only keys break
+#                                glass (root-token) encrypts a root token to. Unset: root-token is refused
+#   TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME  Temporal over mutual TLS (a cluster with the
+#                                project's authorizer, docs/temporal-cluster.md); then also
+#   VAULT_BOOTSTRAP_WORKER_TLS_CERT/_KEY, VAULT_BOOTSTRAP_AGENT_TLS_CERT/_KEY  the worker's and the agents'
+#                                certificates (roles worker and agent), handed to them as Swarm secrets;
+#                                TEMPORAL_TLS_CLIENT_CERT_PATH/_KEY_PATH are this script's own (operator)
 #   VAULT_BACKUP_MOUNT           the backup storage's mount point on every manager (default /mnt/storagebox)
 #   VAULT_BACKUP_DIR             the backup root on it (default $VAULT_BACKUP_MOUNT/vault-snapshots): created
 #                                owner-only for the worker's uid 1000 when the storage is mounted here
@@ -115,6 +122,86 @@ ensure_custody_key() {
   fi
 }
 
+# Swarm configs and secrets cannot change: each carries a hash of its content in its name, so new content
+# is a new object the next deploy swaps in, and the same content is found again. Labelled with the
+# worker stack, which is how the ones no deploy uses any more are found.
+WORKER_LABEL=io.iklimco.vault-bootstrap.worker-stack
+content_name() { printf '%s_%s' "$1" "$(sha256sum "$2" | cut -c1-12)"; }
+# ensure_swarm_object config|secret BASE FILE: the object for FILE's content; prints its name.
+ensure_swarm_object() {
+  local kind=$1 name
+  name=$(content_name "$2" "$3")
+  if ! docker "$kind" inspect "$name" >/dev/null 2>&1; then
+    docker "$kind" create --label "$WORKER_LABEL=$WORKER_STACK" "$name" "$3" >/dev/null ||
+      fail "could not create the $kind $name from $3"
+    log "$kind $name: created from $3" >&2
+  fi
+  printf '%s' "$name"
+}
+
+# Break glass (docs/temporal-cluster.md): the operators' public keys the worker encrypts a root token to,
+# as a Swarm config, from the PEM file VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS names. Unset: no key is
+# pinned and the worker refuses every `root-token` until one is.
+ensure_break_glass_pins() {
+  local file=${VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS:-} empty=
+  if [[ -z $file ]]; then
+    file=$(mktemp) empty=$file
+    echo '# no break-glass recipient key is pinned: root-token is refused' >"$file"
+    log "break glass: no recipient keys pinned (VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS unset): root-token is" \
+      "refused until you pin the operators' public keys and re-run"
+  else
+    [[ -r $file ]] || fail "VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS=$file is not a readable file"
+    grep -q -- '-----BEGIN PUBLIC KEY-----' "$file" ||
+      fail "VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS=$file holds no PEM public key (openssl pkey -pubout makes one)"
+    log "break glass: pinning the $(grep -c -- '-----BEGIN PUBLIC KEY-----' "$file") public key(s) of $file"
+  fi
+  VAULT_BOOTSTRAP_BREAK_GLASS_CONFIG=$(ensure_swarm_object config \
+    "vault_bootstrap_break_glass${VAULT_BOOTSTRAP_SUFFIX:-}" "$file")
+  export VAULT_BOOTSTRAP_BREAK_GLASS_CONFIG
+  [[ -z $empty ]] || rm -f "$empty"
+}
+
+# Temporal TLS (docs/temporal-cluster.md): with TEMPORAL_TLS_SERVER_CA_CERT_PATH set, the worker and the
+# agents reach Temporal over mutual TLS, each with a certificate of its own role (worker, agent), handed to
+# their tasks as Swarm secrets by docker-stack-vault-bootstrap.tls.yml. This script's own client calls
+# use the operator's TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH as they are.
+TLS_STACK_FILE=$root/docker-stack-vault-bootstrap.tls.yml
+worker_stack_files=(-c "$WORKER_STACK_FILE")
+ensure_temporal_tls() {
+  if [[ -z ${TEMPORAL_TLS_SERVER_CA_CERT_PATH:-} ]]; then
+    log "Temporal TLS: off (TEMPORAL_TLS_SERVER_CA_CERT_PATH unset): the worker stack connects in plain text"
+    return
+  fi
+  local var
+  for var in TEMPORAL_TLS_SERVER_CA_CERT_PATH VAULT_BOOTSTRAP_WORKER_TLS_CERT VAULT_BOOTSTRAP_WORKER_TLS_KEY \
+    VAULT_BOOTSTRAP_AGENT_TLS_CERT VAULT_BOOTSTRAP_AGENT_TLS_KEY; do
+    [[ -n ${!var:-} && -r ${!var} ]] ||
+      fail "$var must name a readable file: with TEMPORAL_TLS_SERVER_CA_CERT_PATH set, the worker and the" \
+        "agents need certificates of their roles (docs/temporal-cluster.md)"
+  done
+  local role
+  for role in WORKER AGENT; do
+    local cert_var=VAULT_BOOTSTRAP_${role}_TLS_CERT key_var=VAULT_BOOTSTRAP_${role}_TLS_KEY end
+    end=$(openssl x509 -enddate -noout -in "${!cert_var}" 2>/dev/null) ||
+      fail "$cert_var=${!cert_var} is not a PEM certificate"
+    openssl x509 -checkend 0 -noout -in "${!cert_var}" >/dev/null ||
+      fail "$cert_var=${!cert_var} has expired (${end#notAfter=})"
+    [[ $(openssl x509 -pubkey -noout -in "${!cert_var}" | sha256sum) == \
+      "$(openssl pkey -pubout -in "${!key_var}" 2>/dev/null | sha256sum)" ]] ||
+      fail "$key_var=${!key_var} is not the private key of $cert_var=${!cert_var}"
+  done
+  local s=${VAULT_BOOTSTRAP_SUFFIX:-}
+  VBT_TEMPORAL_CA_SECRET=$(ensure_swarm_object secret "vault_bootstrap_temporal_ca$s" "$TEMPORAL_TLS_SERVER_CA_CERT_PATH")
+  VBT_WORKER_CERT_SECRET=$(ensure_swarm_object secret "vault_bootstrap_worker_cert$s" "$VAULT_BOOTSTRAP_WORKER_TLS_CERT")
+  VBT_WORKER_KEY_SECRET=$(ensure_swarm_object secret "vault_bootstrap_worker_key$s" "$VAULT_BOOTSTRAP_WORKER_TLS_KEY")
+  VBT_AGENT_CERT_SECRET=$(ensure_swarm_object secret "vault_bootstrap_agent_cert$s" "$VAULT_BOOTSTRAP_AGENT_TLS_CERT")
+  VBT_AGENT_KEY_SECRET=$(ensure_swarm_object secret "vault_bootstrap_agent_key$s" "$VAULT_BOOTSTRAP_AGENT_TLS_KEY")
+  export VBT_TEMPORAL_CA_SECRET VBT_WORKER_CERT_SECRET VBT_WORKER_KEY_SECRET VBT_AGENT_CERT_SECRET VBT_AGENT_KEY_SECRET
+  worker_stack_files+=(-c "$TLS_STACK_FILE")
+  log "Temporal TLS: on; the worker and the agents present their own certificates (server name" \
+    "${TEMPORAL_TLS_SERVER_NAME:-from TEMPORAL_ADDRESS})"
+}
+
 # The backup folder the worker writes snapshots to (docs/backups.md). The worker mounts VAULT_BACKUP_MOUNT,
 # which must exist for its task to start; the backup root is made here, owner-only for the worker's uid,
 # only on a mounted storage (a folder on this node's own disk would look like backups and be lost with it).
@@ -176,11 +263,13 @@ deploy_worker_stack() {
   [[ -n ${VAULT_BOOTSTRAP_IMAGE:-} ]] || fail "VAULT_BOOTSTRAP_IMAGE is not set: the worker image to run (pinned)"
   [[ -n ${TEMPORAL_ADDRESS:-} ]] || fail "TEMPORAL_ADDRESS is not set: the Temporal frontend, reachable from the swarm"
   ensure_custody_key
+  ensure_break_glass_pins
+  ensure_temporal_tls
   check_backup_folder
   DOCKER_SOCKET_GID=${DOCKER_SOCKET_GID:-$(socket_gid)}
   export DOCKER_SOCKET_GID
   log "worker stack $WORKER_STACK: deploying $VAULT_BOOTSTRAP_IMAGE (Temporal $TEMPORAL_ADDRESS)"
-  docker stack deploy --resolve-image never -c "$WORKER_STACK_FILE" "$WORKER_STACK" >/dev/null ||
+  docker stack deploy --resolve-image never "${worker_stack_files[@]}" "$WORKER_STACK" >/dev/null ||
     fail "worker stack $WORKER_STACK: docker stack deploy failed (above)"
   local deadline=$((SECONDS + WORKER_START_TIMEOUT))
   until worker_stack_ready; do

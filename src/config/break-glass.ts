@@ -19,9 +19,9 @@ export const RECIPIENTS_VAR = 'VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS';
 export const KEY_VAR = 'VAULT_BOOTSTRAP_BREAK_GLASS_KEY';
 
 /**
- * The worker's pins: `pinned` fingerprints (a file of PEM public keys), `any` (the word `any`: every key,
- * for a Temporal only its operator reaches, such as `npm run local`'s dev server), or `none` (unset, or a
- * file without keys): break glass refuses every request.
+ * The worker's pins: `pinned` fingerprints (a file of PEM public keys; `#` lines are comments), `any` (the
+ * word `any`: every key, for a Temporal only its operator reaches), or `none` (unset, or a file of comments
+ * only): break glass refuses every request.
  */
 export type BreakGlassRecipients =
   { kind: 'pinned'; fingerprints: ReadonlySet<string>; file: string } | { kind: 'any' } | { kind: 'none' };
@@ -59,7 +59,8 @@ export function loadBreakGlassRecipients(env: Env, cwd = process.cwd()): BreakGl
   }
   const blocks = text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
   if (blocks.length === 0) {
-    if (text.trim() !== '')
+    // Only comments: a file that pins nothing on purpose (a Swarm config cannot be empty).
+    if (text.replace(/^\s*#.*$/gm, '').trim() !== '')
       throw new ConfigError(RECIPIENTS_VAR, 'PEM public keys (-----BEGIN PUBLIC KEY-----)', file);
     return { kind: 'none' };
   }

@@ -97,6 +97,9 @@ export interface WorkerTask {
   image: string;
 }
 
+/** The label init-infra-prod.sh puts on the configs and secrets it makes for a worker stack. */
+const WORKER_STACK_LABEL = 'io.iklimco.vault-bootstrap.worker-stack';
+
 export class WorkerStackRun extends MultiNodeRun {
   readonly workerStack = `${this.stack}-w`;
   readonly suffix = `-${this.stack}`;
@@ -250,6 +253,18 @@ export class WorkerStackRun extends MultiNodeRun {
           .getConfig(c.ID)
           .remove()
           .catch(() => undefined);
+      // What init-infra-prod.sh made for the worker stack: the break-glass pins, the Temporal TLS secrets.
+      const own = { filters: { label: [`${WORKER_STACK_LABEL}=${this.workerStack}`] } };
+      for (const c of await engine.listConfigs(own))
+        await engine
+          .getConfig(c.ID)
+          .remove()
+          .catch(() => undefined);
+      for (const s of await engine.listSecrets(own))
+        await engine
+          .getSecret(s.ID)
+          .remove()
+          .catch(() => undefined);
     }
     await super.cleanup();
   }
@@ -264,6 +279,9 @@ export class WorkerStackRun extends MultiNodeRun {
       filters: { label: [`com.docker.stack.namespace=${this.workerStack}`] },
     }))
       out.push(`service ${s.Spec?.Name}`);
+    const own = { filters: { label: [`${WORKER_STACK_LABEL}=${this.workerStack}`] } };
+    for (const c of await engine.listConfigs(own)) out.push(`config ${c.Spec?.Name}`);
+    for (const s of await engine.listSecrets(own)) out.push(`secret ${s.Spec?.Name}`);
     for (const c of await engine.listConfigs({ filters: { label: [`${LABEL_STACK}=${this.stack}`] } }))
       out.push(`config ${c.Spec?.Name}`);
     for (const s of await engine.listSecrets({

@@ -28,6 +28,7 @@ case "$1 $2" in
   "info --format") echo true ;;
   "network inspect") echo "overlay swarm true" ;;
   "secret inspect") exit 1 ;;
+  "config inspect") exit 1 ;;
   "secret create") exit 0 ;;
   "stack deploy") echo "stand-in: no deploy here" >&2; exit 1 ;;
   *) exit 0 ;;
@@ -59,11 +60,12 @@ function scene() {
     });
     return { code: res.status, out: `${res.stdout}${res.stderr}` };
   };
-  const secretCreates = () =>
+  const callsStarting = (prefix: string) =>
     readFileSync(calls, 'utf8')
       .split('\n')
-      .filter((l) => l.startsWith('secret create'));
-  return { dir, mount, run, secretCreates };
+      .filter((l) => l.startsWith(prefix));
+  const secretCreates = () => callsStarting('secret create');
+  return { dir, mount, run, secretCreates, callsStarting };
 }
 
 describe('init-infra-prod.sh: the custody key and the backup folder', () => {
@@ -112,5 +114,165 @@ describe('init-infra-prod.sh: the custody key and the backup folder', () => {
     assert.match(res.out, /WARNING: backups: nothing is mounted at .*BackupTargetMissing/);
     assert.equal(existsSync(join(s.mount, 'vault-snapshots')), false);
     assert.match(res.out, /stand-in: no deploy here/, 'it went on to the deploy');
+  });
+});
+
+/** A CA and role certificates made with openssl in `dir`: `<name>.pem`/`.key`, `expired` already expired. */
+function roleCerts(dir: string): void {
+  const ssl = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=test CA',
+  );
+  for (const [name, days] of [
+    ['worker', '30'],
+    ['agent', '30'],
+    ['expired', '-1'],
+  ] as const) {
+    ssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/O=vault-bootstrap/OU=${name}/CN=${name}`,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      days,
+      '-out',
+      `${name}.pem`,
+    );
+  }
+}
+
+describe('init-infra-prod.sh: break-glass pins and Temporal TLS for the worker stack', () => {
+  const keySource = (dir: string) => {
+    const file = join(dir, 'key-i-keep');
+    writeFileSync(file, 'a key\n', { mode: 0o600 });
+    return file;
+  };
+
+  it("pins: the operators' public keys become a config named by their hash; none given: a config that pins none, said", () => {
+    const s = scene();
+    const pins = join(s.dir, 'pins.pem');
+    const r = spawnSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:3072'], {
+      encoding: 'utf8',
+    });
+    const pub = spawnSync('openssl', ['pkey', '-pubout'], { input: r.stdout, encoding: 'utf8' }).stdout;
+    writeFileSync(pins, pub);
+    const res = s.run({
+      VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: keySource(s.dir),
+      VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: pins,
+    });
+    assert.match(res.out, /break glass: pinning the 1 public key\(s\)/);
+    const [create] = s.callsStarting('config create');
+    assert.match(
+      create ?? '',
+      new RegExp(
+        `^config create --label io\\.iklimco\\.vault-bootstrap\\.worker-stack=vault-bootstrap vault_bootstrap_break_glass_[0-9a-f]{12} ${pins}$`,
+      ),
+    );
+    assert.deepEqual(s.callsStarting('stack deploy').length, 1);
+    assert.doesNotMatch(s.callsStarting('stack deploy')[0]!, /tls\.yml/, 'no TLS overlay without a CA');
+
+    const none = scene();
+    const out = none.run({ VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: keySource(none.dir) }).out;
+    assert.match(out, /no recipient keys pinned .*root-token is refused/);
+    assert.equal(
+      none.callsStarting('config create vault').length + none.callsStarting('config create --label').length,
+      1,
+    );
+
+    const bad = scene();
+    writeFileSync(join(bad.dir, 'not-pins'), 'hello\n');
+    const refused = bad.run({
+      VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: keySource(bad.dir),
+      VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: join(bad.dir, 'not-pins'),
+    });
+    assert.equal(refused.code, 2);
+    assert.match(refused.out, /holds no PEM public key/);
+    assert.deepEqual(bad.callsStarting('stack deploy'), []);
+  });
+
+  it("TLS: each role's certificate and key become secrets and the overlay is deployed; an expired or mismatched one is named, nothing deployed", () => {
+    const s = scene();
+    roleCerts(s.dir);
+    const tls = (over: Record<string, string> = {}) => ({
+      VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: keySource(s.dir),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(s.dir, 'ca.pem'),
+      VAULT_BOOTSTRAP_WORKER_TLS_CERT: join(s.dir, 'worker.pem'),
+      VAULT_BOOTSTRAP_WORKER_TLS_KEY: join(s.dir, 'worker.key'),
+      VAULT_BOOTSTRAP_AGENT_TLS_CERT: join(s.dir, 'agent.pem'),
+      VAULT_BOOTSTRAP_AGENT_TLS_KEY: join(s.dir, 'agent.key'),
+      ...over,
+    });
+    const expired = s.run(
+      tls({
+        VAULT_BOOTSTRAP_AGENT_TLS_CERT: join(s.dir, 'expired.pem'),
+        VAULT_BOOTSTRAP_AGENT_TLS_KEY: join(s.dir, 'expired.key'),
+      }),
+    );
+    assert.equal(expired.code, 2);
+    assert.match(expired.out, /VAULT_BOOTSTRAP_AGENT_TLS_CERT=.*expired\.pem has expired/);
+    const mismatched = s.run(tls({ VAULT_BOOTSTRAP_WORKER_TLS_KEY: join(s.dir, 'agent.key') }));
+    assert.equal(mismatched.code, 2);
+    assert.match(
+      mismatched.out,
+      /VAULT_BOOTSTRAP_WORKER_TLS_KEY=.*agent\.key is not the private key of VAULT_BOOTSTRAP_WORKER_TLS_CERT/,
+    );
+    const missing = s.run(tls({ VAULT_BOOTSTRAP_AGENT_TLS_KEY: '' }));
+    assert.match(missing.out, /VAULT_BOOTSTRAP_AGENT_TLS_KEY must name a readable file/);
+    assert.deepEqual(s.callsStarting('stack deploy'), [], 'nothing deployed with a bad certificate');
+    assert.deepEqual(
+      s.secretCreates().filter((c) => c.includes('worker_cert')),
+      [],
+    );
+
+    const res = s.run(tls());
+    assert.match(res.out, /Temporal TLS: on/);
+    const made = s.secretCreates().map((c) => c.split(' ')[4]);
+    for (const base of ['temporal_ca', 'worker_cert', 'worker_key', 'agent_cert', 'agent_key'])
+      assert.ok(
+        made.some((n) => new RegExp(`^vault_bootstrap_${base}_[0-9a-f]{12}$`).test(n ?? '')),
+        `${base} in ${made.join(' ')}`,
+      );
+    const [deploy] = s.callsStarting('stack deploy');
+    assert.match(
+      deploy ?? '',
+      /-c \S+docker-stack-vault-bootstrap\.yml -c \S+docker-stack-vault-bootstrap\.tls\.yml vault-bootstrap$/,
+    );
+    assert.ok(!res.out.includes('PRIVATE KEY'), 'no key in the output');
   });
 });

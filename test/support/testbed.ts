@@ -26,6 +26,8 @@ import { LABEL_STACK } from '../../src/shared/constants';
 import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { removeStack, removeStackQuietly } from './stack-removal';
+import { clusterBed, clusterEnv } from './temporal-cluster';
+import type { ClusterIdentity } from './temporal-cluster';
 
 const run = promisify(execFile);
 
@@ -157,8 +159,14 @@ export function uniqueName(prefix = 'vbt'): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
 }
 
-/** Everything one test run needs: its own stack, task queue, custody folder and worker environment. */
+/**
+ * Everything one test run needs: its own stack, task queue, custody folder and worker environment. With
+ * `temporal: 'cluster'` its processes reach the bed's Temporal cluster over mutual TLS instead of the dev
+ * server: the worker as role `worker`, the client as `operator` (`break-glass` for `root-token`).
+ */
 export class TestRun {
+  constructor(readonly options: { temporal?: 'dev' | 'cluster' } = {}) {}
+
   readonly stack = uniqueName();
   readonly taskQueue = `tq-${this.stack}`;
   readonly dir = mkdtempSync(join(tmpdir(), `${this.stack}-`));
@@ -219,11 +227,19 @@ export class TestRun {
     return `${this.stack}_vault_unseal_key`;
   }
 
+  /** How the run's processes reach Temporal, as `identity` on the cluster. */
+  temporalEnv(identity: ClusterIdentity = 'worker'): Record<string, string> {
+    if (this.options.temporal === 'cluster') return clusterEnv(clusterBed(), identity);
+    return {
+      TEMPORAL_ADDRESS: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      TEMPORAL_UI_URL: this.bed.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+    };
+  }
+
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       ...processEnv(),
-      TEMPORAL_ADDRESS: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-      TEMPORAL_UI_URL: this.bed.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
+      ...this.temporalEnv('worker'),
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
       VAULT_BOOTSTRAP_STACK: this.stack,
       VAULT_STACK_FILES: `${join(REPO, 'docker-stack-vault.yml')},${join(REPO, 'testbed', 'docker-stack-vault.testbed.yml')}`,
@@ -264,7 +280,8 @@ export class TestRun {
     args: string[],
     extra: Record<string, string> = {},
   ): Promise<{ code: number; out: string; stdout: string }> {
-    return runClient(this.env(extra), args);
+    const identity = args[0] === 'root-token' ? 'break-glass' : 'operator';
+    return runClient(this.env({ ...this.temporalEnv(identity), ...extra }), args);
   }
 
   async stopWorkers(): Promise<void> {

@@ -8,7 +8,7 @@
  * A call is `denied` when the server answers PERMISSION_DENIED (or the TLS handshake refuses the client),
  * `allowed` when it gets past the authorizer: it succeeds, or fails for another reason (a long poll cut by
  * the test's deadline, a workflow already gone). Workflows started here have no worker (their task queue is
- * the test's own) and a one-minute execution timeout; the test's admin connection removes what they left.
+ * the test's own) and a one-minute execution timeout; the test's operator connection removes what they left.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -84,9 +84,11 @@ const EXPECTED: Record<ClusterIdentity | 'none', readonly Outcome[]> = {
   worker: /*     */ [Y, Y, N, N, N, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N],
   agent: /*      */ [Y, N, N, N, N, N, N, N, Y, N, N, N, N, N, Y, N],
   operator: /*   */ [Y, Y, N, N, N, Y, Y, Y, Y, Y, Y, Y, N, N, N, N],
-  'break-glass': [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, N, N, N, N],
+  // Break glass is a person's act each time: not even its role may put it on a schedule.
+  'break-glass': [Y, Y, Y, Y, N, Y, Y, Y, Y, Y, Y, Y, N, N, N, N],
   viewer: /*     */ [Y, N, N, N, N, N, N, N, Y, Y, Y, N, N, N, N, N],
-  admin: /*      */ [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y],
+  // The cluster's set-up (namespace, search attributes), kept apart from the workflows it serves.
+  admin: /*      */ [Y, N, N, N, N, N, N, N, N, N, N, N, N, N, N, Y],
   none: /*       */ [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
   'expired-operator': [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
   'rogue-operator': [N, N, N, N, N, N, N, N, N, N, N, N, N, N, N, N],
@@ -194,18 +196,18 @@ async function attempt(
 
 describe('the Temporal cluster: who may do what (mTLS roles, the project authorizer)', () => {
   let bed: ClusterBed;
-  let admin: Connection;
+  let operator: Connection;
   const made: string[] = [];
   const schedules: string[] = [];
 
   before(async () => {
     bed = clusterBed();
-    admin = await clusterConnection(bed, 'admin');
+    operator = await clusterConnection(bed, 'operator');
   });
 
   after(async () => {
     for (const workflowId of made)
-      await admin.workflowService
+      await operator.workflowService
         .terminateWorkflowExecution({
           namespace: NAMESPACE,
           workflowExecution: { workflowId },
@@ -213,26 +215,30 @@ describe('the Temporal cluster: who may do what (mTLS roles, the project authori
         })
         .catch(() => undefined);
     for (const scheduleId of schedules)
-      await admin.workflowService.deleteSchedule({ namespace: NAMESPACE, scheduleId }).catch(() => undefined);
-    await admin?.close();
+      await operator.workflowService
+        .deleteSchedule({ namespace: NAMESPACE, scheduleId })
+        .catch(() => undefined);
+    await operator?.close();
   });
 
   it("every role gets exactly its cells; no certificate, an expired one or another CA's gets nothing", async () => {
     const seen: Record<string, Outcome[]> = {};
     for (const who of IDENTITIES) {
-      // Each identity's own targets, started by the admin: one to signal, query and read, one to terminate.
+      // Each identity's own targets, started by an operator: one to signal, query and read, one to terminate.
       const workflowId = `authz-${tag}-${who}-target`;
       const terminateId = `authz-${tag}-${who}-terminate`;
       for (const wid of [workflowId, terminateId]) {
-        await admin.workflowService.startWorkflowExecution(startRequest('AuthzProbe', wid));
+        await operator.workflowService.startWorkflowExecution(startRequest('AuthzProbe', wid));
         made.push(wid);
       }
       let conn: Connection | undefined;
       try {
-        conn = await clusterConnection(bed, who);
+        conn = await clusterConnection(bed, who, 3000);
       } catch (err) {
-        // A client the server's TLS refuses may already fail to connect: every call is refused.
-        assert.ok(tlsRefusal(err) || grpcCode(err) !== undefined, `${who}: ${String(err)}`);
+        // The server's TLS refuses the handshake: the connection never gets ready (grpc-js says only that
+        // it failed to connect; the operator's connection to the same address works, so the server is up).
+        // Only the identities that must get nothing may end here.
+        assert.ok(['none', 'expired-operator', 'rogue-operator'].includes(who), `${who}: ${String(err)}`);
       }
       const row: Outcome[] = [];
       for (const op of OPERATIONS) {

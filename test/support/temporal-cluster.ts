@@ -45,10 +45,10 @@ export function clusterBed(): ClusterBed {
     return v;
   };
   return {
-    address: need('TEMPORAL_CLUSTER_ADDRESS'),
-    serverName: need('TEMPORAL_CLUSTER_SERVER_NAME'),
-    pki: need('TEMPORAL_CLUSTER_PKI'),
-    uiUrl: need('TEMPORAL_CLUSTER_UI_URL'),
+    address: need('TEMPORAL_ADDRESS'),
+    serverName: need('TEMPORAL_TLS_SERVER_NAME'),
+    pki: need('TEMPORAL_CLUSTER_PKI_DIR'),
+    uiUrl: env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:18233',
     script: need('TEMPORAL_CLUSTER_SCRIPT'),
     env,
   };
@@ -78,11 +78,12 @@ export function clusterEnv(bed: ClusterBed, identity: ClusterIdentity | 'none'):
 export async function clusterConnection(
   bed: ClusterBed,
   identity: ClusterIdentity | 'none',
+  connectTimeoutMs = 10_000,
 ): Promise<Connection> {
   const read = (name: string) => readFileSync(join(bed.pki, name));
   return Connection.connect({
     address: bed.address,
-    connectTimeout: 10_000,
+    connectTimeout: connectTimeoutMs,
     tls: {
       serverNameOverride: bed.serverName,
       serverRootCACertificate: read('ca.pem'),

@@ -608,6 +608,10 @@ EOF
 # Search attributes added by the bed's setup are usable at once (as on the dev server).
 system.forceSearchAttributesCacheRefreshOnRead:
   - value: true
+# A denial's reason (the role and the API, from the bed's authorizer) in the error message callers see,
+# not only in its details.
+frontend.exposeAuthorizerErrors:
+  - value: true
 EOF
   )
   mv -f "$SERVER_CONFIG.tmp" "$SERVER_CONFIG"

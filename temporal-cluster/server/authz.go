@@ -18,6 +18,7 @@ import (
 
 	commandpb "go.temporal.io/api/command/v1"
 	schedulepb "go.temporal.io/api/schedule/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/log"
@@ -394,7 +395,12 @@ func (a *RoleAuthorizer) Authorize(_ context.Context, claims *authorization.Clai
 			tag.WorkflowNamespace(target.Namespace),
 			tag.NewStringTag("reason", reason))
 	}
-	return authorization.Result{Decision: authorization.DecisionDeny, Reason: reason}, nil
+	// A deny Result alone reaches the caller as PermissionDenied "Request unauthorized." with the reason
+	// only in its details, which neither the CLI nor the TypeScript SDK shows. Returned as an error, with
+	// the dynamic config frontend.exposeAuthorizerErrors on (the bed sets it), the reason is in the
+	// message too. Without that setting the interceptor masks the error: still a denial.
+	return authorization.Result{Decision: authorization.DecisionDeny, Reason: reason},
+		serviceerror.NewPermissionDenied(authorization.RequestUnauthorized+" "+reason, reason)
 }
 
 // decide returns "" to allow, or why not.

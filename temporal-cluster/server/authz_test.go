@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/x509/pkix"
+	"errors"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	schedulepb "go.temporal.io/api/schedule/v1"
+	"go.temporal.io/api/serviceerror"
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -45,15 +47,21 @@ func decide(t *testing.T, claims *authorization.Claims, api, namespace string, r
 	t.Helper()
 	a := NewRoleAuthorizer([]string{ns}, nil)
 	res, err := a.Authorize(context.Background(), claims, &authorization.CallTarget{APIName: api, Namespace: namespace, Request: req})
-	if err != nil {
-		t.Fatalf("Authorize: %v", err)
-	}
 	switch res.Decision {
 	case authorization.DecisionAllow:
+		if err != nil {
+			t.Fatalf("%s: allowed with an error: %v", api, err)
+		}
 		return ""
 	case authorization.DecisionDeny:
-		if res.Reason == "" {
-			t.Fatalf("%s: denied without a reason", api)
+		// The caller sees the error (frontend.exposeAuthorizerErrors): PermissionDenied, the reason in
+		// its message and its Reason.
+		var denied *serviceerror.PermissionDenied
+		if !errors.As(err, &denied) {
+			t.Fatalf("%s: denied with error %T %v, want PermissionDenied", api, err, err)
+		}
+		if res.Reason == "" || denied.Reason != res.Reason || denied.Message != "Request unauthorized. "+res.Reason {
+			t.Fatalf("%s: reason %q, error %q (reason %q)", api, res.Reason, denied.Message, denied.Reason)
 		}
 		return res.Reason
 	}

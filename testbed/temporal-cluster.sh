@@ -22,7 +22,8 @@
 #   bash testbed/temporal-cluster.sh pg restart      # pg_ctl -m immediate stop (a crash), then start
 #
 # VBT_TEMPORAL_EXTRA_IPS (comma-separated) adds IP SANs to the server certificate, for clients that reach
-# the host at another address (the three-node bed's nodes, through socat).
+# the host at another address (the three-node bed's nodes, through socat). VBT_TEMPORAL_LOG_ALLOWED=1
+# makes the server log the calls it allows too, not only those it denies (a change restarts it at `up`).
 #
 # Everything lives in $CACHE = ${VAULT_BOOTSTRAP_CACHE:-<repo>/.cache}: binaries in bin/, the rest in
 # temporal-cluster/ (pki/, pgdata/, the rendered config), logs in logs/.
@@ -618,8 +619,19 @@ EOF
   mv -f "$DYNAMIC_CONFIG.tmp" "$DYNAMIC_CONFIG"
 }
 
-# What the running server must have started with: the binary and the config.
-server_inputs() { hash_of "$SERVER_BIN.inputs" "$SERVER_CONFIG" "$DYNAMIC_CONFIG"; }
+# The server's arguments. VBT_TEMPORAL_LOG_ALLOWED=1 logs every allowed call too ("vbt-authz: allowed"),
+# to learn which calls a client makes.
+server_args() {
+  SERVER_ARGS=(-config "$SERVER_CONFIG" -namespaces "$NAMESPACE")
+  [[ ${VBT_TEMPORAL_LOG_ALLOWED:-0} == 1 ]] && SERVER_ARGS+=(-log-allowed)
+  return 0
+}
+
+# What the running server must have started with: the binary, the config and the arguments.
+server_inputs() {
+  server_args
+  hash_of "$SERVER_BIN.inputs" "$SERVER_CONFIG" "$DYNAMIC_CONFIG" "${SERVER_ARGS[*]}"
+}
 
 temporal_cli() { "$CACHE/bin/temporal" --disable-config-file --disable-config-env "$@"; }
 # as ROLE CLI-ARGS...: the Temporal CLI against this cluster with ROLE's certificate.
@@ -643,7 +655,8 @@ start_server() {
   [[ -x $CACHE/bin/temporal ]] || die "server: $CACHE/bin/temporal (the CLI) is missing: run 'bash testbed/testbed.sh up' once"
   printf '\n==== %s: starting %s\n' "$(date -Is)" "$SERVER_BIN" >>"$SERVER_LOG"
   server_inputs >"$SERVER_INPUTS"
-  start_detached "$SERVER_LOG" "$SERVER_PID_FILE" "$SERVER_BIN" -config "$SERVER_CONFIG" -namespaces "$NAMESPACE"
+  server_args
+  start_detached "$SERVER_LOG" "$SERVER_PID_FILE" "$SERVER_BIN" "${SERVER_ARGS[@]}"
   local deadline=$((SECONDS + 120))
   until probe_serving; do
     if ((SECONDS >= deadline)) || { sleep 0.5 && ! pid_alive "$SERVER_PID_FILE" vbt-temporal-server; }; then

@@ -367,6 +367,8 @@ type RoleAuthorizer struct {
 	// such as GetSystemInfo, are not limited).
 	Namespaces map[string]bool
 	Logger     log.Logger
+	// LogAllowed logs the calls it allows too (to learn which calls a client makes).
+	LogAllowed bool
 }
 
 var _ authorization.Authorizer = (*RoleAuthorizer)(nil)
@@ -381,14 +383,20 @@ func NewRoleAuthorizer(namespaces []string, logger log.Logger) *RoleAuthorizer {
 
 func (a *RoleAuthorizer) Authorize(_ context.Context, claims *authorization.Claims, target *authorization.CallTarget) (authorization.Result, error) {
 	reason := a.decide(claims, target)
+	subject := "-"
+	if claims != nil && claims.Subject != "" {
+		subject = claims.Subject
+	}
 	if reason == "" {
+		if a.LogAllowed && a.Logger != nil {
+			a.Logger.Info("vbt-authz: allowed",
+				tag.NewStringTag("subject", subject),
+				tag.NewStringTag("api", target.APIName),
+				tag.WorkflowNamespace(target.Namespace))
+		}
 		return authorization.Result{Decision: authorization.DecisionAllow}, nil
 	}
 	if a.Logger != nil {
-		subject := "-"
-		if claims != nil && claims.Subject != "" {
-			subject = claims.Subject
-		}
 		a.Logger.Info("vbt-authz: denied",
 			tag.NewStringTag("subject", subject),
 			tag.NewStringTag("api", target.APIName),

@@ -3,7 +3,7 @@
 // claim mapper (authz.go): every frontend call is decided by the role in the caller's verified client
 // certificate.
 //
-//	vbt-temporal-server -config FILE [-namespaces default]
+//	vbt-temporal-server -config FILE [-namespaces default] [-log-allowed]
 //	vbt-temporal-server -print-policy   # each role's API list, for docs/temporal-cluster.md
 //
 // FILE is a plain Temporal server config (testbed/temporal-cluster.sh renders it).
@@ -27,22 +27,23 @@ func main() {
 	configFile := flag.String("config", "", "path of the Temporal server config file (YAML)")
 	namespaces := flag.String("namespaces", "default", "comma-separated namespaces the non-admin roles may act in")
 	printPolicy := flag.Bool("print-policy", false, "print each role's API list (markdown) and exit")
+	logAllowed := flag.Bool("log-allowed", false, "log every allowed call too, not only the denials")
 	flag.Parse()
 	if *printPolicy {
 		printPolicies()
 		return
 	}
 	if *configFile == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: vbt-temporal-server -config FILE [-namespaces default]")
+		fmt.Fprintln(os.Stderr, "usage: vbt-temporal-server -config FILE [-namespaces default] [-log-allowed]")
 		os.Exit(2)
 	}
-	if err := run(*configFile, strings.Split(*namespaces, ",")); err != nil {
+	if err := run(*configFile, strings.Split(*namespaces, ","), *logAllowed); err != nil {
 		fmt.Fprintln(os.Stderr, "vbt-temporal-server:", err)
 		os.Exit(1)
 	}
 }
 
-func run(configFile string, namespaces []string) error {
+func run(configFile string, namespaces []string, logAllowed bool) error {
 	cfg, err := config.Load(config.WithConfigFile(configFile))
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", configFile, err)
@@ -55,11 +56,13 @@ func run(configFile string, namespaces []string) error {
 	logger.Info("vbt-temporal-server: starting", tag.NewStringTag("namespaces", strings.Join(namespaces, ",")))
 
 	mapper := CertClaimMapper{}
+	authorizer := NewRoleAuthorizer(namespaces, logger)
+	authorizer.LogAllowed = logAllowed
 	server, err := temporal.NewServer(
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithConfig(cfg),
 		temporal.WithLogger(logger),
-		temporal.WithAuthorizer(NewRoleAuthorizer(namespaces, logger)),
+		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return mapper }),
 		temporal.InterruptOn(temporal.InterruptCh()),
 	)

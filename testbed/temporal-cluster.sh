@@ -103,6 +103,11 @@ pid_alive() {
   [[ -z ${2:-} ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 
+# pid_gone PID: the process has exited; a zombie counts (this machine's init reaps them up to 2 s late).
+pid_gone() {
+  ! kill -0 "$1" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]
+}
+
 # ---------------------------------------------------------------------------------------------
 # build: the server and the sql tool, from temporal-cluster/server (its go.mod pins the server)
 
@@ -678,10 +683,10 @@ stop_server() {
   pid=$(cat "$SERVER_PID_FILE")
   log "server: sending SIG$signal to pid $pid"
   kill "-$signal" "$pid"
-  if ! wait_until 30 bash -c "! kill -0 $pid"; then
+  if ! wait_until 30 pid_gone "$pid"; then
     log "server: still running after 30s, killing it"
     kill -KILL "$pid" 2>/dev/null || true
-    wait_until 10 bash -c "! kill -0 $pid" || die "server: pid $pid survives SIGKILL"
+    wait_until 10 pid_gone "$pid" || die "server: pid $pid survives SIGKILL"
   fi
   rm -f "$SERVER_PID_FILE"
 }

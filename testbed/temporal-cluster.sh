@@ -648,10 +648,9 @@ as_role() {
 }
 
 probe_serving() { as_role viewer operator cluster health --command-timeout 3s 2>/dev/null | grep -q SERVING; }
-probe_server() {
-  pid_alive "$SERVER_PID_FILE" vbt-temporal-server &&
-    [[ $(cat "$SERVER_INPUTS" 2>/dev/null) == "$(server_inputs)" ]] && probe_serving
-}
+probe_server() { pid_alive "$SERVER_PID_FILE" vbt-temporal-server && probe_serving; }
+# server_current: it runs with the binary, config and arguments `up` would start it with now.
+server_current() { probe_server && [[ $(cat "$SERVER_INPUTS" 2>/dev/null) == "$(server_inputs)" ]]; }
 
 # start_server: starts it detached and waits until the frontend is SERVING.
 start_server() {
@@ -693,7 +692,7 @@ stop_server() {
 
 ensure_server() {
   render_config
-  if probe_server; then
+  if server_current; then
     log "server: SERVING on $FRONTEND"
     return
   fi

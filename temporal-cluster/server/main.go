@@ -93,7 +93,7 @@ func printPolicies() {
 
 // shortEntry: WorkflowService methods by name alone, the others with their service.
 func shortEntry(api string) string {
-	if rest, ok := strings.CutPrefix(api, workflowServicePrefix); ok {
+	if rest, ok := strings.CutPrefix(api, workflowServicePrefix); ok && rest != "*" {
 		return rest
 	}
 	api = strings.TrimPrefix(api, "/")

@@ -16,7 +16,8 @@
 #
 # Options from the environment: VBT_UI_PORT (default 18233), VBT_UI_PUBLIC_PATH (e.g. /temporal; default
 # none), VBT_UI_CORS_ORIGINS (comma-separated; default the UI's own origin), VBT_UI_WRITE_ACTIONS=true (the
-# UI offers terminate, signal, reset...; off by default, the viewer certificate may not do them anyway).
+# UI offers terminate, signal, reset...; off by default, the viewer certificate may not do them anyway),
+# VBT_UI_ACCESS_LOG=true (every HTTP request in the log; an open UI polls every few seconds).
 #
 # Everything lives in $CACHE = ${VAULT_BOOTSTRAP_CACHE:-<repo>/.cache}: the binary in bin/, Go's module and
 # build caches (the pinned toolchain too) in go/, the pid file in temporal-ui/, logs in logs/.
@@ -165,7 +166,7 @@ ui_start() {
   ui_build
   local -a args=(-frontend "$frontend" "${tls_args[@]}" -host "$UI_HOST" -port "$UI_PORT"
     -public-path "${VBT_UI_PUBLIC_PATH:-}" -cors-origins "${VBT_UI_CORS_ORIGINS:-}"
-    -write-actions="${VBT_UI_WRITE_ACTIONS:-false}")
+    -write-actions="${VBT_UI_WRITE_ACTIONS:-false}" -access-log="${VBT_UI_ACCESS_LOG:-false}")
   local inputs
   inputs=$(hash_of "$UI_BIN_HASH" "${args[@]}")
   if ui_probe && [[ $(cat "$UI_INPUTS" 2>/dev/null) == "$inputs" ]]; then

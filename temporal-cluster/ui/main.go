@@ -43,6 +43,7 @@ type options struct {
 	corsOrigins  string
 	namespace    string
 	writeActions bool
+	accessLog    bool
 	showVersion  bool
 }
 
@@ -98,6 +99,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.writeActions, "write-actions", envBool("VBT_UI_WRITE_ACTIONS", false),
 		"offer write actions (terminate, signal, reset, start...); off by default, the viewer "+
 			"certificate may not do them anyway (env VBT_UI_WRITE_ACTIONS)")
+	fs.BoolVar(&o.accessLog, "access-log", envBool("VBT_UI_ACCESS_LOG", false),
+		"log every HTTP request, and echo's banner (env VBT_UI_ACCESS_LOG); an open UI polls the API every "+
+			"few seconds")
 	fs.BoolVar(&o.showVersion, "version", false, "print the UI server's version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -211,6 +215,7 @@ func (o *options) toConfig() *config.Config {
 		DisableNewsFetch:   true,
 		NotifyOnNewVersion: false,
 		Distribution:       "vault-bootstrap-testbed",
+		HideLogs:           !o.accessLog,
 		// RefreshInterval 0: the configuration is fixed for the process's life.
 	}
 	if !o.writeActions {

@@ -63,7 +63,15 @@ export class WorkerLogger implements Logger {
     private readonly write: LineWriter = processWriter(format),
   ) {}
 
+  /**
+   * The error of the SDK's first `Worker failed` log line: what the first worker to fail failed with (later
+   * ones are often the shutdown's own errors, IllegalStateError: Worker still in use).
+   */
+  firstWorkerFailure?: Error;
+
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (message === 'Worker failed' && meta?.error !== undefined)
+      this.firstWorkerFailure ??= asError(meta.error);
     if (LEVELS.indexOf(level) < LEVELS.indexOf(this.level)) return;
     this.write(level, this.format === 'json' ? jsonLine(level, message, meta) : textLine(message, meta));
   }
@@ -86,13 +94,14 @@ export class WorkerLogger implements Logger {
 }
 
 /**
- * The Runtime's logging options for the logger's format. `text`: none, the SDK's defaults (its console
- * logger; Core prints its own WARN and above). `json`: the SDK logs through `logger`, and Core forwards its
+ * The Runtime's logging options for the logger's format. Either way the SDK's own logs go through `logger`
+ * (which is how the worker learns what a failed Worker failed with: `firstWorkerFailure`). `text`: Core prints
+ * its own WARN and above, as by default. `json`: Core forwards its
  * logs to it, WARN and above from Core's crates and ERROR from the crates below them (the SDK's default
  * filter), so no line of either is printed as text.
  */
 export function runtimeLogging(logger: WorkerLogger): Pick<RuntimeOptions, 'logger' | 'telemetryOptions'> {
-  if (logger.format === 'text') return {};
+  if (logger.format === 'text') return { logger };
   return { logger, telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } };
 }
 
@@ -136,4 +145,11 @@ function safeValue(name: string, value: unknown): unknown {
 function textLine(message: string, meta: LogMetadata = {}): string {
   const values = Object.values(meta).map((v) => (typeof v === 'string' ? v : inspect(v)));
   return values.length === 0 ? message : `${message}: ${values.join(' ')}`;
+}
+
+/** An error as the SDK logged it: an Error (of this realm or not), or anything with a message. */
+function asError(e: unknown): Error {
+  if (e instanceof Error) return e;
+  const message = (e as { message?: unknown } | null)?.message;
+  return new Error(typeof message === 'string' ? message : String(e));
 }

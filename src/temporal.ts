@@ -4,7 +4,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from './config/temporal';
-import { tlsHint } from './config/temporal-tls';
+import { probeTls, tlsHint } from './config/temporal-tls';
 import { TemporalPermissionDeniedError, TemporalUnreachableError } from './shared/errors';
 
 export { TemporalUnreachableError } from './shared/errors';
@@ -17,7 +17,7 @@ export async function connectWorker(config: TemporalConfig): Promise<NativeConne
     await connection.workflowService.getSystemInfo({});
     return connection;
   } catch (err) {
-    throw unreachable(config, err);
+    throw await unreachable(config, err);
   }
 }
 
@@ -33,16 +33,28 @@ export async function connectClient(config: TemporalConfig): Promise<Connection>
     });
     return connection;
   } catch (err) {
-    throw unreachable(config, err);
+    throw await unreachable(config, err);
   }
 }
 
-/** A connection that failed: the server's refusal when it refused, else unreachable (with what TLS says). */
-function unreachable(config: TemporalConfig, err: unknown): Error {
+/**
+ * A connection that failed: the server's refusal when it refused, else unreachable, with what TLS says: the
+ * error's own words, or, when they say nothing (a gRPC client reports a refused handshake as a connection
+ * that never became ready), a handshake of its own with the same files.
+ */
+async function unreachable(config: TemporalConfig, err: unknown): Promise<Error> {
   const denied = namePermissionDenied(config, err);
   if (denied !== err) return denied as Error;
   const message = err instanceof Error ? err.message : String(err);
-  return new TemporalUnreachableError(config, err, tlsHint(config.tlsFiles, message));
+  let hint = tlsHint(config.tlsFiles, message);
+  if (hint === undefined && config.connection.tls)
+    hint = await probeTls(config.address, config.tlsFiles, tlsServerName(config)).catch(() => undefined);
+  return new TemporalUnreachableError(config, err, hint);
+}
+
+function tlsServerName(config: TemporalConfig): string | undefined {
+  const tls = config.connection.tls;
+  return typeof tls === 'object' && tls !== null ? tls.serverNameOverride : undefined;
 }
 
 const GRPC_PERMISSION_DENIED = 7;
@@ -54,9 +66,13 @@ const GRPC_PERMISSION_DENIED = 7;
 export function namePermissionDenied(config: TemporalConfig, err: unknown): unknown {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const { code, details } = e as { code?: unknown; details?: unknown };
-    if (code === GRPC_PERMISSION_DENIED) {
+    // The client's gRPC errors carry the status code; the worker's (its core's TransportError) only the text.
+    if (code === GRPC_PERMISSION_DENIED || /PermissionDenied|Request unauthorized/.test(e.message)) {
       const reason = typeof details === 'string' && details !== '' ? details : e.message;
-      return new TemporalPermissionDeniedError(reason, config.tlsFiles.cert);
+      return new TemporalPermissionDeniedError(
+        reason.replace(/^[0-9]+ PERMISSION_DENIED: /, ''),
+        config.tlsFiles.cert,
+      );
     }
   }
   return err;

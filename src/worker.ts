@@ -182,14 +182,28 @@ async function serve(
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     );
-    // One worker stopping (a fatal error) stops the other: the process is the unit operators restart.
-    const running = Promise.all(
-      workers.map((w) =>
-        w.run().catch((err: unknown) => {
-          for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
-          throw err;
-        }),
-      ),
+    // One worker stopping (a fatal error) stops the other: the process is the unit operators restart. The
+    // first failure is the one reported, once the others ended or a grace period passed.
+    const ends = workers.map((w) =>
+      w.run().catch((err: unknown) => {
+        for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
+        throw err;
+      }),
+    );
+    // A worker's run() does not always settle when it fails (seen when the server refused both workers'
+    // polls: both FAILED, neither run() settled): its state is watched too, and the failure it logged is
+    // the one reported.
+    const failedState = watchForFailure(workers, log);
+    const running = Promise.race([Promise.all(ends), failedState.failed]).then(
+      () => failedState.stop(),
+      async (err: unknown) => {
+        failedState.stop();
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await Promise.race([Promise.allSettled(ends), graceOf(SHUTDOWN_GRACE_MS)]);
+        // What the first worker failed with, as the SDK logged it: a run() may reject later with an error of
+        // the shutdown itself (IllegalStateError: Worker still in use).
+        throw log.firstWorkerFailure ?? err;
+      },
     );
     // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
     const liveness =
@@ -210,8 +224,38 @@ async function serve(
     }
     log.info('vault-bootstrap worker: shut down cleanly');
   } finally {
-    await connection.close();
+    // After workers that failed, the SDK may refuse to close (a worker that never settled still holds the
+    // connection) or wait: bounded and not thrown, so the failure that ended them is what the process
+    // reports, with its exit code.
+    const closed = connection.close().catch((err: unknown) => {
+      log.warn(`vault-bootstrap worker: the Temporal connection did not close: ${String(err)}`);
+    });
+    await Promise.race([closed, graceOf(SHUTDOWN_GRACE_MS)]);
   }
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Rejects once a worker is FAILED, with the error the SDK logged for it (`WorkerLogger.firstWorkerFailure`). */
+function watchForFailure(
+  workers: readonly Worker[],
+  log: WorkerLogger,
+): { failed: Promise<never>; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (!workers.some((w) => w.getState() === 'FAILED')) return;
+      clearInterval(timer);
+      reject(log.firstWorkerFailure ?? new Error('a worker failed (its error is logged above)'));
+    }, 1000);
+    timer.unref();
+  });
+  failed.catch(() => undefined); // rejected after the run already ended: nobody listens
+  return { failed, stop: () => clearInterval(timer) };
+}
+/** Resolves after `ms` without holding the process open. */
+function graceOf(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function start(): void {

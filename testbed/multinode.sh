@@ -310,34 +310,52 @@ clear_mn_node() {
 # the bridge only (no traffic from elsewhere), and survives a dev server restart (it connects per
 # connection).
 
+# The same for the Temporal cluster (up --temporal cluster, temporal-cluster.sh): TLS passes through the
+# relay untouched, and the nodes verify the server as TEMPORAL_TLS_SERVER_NAME=temporal, not by address.
 MN_FORWARD_PID_FILE=$CACHE/temporal-forward.pid
+MN_CLUSTER_FORWARD_PID_FILE=$CACHE/temporal-cluster-forward.pid
+MN_CLUSTER_PORT=17233 # temporal-cluster.sh's frontend
 mn_temporal_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT"; }
+mn_cluster_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$MN_CLUSTER_PORT"; }
+# probe_mn_relay PID_FILE PORT: the relay of PORT runs and accepts on the bridge address.
 # shellcheck disable=SC2016 # the inner shell expands $0 and $1
-probe_mn_temporal_forward() {
-  pid_alive "$MN_FORWARD_PID_FILE" "TCP-LISTEN:$TEMPORAL_PORT,bind=$MN_HOST_ADDRESS" &&
-    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT" 2>/dev/null
+probe_mn_relay() {
+  pid_alive "$1" "TCP-LISTEN:$2,bind=$MN_HOST_ADDRESS" &&
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$MN_HOST_ADDRESS" "$2" 2>/dev/null
 }
+probe_mn_temporal_forward() { probe_mn_relay "$MN_FORWARD_PID_FILE" "$TEMPORAL_PORT"; }
+probe_mn_cluster_forward() { probe_mn_relay "$MN_CLUSTER_FORWARD_PID_FILE" "$MN_CLUSTER_PORT"; }
 
-ensure_mn_temporal_forward() {
-  if probe_mn_temporal_forward; then
-    log "temporal: relayed to the nodes on $(mn_temporal_address)"
+# ensure_mn_relay NAME PID_FILE PORT: relays the bridge address's PORT to the host's loopback PORT.
+ensure_mn_relay() {
+  local name=$1 pid_file=$2 port=$3 log_file=$CACHE/logs/${1}-forward.log
+  if probe_mn_relay "$pid_file" "$port"; then
+    log "$name: relayed to the nodes on $MN_HOST_ADDRESS:$port"
     return
   fi
   command -v socat >/dev/null || apt_install socat
-  if ! pid_alive "$MN_FORWARD_PID_FILE" socat; then
-    log "temporal: relaying $(mn_temporal_address) -> $TEMPORAL_IP:$TEMPORAL_PORT for the nodes (socat)"
-    start_detached "$CACHE/logs/temporal-forward.log" "$MN_FORWARD_PID_FILE" \
-      socat "TCP-LISTEN:$TEMPORAL_PORT,bind=$MN_HOST_ADDRESS,reuseaddr,fork" "TCP:$TEMPORAL_IP:$TEMPORAL_PORT"
+  if ! pid_alive "$pid_file" socat; then
+    log "$name: relaying $MN_HOST_ADDRESS:$port -> $TEMPORAL_IP:$port for the nodes (socat)"
+    start_detached "$log_file" "$pid_file" \
+      socat "TCP-LISTEN:$port,bind=$MN_HOST_ADDRESS,reuseaddr,fork" "TCP:$TEMPORAL_IP:$port"
   fi
-  wait_until 10 probe_mn_temporal_forward || die "temporal: the relay on $(mn_temporal_address) did not come up (log: $CACHE/logs/temporal-forward.log)"
+  wait_until 10 probe_mn_relay "$pid_file" "$port" ||
+    die "$name: the relay on $MN_HOST_ADDRESS:$port did not come up (log: $log_file)"
 }
+ensure_mn_temporal_forward() { ensure_mn_relay temporal "$MN_FORWARD_PID_FILE" "$TEMPORAL_PORT"; }
+ensure_mn_cluster_forward() { ensure_mn_relay temporal-cluster "$MN_CLUSTER_FORWARD_PID_FILE" "$MN_CLUSTER_PORT"; }
 
-stop_mn_temporal_forward() {
-  if pid_alive "$MN_FORWARD_PID_FILE" socat; then
-    log "temporal: stopping the relay on $(mn_temporal_address)"
-    kill "$(cat "$MN_FORWARD_PID_FILE")"
+# stop_mn_relay NAME PID_FILE
+stop_mn_relay() {
+  if pid_alive "$2" socat; then
+    log "$1: stopping the relay to the nodes"
+    kill "$(cat "$2")"
   fi
-  rm -f "$MN_FORWARD_PID_FILE"
+  rm -f "$2"
+}
+stop_mn_temporal_forward() {
+  stop_mn_relay temporal "$MN_FORWARD_PID_FILE"
+  stop_mn_relay temporal-cluster "$MN_CLUSTER_FORWARD_PID_FILE"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -625,6 +643,7 @@ TEMPORAL_ADDRESS=$TEMPORAL_IP:$TEMPORAL_PORT
 TEMPORAL_UI_URL=http://$TEMPORAL_IP:$TEMPORAL_UI_PORT
 TEMPORAL_TEST_SERVER=$CACHE/bin/temporal-test-server
 TEMPORAL_NODE_ADDRESS=$(mn_temporal_address)
+TEMPORAL_CLUSTER_NODE_ADDRESS=$(mn_cluster_address)
 VAULT_IMAGE=$VAULT_IMAGE
 VAULT_CERT_DIR=$CERT_DIR
 TESTBED_NODE_HOSTS=$(mn_csv mn_host)
@@ -662,6 +681,10 @@ mn_up() {
   ensure_mn_network
   for node in "${MN_NODES[@]}"; do ensure_mn_tunnel "$node"; done
   ensure_mn_temporal_forward
+  if [[ ${TEMPORAL_MODE:-dev} == cluster ]]; then
+    bash "$TESTBED_DIR/temporal-cluster.sh" up
+    ensure_mn_cluster_forward
+  fi
   mn_write_env
   log "up --nodes 3 in $(mn_since "$started_ms"); e.g. docker -H $(mn_host n1) node ls"
 }

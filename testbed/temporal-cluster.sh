@@ -34,6 +34,9 @@ REPO_ROOT=$(dirname "$TESTBED_DIR")
 CACHE=$(realpath -m "${VAULT_BOOTSTRAP_CACHE:-$REPO_ROOT/.cache}")
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$TESTBED_DIR/lib.sh"
+# The cluster's Web UI (ui_build, ui_start, ui_stop, ui_probe, ui_url): it reads with the viewer role.
+# shellcheck source-path=SCRIPTDIR source=temporal-ui.sh
+source "$TESTBED_DIR/temporal-ui.sh"
 
 SERVER_SRC=$REPO_ROOT/temporal-cluster/server
 SERVER_BIN=$CACHE/bin/vbt-temporal-server
@@ -759,6 +762,7 @@ TEMPORAL_CLUSTER_HTTP_ADDRESS=$IP:$FRONTEND_HTTP_PORT
 TEMPORAL_CLUSTER_METRICS_URL=http://$IP:$METRICS_PORT/metrics
 TEMPORAL_CLUSTER_SERVER_LOG=$SERVER_LOG
 TEMPORAL_CLUSTER_SCRIPT=$TESTBED_DIR/temporal-cluster.sh
+TEMPORAL_UI_URL=$(ui_url | sed 's#/$##')
 EOF
   mv -f "$env_file.tmp" "$env_file"
   log "wrote $env_file"
@@ -775,13 +779,16 @@ cmd_up() {
   ensure_schema
   ensure_server
   ensure_namespace
+  ui_start "$FRONTEND" "$PKI_DIR/ca.pem" "$PKI_DIR/viewer.pem" "$PKI_DIR/viewer.key" "$SERVER_NAME"
   write_env
-  log "up in $(elapsed "$started")"
+  log "up in $(elapsed "$started"); UI (viewer role) on $(ui_url)"
 }
+
+probe_ui() { ui_probe; }
 
 cmd_status() {
   local part status=0
-  for part in build pki pg schema server; do
+  for part in build pki pg schema server ui; do
     if "probe_$part"; then
       printf '%-8s OK\n' "$part"
     else
@@ -793,6 +800,7 @@ cmd_status() {
 }
 
 cmd_down() {
+  ui_stop
   stop_server TERM
   stop_pg
   log "down: left in place on purpose: the binaries, $PKI_DIR and $PG_DATA (the cluster's history)"

@@ -99,12 +99,12 @@ ui_build() {
   log "temporal-ui: building $UI_BIN with $toolchain (log: $UI_BUILD_LOG)"
   local started_ms elapsed_ms
   started_ms=$(date +%s%3N)
-  # A static binary; module and build caches in $CACHE (the toolchain lands in the module cache). -mod=readonly:
-  # a go.sum that does not cover the build fails it instead of being rewritten. nice: a cold build takes
-  # minutes of both cores.
+  # A static binary. Go's module and build caches are its defaults, outside the repo (GOMODCACHE, GOCACHE;
+  # the toolchain lands in the module cache), so a clean clone on a warm machine (CI) only links.
+  # -mod=readonly: a go.sum that does not cover the build fails it instead of being rewritten. nice: a cold
+  # build takes minutes of both cores.
   if ! (cd "$UI_SRC" &&
-    CGO_ENABLED=0 GOTOOLCHAIN=$toolchain GOFLAGS='-mod=readonly -modcacherw -buildvcs=false' \
-      GOPATH="$UI_CACHE/go/path" GOCACHE="$UI_CACHE/go/build" GO111MODULE=on \
+    CGO_ENABLED=0 GOTOOLCHAIN=$toolchain GOFLAGS='-mod=readonly -buildvcs=false' GO111MODULE=on \
       nice -n 19 go build -trimpath -ldflags='-s -w' -o "$UI_BIN.tmp" .) >"$UI_BUILD_LOG" 2>&1; then
     _ui_tail_log "$UI_BUILD_LOG"
     rm -f "$UI_BIN.tmp"

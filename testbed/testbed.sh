@@ -610,7 +610,7 @@ cmd_worker_image() {
 }
 
 usage() {
-  die "usage: bash testbed/testbed.sh up | status | down [--purge] | worker-image [--nodes 1|3]" \
+  die "usage: bash testbed/testbed.sh up | status | down [--purge] | worker-image [--nodes 1|3] [--temporal dev|cluster]" \
     "| node stop|kill|start|isolate|heal nN | node restart-all"
 }
 
@@ -618,8 +618,14 @@ usage() {
 COMMAND=${1:-}
 shift || true
 NODES='' ARGS=()
+TEMPORAL_MODE=dev # `--temporal cluster`: also the Temporal cluster (temporal-cluster.sh), beside the dev server
 while (($# > 0)); do
   case $1 in
+    --temporal)
+      (($# >= 2)) || usage
+      TEMPORAL_MODE=$2
+      shift 2
+      ;;
     --nodes)
       (($# >= 2)) || usage
       NODES=$2
@@ -636,6 +642,8 @@ while (($# > 0)); do
   esac
 done
 
+[[ $TEMPORAL_MODE == dev || $TEMPORAL_MODE == cluster ]] || die "--temporal $TEMPORAL_MODE: dev or cluster"
+
 # `node ...` acts on the three-node bed's nodes.
 if [[ $COMMAND == node ]]; then
   [[ ${NODES:-3} == 3 ]] || die "node: the node commands act on the three-node bed (--nodes 3)"
@@ -645,9 +653,18 @@ fi
 case ${NODES:-1} in
   1)
     case $COMMAND in
-      up) cmd_up ;;
-      status) cmd_status || exit 1 ;;
-      down) cmd_down "${ARGS[0]:-}" ;;
+      up)
+        cmd_up
+        [[ $TEMPORAL_MODE != cluster ]] || bash "$TESTBED_DIR/temporal-cluster.sh" up
+        ;;
+      status)
+        cmd_status || exit 1
+        [[ $TEMPORAL_MODE != cluster ]] || bash "$TESTBED_DIR/temporal-cluster.sh" status || exit 1
+        ;;
+      down)
+        cmd_down "${ARGS[0]:-}"
+        bash "$TESTBED_DIR/temporal-cluster.sh" down
+        ;;
       worker-image) cmd_worker_image ;;
       *) usage ;;
     esac

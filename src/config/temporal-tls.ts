@@ -7,6 +7,8 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ConfigError } from '../shared/errors';
 import type { Env } from './env';
 
@@ -93,11 +95,26 @@ export function checkTemporalTlsFiles(env: Env, now = new Date()): TemporalTlsFi
  */
 export function tlsHint(files: TemporalTlsFiles | undefined, reason: string): string | undefined {
   if (files === undefined) return undefined;
-  if (/UnknownIssuer|unknown ?ca|certificate verify failed|self[- ]signed|BadSignature/i.test(reason))
+  // An alert is the server's word about this client's certificate (Node says `... alert <name>`).
+  if (
+    /alert (bad certificate|certificate required|unknown ca|certificate expired|certificate revoked|access denied)/i.test(
+      reason,
+    )
+  )
+    return files.cert === undefined
+      ? `the server requires a client certificate: set ${TLS_VARS.cert} and ${TLS_VARS.key}`
+      : `the server refused the client certificate in ${files.cert} (${TLS_VARS.cert})`;
+  if (
+    /UnknownIssuer|unknown ?ca|certificate verify failed|self[- ]signed|BadSignature|local issuer|unable to verify/i.test(
+      reason,
+    )
+  )
     return files.ca === undefined
       ? `the server's certificate is not signed by a CA this machine trusts: set ${TLS_VARS.ca}`
       : `the server's certificate is not signed by the CA in ${files.ca} (${TLS_VARS.ca})`;
-  if (/NotValidForName|not valid for name|hostname mismatch/i.test(reason))
+  if (
+    /NotValidForName|not valid for name|hostname mismatch|altnames|does not match certificate/i.test(reason)
+  )
     return `the server's certificate does not name the address: set TEMPORAL_TLS_SERVER_NAME to a name it carries`;
   if (/bad ?certificate|certificate required|CertificateRequired|expired|revoked|access denied/i.test(reason))
     return files.cert === undefined
@@ -106,4 +123,48 @@ export function tlsHint(files: TemporalTlsFiles | undefined, reason: string): st
   if (/InvalidContentType|wrong version number|CorruptMessage|packet length/i.test(reason))
     return 'the server does not speak TLS there: unset the TEMPORAL_TLS_* settings or use its TLS address';
   return undefined;
+}
+
+/**
+ * Why a TLS handshake with `address` fails, as `tlsHint` words it, or nothing when it succeeds or says nothing
+ * about TLS. gRPC clients report a refused handshake only as a connection that never became ready; this
+ * repeats the handshake with the same files to learn which side refused. A TLS 1.3 server judges the
+ * client's certificate after the client's side of the handshake is done, so a refusal arrives as an alert
+ * just after it: the probe waits for one briefly.
+ */
+export async function probeTls(
+  address: string,
+  files: TemporalTlsFiles,
+  serverName: string | undefined,
+  timeoutMs = 5000,
+): Promise<string | undefined> {
+  const [host, port] = [
+    address.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, ''),
+    Number(/:([0-9]+)$/.exec(address)?.[1]),
+  ];
+  const read = (p?: string) => (p === undefined ? undefined : readFileSync(p));
+  const reason = await new Promise<string | undefined>((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      servername: serverName ?? (isIP(host) ? undefined : host),
+      ca: read(files.ca),
+      cert: read(files.cert),
+      key: read(files.key),
+      ALPNProtocols: ['h2'],
+    });
+    const done = (r: string | undefined) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    socket.once('error', (err) => done(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`));
+    socket.once('secureConnect', () => {
+      // Wait for the server's verdict on the client certificate: an alert (error) or silence (accepted).
+      clearTimeout(timer);
+      setTimeout(() => done(undefined), 1000);
+    });
+  });
+  return reason === undefined ? undefined : tlsHint(files, reason);
 }

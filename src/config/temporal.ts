@@ -43,7 +43,7 @@ export function loadTemporalConfig(env: Env): TemporalConfig {
   // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
   const overrideEnvVars: Record<string, string> = {};
   for (const [k, v] of Object.entries(env))
-    if (k.startsWith('TEMPORAL_') && v !== undefined) overrideEnvVars[k] = v;
+    if (k.startsWith('TEMPORAL_') && v !== undefined && v !== '') overrideEnvVars[k] = v;
   overrideEnvVars.TEMPORAL_ADDRESS = address;
   overrideEnvVars.TEMPORAL_NAMESPACE = namespace;
   let connection: NativeConnectionOptions;

@@ -22,15 +22,15 @@ import { spawnWorker, TestRun } from '../support/testbed';
 describe('the tool on the Temporal cluster (mTLS, roles)', () => {
   const run = new TestRun({ temporal: 'cluster' });
   let bed: ClusterBed;
-  let admin: Connection;
+  let operator: Connection;
 
   before(async () => {
     bed = clusterBed();
-    admin = await clusterConnection(bed, 'admin');
+    operator = await clusterConnection(bed, 'operator');
   });
   after(async () => {
     await cleanUpLeavingNothing(run, 'the stack leaves nothing behind');
-    await admin.close();
+    await operator.close();
   });
 
   it('names bad TLS settings: an expired certificate, a CA that did not sign the server, no client certificate', async () => {
@@ -72,7 +72,7 @@ describe('the tool on the Temporal cluster (mTLS, roles)', () => {
     const v = await seedVerification(run.stack, run.custodyDir, run.custodyKeyFile);
     assert.equal(v.runningTasks, 3, v.servicePs);
     assert.ok(v.sealedFalse, v.vaultStatus);
-    const client = new Client({ connection: admin });
+    const client = new Client({ connection: operator });
     const events = await historyOf(client, bootstrapWorkflowId(run.stack));
     for (const [type, c] of activityCounts(events)) assert.deepEqual(c, { scheduled: 1, completed: 1 }, type);
     // The operator reads it back, the viewer too; the viewer may not start one.

@@ -267,8 +267,9 @@ describe('where lines go (the process writer)', () => {
 });
 
 describe('runtime logging options', () => {
-  it('text leaves the SDK its defaults; json installs the logger and forwards Core from WARN', () => {
-    assert.deepEqual(runtimeLogging(new WorkerLogger('text')), {});
+  it('both install the logger; text leaves Core its console, json forwards Core from WARN', () => {
+    const text = new WorkerLogger('text');
+    assert.deepEqual(runtimeLogging(text), { logger: text });
     const logger = new WorkerLogger('json');
     assert.deepEqual(runtimeLogging(logger), {
       logger,

@@ -12,6 +12,7 @@ import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } fro
 import type { KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeFailure } from '../../shared/errors';
 import { breakGlassWorkflowId } from '../../shared/workflow-ids';
 import { BreakGlassRootToken, breakGlassQuery } from '../../workflows';
 import type { BreakGlassState } from '../../workflows/break-glass-root-token';
@@ -47,9 +48,7 @@ export async function rootToken(ctx: CommandContext, options: { ttlSeconds: numb
       console.error(
         `vault-bootstrap: ${workflowId} ended (${desc.status.name}) before it issued a token; see it in the Temporal UI`,
       );
-      await handle
-        .result()
-        .catch((err: unknown) => console.error(`  ${err instanceof Error ? err.message : String(err)}`));
+      await handle.result().catch((err: unknown) => console.error(`  ${describeFailure(err)}`));
       return 1;
     }
     // A query fails while no worker answers it (a worker restarting): the run goes on, so does the wait.

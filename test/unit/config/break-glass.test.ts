@@ -38,7 +38,9 @@ describe('break-glass keys', () => {
     );
     assert.deepEqual(loadBreakGlassRecipients({}), { kind: 'none' });
     assert.deepEqual(
-      loadBreakGlassRecipients({ VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: file('empty.pem', '# none pinned\n\n') }),
+      loadBreakGlassRecipients({
+        VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: file('empty.pem', '# none pinned\n\n'),
+      }),
       {
         kind: 'none',
       },

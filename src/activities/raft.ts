@@ -20,7 +20,7 @@ import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/error
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { joinNode, unsealNode } from './cluster/node-actions';
-import { locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
+import { findActive, locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
@@ -124,12 +124,18 @@ export function createRaftActivities(deps: ActivityDeps) {
     // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
     // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
     // become active until a majority is unsealed: the peers that are already members are unsealed too.
+    // An active node is one that says so when asked, not the one vault-1's leader address names: a standby
+    // with no quorum still names the last active node, sealed since (issue 26), and would stay a standby.
     const peers: string[] = [];
-    await waitFor(deps, `an active Vault node seen from ${leader.name}`, 120_000, async () => {
-      const l = await leader.client.leader();
-      if (l.isSelf || l.leaderAddress !== '') return true;
-      for (const peer of (await locateNodes(deps, input.stack, PEER_SLOTS)).values()) {
-        if (!(await peer.client.sealStatus()).initialized) continue;
+    await waitFor(deps, `an active Vault node of ${serviceName(input.stack)}`, 120_000, async () => {
+      const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, { starting: true });
+      if ((await findActive(nodes.values())).active) return true;
+      for (const slot of PEER_SLOTS) {
+        const peer = nodes.get(slot) as ClusterNode<PeerSlot> | undefined;
+        // A peer not initialized has not joined (a first bootstrap, or wiped): not this step's to touch. One
+        // that does not answer yet is asked again at the next poll; the other may make the quorum meanwhile.
+        const seal = await peer?.client.sealStatus().catch(() => undefined);
+        if (!peer || !seal?.initialized) continue;
         const points = {
           before: `unsealLeader:before-unseal:${peer.name}`,
           after: `unsealLeader:after-unseal:${peer.name}`,

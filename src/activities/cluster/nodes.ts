@@ -138,6 +138,43 @@ export function nodeAt<S extends Slot, K extends S>(nodes: Map<S, ClusterNode<S>
   return node as ClusterNode<K>;
 }
 
+/** What asking each node found: the active node, if one answered as it, and what the others answered. */
+export interface ActiveSearch<S extends Slot> {
+  active?: ClusterNode<S>;
+  /** One entry per other node, in the order asked: `vault-2 sealed`, `vault-1 unsealed standby naming … as leader`. */
+  seen: string[];
+}
+
+/**
+ * Finds the active node among `nodes` by asking each of them (all at once): the one that answers seal-status
+ * unsealed and sys/leader `is_self`. A standby's leader address is reported, never trusted: Vault reads it
+ * from the leader entry in the standby's own Raft data, so while no node is active (a restart took the
+ * quorum away) it still names the last active node, sealed or gone since. A node that does not answer is
+ * passed over.
+ */
+export async function findActive<S extends Slot>(nodes: Iterable<ClusterNode<S>>): Promise<ActiveSearch<S>> {
+  const answers = await Promise.all(
+    [...nodes].map(async (n): Promise<{ node: ClusterNode<S>; seen?: string }> => {
+      try {
+        const status = await n.client.sealStatus();
+        if (!status.initialized) return { node: n, seen: `${n.name} not initialized` };
+        if (status.sealed) return { node: n, seen: `${n.name} sealed` };
+        const { isSelf, leaderAddress } = await n.client.leader();
+        if (isSelf) return { node: n };
+        const named = leaderAddress ? `naming ${leaderAddress} as leader` : 'naming no leader';
+        return { node: n, seen: `${n.name} unsealed standby ${named}` };
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        return { node: n, seen: `${n.name} not answering (${reason})` };
+      }
+    }),
+  );
+  return {
+    active: answers.find((a) => a.seen === undefined)?.node,
+    seen: answers.flatMap((a) => (a.seen === undefined ? [] : [a.seen])),
+  };
+}
+
 /** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */
 export async function activeNode(deps: ActivityDeps, stack: string): Promise<VaultNode> {
   const nodes = [...(await locateNodes(deps, stack, ALL_SLOTS)).values()];

@@ -20,7 +20,7 @@ import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/error
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { joinNode, unsealNode } from './cluster/node-actions';
-import { findActive, locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
+import { activeAmong, findActive, locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
@@ -172,8 +172,10 @@ export function createRaftActivities(deps: ActivityDeps) {
   async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
     const token = apiToken(await keys(input.stack), input.stack);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-    const leader = nodeAt(nodes, LEADER_SLOT);
-    // Proves an active node answers (and the token works) before any join is sent to it.
+    // The joins and autopilot go to the node that answers as active: vault-1 on a first bootstrap, any member
+    // after a restart (vault-1 may then be a standby, whose leader address can be stale). None: retryable.
+    const leader = await activeAmong(input.stack, nodes);
+    // Proves the token works before any join is sent.
     const servers = await leader.client.raftConfiguration(token);
     // The cluster forms while the leader is its only voter: a short stabilization until unsealPeers sees the
     // peers become voters. A formed cluster lists its peers as voters, even while they are down or wiped.
@@ -216,8 +218,7 @@ export function createRaftActivities(deps: ActivityDeps) {
       300_000,
       async () => {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-        const leader = nodeAt(nodes, LEADER_SLOT);
-        await leader.client.raftConfiguration(token); // an active node answers joins
+        const leader = await activeAmong(input.stack, nodes); // the active node answers joins
         await onPeers(nodes, async (peer) => {
           await joinIfNeeded('unsealPeers', leader, peer);
           const points = {

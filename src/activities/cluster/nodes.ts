@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { TaskInfo, VaultNode } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_API_PORT } from '../../shared/constants';
 import type { NodeName, Slot } from '../../shared/constants';
+import { NoActiveNodeError } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 import { waitUntil } from '../../time/wait';
 
@@ -173,6 +174,20 @@ export async function findActive<S extends Slot>(nodes: Iterable<ClusterNode<S>>
     active: answers.find((a) => a.seen === undefined)?.node,
     seen: answers.flatMap((a) => (a.seen === undefined ? [] : [a.seen])),
   };
+}
+
+/**
+ * The active node among `nodes` (see `findActive`), for the calls that must reach it: Raft joins, autopilot.
+ * None answering as active is `NoActiveNodeError` (retryable), saying what each node answered, rather than
+ * the 307 a standby gives for a call it cannot forward to a stale leader.
+ */
+export async function activeAmong<S extends Slot>(
+  stack: string,
+  nodes: Map<S, ClusterNode<S>>,
+): Promise<ClusterNode<S>> {
+  const { active, seen } = await findActive(nodes.values());
+  if (!active) throw new NoActiveNodeError(serviceName(stack), seen);
+  return active;
 }
 
 /** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */

@@ -20,7 +20,7 @@ import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/error
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { joinNode, unsealNode } from './cluster/node-actions';
-import { locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
+import { activeAmong, findActive, locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
@@ -124,12 +124,18 @@ export function createRaftActivities(deps: ActivityDeps) {
     // The leader alone is a Raft quorum only while it is the only member (a first bootstrap). When a formed
     // cluster restarted (a redeploy, a secret swap, a reboot) every task comes back sealed, and no node can
     // become active until a majority is unsealed: the peers that are already members are unsealed too.
+    // An active node is one that says so when asked, not the one vault-1's leader address names: a standby
+    // with no quorum still names the last active node, sealed since (issue 26), and would stay a standby.
     const peers: string[] = [];
-    await waitFor(deps, `an active Vault node seen from ${leader.name}`, 120_000, async () => {
-      const l = await leader.client.leader();
-      if (l.isSelf || l.leaderAddress !== '') return true;
-      for (const peer of (await locateNodes(deps, input.stack, PEER_SLOTS)).values()) {
-        if (!(await peer.client.sealStatus()).initialized) continue;
+    await waitFor(deps, `an active Vault node of ${serviceName(input.stack)}`, 120_000, async () => {
+      const nodes = await locateNodes(deps, input.stack, ALL_SLOTS, { starting: true });
+      if ((await findActive(nodes.values())).active) return true;
+      for (const slot of PEER_SLOTS) {
+        const peer = nodes.get(slot) as ClusterNode<PeerSlot> | undefined;
+        // A peer not initialized has not joined (a first bootstrap, or wiped): not this step's to touch. One
+        // that does not answer yet is asked again at the next poll; the other may make the quorum meanwhile.
+        const seal = await peer?.client.sealStatus().catch(() => undefined);
+        if (!peer || !seal?.initialized) continue;
         const points = {
           before: `unsealLeader:before-unseal:${peer.name}`,
           after: `unsealLeader:after-unseal:${peer.name}`,
@@ -166,8 +172,10 @@ export function createRaftActivities(deps: ActivityDeps) {
   async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
     const token = apiToken(await keys(input.stack), input.stack);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-    const leader = nodeAt(nodes, LEADER_SLOT);
-    // Proves an active node answers (and the token works) before any join is sent to it.
+    // The joins and autopilot go to the node that answers as active: vault-1 on a first bootstrap, any member
+    // after a restart (vault-1 may then be a standby, whose leader address can be stale). None: retryable.
+    const leader = await activeAmong(input.stack, nodes);
+    // Proves the token works before any join is sent.
     const servers = await leader.client.raftConfiguration(token);
     // The cluster forms while the leader is its only voter: a short stabilization until unsealPeers sees the
     // peers become voters. A formed cluster lists its peers as voters, even while they are down or wiped.
@@ -210,8 +218,7 @@ export function createRaftActivities(deps: ActivityDeps) {
       300_000,
       async () => {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
-        const leader = nodeAt(nodes, LEADER_SLOT);
-        await leader.client.raftConfiguration(token); // an active node answers joins
+        const leader = await activeAmong(input.stack, nodes); // the active node answers joins
         await onPeers(nodes, async (peer) => {
           await joinIfNeeded('unsealPeers', leader, peer);
           const points = {

@@ -243,6 +243,23 @@ export class VaultRequestError extends Error {
   }
 }
 
+/**
+ * No node of a stack answers as its active node (unsealed, sys/leader `is_self`), each node asked in turn:
+ * `seen` says what each answered instead. Retryable: an election ends within seconds once a quorum of the Raft
+ * members is unsealed, and `unsealLeader` unseals the members a quorum needs. A standby's leader address is
+ * not an answer (it can name the last active node, sealed since), so a step that needs the active node
+ * fails with this rather than with the 307 a standby gives when it cannot forward.
+ */
+export class NoActiveNodeError extends Error {
+  constructor(service: string, seen: string[]) {
+    super(
+      `no active Vault node in ${service} (${seen.join('; ')}): a quorum of the Raft members must be unsealed ` +
+        `for one to be elected; unsealLeader unseals them, the step is retried`,
+    );
+    this.name = 'NoActiveNodeError';
+  }
+}
+
 /** `VAULT_BOOTSTRAP_FAILPOINTS` is malformed or names a fault point that does not exist. */
 export class FailpointSpecError extends Error {
   constructor(spec: string, reason?: string) {

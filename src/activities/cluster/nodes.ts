@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { TaskInfo, VaultNode } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_API_PORT } from '../../shared/constants';
 import type { NodeName, Slot } from '../../shared/constants';
+import { NoActiveNodeError } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 import { waitUntil } from '../../time/wait';
 
@@ -136,6 +137,57 @@ export function nodeAt<S extends Slot, K extends S>(nodes: Map<S, ClusterNode<S>
   const node = nodes.get(slot);
   if (node === undefined) throw new Error(`internal: no node for slot ${slot}`);
   return node as ClusterNode<K>;
+}
+
+/** What asking each node found: the active node, if one answered as it, and what the others answered. */
+export interface ActiveSearch<S extends Slot> {
+  active?: ClusterNode<S>;
+  /** One entry per other node, in the order asked: `vault-2 sealed`, `vault-1 unsealed standby naming … as leader`. */
+  seen: string[];
+}
+
+/**
+ * Finds the active node among `nodes` by asking each of them (all at once): the one that answers seal-status
+ * unsealed and sys/leader `is_self`. A standby's leader address is reported, never trusted: Vault reads it
+ * from the leader entry in the standby's own Raft data, so while no node is active (a restart took the
+ * quorum away) it still names the last active node, sealed or gone since. A node that does not answer is
+ * passed over.
+ */
+export async function findActive<S extends Slot>(nodes: Iterable<ClusterNode<S>>): Promise<ActiveSearch<S>> {
+  const answers = await Promise.all(
+    [...nodes].map(async (n): Promise<{ node: ClusterNode<S>; seen?: string }> => {
+      try {
+        const status = await n.client.sealStatus();
+        if (!status.initialized) return { node: n, seen: `${n.name} not initialized` };
+        if (status.sealed) return { node: n, seen: `${n.name} sealed` };
+        const { isSelf, leaderAddress } = await n.client.leader();
+        if (isSelf) return { node: n };
+        const named = leaderAddress ? `naming ${leaderAddress} as leader` : 'naming no leader';
+        return { node: n, seen: `${n.name} unsealed standby ${named}` };
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        return { node: n, seen: `${n.name} not answering (${reason})` };
+      }
+    }),
+  );
+  return {
+    active: answers.find((a) => a.seen === undefined)?.node,
+    seen: answers.flatMap((a) => (a.seen === undefined ? [] : [a.seen])),
+  };
+}
+
+/**
+ * The active node among `nodes` (see `findActive`), for the calls that must reach it: Raft joins, autopilot.
+ * None answering as active is `NoActiveNodeError` (retryable), saying what each node answered, rather than
+ * the 307 a standby gives for a call it cannot forward to a stale leader.
+ */
+export async function activeAmong<S extends Slot>(
+  stack: string,
+  nodes: Map<S, ClusterNode<S>>,
+): Promise<ClusterNode<S>> {
+  const { active, seen } = await findActive(nodes.values());
+  if (!active) throw new NoActiveNodeError(serviceName(stack), seen);
+  return active;
 }
 
 /** A client of the stack's active node (any unsealed node as a fallback: standbys forward). */

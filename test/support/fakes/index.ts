@@ -196,6 +196,22 @@ export async function worldAfter(last: BootstrapStep, options: WorldOptions = {}
   return w;
 }
 
+/**
+ * Issue 26's cluster, as a host dockerd restart left it: a formed cluster whose vault-1 restarted first
+ * (vault-2 took over), then vault-2 and vault-3 restarted too, and vault-1 was unsealed first (by an earlier
+ * attempt). vault-1 is an unsealed standby whose sys/leader still names vault-2, which is sealed, as is
+ * vault-3: no node is active, and none becomes active until a quorum of members is unsealed.
+ */
+export async function standbyNamingSealedLeader(): Promise<World> {
+  const w = await worldAfter('verifyCluster');
+  w.swarm.replaceTask(w.service, 1);
+  if (w.vault.activeSlot() !== 2) throw new Error('internal: vault-2 should have taken over');
+  w.swarm.replaceTask(w.service, 2);
+  w.swarm.replaceTask(w.service, 3);
+  w.vault.node(1).sealed = false;
+  return w;
+}
+
 /** A world with one snapshot in its in-memory folder, and that snapshot's manifest. */
 export interface BackedUpWorld {
   w: World;

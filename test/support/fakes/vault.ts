@@ -3,7 +3,10 @@
  * rely on: seal status; init once (a second is refused); unseal with the cluster's key only (a wrong key is
  * refused as Vault refuses it); a Raft join that makes a node report itself initialized until its unseal
  * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
- * an active node); sys/leader with a quorum of unsealed members; autopilot; the certificate served; tokens
+ * an active node, or an unsealed standby's own copy of it); sys/leader with a quorum of unsealed members, and on an
+ * unsealed standby while no node is active the last active node's address (stale, as Vault's is: see
+ * `lastActive`); a standby that cannot reach an active node answers what it must forward with a 307, as
+ * OpenBao does; autopilot; the certificate served; tokens
  * (root, policies, orphans, accessors, revocation, expiry by `expireTokens`) and root generation through one
  * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405); a Raft snapshot that holds
  * the cluster's data (key, tokens, policies, mounts, KV) and a forced restore of one, which replaces that data
@@ -116,6 +119,12 @@ export class FakeVaultCluster {
   /** When set, the next forced restore fails with it (the stream was read) and changes nothing. */
   failNextRestore?: Error;
   private active?: number;
+  /**
+   * The last node that was active. Vault's sys/leader on a standby reads the leader entry from its own Raft
+   * data, which still names this node after a restart took the quorum away, whether it is sealed or gone:
+   * while no node is active, an unsealed member answers its address as `leader_address`.
+   */
+  lastActive?: number;
   /** May change mid-test (a drill stack whose override did not take). */
   raftNodeId: (slot: number) => string;
 
@@ -191,6 +200,7 @@ export class FakeVaultCluster {
     this.unsealKey = undefined;
     for (const m of [this.tokens, this.policies, this.mounts, this.kv]) m.clear();
     this.rootGeneration = undefined;
+    this.lastActive = undefined;
   }
 
   /** The cluster's data as a snapshot holds it. */
@@ -234,7 +244,7 @@ export class FakeVaultCluster {
     const unsealed = members.filter(([, n]) => !n.sealed).map(([s]) => s);
     if (unsealed.length < Math.floor(members.length / 2) + 1) return (this.active = undefined);
     if (this.active === undefined || !unsealed.includes(this.active)) this.active = Math.min(...unsealed);
-    return this.active;
+    return (this.lastActive = this.active);
   }
 
   /** Adds a live token; returns it. */
@@ -400,7 +410,7 @@ class FakeVaultNode implements VaultNode {
 
   raftConfiguration(token: string): Promise<RaftServer[]> {
     return attempt(() => {
-      this.authorized('reading the Raft configuration', token);
+      this.authorized('reading the Raft configuration', token, undefined, { standbyRead: true });
       const active = this.cluster.activeSlot();
       return [...this.cluster.nodes]
         .filter(([, n]) => n.member)
@@ -481,11 +491,14 @@ class FakeVaultNode implements VaultNode {
   leader(): Promise<LeaderStatus> {
     return attempt(() => {
       this.state('reading sys/leader');
+      const n = this.cluster.node(this.slot);
       const active = this.cluster.activeSlot();
+      // No active node: an unsealed member still names the last one (see `lastActive`).
+      const named = active ?? (n.sealed || !n.member ? undefined : this.cluster.lastActive);
       return {
         isSelf: active === this.slot,
         leaderAddress:
-          active === undefined ? '' : `https://${this.cluster.addressOf(active)}:${VAULT_API_PORT}`,
+          named === undefined ? '' : `https://${this.cluster.addressOf(named)}:${VAULT_API_PORT}`,
       };
     });
   }
@@ -496,14 +509,23 @@ class FakeVaultNode implements VaultNode {
     }));
   }
 
-  private authorized(op: string, token: string, policy?: string): FakeToken {
+  /**
+   * The token of an authenticated call on this node, or the error Vault answers: sealed 503, a token without
+   * `policy` 403, and with no active node a 307 to the stale leader a standby still names (it cannot forward
+   * there; see `lastActive`), or a 500 when it names none. A `standbyRead` (OpenBao's standbys serve reads
+   * of their own Raft data, `disable_standby_reads` off) is answered by any unsealed node.
+   */
+  private authorized(op: string, token: string, policy?: string, { standbyRead = false } = {}): FakeToken {
     const n = this.state(op);
     if (n.sealed) throw new VaultRequestError(`${op} on ${this.name}: HTTP 503: Vault is sealed`, 503);
     const t = this.cluster.tokens.get(token);
     if (!t || (policy && !t.policies.includes(policy) && !t.policies.includes('root')))
       throw new VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
-    if (this.cluster.activeSlot() === undefined)
+    if (this.cluster.activeSlot() === undefined && !standbyRead) {
+      if (n.member && this.cluster.lastActive !== undefined)
+        throw new VaultRequestError(`${op} on ${this.name}: HTTP 307`, 307);
       throw new VaultRequestError(`${op} on ${this.name}: HTTP 500: no active cluster node found`, 500);
+    }
     return t;
   }
 

@@ -1,12 +1,23 @@
 /** Step 6, joinPeers, in memory: each peer not yet in the leader's Raft cluster is joined, once. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fakeWorld, worldAfter } from '../../support/fakes';
+import { VAULT_API_PORT } from '../../../src/shared/constants';
+import { fakeWorld, standbyNamingSealedLeader, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
 function leaderUnsealed(): Promise<World> {
   return worldAfter('unsealLeader');
+}
+
+/** For `assert.rejects`: the retryable NoActiveNodeError, its message beginning with `start`. */
+function noActiveNode(start: string): (err: unknown) => true {
+  return (err: unknown) => {
+    retryableError(/./)(err);
+    assert.equal((err as Error).name, 'NoActiveNodeError', (err as Error).message);
+    assert.ok((err as Error).message.startsWith(start), (err as Error).message);
+    return true;
+  };
 }
 
 describe('joinPeers', () => {
@@ -100,14 +111,43 @@ describe('joinPeers', () => {
     assert.equal(w.vault.node(3).initialized, true);
   });
 
-  it('the leader sealed (no active node): the Raft configuration cannot be read, retryable', async () => {
+  it('the leader sealed (no active node): NoActiveNodeError, retryable, nothing joined', async () => {
     const w = await leaderUnsealed();
     w.swarm.replaceTask(w.service, 1);
     await assert.rejects(
       w.run(w.acts.joinPeers, w.input),
-      retryableError(/reading the Raft configuration on vault-1: HTTP 503/),
+      noActiveNode(
+        'no active Vault node in s1_vault (vault-1 sealed; vault-2 not initialized; vault-3 not initialized)',
+      ),
     );
     assert.deepEqual(w.vault.calls.join, []);
+  });
+
+  it('vault-1 an unsealed standby naming a sealed leader (issue 26): NoActiveNodeError saying so, not HTTP 307', async () => {
+    const w = await standbyNamingSealedLeader();
+    const { autopilotWrites, calls } = w.vault;
+    const [writes, joins] = [autopilotWrites, calls.join.length];
+    const leader = `https://${w.vault.addressOf(2)}:${VAULT_API_PORT}`;
+    await assert.rejects(
+      w.run(w.acts.joinPeers, w.input),
+      noActiveNode(
+        `no active Vault node in s1_vault (vault-1 unsealed standby naming ${leader} as leader; vault-2 sealed; vault-3 sealed)`,
+      ),
+    );
+    assert.equal(w.vault.calls.join.length, joins, 'nothing joined');
+    assert.equal(w.vault.autopilotWrites, writes, 'autopilot untouched');
+  });
+
+  it('vault-1 a standby, vault-2 active: a wiped peer is joined to vault-2, autopilot read there', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.swarm.replaceTask(w.service, 1);
+    assert.equal(w.vault.activeSlot(), 2, 'vault-2 took over');
+    w.vault.node(1).sealed = false; // unsealed again, as unsealLeader does: vault-2 stays active
+    w.vault.wipe(3);
+    assert.equal(w.vault.activeSlot(), 2);
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'joined vault-3' });
+    assert.equal(w.vault.node(3).initialized, true);
   });
 
   it('no key in custody: UnsealKeyUnavailable', async () => {

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fakeWorld, worldAfter } from '../../support/fakes';
+import { VAULT_API_PORT } from '../../../src/shared/constants';
+import { fakeWorld, standbyNamingSealedLeader, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
 
@@ -70,6 +71,33 @@ describe('unsealLeader', () => {
     });
   });
 
+  it('vault-1 an unsealed standby naming a sealed leader (issue 26): the peers unsealed, a node active, joinPeers goes on', async () => {
+    const w = await standbyNamingSealedLeader();
+    const address = (slot: number) => ({ host: w.vault.addressOf(slot)!, port: VAULT_API_PORT });
+    const seen = await w.vault.factory('vault-1', { ...address(1), serverName: 'vault-1' }).leader();
+    assert.deepEqual(seen, { isSelf: false, leaderAddress: `https://${address(2).host}:${VAULT_API_PORT}` });
+    assert.equal(w.vault.node(2).sealed && w.vault.node(3).sealed, true);
+    const out = await w.run(w.acts.unsealLeader, w.input);
+    assert.deepEqual(out, {
+      changed: true,
+      summary: 'vault-1 already unsealed (and vault-2, vault-3 for a Raft quorum)',
+    });
+    assert.deepEqual(w.vault.calls.unseal.slice(-2), ['vault-2', 'vault-3']);
+    assert.notEqual(w.vault.activeSlot(), undefined);
+    const joined = await w.run(w.acts.joinPeers, w.input);
+    assert.deepEqual(joined, { changed: false, summary: 'peers already joined' });
+  });
+
+  it('an active node already, not vault-1 (vault-1 restarted and unsealed again): unseals nothing more', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.swarm.replaceTask(w.service, 1);
+    assert.equal(w.vault.activeSlot(), 2);
+    const out = await w.run(w.acts.unsealLeader, w.input);
+    assert.deepEqual(out, { changed: true, summary: 'unsealed vault-1' });
+    assert.deepEqual(w.vault.calls.unseal.slice(-1), ['vault-1']);
+    assert.deepEqual(w.failpoints.hits, ['unsealLeader:before-unseal', 'unsealLeader:after-unseal']);
+  });
+
   it('peers that are not members (a first bootstrap) are never unsealed for the quorum', async () => {
     const w = await rotated();
     await w.run(w.acts.unsealLeader, w.input);
@@ -82,7 +110,7 @@ describe('unsealLeader', () => {
     w.swarm.dropTask(w.service, 3);
     await assert.rejects(
       w.run(w.acts.unsealLeader, w.input),
-      retryableError(/timed out after 120s waiting for an active Vault node seen from vault-1/),
+      retryableError(/timed out after 120s waiting for an active Vault node of s1_vault/),
     );
   });
 

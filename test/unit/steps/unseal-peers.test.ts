@@ -71,6 +71,29 @@ describe('unsealPeers', () => {
     assert.deepEqual(w.vault.node(2), { ...w.vault.node(2), initialized: true, sealed: false, member: true });
   });
 
+  it('vault-1 a standby, vault-2 active: a wiped peer is joined again to vault-2 and unsealed', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.swarm.replaceTask(w.service, 1);
+    assert.equal(w.vault.activeSlot(), 2, 'vault-2 took over');
+    w.vault.node(1).sealed = false; // unsealed again, as unsealLeader does: vault-2 stays active
+    w.vault.wipe(3, { stillListed: true });
+    assert.equal(w.vault.activeSlot(), 2);
+    const out = await w.run(w.acts.unsealPeers, w.input);
+    assert.equal(out.summary, 'unsealed vault-3');
+    assert.deepEqual(w.vault.node(3), { ...w.vault.node(3), initialized: true, sealed: false, member: true });
+  });
+
+  it('no active node (a quorum sealed again): times out saying so, retryable', async () => {
+    const w = await joined();
+    w.swarm.replaceTask(w.service, 1);
+    await assert.rejects(
+      w.run(w.acts.unsealPeers, w.input),
+      retryableError(
+        /timed out after 300s waiting for peers of s1_vault to be unsealed Raft voters \(last: no active Vault node in s1_vault \(vault-1 sealed; vault-2 sealed; vault-3 sealed\)/,
+      ),
+    );
+  });
+
   it('a peer that never comes back: times out naming the voters it has', async () => {
     const w = await joined();
     w.swarm.dropTask(w.service, 3);

@@ -28,26 +28,38 @@
 #   bash scripts/bootstrap-local.sh --nodes 3        # (npm run local -- --nodes 3)
 #   bash scripts/bootstrap-local.sh stop --nodes 3   # then npm run testbed -- down --nodes 3
 #
-# The two jobs bootstrap the same stack name on the same Temporal server (same workflow, schedule and
-# watcher ids), so one refuses to start while the other's workers run.
+# With `--temporal cluster` either job runs against the test bed's Temporal cluster instead of the dev
+# server (`npm run testbed -- up --temporal cluster`: PostgreSQL, mutual TLS, the project's authorizer;
+# docs/temporal-cluster.md), each process with the certificate of its role as production runs it: the
+# full worker `worker`, the node agents `agent`, the client `operator` (its pids: worker-cluster*.pid).
+#
+#   bash scripts/bootstrap-local.sh --temporal cluster [--nodes 3]
+#   bash scripts/bootstrap-local.sh stop --temporal cluster [--nodes 3]
+#
+# The jobs bootstrap the same stack name (same workflow, schedule and watcher ids, the same Vault
+# stack), so one refuses to start while another's workers run.
 set -Eeuo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=$(realpath -m "${VAULT_BOOTSTRAP_CACHE:-$REPO/.cache}")
-PID_FILE=$CACHE/worker.pid
 STACK=${VAULT_BOOTSTRAP_STACK:-iklimco}
 cd "$REPO"
 
 say() { printf 'local: %s\n' "$*" >&2; }
 
 usage() {
-  say "usage: bash scripts/bootstrap-local.sh [stop] [--nodes 1|3]"
+  say "usage: bash scripts/bootstrap-local.sh [stop] [--nodes 1|3] [--temporal dev|cluster]"
   exit 2
 }
 
-ACTION=up NODES=1
+ACTION=up NODES=1 TEMPORAL_MODE=dev
 while (($# > 0)); do
   case $1 in
     stop) ACTION=stop ;;
+    --temporal)
+      (($# >= 2)) || usage
+      TEMPORAL_MODE=$2
+      shift
+      ;;
     --nodes)
       (($# >= 2)) || usage
       NODES=$2
@@ -59,6 +71,54 @@ while (($# > 0)); do
   shift
 done
 [[ $NODES == 1 || $NODES == 3 ]] || usage
+[[ $TEMPORAL_MODE == dev || $TEMPORAL_MODE == cluster ]] || usage
+# Each Temporal its own pid files: worker.pid, worker-nN.pid; worker-cluster.pid, worker-cluster-nN.pid.
+mode_pid_suffix() { [[ $1 == dev ]] || printf -- '-cluster'; }
+PID_FILE=$CACHE/worker$(mode_pid_suffix "$TEMPORAL_MODE").pid
+
+# ---------------------------------------------------------------------------------------------
+# Temporal: the dev server, or the cluster with a certificate per role
+
+# load_cluster_env: the cluster's settings from testbed-cluster.env (read, not exported).
+load_cluster_env() {
+  local env_file=$CACHE/testbed-cluster.env key value
+  [[ -f $env_file ]] || return 1
+  while IFS='=' read -r key value; do
+    case $key in
+      TEMPORAL_ADDRESS | TEMPORAL_UI_URL | TEMPORAL_TLS_SERVER_CA_CERT_PATH | TEMPORAL_TLS_SERVER_NAME | TEMPORAL_CLUSTER_PKI_DIR)
+        printf -v "CLUSTER_$key" '%s' "$value"
+        ;;
+    esac
+  done <"$env_file"
+}
+
+# temporal_env ROLE ADDRESS UI_URL: sets TEMPORAL_ENV to the settings a process reaches Temporal with:
+# the address alone for the dev server; on the cluster also TLS with ROLE's certificate.
+temporal_env() {
+  TEMPORAL_ENV=(TEMPORAL_ADDRESS="$2" TEMPORAL_UI_URL="$3")
+  [[ $TEMPORAL_MODE == cluster ]] || return 0
+  TEMPORAL_ENV+=(
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH="$CLUSTER_TEMPORAL_TLS_SERVER_CA_CERT_PATH"
+    TEMPORAL_TLS_SERVER_NAME="$CLUSTER_TEMPORAL_TLS_SERVER_NAME"
+    TEMPORAL_TLS_CLIENT_CERT_PATH="$CLUSTER_TEMPORAL_CLUSTER_PKI_DIR/$1.pem"
+    TEMPORAL_TLS_CLIENT_KEY_PATH="$CLUSTER_TEMPORAL_CLUSTER_PKI_DIR/$1.key"
+  )
+}
+mode_flag() { [[ $TEMPORAL_MODE == dev ]] || printf -- ' --temporal cluster'; }
+CLIENT_ENV=() # the client's Temporal settings (the operator's on the cluster), set by each job
+
+# bed_up ARGS...: the test bed (and with --temporal cluster the cluster), then its settings.
+bed_up() {
+  if [[ $TEMPORAL_MODE == cluster ]]; then
+    bash testbed/testbed.sh up --temporal cluster "$@"
+    load_cluster_env || {
+      say "$CACHE/testbed-cluster.env is missing after up --temporal cluster"
+      exit 1
+    }
+  else
+    bash testbed/testbed.sh up "$@"
+  fi
+}
 
 # worker_running PID_FILE: the process in PID_FILE runs, and it is a worker (not a reused pid).
 worker_running() {
@@ -69,7 +129,7 @@ worker_running() {
 }
 
 THREE_NODES=(n1 n2 n3)
-node_pid_file() { printf '%s/worker-%s.pid' "$CACHE" "$1"; }
+node_pid_file() { printf '%s/worker%s-%s.pid' "$CACHE" "$(mode_pid_suffix "${2:-$TEMPORAL_MODE}")" "$1"; }
 node_log() { printf '%s/logs/worker-%s.log' "$CACHE" "$1"; }
 
 # refuse_if_running JOB STOP PID_FILE...: stops here if one of the other job's workers runs.
@@ -82,6 +142,25 @@ refuse_if_running() {
       say "stack $STACK on one Temporal server; stop that job first: $stop"
       exit 1
     fi
+  done
+}
+
+# refuse_other_jobs: stops here if a worker of another job (one or three nodes, dev server or cluster) runs.
+refuse_other_jobs() {
+  local mode nodes stop files
+  for mode in dev cluster; do
+    for nodes in 1 3; do
+      [[ $mode == "$TEMPORAL_MODE" && $nodes == "$NODES" ]] && continue
+      stop="npm run local -- stop"
+      ((nodes == 1)) || stop+=" --nodes 3"
+      [[ $mode == dev ]] || stop+=" --temporal cluster"
+      if ((nodes == 1)); then
+        files=("$CACHE/worker$(mode_pid_suffix "$mode").pid")
+      else
+        files=("$(node_pid_file n1 "$mode")" "$(node_pid_file n2 "$mode")" "$(node_pid_file n3 "$mode")")
+      fi
+      refuse_if_running "$nodes-node ($mode)" "$stop" "${files[@]}"
+    done
   done
 }
 
@@ -137,7 +216,7 @@ step() {
 # client ARGS...: the client, its command line shown first as an operator would type it.
 client() {
   say "\$ vault-bootstrap $*"
-  node dist/src/client.js "$@"
+  env "${CLIENT_ENV[@]}" node dist/src/client.js "$@"
 }
 
 # walk CUSTODY_DIR CUSTODY_KEY_FILE BACKUP_ROOT [DOCKER_HOST]: the job's steps through the client (the
@@ -173,7 +252,8 @@ load_three_node_env() {
   local key value
   while IFS='=' read -r key value; do
     case $key in
-      TEMPORAL_ADDRESS | TEMPORAL_UI_URL | VAULT_IMAGE | VAULT_CERT_DIR | TESTBED_NODE_HOSTS | TESTBED_NODE_TUNNELS)
+      TEMPORAL_ADDRESS | TEMPORAL_UI_URL | VAULT_IMAGE | VAULT_CERT_DIR | TESTBED_NODE_HOSTS | TESTBED_NODE_TUNNELS | \
+        TEMPORAL_CLUSTER_NODE_ADDRESS)
         printf -v "BED_$key" '%s' "$value"
         ;;
     esac
@@ -205,8 +285,11 @@ start_node_worker() {
   tunnel=$(bed_node_value "$BED_TESTBED_NODE_TUNNELS" "$node")
   # Every worker: Temporal, the task queue, its node's Engine and tunnel. DOCKER_HOST too: the worker
   # runs the docker CLI for `stack deploy`, which does not read DOCKER_SOCKET.
+  # The nodes reach Temporal through the bed's relay; on the cluster the full worker as role worker, an agent
+  # as role agent.
+  temporal_env "$([[ $role == full ]] && echo worker || echo agent)" "$(node_temporal_address)" "$(node_ui_url)"
   local env=(
-    TEMPORAL_ADDRESS="$BED_TEMPORAL_ADDRESS"
+    "${TEMPORAL_ENV[@]}"
     VAULT_BOOTSTRAP_TASK_QUEUE="${VAULT_BOOTSTRAP_TASK_QUEUE:-vault-bootstrap}"
     VAULT_BOOTSTRAP_WORKER_ROLE="$role"
     DOCKER_SOCKET="${docker_host#unix://}"
@@ -219,7 +302,6 @@ start_node_worker() {
   if [[ $role == full ]]; then
     # As the one-node job's worker: this environment, plus the stack's and custody's settings.
     env+=(
-      TEMPORAL_UI_URL="$BED_TEMPORAL_UI_URL"
       VAULT_BOOTSTRAP_STACK="$STACK"
       VAULT_STACK_FILES="$REPO/docker-stack-vault.yml"
       VAULT_IMAGE="$BED_VAULT_IMAGE"
@@ -259,10 +341,30 @@ report_node_workers() {
   done
 }
 
+# The address and UI the nodes' workers use: the dev server's relay, or the cluster's.
+node_temporal_address() {
+  if [[ $TEMPORAL_MODE == cluster ]]; then printf '%s' "$BED_TEMPORAL_CLUSTER_NODE_ADDRESS"; else printf '%s' "$BED_TEMPORAL_ADDRESS"; fi
+}
+node_ui_url() {
+  if [[ $TEMPORAL_MODE == cluster ]]; then printf '%s' "$CLUSTER_TEMPORAL_UI_URL"; else printf '%s' "$BED_TEMPORAL_UI_URL"; fi
+}
+
+# three_node_client_env: the client's Temporal settings: it runs on the host (the operator's role there).
+three_node_client_env() {
+  if [[ $TEMPORAL_MODE == cluster ]]; then
+    temporal_env operator "$CLUSTER_TEMPORAL_ADDRESS" "$CLUSTER_TEMPORAL_UI_URL"
+  else
+    temporal_env operator "$BED_TEMPORAL_ADDRESS" "$BED_TEMPORAL_UI_URL"
+  fi
+  CLIENT_ENV=("${TEMPORAL_ENV[@]}")
+}
+
 three_node_stop() {
-  if load_three_node_env && [[ -f dist/src/client.js ]]; then
-    TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS node dist/src/client.js schedule delete --stack "$STACK" || true
-    TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS node dist/src/client.js backup schedule delete --stack "$STACK" || true
+  if load_three_node_env && [[ -f dist/src/client.js ]] &&
+    { [[ $TEMPORAL_MODE == dev ]] || load_cluster_env; }; then
+    three_node_client_env
+    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" || true
   fi
   local node pid_file pid pids=()
   for node in "${THREE_NODES[@]}"; do
@@ -282,9 +384,9 @@ three_node_stop() {
 }
 
 three_node_up() {
-  refuse_if_running one-node "npm run local -- stop" "$PID_FILE"
+  refuse_other_jobs
   install_and_build
-  bash testbed/testbed.sh up --nodes 3
+  bed_up --nodes 3
   load_three_node_env || {
     say "$CACHE/testbed-3.env is missing after up --nodes 3"
     exit 1
@@ -303,14 +405,16 @@ three_node_up() {
   }
 
   # The client, as in the one-node job: it reaches Temporal only.
-  export TEMPORAL_ADDRESS=$BED_TEMPORAL_ADDRESS TEMPORAL_UI_URL=$BED_TEMPORAL_UI_URL VAULT_BOOTSTRAP_STACK=$STACK
+  three_node_client_env
+  export VAULT_BOOTSTRAP_STACK=$STACK
+  TEMPORAL_UI_URL=$(node_ui_url)
   # The seed's verification with docker pointed at n1, as an operator logged in there.
   walk "$CUSTODY_3" "$CUSTODY_3_KEY" "$BACKUPS_3" "$(bed_node_value "$BED_TESTBED_NODE_HOSTS" n1)"
   report_node_workers
   say "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/vault-bootstrap-$STACK"
   say "snapshots and their manifests: $BACKUPS_3/$STACK"
   say "the workers, the health, backup and drill schedules and the events watcher keep running;"
-  say "stop them with: npm run local -- stop --nodes 3 (then npm run testbed -- down --nodes 3 for the nodes)"
+  say "stop them with: npm run local -- stop --nodes 3$(mode_flag) (then npm run testbed -- down --nodes 3 for the nodes)"
 }
 
 if ((NODES == 3)); then
@@ -323,14 +427,29 @@ fi
 
 worker_alive() { [[ -f $PID_FILE ]] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
+# one_node_temporal: the worker's (WORKER_ENV) and the client's (CLIENT_ENV) Temporal settings: the dev
+# server of testbed.env, or the cluster with the worker's and the operator's certificates.
+one_node_temporal() {
+  local address=$TEMPORAL_ADDRESS ui=$TEMPORAL_UI_URL
+  if [[ $TEMPORAL_MODE == cluster ]]; then
+    address=$CLUSTER_TEMPORAL_ADDRESS ui=$CLUSTER_TEMPORAL_UI_URL
+  fi
+  temporal_env worker "$address" "$ui"
+  WORKER_ENV=("${TEMPORAL_ENV[@]}")
+  temporal_env operator "$address" "$ui"
+  CLIENT_ENV=("${TEMPORAL_ENV[@]}")
+  TEMPORAL_UI_URL=$ui
+}
+
 if [[ $ACTION == stop ]]; then
-  if [[ -f $CACHE/testbed.env && -f dist/src/client.js ]]; then
+  if [[ -f $CACHE/testbed.env && -f dist/src/client.js ]] && { [[ $TEMPORAL_MODE == dev ]] || load_cluster_env; }; then
     set -a
     # shellcheck source=/dev/null
     source "$CACHE/testbed.env"
     set +a
-    node dist/src/client.js schedule delete --stack "$STACK" || true
-    node dist/src/client.js backup schedule delete --stack "$STACK" || true
+    one_node_temporal
+    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" || true
   fi
   if worker_alive; then
     kill -TERM "$(cat "$PID_FILE")"
@@ -340,10 +459,9 @@ if [[ $ACTION == stop ]]; then
   exit 0
 fi
 
-refuse_if_running three-node "npm run local -- stop --nodes 3" \
-  "$(node_pid_file n1)" "$(node_pid_file n2)" "$(node_pid_file n3)"
+refuse_other_jobs
 install_and_build
-bash testbed/testbed.sh up
+bed_up
 
 set -a
 # shellcheck source=/dev/null
@@ -359,11 +477,13 @@ set +a
 make_backup_folder "$VAULT_BACKUP_DIR"
 make_break_glass_key
 export VAULT_STACK_FILES VAULT_STACK_DIR_ROOT # (set -a exported them already; said again for shellcheck)
+one_node_temporal
 
 if ! worker_alive; then
   mkdir -p "$CACHE/logs"
-  say "starting the worker (log: $CACHE/logs/worker.log)"
-  setsid scripts/worker.sh >>"$CACHE/logs/worker.log" 2>&1 </dev/null &
+  WORKER_LOG=$CACHE/logs/worker$(mode_pid_suffix "$TEMPORAL_MODE").log
+  say "starting the worker (Temporal: $TEMPORAL_MODE, log: $WORKER_LOG)"
+  setsid env "${WORKER_ENV[@]}" scripts/worker.sh >>"$WORKER_LOG" 2>&1 </dev/null &
   echo $! >"$PID_FILE"
 fi
 
@@ -371,4 +491,4 @@ walk "$VAULT_BOOTSTRAP_CUSTODY_DIR" "$VAULT_BOOTSTRAP_CUSTODY_KEY_FILE" "$VAULT_
 say "Temporal UI: $TEMPORAL_UI_URL/namespaces/default/workflows/vault-bootstrap-$STACK"
 say "snapshots and their manifests: $VAULT_BACKUP_DIR/$STACK"
 say "the worker, the health, backup and drill schedules and the events watcher keep running;"
-say "stop them with: npm run local -- stop (then npm run testbed -- down for the dev server and tunnel)"
+say "stop them with: npm run local -- stop$(mode_flag) (then npm run testbed -- down for Temporal and the tunnel)"

@@ -768,11 +768,47 @@ EOF
   log "wrote $env_file"
 }
 
+# listener_pid PORT: the pid listening on the loopback PORT, if any.
+listener_pid() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+
+# take_over_ports: the cluster's ports are the machine's, its state is a cache's (certificates, database).
+# A cluster another cache started (another clone, CI's clean clone) holds them with a CA this cache does
+# not trust: its server, UI and PostgreSQL are stopped, said loudly, and this cache's take their place.
+# Anything else on those ports is not ours to stop.
+take_over_ports() {
+  local pid exe cmd
+  for port in "$FRONTEND_PORT" "$UI_PORT" "$PG_PORT"; do
+    pid=$(listener_pid "$port")
+    [[ -n $pid ]] || continue
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    case $exe in
+      "$SERVER_BIN" | "$UI_BIN") continue ;; # this cache's own
+      */bin/vbt-temporal-server | */bin/vbt-temporal-ui)
+        log "port $port: taking it over from another bed's cluster ($exe, pid $pid)"
+        kill "$pid"
+        wait_until 30 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+        ;;
+      */postgres)
+        local data
+        data=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+        [[ $data != "$PG_DATA" ]] || continue
+        [[ $data == */temporal-cluster/pgdata ]] ||
+          die "port $port: held by a PostgreSQL that is no test bed's ($data); the cluster needs it"
+        log "port $port: taking it over from another bed's PostgreSQL ($data)"
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
+        ;;
+      *) die "port $port: held by $exe (pid $pid), not a test bed's cluster: the cluster needs it ($cmd)" ;;
+    esac
+  done
+}
+
 cmd_up() {
   local started
   started=$(date +%s%3N)
   [[ $CACHE != *[[:space:]]* ]] || die "the cache path '$CACHE' contains whitespace; set VAULT_BOOTSTRAP_CACHE"
   mkdir -p "$LOG_DIR" "$TC_DIR"
+  take_over_ports
   ensure_build
   ensure_pki
   ensure_pg

@@ -159,7 +159,7 @@ export async function probeTls(
       resolve(r);
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
-    socket.once('error', (err) => done(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`));
+    socket.once('error', (err: NodeJS.ErrnoException) => done(`${err.code ?? ''} ${err.message}`));
     socket.once('secureConnect', () => {
       // Wait for the server's verdict on the client certificate: an alert (error) or silence (accepted).
       clearTimeout(timer);

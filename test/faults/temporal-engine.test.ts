@@ -132,7 +132,11 @@ describe(`the Temporal engine's faults (seed ${SEED}; replay: VBT_ENGINE_SEED=${
       const created = await tr.client(['schedule', 'create'], env);
       assert.equal(created.code, 0, created.out);
       const schedule = client.schedule.getHandle(healthWorkflowIds(tr.stack).schedule);
-      await sleep(momentS(0, 30) * 1000);
+      // A 1-minute interval is due on every whole minute. Down `d` seconds past one (d from the seed, 5 to
+      // 20) for 120 s: two due times pass; at the restart the later is d+1 s old, inside the 1-minute
+      // catch-up window (run, late), the earlier d+61 s old, outside it (skipped).
+      const d = momentS(5, 20);
+      await sleep(60_000 - (Date.now() % 60_000) + d * 1000);
       const down = Date.now();
       console.log(await engine(bed, 'server', 'stop'));
       await sleep(120_000);
@@ -154,7 +158,7 @@ describe(`the Temporal engine's faults (seed ${SEED}; replay: VBT_ENGINE_SEED=${
         (a) => a.scheduledAt.getTime() > down && a.scheduledAt.getTime() < up,
       );
       console.log(
-        `outage ${((up - down) / 1000).toFixed(0)}s: caught up the run due ${caughtUp.scheduledAt.toISOString()} ` +
+        `outage ${((up - down) / 1000).toFixed(0)}s from ${d}s past a due time: caught up the run due ${caughtUp.scheduledAt.toISOString()} ` +
           `${lateBy.toFixed(1)}s late; runs for times due in the outage: ${dueInOutage.length}`,
       );
       assert.ok(lateBy >= 5, `taken late (catch-up), not on time: ${lateBy}s`);

@@ -769,7 +769,7 @@ EOF
 }
 
 # listener_pid PORT: the pid listening on the loopback PORT, if any.
-listener_pid() { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
+listener_pid() { { ss -ltnpH "sport = :$1" 2>/dev/null || true; } | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true; }
 
 # take_over_ports: the cluster's ports are the machine's, its state is a cache's (certificates, database).
 # A cluster another cache started (another clone, CI's clean clone) holds them with a CA this cache does

@@ -77,3 +77,22 @@ apt_install() {
   log "apt: installing $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
 }
+
+# start_detached LOG PID_FILE CMD...: runs CMD in its own session, outliving this script.
+start_detached() {
+  local log_file=$1 pid_file=$2
+  shift 2
+  mkdir -p "$(dirname "$log_file")" "$(dirname "$pid_file")"
+  # The inner shell records its own pid and then becomes CMD, so the pid file is right even
+  # when setsid has to fork.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
+}
+
+# pid_alive PID_FILE [CMDLINE_PART]: the process in PID_FILE runs (and its command line has PART).
+pid_alive() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ -z ${2:-} ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}

@@ -89,23 +89,6 @@ elapsed() {
 
 tail_log() { tail -n 15 "$1" 2>/dev/null | sed 's/^/    /' >&2 || true; }
 
-# start_detached LOG PID_FILE CMD...: runs CMD in its own session, outliving this script (as testbed.sh).
-start_detached() {
-  local log_file=$1 pid_file=$2
-  shift 2
-  mkdir -p "$(dirname "$log_file")" "$(dirname "$pid_file")"
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
-}
-
-# pid_alive PID_FILE [CMDLINE_PART]: the process in PID_FILE runs (and its command line has PART).
-pid_alive() {
-  local pid
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ -z ${2:-} ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-
 # pid_gone PID: the process has exited; a zombie counts (this machine's init reaps them up to 2 s late).
 pid_gone() {
   ! kill -0 "$1" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]]

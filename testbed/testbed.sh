@@ -51,25 +51,6 @@ CERT_DAYS=825 # the longest validity clients accept for a server certificate
 # tail_log FILE: the end of a log, for error messages.
 tail_log() { tail -n 15 "$1" 2>/dev/null | sed 's/^/    /' >&2 || true; }
 
-# start_detached LOG PID_FILE CMD...: runs CMD in its own session, outliving this script.
-start_detached() {
-  local log_file=$1 pid_file=$2
-  shift 2
-  mkdir -p "$(dirname "$log_file")" "$(dirname "$pid_file")"
-  # The inner shell records its own pid and then becomes CMD, so the pid file is right even
-  # when setsid has to fork.
-  # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
-}
-
-# pid_alive PID_FILE [CMDLINE_PART]: the process in PID_FILE runs (and its command line has PART).
-pid_alive() {
-  local pid
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ -z ${2:-} ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-
 # ---------------------------------------------------------------------------------------------
 # Host packages
 

@@ -27,22 +27,13 @@ import type { ClusterBed } from '../support/temporal-cluster';
 import { spawnWorker, TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
+import { mulberry32 } from './soak-plan';
 
 const run = promisify(execFile);
 const SEED = Number(process.env.VBT_ENGINE_SEED ?? randomInt(1, 2 ** 31));
 
-/** A small seeded PRNG (mulberry32): the fault moments of one seed are the same on every replay. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const draw = prng(SEED);
+/** The fault moments of one seed are the same on every replay. */
+const draw = mulberry32(SEED);
 /** A moment in [lo, hi) seconds, from the seed. */
 const momentS = (lo: number, hi: number) => lo + Math.floor(draw() * (hi - lo) * 10) / 10;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -56,5 +56,27 @@ describe('stack file checks', () => {
       'services:\n  vault:\n    deploy: { replicas: 3 }\n    secrets: [vault_unseal_key]\n',
     );
     await assert.rejects(checkStackFiles([noNet], localFiles.readText), /external network "iklimco-net"/);
+  });
+});
+
+describe('the stack files the project ships', () => {
+  it('no ${VAR:?message} message holds a "-": the docker CLI reads it as ${VAR-default} and uses the rest', () => {
+    // Seen: `name: ${X:?... break-glass keys ...}` deployed a config named "glass keys ..." (not found).
+    for (const name of [
+      'docker-stack-vault.yml',
+      'docker-stack-vault-bootstrap.yml',
+      'docker-stack-vault-bootstrap.tls.yml',
+      join('testbed', 'docker-stack-vault.testbed.yml'),
+    ]) {
+      const text = readFileSync(join(REPO, name), 'utf8');
+      const bad = [...text.matchAll(/\$\{[A-Za-z_][A-Za-z0-9_]*:\?([^}]*)\}/g)].filter((m) =>
+        m[1]!.includes('-'),
+      );
+      assert.deepEqual(
+        bad.map((m) => m[0]),
+        [],
+        name,
+      );
+    }
   });
 });

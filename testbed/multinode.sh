@@ -317,11 +317,21 @@ MN_CLUSTER_FORWARD_PID_FILE=$CACHE/temporal-cluster-forward.pid
 MN_CLUSTER_PORT=17233 # temporal-cluster.sh's frontend
 mn_temporal_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$TEMPORAL_PORT"; }
 mn_cluster_address() { printf '%s:%s' "$MN_HOST_ADDRESS" "$MN_CLUSTER_PORT"; }
-# probe_mn_relay PID_FILE PORT: the relay of PORT runs and accepts on the bridge address.
+# probe_mn_relay PID_FILE PORT: a relay of PORT runs and accepts on the bridge address: this cache's (its
+# pid file), or another cache's (another clone's bed, CI's clean clone), which relays to the same loopback
+# port and serves as well.
 # shellcheck disable=SC2016 # the inner shell expands $0 and $1
 probe_mn_relay() {
-  pid_alive "$1" "TCP-LISTEN:$2,bind=$MN_HOST_ADDRESS" &&
+  { pid_alive "$1" "TCP-LISTEN:$2,bind=$MN_HOST_ADDRESS" || mn_relay_listener "$2" >/dev/null; } &&
     timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$MN_HOST_ADDRESS" "$2" 2>/dev/null
+}
+
+# mn_relay_listener PORT: the pid of a socat relay listening on the bridge address's PORT, if one does.
+mn_relay_listener() {
+  local pid
+  pid=$({ ss -ltnpH "sport = :$1" 2>/dev/null || true; } | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
+  [[ -n $pid ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "TCP-LISTEN:$1,bind=$MN_HOST_ADDRESS" &&
+    printf '%s' "$pid"
 }
 probe_mn_temporal_forward() { probe_mn_relay "$MN_FORWARD_PID_FILE" "$TEMPORAL_PORT"; }
 probe_mn_cluster_forward() { probe_mn_relay "$MN_CLUSTER_FORWARD_PID_FILE" "$MN_CLUSTER_PORT"; }

@@ -15,7 +15,7 @@ import { DockerGateway } from '../../src/docker/gateway';
 import { AUTOPILOT_CONFIG, FORMING_STABILIZATION_TIME } from '../../src/shared/constants';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import type { VaultNodeClient } from '../../src/vault/gateway';
-import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { stepSummary, temporalClient } from '../support/history';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun, dockerCli } from '../support/testbed';
 import { eventually, sleep } from '../support/wait';
@@ -49,12 +49,7 @@ describe('autopilot as the bootstrap configures it', () => {
   }
 
   /** The summary of `step` in the latest bootstrap run. */
-  async function stepSummary(step: string): Promise<string> {
-    const id = bootstrapWorkflowId(run.stack);
-    const { runId } = await client.workflow.getHandle(id).describe();
-    const done = activitiesOf(await historyOf(client, id, runId)).find((a) => a.type === step);
-    return (done?.result as { summary?: string } | undefined)?.summary ?? '';
-  }
+  const summaryOf = (step: string) => stepSummary(client, bootstrapWorkflowId(run.stack), step);
 
   before(async () => {
     ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
@@ -69,11 +64,11 @@ describe('autopilot as the bootstrap configures it', () => {
     const boot = await run.client(['bootstrap', '--wait']);
     assert.equal(boot.code, 0, boot.out);
     assert.equal(
-      await stepSummary('joinPeers'),
+      await summaryOf('joinPeers'),
       `joined vault-2, vault-3; autopilot configured (stabilization ${FORMING_STABILIZATION_TIME} while the cluster forms)`,
     );
     assert.equal(
-      await stepSummary('unsealPeers'),
+      await summaryOf('unsealPeers'),
       'unsealed vault-2, vault-3; autopilot stabilization back to 10s',
     );
     const { workerToken } = await run.custody().read(run.stack);
@@ -90,8 +85,8 @@ describe('autopilot as the bootstrap configures it', () => {
     });
     const again = await run.client(['bootstrap', '--wait']);
     assert.equal(again.code, 0, again.out);
-    assert.equal(await stepSummary('joinPeers'), 'peers already joined; autopilot configured');
-    assert.equal(await stepSummary('unsealPeers'), 'peers already unsealed');
+    assert.equal(await summaryOf('joinPeers'), 'peers already joined; autopilot configured');
+    assert.equal(await summaryOf('unsealPeers'), 'peers already unsealed');
     assert.deepEqual(await active.client.autopilotConfiguration(workerToken!), AUTOPILOT_CONFIG);
     const servers = await active.client.raftConfiguration(workerToken!);
     assert.deepEqual(

@@ -12,7 +12,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { DockerGateway } from '../../src/docker/gateway';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import type { VaultNodeClient } from '../../src/vault/gateway';
-import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { stepSummary, temporalClient } from '../support/history';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
@@ -44,12 +44,7 @@ describe('a re-run with vault-1 a standby naming a sealed leader (issue 26)', ()
   }
 
   /** The summary of `step` in the latest bootstrap run. */
-  async function stepSummary(step: string): Promise<string> {
-    const id = bootstrapWorkflowId(run.stack);
-    const { runId } = await client.workflow.getHandle(id).describe();
-    const done = activitiesOf(await historyOf(client, id, runId)).find((a) => a.type === step);
-    return (done?.result as { summary?: string } | undefined)?.summary ?? '';
-  }
+  const summaryOf = (step: string) => stepSummary(client, bootstrapWorkflowId(run.stack), step);
 
   before(async () => {
     ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
@@ -89,9 +84,9 @@ describe('a re-run with vault-1 a standby naming a sealed leader (issue 26)', ()
     const again = await run.client(['bootstrap', '--wait']);
     assert.equal(again.code, 0, again.out);
     assert.match(
-      await stepSummary('unsealLeader'),
+      await summaryOf('unsealLeader'),
       /^vault-1 already unsealed \(and vault-[23](, vault-3)? for a Raft quorum\)$/,
     );
-    assert.equal(await stepSummary('joinPeers'), 'peers already joined');
+    assert.equal(await summaryOf('joinPeers'), 'peers already joined');
   });
 });

@@ -36,6 +36,13 @@ export async function historyOf(client: Client, workflowId: string, runId?: stri
 }
 
 /** One scheduled activity of a history, as the one walk over its events (`activitiesOf`) sees it. */
+/** The summary of `step` in the latest run of `workflowId` (a bootstrap's), or '' when it has not completed. */
+export async function stepSummary(client: Client, workflowId: string, step: string): Promise<string> {
+  const { runId } = await client.workflow.getHandle(workflowId).describe();
+  const done = activitiesOf(await historyOf(client, workflowId, runId)).find((a) => a.type === step);
+  return (done?.result as { summary?: string } | undefined)?.summary ?? '';
+}
+
 export interface ActivityRun {
   type: string;
   /** Event time of `ActivityTaskScheduled`, ms since the epoch. */

@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { FileKeyCustody } from '../../src/custody/file-custody';
@@ -58,6 +58,12 @@ export function executable(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `go` on PATH, else the official tarball's place; undefined when neither exists (the Go tests name it). */
+export function findGo(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return [...dirs, '/usr/local/go/bin'].map((d) => join(d, 'go')).find(executable);
 }
 
 /** This process's environment, without the unset entries. */

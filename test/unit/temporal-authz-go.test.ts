@@ -7,16 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { executable, REPO } from '../support/testbed';
+import { findGo, REPO } from '../support/testbed';
 
 const SERVER_DIR = join(REPO, 'temporal-cluster', 'server');
-
-function findGo(): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  return [...dirs, '/usr/local/go/bin'].map((d) => join(d, 'go')).find(executable);
-}
 
 describe('the Temporal cluster authorizer (Go)', () => {
   it('passes go test ./...', { timeout: 15 * 60_000 }, async () => {

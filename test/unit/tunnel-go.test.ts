@@ -5,19 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { executable, REPO } from '../support/testbed';
+import { findGo, REPO } from '../support/testbed';
 
 const TUNNEL_DIR = join(REPO, 'testbed', 'images', 'tunnel');
 /** Where the test bed's `prepare_tunnel_context` keeps Go's caches too. */
 const CACHE = process.env.VAULT_BOOTSTRAP_CACHE ?? join(REPO, '.cache');
-
-/** `go` on PATH, else the official tarball's place; undefined when neither exists. */
-function findGo(): string | undefined {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  return [...dirs, '/usr/local/go/bin'].map((d) => join(d, 'go')).find(executable);
-}
 
 function run(
   file: string,

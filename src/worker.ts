@@ -182,14 +182,9 @@ async function serve(
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     );
-    // One worker stopping (a fatal error) stops the other: the process is the unit operators restart. The
-    // first failure is the one reported, once the others ended or a grace period passed.
-    const ends = workers.map((w) =>
-      w.run().catch((err: unknown) => {
-        for (const other of workers) if (other !== w && other.getState() === 'RUNNING') other.shutdown();
-        throw err;
-      }),
-    );
+    // One worker stopping (a fatal error) stops the other (below): the process is the unit operators
+    // restart. The first failure is the one reported, once the others ended or a grace period passed.
+    const ends = workers.map((w) => w.run());
     // A worker's run() does not always settle when it fails (seen when the server refused both workers'
     // polls: both FAILED, neither run() settled): its state is watched too, and the failure it logged is
     // the one reported.

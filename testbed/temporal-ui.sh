@@ -192,8 +192,9 @@ ui_start() {
     >>"$UI_LOG" 2>&1 </dev/null &
   until ui_probe; do
     [[ -n $pid ]] || pid=$(cat "$UI_PID_FILE" 2>/dev/null) || true
-    # Gone, or a zombie (no command line): it refused its options or could not listen.
-    if [[ -n $pid && -z $(tr -d '\0' <"/proc/$pid/cmdline" 2>/dev/null) ]]; then
+    # Gone, or a zombie: it refused its options or could not listen. (Not an empty command line: a
+    # process in the middle of its exec shows one too, and was taken for dead under load.)
+    if [[ -n $pid ]] && { ! kill -0 "$pid" 2>/dev/null || [[ $(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) == Z ]]; }; then
       _ui_tail_log "$UI_LOG"
       die "temporal-ui: the UI exited at start (log: $UI_LOG)"
     fi

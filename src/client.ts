@@ -32,6 +32,7 @@ import { hold, release } from './client/commands/hold';
 import { schedule } from './client/commands/schedule';
 import { restore } from './client/commands/restore';
 import { rootToken } from './client/commands/root-token';
+import { credentials } from './client/commands/credentials';
 import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
 import type { CommandContext } from './client/context';
@@ -58,6 +59,8 @@ function run(ctx: CommandContext, command: Command): Promise<number> {
       return backup(ctx, command);
     case 'restore':
       return restore(ctx, { snapshot: command.snapshot, wait: command.wait });
+    case 'credentials':
+      return credentials(ctx, { wait: command.wait });
   }
 }
 

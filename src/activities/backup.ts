@@ -10,7 +10,7 @@ import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { snapshotFileName } from '../backup/snapshot-names';
 import type { SkippedSnapshot, SnapshotManifest } from '../ports';
-import { apiToken, readCustody } from './cluster/custody';
+import { apiToken, readCustody, snapshotToken } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { CANARY_PATH } from './cluster/policies';
 import { currentUnsealSecret } from './cluster/secrets';
@@ -66,7 +66,8 @@ export function createBackupActivities(deps: ActivityDeps) {
   async function takeSnapshot(input: { stack: string }): Promise<SnapshotManifest> {
     const { stack } = input;
     const held = await readCustody(deps, stack, 'no snapshot can be read');
-    const token = apiToken(held, stack);
+    const token = apiToken(held, stack); // the canary: the worker's token may write it, and read no snapshot
+    const reader = snapshotToken(held, stack);
     const secret = await currentUnsealSecret(deps, stack);
     const node = await activeNode(deps, stack);
     const { version } = await node.sealStatus();
@@ -76,7 +77,7 @@ export function createBackupActivities(deps: ActivityDeps) {
     const canary = { path: CANARY_PATH, value: file };
     await node.writeKv(token, CANARY_PATH, { snapshot: file, takenAt: takenAt.toISOString(), stack });
     await deps.failpoints.hit('takeSnapshot:before-read');
-    const stream = await node.raftSnapshot(token);
+    const stream = await node.raftSnapshot(reader);
     const meta = snapshotMetaTap();
     const late = async () => {
       const raft = await meta.result();

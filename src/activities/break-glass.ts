@@ -11,7 +11,9 @@ import { fingerprintOfPem, RECIPIENTS_VAR } from '../config/break-glass';
 import type { BreakGlassRecipients } from '../config/break-glass';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
-import { apiToken, readCustodyForTokens } from './cluster/custody';
+import type { HeldKeys, VaultNode } from '../ports';
+import { checkBreakGlassInput, checkRevocationInput } from '../shared/inputs';
+import { readCustodyForTokens } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { ATTEMPT_META, MADE_BY, rootGeneration } from './cluster/root-generation';
 import type { ActivityDeps } from './deps';
@@ -51,7 +53,7 @@ export function createBreakGlassActivities(deps: ActivityDeps) {
    * root token it is made with is revoked before this returns.
    */
   async function issueBreakGlassToken(input: BreakGlassInput): Promise<BreakGlassIssued> {
-    const { stack } = input;
+    const { stack } = checkBreakGlassInput(input);
     refuseUnpinnedRecipient(deps.config.breakGlass, input.recipientPublicKeyPem, stack);
     const held = await keys(stack);
     const node = await activeNode(deps, stack);
@@ -79,25 +81,56 @@ export function createBreakGlassActivities(deps: ActivityDeps) {
           },
           Buffer.from(made.token, 'utf8'),
         ).toString('base64');
+        // Kept for its revocation: the workflow revokes it with the token itself, so no credential of the tool
+        // may revoke tokens by accessor. (A retry that revokes it instead leaves an inert entry.)
+        await deps.custody.setBreakGlassToken(stack, held.keyId, made.accessor, made.token);
         return { accessor: made.accessor, sealedToken: sealed };
       },
       'issueBreakGlassToken:after-generate-root',
     );
   }
 
-  /** Revokes a break-glass token by its accessor and confirms Vault no longer knows it. */
+  /**
+   * Revokes a break-glass token and confirms Vault no longer knows it: with the token itself, which custody
+   * kept when it was issued. A token custody does not hold (issued by an older version) is revoked by its
+   * accessor with a root token generated for that, and only when its metadata says this tool made it for this
+   * stack's break glass: the workflow's input names an accessor, and no other token is touched.
+   */
   async function revokeBreakGlassToken(input: {
     stack: string;
     accessor: string;
   }): Promise<BreakGlassRevocation> {
-    const held = await keys(input.stack);
-    const token = apiToken(held, input.stack);
-    const node = await activeNode(deps, input.stack);
-    const before = await node.lookupAccessor(token, input.accessor);
-    if (before) await node.revokeAccessor(token, input.accessor);
-    if (await node.lookupAccessor(token, input.accessor))
-      throw new Error(`break-glass token ${input.accessor} is still known to Vault after its revocation`);
-    return { accessor: input.accessor, revoked: before !== undefined, alreadyGone: before === undefined };
+    const { stack, accessor } = checkRevocationInput(input);
+    const held = await keys(stack);
+    const node = await activeNode(deps, stack);
+    const token = held.breakGlassTokens?.[accessor];
+    if (token === undefined) return revokeByAccessor(node, held, stack, accessor);
+    const before = await node.lookupSelf(token);
+    if (before) await node.revokeSelf(token);
+    if (await node.lookupSelf(token))
+      throw new Error(`break-glass token ${accessor} is still known to Vault after its revocation`);
+    await deps.custody.setBreakGlassToken(stack, held.keyId, accessor, undefined);
+    return { accessor, revoked: before !== undefined, alreadyGone: before === undefined };
+  }
+
+  async function revokeByAccessor(
+    node: VaultNode,
+    held: HeldKeys,
+    stack: string,
+    accessor: string,
+  ): Promise<BreakGlassRevocation> {
+    return withGeneratedRoot(node, held, stack, async (root) => {
+      const before = await node.lookupAccessor(root, accessor);
+      if (before && !(before.meta[MADE_BY] === 'break-glass' && before.meta.stack === stack))
+        throw new NonRetryableError(
+          ErrorType.InvalidInput,
+          `token ${accessor} is not a break-glass token of ${stack} (its metadata does not say so): left alone`,
+        );
+      if (before) await node.revokeAccessor(root, accessor);
+      if (await node.lookupAccessor(root, accessor))
+        throw new Error(`break-glass token ${accessor} is still known to Vault after its revocation`);
+      return { accessor, revoked: before !== undefined, alreadyGone: before === undefined };
+    });
   }
 
   return { issueBreakGlassToken, revokeBreakGlassToken };

@@ -8,7 +8,7 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { AutomaticAction, RaftServer, StoredSnapshot, SwarmNode, TaskInfo } from '../ports';
+import type { AutomaticAction, HeldKeys, RaftServer, StoredSnapshot, SwarmNode, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { VaultRequestError } from '../shared/errors';
 import { BACKUP_FINDINGS, HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
@@ -22,6 +22,7 @@ import type {
   StackHold,
 } from '../shared/health';
 import { apiToken, readCustody } from './cluster/custody';
+import { credentialFindings } from './cluster/credentials';
 import { refuseWhileHeld } from './cluster/holds';
 import { joinNode, unsealNode } from './cluster/node-actions';
 import { locateNodes, waitFor } from './cluster/nodes';
@@ -69,9 +70,9 @@ export function createHealthActivities(deps: ActivityDeps) {
   const { swarm, config, clock, metrics, holds } = deps;
 
   /** The token health reads the Raft view with: the worker's own (see tokens.ts), and whether it is that one. */
-  async function token(stack: string): Promise<{ token: string; renewable: boolean }> {
+  async function token(stack: string): Promise<{ token: string; renewable: boolean; keys: HeldKeys }> {
     const held = await readCustody(deps, stack, 'the Raft configuration cannot be read');
-    return { token: apiToken(held, stack), renewable: held.workerToken !== undefined };
+    return { token: apiToken(held, stack), renewable: held.workerToken !== undefined, keys: held };
   }
 
   async function nodesSettled(stack: string, settleMs: number): Promise<Map<number, ClusterNode>> {
@@ -263,6 +264,9 @@ export function createHealthActivities(deps: ActivityDeps) {
         report.raft.autopilotHealthy = autopilot.healthy;
         if (autopilot.failureTolerance !== undefined)
           report.raft.failureTolerance = autopilot.failureTolerance;
+        // The tool's other tokens and its policies (a bootstrap still holding its root token has none yet).
+        if (held.renewable && held.keys.rootToken === undefined)
+          findings.push(...(await credentialFindings(n.client, held.keys, held.token, input.stack)));
         break;
       } catch (err) {
         if (err instanceof VaultRequestError && err.status === 403) {

@@ -5,9 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { ClientConfig } from '../config/client';
 import { stackNamesFit, validateStackName } from '../shared/names';
+import { ROOT_TOKEN_TTL } from '../shared/inputs';
 
 /** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]
+export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore|credentials repair> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]
 
   bootstrap   start BootstrapVault for the stack, or attach to the one already running
               --wait             follow the progress live and exit non-zero if it fails
@@ -34,6 +35,9 @@ export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule A
               service and volumes gone) from a snapshot in VAULT_BACKUP_DIR/<stack> (or an absolute
               path the worker reads); refused by name, before anything changes, when the snapshot
               does not match its manifest or custody lacks its key (--wait: follow it to the end)
+  credentials repair  [--wait]: write again the tool's Vault policies that are missing or changed and
+              replace its tokens that are missing or rejected (health reports CredentialMissing or
+              CredentialPolicyChanged; nothing repairs them unless asked)
 
 Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
@@ -59,6 +63,7 @@ export const COMMANDS = [
   'release',
   'backup',
   'restore',
+  'credentials',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -85,7 +90,8 @@ export type Command =
   | (Common & { name: 'release'; by?: string })
   | (Common & { name: 'backup'; action: 'now' | 'drill'; wait: boolean })
   | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction })
-  | (Common & { name: 'restore'; snapshot: string; wait: boolean });
+  | (Common & { name: 'restore'; snapshot: string; wait: boolean })
+  | (Common & { name: 'credentials'; action: 'repair'; wait: boolean });
 
 /**
  * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules, in
@@ -106,9 +112,6 @@ export function parseHoldReason(text: string | undefined): string {
     );
   return reason;
 }
-
-/** `--ttl` of `root-token`: long enough to be used, short enough to stay an emergency measure. */
-export const ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 } as const;
 
 /** `90s`, `30m`, `2h` in seconds, within `ROOT_TOKEN_TTL`; else `UsageError`. */
 export function parseTtl(text: string | undefined): number {
@@ -199,6 +202,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
           `restore needs --snapshot FILE: a snapshot in the stack's backup folder, or an absolute path\n${USAGE}`,
         );
       return { kind: 'run', command: { name, stack, snapshot: values.snapshot.trim(), wait: values.wait } };
+    case 'credentials':
+      if (action !== 'repair') throw needsOneOf('credentials', ['repair'], action);
+      return { kind: 'run', command: { name, stack, action, wait: values.wait } };
   }
 }
 

@@ -34,6 +34,7 @@ import type {
 } from '../ports';
 import { CustodyError } from '../shared/errors';
 import { KeyedQueue } from './keyed-queue';
+import { CUSTODY_TOKEN_FIELDS } from '../ports/custody';
 
 interface RecordFile {
   format: 'vault-bootstrap-custody/v1';
@@ -271,9 +272,7 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     if (!rec) return undefined;
     try {
       const held = JSON.parse(decrypt(key, rec, aad(rec.stack, rec.keyId))) as Partial<CustodySecrets>;
-      return held.unsealKey === secrets.unsealKey &&
-        held.rootToken === secrets.rootToken &&
-        held.workerToken === secrets.workerToken
+      return held.unsealKey === secrets.unsealKey && CUSTODY_TOKEN_FIELDS.every((f) => held[f] === secrets[f])
         ? info(rec)
         : 'other';
     } catch {
@@ -325,11 +324,31 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
 
   async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
     await this.rewrite(stack, keyId, 'its tokens were not changed', (held) => {
-      const secrets: CustodySecrets = { unsealKey: held.unsealKey };
-      if (tokens.rootToken !== undefined) secrets.rootToken = tokens.rootToken;
-      if (tokens.workerToken !== undefined) secrets.workerToken = tokens.workerToken;
-      if (held.rootGenerations) secrets.rootGenerations = held.rootGenerations;
-      return secrets;
+      const next: CustodySecrets = { ...held };
+      for (const field of CUSTODY_TOKEN_FIELDS) {
+        if (!(field in tokens)) continue;
+        const token = tokens[field];
+        if (token === undefined) delete next[field];
+        else next[field] = token;
+      }
+      return next;
+    });
+  }
+
+  async setBreakGlassToken(
+    stack: string,
+    keyId: string,
+    accessor: string,
+    token: string | undefined,
+  ): Promise<void> {
+    await this.rewrite(stack, keyId, 'its break-glass tokens were not changed', (held) => {
+      const tokens = { ...held.breakGlassTokens };
+      if (token === undefined) delete tokens[accessor];
+      else tokens[accessor] = token;
+      const next: CustodySecrets = { ...held };
+      if (Object.keys(tokens).length) next.breakGlassTokens = tokens;
+      else delete next.breakGlassTokens;
+      return next;
     });
   }
 
@@ -431,11 +450,12 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     const parsed = JSON.parse(plain) as Partial<Record<keyof CustodySecrets, unknown>>;
     const optional = (v: unknown) => v === undefined || typeof v === 'string';
     const generations = parseRootGenerations(parsed.rootGenerations);
+    const breakGlass = parseStringMap(parsed.breakGlassTokens);
     if (
       typeof parsed.unsealKey !== 'string' ||
-      !optional(parsed.rootToken) ||
-      !optional(parsed.workerToken) ||
-      generations === 'bad'
+      !CUSTODY_TOKEN_FIELDS.every((f) => optional(parsed[f])) ||
+      generations === 'bad' ||
+      breakGlass === 'bad'
     ) {
       throw new CustodyError(
         'CustodyCorrupt',
@@ -443,9 +463,12 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
       );
     }
     const secrets: CustodySecrets = { unsealKey: parsed.unsealKey };
-    if (typeof parsed.rootToken === 'string') secrets.rootToken = parsed.rootToken;
-    if (typeof parsed.workerToken === 'string') secrets.workerToken = parsed.workerToken;
+    for (const field of CUSTODY_TOKEN_FIELDS) {
+      const token = parsed[field];
+      if (typeof token === 'string') secrets[field] = token;
+    }
     if (generations) secrets.rootGenerations = generations;
+    if (breakGlass) secrets.breakGlassTokens = breakGlass;
     return secrets;
   }
 
@@ -479,6 +502,16 @@ export interface ExportedRecord {
 }
 
 /** The root generation entries of a decrypted record: `undefined` when absent, `'bad'` when malformed. */
+/** A map of strings to strings (the break-glass tokens by accessor), undefined when absent, else `'bad'`. */
+function parseStringMap(v: unknown): Record<string, string> | undefined | 'bad' {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'bad';
+  const entries = Object.entries(v as Record<string, unknown>);
+  return entries.every(([, t]) => typeof t === 'string')
+    ? (Object.fromEntries(entries) as Record<string, string>)
+    : 'bad';
+}
+
 function parseRootGenerations(v: unknown): Record<string, RootGenerationProgress> | undefined | 'bad' {
   if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'bad';

@@ -10,8 +10,8 @@
  * them, but that is a swarm manager, who can already mount the unseal-key secret itself.
  *
  * How, per call: before a read, the local record and the copies are reconciled by revision (`seq`, one more
- * per `setTokens` or `setRootGeneration`): the higher one wins and is written where it is missing or older. After a write (`store`,
- * `setTokens`, `setRootGeneration`), the new revision is copied out before the call returns, and older copies are removed. A crash
+ * per `setTokens`, `setBreakGlassToken` or `setRootGeneration`): the higher one wins and is written where it is missing or older. After a write (`store`,
+ * `setTokens`, `setBreakGlassToken`, `setRootGeneration`), the new revision is copied out before the call returns, and older copies are removed. A crash
  * between the local write and the copy leaves the local record ahead; the next call copies it. Two different
  * record ids for one stack (a local record from another initialization than the swarm's) are never merged:
  * `CustodyCorrupt`, naming both, and nothing is overwritten.
@@ -72,6 +72,15 @@ export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
 
   async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
     await this.rewrite(stack, () => this.local.setTokens(stack, keyId, tokens));
+  }
+
+  async setBreakGlassToken(
+    stack: string,
+    keyId: string,
+    accessor: string,
+    token: string | undefined,
+  ): Promise<void> {
+    await this.rewrite(stack, () => this.local.setBreakGlassToken(stack, keyId, accessor, token));
   }
 
   async setRootGeneration(

@@ -12,6 +12,18 @@ export interface CustodySecrets {
   rootToken?: string;
   /** The worker's own token (policy `vault-bootstrap-worker`, periodic), from `revokeRootToken` on. */
   workerToken?: string;
+  /** The token backups and drills read Raft snapshots with (policy `vault-bootstrap-snapshot`, periodic). */
+  snapshotToken?: string;
+  /**
+   * The token OpenBao's authenticated root generation is called with (policy `vault-bootstrap-root-generation`,
+   * periodic): break glass does not depend on the worker token. Absent on HashiCorp Vault (unauthenticated).
+   */
+  rootGenerationToken?: string;
+  /**
+   * Break-glass tokens handed out and not revoked yet, by accessor: the workflow revokes one with the token
+   * itself when its time is up, so no credential of the tool may revoke tokens by accessor.
+   */
+  breakGlassTokens?: Record<string, string>;
   /**
    * Root generations in flight (break glass, `ensureBackupAccess`), by owner (`<workflow id>/<activity id>`):
    * what a retry, on this worker or another with the same custody, must clean up after a crash. Handles only.
@@ -29,7 +41,7 @@ export interface RootGenerationProgress {
   updatedAt: string;
   /** Set just before an attempt is started, cleared once its nonce is recorded (ISO-8601). */
   startingAt?: string;
-  /** Nonces of the attempts the owner started: a retry cancels one of them still in progress, and no other. */
+  /** Nonces of the attempts the owner started: a retry completes one of them still in progress (and sweeps its token). */
   nonces: string[];
   /**
    * When the unseal key was given to an attempt whose generated root token's accessor is not recorded yet
@@ -40,8 +52,21 @@ export interface RootGenerationProgress {
   accessors: string[];
 }
 
-/** The token fields of a record, as `setTokens` writes them (an absent field is removed). */
-export type CustodyTokens = Pick<CustodySecrets, 'rootToken' | 'workerToken'>;
+/**
+ * The token fields `setTokens` changes: a field given a token is set, a field given `undefined` is removed, a
+ * field not named is kept.
+ */
+export type CustodyTokens = Partial<
+  Pick<CustodySecrets, 'rootToken' | 'workerToken' | 'snapshotToken' | 'rootGenerationToken'>
+>;
+
+/** The names of `CustodyTokens`' fields, in a fixed order. */
+export const CUSTODY_TOKEN_FIELDS = [
+  'rootToken',
+  'workerToken',
+  'snapshotToken',
+  'rootGenerationToken',
+] as const;
 
 /** What may be shown about a record: no key material. */
 export interface CustodyRecordInfo {
@@ -101,10 +126,21 @@ export interface KeyCustody {
   /** The stack's record, decrypted; `UnsealKeyUnavailable` when there is none. */
   read(stack: string): Promise<HeldKeys>;
   /**
-   * Replaces the token fields of the stack's record `keyId`, durably; the unseal key is copied from the record
-   * itself, never from the caller. `CustodyCorrupt` when the record there is not `keyId`.
+   * Changes the token fields `tokens` names in the stack's record `keyId` (see `CustodyTokens`), durably; the
+   * unseal key and everything else are copied from the record itself, never from the caller. `CustodyCorrupt`
+   * when the record there is not `keyId`.
    */
   setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void>;
+  /**
+   * Keeps the break-glass token `token` under its `accessor` in the stack's record `keyId` (`undefined` removes
+   * it), durably, keeping everything else; `CustodyCorrupt` when the record there is not `keyId`.
+   */
+  setBreakGlassToken(
+    stack: string,
+    keyId: string,
+    accessor: string,
+    token: string | undefined,
+  ): Promise<void>;
   /**
    * Replaces the root generation entry of `owner` in the stack's record `keyId` (`undefined` removes it),
    * durably, keeping everything else; `CustodyCorrupt` when the record there is not `keyId`.
@@ -122,7 +158,7 @@ export interface CustodyReplica {
   /** The store's id of this copy (to remove it). */
   id: string;
   keyId: string;
-  /** The record's revision (`setTokens` and `setRootGeneration` add one). */
+  /** The record's revision (`setTokens`, `setBreakGlassToken` and `setRootGeneration` add one). */
   seq: number;
   /** The record file's JSON: encrypted fields only, no key material in clear. */
   text: string;

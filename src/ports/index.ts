@@ -31,6 +31,7 @@ export type {
   RemovableCustody,
   RootGenerationProgress,
 } from './custody';
+export { CUSTODY_TOKEN_FIELDS } from './custody';
 export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
 export type {

@@ -105,6 +105,8 @@ export interface VaultNode {
 
   /** Writes (creates or replaces) an ACL policy. */
   writePolicy(token: string, name: string, hcl: string): Promise<void>;
+  /** An ACL policy's text as written; `undefined` when there is none. */
+  readPolicy(token: string, name: string): Promise<string | undefined>;
   /** `auth/token/create-orphan`: a token with no parent, so revoking its creator leaves it alone. */
   createOrphanToken(token: string, request: TokenRequest): Promise<CreatedToken>;
   /** The token's own description; `undefined` when Vault rejects the token (403: revoked, expired, unknown). */
@@ -143,8 +145,6 @@ export interface VaultNode {
     nonce: string,
     token?: string,
   ): Promise<RootGenerationAttempt>;
-  /** Cancels the attempt in progress. */
-  cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void>;
 }
 
 /** A token Vault created: the token itself (a secret) and its accessor (a handle, not a secret). */

@@ -73,6 +73,14 @@ export const ErrorType = selfNamed({
   VaultTokenUnavailable: 'VaultTokenUnavailable',
   /** Someone else's root generation attempt is in progress on the cluster: not cancelled, reported. */
   RootGenerationInProgress: 'RootGenerationInProgress',
+  /**
+   * Custody holds no token of a credential a step needs (the snapshot token, the root generation token: a
+   * cluster bootstrapped by an older version), or its policy is not the one this version writes. The tool
+   * does not repair its own access on its own: `vault-bootstrap credentials repair` does, when asked.
+   */
+  CredentialMissing: 'CredentialMissing',
+  /** A workflow's input is malformed (a direct start that skipped the client's checks); nothing was done. */
+  InvalidInput: 'InvalidInput',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
   ContainerNotOnNode: 'ContainerNotOnNode',
   /** A node agent was asked for a signal other than SIGHUP, or for a container that is not a Vault task of the stack. */

@@ -37,10 +37,28 @@ export type FindingCode =
    * the worker cannot write, or one others can write; the detail starts with the failure a backup would end
    * with. Reported only, and about backups, not Vault: it does not change the verdict.
    */
-  | 'BackupTargetUnusable';
+  | 'BackupTargetUnusable'
+  /**
+   * Custody holds no token of one of the tool's credentials (the snapshot token, the root generation token: a
+   * cluster bootstrapped by an older version), or Vault rejects it; the detail says what cannot be done.
+   * Reported only: `vault-bootstrap credentials repair` replaces it when an operator asks.
+   */
+  | 'CredentialMissing'
+  /**
+   * One of the tool's policies in Vault is not the text this version writes (changed, removed, or older).
+   * Reported only, never rewritten on its own: `vault-bootstrap credentials repair` does, when asked.
+   */
+  | 'CredentialPolicyChanged';
 
-/** Findings about the stack's backups rather than Vault itself: listed, but the verdict is Vault's alone. */
-export const BACKUP_FINDINGS: readonly FindingCode[] = ['BackupTargetUnusable'];
+/**
+ * Findings about the tool's own backups and access rather than Vault itself: listed (and alerted on), but the
+ * verdict is Vault's alone.
+ */
+export const BACKUP_FINDINGS: readonly FindingCode[] = [
+  'BackupTargetUnusable',
+  'CredentialMissing',
+  'CredentialPolicyChanged',
+];
 
 /** An operator's hold on a stack: while it lasts, health runs report and never act. */
 export interface StackHold {

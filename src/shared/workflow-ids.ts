@@ -85,3 +85,8 @@ export function restoreWorkflowId(stack: string): string {
 export function breakGlassWorkflowId(stack: string, at: Date): string {
   return `vault-break-glass${SEP}${stack}${SEP}${at.toISOString()}`;
 }
+
+/** The id of a stack's `RepairVaultCredentials` (`credentials repair`): one at a time per stack. */
+export function credentialsRepairWorkflowId(stack: string): string {
+  return `vault-credentials-repair${SEP}${stack}`;
+}

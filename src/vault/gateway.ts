@@ -278,6 +278,18 @@ export class VaultNodeClient implements VaultNode {
     );
   }
 
+  async readPolicy(token: string, name: string): Promise<string | undefined> {
+    const body = (await absentOn([404], () =>
+      this.call(`reading policy ${name}`, () =>
+        this.request(`/sys/policies/acl/${encodeURIComponent(name)}`, 'GET', undefined, token),
+      ),
+    )) as { data?: { policy?: unknown } } | undefined;
+    if (body === undefined) return undefined;
+    if (typeof body.data?.policy !== 'string')
+      throw new VaultProtocolError(`reading policy ${name} from ${this.name}: no policy text`);
+    return body.data.policy;
+  }
+
   async createOrphanToken(token: string, req: TokenRequest): Promise<CreatedToken> {
     const body = (await this.call('creating a token', () =>
       this.request(
@@ -422,12 +434,6 @@ export class VaultNodeClient implements VaultNode {
       this.request(`/${api}/update`, 'PUT', { key, nonce }, token),
     );
     return parseAttempt(this.name, body);
-  }
-
-  async cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void> {
-    await this.call('cancelling a root generation', () =>
-      this.request(`/${api}/attempt`, 'DELETE', undefined, token),
-    );
   }
 }
 

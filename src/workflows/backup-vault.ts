@@ -10,6 +10,7 @@ import type { Activities } from '../activities';
 import type { PruneResult } from '../activities/backup';
 import type { SnapshotManifest } from '../backup/snapshot-store';
 import { backupHousekeeping, snapshotting } from './activity-options';
+import { checkStackInput } from '../shared/inputs';
 
 export interface BackupResult {
   manifest: SnapshotManifest;
@@ -25,8 +26,9 @@ function mib(bytes: number): string {
 }
 
 export async function BackupVault(input: { stack: string }): Promise<BackupResult> {
-  // A cluster bootstrapped before backups existed gets the policy that allows them, once.
-  setCurrentDetails(`**Backup ${input.stack}**: checking the worker may read snapshots`);
+  checkStackInput(input);
+  // The snapshot token and the canary's mount are checked, never granted (`credentials repair` does that).
+  setCurrentDetails(`**Backup ${input.stack}**: checking the snapshot token`);
   await housekeeping.ensureBackupAccess(input);
   setCurrentDetails(`**Backup ${input.stack}**: reading a Raft snapshot from the active node`);
   const manifest = await snapshot.takeSnapshot(input);

@@ -27,6 +27,7 @@ import { apiCall } from './activity-options';
 import { formCluster } from './cluster-steps';
 import type { BootstrapStep, StepProgress } from '../shared/steps';
 import type { BootstrapInput, BootstrapResult, StepOutcome } from '../shared/types';
+import { checkStackInput } from '../shared/inputs';
 
 /**
  * The activities with `options`, the step named on the run's timeline (`unsealPeers (7/8): unseal …`). The
@@ -40,6 +41,7 @@ function forStep(options: ActivityOptions, step: BootstrapStep) {
 export const progressQuery = defineQuery<StepProgress[]>('progress');
 
 export async function BootstrapVault(input: BootstrapInput): Promise<BootstrapResult> {
+  checkStackInput(input);
   const progress: StepProgress[] = BOOTSTRAP_STEPS.map((step) => ({ step, status: 'pending' }));
   setHandler(progressQuery, () => progress);
 

@@ -12,6 +12,7 @@ import { condition, defineQuery, defineSignal, proxyActivities, setHandler } fro
 import type { Activities } from '../activities';
 import type { BreakGlassInput, BreakGlassIssued, BreakGlassRevocation } from '../shared/types';
 import { breakGlassIssue, breakGlassRevoke } from './activity-options';
+import { checkBreakGlassInput } from '../shared/inputs';
 
 /** What the client polls for: the sealed token once issued, and when it will be revoked. */
 export interface BreakGlassState {
@@ -30,6 +31,7 @@ const issue = proxyActivities<Activities>(breakGlassIssue);
 const revoke = proxyActivities<Activities>(breakGlassRevoke);
 
 export async function BreakGlassRootToken(input: BreakGlassInput): Promise<BreakGlassRevocation> {
+  checkBreakGlassInput(input); // before anything is issued: a direct start may hold anything
   const state: BreakGlassState = { status: 'issuing' };
   let revokeNow = false;
   setHandler(breakGlassQuery, () => state);

@@ -22,12 +22,13 @@ import { releaseCheckWorkflowId } from '../shared/workflow-ids';
 import type { HoldInput, HoldOutcome, ReleaseInput } from '../shared/health';
 import { healthDetails, heldDetails, healthRunSummary } from '../shared/run-text';
 import { VerifyVaultHealth } from './verify-vault-health';
+import { checkHoldInput } from '../shared/inputs';
 
 /** Ends the hold: the stack is no longer held once the workflow handles it. */
 export const releaseSignal = defineSignal<[ReleaseInput]>('release');
 
 export async function HoldVaultStack(input: HoldInput): Promise<HoldOutcome> {
-  const { stack } = input.check;
+  const { stack } = checkHoldInput(input).check;
   let release: ReleaseInput | undefined;
   setHandler(releaseSignal, (r) => {
     release ??= r;

@@ -6,3 +6,4 @@ export { HoldVaultStack, releaseSignal } from './hold-vault-stack';
 export { BackupVault } from './backup-vault';
 export { RestoreDrill } from './restore-drill';
 export { RestoreVault } from './restore-vault';
+export { RepairVaultCredentials } from './repair-vault-credentials';

@@ -31,6 +31,7 @@ import { backupWorkflowIds } from '../shared/workflow-ids';
 import { drilling, drillHousekeeping } from './activity-options';
 import { DRILL_RECORD_FIRST_PATCH, ONE_DRILL_PATCH } from './patches';
 import { VAULT_RESTORE_DRILL } from '../shared/search-attributes';
+import { checkStackInput } from '../shared/inputs';
 
 const drill = proxyActivities<Activities>(drilling);
 
@@ -79,7 +80,7 @@ async function drillUnderStackId(input: { stack: string }): Promise<DrillResult>
 }
 
 export async function RestoreDrill(input: { stack: string }): Promise<DrillResult> {
-  const { stack } = input;
+  const { stack } = checkStackInput(input);
   if (workflowInfo().workflowId !== backupWorkflowIds(stack).drill && patched(ONE_DRILL_PATCH))
     return drillUnderStackId(input);
   setCurrentDetails(

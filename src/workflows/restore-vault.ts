@@ -34,6 +34,7 @@ import type { RestoreInput, StepOutcome } from '../shared/types';
 import { apiCall, restoring } from './activity-options';
 import { formCluster } from './cluster-steps';
 import { HoldVaultStack, releaseSignal } from './hold-vault-stack';
+import { checkRestoreInput } from '../shared/inputs';
 
 /** Input of `RestoreVault`: the stack, the snapshot, and the health check the hold's release runs. */
 export interface RestoreVaultInput {
@@ -51,7 +52,7 @@ export interface RestoreResult {
 }
 
 export async function RestoreVault(input: RestoreVaultInput): Promise<RestoreResult> {
-  const { stack, snapshot } = input;
+  const { stack, snapshot } = checkRestoreInput(input);
   const restore: RestoreInput = { stack, snapshot, restoreId: workflowInfo().runId.slice(0, 8) };
   const steps: { step: string; summary: string }[] = [];
   const show = (now?: string) =>

@@ -22,6 +22,7 @@ import type { HealthInput, HealthReport } from '../shared/health';
 import { NODE_ROUTING_PATCH } from './patches';
 import { VAULT_HEALTH_FINDINGS, VAULT_HEALTH_VERDICT } from '../shared/search-attributes';
 import { healthFix, healthRead, onNodeQueue } from './activity-options';
+import { checkHealthInput } from '../shared/inputs';
 
 const read = proxyActivities<Activities>(healthRead);
 
@@ -83,6 +84,7 @@ async function remediateByNode(
 }
 
 export async function VerifyVaultHealth(input: HealthInput): Promise<HealthReport> {
+  checkHealthInput(input);
   setCurrentDetails(`**Health ${input.stack}**: checking`);
   const first = await read.checkVaultHealth(input);
   let report = first;

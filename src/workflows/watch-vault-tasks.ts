@@ -29,6 +29,7 @@ import { healthWorkflowIds } from '../shared/workflow-ids';
 import { HOLD_PATCH, NODE_ROUTING_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
 import { watchNodeWait, watchRead, watchWait } from './activity-options';
+import { checkStackInput } from '../shared/inputs';
 
 const watch = proxyActivities<Activities>(watchWait);
 const read = proxyActivities<Activities>(watchRead);
@@ -67,6 +68,7 @@ async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskS
 }
 
 export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
+  checkStackInput(input);
   const routed = patched(NODE_ROUTING_PATCH);
   let handledUntilMs = 0;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {

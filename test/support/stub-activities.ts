@@ -158,8 +158,12 @@ export function stubActivities(
       calls.push('ensureBackupAccess');
       return Promise.resolve({
         changed: false,
-        summary: "the worker's policy allows sys/storage/raft/snapshot",
+        summary: 'the snapshot token is valid; vault-bootstrap/canary can be written',
       });
+    },
+    repairCredentials() {
+      calls.push('repairCredentials');
+      return Promise.resolve({ changed: true, summary: 'issued the snapshot token (accessor-2)' });
     },
     takeSnapshot(input) {
       calls.push('takeSnapshot');

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/cluster/root-generation';
 import type { FailpointName } from '../../src/ports';
+import { VAULT_API_PORT } from '../../src/shared/constants';
 import type { BreakGlassInput } from '../../src/shared/types';
 import { fingerprintOfPem } from '../../src/config/break-glass';
 import { worldAfter } from '../support/fakes';
@@ -88,13 +89,83 @@ describe('break glass', () => {
     );
   });
 
-  it('a failure after the token was made (a bad public key): the token revoked at once, custody clean', async () => {
+  it('a failure after the token was made (a key that does not parse): the token revoked at once, custody clean', async () => {
     const w = await worldAfter('revokeRootToken');
-    await assert.rejects(
-      w.run(w.acts.issueBreakGlassToken, { ...input(w, 'bad'), recipientPublicKeyPem: 'bad' }),
-    );
+    const bad = '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n';
+    await assert.rejects(w.run(w.acts.issueBreakGlassToken, input(w, bad)));
     assert.deepEqual(w.vault.rootTokens(), [], 'neither the operator token nor the generated root is left');
-    assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
+    const held = await w.custody.read(w.stack);
+    assert.equal(held.rootGenerations, undefined);
+    assert.equal(held.breakGlassTokens, undefined);
+  });
+
+  for (const [what, bad] of [
+    ['a negative TTL', { ttlSeconds: -5 }],
+    ['a TTL that is not a number', { ttlSeconds: Number.NaN }],
+    ['a TTL over 24 h', { ttlSeconds: 90_000 }],
+    ['a TTL of a fraction', { ttlSeconds: 30.5 }],
+    ['a recipient that is no PEM', { recipientPublicKeyPem: 'ssh-rsa AAAA' }],
+    ['a requester with a newline', { requester: 'op\nforged: yes' }],
+  ] as const) {
+    it(`a direct start with ${what}: InvalidInput, nothing generated or issued`, async () => {
+      const w = await worldAfter('revokeRootToken');
+      const tokens = [...w.vault.tokens.keys()];
+      const writes = w.custody.progressWrites;
+      await assert.rejects(
+        w.run(w.acts.issueBreakGlassToken, { ...input(w, keyPair().pem), ...bad }),
+        namedFailure('InvalidInput', /^input \S+: expected .*; nothing was done$/),
+      );
+      assert.deepEqual([...w.vault.tokens.keys()], tokens, 'no token made');
+      assert.equal(w.vault.rootGeneration, undefined, 'no root generation started');
+      assert.equal(w.custody.progressWrites, writes, 'custody untouched');
+    });
+  }
+
+  it('the worker token revoked: break glass still issues (root generation token) and revokes (the token itself)', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const held = await w.custody.read(w.stack);
+    w.vault.tokens.delete(held.workerToken!);
+    const { pem, privateKey } = keyPair();
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
+    const token = open(privateKey, issued.sealedToken);
+    assert.deepEqual((await w.custody.read(w.stack)).breakGlassTokens, { [issued.accessor]: token });
+    const out = await w.run(w.acts.revokeBreakGlassToken, { stack: w.stack, accessor: issued.accessor });
+    assert.deepEqual(out, { accessor: issued.accessor, revoked: true, alreadyGone: false });
+    assert.equal(w.vault.tokens.get(token), undefined);
+    assert.equal((await w.custody.read(w.stack)).breakGlassTokens, undefined, 'custody forgets it');
+  });
+
+  it('a token custody does not hold (issued by an older version) is revoked by accessor, if it is break glass', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const old = w.vault.addToken('hvs.old-glass', ['root'], 'token-break-glass-s1', {
+      'vault-bootstrap': 'break-glass',
+      stack: w.stack,
+    });
+    const out = await w.run(w.acts.revokeBreakGlassToken, { stack: w.stack, accessor: old.accessor });
+    assert.deepEqual(out, { accessor: old.accessor, revoked: true, alreadyGone: false });
+    assert.deepEqual(w.vault.rootTokens(), [], 'and the root token generated for it is gone too');
+    const app = w.vault.addToken('hvs.an-application', ['app-policy'], 'token-app');
+    await assert.rejects(
+      w.run(w.acts.revokeBreakGlassToken, { stack: w.stack, accessor: app.accessor }),
+      namedFailure('InvalidInput', /is not a break-glass token of .*: left alone/),
+    );
+    assert.ok(w.vault.byAccessor(app.accessor), "an application's token is never revoked");
+  });
+
+  it("the tool's tokens cannot look up or revoke another token by accessor", async () => {
+    const w = await worldAfter('revokeRootToken');
+    const held = await w.custody.read(w.stack);
+    const app = w.vault.addToken('hvs.an-application', ['app-policy'], 'token-app');
+    const node = w.vault.factory('vault-1', {
+      host: w.vault.addressOf(1)!,
+      port: VAULT_API_PORT,
+      serverName: 'vault-1',
+    });
+    for (const token of [held.workerToken!, held.snapshotToken!, held.rootGenerationToken!]) {
+      await assert.rejects(node.lookupAccessor(token, app.accessor), /HTTP 403/);
+      await assert.rejects(node.revokeAccessor(token, app.accessor), /HTTP 403/);
+    }
+    assert.ok(w.vault.byAccessor(app.accessor));
   });
 
   it('pinned recipients: a pinned key is served; any other key, or no pins, is refused before anything is generated', async () => {
@@ -202,7 +273,7 @@ describe('root generation survives a crash (issue 25): the retry reads custody',
     );
   });
 
-  it('its own attempt still in progress (crash before the key was given) is cancelled, and only that one', async () => {
+  it('its own attempt still in progress (crash before the key was given) is completed, its token swept', async () => {
     const w = await worldAfter('revokeRootToken');
     const { keyId } = await w.custody.read(w.stack);
     w.vault.rootGeneration = { nonce: 'nonce-mine', otp: 'o'.repeat(26) };
@@ -293,9 +364,10 @@ describe('root generation survives a crash (issue 25): the retry reads custody',
     assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);
   });
 
-  it('ensureBackupAccess goes the same way: a crashed attempt of it is cleaned up by its retry', async () => {
+  it('credentials repair goes the same way: a crashed attempt of it is cleaned up by its retry', async () => {
     const w = await worldAfter('revokeRootToken');
-    const { keyId } = await w.custody.read(w.stack);
+    const { keyId, snapshotToken } = await w.custody.read(w.stack);
+    w.vault.tokens.delete(snapshotToken!);
     const orphan = w.vault.addToken('hvs.generated-orphan', ['root'], 'root');
     await w.custody.setRootGeneration(w.stack, keyId, OWNER, {
       updatedAt: new Date(w.clock.now()).toISOString(),
@@ -303,8 +375,9 @@ describe('root generation survives a crash (issue 25): the retry reads custody',
       keyGivenAt: [new Date(w.clock.now()).toISOString()],
       accessors: [],
     });
-    const out = await w.run(w.acts.ensureBackupAccess, { stack: w.stack });
+    const out = await w.run(w.acts.repairCredentials, { stack: w.stack });
     assert.equal(out.changed, true);
+    assert.match(out.summary, /issued the snapshot token/);
     assert.equal(w.vault.byAccessor(orphan.accessor), undefined);
     assert.deepEqual(w.vault.rootTokens(), []);
     assert.equal((await w.custody.read(w.stack)).rootGenerations, undefined);

@@ -57,7 +57,7 @@ describe('file key custody', () => {
     assert.equal(statSync(dir).mode & 0o777, 0o700);
   });
 
-  it('setTokens rewrites the tokens of the same record only: the id and the unseal key stay', async () => {
+  it('setTokens changes the tokens it names of the same record only: the id, the key and the rest stay', async () => {
     const { custody, dir } = fresh();
     const info = await custody.store('s1', secrets);
     await custody.setTokens('s1', info.keyId, { rootToken: secrets.rootToken, workerToken: 's.worker' });
@@ -67,9 +67,14 @@ describe('file key custody', () => {
       { ...secrets, workerToken: 's.worker', ...info },
       'both tokens, same id and key',
     );
-    await custody.setTokens('s1', info.keyId, { workerToken: 's.worker' });
+    await custody.setTokens('s1', info.keyId, { snapshotToken: 's.snap' });
+    back = await custody.read('s1');
+    assert.equal(back.rootToken, secrets.rootToken, 'a token not named stays');
+    assert.equal(back.snapshotToken, 's.snap');
+    await custody.setTokens('s1', info.keyId, { rootToken: undefined });
     back = await custody.read('s1');
     assert.equal(back.rootToken, undefined, 'the root token is gone from the record');
+    assert.equal(back.workerToken, 's.worker');
     assert.equal(back.unsealKey, secrets.unsealKey);
     assert.ok(!readFileSync(join(dir, 's1.json'), 'utf8').includes('s.worker'), 'encrypted');
     assert.deepEqual(readdirSync(dir), ['s1.json'], 'no temp file left behind');
@@ -82,6 +87,29 @@ describe('file key custody', () => {
       custodyError('CustodyCorrupt'),
     );
     assert.equal((await custody.read('s1')).workerToken, 's.worker', 'a refused rewrite changes nothing');
+  });
+
+  it('keeps break-glass tokens by accessor, encrypted, until each is removed', async () => {
+    const { custody, dir } = fresh();
+    const info = await custody.store('s1', secrets);
+    await custody.setBreakGlassToken('s1', info.keyId, 'acc-1', 's.glass-1');
+    await custody.setBreakGlassToken('s1', info.keyId, 'acc-2', 's.glass-2');
+    await custody.setTokens('s1', info.keyId, { workerToken: 's.worker' });
+    assert.ok(!readFileSync(join(dir, 's1.json'), 'utf8').includes('s.glass'), 'encrypted');
+    assert.deepEqual((await custody.read('s1')).breakGlassTokens, {
+      'acc-1': 's.glass-1',
+      'acc-2': 's.glass-2',
+    });
+    await custody.setBreakGlassToken('s1', info.keyId, 'acc-1', undefined);
+    assert.deepEqual((await custody.read('s1')).breakGlassTokens, { 'acc-2': 's.glass-2' });
+    await custody.setBreakGlassToken('s1', info.keyId, 'acc-2', undefined);
+    const back = await custody.read('s1');
+    assert.equal(back.breakGlassTokens, undefined, 'the field is gone with its last entry');
+    assert.equal(back.workerToken, 's.worker');
+    await assert.rejects(
+      custody.setBreakGlassToken('s1', 'another-id', 'acc-3', 'x'),
+      custodyError('CustodyCorrupt'),
+    );
   });
 
   describe('root generation progress (issue 25)', () => {
@@ -100,7 +128,7 @@ describe('file key custody', () => {
       const raw = readFileSync(join(dir, 's1.json'), 'utf8');
       assert.ok(!raw.includes('acc-a') && !raw.includes('nonce-1'), 'encrypted with the rest');
       assert.equal((JSON.parse(raw) as { seq: number }).seq, 2, 'each write is a revision');
-      await custody.setTokens('s1', info.keyId, { workerToken: 's.worker' });
+      await custody.setTokens('s1', info.keyId, { rootToken: undefined, workerToken: 's.worker' });
       let back = await custody.read('s1');
       assert.deepEqual(back.rootGenerations, {
         'wf-a/1': progress('acc-a'),

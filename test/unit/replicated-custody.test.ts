@@ -69,7 +69,7 @@ describe('replicated key custody', () => {
     const { a, b, replicas } = cluster();
     const { keyId } = await a.custody.store(STACK, secrets);
     await b.custody.read(STACK); // b holds revision 0
-    await a.custody.setTokens(STACK, keyId, { workerToken: 's.worker' });
+    await a.custody.setTokens(STACK, keyId, { rootToken: undefined, workerToken: 's.worker' });
     assert.deepEqual(
       [...replicas.copies.values()].map((c) => c.seq),
       [1],
@@ -78,6 +78,8 @@ describe('replicated key custody', () => {
     assert.equal(held.workerToken, 's.worker');
     assert.equal(held.rootToken, undefined);
     assert.equal(held.unsealKey, secrets.unsealKey);
+    await b.custody.setBreakGlassToken(STACK, keyId, 'acc-1', 's.glass');
+    assert.deepEqual((await a.custody.read(STACK)).breakGlassTokens, { 'acc-1': 's.glass' }, 'and back to a');
   });
 
   it('root generation progress written on one node is read on the other (a retry on another worker)', async () => {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { BreakGlassRootToken, breakGlassQuery, revokeNowSignal } from '../../src/workflows';
 import type { BreakGlassInput } from '../../src/shared/types';
 import { stubActivities } from '../support/stub-activities';
@@ -15,7 +17,7 @@ void describe('BreakGlassRootToken on the time-skipping test server, stubbed act
   const input = (id: string, ttlSeconds: number): BreakGlassInput => ({
     stack: `st${id}`,
     ttlSeconds,
-    recipientPublicKeyPem: 'PEM',
+    recipientPublicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
     requester: 'op@host',
   });
 
@@ -66,4 +68,31 @@ void describe('BreakGlassRootToken on the time-skipping test server, stubbed act
       assert.equal(failures, -1, 'the revocation was attempted three times');
     });
   });
+
+  for (const [what, bad] of [
+    ['a negative TTL', { ttlSeconds: -5 }],
+    ['a TTL that is not a number', { ttlSeconds: 'soon' }],
+    ['a stack name with a slash', { stack: '../etc' }],
+    ['no recipient key', { recipientPublicKeyPem: undefined }],
+  ] as const) {
+    void it(`a direct start with ${what}: the workflow fails with InvalidInput before any activity`, async () => {
+      const { activities, calls } = stubActivities();
+      await testEnv().withWorker(activities, async (taskQueue, id) => {
+        const handle = await testEnv().client.workflow.start(BreakGlassRootToken, {
+          taskQueue,
+          workflowId: `wf-test-bg-bad-${id}`,
+          args: [{ ...input(id, 60), ...bad } as unknown as BreakGlassInput],
+        });
+        const err = await handle.result().then(
+          () => assert.fail('the workflow completed'),
+          (e: unknown) => e,
+        );
+        assert.ok(err instanceof WorkflowFailedError, String(err));
+        assert.ok(err.cause instanceof ApplicationFailure);
+        assert.equal(err.cause.type, 'InvalidInput');
+        assert.equal(err.cause.nonRetryable, true);
+        assert.deepEqual(calls, [], 'nothing issued');
+      });
+    });
+  }
 });

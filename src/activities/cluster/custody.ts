@@ -48,3 +48,26 @@ export function apiToken(held: HeldKeys, stack: string): string {
 export function readCustodyForTokens(deps: Pick<ActivityDeps, 'custody'>, stack: string): Promise<HeldKeys> {
   return readCustody(deps, stack, `no Vault token of ${serviceName(stack)} can be made or revoked`);
 }
+
+/**
+ * The token OpenBao's authenticated root generation is called with: the root generation token; on a cluster
+ * bootstrapped before it existed, the worker's (whose policy of then allowed it) or a root token.
+ */
+export function rootGenerationAuth(held: HeldKeys, stack: string): string {
+  return held.rootGenerationToken ?? apiToken(held, stack);
+}
+
+/**
+ * The token Raft snapshots are read with: the snapshot token (or, before `revokeRootToken` has run, the root
+ * token). None is `CredentialMissing`: the worker token may not read snapshots.
+ */
+export function snapshotToken(held: HeldKeys, stack: string): string {
+  const token = held.snapshotToken ?? held.rootToken;
+  if (token === undefined)
+    throw new NonRetryableError(
+      ErrorType.CredentialMissing,
+      `custody holds no snapshot token for stack ${stack} (a cluster bootstrapped by an older version): no ` +
+        `snapshot can be read. Nothing was changed. Run \`vault-bootstrap credentials repair --stack ${stack}\`.`,
+    );
+  return token;
+}

@@ -1,42 +1,102 @@
 /**
- * The Vault-side names and policy text the tool writes: the worker's policy, what backups need of it, and the
- * canary a restore reads back (docs/backups.md).
+ * The Vault-side names and policy text the tool writes: one policy, and one token, per job (README, "What each
+ * credential can do"), the canary a restore reads back (docs/backups.md).
+ *
+ * - `vault-bootstrap-worker` (custody's `workerToken`): the health run, joins, unseals, the backup canary.
+ * - `vault-bootstrap-snapshot` (`snapshotToken`): reads Raft snapshots, nothing else.
+ * - `vault-bootstrap-root-generation` (`rootGenerationToken`, OpenBao only): starts a root generation and gives
+ *   it the unseal key (break glass; `credentials repair`). It cannot cancel an attempt: the tool completes its
+ *   own unfinished attempts instead (root-generation.ts), so an operator's attempt is never interrupted.
+ *
+ * None of them may look up or revoke a token by its accessor: break glass keeps the token it hands out in
+ * custody and revokes it with that token itself (break-glass.ts). None may write a policy: a missing or
+ * changed policy is a health finding (`CredentialPolicyChanged`), repaired only when an operator asks.
  */
-/** What a backup reads (`BackupVault`): a worker policy without it predates backups. */
+/** What a backup reads (`BackupVault`), with the snapshot token. */
 export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
 /** The KV v1 mount the tool keeps its backup canary in, and the canary's path (docs/backups.md). */
 export const CANARY_MOUNT = 'vault-bootstrap';
 export const CANARY_PATH = `${CANARY_MOUNT}/canary`;
 
-/** What the worker's token must be allowed for backups: a policy that does not allow all of it predates them. */
-export const BACKUP_CAPABILITIES: [path: string, capability: string][] = [
-  [SNAPSHOT_PATH, 'read'],
-  [`sys/mounts/${CANARY_MOUNT}`, 'read'],
-  [CANARY_PATH, 'update'],
-];
-
-/** The worker's policy: what it does after the bootstrap, nothing more. */
+/** The worker's policy: the health run, joins and unseals, the backup canary. */
 export const WORKER_POLICY = 'vault-bootstrap-worker';
+/** The snapshot token's policy. */
+export const SNAPSHOT_POLICY = 'vault-bootstrap-snapshot';
+/** The root generation token's policy (OpenBao's authenticated `sys/generate-root-token`). */
+export const ROOT_GENERATION_POLICY = 'vault-bootstrap-root-generation';
 
-export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-bootstrap's revokeRootToken step.
-# Health checks: the Raft configuration and autopilot.
+/** Every token may look itself up and renew itself (a periodic token lapses unless renewed). */
+const SELF = `path "auth/token/lookup-self" { capabilities = ["read"] }
+path "auth/token/renew-self" { capabilities = ["update"] }
+`;
+
+/** The policy's path of `name`: where the health run reads the text back to compare it. */
+export const policyPath = (name: string) => `sys/policies/acl/${name}`;
+
+export const WORKER_POLICY_HCL = `# ${WORKER_POLICY}: written by vault-swarm-bootstrap (health, joins, unseals, the backup canary).
+# Health checks: the Raft configuration and autopilot; joinPeers keeps autopilot's settings as decided.
 path "sys/storage/raft/configuration" { capabilities = ["read"] }
 path "sys/storage/raft/autopilot/state" { capabilities = ["read"] }
-# Backups (BackupVault): the Raft snapshot, and the canary written just before it (the restore drill reads it
-# back from the restored copy); the canary's mount is made once by ensureBackupAccess.
-path "sys/storage/raft/snapshot" { capabilities = ["read"] }
-path "sys/capabilities-self" { capabilities = ["update"] }
+path "sys/storage/raft/autopilot/configuration" { capabilities = ["read", "update"] }
+# The backup canary, written just before a snapshot (the restore drill reads it back from the restored copy).
 path "sys/mounts/vault-bootstrap" { capabilities = ["read"] }
 path "vault-bootstrap/canary" { capabilities = ["create", "update", "read"] }
-# joinPeers keeps autopilot's settings (dead-server clean-up, stabilization time) as the bootstrap decided.
-path "sys/storage/raft/autopilot/configuration" { capabilities = ["read", "update"] }
-# The worker's own periodic token: every health run renews it.
-path "auth/token/lookup-self" { capabilities = ["read"] }
-path "auth/token/renew-self" { capabilities = ["update"] }
-# Break glass: look up and revoke the operator's token by its accessor when its time is up.
-path "auth/token/lookup-accessor" { capabilities = ["update"] }
-path "auth/token/revoke-accessor" { capabilities = ["update"] }
-# OpenBao 2.6+: root generation is authenticated (it still needs the unseal key).
-path "sys/generate-root-token/attempt" { capabilities = ["create", "read", "update", "delete"] }
+path "sys/capabilities-self" { capabilities = ["update"] }
+# The health run compares the tool's policies with what this version writes (CredentialPolicyChanged).
+path "${policyPath(WORKER_POLICY)}" { capabilities = ["read"] }
+path "${policyPath(SNAPSHOT_POLICY)}" { capabilities = ["read"] }
+path "${policyPath(ROOT_GENERATION_POLICY)}" { capabilities = ["read"] }
+${SELF}`;
+
+export const SNAPSHOT_POLICY_HCL = `# ${SNAPSHOT_POLICY}: written by vault-swarm-bootstrap (backups and drills read Raft snapshots).
+path "${SNAPSHOT_PATH}" { capabilities = ["read"] }
+${SELF}`;
+
+export const ROOT_GENERATION_POLICY_HCL = `# ${ROOT_GENERATION_POLICY}: written by vault-swarm-bootstrap (break glass on OpenBao).
+# Root generation still needs the unseal key, which only custody holds. No delete: no attempt is cancelled.
+path "sys/generate-root-token/attempt" { capabilities = ["create", "read", "update"] }
 path "sys/generate-root-token/update" { capabilities = ["create", "update"] }
-`;
+${SELF}`;
+
+/** Custody's fields that hold the tool's tokens, one per credential. */
+export type CredentialField = 'workerToken' | 'snapshotToken' | 'rootGenerationToken';
+
+/** One credential: its custody field, its policy, and the `made-by` metadata its tokens carry. */
+export interface Credential {
+  /** Shown in findings and summaries (`the snapshot token`). */
+  name: string;
+  field: CredentialField;
+  policy: string;
+  hcl: string;
+  /** The `vault-bootstrap` metadata value of its tokens: how a sweep finds one an attempt left. */
+  madeBy: string;
+  /** Only on a server whose root generation is authenticated (OpenBao's `sys/generate-root-token`). */
+  onlyForAuthenticatedRootGeneration?: boolean;
+}
+
+export const CREDENTIALS: readonly Credential[] = [
+  {
+    name: 'worker token',
+    field: 'workerToken',
+    policy: WORKER_POLICY,
+    hcl: WORKER_POLICY_HCL,
+    madeBy: 'worker',
+  },
+  {
+    name: 'snapshot token',
+    field: 'snapshotToken',
+    policy: SNAPSHOT_POLICY,
+    hcl: SNAPSHOT_POLICY_HCL,
+    madeBy: 'snapshot',
+  },
+  {
+    name: 'root generation token',
+    field: 'rootGenerationToken',
+    policy: ROOT_GENERATION_POLICY,
+    hcl: ROOT_GENERATION_POLICY_HCL,
+    madeBy: 'root-generation',
+    onlyForAuthenticatedRootGeneration: true,
+  },
+];
+
+export const credential = (field: CredentialField): Credential => CREDENTIALS.find((c) => c.field === field)!;

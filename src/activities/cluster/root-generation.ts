@@ -17,7 +17,7 @@ import type {
 } from '../../ports';
 import { serviceName } from '../../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
-import { apiToken } from './custody';
+import { rootGenerationAuth } from './custody';
 import type { ActivityDeps } from '../deps';
 import { recordProgress } from '../heartbeat';
 
@@ -105,11 +105,16 @@ export function rootGeneration(deps: ActivityDeps) {
 
   /**
    * A root token from the unseal key: HashiCorp Vault's `sys/generate-root` (unauthenticated), else OpenBao's
-   * `sys/generate-root-token` (authenticated with the worker token). Neither is weaker than the other: both
-   * need the unseal key, which only custody holds. An attempt in progress is cancelled only when this activity
-   * started it (its nonce is in the ledger): another live run's of this tool (its nonce, or its start, in
-   * custody as read now) is waited for (a retryable error), an operator's is reported, not interrupted. The ledger is in custody before the attempt starts, its nonce
-   * before the key is given, so a crash at any point leaves a retry what it needs to clean up.
+   * `sys/generate-root-token` (authenticated with the root generation token, `rootGenerationAuth`). Neither is
+   * weaker than the other: both need the unseal key, which only custody holds.
+   *
+   * No attempt is ever cancelled (the tool's credentials cannot): this activity's own attempt still in
+   * progress (its nonce is in the ledger; its OTP died with the process that started it) is completed with the
+   * key, and the root token that makes, which nobody can decode, is swept like any other leftover (its
+   * `keyGivenAt` is recorded first and returned in `completed`). Another live run's attempt of this tool (its
+   * nonce, or its start, in custody as read now) is waited for (a retryable error), an operator's is reported,
+   * not interrupted. The ledger is in custody before the attempt starts, its nonce before the key is given, so
+   * a crash at any point leaves a retry what it needs to clean up.
    */
   async function generateRoot(
     node: VaultNode,
@@ -117,13 +122,13 @@ export function rootGeneration(deps: ActivityDeps) {
     stack: string,
     ledger: RootGenerationLedger,
     isStale: (p: RootGenerationProgress) => boolean,
-  ): Promise<{ root: string; nonce: string; keyGivenAt: string }> {
+  ): Promise<{ root: string; nonce: string; keyGivenAt: string; completed: string[] }> {
     let api: RootGenerationApi = 'sys/generate-root';
     let auth: string | undefined; // only OpenBao's endpoints take a token
     let status = await node.rootGenerationStatus(api);
     if (!status) {
       api = 'sys/generate-root-token';
-      auth = apiToken(held, stack);
+      auth = rootGenerationAuth(held, stack);
       status = await node.rootGenerationStatus(api, auth);
       if (!status)
         throw new NonRetryableError(
@@ -152,10 +157,18 @@ export function rootGeneration(deps: ActivityDeps) {
               ? `This tool was starting one at ${starting} and may have died before it recorded the nonce; if no ` +
                 'operator is generating a root token, that attempt is this one (it holds no token). '
               : ''
-          }Cancel it (${api}/attempt DELETE) if nobody is using it, then run again.`,
+          }Cancel it (${api}/attempt DELETE, with a token allowed to) if nobody is using it, then run again.`,
       );
     }
-    if (status.started) await node.cancelRootGeneration(api, auth); // this activity's own, recorded attempt
+    const completed: string[] = [];
+    if (status.started) {
+      // This activity's own attempt, cut off before its key was given: completed, its token swept later.
+      const givenAt = ledger.now();
+      progress.keyGivenAt = union(progress.keyGivenAt, [givenAt]);
+      await ledger.save();
+      await node.provideRootGenerationKey(api, held.unsealKey, status.nonce, auth);
+      completed.push(givenAt);
+    }
     progress.startingAt = ledger.now();
     await ledger.save();
     const started: RootGenerationAttempt = await node.startRootGeneration(api, auth);
@@ -167,7 +180,12 @@ export function rootGeneration(deps: ActivityDeps) {
     const done = await node.provideRootGenerationKey(api, held.unsealKey, started.nonce, auth);
     if (!done.complete || !done.encodedToken)
       throw new VaultRequestError(`root generation on ${node.name} did not complete with the one key share`);
-    return { root: decodeRootToken(done.encodedToken, started.otp), nonce: started.nonce, keyGivenAt };
+    return {
+      root: decodeRootToken(done.encodedToken, started.otp),
+      nonce: started.nonce,
+      keyGivenAt,
+      completed,
+    };
   }
 
   /**
@@ -221,7 +239,7 @@ export function rootGeneration(deps: ActivityDeps) {
    * stack's custody record (`RootGenerationProgress`, owner `<workflow id>/<activity id>`) is written before
    * the attempt starts, with its nonce before the key is given, with the root token's accessor as soon as it is
    * known, and with each token `fn` makes. A retry (here or on another worker with the same custody) reads it
-   * first: it cancels its own attempt still in progress, revokes what is recorded and what the windows between
+   * first: it completes its own attempt still in progress (sweeping the token that makes), revokes what is recorded and what the windows between
    * a call and its record left (`revokeLeftovers`), and adopts a stale entry of a run that is gone. The entry is
    * removed once nothing of it is left in Vault. The heartbeat details of an older version's attempt are read too.
    */
@@ -259,7 +277,8 @@ export function rootGeneration(deps: ActivityDeps) {
       for (const [o] of stale) await custody.setRootGeneration(stack, held.keyId, o, undefined);
     }
 
-    const { root, nonce, keyGivenAt } = await generateRoot(node, held, stack, ledger, isStale);
+    const { root, nonce, keyGivenAt, completed } = await generateRoot(node, held, stack, ledger, isStale);
+    left.keyGivenAt.push(...completed);
     if (afterGenerate) await deps.failpoints.hit(afterGenerate);
     const self = await node.lookupSelf(root);
     if (!self) throw new VaultRequestError(`the root token generated on ${node.name} is not valid`);

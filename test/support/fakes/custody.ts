@@ -11,6 +11,7 @@ import type {
   RemovableCustody,
   RootGenerationProgress,
 } from '../../../src/ports';
+import { CUSTODY_TOKEN_FIELDS } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
 
@@ -54,8 +55,7 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     if (
       prior &&
       prior.unsealKey === secrets.unsealKey &&
-      prior.rootToken === secrets.rootToken &&
-      prior.workerToken === secrets.workerToken
+      CUSTODY_TOKEN_FIELDS.every((f) => prior[f] === secrets[f])
     )
       // The same secrets stored again (a retry): the record already there, as the file custody answers.
       return Promise.resolve({ keyId: prior.keyId, stack, createdAt: prior.createdAt });
@@ -75,19 +75,39 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
   }
 
   setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
+    return this.rewrite(stack, keyId, (r) => {
+      for (const field of CUSTODY_TOKEN_FIELDS) {
+        if (!(field in tokens)) continue;
+        const token = tokens[field];
+        if (token === undefined) delete r[field];
+        else r[field] = token;
+      }
+    });
+  }
+
+  setBreakGlassToken(
+    stack: string,
+    keyId: string,
+    accessor: string,
+    token: string | undefined,
+  ): Promise<void> {
+    return this.rewrite(stack, keyId, (r) => {
+      const tokens = { ...r.breakGlassTokens };
+      if (token === undefined) delete tokens[accessor];
+      else tokens[accessor] = token;
+      if (Object.keys(tokens).length) r.breakGlassTokens = tokens;
+      else delete r.breakGlassTokens;
+    });
+  }
+
+  /** Changes a copy of the record `keyId` with `change` and puts it in place. */
+  private rewrite(stack: string, keyId: string, change: (r: HeldKeys) => void): Promise<void> {
     return this.guard(() => {
       const r = this.records.get(stack);
       if (!r || r.keyId !== keyId)
         throw new CustodyError('CustodyCorrupt', `custody holds no record ${keyId} for ${stack}`);
-      const next: HeldKeys = {
-        unsealKey: r.unsealKey,
-        keyId: r.keyId,
-        stack: r.stack,
-        createdAt: r.createdAt,
-      };
-      if (tokens.rootToken !== undefined) next.rootToken = tokens.rootToken;
-      if (tokens.workerToken !== undefined) next.workerToken = tokens.workerToken;
-      if (r.rootGenerations) next.rootGenerations = r.rootGenerations;
+      const next = structuredClone(r);
+      change(next);
       this.records.set(stack, next);
     });
   }

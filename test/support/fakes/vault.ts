@@ -31,10 +31,12 @@ import type {
   VaultNode,
   VaultNodeFactory,
 } from '../../../src/ports';
-import { WORKER_POLICY } from '../../../src/activities/cluster/policies';
+import { SNAPSHOT_PATH } from '../../../src/activities/cluster/policies';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
 import type { FakeSwarm } from './swarm';
+
+const AUTOPILOT_CONFIG = 'sys/storage/raft/autopilot/configuration';
 
 /** One node's state: its data (initialized, Raft member) survives a restart; its seal does not. */
 export interface FakeNodeState {
@@ -410,7 +412,9 @@ class FakeVaultNode implements VaultNode {
 
   raftConfiguration(token: string): Promise<RaftServer[]> {
     return attempt(() => {
-      this.authorized('reading the Raft configuration', token, undefined, { standbyRead: true });
+      this.allowed('reading the Raft configuration', token, 'sys/storage/raft/configuration', 'read', {
+        standbyRead: true,
+      });
       const active = this.cluster.activeSlot();
       return [...this.cluster.nodes]
         .filter(([, n]) => n.member)
@@ -426,13 +430,7 @@ class FakeVaultNode implements VaultNode {
   /** The fake's snapshot: a prefix, then the cluster's data (JSON), in two chunks. */
   raftSnapshot(token: string): Promise<AsyncIterable<Uint8Array>> {
     return attempt(() => {
-      const t = this.authorized('reading a Raft snapshot', token, WORKER_POLICY);
-      const text = this.cluster.policies.get(WORKER_POLICY) ?? '';
-      if (!t.policies.includes('root') && !text.includes('path "sys/storage/raft/snapshot"'))
-        throw new VaultRequestError(
-          `reading a Raft snapshot on ${this.name}: HTTP 403: permission denied`,
-          403,
-        );
+      this.allowed('reading a Raft snapshot', token, SNAPSHOT_PATH, 'read');
       return Readable.from([
         Buffer.from(FAKE_SNAPSHOT_PREFIX),
         Buffer.from(JSON.stringify(this.cluster.snapshotData())),
@@ -464,7 +462,7 @@ class FakeVaultNode implements VaultNode {
 
   autopilotState(token: string): Promise<AutopilotState> {
     return attempt(() => {
-      this.authorized('reading the autopilot state', token);
+      this.allowed('reading the autopilot state', token, 'sys/storage/raft/autopilot/state', 'read');
       // Autopilot's figure: healthy voters above a quorum of all voters.
       const members = [...this.cluster.nodes.values()].filter((n) => n.member);
       const healthy = members.filter((n) => !n.sealed).length;
@@ -475,14 +473,14 @@ class FakeVaultNode implements VaultNode {
 
   autopilotConfiguration(token: string): Promise<AutopilotConfig> {
     return attempt(() => {
-      this.authorized('reading the autopilot configuration', token, WORKER_POLICY);
+      this.allowed('reading the autopilot configuration', token, AUTOPILOT_CONFIG, 'read');
       return { ...this.cluster.autopilotConfig };
     });
   }
 
   setAutopilotConfiguration(token: string, config: AutopilotConfig): Promise<void> {
     return attempt(() => {
-      this.authorized('writing the autopilot configuration', token, WORKER_POLICY);
+      this.allowed('writing the autopilot configuration', token, AUTOPILOT_CONFIG, 'update');
       this.cluster.autopilotConfig = { ...config };
       this.cluster.autopilotWrites++;
     });
@@ -536,6 +534,13 @@ class FakeVaultNode implements VaultNode {
     });
   }
 
+  readPolicy(token: string, name: string): Promise<string | undefined> {
+    return attempt(() => {
+      this.allowed(`reading policy ${name}`, token, `sys/policies/acl/${name}`, 'read');
+      return this.cluster.policies.get(name);
+    });
+  }
+
   createOrphanToken(token: string, req: TokenRequest): Promise<CreatedToken> {
     return attempt(() => {
       this.authorized('creating a token', token, 'root');
@@ -553,7 +558,7 @@ class FakeVaultNode implements VaultNode {
   lookupSelf(token: string): Promise<TokenInfo | undefined> {
     return attempt(() => {
       try {
-        return info(this.authorized('looking up a token', token));
+        return info(this.allowed('looking up a token', token, 'auth/token/lookup-self', 'read'));
       } catch (err) {
         if (err instanceof VaultRequestError && err.status === 403) return undefined;
         throw err;
@@ -562,7 +567,7 @@ class FakeVaultNode implements VaultNode {
   }
 
   renewSelf(token: string): Promise<void> {
-    return attempt(() => void this.authorized('renewing a token', token));
+    return attempt(() => void this.allowed('renewing a token', token, 'auth/token/renew-self', 'update'));
   }
 
   /** What `t`'s policies grant on `path`, from their text (`path "P" { capabilities = [...] }` lines). */
@@ -577,12 +582,19 @@ class FakeVaultNode implements VaultNode {
     return granted;
   }
 
-  /** `op` on `path` with `token`, allowed for `capability` (or root), else 403. */
-  private allowed(op: string, token: string, path: string, capability: string): void {
-    const t = this.authorized(op, token);
+  /** `op` on `path` with `token`, allowed for `capability` (or root), else 403; the token. */
+  private allowed(
+    op: string,
+    token: string,
+    path: string,
+    capability: string,
+    options: { standbyRead?: boolean } = {},
+  ): FakeToken {
+    const t = this.authorized(op, token, undefined, options);
     const g = this.granted(t, path);
     if (!g.has('root') && !g.has(capability))
       throw new VaultRequestError(`${op} on ${this.name}: HTTP 403: permission denied`, 403);
+    return t;
   }
 
   capabilitiesSelf(token: string, path: string): Promise<string[]> {
@@ -639,7 +651,7 @@ class FakeVaultNode implements VaultNode {
 
   lookupAccessor(token: string, accessor: string): Promise<TokenInfo | undefined> {
     return attempt(() => {
-      this.authorized('looking up a token accessor', token, 'vault-bootstrap-worker');
+      this.allowed('looking up a token accessor', token, 'auth/token/lookup-accessor', 'update');
       const t = this.cluster.byAccessor(accessor);
       return t && info(t);
     });
@@ -647,7 +659,7 @@ class FakeVaultNode implements VaultNode {
 
   revokeAccessor(token: string, accessor: string): Promise<void> {
     return attempt(() => {
-      this.authorized('revoking a token accessor', token, 'vault-bootstrap-worker');
+      this.allowed('revoking a token accessor', token, 'auth/token/revoke-accessor', 'update');
       const t = this.cluster.byAccessor(accessor);
       if (t) this.cluster.tokens.delete(t.token);
     });
@@ -660,10 +672,20 @@ class FakeVaultNode implements VaultNode {
     });
   }
 
-  private generation(api: RootGenerationApi, token: string | undefined, op: string): boolean {
+  /**
+   * Whether this server offers `api`; OpenBao's is authenticated: `token` must be allowed `capability` on
+   * `path` under it (`attempt` or `update`).
+   */
+  private generation(
+    api: RootGenerationApi,
+    token: string | undefined,
+    op: string,
+    path: 'attempt' | 'update',
+    capability: string,
+  ): boolean {
     this.state(op);
     if (api !== this.cluster.rootGenerationApi) return false;
-    if (api === 'sys/generate-root-token') this.authorized(op, token ?? '', 'vault-bootstrap-worker');
+    if (api === 'sys/generate-root-token') this.allowed(op, token ?? '', `${api}/${path}`, capability);
     return true;
   }
 
@@ -674,13 +696,15 @@ class FakeVaultNode implements VaultNode {
 
   rootGenerationStatus(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt | undefined> {
     return attempt(() =>
-      this.generation(api, token, 'reading the root generation attempt') ? this.attemptView() : undefined,
+      this.generation(api, token, 'reading the root generation attempt', 'attempt', 'read')
+        ? this.attemptView()
+        : undefined,
     );
   }
 
   startRootGeneration(api: RootGenerationApi, token?: string): Promise<RootGenerationAttempt> {
     return attempt(() => {
-      if (!this.generation(api, token, 'starting a root generation'))
+      if (!this.generation(api, token, 'starting a root generation', 'attempt', 'update'))
         throw new VaultRequestError(`starting a root generation on ${this.name}: HTTP 405`, 405);
       if (this.cluster.rootGeneration)
         throw new VaultRequestError(`starting a root generation on ${this.name}: HTTP 400: in progress`, 400);
@@ -697,7 +721,7 @@ class FakeVaultNode implements VaultNode {
     token?: string,
   ): Promise<RootGenerationAttempt> {
     return attempt(() => {
-      if (!this.generation(api, token, 'providing the key to a root generation'))
+      if (!this.generation(api, token, 'providing the key to a root generation', 'update', 'update'))
         throw new VaultRequestError(`providing a key on ${this.name}: HTTP 405`, 405);
       const g = this.cluster.rootGeneration;
       if (!g || g.nonce !== nonce) throw new VaultRequestError(`providing a key: HTTP 400: bad nonce`, 400);
@@ -710,13 +734,6 @@ class FakeVaultNode implements VaultNode {
         'base64',
       );
       return { started: false, nonce, otp: '', complete: true, encodedToken: encoded };
-    });
-  }
-
-  cancelRootGeneration(api: RootGenerationApi, token?: string): Promise<void> {
-    return attempt(() => {
-      if (this.generation(api, token, 'cancelling a root generation'))
-        this.cluster.rootGeneration = undefined;
     });
   }
 }

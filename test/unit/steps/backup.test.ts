@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { WORKER_POLICY_HCL } from '../../../src/activities/cluster/policies';
+import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure } from '../../support/failures';
@@ -116,38 +118,61 @@ describe('pruneSnapshots', () => {
 });
 
 describe('ensureBackupAccess', () => {
-  it('a new cluster: mounts the canary once (a root token made and revoked); then nothing to do', async () => {
+  it('a cluster this version bootstrapped: the snapshot token and the canary are there; nothing to do', async () => {
     const w = await bootstrapped();
-    const roots = w.vault.rootTokens().length;
-    const first = await w.run(w.acts.ensureBackupAccess, w.input);
-    assert.deepEqual(first, {
-      changed: true,
-      summary: 'mounted a KV engine at vault-bootstrap/ for the backup canary',
+    const tokens = [...w.vault.tokens.keys()];
+    assert.deepEqual(await w.run(w.acts.ensureBackupAccess, w.input), {
+      changed: false,
+      summary: 'the snapshot token is valid; vault-bootstrap/canary can be written',
     });
-    assert.equal(w.vault.rootTokens().length, roots, 'the generated root token is revoked');
-    assert.equal((await w.run(w.acts.ensureBackupAccess, w.input)).changed, false, 'once is enough');
+    assert.deepEqual([...w.vault.tokens.keys()], tokens, 'no token made (no root generated)');
   });
 
-  it('a cluster bootstrapped before backups: its policy is rewritten and the canary mounted, then snapshots work', async () => {
+  it('the worker token cannot read a snapshot; the snapshot token can read nothing but snapshots', async () => {
     const w = await bootstrapped();
-    // The policy as the previous version wrote it: nothing for backups.
-    const current = w.vault.policies.get('vault-bootstrap-worker') ?? '';
-    w.vault.policies.set(
-      'vault-bootstrap-worker',
-      current.replace(
-        /^path "(sys\/storage\/raft\/snapshot|sys\/capabilities-self|sys\/mounts\/vault-bootstrap|vault-bootstrap\/canary)".*\n/gm,
-        '',
-      ),
+    const held = await w.custody.read(w.stack);
+    const node = w.vault.factory('vault-1', {
+      host: w.vault.addressOf(1)!,
+      port: VAULT_API_PORT,
+      serverName: 'vault-1',
+    });
+    await assert.rejects(node.raftSnapshot(held.workerToken!), /HTTP 403/);
+    await assert.rejects(node.raftConfiguration(held.snapshotToken!), /HTTP 403/);
+    await assert.rejects(node.writeKv(held.snapshotToken!, 'vault-bootstrap/canary', { a: 'b' }), /HTTP 403/);
+    await node.raftSnapshot(held.snapshotToken!);
+  });
+
+  it('a cluster of an older version (no snapshot token): CredentialMissing, nothing granted; repair, then backups work', async () => {
+    const w = await bootstrapped();
+    const held = await w.custody.read(w.stack);
+    w.vault.tokens.delete(held.snapshotToken!);
+    await w.custody.setTokens(w.stack, held.keyId, { snapshotToken: undefined });
+    const tokens = [...w.vault.tokens.keys()];
+    await assert.rejects(
+      w.run(w.acts.ensureBackupAccess, w.input),
+      namedFailure('CredentialMissing', /custody holds no snapshot token .*credentials repair --stack s1/),
     );
-    await assert.rejects(w.run(w.acts.takeSnapshot, w.input), /HTTP 403/);
-    const roots = w.vault.rootTokens().length;
-    const outcome = await w.run(w.acts.ensureBackupAccess, w.input);
-    assert.equal(
-      outcome.summary,
-      "rewrote the worker's policy (snapshots, vault-bootstrap/canary); mounted a KV engine at vault-bootstrap/ for the backup canary",
-    );
-    assert.equal(w.vault.rootTokens().length, roots, 'the generated root token is revoked');
-    assert.equal((await w.run(w.acts.takeSnapshot, w.input)).stack, 's1');
+    await assert.rejects(w.run(w.acts.takeSnapshot, w.input), namedFailure('CredentialMissing'));
+    assert.deepEqual([...w.vault.tokens.keys()], tokens, 'nothing granted on its own');
+    const repaired = await w.run(w.acts.repairCredentials, w.input);
+    assert.match(repaired.summary, /^issued the snapshot token \(accessor-\d+\)$/);
     assert.equal((await w.run(w.acts.ensureBackupAccess, w.input)).changed, false);
+    assert.equal((await w.run(w.acts.takeSnapshot, w.input)).stack, 's1');
+  });
+
+  it('a snapshot token Vault rejects, or a policy changed: named, and repaired only when asked', async () => {
+    const w = await bootstrapped();
+    const held = await w.custody.read(w.stack);
+    w.vault.tokens.delete(held.snapshotToken!);
+    await assert.rejects(
+      w.run(w.acts.ensureBackupAccess, w.input),
+      namedFailure('CredentialMissing', /Vault rejects the snapshot token/),
+    );
+    w.vault.policies.set('vault-bootstrap-worker', 'path "sys/*" { capabilities = ["sudo"] }\n');
+    const repaired = await w.run(w.acts.repairCredentials, w.input);
+    assert.match(repaired.summary, /wrote the policy vault-bootstrap-worker; issued the snapshot token/);
+    assert.equal(w.vault.policies.get('vault-bootstrap-worker'), WORKER_POLICY_HCL);
+    assert.deepEqual(w.vault.rootTokens(), [], 'the generated root token is revoked');
+    assert.equal((await w.run(w.acts.repairCredentials, w.input)).changed, false, 'once is enough');
   });
 });

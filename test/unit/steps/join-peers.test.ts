@@ -1,6 +1,7 @@
 /** Step 6, joinPeers, in memory: each peer not yet in the leader's Raft cluster is joined, once. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { WORKER_POLICY_HCL } from '../../../src/activities/cluster/policies';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { fakeWorld, standbyNamingSealedLeader, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
@@ -68,6 +69,10 @@ describe('joinPeers', () => {
   it('a worker token whose policy predates the autopilot path: left as it is, said so, the joins go on', async () => {
     const w = await worldAfter('revokeRootToken');
     const held = await w.custody.read(w.stack);
+    w.vault.policies.set(
+      'policy-of-an-older-version',
+      WORKER_POLICY_HCL.replace(/^path "sys\/storage\/raft\/autopilot\/configuration".*\n/m, ''),
+    );
     w.vault.tokens.get(held.workerToken!)!.policies = ['policy-of-an-older-version'];
     w.vault.wipe(3);
     const out = await w.run(w.acts.joinPeers, w.input);

@@ -1,10 +1,11 @@
 /**
- * Step 9, revokeRootToken, in memory: the worker gets its own token under its policy, the root token is revoked
- * and leaves custody; a crash at either fault point resumes without a second worker token or a root token left.
+ * Step 9, revokeRootToken, in memory: the tool gets one token per credential under its own policy (the worker's,
+ * the snapshot token, on OpenBao the root generation token), the canary's engine is mounted, the root token is
+ * revoked and leaves custody; a crash at either fault point resumes without a second token or a root token left.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WORKER_POLICY, WORKER_POLICY_HCL } from '../../../src/activities/cluster/policies';
+import { CANARY_MOUNT, CREDENTIALS, SNAPSHOT_POLICY } from '../../../src/activities/cluster/policies';
 import { worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure } from '../../support/failures';
@@ -14,27 +15,45 @@ function workerTokens(w: World) {
 }
 
 describe('revokeRootToken', () => {
-  it('issues the worker token, revokes the root token, keeps only the worker token in custody', async () => {
+  it('issues one token per credential under its policy, mounts the canary, revokes the root token', async () => {
     const w = await worldAfter('verifyCluster');
     const root = (await w.custody.read(w.stack)).rootToken!;
     const out = await w.run(w.acts.revokeRootToken, w.input);
     assert.equal(out.changed, true);
-    assert.match(out.summary, /^issued the worker token \(accessor-\d+\), revoked the root token$/);
+    assert.match(
+      out.summary,
+      /^issued the worker token \(accessor-\d+\), issued the snapshot token \(accessor-\d+\), issued the root generation token \(accessor-\d+\), mounted a KV engine at vault-bootstrap\/ for the backup canary, revoked the root token$/,
+    );
     const held = await w.custody.read(w.stack);
     assert.equal(held.rootToken, undefined, 'no root token in custody');
-    assert.ok(held.workerToken);
     assert.ok(!w.vault.tokens.has(root), 'Vault revoked the root token');
     assert.deepEqual(w.vault.rootTokens(), [], 'no root token left in Vault');
-    const worker = w.vault.tokens.get(held.workerToken)!;
-    assert.deepEqual(worker.policies, [WORKER_POLICY]);
-    assert.equal(w.vault.policies.get(WORKER_POLICY), WORKER_POLICY_HCL);
-    assert.ok(!out.summary.includes(held.workerToken) && !out.summary.includes(root));
+    for (const c of CREDENTIALS) {
+      const token = held[c.field];
+      assert.ok(token, `custody holds the ${c.name}`);
+      assert.deepEqual(w.vault.tokens.get(token)!.policies, [c.policy], `the ${c.name} has its policy only`);
+      assert.equal(w.vault.policies.get(c.policy), c.hcl);
+      assert.ok(!out.summary.includes(token));
+    }
+    assert.equal(w.vault.tokens.size, CREDENTIALS.length, 'nothing else');
+    assert.equal(w.vault.mounts.get(CANARY_MOUNT), 'kv');
+    assert.ok(!out.summary.includes(root));
+  });
+
+  it('on a server whose root generation is unauthenticated (HashiCorp Vault): no root generation token', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.rootGenerationApi = 'sys/generate-root';
+    await w.run(w.acts.revokeRootToken, w.input);
+    const held = await w.custody.read(w.stack);
+    assert.ok(held.workerToken && held.snapshotToken);
+    assert.equal(held.rootGenerationToken, undefined);
+    assert.equal(w.vault.tokens.size, 2);
   });
 
   it('a second run changes nothing, and the later steps use the worker token', async () => {
     const w = await worldAfter('revokeRootToken');
     const out = await w.run(w.acts.revokeRootToken, w.input);
-    assert.deepEqual(out, { changed: false, summary: 'no root token left; the worker token is valid' });
+    assert.deepEqual(out, { changed: false, summary: 'no root token left; the tool’s tokens are valid' });
     const again = await w.run(w.acts.verifyCluster, w.input);
     assert.match(again.summary, /all unsealed/);
     assert.equal(workerTokens(w).length, 1);
@@ -75,10 +94,23 @@ describe('revokeRootToken', () => {
     const w = await worldAfter('revokeRootToken');
     const held = await w.custody.read(w.stack);
     w.vault.tokens.delete(held.workerToken!); // the worker token lapsed or was revoked by someone
+    const before = [...w.vault.tokens.keys()];
     await assert.rejects(
       w.run(w.acts.revokeRootToken, w.input),
       namedFailure('VaultTokenUnavailable', /worker token is rejected by Vault/),
     );
-    assert.equal(w.vault.tokens.size, 0);
+    assert.deepEqual([...w.vault.tokens.keys()], before, 'no token made or revoked');
+  });
+
+  it('a cluster of an older version (no snapshot token): the bootstrap completes and says how to repair', async () => {
+    const w = await worldAfter('revokeRootToken');
+    const held = await w.custody.read(w.stack);
+    w.vault.tokens.delete(held.snapshotToken!);
+    await w.custody.setTokens(w.stack, held.keyId, { snapshotToken: undefined });
+    w.vault.policies.delete(SNAPSHOT_POLICY);
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.equal(out.changed, false);
+    assert.match(out.summary, /no usable snapshot token: run `vault-bootstrap credentials repair --stack /);
+    assert.equal(w.vault.policies.get(SNAPSHOT_POLICY), undefined, 'no policy written');
   });
 });

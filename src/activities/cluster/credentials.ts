@@ -1,0 +1,76 @@
+/**
+ * Which of the tool's credentials (policies.ts) a server needs, and what the health run says about them: the
+ * one place that reads them back from Vault to compare, never to repair.
+ */
+import type { HeldKeys, VaultNode } from '../../ports';
+import { VaultRequestError } from '../../shared/errors';
+import type { Finding } from '../../shared/health';
+import { CREDENTIALS } from './policies';
+import type { Credential } from './policies';
+
+/** What a lost credential stops, for the finding's detail. */
+const WITHOUT: Record<Credential['field'], string> = {
+  workerToken: 'health checks, joins and unseals',
+  snapshotToken: 'backups and restore drills fail',
+  rootGenerationToken: 'break glass falls back to the worker token',
+};
+
+/**
+ * The credentials this server needs: the root generation token only where root generation is authenticated
+ * (OpenBao's `sys/generate-root-token`; HashiCorp Vault's `sys/generate-root` needs none).
+ */
+export async function credentialsFor(node: VaultNode): Promise<Credential[]> {
+  const authenticated = (await node.rootGenerationStatus('sys/generate-root')) === undefined;
+  return CREDENTIALS.filter((c) => authenticated || !c.onlyForAuthenticatedRootGeneration);
+}
+
+const is403 = (err: unknown) => err instanceof VaultRequestError && err.status === 403;
+
+/**
+ * The findings about the tool's credentials, read with the worker token `worker` on `node`: each needed token
+ * custody holds is renewed (a 403 there: `CredentialMissing`), each missing one is `CredentialMissing`, and
+ * each policy whose text is not this version's is `CredentialPolicyChanged`. Reads and renewals only.
+ */
+export async function credentialFindings(
+  node: VaultNode,
+  held: HeldKeys,
+  worker: string,
+  stack: string,
+): Promise<Finding[]> {
+  const repair = `\`vault-bootstrap credentials repair --stack ${stack}\` replaces it`;
+  const findings: Finding[] = [];
+  for (const c of await credentialsFor(node)) {
+    const token = held[c.field];
+    if (token === undefined) {
+      findings.push({
+        code: 'CredentialMissing',
+        detail: `custody holds no ${c.name} (a cluster bootstrapped by an older version): ${WITHOUT[c.field]}; ${repair}`,
+      });
+    } else if (c.field !== 'workerToken') {
+      try {
+        await node.renewSelf(token); // a periodic token: every health run keeps it alive
+      } catch (err) {
+        if (!is403(err)) throw err;
+        findings.push({
+          code: 'CredentialMissing',
+          detail: `Vault rejects the ${c.name} (revoked or expired): ${WITHOUT[c.field]}; ${repair}`,
+        });
+      }
+    }
+    let text: string | undefined;
+    try {
+      text = await node.readPolicy(worker, c.policy);
+    } catch (err) {
+      if (!is403(err)) throw err;
+      text = undefined; // a worker policy of an older version may not read policies: it is not this one
+    }
+    if (text !== c.hcl)
+      findings.push({
+        code: 'CredentialPolicyChanged',
+        detail:
+          `the policy ${c.policy} ${text === undefined ? 'is missing or cannot be read' : 'is not the text this version writes'}; ` +
+          `it was left as it is; \`vault-bootstrap credentials repair --stack ${stack}\` writes it again`,
+      });
+  }
+  return findings;
+}

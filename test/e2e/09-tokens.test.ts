@@ -5,18 +5,30 @@
  * ended (a durable timer), well before Vault's own expiry of it (TTL + 5 min).
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { Client, Connection } from '@temporalio/client';
-import { WORKER_POLICY } from '../../src/activities/cluster/policies';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  CANARY_PATH,
+  CREDENTIALS,
+  ROOT_GENERATION_POLICY,
+  SNAPSHOT_POLICY,
+  WORKER_POLICY,
+} from '../../src/activities/cluster/policies';
+import type { CredentialField } from '../../src/activities/cluster/policies';
 import { BREAK_GLASS_GRACE_SECONDS } from '../../src/activities/break-glass';
 import { DockerGateway } from '../../src/docker/gateway';
 import type { TokenInfo } from '../../src/ports';
 import { VaultNodeClient } from '../../src/vault/gateway';
+import { BreakGlassRootToken } from '../../src/workflows';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf, historyText, secretForms } from '../support/history';
+import { withStdin } from '../support/seed-verify';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { TestRun } from '../support/testbed';
 import { sleep } from '../support/wait';
@@ -64,7 +76,7 @@ describe('no standing root token; break glass on demand', () => {
     assert.ok(workflowId, issued.out);
     const issuedAt = Date.now();
 
-    // The break-glass token is root: it lists every token. Exactly two: the worker's, and itself.
+    // The break-glass token is root: it lists every token. The tool's three (one per credential), and itself.
     const vault = await leaderClient();
     const self = await vault.lookupSelf(token);
     assert.deepEqual(self?.policies, ['root']);
@@ -83,10 +95,12 @@ describe('no standing root token; break glass on demand', () => {
       [self?.accessor],
       'no root token but the break-glass one',
     );
-    const workers = tokens.filter((t) => t.policies.includes(WORKER_POLICY));
-    assert.equal(workers.length, 1, 'one worker token');
-    assert.deepEqual(workers[0]!.policies, [WORKER_POLICY]);
-    assert.equal(tokens.length, 2, 'nothing else');
+    for (const c of CREDENTIALS) {
+      const of = tokens.filter((t) => t.policies.includes(c.policy));
+      assert.equal(of.length, 1, `one ${c.name}`);
+      assert.deepEqual(of[0]!.policies, [c.policy], `the ${c.name} carries its own policy only`);
+    }
+    assert.equal(tokens.length, CREDENTIALS.length + 1, 'nothing else');
 
     // The worker is down when the TTL ends: the token outlives it until a worker runs the timer's revocation.
     await run.stopWorkers();
@@ -110,5 +124,156 @@ describe('no standing root token; break glass on demand', () => {
     const text = historyText(await historyOf(client, workflowId));
     for (const secret of [token, held.workerToken])
       for (const form of secretForms(secret)) assert.ok(!text.includes(form), 'no token in the history');
+  });
+
+  /** A root token of break glass, for the test's own reads and writes (revoked by its workflow later). */
+  async function rootToken(ttl = '10m'): Promise<string> {
+    const issued = await run.client(['root-token', '--ttl', ttl], extra);
+    assert.equal(issued.code, 0, issued.out);
+    return issued.stdout.trim();
+  }
+
+  /** `vault <args>` in vault-1's container with `token` (read from stdin: never argv or the exec's env). */
+  async function vaultCli(token: string, args: string): Promise<{ code: number; out: string }> {
+    const ctr = (await gateway.currentTasks(`${run.stack}_vault`)).get(1)?.containerId;
+    assert.ok(ctr, 'vault-1 runs');
+    return withStdin(
+      ['exec', '-i', ctr, 'sh', '-c', `read -r VAULT_TOKEN && export VAULT_TOKEN && exec vault ${args}`],
+      `${token}\n`,
+      process.env,
+    );
+  }
+
+  it("least privilege: each of the tool's tokens may use its own paths, and is refused everywhere else", async () => {
+    const root = await rootToken();
+    const vault = await leaderClient();
+    const held = await run.custody().read(run.stack);
+    const app = await vault.createOrphanToken(root, {
+      policies: ['default'],
+      displayName: 'an-application',
+      ttl: '10m',
+      renewable: false,
+      meta: {},
+    });
+    const drain = async (t: string) => {
+      for await (const chunk of await vault.raftSnapshot(t)) void chunk;
+    };
+    const ops: [string, (t: string) => Promise<unknown>][] = [
+      ['read the Raft configuration', (t) => vault.raftConfiguration(t)],
+      ['read a Raft snapshot', drain],
+      [`write the backup canary (${CANARY_PATH})`, (t) => vault.writeKv(t, CANARY_PATH, { by: 'test' })],
+      ["look up an application's token by accessor", (t) => vault.lookupAccessor(t, app.accessor)],
+      ["revoke an application's token by accessor", (t) => vault.revokeAccessor(t, app.accessor)],
+      ['write a policy', (t) => vault.writePolicy(t, 'vbt-test', 'path "x" { capabilities = ["read"] }')],
+      [
+        'create a token',
+        (t) =>
+          vault.createOrphanToken(t, { policies: ['default'], displayName: 'x', renewable: false, meta: {} }),
+      ],
+      ['read the root generation attempt', (t) => vault.rootGenerationStatus('sys/generate-root-token', t)],
+      [`read the policy ${WORKER_POLICY}`, (t) => vault.readPolicy(t, WORKER_POLICY)],
+    ];
+    const allowed: Record<CredentialField, string[]> = {
+      workerToken: [ops[0]![0], ops[2]![0], ops[8]![0]],
+      snapshotToken: [ops[1]![0]],
+      rootGenerationToken: [ops[7]![0]],
+    };
+    const table: string[] = [];
+    for (const c of CREDENTIALS) {
+      const token = held[c.field];
+      assert.ok(token, `custody holds the ${c.name}`);
+      for (const [what, op] of ops) {
+        const outcome: string = await op(token).then(
+          () => 'allowed',
+          (err: unknown) => {
+            if ((err as { status?: number }).status === 403) return 'denied (403)';
+            throw err;
+          },
+        );
+        table.push(`| ${c.name} (${c.policy}) | ${what} | ${outcome} |`);
+        assert.equal(
+          outcome,
+          allowed[c.field].includes(what) ? 'allowed' : 'denied (403)',
+          `${c.name}: ${what}`,
+        );
+      }
+    }
+    // An attempt an operator started: no token of the tool may cancel it (no delete), it is left as it was.
+    await vault.startRootGeneration('sys/generate-root-token', root);
+    for (const c of CREDENTIALS) {
+      const cancel = await vaultCli(held[c.field]!, 'delete sys/generate-root-token/attempt');
+      const outcome =
+        /permission denied|403/.test(cancel.out) && cancel.code !== 0 ? 'denied (403)' : 'allowed';
+      table.push(`| ${c.name} (${c.policy}) | cancel an operator's root generation attempt | ${outcome} |`);
+      assert.equal(outcome, 'denied (403)', `${c.name} may not cancel a root generation: ${cancel.out}`);
+    }
+    assert.equal((await vault.rootGenerationStatus('sys/generate-root-token', root))?.started, true);
+    const cancelled = await vaultCli(root, 'delete sys/generate-root-token/attempt');
+    assert.equal(cancelled.code, 0, cancelled.out);
+    assert.ok(await vault.lookupAccessor(root, app.accessor), "the application's token is untouched");
+    console.log(
+      ['| credential | operation | outcome |', '| --- | --- | --- |', ...table].join('\n') +
+        `\n(${SNAPSHOT_POLICY}, ${ROOT_GENERATION_POLICY}: see src/activities/cluster/policies.ts)`,
+    );
+  });
+
+  it('a direct start of BreakGlassRootToken with a bad TTL: refused with InvalidInput, nothing issued', async () => {
+    const root = await rootToken();
+    const vault = await leaderClient();
+    const before = (await vault.listAccessors(root)).length;
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const handle = await client.workflow.start(BreakGlassRootToken, {
+      taskQueue: run.taskQueue,
+      workflowId: `vbt-direct-start-${run.stack}`,
+      args: [
+        {
+          stack: run.stack,
+          ttlSeconds: -5,
+          recipientPublicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          requester: 'someone@direct',
+        },
+      ],
+    });
+    await assert.rejects(handle.result(), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ApplicationFailure, String(err.cause));
+      assert.equal(err.cause.type, 'InvalidInput');
+      assert.match(err.cause.message, /input\.ttlSeconds: expected an integer from 10 to 86400/);
+      return true;
+    });
+    assert.equal((await vault.listAccessors(root)).length, before, 'no token issued');
+    const scheduled = (await historyOf(client, handle.workflowId)).filter(
+      (e) => e.activityTaskScheduledEventAttributes,
+    );
+    assert.equal(scheduled.length, 0, 'no activity ran');
+  });
+
+  it('break glass works with the worker token revoked; health names it; credentials repair replaces it', async () => {
+    const root = await rootToken();
+    const vault = await leaderClient();
+    const held = await run.custody().read(run.stack);
+    const worker = await vault.lookupSelf(held.workerToken!);
+    assert.ok(worker);
+    await vault.revokeAccessor(root, worker.accessor); // someone revoked the worker's token
+    assert.equal(await vault.lookupSelf(held.workerToken!), undefined);
+
+    const glass = await rootToken('1m');
+    assert.deepEqual((await vault.lookupSelf(glass))?.policies, ['root'], 'break glass still works');
+
+    const verify = await run.client(['verify', '--json'], extra);
+    assert.equal(verify.code, 1, verify.out);
+    assert.match(verify.stdout, /WorkerTokenRejected/);
+
+    const repair = await run.client(['credentials', 'repair', '--wait'], extra);
+    assert.equal(repair.code, 0, repair.out);
+    assert.match(repair.out, /issued the worker token/);
+    console.log(`credentials repair: ${repair.stdout.split('\n')[0]}`);
+    const now = await run.custody().read(run.stack);
+    assert.notEqual(now.workerToken, held.workerToken);
+    assert.deepEqual((await vault.lookupSelf(now.workerToken!))?.policies, [WORKER_POLICY]);
+
+    const again = await run.client(['verify', '--json'], extra);
+    assert.equal(again.code, 0, again.out);
+    assert.doesNotMatch(again.stdout, /Credential|WorkerTokenRejected/);
   });
 });

@@ -32,7 +32,7 @@ async function firstContainer(stack: string, env: NodeJS.ProcessEnv): Promise<st
   return id;
 }
 
-function withStdin(
+export function withStdin(
   args: string[],
   input: string,
   env: NodeJS.ProcessEnv,

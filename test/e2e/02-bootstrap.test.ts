@@ -113,11 +113,12 @@ describe('BootstrapVault end to end', () => {
     // The bootstrap's last step revoked the root token and dropped it from custody: the worker's token is there.
     assert.equal(held.rootToken, undefined, 'no root token left in custody');
     assert.ok(held.workerToken, 'custody holds the worker token');
+    assert.ok(held.snapshotToken && held.rootGenerationToken, 'and the snapshot and root generation tokens');
     const log = readFileSync(run.workerLog, 'utf8');
     assert.ok(log.length > 0);
     for (const runId of runIds) {
       const text = historyText(await historyOf(client, workflowId, runId));
-      for (const secret of [held.unsealKey, held.workerToken]) {
+      for (const secret of [held.unsealKey, held.workerToken, held.snapshotToken, held.rootGenerationToken]) {
         for (const form of secretForms(secret)) {
           assert.ok(!text.includes(form), `history of run ${runId} holds key material`);
           assert.ok(!log.includes(form), 'worker log holds key material');

@@ -91,9 +91,16 @@ export async function assertBootstrapped(
   assert.equal(v.followers, 2, v.listPeers);
 
   const log = readFileSync(run.workerLog, 'utf8');
-  // A completed bootstrap leaves no root token (revokeRootToken); the worker's token replaced it in custody.
+  // A completed bootstrap leaves no root token (revokeRootToken); the tool's tokens replaced it in custody.
   assert.equal(held.rootToken, undefined, 'no root token left in custody');
-  const forms = [held.unsealKey, held.workerToken, held.rootToken]
+  assert.ok(held.workerToken && held.snapshotToken, "custody holds the tool's tokens");
+  const forms = [
+    held.unsealKey,
+    held.workerToken,
+    held.snapshotToken,
+    held.rootGenerationToken,
+    held.rootToken,
+  ]
     .filter((v): v is string => v !== undefined)
     .flatMap(secretForms);
   for (const [i, events] of histories.entries()) {

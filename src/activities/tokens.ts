@@ -4,7 +4,7 @@
  * - `revokeRootToken` (the bootstrap's last step): writes the tool's policies, gives it a periodic token under
  *   each (the worker's, the snapshot token, on OpenBao the root generation token), keeps them in custody, mounts
  *   the backup canary's engine, revokes the root token `sys/init` answered and drops it from custody.
- * - `ensureBackupAccess` (`BackupVault`'s and the drill's first step): checks that the snapshot token is there
+ * - `ensureBackupAccess` (`BackupVault`'s first step): checks that the snapshot token is there
  *   and valid, and the canary's mount too. It changes nothing: a missing credential is `CredentialMissing`.
  * - `repairCredentials` (`RepairVaultCredentials`, which only an operator starts): rewrites a policy that is
  *   missing or changed and replaces a token that is missing or rejected, with a root token generated from the

@@ -25,7 +25,7 @@ export interface CustodySecrets {
    */
   breakGlassTokens?: Record<string, string>;
   /**
-   * Root generations in flight (break glass, `ensureBackupAccess`), by owner (`<workflow id>/<activity id>`):
+   * Root generations in flight (break glass, `repairCredentials`), by owner (`<workflow id>/<activity id>`):
    * what a retry, on this worker or another with the same custody, must clean up after a crash. Handles only.
    */
   rootGenerations?: Record<string, RootGenerationProgress>;

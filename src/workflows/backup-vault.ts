@@ -1,8 +1,8 @@
 /**
  * `BackupVault`: one backup of a stack (issue 11; docs/backups.md): a Raft snapshot from the active node into
  * the stack's snapshot folder with its manifest, then retention. Run by its schedule and by
- * `vault-bootstrap backup now`. First, on a cluster bootstrapped before backups, the worker's policy is brought
- * up to date (`ensureBackupAccess`). Each step is an activity that may be retried whole: a snapshot cut off by a
+ * `vault-bootstrap backup now`. First the snapshot token and the canary's engine are checked, never granted
+ * (`ensureBackupAccess`; `credentials repair` makes what is missing). Each step is an activity that may be retried whole: a snapshot cut off by a
  * crash leaves only a hidden partial file, and the retry writes a new snapshot.
  */
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';

@@ -1,7 +1,7 @@
 /**
  * Root generation: a root token made from the unseal key in custody, used for one piece of work and revoked
  * whatever happens, with durable progress so a crash at any point leaves a retry what it needs to clean up
- * (docs/faults.md, "Root generation survives a crash"). Used by break glass and by `ensureBackupAccess`.
+ * (docs/faults.md, "Root generation survives a crash"). Used by break glass and by `repairCredentials`.
  */
 import { Context } from '@temporalio/activity';
 import type {

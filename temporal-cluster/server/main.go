@@ -5,11 +5,14 @@
 //
 //	vbt-temporal-server -config FILE [-namespaces default] [-log-allowed]
 //	vbt-temporal-server -print-policy   # each role's API list, for docs/temporal-cluster.md
+//	vbt-temporal-server health|schema|setup ...   # for the containers of docker-compose.temporal.yml (ops.go)
 //
-// FILE is a plain Temporal server config (testbed/temporal-cluster.sh renders it).
+// FILE is a Temporal server config: testbed/temporal-cluster.sh renders the bed's; the compose file mounts
+// temporal-cluster/compose/config.yaml, a template the server renders itself (`# enable-template`).
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -21,9 +24,26 @@ import (
 	"go.temporal.io/server/common/log/tag"
 	_ "go.temporal.io/server/common/persistence/sql/sqlplugin/postgresql" // the postgres12 plugin
 	"go.temporal.io/server/temporal"
+	// The compose file's image is FROM scratch, without /usr/share/zoneinfo: schedules and cron strings that
+	// name a time zone need the database compiled in (about 450 kB).
+	_ "time/tzdata"
 )
 
 func main() {
+	if len(os.Args) > 1 {
+		if ok, err := runSubcommand(os.Args[1], os.Args[2:]); ok {
+			var usage usageError
+			switch {
+			case errors.As(err, &usage):
+				fmt.Fprintf(os.Stderr, "vbt-temporal-server %s: %v\n", os.Args[1], err)
+				os.Exit(2)
+			case err != nil:
+				fmt.Fprintf(os.Stderr, "vbt-temporal-server %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
+		}
+	}
 	configFile := flag.String("config", "", "path of the Temporal server config file (YAML)")
 	namespaces := flag.String("namespaces", "default", "comma-separated namespaces the non-admin roles may act in")
 	printPolicy := flag.Bool("print-policy", false, "print each role's API list (markdown) and exit")
@@ -34,7 +54,8 @@ func main() {
 		return
 	}
 	if *configFile == "" || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: vbt-temporal-server -config FILE [-namespaces default] [-log-allowed]")
+		fmt.Fprintln(os.Stderr, "usage: vbt-temporal-server -config FILE [-namespaces default] [-log-allowed]"+
+			" | health | schema | setup (-h for each)")
 		os.Exit(2)
 	}
 	if err := run(*configFile, strings.Split(*namespaces, ","), *logAllowed); err != nil {

@@ -3,7 +3,9 @@
 // variables) instead of the upstream YAML files and their templates.
 //
 // It binds to a loopback address only and has no login for browser users: whoever can reach the port sees
-// what the UI's certificate may see. Towards the cluster's frontend it speaks mTLS with a client
+// what the UI's certificate may see. In a container (-in-container, docker-compose.temporal.yml) it may bind
+// any address of the container's own network namespace: there the address the port is published on decides
+// who reaches it (127.0.0.1 by default). -healthcheck is the container's health check (its image has no shell). Towards the cluster's frontend it speaks mTLS with a client
 // certificate (the read-only `viewer`), verifying the frontend's certificate against the given CA and
 // server name; `-plaintext` instead is for a frontend without TLS (the dev server) and must be asked for.
 package main
@@ -11,17 +13,21 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/temporalio/ui-server/v2/server"
 	"github.com/temporalio/ui-server/v2/server/config"
@@ -45,6 +51,8 @@ type options struct {
 	writeActions bool
 	accessLog    bool
 	showVersion  bool
+	inContainer  bool
+	healthcheck  bool
 }
 
 // env returns the variable's value, or def when it is unset or empty.
@@ -103,6 +111,12 @@ func parseFlags(args []string) (*options, error) {
 		"log every HTTP request, and echo's banner (env VBT_UI_ACCESS_LOG); an open UI polls the API every "+
 			"few seconds")
 	fs.BoolVar(&o.showVersion, "version", false, "print the UI server's version and exit")
+	fs.BoolVar(&o.inContainer, "in-container", envBool("VBT_UI_IN_CONTAINER", false),
+		"the UI runs in a container of its own: -host may be any address of the container's network, and where "+
+			"its port is published decides who reaches it (env VBT_UI_IN_CONTAINER)")
+	fs.BoolVar(&o.healthcheck, "healthcheck", false,
+		"ask the UI running with these options for its health route and exit 0 if it answers OK (a container "+
+			"health check)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -128,8 +142,12 @@ func (o *options) validate() error {
 	if _, _, err := net.SplitHostPort(o.frontend); err != nil {
 		return fmt.Errorf("-frontend %q: %w", o.frontend, err)
 	}
-	if !loopback(o.host) {
-		return fmt.Errorf("-host %q: the UI has no login and listens on a loopback address only", o.host)
+	if !loopback(o.host) && !o.inContainer {
+		return fmt.Errorf("-host %q: the UI has no login and listens on a loopback address only "+
+			"(in a container whose port is published on loopback: -in-container)", o.host)
+	}
+	if o.inContainer && net.ParseIP(o.host) == nil && o.host != "localhost" {
+		return fmt.Errorf("-host %q: an IP address (0.0.0.0: every address of the container)", o.host)
 	}
 	if o.port < 1 || o.port > 65535 {
 		return fmt.Errorf("-port %d: not a TCP port", o.port)
@@ -251,6 +269,12 @@ func main() {
 		fmt.Println(version.UIVersion)
 		return
 	}
+	if o.healthcheck {
+		if err := o.probe(); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := o.validate(); err != nil {
 		log.Fatal(err)
 	}
@@ -278,4 +302,32 @@ func main() {
 	if err := s.Start(); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// probe asks the UI's health route, on the address it listens on (the loopback one when it listens on
+// every address), and fails unless it answers 200 with status OK.
+func (o *options) probe() error {
+	host := o.host
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	url := "http://" + net.JoinHostPort(host, strconv.Itoa(o.port)) + o.publicPath + "/healthz"
+	client := &http.Client{Timeout: 3 * time.Second}
+	res, err := client.Get(url)
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if err != nil {
+		return fmt.Errorf("health check: reading %s: %w", url, err)
+	}
+	var health struct {
+		Status string `json:"status"`
+	}
+	if res.StatusCode != http.StatusOK || json.Unmarshal(body, &health) != nil || health.Status != "OK" {
+		return fmt.Errorf("health check: %s answered %s: %.200s", url, res.Status, body)
+	}
+	fmt.Println("OK")
+	return nil
 }

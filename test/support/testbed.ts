@@ -27,7 +27,7 @@ import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { removeStack, removeStackQuietly } from './stack-removal';
 import { clusterBed, clusterEnv } from './temporal-cluster';
-import type { ClusterIdentity } from './temporal-cluster';
+import type { ClusterBed, ClusterIdentity } from './temporal-cluster';
 
 const run = promisify(execFile);
 
@@ -168,10 +168,11 @@ export function uniqueName(prefix = 'vbt'): string {
 /**
  * Everything one test run needs: its own stack, task queue, custody folder and worker environment. With
  * `temporal: 'cluster'` its processes reach the bed's Temporal cluster over mutual TLS instead of the dev
- * server: the worker as role `worker`, the client as `operator` (`break-glass` for `root-token`).
+ * server: the worker as role `worker`, the client as `operator` (`break-glass` for `root-token`). `cluster` names
+ * another cluster of the same PKI than the bed's own (the compose file's, in test/faults/temporal-compose).
  */
 export class TestRun {
-  constructor(readonly options: { temporal?: 'dev' | 'cluster' } = {}) {}
+  constructor(readonly options: { temporal?: 'dev' | 'cluster'; cluster?: ClusterBed } = {}) {}
 
   readonly stack = uniqueName();
   readonly taskQueue = `tq-${this.stack}`;
@@ -235,7 +236,8 @@ export class TestRun {
 
   /** How the run's processes reach Temporal, as `identity` on the cluster. */
   temporalEnv(identity: ClusterIdentity = 'worker'): Record<string, string> {
-    if (this.options.temporal === 'cluster') return clusterEnv(clusterBed(), identity);
+    if (this.options.temporal === 'cluster')
+      return clusterEnv(this.options.cluster ?? clusterBed(), identity);
     return {
       TEMPORAL_ADDRESS: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
       TEMPORAL_UI_URL: this.bed.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',

@@ -12,8 +12,9 @@
 # build is this machine's, and npm trusts the CA bundle this machine's npm is configured with (see
 # docs/worker-image.md). The production Dockerfile builds unchanged.
 #
-# The debootstrapped root file system is cached in $CACHE/node-base/ (a tar, keyed by mirror and
-# suite), so only the first run downloads Debian. The image carries the test bed's inputs-hash
+# The debootstrapped root file system (testbed/images/debian-rootfs.sh, shared with the
+# `debian:bookworm-slim` stand-in) is cached in $CACHE/node-base/ (a tar, keyed by mirror and suite), so
+# only the first stand-in built on a machine downloads Debian. The image carries the test bed's inputs-hash
 # label (this script, the Node and npm versions, the mirror) and is rebuilt only when that changes.
 # $CACHE = ${VAULT_BOOTSTRAP_CACHE:-<repo>/.cache}, as for testbed.sh. Root only (debootstrap, chroot).
 set -Eeuo pipefail
@@ -23,81 +24,19 @@ REPO_ROOT=$(cd "$HERE/../../.." && pwd)
 CACHE=$(realpath -m "${VAULT_BOOTSTRAP_CACHE:-$REPO_ROOT/.cache}")
 # shellcheck source-path=SCRIPTDIR source=../../lib.sh
 source "$REPO_ROOT/testbed/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=../debian-rootfs.sh
+source "$REPO_ROOT/testbed/images/debian-rootfs.sh"
 
 IMAGE=node:20-bookworm-slim
 NODE_MAJOR=20
-SUITE=bookworm
-# Bump when the cached root file system should be made again (what debootstrap gets, the clean-up).
-ROOTFS_RECIPE=2
+SUITE=$DEBIAN_SUITE
 WORK=$CACHE/build/node-base
 LOG_FILE=$CACHE/logs/build-node-base.log
 PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-# The mirror apt uses for the suite (deb822 or one-line sources alike); DEBIAN_MIRROR overrides it.
-debian_mirror() {
-  if [[ -n ${DEBIAN_MIRROR:-} ]]; then
-    printf '%s\n' "$DEBIAN_MIRROR"
-    return
-  fi
-  # shellcheck disable=SC2016 # apt's own $(FIELD) syntax
-  apt-get indextargets --format '$(SITE) $(RELEASE) $(IDENTIFIER)' 2>/dev/null |
-    awk -v suite="$SUITE" '$2 == suite && $3 == "Packages" { print $1; exit }'
-}
-
-# Mount points under DIR (debootstrap mounts /proc and /sys in its target; a failed run can leave
-# them): unmounted, deepest first, before anything under DIR is removed.
-unmount_under() {
-  local mp
-  while read -r _ mp _; do
-    if [[ $mp == "$1"/* ]]; then printf '%s\n' "$mp"; fi
-  done </proc/mounts | sort -r | while read -r mp; do umount "$mp" || umount -l "$mp"; done
-}
-
 clean_work() {
   unmount_under "$WORK"
   rm -rf --one-file-system "$WORK"
-}
-
-# The root file system: from the cache, or debootstrapped and then cached.
-make_rootfs() {
-  local rootfs=${1:?} tar=$2
-  if [[ -f $tar ]]; then
-    log "node-base: Debian $SUITE from the cache ($tar)"
-    tar -C "$rootfs" --numeric-owner -xpf "$tar"
-    return
-  fi
-  command -v debootstrap >/dev/null || apt_install debootstrap
-  log "node-base: debootstrap --variant=minbase $SUITE from $MIRROR (log: $LOG_FILE)"
-  if ! nice -n 19 debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >"$LOG_FILE" 2>&1; then
-    tail -n 15 "$LOG_FILE" | sed 's/^/    /' >&2
-    die "debootstrap failed (log: $LOG_FILE)"
-  fi
-  unmount_under "$rootfs"
-  # The downloaded packages and lists are not part of an image; the official slim one has neither.
-  rm -rf "${rootfs:?}"/var/cache/apt/archives/*.deb "${rootfs:?}"/var/lib/apt/lists/* "${rootfs:?}"/debootstrap
-  slim "$rootfs"
-  mkdir -p "$(dirname "$tar")"
-  tar -C "$rootfs" --numeric-owner -cf "$tar.part" . && mv "$tar.part" "$tar"
-  # Root file systems of an older recipe or another mirror are not used again.
-  find "$(dirname "$tar")" -maxdepth 1 -name '*.tar' -not -path "$tar" -delete
-}
-
-# As Debian's slim images: no documentation but the copyright files, no manuals, no translations,
-# now and for packages installed later (dpkg's path excludes).
-slim() {
-  local rootfs=${1:?}
-  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim" <<'CFG'
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/man/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/locale/*
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/lintian/*
-CFG
-  find "$rootfs/usr/share/doc" -mindepth 1 -not -type d -not -name copyright -delete
-  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
-  rm -rf "$rootfs"/usr/share/{man,info,locale,groff,lintian}/*
 }
 
 # Node, npm and corepack where the official image has them, with the same bin links.
@@ -141,9 +80,7 @@ finish_rootfs() {
   [[ -z $missing ]] || die "node needs libraries that Debian's minbase lacks: $missing"
   [[ $(in_rootfs "$rootfs" node --version) == "$NODE_VERSION" ]] || die "node does not run inside the image"
   [[ $(in_rootfs "$rootfs" npm --version) == "$NPM_VERSION" ]] || die "npm does not run inside the image"
-  # What Docker provides at run time, and the build host's identity, stay out of the image.
-  rm -rf "${rootfs:?}"/dev/* "${rootfs:?}"/proc/* "${rootfs:?}"/sys/* "${rootfs:?}"/tmp/* "${rootfs:?}"/root/.npm
-  rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
+  debian_rootfs_scrub "$rootfs"
 }
 
 main() {
@@ -160,20 +97,18 @@ main() {
   [[ -n $MIRROR ]] || die "node-base: no Debian $SUITE mirror in apt's sources; set DEBIAN_MIRROR"
 
   local hash
-  hash=$(hash_of "${BASH_SOURCE[0]}" "node=$NODE_VERSION" "npm=$NPM_VERSION" "mirror=$MIRROR" "suite=$SUITE" \
-    "npm-cafile=$NPM_CAFILE" ${NPM_CAFILE:+"$NPM_CAFILE"})
+  hash=$(hash_of "${BASH_SOURCE[0]}" "$REPO_ROOT/testbed/images/debian-rootfs.sh" "node=$NODE_VERSION" \
+    "npm=$NPM_VERSION" "mirror=$MIRROR" "suite=$SUITE" "npm-cafile=$NPM_CAFILE" ${NPM_CAFILE:+"$NPM_CAFILE"})
   if [[ $(image_label "$IMAGE" || true) == "$hash" ]]; then
     log "node-base: $IMAGE is current"
     return
   fi
   log "node-base: building $IMAGE (Debian $SUITE minbase, node $NODE_VERSION, npm $NPM_VERSION)"
-  local rootfs=$WORK/rootfs old_id tar
-  tar=$CACHE/node-base/$SUITE-minbase-$(hash_of "$MIRROR" "$SUITE" "recipe=$ROOTFS_RECIPE").tar
-  mkdir -p "$(dirname "$LOG_FILE")"
+  local rootfs=$WORK/rootfs old_id
   clean_work
   trap clean_work EXIT
   mkdir -p "$rootfs"
-  make_rootfs "$rootfs" "$tar"
+  debian_rootfs node-base "$rootfs" "$MIRROR" "$LOG_FILE"
   add_node "$rootfs"
   finish_rootfs "$rootfs"
 
@@ -187,10 +122,7 @@ main() {
       --change "LABEL $INPUTS_LABEL=$hash" \
       --change "LABEL $TESTBED_LABEL" \
       - "$IMAGE" >/dev/null
-  # The image this one replaced, unless an image built from it still needs it.
-  if [[ -n $old_id && $old_id != $(docker image inspect --format '{{.Id}}' "$IMAGE") ]]; then
-    docker image rm "$old_id" >/dev/null 2>&1 || log "node-base: the replaced image $old_id is still in use; kept"
-  fi
+  replace_image "$IMAGE" "$old_id" node-base
   log "node-base: built $IMAGE in ${SECONDS}s ($(docker image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B)"
 }
 

@@ -6,6 +6,7 @@ import { loadBreakGlassKey } from './break-glass';
 import type { BreakGlassKey } from './break-glass';
 import { HEALTH_DEFAULTS } from '../shared/health';
 import { ConfigError } from '../shared/errors';
+import { HEALTH_INPUT_LIMITS } from '../shared/inputs';
 import { duration, interval, intervalOrOff, positiveInt, str } from './env';
 import type { Env } from './env';
 import { loadStackConfig } from './stack';
@@ -50,11 +51,23 @@ function loadHealthConfig(env: Env): HealthConfig {
   if (remediate !== 'true' && remediate !== 'false') {
     throw new ConfigError('VAULT_HEALTH_REMEDIATE', '"true" or "false"', remediate);
   }
+  const certExpiryWarnDays = positiveInt(
+    env,
+    'VAULT_HEALTH_CERT_WARN_DAYS',
+    HEALTH_DEFAULTS.certExpiryWarnDays,
+  );
+  // The workflow refuses more (InvalidInput): say so here, before a schedule is made with it.
+  if (certExpiryWarnDays > HEALTH_INPUT_LIMITS.certExpiryWarnDays)
+    throw new ConfigError(
+      'VAULT_HEALTH_CERT_WARN_DAYS',
+      `a positive integer of at most ${HEALTH_INPUT_LIMITS.certExpiryWarnDays}`,
+      String(certExpiryWarnDays),
+    );
   return {
     interval: duration(env, 'VAULT_HEALTH_INTERVAL', '5m'),
     jitter: duration(env, 'VAULT_HEALTH_JITTER', '30s'),
     remediate: remediate === 'true',
-    certExpiryWarnDays: positiveInt(env, 'VAULT_HEALTH_CERT_WARN_DAYS', HEALTH_DEFAULTS.certExpiryWarnDays),
+    certExpiryWarnDays,
   };
 }
 

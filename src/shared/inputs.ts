@@ -15,6 +15,9 @@ import type { BreakGlassInput } from './types';
 /** A break-glass token's time to live: long enough to be used, short enough to stay an emergency measure. */
 export const ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 } as const;
 
+/** The bounds of a health check's numbers, here and in the client's configuration. */
+export const HEALTH_INPUT_LIMITS = { certExpiryWarnDays: 3650, settleSeconds: 3600 } as const;
+
 /** The longest free text an input may carry (a hold's reason, a requester, a snapshot path). */
 const TEXT_MAX = 1024;
 /** The longest public key accepted (an RSA-16384 key in PEM is under 3 KiB). */
@@ -72,8 +75,8 @@ export function checkHealthInput(input: HealthInput, field = 'input'): HealthInp
   checkStack(i.stack, `${field}.stack`);
   if (i.remediate !== undefined && typeof i.remediate !== 'boolean')
     refuse(`${field}.remediate`, 'true or false');
-  numberIn(i.certExpiryWarnDays, `${field}.certExpiryWarnDays`, 0, 3650);
-  numberIn(i.settleSeconds, `${field}.settleSeconds`, 0, 3600);
+  numberIn(i.certExpiryWarnDays, `${field}.certExpiryWarnDays`, 0, HEALTH_INPUT_LIMITS.certExpiryWarnDays);
+  numberIn(i.settleSeconds, `${field}.settleSeconds`, 0, HEALTH_INPUT_LIMITS.settleSeconds);
   return i;
 }
 

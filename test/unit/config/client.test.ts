@@ -58,3 +58,14 @@ describe('backup schedule config', () => {
     );
   });
 });
+
+describe('health schedule config', () => {
+  it('takes VAULT_HEALTH_CERT_WARN_DAYS up to what the workflow accepts, and names more', () => {
+    assert.equal(loadClientConfig({ VAULT_HEALTH_CERT_WARN_DAYS: '3650' }).health.certExpiryWarnDays, 3650);
+    expectConfigError(
+      () => loadClientConfig({ VAULT_HEALTH_CERT_WARN_DAYS: '5000' }),
+      'VAULT_HEALTH_CERT_WARN_DAYS',
+      /a positive integer of at most 3650.*"5000"/,
+    );
+  });
+});

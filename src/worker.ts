@@ -19,6 +19,7 @@
  * The dependencies its activities get are built in `src/wiring.ts`, the interceptors around them in
  * `src/interceptors.ts`.
  */
+import { join } from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { MetricsExporterConfig, NativeConnection, RuntimeOptions } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
@@ -31,7 +32,7 @@ import { loadWorkerConfig } from './config/worker';
 import type { WorkerConfig } from './config/worker';
 import type { DockerGateway } from './docker/gateway';
 import { activityInterceptors } from './interceptors';
-import { startLivenessFile } from './liveness-file';
+import { replacedFiles, startLivenessFile } from './liveness-file';
 import { runtimeLogging, WorkerLogger } from './logging';
 import { PrometheusMetrics } from './metrics/prometheus';
 import {
@@ -42,7 +43,7 @@ import {
 } from './metrics/server';
 import type { MetricsServer } from './metrics/server';
 import { NO_METRICS } from './ports';
-import { nodeTaskQueue } from './shared/constants';
+import { nodeTaskQueue, TLS_FILES } from './shared/constants';
 import {
   ConfigError,
   FailpointSpecError,
@@ -200,13 +201,15 @@ async function serve(
         throw log.firstWorkerFailure ?? err;
       },
     );
-    // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
+    // run() makes a Worker RUNNING at once; the file is written from here on while both stay so, and while the
+    // TLS files a full worker reads are still the host's current ones (`boundFilesCurrent`).
+    const current = boundFilesCurrent(rc, log);
     const liveness =
       config.livenessFile === undefined
         ? undefined
         : startLivenessFile(
             config.livenessFile,
-            () => workers.every((w) => w.getState() === 'RUNNING'),
+            () => workers.every((w) => w.getState() === 'RUNNING') && current(),
             undefined,
             (m) => log.warn(m),
           );
@@ -227,6 +230,31 @@ async function serve(
     });
     await Promise.race([closed, graceOf(SHUTDOWN_GRACE_MS)]);
   }
+}
+
+/**
+ * Whether the TLS files a full worker reads (the CA it verifies Vault with, the chain the health check compares
+ * with what Vault serves) are still the ones on the host. The worker stack binds the two files one by one (no
+ * private key in the container), and a bound file that the host replaces stays the old one in the container
+ * (`replacedFiles`): said once, and then the liveness file is no longer written, so the HEALTHCHECK fails and
+ * Swarm starts the worker again with the current files. A node agent reads no TLS file.
+ */
+function boundFilesCurrent(rc: RoleConfig, log: WorkerLogger): () => boolean {
+  if (rc.role !== 'full') return () => true;
+  const files = [rc.config.vault.caFile, join(rc.config.vault.certDir, TLS_FILES.chain)];
+  let said = false;
+  return () => {
+    const replaced = replacedFiles(files);
+    if (replaced.length > 0 && !said) {
+      said = true;
+      log.warn(
+        `vault-bootstrap worker: ${replaced.join(' and ')} was replaced on the host after this worker started, and ` +
+          'its mount still shows the old file: the health file is no longer written, so the HEALTHCHECK fails ' +
+          'and the worker is started again with the current files',
+      );
+    }
+    return replaced.length === 0;
+  };
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;

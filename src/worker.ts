@@ -54,16 +54,37 @@ import { connectWorker, namePermissionDenied } from './temporal';
 import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
 import { workflowSource } from './workflow-bundle';
 
-/** The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. */
-async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new ConfigError(
-      'DOCKER_SOCKET',
-      `a reachable Docker Engine socket (is dockerd running?): ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      socket,
-    );
+/**
+ * How long a node agent waits for its Docker socket to appear or accept connections at start: in the worker
+ * stack that socket is its node's docker-proxy's, a service Swarm may start (or update) after the agent's.
+ */
+const AGENT_SOCKET_WAIT_MS = 30_000;
+
+/** A socket that is not there yet, or that nobody listens on yet. */
+const NOT_YET = new Set(['ENOENT', 'ECONNREFUSED']);
+
+/**
+ * The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. With
+ * `waitMs`, a socket that is not there yet or refuses connections is tried again each second until then.
+ */
+async function nodeOf(docker: DockerGateway, socket: string, log: WorkerLogger, waitMs = 0): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (let said = false; ;) {
+    try {
+      await docker.ping();
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined || !NOT_YET.has(code) || Date.now() >= deadline)
+        throw new ConfigError(
+          'DOCKER_SOCKET',
+          `a reachable Docker Engine socket (is dockerd running?): ${code ?? String(err)}`,
+          socket,
+        );
+      if (!said) log.info(`vault-bootstrap worker: waiting for the Docker socket ${socket} (${code})`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // held: nothing else may keep the process up yet
+    }
   }
   try {
     return await docker.localNodeId();
@@ -129,7 +150,12 @@ async function createWorkers(
   const { config } = rc;
   const health = metrics ?? NO_METRICS;
   const docker = rc.role === 'full' ? buildDockerGateway(rc.config) : buildNodeAgentGateway(rc.config);
-  const nodeId = await nodeOf(docker, config.dockerSocket);
+  const nodeId = await nodeOf(
+    docker,
+    config.dockerSocket,
+    log,
+    rc.role === 'node-agent' ? AGENT_SOCKET_WAIT_MS : 0,
+  );
   const common = {
     connection,
     namespace: config.temporal.namespace,

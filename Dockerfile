@@ -46,9 +46,18 @@ WORKDIR /app
 # Key custody: the defaults are /var/lib/vault-bootstrap/custody and .../custody.key. Mount a volume at
 # /var/lib/vault-bootstrap; a new named volume takes this folder's owner and mode (node, 0700). Custody
 # makes its folder and key file itself, owned by the user the worker runs as, and refuses another uid's.
-RUN mkdir -p /var/lib/vault-bootstrap \
- && chown node:node /var/lib/vault-bootstrap \
- && chmod 0700 /var/lib/vault-bootstrap
+#
+# /run/vault-bootstrap-docker: the same for the node agent's Docker proxy (src/docker-proxy.ts). The worker stack
+# mounts one volume per node there, in the proxy and in the agent: the proxy serves its socket in it, owner-only.
+#
+# No file of the image may raise privileges: setuid and setgid bits are removed (su, passwd, mount and the
+# like keep working for root, and nothing here needs them). Swarm has no no-new-privileges option, so this,
+# with the stack's cap_drop ALL, is what keeps a process in the container from gaining any (docs/worker-image.md).
+RUN mkdir -p /var/lib/vault-bootstrap /run/vault-bootstrap-docker \
+ && chown node:node /var/lib/vault-bootstrap /run/vault-bootstrap-docker \
+ && chmod 0700 /var/lib/vault-bootstrap /run/vault-bootstrap-docker \
+ && find / -xdev -type f -perm /6000 -exec chmod ug-s {} + \
+ && test -z "$(find / -xdev -type f -perm /6000)"
 # Everything below is owned by root and read-only to the worker's user: it cannot change its own code.
 # Least often changed first.
 COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker

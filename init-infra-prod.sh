@@ -6,11 +6,12 @@
 # show where the real ones go and do nothing. What it does:
 #   1. checks the Engine is a swarm manager;
 #   2. creates the overlay network iklimco-net when it does not exist;
+#   3. checks VAULT_CERT_DIR holds ca.pem, fullchain.pem and privkey.pem (on this manager);
 #   4. runs the vault-bootstrap worker on the swarm (docker-stack-vault-bootstrap.yml): creates the
 #      custody key secret when it does not exist (from a key file the operator keeps, or a new key
 #      written first to the backup file the operator names), checks the backup folder (and creates it
 #      on the mounted storage), deploys the worker stack (Swarm restarts nothing whose spec did not
-#      change) and waits until the worker and an agent on every manager run;
+#      change) and waits until the worker, and an agent and its Docker proxy on every manager, run;
 #   5. bootstraps Vault through init/vault/vault-bootstrap.sh (the durable BootstrapVault workflow,
 #      through the client; it attaches to a run in flight and changes nothing on a bootstrapped
 #      cluster), then creates or updates the health-check schedule and its events watcher, and the
@@ -88,8 +89,23 @@ ensure_network() {
   fi
 }
 
-# --- 3. TLS (placeholder) --------------------------------------------------------------------------------
-# cert-distributor puts the Vault CA, certificate and key in VAULT_CERT_DIR on every manager.
+# --- 3. TLS ---------------------------------------------------------------------------------------------
+# (placeholder) cert-distributor puts the Vault CA, certificate and key in VAULT_CERT_DIR on every manager.
+# Checked here, on this manager: the worker stack binds ca.pem and fullchain.pem (a missing one keeps the
+# worker's task from starting), and privkey.pem, which only Vault reads, is never given to the worker, so its
+# preflight cannot look for it. Not checked when DOCKER_HOST names another host: the files are there.
+TLS_FILES=(ca.pem fullchain.pem privkey.pem)
+check_tls_files() {
+  local dir=${VAULT_CERT_DIR:-/opt/iklimco/ssl} f missing=()
+  if [[ -n ${DOCKER_HOST:-} && ${DOCKER_HOST} != unix://* ]]; then
+    log "TLS: $dir is on the managers, not here (DOCKER_HOST=$DOCKER_HOST): not checked"
+    return
+  fi
+  for f in "${TLS_FILES[@]}"; do [[ -f $dir/$f ]] || missing+=("$f"); done
+  ((${#missing[@]} == 0)) ||
+    fail "TLS: VAULT_CERT_DIR=$dir lacks ${missing[*]}: cert-distributor puts ${TLS_FILES[*]} there on every manager"
+  log "TLS: $dir holds ${TLS_FILES[*]}"
+}
 
 # --- 4. The worker on the swarm --------------------------------------------------------------------------
 # The custody key every worker task decrypts custody with, as a Docker secret: from the file
@@ -256,7 +272,8 @@ running_tasks() {
 worker_stack_ready() {
   local managers
   managers=$(docker node ls --filter role=manager --format '{{.Status}}' | grep -c '^Ready$' || true)
-  (($(running_tasks "${WORKER_STACK}_worker") == 1 && $(running_tasks "${WORKER_STACK}_agent") == managers))
+  (($(running_tasks "${WORKER_STACK}_worker") == 1 && $(running_tasks "${WORKER_STACK}_agent") == managers &&
+    $(running_tasks "${WORKER_STACK}_docker-proxy") == managers))
 }
 
 deploy_worker_stack() {
@@ -275,14 +292,14 @@ deploy_worker_stack() {
   until worker_stack_ready; do
     if ((SECONDS >= deadline)); then
       docker service ps --no-trunc --format '  {{.Name}} {{.Node}} {{.CurrentState}} {{.Error}}' \
-        "${WORKER_STACK}_worker" "${WORKER_STACK}_agent" >&2 || true
+        "${WORKER_STACK}_worker" "${WORKER_STACK}_agent" "${WORKER_STACK}_docker-proxy" >&2 || true
       fail "worker stack $WORKER_STACK: not running after ${WORKER_START_TIMEOUT}s (tasks above;" \
         "docker service logs ${WORKER_STACK}_worker)"
     fi
     sleep 2
   done
   docker service ps --filter desired-state=running --format '  {{.Name}} on {{.Node}}: {{.CurrentState}}' \
-    "${WORKER_STACK}_worker" "${WORKER_STACK}_agent"
+    "${WORKER_STACK}_worker" "${WORKER_STACK}_agent" "${WORKER_STACK}_docker-proxy"
 }
 
 # --- 5. Vault --------------------------------------------------------------------------------------------
@@ -305,6 +322,7 @@ bootstrap_vault() {
 
 check_manager
 ensure_network
+check_tls_files
 if [[ ${VAULT_BOOTSTRAP_SKIP_WORKER_STACK:-} == 1 ]]; then
   log "worker stack: skipped (VAULT_BOOTSTRAP_SKIP_WORKER_STACK=1); the worker must be running elsewhere"
 else

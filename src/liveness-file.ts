@@ -61,6 +61,24 @@ export function startLivenessFile(
   };
 }
 
+/**
+ * The files of `paths` that were replaced on the host after this container bound them one by one: a bind
+ * mount of a single file keeps showing the file it was given, and once the host renames a new file over it
+ * (or removes it) that old file has no link left (`nlink` 0). The worker stack binds only `ca.pem` and
+ * `fullchain.pem` of the TLS folder (no private key), so a renewal that replaces them is seen here; the
+ * worker then stops writing its liveness file and Swarm starts it again with the current files. A path
+ * that cannot be read is not counted: a missing file is the health check's finding, not a stale mount.
+ */
+export function replacedFiles(paths: readonly string[]): string[] {
+  return paths.filter((p) => {
+    try {
+      return statSync(p).nlink === 0;
+    } catch {
+      return false;
+    }
+  });
+}
+
 export interface LivenessState {
   /** Whether the worker counts as alive: Docker's HEALTHCHECK then reports the container healthy. */
   alive: boolean;

@@ -19,6 +19,7 @@
  * The dependencies its activities get are built in `src/wiring.ts`, the interceptors around them in
  * `src/interceptors.ts`.
  */
+import { join } from 'node:path';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { MetricsExporterConfig, NativeConnection, RuntimeOptions } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
@@ -31,7 +32,7 @@ import { loadWorkerConfig } from './config/worker';
 import type { WorkerConfig } from './config/worker';
 import type { DockerGateway } from './docker/gateway';
 import { activityInterceptors } from './interceptors';
-import { startLivenessFile } from './liveness-file';
+import { replacedFiles, startLivenessFile } from './liveness-file';
 import { runtimeLogging, WorkerLogger } from './logging';
 import { PrometheusMetrics } from './metrics/prometheus';
 import {
@@ -42,7 +43,7 @@ import {
 } from './metrics/server';
 import type { MetricsServer } from './metrics/server';
 import { NO_METRICS } from './ports';
-import { nodeTaskQueue } from './shared/constants';
+import { nodeTaskQueue, TLS_FILES } from './shared/constants';
 import {
   ConfigError,
   FailpointSpecError,
@@ -53,16 +54,37 @@ import { connectWorker, namePermissionDenied } from './temporal';
 import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
 import { workflowSource } from './workflow-bundle';
 
-/** The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. */
-async function nodeOf(docker: DockerGateway, socket: string): Promise<string> {
-  try {
-    await docker.ping();
-  } catch (err) {
-    throw new ConfigError(
-      'DOCKER_SOCKET',
-      `a reachable Docker Engine socket (is dockerd running?): ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      socket,
-    );
+/**
+ * How long a node agent waits for its Docker socket to appear or accept connections at start: in the worker
+ * stack that socket is its node's docker-proxy's, a service Swarm may start (or update) after the agent's.
+ */
+const AGENT_SOCKET_WAIT_MS = 30_000;
+
+/** A socket that is not there yet, or that nobody listens on yet. */
+const NOT_YET = new Set(['ENOENT', 'ECONNREFUSED']);
+
+/**
+ * The Engine this worker talks to, checked to answer and to be a swarm node; returns its node id. With
+ * `waitMs`, a socket that is not there yet or refuses connections is tried again each second until then.
+ */
+async function nodeOf(docker: DockerGateway, socket: string, log: WorkerLogger, waitMs = 0): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (let said = false; ;) {
+    try {
+      await docker.ping();
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined || !NOT_YET.has(code) || Date.now() >= deadline)
+        throw new ConfigError(
+          'DOCKER_SOCKET',
+          `a reachable Docker Engine socket (is dockerd running?): ${code ?? String(err)}`,
+          socket,
+        );
+      if (!said) log.info(`vault-bootstrap worker: waiting for the Docker socket ${socket} (${code})`);
+      said = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // held: nothing else may keep the process up yet
+    }
   }
   try {
     return await docker.localNodeId();
@@ -128,7 +150,12 @@ async function createWorkers(
   const { config } = rc;
   const health = metrics ?? NO_METRICS;
   const docker = rc.role === 'full' ? buildDockerGateway(rc.config) : buildNodeAgentGateway(rc.config);
-  const nodeId = await nodeOf(docker, config.dockerSocket);
+  const nodeId = await nodeOf(
+    docker,
+    config.dockerSocket,
+    log,
+    rc.role === 'node-agent' ? AGENT_SOCKET_WAIT_MS : 0,
+  );
   const common = {
     connection,
     namespace: config.temporal.namespace,
@@ -200,13 +227,15 @@ async function serve(
         throw log.firstWorkerFailure ?? err;
       },
     );
-    // run() makes a Worker RUNNING at once; the file is written from here on while both stay so.
+    // run() makes a Worker RUNNING at once; the file is written from here on while both stay so, and while the
+    // TLS files a full worker reads are still the host's current ones (`boundFilesCurrent`).
+    const current = boundFilesCurrent(rc, log);
     const liveness =
       config.livenessFile === undefined
         ? undefined
         : startLivenessFile(
             config.livenessFile,
-            () => workers.every((w) => w.getState() === 'RUNNING'),
+            () => workers.every((w) => w.getState() === 'RUNNING') && current(),
             undefined,
             (m) => log.warn(m),
           );
@@ -227,6 +256,31 @@ async function serve(
     });
     await Promise.race([closed, graceOf(SHUTDOWN_GRACE_MS)]);
   }
+}
+
+/**
+ * Whether the TLS files a full worker reads (the CA it verifies Vault with, the chain the health check compares
+ * with what Vault serves) are still the ones on the host. The worker stack binds the two files one by one (no
+ * private key in the container), and a bound file that the host replaces stays the old one in the container
+ * (`replacedFiles`): said once, and then the liveness file is no longer written, so the HEALTHCHECK fails and
+ * Swarm starts the worker again with the current files. A node agent reads no TLS file.
+ */
+function boundFilesCurrent(rc: RoleConfig, log: WorkerLogger): () => boolean {
+  if (rc.role !== 'full') return () => true;
+  const files = [rc.config.vault.caFile, join(rc.config.vault.certDir, TLS_FILES.chain)];
+  let said = false;
+  return () => {
+    const replaced = replacedFiles(files);
+    if (replaced.length > 0 && !said) {
+      said = true;
+      log.warn(
+        `vault-bootstrap worker: ${replaced.join(' and ')} was replaced on the host after this worker started, and ` +
+          'its mount still shows the old file: the health file is no longer written, so the HEALTHCHECK fails ' +
+          'and the worker is started again with the current files',
+      );
+    }
+    return replaced.length === 0;
+  };
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -21,7 +21,7 @@ import type {
 /** The part of the worker configuration the activities read. */
 export interface ActivityConfig {
   stack: Pick<StackConfig, 'files' | 'unsealSecretTemplate' | 'deployEnv'>;
-  vault: Pick<VaultConfig, 'certDir' | 'serverNameTemplate'>;
+  vault: Pick<VaultConfig, 'certDir' | 'certDirHoldsKey' | 'serverNameTemplate'>;
   backup: BackupConfig;
   /** The recipients break glass may encrypt a root token to (src/config/break-glass.ts). */
   breakGlass: BreakGlassRecipients;

@@ -98,12 +98,16 @@ export function createStackActivities(deps: ActivityDeps) {
   async function preflight(input: BootstrapInput): Promise<StepOutcome> {
     validateStackName(input.stack);
     await checkStackFiles(config.stack.files, (path) => deps.files.readText(path));
-    for (const f of Object.values(TLS_FILES)) {
+    // The worker stack gives the worker only the two files it reads (VAULT_CERT_DIR_CONTENTS=public): Vault's
+    // private key is checked there by init-infra-prod.sh, on the manager it runs on.
+    const holdsKey = config.vault.certDirHoldsKey;
+    const tlsFiles = holdsKey ? Object.values(TLS_FILES) : [TLS_FILES.ca, TLS_FILES.chain];
+    for (const f of tlsFiles) {
       const path = join(config.vault.certDir, f);
       if (!(await deps.files.exists(path))) {
         throw new NonRetryableError(
           ErrorType.CertificatesMissing,
-          `TLS file ${path} is missing (VAULT_CERT_DIR must hold ca.pem, fullchain.pem, privkey.pem)`,
+          `TLS file ${path} is missing (VAULT_CERT_DIR must hold ${tlsFiles.join(', ')})`,
         );
       }
     }
@@ -121,7 +125,9 @@ export function createStackActivities(deps: ActivityDeps) {
         "log (where the unseal-key secret lives) sits on that manager's own disk (docker swarm update --autolock)";
     return {
       changed: false,
-      summary: `stack files, TLS files, swarm, ${VAULT_NETWORK} and custody are usable${autolock}`,
+      summary:
+        `stack files, TLS files${holdsKey ? '' : ` (${tlsFiles.join(', ')}: this worker is given no private key)`}, ` +
+        `swarm, ${VAULT_NETWORK} and custody are usable${autolock}`,
     };
   }
 

@@ -30,6 +30,13 @@ export interface VaultConfig {
   caFile: string;
   /** The PEM text of `caFile`, read once at start (the one read of the CA file). */
   caPem: string;
+  /**
+   * Whether the worker's `certDir` holds Vault's private key too. Env `VAULT_CERT_DIR_CONTENTS`: `all` (default:
+   * the folder as it is on the host, `privkey.pem` included) or `public` (only `ca.pem` and `fullchain.pem`, the
+   * two files the worker reads: the worker stack mounts no private key). Preflight looks for `privkey.pem` only
+   * with `all`; with `public`, init-infra-prod.sh checks it on the manager it runs on.
+   */
+  certDirHoldsKey: boolean;
   /** TLS server name per node, `{slot}` replaced by the task slot. Env `VAULT_TLS_SERVER_NAME`; default `vault-{slot}`. */
   serverNameTemplate: string;
   /** How the worker reaches each node. Env `VAULT_ADDRESSING` (`tunnel` | `direct`, default `tunnel`) and `VAULT_TUNNEL_ADDRESS` (default `127.0.0.1:18200`). */
@@ -149,10 +156,12 @@ function loadVaultConfig(env: Env, cwd: string): VaultConfig {
     const tunnel = str(env, 'VAULT_TUNNEL_ADDRESS', '127.0.0.1:18200');
     addressing = { mode: 'tunnel', ...hostPort('VAULT_TUNNEL_ADDRESS', tunnel) };
   } else throw new ConfigError('VAULT_ADDRESSING', '"tunnel" or "direct"', mode);
+  const contents = oneOf(env, 'VAULT_CERT_DIR_CONTENTS', ['all', 'public'], 'all');
   return {
     certDir,
     caFile,
     caPem,
+    certDirHoldsKey: contents === 'all',
     serverNameTemplate,
     addressing,
     requestTimeoutMs: positiveInt(env, 'VAULT_REQUEST_TIMEOUT_MS', 10_000),

@@ -357,7 +357,15 @@ export class DockerGateway implements Swarm {
   ): Promise<'signalled' | 'other-service'> {
     if (signal !== 'SIGHUP') throw new Error(`refusing to send ${String(signal)}: only SIGHUP is sent`);
     const container = this.docker.getContainer(containerId);
-    const info = await container.inspect();
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await container.inspect();
+    } catch (err) {
+      // A node agent talks to its node's Docker proxy (src/docker/proxy.ts), which lets it inspect only Vault
+      // tasks and refuses the others with 403: the container is not one to signal.
+      if ((err as { statusCode?: number }).statusCode === 403) return 'other-service';
+      throw err;
+    }
     if (info.Config?.Labels?.['com.docker.swarm.service.name'] !== service) return 'other-service';
     // By the full id inspected, so a short id cannot name another container between the two calls.
     await this.docker.getContainer(info.Id).kill({ signal });

@@ -3,8 +3,10 @@
  * the environment pointing at the bed, from an empty stack to a bootstrapped, verified and scheduled cluster;
  * the worker stack (the full worker, a node agent on every node) from the image the production Dockerfile
  * builds; a rolling update of the worker to a new image while the bootstrap is in flight; `docker service logs`
- * as JSON lines; then the loss of the node that runs the full worker: Swarm restarts it on another node, it
- * reads custody from the swarm's copy, and a Vault task killed on a surviving node is unsealed.
+ * as JSON lines; what each container holds (issue 32: read-only roots, no capability, no private key in the
+ * worker, the agent's Docker proxy letting its calls through and refusing others); then the loss of the node
+ * that runs the full worker: Swarm restarts it on another node, it reads custody from the swarm's copy, and a
+ * Vault task killed on a surviving node without the worker is unsealed, through that node's agent.
  *
  * One stack at a time on this bed (see 07-three-nodes).
  */
@@ -30,9 +32,11 @@ import {
   assertEachStepOnce,
   bootstrapAtStep,
   WORKER_IMAGE,
+  WORKER_STACK_SERVICES,
   WorkerStackRun,
   workerImageOnNodes,
 } from '../support/worker-stack';
+import type { WorkerStackService } from '../support/worker-stack';
 
 const run = promisify(execFile);
 /** The "new version" of the worker image: the same image with one more label, so another image id. */
@@ -63,6 +67,70 @@ function bedNodeOf(hostName: string): NodeName {
   if (!node) throw new Error(`not a node of the bed: ${hostName}`);
   return node;
 }
+
+/** The fields of `docker inspect` read here. */
+interface ContainerJson {
+  HostConfig: { ReadonlyRootfs?: boolean; CapDrop?: string[] };
+  Mounts: { Source: string; Destination: string }[];
+}
+
+/** The running containers of a worker stack on one node, by service. */
+async function stackContainers(
+  workerStack: string,
+  node: NodeName,
+): Promise<Partial<Record<WorkerStackService, string>>> {
+  const out = await nodeDocker(node, [
+    'ps',
+    '--no-trunc',
+    '--filter',
+    `label=com.docker.stack.namespace=${workerStack}`,
+    '--format',
+    '{{.ID}} {{.Label "com.docker.swarm.service.name"}}',
+  ]);
+  const ids: Partial<Record<WorkerStackService, string>> = {};
+  for (const line of out.split('\n').filter((l) => l.trim() !== '')) {
+    const [id, service] = line.split(' ');
+    const name = WORKER_STACK_SERVICES.find((s) => service === `${workerStack}_${s}`);
+    if (name) ids[name] = id!;
+  }
+  return ids;
+}
+
+/** The calls the agent's probe makes that its Docker proxy must refuse. */
+const FORBIDDEN = ['create', 'SIGKILL', 'exec', 'inspect another', 'list', 'secrets'];
+
+/**
+ * Run in an agent's container (`node -e AGENT_PROBE <vault id> <stack> <other container>`): the agent's own
+ * gateway on its DOCKER_SOCKET (the node's Docker proxy), then calls it never makes. One JSON line out.
+ */
+const AGENT_PROBE = `
+const http = require('node:http');
+const { DockerGateway } = require('/app/dist/src/docker/gateway.js');
+const [vault, stack, other] = process.argv.slice(1);
+const socketPath = process.env.DOCKER_SOCKET;
+const call = (method, path, body) => new Promise((resolve) => {
+  const req = http.request({ socketPath, method, path, headers: { Host: 'docker', 'Content-Type': 'application/json' } }, (res) => {
+    let text = '';
+    res.on('data', (c) => (text += c));
+    res.on('end', () => resolve(res.statusCode + ' ' + text));
+  });
+  req.on('error', (e) => resolve('error ' + e.code));
+  req.end(body);
+});
+(async () => {
+  const gw = new DockerGateway(socketPath);
+  const out = { nodeId: await gw.localNodeId(), refused: {} };
+  out.sighup = await gw.signalServiceContainer(stack + '_vault', vault.slice(0, 12), 'SIGHUP');
+  out.proxy = await gw.signalServiceContainer(stack + '_vault', other, 'SIGHUP');
+  out.refused.create = await call('POST', '/containers/create', JSON.stringify({ Image: 'x', HostConfig: { Privileged: true, Binds: ['/:/host'] } }));
+  out.refused.SIGKILL = await call('POST', '/containers/' + vault + '/kill?signal=SIGKILL');
+  out.refused.exec = await call('POST', '/containers/' + vault + '/exec', JSON.stringify({ Cmd: ['cat', '/run/secrets/vault_unseal_key'] }));
+  out.refused['inspect another'] = await call('GET', '/containers/' + other + '/json');
+  out.refused.list = await call('GET', '/containers/json?all=1');
+  out.refused.secrets = await call('GET', '/secrets');
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
 
 /** A token as Vault/OpenBao print them: must never be in a log line. */
 const TOKEN_RE = /\b(hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}/;
@@ -116,18 +184,20 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
         .join('\n'),
     );
 
-    // The worker stack: the full worker once, an agent on each node, all on the new image.
+    // The worker stack: the full worker once, an agent and its Docker proxy on each node, all on the new image.
     const tasks = await w.workerTasks();
     for (const t of tasks)
       console.log(`  ${w.workerStack}_${t.service} on ${t.node}: ${t.state} (${t.image})`);
     assert.equal(tasks.filter((t) => t.service === 'worker').length, 1);
-    assert.deepEqual(
-      tasks
-        .filter((t) => t.service === 'agent')
-        .map((t) => t.node)
-        .sort(),
-      NODE_NAMES.map((n) => `vbt-${n}`),
-    );
+    for (const service of ['agent', 'docker-proxy'] as const)
+      assert.deepEqual(
+        tasks
+          .filter((t) => t.service === service)
+          .map((t) => t.node)
+          .sort(),
+        NODE_NAMES.map((n) => `vbt-${n}`),
+        service,
+      );
     for (const t of tasks) assert.match(t.image, /-next/, `${t.service} on ${t.node} runs ${t.image}`);
 
     // No completed step ran again, and no workflow task failed (a determinism error would).
@@ -146,7 +216,7 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
     assert.equal(sched.code, 0, sched.out);
 
     // docker service logs: one JSON object per line, the steps with their ids, never a token.
-    for (const service of ['worker', 'agent'] as const) {
+    for (const service of WORKER_STACK_SERVICES) {
       const lines = await w.serviceLogs(service);
       assert.ok(lines.length > 0, `${service} logged nothing`);
       for (const line of lines) {
@@ -183,6 +253,85 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
     console.log(`init-infra-prod.sh again: ${(again.ms / 1000).toFixed(1)}s, nothing changed`);
   });
 
+  it('each container holds only what it needs: read-only roots, no capability, no private key in the worker, the agent behind its proxy', async () => {
+    for (const node of NODE_NAMES) {
+      const ids = await stackContainers(w.workerStack, node);
+      assert.ok(ids.agent && ids['docker-proxy'], `an agent and a proxy on ${node}: ${JSON.stringify(ids)}`);
+      for (const [service, id] of Object.entries(ids)) {
+        const info = JSON.parse(await nodeDocker(node, ['inspect', id])) as ContainerJson[];
+        const c = info[0]!;
+        assert.equal(c.HostConfig.ReadonlyRootfs, true, `${service} on ${node}: read-only root`);
+        assert.deepEqual(c.HostConfig.CapDrop, ['ALL'], `${service} on ${node}: no capability`);
+        // What the process holds, from inside: no capability at all, a root it cannot write, no setuid file.
+        const inside = await nodeDocker(node, [
+          'exec',
+          id,
+          'sh',
+          '-c',
+          'grep -E "^Cap(Eff|Bnd)" /proc/1/status; touch /app/probe 2>&1; find / -xdev -type f -perm /6000 2>/dev/null; true',
+        ]);
+        assert.match(inside, /^CapEff:\s+0+$/m, `${service} on ${node}: ${inside}`);
+        assert.match(inside, /^CapBnd:\s+0+$/m, `${service} on ${node}: ${inside}`);
+        assert.match(inside, /Read-only file system/, `${service} on ${node}: ${inside}`);
+        assert.doesNotMatch(inside, /^\//m, `${service} on ${node}: no setuid/setgid file: ${inside}`);
+        const sources = c.Mounts.map((m) => m.Source);
+        assert.equal(
+          sources.includes('/var/run/docker.sock'),
+          service !== 'agent',
+          `${service} on ${node} mounts the Engine socket: ${sources.join(' ')}`,
+        );
+        if (service === 'worker') {
+          const certDir = w.prodEnv().VAULT_CERT_DIR ?? '';
+          assert.notEqual(certDir, '');
+          assert.deepEqual(sources.filter((m) => m.startsWith(`${certDir}/`) || m === certDir).sort(), [
+            `${certDir}/ca.pem`,
+            `${certDir}/fullchain.pem`,
+          ]);
+          const seen = await nodeDocker(node, ['exec', id, 'ls', certDir]);
+          assert.deepEqual(
+            seen.trim().split('\n'),
+            ['ca.pem', 'fullchain.pem'],
+            'no privkey.pem in the worker',
+          );
+        }
+      }
+
+      // Through the agent's own socket, from inside the agent: its calls pass (a SIGHUP reaches this node's Vault
+      // task: Vault logs the reload), everything else is refused, and the Vault task lives on.
+      const vault = await vaultOnNode(w.stack, node);
+      assert.ok(vault, `a Vault task on ${node}`);
+      const vaultId = (await nodeDocker(node, ['inspect', '--format', '{{.Id}}', vault.container])).trim();
+      const since = new Date(Date.now() - 1000).toISOString();
+      const probe = JSON.parse(
+        await nodeDocker(node, [
+          'exec',
+          ids.agent,
+          'node',
+          '-e',
+          AGENT_PROBE,
+          vaultId,
+          w.stack,
+          ids['docker-proxy'],
+        ]),
+      ) as { nodeId: string; sighup: string; proxy: string; refused: Record<string, string> };
+      assert.equal(probe.sighup, 'signalled');
+      assert.equal(probe.proxy, 'other-service', 'the proxy container is no Vault task: not signalled');
+      assert.match(probe.nodeId, /^[a-z0-9]{25}$/);
+      assert.deepEqual(Object.keys(probe.refused).sort(), [...FORBIDDEN].sort());
+      for (const [call, answer] of Object.entries(probe.refused))
+        assert.match(answer, /^403 .*refused by the node agent’s Docker proxy/, `${call}: ${answer}`);
+      const reload = await eventually(`the SIGHUP in ${node}'s Vault log`, 30_000, async () => {
+        const logs = await run('docker', ['-H', w.node(node).dockerHost, 'logs', '--since', since, vaultId]);
+        return /reload triggered/i.test(logs.stdout + logs.stderr) ? true : undefined;
+      });
+      assert.ok(reload);
+      const after = await vaultOnNode(w.stack, node);
+      assert.equal(after?.container, vault.container, 'the refused SIGKILL killed nothing');
+      assert.equal(after?.sealed, false);
+      console.log(`${node}: agent SIGHUP passed; refused ${Object.keys(probe.refused).join(', ')}`);
+    }
+  });
+
   it('the node that runs the full worker is lost: the worker moves, reads custody from the swarm, and heals a surviving node', async () => {
     const workerNode = bedNodeOf((await w.workerTasks()).find((t) => t.service === 'worker')!.node);
     const killedAt = Date.now();
@@ -193,7 +342,9 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
         return t && t.node !== `vbt-${workerNode}` && /^Running/.test(t.state) ? t : undefined;
       });
       const movedMs = Date.now() - killedAt;
-      const survivor = NODE_NAMES.find((n) => n !== workerNode)!;
+      // The survivor that runs no full worker: only its agent polls its queue, so its healing is the agent's,
+      // through the agent's Docker proxy (the start event it waits for).
+      const survivor = NODE_NAMES.find((n) => n !== workerNode && `vbt-${n}` !== moved.node)!;
       const vault = await vaultOnNode(w.stack, survivor);
       assert.ok(vault && !vault.sealed, `Vault on ${survivor} unsealed before the kill`);
       const killAt = Date.now();

@@ -88,10 +88,14 @@ export async function assertEachStepOnce(
   return steps;
 }
 
+/** The worker stack's services (docker-stack-vault-bootstrap.yml). */
+export type WorkerStackService = 'worker' | 'agent' | 'docker-proxy';
+export const WORKER_STACK_SERVICES: readonly WorkerStackService[] = ['worker', 'agent', 'docker-proxy'];
+
 /** One task of the worker stack, as `docker service ps` shows it. */
 export interface WorkerTask {
   id: string;
-  service: 'worker' | 'agent';
+  service: WorkerStackService;
   node: string;
   state: string;
   image: string;
@@ -110,6 +114,11 @@ export class WorkerStackRun extends MultiNodeRun {
    */
   readonly backupMount = join(this.dir, 'storagebox');
   readonly backupDir = join(this.backupMount, 'vault-snapshots');
+  /** The volumes the worker stack makes on each node: the custody folder and the docker-proxy's socket folder. */
+  readonly nodeVolumes = [
+    `vault-bootstrap-custody${this.suffix}`,
+    `vault-bootstrap-docker-proxy${this.suffix}`,
+  ];
 
   constructor() {
     super();
@@ -174,8 +183,7 @@ export class WorkerStackRun extends MultiNodeRun {
       'desired-state=running',
       '--format',
       '{{.ID}} {{.Name}} {{.Node}} {{.CurrentState}}|{{.Image}}',
-      `${this.workerStack}_worker`,
-      `${this.workerStack}_agent`,
+      ...WORKER_STACK_SERVICES.map((s) => `${this.workerStack}_${s}`),
     ]);
     return out
       .split('\n')
@@ -185,7 +193,7 @@ export class WorkerStackRun extends MultiNodeRun {
         const [id, name, node, ...state] = head.split(' ');
         return {
           id: id!,
-          service: name!.startsWith(`${this.workerStack}_worker`) ? 'worker' : 'agent',
+          service: WORKER_STACK_SERVICES.find((s) => name!.startsWith(`${this.workerStack}_${s}.`))!,
           node: node!,
           state: state.join(' '),
           image: image.trim(),
@@ -194,7 +202,7 @@ export class WorkerStackRun extends MultiNodeRun {
   }
 
   /** `docker service logs --raw` of a worker-stack service, every line (from the nodes that answer). */
-  async serviceLogs(service: 'worker' | 'agent'): Promise<string[]> {
+  async serviceLogs(service: WorkerStackService): Promise<string[]> {
     const out = await nodeDocker(await this.manager(), [
       'service',
       'logs',
@@ -237,12 +245,12 @@ export class WorkerStackRun extends MultiNodeRun {
         docker: (args) => nodeDocker(manager, args),
         engines: up.map(nodeEngine),
       });
-      for (const node of up) {
-        await nodeEngine(node)
-          .getVolume(`vault-bootstrap-custody${this.suffix}`)
-          .remove()
-          .catch(() => undefined);
-      }
+      for (const node of up)
+        for (const volume of this.nodeVolumes)
+          await nodeEngine(node)
+            .getVolume(volume)
+            .remove()
+            .catch(() => undefined);
       const engine = nodeEngine(manager);
       await engine
         .getSecret(`vault_bootstrap_custody_key${this.suffix}`)
@@ -290,10 +298,10 @@ export class WorkerStackRun extends MultiNodeRun {
       out.push(`secret ${s.Spec?.Name}`);
     for (const node of NODE_NAMES) {
       if (!(await answers(node))) continue;
-      const vols = await nodeEngine(node).listVolumes({
-        filters: { name: [`vault-bootstrap-custody${this.suffix}`] },
-      });
-      for (const v of vols.Volumes ?? []) out.push(`${node}: volume ${v.Name}`);
+      for (const volume of this.nodeVolumes) {
+        const vols = await nodeEngine(node).listVolumes({ filters: { name: [volume] } });
+        for (const v of vols.Volumes ?? []) if (v.Name === volume) out.push(`${node}: volume ${v.Name}`);
+      }
     }
     return out;
   }

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -45,6 +46,10 @@ function scene() {
   mkdirSync(mount);
   const calls = join(dir, 'calls');
   writeFileSync(calls, '');
+  // The TLS folder cert-distributor fills on every manager (the script checks the three files are there).
+  const certs = join(dir, 'ssl');
+  mkdirSync(certs);
+  for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) writeFileSync(join(certs, f), '');
   const run = (env: Record<string, string>) => {
     const res = spawnSync('bash', [join(REPO, 'init-infra-prod.sh')], {
       env: {
@@ -54,6 +59,7 @@ function scene() {
         TEMPORAL_ADDRESS: '127.0.0.1:1',
         DOCKER_SOCKET_GID: '999',
         VAULT_BACKUP_MOUNT: mount,
+        VAULT_CERT_DIR: certs,
         ...env,
       },
       encoding: 'utf8',
@@ -65,8 +71,34 @@ function scene() {
       .split('\n')
       .filter((l) => l.startsWith(prefix));
   const secretCreates = () => callsStarting('secret create');
-  return { dir, mount, run, secretCreates, callsStarting };
+  return { dir, mount, certs, run, secretCreates, callsStarting };
 }
+
+describe('init-infra-prod.sh: the Vault TLS files', () => {
+  it('a file missing from VAULT_CERT_DIR: named, exit 2, before any secret or deploy (the worker cannot see privkey.pem to check it)', () => {
+    const s = scene();
+    rmSync(join(s.certs, 'privkey.pem'));
+    const res = s.run({ VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: join(s.dir, 'key-i-keep') });
+    assert.equal(res.code, 2, res.out);
+    assert.match(
+      res.out,
+      /TLS: VAULT_CERT_DIR=.*ssl lacks privkey\.pem: cert-distributor puts ca\.pem fullchain\.pem privkey\.pem there/,
+    );
+    assert.deepEqual(s.secretCreates(), []);
+    assert.deepEqual(s.callsStarting('stack deploy'), []);
+    // All three there: said, and the script goes on.
+    writeFileSync(join(s.certs, 'privkey.pem'), '');
+    const ok = s.run({ VAULT_BOOTSTRAP_CUSTODY_KEY_SOURCE: join(s.dir, 'key-i-keep') });
+    assert.match(ok.out, /TLS: .*ssl holds ca\.pem fullchain\.pem privkey\.pem/);
+    assert.equal(s.callsStarting('stack deploy').length, 1);
+  });
+
+  it('DOCKER_HOST names another host: the files are there, not checked here', () => {
+    const s = scene();
+    const res = s.run({ DOCKER_HOST: 'tcp://10.0.0.11:2376', VAULT_CERT_DIR: join(s.dir, 'nowhere') });
+    assert.match(res.out, /TLS: .*nowhere is on the managers, not here/);
+  });
+});
 
 describe('init-infra-prod.sh: the custody key and the backup folder', () => {
   it('no key file and no backup file named: refused (exit 2) before any secret is made', () => {

@@ -1,12 +1,27 @@
 /** The worker's liveness file (src/liveness-file.ts) and the HEALTHCHECK command that reads it. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkLivenessFile, LIVENESS_FILE_MAX_AGE_MS, startLivenessFile } from '../../src/liveness-file';
+import {
+  checkLivenessFile,
+  LIVENESS_FILE_MAX_AGE_MS,
+  replacedFiles,
+  startLivenessFile,
+} from '../../src/liveness-file';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-liveness-'));
 const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
@@ -101,5 +116,24 @@ describe('the HEALTHCHECK command (dist/src/liveness-check.js)', () => {
     r = run({ VAULT_BOOTSTRAP_HEALTH_FILE: 'relative' });
     assert.equal(r.status, 1);
     assert.match(r.out, /VAULT_BOOTSTRAP_HEALTH_FILE: expected an absolute file path/);
+  });
+});
+
+describe('TLS files bound one by one, replaced on the host', () => {
+  it('a file renamed over on the host shows no link where it is still held (as in a bind mount); current and missing files do not count', () => {
+    const dir = tmp();
+    const chain = join(dir, 'fullchain.pem');
+    writeFileSync(chain, 'old\n');
+    // A container's bind mount holds the file it was given as this descriptor does: by the file, not the name.
+    const held = openSync(chain, 'r');
+    try {
+      const bound = `/proc/self/fd/${held}`;
+      assert.deepEqual(replacedFiles([bound, chain]), []);
+      writeFileSync(join(dir, 'fullchain.pem.new'), 'new\n');
+      renameSync(join(dir, 'fullchain.pem.new'), chain); // how a renewal that writes a new file lands
+      assert.deepEqual(replacedFiles([bound, chain, join(dir, 'missing.pem')]), [bound]);
+    } finally {
+      closeSync(held);
+    }
   });
 });

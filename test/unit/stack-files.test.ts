@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { checkStackFiles } from '../../src/activities/stack';
 import { localFiles } from '../../src/fs/local-files';
 import { REPO } from '../support/testbed';
@@ -78,5 +79,99 @@ describe('the stack files the project ships', () => {
         name,
       );
     }
+  });
+});
+
+describe('the worker stack: each container holds only what it needs', () => {
+  type Mount = string | { type?: string; source?: string; target?: string; read_only?: boolean };
+  interface Service {
+    user?: string;
+    read_only?: boolean;
+    cap_drop?: string[];
+    security_opt?: string[];
+    environment?: Record<string, string>;
+    volumes?: Mount[];
+    networks?: string[];
+    healthcheck?: { test?: string[] };
+    deploy?: { mode?: string };
+  }
+  const file = parse(readFileSync(join(REPO, 'docker-stack-vault-bootstrap.yml'), 'utf8'), {
+    merge: true,
+  }) as {
+    services: Record<string, Service>;
+    volumes: Record<string, { name?: string }>;
+    networks: Record<string, { driver?: string; internal?: boolean; external?: boolean }>;
+  };
+  const services = file.services;
+  /** `[source, target]` of each mount, short or long syntax. */
+  const mounts = (s: Service): [string, string][] =>
+    (s.volumes ?? []).map((m) => {
+      if (typeof m !== 'string') return [m.source ?? '', m.target ?? ''];
+      const [source = '', target = ''] = m.split(':');
+      return [source, target];
+    });
+  const socketMounted = (s: Service) => mounts(s).some(([src]) => src === '/var/run/docker.sock');
+
+  it('every service: a read-only root, no capability, /tmp (where a Node process writes) a tmpfs; no ignored security_opt', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['agent', 'docker-proxy', 'worker']);
+    for (const [name, s] of Object.entries(services)) {
+      assert.equal(s.read_only, true, name);
+      assert.deepEqual(s.cap_drop, ['ALL'], name);
+      // `docker stack deploy` drops security_opt with a warning: one here would promise what Swarm does not do.
+      assert.equal(s.security_opt, undefined, name);
+      assert.match(s.user ?? '', /^1000:/, name);
+    }
+    for (const name of ['worker', 'agent'])
+      assert.ok(
+        services[name]!.volumes!.some(
+          (m) => typeof m === 'object' && m.type === 'tmpfs' && m.target === '/tmp',
+        ),
+        name,
+      );
+  });
+
+  it('the Docker socket: the worker and the proxy; the agent only the proxy’s socket, on a volume it shares with it alone', () => {
+    assert.ok(socketMounted(services.worker!));
+    assert.ok(socketMounted(services['docker-proxy']!));
+    assert.ok(!socketMounted(services.agent!), 'the agent mounts no Engine socket');
+    assert.equal(services.agent!.user, '1000:1000', 'no Docker socket group for the agent');
+    assert.equal(services.agent!.environment?.DOCKER_SOCKET, '/run/vault-bootstrap-docker/docker.sock');
+    assert.equal(
+      services['docker-proxy']!.environment?.VAULT_BOOTSTRAP_DOCKER_PROXY_SOCKET,
+      services.agent!.environment?.DOCKER_SOCKET,
+    );
+    const sharers = Object.entries(services)
+      .filter(([, s]) => mounts(s).some(([src]) => src === 'docker-proxy'))
+      .map(([n]) => n)
+      .sort();
+    assert.deepEqual(sharers, ['agent', 'docker-proxy']);
+    assert.match(
+      file.volumes['docker-proxy']?.name ?? '',
+      /^vault-bootstrap-docker-proxy\$\{VAULT_BOOTSTRAP_SUFFIX:-\}$/,
+    );
+    // The proxy is global wherever the agents are, on an internal network of its own.
+    assert.equal(services['docker-proxy']!.deploy?.mode, 'global');
+    assert.deepEqual(services['docker-proxy']!.networks, ['docker-proxy']);
+    assert.deepEqual(file.networks['docker-proxy'], { driver: 'overlay', internal: true });
+    assert.deepEqual(services['docker-proxy']!.healthcheck?.test, [
+      'CMD',
+      'node',
+      'dist/src/docker-proxy.js',
+      'check',
+    ]);
+  });
+
+  it('the worker gets ca.pem and fullchain.pem of the TLS folder, read-only, and never the folder or privkey.pem', () => {
+    const dir = '${VAULT_CERT_DIR:-/opt/iklimco/ssl}';
+    const certMounts = (services.worker!.volumes ?? []).filter((m) =>
+      typeof m === 'string' ? m.startsWith(dir) : (m.source ?? '').startsWith(dir),
+    );
+    assert.deepEqual(certMounts, [
+      { type: 'bind', source: `${dir}/ca.pem`, target: `${dir}/ca.pem`, read_only: true },
+      { type: 'bind', source: `${dir}/fullchain.pem`, target: `${dir}/fullchain.pem`, read_only: true },
+    ]);
+    assert.equal(services.worker!.environment?.VAULT_CERT_DIR_CONTENTS, 'public');
+    for (const [name, s] of Object.entries(services))
+      assert.ok(!mounts(s).some(([src]) => /privkey/.test(src)), `${name} mounts no private key`);
   });
 });

@@ -64,6 +64,8 @@ export interface WorldOptions {
   clock?: FakeClock;
   /** Folder of the TLS files; default: empty placeholder files. */
   certDir?: string;
+  /** `VAULT_CERT_DIR_CONTENTS`: false as the worker stack runs it (no privkey.pem); default true. */
+  certDirHoldsKey?: boolean;
   stackFiles?: string[];
   /** The Vault clients to hand out instead of the fake cluster's (e.g. real ones against a local server). */
   vaultNode?: VaultNodeFactory;
@@ -128,7 +130,11 @@ export function fakeWorld(options: WorldOptions = {}) {
         unsealSecretTemplate,
         deployEnv: {},
       },
-      vault: { certDir: options.certDir ?? placeholderCertDir(), serverNameTemplate: 'vault-{slot}' },
+      vault: {
+        certDir: options.certDir ?? placeholderCertDir(),
+        certDirHoldsKey: options.certDirHoldsKey ?? true,
+        serverNameTemplate: 'vault-{slot}',
+      },
       backup: { dir: backupRoot, keep: { hourly: 24, daily: 7, weekly: 4 } },
       breakGlass: options.breakGlass ?? { kind: 'any' },
     },

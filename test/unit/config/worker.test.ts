@@ -25,6 +25,20 @@ describe('worker config', () => {
     assert.equal(c.livenessFile, undefined);
   });
 
+  it('VAULT_CERT_DIR_CONTENTS: all (the private key too) by default, public in the worker stack', () => {
+    const dir = certDir();
+    assert.equal(loadWorkerConfig({ VAULT_CERT_DIR: dir }).vault.certDirHoldsKey, true);
+    assert.equal(
+      loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_CERT_DIR_CONTENTS: 'public' }).vault.certDirHoldsKey,
+      false,
+    );
+    expectConfigError(
+      () => loadWorkerConfig({ VAULT_CERT_DIR: dir, VAULT_CERT_DIR_CONTENTS: 'none' }),
+      'VAULT_CERT_DIR_CONTENTS',
+      /`all` or `public`/,
+    );
+  });
+
   it('names a missing cert folder', () => {
     expectConfigError(
       () => loadWorkerConfig({ VAULT_CERT_DIR: '/nonexistent/ssl' }),

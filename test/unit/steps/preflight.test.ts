@@ -70,6 +70,36 @@ describe('preflight', () => {
     );
   });
 
+  it('a missing private key: CertificatesMissing, unless the worker is given only ca.pem and fullchain.pem', async () => {
+    const w = fakeWorld();
+    w.swarm.autolocked = true;
+    rmSync(join(w.deps.config.vault.certDir, 'privkey.pem'));
+    await assert.rejects(
+      w.run(w.acts.preflight, w.input),
+      namedFailure(
+        'CertificatesMissing',
+        /TLS file .*privkey\.pem is missing \(VAULT_CERT_DIR must hold ca\.pem, fullchain\.pem, privkey\.pem\)/,
+      ),
+    );
+    // The worker stack (VAULT_CERT_DIR_CONTENTS=public): no private key to look for; the two it reads still are.
+    const stack = fakeWorld({ certDirHoldsKey: false });
+    stack.swarm.autolocked = true;
+    rmSync(join(stack.deps.config.vault.certDir, 'privkey.pem'));
+    const out = await stack.run(stack.acts.preflight, stack.input);
+    assert.equal(
+      out.summary,
+      'stack files, TLS files (ca.pem, fullchain.pem: this worker is given no private key), swarm, iklimco-net and custody are usable',
+    );
+    rmSync(join(stack.deps.config.vault.certDir, 'fullchain.pem'));
+    await assert.rejects(
+      stack.run(stack.acts.preflight, stack.input),
+      namedFailure(
+        'CertificatesMissing',
+        /fullchain\.pem is missing \(VAULT_CERT_DIR must hold ca\.pem, fullchain\.pem\)/,
+      ),
+    );
+  });
+
   it('no swarm, or no overlay network: retryable, with the command that fixes it', async () => {
     const w = fakeWorld();
     w.swarm.active = false;

@@ -219,6 +219,19 @@ client() {
   env "${CLIENT_ENV[@]}" node dist/src/client.js "$@"
 }
 
+# repair_credentials_if_reported: on a cluster an earlier version bootstrapped, the tool's tokens of today
+# (the snapshot token, the root generation token) are missing and backups would fail with CredentialMissing.
+# Nothing repairs them on its own (README, "No self-regrant"): the operator runs `credentials repair`, and
+# so does this walk, when a health check reports it.
+repair_credentials_if_reported() {
+  local report
+  report=$(env "${CLIENT_ENV[@]}" node dist/src/client.js verify --stack "$STACK" --json 2>/dev/null || true)
+  if grep -Eq '"code": ?"(CredentialMissing|CredentialPolicyChanged|WorkerTokenRejected)"' <<<"$report"; then
+    say "the health check reports a credential of an earlier version missing or changed: repairing it"
+    client credentials repair --stack "$STACK" --wait
+  fi
+}
+
 # walk CUSTODY_DIR CUSTODY_KEY_FILE BACKUP_ROOT [DOCKER_HOST]: the job's steps through the client (the
 # caller exports what it needs to reach Temporal), then the seed's verification, with docker pointed at
 # DOCKER_HOST when given. Each step is idempotent, so a second run on a bootstrapped cluster changes
@@ -227,6 +240,7 @@ walk() {
   local custody_dir=$1 custody_key=$2 backups=$3 docker_host=${4:-}
   step "1/6 bootstrap $STACK (on a bootstrapped cluster each step finds its effect and changes nothing)"
   client bootstrap --stack "$STACK" --wait
+  repair_credentials_if_reported
   step "2/6 healing: a health check on a schedule, and the watcher that unseals a restarted Vault task"
   client schedule create --stack "$STACK"
   step "3/6 backups: a snapshot on a schedule into $backups/$STACK, and a restore drill on another"

@@ -38,6 +38,12 @@ unmount_under() {
   done </proc/mounts | sort -r | while read -r mp; do umount "$mp" || umount -l "$mp"; done
 }
 
+# clean_work: removes the caller's build folder $WORK, unmounting what a failed debootstrap left mounted first.
+clean_work() {
+  unmount_under "${WORK:?}"
+  rm -rf --one-file-system "$WORK"
+}
+
 # debian_rootfs WHO ROOTFS MIRROR LOG_FILE: the root file system in the (empty) folder ROOTFS, from the
 # cache, or debootstrapped and then cached. WHO prefixes the log lines.
 debian_rootfs() {

@@ -27,11 +27,6 @@ WORK=$CACHE/build/debian-base
 LOG_FILE=$CACHE/logs/build-debian-base.log
 PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-clean_work() {
-  unmount_under "$WORK"
-  rm -rf --one-file-system "$WORK"
-}
-
 # apt_sources ROOTFS MIRROR: the official image's sources instead of debootstrap's one line. The security
 # archive sits beside the main one on deb.debian.org ("<mirror>-security"); a mirror of another shape gets
 # none (DEBIAN_MIRROR names only the main archive).

@@ -34,11 +34,6 @@ WORK=$CACHE/build/node-base
 LOG_FILE=$CACHE/logs/build-node-base.log
 PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-clean_work() {
-  unmount_under "$WORK"
-  rm -rf --one-file-system "$WORK"
-}
-
 # Node, npm and corepack where the official image has them, with the same bin links.
 add_node() {
   local rootfs=$1

@@ -9,7 +9,7 @@
  */
 import type { HealthInput, HoldInput, StackHold } from './health';
 import { ErrorType, nonRetryableFailure } from './errors';
-import { STACK_NAME_MAX, STACK_NAME_RE } from './names';
+import { isStackName, STACK_NAME_RULE } from './names';
 import type { BreakGlassInput } from './types';
 
 /** A break-glass token's time to live: long enough to be used, short enough to stay an emergency measure. */
@@ -42,11 +42,7 @@ function object<T>(input: unknown, what: string): T {
 }
 
 export function checkStack(stack: unknown, field = 'stack'): string {
-  if (typeof stack !== 'string' || !STACK_NAME_RE.test(stack) || stack.length > STACK_NAME_MAX)
-    refuse(
-      field,
-      `a stack name of letters, digits, "_", "-", "." starting with a letter or digit (max ${STACK_NAME_MAX})`,
-    );
+  if (!isStackName(stack)) refuse(field, `a stack name of ${STACK_NAME_RULE}`);
   return stack;
 }
 

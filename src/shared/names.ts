@@ -30,18 +30,20 @@ export const ID_SEPARATOR = ':';
  */
 export const DRILL_SUFFIX = '-drill';
 
+/** What a stack name is made of, as the errors that refuse one say it. */
+export const STACK_NAME_RULE = `letters, digits, "_", "-", "." starting with a letter or digit (max ${STACK_NAME_MAX})`;
+
+/** Whether `name` is a string the stack, secret, custody and workflow-id names can be built from. */
+export function isStackName(name: unknown): name is string {
+  return typeof name === 'string' && STACK_NAME_RE.test(name) && name.length <= STACK_NAME_MAX;
+}
+
 /**
  * A stack name the stack, secret, custody and workflow-id names can be built from, and not one ending in
  * `DRILL_SUFFIX`; else `ConfigError` (`InvalidConfig`) for `setting`.
  */
 export function validateStackName(name: string, setting = 'stack'): string {
-  if (typeof name !== 'string' || !STACK_NAME_RE.test(name) || name.length > STACK_NAME_MAX) {
-    throw new ConfigError(
-      setting,
-      `a name of letters, digits, "_", "-", "." starting with a letter or digit (max ${STACK_NAME_MAX})`,
-      String(name),
-    );
-  }
+  if (!isStackName(name)) throw new ConfigError(setting, `a name of ${STACK_NAME_RULE}`, String(name));
   if (name.endsWith(DRILL_SUFFIX))
     throw new ConfigError(
       setting,

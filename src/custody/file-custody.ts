@@ -33,6 +33,7 @@ import type {
   RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
+import { withEntry } from './entries';
 import { KeyedQueue } from './keyed-queue';
 import { CUSTODY_TOKEN_FIELDS } from '../ports/custody';
 
@@ -341,15 +342,9 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     accessor: string,
     token: string | undefined,
   ): Promise<void> {
-    await this.rewrite(stack, keyId, 'its break-glass tokens were not changed', (held) => {
-      const tokens = { ...held.breakGlassTokens };
-      if (token === undefined) delete tokens[accessor];
-      else tokens[accessor] = token;
-      const next: CustodySecrets = { ...held };
-      if (Object.keys(tokens).length) next.breakGlassTokens = tokens;
-      else delete next.breakGlassTokens;
-      return next;
-    });
+    await this.rewrite(stack, keyId, 'its break-glass tokens were not changed', (held) =>
+      withEntry(held, 'breakGlassTokens', accessor, token),
+    );
   }
 
   async setRootGeneration(
@@ -358,15 +353,9 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     owner: string,
     progress: RootGenerationProgress | undefined,
   ): Promise<void> {
-    await this.rewrite(stack, keyId, 'its root generation progress was not changed', (held) => {
-      const entries = { ...held.rootGenerations };
-      if (progress) entries[owner] = progress;
-      else delete entries[owner];
-      const next: CustodySecrets = { ...held };
-      if (Object.keys(entries).length) next.rootGenerations = entries;
-      else delete next.rootGenerations;
-      return next;
-    });
+    await this.rewrite(stack, keyId, 'its root generation progress was not changed', (held) =>
+      withEntry(held, 'rootGenerations', owner, progress),
+    );
   }
 
   /**

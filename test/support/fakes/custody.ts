@@ -11,6 +11,7 @@ import type {
   RemovableCustody,
   RootGenerationProgress,
 } from '../../../src/ports';
+import { withEntry } from '../../../src/custody/entries';
 import { CUSTODY_TOKEN_FIELDS } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
@@ -82,6 +83,7 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
         if (token === undefined) delete r[field];
         else r[field] = token;
       }
+      return r;
     });
   }
 
@@ -91,25 +93,7 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     accessor: string,
     token: string | undefined,
   ): Promise<void> {
-    return this.rewrite(stack, keyId, (r) => {
-      const tokens = { ...r.breakGlassTokens };
-      if (token === undefined) delete tokens[accessor];
-      else tokens[accessor] = token;
-      if (Object.keys(tokens).length) r.breakGlassTokens = tokens;
-      else delete r.breakGlassTokens;
-    });
-  }
-
-  /** Changes a copy of the record `keyId` with `change` and puts it in place. */
-  private rewrite(stack: string, keyId: string, change: (r: HeldKeys) => void): Promise<void> {
-    return this.guard(() => {
-      const r = this.records.get(stack);
-      if (!r || r.keyId !== keyId)
-        throw new CustodyError('CustodyCorrupt', `custody holds no record ${keyId} for ${stack}`);
-      const next = structuredClone(r);
-      change(next);
-      this.records.set(stack, next);
-    });
+    return this.rewrite(stack, keyId, (r) => withEntry(r, 'breakGlassTokens', accessor, token));
   }
 
   setRootGeneration(
@@ -119,17 +103,18 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     progress: RootGenerationProgress | undefined,
   ): Promise<void> {
     this.progressWrites++;
+    return this.rewrite(stack, keyId, (r) =>
+      withEntry(r, 'rootGenerations', owner, progress && structuredClone(progress)),
+    );
+  }
+
+  /** Puts in place what `change` makes of a copy of the record `keyId` (`CustodyCorrupt` when it is not there). */
+  private rewrite(stack: string, keyId: string, change: (r: HeldKeys) => HeldKeys): Promise<void> {
     return this.guard(() => {
       const r = this.records.get(stack);
       if (!r || r.keyId !== keyId)
         throw new CustodyError('CustodyCorrupt', `custody holds no record ${keyId} for ${stack}`);
-      const entries = { ...r.rootGenerations };
-      if (progress) entries[owner] = structuredClone(progress);
-      else delete entries[owner];
-      const next: HeldKeys = { ...r };
-      if (Object.keys(entries).length) next.rootGenerations = entries;
-      else delete next.rootGenerations;
-      this.records.set(stack, next);
+      this.records.set(stack, change(structuredClone(r)));
     });
   }
 

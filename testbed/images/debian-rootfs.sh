@@ -96,11 +96,22 @@ debian_rootfs_scrub() {
   rm -f "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
 }
 
-# replace_image IMAGE OLD_ID WHO: after IMAGE was imported again, removes the image it replaced (OLD_ID),
-# unless an image built from it still needs it.
-replace_image() {
-  local image=$1 old_id=$2 who=$3
+# The PATH of the official Debian-based images.
+PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# import_rootfs WHO IMAGE ROOTFS HASH [CHANGE...]: imports ROOTFS as IMAGE with the official images' PATH, the
+# test bed's labels (HASH as its inputs hash) and each CHANGE (a Dockerfile instruction, as `docker import
+# --change` takes it); then removes the image it replaced, unless an image built from that still needs it.
+import_rootfs() {
+  local who=$1 image=$2 rootfs=$3 hash=$4 old_id change
+  local -a changes=(--change "ENV PATH=$PATH_IN_IMAGE")
+  for change in "${@:5}"; do changes+=(--change "$change"); done
+  old_id=$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
+  tar -C "$rootfs" --numeric-owner -c . |
+    docker import "${changes[@]}" --change "LABEL $INPUTS_LABEL=$hash" --change "LABEL $TESTBED_LABEL" \
+      - "$image" >/dev/null
   if [[ -n $old_id && $old_id != $(docker image inspect --format '{{.Id}}' "$image") ]]; then
     docker image rm "$old_id" >/dev/null 2>&1 || log "$who: the replaced image $old_id is still in use; kept"
   fi
+  log "$who: built $image in ${SECONDS}s ($(docker image inspect --format '{{.Size}}' "$image" | numfmt --to=si)B)"
 }

@@ -25,7 +25,6 @@ source "$REPO_ROOT/testbed/images/debian-rootfs.sh"
 IMAGE=debian:$DEBIAN_SUITE-slim
 WORK=$CACHE/build/debian-base
 LOG_FILE=$CACHE/logs/build-debian-base.log
-PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # apt_sources ROOTFS MIRROR: the official image's sources instead of debootstrap's one line. The security
 # archive sits beside the main one on deb.debian.org ("<mirror>-security"); a mirror of another shape gets
@@ -57,7 +56,7 @@ main() {
     return
   fi
   log "debian-base: building $IMAGE (Debian $DEBIAN_SUITE minbase)"
-  local rootfs=$WORK/rootfs old_id
+  local rootfs=$WORK/rootfs
   clean_work
   trap clean_work EXIT
   mkdir -p "$rootfs"
@@ -65,16 +64,7 @@ main() {
   apt_sources "$rootfs" "$mirror"
   debian_rootfs_scrub "$rootfs"
 
-  old_id=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-  tar -C "$rootfs" --numeric-owner -c . |
-    docker import \
-      --change "ENV PATH=$PATH_IN_IMAGE" \
-      --change 'CMD ["bash"]' \
-      --change "LABEL $INPUTS_LABEL=$hash" \
-      --change "LABEL $TESTBED_LABEL" \
-      - "$IMAGE" >/dev/null
-  replace_image "$IMAGE" "$old_id" debian-base
-  log "debian-base: built $IMAGE in ${SECONDS}s ($(docker image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B)"
+  import_rootfs debian-base "$IMAGE" "$rootfs" "$hash" 'CMD ["bash"]'
 }
 
 main "$@"

@@ -32,7 +32,6 @@ NODE_MAJOR=20
 SUITE=$DEBIAN_SUITE
 WORK=$CACHE/build/node-base
 LOG_FILE=$CACHE/logs/build-node-base.log
-PATH_IN_IMAGE=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # Node, npm and corepack where the official image has them, with the same bin links.
 add_node() {
@@ -99,7 +98,7 @@ main() {
     return
   fi
   log "node-base: building $IMAGE (Debian $SUITE minbase, node $NODE_VERSION, npm $NPM_VERSION)"
-  local rootfs=$WORK/rootfs old_id
+  local rootfs=$WORK/rootfs
   clean_work
   trap clean_work EXIT
   mkdir -p "$rootfs"
@@ -107,18 +106,8 @@ main() {
   add_node "$rootfs"
   finish_rootfs "$rootfs"
 
-  old_id=$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)
-  tar -C "$rootfs" --numeric-owner -c . |
-    docker import \
-      --change "ENV PATH=$PATH_IN_IMAGE" \
-      --change "ENV NODE_VERSION=${NODE_VERSION#v}" \
-      --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
-      --change 'CMD ["node"]' \
-      --change "LABEL $INPUTS_LABEL=$hash" \
-      --change "LABEL $TESTBED_LABEL" \
-      - "$IMAGE" >/dev/null
-  replace_image "$IMAGE" "$old_id" node-base
-  log "node-base: built $IMAGE in ${SECONDS}s ($(docker image inspect --format '{{.Size}}' "$IMAGE" | numfmt --to=si)B)"
+  import_rootfs node-base "$IMAGE" "$rootfs" "$hash" "ENV NODE_VERSION=${NODE_VERSION#v}" \
+    'ENTRYPOINT ["docker-entrypoint.sh"]' 'CMD ["node"]'
 }
 
 main "$@"

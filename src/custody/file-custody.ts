@@ -33,7 +33,7 @@ import type {
   RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
-import { withEntry } from './entries';
+import { withEntry, withTokens } from './record-changes';
 import { KeyedQueue } from './keyed-queue';
 import { CUSTODY_TOKEN_FIELDS } from '../ports/custody';
 
@@ -324,16 +324,7 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
   }
 
   async setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
-    await this.rewrite(stack, keyId, 'its tokens were not changed', (held) => {
-      const next: CustodySecrets = { ...held };
-      for (const field of CUSTODY_TOKEN_FIELDS) {
-        if (!(field in tokens)) continue;
-        const token = tokens[field];
-        if (token === undefined) delete next[field];
-        else next[field] = token;
-      }
-      return next;
-    });
+    await this.rewrite(stack, keyId, 'its tokens were not changed', (held) => withTokens(held, tokens));
   }
 
   async setBreakGlassToken(

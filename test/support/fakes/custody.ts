@@ -11,7 +11,7 @@ import type {
   RemovableCustody,
   RootGenerationProgress,
 } from '../../../src/ports';
-import { withEntry } from '../../../src/custody/entries';
+import { withEntry, withTokens } from '../../../src/custody/record-changes';
 import { CUSTODY_TOKEN_FIELDS } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
@@ -76,15 +76,7 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
   }
 
   setTokens(stack: string, keyId: string, tokens: CustodyTokens): Promise<void> {
-    return this.rewrite(stack, keyId, (r) => {
-      for (const field of CUSTODY_TOKEN_FIELDS) {
-        if (!(field in tokens)) continue;
-        const token = tokens[field];
-        if (token === undefined) delete r[field];
-        else r[field] = token;
-      }
-      return r;
-    });
+    return this.rewrite(stack, keyId, (r) => withTokens(r, tokens));
   }
 
   setBreakGlassToken(

@@ -10,6 +10,7 @@ import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { snapshotFileName } from '../backup/snapshot-names';
 import type { SkippedSnapshot, SnapshotManifest } from '../ports';
+import type { SnapshotListing } from '../shared/backup';
 import { apiToken, readCustody, snapshotToken } from './cluster/custody';
 import { activeNode } from './cluster/nodes';
 import { CANARY_PATH } from './cluster/policies';
@@ -124,5 +125,31 @@ export function createBackupActivities(deps: ActivityDeps) {
     };
   }
 
-  return { takeSnapshot, pruneSnapshots };
+  /**
+   * The stack's snapshots as its folder holds them now, newest first, with whether each file has its
+   * manifest's size, and the files skipped (with why); reads only. A folder not made yet lists none; one a
+   * backup could not be written to is said (`target`), and listed when it can be read.
+   */
+  async function listSnapshots(input: { stack: string }): Promise<SnapshotListing> {
+    const store = snapshots.of(input.stack);
+    const target = await store.check();
+    if (target.usable && !target.created) return { dir: store.dir, target, snapshots: [], skipped: [] };
+    const { snapshots: stored, skipped } = await store.scan();
+    return {
+      dir: store.dir,
+      target,
+      snapshots: stored.map(({ manifest: m, good }) => ({
+        file: m.file,
+        takenAt: m.takenAt,
+        size: m.size,
+        good,
+        ...(m.vaultVersion ? { vaultVersion: m.vaultVersion } : {}),
+        ...(m.unsealKey.custodyKeyId ? { custodyKeyId: m.unsealKey.custodyKeyId } : {}),
+        ...(m.raftIndex !== undefined ? { raftIndex: m.raftIndex } : {}),
+      })),
+      skipped,
+    };
+  }
+
+  return { takeSnapshot, pruneSnapshots, listSnapshots };
 }

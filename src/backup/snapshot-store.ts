@@ -39,15 +39,13 @@ import type { UnsignedPolicy } from './manifest-trust';
 import { judgeManifests, MANIFEST_FORMAT, parseManifest } from './manifest-trust';
 import type { SnapshotEntry } from './retention';
 import { retentionEntries } from './retention';
-import { snapshotFileName } from './snapshot-names';
+import { isSnapshotFileName, snapshotFileName } from './snapshot-names';
 
 export type { SnapshotManifest, StoredSnapshot } from '../ports/snapshots';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 /** The latest restore drill's outcome, beside the snapshots (for the health report). */
 const DRILL_RECORD = 'drill-last.json';
-/** `<stack>-20261130T120000Z.snap`: sorts by time within a stack. */
-const SNAPSHOT_FILE = /^[^.].*-\d{8}T\d{6}Z\.snap$/;
 /** A snapshot or manifest being written: `.<name>.partial-<uuid>`. */
 const PARTIAL_FILE = /^\..+\.partial-[0-9a-f-]{36}$/;
 
@@ -287,7 +285,7 @@ export class SnapshotStore implements SnapshotFolder {
     const out: StoredSnapshot[] = [];
     const skipped: SkippedSnapshot[] = [];
     const readable: SnapshotManifest[] = [];
-    for (const file of names.filter((n) => SNAPSHOT_FILE.test(n)).sort()) {
+    for (const file of names.filter(isSnapshotFileName).sort()) {
       const read = await this.readManifestText(file);
       if (read === undefined) {
         // A snapshot whose manifest was never written (a crash between the two): listed, never good.

@@ -1,221 +1,328 @@
 /**
- * The command line's grammar: what `vault-bootstrap` accepts, parsed and checked before anything connects.
- * Bad usage is a `UsageError` (exit code 2) whose message names what was wrong, then the usage text.
+ * The command line's parser, driven by the tables of `grammar.ts`: which words name a command, which flags it
+ * takes, what their values must be. Bad usage is a `UsageError` naming what was wrong and the command whose
+ * `--help` says more (exit code 2); it is found before any configuration is read or anything connects.
  */
-import { parseArgs } from 'node:util';
 import type { ClientConfig } from '../config/client';
+import type { Env } from '../config/env';
+import { isSnapshotFileName } from '../backup/snapshot-names';
+import { DURATION_EXAMPLES, parseDuration } from '../shared/duration';
+import { isAccessor, ROOT_TOKEN_TTL } from '../shared/inputs';
 import { stackNamesFit, validateStackName } from '../shared/names';
-import { ROOT_TOKEN_TTL } from '../shared/inputs';
+import { childrenOf, commandName, FLAGS, GLOBAL_FLAGS, OUTPUT_FORMATS } from './grammar';
+import type { CommandSpec, FlagName, OutputFormat } from './grammar';
 
-/** The usage text: printed for `--help` and after every usage error. */
-export const USAGE = `usage: vault-bootstrap <bootstrap|status|verify|schedule ACTION|root-token|hold|release|backup now|backup schedule ACTION|backup drill|restore|credentials repair> [--stack NAME] [--wait] [--json] [--ttl DURATION] [--reason TEXT] [--by NAME] [--snapshot FILE]
+export { SCHEDULE_ACTIONS } from './grammar';
+export type { OutputFormat, ScheduleAction } from './grammar';
 
-  bootstrap   start BootstrapVault for the stack, or attach to the one already running
-              --wait             follow the progress live and exit non-zero if it fails
-  status      show each step of the latest bootstrap of the stack
-  verify      run one health check (VerifyVaultHealth) now and print the report (--json: as JSON);
-              exit 0 when Healthy, 1 otherwise
-  schedule    create | describe | pause | unpause | trigger | delete the periodic health check
-              (create is idempotent: it updates an existing schedule, and starts the Docker-events
-              watcher that checks right after a Vault task restarts; delete removes both)
-  root-token  break glass: a root token made from the unseal key in custody, printed once on stdout
-              and revoked when --ttl is over (default 15m; 10s to 24h, e.g. 90s, 30m, 2h)
-  hold        --reason TEXT (required) [--by NAME]: an operator is working on the cluster; until
-              release, health runs report and never act (a node sealed on purpose stays sealed)
-  release     [--by NAME]: end the hold, check and heal at once, print the report (exit as verify)
-  backup now  [--wait]: one Raft snapshot of the stack now, into VAULT_BACKUP_DIR/<stack> with its
-              manifest, then retention (--wait: until it is written, and print it)
-  backup schedule  create | describe | pause | unpause | trigger | delete the stack's two backup
-              schedules: a backup every VAULT_BACKUP_INTERVAL and a restore drill every
-              VAULT_DRILL_INTERVAL (off: none; create then deletes an existing one); create is
-              idempotent, trigger starts one backup now through the schedule
-  backup drill  [--wait]: restore the newest snapshot into a throwaway <stack>-drill stack now and read
-              its canary back (--wait: until it is done, and print what was restored)
-  restore     --snapshot FILE [--wait]: disaster recovery: bring the stack back from nothing (its
-              service and volumes gone) from a snapshot in VAULT_BACKUP_DIR/<stack> (or an absolute
-              path the worker reads); refused by name, before anything changes, when the snapshot
-              does not match its manifest or custody lacks its key (--wait: follow it to the end)
-  credentials repair  [--wait]: write again the tool's Vault policies that are missing or changed and
-              replace its tokens that are missing or rejected (health reports CredentialMissing or
-              CredentialPolicyChanged; nothing repairs them unless asked)
-
-Configuration comes from the environment (see README): TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
-VAULT_BOOTSTRAP_TASK_QUEUE, VAULT_BOOTSTRAP_STACK, TEMPORAL_UI_URL, TEMPORAL_TLS*, TEMPORAL_API_KEY,
-VAULT_HEALTH_INTERVAL, VAULT_HEALTH_JITTER, VAULT_HEALTH_REMEDIATE, VAULT_HEALTH_CERT_WARN_DAYS,
-VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL.`;
-
-/** The command line is malformed: unknown command or option, or a missing action. Exit code 2. */
+/** The command line is malformed. `command` is the one whose `--help` the error points to, when known. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
+
+  /** `see 'vault-bootstrap <command> --help'`: the line printed after the message. */
+  get hint(): string {
+    return `see 'vault-bootstrap ${this.command ? `${this.command} ` : ''}--help'`;
+  }
 }
-
-/** The commands, one file each under `commands/`. */
-export const COMMANDS = [
-  'bootstrap',
-  'status',
-  'verify',
-  'schedule',
-  'root-token',
-  'hold',
-  'release',
-  'backup',
-  'restore',
-  'credentials',
-] as const;
-export type CommandName = (typeof COMMANDS)[number];
-
-/**
- * The operations on a schedule: the periodic health check's and, under `backup schedule`, the backup and drill
- * schedules' (all in `commands/schedule.ts`).
- */
-export const SCHEDULE_ACTIONS = ['create', 'describe', 'pause', 'unpause', 'trigger', 'delete'] as const;
-export type ScheduleAction = (typeof SCHEDULE_ACTIONS)[number];
-
-interface Common {
-  /** `--stack`, unchecked: it is validated once the configuration (and so the default stack) is known. */
-  stack?: string;
-}
-
-/** One command, with the flags that command uses. Flags another command uses are accepted and ignored. */
-export type Command =
-  | (Common & { name: 'bootstrap'; wait: boolean })
-  | (Common & { name: 'status' })
-  | (Common & { name: 'verify'; json: boolean })
-  | (Common & { name: 'schedule'; action: ScheduleAction })
-  | (Common & { name: 'root-token'; ttlSeconds: number })
-  | (Common & { name: 'hold'; reason: string; by?: string })
-  | (Common & { name: 'release'; by?: string })
-  | (Common & { name: 'backup'; action: 'now' | 'drill'; wait: boolean })
-  | (Common & { name: 'backup'; action: 'schedule'; scheduleAction: ScheduleAction })
-  | (Common & { name: 'restore'; snapshot: string; wait: boolean })
-  | (Common & { name: 'credentials'; action: 'repair'; wait: boolean });
-
-/**
- * What `backup` does: `now` (one backup), `schedule ACTION` (the backup and drill schedules, in
- * `commands/schedule.ts`) or `drill` (one restore drill), under `commands/backup/`.
- */
-export const BACKUP_ACTIONS = ['now', 'schedule', 'drill'] as const;
-export type BackupAction = (typeof BACKUP_ACTIONS)[number];
 
 /** The longest `--reason` of `hold`: a line for the UI's list, not a report. */
 export const HOLD_REASON_MAX = 200;
 
-/** `--reason` of `hold`: required, one line of at most `HOLD_REASON_MAX` characters; else `UsageError`. */
-export function parseHoldReason(text: string | undefined): string {
-  const reason = text?.replace(/\s+/g, ' ').trim() ?? '';
+/** What the command's flags say, each checked (`--ttl` in seconds, `--timeout` in milliseconds). */
+export interface Values {
+  /** `--stack`, unchecked: validated once the configuration (and so the default stack) is known. */
+  stack?: string;
+  wait: boolean;
+  /** `--timeout`, in milliseconds. */
+  timeoutMs?: number;
+  /** `--ttl` in seconds; the default when not given. */
+  ttlSeconds: number;
+  accessor?: string;
+  reason?: string;
+  by?: string;
+  snapshot?: string;
+  yes: boolean;
+}
+
+/** The flags every command takes: how to print, and where Temporal is (over the environment). */
+export interface GlobalOptions {
+  output: OutputFormat;
+  address?: string;
+  namespace?: string;
+  uiUrl?: string;
+  profile?: string;
+}
+
+/** What the command line asks for. */
+export type Invocation =
+  | { kind: 'run'; command: string; values: Values; rest: readonly string[]; globals: GlobalOptions }
+  /** `--help`, `-h` or `help [COMMAND]`: the help of `words` (none: the whole tool) on stdout, exit 0. */
+  | { kind: 'help'; words: readonly string[] }
+  | { kind: 'version' }
+  /** No command at all: the usage on stderr, exit 2. */
+  | { kind: 'usage' };
+
+/** `--reason` of `hold`: one line of at most `HOLD_REASON_MAX` characters. */
+export function parseHoldReason(text: string): string {
+  const reason = text.replace(/\s+/g, ' ').trim();
   if (!reason || reason.length > HOLD_REASON_MAX)
-    throw new UsageError(
-      `hold needs --reason: what the operator is doing, 1 to ${HOLD_REASON_MAX} characters\n${USAGE}`,
-    );
+    throw new UsageError(`--reason: what the operator is doing, 1 to ${HOLD_REASON_MAX} characters`, 'hold');
   return reason;
 }
 
-/** `90s`, `30m`, `2h` in seconds, within `ROOT_TOKEN_TTL`; else `UsageError`. */
-export function parseTtl(text: string | undefined): number {
-  if (text === undefined) return ROOT_TOKEN_TTL.defaultSeconds;
-  const m = /^(\d+)(s|m|h)$/.exec(text);
-  const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'] : NaN;
+/** `--ttl`: a duration in whole seconds within `ROOT_TOKEN_TTL`, in seconds. */
+export function parseTtl(text: string): number {
+  const ms = parseDuration(text);
+  const seconds = ms === undefined || ms % 1000 !== 0 ? NaN : ms / 1000;
   if (!(seconds >= ROOT_TOKEN_TTL.minSeconds && seconds <= ROOT_TOKEN_TTL.maxSeconds))
     throw new UsageError(
-      `--ttl ${JSON.stringify(text)}: expected a duration from 10s to 24h such as 90s, 30m or 2h\n${USAGE}`,
+      `--ttl ${JSON.stringify(text)}: expected whole seconds from 10s to 24h, e.g. 90s, 30m, 1h30m or 1.5h`,
+      'root-token',
     );
   return seconds;
 }
 
-/** What the command line asks for: a command to run, or the usage text (exit 0 for `--help`, 2 for nothing). */
-export type Invocation = { kind: 'run'; command: Command } | { kind: 'usage'; exitCode: 0 | 2 };
+/** What each flag's value must be, checked where it is parsed. */
+const VALUE_CHECKS: Partial<Record<FlagName, (text: string, command: string) => unknown>> = {
+  timeout: (text, command) => {
+    const ms = parseDuration(text);
+    if (!ms)
+      throw new UsageError(
+        `--timeout ${JSON.stringify(text)}: expected ${DURATION_EXAMPLES}, not 0`,
+        command,
+      );
+    return ms;
+  },
+  ttl: (text) => parseTtl(text),
+  reason: (text) => parseHoldReason(text),
+  snapshot: (text, command) => {
+    if (!isSnapshotFileName(text))
+      throw new UsageError(
+        `--snapshot ${JSON.stringify(text)}: expected a snapshot's file name as \`backup list\` shows it ` +
+          "(<stack>-<YYYYMMDD>T<HHMMSS>Z.snap), no path: it is read from the stack's backup folder",
+        command,
+      );
+    return text;
+  },
+  accessor: (text, command) => {
+    if (!isAccessor(text))
+      throw new UsageError(`--accessor ${JSON.stringify(text)}: expected a token accessor`, command);
+    return text;
+  },
+  output: (text, command) => {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(text))
+      throw new UsageError(
+        `--output ${JSON.stringify(text)}: expected ${OUTPUT_FORMATS.join(' or ')}`,
+        command,
+      );
+    return text;
+  },
+};
 
-function isCommandName(name: string): name is CommandName {
-  return (COMMANDS as readonly string[]).includes(name);
+const BY_SHORT = new Map<string, FlagName>(
+  Object.entries(FLAGS).flatMap(([name, spec]) => ('short' in spec ? [[spec.short, name as FlagName]] : [])),
+);
+
+function isFlagName(name: string): name is FlagName {
+  return Object.hasOwn(FLAGS, name);
 }
 
-function isScheduleAction(name: string | undefined): name is ScheduleAction {
-  return name !== undefined && (SCHEDULE_ACTIONS as readonly string[]).includes(name);
+function takesValue(name: FlagName): boolean {
+  return 'value' in FLAGS[name];
 }
 
-function isBackupAction(name: string | undefined): name is BackupAction {
-  return name !== undefined && (BACKUP_ACTIONS as readonly string[]).includes(name);
+interface RawFlag {
+  name: FlagName;
+  /** As typed (`-o`, `--stack`), for the errors. */
+  token: string;
+  value?: string;
 }
 
-/** `<what> needs one of a, b, c` and, when one was given, which: a missing or unknown action. */
-function needsOneOf(what: string, choices: readonly string[], got: string | undefined): UsageError {
-  const given = got === undefined ? '' : `, not ${JSON.stringify(got)}`;
-  return new UsageError(`${what} needs one of ${choices.join(', ')}${given}\n${USAGE}`);
+/** The words, flags and `--` part of `argv`, with the first token that is no flag of this tool. */
+function tokenize(argv: readonly string[]): {
+  words: string[];
+  flags: RawFlag[];
+  unknown?: string;
+  missingValue?: string;
+  rest?: string[];
+} {
+  const split = argv.indexOf('--');
+  const head = split < 0 ? argv : argv.slice(0, split);
+  const words: string[] = [];
+  const flags: RawFlag[] = [];
+  let unknown: string | undefined;
+  let missingValue: string | undefined;
+  for (let i = 0; i < head.length; i++) {
+    const tok = head[i]!;
+    const long = /^--([^=]+)(?:=(.*))?$/s.exec(tok);
+    const short = /^-([A-Za-z])(?:=?(.+))?$/s.exec(tok);
+    const name = long ? long[1]! : short ? BY_SHORT.get(short[1]!) : undefined;
+    if (!long && !short) {
+      words.push(tok);
+      continue;
+    }
+    if (name === undefined || !isFlagName(name)) {
+      unknown ??= tok.replace(/=.*$/s, '');
+      continue;
+    }
+    const inline = long ? long[2] : short?.[2];
+    const typed = tok.replace(/=.*$/s, '');
+    if (!takesValue(name)) {
+      if (inline !== undefined) unknown ??= `${typed}=${inline}`;
+      flags.push({ name, token: typed });
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = head[i + 1];
+      if (next === undefined || /^--?[A-Za-z]/.test(next)) missingValue ??= typed;
+      else value = head[++i];
+    }
+    flags.push({ name, token: typed, ...(value !== undefined ? { value } : {}) });
+  }
+  return { words, flags, unknown, missingValue, ...(split >= 0 ? { rest: argv.slice(split + 1) } : {}) };
+}
+
+/** The command `words` name, walking down the tree as far as the words go: the spec and the words left over. */
+function resolve(words: readonly string[]): { spec?: CommandSpec; left: string[] } {
+  let spec: CommandSpec | undefined;
+  let i = 0;
+  for (; i < words.length; i++) {
+    const next = childrenOf(spec?.words ?? []).find((c) => c.words[c.words.length - 1] === words[i]);
+    if (!next) break;
+    spec = next;
+  }
+  return { spec, left: words.slice(i) };
+}
+
+function oneOf(words: readonly string[]): string {
+  return childrenOf(words)
+    .map((c) => c.words[c.words.length - 1])
+    .join(', ');
 }
 
 /**
- * Parses `argv` (without `node` and the script). Throws `UsageError` for an unknown option, command, backup
- * action or schedule action; reads no configuration and touches nothing.
+ * Parses `argv` (without `node` and the script) against the grammar. Throws `UsageError` for an unknown
+ * command, flag or word, a flag the command does not take or repeated, a value missing, empty or malformed, a
+ * required flag missing; reads no configuration and touches nothing.
  */
 export function parseCommandLine(argv: readonly string[]): Invocation {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        stack: { type: 'string' },
-        wait: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        ttl: { type: 'string' },
-        reason: { type: 'string' },
-        by: { type: 'string' },
-        snapshot: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  const { words, flags, unknown, missingValue, rest } = tokenize(argv);
+  const asksHelp = flags.some((f) => f.name === 'help');
+  if (words[0] === 'help') {
+    const { spec, left } = resolve(words.slice(1));
+    if (left.length > 0)
+      throw new UsageError(`help: unknown command ${JSON.stringify(words.slice(1).join(' '))}`);
+    return { kind: 'help', words: spec?.words ?? [] };
   }
-  const { values, positionals } = parsed;
-  const [name, action, subAction] = positionals;
-  if (values.help || name === undefined) return { kind: 'usage', exitCode: values.help ? 0 : 2 };
-  if (!isCommandName(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
-  const stack = values.stack;
-  switch (name) {
-    case 'bootstrap':
-      return { kind: 'run', command: { name, stack, wait: values.wait } };
-    case 'status':
-      return { kind: 'run', command: { name, stack } };
-    case 'verify':
-      return { kind: 'run', command: { name, stack, json: values.json } };
-    case 'schedule':
-      if (!isScheduleAction(action)) throw needsOneOf('schedule', SCHEDULE_ACTIONS, action);
-      return { kind: 'run', command: { name, stack, action } };
-    case 'root-token':
-      return { kind: 'run', command: { name, stack, ttlSeconds: parseTtl(values.ttl) } };
-    case 'hold':
-      return { kind: 'run', command: { name, stack, reason: parseHoldReason(values.reason), by: values.by } };
-    case 'release':
-      return { kind: 'run', command: { name, stack, by: values.by } };
-    case 'backup':
-      if (!isBackupAction(action)) throw needsOneOf('backup', BACKUP_ACTIONS, action);
-      if (action !== 'schedule') return { kind: 'run', command: { name, stack, action, wait: values.wait } };
-      if (!isScheduleAction(subAction)) throw needsOneOf('backup schedule', SCHEDULE_ACTIONS, subAction);
-      return { kind: 'run', command: { name, stack, action, scheduleAction: subAction } };
-    case 'restore':
-      if (!values.snapshot?.trim())
-        throw new UsageError(
-          `restore needs --snapshot FILE: a snapshot in the stack's backup folder, or an absolute path\n${USAGE}`,
-        );
-      return { kind: 'run', command: { name, stack, snapshot: values.snapshot.trim(), wait: values.wait } };
-    case 'credentials':
-      if (action !== 'repair') throw needsOneOf('credentials', ['repair'], action);
-      return { kind: 'run', command: { name, stack, action, wait: values.wait } };
+  const { spec, left } = resolve(words);
+  if (asksHelp && (left.length === 0 || !spec)) return { kind: 'help', words: spec?.words ?? [] };
+  if (!spec) {
+    if (words.length > 0) throw new UsageError(`unknown command ${JSON.stringify(words[0])}`);
+    if (flags.some((f) => f.name === 'version') && flags.length === 1 && !unknown) return { kind: 'version' };
+    if (unknown) throw new UsageError(`unknown flag ${unknown}`);
+    return { kind: 'usage' };
   }
+  const name = commandName(spec);
+  if (asksHelp) return { kind: 'help', words: spec.words };
+  if (unknown) throw new UsageError(`unknown flag ${unknown}`, name);
+  if (spec.group) {
+    if (left.length === 0) throw new UsageError(`${name} needs one of ${oneOf(spec.words)}`, name);
+    throw new UsageError(
+      `unknown ${name} command ${JSON.stringify(left[0])}: one of ${oneOf(spec.words)}`,
+      name,
+    );
+  }
+  if (left.length > 0)
+    throw new UsageError(
+      childrenOf(spec.words).length > 0
+        ? `unknown ${name} command ${JSON.stringify(left[0])}: one of ${oneOf(spec.words)}`
+        : `${name} takes no word ${JSON.stringify(left[0])}`,
+      name,
+    );
+  if (missingValue) throw new UsageError(`${missingValue} needs a value`, name);
+  const allowed = new Set<FlagName>([...spec.flags, ...GLOBAL_FLAGS]);
+  const seen = new Map<FlagName, unknown>();
+  for (const f of flags) {
+    if (!allowed.has(f.name)) throw new UsageError(`${name} does not take ${f.token}`, name);
+    if (seen.has(f.name)) throw new UsageError(`${f.token} given twice`, name);
+    if (f.value === undefined) {
+      seen.set(f.name, true);
+      continue;
+    }
+    if (f.value.trim() === '') throw new UsageError(`${f.token} needs a value, not an empty one`, name);
+    seen.set(f.name, VALUE_CHECKS[f.name]?.(f.value, name) ?? f.value);
+  }
+  for (const r of spec.required ?? [])
+    if (!seen.has(r))
+      throw new UsageError(
+        `${name} needs --${r} ${(FLAGS[r] as { value?: string }).value ?? ''}`.trim(),
+        name,
+      );
+  if (seen.has('timeout') && spec.flags.includes('wait') && !seen.has('wait'))
+    throw new UsageError('--timeout needs --wait: it bounds the wait', name);
+  if (seen.has('json') && seen.has('output'))
+    throw new UsageError('--json is -o json: give one of them', name);
+  if (spec.rest !== undefined && (rest === undefined || rest.length === 0))
+    throw new UsageError(`${name} needs the command to run after --: ${name} [flags] -- ${spec.rest}`, name);
+  if (spec.rest === undefined && rest !== undefined)
+    throw new UsageError(`${name} takes nothing after --, got ${JSON.stringify(rest.join(' '))}`, name);
+  const str = (f: FlagName) => seen.get(f) as string | undefined;
+  const values: Values = {
+    wait: seen.has('wait'),
+    yes: seen.has('yes'),
+    ttlSeconds: (seen.get('ttl') as number | undefined) ?? ROOT_TOKEN_TTL.defaultSeconds,
+  };
+  for (const [key, flag] of [
+    ['stack', 'stack'],
+    ['accessor', 'accessor'],
+    ['reason', 'reason'],
+    ['by', 'by'],
+    ['snapshot', 'snapshot'],
+  ] as const)
+    if (seen.has(flag)) values[key] = str(flag);
+  if (seen.has('timeout')) values.timeoutMs = seen.get('timeout') as number;
+  const globals: GlobalOptions = {
+    output: seen.has('json') ? 'json' : ((str('output') as OutputFormat | undefined) ?? 'text'),
+  };
+  for (const [key, flag] of [
+    ['address', 'address'],
+    ['namespace', 'namespace'],
+    ['uiUrl', 'ui-url'],
+    ['profile', 'profile'],
+  ] as const)
+    if (seen.has(flag)) globals[key] = str(flag);
+  return { kind: 'run', command: name, values, rest: rest ?? [], globals };
 }
 
 /**
  * The stack a command acts on: `--stack`, else `VAULT_BOOTSTRAP_STACK`; a bad name, or one whose secret names
  * would exceed Swarm's limit, is a `ConfigError` for `--stack`.
  */
-export function resolveStack(command: Command, config: ClientConfig): string {
+export function resolveStack(stack: string | undefined, config: ClientConfig): string {
   return stackNamesFit(
     config.stack,
-    validateStackName(command.stack ?? config.stack.defaultName, '--stack'),
+    validateStackName(stack ?? config.stack.defaultName, '--stack'),
     '--stack',
   );
+}
+
+/**
+ * `env` with the global flags over it: `--address`, `--namespace`, `--ui-url` and `--profile` set
+ * `TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_UI_URL` and `TEMPORAL_PROFILE`. Pure: what the
+ * configuration (and `doctor`) then reads.
+ */
+export function withGlobalFlags(env: Env, globals: Omit<GlobalOptions, 'output'>): Env {
+  const out: Env = { ...env };
+  if (globals.address !== undefined) out.TEMPORAL_ADDRESS = globals.address;
+  if (globals.namespace !== undefined) out.TEMPORAL_NAMESPACE = globals.namespace;
+  if (globals.uiUrl !== undefined) out.TEMPORAL_UI_URL = globals.uiUrl;
+  if (globals.profile !== undefined) out.TEMPORAL_PROFILE = globals.profile;
+  return out;
 }

@@ -1,11 +1,8 @@
 /**
  * `bootstrap --wait`: follow a BootstrapVault run live, one line per step status change, until it ends.
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import type { StepProgress } from '../shared/steps';
 import type { BootstrapResult } from '../shared/types';
-import { progressQuery } from '../workflows';
-import type { BootstrapVault } from '../workflows';
 import { formatProgressEvent } from './format';
 
 /** What following needs of a bootstrap run: its progress rows and its result. The seam tests fake. */
@@ -14,11 +11,6 @@ export interface BootstrapRun {
   progress(): Promise<StepProgress[]>;
   /** Resolves with the workflow's result, rejects with `WorkflowFailedError` when it failed. */
   result(): Promise<BootstrapResult>;
-}
-
-/** A `BootstrapRun` over a typed handle: `handle.query(progressQuery)` and `handle.result()`. */
-export function bootstrapRun(handle: WorkflowHandle<typeof BootstrapVault>): BootstrapRun {
-  return { progress: () => handle.query(progressQuery), result: () => handle.result() };
 }
 
 export interface FollowOptions {

@@ -4,6 +4,7 @@
  * what was found. Only the files of this folder read `process.env`'s values; everything else receives the
  * typed objects they return.
  */
+import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../shared/duration';
 import { ConfigError } from '../shared/errors';
 
 export type Env = Record<string, string | undefined>;
@@ -50,15 +51,16 @@ export function hostPort(key: string, raw: string, expected = 'host:port'): { ho
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-export function duration(
-  env: Env,
-  key: string,
-  fallback: string,
-  expected = 'a duration like 30s, 5m or 1h',
-): string {
+/**
+ * A duration (`src/shared/duration.ts`: `90s`, `30m`, `1h30m`, `1.5h`, `7d`), as a string Temporal's duration
+ * fields read: as written when it is one whole number and a unit, else in the largest unit that keeps it whole
+ * (`1h30m` -> `90m`).
+ */
+export function duration(env: Env, key: string, fallback: string, expected = DURATION_EXAMPLES): string {
   const v = str(env, key, fallback);
-  if (!/^[0-9]+(ms|s|m|h|d)$/.test(v)) throw new ConfigError(key, expected, v);
-  return v;
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new ConfigError(key, expected, v);
+  return /^[0-9]+(ms|s|m|h|d)$/.test(v) ? v : formatDuration(ms);
 }
 
 /** A duration as `duration` checks it, but not zero: how often something repeats (a zero interval never ends). */
@@ -66,10 +68,10 @@ export function interval(
   env: Env,
   key: string,
   fallback: string,
-  expected = 'a duration like 30m, 1h or 24h, not 0',
+  expected = 'a duration like 30m, 1h, 1h30m or 24h, not 0',
 ): string {
   const v = duration(env, key, fallback, expected);
-  if (/^0+[a-z]+$/.test(v)) throw new ConfigError(key, expected, v);
+  if (parseDuration(v) === 0) throw new ConfigError(key, expected, v);
   return v;
 }
 

@@ -28,31 +28,51 @@ export interface TemporalConfig {
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+/**
+ * The variables that have a flag of the client (`--address`, `--namespace`, `--ui-url`, `--profile`): set
+ * empty, they are refused rather than taken as unset, so `TEMPORAL_ADDRESS=$TYPO` never quietly reaches the
+ * local default instead of the cluster meant.
+ */
+export const NO_EMPTY_TEMPORAL_VARS = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_UI_URL',
+  'TEMPORAL_PROFILE',
+];
+
 export function loadTemporalConfig(env: Env): TemporalConfig {
-  const address = str(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  for (const key of NO_EMPTY_TEMPORAL_VARS) {
+    const value = env[key];
+    if (value !== undefined && value.trim() === '')
+      throw new ConfigError(key, 'a value (unset it for the default)', value);
+  }
+  const tlsFiles = checkTemporalTlsFiles(env);
+  // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
+  // The environment wins over the profile, the profile over the defaults.
+  const overrideEnvVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('TEMPORAL_') && v !== undefined && v !== '') overrideEnvVars[k] = v;
+  let connection: NativeConnectionOptions;
+  let profile: ReturnType<typeof loadClientConfigProfile>;
+  try {
+    profile = loadClientConfigProfile({
+      disableFile: env.TEMPORAL_CONFIG_FILE === undefined && env.TEMPORAL_PROFILE === undefined,
+      overrideEnvVars,
+    });
+  } catch (err) {
+    throw new ConfigError('TEMPORAL_* connection settings', 'a valid Temporal client profile', String(err));
+  }
+  const address = profile.address ?? '127.0.0.1:7233';
   hostPort('TEMPORAL_ADDRESS', address);
-  const namespace = str(env, 'TEMPORAL_NAMESPACE', 'default');
+  const namespace = profile.namespace ?? 'default';
   if (!NAME_RE.test(namespace)) throw new ConfigError('TEMPORAL_NAMESPACE', 'a namespace name', namespace);
   const taskQueue = str(env, 'VAULT_BOOTSTRAP_TASK_QUEUE', DEFAULT_TASK_QUEUE);
   if (!NAME_RE.test(taskQueue))
     throw new ConfigError('VAULT_BOOTSTRAP_TASK_QUEUE', 'a task queue name', taskQueue);
   const uiUrl = str(env, 'TEMPORAL_UI_URL', 'http://127.0.0.1:8233');
   if (!/^https?:\/\/\S+$/.test(uiUrl)) throw new ConfigError('TEMPORAL_UI_URL', 'an http(s) URL', uiUrl);
-
-  const tlsFiles = checkTemporalTlsFiles(env);
-  // TLS / API key / profile in the SDK's own env conventions; the config file is off unless a profile is named.
-  const overrideEnvVars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env))
-    if (k.startsWith('TEMPORAL_') && v !== undefined && v !== '') overrideEnvVars[k] = v;
-  overrideEnvVars.TEMPORAL_ADDRESS = address;
-  overrideEnvVars.TEMPORAL_NAMESPACE = namespace;
-  let connection: NativeConnectionOptions;
   try {
-    const profile = loadClientConfigProfile({
-      disableFile: env.TEMPORAL_CONFIG_FILE === undefined && env.TEMPORAL_PROFILE === undefined,
-      overrideEnvVars,
-    });
-    connection = toClientOptions(profile).connectionOptions;
+    connection = toClientOptions({ ...profile, address, namespace }).connectionOptions;
   } catch (err) {
     throw new ConfigError('TEMPORAL_* connection settings', 'a valid Temporal client profile', String(err));
   }

@@ -42,3 +42,27 @@ export interface DrillRecord {
   /** `Type: message` of what failed (a drill that failed). */
   error?: string;
 }
+
+/** One snapshot as `backup list` shows it (`ListVaultSnapshots`): from its manifest, and whether the file matches. */
+export interface ListedSnapshot {
+  file: string;
+  takenAt: string;
+  /** Bytes, as the manifest says (-1 for a snapshot whose manifest was never written). */
+  size: number;
+  /** The file is there with its manifest's size (a restore also checks its sha256). */
+  good: boolean;
+  vaultVersion?: string;
+  /** The custody record whose unseal key it needs. */
+  custodyKeyId?: string;
+  raftIndex?: number;
+}
+
+/** What `ListVaultSnapshots` returns: the stack's folder, whether a backup can be written to it, its snapshots. */
+export interface SnapshotListing {
+  dir: string;
+  target: { usable: true; created: boolean } | { usable: false; error: string; detail: string };
+  /** Newest first. */
+  snapshots: ListedSnapshot[];
+  /** Snapshot files left out, with why (a manifest unreadable, unsigned, forged or of another cluster). */
+  skipped: { file: string; reason: string; detail: string }[];
+}

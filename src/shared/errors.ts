@@ -305,7 +305,9 @@ export class TemporalUnreachableError extends Error {
     super(
       `TEMPORAL_ADDRESS: cannot reach the Temporal frontend at ${target.address} (namespace ${target.namespace}): ${reason}. ` +
         (hint === undefined
-          ? `Start it (npm run testbed -- up starts the dev server) or point TEMPORAL_ADDRESS at a running one.`
+          ? `Check the address (TEMPORAL_ADDRESS or --address), that the server runs and listens there, and that ` +
+            `this host reaches it (firewall); a server that wants TLS also needs TEMPORAL_TLS* (README, ` +
+            `"Production Temporal"). On the test bed: npm run testbed -- status.`
           : `TLS: ${hint}.`),
     );
     this.name = 'TemporalUnreachableError';

@@ -24,6 +24,11 @@ const TEXT_MAX = 1024;
 const PEM_MAX = 16 * 1024;
 /** A Vault token accessor: letters, digits, `.`, `_`, `-` (`hvs.…` style or a bare id). */
 const ACCESSOR_RE = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Whether `text` can be a Vault token accessor (what `root-token revoke --accessor` takes). */
+export function isAccessor(text: string): boolean {
+  return ACCESSOR_RE.test(text);
+}
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 

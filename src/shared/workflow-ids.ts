@@ -59,6 +59,7 @@ export function releaseCheckWorkflowId(stack: string, holdRunId: string): string
  *   run, which hands the drill to a child of this id): two drills of a stack never run at once, so neither
  *   removes the other's throwaway stack. `backup drill` attaches to one running; a scheduled run waits for it.
  * - `drillNow`: the ids `backup drill` gave before `drill` (each call its own); no longer started.
+ * - `list`: a `ListVaultSnapshots` of `backup list`, one per call.
  */
 export function backupWorkflowIds(stack: string): {
   backupSchedule: string;
@@ -66,6 +67,7 @@ export function backupWorkflowIds(stack: string): {
   backupNow: (at: number) => string;
   drill: string;
   drillNow: (at: number) => string;
+  list: (at: number) => string;
 } {
   return {
     backupSchedule: `vault-backup${SEP}${stack}`,
@@ -73,6 +75,7 @@ export function backupWorkflowIds(stack: string): {
     backupNow: (at) => `vault-backup-now${SEP}${stack}${SEP}${at}`,
     drill: `vault-drill-run${SEP}${stack}`,
     drillNow: (at) => `vault-drill-now${SEP}${stack}${SEP}${at}`,
+    list: (at) => `vault-backup-list${SEP}${stack}${SEP}${at}`,
   };
 }
 
@@ -83,7 +86,12 @@ export function restoreWorkflowId(stack: string): string {
 
 /** The id of one `BreakGlassRootToken` (`root-token`), started at `at`: each call its own. */
 export function breakGlassWorkflowId(stack: string, at: Date): string {
-  return `vault-break-glass${SEP}${stack}${SEP}${at.toISOString()}`;
+  return `${breakGlassWorkflowIdPrefix(stack)}${at.toISOString()}`;
+}
+
+/** What every `breakGlassWorkflowId` of `stack` starts with, and no other stack's does. */
+export function breakGlassWorkflowIdPrefix(stack: string): string {
+  return `vault-break-glass${SEP}${stack}${SEP}`;
 }
 
 /** The id of a stack's `RepairVaultCredentials` (`credentials repair`): one at a time per stack. */

@@ -50,6 +50,7 @@ import type {
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
+import { parseDuration } from '../shared/duration';
 import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
 interface RawResponse {
@@ -66,13 +67,6 @@ export interface VaultTimeouts {
 }
 
 const silent = (): void => undefined;
-
-/** Whole seconds of a Go duration as Vault prints it (`10s`, `24h0m0s`, `1m30s`); undefined for anything else. */
-export function goDurationSeconds(value: unknown): number | undefined {
-  const m = typeof value === 'string' ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value) : null;
-  if (!m || value === '') return undefined;
-  return Math.round(Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
-}
 
 export class VaultNodeClient implements VaultNode {
   private readonly client: NodeVaultClient;
@@ -229,10 +223,11 @@ export class VaultNodeClient implements VaultNode {
     )) as { data?: Record<string, unknown> };
     const d = body.data ?? {};
     const seconds = (field: string) => {
-      const value = goDurationSeconds(d[field]);
-      if (value === undefined)
+      const raw = d[field];
+      const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+      if (ms === undefined)
         throw new VaultProtocolError(`${what} from ${this.name}: ${field} is not a duration`);
-      return `${value}s`;
+      return `${Math.round(ms / 1000)}s`;
     };
     if (typeof d.cleanup_dead_servers !== 'boolean' || typeof d.min_quorum !== 'number')
       throw new VaultProtocolError(`${what} from ${this.name}: no cleanup_dead_servers or min_quorum`);

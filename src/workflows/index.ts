@@ -7,3 +7,4 @@ export { BackupVault } from './backup-vault';
 export { RestoreDrill } from './restore-drill';
 export { RestoreVault } from './restore-vault';
 export { RepairVaultCredentials } from './repair-vault-credentials';
+export { ListVaultSnapshots } from './list-vault-snapshots';

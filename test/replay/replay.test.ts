@@ -52,6 +52,7 @@ const RECORD: Record<WorkflowType, string> = {
   BackupVault: `--query "WorkflowType='BackupVault' AND WorkflowId STARTS_WITH 'vault-backup-now:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-backup-now`,
   RestoreDrill: `--query "WorkflowType='RestoreDrill' AND WorkflowId STARTS_WITH 'vault-drill-run:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-drill-now`,
   RestoreVault: `--query "WorkflowType='RestoreVault' AND WorkflowId STARTS_WITH 'vault-restore:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
+  ListVaultSnapshots: `--query "WorkflowType='ListVaultSnapshots' AND WorkflowId STARTS_WITH 'vault-backup-list:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   RepairVaultCredentials: `--query "WorkflowType='RepairVaultCredentials' AND WorkflowId STARTS_WITH 'vault-credentials-repair:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 

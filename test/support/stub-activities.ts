@@ -182,6 +182,15 @@ export function stubActivities(
       calls.push('pruneSnapshots');
       return Promise.resolve({ kept: [], pruned: [] });
     },
+    listSnapshots() {
+      calls.push('listSnapshots');
+      return Promise.resolve({
+        dir: '/backups/s',
+        target: { usable: true, created: false },
+        snapshots: [],
+        skipped: [],
+      });
+    },
     runRestoreDrill(input) {
       calls.push('runRestoreDrill');
       return Promise.resolve({

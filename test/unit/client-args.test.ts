@@ -1,201 +1,368 @@
 /**
- * The command line's grammar and exit codes, without a Temporal server: every command parses to what its
- * file runs, and bad usage is a named UsageError (exit code 2) before any configuration is read.
+ * The command line's grammar, help and exit codes, without a Temporal server: every command parses to what its
+ * runner takes, every flag or word a command does not take is refused by name (exit code 2) before any
+ * configuration is read, and the help and the README's tables are derived from the one table of commands.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { exitCodeOf, main } from '../../src/client';
-import { parseCommandLine, resolveStack, SCHEDULE_ACTIONS, USAGE, UsageError } from '../../src/client/args';
+import { errorText, exitCodeOf, main, RUNS } from '../../src/client';
+import { parseCommandLine, resolveStack, UsageError, withGlobalFlags } from '../../src/client/args';
 import type { Invocation } from '../../src/client/args';
 import { SCHEDULE_COMMANDS } from '../../src/client/commands/schedule';
 import { statusExitCode } from '../../src/client/commands/status';
+import { confirmed } from '../../src/client/confirm';
+import { commandName, COMMANDS, EXIT, FLAGS, SCHEDULE_ACTIONS } from '../../src/client/grammar';
+import { commandHelp, commandsMarkdown, exitCodesMarkdown, toolHelp } from '../../src/client/help';
+import { WaitTimedOutError } from '../../src/client/wait';
 import { loadClientConfig } from '../../src/config/client';
 import { ConfigError } from '../../src/shared/errors';
 import { TemporalUnreachableError } from '../../src/temporal';
+import { REPO } from '../support/testbed';
 
-function command(argv: string[]): Invocation & { kind: 'run' } {
+type Run = Invocation & { kind: 'run' };
+
+function command(argv: string[]): Run {
   const parsed = parseCommandLine(argv);
   assert.equal(parsed.kind, 'run', `expected a command from ${argv.join(' ')}`);
   return parsed;
 }
 
-function expectUsageError(argv: string[], message: RegExp): void {
+function expectUsageError(argv: string[], message: RegExp, helpOf?: string): void {
   assert.throws(
     () => parseCommandLine(argv),
     (err: unknown) => {
-      assert.ok(err instanceof UsageError, `expected UsageError, got ${String(err)}`);
+      assert.ok(err instanceof UsageError, `expected UsageError from ${argv.join(' ')}, got ${String(err)}`);
       assert.match(err.message, message);
-      assert.equal(exitCodeOf(err), 2);
+      assert.doesNotMatch(err.message, /\n/, 'one line');
+      assert.equal(exitCodeOf(err), EXIT.usage);
+      if (helpOf !== undefined) assert.equal(err.hint, `see 'vault-bootstrap ${helpOf} --help'`);
       return true;
     },
   );
 }
 
-describe('client arguments', () => {
-  it('parse bootstrap with its flags', () => {
-    assert.deepEqual(command(['bootstrap']).command, { name: 'bootstrap', stack: undefined, wait: false });
-    assert.deepEqual(command(['bootstrap', '--stack', 'iklimco', '--wait']).command, {
-      name: 'bootstrap',
+const runnable = COMMANDS.filter((c) => !c.group);
+
+describe('client grammar: what each command takes', () => {
+  it('parses bootstrap with its flags, in any order, global flags before or after', () => {
+    const c = command(['-o', 'json', 'bootstrap', '--stack', 'iklimco', '--wait', '--timeout', '1h30m']);
+    assert.equal(c.command, 'bootstrap');
+    assert.deepEqual(c.values, {
+      wait: true,
+      yes: false,
+      ttlSeconds: 900,
       stack: 'iklimco',
-      wait: true,
+      timeoutMs: 5_400_000,
     });
-    assert.deepEqual(command(['--wait', 'bootstrap', '--stack=s1']).command, {
-      name: 'bootstrap',
-      stack: 's1',
-      wait: true,
-    });
+    assert.deepEqual(c.globals, { output: 'json' });
+    const d = command(['bootstrap', '--stack=iklimco', '--address', 'temporal:7233', '--output=text']);
+    assert.deepEqual(d.globals, { output: 'text', address: 'temporal:7233' });
   });
 
-  it('parse status and verify, ignoring flags that belong to other commands', () => {
-    assert.deepEqual(command(['status', '--stack', 'a', '--wait']).command, { name: 'status', stack: 'a' });
-    assert.deepEqual(command(['verify']).command, { name: 'verify', stack: undefined, json: false });
-    assert.deepEqual(command(['verify', '--json', '--stack', 'b']).command, {
-      name: 'verify',
-      stack: 'b',
-      json: true,
-    });
-  });
-
-  it('parse every schedule action, and each has its own implementation', () => {
-    for (const action of SCHEDULE_ACTIONS) {
-      assert.deepEqual(command(['schedule', action, '--stack', 'x']).command, {
-        name: 'schedule',
-        stack: 'x',
-        action,
-      });
+  it('knows every command, and every runnable one has a runner (and nothing else does)', () => {
+    const names = runnable.map(commandName);
+    assert.deepEqual(Object.keys(RUNS).sort(), names.filter((n) => n !== 'doctor').sort());
+    for (const name of names) {
+      const spec = runnable.find((c) => commandName(c) === name)!;
+      const argv = [...spec.words];
+      if (spec.required?.includes('reason')) argv.push('--reason', 'disk swap');
+      if (spec.required?.includes('snapshot')) argv.push('--snapshot', 's-20261130T120000Z.snap');
+      if (spec.rest) argv.push('--', 'vault', 'status');
+      assert.equal(command(argv).command, name, name);
     }
     assert.deepEqual(Object.keys(SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
   });
 
-  it('parse hold (a one-line --reason is required) and release, each with an optional --by', () => {
-    assert.deepEqual(command(['hold', '--reason', '  disk swap\n on node 2 ', '--by', 'ana']).command, {
-      name: 'hold',
-      stack: undefined,
-      reason: 'disk swap on node 2',
-      by: 'ana',
-    });
-    assert.deepEqual(command(['release', '--stack', 's1']).command, {
-      name: 'release',
-      stack: 's1',
-      by: undefined,
-    });
+  it('refuses words a command does not take: `bootstrap status` starts nothing', () => {
+    expectUsageError(['bootstrap', 'status'], /^bootstrap takes no word "status"$/, 'bootstrap');
+    expectUsageError(['status', 'now'], /^status takes no word "now"$/, 'status');
+    expectUsageError(['backup', 'now', 'please'], /^backup now takes no word "please"$/, 'backup now');
     expectUsageError(
-      ['hold'],
-      /^hold needs --reason: what the operator is doing, 1 to 200 characters\nusage: /,
+      ['root-token', 'rotate'],
+      /^unknown root-token command "rotate": one of revoke$/,
+      'root-token',
     );
-    expectUsageError(['hold', '--reason', '   '], /^hold needs --reason/);
-    expectUsageError(['hold', '--reason', 'x'.repeat(201)], /^hold needs --reason/);
   });
 
-  it('parse backup now and backup drill, each with --wait', () => {
-    assert.deepEqual(command(['backup', 'now', '--stack', 's1', '--wait']).command, {
-      name: 'backup',
-      stack: 's1',
-      action: 'now',
-      wait: true,
-    });
-    assert.deepEqual(command(['backup', 'drill']).command, {
-      name: 'backup',
-      stack: undefined,
-      action: 'drill',
-      wait: false,
-    });
-    assert.deepEqual(command(['backup', 'drill', '--wait', '--stack=s2']).command, {
-      name: 'backup',
-      stack: 's2',
-      action: 'drill',
-      wait: true,
-    });
+  it('refuses flags a command does not take, named', () => {
+    expectUsageError(['release', '--reason', 'x'], /^release does not take --reason$/, 'release');
+    expectUsageError(['status', '--ttl', '5m', '--json'], /^status does not take --ttl$/, 'status');
+    expectUsageError(['status', '--wait'], /^status does not take --wait$/, 'status');
+    expectUsageError(['verify', '--yes'], /^verify does not take --yes$/, 'verify');
+    expectUsageError(['schedule', 'create', '--yes'], /^schedule create does not take --yes$/);
+    expectUsageError(['backup', 'list', '--wait'], /^backup list does not take --wait$/);
+    expectUsageError(['root-token', 'revoke', '--ttl', '1m'], /^root-token revoke does not take --ttl$/);
+    expectUsageError(['exec', '--wait', '--', 'ls'], /^exec does not take --wait$/);
+    // Resuming is a plain re-run (every step observes first); there is no option to skip steps.
+    expectUsageError(['bootstrap', '--from-step', 'joinPeers'], /^unknown flag --from-step$/, 'bootstrap');
+    expectUsageError(['bootstrap', '-x'], /^unknown flag -x$/);
+    expectUsageError(['bootstrap', '--wait=yes'], /^unknown flag --wait=yes$/);
   });
 
-  it('parse every backup schedule action, and each has its own implementation', () => {
-    for (const action of SCHEDULE_ACTIONS) {
-      assert.deepEqual(command(['backup', 'schedule', action, '--stack', 'x']).command, {
-        name: 'backup',
-        stack: 'x',
-        action: 'schedule',
-        scheduleAction: action,
-      });
-    }
-    assert.deepEqual(Object.keys(SCHEDULE_COMMANDS).sort(), [...SCHEDULE_ACTIONS].sort());
+  it('refuses a flag given twice, a value missing or empty', () => {
+    expectUsageError(['status', '--stack', 'a', '--stack', 'b'], /^--stack given twice$/, 'status');
+    expectUsageError(['status', '-o', 'json', '--output', 'text'], /^--output given twice$/);
+    expectUsageError(['bootstrap', '--wait', '--wait'], /^--wait given twice$/);
+    expectUsageError(['bootstrap', '--stack'], /^--stack needs a value$/);
+    expectUsageError(['bootstrap', '--stack', '--wait'], /^--stack needs a value$/);
+    expectUsageError(['bootstrap', '--stack='], /^--stack needs a value, not an empty one$/);
+    expectUsageError(['status', '--address', ''], /^--address needs a value, not an empty one$/);
+    expectUsageError(['status', '--namespace='], /^--namespace needs a value, not an empty one$/);
+    expectUsageError(['status', '--ui-url', ' '], /^--ui-url needs a value, not an empty one$/);
+    expectUsageError(['status', '--profile='], /^--profile needs a value, not an empty one$/);
   });
 
-  it('name a missing or unknown backup action, and a missing or unknown backup schedule action', () => {
-    expectUsageError(['backup'], /^backup needs one of now, schedule, drill\nusage: /);
-    expectUsageError(['backup', 'later'], /^backup needs one of now, schedule, drill, not "later"\nusage: /);
+  it('checks values: output, durations, ttl, reason, snapshot, accessor', () => {
+    expectUsageError(['status', '-o', 'yaml'], /^--output "yaml": expected text or json$/);
     expectUsageError(
-      ['backup', 'schedule'],
-      /^backup schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
+      ['bootstrap', '--wait', '--timeout', '10'],
+      /^--timeout "10": expected a duration like 90s/,
+    );
+    expectUsageError(['bootstrap', '--wait', '--timeout', '0s'], /not 0$/);
+    expectUsageError(['bootstrap', '--timeout', '5m'], /^--timeout needs --wait/);
+    assert.equal(command(['root-token', '--ttl', '1.5h']).values.ttlSeconds, 5400);
+    assert.equal(command(['root-token', '--ttl', '1h30m']).values.ttlSeconds, 5400);
+    assert.equal(command(['root-token', '--ttl', '90s']).values.ttlSeconds, 90);
+    assert.equal(command(['root-token']).values.ttlSeconds, 900);
+    for (const bad of ['5s', '25h', '90', '1.5s', 'soon'])
+      expectUsageError(['root-token', '--ttl', bad], /^--ttl ".*": expected whole seconds from 10s to 24h/);
+    assert.equal(
+      command(['hold', '--reason', '  disk swap\n on node 2 ']).values.reason,
+      'disk swap on node 2',
+    );
+    expectUsageError(['hold'], /^hold needs --reason TEXT$/, 'hold');
+    expectUsageError(['hold', '--reason', '   '], /^--reason needs a value, not an empty one$/);
+    expectUsageError(
+      ['hold', '--reason', 'x'.repeat(201)],
+      /^--reason: what the operator is doing, 1 to 200/,
+    );
+    expectUsageError(['restore'], /^restore needs --snapshot FILE$/, 'restore');
+    for (const path of [
+      '/mnt/x/s-20261130T120000Z.snap',
+      '../s-20261130T120000Z.snap',
+      'a/s-20261130T120000Z.snap',
+      '.s-20261130T120000Z.snap',
+      's.snap',
+      '..',
+    ])
+      expectUsageError(
+        ['restore', '--snapshot', path],
+        /^--snapshot ".*": expected a snapshot's file name .* no path/,
+      );
+    assert.equal(
+      command(['restore', '--snapshot', 'iklimco-20261130T120000Z.snap']).values.snapshot,
+      'iklimco-20261130T120000Z.snap',
     );
     expectUsageError(
-      ['backup', 'schedule', 'list', '--stack', 'x'],
-      /^backup schedule needs one of create, describe, pause, unpause, trigger, delete, not "list"\nusage: /,
+      ['root-token', 'revoke', '--accessor', 'a b'],
+      /^--accessor "a b": expected a token accessor$/,
     );
-    // The schedule action comes after `schedule`: `backup create` is no shortcut.
-    expectUsageError(['backup', 'create'], /^backup needs one of now, schedule, drill, not "create"/);
+    assert.equal(
+      command(['root-token', 'revoke', '--accessor', 'Xy3k.Q0_L-d']).values.accessor,
+      'Xy3k.Q0_L-d',
+    );
   });
 
-  it('answer --help with the usage and exit 0, and nothing with the usage and exit 2', () => {
-    assert.deepEqual(parseCommandLine(['--help']), { kind: 'usage', exitCode: 0 });
-    assert.deepEqual(parseCommandLine(['-h', 'bootstrap']), { kind: 'usage', exitCode: 0 });
-    assert.deepEqual(parseCommandLine([]), { kind: 'usage', exitCode: 2 });
-    assert.deepEqual(parseCommandLine(['--stack', 'a']), { kind: 'usage', exitCode: 2 });
+  it('keeps --json of verify as a deprecated -o json, and refuses both at once', () => {
+    assert.deepEqual(command(['verify', '--json']).globals, { output: 'json' });
+    expectUsageError(['verify', '--json', '-o', 'json'], /^--json is -o json: give one of them$/);
   });
 
-  it('name what is wrong in bad usage, followed by the usage text', () => {
-    expectUsageError(['launch'], /^unknown command "launch"\nusage: vault-bootstrap /);
-    expectUsageError(['bootstrap', '--bogus'], /Unknown option '--bogus'/);
-    expectUsageError(['bootstrap', '--stack'], /Option '--stack <value>' argument missing/);
-    expectUsageError(['bootstrap', '--wait=yes'], /Option '--wait' does not take an argument/);
+  it('names a group without its command, and an unknown one', () => {
+    expectUsageError(['launch'], /^unknown command "launch"$/);
     expectUsageError(
       ['schedule'],
-      /^schedule needs one of create, describe, pause, unpause, trigger, delete\nusage: /,
+      /^schedule needs one of create, describe, pause, unpause, trigger, delete$/,
+      'schedule',
     );
     expectUsageError(
       ['schedule', 'list'],
-      /^schedule needs one of create, describe, pause, .*, not "list"\n/,
+      /^unknown schedule command "list": one of create, describe, pause/,
     );
-    // Resuming is a plain re-run (every step observes first); there is no option to skip steps.
-    expectUsageError(['bootstrap', '--from-step', 'joinPeers'], /Unknown option '--from-step'/);
+    expectUsageError(['backup'], /^backup needs one of now, list, drill, schedule$/, 'backup');
+    expectUsageError(
+      ['backup', 'schedule'],
+      /^backup schedule needs one of create, describe, pause/,
+      'backup schedule',
+    );
+    // The schedule action comes after `schedule`: `backup create` is no shortcut.
+    expectUsageError(
+      ['backup', 'create'],
+      /^unknown backup command "create": one of now, list, drill, schedule$/,
+    );
+    expectUsageError(['credentials'], /^credentials needs one of repair$/);
+    expectUsageError(['--bogus'], /^unknown flag --bogus$/);
   });
 
-  it('take the stack from --stack, else VAULT_BOOTSTRAP_STACK, and name --stack when it is bad', () => {
+  it('exec takes the command after --, required and not empty; nobody else takes --', () => {
+    assert.deepEqual(
+      command(['exec', '--stack', 's', '--', 'vault', 'operator', 'raft', 'list-peers', '--stack', 'x']).rest,
+      ['vault', 'operator', 'raft', 'list-peers', '--stack', 'x'],
+    );
+    expectUsageError(['exec'], /^exec needs the command to run after --/, 'exec');
+    expectUsageError(['exec', '--'], /^exec needs the command to run after --/);
+    expectUsageError(['exec', 'vault', 'status'], /^exec takes no word "vault"$/);
+    expectUsageError(['status', '--', 'x'], /^status takes nothing after --, got "x"$/);
+  });
+
+  it('answers --help, -h and help COMMAND with that command, --version, and nothing with the usage', () => {
+    assert.deepEqual(parseCommandLine(['--help']), { kind: 'help', words: [] });
+    assert.deepEqual(parseCommandLine(['bootstrap', '-h']), { kind: 'help', words: ['bootstrap'] });
+    assert.deepEqual(parseCommandLine(['-h', 'backup', 'schedule']), {
+      kind: 'help',
+      words: ['backup', 'schedule'],
+    });
+    assert.deepEqual(parseCommandLine(['help', 'root-token', 'revoke']), {
+      kind: 'help',
+      words: ['root-token', 'revoke'],
+    });
+    assert.deepEqual(parseCommandLine(['status', '--stack', 'a', '--help']), {
+      kind: 'help',
+      words: ['status'],
+    });
+    expectUsageError(['help', 'launch'], /^help: unknown command "launch"$/);
+    assert.deepEqual(parseCommandLine(['--version']), { kind: 'version' });
+    assert.deepEqual(parseCommandLine([]), { kind: 'usage' });
+    assert.deepEqual(parseCommandLine(['--stack', 'a']), { kind: 'usage' });
+  });
+
+  it("each command's help is its own: usage, its flags only, examples, the exit codes", () => {
+    for (const spec of runnable) {
+      const text = commandHelp(spec.words, '1.2.3');
+      const name = commandName(spec);
+      assert.match(text, new RegExp(`^vault-bootstrap ${name}: `), name);
+      assert.match(text, new RegExp(`Usage: vault-bootstrap ${name} `), name);
+      for (const f of spec.flags) assert.ok(text.includes(`--${f}`), `${name} --help names --${f}`);
+      const own = text.slice(0, text.indexOf('Global flags:'));
+      for (const f of Object.keys(FLAGS).filter((f) => !spec.flags.includes(f as never)))
+        if (!['output', 'address', 'namespace', 'ui-url', 'profile', 'help', 'version'].includes(f))
+          assert.ok(
+            !own.includes(`--${f} `) && !own.includes(`--${f}]`),
+            `${name} --help does not name --${f}`,
+          );
+      assert.ok(spec.examples.length > 0, `${name} has an example`);
+      for (const e of spec.examples) assert.ok(text.includes(e), `${name}: ${e}`);
+      assert.match(text, /Exit codes:\n {2}0 {2}done/);
+      if (spec.confirm) assert.ok(spec.flags.includes('yes'), `${name} asks, so it takes --yes`);
+    }
+    assert.notEqual(commandHelp(['bootstrap'], 'v'), commandHelp(['status'], 'v'));
+    assert.match(commandHelp(['backup'], 'v'), /backup list +the stack's snapshots/);
+    assert.match(toolHelp('9.9.9'), /^vault-bootstrap 9\.9\.9: /);
+  });
+
+  it('the README shows the commands and exit codes as the grammar says', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    assert.ok(readme.includes(commandsMarkdown()), `README lacks the commands table:\n${commandsMarkdown()}`);
+    assert.ok(
+      readme.includes(exitCodesMarkdown()),
+      `README lacks the exit codes table:\n${exitCodesMarkdown()}`,
+    );
+  });
+
+  it('takes the stack from --stack, else VAULT_BOOTSTRAP_STACK, and names --stack when it is bad', () => {
     const config = loadClientConfig({ VAULT_BOOTSTRAP_STACK: 'fromenv' });
-    assert.equal(resolveStack(command(['status']).command, config), 'fromenv');
-    assert.equal(resolveStack(command(['status', '--stack', 'flag']).command, config), 'flag');
+    assert.equal(resolveStack(command(['status']).values.stack, config), 'fromenv');
+    assert.equal(resolveStack(command(['status', '--stack', 'flag']).values.stack, config), 'flag');
     assert.throws(
-      () => resolveStack(command(['bootstrap', '--stack', 'no spaces']).command, config),
+      () => resolveStack('no spaces', config),
       (err: unknown) =>
         err instanceof ConfigError && err.setting === '--stack' && /expected a name/.test(err.message),
     );
   });
 });
 
+describe('client global flags and the environment', () => {
+  it('the global flags override the environment, and only what they name', () => {
+    const env = { TEMPORAL_ADDRESS: 'a:1', TEMPORAL_NAMESPACE: 'n1', OTHER: 'x' };
+    assert.deepEqual(withGlobalFlags(env, {}), env);
+    assert.deepEqual(
+      withGlobalFlags(env, { address: 'b:2', namespace: 'n2', uiUrl: 'http://ui', profile: 'prod' }),
+      {
+        TEMPORAL_ADDRESS: 'b:2',
+        TEMPORAL_NAMESPACE: 'n2',
+        TEMPORAL_UI_URL: 'http://ui',
+        TEMPORAL_PROFILE: 'prod',
+        OTHER: 'x',
+      },
+    );
+    const config = loadClientConfig(
+      withGlobalFlags({ TEMPORAL_ADDRESS: 'a:1' }, { address: 'temporal.example:7233' }),
+    );
+    assert.equal(config.temporal.address, 'temporal.example:7233');
+  });
+
+  it('an empty TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_UI_URL or TEMPORAL_PROFILE is refused by name', () => {
+    for (const key of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_UI_URL', 'TEMPORAL_PROFILE'])
+      assert.throws(
+        () => loadClientConfig({ [key]: '' }),
+        (err: unknown) =>
+          err instanceof ConfigError && err.setting === key && /unset it for the default/.test(err.message),
+        key,
+      );
+  });
+});
+
 describe('client exit codes', () => {
-  it('are 2 for usage, configuration and an unreachable server, 1 for anything else', () => {
+  it('map errors: 2 usage and configuration, 5 Temporal unreachable, 4 timed out, 1 anything else', () => {
+    const config = loadClientConfig({});
     assert.equal(exitCodeOf(new UsageError('x')), 2);
     assert.equal(exitCodeOf(new ConfigError('TEMPORAL_ADDRESS', 'host:port', 'x')), 2);
-    const config = loadClientConfig({});
-    assert.equal(exitCodeOf(new TemporalUnreachableError(config.temporal, new Error('refused'))), 2);
+    const unreachable = new TemporalUnreachableError(config.temporal, new Error('refused'));
+    assert.equal(exitCodeOf(unreachable), 5);
+    assert.doesNotMatch(
+      unreachable.message,
+      /npm run testbed -- up/,
+      'no test-bed command for a production operator',
+    );
+    assert.match(unreachable.message, /Check the address .*TLS/);
+    assert.equal(exitCodeOf(new WaitTimedOutError(config, 'wf', 60_000)), 4);
+    assert.match(
+      new WaitTimedOutError(config, 'wf', 90_000).message,
+      /^timed out after 90s waiting for wf; it goes on/,
+    );
     assert.equal(exitCodeOf(new Error('workflow not found')), 1);
     assert.equal(exitCodeOf('a string'), 1);
   });
 
-  it('of status are 1 only for a run that ended badly', () => {
-    for (const s of ['FAILED', 'TERMINATED', 'TIMED_OUT'] as const) assert.equal(statusExitCode(s), 1, s);
-    for (const s of ['RUNNING', 'COMPLETED', 'CANCELLED', 'CONTINUED_AS_NEW'] as const) {
-      assert.equal(statusExitCode(s), 0, s);
-    }
+  it('print a usage error as one line and where to read more', () => {
+    assert.equal(
+      errorText(new UsageError('status does not take --ttl', 'status')),
+      "vault-bootstrap: status does not take --ttl\nsee 'vault-bootstrap status --help'",
+    );
+    assert.equal(
+      errorText(new UsageError('unknown command "x"')),
+      'vault-bootstrap: unknown command "x"\nsee \'vault-bootstrap --help\'',
+    );
   });
 
-  it('main prints the usage without reading configuration or connecting', async (t) => {
-    const printed: string[] = [];
-    t.mock.method(console, 'log', (line: string) => printed.push(line));
+  it('of status are 1 only for a run that ended badly', () => {
+    for (const s of ['FAILED', 'TERMINATED', 'TIMED_OUT'] as const) assert.equal(statusExitCode(s), 1, s);
+    for (const s of ['RUNNING', 'COMPLETED', 'CANCELLED', 'CONTINUED_AS_NEW'] as const)
+      assert.equal(statusExitCode(s), 0, s);
+  });
+
+  it('main prints help on stdout (0), the usage on stderr for nothing (2), the version, without configuration', async (t) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    t.mock.method(console, 'log', (line: string) => out.push(line));
+    t.mock.method(console, 'error', (line: string) => err.push(line));
     // A configuration that would fail to load proves main returns before reading it.
     const bad = { VAULT_HEALTH_INTERVAL: 'often' };
     assert.equal(await main(['--help'], bad), 0);
+    assert.equal(await main(['verify', '--help'], bad), 0);
     assert.equal(await main([], bad), 2);
-    assert.deepEqual(printed, [USAGE, USAGE]);
+    assert.equal(await main(['--version'], bad), 0);
+    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    assert.deepEqual(out, [
+      toolHelp(version),
+      commandHelp(['verify'], version),
+      `vault-bootstrap ${version}`,
+    ]);
+    assert.deepEqual(err, [toolHelp(version)]);
   });
 
   it('main rejects bad usage before configuration, and bad configuration before connecting', async () => {
@@ -207,6 +374,10 @@ describe('client exit codes', () => {
       (err: unknown) => err instanceof ConfigError && err.setting === 'VAULT_HEALTH_INTERVAL',
     );
     await assert.rejects(
+      main(['status', '--address', 'nowhere'], {}),
+      (err: unknown) => err instanceof ConfigError && err.setting === 'TEMPORAL_ADDRESS',
+    );
+    await assert.rejects(
       main(['backup', 'schedule', 'create'], { VAULT_DRILL_INTERVAL: 'daily' }),
       (err: unknown) => err instanceof ConfigError && err.setting === 'VAULT_DRILL_INTERVAL',
     );
@@ -215,5 +386,29 @@ describe('client exit codes', () => {
       main(['status', '--stack', 'no spaces'], { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
       (err: unknown) => err instanceof ConfigError && err.setting === '--stack',
     );
+  });
+
+  it('a confirmation is refused without a terminal and without --yes, before connecting', async () => {
+    // 127.0.0.1:1 would take the connect timeout: the refusal comes first.
+    for (const argv of [
+      ['restore', '--snapshot', 's-20261130T120000Z.snap'],
+      ['schedule', 'delete'],
+      ['backup', 'schedule', 'delete'],
+    ])
+      await assert.rejects(
+        main(argv, { TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+        (err: unknown) =>
+          err instanceof UsageError && /stdin is not a terminal: pass --yes/.test(err.message),
+        argv.join(' '),
+      );
+    const terminal = (answer: string) => {
+      const input = Object.assign(new PassThrough(), { isTTY: true });
+      setImmediate(() => input.end(`${answer}\n`));
+      return { input, output: new PassThrough() };
+    };
+    assert.equal(await confirmed('restore', 'restore s', false, terminal('y')), true);
+    assert.equal(await confirmed('restore', 'restore s', false, terminal('no')), false);
+    assert.equal(await confirmed('restore', 'restore s', false, terminal('')), false);
+    assert.equal(await confirmed('restore', 'restore s', true, terminal('')), true);
   });
 });

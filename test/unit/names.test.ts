@@ -115,9 +115,9 @@ describe('names', () => {
 
   it('the client refuses the same names for --stack and VAULT_BOOTSTRAP_STACK', () => {
     const config = loadClientConfig({ VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key' });
-    assert.throws(() => resolveStack({ name: 'status', stack: '../x' }, config), ConfigError);
+    assert.throws(() => resolveStack('../x', config), ConfigError);
     assert.throws(
-      () => resolveStack({ name: 'status', stack: 'l'.repeat(48) }, config),
+      () => resolveStack('l'.repeat(48), config),
       /--stack: .*64-character/,
     );
     assert.throws(
@@ -142,7 +142,7 @@ describe('names', () => {
     assert.equal(validateStackName('drill'), 'drill');
     assert.equal(validateStackName('prod-drills'), 'prod-drills');
     const config = loadClientConfig({ VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key' });
-    assert.throws(() => resolveStack({ name: 'status', stack: 'prod-drill' }, config), /--stack: .*-drill/);
+    assert.throws(() => resolveStack('prod-drill', config), /--stack: .*-drill/);
     assert.throws(
       () =>
         loadClientConfig({

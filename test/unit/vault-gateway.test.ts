@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { toFailure, VaultProtocolError } from '../../src/shared/errors';
-import { goDurationSeconds, VaultNodeClient } from '../../src/vault/gateway';
+import { VaultNodeClient } from '../../src/vault/gateway';
 import type { VaultTimeouts } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
 import { fakeWorld } from '../support/fakes';
@@ -259,17 +259,6 @@ describe('Vault gateway: only src/config/ decides where it connects and what it 
     assert.equal(seen[0]?.url, '/v1/sys/seal-status', 'no prefix from VAULT_PREFIX');
     assert.equal(seen[0]?.headers['x-vault-token'], undefined, 'no token on an unauthenticated call');
     assert.equal(seen[0]?.headers['x-vault-namespace'], undefined);
-  });
-});
-
-describe('goDurationSeconds (autopilot durations as Vault prints them)', () => {
-  it('reads whole and compound durations, and nothing else', () => {
-    assert.equal(goDurationSeconds('10s'), 10);
-    assert.equal(goDurationSeconds('24h0m0s'), 86400);
-    assert.equal(goDurationSeconds('10m0s'), 600);
-    assert.equal(goDurationSeconds('1m30.4s'), 90);
-    for (const bad of ['', '10', 'ten seconds', '5ms', 10, undefined])
-      assert.equal(goDurationSeconds(bad), undefined, String(bad));
   });
 });
 

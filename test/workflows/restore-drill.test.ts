@@ -161,6 +161,7 @@ void describe('RestoreDrill on the time-skipping test server, stubbed activities
         client: testEnv().client,
         config: { ...config, temporal: { ...config.temporal, taskQueue } },
         stack,
+        output: 'text' as const,
       };
       assert.equal(await backupDrill(ctx, { wait: false }), 0);
       await firstEntered;

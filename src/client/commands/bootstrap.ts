@@ -1,18 +1,24 @@
 /**
- * `vault-bootstrap bootstrap [--wait]`: start BootstrapVault for the stack, or attach to
- * the run already going; with `--wait`, follow it and exit 1 with the innermost failure when it fails.
+ * `vault-bootstrap bootstrap [--wait [--timeout D]]`: start BootstrapVault for the stack, or attach to the run
+ * already going; with `--wait`, follow it (`../wait.ts` says when no worker polls and what is retried) and exit 1
+ * with the innermost failure when it fails.
  */
 import { WorkflowFailedError } from '@temporalio/client';
+import { describeFailure } from '../../shared/errors';
 import { bootstrapWorkflowId } from '../../shared/workflow-ids';
 import { bootstrapRunDetails, bootstrapRunSummary } from '../../shared/run-text';
-import { BootstrapVault } from '../../workflows';
+import { BootstrapVault, progressQuery } from '../../workflows';
 import type { CommandContext } from '../context';
-import { bootstrapRun, followProgress } from '../follow';
-import { formatBootstrapFailure, formatBootstrapStarted, formatBootstrapSummary } from '../format';
+import { followProgress } from '../follow';
+import { formatBootstrapFailure, formatBootstrapStarted, formatBootstrapSummary, uiLink } from '../format';
+import { emit, note } from '../output';
+import { awaitResult } from '../wait';
 
 export interface BootstrapOptions {
   /** Follow the run until it ends (`--wait`). */
   wait: boolean;
+  /** `--timeout`: stop waiting after this many milliseconds. */
+  timeoutMs?: number;
 }
 
 /** Runs `bootstrap`; resolves with the exit code (0 started or done, 1 the workflow failed). */
@@ -29,17 +35,26 @@ export async function bootstrap(ctx: CommandContext, options: BootstrapOptions):
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
   });
-  console.log(formatBootstrapStarted(config, stack, workflowId, handle.firstExecutionRunId));
-  if (!options.wait) return 0;
+  const started = { stack, workflowId, runId: handle.firstExecutionRunId, ui: uiLink(config, workflowId) };
+  if (!options.wait) {
+    emit(ctx, started, () => formatBootstrapStarted(config, stack, workflowId, handle.firstExecutionRunId));
+    return 0;
+  }
+  note(ctx, formatBootstrapStarted(config, stack, workflowId, handle.firstExecutionRunId));
+  // By workflow id, not run id: follows whichever run of this id is current.
+  const current = client.workflow.getHandle<typeof BootstrapVault>(workflowId);
+  const print = (line: string) => note(ctx, line);
+  const watched = awaitResult(ctx, current, { timeoutMs: options.timeoutMs, print });
   try {
-    // By workflow id, not run id: follows whichever run of this id is current.
     const res = await followProgress(
-      bootstrapRun(client.workflow.getHandle<typeof BootstrapVault>(workflowId)),
+      { progress: () => current.query(progressQuery), result: () => watched },
+      { print },
     );
-    console.log(formatBootstrapSummary(res.summary));
+    emit(ctx, { ...started, result: res }, () => formatBootstrapSummary(res.summary));
     return 0;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
+      if (ctx.output === 'json') emit(ctx, { ...started, failed: describeFailure(err) }, () => '');
       console.error(formatBootstrapFailure(config, workflowId, err));
       return 1;
     }

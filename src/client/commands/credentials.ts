@@ -9,7 +9,10 @@ import type { CommandContext } from '../context';
 import { runToEnd } from './run-to-end';
 
 /** Runs `credentials repair`; resolves with 0 once started (with `--wait`: once done), 1 when it failed. */
-export async function credentials(ctx: CommandContext, options: { wait: boolean }): Promise<number> {
+export async function credentials(
+  ctx: CommandContext,
+  options: { wait: boolean; timeoutMs?: number },
+): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = await client.workflow.start(RepairVaultCredentials, {
     taskQueue: config.temporal.taskQueue,
@@ -17,5 +20,5 @@ export async function credentials(ctx: CommandContext, options: { wait: boolean 
     args: [{ stack }],
     staticSummary: `Repair the credentials of ${stack}`,
   });
-  return runToEnd(ctx, handle, { wait: options.wait, what: 'credentials repair', format: (o) => o.summary });
+  return runToEnd(ctx, handle, { ...options, what: 'credentials repair', format: (o) => o.summary });
 }

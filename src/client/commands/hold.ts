@@ -13,6 +13,9 @@ import { holdLine, holdRunSummary } from '../../shared/run-text';
 import { HoldVaultStack, releaseSignal } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatReport, uiLink } from '../format';
+import { EXIT } from '../grammar';
+import { emit, note } from '../output';
+import { awaitResult } from '../wait';
 import { healthInput } from './schedule';
 
 /** `--by`, else the name of the user running the client (a hold says who put it on); never empty. */
@@ -42,34 +45,52 @@ export async function hold(ctx: CommandContext, options: { reason: string; by?: 
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const current = await new TemporalStackHolds(() => client).current(stack);
+    if (ctx.output === 'json') emit(ctx, { stack, held: false, current }, () => '');
     console.error(
       `vault-bootstrap: StackAlreadyHeld: stack ${stack} is already held` +
         `${current ? ` (${holdLine(current)})` : ''}; release it first\nTemporal UI: ${uiLink(config, workflowId)}`,
     );
-    return 1;
+    return EXIT.failed;
   }
-  console.log(
-    `${holdLine(held)}\nHealth runs of ${stack} now report and never act; release with ` +
-      `\`vault-bootstrap release --stack ${stack}\`.\nTemporal UI: ${uiLink(config, workflowId)}`,
+  const ui = uiLink(config, workflowId);
+  emit(
+    ctx,
+    { stack, held: true, hold: held, workflowId, ui },
+    () =>
+      `${holdLine(held)}\nHealth runs of ${stack} now report and never act; release with ` +
+      `\`vault-bootstrap release --stack ${stack}\`.\nTemporal UI: ${ui}`,
   );
-  return 0;
+  return EXIT.ok;
 }
 
-/** Releases the hold and waits for the check it runs; exit 0 when that check is Healthy, 1 otherwise or when not held. */
-export async function release(ctx: CommandContext, options: { by?: string }): Promise<number> {
+/**
+ * Releases the hold and waits for the check it runs (bounded by `--timeout`); exit 0 when that check is Healthy,
+ * 1 otherwise, 3 when the stack is not held.
+ */
+export async function release(
+  ctx: CommandContext,
+  options: { by?: string; timeoutMs?: number },
+): Promise<number> {
   const { client, config, stack } = ctx;
   const current = await new TemporalStackHolds(() => client).current(stack);
   if (!current) {
     console.error(`vault-bootstrap: StackNotHeld: stack ${stack} is not held; nothing to release`);
-    return 1;
+    return EXIT.notFound;
   }
   const handle = client.workflow.getHandle<typeof HoldVaultStack>(holdWorkflowId(stack));
   const by = operatorName(options.by);
   await handle.signal(releaseSignal, by ? { by } : {});
-  const outcome = await handle.result();
-  console.log(
-    `Released ${outcome.releasedAt}${outcome.releasedBy ? ` by ${outcome.releasedBy}` : ''} ` +
-      `(${holdLine(current)})\n${formatReport(outcome.health)}\nTemporal UI: ${uiLink(config, handle.workflowId)}`,
+  const outcome = await awaitResult(ctx, handle, {
+    timeoutMs: options.timeoutMs,
+    print: (l) => note(ctx, l),
+  });
+  const ui = uiLink(config, handle.workflowId);
+  emit(
+    ctx,
+    { stack, released: outcome, hold: current, ui },
+    () =>
+      `Released ${outcome.releasedAt}${outcome.releasedBy ? ` by ${outcome.releasedBy}` : ''} ` +
+      `(${holdLine(current)})\n${formatReport(outcome.health)}\nTemporal UI: ${ui}`,
   );
-  return outcome.health.verdict === 'Healthy' ? 0 : 1;
+  return outcome.health.verdict === 'Healthy' ? EXIT.ok : EXIT.failed;
 }

@@ -1,6 +1,8 @@
 /**
  * `vault-bootstrap restore --snapshot FILE [--wait]`: disaster recovery (docs/backups.md). Starts `RestoreVault`
  * for the stack, or attaches to the one already running; with `--wait`, waits for it and prints each step.
+ * `FILE` is a snapshot's name in the stack's backup folder (the grammar refuses a path); the client asked for
+ * confirmation before this runs (`--yes` skips it).
  */
 import { restoreWorkflowId } from '../../shared/workflow-ids';
 import { RestoreVault } from '../../workflows';
@@ -11,7 +13,7 @@ import { healthInput } from './schedule';
 /** Runs `restore`; resolves with 0 once started (or, with `--wait`, restored), 1 when it failed. */
 export async function restore(
   ctx: CommandContext,
-  options: { snapshot: string; wait: boolean },
+  options: { snapshot: string; wait: boolean; timeoutMs?: number },
 ): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = await client.workflow.start(RestoreVault, {
@@ -24,6 +26,7 @@ export async function restore(
   });
   return runToEnd(ctx, handle, {
     wait: options.wait,
+    timeoutMs: options.timeoutMs,
     what: 'restore',
     format: (r) =>
       [`restored ${r.stack} from ${r.snapshot}`, ...r.steps.map((s) => `  ${s.step}: ${s.summary}`)].join(

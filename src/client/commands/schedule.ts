@@ -17,7 +17,7 @@ import type {
   Workflow,
 } from '@temporalio/client';
 import type { ClientConfig } from '../../config/client';
-import type { ScheduleAction } from '../args';
+import type { ScheduleAction } from '../grammar';
 import type { HealthInput } from '../../shared/health';
 import {
   backupRunSummary,
@@ -29,6 +29,9 @@ import { backupWorkflowIds, healthWorkflowIds, legacyHealthWorkflowIds } from '.
 import { BackupVault, RestoreDrill, VerifyVaultHealth, WatchVaultTasks } from '../../workflows';
 import type { CommandContext } from '../context';
 import { formatScheduleDescription } from '../format';
+import type { ScheduleView } from '../format';
+import { EXIT } from '../grammar';
+import { emit } from '../output';
 
 /**
  * What `create` sets on a new or existing schedule of `W`: when (`spec`), what it starts and its policies.
@@ -187,18 +190,56 @@ export const SCHEDULE_COMMANDS: Record<
 > = {
   create,
   describe: (ctx, kind) =>
-    forEach(ctx, kind, 'not created', async (h, id) => formatScheduleDescription(id, await h.describe())),
+    forEach(ctx, kind, 'not created', async (h, id) => {
+      const d = await h.describe();
+      return { text: formatScheduleDescription(id, d), json: scheduleJson(id, d) };
+    }),
   pause: (ctx, kind) =>
     forEach(ctx, kind, 'not created, skipped', (h, id) =>
-      h.pause('paused from vault-bootstrap').then(() => `schedule ${id}: paused`),
+      h
+        .pause('paused from vault-bootstrap')
+        .then(() => said(`schedule ${id}: paused`, { id, state: 'paused' })),
     ),
   unpause: (ctx, kind) =>
     forEach(ctx, kind, 'not created, skipped', (h, id) =>
-      h.unpause('unpaused from vault-bootstrap').then(() => `schedule ${id}: active`),
+      h
+        .unpause('unpaused from vault-bootstrap')
+        .then(() => said(`schedule ${id}: active`, { id, state: 'active' })),
     ),
   trigger,
   delete: remove,
 };
+
+/** What an action says of one schedule: a line of text, and the same as JSON. */
+interface Said {
+  text: string;
+  json: Record<string, unknown>;
+}
+
+function said(text: string, json: Record<string, unknown>): Said {
+  return { text, json };
+}
+
+/** Prints what the action said of each schedule: the lines, or `{ stack, schedules: [...] }` as JSON. */
+function report(ctx: CommandContext, all: readonly Said[]): void {
+  emit(ctx, { stack: ctx.stack, schedules: all.map((a) => a.json) }, () => all.map((a) => a.text).join('\n'));
+}
+
+/** A schedule's description as `describe -o json` prints it. */
+function scheduleJson(id: string, d: ScheduleView): Record<string, unknown> {
+  return {
+    id,
+    state: d.state.paused ? 'paused' : 'active',
+    ...(d.state.note ? { note: d.state.note } : {}),
+    actionsTaken: d.info.numActionsTaken,
+    skippedForOverlap: d.info.numActionsSkippedOverlap,
+    recentRuns: d.info.recentActions.map((a) => ({
+      at: a.takenAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
+    nextTimes: d.info.nextActionTimes.slice(0, 3).map((n) => n.toISOString()),
+  };
+}
 
 /**
  * Runs `schedule <action>` (kind `health`) or `backup schedule <action>` (kind `backup`);
@@ -215,11 +256,12 @@ export function schedule(
 /** `create`: each schedule made what configuration says (idempotent), then the watcher, if the kind has one. */
 async function create(ctx: CommandContext, kind: ScheduleKind): Promise<number> {
   const { client, config, stack } = ctx;
+  const out: Said[] = [];
   for (const { id, wanted, note, about } of kind.schedules(config, stack)) {
     let done;
     if (wanted) done = await upsertSchedule(client, id, wanted, note);
     else done = (await deleteSchedule(client, id)) ? 'deleted' : 'none';
-    console.log(`schedule ${id}: ${done} (${about})`);
+    out.push(said(`schedule ${id}: ${done} (${about})`, { id, outcome: done, about }));
   }
   if (kind.watcher) {
     const { watcher } = healthWorkflowIds(stack);
@@ -230,12 +272,18 @@ async function create(ctx: CommandContext, kind: ScheduleKind): Promise<number> 
       staticSummary: watcherRunSummary(stack),
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    console.log(`watcher ${watcher}: running (checks right after a Vault task starts)`);
+    out.push(
+      said(`watcher ${watcher}: running (checks right after a Vault task starts)`, {
+        id: watcher,
+        outcome: 'running',
+      }),
+    );
   }
-  return 0;
+  report(ctx, out);
+  return EXIT.ok;
 }
 
-/** `trigger`: one run of the kind's first schedule now (skipped if one is running). */
+/** `trigger`: one run of the kind's first schedule now (skipped if one is running); 3 when it is not created. */
 async function trigger(ctx: CommandContext, kind: ScheduleKind): Promise<number> {
   const [{ id }] = kind.schedules(ctx.config, ctx.stack);
   try {
@@ -246,21 +294,21 @@ async function trigger(ctx: CommandContext, kind: ScheduleKind): Promise<number>
     console.error(
       `vault-bootstrap: schedule ${id} is not created, nothing triggered (${kind.skipsMissing.triggerHint})`,
     );
-    return 1;
+    return EXIT.notFound;
   }
-  console.log(`schedule ${id}: triggered ${kind.oneRun}`);
-  return 0;
+  report(ctx, [said(`schedule ${id}: triggered ${kind.oneRun}`, { id, outcome: 'triggered' })]);
+  return EXIT.ok;
 }
 
 /**
  * `delete`: each schedule gone, whether it was there or not; runs they started go on. The health check's
  * watcher goes too, and the schedule and watcher an earlier version made under the ids without the `:`
- * separator, so `delete` + `create` migrates a stack.
+ * separator, so `delete` + `create` migrates a stack. The client asks before (`--yes` does not).
  */
 async function remove(ctx: CommandContext, kind: ScheduleKind): Promise<number> {
   if (!kind.watcher)
     return forEach(ctx, kind, 'not created, skipped', (h, id) =>
-      h.delete().then(() => `schedule ${id}: deleted`),
+      h.delete().then(() => said(`schedule ${id}: deleted`, { id, outcome: 'deleted' })),
     );
   const { client, stack } = ctx;
   const ids = healthWorkflowIds(stack);
@@ -271,29 +319,37 @@ async function remove(ctx: CommandContext, kind: ScheduleKind): Promise<number> 
       .terminate('schedule deleted')
       .catch(() => undefined);
   }
-  console.log(`schedule ${ids.schedule} and watcher ${ids.watcher}: deleted`);
-  return 0;
+  report(ctx, [
+    said(`schedule ${ids.schedule} and watcher ${ids.watcher}: deleted`, {
+      id: ids.schedule,
+      watcher: ids.watcher,
+      outcome: 'deleted',
+    }),
+  ]);
+  return EXIT.ok;
 }
 
 /**
  * Prints what `act` says of each of the kind's schedules. One that is not created fails the action, or, when
- * the kind skips it, prints `schedule <id>: <missing>`.
+ * the kind skips it, says `schedule <id>: <missing>`.
  */
 async function forEach(
   ctx: CommandContext,
   kind: ScheduleKind,
   missing: string,
-  act: (handle: ScheduleHandle, id: string) => Promise<string>,
+  act: (handle: ScheduleHandle, id: string) => Promise<Said>,
 ): Promise<number> {
+  const out: Said[] = [];
   for (const { id } of kind.schedules(ctx.config, ctx.stack)) {
     try {
-      console.log(await act(ctx.client.schedule.getHandle(id), id));
+      out.push(await act(ctx.client.schedule.getHandle(id), id));
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError) || !kind.skipsMissing) throw err;
-      console.log(`schedule ${id}: ${missing}`);
+      out.push(said(`schedule ${id}: ${missing}`, { id, outcome: missing }));
     }
   }
-  return 0;
+  report(ctx, out);
+  return EXIT.ok;
 }
 
 /**

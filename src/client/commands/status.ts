@@ -1,6 +1,8 @@
 /**
- * `vault-bootstrap status`: each step of the latest BootstrapVault run of the stack, with the current attempt.
+ * `vault-bootstrap status`: each step of the latest BootstrapVault run of the stack, with the current attempt;
+ * exit 3 (`EXIT.notFound`) when the stack has no bootstrap run at all.
  */
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../shared/workflow-ids';
 import { progressQuery } from '../../workflows';
@@ -8,8 +10,11 @@ import type { BootstrapVault } from '../../workflows';
 import type { CommandContext } from '../context';
 import { describeFailure } from '../../shared/errors';
 import { formatProgress, uiLink } from '../format';
+import { EXIT } from '../grammar';
+import { emit } from '../output';
 import { TemporalStackHolds } from '../../holds/temporal-holds';
 import { holdLine } from '../../shared/run-text';
+import type { StepProgress } from '../../shared/steps';
 
 /** The attempt of the activity the run is waiting on, if any (shown beside the running step). */
 async function pendingAttempt(handle: WorkflowHandle<typeof BootstrapVault>): Promise<number | undefined> {
@@ -19,23 +24,56 @@ async function pendingAttempt(handle: WorkflowHandle<typeof BootstrapVault>): Pr
 
 /** Exit code of `status` for a run in this state: 1 when it ended badly, else 0 (running or completed). */
 export function statusExitCode(status: WorkflowExecutionStatusName): number {
-  return status === 'FAILED' || status === 'TERMINATED' || status === 'TIMED_OUT' ? 1 : 0;
+  return status === 'FAILED' || status === 'TERMINATED' || status === 'TIMED_OUT' ? EXIT.failed : EXIT.ok;
 }
 
-/** Runs `status`; resolves with `statusExitCode` of the latest run. */
+/** Runs `status`; resolves with `statusExitCode` of the latest run, or 3 when there is none. */
 export async function status(ctx: CommandContext): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = client.workflow.getHandle<typeof BootstrapVault>(bootstrapWorkflowId(stack));
-  const d = await handle.describe();
-  console.log(`BootstrapVault ${handle.workflowId}: ${d.status.name} (started ${d.startTime.toISOString()})`);
-  const hold = await new TemporalStackHolds(() => client).current(stack);
-  if (hold) console.log(`${holdLine(hold)} (health reports and never acts until release)`);
+  let d;
   try {
-    const rows = await handle.query(progressQuery);
-    console.log(formatProgress(rows, await pendingAttempt(handle)));
+    d = await handle.describe();
   } catch (err) {
-    console.log(`  (progress not available: ${describeFailure(err)})`);
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    console.error(
+      `vault-bootstrap: stack ${stack} has no bootstrap run (no workflow ${handle.workflowId} in namespace ` +
+        `${config.temporal.namespace}); start one: vault-bootstrap bootstrap --stack ${stack}`,
+    );
+    return EXIT.notFound;
   }
-  console.log(`Temporal UI: ${uiLink(config, handle.workflowId)}`);
+  const hold = await new TemporalStackHolds(() => client).current(stack);
+  let rows: StepProgress[] | undefined;
+  let attempt: number | undefined;
+  let unavailable: string | undefined;
+  try {
+    rows = await handle.query(progressQuery);
+    attempt = await pendingAttempt(handle);
+  } catch (err) {
+    unavailable = describeFailure(err);
+  }
+  const ui = uiLink(config, handle.workflowId);
+  emit(
+    ctx,
+    {
+      stack,
+      workflowId: handle.workflowId,
+      runId: d.runId,
+      status: d.status.name,
+      startTime: d.startTime.toISOString(),
+      ...(d.closeTime ? { closeTime: d.closeTime.toISOString() } : {}),
+      ...(hold ? { hold } : {}),
+      ...(rows ? { steps: rows } : { progressUnavailable: unavailable }),
+      ...(attempt !== undefined ? { attempt } : {}),
+      ui,
+    },
+    () =>
+      [
+        `BootstrapVault ${handle.workflowId}: ${d.status.name} (started ${d.startTime.toISOString()})`,
+        ...(hold ? [`${holdLine(hold)} (health reports and never acts until release)`] : []),
+        rows ? formatProgress(rows, attempt) : `  (progress not available: ${unavailable})`,
+        `Temporal UI: ${ui}`,
+      ].join('\n'),
+  );
   return statusExitCode(d.status.name);
 }

@@ -29,12 +29,12 @@ describe('backup schedule config', () => {
     expectConfigError(
       () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'hourly' }),
       'VAULT_BACKUP_INTERVAL',
-      /a duration like 30m, 1h or 24h, not 0.*"hourly"/,
+      /a duration like 30m, 1h, 1h30m or 24h, not 0.*"hourly"/,
     );
     expectConfigError(
       () => loadClientConfig({ VAULT_BACKUP_INTERVAL: 'off' }),
       'VAULT_BACKUP_INTERVAL',
-      /a duration like 30m, 1h or 24h, not 0.*"off"/,
+      /a duration like 30m, 1h, 1h30m or 24h, not 0.*"off"/,
     );
     expectConfigError(
       () => loadClientConfig({ VAULT_BACKUP_INTERVAL: '0m' }),

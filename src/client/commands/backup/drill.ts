@@ -12,7 +12,10 @@ import { formatDrillResult } from '../../format';
 import { runToEnd } from '../run-to-end';
 
 /** Runs `backup drill`; resolves with 0 once started (or, with `--wait`, once read back), 1 when it failed. */
-export async function backupDrill(ctx: CommandContext, options: { wait: boolean }): Promise<number> {
+export async function backupDrill(
+  ctx: CommandContext,
+  options: { wait: boolean; timeoutMs?: number },
+): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = await client.workflow.start(RestoreDrill, {
     taskQueue: config.temporal.taskQueue,
@@ -23,5 +26,5 @@ export async function backupDrill(ctx: CommandContext, options: { wait: boolean 
     args: [{ stack }],
     staticSummary: drillRunSummary(stack, 'on demand'),
   });
-  return runToEnd(ctx, handle, { wait: options.wait, what: 'restore drill', format: formatDrillResult });
+  return runToEnd(ctx, handle, { ...options, what: 'restore drill', format: formatDrillResult });
 }

@@ -9,7 +9,10 @@ import type { CommandContext } from '../../context';
 import { runToEnd } from '../run-to-end';
 
 /** Runs `backup now`; resolves with 0 once started (or, with `--wait`, once written), 1 when it failed. */
-export async function backupNow(ctx: CommandContext, options: { wait: boolean }): Promise<number> {
+export async function backupNow(
+  ctx: CommandContext,
+  options: { wait: boolean; timeoutMs?: number },
+): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = await client.workflow.start(BackupVault, {
     taskQueue: config.temporal.taskQueue,
@@ -18,7 +21,7 @@ export async function backupNow(ctx: CommandContext, options: { wait: boolean })
     staticSummary: backupRunSummary(stack, 'on demand'),
   });
   return runToEnd(ctx, handle, {
-    wait: options.wait,
+    ...options,
     what: 'backup',
     format: ({ manifest, retention }) =>
       [

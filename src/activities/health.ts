@@ -8,8 +8,24 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { AutomaticAction, HeldKeys, RaftServer, StoredSnapshot, SwarmNode, TaskInfo } from '../ports';
-import { ALL_SLOTS, nodeName, serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
+import type {
+  AutomaticAction,
+  AutopilotState,
+  HeldKeys,
+  RaftServer,
+  StoredSnapshot,
+  SwarmNode,
+  TaskInfo,
+} from '../ports';
+import {
+  ALL_SLOTS,
+  AUTOPILOT_CONFIG,
+  nodeName,
+  serviceName,
+  TLS_FILES,
+  VAULT_REPLICAS,
+} from '../shared/constants';
+import { parseDuration } from '../shared/duration';
 import { VaultRequestError } from '../shared/errors';
 import { BACKUP_FINDINGS, HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type {
@@ -55,6 +71,27 @@ function notAMember(report: HealthReport, name: string): boolean {
     report.raft.servers.some((s) => s.leader) &&
     row?.initialized === true &&
     !report.raft.servers.some((s) => s.nodeId === name)
+  );
+}
+
+/** How often a settling autopilot is asked again (it updates its state every couple of seconds). */
+const AUTOPILOT_POLL_MS = 500;
+
+/**
+ * Whether everything the check sees is in order for autopilot to count healthy: every node reachable, initialized
+ * and unsealed, and a voter of the Raft configuration. Only then is autopilot's "unhealthy" a lag worth waiting
+ * out; with a node down it is the truth, and the check does not wait.
+ */
+function allServing(report: HealthReport, servers: readonly RaftServer[]): boolean {
+  return (
+    report.nodes.length === VAULT_REPLICAS &&
+    report.nodes.every(
+      (n) =>
+        n.reachable &&
+        n.initialized === true &&
+        n.sealed === false &&
+        servers.some((s) => s.nodeId === n.name && s.voter),
+    )
   );
 }
 
@@ -253,6 +290,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     // The Raft view, from any unsealed node (standbys forward to the active one).
     const held = await token(input.stack);
     let servers: RaftServer[] = [];
+    let raftReader: ClusterNode | undefined;
     for (const n of nodes.values()) {
       const row = report.nodes.find((r) => r.slot === n.slot);
       if (!row?.reachable || row.sealed) continue;
@@ -260,6 +298,7 @@ export function createHealthActivities(deps: ActivityDeps) {
         // Every run renews the worker's periodic token: it lapses only if no check runs for a whole period.
         if (held.renewable) await n.client.renewSelf(held.token);
         servers = await n.client.raftConfiguration(held.token);
+        raftReader = n;
         const autopilot = await n.client.autopilotState(held.token);
         report.raft.autopilotHealthy = autopilot.healthy;
         if (autopilot.failureTolerance !== undefined)
@@ -301,10 +340,45 @@ export function createHealthActivities(deps: ActivityDeps) {
         });
       }
     }
+    if (report.raft.autopilotHealthy === false && raftReader && allServing(report, servers)) {
+      const settled = await autopilotSettled(raftReader, held.token);
+      report.raft.autopilotHealthy = settled.healthy;
+      if (settled.failureTolerance !== undefined) report.raft.failureTolerance = settled.failureTolerance;
+    }
     if (report.raft.autopilotHealthy === false)
       findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
     report.verdict = verdictOf(findings, report.nodes, hasLeader);
     return report;
+  }
+
+  /**
+   * Autopilot's verdict, given time to agree with what the check saw. It lags: a node unsealed a second ago is
+   * in contact and caught up, but autopilot counts it healthy only at a later state update, so a check right
+   * after a heal (a release's, issue 28) read "unhealthy" for a cluster that was healed. Asked again until it
+   * says healthy, for at most its server stabilization time (read from Vault; the tool's setting when it cannot
+   * be read); resolves with its last answer.
+   */
+  async function autopilotSettled(reader: ClusterNode, apiToken: string): Promise<AutopilotState> {
+    const stabilization = await reader.client
+      .autopilotConfiguration(apiToken)
+      .then((c) => c.serverStabilizationTime)
+      .catch(() => AUTOPILOT_CONFIG.serverStabilizationTime);
+    const boundMs = parseDuration(stabilization) ?? 10_000;
+    let last: AutopilotState = { healthy: false };
+    try {
+      return await waitFor(
+        deps,
+        `autopilot (asked through ${reader.name}) to count every voter healthy`,
+        boundMs,
+        async () => {
+          last = await reader.client.autopilotState(apiToken);
+          return last.healthy ? last : undefined;
+        },
+        AUTOPILOT_POLL_MS,
+      );
+    } catch {
+      return last;
+    }
   }
 
   /** The findings of `report` about each node, by node name. */

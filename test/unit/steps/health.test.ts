@@ -170,11 +170,37 @@ describe('checkVaultHealth', () => {
     assert.deepEqual(codes(r), ['CertificateStale vault-2']);
   });
 
-  it('autopilot unhealthy: AutopilotUnhealthy', async () => {
+  it('autopilot unhealthy: AutopilotUnhealthy, once it had its stabilization time (read from Vault) to agree', async () => {
     const w = await healthy();
     w.vault.autopilotHealthy = false;
+    w.vault.autopilotConfig = { ...w.vault.autopilotConfig, serverStabilizationTime: '3s' };
+    const t0 = w.clock.now();
     const r = await w.run(w.acts.checkVaultHealth, input);
     assert.deepEqual(codes(r), ['AutopilotUnhealthy']);
+    const waited = w.clock.now() - t0;
+    assert.ok(waited >= 3000 && waited < 4000, `waited ${waited} ms, bounded by the 3 s read from Vault`);
+  });
+
+  // Issue 28: right after a heal autopilot still says unhealthy for a couple of its state updates; a release
+  // then reported failure for a cluster it had healed.
+  it('autopilot that catches up within its stabilization time: Healthy, no finding', async () => {
+    const w = await healthy();
+    let asked = 0;
+    Object.defineProperty(w.vault, 'autopilotHealthy', { get: () => ++asked > 3, configurable: true });
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.equal(r.verdict, 'Healthy');
+    assert.equal(r.raft.autopilotHealthy, true);
+    assert.equal(asked, 4, 'asked again until it said healthy');
+  });
+
+  it('autopilot unhealthy with a node sealed: reported at once, no wait (it is the truth)', async () => {
+    const w = await healthy();
+    w.vault.autopilotHealthy = false;
+    w.swarm.replaceTask(w.service, 3);
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeSealed vault-3', 'AutopilotUnhealthy']);
+    assert.ok(!w.clock.sleeps.includes(500), `no autopilot poll: ${w.clock.sleeps.join(', ')}`);
   });
 
   // Issue 27, item 1: a missing backup folder used to leave the report without a backup section and the metrics

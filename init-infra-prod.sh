@@ -51,7 +51,8 @@
 # Extra arguments go to the client's `bootstrap` (e.g. `--stack other`).
 #
 # Exit codes: 0 bootstrapped, verified and scheduled; 1 the bootstrap failed (the output names the
-# step); 2 bad configuration, Docker or Temporal unreachable, or the worker stack did not start.
+# step); 2 bad configuration, Docker unreachable, or the worker stack did not start; 5 Temporal unreachable
+# (the client's codes pass through: README, "Exit codes").
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -312,6 +313,8 @@ bootstrap_vault() {
     if ((rc == 1)); then
       log "The output above names the failed step and what to do; 'vault-bootstrap status' shows the progress." >&2
       log "Once fixed, re-run this script: the workflow resumes where it stopped." >&2
+    elif ((rc == 5)); then
+      log "Temporal unreachable from here: check TEMPORAL_ADDRESS, TLS (TEMPORAL_TLS*) and that the server runs." >&2
     else
       log "Bad configuration, or Temporal unreachable, or the client is not built: see the message above." >&2
     fi

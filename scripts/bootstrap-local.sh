@@ -225,7 +225,7 @@ client() {
 # so does this walk, when a health check reports it.
 repair_credentials_if_reported() {
   local report
-  report=$(env "${CLIENT_ENV[@]}" node dist/src/client.js verify --stack "$STACK" --json 2>/dev/null || true)
+  report=$(env "${CLIENT_ENV[@]}" node dist/src/client.js verify --stack "$STACK" -o json 2>/dev/null || true)
   if grep -Eq '"code": ?"(CredentialMissing|CredentialPolicyChanged|WorkerTokenRejected)"' <<<"$report"; then
     say "the health check reports a credential of an earlier version missing or changed: repairing it"
     client credentials repair --stack "$STACK" --wait
@@ -377,8 +377,8 @@ three_node_stop() {
   if load_three_node_env && [[ -f dist/src/client.js ]] &&
     { [[ $TEMPORAL_MODE == dev ]] || load_cluster_env; }; then
     three_node_client_env
-    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" || true
-    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" --yes || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" --yes || true
   fi
   local node pid_file pid pids=()
   for node in "${THREE_NODES[@]}"; do
@@ -462,8 +462,8 @@ if [[ $ACTION == stop ]]; then
     source "$CACHE/testbed.env"
     set +a
     one_node_temporal
-    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" || true
-    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js schedule delete --stack "$STACK" --yes || true
+    env "${CLIENT_ENV[@]}" node dist/src/client.js backup schedule delete --stack "$STACK" --yes || true
   fi
   if worker_alive; then
     kill -TERM "$(cat "$PID_FILE")"

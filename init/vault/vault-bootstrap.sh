@@ -59,21 +59,28 @@ else
 fi
 
 # The stack the client acts on: a `--stack` among the arguments wins over VAULT_BOOTSTRAP_STACK, as in the client.
+# It is taken out of the arguments (the rest go to `bootstrap`) and passed once: the client refuses a flag
+# given twice.
 args=("$@")
+rest=()
 for ((i = 0; i < ${#args[@]}; i++)); do
   case ${args[i]} in
-    --stack) stack=${args[i + 1]:-$stack} ;;
+    --stack)
+      stack=${args[i + 1]:-$stack}
+      i=$((i + 1))
+      ;;
     --stack=*) stack=${args[i]#--stack=} ;;
+    *) rest+=("${args[i]}") ;;
   esac
 done
 
 if [[ ${VAULT_BOOTSTRAP_SCHEDULE:-} != 1 ]]; then
-  exec "${cli[@]}" bootstrap --wait --stack "$stack" "$@"
+  exec "${cli[@]}" bootstrap --wait --stack "$stack" "${rest[@]}"
 fi
 # VAULT_BOOTSTRAP_SCHEDULE=1 (init-infra-prod.sh): once verified, the health-check schedule and its events
 # watcher are created, or updated to the current settings (VAULT_HEALTH_*), the watcher kept if it runs; then
 # the backup and drill schedules, likewise (VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL). A cluster nobody
 # backs up is not bootstrapped for production.
-"${cli[@]}" bootstrap --wait --stack "$stack" "$@"
+"${cli[@]}" bootstrap --wait --stack "$stack" "${rest[@]}"
 "${cli[@]}" schedule create --stack "$stack"
 exec "${cli[@]}" backup schedule create --stack "$stack"

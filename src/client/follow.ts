@@ -22,10 +22,14 @@ export interface FollowOptions {
   pollMs?: number;
 }
 
+/** How long the pass after the end waits for its query (a run that ended as no worker polls is never answered). */
+const LAST_QUERY_MS = 5000;
+
 /**
  * Prints each step once per status it reaches (never `pending`) until the run ends, then once more so every
  * step's final state is printed; resolves or rejects as the run's result does. Query failures (no worker
- * polling yet) are skipped: the loop keeps waiting for the result.
+ * polling yet) are skipped, and a query still unanswered when the result comes (a query waits for a worker)
+ * is given up: the loop keeps to the result.
  */
 export async function followProgress(
   run: BootstrapRun,
@@ -35,23 +39,24 @@ export async function followProgress(
   const seen = new Map<string, string>();
   const result = run.result();
   let finished = false;
-  result.then(
+  const settled = result.then(
     () => (finished = true),
     () => (finished = true),
   );
+  const timer = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref());
   for (let last = false; !last;) {
     last = finished; // one more pass after the end, so the final state of every step is printed
-    try {
-      for (const r of await run.progress()) {
-        if (seen.get(r.step) !== r.status && r.status !== 'pending') {
-          seen.set(r.step, r.status);
-          print(formatProgressEvent(r, now()));
-        }
+    const rows = await Promise.race([
+      run.progress().catch(() => undefined), // the query needs a worker; while none polls, keep waiting
+      last ? timer(LAST_QUERY_MS) : settled.then(() => undefined),
+    ]);
+    for (const r of rows ?? []) {
+      if (seen.get(r.step) !== r.status && r.status !== 'pending') {
+        seen.set(r.step, r.status);
+        print(formatProgressEvent(r, now()));
       }
-    } catch {
-      // The query needs a worker; while none is polling, keep waiting for the result.
     }
-    if (!last) await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, pollMs))]);
+    if (!last) await Promise.race([settled, timer(pollMs)]);
   }
   return result;
 }

@@ -183,7 +183,7 @@ async function workflowRound(sample: Sample): Promise<void> {
     await sleep(5000); // idle: nothing runs between the bootstrap and the schedule's next (24 h) run
     sample.set('worker idle RSS (MB)', rssMb(child.pid!));
     await failover(run, sample);
-    await run.client(['schedule', 'delete'], HEALTH);
+    await run.client(['schedule', 'delete', '--yes'], HEALTH);
   } finally {
     await run.cleanup();
     await temporal.connection.close();

@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
+import { temporalClient } from '../support/history';
 import { REPO, TestRun } from '../support/testbed';
 
 function runNode(
@@ -67,16 +69,79 @@ describe('bad input', () => {
     });
   }
 
-  it('the client refuses bad configuration and usage with exit code 2', async () => {
+  it('the client refuses bad configuration and usage with exit code 2, an unreachable Temporal with 5', async () => {
     const unreachable = await runNode('client.js', ['status'], run.env({ TEMPORAL_ADDRESS: '127.0.0.1:1' }));
-    assert.equal(unreachable.code, 2, unreachable.out);
+    assert.equal(unreachable.code, 5, unreachable.out);
     assert.match(unreachable.out, /TEMPORAL_ADDRESS: cannot reach/);
+    assert.doesNotMatch(unreachable.out, /testbed -- up/, 'no test-bed command for a production operator');
+    const flag = await runNode('client.js', ['status', '--address', '127.0.0.1:1'], run.env());
+    assert.equal(flag.code, 5, flag.out);
+    assert.match(flag.out, /at 127\.0\.0\.1:1 /, '--address over TEMPORAL_ADDRESS');
+    const empty = await runNode('client.js', ['status'], run.env({ TEMPORAL_ADDRESS: '' }));
+    assert.equal(empty.code, 2, empty.out);
+    assert.match(
+      empty.out,
+      /^vault-bootstrap: TEMPORAL_ADDRESS: expected a value \(unset it for the default\), got ""$/m,
+    );
     const badStack = await runNode('client.js', ['bootstrap', '--stack', 'no spaces'], run.env());
     assert.equal(badStack.code, 2, badStack.out);
     assert.match(badStack.out, /--stack: expected a name/);
     const unknown = await runNode('client.js', ['launch'], run.env());
     assert.equal(unknown.code, 2, unknown.out);
-    assert.match(unknown.out, /unknown command "launch"/);
+    assert.equal(unknown.out, `vault-bootstrap: unknown command "launch"\nsee 'vault-bootstrap --help'\n`);
+    const extra = await runNode('client.js', ['bootstrap', 'status'], run.env());
+    assert.equal(extra.code, 2, extra.out);
+    assert.equal(
+      extra.out,
+      `vault-bootstrap: bootstrap takes no word "status"\nsee 'vault-bootstrap bootstrap --help'\n`,
+    );
+  });
+
+  // Issue 28: the conventions that need a server, on the bed's dev server with this run's own stack and task queue.
+  it('against Temporal: status without a run exits 3; --wait without a worker says so and --timeout ends it with 4; restore takes no path', async () => {
+    const none = await run.client(['status']);
+    assert.equal(none.code, 3, none.out);
+    assert.match(
+      none.out,
+      new RegExp(`stack ${run.stack} has no bootstrap run .*vault-bootstrap bootstrap --stack ${run.stack}`),
+    );
+
+    // No worker polls this run's task queue: the wait says so, names the queue, and the timeout ends it.
+    const started = Date.now();
+    const waited = await run.client(['bootstrap', '--wait', '--timeout', '6s']);
+    const seconds = (Date.now() - started) / 1000;
+    const { client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+    try {
+      await client.workflow
+        .getHandle(bootstrapWorkflowId(run.stack))
+        .terminate('e2e 04: no worker on purpose');
+    } finally {
+      await connection.close();
+    }
+    assert.equal(waited.code, 4, waited.out);
+    assert.match(
+      waited.out,
+      new RegExp(
+        `no worker polls task queue ${run.taskQueue}: .*VAULT_BOOTSTRAP_TASK_QUEUE=${run.taskQueue}`,
+      ),
+    );
+    assert.match(waited.out, /timed out after 6s waiting for vault-bootstrap-vbt\S+; it goes on/);
+    console.log(
+      `bootstrap --wait --timeout 6s with no worker: exit ${waited.code} after ${seconds.toFixed(1)} s`,
+    );
+
+    // A path is refused in the client, before anything is asked or started.
+    const path = await run.client([
+      'restore',
+      '--snapshot',
+      `/tmp/${run.stack}-20261130T120000Z.snap`,
+      '--yes',
+    ]);
+    assert.equal(path.code, 2, path.out);
+    assert.match(path.out, /--snapshot ".*": expected a snapshot's file name .* no path/);
+    const unconfirmed = await run.client(['restore', '--snapshot', `${run.stack}-20261130T120000Z.snap`]);
+    assert.equal(unconfirmed.code, 2, unconfirmed.out);
+    assert.match(unconfirmed.out, /stdin is not a terminal: pass --yes/);
   });
 
   for (const [name, content, expect] of [

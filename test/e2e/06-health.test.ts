@@ -41,7 +41,7 @@ describe('scheduled health verification that heals', () => {
     assert.equal(created.code, 0, created.out);
   });
   after(async () => {
-    await run.client(['schedule', 'delete'], extra);
+    await run.client(['schedule', 'delete', '--yes'], extra);
     await cleanUpLeavingNothing(run);
     await connection.close();
   });
@@ -156,7 +156,7 @@ describe('scheduled health verification that heals', () => {
 
   it('notices a re-issued certificate, reloads it with SIGHUP and serves it', async () => {
     await certs.issueServer(2);
-    const res = await run.client(['verify', '--json'], extra);
+    const res = await run.client(['verify', '-o', 'json'], extra);
     assert.equal(res.code, 0, res.out);
     const report = JSON.parse(res.out.slice(res.out.indexOf('{'))) as HealthReport;
     const stale = (report.findingsBefore ?? [])

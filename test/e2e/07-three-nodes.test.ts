@@ -35,7 +35,7 @@ describe('three nodes: the production stack file, a worker per node, healing on 
   let nodeOfSlot = new Map<number, NodeName>();
 
   async function report(env: Record<string, string> = {}): Promise<HealthReport> {
-    const res = await run.client(['verify', '--json'], { ...extra, ...env });
+    const res = await run.client(['verify', '-o', 'json'], { ...extra, ...env });
     assert.ok(res.code === 0 || res.code === 1, res.out);
     return JSON.parse(res.out.slice(res.out.indexOf('{'))) as HealthReport;
   }
@@ -61,7 +61,7 @@ describe('three nodes: the production stack file, a worker per node, healing on 
   });
 
   after(async () => {
-    await run.client(['schedule', 'delete'], extra);
+    await run.client(['schedule', 'delete', '--yes'], extra);
     await cleanUpLeavingNothing(run);
   });
 

@@ -260,7 +260,7 @@ describe('no standing root token; break glass on demand', () => {
     const glass = await rootToken('1m');
     assert.deepEqual((await vault.lookupSelf(glass))?.policies, ['root'], 'break glass still works');
 
-    const verify = await run.client(['verify', '--json'], extra);
+    const verify = await run.client(['verify', '-o', 'json'], extra);
     assert.equal(verify.code, 1, verify.out);
     assert.match(verify.stdout, /WorkerTokenRejected/);
 
@@ -272,7 +272,7 @@ describe('no standing root token; break glass on demand', () => {
     assert.notEqual(now.workerToken, held.workerToken);
     assert.deepEqual((await vault.lookupSelf(now.workerToken!))?.policies, [WORKER_POLICY]);
 
-    const again = await run.client(['verify', '--json'], extra);
+    const again = await run.client(['verify', '-o', 'json'], extra);
     assert.equal(again.code, 0, again.out);
     assert.doesNotMatch(again.stdout, /Credential|WorkerTokenRejected/);
   });

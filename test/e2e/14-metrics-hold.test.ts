@@ -64,7 +64,7 @@ describe('metrics, alert rules in a real Prometheus, and the hold', () => {
   }
 
   async function verifyJson(): Promise<HealthReport> {
-    const res = await run.client(['verify', '--json']);
+    const res = await run.client(['verify', '-o', 'json']);
     return JSON.parse(res.stdout) as HealthReport;
   }
 
@@ -114,7 +114,7 @@ describe('metrics, alert rules in a real Prometheus, and the hold', () => {
   });
   after(async () => {
     await run.client(['release', '--by', 'e2e-cleanup']).catch(() => undefined);
-    await run.client(['schedule', 'delete']);
+    await run.client(['schedule', 'delete', '--yes']);
     if (prometheus) await stopProcess(prometheus);
     await cleanUpLeavingNothing(run);
   });

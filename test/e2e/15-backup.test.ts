@@ -85,7 +85,7 @@ describe('backups on the test bed', () => {
   });
   after(async () => {
     // The schedules outlive a test that failed half-way; the dev server outlives the run.
-    await run.client(['backup', 'schedule', 'delete'], extra);
+    await run.client(['backup', 'schedule', 'delete', '--yes'], extra);
     await cleanUpLeavingNothing(run);
   });
 
@@ -260,7 +260,7 @@ describe('backups on the test bed', () => {
     assert.equal(described.code, 0, described.out);
     assert.match(described.stdout, new RegExp(`schedule ${ids.backupSchedule}: active`));
     assert.match(described.stdout, /runs so far 1/);
-    const deleted = await run.client(['backup', 'schedule', 'delete'], extra);
+    const deleted = await run.client(['backup', 'schedule', 'delete', '--yes'], extra);
     assert.equal(deleted.code, 0, deleted.out);
     const gone = await run.client(['backup', 'schedule', 'describe'], extra);
     assert.match(gone.stdout, new RegExp(`schedule ${ids.backupSchedule}: not created`));
@@ -321,7 +321,7 @@ describe('backups on the test bed', () => {
     console.log(
       `scheduled drill ${started.workflowId}: ${refused.length} refused start(s), child ${ids.drill}@${children[0]?.runId}`,
     );
-    const deleted = await run.client(['backup', 'schedule', 'delete'], extra);
+    const deleted = await run.client(['backup', 'schedule', 'delete', '--yes'], extra);
     assert.equal(deleted.code, 0, deleted.out);
   });
 

@@ -55,7 +55,7 @@ describe('disaster recovery on the test bed', () => {
   });
 
   it('refuses a stack that still exists (StackNotEmpty), changing nothing', async () => {
-    const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);
+    const res = await run.client(['restore', '--snapshot', snapshot, '--yes', '--wait'], extra);
     assert.equal(res.code, 1, res.out);
     assert.match(res.out, /StackNotEmpty: service \S+_vault exists/);
     assert.match(res.out, /Nothing was changed\./);
@@ -73,7 +73,7 @@ describe('disaster recovery on the test bed', () => {
       readFileSync(join(folder, `${snapshot}.manifest.json`), 'utf8'),
     ) as SnapshotManifest;
     writeFileSync(join(folder, `${copy}.manifest.json`), JSON.stringify({ ...manifest, file: copy }));
-    const res = await run.client(['restore', '--snapshot', copy, '--wait'], extra);
+    const res = await run.client(['restore', '--snapshot', copy, '--yes', '--wait'], extra);
     rmSync(join(folder, copy));
     rmSync(join(folder, `${copy}.manifest.json`));
     assert.equal(res.code, 1, res.out);
@@ -88,7 +88,7 @@ describe('disaster recovery on the test bed', () => {
     await run.removeStackAndData();
 
     const started = Date.now();
-    const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);
+    const res = await run.client(['restore', '--snapshot', snapshot, '--yes', '--wait'], extra);
     const seconds = (Date.now() - started) / 1000;
     assert.equal(res.code, 0, res.out);
     console.log(

@@ -36,7 +36,7 @@ import { count, summaryAfterAll } from './summary';
 const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
 
 async function report(run: Run, remediate: boolean): Promise<HealthReport> {
-  const res = await run.client(['verify', '--json'], {
+  const res = await run.client(['verify', '-o', 'json'], {
     ...HEALTH,
     VAULT_HEALTH_REMEDIATE: String(remediate),
   });
@@ -74,7 +74,7 @@ async function nothingLost(run: Run, what: string): Promise<void> {
 }
 
 async function cleanupCounted(run: Run): Promise<void> {
-  await run.client(['schedule', 'delete'], HEALTH);
+  await run.client(['schedule', 'delete', '--yes'], HEALTH);
   await run.cleanup();
   const left = await run.leftovers();
   count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);

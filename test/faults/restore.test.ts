@@ -51,7 +51,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
   it('SIGKILL once the throwaway init is in custody: a new worker resumes, one init, everything back', async () => {
     await run.removeStackAndData();
 
-    const started = await run.client(['restore', '--snapshot', snapshot], extra);
+    const started = await run.client(['restore', '--snapshot', snapshot, '--yes'], extra);
     assert.equal(started.code, 0, started.out);
     // The scratch record: `<stack>.restore-<run>.json` in the custody folder.
     const scratch = () => readdirSync(run.custodyDir).find((f) => f.startsWith(`${run.stack}.restore-`));
@@ -61,7 +61,7 @@ describe('disaster recovery with the worker killed mid-restore', () => {
     await killProcess(worker);
     worker = run.startWorker(extra);
 
-    const res = await run.client(['restore', '--snapshot', snapshot, '--wait'], extra);
+    const res = await run.client(['restore', '--snapshot', snapshot, '--yes', '--wait'], extra);
     assert.equal(res.code, 0, res.out);
     console.log(
       `killed with ${killedWith} in custody; restored ${((Date.now() - killedAt) / 1000).toFixed(1)} s later\n${res.out}`,

@@ -155,7 +155,7 @@ describe(`the Temporal engine's faults (seed ${SEED}; replay: VBT_ENGINE_SEED=${
       assert.ok(lateBy >= 5, `taken late (catch-up), not on time: ${lateBy}s`);
       assert.equal(dueInOutage.length, 1, 'only the due time inside the 1-minute catch-up window is run');
     } finally {
-      await tr.client(['schedule', 'delete']).catch(() => undefined);
+      await tr.client(['schedule', 'delete', '--yes']).catch(() => undefined);
       await cleanupWithoutLeaks(tr);
     }
   });

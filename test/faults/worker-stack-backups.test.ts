@@ -98,7 +98,7 @@ describe('the worker stack’s backups on three nodes: scheduled backup, drill, 
         for (const a of d?.info.runningActions ?? []) running.push(a.workflow.workflowId);
       }
       running.push(ids().drill);
-      await w.client(['backup', 'schedule', 'delete']);
+      await w.client(['backup', 'schedule', 'delete', '--yes']);
       for (const id of running) {
         const h = client().workflow.getHandle(id);
         const open = async () => (await h.describe().catch(() => undefined))?.status.name === 'RUNNING';
@@ -305,7 +305,7 @@ describe('the worker stack’s backups on three nodes: scheduled backup, drill, 
   }
 
   async function verifyJson(): Promise<{ code: number; report: HealthReport }> {
-    const res = await runClient(w.env(), ['verify', '--json']);
+    const res = await runClient(w.env(), ['verify', '-o', 'json']);
     assert.ok(res.stdout.trim().startsWith('{'), res.out);
     return { code: res.code, report: JSON.parse(res.stdout) as HealthReport };
   }

@@ -235,8 +235,8 @@ export class WorkerStackRun extends MultiNodeRun {
    * then what `MultiNodeRun.cleanup` removes (the Vault stack, its volumes and secrets, the temp folder).
    */
   override async cleanup(): Promise<void> {
-    await this.client(['schedule', 'delete']).catch(() => undefined);
-    await this.client(['backup', 'schedule', 'delete']).catch(() => undefined);
+    await this.client(['schedule', 'delete', '--yes']).catch(() => undefined);
+    await this.client(['backup', 'schedule', 'delete', '--yes']).catch(() => undefined);
     const manager = await this.manager().catch(() => undefined);
     if (manager) {
       const up: NodeName[] = [];

@@ -2,6 +2,7 @@
  * `vault-bootstrap status`: each step of the latest BootstrapVault run of the stack, with the current attempt;
  * exit 3 (`EXIT.notFound`) when the stack has no bootstrap run at all.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
 import { bootstrapWorkflowId } from '../../shared/workflow-ids';
@@ -15,6 +16,9 @@ import { emit } from '../output';
 import { TemporalStackHolds } from '../../holds/temporal-holds';
 import { holdLine } from '../../shared/run-text';
 import type { StepProgress } from '../../shared/steps';
+
+/** How long `status` waits for the progress query: a query waits for a worker, which may not be polling. */
+const QUERY_WAIT_MS = 5000;
 
 /** The attempt of the activity the run is waiting on, if any (shown beside the running step). */
 async function pendingAttempt(handle: WorkflowHandle<typeof BootstrapVault>): Promise<number | undefined> {
@@ -47,8 +51,16 @@ export async function status(ctx: CommandContext): Promise<number> {
   let attempt: number | undefined;
   let unavailable: string | undefined;
   try {
-    rows = await handle.query(progressQuery);
-    attempt = await pendingAttempt(handle);
+    const answered = await Promise.race([
+      handle.query(progressQuery),
+      sleep(QUERY_WAIT_MS, undefined, { ref: false }),
+    ]);
+    if (answered === undefined)
+      unavailable = `no worker answered within ${QUERY_WAIT_MS / 1000} s (does one poll task queue ${config.temporal.taskQueue}?)`;
+    else {
+      rows = answered;
+      attempt = await pendingAttempt(handle);
+    }
   } catch (err) {
     unavailable = describeFailure(err);
   }

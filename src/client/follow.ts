@@ -1,6 +1,7 @@
 /**
  * `bootstrap --wait`: follow a BootstrapVault run live, one line per step status change, until it ends.
  */
+import { WorkflowFailedError } from '@temporalio/client';
 import type { StepProgress } from '../shared/steps';
 import type { BootstrapResult } from '../shared/types';
 import { formatProgressEvent } from './format';
@@ -39,13 +40,18 @@ export async function followProgress(
   const seen = new Map<string, string>();
   const result = run.result();
   let finished = false;
+  let ended = true; // false when the wait stopped (a timeout) before the run ended: no final state to print
   const settled = result.then(
     () => (finished = true),
-    () => (finished = true),
+    (err: unknown) => {
+      ended = err instanceof WorkflowFailedError;
+      finished = true;
+    },
   );
   const timer = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref());
   for (let last = false; !last;) {
     last = finished; // one more pass after the end, so the final state of every step is printed
+    if (last && !ended) break;
     const rows = await Promise.race([
       run.progress().catch(() => undefined), // the query needs a worker; while none polls, keep waiting
       last ? timer(LAST_QUERY_MS) : settled.then(() => undefined),

@@ -276,4 +276,34 @@ describe('no standing root token; break glass on demand', () => {
     assert.equal(again.code, 0, again.out);
     assert.doesNotMatch(again.stdout, /Credential|WorkerTokenRejected/);
   });
+
+  // Issue 28: revoking early without the temporal CLI. The tests above left live tokens of this stack behind.
+  it('root-token revoke --accessor revokes that token only; root-token revoke revokes every live one; then there is none (exit 3)', async () => {
+    const vault = await leaderClient();
+    const issued = await run.client(['root-token', '--ttl', '10m', '-o', 'json'], extra);
+    assert.equal(issued.code, 0, issued.out);
+    const one = JSON.parse(issued.stdout) as { token: string; accessor: string; workflowId: string };
+    const other = await rootToken();
+    assert.ok(await vault.lookupSelf(other));
+
+    const first = await run.client(['root-token', 'revoke', '--accessor', one.accessor], extra);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, new RegExp(`revoked accessor ${one.accessor} \\(workflow ${one.workflowId}\\)`));
+    assert.equal(await vault.lookupSelf(one.token), undefined, 'that token is revoked');
+    assert.ok(await vault.lookupSelf(other), 'the other one is not');
+
+    const all = await run.client(['root-token', 'revoke', '-o', 'json'], extra);
+    assert.equal(all.code, 0, all.out);
+    const { revoked } = JSON.parse(all.stdout) as {
+      revoked: { accessor: string; revoked: boolean; alreadyGone: boolean }[];
+    };
+    assert.ok(revoked.length >= 1, all.stdout);
+    assert.ok(!revoked.some((r) => r.accessor === one.accessor), 'the first is no longer live');
+    assert.equal(await vault.lookupSelf(other), undefined, 'every live one is revoked');
+    console.log(`root-token revoke (all): ${revoked.map((r) => r.accessor).join(', ')}`);
+
+    const none = await run.client(['root-token', 'revoke'], extra);
+    assert.equal(none.code, 3, none.out);
+    assert.match(none.out, new RegExp(`stack ${run.stack} has no live break-glass token`));
+  });
 });

@@ -9,13 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { SnapshotManifest } from '../../src/backup/snapshot-store';
-import type { DrillRecord } from '../../src/shared/backup';
+import type { DrillRecord, SnapshotListing } from '../../src/shared/backup';
+import type { HealthReport } from '../../src/shared/health';
 import { DRILL_LABEL, drillStackName } from '../../src/shared/backup';
 import { backupWorkflowIds } from '../../src/shared/workflow-ids';
 import { VAULT_RESTORE_DRILL } from '../../src/shared/search-attributes';
@@ -139,6 +140,50 @@ describe('backups on the test bed', () => {
     assert.ok(tar.includes(Buffer.from('meta.json')), 'the archive holds meta.json');
     assert.ok(tar.includes(Buffer.from('state.bin')), 'the archive holds state.bin');
     console.log(`backup: ${manifest.size} bytes in ${seconds.toFixed(1)} s (client round trip)\n${res.out}`);
+  });
+
+  // Issue 28: the snapshots as the worker reads them, for an operator (and a script) that cannot see the folder.
+  it('backup list shows the snapshot with its manifest status, as text and as one JSON document; status and verify -o json too', async () => {
+    const snap = newestSnapshot();
+    const text = await run.client(['backup', 'list'], extra);
+    assert.equal(text.code, 0, text.out);
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `^snapshots of ${run.stack} in \\S+ \\(newest first\\): 1\n  ${snap}  \\S+Z  \\d+ bytes  ok$`,
+      ),
+    );
+    const json = await run.client(['backup', 'list', '-o', 'json'], extra);
+    assert.equal(json.code, 0, json.out);
+    const listing = JSON.parse(json.stdout) as SnapshotListing & { stack: string };
+    assert.equal(listing.stack, run.stack);
+    assert.deepEqual(listing.target, { usable: true, created: true });
+    assert.deepEqual(
+      listing.snapshots.map((s) => [s.file, s.good, s.size]),
+      [[snap, true, readFileSync(join(folder, snap)).length]],
+    );
+    assert.deepEqual(listing.skipped, []);
+    // A file that no longer has its manifest's size is listed, marked.
+    const copy = snap.replace(/-\d{8}T\d{6}Z\.snap$/, '-20000101T000000Z.snap');
+    writeFileSync(join(folder, copy), 'truncated');
+    try {
+      const marked = await run.client(['backup', 'list'], extra);
+      assert.match(marked.stdout, new RegExp(`  ${copy}  .*NO MANIFEST`));
+    } finally {
+      rmSync(join(folder, copy), { force: true });
+    }
+
+    const status = await run.client(['status', '-o', 'json'], extra);
+    assert.equal(status.code, 0, status.out);
+    const progress = JSON.parse(status.stdout) as {
+      status: string;
+      steps: { step: string; status: string }[];
+    };
+    assert.equal(progress.status, 'COMPLETED');
+    assert.ok(progress.steps.length > 0 && progress.steps.every((r) => r.status === 'done'), status.stdout);
+    const verify = await run.client(['verify', '-o', 'json'], extra);
+    assert.equal(verify.code, 0, verify.out);
+    assert.equal((JSON.parse(verify.stdout) as HealthReport).verdict, 'Healthy');
   });
 
   it('backup drill --wait restores the newest snapshot into a throwaway stack, reads the canary back, removes it; verify shows it', async () => {

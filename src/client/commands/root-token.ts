@@ -15,6 +15,7 @@ import { constants as cryptoConstants, generateKeyPairSync, privateDecrypt } fro
 import type { KeyObject } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { describeFailure } from '../../shared/errors';
 import type { BreakGlassRevocation } from '../../shared/types';
 import { breakGlassWorkflowId, breakGlassWorkflowIdPrefix } from '../../shared/workflow-ids';
@@ -115,7 +116,8 @@ export async function revokeRootTokens(
   options: { accessor?: string; timeoutMs?: number },
 ): Promise<number> {
   const { client, stack } = ctx;
-  const live = await liveTokens(ctx);
+  // A run that has revoked its token may still be listed as running for a moment: not live.
+  const live = (await liveTokens(ctx)).filter((t) => t.state?.status !== 'revoked');
   const chosen = live.filter(
     (t) => options.accessor === undefined || t.state?.issued?.accessor === options.accessor,
   );
@@ -130,7 +132,12 @@ export async function revokeRootTokens(
   const revoked: (BreakGlassRevocation & { workflowId: string })[] = [];
   for (const t of chosen) {
     const handle = client.workflow.getHandle<typeof BreakGlassRootToken>(t.workflowId);
-    await handle.signal(revokeNowSignal);
+    try {
+      await handle.signal(revokeNowSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      continue; // it ended (its TTL ran out) since it was listed: nothing left to revoke
+    }
     const out = await awaitResult(ctx, handle, { timeoutMs: options.timeoutMs, print: (l) => note(ctx, l) });
     revoked.push({ workflowId: t.workflowId, ...out });
     note(

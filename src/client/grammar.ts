@@ -153,6 +153,11 @@ function scheduleCommands(group: readonly string[], what: string, about: string)
   }));
 }
 
+/** A group of commands (`backup`): only a name and what its commands are about. */
+function group(words: readonly string[], summary: string): CommandSpec {
+  return { words, summary, group: true, flags: [], examples: [] };
+}
+
 /** Every command, in the order the help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -183,13 +188,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['stack', 'json'],
     examples: ['vault-bootstrap verify --stack iklimco', 'vault-bootstrap verify --stack iklimco -o json'],
   },
-  {
-    words: ['schedule'],
-    summary: 'the periodic health check and its Docker-events watcher',
-    group: true,
-    flags: [],
-    examples: [],
-  },
+  group(['schedule'], 'the periodic health check and its Docker-events watcher'),
   ...scheduleCommands(
     ['schedule'],
     'the health check schedule',
@@ -237,13 +236,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['stack', 'by', 'timeout'],
     examples: ['vault-bootstrap release --stack iklimco'],
   },
-  {
-    words: ['backup'],
-    summary: 'Raft snapshots of the stack: now, listed, drilled, scheduled',
-    group: true,
-    flags: [],
-    examples: [],
-  },
+  group(['backup'], 'Raft snapshots of the stack: now, listed, drilled, scheduled'),
   {
     words: ['backup', 'now'],
     summary: 'one Raft snapshot now into VAULT_BACKUP_DIR/<stack> with its manifest, then retention',
@@ -268,13 +261,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: ['stack', 'wait', 'timeout'],
     examples: ['vault-bootstrap backup drill --stack iklimco --wait'],
   },
-  {
-    words: ['backup', 'schedule'],
-    summary: 'the backup and restore drill schedules',
-    group: true,
-    flags: [],
-    examples: [],
-  },
+  group(['backup', 'schedule'], 'the backup and restore drill schedules'),
   ...scheduleCommands(
     ['backup', 'schedule'],
     'the backup and drill schedules',
@@ -295,13 +282,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'vault-bootstrap restore --stack iklimco --snapshot iklimco-20261130T120000Z.snap --yes --wait',
     ],
   },
-  {
-    words: ['credentials'],
-    summary: "the tool's own Vault policies and tokens",
-    group: true,
-    flags: [],
-    examples: [],
-  },
+  group(['credentials'], "the tool's own Vault policies and tokens"),
   {
     words: ['credentials', 'repair'],
     summary:

@@ -1,7 +1,9 @@
 /** `BackupVault` on the time-skipping test server, stubbed activities: snapshot, then retention, and what it says. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BackupVault } from '../../src/workflows';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { BackupVault, ListVaultSnapshots } from '../../src/workflows';
 import { stubActivities } from '../support/stub-activities';
 import { timeSkippingEnv } from '../support/time-skipping';
 
@@ -30,6 +32,35 @@ void describe('BackupVault on the time-skipping test server, stubbed activities'
         meta.currentDetails ?? '',
         /Unseals with custody record key-0001 \(vault_unseal_key_v1\)\.\nKept 0, pruned 0\.$/,
       );
+    });
+  });
+});
+
+void describe('ListVaultSnapshots on the time-skipping test server, stubbed activities', () => {
+  const testEnv = timeSkippingEnv();
+
+  void it('reads the listing with one read-only activity; a bad stack name is refused before it', async () => {
+    const { activities, calls } = stubActivities();
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const listing = await testEnv().client.workflow.execute(ListVaultSnapshots, {
+        taskQueue,
+        workflowId: `wf-test-list-${id}`,
+        args: [{ stack: `st${id}` }],
+      });
+      assert.deepEqual(calls, ['listSnapshots']);
+      assert.deepEqual(listing.snapshots, []);
+      await assert.rejects(
+        testEnv().client.workflow.execute(ListVaultSnapshots, {
+          taskQueue,
+          workflowId: `wf-test-list-bad-${id}`,
+          args: [{ stack: '../etc' }],
+        }),
+        (err: unknown) =>
+          err instanceof WorkflowFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === 'InvalidInput',
+      );
+      assert.deepEqual(calls, ['listSnapshots'], 'nothing read for the refused input');
     });
   });
 });

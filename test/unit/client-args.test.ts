@@ -4,7 +4,8 @@
  * configuration is read, and the help and the README's tables are derived from the one table of commands.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -16,7 +17,7 @@ import { statusExitCode } from '../../src/client/commands/status';
 import { confirmed } from '../../src/client/confirm';
 import { commandName, COMMANDS, EXIT, FLAGS, SCHEDULE_ACTIONS } from '../../src/client/grammar';
 import { commandHelp, commandsMarkdown, exitCodesMarkdown, toolHelp } from '../../src/client/help';
-import { WaitTimedOutError } from '../../src/client/wait';
+import { RunWatch, WaitTimedOutError } from '../../src/client/wait';
 import { loadClientConfig } from '../../src/config/client';
 import { ConfigError } from '../../src/shared/errors';
 import { TemporalUnreachableError } from '../../src/temporal';
@@ -410,5 +411,66 @@ describe('client exit codes', () => {
     assert.equal(await confirmed('restore', 'restore s', false, terminal('no')), false);
     assert.equal(await confirmed('restore', 'restore s', false, terminal('')), false);
     assert.equal(await confirmed('restore', 'restore s', true, terminal('')), true);
+  });
+});
+
+describe('client --wait: what the watch of a run says', () => {
+  it('says once when no worker polls the queue, and when one does again; each retry attempt once, with its last error', () => {
+    const watch = new RunWatch('tq-prod');
+    const failing = (attempt: number) => ({
+      activityType: { name: 'joinPeers' },
+      attempt,
+      lastFailure: { message: 'vault-2 did not answer', applicationFailureInfo: { type: null } },
+    });
+    const lines = [
+      watch.lines(0, []),
+      watch.lines(0, []),
+      watch.lines(undefined, []), // the server did not say (a role without DescribeTaskQueue): nothing
+      watch.lines(1, [{ activityType: { name: 'preflight' }, attempt: 1 }]),
+      watch.lines(1, [failing(2)]),
+      watch.lines(1, [failing(2)]),
+      watch.lines(1, [
+        {
+          activityType: { name: 'joinPeers' },
+          attempt: 3,
+          lastFailure: { message: 'no key', applicationFailureInfo: { type: 'UnsealKeyUnavailable' } },
+        },
+      ]),
+    ];
+    assert.deepEqual(lines, [
+      [
+        'no worker polls task queue tq-prod: the run waits until one does. Start the worker (the worker stack, ' +
+          'init-infra-prod.sh; or npm start) with VAULT_BOOTSTRAP_TASK_QUEUE=tq-prod',
+      ],
+      [],
+      [],
+      ['a worker polls task queue tq-prod now'],
+      ['joinPeers: attempt 2, last error: vault-2 did not answer'],
+      [],
+      ['joinPeers: attempt 3, last error: UnsealKeyUnavailable: no key'],
+    ]);
+  });
+});
+
+describe('client Temporal profile', () => {
+  it('--profile picks a profile of TEMPORAL_CONFIG_FILE, whose address and namespace the environment overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vbt-profile-'));
+    try {
+      const file = join(dir, 'temporal.toml');
+      writeFileSync(
+        file,
+        '[profile.default]\naddress = "127.0.0.1:7233"\n\n[profile.prod]\naddress = "temporal.prod:7233"\nnamespace = "ops"\n',
+      );
+      const env = { TEMPORAL_CONFIG_FILE: file };
+      const prod = loadClientConfig(withGlobalFlags(env, { profile: 'prod' })).temporal;
+      assert.deepEqual([prod.address, prod.namespace], ['temporal.prod:7233', 'ops']);
+      const overridden = loadClientConfig(
+        withGlobalFlags({ ...env, TEMPORAL_ADDRESS: 'other:7233' }, { profile: 'prod', namespace: 'n2' }),
+      ).temporal;
+      assert.deepEqual([overridden.address, overridden.namespace], ['other:7233', 'n2']);
+      assert.equal(loadClientConfig(env).temporal.address, '127.0.0.1:7233', 'the default profile');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -96,7 +96,12 @@ async function run(
   const log = t.mock.method(console, 'log', (line: string) => out.push(line));
   const error = t.mock.method(console, 'error', (line: string) => err.push(line));
   try {
-    const ctx = { client: temporal.client(), config: loadClientConfig(env), stack: 's1', output: 'text' as const };
+    const ctx = {
+      client: temporal.client(),
+      config: loadClientConfig(env),
+      stack: 's1',
+      output: 'text' as const,
+    };
     return { code: await schedule(ctx, kind, action), out, err };
   } finally {
     log.mock.restore();

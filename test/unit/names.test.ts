@@ -116,10 +116,7 @@ describe('names', () => {
   it('the client refuses the same names for --stack and VAULT_BOOTSTRAP_STACK', () => {
     const config = loadClientConfig({ VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key' });
     assert.throws(() => resolveStack('../x', config), ConfigError);
-    assert.throws(
-      () => resolveStack('l'.repeat(48), config),
-      /--stack: .*64-character/,
-    );
+    assert.throws(() => resolveStack('l'.repeat(48), config), /--stack: .*64-character/);
     assert.throws(
       () =>
         loadClientConfig({

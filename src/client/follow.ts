@@ -48,7 +48,15 @@ export async function followProgress(
       finished = true;
     },
   );
-  const timer = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref());
+  const timers = new Set<NodeJS.Timeout>();
+  const timer = (ms: number) =>
+    new Promise<undefined>((r) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        r(undefined);
+      }, ms);
+      timers.add(t);
+    });
   for (let last = false; !last;) {
     last = finished; // one more pass after the end, so the final state of every step is printed
     if (last && !ended) break;
@@ -64,5 +72,6 @@ export async function followProgress(
     }
     if (!last) await Promise.race([settled, timer(pollMs)]);
   }
+  for (const t of timers) clearTimeout(t); // a timer the result cut short keeps nothing alive
   return result;
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import type { ScheduleAction } from '../../src/client/args';
+import type { OutputFormat, ScheduleAction } from '../../src/client/args';
 import { backupSchedule, healthSchedule, schedule } from '../../src/client/commands/schedule';
 import type { ScheduleKindName, ScheduleSpec } from '../../src/client/commands/schedule';
 import { loadClientConfig } from '../../src/config/client';
@@ -90,6 +90,7 @@ async function run(
   kind: ScheduleKindName,
   action: ScheduleAction,
   env: Env = {},
+  output: OutputFormat = 'text',
 ): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
@@ -100,7 +101,7 @@ async function run(
       client: temporal.client(),
       config: loadClientConfig(env),
       stack: 's1',
-      output: 'text' as const,
+      output,
     };
     return { code: await schedule(ctx, kind, action), out, err };
   } finally {
@@ -181,6 +182,32 @@ describe('schedule ACTION (the health check and its watcher)', () => {
   });
 });
 
+describe('schedule ACTION -o json', () => {
+  it('prints one document: the stack and what the action did to each schedule', async (t) => {
+    const temporal = new FakeTemporal();
+    const created = await run(t, temporal, 'backup', 'create', {}, 'json');
+    assert.equal(created.out.length, 1, 'one document');
+    assert.deepEqual(JSON.parse(created.out[0]!), {
+      stack: 's1',
+      schedules: [
+        { id: 'vault-backup:s1', outcome: 'created', about: 'a backup every 1h' },
+        { id: 'vault-drill:s1', outcome: 'created', about: 'a restore drill every 24h' },
+      ],
+    });
+    await run(t, temporal, 'backup', 'pause', {}, 'json');
+    const described = JSON.parse((await run(t, temporal, 'backup', 'describe', {}, 'json')).out[0]!) as {
+      schedules: { id: string; state: string; actionsTaken: number }[];
+    };
+    assert.deepEqual(
+      described.schedules.map((d) => [d.id, d.state, d.actionsTaken]),
+      [
+        ['vault-backup:s1', 'paused', 0],
+        ['vault-drill:s1', 'paused', 0],
+      ],
+    );
+  });
+});
+
 describe('backup schedule ACTION (the backup and restore-drill schedules)', () => {
   it('create makes both; with VAULT_DRILL_INTERVAL=off it deletes the drill schedule, or says there is none', async (t) => {
     const temporal = new FakeTemporal();
@@ -226,7 +253,7 @@ describe('backup schedule ACTION (the backup and restore-drill schedules)', () =
     assert.equal(temporal.schedules.size, 0);
   });
 
-  it('trigger runs one backup through the schedule; without it, exits 1 and says what to do instead', async (t) => {
+  it('trigger runs one backup through the schedule; without it, exits 3 (nothing to act on) and says what to do instead', async (t) => {
     const temporal = new FakeTemporal();
     await run(t, temporal, 'backup', 'create');
     assert.deepEqual(await run(t, temporal, 'backup', 'trigger'), {
@@ -237,7 +264,7 @@ describe('backup schedule ACTION (the backup and restore-drill schedules)', () =
     assert.deepEqual(temporal.schedules.get('vault-backup:s1')?.triggered, ['SKIP']);
     assert.deepEqual(temporal.schedules.get('vault-drill:s1')?.triggered, [], 'only the backup');
     assert.deepEqual(await run(t, new FakeTemporal(), 'backup', 'trigger'), {
-      code: 1,
+      code: 3,
       out: [],
       err: [
         'vault-bootstrap: schedule vault-backup:s1 is not created, nothing triggered ' +

@@ -220,9 +220,10 @@ function said(text: string, json: Record<string, unknown>): Said {
   return { text, json };
 }
 
-/** Prints what the action said of each schedule: the lines, or `{ stack, schedules: [...] }` as JSON. */
+/** Prints what the action said of each schedule: its text, one schedule at a time, or `{ stack, schedules }` as JSON. */
 function report(ctx: CommandContext, all: readonly Said[]): void {
-  emit(ctx, { stack: ctx.stack, schedules: all.map((a) => a.json) }, () => all.map((a) => a.text).join('\n'));
+  if (ctx.output === 'json') emit(ctx, { stack: ctx.stack, schedules: all.map((a) => a.json) }, () => '');
+  else for (const a of all) console.log(a.text);
 }
 
 /** A schedule's description as `describe -o json` prints it. */

@@ -51,10 +51,11 @@ export async function status(ctx: CommandContext): Promise<number> {
   let attempt: number | undefined;
   let unavailable: string | undefined;
   try {
+    const gaveUp = new AbortController();
     const answered = await Promise.race([
       handle.query(progressQuery),
-      sleep(QUERY_WAIT_MS, undefined, { ref: false }),
-    ]);
+      sleep(QUERY_WAIT_MS, undefined, { signal: gaveUp.signal }).catch(() => undefined),
+    ]).finally(() => gaveUp.abort());
     if (answered === undefined)
       unavailable = `no worker answered within ${QUERY_WAIT_MS / 1000} s (does one poll task queue ${config.temporal.taskQueue}?)`;
     else {

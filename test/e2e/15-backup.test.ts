@@ -150,7 +150,7 @@ describe('backups on the test bed', () => {
     assert.match(
       text.stdout,
       new RegExp(
-        `^snapshots of ${run.stack} in \\S+ \\(newest first\\): 1\n  ${snap}  \\S+Z  \\d+ bytes  ok$`,
+        `^snapshots of ${run.stack} in \\S+ \\(newest first\\): 1\n  ${snap}  \\S+Z  \\d+ bytes  ok\n$`,
       ),
     );
     const json = await run.client(['backup', 'list', '-o', 'json'], extra);

@@ -7,3 +7,5 @@ export { BackupVault } from './backup-vault';
 export { RestoreDrill } from './restore-drill';
 export { RestoreVault } from './restore-vault';
 export { RepairVaultCredentials } from './repair-vault-credentials';
+export { RunVaultCommand } from './run-vault-command';
+export { DiagnoseVaultStack } from './diagnose-vault-stack';

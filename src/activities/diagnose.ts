@@ -31,7 +31,11 @@ export function certificateCheck(pem: string, required: string[], warnDays: numb
   try {
     cert = new X509Certificate(pem);
   } catch (err) {
-    return { name: 'certificate', status: 'fail', detail: `fullchain.pem is not a certificate: ${String(err)}` };
+    return {
+      name: 'certificate',
+      status: 'fail',
+      detail: `fullchain.pem is not a certificate: ${String(err)}`,
+    };
   }
   const has = new Set((cert.subjectAltName ?? '').split(',').map((n) => n.trim()));
   const missing = required.filter((n) => !has.has(n));
@@ -66,7 +70,10 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
     }
   }
 
-  async function diagnoseStack(input: { stack: string; certExpiryWarnDays: number }): Promise<StackDiagnosis> {
+  async function diagnoseStack(input: {
+    stack: string;
+    certExpiryWarnDays: number;
+  }): Promise<StackDiagnosis> {
     const { stack } = input;
     const service = serviceName(stack);
     const checks: DoctorCheck[] = [];
@@ -75,9 +82,17 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
     checks.push(
       await check('swarm', async () => {
         if (!(await swarm.swarmActive()))
-          return { name: 'swarm', status: 'fail', detail: 'the worker’s Docker Engine is not a swarm manager' };
+          return {
+            name: 'swarm',
+            status: 'fail',
+            detail: 'the worker’s Docker Engine is not a swarm manager',
+          };
         if (!(await swarm.networkExists()))
-          return { name: 'swarm', status: 'fail', detail: `the overlay network ${VAULT_NETWORK} does not exist` };
+          return {
+            name: 'swarm',
+            status: 'fail',
+            detail: `the overlay network ${VAULT_NETWORK} does not exist`,
+          };
         return (await swarm.swarmAutolocked())
           ? { name: 'swarm', status: 'ok', detail: `a manager; ${VAULT_NETWORK} exists; autolocked` }
           : {
@@ -108,10 +123,18 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
         await custody.assertWritable(stack);
         try {
           await custody.read(stack);
-          return { name: 'custody', status: 'ok', detail: `the record of ${stack} opens with the custody key` };
+          return {
+            name: 'custody',
+            status: 'ok',
+            detail: `the record of ${stack} opens with the custody key`,
+          };
         } catch (err) {
           if (err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable')
-            return { name: 'custody', status: 'ok', detail: `writable; no record of ${stack} yet (not bootstrapped)` };
+            return {
+              name: 'custody',
+              status: 'ok',
+              detail: `writable; no record of ${stack} yet (not bootstrapped)`,
+            };
           throw err;
         }
       }),
@@ -136,7 +159,11 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
         vaultTasks = [...tasks.values()].map((t) => ({ slot: t.slot, state: t.state, nodeId: t.nodeId }));
         const running = vaultTasks.filter((t) => t.state === 'running').length;
         if (!tasks.size)
-          return { name: 'vault tasks', status: 'warn', detail: `${service} has no task (not deployed yet?)` };
+          return {
+            name: 'vault tasks',
+            status: 'warn',
+            detail: `${service} has no task (not deployed yet?)`,
+          };
         return {
           name: 'vault tasks',
           status: running === VAULT_REPLICAS ? 'ok' : 'fail',

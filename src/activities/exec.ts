@@ -104,13 +104,14 @@ export function createExecActivities(deps: ActivityDeps) {
       // Revoked with itself (its policy allows revoke-self and nothing that could be misused): a failure here
       // leaves a token that expires within EXEC_TOKEN_TTL and reads no secret; it does not fail the command.
       if (token && node)
-        await node
-          .revokeSelf(token.token)
-          .catch((err: unknown) =>
-            Context.current().log.warn(`the exec token ${token.accessor} was not revoked; it expires by itself`, {
+        await node.revokeSelf(token.token).catch((err: unknown) =>
+          Context.current().log.warn(
+            `the exec token ${token.accessor} was not revoked; it expires by itself`,
+            {
               error: err instanceof Error ? err.message : String(err),
-            }),
-          );
+            },
+          ),
+        );
     }
   }
 

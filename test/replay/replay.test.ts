@@ -53,7 +53,7 @@ const RECORD: Record<WorkflowType, string> = {
   RestoreDrill: `--query "WorkflowType='RestoreDrill' AND WorkflowId STARTS_WITH 'vault-drill-run:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-drill-now`,
   RestoreVault: `--query "WorkflowType='RestoreVault' AND WorkflowId STARTS_WITH 'vault-restore:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   RepairVaultCredentials: `--query "WorkflowType='RepairVaultCredentials' AND WorkflowId STARTS_WITH 'vault-credentials-repair:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
-  RunVaultCommand: `--query "WorkflowType='RunVaultCommand' AND WorkflowId STARTS_WITH 'vault-exec:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-list-peers`,
+  RunVaultCommand: `--query "WorkflowType='RunVaultCommand' AND WorkflowId STARTS_WITH 'vault-exec:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-status`,
   DiagnoseVaultStack: `--query "WorkflowType='DiagnoseVaultStack' AND WorkflowId STARTS_WITH 'vault-doctor:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 

@@ -43,7 +43,10 @@ describe('exec: the commands allowed', () => {
     '',
   ])
     it(`refuses: ${JSON.stringify(refused)}`, () =>
-      assert.throws(() => checkVaultCommand(refused ? refused.split(' ') : []), /only these read-only commands/));
+      assert.throws(
+        () => checkVaultCommand(refused ? refused.split(' ') : []),
+        /only these read-only commands/,
+      ));
 
   it('refuses what is not a list of words', () => {
     for (const bad of [undefined, 'vault status', ['vault', 3], Array(9).fill('status')])
@@ -59,7 +62,12 @@ describe('runVaultCommand', () => {
       const token = w.vault.tokens.get(env.VAULT_TOKEN ?? '');
       assert.deepEqual(token?.policies, [EXEC_POLICY], 'the command runs with the exec policy alone');
       assert.ok(token.ttlSeconds > 0 && token.ttlSeconds <= EXEC_TOKEN_ROLE.explicitMaxTtlSeconds);
-      return { exitCode: 0, stdout: 'Node  Address  State  Voter\nvault-1 ... leader true\n', stderr: '', truncated: false };
+      return {
+        exitCode: 0,
+        stdout: 'Node  Address  State  Voter\nvault-1 ... leader true\n',
+        stderr: '',
+        truncated: false,
+      };
     };
     const out = await w.run(w.acts.runVaultCommand, {
       stack: w.stack,
@@ -142,7 +150,10 @@ describe('the exec role and policy', () => {
     w.vault.policies.set(EXEC_POLICY, 'path "sys/*" { capabilities = ["read"] }\n');
     const held = await w.custody.read(w.stack);
     const findings = await credentialFindings(leader(w), held, held.workerToken!, w.stack);
-    assert.deepEqual(findings.map((f) => f.code), ['CredentialPolicyChanged']);
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['CredentialPolicyChanged'],
+    );
     assert.match(findings[0]!.detail, /policy vault-bootstrap-exec and the token role vault-bootstrap-exec/);
     const repaired = await w.run(w.acts.repairCredentials, { stack: w.stack });
     assert.match(repaired.summary, /wrote the policy vault-bootstrap-exec; wrote the token role/);

@@ -67,10 +67,22 @@ async function temporalChecks(
     checks.push({ name: 'namespace', status: 'fail', detail: `${namespace}: ${message(err)}` });
     return;
   }
-  const workflowPollers = await pollers(connection, namespace, taskQueue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW);
-  const activityPollers = await pollers(connection, namespace, taskQueue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+  const workflowPollers = await pollers(
+    connection,
+    namespace,
+    taskQueue,
+    TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  );
+  const activityPollers = await pollers(
+    connection,
+    namespace,
+    taskQueue,
+    TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  );
   const noWorker = 'start the worker (README, "Running the worker on the swarm"): nothing runs without it';
-  checks.push(pollerCheck('worker', taskQueue, [...new Set([...workflowPollers, ...activityPollers])], noWorker));
+  checks.push(
+    pollerCheck('worker', taskQueue, [...new Set([...workflowPollers, ...activityPollers])], noWorker),
+  );
   if (!workflowPollers.length || !activityPollers.length) {
     checks.push({ name: 'worker checks', status: 'skip', detail: 'no worker polls the task queue' });
     return;
@@ -86,7 +98,11 @@ async function temporalChecks(
       workflowExecutionTimeout: DIAGNOSE_TIMEOUT,
     });
   } catch (err) {
-    checks.push({ name: 'worker checks', status: 'fail', detail: `the worker did not answer: ${describeFailure(err)}` });
+    checks.push({
+      name: 'worker checks',
+      status: 'fail',
+      detail: `the worker did not answer: ${describeFailure(err)}`,
+    });
   }
   if (diagnosis) {
     checks.push(...diagnosis.checks);
@@ -112,8 +128,16 @@ async function temporalChecks(
 async function scheduleChecks(client: Client, stack: string): Promise<DoctorCheck[]> {
   const rows: DoctorCheck[] = [];
   const wanted: [string, string, string][] = [
-    ['health schedule', healthWorkflowIds(stack).schedule, `vault-bootstrap schedule create --stack ${stack}`],
-    ['backup schedule', backupWorkflowIds(stack).backupSchedule, `vault-bootstrap backup schedule create --stack ${stack}`],
+    [
+      'health schedule',
+      healthWorkflowIds(stack).schedule,
+      `vault-bootstrap schedule create --stack ${stack}`,
+    ],
+    [
+      'backup schedule',
+      backupWorkflowIds(stack).backupSchedule,
+      `vault-bootstrap backup schedule create --stack ${stack}`,
+    ],
   ];
   for (const [name, id, create] of wanted) {
     try {
@@ -121,7 +145,11 @@ async function scheduleChecks(client: Client, stack: string): Promise<DoctorChec
       rows.push(
         d.state.paused
           ? { name, status: 'warn', detail: `${id} is paused${d.state.note ? `: ${d.state.note}` : ''}` }
-          : { name, status: 'ok', detail: `${id}, next ${d.info.nextActionTimes[0]?.toISOString() ?? '(none)'}` },
+          : {
+              name,
+              status: 'ok',
+              detail: `${id}, next ${d.info.nextActionTimes[0]?.toISOString() ?? '(none)'}`,
+            },
       );
     } catch (err) {
       rows.push({ name, status: 'warn', detail: `${id}: ${message(err)} (${create})` });

@@ -1,6 +1,7 @@
 /**
- * `diagnoseStack` (`DiagnoseVaultStack`, the worker's half of `vault-bootstrap doctor`): what the worker that
- * took it can see of a stack's set-up, as checks an operator reads top to bottom. It reads only: it changes
+ * `diagnoseStack` (`DiagnoseVaultStack`, the worker's half of `vault-bootstrap doctor`, after the bootstrap's
+ * own `preflight`: stack files, TLS files, swarm, network, custody): what else the worker that took it can see of
+ * a stack's set-up, as checks an operator reads top to bottom. It reads only: it changes
  * nothing in Docker, Vault, custody or the backup folder, and it never throws for a failed check (a check
  * that fails is a row, so one broken thing does not hide the others).
  *
@@ -8,10 +9,9 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { serviceName, TLS_FILES, VAULT_NETWORK, VAULT_REPLICAS } from '../shared/constants';
+import { serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
 import { CustodyError } from '../shared/errors';
 import type { DoctorCheck, StackDiagnosis } from '../shared/doctor';
-import { checkStackFiles } from './stack';
 import type { ActivityDeps } from './deps';
 
 const DAY_MS = 86_400_000;
@@ -79,35 +79,6 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
     const checks: DoctorCheck[] = [];
     const workerNode = await swarm.localNodeId().catch(() => undefined);
 
-    checks.push(
-      await check('swarm', async () => {
-        if (!(await swarm.swarmActive()))
-          return {
-            name: 'swarm',
-            status: 'fail',
-            detail: 'the worker’s Docker Engine is not a swarm manager',
-          };
-        if (!(await swarm.networkExists()))
-          return {
-            name: 'swarm',
-            status: 'fail',
-            detail: `the overlay network ${VAULT_NETWORK} does not exist`,
-          };
-        return (await swarm.swarmAutolocked())
-          ? { name: 'swarm', status: 'ok', detail: `a manager; ${VAULT_NETWORK} exists; autolocked` }
-          : {
-              name: 'swarm',
-              status: 'warn',
-              detail: `a manager; ${VAULT_NETWORK} exists; not autolocked (SwarmAutolockOff: docker swarm update --autolock)`,
-            };
-      }),
-    );
-    checks.push(
-      await check('stack files', async () => {
-        await checkStackFiles(config.stack.files, (path) => deps.files.readText(path));
-        return { name: 'stack files', status: 'ok', detail: config.stack.files.join(', ') };
-      }),
-    );
     checks.push(
       await check('certificate', async () =>
         certificateCheck(

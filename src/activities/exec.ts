@@ -10,7 +10,7 @@
  * print holds no secret, and goes back as the result.
  */
 import { Context } from '@temporalio/activity';
-import type { LocalContainer } from '../ports';
+import type { LocalContainer, VaultNode } from '../ports';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import { checkVaultCommand } from '../shared/vault-commands';
@@ -65,7 +65,7 @@ export function createExecActivities(deps: ActivityDeps) {
           `(the command runs through this node's Engine: run the worker on a node of the Vault service)`,
       );
     let token: { token: string; accessor: string } | undefined;
-    let node;
+    let node: VaultNode | undefined;
     if (command.needsToken) {
       const held = await readCustodyForTokens(deps, stack);
       node = await activeNode(deps, stack);
@@ -104,14 +104,14 @@ export function createExecActivities(deps: ActivityDeps) {
       // Revoked with itself (its policy allows revoke-self and nothing that could be misused): a failure here
       // leaves a token that expires within EXEC_TOKEN_TTL and reads no secret; it does not fail the command.
       if (token && node)
-        await node.revokeSelf(token.token).catch((err: unknown) =>
+        await node.revokeSelf(token.token).catch((err: unknown) => {
           Context.current().log.warn(
             `the exec token ${token.accessor} was not revoked; it expires by itself`,
             {
               error: err instanceof Error ? err.message : String(err),
             },
-          ),
-        );
+          );
+        });
     }
   }
 

@@ -360,7 +360,7 @@ export class VaultNodeClient implements VaultNode {
     if (!Array.isArray(policies) || !policies.every((p) => typeof p === 'string'))
       throw new VaultProtocolError(`reading the token role ${name} from ${this.name}: no allowed_policies`);
     return {
-      allowedPolicies: policies as string[],
+      allowedPolicies: policies,
       noDefaultPolicy: d.token_no_default_policy === true,
       renewable: d.renewable === true,
       explicitMaxTtlSeconds: typeof d.token_explicit_max_ttl === 'number' ? d.token_explicit_max_ttl : -1,

@@ -2,7 +2,7 @@
  * The operator's one-answer workflows on the time-skipping test server with stubbed activities:
  * `RunVaultCommand` (`exec`) refuses a command outside the list before any activity, and returns the
  * command's own exit code as a result (a non-zero exit is not a failure); `DiagnoseVaultStack` (`doctor`)
- * returns the worker's checks.
+ * returns the worker's checks, a failed preflight as a row.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -64,9 +64,37 @@ void describe('RunVaultCommand and DiagnoseVaultStack, stubbed activities', () =
         workflowId: `wf-test-doctor-${id}`,
         args: [{ stack: `st${id}`, certExpiryWarnDays: 30 }],
       });
-      assert.deepEqual(calls, ['diagnoseStack']);
+      assert.deepEqual(calls, ['preflight', 'diagnoseStack']);
       assert.equal(out.vaultTasks.length, 3);
-      assert.deepEqual(out.checks, [{ name: 'swarm', status: 'ok', detail: 'a manager' }]);
+      assert.deepEqual(
+        out.checks.map((c) => [c.name, c.status]),
+        [
+          ['preflight', 'ok'],
+          ['swarm', 'ok'],
+        ],
+      );
+    });
+  });
+
+  void it('DiagnoseVaultStack: a failed preflight is a row, and the other checks still run', async () => {
+    const { activities, calls } = stubActivities({
+      preflight: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable('TLS file /x/ca.pem is missing', 'CertificatesMissing'),
+        ),
+    });
+    await testEnv().withWorker(activities, async (taskQueue, id) => {
+      const out = await testEnv().client.workflow.execute(DiagnoseVaultStack, {
+        taskQueue,
+        workflowId: `wf-test-doctor-fail-${id}`,
+        args: [{ stack: `st${id}`, certExpiryWarnDays: 30 }],
+      });
+      assert.deepEqual(calls, ['preflight', 'diagnoseStack']);
+      assert.deepEqual(out.checks[0], {
+        name: 'preflight',
+        status: 'fail',
+        detail: 'CertificatesMissing: TLS file /x/ca.pem is missing',
+      });
     });
   });
 });

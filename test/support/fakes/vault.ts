@@ -569,14 +569,20 @@ class FakeVaultNode implements VaultNode {
       if (!r) throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: unknown role ${role}`, 400);
       const extra = req.policies.filter((p) => !r.allowedPolicies.includes(p));
       if (extra.length)
-        throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: token policies not allowed by the role`, 400);
+        throw new VaultRequestError(
+          `${op} on ${this.name}: HTTP 400: token policies not allowed by the role`,
+          400,
+        );
       const made = this.cluster.addToken(
         `hvs.fake-${this.cluster.nextSerial()}`,
         req.policies,
         req.displayName,
         req.meta,
       );
-      made.ttlSeconds = Math.min(Number.parseInt(req.ttl, 10) * (req.ttl.endsWith('m') ? 60 : 1), r.explicitMaxTtlSeconds);
+      made.ttlSeconds = Math.min(
+        Number.parseInt(req.ttl, 10) * (req.ttl.endsWith('m') ? 60 : 1),
+        r.explicitMaxTtlSeconds,
+      );
       made.orphan = r.orphan;
       return { token: made.token, accessor: made.accessor };
     });

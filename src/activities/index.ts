@@ -21,6 +21,8 @@ import { createTokenActivities } from './tokens';
 import { createBreakGlassActivities } from './break-glass';
 import { createBackupActivities } from './backup';
 import { createDrillActivities } from './drill';
+import { createDiagnoseActivities } from './diagnose';
+import { createExecActivities } from './exec';
 import { createRestoreActivities } from './restore';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
@@ -90,6 +92,8 @@ export function createActivities(deps: ActivityDeps) {
       ...createBackupActivities(deps),
       ...createDrillActivities(deps),
       ...createRestoreActivities(deps),
+      ...createExecActivities(deps),
+      ...createDiagnoseActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.
       ...createNodeLocalActivities(deps),
     },

@@ -18,6 +18,7 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
 import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { credentialsFor } from './cluster/credentials';
+import { writeExecAccess } from './cluster/exec-access';
 import { activeNode } from './cluster/nodes';
 import { CANARY_MOUNT, CANARY_PATH, SNAPSHOT_POLICY } from './cluster/policies';
 import type { Credential } from './cluster/policies';
@@ -123,6 +124,7 @@ export function createTokenActivities(deps: ActivityDeps) {
     }
     if (root) {
       for (const c of creds) await node.writePolicy(root, c.policy, c.hcl);
+      done.push(...(await writeExecAccess(node, root)));
       for (const c of missing) {
         const made = await makeToken(node, root, stack, c);
         await deps.failpoints.hit('revokeRootToken:after-create-token');
@@ -193,6 +195,7 @@ export function createTokenActivities(deps: ActivityDeps) {
           done.push(`wrote the policy ${c.policy}`);
         }
       }
+      done.push(...(await writeExecAccess(node, root)));
       const now = await keys(stack);
       for (const c of creds) {
         const token = now[c.field];

@@ -5,6 +5,7 @@
  * nothing else lists a command's flags.
  */
 import { ROOT_TOKEN_TTL } from '../shared/inputs';
+import { VAULT_COMMANDS_TEXT } from '../shared/vault-commands';
 
 /** `-o/--output`: text for people, or one JSON document on stdout for scripts. */
 export type OutputFormat = 'text' | 'json';
@@ -296,6 +297,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['exec'],
     summary:
       "run a command in a Vault task with a short-lived token that can only read the Raft state (the seed's checks)",
+    description:
+      `Runs the command word for word in a Vault task on the worker's node, with a token made for it and revoked after; ` +
+      `only read-only commands that print no secret: ${VAULT_COMMANDS_TEXT} (with -format=table|json|yaml). ` +
+      "Prints what the command printed and exits with its exit code, as docker exec does (1 when it could not run).",
     flags: ['stack'],
     rest: 'CMD ARGS...',
     examples: [
@@ -306,6 +311,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['doctor'],
     summary: 'check the configuration, Temporal, the workers and agents, certificates, backups and custody',
+    description:
+      'One row per check (ok, WARN, FAIL, skip), top to bottom; reads only. Works with Temporal unreachable. ' +
+      'Exits 1 when a check failed, 0 otherwise (warnings included).',
     flags: ['stack'],
     examples: ['vault-bootstrap doctor --stack iklimco', 'vault-bootstrap doctor -o json'],
   },

@@ -9,12 +9,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type {
   ContainerStart,
+  ExecOutput,
   JobSpec,
   JobStatus,
+  LocalContainer,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
@@ -372,6 +375,59 @@ export class DockerGateway implements Swarm {
     return 'signalled';
   }
 
+  async localServiceContainers(service: string): Promise<LocalContainer[]> {
+    const list = await this.docker.listContainers({
+      filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
+    });
+    return list.map((c) => {
+      const slot = Number(/^[^.]+\.([0-9]+)\./.exec(c.Labels?.['com.docker.swarm.task.name'] ?? '')?.[1]);
+      return { containerId: c.Id, ...(Number.isInteger(slot) && slot > 0 ? { slot } : {}) };
+    });
+  }
+
+  async execInServiceContainer(
+    service: string,
+    containerId: string,
+    command: readonly string[],
+    env: Record<string, string>,
+    limits: { maxBytes: number; timeoutMs: number },
+  ): Promise<ExecOutput | 'other-service'> {
+    const info = await this.docker.getContainer(containerId).inspect();
+    if (info.Config?.Labels?.['com.docker.swarm.service.name'] !== service) return 'other-service';
+    const exec = await this.docker.getContainer(info.Id).exec({
+      Cmd: [...command],
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = boundedSink(limits.maxBytes);
+    const err = boundedSink(limits.maxBytes);
+    this.docker.modem.demuxStream(stream, out.sink, err.sink);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error(`the command in ${info.Id.slice(0, 12)} did not end within ${limits.timeoutMs} ms`));
+      }, limits.timeoutMs);
+      const done = (e?: Error) => {
+        clearTimeout(timer);
+        if (e) reject(e);
+        else resolve();
+      };
+      stream.on('end', () => done());
+      stream.on('close', () => done());
+      stream.on('error', done);
+    });
+    const { ExitCode } = await exec.inspect();
+    return {
+      exitCode: ExitCode ?? -1,
+      stdout: out.text(),
+      stderr: err.text(),
+      truncated: out.truncated || err.truncated,
+    };
+  }
+
   async containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>> {
     const stream = (await this.docker.getEvents({
       // Seconds with a fraction: the Engine reads the digits after the point as a fraction of a second.
@@ -582,4 +638,26 @@ export function subscribe<T>(stream: Readable, parse: (chunk: string) => T): Sub
     },
     close: () => stream.destroy(),
   };
+}
+
+/** A stream that keeps the first `maxBytes` written to it and notes whether more came. */
+function boundedSink(maxBytes: number): { sink: Writable; text: () => string; truncated: boolean } {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  const state = {
+    truncated: false,
+    sink: new Writable({
+      write(chunk: Buffer, _enc, next) {
+        const room = maxBytes - kept;
+        if (chunk.length > room) state.truncated = true;
+        if (room > 0) {
+          chunks.push(chunk.subarray(0, room));
+          kept += Math.min(room, chunk.length);
+        }
+        next();
+      },
+    }),
+    text: () => Buffer.concat(chunks).toString('utf8'),
+  };
+  return state;
 }

@@ -36,8 +36,10 @@ export { FAILPOINTS } from './failpoints';
 export type { FailpointName, FaultPoints } from './failpoints';
 export type {
   ContainerStart,
+  ExecOutput,
   JobSpec,
   JobStatus,
+  LocalContainer,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
@@ -52,8 +54,10 @@ export type {
   CreatedToken,
   RootGenerationApi,
   RootGenerationAttempt,
+  RoleTokenRequest,
   TokenInfo,
   TokenRequest,
+  TokenRole,
   InitResponse,
   LeaderStatus,
   NodeTarget,

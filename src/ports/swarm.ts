@@ -62,6 +62,22 @@ export interface Subscription<T> {
   close(): void;
 }
 
+/** A running container of a service on this node. */
+export interface LocalContainer {
+  containerId: string;
+  /** Its task's slot (from the task name `<service>.<slot>.<task id>`), when it names one. */
+  slot?: number;
+}
+
+/** What a command run in a container (`execInServiceContainer`) ended with. */
+export interface ExecOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** An output stream was longer than the limit and was cut. */
+  truncated: boolean;
+}
+
 /** A container of the service started (Swarm started a task). */
 export interface ContainerStart {
   /** Full container id, when the event carries one. */
@@ -170,6 +186,21 @@ export interface Swarm {
     containerId: string,
     signal: 'SIGHUP',
   ): Promise<'signalled' | 'other-service'>;
+  /** The running containers of `service` on this Engine (node-local), by task slot. */
+  localServiceContainers(service: string): Promise<LocalContainer[]>;
+  /**
+   * Runs `command` in a container on this node, only when it is a task of `service` (as for signals; else
+   * `other-service`, nothing run); `env` reaches the command's process only (the exec's API body, never argv
+   * or the container's configuration). Each output stream is cut at `maxBytes`; the command is stopped
+   * waiting for after `timeoutMs` (an error).
+   */
+  execInServiceContainer(
+    service: string,
+    containerId: string,
+    command: readonly string[],
+    env: Record<string, string>,
+    limits: { maxBytes: number; timeoutMs: number },
+  ): Promise<ExecOutput | 'other-service'>;
   /**
    * Subscribes to the `start` events of the service's containers (node-local in a multi-node swarm). With
    * `sinceMs` (epoch milliseconds) the Engine first replays the starts since then that it still holds, so a

@@ -109,6 +109,12 @@ export interface VaultNode {
   readPolicy(token: string, name: string): Promise<string | undefined>;
   /** `auth/token/create-orphan`: a token with no parent, so revoking its creator leaves it alone. */
   createOrphanToken(token: string, request: TokenRequest): Promise<CreatedToken>;
+  /** `auth/token/create/<role>`: a child of `token` as the role allows (the role may grant a policy `token` lacks). */
+  createTokenFromRole(token: string, role: string, request: RoleTokenRequest): Promise<CreatedToken>;
+  /** Writes (creates or replaces) the token role `name`. */
+  writeTokenRole(token: string, name: string, role: TokenRole): Promise<void>;
+  /** The token role `name` as Vault answers it; `undefined` when there is none. */
+  readTokenRole(token: string, name: string): Promise<TokenRole | undefined>;
   /** The token's own description; `undefined` when Vault rejects the token (403: revoked, expired, unknown). */
   lookupSelf(token: string): Promise<TokenInfo | undefined>;
   /** The secrets engine mounted at `path` (`sys/mounts/<path>`), or undefined when none is. */
@@ -145,6 +151,28 @@ export interface VaultNode {
     nonce: string,
     token?: string,
   ): Promise<RootGenerationAttempt>;
+}
+
+/** A token role (`auth/token/roles/<name>`): the fields the tool sets. */
+export interface TokenRole {
+  /** The only policies a token made through the role may carry. */
+  allowedPolicies: string[];
+  noDefaultPolicy: boolean;
+  renewable: boolean;
+  /** The hard limit of a token's lifetime (`token_explicit_max_ttl`). */
+  explicitMaxTtlSeconds: number;
+  /** Whether its tokens have no parent (revoking the creator leaves them). */
+  orphan: boolean;
+}
+
+/** What `auth/token/create/<role>` is asked for. */
+export interface RoleTokenRequest {
+  policies: string[];
+  displayName: string;
+  /** Its lifetime (`2m`), within the role's maximum. */
+  ttl: string;
+  /** Metadata Vault keeps with the token (never secret). */
+  meta: Record<string, string>;
 }
 
 /** A token Vault created: the token itself (a secret) and its accessor (a handle, not a secret). */

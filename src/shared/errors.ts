@@ -83,6 +83,11 @@ export const ErrorType = selfNamed({
   InvalidInput: 'InvalidInput',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */
   ContainerNotOnNode: 'ContainerNotOnNode',
+  /**
+   * `vault-bootstrap exec` found no running Vault task on the node of the worker that took it (a command runs
+   * through that Engine only): nothing was run. The Vault service places one task on each of its nodes.
+   */
+  NoVaultTaskOnWorkerNode: 'NoVaultTaskOnWorkerNode',
   /** A node agent was asked for a signal other than SIGHUP, or for a container that is not a Vault task of the stack. */
   SignalRefused: 'SignalRefused',
   /** Break glass was asked to encrypt a root token to a key the worker does not pin: nothing was generated. */

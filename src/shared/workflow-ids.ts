@@ -98,3 +98,13 @@ export function breakGlassWorkflowIdPrefix(stack: string): string {
 export function credentialsRepairWorkflowId(stack: string): string {
   return `vault-credentials-repair${SEP}${stack}`;
 }
+
+/** The id of one `RunVaultCommand` (`exec`), started at `at`: each call its own. */
+export function vaultCommandWorkflowId(stack: string, at: Date): string {
+  return `vault-exec${SEP}${stack}${SEP}${at.toISOString()}`;
+}
+
+/** The id of one `DiagnoseVaultStack` (`doctor`), started at `at`: each call its own. */
+export function diagnoseWorkflowId(stack: string, at: Date): string {
+  return `vault-doctor${SEP}${stack}${SEP}${at.toISOString()}`;
+}

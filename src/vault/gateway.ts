@@ -46,7 +46,9 @@ import type {
   SealStatus,
   ServedCertificate,
   TokenInfo,
+  RoleTokenRequest,
   TokenRequest,
+  TokenRole,
   VaultNode,
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
@@ -307,6 +309,58 @@ export class VaultNodeClient implements VaultNode {
     if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
       throw new VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
     return { token: made.client_token, accessor: made.accessor };
+  }
+
+  async createTokenFromRole(token: string, role: string, req: RoleTokenRequest): Promise<CreatedToken> {
+    const body = (await this.call(`creating a token through the role ${role}`, () =>
+      this.request(
+        `/auth/token/create/${encodeURIComponent(role)}`,
+        'POST',
+        { policies: req.policies, display_name: req.displayName, ttl: req.ttl, meta: req.meta },
+        token,
+      ),
+    )) as { auth?: { client_token?: unknown; accessor?: unknown } };
+    const made = body.auth;
+    if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
+      throw new VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
+    return { token: made.client_token, accessor: made.accessor };
+  }
+
+  async writeTokenRole(token: string, name: string, role: TokenRole): Promise<void> {
+    await this.call(`writing the token role ${name}`, () =>
+      this.request(
+        `/auth/token/roles/${encodeURIComponent(name)}`,
+        'POST',
+        {
+          allowed_policies: role.allowedPolicies,
+          token_no_default_policy: role.noDefaultPolicy,
+          renewable: role.renewable,
+          token_explicit_max_ttl: role.explicitMaxTtlSeconds,
+          orphan: role.orphan,
+        },
+        token,
+      ),
+    );
+  }
+
+  async readTokenRole(token: string, name: string): Promise<TokenRole | undefined> {
+    const body = (await absentOn([404], () =>
+      this.call(`reading the token role ${name}`, () =>
+        this.request(`/auth/token/roles/${encodeURIComponent(name)}`, 'GET', undefined, token),
+      ),
+    )) as { data?: Record<string, unknown> } | undefined;
+    if (body === undefined) return undefined;
+    const d = body.data ?? {};
+    const policies = d.allowed_policies;
+    if (!Array.isArray(policies) || !policies.every((p) => typeof p === 'string'))
+      throw new VaultProtocolError(`reading the token role ${name} from ${this.name}: no allowed_policies`);
+    return {
+      allowedPolicies: policies,
+      noDefaultPolicy: d.token_no_default_policy === true,
+      renewable: d.renewable === true,
+      explicitMaxTtlSeconds: typeof d.token_explicit_max_ttl === 'number' ? d.token_explicit_max_ttl : -1,
+      orphan: d.orphan === true,
+    };
   }
 
   async lookupSelf(token: string): Promise<TokenInfo | undefined> {

@@ -180,3 +180,18 @@ export const watchRead: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumInterval: '30 seconds' },
 };
+
+/**
+ * An operator's command (`exec`, `doctor`): one answer they wait for at a prompt; a few quick retries, then the
+ * failure, rather than a prompt that hangs.
+ */
+export const operatorCommand: ActivityOptions = {
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes,
+  },
+};

@@ -8,3 +8,5 @@ export { RestoreDrill } from './restore-drill';
 export { RestoreVault } from './restore-vault';
 export { RepairVaultCredentials } from './repair-vault-credentials';
 export { ListVaultSnapshots } from './list-vault-snapshots';
+export { RunVaultCommand } from './run-vault-command';
+export { DiagnoseVaultStack } from './diagnose-vault-stack';

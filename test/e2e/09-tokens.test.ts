@@ -21,10 +21,12 @@ import {
 } from '../../src/activities/cluster/policies';
 import type { CredentialField } from '../../src/activities/cluster/policies';
 import { BREAK_GLASS_GRACE_SECONDS } from '../../src/activities/break-glass';
+import { EXEC_POLICY, EXEC_ROLE } from '../../src/activities/cluster/exec-access';
+import { diagnoseWorkflowId, vaultCommandWorkflowId } from '../../src/shared/workflow-ids';
 import { DockerGateway } from '../../src/docker/gateway';
 import type { TokenInfo } from '../../src/ports';
 import { VaultNodeClient } from '../../src/vault/gateway';
-import { BreakGlassRootToken } from '../../src/workflows';
+import { BreakGlassRootToken, DiagnoseVaultStack, RunVaultCommand } from '../../src/workflows';
 import { TestCertificates } from '../support/certs';
 import { bootstrapWithOwnCa } from '../support/bootstrapped';
 import { historyOf, historyText, secretForms } from '../support/history';
@@ -248,6 +250,102 @@ describe('no standing root token; break glass on demand', () => {
     assert.equal(scheduled.length, 0, 'no activity ran');
   });
 
+  it("exec: the seed's list-peers with a token made for it alone, revoked after; doctor's worker half", async () => {
+    const root = await rootToken();
+    const vault = await leaderClient();
+    const held = await run.custody().read(run.stack);
+    const execute = (command: string[], workflowId = vaultCommandWorkflowId(run.stack, new Date())) =>
+      client.workflow.execute(RunVaultCommand, {
+        taskQueue: run.taskQueue,
+        workflowId,
+        args: [{ stack: run.stack, command }],
+      });
+    const peersId = vaultCommandWorkflowId(run.stack, new Date());
+    const peers = await execute(['vault', 'operator', 'raft', 'list-peers'], peersId);
+    console.log(
+      `exec vault operator raft list-peers (${peers.container}, exit ${peers.exitCode}):\n${peers.stdout}`,
+    );
+    assert.equal(peers.exitCode, 0, peers.stderr);
+    assert.equal((peers.stdout.match(/\bleader\b/g) ?? []).length, 1, peers.stdout);
+    assert.equal((peers.stdout.match(/\bfollower\b/g) ?? []).length, 2, peers.stdout);
+    assert.ok(peers.tokenAccessor, 'list-peers ran with a token');
+    assert.equal(await vault.lookupAccessor(root, peers.tokenAccessor), undefined, 'that token is revoked');
+    const status = await execute(['vault', 'status', '-format=json']);
+    assert.equal((JSON.parse(status.stdout) as { sealed: boolean }).sealed, false);
+    assert.equal(status.tokenAccessor, undefined, 'vault status runs without a token');
+
+    // What such a token may do: read the Raft configuration; nothing else.
+    const made = await vault.createTokenFromRole(held.workerToken!, EXEC_ROLE, {
+      policies: [EXEC_POLICY],
+      displayName: 'vbt-exec-test',
+      ttl: '1m',
+      meta: {},
+    });
+    await vault.raftConfiguration(made.token);
+    const denied: [string, () => Promise<unknown>][] = [
+      [
+        'read a Raft snapshot',
+        async () => {
+          for await (const c of await vault.raftSnapshot(made.token)) void c;
+        },
+      ],
+      ['read the backup canary', () => vault.readKv(made.token, CANARY_PATH)],
+      [
+        'write a policy',
+        () => vault.writePolicy(made.token, 'vbt-x', 'path "x" { capabilities = ["read"] }'),
+      ],
+      [
+        'make another exec token',
+        () =>
+          vault.createTokenFromRole(made.token, EXEC_ROLE, {
+            policies: [EXEC_POLICY],
+            displayName: 'x',
+            ttl: '1m',
+            meta: {},
+          }),
+      ],
+      ['look up a token by accessor', () => vault.lookupAccessor(made.token, peers.tokenAccessor!)],
+    ];
+    for (const [what, op] of denied)
+      await assert.rejects(op(), (err: unknown) => (err as { status?: number }).status === 403, what);
+    // The worker token cannot make an exec token carrying its own, broader policy.
+    await assert.rejects(
+      vault.createTokenFromRole(held.workerToken!, EXEC_ROLE, {
+        policies: [WORKER_POLICY],
+        displayName: 'x',
+        ttl: '1m',
+        meta: {},
+      }),
+      (err: unknown) => (err as { status?: number }).status === 400,
+    );
+    await vault.revokeSelf(made.token);
+
+    await assert.rejects(execute(['cat', '/run/secrets/vault_unseal_key']), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+      assert.equal(err.cause.type, 'InvalidInput');
+      return true;
+    });
+    const history = historyText(await historyOf(client, peersId));
+    for (const token of [held.workerToken!, root])
+      assert.ok(!history.includes(token), 'no token in the history of an exec run');
+
+    const diagnosis = await client.workflow.execute(DiagnoseVaultStack, {
+      taskQueue: run.taskQueue,
+      workflowId: diagnoseWorkflowId(run.stack, new Date()),
+      args: [{ stack: run.stack, certExpiryWarnDays: 30 }],
+    });
+    console.log(diagnosis.checks.map((c) => `${c.status} ${c.name}: ${c.detail}`).join('\n'));
+    const status_ = Object.fromEntries(diagnosis.checks.map((c) => [c.name, c.status]));
+    assert.deepEqual(status_, {
+      preflight: 'warn', // the bed's swarm is not autolocked (SwarmAutolockOff)
+      certificate: 'ok',
+      custody: 'ok',
+      'backup folder': 'ok',
+      'vault tasks': 'ok',
+    });
+    assert.ok(!diagnosis.checks.some((c) => c.status === 'fail'), 'no check fails on a bootstrapped stack');
+  });
+
   it('break glass works with the worker token revoked; health names it; credentials repair replaces it', async () => {
     const root = await rootToken();
     const vault = await leaderClient();
@@ -255,6 +353,8 @@ describe('no standing root token; break glass on demand', () => {
     const worker = await vault.lookupSelf(held.workerToken!);
     assert.ok(worker);
     await vault.revokeAccessor(root, worker.accessor); // someone revoked the worker's token
+    const roleGone = await vaultCli(root, `delete auth/token/roles/${EXEC_ROLE}`); // and the exec role
+    assert.equal(roleGone.code, 0, roleGone.out);
     assert.equal(await vault.lookupSelf(held.workerToken!), undefined);
 
     const glass = await rootToken('1m');
@@ -267,6 +367,7 @@ describe('no standing root token; break glass on demand', () => {
     const repair = await run.client(['credentials', 'repair', '--wait'], extra);
     assert.equal(repair.code, 0, repair.out);
     assert.match(repair.out, /issued the worker token/);
+    assert.match(repair.out, /wrote the token role vault-bootstrap-exec/);
     console.log(`credentials repair: ${repair.stdout.split('\n')[0]}`);
     const now = await run.custody().read(run.stack);
     assert.notEqual(now.workerToken, held.workerToken);

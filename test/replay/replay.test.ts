@@ -54,6 +54,8 @@ const RECORD: Record<WorkflowType, string> = {
   RestoreVault: `--query "WorkflowType='RestoreVault' AND WorkflowId STARTS_WITH 'vault-restore:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   ListVaultSnapshots: `--query "WorkflowType='ListVaultSnapshots' AND WorkflowId STARTS_WITH 'vault-backup-list:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   RepairVaultCredentials: `--query "WorkflowType='RepairVaultCredentials' AND WorkflowId STARTS_WITH 'vault-credentials-repair:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
+  RunVaultCommand: `--query "WorkflowType='RunVaultCommand' AND WorkflowId STARTS_WITH 'vault-exec:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-status`,
+  DiagnoseVaultStack: `--query "WorkflowType='DiagnoseVaultStack' AND WorkflowId STARTS_WITH 'vault-doctor:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 
 void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {

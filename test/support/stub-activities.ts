@@ -235,6 +235,27 @@ export function stubActivities(
       calls.push('readStackHold');
       return Promise.resolve(holds.get(input.stack));
     },
+    runVaultCommand(input) {
+      calls.push('runVaultCommand');
+      return Promise.resolve({
+        nodeId: 'node-1',
+        container: 'c0ffee000001',
+        slot: 1,
+        exitCode: 0,
+        stdout: `ran ${input.command.join(' ')}\n`,
+        stderr: '',
+        truncated: false,
+      });
+    },
+    diagnoseStack() {
+      calls.push('diagnoseStack');
+      return Promise.resolve({
+        workerNode: 'node-1',
+        nodes: [{ id: 'node-1', hostname: 'host-1' }],
+        vaultTasks: [1, 2, 3].map((slot) => ({ slot, state: 'running', nodeId: 'node-1' })),
+        checks: [{ name: 'swarm', status: 'ok' as const, detail: 'a manager' }],
+      });
+    },
   };
   return { activities, calls, holds };
 }

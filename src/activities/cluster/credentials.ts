@@ -5,6 +5,7 @@
 import type { HeldKeys, VaultNode } from '../../ports';
 import { VaultRequestError } from '../../shared/errors';
 import type { Finding } from '../../shared/health';
+import { execAccessDrift } from './exec-access';
 import { CREDENTIALS } from './policies';
 import type { Credential } from './policies';
 
@@ -72,5 +73,13 @@ export async function credentialFindings(
           `it was left as it is; \`vault-bootstrap credentials repair --stack ${stack}\` writes it again`,
       });
   }
+  const drift = await execAccessDrift(node, worker);
+  if (drift.length)
+    findings.push({
+      code: 'CredentialPolicyChanged',
+      detail:
+        `${drift.join(' and ')} (what \`vault-bootstrap exec\` runs with) ${drift.length > 1 ? 'are' : 'is'} missing or ` +
+        `not what this version writes; left as found; \`vault-bootstrap credentials repair --stack ${stack}\` writes ${drift.length > 1 ? 'them' : 'it'} again`,
+    });
   return findings;
 }

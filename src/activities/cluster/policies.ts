@@ -12,6 +12,8 @@
  * custody and revokes it with that token itself (break-glass.ts). None may write a policy: a missing or
  * changed policy is a health finding (`CredentialPolicyChanged`), repaired only when an operator asks.
  */
+import { EXEC_POLICY, EXEC_ROLE, tokenRolePath } from './exec-access';
+
 /** What a backup reads (`BackupVault`), with the snapshot token. */
 export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
 /** The KV v1 mount the tool keeps its backup canary in, and the canary's path (docs/backups.md). */
@@ -46,6 +48,10 @@ path "sys/capabilities-self" { capabilities = ["update"] }
 path "${policyPath(WORKER_POLICY)}" { capabilities = ["read"] }
 path "${policyPath(SNAPSHOT_POLICY)}" { capabilities = ["read"] }
 path "${policyPath(ROOT_GENERATION_POLICY)}" { capabilities = ["read"] }
+# vault-bootstrap exec (exec-access.ts): tokens that only read the Raft configuration, through one role.
+path "auth/token/create/${EXEC_ROLE}" { capabilities = ["update"] }
+path "${tokenRolePath(EXEC_ROLE)}" { capabilities = ["read"] }
+path "${policyPath(EXEC_POLICY)}" { capabilities = ["read"] }
 ${SELF}`;
 
 export const SNAPSHOT_POLICY_HCL = `# ${SNAPSHOT_POLICY}: written by vault-swarm-bootstrap (backups and drills read Raft snapshots).

@@ -1,15 +1,207 @@
 /**
- * PLACEHOLDER on branch i28-cli: the lead's `doctor` replaces this file at merge. It is called before any
- * configuration is validated or any connection made, with the environment after the global flags
- * (`withGlobalFlags`); the command itself is not built here.
+ * `vault-bootstrap doctor [--stack S] [-o json]`: is everything in place for the tool to work? Each check is a
+ * row, in the order things depend on each other: the configuration, Temporal (reachable, the namespace), a
+ * worker polling the task queue, then what that worker sees (swarm, stack files, the certificate's names and
+ * expiry, custody's key, the backup folder, the Vault tasks: `DiagnoseVaultStack`), then a node agent polling
+ * the queue of every node that runs a Vault task, and the stack's schedules. A check that cannot run because
+ * an earlier one failed is `skip`, with the reason. Reads only.
+ *
+ * Exit code: 0 when no check failed (warnings included), 1 when one did.
  */
+import { Client } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { loadClientConfig } from '../../config/client';
+import type { ClientConfig } from '../../config/client';
 import type { Env } from '../../config/env';
+import { nodeTaskQueue } from '../../shared/constants';
+import type { DoctorCheck, StackDiagnosis } from '../../shared/doctor';
+import { describeFailure } from '../../shared/errors';
+import { stackNamesFit, validateStackName } from '../../shared/names';
+import { backupWorkflowIds, diagnoseWorkflowId, healthWorkflowIds } from '../../shared/workflow-ids';
+import { connectClient } from '../../temporal';
+import { DiagnoseVaultStack } from '../../workflows';
 import type { OutputFormat } from '../grammar';
 
-/** Runs `doctor`: placeholder, says so and fails. */
-export function doctor(env: Env, options: { stack?: string; output: OutputFormat }): Promise<number> {
-  void env;
-  void options;
-  console.error('vault-bootstrap: doctor is not built on this branch (placeholder)');
-  return Promise.resolve(1);
+const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
+
+/** How long the worker's half may take before doctor reports it did not answer. */
+const DIAGNOSE_TIMEOUT = '60 seconds';
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The pollers of `queue` for `type` (workflow or activity tasks), by identity. */
+async function pollers(
+  connection: Connection,
+  namespace: string,
+  queue: string,
+  type: temporal.api.enums.v1.TaskQueueType,
+): Promise<string[]> {
+  const answer = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name: queue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: type,
+  });
+  return (answer.pollers ?? []).map((p) => p.identity ?? '?');
+}
+
+function pollerCheck(name: string, queue: string, found: string[], missing: string): DoctorCheck {
+  return found.length
+    ? { name, status: 'ok', detail: `${queue}: ${found.length} poller(s): ${found.join(', ')}` }
+    : { name, status: 'fail', detail: `${queue}: no poller; ${missing}` };
+}
+
+/** The checks that need Temporal, once connected; appends to `checks`. */
+async function temporalChecks(
+  connection: Connection,
+  config: ClientConfig,
+  stack: string,
+  checks: DoctorCheck[],
+): Promise<void> {
+  const { namespace, taskQueue } = config.temporal;
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    checks.push({ name: 'namespace', status: 'ok', detail: namespace });
+  } catch (err) {
+    checks.push({ name: 'namespace', status: 'fail', detail: `${namespace}: ${message(err)}` });
+    return;
+  }
+  const workflowPollers = await pollers(
+    connection,
+    namespace,
+    taskQueue,
+    TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  );
+  const activityPollers = await pollers(
+    connection,
+    namespace,
+    taskQueue,
+    TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  );
+  const noWorker = 'start the worker (README, "Running the worker on the swarm"): nothing runs without it';
+  checks.push(
+    pollerCheck('worker', taskQueue, [...new Set([...workflowPollers, ...activityPollers])], noWorker),
+  );
+  if (!workflowPollers.length || !activityPollers.length) {
+    checks.push({ name: 'worker checks', status: 'skip', detail: 'no worker polls the task queue' });
+    return;
+  }
+
+  const client = new Client({ connection, namespace });
+  let diagnosis: StackDiagnosis | undefined;
+  try {
+    diagnosis = await client.workflow.execute(DiagnoseVaultStack, {
+      taskQueue,
+      workflowId: diagnoseWorkflowId(stack, new Date()),
+      args: [{ stack, certExpiryWarnDays: config.health.certExpiryWarnDays }],
+      workflowExecutionTimeout: DIAGNOSE_TIMEOUT,
+    });
+  } catch (err) {
+    checks.push({
+      name: 'worker checks',
+      status: 'fail',
+      detail: `the worker did not answer: ${describeFailure(err)}`,
+    });
+  }
+  if (diagnosis) {
+    checks.push(...diagnosis.checks);
+    const hostname = (id?: string) => diagnosis.nodes.find((n) => n.id === id)?.hostname ?? id ?? '?';
+    const taskNodes = [...new Set(diagnosis.vaultTasks.map((t) => t.nodeId).filter((n) => n !== undefined))];
+    for (const nodeId of taskNodes) {
+      const queue = nodeTaskQueue(taskQueue, nodeId);
+      const found = await pollers(connection, namespace, queue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY);
+      checks.push(
+        pollerCheck(
+          `agent on ${hostname(nodeId)}`,
+          queue,
+          found,
+          'a Vault task restarted on this node is unsealed only by the next scheduled health check (start the node agent there)',
+        ),
+      );
+    }
+  }
+  checks.push(...(await scheduleChecks(client, stack)));
+}
+
+/** Whether the stack's schedules exist and run: the health check's (a warning when missing: nothing heals). */
+async function scheduleChecks(client: Client, stack: string): Promise<DoctorCheck[]> {
+  const rows: DoctorCheck[] = [];
+  const wanted: [string, string, string][] = [
+    [
+      'health schedule',
+      healthWorkflowIds(stack).schedule,
+      `vault-bootstrap schedule create --stack ${stack}`,
+    ],
+    [
+      'backup schedule',
+      backupWorkflowIds(stack).backupSchedule,
+      `vault-bootstrap backup schedule create --stack ${stack}`,
+    ],
+  ];
+  for (const [name, id, create] of wanted) {
+    try {
+      const d = await client.schedule.getHandle(id).describe();
+      rows.push(
+        d.state.paused
+          ? { name, status: 'warn', detail: `${id} is paused${d.state.note ? `: ${d.state.note}` : ''}` }
+          : {
+              name,
+              status: 'ok',
+              detail: `${id}, next ${d.info.nextActionTimes[0]?.toISOString() ?? '(none)'}`,
+            },
+      );
+    } catch (err) {
+      rows.push({ name, status: 'warn', detail: `${id}: ${message(err)} (${create})` });
+    }
+  }
+  return rows;
+}
+
+const MARK: Record<DoctorCheck['status'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
+
+/** The rows as an operator reads them: one line each, the status first. */
+export function formatChecks(checks: DoctorCheck[]): string {
+  const width = Math.max(...checks.map((c) => c.name.length));
+  return checks.map((c) => `${MARK[c.status]}  ${c.name.padEnd(width)}  ${c.detail}`).join('\n');
+}
+
+/** Runs `doctor`: prints every check; resolves with 1 when one failed, else 0. */
+export async function doctor(env: Env, options: { stack?: string; output: OutputFormat }): Promise<number> {
+  const checks: DoctorCheck[] = [];
+  let config: ClientConfig | undefined;
+  let stack: string | undefined;
+  try {
+    config = loadClientConfig(env);
+    stack = stackNamesFit(
+      config.stack,
+      validateStackName(options.stack ?? config.stack.defaultName, '--stack'),
+      '--stack',
+    );
+    checks.push({
+      name: 'configuration',
+      status: 'ok',
+      detail: `stack ${stack}, Temporal ${config.temporal.address} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+    });
+  } catch (err) {
+    checks.push({ name: 'configuration', status: 'fail', detail: message(err) });
+  }
+  if (config && stack) {
+    let connection: Connection | undefined;
+    try {
+      connection = await connectClient(config.temporal);
+      await connection.workflowService.getSystemInfo({});
+      checks.push({ name: 'temporal', status: 'ok', detail: `${config.temporal.address} answers` });
+      await temporalChecks(connection, config, stack, checks);
+    } catch (err) {
+      checks.push({ name: 'temporal', status: 'fail', detail: message(err) });
+    } finally {
+      await connection?.close();
+    }
+  }
+  console.log(
+    options.output === 'json'
+      ? JSON.stringify({ ok: !checks.some((c) => c.status === 'fail'), checks }, null, 2)
+      : formatChecks(checks),
+  );
+  return checks.some((c) => c.status === 'fail') ? 1 : 0;
 }

@@ -10,8 +10,10 @@ import { parse } from 'yaml';
 import { toSecretInfo } from '../../../src/docker/gateway';
 import type {
   ContainerStart,
+  ExecOutput,
   JobSpec,
   JobStatus,
+  LocalContainer,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
@@ -83,6 +85,15 @@ export class FakeSwarm implements Swarm {
   lingeringTaskReads = 0;
   private readonly lingering = new Map<string, { tasks: number; reads: number }>();
   readonly signals: { containerId: string; signal: string }[] = [];
+  /** Every command run in a container, with the environment it got (what reached the process). */
+  readonly execs: { containerId: string; command: string[]; env: Record<string, string> }[] = [];
+  /** What a command run in a container answers (default: exit 0, no output). */
+  execAnswer: (command: readonly string[], env: Record<string, string>) => ExecOutput = () => ({
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+    truncated: false,
+  });
   readonly removed: string[] = [];
   /** The node this Engine is. */
   localNode = 'node-1';
@@ -254,6 +265,32 @@ export class FakeSwarm implements Swarm {
 
   listNodes(): Promise<SwarmNode[]> {
     return Promise.resolve(this.nodes.map((n) => ({ ...n })));
+  }
+
+  localServiceContainers(service: string): Promise<LocalContainer[]> {
+    const out: LocalContainer[] = [];
+    for (const [slot, t] of this.tasks.get(service) ?? [])
+      if (t.nodeId === this.localNode && t.state === 'running' && t.containerId)
+        out.push({ containerId: t.containerId, slot });
+    return Promise.resolve(out);
+  }
+
+  execInServiceContainer(
+    wanted: string,
+    containerId: string,
+    command: readonly string[],
+    env: Record<string, string>,
+  ): Promise<ExecOutput | 'other-service'> {
+    for (const [service, bySlot] of this.tasks)
+      for (const task of bySlot.values())
+        if (task.containerId === containerId) {
+          if (task.nodeId !== this.localNode)
+            return Promise.reject(dockerError(404, `No such container: ${containerId}`));
+          if (service !== wanted) return Promise.resolve('other-service');
+          this.execs.push({ containerId, command: [...command], env: { ...env } });
+          return Promise.resolve(this.execAnswer(command, env));
+        }
+    return Promise.reject(dockerError(404, `No such container: ${containerId}`));
   }
 
   signalServiceContainer(

@@ -27,7 +27,9 @@ import type {
   SealStatus,
   ServedCertificate,
   TokenInfo,
+  RoleTokenRequest,
   TokenRequest,
+  TokenRole,
   VaultNode,
   VaultNodeFactory,
 } from '../../../src/ports';
@@ -70,6 +72,7 @@ interface FakeClusterData {
   unsealKey?: string;
   tokens: [string, FakeToken][];
   policies: [string, string][];
+  tokenRoles: [string, TokenRole][];
   mounts: [string, string][];
   kv: [string, Record<string, string>][];
 }
@@ -90,6 +93,7 @@ export class FakeVaultCluster {
   /** Every live token, by token. */
   readonly tokens = new Map<string, FakeToken>();
   readonly policies = new Map<string, string>();
+  readonly tokenRoles = new Map<string, TokenRole>();
   /** Secrets engines by mount path (`vault-bootstrap` → `kv`), and KV v1 entries by full path. */
   readonly mounts = new Map<string, string>();
   readonly kv = new Map<string, Record<string, string>>();
@@ -200,7 +204,7 @@ export class FakeVaultCluster {
   erase(): void {
     for (const slot of this.nodes.keys()) this.wipe(slot);
     this.unsealKey = undefined;
-    for (const m of [this.tokens, this.policies, this.mounts, this.kv]) m.clear();
+    for (const m of [this.tokens, this.policies, this.tokenRoles, this.mounts, this.kv]) m.clear();
     this.rootGeneration = undefined;
     this.lastActive = undefined;
   }
@@ -211,6 +215,7 @@ export class FakeVaultCluster {
       unsealKey: this.unsealKey,
       tokens: [...this.tokens],
       policies: [...this.policies],
+      tokenRoles: [...this.tokenRoles],
       mounts: [...this.mounts],
       kv: [...this.kv],
     });
@@ -222,6 +227,7 @@ export class FakeVaultCluster {
     for (const [map, entries] of [
       [this.tokens, data.tokens],
       [this.policies, data.policies],
+      [this.tokenRoles, data.tokenRoles],
       [this.mounts, data.mounts],
       [this.kv, data.kv],
     ] as [Map<string, unknown>, [string, unknown][]][]) {
@@ -552,6 +558,48 @@ class FakeVaultNode implements VaultNode {
       );
       made.ttlSeconds = req.ttl ? Number.parseInt(req.ttl, 10) : 0;
       return { token: made.token, accessor: made.accessor };
+    });
+  }
+
+  createTokenFromRole(token: string, role: string, req: RoleTokenRequest): Promise<CreatedToken> {
+    return attempt(() => {
+      const op = `creating a token through the role ${role}`;
+      this.allowed(op, token, `auth/token/create/${role}`, 'update');
+      const r = this.cluster.tokenRoles.get(role);
+      if (!r) throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: unknown role ${role}`, 400);
+      const extra = req.policies.filter((p) => !r.allowedPolicies.includes(p));
+      if (extra.length)
+        throw new VaultRequestError(
+          `${op} on ${this.name}: HTTP 400: token policies not allowed by the role`,
+          400,
+        );
+      const made = this.cluster.addToken(
+        `hvs.fake-${this.cluster.nextSerial()}`,
+        req.policies,
+        req.displayName,
+        req.meta,
+      );
+      made.ttlSeconds = Math.min(
+        Number.parseInt(req.ttl, 10) * (req.ttl.endsWith('m') ? 60 : 1),
+        r.explicitMaxTtlSeconds,
+      );
+      made.orphan = r.orphan;
+      return { token: made.token, accessor: made.accessor };
+    });
+  }
+
+  writeTokenRole(token: string, name: string, role: TokenRole): Promise<void> {
+    return attempt(() => {
+      this.authorized(`writing the token role ${name}`, token, 'root');
+      this.cluster.tokenRoles.set(name, structuredClone(role));
+    });
+  }
+
+  readTokenRole(token: string, name: string): Promise<TokenRole | undefined> {
+    return attempt(() => {
+      this.allowed(`reading the token role ${name}`, token, `auth/token/roles/${name}`, 'read');
+      const r = this.cluster.tokenRoles.get(name);
+      return r && structuredClone(r);
     });
   }
 

@@ -22,7 +22,7 @@ describe('revokeRootToken', () => {
     assert.equal(out.changed, true);
     assert.match(
       out.summary,
-      /^issued the worker token \(accessor-\d+\), issued the snapshot token \(accessor-\d+\), issued the root generation token \(accessor-\d+\), mounted a KV engine at vault-bootstrap\/ for the backup canary, revoked the root token$/,
+      /^wrote the policy vault-bootstrap-exec, wrote the token role vault-bootstrap-exec, issued the worker token \(accessor-\d+\), issued the snapshot token \(accessor-\d+\), issued the root generation token \(accessor-\d+\), mounted a KV engine at vault-bootstrap\/ for the backup canary, revoked the root token$/,
     );
     const held = await w.custody.read(w.stack);
     assert.equal(held.rootToken, undefined, 'no root token in custody');

@@ -344,6 +344,22 @@ describe('no standing root token; break glass on demand', () => {
       'vault tasks': 'ok',
     });
     assert.ok(!diagnosis.checks.some((c) => c.status === 'fail'), 'no check fails on a bootstrapped stack');
+
+    // The same through the client, as an operator types it.
+    const cli = await run.client(['exec', '--', 'vault', 'operator', 'raft', 'list-peers'], extra);
+    assert.equal(cli.code, 0, cli.out);
+    assert.match(cli.stdout, /vault-1\s+\S+\s+(leader|follower)\s+true/);
+    const sealedCode = await run.client(['exec', '--', 'cat', '/run/secrets/vault_unseal_key'], extra);
+    assert.equal(sealedCode.code, 2, 'refused as bad usage, before anything starts');
+    const doctor = await run.client(['doctor', '-o', 'json'], extra);
+    console.log(`doctor -o json:\n${doctor.stdout}`);
+    assert.equal(doctor.code, 0, doctor.out);
+    const rows = (JSON.parse(doctor.stdout) as { checks: { name: string; status: string }[] }).checks;
+    const named = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix)).map((r) => r.status);
+    assert.deepEqual(named('worker'), ['ok'], 'a worker polls the task queue');
+    assert.deepEqual(named('preflight'), ['warn'], "the worker's half ran (the bed is not autolocked)");
+    assert.deepEqual(named('agent on '), ['ok'], "the one node's queue has a poller");
+    assert.deepEqual(named('temporal'), ['ok']);
   });
 
   it('break glass works with the worker token revoked; health names it; credentials repair replaces it', async () => {

@@ -11,7 +11,8 @@
  * container HEALTHCHECK (`src/liveness-file.ts`, `src/liveness-check.ts`).
  *
  * Unless `VAULT_BOOTSTRAP_METRICS_ADDRESS` is empty, it serves Prometheus metrics there (`src/metrics/`,
- * docs/metrics.md): its own and Temporal Core's, in both roles.
+ * docs/metrics.md): its own and Temporal Core's, in both roles; a full worker then checks its stacks once as
+ * it starts, so that the per-node figures are there from the first scrape (`src/first-check.ts`).
  *
  * Everything it writes goes through one logger (`src/logging.ts`): with `VAULT_BOOTSTRAP_LOG_FORMAT=json`,
  * its own lines, the SDK's and Core's are JSON lines on stdout.
@@ -20,10 +21,12 @@
  * `src/interceptors.ts`.
  */
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { MetricsExporterConfig, NativeConnection, RuntimeOptions } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './faults/failpoints';
+import { checkAtStart } from './first-check';
 import { loadNodeAgentConfig } from './config/agent';
 import type { NodeAgentConfig } from './config/agent';
 import { loadLogFormat, loadMetricsAddress, loadWorkerRole } from './config/process';
@@ -51,7 +54,13 @@ import {
   TemporalUnreachableError,
 } from './shared/errors';
 import { connectWorker, namePermissionDenied } from './temporal';
-import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
+import {
+  buildActivityDeps,
+  buildDockerGateway,
+  buildFirstCheckDeps,
+  buildNodeAgentGateway,
+  buildNodeLocalDeps,
+} from './wiring';
 import { workflowSource } from './workflow-bundle';
 
 /**
@@ -141,12 +150,18 @@ function runtimeOptions(log: WorkerLogger, sdkExporter?: MetricsExporterConfig):
   return options;
 }
 
+/** The Workers of a role, and for a full worker that serves metrics the check it makes once they run. */
+interface RoleWorkers {
+  workers: Worker[];
+  checkAtStart?: () => Promise<void>;
+}
+
 async function createWorkers(
   rc: RoleConfig,
   connection: NativeConnection,
   log: WorkerLogger,
   metrics: PrometheusMetrics | undefined,
-): Promise<Worker[]> {
+): Promise<RoleWorkers> {
   const { config } = rc;
   const health = metrics ?? NO_METRICS;
   const docker = rc.role === 'full' ? buildDockerGateway(rc.config) : buildNodeAgentGateway(rc.config);
@@ -166,7 +181,8 @@ async function createWorkers(
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
     activities: createNodeAgentActivities(buildNodeLocalDeps(docker, health)),
   });
-  if (rc.role === 'node-agent') return [await nodeWorker];
+  if (rc.role === 'node-agent') return { workers: [await nodeWorker] };
+  const deps = buildActivityDeps(rc.config, docker, health);
   const { note, ...workflowCode } = workflowSource();
   log.info(`vault-bootstrap worker: ${note}`);
   const mainWorker = Worker.create({
@@ -177,9 +193,14 @@ async function createWorkers(
     // Not the node queue's Worker: the events watcher's waits there never finish on their own.
     shutdownGraceTime: '20s',
     ...workflowCode,
-    activities: createActivities(buildActivityDeps(rc.config, docker, health)),
+    activities: createActivities(deps),
   });
-  return Promise.all([mainWorker, nodeWorker]);
+  const workers = await Promise.all([mainWorker, nodeWorker]);
+  if (!metrics) return { workers };
+  // Outside an activity, holds are asked through a client of the worker's own connection.
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const firstCheckDeps = buildFirstCheckDeps(deps, client);
+  return { workers, checkAtStart: () => checkAtStart(firstCheckDeps, log) };
 }
 
 async function main(log: WorkerLogger): Promise<void> {
@@ -204,7 +225,7 @@ async function serve(
   const { role, config } = rc;
   const connection = await connectWorker(config.temporal);
   try {
-    const workers = await createWorkers(rc, connection, log, metrics);
+    const { workers, checkAtStart: firstCheck } = await createWorkers(rc, connection, log, metrics);
     const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
@@ -212,6 +233,8 @@ async function serve(
     // One worker stopping (a fatal error) stops the other (below): the process is the unit operators
     // restart. The first failure is the one reported, once the others ended or a grace period passed.
     const ends = workers.map((w) => w.run());
+    // The metrics' figures from the first scrape on (src/first-check.ts), beside the Workers: never awaited.
+    void firstCheck?.();
     // A worker's run() does not always settle when it fails (seen when the server refused both workers'
     // polls: both FAILED, neither run() settled): its state is watched too, and the failure it logged is
     // the one reported.

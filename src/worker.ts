@@ -150,18 +150,12 @@ function runtimeOptions(log: WorkerLogger, sdkExporter?: MetricsExporterConfig):
   return options;
 }
 
-/** The Workers of a role, and for a full worker that serves metrics the check it makes once they run. */
-interface RoleWorkers {
-  workers: Worker[];
-  checkAtStart?: () => Promise<void>;
-}
-
 async function createWorkers(
   rc: RoleConfig,
   connection: NativeConnection,
   log: WorkerLogger,
   metrics: PrometheusMetrics | undefined,
-): Promise<RoleWorkers> {
+): Promise<Worker[]> {
   const { config } = rc;
   const health = metrics ?? NO_METRICS;
   const docker = rc.role === 'full' ? buildDockerGateway(rc.config) : buildNodeAgentGateway(rc.config);
@@ -181,8 +175,16 @@ async function createWorkers(
     taskQueue: nodeTaskQueue(config.temporal.taskQueue, nodeId),
     activities: createNodeAgentActivities(buildNodeLocalDeps(docker, health)),
   });
-  if (rc.role === 'node-agent') return { workers: [await nodeWorker] };
+  if (rc.role === 'node-agent') return [await nodeWorker];
   const deps = buildActivityDeps(rc.config, docker, health);
+  // The metrics' figures from the first scrape on (src/first-check.ts): started now, beside the Workers' start
+  // (the workflow bundle takes seconds to load), never awaited. Outside an activity, holds are asked through a
+  // client of the worker's own connection.
+  if (metrics)
+    void checkAtStart(
+      buildFirstCheckDeps(deps, new Client({ connection, namespace: config.temporal.namespace })),
+      log,
+    );
   const { note, ...workflowCode } = workflowSource();
   log.info(`vault-bootstrap worker: ${note}`);
   const mainWorker = Worker.create({
@@ -195,12 +197,7 @@ async function createWorkers(
     ...workflowCode,
     activities: createActivities(deps),
   });
-  const workers = await Promise.all([mainWorker, nodeWorker]);
-  if (!metrics) return { workers };
-  // Outside an activity, holds are asked through a client of the worker's own connection.
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const firstCheckDeps = buildFirstCheckDeps(deps, client);
-  return { workers, checkAtStart: () => checkAtStart(firstCheckDeps, log) };
+  return Promise.all([mainWorker, nodeWorker]);
 }
 
 async function main(log: WorkerLogger): Promise<void> {
@@ -225,7 +222,7 @@ async function serve(
   const { role, config } = rc;
   const connection = await connectWorker(config.temporal);
   try {
-    const { workers, checkAtStart: firstCheck } = await createWorkers(rc, connection, log, metrics);
+    const workers = await createWorkers(rc, connection, log, metrics);
     const queues = workers.map((w) => String(w.options.taskQueue)).join(' and ');
     log.info(
       `vault-bootstrap worker (${role}): polling task queue ${queues} on ${config.temporal.address} (namespace ${config.temporal.namespace})`,
@@ -233,8 +230,6 @@ async function serve(
     // One worker stopping (a fatal error) stops the other (below): the process is the unit operators
     // restart. The first failure is the one reported, once the others ended or a grace period passed.
     const ends = workers.map((w) => w.run());
-    // The metrics' figures from the first scrape on (src/first-check.ts), beside the Workers: never awaited.
-    void firstCheck?.();
     // A worker's run() does not always settle when it fails (seen when the server refused both workers'
     // polls: both FAILED, neither run() settled): its state is watched too, and the failure it logged is
     // the one reported.

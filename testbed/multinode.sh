@@ -607,13 +607,15 @@ start_mn_nodes() {
 
 mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal|wipe n1|n2|n3 | node restart-all"; }
 
-# wipe_mn_node NODE: the node becomes a new host with Docker and the images installed: its Engine stopped (if it
-# runs) and its swarm state and named volumes removed; its images stay. A lost node's replacement (docs/runbooks.md).
+# wipe_mn_node NODE: the node becomes a host that never joined the swarm: its Engine stopped (if it runs) and
+# its swarm and network state removed. Its images stay, and so do its containers and volumes, which other
+# stacks' tasks may be using: remove a stack's with docker once it starts, for an empty replacement volume
+# (docs/runbooks.md, "A lost node").
 wipe_mn_node() {
   local node=$1 data=$MN_STATE/$1/data
   if mn_dockerd_pid "$node" >/dev/null; then stop_mn_dockerd "$node"; fi
-  rm -rf "$data/swarm" "$data/volumes" "$data/network"
-  log "$node: wiped (no swarm, no volumes, no networks; images kept): start it, then join it to the swarm"
+  rm -rf "$data/swarm" "$data/network"
+  log "$node: wiped (no swarm, no networks; images, containers and volumes kept): start it, then join it"
 }
 
 # mn_node ACTION [NODE]: one fault or repair; prints what it did and how long it took.

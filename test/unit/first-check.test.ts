@@ -3,8 +3,7 @@
  * worker runs it: it reports the stacks whose custody record the worker holds, acts on nothing, and never throws.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -12,16 +11,12 @@ import { checkAtStart } from '../../src/first-check';
 import { WorkerLogger } from '../../src/logging';
 import { fakeWorld } from '../support/fakes';
 import type { World } from '../support/fakes';
-import { TestCertificates } from '../support/certs';
+import { servedCertificates } from '../support/certs';
 
 let certDir = '';
 let diskFingerprint = '';
 before(async () => {
-  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-first-check-')));
-  await certs.createCa();
-  await certs.issueServer(1);
-  certDir = certs.dir;
-  diskFingerprint = new X509Certificate(readFileSync(join(certDir, 'fullchain.pem'))).fingerprint256;
+  ({ dir: certDir, fingerprint: diskFingerprint } = await servedCertificates('vbt-first-check-'));
 });
 
 async function bootstrapped(stack = 's1', swarm?: World['swarm']): Promise<World> {

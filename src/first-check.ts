@@ -21,11 +21,22 @@ import type { ActivityDeps } from './activities';
 import { createHealthActivities } from './activities/health';
 import type { WorkerLogger } from './logging';
 
-/** The stacks a worker with these dependencies can check: a Vault service here, and a record in its custody. */
-async function stacksToCheck(deps: Pick<ActivityDeps, 'swarm' | 'custody'>): Promise<string[]> {
+/**
+ * The stacks a worker with these dependencies can check: a Vault service here, and a record in its custody. A
+ * stack whose record custody cannot read (corrupt, another key) is not checked, and said.
+ */
+async function stacksToCheck(
+  deps: Pick<ActivityDeps, 'swarm' | 'custody'>,
+  log: WorkerLogger,
+): Promise<string[]> {
   const ours: string[] = [];
-  for (const stack of await deps.swarm.vaultStacks())
-    if ((await deps.custody.describe(stack)) !== undefined) ours.push(stack);
+  for (const stack of await deps.swarm.vaultStacks()) {
+    try {
+      if ((await deps.custody.describe(stack)) !== undefined) ours.push(stack);
+    } catch (err) {
+      log.warn(`vault-bootstrap worker: no check of ${stack} at start: ${String(err)}`);
+    }
+  }
   return ours;
 }
 
@@ -36,7 +47,7 @@ async function stacksToCheck(deps: Pick<ActivityDeps, 'swarm' | 'custody'>): Pro
 export async function checkAtStart(deps: ActivityDeps, log: WorkerLogger): Promise<void> {
   let stacks: string[];
   try {
-    stacks = await stacksToCheck(deps);
+    stacks = await stacksToCheck(deps, log);
   } catch (err) {
     log.warn(`vault-bootstrap worker: no check at start (the stacks could not be listed): ${String(err)}`);
     return;

@@ -73,6 +73,24 @@ describe('the check at start', () => {
     assert.deepEqual(theirs.metrics.reports, []);
   });
 
+  it('a stack whose record custody cannot read is skipped and named; the others are checked', async () => {
+    const mine = await bootstrapped('s1');
+    await bootstrapped('s2', mine.swarm);
+    const describe = mine.custody.describe.bind(mine.custody);
+    mine.custody.describe = (stack) =>
+      stack === 's2' ? Promise.reject(new Error('CustodyCorrupt: s2.json')) : describe(stack);
+    const { log, said } = lines();
+    await checkAtStart(mine.deps, log);
+    assert.match(
+      said.join('\n'),
+      /WARN vault-bootstrap worker: no check of s2 at start: Error: CustodyCorrupt: s2\.json/,
+    );
+    assert.deepEqual(
+      mine.metrics.reports.map((r) => r.stack),
+      ['s1'],
+    );
+  });
+
   it('a worker started before its stack exists checks nothing, and says so', async () => {
     const w = fakeWorld({ certDir });
     const { log, said } = lines();

@@ -65,7 +65,7 @@ COPY --from=deps /app/node_modules ./node_modules
 # The production stack file and the Vault config it references: VAULT_STACK_FILES' default (relative to
 # /app). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
 COPY package.json docker-stack-vault.yml ./
-COPY init/vault/vault-template-v3.json ./init/vault/
+COPY init/vault/vault-template-v2.json ./init/vault/
 # The worker starts through its launcher, with the memory settings it is measured with.
 COPY scripts/worker.sh ./scripts/
 COPY --from=build /app/dist/src ./dist/src

@@ -4,6 +4,7 @@
  * env-driven fault points, the system clock, Temporal for the holds and the given metrics (Prometheus, or none)
  * for the ports.
  */
+import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from './activities';
 import { FileSnapshotStores } from './backup/snapshot-store';
 import { Failpoints } from './faults/failpoints';
@@ -73,6 +74,15 @@ export function buildActivityDeps(
     // Asked through the client of the Worker that runs the activity.
     holds: new TemporalStackHolds(),
   };
+}
+
+/**
+ * The dependencies of the check a full worker makes as it starts (src/first-check.ts): the activities' own
+ * (`deps`: the same custody, so its writes stay in one queue), but run outside an activity, so holds are asked
+ * through `client` (on the worker's connection).
+ */
+export function buildFirstCheckDeps(deps: ActivityDeps, client: Client): ActivityDeps {
+  return { ...deps, holds: new TemporalStackHolds(() => client) };
 }
 
 /**

@@ -11,7 +11,8 @@
  * container HEALTHCHECK (`src/liveness-file.ts`, `src/liveness-check.ts`).
  *
  * Unless `VAULT_BOOTSTRAP_METRICS_ADDRESS` is empty, it serves Prometheus metrics there (`src/metrics/`,
- * docs/metrics.md): its own and Temporal Core's, in both roles.
+ * docs/metrics.md): its own and Temporal Core's, in both roles; a full worker then checks its stacks once as
+ * it starts, so that the per-node figures are there from the first scrape (`src/first-check.ts`).
  *
  * Everything it writes goes through one logger (`src/logging.ts`): with `VAULT_BOOTSTRAP_LOG_FORMAT=json`,
  * its own lines, the SDK's and Core's are JSON lines on stdout.
@@ -20,10 +21,12 @@
  * `src/interceptors.ts`.
  */
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { MetricsExporterConfig, NativeConnection, RuntimeOptions } from '@temporalio/worker';
 import { createActivities, createNodeAgentActivities } from './activities';
 import { Failpoints } from './faults/failpoints';
+import { checkAtStart } from './first-check';
 import { loadNodeAgentConfig } from './config/agent';
 import type { NodeAgentConfig } from './config/agent';
 import { loadLogFormat, loadMetricsAddress, loadWorkerRole } from './config/process';
@@ -51,7 +54,13 @@ import {
   TemporalUnreachableError,
 } from './shared/errors';
 import { connectWorker, namePermissionDenied } from './temporal';
-import { buildActivityDeps, buildDockerGateway, buildNodeAgentGateway, buildNodeLocalDeps } from './wiring';
+import {
+  buildActivityDeps,
+  buildDockerGateway,
+  buildFirstCheckDeps,
+  buildNodeAgentGateway,
+  buildNodeLocalDeps,
+} from './wiring';
 import { workflowSource } from './workflow-bundle';
 
 /**
@@ -167,6 +176,15 @@ async function createWorkers(
     activities: createNodeAgentActivities(buildNodeLocalDeps(docker, health)),
   });
   if (rc.role === 'node-agent') return [await nodeWorker];
+  const deps = buildActivityDeps(rc.config, docker, health);
+  // The metrics' figures from the first scrape on (src/first-check.ts): started now, beside the Workers' start
+  // (the workflow bundle takes seconds to load), never awaited. Outside an activity, holds are asked through a
+  // client of the worker's own connection.
+  if (metrics)
+    void checkAtStart(
+      buildFirstCheckDeps(deps, new Client({ connection, namespace: config.temporal.namespace })),
+      log,
+    );
   const { note, ...workflowCode } = workflowSource();
   log.info(`vault-bootstrap worker: ${note}`);
   const mainWorker = Worker.create({
@@ -177,7 +195,7 @@ async function createWorkers(
     // Not the node queue's Worker: the events watcher's waits there never finish on their own.
     shutdownGraceTime: '20s',
     ...workflowCode,
-    activities: createActivities(buildActivityDeps(rc.config, docker, health)),
+    activities: createActivities(deps),
   });
   return Promise.all([mainWorker, nodeWorker]);
 }

@@ -578,24 +578,51 @@ start_mn_nodes() {
       "another starts; the node start that restores the quorum ensures the tunnels"
     return
   fi
+  local joined=()
   for node in "$@"; do
+    # A wiped node (node wipe: a replacement host) is in no swarm until an operator joins it; an autolocked
+    # swarm's manager stays locked until `docker swarm unlock`. Both are said, not waited for.
+    local state
+    state=$(mn_swarm_state "$node")
+    if [[ $state == inactive* && ! -f $MN_STATE/$node/data/swarm/state.json ]]; then
+      log "$node: in no swarm (a new host): join it, e.g. docker -H $(mn_host "$node") swarm join --token" \
+        "<manager token> --advertise-addr $(mn_address "$node") $(mn_address n1):2377"
+      continue
+    fi
+    if [[ $state == locked* ]]; then
+      log "$node: its swarm is autolocked: docker -H $(mn_host "$node") swarm unlock (with the unlock key)"
+      continue
+    fi
     wait_until 60 mn_swarm_active "$node" ||
       die "$node: its swarm is not active 60s after dockerd started (state: $(mn_swarm_state "$node"))"
     log "$node: swarm active"
+    joined+=("$node")
   done
-  wait_until 60 mn_has_leader "$1" || die "swarm: no leader 60s after $* started, with $running managers running"
+  ((${#joined[@]} > 0)) || return 0
+  wait_until 60 mn_has_leader "${joined[0]}" || die "swarm: no leader 60s after $* started, with $running managers running"
   for node in "${MN_NODES[@]}"; do
     if probe_mn_dockerd "$node"; then ensure_mn_tunnel "$node"; fi
   done
 }
 
-mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal n1|n2|n3 | node restart-all"; }
+mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal|wipe n1|n2|n3 | node restart-all"; }
+
+# wipe_mn_node NODE: the node becomes a host that never joined the swarm: its Engine stopped (if it runs) and
+# its swarm and network state removed. Its images stay, and so do its containers and volumes, which other
+# stacks' tasks may be using: remove a stack's with docker once it starts, for an empty replacement volume
+# (docs/runbooks.md, "A lost node").
+wipe_mn_node() {
+  local node=$1 data=$MN_STATE/$1/data
+  if mn_dockerd_pid "$node" >/dev/null; then stop_mn_dockerd "$node"; fi
+  rm -rf "$data/swarm" "$data/network"
+  log "$node: wiped (no swarm, no networks; images, containers and volumes kept): start it, then join it"
+}
 
 # mn_node ACTION [NODE]: one fault or repair; prints what it did and how long it took.
 mn_node() {
   local action=${1:-} node=${2:-} started_ms
   case $action in
-    stop | kill | start | isolate | heal)
+    stop | kill | start | isolate | heal | wipe)
       (($# == 2)) || mn_node_usage
       [[ " ${MN_NODES[*]} " == *" $node "* ]] || die "node $action: '$node' is not one of ${MN_NODES[*]}"
       ;;
@@ -608,6 +635,7 @@ mn_node() {
     stop) stop_mn_dockerd "$node" ;;
     kill) kill_mn_dockerd "$node" ;;
     start) start_mn_nodes "$node" ;;
+    wipe) wipe_mn_node "$node" ;;
     isolate) isolate_mn_node "$node" ;;
     heal)
       heal_mn_node "$node"

@@ -14,13 +14,17 @@
 # completes and exits 0 once the cluster is verified. Running it again after a failure is safe: fix what the
 # error says, re-run, and the workflow continues from where it stopped.
 #
-# Needs: Node.js >= 20, a reachable Temporal server, and a RUNNING vault-bootstrap worker polling the task
-# queue (`npm start`, or its service unit/container). Without a worker the workflow waits and so does this
-# script: `vault-bootstrap status` shows where it is.
+# Needs: the client (vault-bootstrap-client.sh beside this file finds it: a built checkout with Node.js >= 20, a
+# vault-bootstrap command on PATH, or else the worker image VAULT_BOOTSTRAP_IMAGE names, run with docker), a
+# reachable Temporal server, and a RUNNING vault-bootstrap worker polling the task queue (the worker stack,
+# `npm start`). Without a worker the workflow waits and so does this script: `vault-bootstrap status` shows where
+# it is.
 #
 # Environment (all optional; the client validates them and says which one is wrong):
 #   VAULT_BOOTSTRAP_STACK        stack name (default iklimco); the service is <stack>_vault
 #   VAULT_BOOTSTRAP_REPO         checkout holding dist/src/client.js (default: two levels above this script)
+#   VAULT_BOOTSTRAP_IMAGE        the worker image: the client runs from it when no built client is here
+#                                (VAULT_BOOTSTRAP_CLIENT_IMAGE another image; VAULT_BOOTSTRAP_CLIENT=image always)
 #   TEMPORAL_ADDRESS             Temporal frontend host:port (default 127.0.0.1:7233)
 #   TEMPORAL_NAMESPACE           namespace (default default)
 #   VAULT_BOOTSTRAP_TASK_QUEUE   task queue the worker polls (default vault-bootstrap)
@@ -40,39 +44,21 @@
 set -Eeuo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="${VAULT_BOOTSTRAP_REPO:-$(cd "$here/../.." && pwd)}"
-client_js="$repo/dist/src/client.js"
 stack="${VAULT_BOOTSTRAP_STACK:-iklimco}"
+# The client: a built checkout, a vault-bootstrap command, or the worker image (vault-bootstrap-client.sh says how).
+cli=("$here/vault-bootstrap-client.sh")
 
-if [[ -f "$client_js" ]]; then
-  if ! command -v node >/dev/null 2>&1; then
-    echo "vault-bootstrap.sh: node is not on PATH; install Node.js >= 20" >&2
-    exit 2
-  fi
-  cli=(node "$client_js")
-elif command -v vault-bootstrap >/dev/null 2>&1; then
-  cli=(vault-bootstrap)
-else
-  echo "vault-bootstrap.sh: the client is not built ($client_js is missing) and no vault-bootstrap command is on PATH." >&2
-  echo "  Build it first: (cd '$repo' && npm ci && npm run build)" >&2
-  exit 2
-fi
-
-# The stack the client acts on: a `--stack` among the arguments wins over VAULT_BOOTSTRAP_STACK, as in the client.
-# It is taken out of the arguments (the rest go to `bootstrap`) and passed once: the client refuses a flag
-# given twice.
-args=("$@")
-rest=()
+# The stack the client acts on: a `--stack` among the arguments wins over VAULT_BOOTSTRAP_STACK, as in the client;
+# it is given to each command once (the other arguments as they are).
+args=("$@") rest=()
 for ((i = 0; i < ${#args[@]}; i++)); do
   case ${args[i]} in
-    --stack)
-      stack=${args[i + 1]:-$stack}
-      i=$((i + 1))
-      ;;
+    --stack) stack=${args[i + 1]:-$stack} i=$((i + 1)) ;;
     --stack=*) stack=${args[i]#--stack=} ;;
     *) rest+=("${args[i]}") ;;
   esac
 done
+set -- "${rest[@]}"
 
 if [[ ${VAULT_BOOTSTRAP_SCHEDULE:-} != 1 ]]; then
   exec "${cli[@]}" bootstrap --wait --stack "$stack" "${rest[@]}"

@@ -3,7 +3,7 @@
  * join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
-import type { AutopilotConfig, HeldKeys, SecretInfo } from '../ports';
+import type { AutopilotConfig, HeldKeys, NodeObservation, RaftServer, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
   AUTOPILOT_CONFIG,
@@ -256,13 +256,26 @@ export function createRaftActivities(deps: ActivityDeps) {
     const secret = family.find((s) => s.id === svc.unsealSecret?.id);
     assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
+    const observedAt = new Date(deps.clock.now()).toISOString();
     const problems: string[] = [];
+    const seen: NodeObservation['nodes'] = [];
     for (const n of nodes.values()) {
       const s = await n.client.sealStatus();
+      seen.push({ name: n.name, reachable: true, sealed: s.sealed });
       if (!s.initialized || s.sealed)
         problems.push(`${n.name}: initialized=${s.initialized} sealed=${s.sealed}`);
     }
-    const servers = await nodeAt(nodes, LEADER_SLOT).client.raftConfiguration(apiToken(held, input.stack));
+    // What it saw goes to the metrics whatever the verdict: the figures of a new cluster, before any health run.
+    const observe = (servers: NodeObservation['servers']) =>
+      deps.metrics.recordNodes({ stack: input.stack, observedAt, nodes: seen, servers });
+    let servers: RaftServer[];
+    try {
+      servers = await nodeAt(nodes, LEADER_SLOT).client.raftConfiguration(apiToken(held, input.stack));
+    } catch (err) {
+      observe([]);
+      throw err;
+    }
+    observe(servers.map((s) => ({ nodeId: s.nodeId, leader: s.leader, voter: s.voter })));
     const leaders = servers.filter((s) => s.leader);
     const voters = servers.filter((s) => s.voter);
     if (servers.length !== VAULT_REPLICAS)

@@ -33,9 +33,13 @@ import {
   LABEL_STACK,
   LABEL_STACK_PARALLELISM,
   nodeName,
+  serviceName as vaultServiceName,
   UNSEAL_SECRET_TARGET,
   VAULT_NETWORK,
 } from '../shared/constants';
+
+/** The label `docker stack deploy` puts on what it creates: the stack's name. */
+const STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace';
 
 /** Version of a managed secret from its name: `base` is 0, `base_vN` is N; undefined when not in the family. */
 export function secretVersionOf(base: string, name: string): number | undefined {
@@ -276,6 +280,15 @@ export class DockerGateway implements Swarm {
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
     };
+  }
+
+  async vaultStacks(): Promise<string[]> {
+    const services = await this.docker.listServices({ filters: { label: [STACK_NAMESPACE_LABEL] } });
+    const stacks = services
+      .map((s) => s.Spec?.Labels?.[STACK_NAMESPACE_LABEL])
+      .filter((stack): stack is string => stack !== undefined)
+      .filter((stack) => services.some((s) => s.Spec?.Name === vaultServiceName(stack)));
+    return [...new Set(stacks)].sort();
   }
 
   /** Swarm rolls the tasks (stop-first) after the swap. */
@@ -535,7 +548,7 @@ export class DockerGateway implements Swarm {
    * carries that label (else nothing). Something already gone is not an error.
    */
   async removeStack(stack: string, onlyLabelled?: string): Promise<StackRemoval> {
-    const filters = { label: [`com.docker.stack.namespace=${stack}`] };
+    const filters = { label: [`${STACK_NAMESPACE_LABEL}=${stack}`] };
     const gone = (err: unknown) => {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     };
@@ -557,7 +570,7 @@ export class DockerGateway implements Swarm {
 
   async stackTasks(stack: string): Promise<number> {
     const tasks = await this.docker.listTasks({
-      filters: { label: [`com.docker.stack.namespace=${stack}`] },
+      filters: { label: [`${STACK_NAMESPACE_LABEL}=${stack}`] },
     });
     return tasks.length;
   }

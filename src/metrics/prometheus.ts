@@ -5,14 +5,16 @@
  *
  * Per-node figures are why this exists: Vault's own `/sys/metrics` answers on the active node only, so a
  * sealed standby shows nowhere else. Each report replaces all of its stack's figures (`StackSeries`): a series
- * the new report does not give is removed, never left at the value of an older check.
+ * the new report does not give is removed, never left at the value of an older check. Reports may end out of
+ * order (the check at the worker's start beside a scheduled one, `src/first-check.ts`): a report whose check
+ * began before the one shown is dropped (`Newest`), so figures never go back to an older look.
  *
  * The metrics live in a registry of their own, not prom-client's global one, so that nothing another module
  * registers ends up in what is served, and tests can make as many as they like. Labels hold stack, node,
  * activity and finding names only: never a token, a key or an address.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AutomaticAction, HealthMetrics } from '../ports';
+import type { AutomaticAction, HealthMetrics, NodeObservation } from '../ports';
 import type { HealthReport, HealthVerdict } from '../shared/health';
 
 /** How an activity attempt ended. `cancelled`: Temporal cancelled it (the watcher's waits end that way). */
@@ -51,6 +53,19 @@ class StackSeries {
   }
 }
 
+/** Per stack, when the look behind the figures shown began: only a look that began no earlier replaces them. */
+class Newest {
+  private readonly shown = new Map<string, number>();
+
+  /** Whether a look at `stack` that began at `iso` may replace what is shown; if so, it is what is shown now. */
+  admit(stack: string, iso: string): boolean {
+    const at = Date.parse(iso);
+    if (at < (this.shown.get(stack) ?? -Infinity)) return false;
+    this.shown.set(stack, at);
+    return true;
+  }
+}
+
 function bit(condition: boolean): number {
   return condition ? 1 : 0;
 }
@@ -65,22 +80,22 @@ export class PrometheusMetrics implements HealthMetrics {
 
   private readonly nodeUp = this.stackGauge(
     'vault_bootstrap_node_up',
-    'Whether the node answered its seal status at the last health check of its stack (1) or not (0: no running task, or no answer).',
+    "Whether the node answered its seal status at the last look at its stack's nodes (a health check, the check at the worker's start, or the bootstrap's verify step) (1) or not (0: no running task, or no answer).",
     ['node'],
   );
   private readonly nodeSealed = this.stackGauge(
     'vault_bootstrap_node_sealed',
-    'Whether the node said it was sealed at the last health check (1) or unsealed (0). No series while it does not answer: unknown is not sealed.',
+    "Whether the node said it was sealed at the last look at its stack's nodes (1) or unsealed (0). No series while it does not answer: unknown is not sealed.",
     ['node'],
   );
   private readonly nodeVoter = this.stackGauge(
     'vault_bootstrap_node_voter',
-    'Whether the node is a voter in the Raft configuration read at the last health check (1) or not, or not listed (0). No series when no unsealed node gave the configuration.',
+    "Whether the node is a voter in the Raft configuration read at the last look at its stack's nodes (1) or not, or not listed (0). No series when no unsealed node gave the configuration.",
     ['node'],
   );
   private readonly nodeLeader = this.stackGauge(
     'vault_bootstrap_node_leader',
-    'Whether the Raft configuration read at the last health check names the node leader (1) or not (0). Every node 0 when no unsealed node gave the configuration: none is known to lead.',
+    "Whether the Raft configuration read at the last look at its stack's nodes names the node leader (1) or not (0). Every node 0 when no unsealed node gave the configuration: none is known to lead.",
     ['node'],
   );
   private readonly failureTolerance = this.stackGauge(
@@ -144,24 +159,22 @@ export class PrometheusMetrics implements HealthMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Per node figures and per stack figures are dated apart: a look at the nodes alone leaves the stack's alone. */
+  private readonly nodesShown = new Newest();
+  private readonly stackShown = new Newest();
+
   recordHealth(report: HealthReport): void {
-    this.recordNodes(report);
-    this.recordStack(report);
+    const { stack, checkedAt, nodes, raft } = report;
+    this.recordNodes({ stack, observedAt: checkedAt, nodes, servers: raft.servers });
+    if (this.stackShown.admit(stack, checkedAt)) this.recordStack(report);
     // Zero before the first action: `increase()` then counts that action too, as it needs an earlier sample.
     for (const action of ACTIONS) this.remediations.inc({ stack: report.stack, action }, 0);
   }
 
-  countAction(stack: string, action: AutomaticAction): void {
-    this.remediations.inc({ stack, action });
-  }
-
-  observeActivity(activityType: string, seconds: number, outcome: ActivityOutcome): void {
-    this.stepDuration.observe({ step: activityType, outcome }, seconds);
-  }
-
-  private recordNodes({ stack, nodes, raft }: HealthReport): void {
+  recordNodes({ stack, observedAt, nodes, servers: raft }: NodeObservation): void {
+    if (!this.nodesShown.admit(stack, observedAt)) return;
     const sample = (node: string, value: boolean): Sample => ({ labels: { stack, node }, value: bit(value) });
-    const servers = new Map(raft.servers.map((s) => [s.nodeId, s]));
+    const servers = new Map(raft.map((s) => [s.nodeId, s]));
     this.nodeUp.replace(
       stack,
       nodes.map((n) => sample(n.name, n.reachable)),
@@ -180,6 +193,14 @@ export class PrometheusMetrics implements HealthMetrics {
       stack,
       nodes.map((n) => sample(n.name, servers.get(n.name)?.leader === true)),
     );
+  }
+
+  countAction(stack: string, action: AutomaticAction): void {
+    this.remediations.inc({ stack, action });
+  }
+
+  observeActivity(activityType: string, seconds: number, outcome: ActivityOutcome): void {
+    this.stepDuration.observe({ step: activityType, outcome }, seconds);
   }
 
   private recordStack(report: HealthReport): void {

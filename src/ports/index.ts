@@ -68,4 +68,4 @@ export type {
   VaultNodeFactory,
 } from './vault';
 export { NO_METRICS } from './observe';
-export type { AutomaticAction, HealthMetrics, StackHolds } from './observe';
+export type { AutomaticAction, HealthMetrics, NodeObservation, StackHolds } from './observe';

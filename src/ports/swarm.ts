@@ -146,6 +146,8 @@ export interface Swarm {
   secretsInUse(): Promise<Set<string>>;
   /** The service, or undefined when it does not exist. */
   inspectService(name: string): Promise<ServiceInfo | undefined>;
+  /** The stacks that have a Vault service (`<stack>_vault`, labelled with its stack as `docker stack deploy` does). */
+  vaultStacks(): Promise<string[]>;
   /**
    * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks: they restart
    * and come back sealed. With `allAtOnce` the same update sets `update_config.parallelism` to 0 (every task

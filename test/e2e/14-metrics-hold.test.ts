@@ -3,8 +3,10 @@
  * bootstrap, scraped by a real Prometheus (Debian's, which `testbed up` installs) that evaluates the repo's
  * alert rules; and the hold. A node sealed by hand while the stack is held stays sealed (the watcher starts no
  * check, a check reports `SealedWhileHeld` and acts on nothing), `VaultNodeSealed` fires after its minute,
- * and `release` unseals it within seconds, after which the alert clears. The figures and timestamps are
- * printed for the closing notes, and the scraped text is kept in `.cache/metrics-after-bootstrap.txt`.
+ * and `release` unseals it within seconds, after which the alert clears. Before the release the worker is
+ * restarted: the new worker serves every node's figures, vault-2 sealed, from its check at start, before any
+ * health run (issue 28). The figures and timestamps are printed for the closing notes, and the scraped text is
+ * kept in `.cache/metrics-after-bootstrap.txt`.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -16,6 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { freeLoopbackPort } from '../../src/metrics/server';
 import type { HealthReport } from '../../src/shared/health';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
+import { testbedTemporalClient } from '../support/history';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, REPO, stopProcess, TestRun } from '../support/testbed';
 import { eventually, sleep } from '../support/wait';
@@ -43,6 +46,8 @@ interface PromAlert {
 
 describe('metrics, alert rules in a real Prometheus, and the hold', () => {
   const run = new TestRun();
+  const temporal = testbedTemporalClient();
+  let metricsAddress = '';
   let metricsUrl = '';
   let promUrl = '';
   let prometheus: ChildProcess | undefined;
@@ -70,8 +75,9 @@ describe('metrics, alert rules in a real Prometheus, and the hold', () => {
 
   before(async () => {
     const port = await freeLoopbackPort();
-    metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    run.startWorker({ VAULT_BOOTSTRAP_METRICS_ADDRESS: `127.0.0.1:${port}` });
+    metricsAddress = `127.0.0.1:${port}`;
+    metricsUrl = `http://${metricsAddress}/metrics`;
+    run.startWorker({ VAULT_BOOTSTRAP_METRICS_ADDRESS: metricsAddress });
     const boot = await run.client(['bootstrap', '--wait']);
     assert.equal(boot.code, 0, boot.out);
     // The watcher (and a schedule that does not fire during the test).
@@ -213,6 +219,46 @@ describe('metrics, alert rules in a real Prometheus, and the hold', () => {
     const stillSealed = await verifyJson();
     assert.ok(codes(stillSealed).includes('SealedWhileHeld vault-2'), 'still sealed a minute later');
     assert.deepEqual(stillSealed.actions, []);
+
+    // The worker restarted while vault-2 is sealed: its metrics show every node, vault-2 sealed, from its check
+    // at start; no health run has started since (the schedule is 24h away, the watcher saw no task start).
+    await run.stopWorkers();
+    const restartedAt = Date.now();
+    run.startWorker({ VAULT_BOOTSTRAP_METRICS_ADDRESS: metricsAddress });
+    let firstAnswer: number | undefined;
+    const restarted = await eventually('the restarted worker to serve per-node figures', 60_000, async () => {
+      const res = await fetch(metricsUrl).catch(() => undefined);
+      if (!res?.ok) return undefined;
+      firstAnswer ??= Date.now();
+      const text = await res.text();
+      return /^vault_bootstrap_node_sealed\{/m.test(text) ? text : undefined;
+    });
+    const filledAfter = seconds(restartedAt);
+    const stack = { stack: run.stack };
+    for (const [node, sealed] of [
+      ['vault-1', 0],
+      ['vault-2', 1],
+      ['vault-3', 0],
+    ] as const) {
+      assert.equal(sample(restarted, 'vault_bootstrap_node_up', { ...stack, node }), 1, `${node} up`);
+      assert.equal(sample(restarted, 'vault_bootstrap_node_sealed', { ...stack, node }), sealed, node);
+    }
+    assert.equal(sample(restarted, 'vault_bootstrap_hold', stack), 1);
+    const checkedAt = sample(restarted, 'vault_bootstrap_last_health_check_timestamp_seconds', stack) ?? 0;
+    assert.ok(checkedAt * 1000 >= restartedAt, 'figures of a check made after the restart');
+    const startCheck = new RegExp(
+      `checked ${run.stack} at start in \\d+ ms: \\w+ \\(vault-1 unsealed, vault-2 sealed, vault-3 unsealed\\)`,
+    ).exec(await readFile(run.workerLog, 'utf8'));
+    assert.ok(startCheck, 'the worker log names the check at start and what it saw');
+    const healthRuns = await temporal().workflow.count(
+      `WorkflowType='VerifyVaultHealth' AND TaskQueue='${run.taskQueue}' AND StartTime > '${new Date(restartedAt).toISOString()}'`,
+    );
+    assert.equal(healthRuns.count, 0, 'no health run since the restart');
+    console.log(
+      `worker restarted with vault-2 sealed: /metrics answered ${((firstAnswer! - restartedAt) / 1000).toFixed(1)} s ` +
+        `after the start, with every node's figures (vault-2 sealed 1) ${filledAfter} s after the start; no health run since ` +
+        `(worker log: ${startCheck[0]})`,
+    );
 
     const releasedAt = Date.now();
     const released = await run.client(['release', '--by', 'e2e']);

@@ -3,7 +3,9 @@
  * the certificate Vault serves, as SWAG and cert-distributor do in production.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -75,4 +77,16 @@ export class TestCertificates {
     renameSync(join(this.dir, '.privkey.pem.new'), join(this.dir, 'privkey.pem'));
     renameSync(join(this.dir, '.fullchain.pem.new'), join(this.dir, 'fullchain.pem'));
   }
+}
+
+/**
+ * A certificate folder made with openssl (a CA and vault-1's server certificate, 60 days) in a new temporary
+ * folder named from `prefix`, and the fingerprint of its server certificate: what the fake cluster's nodes serve.
+ */
+export async function servedCertificates(prefix: string): Promise<{ dir: string; fingerprint: string }> {
+  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), prefix)));
+  await certs.createCa();
+  await certs.issueServer(1);
+  const fingerprint = new X509Certificate(readFileSync(join(certs.dir, 'fullchain.pem'))).fingerprint256;
+  return { dir: certs.dir, fingerprint };
 }

@@ -279,6 +279,55 @@ describe('PrometheusMetrics', () => {
     ]);
   });
 
+  it('a report of a check that began before the one shown is dropped, one that began at the same time or later replaces it', async () => {
+    const m = new PrometheusMetrics();
+    const later = '2026-11-30T10:00:05.000Z';
+    m.recordHealth(report('s1', { checkedAt: later, nodes: [node(1), node(2, { sealed: true }), node(3)] }));
+    // A check that began earlier and ended later (the check at start beside a scheduled one): not shown.
+    m.recordHealth(report('s1', { verdict: 'Failed', nodes: [node(1, { sealed: true }), node(2), node(3)] }));
+    m.recordNodes({ stack: 's1', observedAt: CHECKED_AT, nodes: [node(1), node(2), node(3)], servers: [] });
+    assert.deepEqual(await samples(m, 'vault_bootstrap_node_sealed'), [
+      perNode('vault_bootstrap_node_sealed', 's1', 1, 0),
+      perNode('vault_bootstrap_node_sealed', 's1', 2, 1),
+      perNode('vault_bootstrap_node_sealed', 's1', 3, 0),
+    ]);
+    assert.ok(
+      (await samples(m, 'vault_bootstrap_health_verdict')).includes(
+        'vault_bootstrap_health_verdict{stack="s1",verdict="Healthy"} 1',
+      ),
+    );
+    m.recordHealth(report('s1', { checkedAt: later }));
+    assert.deepEqual(
+      (await samples(m, 'vault_bootstrap_node_sealed')).map((l) => l.slice(-1)),
+      ['0', '0', '0'],
+    );
+  });
+
+  it("a look at the nodes alone (the bootstrap's verify) replaces the per-node series and leaves the stack's", async () => {
+    const m = new PrometheusMetrics();
+    m.recordHealth(report('s1'));
+    m.recordNodes({
+      stack: 's1',
+      observedAt: '2026-11-30T10:01:00.000Z',
+      nodes: [node(1), node(2, { sealed: true }), node(3, { reachable: false })],
+      servers: [{ nodeId: 'vault-3', leader: true, voter: true }],
+    });
+    const values = async (name: string) => (await samples(m, name)).map((l) => l.replace(/^.*node="/, ''));
+    assert.deepEqual(await values('vault_bootstrap_node_up'), ['vault-1"} 1', 'vault-2"} 1', 'vault-3"} 0']);
+    assert.deepEqual(await values('vault_bootstrap_node_sealed'), ['vault-1"} 0', 'vault-2"} 1']);
+    assert.deepEqual(await samples(m, 'vault_bootstrap_node_leader'), [
+      perNode('vault_bootstrap_node_leader', 's1', 1, 0),
+      perNode('vault_bootstrap_node_leader', 's1', 2, 0),
+      perNode('vault_bootstrap_node_leader', 's1', 3, 1),
+    ]);
+    assert.deepEqual(await samples(m, 'vault_bootstrap_last_health_check_timestamp_seconds'), [
+      `vault_bootstrap_last_health_check_timestamp_seconds{stack="s1"} ${Date.parse(CHECKED_AT) / 1000}`,
+    ]);
+    assert.deepEqual(await samples(m, 'vault_bootstrap_raft_failure_tolerance'), [
+      'vault_bootstrap_raft_failure_tolerance{stack="s1"} 1',
+    ]);
+  });
+
   it('observes activity durations by type and outcome in the step histogram', async () => {
     const m = new PrometheusMetrics();
     m.observeActivity('deployStack', 42, 'completed');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,23 @@ describe('stack file checks', () => {
   it('accepts the production file and the test-bed override', async () => {
     await checkStackFiles([prod], localFiles.readText);
     await checkStackFiles([prod, testbed], localFiles.readText);
+  });
+
+  it("keeps the seed's template name, and a key that changes with the template's content", () => {
+    const text = readFileSync(prod, 'utf8');
+    const configs = (parse(text) as { configs: Record<string, { file: string }> }).configs;
+    assert.deepEqual(Object.values(configs), [{ file: './init/vault/vault-template-v2.json' }]);
+    const [key] = Object.keys(configs);
+    const pinned = new RegExp(`# ${key} content sha256: ([0-9a-f]{64})$`, 'm').exec(text)?.[1];
+    const actual = createHash('sha256')
+      .update(readFileSync(join(REPO, 'init', 'vault', 'vault-template-v2.json')))
+      .digest('hex');
+    assert.equal(
+      actual,
+      pinned,
+      `init/vault/vault-template-v2.json changed: Swarm configs are immutable, so give it a new key (after ${key}) ` +
+        'in docker-stack-vault.yml, with the new sha256 in the comment above it',
+    );
   });
 
   it('names a missing file', async () => {

@@ -1,5 +1,5 @@
 /** Holds and metrics in memory: the hold an operator put on, and what the activities reported and counted. */
-import type { AutomaticAction, HealthMetrics, StackHolds } from '../../../src/ports';
+import type { AutomaticAction, HealthMetrics, NodeObservation, StackHolds } from '../../../src/ports';
 import type { HealthReport, StackHold } from '../../../src/shared/health';
 
 export class FakeHolds implements StackHolds {
@@ -12,10 +12,15 @@ export class FakeHolds implements StackHolds {
 
 export class RecordingMetrics implements HealthMetrics {
   readonly reports: HealthReport[] = [];
+  readonly observations: NodeObservation[] = [];
   readonly actions: { stack: string; action: AutomaticAction }[] = [];
 
   recordHealth(report: HealthReport): void {
     this.reports.push(report);
+  }
+
+  recordNodes(observation: NodeObservation): void {
+    this.observations.push(observation);
   }
 
   countAction(stack: string, action: AutomaticAction): void {

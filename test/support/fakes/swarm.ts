@@ -193,6 +193,11 @@ export class FakeSwarm implements Swarm {
     );
   }
 
+  vaultStacks(): Promise<string[]> {
+    const stacks = [...this.services.keys()].filter((n) => n.endsWith('_vault')).map((n) => n.slice(0, -6));
+    return Promise.resolve(stacks.sort());
+  }
+
   swapUnsealSecret(
     service: string,
     secret: { id: string; name: string },

@@ -3,27 +3,21 @@
  * fixes (unseal, re-join, certificate reload), and the events watcher's wait for a task start.
  */
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
 import type { HealthInput, HealthReport } from '../../../src/shared/health';
 import { activityEnv, fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
-import { TestCertificates } from '../../support/certs';
+import { servedCertificates } from '../../support/certs';
 import { namedFailure, tick } from '../../support/failures';
 
 /** A certificate folder made with openssl (60 days), and the fingerprint of its server certificate. */
 let certDir = '';
 let diskFingerprint = '';
 before(async () => {
-  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-health-')));
-  await certs.createCa();
-  await certs.issueServer(1);
-  certDir = certs.dir;
-  diskFingerprint = new X509Certificate(readFileSync(join(certDir, 'fullchain.pem'))).fingerprint256;
+  ({ dir: certDir, fingerprint: diskFingerprint } = await servedCertificates('vbt-health-'));
 });
 
 /** A bootstrapped cluster whose nodes serve the certificate on disk. */

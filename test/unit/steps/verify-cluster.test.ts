@@ -30,6 +30,39 @@ describe('verifyCluster', () => {
     });
   });
 
+  it('what it saw goes to the per-node metrics: every node unsealed, vault-1 leading', async () => {
+    const w = await bootstrapped();
+    await w.run(w.acts.verifyCluster, w.input);
+    const [seen, ...more] = w.metrics.observations;
+    assert.deepEqual(more, []);
+    assert.equal(seen?.stack, 's1');
+    assert.equal(seen.observedAt, new Date(w.clock.now()).toISOString());
+    assert.deepEqual(
+      seen.nodes.map((n) => `${n.name} reachable=${n.reachable} sealed=${n.sealed}`),
+      ['vault-1', 'vault-2', 'vault-3'].map((n) => `${n} reachable=true sealed=false`),
+    );
+    assert.deepEqual(
+      seen.servers.map((s) => `${s.nodeId} leader=${s.leader} voter=${s.voter}`),
+      [
+        'vault-1 leader=true voter=true',
+        'vault-2 leader=false voter=true',
+        'vault-3 leader=false voter=true',
+      ],
+    );
+    assert.deepEqual(w.metrics.reports, [], 'a look at the nodes, not a health report');
+  });
+
+  it('a sealed node is recorded sealed before the step fails', async () => {
+    const w = await bootstrapped();
+    w.swarm.replaceTask(w.service, 2);
+    await assert.rejects(w.run(w.acts.verifyCluster, w.input), retryableError(/vault-2/));
+    const sealed = w.metrics.observations
+      .at(-1)
+      ?.nodes.filter((n) => n.sealed)
+      .map((n) => n.name);
+    assert.deepEqual(sealed, ['vault-2']);
+  });
+
   it('the placeholder mounted where the key is expected: PlaceholderWhereKeyExpected', async () => {
     const w = fakeWorld();
     await w.bootstrapThrough('deployStack');

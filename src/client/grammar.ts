@@ -300,7 +300,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description:
       `Runs the command word for word in a Vault task on the worker's node, with a token made for it and revoked after; ` +
       `only read-only commands that print no secret: ${VAULT_COMMANDS_TEXT} (with -format=table|json|yaml). ` +
-      "Prints what the command printed and exits with its exit code, as docker exec does (1 when it could not run).",
+      'Prints what the command printed and exits with its exit code, as docker exec does (1 when it could not run).',
     flags: ['stack'],
     rest: 'CMD ARGS...',
     examples: [

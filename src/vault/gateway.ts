@@ -55,6 +55,9 @@ import { VaultProtocolError, VaultRequestError } from '../shared/errors';
 import { parseDuration } from '../shared/duration';
 import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
+/** What Vault answers a call that creates a token. */
+type TokenAnswer = { auth?: { client_token?: unknown; accessor?: unknown } };
+
 interface RawResponse {
   statusCode?: number;
   body?: unknown;
@@ -304,7 +307,12 @@ export class VaultNodeClient implements VaultNode {
         },
         token,
       ),
-    )) as { auth?: { client_token?: unknown; accessor?: unknown } };
+    )) as TokenAnswer;
+    return this.createdToken(body);
+  }
+
+  /** The token and accessor of a token-creating call's answer; else `VaultProtocolError`. */
+  private createdToken(body: TokenAnswer): CreatedToken {
     const made = body.auth;
     if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
       throw new VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
@@ -319,11 +327,8 @@ export class VaultNodeClient implements VaultNode {
         { policies: req.policies, display_name: req.displayName, ttl: req.ttl, meta: req.meta },
         token,
       ),
-    )) as { auth?: { client_token?: unknown; accessor?: unknown } };
-    const made = body.auth;
-    if (typeof made?.client_token !== 'string' || typeof made.accessor !== 'string')
-      throw new VaultProtocolError(`creating a token on ${this.name}: no auth.client_token/accessor`);
-    return { token: made.client_token, accessor: made.accessor };
+    )) as TokenAnswer;
+    return this.createdToken(body);
   }
 
   async writeTokenRole(token: string, name: string, role: TokenRole): Promise<void> {

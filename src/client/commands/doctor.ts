@@ -31,24 +31,55 @@ const DIAGNOSE_TIMEOUT = '60 seconds';
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The pollers of `queue` for `type` (workflow or activity tasks), by identity. */
+/**
+ * A poller counts as live when it polled within this long. Temporal lists a poller for minutes after its last
+ * poll, and a live one polls again at least every long-poll timeout (about a minute): a stopped agent shows as
+ * stale after this, not at once.
+ */
+export const LIVE_POLLER_SECONDS = 90;
+
+/** The pollers of a queue: who polled, and how long ago. */
+export interface PollerSeen {
+  identity: string;
+  ageSeconds: number;
+}
+
+/** DescribeTaskQueue's pollers, with their age at `nowMs`. */
+export function pollersSeen(
+  answer: { pollers?: { identity?: string | null; lastAccessTime?: { seconds?: unknown } | null }[] | null },
+  nowMs: number,
+): PollerSeen[] {
+  return (answer.pollers ?? []).map((p) => ({
+    identity: p.identity ?? '?',
+    ageSeconds: Math.max(0, Math.round(nowMs / 1000 - Number(p.lastAccessTime?.seconds ?? 0))),
+  }));
+}
+
 async function pollers(
   connection: Connection,
   namespace: string,
   queue: string,
   type: temporal.api.enums.v1.TaskQueueType,
-): Promise<string[]> {
+): Promise<PollerSeen[]> {
   const answer = await connection.workflowService.describeTaskQueue({
     namespace,
     taskQueue: { name: queue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     taskQueueType: type,
   });
-  return (answer.pollers ?? []).map((p) => p.identity ?? '?');
+  return pollersSeen(answer, Date.now());
 }
 
-function pollerCheck(name: string, queue: string, found: string[], missing: string): DoctorCheck {
-  return found.length
-    ? { name, status: 'ok', detail: `${queue}: ${found.length} poller(s): ${found.join(', ')}` }
-    : { name, status: 'fail', detail: `${queue}: no poller; ${missing}` };
+/** `ok` when a poller polled within `LIVE_POLLER_SECONDS`, else `fail` with `missing` and the last one seen. */
+export function pollerCheck(name: string, queue: string, seen: PollerSeen[], missing: string): DoctorCheck {
+  const show = (p: PollerSeen) => `${p.identity} (${p.ageSeconds} s ago)`;
+  const live = seen.filter((p) => p.ageSeconds <= LIVE_POLLER_SECONDS);
+  if (live.length) return { name, status: 'ok', detail: `${queue}: polled by ${live.map(show).join(', ')}` };
+  const last = seen.length ? `; last seen: ${seen.map(show).join(', ')}` : '';
+  return {
+    name,
+    status: 'fail',
+    detail: `${queue}: no poller in the last ${LIVE_POLLER_SECONDS} s${last}; ${missing}`,
+  };
 }
 
 /** The checks that need Temporal, once connected; appends to `checks`. */
@@ -86,9 +117,9 @@ async function temporalChecks(
   if (!workflowPollers || !activityPollers) {
     checks.push({ name: 'worker', status: 'skip', detail: notAllowed });
   } else {
-    const found = [...new Set([...workflowPollers, ...activityPollers])];
-    checks.push(pollerCheck('worker', taskQueue, found, noWorker));
-    if (!workflowPollers.length || !activityPollers.length) {
+    checks.push(pollerCheck('worker', taskQueue, [...workflowPollers, ...activityPollers], noWorker));
+    const live = (seen: PollerSeen[]) => seen.some((p) => p.ageSeconds <= LIVE_POLLER_SECONDS);
+    if (!live(workflowPollers) || !live(activityPollers)) {
       checks.push({ name: 'worker checks', status: 'skip', detail: 'no worker polls the task queue' });
       return;
     }

@@ -72,6 +72,11 @@ async function pollers(
 /** `ok` when a poller polled within `LIVE_POLLER_SECONDS`, else `fail` with `missing` and the last one seen. */
 export function pollerCheck(name: string, queue: string, seen: PollerSeen[], missing: string): DoctorCheck {
   const show = (p: PollerSeen) => `${p.identity} (${p.ageSeconds} s ago)`;
+  // One process polls for workflow and activity tasks alike: each identity once, its latest poll.
+  const latest = new Map<string, PollerSeen>();
+  for (const p of seen)
+    if ((latest.get(p.identity)?.ageSeconds ?? Infinity) > p.ageSeconds) latest.set(p.identity, p);
+  seen = [...latest.values()];
   const live = seen.filter((p) => p.ageSeconds <= LIVE_POLLER_SECONDS);
   if (live.length) return { name, status: 'ok', detail: `${queue}: polled by ${live.map(show).join(', ')}` };
   const last = seen.length ? `; last seen: ${seen.map(show).join(', ')}` : '';

@@ -77,7 +77,6 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
     const { stack } = input;
     const service = serviceName(stack);
     const checks: DoctorCheck[] = [];
-    const workerNode = await swarm.localNodeId().catch(() => undefined);
 
     checks.push(
       await check('certificate', async () =>
@@ -144,7 +143,6 @@ export function createDiagnoseActivities(deps: ActivityDeps) {
     );
     const nodes = await swarm.listNodes().catch(() => []);
     return {
-      ...(workerNode ? { workerNode } : {}),
       nodes: nodes.map((n) => ({ id: n.id, hostname: n.hostname })),
       vaultTasks,
       checks,

@@ -4,7 +4,7 @@
  * exec`, but with a token nobody has to hold: made for this one command through the role `EXEC_ROLE` (it can
  * only read the Raft configuration and status), handed to the command's process in its environment (the
  * exec's API body: never argv, never the container's configuration), and revoked when the command ended.
- * A worker killed in between leaves it to expire (`EXEC_TOKEN_MAX_TTL`).
+ * A worker killed in between leaves it to expire (the role's `explicitMaxTtlSeconds`).
  *
  * Only the commands of `VAULT_COMMANDS` run (checked again here: the input is the caller's word); what they
  * print holds no secret, and goes back as the result.
@@ -13,7 +13,7 @@ import { Context } from '@temporalio/activity';
 import type { LocalContainer, VaultNode } from '../ports';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
-import { checkVaultCommand } from '../shared/vault-commands';
+import { checkVaultCommand, EXEC_OUTPUT_MAX_BYTES } from '../shared/vault-commands';
 import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { EXEC_POLICY, EXEC_ROLE } from './cluster/exec-access';
 import { activeNode } from './cluster/nodes';
@@ -21,8 +21,6 @@ import type { ActivityDeps } from './deps';
 
 /** The exec token's lifetime: the command's time and a margin; the role caps it anyway. */
 const EXEC_TOKEN_TTL = '2m';
-/** The most output kept of each stream (list-peers of a 3-node cluster is a few hundred bytes). */
-export const EXEC_OUTPUT_MAX_BYTES = 64 * 1024;
 /** How long the command may take (the CLI's default client timeout is 60 s). */
 const EXEC_TIMEOUT_MS = 90_000;
 

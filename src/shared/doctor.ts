@@ -15,8 +15,6 @@ export interface DoctorCheck {
 
 /** The worker's half: its checks, and where the Vault tasks run (the client checks each node's agent). */
 export interface StackDiagnosis {
-  /** The swarm node of the worker that ran the checks. */
-  workerNode?: string;
   nodes: { id: string; hostname: string }[];
   vaultTasks: { slot: number; state: string; nodeId?: string }[];
   checks: DoctorCheck[];

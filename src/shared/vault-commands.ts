@@ -27,6 +27,9 @@ const FORMATS = ['table', 'json', 'yaml'];
 /** The longest command line accepted (words): `vault` + 4 words + a format. */
 const MAX_WORDS = 8;
 
+/** The most output kept of each stream (list-peers of a 3-node cluster is a few hundred bytes). */
+export const EXEC_OUTPUT_MAX_BYTES = 64 * 1024;
+
 /** The commands as an operator types them, for messages and help. */
 export const VAULT_COMMANDS_TEXT = VAULT_COMMANDS.map((c) => `vault ${c.words.join(' ')}`).join(', ');
 

@@ -250,7 +250,6 @@ export function stubActivities(
     diagnoseStack() {
       calls.push('diagnoseStack');
       return Promise.resolve({
-        workerNode: 'node-1',
         nodes: [{ id: 'node-1', hostname: 'host-1' }],
         vaultTasks: [1, 2, 3].map((slot) => ({ slot, state: 'running', nodeId: 'node-1' })),
         checks: [{ name: 'swarm', status: 'ok' as const, detail: 'a manager' }],

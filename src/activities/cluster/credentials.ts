@@ -5,7 +5,7 @@
 import type { HeldKeys, VaultNode } from '../../ports';
 import { VaultRequestError } from '../../shared/errors';
 import type { Finding } from '../../shared/health';
-import { execAccessDrift } from './exec-access';
+import { EXEC_POLICY, EXEC_POLICY_HCL, EXEC_ROLE, sameTokenRole } from './exec-access';
 import { CREDENTIALS } from './policies';
 import type { Credential } from './policies';
 
@@ -26,6 +26,29 @@ export async function credentialsFor(node: VaultNode): Promise<Credential[]> {
 }
 
 const is403 = (err: unknown) => err instanceof VaultRequestError && err.status === 403;
+
+/**
+ * What `read` answers, or `undefined` when Vault refuses it (403): a worker policy of an older version may not
+ * read what this version compares, which then counts as not this version's.
+ */
+async function unlessForbidden<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!is403(err)) throw err;
+    return undefined;
+  }
+}
+
+/** What `vault-bootstrap exec` runs with (exec-access.ts) that is not as this version writes it. */
+async function execAccessDrift(node: VaultNode, worker: string): Promise<string[]> {
+  const drift: string[] = [];
+  if ((await unlessForbidden(() => node.readPolicy(worker, EXEC_POLICY))) !== EXEC_POLICY_HCL)
+    drift.push(`the policy ${EXEC_POLICY}`);
+  if (!sameTokenRole(await unlessForbidden(() => node.readTokenRole(worker, EXEC_ROLE))))
+    drift.push(`the token role ${EXEC_ROLE}`);
+  return drift;
+}
 
 /**
  * The findings about the tool's credentials, read with the worker token `worker` on `node`: each needed token
@@ -58,13 +81,7 @@ export async function credentialFindings(
         });
       }
     }
-    let text: string | undefined;
-    try {
-      text = await node.readPolicy(worker, c.policy);
-    } catch (err) {
-      if (!is403(err)) throw err;
-      text = undefined; // a worker policy of an older version may not read policies: it is not this one
-    }
+    const text = await unlessForbidden(() => node.readPolicy(worker, c.policy));
     if (text !== c.hcl)
       findings.push({
         code: 'CredentialPolicyChanged',

@@ -1,20 +1,18 @@
 /**
  * What `vault-bootstrap exec` runs with: a token made for one command through the token role `EXEC_ROLE`,
  * which can give nothing but `EXEC_POLICY` (read the Raft configuration and autopilot's state), lives at most
- * `EXEC_TOKEN_MAX_TTL` and is revoked once the command ended (src/activities/exec.ts). The worker's policy may
+ * `EXEC_TOKEN_ROLE.explicitMaxTtlSeconds` and is revoked once the command ended (src/activities/exec.ts). The worker's policy may
  * create tokens through this role and nothing else; a role lets a token make a child with a policy it does not
  * hold itself, which Vault otherwise refuses.
  *
  * Written with a root token by the bootstrap's `revokeRootToken` and by `credentials repair`; the health run
- * compares both with what this version writes (`CredentialPolicyChanged`), as for the tool's other policies.
+ * compares both with what this version writes (`CredentialPolicyChanged`, credentials.ts), as for the tool's
+ * other policies.
  */
 import type { TokenRole, VaultNode } from '../../ports';
-import { VaultRequestError } from '../../shared/errors';
 
 export const EXEC_POLICY = 'vault-bootstrap-exec';
 export const EXEC_ROLE = 'vault-bootstrap-exec';
-/** The longest an exec token lives when its revocation does not happen (a worker killed mid-command). */
-export const EXEC_TOKEN_MAX_TTL = '5m';
 
 /** The role's path: where the health run reads it back to compare. */
 export const tokenRolePath = (name: string) => `auth/token/roles/${name}`;
@@ -34,6 +32,7 @@ export const EXEC_TOKEN_ROLE: TokenRole = {
   allowedPolicies: [EXEC_POLICY],
   noDefaultPolicy: true,
   renewable: false,
+  // The longest an exec token lives when its revocation does not happen (a worker killed mid-command).
   explicitMaxTtlSeconds: 300,
   orphan: false,
 };
@@ -66,25 +65,4 @@ export async function writeExecAccess(node: VaultNode, root: string): Promise<st
     done.push(`wrote the token role ${EXEC_ROLE}`);
   }
   return done;
-}
-
-/**
- * What is not as this version writes it, read with the worker token: the exec policy's text and the role.
- * A worker policy of an older version may read neither (403): then they count as missing.
- */
-export async function execAccessDrift(node: VaultNode, worker: string): Promise<string[]> {
-  const readable = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await read();
-    } catch (err) {
-      if (err instanceof VaultRequestError && err.status === 403) return undefined;
-      throw err;
-    }
-  };
-  const drift: string[] = [];
-  if ((await readable(() => node.readPolicy(worker, EXEC_POLICY))) !== EXEC_POLICY_HCL)
-    drift.push(`the policy ${EXEC_POLICY}`);
-  if (!sameTokenRole(await readable(() => node.readTokenRole(worker, EXEC_ROLE))))
-    drift.push(`the token role ${EXEC_ROLE}`);
-  return drift;
 }

@@ -7,7 +7,7 @@
  * anything starts.
  */
 import { describeFailure } from '../../shared/errors';
-import { checkVaultCommand } from '../../shared/vault-commands';
+import { checkVaultCommand, EXEC_OUTPUT_MAX_BYTES } from '../../shared/vault-commands';
 import { vaultCommandWorkflowId } from '../../shared/workflow-ids';
 import { RunVaultCommand } from '../../workflows';
 import { UsageError } from '../args';
@@ -42,7 +42,8 @@ export async function exec(ctx: CommandContext, options: { command: readonly str
   } else {
     process.stdout.write(result.stdout);
     process.stderr.write(result.stderr);
-    if (result.truncated) console.error('vault-bootstrap: the output was cut at 64 KiB');
+    if (result.truncated)
+      console.error(`vault-bootstrap: the output was cut at ${EXEC_OUTPUT_MAX_BYTES / 1024} KiB`);
   }
   return result.exitCode;
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { Connection } from '@temporalio/client';
+import { EXIT } from '../../src/client/grammar';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { activityCounts, historyOf } from '../support/history';
 import { seedVerification } from '../support/seed-verify';
@@ -35,8 +36,9 @@ describe('the tool on the Temporal cluster (mTLS, roles)', () => {
   });
 
   it('names bad TLS settings: an expired certificate, a CA that did not sign the server, no client certificate', async () => {
+    // Found in the files before any connection: a configuration error (exit 2).
     const expired = await run.client(['status'], clusterEnv(bed, 'expired-operator'));
-    assert.equal(expired.code, 2, expired.out);
+    assert.equal(expired.code, EXIT.usage, expired.out);
     assert.match(
       expired.out,
       /TEMPORAL_TLS_CLIENT_CERT_PATH: expected a certificate valid now \(it expired .*expired-operator\.pem/,
@@ -44,15 +46,16 @@ describe('the tool on the Temporal cluster (mTLS, roles)', () => {
 
     // The bed's Vault CA is a real CA, just not the one that signed Temporal's certificate.
     const wrongCa = { TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(run.bed.VAULT_CERT_DIR ?? '', 'ca.pem') };
+    // Found at the handshake: the tool could not reach Temporal through these settings (exit 5), and says why.
     const res = await run.client(['status'], wrongCa);
-    assert.equal(res.code, 2, res.out);
+    assert.equal(res.code, EXIT.unreachable, res.out);
     assert.match(res.out, new RegExp(`not signed by the CA in ${wrongCa.TEMPORAL_TLS_SERVER_CA_CERT_PATH}`));
 
     const none = await run.client(['status'], {
       TEMPORAL_TLS_CLIENT_CERT_PATH: '',
       TEMPORAL_TLS_CLIENT_KEY_PATH: '',
     });
-    assert.equal(none.code, 2, none.out);
+    assert.equal(none.code, EXIT.unreachable, none.out);
     assert.match(none.out, /requires a client certificate|no client certificate/);
   });
 

@@ -4,7 +4,7 @@
  * `message` that says what was refused and why (the Engine's own error shape, so dockerode shows it).
  *
  * The agent is given this socket instead of the Engine's: whoever gets into an agent (it serves metrics on the
- * network) can ping, read its node's swarm id, see the labels of Vault task containers, follow their start
+ * network) can ping, read its node's swarm id, see the labels of Vault task containers, list the running ones, follow their start
  * events and SIGHUP them; not create, exec, kill, read other containers, or anything else the Engine socket
  * gives (root on the host).
  *

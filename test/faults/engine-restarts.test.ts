@@ -11,7 +11,7 @@
  * Vault answering `Sealed false`; a restart not unsealed within `MISS_SECONDS` is a miss (it is then unsealed by
  * a `verify` so the next restart starts healthy), and the suite fails when there is one.
  *
- *   ENGINE_RESTARTS=20 npm run test:engine-restarts      (about 15-20 minutes; under the bed's lock)
+ *   ENGINE_RESTARTS=20 npm run test:restarts      (about 15-20 minutes; under the bed's lock)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -38,13 +38,7 @@ describe('Engine restarts: every restarted Vault task unsealed by the watcher', 
     assert.ok(Number.isInteger(RESTARTS) && RESTARTS > 0, `ENGINE_RESTARTS=${process.env.ENGINE_RESTARTS}`);
     await threeNodeBedUp();
     run = new MultiNodeRun();
-    run.startWorker('n1', 'full', HEALTH);
-    run.startWorker('n2', 'node-agent');
-    run.startWorker('n3', 'node-agent');
-    const boot = await run.client(['bootstrap', '--wait'], HEALTH);
-    assert.equal(boot.code, 0, boot.out);
-    const created = await run.client(['schedule', 'create'], HEALTH);
-    assert.equal(created.code, 0, created.out);
+    await run.bootstrapWithWatcher(HEALTH);
   });
 
   after(async () => {

@@ -30,7 +30,7 @@ import {
 } from './testbed';
 import { removeStackQuietly } from './stack-removal';
 import { Connection } from '@temporalio/client';
-import { markOwner, terminateOpenWorkflows } from './run-owner';
+import { markOwner, terminateRunWorkflows } from './run-owner';
 import { sweepStaleRuns } from './sweep';
 import { sleep } from './wait';
 
@@ -274,15 +274,26 @@ export class MultiNodeRun {
   }
 
   /** Every workflow still running on the run's task queue (the dev server's), terminated. */
-  async terminateWorkflows(): Promise<void> {
+  terminateWorkflows(): Promise<void> {
     const address = this.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-    const connection = await Connection.connect({ address, connectTimeout: 10_000 }).catch(() => undefined);
-    if (!connection) return;
-    try {
-      await terminateOpenWorkflows(connection, this.taskQueue).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    return terminateRunWorkflows(
+      () => Connection.connect({ address, connectTimeout: 10_000 }),
+      this.taskQueue,
+    );
+  }
+
+  /**
+   * The full worker on n1 and node agents on n2 and n3 (`env` for the full worker and the client), the stack
+   * bootstrapped, and the health schedule and its events watcher created: what the node-fault suites start from.
+   */
+  async bootstrapWithWatcher(env: Record<string, string>): Promise<void> {
+    this.startWorker('n1', 'full', env);
+    this.startWorker('n2', 'node-agent');
+    this.startWorker('n3', 'node-agent');
+    const boot = await this.client(['bootstrap', '--wait'], env);
+    if (boot.code !== 0) throw new Error(`bootstrap of ${this.stack} failed:\n${boot.out}`);
+    const created = await this.client(['schedule', 'create'], env);
+    if (created.code !== 0) throw new Error(`schedule create for ${this.stack} failed:\n${created.out}`);
   }
 
   /** What the stack left behind on the nodes that answer: services, containers, volumes, secrets. */

@@ -38,6 +38,23 @@ export function ownerOf(dir: string): 'alive' | 'gone' | 'unknown' {
 }
 
 /**
+ * A run's clean-up: connects (a Temporal that does not answer: nothing to do), terminates every workflow still
+ * running on `taskQueue`, closes the connection.
+ */
+export async function terminateRunWorkflows(
+  connect: () => Promise<Connection>,
+  taskQueue: string,
+): Promise<void> {
+  const connection = await connect().catch(() => undefined);
+  if (!connection) return;
+  try {
+    await terminateOpenWorkflows(connection, taskQueue).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
  * Terminates every workflow still running on `taskQueue` (a run's queue: its bootstrap, watcher, checks, holds,
  * break-glass tokens waiting for their TTL); returns their ids. A run's clean-up ends with none of its own.
  */

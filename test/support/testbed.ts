@@ -27,7 +27,7 @@ import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { removeStack, removeStackQuietly } from './stack-removal';
 import { Connection } from '@temporalio/client';
-import { markOwner, terminateOpenWorkflows } from './run-owner';
+import { markOwner, terminateRunWorkflows } from './run-owner';
 import { clusterBed, clusterConnection, clusterEnv } from './temporal-cluster';
 import type { ClusterBed, ClusterIdentity } from './temporal-cluster';
 
@@ -346,21 +346,17 @@ export class TestRun {
   }
 
   /** Every workflow still running on the run's task queue, terminated (a Temporal that is down: nothing to do). */
-  async terminateWorkflows(): Promise<void> {
-    const connection = await (
-      this.options.temporal === 'cluster'
-        ? clusterConnection(this.options.cluster ?? clusterBed(), 'operator')
-        : Connection.connect({
-            address: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-            connectTimeout: 10_000,
-          })
-    ).catch(() => undefined);
-    if (!connection) return;
-    try {
-      await terminateOpenWorkflows(connection, this.taskQueue).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+  terminateWorkflows(): Promise<void> {
+    return terminateRunWorkflows(
+      () =>
+        this.options.temporal === 'cluster'
+          ? clusterConnection(this.options.cluster ?? clusterBed(), 'operator')
+          : Connection.connect({
+              address: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+              connectTimeout: 10_000,
+            }),
+      this.taskQueue,
+    );
   }
 
   /** What the stack left behind: services, containers, secrets (for leak assertions). */

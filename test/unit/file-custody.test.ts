@@ -299,8 +299,9 @@ describe('file key custody', () => {
       renameSync(keyFile, join(elsewhere, 'custody.key'));
       symlinkSync(join(elsewhere, 'custody.key'), keyFile);
       await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
-      const linkedDir = new FileKeyCustody({ dir: elsewhere + '-link', keyFile: join(elsewhere, 'k') });
-      symlinkSync(dir, elsewhere + '-link');
+      const link = join(testDir('vbt-link-'), 'custody');
+      const linkedDir = new FileKeyCustody({ dir: link, keyFile: join(elsewhere, 'k') });
+      symlinkSync(dir, link);
       await assert.rejects(linkedDir.describe('s1'), custodyError('CustodyPermissionsTooOpen'));
     });
 

@@ -490,5 +490,5 @@ export async function threeNodeBedUp(): Promise<void> {
   console.log(`three-node bed up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   // What crashed runs left there (the bed holds one stack at a time): see test/support/sweep.ts.
   const swept = await sweepStaleRuns({ beds: ['three'] });
-  if (swept.length) console.log(`swept what earlier runs left: ${swept.join('; ')}`);
+  if (swept.length) console.log(`swept what earlier runs left (${swept.length}):\n${swept.join('\n')}`);
 }

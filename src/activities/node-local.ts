@@ -97,7 +97,16 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
     const timer = new AbortController();
     try {
       // Subscribed first, then listed: a start between the two is in the stream, none falls in between.
-      const missed = input.sinceMs === undefined ? undefined : await startedSince(service, input.sinceMs);
+      // A list refused (an older Docker proxy during a rolling upgrade of the worker stack) leaves the stream.
+      const missed =
+        input.sinceMs === undefined
+          ? undefined
+          : await startedSince(service, input.sinceMs).catch((err: unknown) => {
+              ctx.log.warn('the reconcile on (re)connect failed: waiting on the events stream alone', {
+                error: (err as Error).message,
+              });
+              return undefined;
+            });
       if (missed) {
         ctx.log.info(`reconciled on (re)connect: a Vault task of ${input.stack} started on this node`, {
           container: missed.containerId?.slice(0, 12),

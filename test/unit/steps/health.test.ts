@@ -416,6 +416,19 @@ describe('waitForVaultTaskStart', () => {
     );
   });
 
+  it('a list its proxy refuses (an older proxy mid-upgrade): the stream alone still delivers the start', async () => {
+    const w = await healthyOnManualClock();
+    w.swarm.runningContainers = () => Promise.reject(new Error('refused by the node agent’s Docker proxy'));
+    const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600, sinceMs: 0 });
+    await tick();
+    const task = w.swarm.replaceTask(w.service, 2);
+    assert.deepEqual(await started, {
+      started: true,
+      container: task.containerId?.slice(0, 12),
+      nodeId: 'node-1',
+    });
+  });
+
   it('tasks running from before `sinceMs` are not starts: it waits for the stream', async () => {
     const w = await healthyOnManualClock();
     const started = w.run(w.acts.waitForVaultTaskStart, {

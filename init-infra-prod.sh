@@ -11,7 +11,7 @@
 #      custody key secret when it does not exist (from a key file the operator keeps, or a new key
 #      written first to the backup file the operator names), checks the backup folder (and creates it
 #      on the mounted storage), deploys the worker stack (Swarm restarts nothing whose spec did not
-#      change) and waits until the worker, and an agent and its Docker proxy on every manager, run;
+#      change) and waits until the worker, and an agent and its Docker proxy on every node, run;
 #   5. bootstraps Vault through init/vault/vault-bootstrap.sh (the durable BootstrapVault workflow,
 #      through the client; it attaches to a run in flight and changes nothing on a bootstrapped
 #      cluster), then creates or updates the health-check schedule and its events watcher, and the
@@ -265,16 +265,18 @@ socket_gid() {
     fail "cannot read the group of $socket: set DOCKER_SOCKET_GID to the gid of /var/run/docker.sock on the managers"
 }
 
-# Ready when the worker has one task running and the agent one on each Ready manager (a manager that is
-# down runs nothing: waiting for its agent would fail a run that has all it needs).
+# Ready when the worker has one task running and the agent and its proxy one on each node that can run
+# a task (Ready and Active: the agents are global on every node, workers too, as the Vault service can
+# run anywhere; a node that is down or drained runs nothing, and waiting for it would fail a run that
+# has all it needs).
 running_tasks() {
   docker service ps --filter desired-state=running --format '{{.CurrentState}}' "$1" 2>/dev/null | grep -c '^Running' || true
 }
 worker_stack_ready() {
-  local managers
-  managers=$(docker node ls --filter role=manager --format '{{.Status}}' | grep -c '^Ready$' || true)
-  (($(running_tasks "${WORKER_STACK}_worker") == 1 && $(running_tasks "${WORKER_STACK}_agent") == managers &&
-    $(running_tasks "${WORKER_STACK}_docker-proxy") == managers))
+  local nodes
+  nodes=$(docker node ls --format '{{.Status}} {{.Availability}}' | grep -c '^Ready Active$' || true)
+  (($(running_tasks "${WORKER_STACK}_worker") == 1 && $(running_tasks "${WORKER_STACK}_agent") == nodes &&
+    $(running_tasks "${WORKER_STACK}_docker-proxy") == nodes))
 }
 
 deploy_worker_stack() {

@@ -84,9 +84,13 @@ start_detached() {
   shift 2
   mkdir -p "$(dirname "$log_file")" "$(dirname "$pid_file")"
   # The inner shell records its own pid and then becomes CMD, so the pid file is right even
-  # when setsid has to fork.
+  # when setsid has to fork. It first closes every descriptor but 0-2: a daemon must not keep what its
+  # caller had open, such as the three-node bed's lock (`exec 9>/work/bed3.lock; flock 9`, or flock -c's
+  # own): a dockerd started under the lock would otherwise hold it for as long as it runs.
   # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
+  setsid bash -c 'echo $$ >"$0"
+    for fd in /proc/$$/fd/*; do fd=${fd##*/}; if ((fd > 2)); then eval "exec $fd>&-"; fi; done
+    exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
 }
 
 # pid_alive PID_FILE [CMDLINE_PART]: the process in PID_FILE runs (and its command line has PART).

@@ -557,6 +557,39 @@ heal_mn_node() {
   [[ -n $healed ]] || log "$node: not cut off, nothing to heal"
 }
 
+# A node that is not NODE and whose Engine runs: where demote and promote are asked (a manager with a leader).
+mn_other_manager() {
+  local node
+  for node in "${MN_NODES[@]}"; do
+    if [[ $node != "$1" ]] && mn_has_leader "$node"; then
+      printf '%s' "$node"
+      return
+    fi
+  done
+  die "no other manager with a leader than $1 answers"
+}
+mn_node_role() { mn_docker "$(mn_other_manager "$1")" node inspect --format '{{.Spec.Role}}' "$(mn_ns "$1")"; }
+mn_is_worker() { [[ $(mn_node_role "$1") == worker ]] && ! mn_has_leader "$1"; }
+
+# demote_mn_node NODE: the node stays in the swarm as a worker (no manager API, no Raft vote): a service node
+# that is not a manager. The other two keep a quorum of two; `node promote` makes it a manager again.
+demote_mn_node() {
+  local node=$1 via
+  via=$(mn_other_manager "$node")
+  log "$node: demoting it to a worker (docker node demote $(mn_ns "$node"), asked of $via)"
+  mn_docker "$via" node demote "$(mn_ns "$node")" >/dev/null
+  wait_until 60 mn_is_worker "$node" || die "$node: not a worker 60s after the demote"
+}
+
+# promote_mn_node NODE: a manager again; waits until the swarm has three Ready managers with one leader.
+promote_mn_node() {
+  local node=$1 via
+  via=$(mn_other_manager "$node")
+  log "$node: promoting it to a manager (docker node promote $(mn_ns "$node"), asked of $via)"
+  mn_docker "$via" node promote "$(mn_ns "$node")" >/dev/null
+  wait_until 120 probe_mn_swarm || die "swarm: not three Ready managers with one leader 120s after the promote"
+}
+
 mn_swarm_active() { [[ $(mn_docker "$1" info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null) == active ]]; }
 mn_has_leader() { mn_docker "$1" node ls -q >/dev/null 2>&1; }
 
@@ -605,7 +638,7 @@ start_mn_nodes() {
   done
 }
 
-mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal|wipe n1|n2|n3 | node restart-all"; }
+mn_node_usage() { die "usage: bash testbed/testbed.sh node stop|kill|start|isolate|heal|wipe|demote|promote n1|n2|n3 | node restart-all"; }
 
 # wipe_mn_node NODE: the node becomes a host that never joined the swarm: its Engine stopped (if it runs) and
 # its swarm and network state removed. Its images stay, and so do its containers and volumes, which other
@@ -622,7 +655,7 @@ wipe_mn_node() {
 mn_node() {
   local action=${1:-} node=${2:-} started_ms
   case $action in
-    stop | kill | start | isolate | heal | wipe)
+    stop | kill | start | isolate | heal | wipe | demote | promote)
       (($# == 2)) || mn_node_usage
       [[ " ${MN_NODES[*]} " == *" $node "* ]] || die "node $action: '$node' is not one of ${MN_NODES[*]}"
       ;;
@@ -637,6 +670,8 @@ mn_node() {
     start) start_mn_nodes "$node" ;;
     wipe) wipe_mn_node "$node" ;;
     isolate) isolate_mn_node "$node" ;;
+    demote) demote_mn_node "$node" ;;
+    promote) promote_mn_node "$node" ;;
     heal)
       heal_mn_node "$node"
       # The node rejoins at a higher Raft term (it kept calling elections alone), which makes the leader
@@ -761,6 +796,9 @@ mn_status() {
   # A fault a test or an operator left in place (not a missing part: status stays as it is).
   for node in "${MN_NODES[@]}"; do
     if probe_mn_isolated "$node"; then printf '%-12s ISOLATED (node heal %s lifts it)\n' "$node-net" "$node"; fi
+    if probe_mn_dockerd "$node" && [[ $(mn_node_role "$node" 2>/dev/null) == worker ]]; then
+      printf '%-12s WORKER (node promote %s makes it a manager again)\n' "$node-role" "$node"
+    fi
   done
   return "$status"
 }

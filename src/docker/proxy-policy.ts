@@ -10,11 +10,13 @@
  * | `GET /containers/{id}/json`                  | the container to SIGHUP is a task of the Vault service    |
  * | `POST /containers/{id}/kill?signal=SIGHUP`   | Vault re-reads its TLS files (`signalServiceContainer`)   |
  * | `GET /events` of container `start` events of one `<stack>_vault` service | `waitForVaultTaskStart` |
+ * | `GET /containers/json` of one `<stack>_vault` service's running containers | its reconcile on (re)connect |
  *
  * Nothing else is allowed: no other method, path, signal or events filter, no query parameter the agent does
  * not send, no API version prefix, no connection upgrade (attach, exec). The two container calls are further
  * limited, by the proxy, to containers whose labels make them a Swarm task of a stack's `vault` service
- * (`isVaultTask`): the proxy looks before it forwards. A new Engine call in the agent is a new rule here.
+ * (`isVaultTask`): the proxy looks before it forwards; the list's answer holds only such containers, each cut
+ * down to its id. A new Engine call in the agent is a new rule here.
  *
  * Pure: a request line in, a decision out; the proxy does the I/O.
  */
@@ -36,6 +38,8 @@ export type ProxyDecision =
   | { kind: 'kill'; container: string }
   /** `query`: the events query rebuilt from the checked values, never the caller's own text. */
   | { kind: 'events'; query: string }
+  /** `query`: the container list's query, rebuilt likewise. */
+  | { kind: 'list'; query: string }
   | { kind: 'refuse'; reason: string };
 
 function refuse(reason: string): ProxyDecision {
@@ -54,6 +58,24 @@ function params(search: string, allowed: readonly string[]): Map<string, string>
   return out;
 }
 
+/** A filters parameter parsed as a JSON object, or what is wrong with it. */
+function jsonObject(raw: string | undefined): Record<string, unknown> | string {
+  if (raw === undefined) return 'no filter';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not an object';
+  return parsed as Record<string, unknown>;
+}
+
+/** The one string of a one-element filter value, else undefined. */
+function one(v: unknown): string | undefined {
+  return Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' ? v[0] : undefined;
+}
+
 /**
  * The events filter the agent sends: exactly `{"type":["container"],"event":["start"],"label":
  * ["com.docker.swarm.service.name=<stack>_vault"]}` (keys in any order). Returns it rebuilt, or a reason.
@@ -62,25 +84,35 @@ export function checkEventsFilter(raw: string | undefined): string | { refused: 
   const refused = (why: string) => ({
     refused: `the events filter must be the start events of one <stack>_vault service's containers: ${why}`,
   });
-  if (raw === undefined) return refused('no filter');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    return refused('not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return refused('not an object');
-  const f = parsed as Record<string, unknown>;
+  const f = jsonObject(raw);
+  if (typeof f === 'string') return refused(f);
   const keys = Object.keys(f).sort().join(',');
   if (keys !== 'event,label,type') return refused(`filters on ${keys || 'nothing'}`);
-  const one = (v: unknown): string | undefined =>
-    Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' ? v[0] : undefined;
   if (one(f.type) !== 'container') return refused('type is not ["container"]');
   if (one(f.event) !== 'start') return refused('event is not ["start"]');
   const label = one(f.label);
   if (label === undefined || !VAULT_SERVICE_LABEL_RE.test(label))
     return refused('label is not ["com.docker.swarm.service.name=<stack>_vault"]');
   return JSON.stringify({ type: ['container'], event: ['start'], label: [label] });
+}
+
+/**
+ * The container list filter the agent sends: exactly `{"label":["com.docker.swarm.service.name=<stack>_vault"],
+ * "status":["running"]}` (keys in any order). Returns it rebuilt, or a reason.
+ */
+export function checkListFilter(raw: string | undefined): string | { refused: string } {
+  const refused = (why: string) => ({
+    refused: `the container list filter must be the running containers of one <stack>_vault service: ${why}`,
+  });
+  const f = jsonObject(raw);
+  if (typeof f === 'string') return refused(f);
+  const keys = Object.keys(f).sort().join(',');
+  if (keys !== 'label,status') return refused(`filters on ${keys || 'nothing'}`);
+  if (one(f.status) !== 'running') return refused('status is not ["running"]');
+  const label = one(f.label);
+  if (label === undefined || !VAULT_SERVICE_LABEL_RE.test(label))
+    return refused('label is not ["com.docker.swarm.service.name=<stack>_vault"]');
+  return JSON.stringify({ label: [label], status: ['running'] });
 }
 
 /** Whether `since` is what the gateway sends: seconds since the epoch, with a fraction or without. */
@@ -116,6 +148,14 @@ export function decide(method: string | undefined, url: string | undefined): Pro
     if (since !== undefined) query.set('since', since);
     query.set('filters', filters);
     return { kind: 'events', query: query.toString() };
+  }
+  if (path === '/containers/json') {
+    if (method !== 'GET') return refuse(`${what}: only GET /containers/json`);
+    const p = params(search, ['filters']);
+    if (typeof p === 'string') return refuse(`${what}: ${p}`);
+    const filters = checkListFilter(p.get('filters'));
+    if (typeof filters !== 'string') return refuse(`${what}: ${filters.refused}`);
+    return { kind: 'list', query: new URLSearchParams({ filters }).toString() };
   }
   const m = /^\/containers\/([^/]+)\/(json|kill)$/.exec(path);
   if (m && CONTAINER_REF_RE.test(m[1]!)) {

@@ -4,15 +4,15 @@
  * `message` that says what was refused and why (the Engine's own error shape, so dockerode shows it).
  *
  * The agent is given this socket instead of the Engine's: whoever gets into an agent (it serves metrics on the
- * network) can ping, read its node's swarm id, see the labels of Vault task containers, follow their start
+ * network) can ping, read its node's swarm id, see the labels of Vault task containers, list the running ones, follow their start
  * events and SIGHUP them; not create, exec, kill, read other containers, or anything else the Engine socket
  * gives (root on the host).
  *
  * What it forwards is rebuilt from the checked values (method, path, the container's full id, the query),
  * never the caller's bytes: no body, no header of the caller's, no upgrade. A container call is forwarded only
  * when the proxy's own inspect shows a Vault task (`isVaultTask`); the kill goes to the full id it inspected,
- * so a name or a short id cannot point at another container in between. The answers of `/info` and of an
- * inspect are cut down to the fields the agent reads.
+ * so a name or a short id cannot point at another container in between. The answers of `/info`, of an inspect
+ * and of the list of a Vault service's running containers are cut down to the fields the agent reads.
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
@@ -101,7 +101,14 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<Doc
   const vaultTask = async (
     ref: string,
     res: ServerResponse,
-  ): Promise<{ Id: string; Config: { Labels: Record<string, string> } } | undefined> => {
+  ): Promise<
+    | {
+        Id: string;
+        Config: { Labels: Record<string, string> };
+        State: { Running?: boolean; StartedAt?: string };
+      }
+    | undefined
+  > => {
     const a = await call('GET', `/containers/${ref}/json`);
     if (a.status !== 200) {
       relay(res, a); // 404 "No such container": the agent reports ContainerNotOnNode
@@ -110,6 +117,7 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<Doc
     const info = JSON.parse(a.body.toString('utf8')) as {
       Id?: string;
       Config?: { Labels?: Record<string, string> };
+      State?: { Running?: boolean; StartedAt?: string };
     };
     const labels = info.Config?.Labels ?? {};
     if (typeof info.Id !== 'string' || !/^[0-9a-f]{64}$/.test(info.Id) || !isVaultTask(labels)) {
@@ -117,7 +125,12 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<Doc
       sendRefusal(res, `container ${ref.slice(0, 12)} is not a task of a stack's vault service`);
       return undefined;
     }
-    return { Id: info.Id, Config: { Labels: labels } };
+    // Whether it runs and since when: the agent's reconcile on (re)connect reads them.
+    return {
+      Id: info.Id,
+      Config: { Labels: labels },
+      State: { Running: info.State?.Running, StartedAt: info.State?.StartedAt },
+    };
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -153,6 +166,20 @@ export async function startDockerProxy(options: DockerProxyOptions): Promise<Doc
           `forwarded: SIGHUP to ${task.Config.Labels['com.docker.swarm.task.name'] ?? task.Id.slice(0, 12)}`,
         );
         return relay(res, a);
+      }
+      case 'list': {
+        // Only Vault tasks (the filter already says so; the labels are checked again), and only their ids.
+        const a = await call('GET', `/containers/json?${d.query}`);
+        if (a.status !== 200) return relay(res, a);
+        const listed = JSON.parse(a.body.toString('utf8')) as {
+          Id?: string;
+          Labels?: Record<string, string>;
+        }[];
+        return sendJson(
+          res,
+          200,
+          listed.filter((c) => typeof c.Id === 'string' && isVaultTask(c.Labels)).map((c) => ({ Id: c.Id })),
+        );
       }
       case 'events':
         return streamEvents(`/events?${d.query}`, res);

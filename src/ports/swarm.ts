@@ -210,6 +210,12 @@ export interface Swarm {
    */
   containerStarts(service: string, sinceMs?: number): Promise<Subscription<ContainerStart>>;
   /**
+   * The service's containers running on this node (node-local), each with the time its Engine started it
+   * (`atMs`, from the container's `State.StartedAt`): what a subscriber that (re)connects reconciles, whatever
+   * the events stream replays.
+   */
+  runningContainers(service: string): Promise<ContainerStart[]>;
+  /**
    * `docker stack deploy` of `files` as `stack`; the files' variables come from `env` (argv holds only
    * file paths and the stack name). `override`, a compose document (YAML text), is laid over the files last:
    * the implementation hands it to the CLI as a private temporary file and removes that file afterwards.

@@ -71,6 +71,13 @@ export function checkStackInput<T extends { stack: string }>(input: T): T {
   return input;
 }
 
+/** `WatchVaultTasks`'s input: `{ stack }`, and the window it carries over continue-as-new (epoch ms). */
+export function checkWatchInput<T extends { stack: string; sinceMs?: number }>(input: T): T {
+  checkStackInput(input);
+  numberIn(input.sinceMs, 'input.sinceMs', 0, Number.MAX_SAFE_INTEGER);
+  return input;
+}
+
 export function checkHealthInput(input: HealthInput, field = 'input'): HealthInput {
   const i = object<HealthInput>(input, field);
   checkStack(i.stack, `${field}.stack`);

@@ -37,3 +37,11 @@ export const ONE_DRILL_PATCH = 'one-drill-per-stack';
  * kept showing the drill before as OK. Runs from before it remove first, then record.
  */
 export const DRILL_RECORD_FIRST_PATCH = 'drill-record-first';
+
+/**
+ * `WatchVaultTasks` replays the starts since the end of its previous wait, not since the start of its next one
+ * (issue 31): a start while a check ran (a second restart during a long check) is replayed by the Engine or
+ * found by the agent's reconcile, and the window goes on across continue-as-new (`sinceMs` in the input). Runs
+ * from before it begin each window when the wait begins.
+ */
+export const WATCH_WINDOW_PATCH = 'watch-window';

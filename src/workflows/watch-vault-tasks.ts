@@ -26,10 +26,10 @@ import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure } from '../shared/errors';
 import { healthWorkflowIds } from '../shared/workflow-ids';
-import { HOLD_PATCH, NODE_ROUTING_PATCH } from './patches';
+import { HOLD_PATCH, NODE_ROUTING_PATCH, WATCH_WINDOW_PATCH } from './patches';
 import { VerifyVaultHealth } from './verify-vault-health';
 import { watchNodeWait, watchRead, watchWait } from './activity-options';
-import { checkStackInput } from '../shared/inputs';
+import { checkWatchInput } from '../shared/inputs';
 
 const watch = proxyActivities<Activities>(watchWait);
 const read = proxyActivities<Activities>(watchRead);
@@ -67,20 +67,28 @@ async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskS
   }
 }
 
-export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
-  checkStackInput(input);
+export async function WatchVaultTasks(input: {
+  stack: string;
+  /** Where the first wait's window begins (epoch ms): the previous run's, carried over continue-as-new. */
+  sinceMs?: number;
+}): Promise<void> {
+  checkWatchInput(input);
   const routed = patched(NODE_ROUTING_PATCH);
+  const windowed = patched(WATCH_WINDOW_PATCH);
   let handledUntilMs = 0;
+  // 1 s of margin for the clock skew between this worker and the nodes' Engines.
+  let nextSinceMs = windowed && input.sinceMs !== undefined ? input.sinceMs : Date.now() - 1000;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
-    // Starts since this iteration began count (1 s of margin for clock skew), except the one already
-    // handled: one while a node's events stream was down, or while the previous check ran, is replayed by
-    // the Engine, not missed.
-    const sinceMs = Math.max(Date.now() - 1000, handledUntilMs + 1);
+    // Starts since the previous wait ended count, except the one already handled: one while a node's events
+    // stream was down, or while the previous check ran, is replayed by the Engine (or found running by the
+    // agent's reconcile), not missed. Runs from before the patch began the window here, after the check.
+    const sinceMs = windowed ? nextSinceMs : Math.max(Date.now() - 1000, handledUntilMs + 1);
     const event = routed
       ? await nextStartOnAnyNode(input.stack, sinceMs)
       : await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: MAX_WAIT_SECONDS });
+    if (event.started && event.atMs !== undefined) handledUntilMs = Math.max(handledUntilMs, event.atMs);
+    nextSinceMs = Math.max(Date.now() - 1000, handledUntilMs + 1);
     if (!event.started) continue;
-    if (event.atMs !== undefined) handledUntilMs = Math.max(handledUntilMs, event.atMs);
     if (patched(HOLD_PATCH)) {
       const hold = await read.readStackHold({ stack: input.stack });
       if (hold) {
@@ -100,5 +108,7 @@ export async function WatchVaultTasks(input: { stack: string }): Promise<void> {
       log.warn('event-triggered health check failed', { error: describeFailure(err) });
     }
   }
-  await continueAsNew<typeof WatchVaultTasks>(input);
+  await continueAsNew<typeof WatchVaultTasks>(
+    windowed ? { stack: input.stack, sinceMs: nextSinceMs } : input,
+  );
 }

@@ -1,12 +1,13 @@
 /**
  * The test bed itself (issue: real test bed): the production stack deploys on the local swarm, its three
  * tasks answer `GET /v1/sys/health` over TLS verified with the test CA (uninitialized: 501), and removing
- * the stack leaves nothing behind. Driven through the real activities, outside a worker.
+ * the stack leaves nothing behind. Driven through the real activities, outside a worker. Before it, the sweep
+ * removes what crashed runs left (test/support/sweep.ts).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../src/activities';
 import { loadWorkerConfig } from '../../src/config/worker';
@@ -14,6 +15,7 @@ import { DockerGateway } from '../../src/docker/gateway';
 import { createNodeAgent } from '../../src/vault/transport';
 import { buildActivityDeps } from '../../src/wiring';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
+import { sweepStaleRuns } from '../support/sweep';
 import { TestRun } from '../support/testbed';
 
 function health(
@@ -32,6 +34,12 @@ function health(
 }
 
 describe('test bed: the Vault stack on the local swarm', () => {
+  // npm test's first suite on the bed: what crashed runs left goes first (test/support/sweep.ts).
+  before(async () => {
+    const swept = await sweepStaleRuns({ beds: ['one'] });
+    if (swept.length)
+      console.log(`swept what earlier runs left: ${swept.length} things\n${swept.join('\n')}`);
+  });
   const run = new TestRun();
   after(() => run.cleanup());
 

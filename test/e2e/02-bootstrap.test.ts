@@ -3,8 +3,7 @@
  * server, the worker as its own process and the `vault-bootstrap` client as operators run it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
@@ -28,6 +27,7 @@ import { seedVerification } from '../support/seed-verify';
 import { snapshot } from '../support/stack-snapshot';
 import { cleanUpLeavingNothing } from '../support/stack-removal';
 import { dockerCli, TestRun } from '../support/testbed';
+import { testDir } from '../support/tmp';
 
 function stepDurations(events: HistoryEvent[]): string {
   return activitiesOf(events)
@@ -129,7 +129,7 @@ describe('BootstrapVault end to end', () => {
 
   it('refuses by name, touching nothing, when Vault is initialized and custody has no key', async () => {
     await run.stopWorkers();
-    const emptyCustody = mkdtempSync(join(tmpdir(), 'vbt-empty-custody-'));
+    const emptyCustody = testDir('vbt-empty-custody-');
     run.startWorker({
       VAULT_BOOTSTRAP_CUSTODY_DIR: join(emptyCustody, 'c'),
       VAULT_BOOTSTRAP_CUSTODY_KEY_FILE: join(emptyCustody, 'k'),
@@ -146,7 +146,7 @@ describe('BootstrapVault end to end', () => {
   });
 
   it('refuses by name, touching nothing, when custody holds another key', async () => {
-    const otherBase = mkdtempSync(join(tmpdir(), 'vbt-other-custody-'));
+    const otherBase = testDir('vbt-other-custody-');
     const other = { dir: join(otherBase, 'c'), keyFile: join(otherBase, 'k') };
     await new FileKeyCustody(other).store(run.stack, {
       unsealKey: Buffer.alloc(32, 1).toString('base64'),

@@ -11,8 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client, Connection } from '@temporalio/client';
@@ -26,6 +25,7 @@ import { dockerCli, TestRun } from '../support/testbed';
 import { assertBootstrapped, cleanupWithoutLeaks } from './end-state';
 import { custodyOf } from './stack-state';
 import { count, summaryAfterAll } from './summary';
+import { testDir } from '../support/tmp';
 
 /** Each case is a few bootstrap runs at most; a stuck one fails instead of hanging the suite. */
 const T = { timeout: 15 * 60_000 };
@@ -159,7 +159,7 @@ describe('bad input: a named error, nothing changed, nothing lost', () => {
     'a cert folder without the CA: the worker refuses to start, preflight says CertificatesMissing',
     T,
     async () => {
-      const certs = mkdtempSync(join(tmpdir(), 'vbt-certs-no-ca-'));
+      const certs = testDir('vbt-certs-no-ca-');
       for (const f of ['fullchain.pem', 'privkey.pem'])
         copyFileSync(join(run.bed.VAULT_CERT_DIR ?? '', f), join(certs, f));
       await run.stopWorkers();

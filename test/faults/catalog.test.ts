@@ -4,8 +4,7 @@
  * encrypted sys/init answer to the custody record on this machine's disk.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -18,6 +17,7 @@ import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { InitKeys, initKeyName } from '../../src/custody/init-key';
 import { assertCatalogComplete, FAULT_CASES, selectCases, SUBSET, UNREACHABLE } from './catalog';
+import { testDir } from '../support/tmp';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const openpgp = require('openpgp') as typeof OpenPgp;
@@ -101,7 +101,7 @@ describe('Failpoints', () => {
   });
 
   it('pause blocks until the release file exists, and says when it is reached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-pause-'));
+    const dir = testDir('vbt-pause-');
     const file = join(dir, 'go');
     const fp = new Failpoints([`joinPeers:after-join:vault-2=pause:${file}`]);
     let done = false;
@@ -117,7 +117,7 @@ describe('Failpoints', () => {
 
 describe("the init key on the file custody (the sys/init answer's way to the record)", () => {
   it('is made once, opens an answer encrypted to it, stores the record, and is removed after', async () => {
-    const base = mkdtempSync(join(tmpdir(), 'vbt-init-key-'));
+    const base = testDir('vbt-init-key-');
     const custody = new FileKeyCustody({ dir: join(base, 'c'), keyFile: join(base, 'k') });
     await custody.assertWritable('s');
     const initKeys = new InitKeys(custody);

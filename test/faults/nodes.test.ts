@@ -88,13 +88,7 @@ describe('node-level faults on the three-node bed', () => {
   before(async () => {
     await threeNodeBedUp();
     run = new MultiNodeRun();
-    run.startWorker('n1', 'full', HEALTH);
-    run.startWorker('n2', 'node-agent');
-    run.startWorker('n3', 'node-agent');
-    const boot = await run.client(['bootstrap', '--wait'], HEALTH);
-    assert.equal(boot.code, 0, boot.out);
-    const created = await run.client(['schedule', 'create'], HEALTH);
-    assert.equal(created.code, 0, created.out);
+    await run.bootstrapWithWatcher(HEALTH);
   });
 
   after(async () => {

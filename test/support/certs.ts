@@ -4,10 +4,10 @@
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { testDir } from './tmp';
 
 const run = promisify(execFile);
 const SANS = 'DNS:vault,DNS:vault-1,DNS:vault-2,DNS:vault-3,DNS:tasks.vault,DNS:localhost,IP:127.0.0.1';
@@ -84,7 +84,7 @@ export class TestCertificates {
  * folder named from `prefix`, and the fingerprint of its server certificate: what the fake cluster's nodes serve.
  */
 export async function servedCertificates(prefix: string): Promise<{ dir: string; fingerprint: string }> {
-  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), prefix)));
+  const certs = new TestCertificates(testDir(prefix));
   await certs.createCa();
   await certs.issueServer(1);
   const fingerprint = new X509Certificate(readFileSync(join(certs.dir, 'fullchain.pem'))).fingerprint256;

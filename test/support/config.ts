@@ -1,13 +1,13 @@
 /** What the configuration tests (test/unit/config/) share: a certificate folder, and the error they expect. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/shared/errors';
+import { testDir } from './tmp';
 
 /** A fresh folder with a `ca.pem` that passes the PEM check (the worker reads no more of it at start). */
 export function certDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+  const dir = testDir('vbt-cfg-');
   writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
   return dir;
 }

@@ -29,6 +29,9 @@ import {
   uniqueName,
 } from './testbed';
 import { removeStackQuietly } from './stack-removal';
+import { Connection } from '@temporalio/client';
+import { markOwner, terminateRunWorkflows } from './run-owner';
+import { sweepStaleRuns } from './sweep';
 import { sleep } from './wait';
 
 const run = promisify(execFile);
@@ -123,6 +126,7 @@ export class MultiNodeRun {
 
   constructor() {
     mkdirSync(this.backupRoot, { mode: 0o700 });
+    markOwner(this.dir);
   }
   private readonly workers = new Map<NodeName, ChildProcess>();
 
@@ -226,11 +230,12 @@ export class MultiNodeRun {
   }
 
   /**
-   * Stops the workers and removes the stack (through the first node that answers), then on every node
+   * Terminates the run's workflows still running, stops the workers and removes the stack (through the first node that answers), then on every node
    * that answers its containers, secrets and named volumes, and the run's temp folder. Safe to call twice.
    * A node that is down keeps its leftovers: start it (nodeFaults.start) before cleaning up.
    */
   async cleanup(): Promise<void> {
+    await this.terminateWorkflows();
     await this.stopWorkers();
     const label = `com.docker.stack.namespace=${this.stack}`;
     const up = await this.answeringNodes();
@@ -266,6 +271,29 @@ export class MultiNodeRun {
       }
     }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Every workflow still running on the run's task queue (the dev server's), terminated. */
+  terminateWorkflows(): Promise<void> {
+    const address = this.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+    return terminateRunWorkflows(
+      () => Connection.connect({ address, connectTimeout: 10_000 }),
+      this.taskQueue,
+    );
+  }
+
+  /**
+   * The full worker on n1 and node agents on n2 and n3 (`env` for the full worker and the client), the stack
+   * bootstrapped, and the health schedule and its events watcher created: what the node-fault suites start from.
+   */
+  async bootstrapWithWatcher(env: Record<string, string>): Promise<void> {
+    this.startWorker('n1', 'full', env);
+    this.startWorker('n2', 'node-agent');
+    this.startWorker('n3', 'node-agent');
+    const boot = await this.client(['bootstrap', '--wait'], env);
+    if (boot.code !== 0) throw new Error(`bootstrap of ${this.stack} failed:\n${boot.out}`);
+    const created = await this.client(['schedule', 'create'], env);
+    if (created.code !== 0) throw new Error(`schedule create for ${this.stack} failed:\n${created.out}`);
   }
 
   /** What the stack left behind on the nodes that answer: services, containers, volumes, secrets. */
@@ -385,6 +413,10 @@ export const nodeFaults = {
   heal: (node: NodeName) => testbedNode(['heal', node]),
   /** All three Engines killed at once, then started: the whole cluster loses power. */
   restartAll: () => testbedNode(['restart-all']),
+  /** A worker node of the swarm (not a manager): a service node without the swarm API. */
+  demote: (node: NodeName) => testbedNode(['demote', node]),
+  /** A manager again; returns once the swarm has three Ready managers with one leader. */
+  promote: (node: NodeName) => testbedNode(['promote', node]),
 };
 
 /** One node's Vault container of a stack, and what `vault status` in it says. */
@@ -456,4 +488,7 @@ export async function threeNodeBedUp(): Promise<void> {
     maxBuffer: 4 << 20,
   });
   console.log(`three-node bed up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  // What crashed runs left there (the bed holds one stack at a time): see test/support/sweep.ts.
+  const swept = await sweepStaleRuns({ beds: ['three'] });
+  if (swept.length) console.log(`swept what earlier runs left (${swept.length}):\n${swept.join('\n')}`);
 }

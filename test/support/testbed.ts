@@ -26,7 +26,9 @@ import { LABEL_STACK } from '../../src/shared/constants';
 import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import { removeStack, removeStackQuietly } from './stack-removal';
-import { clusterBed, clusterEnv } from './temporal-cluster';
+import { Connection } from '@temporalio/client';
+import { markOwner, terminateRunWorkflows } from './run-owner';
+import { clusterBed, clusterConnection, clusterEnv } from './temporal-cluster';
 import type { ClusterBed, ClusterIdentity } from './temporal-cluster';
 
 const run = promisify(execFile);
@@ -172,7 +174,9 @@ export function uniqueName(prefix = 'vbt'): string {
  * another cluster of the same PKI than the bed's own (the compose file's, in test/faults/temporal-compose).
  */
 export class TestRun {
-  constructor(readonly options: { temporal?: 'dev' | 'cluster'; cluster?: ClusterBed } = {}) {}
+  constructor(readonly options: { temporal?: 'dev' | 'cluster'; cluster?: ClusterBed } = {}) {
+    markOwner(this.dir);
+  }
 
   readonly stack = uniqueName();
   readonly taskQueue = `tq-${this.stack}`;
@@ -306,8 +310,12 @@ export class TestRun {
     rmSync(this.stackDir, { recursive: true, force: true });
   }
 
-  /** Removes the stack, its secrets, its data folders and the run's temp folder. Safe to call twice. */
+  /**
+   * Terminates the run's workflows still running, removes the stack, its secrets, its data folders and the run's
+   * temp folder. Safe to call twice.
+   */
   async cleanup(): Promise<void> {
+    await this.terminateWorkflows();
     await this.stopWorkers();
     // The init and wipe jobs (no stack namespace: `docker stack rm` leaves an unread init answer alone).
     for (const j of await this.ownJobs())
@@ -335,6 +343,20 @@ export class TestRun {
       force: true,
     });
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Every workflow still running on the run's task queue, terminated (a Temporal that is down: nothing to do). */
+  terminateWorkflows(): Promise<void> {
+    return terminateRunWorkflows(
+      () =>
+        this.options.temporal === 'cluster'
+          ? clusterConnection(this.options.cluster ?? clusterBed(), 'operator')
+          : Connection.connect({
+              address: this.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+              connectTimeout: 10_000,
+            }),
+      this.taskQueue,
+    );
   }
 
   /** What the stack left behind: services, containers, secrets (for leak assertions). */

@@ -4,13 +4,13 @@
  * Engine pinned to the socket dockerode uses.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../src/config/worker';
 import { dockerCliInvocation } from '../../src/docker/gateway';
 import { REPO } from '../support/testbed';
+import { testDir } from '../support/tmp';
 
 describe('docker CLI environment', () => {
   it('holds PATH, HOME, the stack variables and DOCKER_HOST pinned to the socket, nothing else', () => {
@@ -49,7 +49,7 @@ describe('docker CLI environment', () => {
   });
 
   it("configuration passes on only the variables the stack files reference, never TEMPORAL_* or the proxy's", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-cli-'));
+    const dir = testDir('vbt-cli-');
     writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     const c = loadWorkerConfig(
       {

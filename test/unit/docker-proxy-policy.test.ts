@@ -47,6 +47,36 @@ describe('docker proxy policy: what the agent sends is allowed', () => {
   });
 });
 
+describe('docker proxy policy: the reconcile’s list of one Vault service’s running containers', () => {
+  const LIST = { label: ['com.docker.swarm.service.name=iklimco_vault'], status: ['running'] };
+
+  it('allowed as dockerode writes it, keys in any order; the query is rebuilt', () => {
+    const d = decide('GET', `/containers/json?${q({ filters: JSON.stringify(LIST) })}`);
+    assert.equal(d.kind, 'list');
+    const params = new URLSearchParams(d.kind === 'list' ? d.query : '');
+    assert.deepEqual(JSON.parse(params.get('filters')!), LIST);
+    const reordered = JSON.stringify({ status: ['running'], label: LIST.label });
+    assert.equal(decide('GET', `/containers/json?${q({ filters: reordered })}`).kind, 'list');
+  });
+
+  it('any other list is refused: all containers, another label, stopped ones, another filter, another method', () => {
+    const refusedList = (filters: unknown, reason: RegExp, method = 'GET') => {
+      const d = decide(method, `/containers/json?${q({ filters: JSON.stringify(filters) })}`);
+      assert.equal(d.kind, 'refuse', JSON.stringify(filters));
+      assert.match(d.kind === 'refuse' ? d.reason : '', reason);
+    };
+    refusedList({ status: ['running'] }, /filters on status/);
+    refusedList({ ...LIST, label: ['com.docker.swarm.service.name=iklimco_db'] }, /label is not/);
+    refusedList({ ...LIST, label: ['app=x'] }, /label is not/);
+    refusedList({ ...LIST, status: ['exited'] }, /status is not \["running"\]/);
+    refusedList({ ...LIST, status: ['running', 'exited'] }, /status is not/);
+    refusedList({ ...LIST, name: ['x'] }, /filters on label,name,status/);
+    refusedList(LIST, /only GET \/containers\/json/, 'POST');
+    const d = decide('GET', `/containers/json?${q({ filters: JSON.stringify(LIST), size: '1' })}`);
+    assert.match(d.kind === 'refuse' ? d.reason : '', /query parameter "size"/);
+  });
+});
+
 describe('docker proxy policy: everything else is refused, with the reason', () => {
   const refused = (method: string, url: string, reason: RegExp) => {
     const d = decide(method, url);
@@ -60,7 +90,8 @@ describe('docker proxy policy: everything else is refused, with the reason', () 
     refused('POST', '/containers/3f2a9c/exec', /not a call the node agent makes/);
     refused('POST', '/exec/abc/start', /not a call the node agent makes/);
     refused('POST', '/containers/3f2a9c/attach?stream=1', /not a call the node agent makes/);
-    refused('GET', '/containers/json', /only GET on a container's json|not a call/);
+    refused('GET', '/containers/json', /the container list filter must be .*: no filter/);
+    refused('GET', '/containers/json?all=1', /query parameter "all" is not one the node agent sends/);
     refused('DELETE', '/containers/3f2a9c', /not a call the node agent makes/);
     refused('POST', '/containers/3f2a9c/stop', /not a call the node agent makes/);
     refused('GET', '/containers/3f2a9c/logs', /not a call the node agent makes/);

@@ -6,16 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DockerGateway } from '../../src/docker/gateway';
 import { startDockerProxy } from '../../src/docker/proxy';
 import type { DockerProxy } from '../../src/docker/proxy';
+import { testDir } from '../support/tmp';
 
 const VAULT_ID = 'a'.repeat(64);
 const OTHER_ID = 'b'.repeat(64);
@@ -62,7 +62,11 @@ class StandInEngine {
     if (inspect) {
       const ref = inspect[1]!;
       if (VAULT_ID.startsWith(ref))
-        return json(200, { Id: VAULT_ID, Config: { Labels: VAULT_LABELS, Env: ['VAULT_ADDR=x'] } });
+        return json(200, {
+          Id: VAULT_ID,
+          Config: { Labels: VAULT_LABELS, Env: ['VAULT_ADDR=x'] },
+          State: { Running: true, StartedAt: '2026-12-06T20:00:00.5Z', Pid: 4242 },
+        });
       if (OTHER_ID.startsWith(ref))
         return json(200, { Id: OTHER_ID, Config: { Labels: { app: 'db' }, Env: ['DB_PASSWORD=hunter2'] } });
       return json(404, { message: `No such container: ${ref}` });
@@ -71,6 +75,12 @@ class StandInEngine {
       res.writeHead(204);
       return void res.end();
     }
+    if (url.startsWith('/containers/json?'))
+      // An Engine that ignored the filter: the proxy passes on only the Vault task, and only its id.
+      return json(200, [
+        { Id: VAULT_ID, Labels: VAULT_LABELS, Names: ['/iklimco_vault.1.task1'], Mounts: [{ Source: '/x' }] },
+        { Id: OTHER_ID, Labels: { app: 'db' }, Names: ['/db'] },
+      ]);
     if (url.startsWith('/events?')) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(`{"status":"start","id":"${VAULT_ID}","timeNano":1733500000123000000}\n`);
@@ -109,7 +119,7 @@ function request(
 }
 
 describe('the node agent’s Docker proxy', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vbt-docker-proxy-'));
+  const dir = testDir('vbt-docker-proxy-');
   const engine = new StandInEngine(join(dir, 'engine.sock'));
   const listen = join(dir, 'agent.sock');
   let proxy: DockerProxy;
@@ -162,13 +172,32 @@ describe('the node agent’s Docker proxy', () => {
     });
   });
 
+  it('the reconcile on (re)connect: the running Vault tasks and when each started, nothing else', async () => {
+    const gw = new DockerGateway(listen);
+    assert.deepEqual(await gw.runningContainers('iklimco_vault'), [
+      { containerId: VAULT_ID, atMs: Date.parse('2026-12-06T20:00:00.5Z') },
+    ]);
+    const list = engine.seen.find((l) => l.startsWith('GET /containers/json?'))!;
+    const params = new URLSearchParams(list.slice('GET /containers/json?'.length));
+    assert.deepEqual(JSON.parse(params.get('filters')!), {
+      label: ['com.docker.swarm.service.name=iklimco_vault'],
+      status: ['running'],
+    });
+    const listed = JSON.parse((await request(listen, 'GET', list.slice(4))).body) as unknown;
+    assert.deepEqual(listed, [{ Id: VAULT_ID }]);
+  });
+
   it('answers /info and an inspect with only what the agent reads', async () => {
     const info = JSON.parse((await request(listen, 'GET', '/info')).body) as Record<string, unknown>;
     assert.deepEqual(info, { Swarm: { NodeID: 'node-1', LocalNodeState: 'active' } });
     const inspected = JSON.parse(
       (await request(listen, 'GET', `/containers/${VAULT_ID}/json`)).body,
     ) as Record<string, unknown>;
-    assert.deepEqual(inspected, { Id: VAULT_ID, Config: { Labels: VAULT_LABELS } });
+    assert.deepEqual(inspected, {
+      Id: VAULT_ID,
+      Config: { Labels: VAULT_LABELS },
+      State: { Running: true, StartedAt: '2026-12-06T20:00:00.5Z' },
+    });
   });
 
   it('another container: neither inspected for the agent nor signalled (the gateway calls it another service)', async () => {
@@ -208,7 +237,7 @@ describe('the node agent’s Docker proxy', () => {
       ['POST', `/containers/${VAULT_ID}/exec`, /is not a call the node agent makes/, '{"Cmd":["sh"]}'],
       ['POST', `/containers/${VAULT_ID}/kill?signal=SIGKILL`, /only signal SIGHUP, not SIGKILL/],
       ['POST', `/containers/${VAULT_ID}/kill`, /not the default SIGKILL/],
-      ['GET', '/containers/json?all=1', /not a call the node agent makes/],
+      ['GET', '/containers/json?all=1', /query parameter "all" is not one the node agent sends/],
       ['GET', '/v1.41/info', /not a call the node agent makes/],
       ['GET', '/events', /no filter/],
       ['GET', '/secrets', /not a call the node agent makes/],

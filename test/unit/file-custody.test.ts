@@ -3,7 +3,6 @@ import {
   chmodSync,
   chownSync,
   existsSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   renameSync,
@@ -11,16 +10,16 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { CustodyError } from '../../src/shared/errors';
+import { testDir } from '../support/tmp';
 
 const secrets = { unsealKey: 'dW5zZWFsLWtleS1mb3ItdGVzdHMtb25seQ==', rootToken: 's.test-root-token-value' };
 
 function fresh(): { custody: FileKeyCustody; dir: string; keyFile: string } {
-  const base = mkdtempSync(join(tmpdir(), 'vbt-custody-'));
+  const base = testDir('vbt-custody-');
   const dir = join(base, 'custody');
   const keyFile = join(base, 'custody.key');
   return { custody: new FileKeyCustody({ dir, keyFile }), dir, keyFile };
@@ -217,7 +216,7 @@ describe('file key custody', () => {
 
   it('reports an unwritable folder by name', async () => {
     // A folder below a regular file can never be created (ENOTDIR), even for root.
-    const base = mkdtempSync(join(tmpdir(), 'vbt-custody-'));
+    const base = testDir('vbt-custody-');
     writeFileSync(join(base, 'file'), '');
     const custody = new FileKeyCustody({
       dir: join(base, 'file', 'custody'),
@@ -291,7 +290,7 @@ describe('file key custody', () => {
     it('symbolic links are not followed: record, key file and folder', async () => {
       const { custody, dir, keyFile } = fresh();
       await custody.store('s1', secrets);
-      const elsewhere = mkdtempSync(join(tmpdir(), 'vbt-elsewhere-'));
+      const elsewhere = testDir('vbt-elsewhere-');
       renameSync(join(dir, 's1.json'), join(elsewhere, 's1.json'));
       symlinkSync(join(elsewhere, 's1.json'), join(dir, 's1.json'));
       await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
@@ -300,8 +299,9 @@ describe('file key custody', () => {
       renameSync(keyFile, join(elsewhere, 'custody.key'));
       symlinkSync(join(elsewhere, 'custody.key'), keyFile);
       await assert.rejects(custody.read('s1'), custodyError('CustodyPermissionsTooOpen'));
-      const linkedDir = new FileKeyCustody({ dir: elsewhere + '-link', keyFile: join(elsewhere, 'k') });
-      symlinkSync(dir, elsewhere + '-link');
+      const link = join(testDir('vbt-link-'), 'custody');
+      const linkedDir = new FileKeyCustody({ dir: link, keyFile: join(elsewhere, 'k') });
+      symlinkSync(dir, link);
       await assert.rejects(linkedDir.describe('s1'), custodyError('CustodyPermissionsTooOpen'));
     });
 

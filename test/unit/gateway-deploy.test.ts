@@ -5,11 +5,11 @@
  * `removeStackFolders`; in production neither.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DockerGateway } from '../../src/docker/gateway';
+import { testDir } from '../support/tmp';
 
 /** A docker CLI that writes its argv, `TESTBED_STACK_DIR` and each `-c` file's mode and text to `out`. */
 function standInCli(dir: string, exitCode = 0): { cli: string; out: string } {
@@ -37,7 +37,7 @@ function standInCli(dir: string, exitCode = 0): { cli: string; out: string } {
 
 describe('DockerGateway.deployStack', () => {
   it('production: the files as given, no folders, no TESTBED_STACK_DIR', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-gw-deploy-'));
+    const dir = testDir('vbt-gw-deploy-');
     const { cli, out } = standInCli(dir);
     await new DockerGateway('/run/none.sock', cli).deployStack('s1', ['/x/a.yml'], { A: '1' });
     const text = readFileSync(out, 'utf8');
@@ -50,7 +50,7 @@ describe('DockerGateway.deployStack', () => {
   });
 
   it('an override: laid over the files last as a 0600 temporary file, removed once the CLI is done', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-gw-deploy-'));
+    const dir = testDir('vbt-gw-deploy-');
     const { cli, out } = standInCli(dir);
     const override = 'services:\n  vault:\n    deploy:\n      replicas: 1\n';
     await new DockerGateway('/run/none.sock', cli).deployStack('s1-drill', ['/x/a.yml'], {}, override);
@@ -62,7 +62,7 @@ describe('DockerGateway.deployStack', () => {
   });
 
   it('a failed deploy removes the override file too, and says why it failed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-gw-deploy-'));
+    const dir = testDir('vbt-gw-deploy-');
     const { cli, out } = standInCli(dir, 1);
     await assert.rejects(
       new DockerGateway('/run/none.sock', cli).deployStack('s1', [], {}, 'services: {}\n'),
@@ -74,8 +74,8 @@ describe('DockerGateway.deployStack', () => {
   });
 
   it('the test bed (stackDirRoot): makes the per-slot folders, exports them; removeStackFolders removes them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-gw-deploy-'));
-    const root = mkdtempSync(join(tmpdir(), 'vbt-stacks-'));
+    const dir = testDir('vbt-gw-deploy-');
+    const root = testDir('vbt-stacks-');
     const { cli, out } = standInCli(dir);
     const gateway = new DockerGateway('/run/none.sock', cli).withStackDirRoot(root);
     await gateway.deployStack('s1', ['/x/a.yml'], {});

@@ -7,20 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO } from '../support/testbed';
+import { testDir } from '../support/tmp';
 
 /** A `docker` that is a swarm manager without the custody key secret; `stack deploy` fails (the test's end). */
 const FAKE_DOCKER = `#!/bin/sh
@@ -37,7 +28,7 @@ esac
 `;
 
 function scene() {
-  const dir = mkdtempSync(join(tmpdir(), 'vbt-init-prod-'));
+  const dir = testDir('vbt-init-prod-');
   const bin = join(dir, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'docker'), FAKE_DOCKER);

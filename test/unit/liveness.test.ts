@@ -5,14 +5,12 @@ import {
   closeSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   renameSync,
   statSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,8 +20,9 @@ import {
   replacedFiles,
   startLivenessFile,
 } from '../../src/liveness-file';
+import { testDir } from '../support/tmp';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'vbt-liveness-'));
+const tmp = (): string => testDir('vbt-liveness-');
 const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
 
 describe('liveness file writer', () => {

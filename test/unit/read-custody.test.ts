@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { readCustody } from '../../src/activities/cluster/custody';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { NonRetryableError, toFailure } from '../../src/shared/errors';
+import { testDir } from '../support/tmp';
 
 describe('readCustody: one mapping of custody problems to named failures', () => {
   /** A named failure, and what the activity boundary makes of it: a non-retryable ApplicationFailure. */
@@ -23,7 +23,7 @@ describe('readCustody: one mapping of custody problems to named failures', () =>
   };
 
   it('a missing record is UnsealKeyUnavailable, saying what cannot be done', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-rc-'));
+    const dir = testDir('vbt-rc-');
     const custody = new FileKeyCustody({ dir: join(dir, 'records'), keyFile: join(dir, 'custody.key') });
     await assert.rejects(
       readCustody({ custody }, 's1', 'no node can be unsealed'),
@@ -35,7 +35,7 @@ describe('readCustody: one mapping of custody problems to named failures', () =>
   });
 
   it('an unreadable record keeps its custody error type; a good one is returned', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-rc-'));
+    const dir = testDir('vbt-rc-');
     const custody = new FileKeyCustody({ dir: join(dir, 'records'), keyFile: join(dir, 'custody.key') });
     const stored = await custody.store('s1', { unsealKey: 'a2V5', rootToken: 'root' });
     const held = await readCustody({ custody }, 's1', 'x');

@@ -3,14 +3,14 @@
  * workers share the key secret) and an in-memory replica store standing in for the swarm's configs.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { ReplicatedKeyCustody } from '../../src/custody/replicated-custody';
 import type { CustodyReplica, CustodyReplicaStore } from '../../src/ports';
 import { CustodyError } from '../../src/shared/errors';
+import { testDir } from '../support/tmp';
 
 const secrets = { unsealKey: 'dW5zZWFsLWtleS1mb3ItdGVzdHMtb25seQ==', rootToken: 's.test-root-token-value' };
 const STACK = 'iklimco';
@@ -36,7 +36,7 @@ class MemoryReplicas implements CustodyReplicaStore {
 
 /** Two nodes' custody folders, one shared key file, one replica store. */
 function cluster() {
-  const base = mkdtempSync(join(tmpdir(), 'vbt-replicated-'));
+  const base = testDir('vbt-replicated-');
   const keyFile = join(base, 'custody.key');
   const replicas = new MemoryReplicas();
   const node = (name: string) => {

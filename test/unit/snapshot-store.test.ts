@@ -4,7 +4,6 @@ import {
   chmodSync,
   chownSync,
   existsSync,
-  mkdtempSync,
   readdirSync,
   statSync,
   symlinkSync,
@@ -22,6 +21,7 @@ import type { SnapshotManifest } from '../../src/backup/snapshot-store';
 import { CustodyManifestSeal } from '../../src/custody/manifest-seal';
 import type { HeldKeys } from '../../src/ports';
 import { CustodyError } from '../../src/shared/errors';
+import { testDir } from '../support/tmp';
 
 const META = {
   stack: 's1',
@@ -59,7 +59,7 @@ function trust(records = new Records(), more: Partial<SnapshotTrust> = {}): Snap
 }
 
 function store(t: SnapshotTrust = trust()): SnapshotStore {
-  return new SnapshotStore(mkdtempSync(join(tmpdir(), 'vbt-snapshots-')), t);
+  return new SnapshotStore(testDir('vbt-snapshots-'), t);
 }
 
 function meta(at: string): Omit<SnapshotManifest, 'format' | 'size' | 'sha256'> {
@@ -143,7 +143,7 @@ describe('SnapshotStore', () => {
   // Issue 27, item 1: the per-stack folder used to be the operator's to make, so a mounted root alone gave
   // BackupTargetMissing on every backup. The first write makes it, owner only.
   it('the stack’s folder not made yet under a root that is: usable, and the first write creates it (0700)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vbt-root-'));
+    const root = testDir('vbt-root-');
     const s = new SnapshotStore(join(root, 's1'), trust());
     assert.deepEqual(await s.check(), { usable: true, created: false });
     const written = await s.write(chunks('first'), meta('2026-11-30T12:00:00.000Z'));
@@ -163,7 +163,7 @@ describe('SnapshotStore', () => {
     });
     assert.deepEqual(readdirSync(owned.dir), []);
     const real = store();
-    const link = join(mkdtempSync(join(tmpdir(), 'vbt-link-')), 's1');
+    const link = join(testDir('vbt-link-'), 's1');
     symlinkSync(real.dir, link);
     const linked = new SnapshotStore(link, trust());
     await assert.rejects(linked.list(), (err: Error) => {

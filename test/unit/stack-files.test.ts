@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { checkStackFiles } from '../../src/activities/stack';
 import { localFiles } from '../../src/fs/local-files';
 import { REPO } from '../support/testbed';
+import { testDir } from '../support/tmp';
 
 describe('stack file checks', () => {
   const prod = join(REPO, 'docker-stack-vault.yml');
   const testbed = join(REPO, 'testbed', 'docker-stack-vault.testbed.yml');
-  const tmp = mkdtempSync(join(tmpdir(), 'vbt-stack-'));
+  const tmp = testDir('vbt-stack-');
   const write = (name: string, text: string): string => {
     const p = join(tmp, name);
     writeFileSync(p, text);

@@ -5,7 +5,7 @@
  * `UnexpectedVaultResponse`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:https';
@@ -13,7 +13,6 @@ import type { Server } from 'node:https';
 import { createRequire } from 'node:module';
 import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
@@ -22,10 +21,11 @@ import { VaultNodeClient } from '../../src/vault/gateway';
 import type { VaultTimeouts } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
 import { fakeWorld } from '../support/fakes';
+import { testDir } from '../support/tmp';
 
 /** A CA and a server certificate for vault-1 and 127.0.0.1, made once per test file. */
 const certificates = (async () => {
-  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-gw-')));
+  const certs = new TestCertificates(testDir('vbt-gw-'));
   await certs.createCa();
   await certs.issueServer(1);
   return certs.dir;

@@ -432,4 +432,64 @@ void describe('WatchVaultTasks across three swarm nodes (node queues), stubbed a
       );
     },
   );
+
+  void it(
+    'the next window begins where the previous wait ended, not after the check: a start during a long check is replayed',
+    { timeout: 60_000 },
+    async () => {
+      const stub = stubActivities({}, []);
+      // Times on the test server's clock (which skips ahead of this process's): when each wait was scheduled.
+      const waits: { sinceMs?: number; scheduledMs: number }[] = [];
+      const node1: Activities = {
+        ...stub.activities,
+        async waitForVaultTaskStart(input) {
+          const ctx = Context.current();
+          const scheduledMs = ctx.info.currentAttemptScheduledTimestampMs;
+          waits.push({ sinceMs: input.sinceMs, scheduledMs });
+          if (waits.length === 1)
+            return { started: true, container: 'c0ffee-1', nodeId: 'node-1', atMs: scheduledMs };
+          const beat = setInterval(() => ctx.heartbeat(), 1_000);
+          try {
+            return await ctx.cancelled;
+          } finally {
+            clearInterval(beat);
+          }
+        },
+      };
+      // The check the start leads to takes a while (3 s of real time, so of workflow time too).
+      const main: Activities = {
+        ...stub.activities,
+        async checkVaultHealth(input) {
+          await new Promise((r) => setTimeout(r, 3_000));
+          return stub.activities.checkVaultHealth(input);
+        },
+      };
+      await testEnv().withWorker(
+        main,
+        async (taskQueue, id) => {
+          const handle = await testEnv().client.workflow.start(WatchVaultTasks, {
+            taskQueue,
+            workflowId: `wf-test-watch-window-${id}`,
+            args: [{ stack: `st${id}` }],
+          });
+          try {
+            await eventually('the wait after the check', 30_000, () =>
+              Promise.resolve(waits.length >= 2 ? true : undefined),
+            );
+            const [first, second] = waits as [(typeof waits)[0], (typeof waits)[0]];
+            assert.ok(second.sinceMs !== undefined, 'the wait names its window');
+            // After the start handled, and before the check: the 3 s check lies inside the window.
+            assert.ok(second.sinceMs > first.scheduledMs, `${second.sinceMs} vs ${first.scheduledMs}`);
+            assert.ok(
+              second.sinceMs <= second.scheduledMs - 3_000,
+              `the window begins ${second.scheduledMs - second.sinceMs} ms before the next wait`,
+            );
+          } finally {
+            await handle.terminate('test over');
+          }
+        },
+        { 'node-1': node1 },
+      );
+    },
+  );
 });

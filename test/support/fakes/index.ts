@@ -4,8 +4,7 @@
  * run through `@temporalio/testing`'s MockActivityEnvironment (heartbeats, cancellation).
  */
 import type { BreakGlassRecipients } from '../../../src/config/break-glass';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -29,6 +28,7 @@ import { FakeSnapshotFolder, FakeSnapshotStores, withoutCanary } from './snapsho
 import { FakeHolds, RecordingMetrics } from './observe';
 import { FakeSwarm } from './swarm';
 import { FakeVaultCluster } from './vault';
+import { testDir } from '../tmp';
 
 export {
   FakeClock,
@@ -45,14 +45,14 @@ export {
 
 /** A folder with the three TLS file names (contents unread unless a test puts real ones there). */
 function placeholderCertDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vbt-fake-certs-'));
+  const dir = testDir('vbt-fake-certs-');
   for (const f of ['ca.pem', 'fullchain.pem', 'privkey.pem']) writeFileSync(join(dir, f), '');
   return dir;
 }
 
 /** A backup root with the stack's folder in it, as a mounted storage box would have. */
 function backupDir(stack: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vbt-fake-backups-'));
+  const dir = testDir('vbt-fake-backups-');
   mkdirSync(join(dir, stack));
   return dir;
 }

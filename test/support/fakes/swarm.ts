@@ -106,10 +106,7 @@ export class FakeSwarm implements Swarm {
   }));
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly services = new Map<string, StoredService>();
-  private readonly tasks = new Map<
-    string,
-    Map<number, TaskInfo & { readsLeft: number; listening?: boolean }>
-  >();
+  private readonly tasks = new Map<string, Map<number, FakeTask>>();
   private readonly startListeners: ((start: TaskStart) => void)[] = [];
   private readonly signalListeners: ((task: TaskStart, signal: string) => void)[] = [];
   private readonly eventQueues = new Map<string, Set<(e: ContainerStart) => void>>();
@@ -315,6 +312,14 @@ export class FakeSwarm implements Swarm {
           return Promise.resolve('signalled');
         }
     return Promise.reject(dockerError(404, `No such container: ${containerId}`));
+  }
+
+  runningContainers(service: string): Promise<ContainerStart[]> {
+    const running: ContainerStart[] = [];
+    for (const task of this.tasks.get(service)?.values() ?? [])
+      if (task.state === 'running' && task.nodeId === this.localNode && task.containerId)
+        running.push({ containerId: task.containerId, atMs: task.startedAtMs ?? 0 });
+    return Promise.resolve(running);
   }
 
   containerStarts(service: string): Promise<Subscription<ContainerStart>> {
@@ -562,7 +567,21 @@ export class FakeSwarm implements Swarm {
     for (let slot = 1; slot <= svc.replicas; slot++) this.startTask(svc, slot);
   }
 
-  private startTask(svc: StoredService, slot: number): TaskInfo {
+  /**
+   * Swarm replaces the task of `slot` while no events subscription is there to see it (an Engine that starts,
+   * an agent away): a new container that started at `startedAtMs`, whose start no subscriber is ever told of.
+   */
+  replaceTaskUnseen(service: string, slot: number, startedAtMs: number): TaskInfo {
+    const svc = this.services.get(service);
+    if (!svc) throw new Error(`no service ${service}`);
+    return this.startTask(svc, slot, { startedAtMs, unseen: true });
+  }
+
+  private startTask(
+    svc: StoredService,
+    slot: number,
+    how: { startedAtMs?: number; unseen?: boolean } = {},
+  ): TaskInfo {
     const n = ++this.seq;
     const task = {
       id: `task${n}`,
@@ -573,12 +592,13 @@ export class FakeSwarm implements Swarm {
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,
       nodeId: this.oneNode ? 'node-1' : `node-${slot}`,
+      startedAtMs: how.startedAtMs ?? Date.now(),
     };
-    const bySlot =
-      this.tasks.get(svc.name) ?? new Map<number, TaskInfo & { readsLeft: number; listening?: boolean }>();
+    const bySlot = this.tasks.get(svc.name) ?? new Map<number, FakeTask>();
     this.tasks.set(svc.name, bySlot.set(slot, task));
     for (const l of this.startListeners) l({ service: svc.name, slot, task });
-    for (const l of this.eventQueues.get(svc.name) ?? []) l({ containerId: task.containerId });
+    if (!how.unseen)
+      for (const l of this.eventQueues.get(svc.name) ?? []) l({ containerId: task.containerId });
     return task;
   }
 
@@ -586,6 +606,9 @@ export class FakeSwarm implements Swarm {
     return [...this.secrets.values()].find((s) => s.name === name);
   }
 }
+
+/** A task as the fake keeps it: what `currentTasks` reports, and what it uses to play Swarm. */
+type FakeTask = TaskInfo & { readsLeft: number; listening?: boolean; startedAtMs?: number };
 
 /** `services.vault.deploy.replicas` of a compose document, when it says. */
 function replicasIn(override: string | undefined): number | undefined {

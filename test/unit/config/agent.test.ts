@@ -1,10 +1,9 @@
 /** A node agent's configuration (src/config/agent.ts): Temporal, its node's Docker socket, its liveness file. */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadNodeAgentConfig } from '../../../src/config/agent';
+import { testDir } from '../../support/tmp';
 
 describe('node agent config', () => {
   it('needs only Temporal and the Docker socket', () => {
@@ -20,7 +19,7 @@ describe('node agent config', () => {
   });
 
   it('takes the liveness file from VAULT_BOOTSTRAP_HEALTH_FILE, as the full worker does', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vbt-cfg-')), 'alive');
+    const file = join(testDir('vbt-cfg-'), 'alive');
     assert.equal(loadNodeAgentConfig({ VAULT_BOOTSTRAP_HEALTH_FILE: file }).livenessFile, file);
   });
 });

@@ -1,8 +1,7 @@
 /** Break glass's keys (src/config/break-glass.ts): the worker's pins and the client's private key. */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -11,8 +10,9 @@ import {
   loadBreakGlassRecipients,
 } from '../../../src/config/break-glass';
 import { expectConfigError } from '../../support/config';
+import { testDir } from '../../support/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'vbt-bg-'));
+const dir = testDir('vbt-bg-');
 const rsa = (bits: number) => generateKeyPairSync('rsa', { modulusLength: bits });
 const pub = (k: ReturnType<typeof rsa>) => k.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const priv = (k: ReturnType<typeof rsa>) => k.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -3,8 +3,6 @@
  * address and its liveness file (also read by the HEALTHCHECK command).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -14,6 +12,7 @@ import {
   loadWorkerRole,
 } from '../../../src/config/process';
 import { ConfigError } from '../../../src/shared/errors';
+import { testDir } from '../../support/tmp';
 
 describe('worker role', () => {
   it('full by default, or node-agent', () => {
@@ -62,7 +61,7 @@ describe('VAULT_BOOTSTRAP_HEALTH_FILE (the liveness file)', () => {
   it('is off when unset or empty, an absolute path in an existing folder otherwise', () => {
     assert.equal(loadLivenessFile({}), undefined);
     assert.equal(loadLivenessFile({ VAULT_BOOTSTRAP_HEALTH_FILE: '' }), undefined);
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+    const dir = testDir('vbt-cfg-');
     assert.equal(loadLivenessFile({ VAULT_BOOTSTRAP_HEALTH_FILE: join(dir, 'alive') }), join(dir, 'alive'));
     rejects('alive', /expected an absolute file path, got "alive"/);
     rejects(`${dir}/`, /absolute file path/);

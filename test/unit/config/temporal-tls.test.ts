@@ -4,15 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkTemporalTlsFiles, tlsHint } from '../../../src/config/temporal-tls';
 import { loadTemporalConfig } from '../../../src/config/temporal';
 import { expectConfigError } from '../../support/config';
+import { testDir } from '../../support/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'temporal-tls-'));
+const dir = testDir('temporal-tls-');
 const f = (name: string) => join(dir, name);
 const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
 

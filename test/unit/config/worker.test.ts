@@ -1,11 +1,11 @@
 /** The full worker's configuration (src/config/worker.ts): defaults, and each bad value named. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadWorkerConfig } from '../../../src/config/worker';
 import { certDir, expectConfigError } from '../../support/config';
+import { testDir } from '../../support/tmp';
 
 describe('worker config', () => {
   it('has production defaults', () => {
@@ -48,12 +48,12 @@ describe('worker config', () => {
   });
 
   it('names a cert folder without the CA', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+    const dir = testDir('vbt-cfg-');
     expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir }), 'VAULT_CA_FILE', /PEM CA bundle/);
   });
 
   it('names a CA file that is not PEM', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-cfg-'));
+    const dir = testDir('vbt-cfg-');
     writeFileSync(join(dir, 'ca.pem'), 'not a certificate');
     expectConfigError(() => loadWorkerConfig({ VAULT_CERT_DIR: dir }), 'VAULT_CA_FILE', /CERTIFICATE block/);
   });
@@ -111,7 +111,7 @@ describe('worker config', () => {
   });
 
   it('takes the liveness file from VAULT_BOOTSTRAP_HEALTH_FILE', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vbt-cfg-')), 'alive');
+    const file = join(testDir('vbt-cfg-'), 'alive');
     const c = loadWorkerConfig({ VAULT_CERT_DIR: certDir(), VAULT_BOOTSTRAP_HEALTH_FILE: file });
     assert.equal(c.livenessFile, file);
   });

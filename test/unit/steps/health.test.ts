@@ -12,6 +12,7 @@ import { activityEnv, fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { servedCertificates } from '../../support/certs';
 import { namedFailure, tick } from '../../support/failures';
+import { testDir } from '../../support/tmp';
 
 /** A certificate folder made with openssl (60 days), and the fingerprint of its server certificate. */
 let certDir = '';
@@ -411,6 +412,53 @@ describe('waitForVaultTaskStart', () => {
     const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600 });
     await tick();
     const task = w.swarm.replaceTask(w.service, 2);
+    assert.deepEqual(await started, {
+      started: true,
+      container: task.containerId?.slice(0, 12),
+      nodeId: 'node-1',
+    });
+  });
+
+  it('(re)connecting, it reconciles: a task started since `sinceMs` whose start no stream delivered is returned', async () => {
+    const w = await healthyOnManualClock();
+    const sinceMs = Date.now();
+    // The node's Engine started the task while it was starting itself: the events stream never tells of it.
+    // Slot 1's task runs on this node (node-1).
+    const task = w.swarm.replaceTaskUnseen(w.service, 1, sinceMs + 5);
+    assert.deepEqual(
+      await w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600, sinceMs }),
+      {
+        started: true,
+        container: task.containerId?.slice(0, 12),
+        nodeId: 'node-1',
+        atMs: sinceMs + 5,
+        reconciled: true,
+      },
+    );
+  });
+
+  it('a list its proxy refuses (an older proxy mid-upgrade): the stream alone still delivers the start', async () => {
+    const w = await healthyOnManualClock();
+    w.swarm.runningContainers = () => Promise.reject(new Error('refused by the node agent’s Docker proxy'));
+    const started = w.run(w.acts.waitForVaultTaskStart, { stack: 's1', maxWaitSeconds: 3600, sinceMs: 0 });
+    await tick();
+    const task = w.swarm.replaceTask(w.service, 2);
+    assert.deepEqual(await started, {
+      started: true,
+      container: task.containerId?.slice(0, 12),
+      nodeId: 'node-1',
+    });
+  });
+
+  it('tasks running from before `sinceMs` are not starts: it waits for the stream', async () => {
+    const w = await healthyOnManualClock();
+    const started = w.run(w.acts.waitForVaultTaskStart, {
+      stack: 's1',
+      maxWaitSeconds: 3600,
+      sinceMs: Date.now() + 60_000,
+    });
+    await tick();
+    const task = w.swarm.replaceTask(w.service, 3);
     assert.deepEqual(await started, {
       started: true,
       container: task.containerId?.slice(0, 12),

@@ -1,11 +1,11 @@
 /** Preflight in memory: every input problem is named before any step changes anything. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fakeWorld } from '../../support/fakes';
 import { namedFailure, retryableError } from '../../support/failures';
+import { testDir } from '../../support/tmp';
 
 describe('preflight', () => {
   it('all usable on an autolocked swarm: changes nothing, no finding', async () => {
@@ -51,7 +51,7 @@ describe('preflight', () => {
   });
 
   it('a stack file of the wrong shape: StackFileInvalid naming the problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vbt-pf-'));
+    const dir = testDir('vbt-pf-');
     const file = join(dir, 'two.yml');
     writeFileSync(file, 'services:\n  vault:\n    deploy:\n      replicas: 2\n');
     const w = fakeWorld({ stackFiles: [file] });

@@ -24,7 +24,8 @@ import type {
 import { apiToken, readCustody } from './cluster/custody';
 import { credentialFindings } from './cluster/credentials';
 import { refuseWhileHeld } from './cluster/holds';
-import { joinNode, unsealNode } from './cluster/node-actions';
+import { awaySlots, describeAway, homesOf, rehomeSlots } from './cluster/homes';
+import { joinAtHome, unsealAtHome } from './cluster/node-actions';
 import { locateNodes, waitFor } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import type { ActivityDeps } from './deps';
@@ -207,6 +208,14 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (nodes.size < VAULT_REPLICAS) {
       findings.push({ code: 'TasksNotRunning', detail: `${nodes.size}/${VAULT_REPLICAS} tasks running` });
     }
+    const swarmNodes = await swarm.listNodes();
+    const tasks = new Map([...nodes.values()].map((n) => [n.slot, n.task]));
+    for (const away of awaySlots(tasks, homesOf(swarmNodes, input.stack)))
+      findings.push({
+        code: 'SlotAwayFromHome',
+        node: nodeName(away.slot),
+        detail: `${describeAway(away, swarmNodes)}: it is not unsealed there`,
+      });
     for (const slot of ALL_SLOTS) {
       const node = nodes.get(slot);
       const name = nodeName(slot);
@@ -335,6 +344,11 @@ export function createHealthActivities(deps: ActivityDeps) {
     const node = [...nodes.values()].find((n) => n.name === name);
     if (!node) return [];
     const actions: string[] = [];
+    if (codes.has('SlotAwayFromHome')) {
+      // Never unsealed away from its data; put back with the others when no quorum runs at home (homes.ts).
+      const moved = await rehomeSlots(deps, input.stack);
+      return moved ? [automatic(input.stack, 'rehome', moved)] : [];
+    }
     const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
     const leader = [...nodes.values()].find((n) => n.name === leaderName);
     // A node that lost its Raft state is joined again to the current leader (never initialized).
@@ -343,12 +357,12 @@ export function createHealthActivities(deps: ActivityDeps) {
       leader &&
       node.slot !== leader.slot
     ) {
-      if (await joinNode(deps, leader, node))
+      if (await joinAtHome(deps, input.stack, leader, node))
         actions.push(
           automatic(input.stack, 'rejoin', `re-joined ${name} to the Raft cluster of ${leader.name}`),
         );
     }
-    if (await unsealNode(deps, node, held))
+    if (await unsealAtHome(deps, input.stack, node, held))
       actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
     return actions;
   }
@@ -409,7 +423,8 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** The nodes of the swarm (asked of this worker's Engine, a manager): where node-local work is routed. */
   async function listSwarmNodes(): Promise<SwarmNode[]> {
-    return swarm.listNodes();
+    // Only what the workflows route by: node labels and availability stay out of their histories.
+    return (await swarm.listNodes()).map(({ id, hostname, state }) => ({ id, hostname, state }));
   }
 
   return {

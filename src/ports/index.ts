@@ -38,12 +38,14 @@ export type {
   ContainerStart,
   JobSpec,
   JobStatus,
+  NodeChange,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
   Subscription,
   Swarm,
   SwarmNode,
+  SwarmNodeDetail,
   TaskInfo,
 } from './swarm';
 export type {

@@ -5,7 +5,7 @@
 import type { HealthReport, StackHold } from '../shared/health';
 
 /** An automatic action: what health remediation did to a node without being asked. */
-export type AutomaticAction = 'unseal' | 'rejoin' | 'sighup';
+export type AutomaticAction = 'unseal' | 'rejoin' | 'sighup' | 'rehome';
 
 export interface HealthMetrics {
   /** The figures of a health check just made (per node and per stack): they replace the previous ones. */

@@ -28,7 +28,7 @@ import {
   stopProcess,
   uniqueName,
 } from './testbed';
-import { removeStackQuietly } from './stack-removal';
+import { nodeMarks, removeStackQuietly } from './stack-removal';
 import { sleep } from './wait';
 
 const run = promisify(execFile);
@@ -291,6 +291,8 @@ export class MultiNodeRun {
           out.push(`service ${s.Spec?.Name}`);
       for (const s of await engine.listSecrets({ filters: { name: [this.secretBase] } }))
         out.push(`secret ${s.Spec?.Name}`);
+      for (const stack of [this.stack, drillStackName(this.stack)])
+        for (const m of await nodeMarks(engine, stack)) out.push(`node labels ${m.labels.join(' ')}`);
     }
     return out;
   }

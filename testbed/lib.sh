@@ -84,9 +84,12 @@ start_detached() {
   shift 2
   mkdir -p "$(dirname "$log_file")" "$(dirname "$pid_file")"
   # The inner shell records its own pid and then becomes CMD, so the pid file is right even
-  # when setsid has to fork.
+  # when setsid has to fork. It first closes every descriptor above 2 it inherited: a daemon
+  # started from a script that holds a lock (the three-node bed's /work-wide flock) would hold
+  # that lock for as long as it runs.
   # shellcheck disable=SC2016 # expanded by the inner shell
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
+    echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log_file" 2>&1 </dev/null &
 }
 
 # pid_alive PID_FILE [CMDLINE_PART]: the process in PID_FILE runs (and its command line has PART).

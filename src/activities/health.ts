@@ -347,7 +347,14 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (codes.has('SlotAwayFromHome')) {
       // Never unsealed away from its data; put back with the others when no quorum runs at home (homes.ts).
       const moved = await rehomeSlots(deps, input.stack);
-      return moved ? [automatic(input.stack, 'rehome', moved)] : [];
+      if (!moved) return [];
+      actions.push(automatic(input.stack, 'rehome', moved));
+      // The tasks it started again are sealed, on their own data: unsealed now, not left to a later check (the
+      // starts came while this check ran).
+      for (const n of (await restartedAtHome(input.stack)).values())
+        if (await unsealAtHome(deps, input.stack, n, held))
+          actions.push(automatic(input.stack, 'unseal', `unsealed ${n.name}`));
+      return actions;
     }
     const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
     const leader = [...nodes.values()].find((n) => n.name === leaderName);
@@ -365,6 +372,19 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (await unsealAtHome(deps, input.stack, node, held))
       actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
     return actions;
+  }
+
+  /** Every slot's task once each answers (after `rehomeSlots` started them again); those that do by the deadline. */
+  async function restartedAtHome(stack: string): Promise<Map<number, ClusterNode>> {
+    try {
+      return await waitFor(deps, `the Vault tasks of ${stack} started on their homes`, 120_000, async () => {
+        const nodes = await locateNodes(deps, stack, ALL_SLOTS, STARTING);
+        for (const n of nodes.values()) await n.client.sealStatus();
+        return nodes.size === VAULT_REPLICAS ? nodes : undefined;
+      });
+    } catch {
+      return locateNodes(deps, stack, ALL_SLOTS, STARTING); // a node lost meanwhile: the others
+    }
   }
 
   /** An automatic action done: logged (the worker's log says what the tool did unasked) and counted. */

@@ -128,7 +128,7 @@ describe('slot homes', () => {
     assert.equal(w.vault.node(3).sealed, true);
   });
 
-  it('health after a shuffle: SlotAwayFromHome for the moved slots; remediation puts them back, unseals nothing away', async () => {
+  it('health after a shuffle: SlotAwayFromHome for the moved slots; remediation puts them back, then unseals each at home', async () => {
     const w = await shuffled({ 1: 'node-2', 2: 'node-1', 3: 'node-3' });
     const report: HealthReport = await w.run(w.acts.checkVaultHealth, { stack: w.stack, settleSeconds: 0 });
     assert.deepEqual(
@@ -137,10 +137,22 @@ describe('slot homes', () => {
     );
     const unsealsBefore = w.vault.calls.unseal.length;
     const actions = await w.run(w.acts.remediateNode, { stack: w.stack }, report, 'vault-1');
-    assert.deepEqual(actions, ['started vault-1, vault-2 again on the nodes that hold their data']);
-    assert.equal(w.vault.calls.unseal.length, unsealsBefore, 'nothing unsealed by that action');
+    assert.deepEqual(actions, [
+      'started vault-1, vault-2 again on the nodes that hold their data',
+      'unsealed vault-1',
+      'unsealed vault-2',
+      'unsealed vault-3',
+    ]);
     assert.deepEqual(await placement(w), HOME);
-    assert.deepEqual(w.metrics.actions.slice(-1), [{ stack: w.stack, action: 'rehome' }]);
+    assert.deepEqual(
+      w.vault.calls.unseal.slice(unsealsBefore),
+      ['vault-1', 'vault-2', 'vault-3'],
+      'each at home',
+    );
+    assert.deepEqual(
+      w.metrics.actions.slice(-4).map((a) => a.action),
+      ['rehome', 'unseal', 'unseal', 'unseal'],
+    );
     // The second away slot's remediation, on the same report, finds them home: nothing more to do.
     assert.deepEqual(await w.run(w.acts.remediateNode, { stack: w.stack }, report, 'vault-2'), []);
   });

@@ -7,10 +7,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
+  activateAllNodes,
   bedNode,
   MultiNodeRun,
-  nodeDocker,
+  nodeIds,
   NODE_NAMES,
+  restartSlotsOn,
   slotNodes,
   threeNodeBedUp,
   vaultOnNode,
@@ -19,13 +21,6 @@ import type { NodeName } from '../support/multinode';
 import { sleep } from '../support/wait';
 
 const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
-
-async function nodeIds(): Promise<Map<NodeName, string>> {
-  const out = new Map<NodeName, string>();
-  for (const n of NODE_NAMES)
-    out.set(n, (await nodeDocker(n, ['info', '--format', '{{.Swarm.NodeID}}'])).trim());
-  return out;
-}
 
 async function status(stack: string, label: string): Promise<void> {
   for (const n of NODE_NAMES) {
@@ -51,37 +46,13 @@ async function main(): Promise<void> {
     const before = await slotNodes(run.stack);
     console.log('placement before:', [...before].map(([s, n]) => `vault-${s}@${n}`).join(' '));
     await status(run.stack, 'before');
-    const svc = `${run.stack}_vault`;
-    await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=0`]);
-    for (;;) {
-      const ps = await nodeDocker('n1', ['service', 'ps', '-q', '-f', 'desired-state=running', svc]);
-      if (ps.trim() === '') break;
-      await sleep(500);
-    }
     // slot 1 -> slot 2's node, slot 2 -> slot 1's node, slot 3 -> its own.
     const want = new Map<number, NodeName>([
       [1, before.get(2)!],
       [2, before.get(1)!],
       [3, before.get(3)!],
     ]);
-    for (const slot of [1, 2, 3]) {
-      for (const n of NODE_NAMES)
-        await nodeDocker('n1', [
-          'node',
-          'update',
-          '--availability',
-          n === want.get(slot) ? 'active' : 'pause',
-          ids.get(n)!,
-        ]);
-      await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=${slot}`]);
-      for (;;) {
-        const placed = await slotNodes(run.stack);
-        if (placed.get(slot)) break;
-        await sleep(500);
-      }
-    }
-    for (const n of NODE_NAMES)
-      await nodeDocker('n1', ['node', 'update', '--availability', 'active', ids.get(n)!]);
+    await restartSlotsOn(run.stack, want, ids);
     console.log(
       'placement after:',
       [...(await slotNodes(run.stack))].map(([s, n]) => `vault-${s}@${n}`).join(' '),
@@ -109,10 +80,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const n of NODE_NAMES)
-      await nodeDocker('n1', ['node', 'update', '--availability', 'active', ids.get(n)!]).catch(
-        () => undefined,
-      );
+    await activateAllNodes(ids);
     await run.client(['schedule', 'delete'], HEALTH).catch(() => undefined);
     await run.cleanup();
     console.log('left:', (await run.leftovers()).join(', ') || 'nothing');

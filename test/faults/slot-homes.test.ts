@@ -16,10 +16,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MultiNodeRun as Run } from '../support/multinode';
 import {
+  activateAllNodes,
   MultiNodeRun,
-  nodeDocker,
   nodeFaults,
+  nodeIds,
   NODE_NAMES,
+  restartSlotsOn,
   slotNodes,
   threeNodeBedUp,
   vaultOnNode,
@@ -84,21 +86,6 @@ function watchUnsealedAway(stack: string, homeOf: Map<NodeName, number>) {
   };
 }
 
-async function nodeIds(): Promise<Map<NodeName, string>> {
-  const out = new Map<NodeName, string>();
-  for (const n of NODE_NAMES)
-    out.set(n, (await nodeDocker(n, ['info', '--format', '{{.Swarm.NodeID}}'])).trim());
-  return out;
-}
-
-/** Every node active again (the steering of the first case, whatever happened). */
-async function allActive(ids: Map<NodeName, string>): Promise<void> {
-  for (const n of NODE_NAMES)
-    await nodeDocker('n1', ['node', 'update', '--availability', 'active', ids.get(n)!]).catch(
-      () => undefined,
-    );
-}
-
 /** Ends verified: Healthy, every slot on its home, one leader and two followers, the committed index not behind. */
 async function endsHome(
   run: Run,
@@ -136,8 +123,12 @@ describe('slots and their volumes on the three-node bed', () => {
     run.startWorker('n1', 'full', HEALTH);
     run.startWorker('n2', 'node-agent');
     run.startWorker('n3', 'node-agent');
+    const t0 = Date.now();
     const boot = await run.client(['bootstrap', '--wait'], HEALTH);
     assert.equal(boot.code, 0, boot.out);
+    // The steps' times on three nodes (the production stack file, host workers through the tunnels).
+    const status = await run.client(['status'], HEALTH);
+    console.log(`bootstrap ${((Date.now() - t0) / 1000).toFixed(1)}s:\n${status.out}`);
     const created = await run.client(['schedule', 'create'], HEALTH);
     assert.equal(created.code, 0, created.out);
     home = await slotNodes(run.stack);
@@ -146,7 +137,7 @@ describe('slots and their volumes on the three-node bed', () => {
   });
 
   after(async () => {
-    if (ids) await allActive(ids);
+    if (ids) await activateAllNodes(ids);
     for (const node of NODE_NAMES) await nodeFaults.start(node).catch(() => undefined);
     if (run) {
       await run.client(['schedule', 'delete'], HEALTH);
@@ -158,42 +149,21 @@ describe('slots and their volumes on the three-node bed', () => {
   });
 
   it('every task stopped at once, vault-1 and vault-2 started on each other’s nodes: put back, never unsealed away', async () => {
-    const svc = `${run.stack}_vault`;
     const committed = await committedIndex(run.stack);
     const watch = watchUnsealedAway(run.stack, homeOf);
     const t0 = Date.now();
     try {
-      await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=0`]);
-      count('faultsInjected');
-      await eventually('every task stopped', 120_000, async () =>
-        (await nodeDocker('n1', ['service', 'ps', '-q', '-f', 'desired-state=running', svc])).trim() === ''
-          ? true
-          : undefined,
-      );
       const want = new Map<number, NodeName>([
         [1, home.get(2)!],
         [2, home.get(1)!],
         [3, home.get(3)!],
       ]);
-      for (const slot of [1, 2, 3]) {
-        for (const n of NODE_NAMES)
-          await nodeDocker('n1', [
-            'node',
-            'update',
-            '--availability',
-            n === want.get(slot) ? 'active' : 'pause',
-            ids.get(n)!,
-          ]);
-        await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=${slot}`]);
-        await eventually(`vault-${slot} placed`, 60_000, async () =>
-          (await slotNodes(run.stack)).get(slot) ? true : undefined,
-        );
-      }
-      await allActive(ids);
+      await restartSlotsOn(run.stack, want, ids);
+      count('faultsInjected');
       console.log(`shuffled: ${show(await slotNodes(run.stack))}`);
       await endsHome(run, 'all tasks stopped and shuffled', home, t0, committed);
     } finally {
-      await allActive(ids);
+      await activateAllNodes(ids);
       const { violations, seen } = await watch.stop();
       console.log(`placements seen: ${seen.join(' ')}`);
       assert.deepEqual(violations, [], 'no task unsealed away from its home');

@@ -49,6 +49,17 @@ async function pausedLeft(w: World): Promise<string[]> {
     .map((n) => n.id);
 }
 
+/** Another node joins the swarm: `node-N`, ready, active, no labels. */
+function addNode(w: World, n: number): void {
+  w.swarm.nodes.push({
+    id: `node-${n}`,
+    hostname: `host-${n}`,
+    state: 'ready',
+    availability: 'active',
+    labels: {},
+  });
+}
+
 const HOME = ['vault-1@node-1', 'vault-2@node-2', 'vault-3@node-3'];
 
 describe('slot homes', () => {
@@ -107,13 +118,7 @@ describe('slot homes', () => {
 
   it('a slot away while a quorum runs at home (a fourth node): not moved, never unsealed there, reported', async () => {
     const w = await worldAfter('revokeRootToken', { certDir });
-    w.swarm.nodes.push({
-      id: 'node-4',
-      hostname: 'host-4',
-      state: 'ready',
-      availability: 'active',
-      labels: {},
-    });
+    addNode(w, 4);
     w.swarm.restartAllOn(w.service, { 1: 'node-1', 2: 'node-2', 3: 'node-4' });
     w.swarm.scales.length = 0;
     const out = await w.run(w.acts.unsealLeader, w.input);
@@ -168,13 +173,7 @@ describe('slot homes', () => {
 
   it('a wiped peer joined on a new node: that node becomes its home, the old one loses the label', async () => {
     const w = await worldAfter('revokeRootToken');
-    w.swarm.nodes.push({
-      id: 'node-4',
-      hostname: 'host-4',
-      state: 'ready',
-      availability: 'active',
-      labels: {},
-    });
+    addNode(w, 4);
     w.swarm.nodes[2]!.state = 'down'; // node-3 lost
     w.swarm.placeNext.set(3, 'node-4');
     w.swarm.replaceTask(w.service, 3);

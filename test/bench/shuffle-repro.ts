@@ -3,7 +3,7 @@
  * task stopped at once (the service scaled to 0), and the slots started again on each other's nodes (slot 1 on
  * slot 2's node and back: a placement Swarm is free to choose, steered here with `docker node update
  * --availability pause` so that it happens every time). Prints what each node's OpenBao does with the volume it
- * finds, and what the tool does with it. Run: node dist/test/faults/shuffle-repro.js (three-node bed lock held).
+ * finds, and what the tool does with it. Run: node dist/test/bench/shuffle-repro.js (three-node bed lock held).
  */
 import { execFileSync } from 'node:child_process';
 import {

@@ -40,7 +40,8 @@ import type {
 import { apiToken, readCustody } from './cluster/custody';
 import { credentialFindings } from './cluster/credentials';
 import { refuseWhileHeld } from './cluster/holds';
-import { joinNode, unsealNode } from './cluster/node-actions';
+import { awaySlots, describeAway, homesOf, rehomeSlots } from './cluster/homes';
+import { joinAtHome, unsealAtHome } from './cluster/node-actions';
 import { locateNodes, waitFor } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import type { ActivityDeps } from './deps';
@@ -244,6 +245,14 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (nodes.size < VAULT_REPLICAS) {
       findings.push({ code: 'TasksNotRunning', detail: `${nodes.size}/${VAULT_REPLICAS} tasks running` });
     }
+    const swarmNodes = await swarm.listNodes();
+    const tasks = new Map([...nodes.values()].map((n) => [n.slot, n.task]));
+    for (const away of awaySlots(tasks, homesOf(swarmNodes, input.stack)))
+      findings.push({
+        code: 'SlotAwayFromHome',
+        node: nodeName(away.slot),
+        detail: `${describeAway(away, swarmNodes)}: it is not unsealed there`,
+      });
     for (const slot of ALL_SLOTS) {
       const node = nodes.get(slot);
       const name = nodeName(slot);
@@ -409,6 +418,18 @@ export function createHealthActivities(deps: ActivityDeps) {
     const node = [...nodes.values()].find((n) => n.name === name);
     if (!node) return [];
     const actions: string[] = [];
+    if (codes.has('SlotAwayFromHome')) {
+      // Never unsealed away from its data; put back with the others when no quorum runs at home (homes.ts).
+      const moved = await rehomeSlots(deps, input.stack);
+      if (!moved) return [];
+      actions.push(automatic(input.stack, 'rehome', moved));
+      // The tasks it started again are sealed, on their own data: unsealed now, not left to a later check (the
+      // starts came while this check ran).
+      for (const n of (await restartedAtHome(input.stack)).values())
+        if (await unsealAtHome(deps, input.stack, n, held))
+          actions.push(automatic(input.stack, 'unseal', `unsealed ${n.name}`));
+      return actions;
+    }
     const leaderName = report.raft.servers.find((s) => s.leader)?.nodeId;
     const leader = [...nodes.values()].find((n) => n.name === leaderName);
     // A node that lost its Raft state is joined again to the current leader (never initialized).
@@ -417,14 +438,27 @@ export function createHealthActivities(deps: ActivityDeps) {
       leader &&
       node.slot !== leader.slot
     ) {
-      if (await joinNode(deps, leader, node))
+      if (await joinAtHome(deps, input.stack, leader, node))
         actions.push(
           automatic(input.stack, 'rejoin', `re-joined ${name} to the Raft cluster of ${leader.name}`),
         );
     }
-    if (await unsealNode(deps, node, held))
+    if (await unsealAtHome(deps, input.stack, node, held))
       actions.push(automatic(input.stack, 'unseal', `unsealed ${name}`));
     return actions;
+  }
+
+  /** Every slot's task once each answers (after `rehomeSlots` started them again); those that do by the deadline. */
+  async function restartedAtHome(stack: string): Promise<Map<number, ClusterNode>> {
+    try {
+      return await waitFor(deps, `the Vault tasks of ${stack} started on their homes`, 120_000, async () => {
+        const nodes = await locateNodes(deps, stack, ALL_SLOTS, STARTING);
+        for (const n of nodes.values()) await n.client.sealStatus();
+        return nodes.size === VAULT_REPLICAS ? nodes : undefined;
+      });
+    } catch {
+      return locateNodes(deps, stack, ALL_SLOTS, STARTING); // a node lost meanwhile: the others
+    }
   }
 
   /** An automatic action done: logged (the worker's log says what the tool did unasked) and counted. */
@@ -483,7 +517,8 @@ export function createHealthActivities(deps: ActivityDeps) {
 
   /** The nodes of the swarm (asked of this worker's Engine, a manager): where node-local work is routed. */
   async function listSwarmNodes(): Promise<SwarmNode[]> {
-    return swarm.listNodes();
+    // Only what the workflows route by: node labels and availability stay out of their histories.
+    return (await swarm.listNodes()).map(({ id, hostname, state }) => ({ id, hostname, state }));
   }
 
   return {

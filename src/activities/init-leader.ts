@@ -22,6 +22,7 @@ import {
 } from './cluster/init-job';
 import { locateNodes, nodeAt, serverName, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
+import { claimHome } from './cluster/homes';
 import type { ActivityDeps } from './deps';
 import { waitUntil } from '../time/wait';
 
@@ -177,6 +178,8 @@ export function createInitActivities(deps: ActivityDeps) {
       await deps.failpoints.hit('initLeader:before-init');
       if (!leader.task.nodeId || !leader.task.address)
         throw new Error(`${leader.name} of ${serviceName(stack)} has no node or address yet`);
+      // The init makes vault-1's data on the volume of the node it runs on: that node is its home (homes.ts).
+      await claimHome(deps, stack, LEADER_SLOT, leader.task.nodeId);
       await deps.swarm
         .createJob(
           initJobSpec(

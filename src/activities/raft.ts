@@ -19,7 +19,8 @@ import type { PeerSlot, Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../shared/errors';
 import type { BootstrapInput, ClusterSummary, StepOutcome } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
-import { joinNode, unsealNode } from './cluster/node-actions';
+import { rehomeSlots } from './cluster/homes';
+import { joinAtHome, unsealAtHome } from './cluster/node-actions';
 import { activeAmong, findActive, locateNodes, nodeAt, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
@@ -106,9 +107,13 @@ export function createRaftActivities(deps: ActivityDeps) {
       `the initialized cluster of ${serviceName(stack)} cannot be unsealed or inspected`,
     );
 
-  /** Step 5: unseals the designated leader and waits until the cluster has an active node. */
+  /**
+   * Step 5: unseals the designated leader and waits until the cluster has an active node. Slots that Swarm
+   * started away from the nodes holding their data are put back first (./cluster/homes.ts).
+   */
   async function unsealLeader(input: BootstrapInput): Promise<StepOutcome> {
     const held = await keys(input.stack);
+    const rehomed = await rehomeSlots(deps, input.stack);
     const leader = nodeAt(await waitForNodes(deps, input.stack, [LEADER_SLOT]), LEADER_SLOT);
     const status = await leader.client.sealStatus();
     if (!status.initialized) {
@@ -117,7 +122,7 @@ export function createRaftActivities(deps: ActivityDeps) {
         `${leader.name} reports it is not initialized although it was; its data folder may have been replaced`,
       );
     }
-    const changed = await unsealNode(deps, leader, held, {
+    const changed = await unsealAtHome(deps, input.stack, leader, held, {
       before: 'unsealLeader:before-unseal',
       after: 'unsealLeader:after-unseal',
     });
@@ -140,14 +145,16 @@ export function createRaftActivities(deps: ActivityDeps) {
           before: `unsealLeader:before-unseal:${peer.name}`,
           after: `unsealLeader:after-unseal:${peer.name}`,
         } as const;
-        if (await unsealNode(deps, peer, held, points)) peers.push(peer.name);
+        if (await unsealAtHome(deps, input.stack, peer, held, points)) peers.push(peer.name);
       }
       return undefined;
     });
     const quorum = peers.length ? ` (and ${peers.join(', ')} for a Raft quorum)` : '';
+    const moved = rehomed ? `${rehomed}; ` : '';
     return {
-      changed: changed || peers.length > 0,
-      summary: changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`,
+      changed: changed || peers.length > 0 || rehomed !== undefined,
+      summary:
+        moved + (changed ? `unsealed ${leader.name}${quorum}` : `${leader.name} already unsealed${quorum}`),
     };
   }
 
@@ -159,10 +166,11 @@ export function createRaftActivities(deps: ActivityDeps) {
    */
   async function joinIfNeeded(
     activity: 'joinPeers' | 'unsealPeers',
+    stack: string,
     leader: ClusterNode,
     peer: ClusterNode<PeerSlot>,
   ): Promise<boolean> {
-    return joinNode(deps, leader, peer, {
+    return joinAtHome(deps, stack, leader, peer, {
       before: `${activity}:before-join:${peer.name}`,
       after: `${activity}:after-join:${peer.name}`,
     });
@@ -188,7 +196,7 @@ export function createRaftActivities(deps: ActivityDeps) {
     // Both peers at once: the leader orders the Raft configuration changes.
     const joined = (
       await onPeers(nodes, async (peer) =>
-        (await joinIfNeeded('joinPeers', leader, peer)) ? peer.name : undefined,
+        (await joinIfNeeded('joinPeers', input.stack, leader, peer)) ? peer.name : undefined,
       )
     ).filter((n) => n !== undefined);
     const autopilotNote = {
@@ -220,12 +228,12 @@ export function createRaftActivities(deps: ActivityDeps) {
         const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS);
         const leader = await activeAmong(input.stack, nodes); // the active node answers joins
         await onPeers(nodes, async (peer) => {
-          await joinIfNeeded('unsealPeers', leader, peer);
+          await joinIfNeeded('unsealPeers', input.stack, leader, peer);
           const points = {
             before: `unsealPeers:before-unseal:${peer.name}`,
             after: `unsealPeers:after-unseal:${peer.name}`,
           } as const;
-          if ((await unsealNode(deps, peer, held, points)) && !unsealed.includes(peer.name))
+          if ((await unsealAtHome(deps, input.stack, peer, held, points)) && !unsealed.includes(peer.name))
             unsealed.push(peer.name);
         });
         const after = await leader.client.raftConfiguration(token);

@@ -19,6 +19,7 @@ import type { RestoreInput, StepOutcome } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { forceRestore, unsealNode, waitActive } from './cluster/node-actions';
 import { nodeAt, waitForNodes } from './cluster/nodes';
+import { claimHome } from './cluster/homes';
 import type { ActivityDeps } from './deps';
 
 /** How long the leader may take for each change of state around the restore. */
@@ -148,6 +149,10 @@ export function createRestoreActivities(deps: ActivityDeps) {
           `custody holds ${scratch} from an earlier attempt, but ${leader.name} is not initialized (its volume ` +
             `was emptied?). Move the record aside and run the restore again`,
         );
+      if (!leader.task.nodeId)
+        throw new Error(`${leader.name} of ${serviceName(input.stack)} has no node yet`);
+      // The init makes vault-1's data where it runs: that node is its home from now on (cluster/homes.ts).
+      await claimHome(deps, input.stack, LEADER_SLOT, leader.task.nodeId);
       const answer = await node.init();
       await custody.store(scratch, answer);
       done.push(`initialized ${leader.name} with a throwaway key (custody ${scratch})`);

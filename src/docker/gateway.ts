@@ -18,12 +18,13 @@ import type {
   JobSpec,
   JobStatus,
   LocalContainer,
+  NodeChange,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
   Subscription,
   Swarm,
-  SwarmNode,
+  SwarmNodeDetail,
   TaskInfo,
 } from '../ports';
 import {
@@ -76,6 +77,15 @@ interface RawTask {
   Spec?: Docker.TaskSpec;
   Status?: { State?: string; Err?: string; ContainerStatus?: { ContainerID?: string } };
   NetworksAttachments?: { Network?: { Spec?: { Name?: string } }; Addresses?: string[] }[];
+}
+
+/** The fields of a Swarm node this gateway reads and writes back. */
+interface RawNode {
+  ID?: string;
+  Version?: { Index?: number };
+  Description?: { Hostname?: string };
+  Status?: { State?: string };
+  Spec?: { Availability?: string; Role?: string; Name?: string; Labels?: Record<string, string> };
 }
 
 function toTaskInfo(t: RawTask): TaskInfo {
@@ -353,17 +363,44 @@ export class DockerGateway implements Swarm {
     return id;
   }
 
-  async listNodes(): Promise<SwarmNode[]> {
-    const nodes = (await this.docker.listNodes()) as {
-      ID?: string;
-      Description?: { Hostname?: string };
-      Status?: { State?: string };
-    }[];
+  async listNodes(): Promise<SwarmNodeDetail[]> {
+    const nodes = (await this.docker.listNodes()) as RawNode[];
     return nodes.map((n) => ({
       id: n.ID ?? '',
       hostname: n.Description?.Hostname ?? '',
       state: n.Status?.State ?? 'unknown',
+      availability: n.Spec?.Availability ?? 'active',
+      labels: { ...n.Spec?.Labels },
     }));
+  }
+
+  async updateNode(nodeId: string, change: NodeChange): Promise<void> {
+    // The Engine refuses a write at a stale version ("update out of sequence"): read again and re-apply.
+    for (let attempt = 1; ; attempt++) {
+      const node = (await this.docker.getNode(nodeId).inspect()) as RawNode;
+      const spec = { ...node.Spec, Labels: { ...node.Spec?.Labels } };
+      for (const [key, value] of Object.entries(change.labels ?? {})) {
+        if (value === null) delete spec.Labels[key];
+        else spec.Labels[key] = value;
+      }
+      if (change.availability) spec.Availability = change.availability;
+      try {
+        await this.docker.getNode(nodeId).update({ ...spec, version: node.Version?.Index });
+        return;
+      } catch (err) {
+        if (attempt >= 5 || !/out of sequence/i.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  async scaleService(serviceName: string, replicas: number): Promise<void> {
+    const svc = await this.serviceNamed(serviceName);
+    if (!svc?.ID || !svc.Spec?.Mode?.Replicated)
+      throw new Error(`replicated service ${serviceName} not found`);
+    const spec = structuredClone(svc.Spec);
+    if (spec.Mode?.Replicated?.Replicas === replicas) return;
+    spec.Mode = { Replicated: { Replicas: replicas } };
+    await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
   }
 
   async signalServiceContainer(

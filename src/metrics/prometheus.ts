@@ -22,7 +22,10 @@ export type ActivityOutcome = 'completed' | 'failed' | 'cancelled';
 
 // Every verdict and every action: the compiler checks each record lists the whole union, no more.
 const VERDICTS = Object.keys({ Healthy: 0, Degraded: 0, Failed: 0 } satisfies Record<HealthVerdict, 0>);
-const ACTIONS = Object.keys({ unseal: 0, rejoin: 0, sighup: 0 } satisfies Record<AutomaticAction, 0>);
+const ACTIONS = Object.keys({ unseal: 0, rejoin: 0, sighup: 0, rehome: 0 } satisfies Record<
+  AutomaticAction,
+  0
+>);
 
 /**
  * From a quick read (50 ms) to the longest bootstrap waits (several minutes); Temporal Core's own activity
@@ -142,7 +145,7 @@ export class PrometheusMetrics implements HealthMetrics {
   );
   private readonly remediations = new Counter({
     name: 'vault_bootstrap_remediations_total',
-    help: 'Automatic actions this process took on nodes of the stack: unseal, rejoin (a node that lost its Raft state joined again), sighup (certificate reload).',
+    help: 'Automatic actions this process took on nodes of the stack: unseal, rejoin (a node that lost its Raft state joined again), sighup (certificate reload), rehome (slots started again on the nodes that hold their data).',
     labelNames: ['stack', 'action'],
     registers: [this.registry],
   });

@@ -40,12 +40,14 @@ export type {
   JobSpec,
   JobStatus,
   LocalContainer,
+  NodeChange,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
   Subscription,
   Swarm,
   SwarmNode,
+  SwarmNodeDetail,
   TaskInfo,
 } from './swarm';
 export type {

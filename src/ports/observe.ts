@@ -5,7 +5,7 @@
 import type { HealthReport, NodeHealth, StackHold } from '../shared/health';
 
 /** An automatic action: what health remediation did to a node without being asked. */
-export type AutomaticAction = 'unseal' | 'rejoin' | 'sighup';
+export type AutomaticAction = 'unseal' | 'rejoin' | 'sighup' | 'rehome';
 
 /**
  * What a look at a stack's nodes saw, without the rest of a health check: the bootstrap's verify step

@@ -54,6 +54,20 @@ export interface SwarmNode {
   state: string;
 }
 
+/** A node with what the tool reads and writes of its spec (src/activities/cluster/homes.ts). */
+export interface SwarmNodeDetail extends SwarmNode {
+  /** Whether Swarm may place new tasks there: `active`, `pause` (running tasks stay, no new ones), `drain`. */
+  availability: string;
+  /** The node's labels (`docker node update --label-add`): where the tool records each slot's home (see homes.ts). */
+  labels: Record<string, string>;
+}
+
+/** A change to one node: labels to set (a string) or remove (`null`), and its availability. */
+export interface NodeChange {
+  labels?: Record<string, string | null>;
+  availability?: 'active' | 'pause';
+}
+
 /** A subscription to a stream of events; `close` ends it. */
 export interface Subscription<T> {
   /** The next event; rejects when the stream fails. */
@@ -175,7 +189,17 @@ export interface Swarm {
   /** Swarm id of the node this Engine is. */
   localNodeId(): Promise<string>;
   /** Every node of the swarm (asked of a manager). */
-  listNodes(): Promise<SwarmNode[]>;
+  listNodes(): Promise<SwarmNodeDetail[]>;
+  /**
+   * Changes one node's labels and availability (read, changed, written back at the version read: a change
+   * made meanwhile by someone else is read again and kept). Labels not named are left as they are.
+   */
+  updateNode(nodeId: string, change: NodeChange): Promise<void>;
+  /**
+   * Sets the replicas of a replicated service (`docker service scale`). Swarm removes tasks on a scale down
+   * and adds the lowest free slots on a scale up; no other task restarts.
+   */
+  scaleService(service: string, replicas: number): Promise<void>;
   /**
    * Sends SIGHUP (Vault re-reads its TLS files) to a container on this node, only when the container is a task
    * of `service` (its `com.docker.swarm.service.name` label); returns `other-service` without signalling

@@ -54,6 +54,14 @@ export const LABEL_STACK = 'io.iklimco.vault-bootstrap.stack';
  */
 export const LABEL_STACK_PARALLELISM = 'io.iklimco.vault-bootstrap.stack-update-parallelism';
 
+/**
+ * On a swarm node: the node is the home of a slot of a stack, `<prefix><stack>.vault-<slot>`, its value the
+ * claim's time (epoch ms; the newest claim wins if a crash left two). See src/activities/cluster/homes.ts.
+ */
+export const LABEL_HOME_PREFIX = 'io.iklimco.vault-bootstrap.home.';
+/** On a swarm node the tool paused to start a slot on its home: the stack; removed when the node is active again. */
+export const LABEL_PAUSED_FOR = 'io.iklimco.vault-bootstrap.paused-for';
+
 export const DEFAULT_TASK_QUEUE = 'vault-bootstrap';
 
 /**

@@ -18,6 +18,12 @@ export type FindingCode =
    * or another cluster's data. Reported only: it is never unsealed with this cluster's key, nor joined.
    */
   | 'NodeNotMember'
+  /**
+   * Swarm runs the slot's task on another node than the one whose volume holds the slot's Raft data (its home,
+   * src/activities/cluster/homes.ts): it is never unsealed there. Remediation starts the slots again on their
+   * homes when fewer than a quorum run there; otherwise it is reported only.
+   */
+  | 'SlotAwayFromHome'
   | 'RaftNoLeader'
   | 'AutopilotUnhealthy'
   | 'CertificateStale'
@@ -156,6 +162,7 @@ export const HEALTH_DEFAULTS = { certExpiryWarnDays: 21, settleSeconds: 30 } as 
 
 /** A node's findings that call for a re-join and/or an unseal (`remediateNode`, on the main queue). */
 export const UNSEAL_FINDINGS: readonly FindingCode[] = [
+  'SlotAwayFromHome',
   'NodeSealed',
   'NodeUninitialized',
   'RaftMemberMissing',
@@ -163,6 +170,7 @@ export const UNSEAL_FINDINGS: readonly FindingCode[] = [
 
 /** Findings remediation may act on; everything else is reported only. */
 export const REMEDIABLE: readonly FindingCode[] = [
+  'SlotAwayFromHome',
   'NodeSealed',
   'NodeUninitialized',
   'RaftMemberMissing',

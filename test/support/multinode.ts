@@ -28,7 +28,7 @@ import {
   stopProcess,
   uniqueName,
 } from './testbed';
-import { removeStackQuietly } from './stack-removal';
+import { nodeMarks, removeStackQuietly } from './stack-removal';
 import { Connection } from '@temporalio/client';
 import { markOwner, terminateRunWorkflows } from './run-owner';
 import { sweepStaleRuns } from './sweep';
@@ -319,6 +319,8 @@ export class MultiNodeRun {
           out.push(`service ${s.Spec?.Name}`);
       for (const s of await engine.listSecrets({ filters: { name: [this.secretBase] } }))
         out.push(`secret ${s.Spec?.Name}`);
+      for (const stack of [this.stack, drillStackName(this.stack)])
+        for (const m of await nodeMarks(engine, stack)) out.push(`node labels ${m.labels.join(' ')}`);
     }
     return out;
   }
@@ -370,6 +372,62 @@ export async function slotNodes(stack: string, via: NodeName = 'n1'): Promise<Ma
     if (t.Slot !== undefined && node) slots.set(t.Slot, node.name);
   }
   return slots;
+}
+
+/** Each node's Swarm id, by name (asked of the node itself). */
+export async function nodeIds(): Promise<Map<NodeName, string>> {
+  const out = new Map<NodeName, string>();
+  for (const n of NODE_NAMES)
+    out.set(n, (await nodeDocker(n, ['info', '--format', '{{.Swarm.NodeID}}'])).trim());
+  return out;
+}
+
+/** Every node of the bed active (undoes `restartSlotsOn`'s pauses, whatever happened). */
+export async function activateAllNodes(ids: Map<NodeName, string>): Promise<void> {
+  for (const n of NODE_NAMES)
+    await nodeDocker('n1', ['node', 'update', '--availability', 'active', ids.get(n)!]).catch(
+      () => undefined,
+    );
+}
+
+/**
+ * Every task of the stack's `vault` service stopped at once (scaled to 0), then started again one slot at a
+ * time on the node `want` names: a placement Swarm is free to choose after such a stop, made certain here by
+ * pausing every other node while the slot is placed (`docker node update --availability pause`). Every node is
+ * active again at the end.
+ */
+export async function restartSlotsOn(
+  stack: string,
+  want: Map<number, NodeName>,
+  ids: Map<NodeName, string>,
+): Promise<void> {
+  const svc = `${stack}_vault`;
+  try {
+    await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=0`]);
+    for (let i = 0; ; i++) {
+      const ps = await nodeDocker('n1', ['service', 'ps', '-q', '-f', 'desired-state=running', svc]);
+      if (ps.trim() === '') break;
+      if (i > 240) throw new Error(`the tasks of ${svc} did not stop`);
+      await sleep(500);
+    }
+    for (const slot of [...want.keys()].sort()) {
+      for (const n of NODE_NAMES)
+        await nodeDocker('n1', [
+          'node',
+          'update',
+          '--availability',
+          n === want.get(slot) ? 'active' : 'pause',
+          ids.get(n)!,
+        ]);
+      await nodeDocker('n1', ['service', 'scale', '-d', `${svc}=${slot}`]);
+      for (let i = 0; !(await slotNodes(stack)).get(slot); i++) {
+        if (i > 240) throw new Error(`vault-${slot} of ${svc} was not placed`);
+        await sleep(500);
+      }
+    }
+  } finally {
+    await activateAllNodes(ids);
+  }
 }
 
 export interface FaultResult {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
+import { LABEL_HOME_PREFIX, LABEL_PAUSED_FOR } from '../../src/shared/constants';
 import { eventually, sleep } from './wait';
 
 export interface StackRemoval {
@@ -50,6 +51,48 @@ export async function removeStackQuietly(stack: string, removal: StackRemoval): 
   const deadline = Date.now() + REMOVAL_MS;
   for (const engine of removal.engines)
     while (Date.now() < deadline && (await remains(engine, stack, removal.tasks))) await sleep(500);
+  const manager = removal.engines[0];
+  if (manager) await removeNodeMarks(manager, stack).catch(() => undefined);
+}
+
+/** What the tool wrote on the swarm's nodes for `stack`: its slots' homes, its pauses (src/activities/cluster/homes.ts). */
+export async function nodeMarks(
+  manager: Docker,
+  stack: string,
+): Promise<{ node: Docker.Node; labels: string[] }[]> {
+  const nodes = (await manager.listNodes()) as { ID: string; Spec?: { Labels?: Record<string, string> } }[];
+  return nodes
+    .map((n) => ({
+      node: manager.getNode(n.ID),
+      labels: Object.entries(n.Spec?.Labels ?? {})
+        .filter(
+          ([k, v]) =>
+            k.startsWith(`${LABEL_HOME_PREFIX}${stack}.`) || (k === LABEL_PAUSED_FOR && v === stack),
+        )
+        .map(([k]) => k),
+    }))
+    .filter((m) => m.labels.length > 0);
+}
+
+/** Removes `stack`'s node labels (and makes a node it paused active again): the volumes they described are gone. */
+export async function removeNodeMarks(manager: Docker, stack: string): Promise<void> {
+  for (const { node } of await nodeMarks(manager, stack)) {
+    const raw = (await node.inspect()) as {
+      Version?: { Index?: number };
+      Spec: { Labels?: Record<string, string>; Availability?: string };
+    };
+    const labels = { ...raw.Spec.Labels };
+    const paused = labels[LABEL_PAUSED_FOR] === stack;
+    for (const k of Object.keys(labels))
+      if (k.startsWith(`${LABEL_HOME_PREFIX}${stack}.`) || (paused && k === LABEL_PAUSED_FOR))
+        delete labels[k];
+    await node.update({
+      ...raw.Spec,
+      Labels: labels,
+      ...(paused ? { Availability: 'active' } : {}),
+      version: raw.Version?.Index,
+    });
+  }
 }
 
 /** A test's run on a bed: it removes what it made (`cleanup`) and says what of it is still there. */

@@ -25,7 +25,7 @@ import { FileKeyCustody } from '../../src/custody/file-custody';
 import { LABEL_STACK } from '../../src/shared/constants';
 import { drillStackName } from '../../src/shared/backup';
 import { VaultNodeClient } from '../../src/vault/gateway';
-import { removeStack, removeStackQuietly } from './stack-removal';
+import { nodeMarks, removeStack, removeStackQuietly } from './stack-removal';
 import { Connection } from '@temporalio/client';
 import { markOwner, terminateRunWorkflows } from './run-owner';
 import { clusterBed, clusterConnection, clusterEnv } from './temporal-cluster';
@@ -372,6 +372,7 @@ export class TestRun {
         filters: { label: [`com.docker.stack.namespace=${stack}`] },
       }))
         out.push(`container ${c.Id}`);
+      for (const m of await nodeMarks(this.docker, stack)) out.push(`node labels ${m.labels.join(' ')}`);
     }
     for (const s of await this.ownSecrets()) out.push(`secret ${s.Spec?.Name}`);
     for (const j of await this.ownJobs()) out.push(`job ${j.Spec?.Name}`);

@@ -88,6 +88,7 @@ describe('PrometheusMetrics', () => {
       'vault_bootstrap_remediations_total{stack="s1",action="unseal"} 0',
       'vault_bootstrap_remediations_total{stack="s1",action="rejoin"} 0',
       'vault_bootstrap_remediations_total{stack="s1",action="sighup"} 0',
+      'vault_bootstrap_remediations_total{stack="s1",action="rehome"} 0',
     ]);
   });
 
@@ -248,6 +249,7 @@ describe('PrometheusMetrics', () => {
       'vault_bootstrap_remediations_total{stack="s1",action="unseal"} 2',
       'vault_bootstrap_remediations_total{stack="s1",action="sighup"} 1',
       'vault_bootstrap_remediations_total{stack="s1",action="rejoin"} 0',
+      'vault_bootstrap_remediations_total{stack="s1",action="rehome"} 0',
     ]);
   });
 

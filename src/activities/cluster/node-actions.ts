@@ -5,8 +5,9 @@
  */
 import type { Readable } from 'node:stream';
 import type { FailpointName, HeldKeys } from '../../ports';
-import { LEADER_SLOT, VAULT_API_PORT } from '../../shared/constants';
+import { LEADER_SLOT, serviceName, VAULT_API_PORT } from '../../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
+import { claimHome, describeAway, homesOf, rehomeSlots, SlotAwayFromHomeError } from './homes';
 import { nodeAt, serverName, waitFor, waitForNodes } from './nodes';
 import type { ClusterNode } from './nodes';
 import type { ActivityDeps } from '../deps';
@@ -82,6 +83,50 @@ export async function joinNode(
 }
 
 /**
+ * Unseals `node` (see `unsealNode`) only on its slot's home (./homes.ts); a slot with no home yet (a cluster
+ * bootstrapped before homes were recorded) takes the node it runs on. Away from its home it is not unsealed: the
+ * slots are put back when `rehomeSlots` may, and a retryable `SlotAwayFromHomeError` says what was found and done.
+ */
+export async function unsealAtHome(
+  deps: ActivityDeps,
+  stack: string,
+  node: ClusterNode,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
+  points?: CallPoints,
+): Promise<boolean> {
+  if (!(await node.client.sealStatus()).sealed) return false;
+  const nodeId = node.task.nodeId;
+  if (nodeId === undefined) throw new Error(`${node.name} of ${serviceName(stack)} has no node yet`);
+  const nodes = await deps.swarm.listNodes();
+  const home = homesOf(nodes, stack).get(node.slot);
+  if (home === undefined) await claimHome(deps, stack, node.slot, nodeId);
+  else if (home !== nodeId) {
+    const moved = await rehomeSlots(deps, stack);
+    throw new SlotAwayFromHomeError(stack, describeAway({ slot: node.slot, nodeId, home }, nodes), moved);
+  }
+  return unsealNode(deps, node, key, points);
+}
+
+/**
+ * Joins `node` to `leader`'s cluster when it is not initialized (see `joinNode`), after recording the node it
+ * runs on as its slot's home: the join makes the slot's data there, and a copy it left on another node is
+ * never unsealed again (an older log and vote of the same server).
+ */
+export async function joinAtHome(
+  deps: ActivityDeps,
+  stack: string,
+  leader: ClusterNode,
+  node: ClusterNode,
+  points?: CallPoints,
+): Promise<boolean> {
+  if ((await node.client.sealStatus()).initialized) return false;
+  const nodeId = node.task.nodeId;
+  if (nodeId === undefined) throw new Error(`${node.name} of ${serviceName(stack)} has no node yet`);
+  await claimHome(deps, stack, node.slot, nodeId);
+  return joinNode(deps, leader, node, points);
+}
+
+/**
  * Proves the custody key belongs to this cluster before it is written anywhere: a sealed leader is
  * unsealed with it (a wrong key fails by name, nothing changed). An unsealed leader cannot be asked,
  * so the key is taken as it is (the step order makes that case rare: rotation precedes the unseal).
@@ -96,7 +141,7 @@ export async function proveUnsealKey(
     before: 'rotateUnsealKeySecret:before-prove-unseal',
     after: 'rotateUnsealKeySecret:after-prove-unseal',
   };
-  await unsealNode(deps, leader, held, points);
+  await unsealAtHome(deps, stack, leader, held, points);
 }
 
 /** Waits until `node` is its cluster's active node (unsealed and leading). */

@@ -3,8 +3,9 @@
  * cannot be removed), the Vault service deployed from a secret name, one task per slot with an overlay
  * address, a swap of the unseal secret that restarts every task, signals, and container `start` events.
  * Task (re)starts are announced to listeners: the fake Vault cluster seals the restarted node.
- * Three nodes `node-1..3`; the task of slot N runs on `node-N`. Signals are node-local as in Docker: this
- * Engine is `localNode`, and a container on another node is a 404.
+ * Three nodes `node-1..3`; the task of slot N runs on `node-N` while that node is active and free, else on the
+ * first active node without a task of the service (pending when there is none), or where `placeNext` says.
+ * Signals are node-local as in Docker: this Engine is `localNode`, and a container on another node is a 404.
  */
 import { parse } from 'yaml';
 import { toSecretInfo } from '../../../src/docker/gateway';
@@ -14,12 +15,13 @@ import type {
   JobSpec,
   JobStatus,
   LocalContainer,
+  NodeChange,
   SecretInfo,
   ServiceInfo,
   StackRemoval,
   Subscription,
   Swarm,
-  SwarmNode,
+  SwarmNodeDetail,
   TaskInfo,
 } from '../../../src/ports';
 import { VAULT_NETWORK, VAULT_SERVICE } from '../../../src/shared/constants';
@@ -99,11 +101,17 @@ export class FakeSwarm implements Swarm {
   localNode = 'node-1';
   /** Every task on `node-1` (a one-node swarm, as the test bed), instead of slot N on `node-N`. */
   oneNode = false;
-  readonly nodes: SwarmNode[] = [1, 2, 3].map((n) => ({
+  readonly nodes: SwarmNodeDetail[] = [1, 2, 3].map((n) => ({
     id: `node-${n}`,
     hostname: `host-${n}`,
     state: 'ready',
+    availability: 'active',
+    labels: {},
   }));
+  /** Where the next start of a slot's task goes, whatever the rule (a shuffle Swarm may make); used once. */
+  readonly placeNext = new Map<number, string>();
+  /** Every `scaleService`, in order. */
+  readonly scales: { service: string; replicas: number }[] = [];
   private readonly secrets = new Map<string, StoredSecret>();
   private readonly services = new Map<string, StoredService>();
   private readonly tasks = new Map<string, Map<number, FakeTask>>();
@@ -265,8 +273,39 @@ export class FakeSwarm implements Swarm {
     return Promise.resolve(this.localNode);
   }
 
-  listNodes(): Promise<SwarmNode[]> {
-    return Promise.resolve(this.nodes.map((n) => ({ ...n })));
+  listNodes(): Promise<SwarmNodeDetail[]> {
+    return Promise.resolve(this.nodes.map((n) => ({ ...n, labels: { ...n.labels } })));
+  }
+
+  updateNode(nodeId: string, change: NodeChange): Promise<void> {
+    const node = this.nodes.find((n) => n.id === nodeId);
+    if (!node) return Promise.reject(dockerError(404, `node ${nodeId} not found`));
+    for (const [key, value] of Object.entries(change.labels ?? {})) {
+      if (value === null) delete node.labels[key];
+      else node.labels[key] = value;
+    }
+    if (change.availability) node.availability = change.availability;
+    return Promise.resolve();
+  }
+
+  scaleService(service: string, replicas: number): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    this.scales.push({ service, replicas });
+    svc.replicas = replicas;
+    const bySlot = this.tasks.get(service) ?? new Map();
+    for (const slot of [...bySlot.keys()]) if (slot > replicas) bySlot.delete(slot);
+    for (let slot = 1; slot <= replicas; slot++) if (!bySlot.has(slot)) this.startTask(svc, slot);
+    return Promise.resolve();
+  }
+
+  /** Every task stopped at once and started again, slot N where `placement` says (a shuffle, as after a power cut). */
+  restartAllOn(service: string, placement: Record<number, string>): void {
+    const svc = this.services.get(service);
+    if (!svc) throw new Error(`no service ${service}`);
+    for (const [slot, node] of Object.entries(placement)) this.placeNext.set(Number(slot), node);
+    this.tasks.get(service)?.clear();
+    this.rollOut(svc);
   }
 
   localServiceContainers(service: string): Promise<LocalContainer[]> {
@@ -583,15 +622,16 @@ export class FakeSwarm implements Swarm {
     how: { startedAtMs?: number; unseen?: boolean } = {},
   ): TaskInfo {
     const n = ++this.seq;
+    const nodeId = this.nodeFor(svc.name, slot);
     const task = {
       id: `task${n}`,
       slot,
-      state: this.startingReads > 0 ? 'starting' : 'running',
+      state: nodeId === undefined ? 'pending' : this.startingReads > 0 ? 'starting' : 'running',
       containerId: `c0ffee${String(n).padStart(6, '0')}${'0'.repeat(52)}`, // unique in its first 12 digits, as Docker's are
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
       readsLeft: this.startingReads,
-      nodeId: this.oneNode ? 'node-1' : `node-${slot}`,
+      nodeId,
       startedAtMs: how.startedAtMs ?? Date.now(),
     };
     const bySlot = this.tasks.get(svc.name) ?? new Map<number, FakeTask>();
@@ -600,6 +640,25 @@ export class FakeSwarm implements Swarm {
     if (!how.unseen)
       for (const l of this.eventQueues.get(svc.name) ?? []) l({ containerId: task.containerId });
     return task;
+  }
+
+  /** Where Swarm puts a new task of `slot` (see the header); undefined: pending, no node can take it. */
+  private nodeFor(service: string, slot: number): string | undefined {
+    const forced = this.placeNext.get(slot);
+    if (forced !== undefined) {
+      this.placeNext.delete(slot);
+      return forced;
+    }
+    if (this.oneNode) return 'node-1';
+    const taken = new Set(
+      [...(this.tasks.get(service) ?? new Map<number, TaskInfo>())]
+        .filter(([other]) => other !== slot)
+        .map(([, t]) => t.nodeId),
+    );
+    const free = this.nodes.filter(
+      (n) => n.state === 'ready' && n.availability === 'active' && !taken.has(n.id),
+    );
+    return (free.find((n) => n.id === `node-${slot}`) ?? free[0])?.id;
   }
 
   private secretNamed(name: string): StoredSecret | undefined {

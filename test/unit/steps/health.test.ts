@@ -12,7 +12,6 @@ import { activityEnv, fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { servedCertificates } from '../../support/certs';
 import { namedFailure, tick } from '../../support/failures';
-import { testDir } from '../../support/tmp';
 
 /** A certificate folder made with openssl (60 days), and the fingerprint of its server certificate. */
 let certDir = '';

@@ -10,8 +10,15 @@
 #
 # Environment: STACK, STACK_DIR (bind-mount root for the testbed overlay), REPO, VAULT_IMAGE,
 # VAULT_CERT_DIR. Prints one line per step, `step <name> <milliseconds>`, on stdout.
+# On the three-node bed (`npm run bench -- --nodes 3`): NODE_SOCKETS, "HOSTNAME=DOCKER_HOST ..." of every
+# node, with DOCKER_HOST naming a manager. Then the production stack file is deployed alone (node-local
+# volumes, one task per node), each slot's commands go to the Engine of the node its task runs on, and the
+# peers join the leader at its address on iklimco-net, as the workflow's direct addressing does.
 set -Eeuo pipefail
-: "${STACK:?}" "${STACK_DIR:?}" "${REPO:?}" "${VAULT_IMAGE:?}" "${VAULT_CERT_DIR:?}"
+: "${STACK:?}" "${REPO:?}" "${VAULT_IMAGE:?}" "${VAULT_CERT_DIR:?}"
+declare -A ENGINE_OF=()
+for pair in ${NODE_SOCKETS:-}; do ENGINE_OF[${pair%%=*}]=${pair#*=}; done
+((${#ENGINE_OF[@]} > 0)) || : "${STACK_DIR:?}"
 
 SVC=${STACK}_vault
 SECRET=${STACK}_vault_unseal_key
@@ -27,28 +34,58 @@ step() {
   "$@"
   echo "step $name $(($(now_ms) - started))"
 }
-container() { docker ps -q -f "name=${SVC}.$1." | head -1; }
+# on_slot SLOT ARGS...: docker ARGS against the Engine that runs SLOT's task (the only one on one node).
+on_slot() {
+  local slot=$1 node
+  shift
+  if ((${#ENGINE_OF[@]} == 0)); then
+    docker "$@"
+    return
+  fi
+  node=$(docker service ps --filter desired-state=running --format '{{.Name}} {{.Node}}' "$SVC" |
+    awk -v want="$SVC.$slot" '$1 == want { print $2; exit }')
+  DOCKER_HOST=${ENGINE_OF[$node]:?no Engine for node \"$node\" of slot $slot} docker "$@"
+}
+container() { on_slot "$1" ps -q -f "name=${SVC}.$1." | head -1; }
+# in_slot SLOT ARGS...: runs ARGS in SLOT's container.
+in_slot() {
+  local slot=$1 ctr
+  shift
+  ctr=$(container "$slot")
+  on_slot "$slot" exec "$ctr" "$@"
+}
+in_slot_stdin() {
+  local slot=$1 ctr
+  shift
+  ctr=$(container "$slot")
+  on_slot "$slot" exec -i "$ctr" "$@"
+}
 running_tasks() {
   docker service ps --filter desired-state=running --format '{{.CurrentState}}' "$SVC" | grep -c '^Running' || true
 }
 wait_running() { until [[ $(running_tasks) -eq 3 ]]; do sleep 1; done; }
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(String(eval("JSON.parse(s)"+process.argv[1]))))' "$1"; }
 # `vault write sys/unseal key=@file` reads the key from the secret Swarm mounted in the task.
-unseal() { docker exec "$(container "$1")" vault write -format=json sys/unseal key=@/run/secrets/vault_unseal_key >/dev/null; }
+unseal() { in_slot "$1" vault write -format=json sys/unseal key=@/run/secrets/vault_unseal_key >/dev/null; }
 
 placeholder() { printf 'placeholder\n' | docker secret create "$SECRET" - >/dev/null; }
 
 deploy() {
-  mkdir -p "$STACK_DIR"/vault-{1,2,3}/{data,logs}
-  (cd "$REPO" && VAULT_UNSEAL_KEY_SECRET=$SECRET TESTBED_STACK_DIR=$STACK_DIR VAULT_BOOTSTRAP_STACK_NAME=$STACK \
-    docker stack deploy --resolve-image never -c docker-stack-vault.yml \
-    -c testbed/docker-stack-vault.testbed.yml "$STACK" >/dev/null)
+  if ((${#ENGINE_OF[@]} > 0)); then
+    (cd "$REPO" && VAULT_UNSEAL_KEY_SECRET=$SECRET \
+      docker stack deploy --resolve-image never -c docker-stack-vault.yml "$STACK" >/dev/null)
+  else
+    mkdir -p "$STACK_DIR"/vault-{1,2,3}/{data,logs}
+    (cd "$REPO" && VAULT_UNSEAL_KEY_SECRET=$SECRET TESTBED_STACK_DIR=$STACK_DIR VAULT_BOOTSTRAP_STACK_NAME=$STACK \
+      docker stack deploy --resolve-image never -c docker-stack-vault.yml \
+      -c testbed/docker-stack-vault.testbed.yml "$STACK" >/dev/null)
+  fi
   wait_running
 }
 
 init() {
   local out
-  out=$(docker exec "$(container 1)" vault operator init -key-shares=1 -key-threshold=1 -format=json)
+  out=$(in_slot 1 vault operator init -key-shares=1 -key-threshold=1 -format=json)
   KEY=$(printf %s "$out" | json_field '.unseal_keys_b64[0]')
   ROOT=$(printf %s "$out" | json_field '.root_token')
 }
@@ -64,18 +101,22 @@ rotate() {
 unseal_leader() {
   unseal 1
   # Active once it answers a token-authenticated read.
-  until printf %s "$ROOT" | docker exec -i "$(container 1)" \
+  until printf %s "$ROOT" | in_slot_stdin 1 \
     sh -c 'read -r VAULT_TOKEN; export VAULT_TOKEN; vault read sys/storage/raft/configuration' >/dev/null 2>&1; do
     sleep 1
   done
 }
 
 join_peers() {
-  local slot
+  local slot leader=${STACK}-vault-1
+  if ((${#ENGINE_OF[@]} > 0)); then
+    leader=$(on_slot 1 inspect -f '{{with index .NetworkSettings.Networks "iklimco-net"}}{{.IPAddress}}{{end}}' \
+      "$(container 1)")
+  fi
   for slot in 2 3; do
     # The API rather than `vault operator raft join`, whose CLI has no flag for the TLS server name.
-    docker exec "$(container "$slot")" vault write sys/storage/raft/join \
-      "leader_api_addr=https://${STACK}-vault-1:8200" leader_ca_cert=@/vault/certs/ca.pem \
+    in_slot "$slot" vault write sys/storage/raft/join \
+      "leader_api_addr=https://${leader}:8200" leader_ca_cert=@/vault/certs/ca.pem \
       leader_tls_servername=vault-1 >/dev/null
   done
 }
@@ -86,13 +127,13 @@ unseal_peers() {
 }
 
 voters() {
-  printf %s "$ROOT" | docker exec -i "$(container 1)" \
+  printf %s "$ROOT" | in_slot_stdin 1 \
     sh -c 'read -r VAULT_TOKEN; export VAULT_TOKEN; vault operator raft list-peers -format=json' |
     json_field '.data.config.servers.filter(s=>s.voter).length'
 }
 verify() {
   until [[ $(voters 2>/dev/null || echo 0) -eq 3 ]]; do sleep 1; done
-  [[ $(docker exec "$(container 1)" vault status -format=json | json_field '.sealed') == false ]]
+  [[ $(in_slot 1 vault status -format=json | json_field '.sealed') == false ]]
 }
 
 step ensurePlaceholderSecret placeholder

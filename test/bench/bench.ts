@@ -13,9 +13,12 @@
  *      sequential script, each step timed by the script.
  * Every stack is removed before the next round. Prints the table of medians and writes it between the
  * `bench:latest` markers of docs/performance.md (BENCH_OUT to write another file); BENCH_LABEL names the run.
+ *
+ * `npm run bench -- --nodes 3`: the bootstrap on the three-node bed as production runs it (./three-nodes.ts),
+ * written between the `bench:nodes3` markers.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -25,20 +28,13 @@ import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
 import { sleep } from '../support/wait';
+import { fmt, median, writeReport } from './report';
+import type { Sample } from './report';
+import { benchThreeNodes } from './three-nodes';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? '3');
-const OUT = process.env.BENCH_OUT ?? join(REPO, 'docs', 'performance.md');
 const LABEL = process.env.BENCH_LABEL ?? 'latest';
 const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
-
-type Sample = Map<string, number>; // metric → seconds (or MB for RSS)
-
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function since(t: number): number {
   return (Date.now() - t) / 1000;
@@ -219,11 +215,6 @@ async function bareRound(sample: Sample): Promise<void> {
   }
 }
 
-function fmt(v: number | undefined, unit = 's'): string {
-  if (v === undefined) return '—';
-  return unit === 'MB' ? `${v.toFixed(0)} MB` : `${v.toFixed(v < 10 ? 2 : 1)} s`;
-}
-
 function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`;
@@ -268,44 +259,43 @@ function table(wf: Sample[], bare: Sample[]): string {
   return rows.join('\n');
 }
 
-function writeReport(body: string): void {
-  const begin = '<!-- bench:latest -->';
-  const end = '<!-- /bench:latest -->';
-  const block = `${begin}\n${body}\n${end}`;
-  const old = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '';
-  const at = old.indexOf(begin);
-  const stop = old.indexOf(end);
-  const next =
-    at >= 0 && stop > at
-      ? `${old.slice(0, at)}${block}${old.slice(stop + end.length)}`
-      : `${old}${old ? '\n\n' : ''}${block}\n`;
-  writeFileSync(OUT, next);
+/** `--nodes N` of the command line: 1 (the default) or 3. */
+function nodesWanted(argv: string[]): 1 | 3 {
+  const at = argv.indexOf('--nodes');
+  if (at < 0) return 1;
+  const n = argv[at + 1];
+  if (n !== '1' && n !== '3') throw new Error(`bench: --nodes takes 1 or 3, not ${n ?? 'nothing'}`);
+  return n === '3' ? 3 : 1;
 }
 
 async function main(): Promise<void> {
+  const nodes = nodesWanted(process.argv.slice(2));
+  const started = new Date();
+  let table3: string | undefined;
   const wf: Sample[] = [];
   const bare: Sample[] = [];
-  const started = new Date();
-  for (let i = 1; i <= RUNS; i++) {
-    const w: Sample = new Map();
-    await workflowRound(w);
-    wf.push(w);
-    console.log(`round ${i}/${RUNS} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
-    const b: Sample = new Map();
-    await bareRound(b);
-    bare.push(b);
-    console.log(`round ${i}/${RUNS} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
-  }
+  if (nodes === 3) table3 = await benchThreeNodes(RUNS);
+  else
+    for (let i = 1; i <= RUNS; i++) {
+      const w: Sample = new Map();
+      await workflowRound(w);
+      wf.push(w);
+      console.log(`round ${i}/${RUNS} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
+      const b: Sample = new Map();
+      await bareRound(b);
+      bare.push(b);
+      console.log(`round ${i}/${RUNS} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
+    }
+  const where = nodes === 3 ? 'the three-node bed, production file, worker stack' : 'the one-node bed';
   const body = [
-    `**${LABEL}** — ${RUNS} rounds, ${started.toISOString().slice(0, 16)}Z, git ${(await gitRev()) || 'unknown'}.`,
+    `**${LABEL}** — ${RUNS} rounds on ${where}, ${started.toISOString().slice(0, 16)}Z, git ${(await gitRev()) || 'unknown'}.`,
     '',
     `Machine: ${machine()}. ${await versions()}.`,
     '',
-    table(wf, bare),
+    table3 ?? table(wf, bare),
   ].join('\n');
   console.log(`\n${body}\n`);
-  writeReport(body);
-  console.log(`bench: wrote ${OUT}`);
+  console.log(`bench: wrote ${writeReport(nodes === 3 ? 'bench:nodes3' : 'bench:latest', body)}`);
 }
 
 function gitRev(): Promise<string> {

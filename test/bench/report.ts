@@ -1,0 +1,38 @@
+/**
+ * What both benches share: a sample (metric → seconds, or MB), medians, how a value prints, and the report's
+ * place in docs/performance.md (between `<!-- MARKER -->` and `<!-- /MARKER -->`; BENCH_OUT for another file).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../support/testbed';
+
+export type Sample = Map<string, number>;
+
+export function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function fmt(v: number | undefined, unit = 's'): string {
+  if (v === undefined) return '—';
+  return unit === 'MB' ? `${v.toFixed(0)} MB` : `${v.toFixed(v < 10 ? 2 : 1)} s`;
+}
+
+/** Writes `body` between the MARKER comments of the report (appended when they are not there); returns the file. */
+export function writeReport(marker: string, body: string): string {
+  const out = process.env.BENCH_OUT ?? join(REPO, 'docs', 'performance.md');
+  const begin = `<!-- ${marker} -->`;
+  const end = `<!-- /${marker} -->`;
+  const block = `${begin}\n${body}\n${end}`;
+  const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
+  const at = old.indexOf(begin);
+  const stop = old.indexOf(end);
+  const next =
+    at >= 0 && stop > at
+      ? `${old.slice(0, at)}${block}${old.slice(stop + end.length)}`
+      : `${old}${old ? '\n\n' : ''}${block}\n`;
+  writeFileSync(out, next);
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench -- --nodes 3`: the bootstrap as production runs it, on the three-node bed (brought up here):
+ * the production stack file alone (node-local volumes, one task per node), the worker stack (the full worker
+ * and an agent on every node, from the image the production Dockerfile builds) and `init-infra-prod.sh`, with
+ * the worker reaching Vault on the overlay. Against it, `test/bench/bare-bootstrap.sh` on the same bed, with
+ * the same file.
+ *
+ * Runs BENCH_RUNS (default 3) rounds, each a workflow bootstrap of a new stack and then the bare script's of
+ * another; every stack is removed before the next. Prints the table of medians and writes it between the
+ * `bench:nodes3` markers of docs/performance.md (BENCH_OUT for another file); BENCH_LABEL names the run.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
+import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
+import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { MultiNodeRun, threeNodeBedUp } from '../support/multinode';
+import { REPO } from '../support/testbed';
+import { workerImageOnNodes, WorkerStackRun } from '../support/worker-stack';
+import { fmt, median, type Sample } from './report';
+
+/** What init-infra-prod.sh took end to end, and the bootstrap workflow from its start to its completion. */
+const SCRIPT_TOTAL = 'init-infra-prod.sh (worker stack, bootstrap, schedules)';
+const WORKFLOW_TOTAL = 'total';
+
+async function workflowRound(sample: Sample): Promise<void> {
+  const run = new WorkerStackRun();
+  const temporal = await temporalClient(run.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+  try {
+    const res = await run.initInfraProd();
+    if (res.code !== 0) throw new Error(`bench: init-infra-prod.sh failed (${res.code}):\n${res.out}`);
+    sample.set(SCRIPT_TOTAL, res.ms / 1000);
+    const events = await historyOf(temporal.client, bootstrapWorkflowId(run.stack));
+    const at = (e: (typeof events)[number] | undefined) =>
+      e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : NaN;
+    sample.set(WORKFLOW_TOTAL, (at(events[events.length - 1]) - at(events[0])) / 1000);
+    for (const a of activitiesOf(events))
+      if (a.completedAt !== undefined) sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
+  } finally {
+    await run.cleanup();
+    await temporal.connection.close();
+  }
+}
+
+async function bareRound(sample: Sample): Promise<void> {
+  const run = new MultiNodeRun();
+  const env = run.bed.env;
+  try {
+    const t0 = Date.now();
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('bash', [join(REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
+        env: {
+          ...process.env,
+          DOCKER_HOST: run.node('n1').dockerHost,
+          NODE_SOCKETS: run.bed.nodes.map((n) => `${n.hostName}=${n.dockerHost}`).join(' '),
+          STACK: run.stack,
+          REPO,
+          VAULT_IMAGE: env.VAULT_IMAGE ?? '',
+          VAULT_CERT_DIR: env.VAULT_CERT_DIR ?? '',
+        },
+      });
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+      child.on('close', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)),
+      );
+    });
+    sample.set(WORKFLOW_TOTAL, (Date.now() - t0) / 1000);
+    for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
+  } finally {
+    await run.cleanup();
+  }
+}
+
+function table(wf: Sample[], bare: Sample[]): string {
+  const m = (samples: Sample[], key: string) =>
+    median(samples.map((s) => s.get(key)).filter((v): v is number => v !== undefined));
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? (a / b).toFixed(2) : '—');
+  const runs = (samples: Sample[], key: string) => samples.map((s) => fmt(s.get(key))).join(', ');
+  const rows = [
+    '| step | workflow (median) | runs | bare script (median) | runs | workflow ÷ bare |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const step of [...BOOTSTRAP_STEPS, WORKFLOW_TOTAL] as string[]) {
+    const a = m(wf, step);
+    const b = m(bare, step);
+    const name = step === WORKFLOW_TOTAL ? '**bootstrap (workflow start → end / script)**' : `\`${step}\``;
+    rows.push(
+      `| ${name} | ${fmt(a)} | ${runs(wf, step)} | ${fmt(b)} | ${runs(bare, step)} | ${ratio(a, b)} |`,
+    );
+  }
+  rows.push(`| ${SCRIPT_TOTAL} | ${fmt(m(wf, SCRIPT_TOTAL))} | ${runs(wf, SCRIPT_TOTAL)} | | | |`);
+  return rows.join('\n');
+}
+
+/** The three-node rounds; returns the report's body. */
+export async function benchThreeNodes(rounds: number): Promise<string> {
+  await threeNodeBedUp();
+  await workerImageOnNodes();
+  const wf: Sample[] = [];
+  const bare: Sample[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    const w: Sample = new Map();
+    await workflowRound(w);
+    wf.push(w);
+    console.log(`round ${i}/${rounds} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
+    const b: Sample = new Map();
+    await bareRound(b);
+    bare.push(b);
+    console.log(`round ${i}/${rounds} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
+  }
+  return table(wf, bare);
+}

@@ -5,9 +5,10 @@
  * each labelled with its kind and the custody record id of the key it holds. The service always mounts
  * the current member at target `vault_unseal_key`; an old member is removed only when no service uses it.
  */
-import type { SecretInfo } from '../ports';
+import type { SecretInfo, TaskInfo } from '../ports';
 import {
   serviceName,
+  LEADER_SLOT,
   PEER_SLOTS,
   LABEL_KEY_ID,
   LABEL_KIND,
@@ -19,6 +20,7 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import { readCustody } from './cluster/custody';
+import { awaySlots, claimHome, describeAway, homesOf, rehomeSlots } from './cluster/homes';
 import { proveUnsealKey } from './cluster/node-actions';
 import { locateNodes, servingTasks, waitFor } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
@@ -36,22 +38,41 @@ function ref(s: SecretInfo): SecretRef {
  * Whether the swap may restart every task at once. Two things must hold:
  * - no peer has joined, which both peers say themselves (they answer, uninitialized): there is no quorum to
  *   keep and nothing on a peer to lose;
- * - every task runs on one node, so each restarts where its data is. Raft data lives in node-local volumes:
- *   on three nodes, with every task stopped at once, Swarm may start slot 1 on another node, where its
- *   volume is empty (the three-node e2e saw it: `vault-1 reports it is not initialized`). One task at a time
- *   leaves a stopped task only its own node (`max_replicas_per_node: 1`).
- * Anything else keeps the stack's own one-at-a-time rollout.
+ * - every task has a node, and each slot's home (./cluster/homes.ts) is the node it runs on now. Raft data
+ *   lives in node-local volumes, and with every task stopped at once Swarm may start a slot on another node
+ *   (the three-node e2e saw slot 1 on an empty volume: `vault-1 reports it is not initialized`). With every
+ *   home recorded, such a shuffle is seen: no slot is unsealed or joined away from its home, and the swap's
+ *   wait puts them back (`rehomeSlots`) before the step ends. vault-1's home was recorded at its init; the
+ *   peers' homes are recorded here, where their (empty) volumes are, before anything restarts. On one node
+ *   every home is that node.
+ * Anything else keeps the stack's own one-at-a-time rollout: a formed cluster, a peer that does not answer, a
+ * task not placed, vault-1 running away from its home.
  */
 async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<boolean> {
   const tasks = await deps.swarm.currentTasks(serviceName(stack));
-  const nodes = new Set([...tasks.values()].map((t) => t.nodeId));
-  if (tasks.size !== VAULT_REPLICAS || nodes.size !== 1 || nodes.has(undefined)) return false;
+  if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.nodeId === undefined)) return false;
   const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true, tasks });
   if (peers.size !== PEER_SLOTS.length) return false;
   const statuses = await Promise.all(
     [...peers.values()].map((p) => p.client.sealStatus().catch(() => undefined)),
   );
-  return statuses.every((s) => s !== undefined && !s.initialized);
+  if (!statuses.every((s) => s !== undefined && !s.initialized)) return false;
+  const leaderHome = homesOf(await deps.swarm.listNodes(), stack).get(LEADER_SLOT);
+  if (leaderHome !== tasks.get(LEADER_SLOT)!.nodeId) return false;
+  for (const slot of PEER_SLOTS) await claimHome(deps, stack, slot, tasks.get(slot)!.nodeId!);
+  return true;
+}
+
+/**
+ * When a slot runs away from its home (an all-at-once restart shuffled them), puts the slots back and says so
+ * (the caller waits on); otherwise nothing.
+ */
+async function slotsAwayFromHome(deps: ActivityDeps, stack: string, tasks: Map<number, TaskInfo>) {
+  const nodes = await deps.swarm.listNodes();
+  const away = awaySlots(tasks, homesOf(nodes, stack));
+  if (away.length === 0) return undefined;
+  const moved = await rehomeSlots(deps, stack);
+  return `${away.map((a) => describeAway(a, nodes)).join('; ')}: ${moved ?? 'left for Swarm to move back'}`;
 }
 
 function isConflict(err: unknown): boolean {
@@ -167,7 +188,11 @@ export function createSecretActivities(deps: ActivityDeps) {
     await waitFor(deps, `${name} tasks to run with ${target.name}`, 300_000, async () => {
       const tasks = await swarm.currentTasks(name);
       const ready = await servingTasks(deps, input.stack, tasks, (t) => t.secretIds.includes(targetId));
-      if (ready.length === VAULT_REPLICAS) return true;
+      if (ready.length === VAULT_REPLICAS) {
+        const away = await slotsAwayFromHome(deps, input.stack, tasks);
+        if (away === undefined) return true;
+        throw new Error(`the rollout shuffled the slots (${away})`);
+      }
       if (deps.clock.now() - resumedAt >= 30_000 && (await swarm.resumePausedUpdate(name)))
         resumedAt = deps.clock.now();
       throw new Error(
@@ -190,7 +215,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const summary =
       `${changed ? 'rotated to' : 'already on'} ${target.name}` +
       (removed.length ? `; removed ${removed.join(', ')}` : '') +
-      (allAtOnce ? '; all tasks at once (one node, no peer joined yet)' : '');
+      (allAtOnce ? '; all tasks at once (no peer joined yet, every slot at its home)' : '');
     return { changed: changed || restored || removed.length > 0, summary, secret: ref(target) };
   }
 

@@ -70,10 +70,13 @@ describe('BootstrapVault end to end', () => {
     console.log(`step durations (history): ${stepDurations(events)}`);
     for (const [type, c] of activityCounts(events)) assert.deepEqual(c, { scheduled: 1, completed: 1 }, type);
     assert.equal(desc.searchAttributes.VaultBootstrapStep?.[0], 'done');
-    // One node and no peer joined at the rotation: every task restarted at once, then the stack's update_config
+    // No peer joined at the rotation, every slot at its home: every task restarted at once, then the stack's update_config
     // (one at a time, stop-first) came back, with no label of the bootstrap's left on the service.
     const rotate = activitiesOf(events).find((a) => a.type === 'rotateUnsealKeySecret');
-    assert.match(JSON.stringify(rotate?.result), /all tasks at once \(one node, no peer joined yet\)/);
+    assert.match(
+      JSON.stringify(rotate?.result),
+      /all tasks at once \(no peer joined yet, every slot at its home\)/,
+    );
     const spec = JSON.parse(
       await dockerCli(['service', 'inspect', '--format', '{{json .Spec}}', `${run.stack}_vault`]),
     ) as { UpdateConfig?: { Parallelism?: number; Order?: string }; Labels?: Record<string, string> };

@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HealthReport } from '../../src/shared/health';
+import type { StepProgress } from '../../src/shared/steps';
 import { TestCertificates } from '../support/certs';
 import {
   median,
@@ -77,6 +78,22 @@ describe('three nodes: the production stack file, a worker per node, healing on 
       [...NODE_NAMES],
       `one task per node: ${[...nodeOfSlot].join(' ')}`,
     );
+    // No peer had joined at the rotation and every slot's home was recorded: every task restarted at once,
+    // and each slot ended on its home (put back first, had Swarm shuffled them).
+    const status = await run.client(['status', '-o', 'json'], extra);
+    const steps = (JSON.parse(status.out.slice(status.out.indexOf('{'))) as { steps: StepProgress[] }).steps;
+    const rotate = steps.find((s) => s.step === 'rotateUnsealKeySecret');
+    assert.match(rotate?.summary ?? '', /all tasks at once/, JSON.stringify(rotate));
+    console.log(`rotateUnsealKeySecret: ${rotate?.summary}`);
+    for (const [slot, node] of nodeOfSlot) {
+      const labels = JSON.parse(
+        await nodeDocker(node, ['node', 'inspect', '--format', '{{json .Spec.Labels}}', 'self']),
+      ) as Record<string, string>;
+      assert.ok(
+        Object.keys(labels).some((k) => k.endsWith(`.${run.stack}.vault-${slot}`)),
+        `vault-${slot} runs on ${node}, its home: ${JSON.stringify(labels)}`,
+      );
+    }
     for (const node of run.bed.nodes) {
       const v = await seedVerification(run.stack, run.custodyDir, run.custodyKeyFile, node.dockerHost);
       console.log(

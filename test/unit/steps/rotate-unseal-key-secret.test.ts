@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { homesOf } from '../../../src/activities/cluster/homes';
 import { LABEL_KEY_ID, LABEL_KIND, LABEL_STACK, LABEL_VERSION } from '../../../src/shared/constants';
 import { fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
@@ -21,8 +22,8 @@ const unsealKey = (n: number) => ({
   [LABEL_STACK]: 's1',
 });
 
-/** The summary's tail when the swap restarted every task at once (one node, no peer joined yet). */
-const AT_ONCE = '; all tasks at once (one node, no peer joined yet)';
+/** The summary's tail when the swap restarted every task at once (no peer joined yet, every slot at its home). */
+const AT_ONCE = '; all tasks at once (no peer joined yet, every slot at its home)';
 
 describe('rotateUnsealKeySecret', () => {
   it('the placeholder mounted: proves the key, creates _v1, swaps it in, removes the placeholder', async () => {
@@ -30,7 +31,7 @@ describe('rotateUnsealKeySecret', () => {
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     const v1 = `${w.secretBase}_v1`;
     assert.equal(out.changed, true);
-    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}${AT_ONCE}`);
     assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
     assert.deepEqual(w.swarm.secretNames(), [v1]);
     assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
@@ -54,7 +55,7 @@ describe('rotateUnsealKeySecret', () => {
     const w = await initialized();
     w.swarm.pauseNextRollout(1); // slot 1 updated, then paused: slots 2 and 3 keep the placeholder
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
     assert.equal(w.swarm.resumes, 1, 'resumed once');
     const tasks = await w.swarm.currentTasks(w.service);
     assert.deepEqual(
@@ -86,7 +87,7 @@ describe('rotateUnsealKeySecret', () => {
     w.failpoints.at.clear();
     w.failpoints.clear();
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v1`]);
     assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
   });
@@ -178,7 +179,10 @@ describe('rotateUnsealKeySecret', () => {
     await w.swarm.createSecret(`${w.secretBase}_v2`, Buffer.from('old'), unsealKey(8));
     await w.swarm.givenService('other', `${w.secretBase}_v2`);
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1`);
+    assert.equal(
+      out.summary,
+      `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1${AT_ONCE}`,
+    );
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v2`, `${w.secretBase}_v3`]);
   });
 
@@ -212,11 +216,55 @@ describe('rotateUnsealKeySecret', () => {
       assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
     });
 
-    it('three nodes, no peer joined yet: one task at a time, so each restarts on the node with its volume', async () => {
+    /** The node each slot's task runs on, and each slot's recorded home. */
+    async function placement(w: World) {
+      const tasks = await w.swarm.currentTasks(w.service);
+      const nodes = await w.swarm.listNodes();
+      const homes = homesOf(nodes, w.input.stack);
+      return [1, 2, 3].map((slot) => ({
+        slot,
+        runs: tasks.get(slot)?.nodeId,
+        home: homes.get(slot as 1 | 2 | 3),
+      }));
+    }
+
+    it("three nodes, no peer joined yet: the peers' homes are recorded where they run, then every task at once", async () => {
       const w = await initialized();
       const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1 }]);
-      assert.ok(!out.summary.includes('at once'), out.summary);
+      assert.ok(out.summary.endsWith(AT_ONCE), out.summary);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 0 }]);
+      assert.deepEqual(await placement(w), [
+        { slot: 1, runs: 'node-1', home: 'node-1' },
+        { slot: 2, runs: 'node-2', home: 'node-2' },
+        { slot: 3, runs: 'node-3', home: 'node-3' },
+      ]);
+      assert.deepEqual(w.swarm.scales, [], 'no shuffle, nothing put back');
+    });
+
+    it("three nodes, the all-at-once restart shuffles vault-1 onto a peer's node: every slot is put back on its home before the step ends", async () => {
+      const w = await initialized();
+      w.swarm.placeNext.set(1, 'node-2');
+      w.swarm.placeNext.set(2, 'node-1');
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.ok(out.summary.endsWith(AT_ONCE), out.summary);
+      assert.deepEqual(await placement(w), [
+        { slot: 1, runs: 'node-1', home: 'node-1' },
+        { slot: 2, runs: 'node-2', home: 'node-2' },
+        { slot: 3, runs: 'node-3', home: 'node-3' },
+      ]);
+      assert.deepEqual(
+        w.swarm.scales.map((s) => s.replicas),
+        [0, 1, 2, 3],
+        'every task stopped, then started one slot at a time',
+      );
+      const nodes = await w.swarm.listNodes();
+      assert.ok(
+        nodes.every((n) => n.availability === 'active'),
+        'the nodes paused to steer each slot are active again',
+      );
+      const tasks = await w.swarm.currentTasks(w.service);
+      assert.ok([...tasks.values()].every((t) => t.secretIds.includes(out.secret.id)));
+      assert.equal(w.vault.calls.unseal.length, 1, 'nothing but the proof on the leader was unsealed');
     });
 
     it('one node, a peer already joined (a formed cluster): one task at a time', async () => {

@@ -176,6 +176,28 @@ export function createRaftActivities(deps: ActivityDeps) {
     });
   }
 
+  /**
+   * Before a peer joins, waits until Swarm counts every task running. Raft reaches each server at its host
+   * name (`VAULT_CLUSTER_ADDR`), which Docker's DNS lists only from then on: after the task's first healthy
+   * check (docs/tunnel.md), up to one healthcheck interval (15 s in the production file) after a restart. A peer
+   * joined before that is added to the Raft configuration under a name that does not resolve yet, and the
+   * leader's replication to it fails and backs off exponentially (hashicorp/raft: up to 41 s between tries):
+   * after the first rollout restarted every task at once, the peers became voters 20 s after they were
+   * reachable (docs/performance.md). Only when a peer is to be joined; a task whose healthcheck never passes is
+   * restarted by Swarm, and the wait ends in a retryable failure that names it.
+   */
+  async function untilInDns(stack: string, nodes: Map<Slot, ClusterNode>): Promise<void> {
+    const statuses = await Promise.all(PEER_SLOTS.map((s) => nodeAt(nodes, s).client.sealStatus()));
+    if (statuses.every((s) => s.initialized)) return;
+    const service = serviceName(stack);
+    await waitFor(deps, `every task of ${service} in Docker's DNS (Swarm: running)`, 120_000, async () => {
+      const tasks = await deps.swarm.currentTasks(service);
+      const notYet = ALL_SLOTS.filter((s) => tasks.get(s)?.state !== 'running').map(nodeName);
+      if (notYet.length === 0) return true;
+      throw new Error(`${notYet.join(', ')} not yet running in Swarm (its first healthcheck has not passed)`);
+    });
+  }
+
   /** Step 6: joins the peers to the leader's Raft cluster. */
   async function joinPeers(input: BootstrapInput): Promise<StepOutcome> {
     const token = apiToken(await keys(input.stack), input.stack);
@@ -193,6 +215,7 @@ export function createRaftActivities(deps: ActivityDeps) {
       token,
       forming ? { ...AUTOPILOT_CONFIG, serverStabilizationTime: FORMING_STABILIZATION_TIME } : undefined,
     );
+    await untilInDns(input.stack, nodes);
     // Both peers at once: the leader orders the Raft configuration changes.
     const joined = (
       await onPeers(nodes, async (peer) =>

@@ -22,6 +22,32 @@ function noActiveNode(start: string): (err: unknown) => true {
 }
 
 describe('joinPeers', () => {
+  it('a peer whose first healthcheck has not passed (not in the DNS yet): the joins wait until it has', async () => {
+    const w = await leaderUnsealed();
+    w.swarm.awaitHealthcheck(w.service, 3); // its Vault answers, Swarm still says starting…
+    w.swarm.delayTask(w.service, 3, 5); // …for five more reads
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.match(out.summary, /^joined vault-2, vault-3/);
+    assert.equal(w.swarm.taskSnapshot(w.service, 3)?.state, 'running');
+  });
+
+  it('a peer that never passes its healthcheck: nothing joined, a retryable failure naming it', async () => {
+    const w = await leaderUnsealed();
+    w.swarm.awaitHealthcheck(w.service, 3);
+    await assert.rejects(
+      w.run(w.acts.joinPeers, w.input),
+      retryableError(/in Docker's DNS .*vault-3 not yet running in Swarm/),
+    );
+    assert.deepEqual(w.vault.calls.join, [], 'no join before every task is in the DNS');
+  });
+
+  it('peers already joined: no wait for Swarm, whatever the healthchecks say', async () => {
+    const w = await worldAfter('joinPeers');
+    w.swarm.awaitHealthcheck(w.service, 2);
+    const out = await w.run(w.acts.joinPeers, w.input);
+    assert.match(out.summary, /^peers already joined/);
+  });
+
   it('fresh peers: joins both at once to the leader (its task address, server name vault-1)', async () => {
     const w = await leaderUnsealed();
     const out = await w.run(w.acts.joinPeers, w.input);

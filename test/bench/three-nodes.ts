@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
-import { MultiNodeRun, threeNodeBedUp } from '../support/multinode';
+import { MultiNodeRun, nodeDocker, threeNodeBedUp } from '../support/multinode';
 import { REPO } from '../support/testbed';
 import { workerImageOnNodes, WorkerStackRun } from '../support/worker-stack';
 import { fmt, median, type Sample } from './report';
@@ -22,11 +22,13 @@ import { fmt, median, type Sample } from './report';
 /** What init-infra-prod.sh took end to end, and the bootstrap workflow from its start to its completion. */
 const SCRIPT_TOTAL = 'init-infra-prod.sh (worker stack, bootstrap, schedules)';
 const WORKFLOW_TOTAL = 'total';
+const REHOMED = 'slots shuffled by the rollout and put back (rounds)';
 
 async function workflowRound(sample: Sample): Promise<void> {
   const run = new WorkerStackRun();
   const temporal = await temporalClient(run.bed.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
   try {
+    const since = Math.floor(Date.now() / 1000);
     const res = await run.initInfraProd();
     if (res.code !== 0) throw new Error(`bench: init-infra-prod.sh failed (${res.code}):\n${res.out}`);
     sample.set(SCRIPT_TOTAL, res.ms / 1000);
@@ -36,10 +38,30 @@ async function workflowRound(sample: Sample): Promise<void> {
     sample.set(WORKFLOW_TOTAL, (at(events[events.length - 1]) - at(events[0])) / 1000);
     for (const a of activitiesOf(events))
       if (a.completedAt !== undefined) sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
+    sample.set(REHOMED, await rehomes(since));
   } finally {
     await run.cleanup();
     await temporal.connection.close();
   }
+}
+
+/**
+ * Whether the bootstrap put shuffled slots back (`rehomeSlots`, after the all-at-once rollout): 1 when any node
+ * was paused since `since` (epoch seconds), as n1's Engine reports node events, else 0.
+ */
+async function rehomes(since: number): Promise<number> {
+  const out = await nodeDocker('n1', [
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(Math.ceil(Date.now() / 1000)),
+    '--filter',
+    'type=node',
+    '--format',
+    '{{json .Actor.Attributes}}',
+  ]);
+  return out.includes('"availability.new":"pause"') ? 1 : 0;
 }
 
 async function bareRound(sample: Sample): Promise<void> {
@@ -91,6 +113,11 @@ function table(wf: Sample[], bare: Sample[]): string {
     );
   }
   rows.push(`| ${SCRIPT_TOTAL} | ${fmt(m(wf, SCRIPT_TOTAL))} | ${runs(wf, SCRIPT_TOTAL)} | | | |`);
+  const shuffled = wf.filter((s) => s.get(REHOMED) === 1).length;
+  rows.push(
+    '',
+    `Rounds whose all-at-once rollout Swarm shuffled (slots put back by \`rehomeSlots\`): ${shuffled} of ${wf.length}.`,
+  );
   return rows.join('\n');
 }
 

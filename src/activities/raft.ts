@@ -179,7 +179,7 @@ export function createRaftActivities(deps: ActivityDeps) {
   /**
    * Before a peer joins, waits until Swarm counts every task running. Raft reaches each server at its host
    * name (`VAULT_CLUSTER_ADDR`), which Docker's DNS lists only from then on: after the task's first healthy
-   * check (docs/tunnel.md), up to one healthcheck interval (15 s in the production file) after a restart. A peer
+   * check (docs/tunnel.md), up to one healthcheck interval (5 s in the production file) after a restart. A peer
    * joined before that is added to the Raft configuration under a name that does not resolve yet, and the
    * leader's replication to it fails and backs off exponentially (hashicorp/raft: up to 41 s between tries):
    * after the first rollout restarted every task at once, the peers became voters 20 s after they were

@@ -54,7 +54,7 @@ export function waitFor<T>(
  * The current task of each requested slot, each with an overlay address and a Vault client: `running`
  * tasks, and with `starting: true` also tasks whose container started but whose first healthcheck has not
  * passed yet. Swarm reports a task `running` only after that check (the production file checks every
- * 15 s), while Vault answers, sealed, within a second of its start: the health check and its remediation
+ * 5 s), while Vault answers, sealed, within a second of its start: the health check and its remediation
  * talk to a restarted node at once instead of up to an interval later.
  */
 export async function locateNodes<S extends Slot>(

@@ -575,7 +575,7 @@ export class FakeSwarm implements Swarm {
 
   /**
    * The task of `slot` runs and its Vault listens, but Swarm still reports it `starting`: its first
-   * healthcheck has not passed (the production file checks every 15 s).
+   * healthcheck has not passed (the production file checks every 5 s).
    */
   awaitHealthcheck(service: string, slot: number): void {
     const t = this.tasks.get(service)?.get(slot);

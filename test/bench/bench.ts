@@ -28,7 +28,7 @@ import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
 import { sleep } from '../support/wait';
-import { fmt, median, writeReport } from './report';
+import { fmt, median, runBareScript, writeReport } from './report';
 import type { Sample } from './report';
 import { benchThreeNodes } from './three-nodes';
 
@@ -189,27 +189,12 @@ async function workflowRound(sample: Sample): Promise<void> {
 async function bareRound(sample: Sample): Promise<void> {
   const run = new TestRun();
   try {
-    const t0 = Date.now();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('bash', [join(REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
-        env: {
-          ...process.env,
-          STACK: run.stack,
-          STACK_DIR: run.stackDir,
-          REPO,
-          VAULT_IMAGE: run.bed.VAULT_IMAGE ?? '',
-          VAULT_CERT_DIR: run.bed.VAULT_CERT_DIR ?? '',
-        },
-      });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('close', (code) =>
-        code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)),
-      );
+    await runBareScript(sample, {
+      STACK: run.stack,
+      STACK_DIR: run.stackDir,
+      VAULT_IMAGE: run.bed.VAULT_IMAGE ?? '',
+      VAULT_CERT_DIR: run.bed.VAULT_CERT_DIR ?? '',
     });
-    sample.set('total', since(t0));
-    for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
   } finally {
     await run.cleanup();
   }

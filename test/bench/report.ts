@@ -1,7 +1,9 @@
 /**
- * What both benches share: a sample (metric → seconds, or MB), medians, how a value prints, and the report's
+ * What both benches share: a sample (metric → seconds, or MB), medians, how a value prints, the bare script's
+ * run, and the report's
  * place in docs/performance.md (between `<!-- MARKER -->` and `<!-- /MARKER -->`; BENCH_OUT for another file).
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../support/testbed';
@@ -35,4 +37,25 @@ export function writeReport(marker: string, body: string): string {
       : `${old}${old ? '\n\n' : ''}${block}\n`;
   writeFileSync(out, next);
   return out;
+}
+
+/**
+ * Runs test/bench/bare-bootstrap.sh with `env` (its STACK, images, bed; REPO is added) and puts its total and
+ * each `step <name> <ms>` line it printed into `sample`; rejects with its output when it fails.
+ */
+export async function runBareScript(sample: Sample, env: Record<string, string>): Promise<void> {
+  const t0 = Date.now();
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', [join(REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
+      env: { ...process.env, REPO, ...env },
+    });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('close', (code) =>
+      code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)),
+    );
+  });
+  sample.set('total', (Date.now() - t0) / 1000);
+  for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
 }

@@ -9,15 +9,12 @@
  * another; every stack is removed before the next. Prints the table of medians and writes it between the
  * `bench:nodes3` markers of docs/performance.md (BENCH_OUT for another file); BENCH_LABEL names the run.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { MultiNodeRun, nodeDocker, threeNodeBedUp } from '../support/multinode';
-import { REPO } from '../support/testbed';
 import { workerImageOnNodes, WorkerStackRun } from '../support/worker-stack';
-import { fmt, median, type Sample } from './report';
+import { fmt, median, runBareScript, type Sample } from './report';
 
 /** What init-infra-prod.sh took end to end, and the bootstrap workflow from its start to its completion. */
 const SCRIPT_TOTAL = 'init-infra-prod.sh (worker stack, bootstrap, schedules)';
@@ -66,30 +63,14 @@ async function rehomes(since: number): Promise<number> {
 
 async function bareRound(sample: Sample): Promise<void> {
   const run = new MultiNodeRun();
-  const env = run.bed.env;
   try {
-    const t0 = Date.now();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('bash', [join(REPO, 'test', 'bench', 'bare-bootstrap.sh')], {
-        env: {
-          ...process.env,
-          DOCKER_HOST: run.node('n1').dockerHost,
-          NODE_SOCKETS: run.bed.nodes.map((n) => `${n.hostName}=${n.dockerHost}`).join(' '),
-          STACK: run.stack,
-          REPO,
-          VAULT_IMAGE: env.VAULT_IMAGE ?? '',
-          VAULT_CERT_DIR: env.VAULT_CERT_DIR ?? '',
-        },
-      });
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-      child.on('close', (code) =>
-        code === 0 ? resolve(text) : reject(new Error(`bench: the bare script failed (${code}):\n${text}`)),
-      );
+    await runBareScript(sample, {
+      DOCKER_HOST: run.node('n1').dockerHost,
+      NODE_SOCKETS: run.bed.nodes.map((n) => `${n.hostName}=${n.dockerHost}`).join(' '),
+      STACK: run.stack,
+      VAULT_IMAGE: run.bed.env.VAULT_IMAGE ?? '',
+      VAULT_CERT_DIR: run.bed.env.VAULT_CERT_DIR ?? '',
     });
-    sample.set(WORKFLOW_TOTAL, (Date.now() - t0) / 1000);
-    for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
   } finally {
     await run.cleanup();
   }

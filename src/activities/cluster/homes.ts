@@ -145,7 +145,8 @@ async function unpause(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promis
  * done: the away slot stays sealed and the health check reports it. Each step reads Swarm's state first, so a
  * retry after a crash anywhere carries on: every task is stopped (the service scaled down), then slot k = 1..3
  * is started (scaled up to k: Swarm adds the lowest free slot) with every node but its home paused, and last the
- * paused nodes are made active again. A slot whose home cannot take it (down, drained) goes where Swarm puts it.
+ * paused nodes are made active again. A slot whose home cannot take it (down, drained) goes where Swarm puts it;
+ * a slot with no home (its node removed) to a node that is no slot's home, when there is one.
  * Returns what it did, or undefined when nothing was needed.
  */
 export async function rehomeSlots(deps: ActivityDeps, stack: string): Promise<string | undefined> {
@@ -169,6 +170,11 @@ export async function rehomeSlots(deps: ActivityDeps, stack: string): Promise<st
   if (!resuming && (away.length === 0 || atHome.length >= QUORUM)) return undefined;
   const target = (slot: Slot): string | undefined => {
     const home = homes.get(slot);
+    if (home === undefined) {
+      // No home (its node was removed from the swarm): a node that is no slot's home, or else where Swarm puts it.
+      const others = new Set(homes.values());
+      return nodes.find((n) => !others.has(n.id) && canHost(n, stack))?.id;
+    }
     return canHost(
       nodes.find((n) => n.id === home),
       stack,

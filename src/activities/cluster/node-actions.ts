@@ -4,8 +4,9 @@
  * drill and disaster recovery: wait until it is active, restore a snapshot into it.
  */
 import type { Readable } from 'node:stream';
-import type { FailpointName, HeldKeys } from '../../ports';
-import { LEADER_SLOT, serviceName, VAULT_API_PORT } from '../../shared/constants';
+import type { FailpointName, HeldKeys, SwarmNodeDetail } from '../../ports';
+import { LEADER_SLOT, nodeName, serviceName, VAULT_API_PORT } from '../../shared/constants';
+import type { Slot } from '../../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
 import { claimHome, describeAway, homesOf, rehomeSlots, SlotAwayFromHomeError } from './homes';
 import { nodeAt, serverName, waitFor, waitForNodes } from './nodes';
@@ -59,6 +60,31 @@ export async function unsealNode(
 }
 
 /**
+ * A slot with no home (its node was removed from the swarm, or the cluster predates homes) does not take a node
+ * that is another slot's home while that slot's task is not running there: the node's volume holds that slot's
+ * Raft data. Swarm puts a slot there when the slot's own task stopped (a crash) while a lost node's slot waited
+ * for a place. On one node every slot runs on the shared home, so nothing is refused there.
+ */
+async function refuseAnotherSlotsHome(
+  deps: ActivityDeps,
+  stack: string,
+  node: ClusterNode,
+  nodeId: string,
+  homes: Map<Slot, string>,
+  nodes: SwarmNodeDetail[],
+): Promise<void> {
+  const tasks = await deps.swarm.currentTasks(serviceName(stack));
+  const owner = [...homes].find(([slot, at]) => at === nodeId && tasks.get(slot)?.nodeId !== nodeId);
+  if (owner === undefined) return;
+  const host = nodes.find((n) => n.id === nodeId)?.hostname || nodeId;
+  throw new SlotAwayFromHomeError(
+    stack,
+    `${node.name} runs on ${host}, whose volume holds ${nodeName(owner[0])}'s Raft data (${node.name} has no home)`,
+    `it stays sealed until Swarm starts it on a node that is no other slot's home (docs/runbooks.md, "A lost node")`,
+  );
+}
+
+/**
  * Joins `node` to the Raft cluster of `leader` when it is not initialized (a fresh or wiped node); returns
  * whether it did. `joined: true` is not trusted: the join counts once the node reports itself initialized.
  * `points` are hit right before and after the `sys/storage/raft/join` call.
@@ -98,9 +124,12 @@ export async function unsealAtHome(
   const nodeId = node.task.nodeId;
   if (nodeId === undefined) throw new Error(`${node.name} of ${serviceName(stack)} has no node yet`);
   const nodes = await deps.swarm.listNodes();
-  const home = homesOf(nodes, stack).get(node.slot);
-  if (home === undefined) await claimHome(deps, stack, node.slot, nodeId);
-  else if (home !== nodeId) {
+  const homes = homesOf(nodes, stack);
+  const home = homes.get(node.slot);
+  if (home === undefined) {
+    await refuseAnotherSlotsHome(deps, stack, node, nodeId, homes, nodes);
+    await claimHome(deps, stack, node.slot, nodeId);
+  } else if (home !== nodeId) {
     const moved = await rehomeSlots(deps, stack);
     throw new SlotAwayFromHomeError(stack, describeAway({ slot: node.slot, nodeId, home }, nodes), moved);
   }

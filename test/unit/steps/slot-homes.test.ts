@@ -4,9 +4,6 @@
  * the slots back on their homes when Swarm shuffled them and no quorum runs at home.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { homeLabel, homesOf } from '../../../src/activities/cluster/homes';
 import { LABEL_PAUSED_FOR } from '../../../src/shared/constants';
@@ -14,11 +11,12 @@ import type { HealthReport } from '../../../src/shared/health';
 import { fakeWorld, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { TestCertificates } from '../../support/certs';
+import { testDir } from '../../support/tmp';
 
 /** A certificate folder made with openssl: the health check reads the one on disk. */
 let certDir = '';
 before(async () => {
-  const certs = new TestCertificates(mkdtempSync(join(tmpdir(), 'vbt-homes-')));
+  const certs = new TestCertificates(testDir('vbt-homes-'));
   await certs.createCa();
   await certs.issueServer(1);
   certDir = certs.dir;
@@ -182,6 +180,32 @@ describe('slot homes', () => {
     assert.deepEqual(await homes(w), ['vault-1@node-1', 'vault-2@node-2', 'vault-3@node-4']);
     assert.equal(w.swarm.nodes[2]!.labels[homeLabel(w.stack, 3)], undefined);
     assert.equal(w.vault.node(3).sealed, false);
+  });
+
+  it('a lost node removed, its slot placed on a survivor whose own slot crashed: not unsealed there, that home not taken', async () => {
+    const w = await worldAfter('revokeRootToken', { certDir });
+    w.swarm.nodes[0]!.state = 'down'; // node-1 lost…
+    w.swarm.nodes[0]!.labels = {}; // …and removed from the swarm (docker node rm): vault-1 has no home
+    // vault-3's task crashed and, before Swarm restarted it, vault-1's waiting task took node-3: vault-3 waits.
+    w.swarm.restartAllOn(w.service, { 1: 'node-3', 2: 'node-2' });
+    assert.deepEqual(await placement(w), ['vault-1@node-3', 'vault-2@node-2', 'vault-3@-']);
+    const report: HealthReport = await w.run(w.acts.checkVaultHealth, { stack: w.stack, settleSeconds: 0 });
+    await assert.rejects(w.run(w.acts.remediateNode, { stack: w.stack }, report, 'vault-1'), (err: Error) => {
+      assert.match(err.message, /vault-1 runs on host-3, whose volume holds vault-3's Raft data/);
+      return true;
+    });
+    assert.equal(w.vault.node(1).sealed, true, 'vault-1 is not unsealed on vault-3’s data');
+    assert.deepEqual(await homes(w), ['vault-1@-', 'vault-2@node-2', 'vault-3@node-3']);
+
+    // The replacement joins; Swarm gives it the waiting vault-3. The remediation puts vault-3 back on node-3
+    // and vault-1, which has no home, on the node that is no slot's home: the new one.
+    addNode(w, 4);
+    w.swarm.replaceTask(w.service, 3);
+    assert.deepEqual(await placement(w), ['vault-1@node-3', 'vault-2@node-2', 'vault-3@node-4']);
+    const after: HealthReport = await w.run(w.acts.checkVaultHealth, { stack: w.stack, settleSeconds: 0 });
+    await w.run(w.acts.remediateNode, { stack: w.stack }, after, 'vault-3');
+    assert.deepEqual(await placement(w), ['vault-1@node-4', 'vault-2@node-2', 'vault-3@node-3']);
+    assert.deepEqual(await pausedLeft(w), []);
   });
 
   it('one node: every slot’s home is that node, nothing is ever moved', async () => {

@@ -509,7 +509,7 @@ remove_mn_tunnel() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Node faults, for tests and operators: `testbed.sh node stop|kill|start|isolate|heal nN`, `node restart-all`
+# Node faults, for tests and operators: `testbed.sh node stop|kill|start|isolate|heal|wipe|demote|promote nN`, `node restart-all`
 
 # Isolation: two DROP rules on the node's veth, ahead of the bridge's ACCEPT rule in DOCKER-USER
 # (bridged frames pass FORWARD, see probe_mn_rule). Only node-to-node traffic is forwarded; the host

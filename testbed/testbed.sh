@@ -594,7 +594,7 @@ cmd_worker_image() {
 
 usage() {
   die "usage: bash testbed/testbed.sh up | status | down [--purge] | worker-image [--nodes 1|3] [--temporal dev|cluster]" \
-    "| node stop|kill|start|isolate|heal|demote|promote nN | node restart-all"
+    "| node stop|kill|start|isolate|heal|wipe|demote|promote nN | node restart-all"
 }
 
 # `--nodes N` may come anywhere after the command; 1 (the default) is the one-node bed above.

@@ -28,7 +28,7 @@ import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
 import { activitiesOf, historyOf, temporalClient } from '../support/history';
 import { dockerCli, REPO, TestRun, testbedEnv } from '../support/testbed';
 import { sleep } from '../support/wait';
-import { fmt, median, runBareScript, writeReport } from './report';
+import { alternateRounds, fmt, median, runBareScript, writeReport } from './report';
 import type { Sample } from './report';
 import { benchThreeNodes } from './three-nodes';
 
@@ -256,28 +256,17 @@ function nodesWanted(argv: string[]): 1 | 3 {
 async function main(): Promise<void> {
   const nodes = nodesWanted(process.argv.slice(2));
   const started = new Date();
-  let table3: string | undefined;
-  const wf: Sample[] = [];
-  const bare: Sample[] = [];
-  if (nodes === 3) table3 = await benchThreeNodes(RUNS);
-  else
-    for (let i = 1; i <= RUNS; i++) {
-      const w: Sample = new Map();
-      await workflowRound(w);
-      wf.push(w);
-      console.log(`round ${i}/${RUNS} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
-      const b: Sample = new Map();
-      await bareRound(b);
-      bare.push(b);
-      console.log(`round ${i}/${RUNS} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
-    }
+  const results =
+    nodes === 3
+      ? await benchThreeNodes(RUNS)
+      : await alternateRounds(RUNS, workflowRound, bareRound).then(({ wf, bare }) => table(wf, bare));
   const where = nodes === 3 ? 'the three-node bed, production file, worker stack' : 'the one-node bed';
   const body = [
     `**${LABEL}** — ${RUNS} rounds on ${where}, ${started.toISOString().slice(0, 16)}Z, git ${(await gitRev()) || 'unknown'}.`,
     '',
     `Machine: ${machine()}. ${await versions()}.`,
     '',
-    table3 ?? table(wf, bare),
+    results,
   ].join('\n');
   console.log(`\n${body}\n`);
   console.log(`bench: wrote ${writeReport(nodes === 3 ? 'bench:nodes3' : 'bench:latest', body)}`);

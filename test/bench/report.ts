@@ -59,3 +59,28 @@ export async function runBareScript(sample: Sample, env: Record<string, string>)
   sample.set('total', (Date.now() - t0) / 1000);
   for (const m of out.matchAll(/^step (\w+) (\d+)$/gm)) sample.set(m[1]!, Number(m[2]) / 1000);
 }
+
+/**
+ * `rounds` rounds, each a workflow round and then a bare-script round (so both see the same machine state),
+ * each sample printed as it is taken.
+ */
+export async function alternateRounds(
+  rounds: number,
+  workflowRound: (sample: Sample) => Promise<void>,
+  bareRound: (sample: Sample) => Promise<void>,
+): Promise<{ wf: Sample[]; bare: Sample[] }> {
+  const wf: Sample[] = [];
+  const bare: Sample[] = [];
+  for (let i = 1; i <= rounds; i++) {
+    for (const [what, round, into] of [
+      ['workflow', workflowRound, wf],
+      ['bare script', bareRound, bare],
+    ] as const) {
+      const sample: Sample = new Map();
+      await round(sample);
+      into.push(sample);
+      console.log(`round ${i}/${rounds} ${what}: ${JSON.stringify(Object.fromEntries(sample))}`);
+    }
+  }
+  return { wf, bare };
+}

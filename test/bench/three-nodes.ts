@@ -11,10 +11,10 @@
  */
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { BOOTSTRAP_STEPS } from '../../src/shared/steps';
-import { activitiesOf, historyOf, temporalClient } from '../support/history';
+import { activitiesOf, eventMs, historyOf, temporalClient } from '../support/history';
 import { MultiNodeRun, nodeDocker, threeNodeBedUp } from '../support/multinode';
 import { workerImageOnNodes, WorkerStackRun } from '../support/worker-stack';
-import { fmt, median, runBareScript, type Sample } from './report';
+import { alternateRounds, fmt, median, runBareScript, type Sample } from './report';
 
 /** What init-infra-prod.sh took end to end, and the bootstrap workflow from its start to its completion. */
 const SCRIPT_TOTAL = 'init-infra-prod.sh (worker stack, bootstrap, schedules)';
@@ -30,9 +30,7 @@ async function workflowRound(sample: Sample): Promise<void> {
     if (res.code !== 0) throw new Error(`bench: init-infra-prod.sh failed (${res.code}):\n${res.out}`);
     sample.set(SCRIPT_TOTAL, res.ms / 1000);
     const events = await historyOf(temporal.client, bootstrapWorkflowId(run.stack));
-    const at = (e: (typeof events)[number] | undefined) =>
-      e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : NaN;
-    sample.set(WORKFLOW_TOTAL, (at(events[events.length - 1]) - at(events[0])) / 1000);
+    sample.set(WORKFLOW_TOTAL, (eventMs(events[events.length - 1]!) - eventMs(events[0]!)) / 1000);
     for (const a of activitiesOf(events))
       if (a.completedAt !== undefined) sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
     sample.set(REHOMED, await rehomes(since));
@@ -106,17 +104,6 @@ function table(wf: Sample[], bare: Sample[]): string {
 export async function benchThreeNodes(rounds: number): Promise<string> {
   await threeNodeBedUp();
   await workerImageOnNodes();
-  const wf: Sample[] = [];
-  const bare: Sample[] = [];
-  for (let i = 1; i <= rounds; i++) {
-    const w: Sample = new Map();
-    await workflowRound(w);
-    wf.push(w);
-    console.log(`round ${i}/${rounds} workflow: ${JSON.stringify(Object.fromEntries(w))}`);
-    const b: Sample = new Map();
-    await bareRound(b);
-    bare.push(b);
-    console.log(`round ${i}/${rounds} bare script: ${JSON.stringify(Object.fromEntries(b))}`);
-  }
+  const { wf, bare } = await alternateRounds(rounds, workflowRound, bareRound);
   return table(wf, bare);
 }

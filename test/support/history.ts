@@ -55,7 +55,8 @@ export interface ActivityRun {
   result?: unknown;
 }
 
-function eventMs(e: HistoryEvent): number {
+/** When `e` happened, in epoch milliseconds. */
+export function eventMs(e: HistoryEvent): number {
   return Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6);
 }
 

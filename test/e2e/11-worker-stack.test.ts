@@ -16,7 +16,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { testbedTemporalClient } from '../support/history';
+import type { Client } from '@temporalio/client';
+import { healthWorkflowIds } from '../../src/shared/workflow-ids';
+import { historyOf, testbedTemporalClient } from '../support/history';
 import {
   NODE_NAMES,
   nodeDocker,
@@ -133,6 +135,76 @@ const call = (method, path, body) => new Promise((resolve) => {
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
+
+/**
+ * What the health machinery saw and did, printed when the slots are not back home and unsealed in time: the Vault
+ * service's tasks, the nodes, the watcher's pending waits (which node queue, which attempt, which poller took it),
+ * each event-triggered check's findings and actions, and the tail of the agents' and the worker's logs.
+ */
+async function whyNotHealed(
+  w: WorkerStackRun,
+  client: Client,
+  homes: Map<number, NodeName>,
+): Promise<string> {
+  const lines: string[] = [`homes: ${[...homes].map(([s, n]) => `vault-${s}→${n}`).join(' ')}`];
+  const manager = await w.manager().catch(() => 'n1');
+  const section = async (title: string, f: () => Promise<string>): Promise<void> => {
+    lines.push(`--- ${title}`, await f().catch((e: unknown) => `(failed: ${(e as Error).message})`));
+  };
+  await section('vault tasks', () =>
+    nodeDocker(manager, [
+      'service',
+      'ps',
+      '--format',
+      '{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}',
+      `${w.stack}_vault`,
+    ]),
+  );
+  await section('nodes', () =>
+    nodeDocker(manager, [
+      'node',
+      'ls',
+      '--format',
+      '{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}',
+    ]),
+  );
+  const watcherId = healthWorkflowIds(w.stack).watcher;
+  await section(`watcher ${watcherId}: pending activities`, async () => {
+    const d = await client.workflow.getHandle(watcherId).describe();
+    return (d.raw.pendingActivities ?? [])
+      .map(
+        (a) =>
+          `${a.activityType?.name} state=${a.state} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? '-'} ` +
+          `failure=${a.lastFailure?.message ?? '-'}`,
+      )
+      .join('\n');
+  });
+  await section('watcher: event checks (child results)', async () => {
+    const out: string[] = [];
+    for (const e of await historyOf(client, watcherId)) {
+      const done = e.childWorkflowExecutionCompletedEventAttributes;
+      const data = done?.result?.payloads?.[0]?.data;
+      if (!data) continue;
+      const r = JSON.parse(Buffer.from(data).toString()) as {
+        verdict?: string;
+        findings?: { code: string; node?: string }[];
+        actions?: string[];
+        actionFailures?: string[];
+      };
+      const at = new Date(Number(e.eventTime?.seconds ?? 0) * 1000).toISOString();
+      out.push(
+        `${at} ${r.verdict} findings=${(r.findings ?? []).map((f) => `${f.code}@${f.node ?? '-'}`).join(',')} ` +
+          `actions=${JSON.stringify(r.actions ?? [])} failures=${JSON.stringify(r.actionFailures ?? [])}`,
+      );
+    }
+    return out.join('\n');
+  });
+  for (const service of ['agent', 'worker'] as const)
+    await section(`${service} logs (last 40)`, async () =>
+      (await w.serviceLogs(service)).slice(-40).join('\n'),
+    );
+  return lines.join('\n');
+}
 
 /** A token as Vault/OpenBao print them: must never be in a log line. */
 const TOKEN_RE = /\b(hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{20,}/;
@@ -395,6 +467,9 @@ describe('the worker on the swarm: init-infra-prod.sh end to end on three nodes'
         if (!v || v.slot !== slot || v.sealed) return undefined;
       }
       return true;
+    }).catch(async (err: unknown) => {
+      console.log(await whyNotHealed(w, client(), homes));
+      throw err;
     });
   });
 });

@@ -147,7 +147,7 @@ async function whyNotHealed(
   homes: Map<number, NodeName>,
 ): Promise<string> {
   const lines: string[] = [`homes: ${[...homes].map(([s, n]) => `vault-${s}→${n}`).join(' ')}`];
-  const manager = await w.manager().catch(() => 'n1');
+  const manager: NodeName = await w.manager().catch((): NodeName => 'n1');
   const section = async (title: string, f: () => Promise<string>): Promise<void> => {
     lines.push(`--- ${title}`, await f().catch((e: unknown) => `(failed: ${(e as Error).message})`));
   };

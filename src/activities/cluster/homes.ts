@@ -133,6 +133,23 @@ async function steerTo(
   }
 }
 
+/**
+ * Begins a steered restart of every task of the stack (the unseal-key swap before any peer joined): every node
+ * but vault-1's home is paused with the tool's label before anything stops. `rehomeSlots` then starts slot 1,
+ * 2, 3 each on its home; a retry after a crash anywhere after this finds the labels (`steeringUnderway`) and
+ * carries on from Swarm's state.
+ */
+export async function beginSteeredRestart(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<void> {
+  const home = homesOf(await deps.swarm.listNodes(), stack).get(ALL_SLOTS[0]);
+  if (home === undefined) throw new Error(`${nodeName(ALL_SLOTS[0])} of ${stack} has no recorded home`);
+  await steerTo(deps, stack, home);
+}
+
+/** Whether the tool has nodes paused for `stack`: a steered restart or a rehome is under way (or was cut short). */
+export async function steeringUnderway(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<boolean> {
+  return (await deps.swarm.listNodes()).some((n) => n.labels[LABEL_PAUSED_FOR] === stack);
+}
+
 /** Makes every node the tool paused for `stack` active again. */
 async function unpause(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<void> {
   await steerTo(deps, stack, undefined);

@@ -8,7 +8,8 @@
  * under its own id can vote twice in a term. So the tool records where it made each slot's data, as a node label
  * (`LABEL_HOME_PREFIX`), when it makes it (vault-1's init, a peer's join), and unseals a slot's task only on that
  * node (`unsealAtHome` in node-actions.ts). Slots that Swarm started away from their homes are put back (`rehomeSlots`): every
- * task stopped, then started one slot at a time with every node but the slot's home paused.
+ * task stopped, then started one slot at a time with every node but the slot's home paused. The first unseal-key
+ * rollout on more than one node goes the same way from the start (`beginSteeredRestart`), so it shuffles nothing.
  */
 import type { SwarmNodeDetail, TaskInfo } from '../../ports';
 import {

@@ -23,10 +23,12 @@ import { readCustody } from './cluster/custody';
 import {
   awaySlots,
   beginSteeredRestart,
+  claimEmptyPeerHomes,
   claimHome,
   describeAway,
   homesOf,
   rehomeSlots,
+  startSteered,
   steeringUnderway,
 } from './cluster/homes';
 import { proveUnsealKey } from './cluster/node-actions';
@@ -62,16 +64,25 @@ function ref(s: SecretInfo): SecretRef {
 async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<'steered' | 'at-once' | false> {
   const tasks = await deps.swarm.currentTasks(serviceName(stack));
   if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.nodeId === undefined)) return false;
-  const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true, tasks });
-  if (peers.size !== PEER_SLOTS.length) return false;
-  const statuses = await Promise.all(
-    [...peers.values()].map((p) => p.client.sealStatus().catch(() => undefined)),
-  );
-  if (!statuses.every((s) => s !== undefined && !s.initialized)) return false;
+  if (!(await peersUninitialized(deps, stack, tasks))) return false;
   const leaderHome = homesOf(await deps.swarm.listNodes(), stack).get(LEADER_SLOT);
   if (leaderHome !== tasks.get(LEADER_SLOT)!.nodeId) return false;
   for (const slot of PEER_SLOTS) await claimHome(deps, stack, slot, tasks.get(slot)!.nodeId!);
   return new Set([...tasks.values()].map((t) => t.nodeId)).size > 1 ? 'steered' : 'at-once';
+}
+
+/** Whether both peers answer, uninitialized (nothing has joined; their volumes are empty). */
+async function peersUninitialized(
+  deps: ActivityDeps,
+  stack: string,
+  tasks?: Map<number, TaskInfo>,
+): Promise<boolean> {
+  const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true, ...(tasks ? { tasks } : {}) });
+  if (peers.size !== PEER_SLOTS.length) return false;
+  const statuses = await Promise.all(
+    [...peers.values()].map((p) => p.client.sealStatus().catch(() => undefined)),
+  );
+  return statuses.every((s) => s !== undefined && !s.initialized);
 }
 
 /**
@@ -200,8 +211,10 @@ export function createSecretActivities(deps: ActivityDeps) {
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
     }
-    // Each slot started on its home: this attempt's steered swap, or one a crash cut short (its labels remain).
-    if (await steeringUnderway(deps, input.stack)) await rehomeSlots(deps, input.stack);
+    // vault-1 started on its home, then the peers: this attempt's steered swap; one a crash cut short (its labels
+    // remain) is carried on slot by slot.
+    if (changed && allAtOnce === 'steered') await startSteered(deps, input.stack);
+    else if (await steeringUnderway(deps, input.stack)) await rehomeSlots(deps, input.stack);
     const targetId = target.id;
     // A task that fails during the rollout (its node lost mid-rotation) makes Swarm pause it, and the tasks not
     // yet updated would keep the old secret for good: resume it, at most every 30 s (a task that keeps failing
@@ -211,6 +224,10 @@ export function createSecretActivities(deps: ActivityDeps) {
       const tasks = await swarm.currentTasks(name);
       const ready = await servingTasks(deps, input.stack, tasks, (t) => t.secretIds.includes(targetId));
       if (ready.length === VAULT_REPLICAS) {
+        // Peers that swapped nodes at the restart (both still empty) are at home where they run.
+        await claimEmptyPeerHomes(deps, input.stack, tasks, () =>
+          peersUninitialized(deps, input.stack, tasks),
+        );
         const away = await slotsAwayFromHome(deps, input.stack, tasks);
         if (away === undefined) return true;
         throw new Error(`the rollout shuffled the slots (${away})`);

@@ -136,14 +136,59 @@ async function steerTo(
 
 /**
  * Begins a steered restart of every task of the stack (the unseal-key swap before any peer joined): every node
- * but vault-1's home is paused with the tool's label before anything stops. `rehomeSlots` then starts slot 1,
- * 2, 3 each on its home; a retry after a crash anywhere after this finds the labels (`steeringUnderway`) and
- * carries on from Swarm's state.
+ * but vault-1's home is paused with the tool's label before anything stops. `startSteered` then starts vault-1
+ * on its home and the peers after it; a retry after a crash anywhere after this finds the labels
+ * (`steeringUnderway`) and carries on from Swarm's state (`rehomeSlots`).
  */
 export async function beginSteeredRestart(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<void> {
   const home = homesOf(await deps.swarm.listNodes(), stack).get(ALL_SLOTS[0]);
   if (home === undefined) throw new Error(`${nodeName(ALL_SLOTS[0])} of ${stack} has no recorded home`);
   await steerTo(deps, stack, home);
+}
+
+/**
+ * After `beginSteeredRestart` and the swap that stopped every task: vault-1 is started with only its home active,
+ * then the peers are added and the nodes made active again, so the peers take the two other nodes (one task per
+ * node) in whichever order Swarm likes: their volumes are empty (no peer has joined), and `claimEmptyPeerHomes`
+ * records their homes where they land. The nodes stay paused only while vault-1 is placed (Swarm places it once
+ * its old task stopped there): a pause keeps every service's new tasks off a node, the worker's own too, should
+ * its node be lost meanwhile (docs/runbooks.md, "A node paused for a stack").
+ */
+export async function startSteered(deps: ActivityDeps, stack: string): Promise<void> {
+  const service = serviceName(stack);
+  const leader = ALL_SLOTS[0];
+  await deps.swarm.scaleService(service, 1);
+  await waitFor(deps, `${nodeName(leader)} of ${service} to be placed`, PLACE_DEADLINE_MS, async () =>
+    (await deps.swarm.currentTasks(service)).get(leader)?.nodeId !== undefined ? true : undefined,
+  );
+  // The peers are added while the other nodes are still paused (they wait for a node), so that a crash from here
+  // leaves the labels, and the retry's `rehomeSlots` finds a service of three replicas to carry on with.
+  await deps.swarm.scaleService(service, VAULT_REPLICAS);
+  await unpause(deps, stack);
+}
+
+/**
+ * While no peer has joined, a peer's home is wherever it runs: a slot that answers uninitialized runs on an empty
+ * volume. So when both peers answer uninitialized, each is recorded at home where it runs, unless that is
+ * vault-1's home (it could not answer uninitialized there; a task still starting is left for the next look).
+ * Returns whether it recorded anything.
+ */
+export async function claimEmptyPeerHomes(
+  deps: ActivityDeps,
+  stack: string,
+  tasks: Map<number, TaskInfo>,
+  peersUninitialized: () => Promise<boolean>,
+): Promise<boolean> {
+  const homes = homesOf(await deps.swarm.listNodes(), stack);
+  const leaderHome = homes.get(ALL_SLOTS[0]);
+  const peers = ALL_SLOTS.slice(1);
+  const at = peers.map((slot) => tasks.get(slot)?.nodeId);
+  if (at.some((n) => n === undefined || n === leaderHome)) return false;
+  if (peers.every((slot, i) => homes.get(slot) === at[i])) return false;
+  if (!(await peersUninitialized())) return false;
+  let changed = false;
+  for (const [i, slot] of peers.entries()) changed = (await claimHome(deps, stack, slot, at[i]!)) || changed;
+  return changed;
 }
 
 /** Whether the tool has nodes paused for `stack`: a steered restart or a rehome is under way (or was cut short). */

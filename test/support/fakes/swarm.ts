@@ -294,7 +294,17 @@ export class FakeSwarm implements Swarm {
       else node.labels[key] = value;
     }
     if (change.availability) node.availability = change.availability;
+    if (change.availability === 'active') this.placePending();
     return Promise.resolve();
+  }
+
+  /** As Swarm's scheduler does once a node can take tasks again: every pending task placed where it may go. */
+  private placePending(): void {
+    for (const [name, bySlot] of this.tasks) {
+      const svc = this.services.get(name);
+      if (!svc) continue;
+      for (const [slot, t] of bySlot) if (t.nodeId === undefined) this.startTask(svc, slot);
+    }
   }
 
   scaleService(service: string, replicas: number): Promise<void> {

@@ -255,15 +255,15 @@ describe('rotateUnsealKeySecret', () => {
       assert.equal(w.vault.calls.unseal.length, 1, 'nothing but the proof on the leader was unsealed');
     }
 
-    it("three nodes, no peer joined yet: the peers' homes are recorded, the swap stops every task, and each slot starts on its home", async () => {
+    it("three nodes, no peer joined yet: the peers' homes are recorded, the swap stops every task, vault-1 starts on its home, then the peers", async () => {
       const w = await initialized();
       const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
       assert.ok(out.summary.endsWith(STEERED), out.summary);
       assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1, stopAll: true }]);
       assert.deepEqual(
         w.swarm.scales.map((s) => s.replicas),
-        [0, 1, 2, 3],
-        'every task stopped by the swap, then started one slot at a time',
+        [0, 1, 3],
+        'every task stopped by the swap, vault-1 started alone, then both peers',
       );
       await everySlotHome(w, out.secret.id);
       assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
@@ -282,12 +282,12 @@ describe('rotateUnsealKeySecret', () => {
       await everySlotHome(w, out.secret.id);
     });
 
-    it("three nodes, a crash while the slots are started one by one: the retry carries on from Swarm's state", async () => {
+    it("three nodes, a crash once vault-1 is placed, before the peers: the retry carries on from Swarm's state", async () => {
       const w = await initialized();
       const scale = w.swarm.scaleService.bind(w.swarm);
       let killed = false;
       w.swarm.scaleService = (service, replicas) => {
-        if (replicas === 2 && !killed) {
+        if (replicas === 3 && !killed) {
           killed = true;
           return Promise.reject(new Error('the worker was killed'));
         }
@@ -297,6 +297,24 @@ describe('rotateUnsealKeySecret', () => {
       assert.equal((await w.swarm.currentTasks(w.service)).size, 1, 'vault-1 started, the peers not yet');
       const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
       await everySlotHome(w, out.secret.id);
+    });
+
+    it("three nodes, the peers take each other's nodes at the restart (both empty): their homes are recorded where they run, nothing is put back", async () => {
+      const w = await initialized();
+      w.swarm.placeNext.set(2, 'node-3');
+      w.swarm.placeNext.set(3, 'node-2');
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.ok(out.summary.endsWith(STEERED), out.summary);
+      assert.deepEqual(await placement(w), [
+        { slot: 1, runs: 'node-1', home: 'node-1' },
+        { slot: 2, runs: 'node-3', home: 'node-3' },
+        { slot: 3, runs: 'node-2', home: 'node-2' },
+      ]);
+      assert.deepEqual(
+        w.swarm.scales.map((s) => s.replicas),
+        [0, 1, 3],
+        'no rehome',
+      );
     });
 
     it('one node, a peer already joined (a formed cluster): one task at a time', async () => {

@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { Client, Connection } from '@temporalio/client';
-import { LABEL_STACK } from '../../src/shared/constants';
+import { LABEL_HOME_PREFIX, LABEL_PAUSED_FOR, LABEL_STACK } from '../../src/shared/constants';
+import { removeNodeMarks } from './stack-removal';
 import { ownerOf } from './run-owner';
 import { readBedEnv } from './testbed';
 
@@ -222,6 +223,34 @@ export async function sweepStaleRuns(options: SweepOptions = {}): Promise<string
     for (const t of things) see(t.run, t.createdMs);
     onEngines.push({ name, engine, things });
   }
+  // The tool's node labels (slot homes, pauses), which outlive the stacks: a stack's labels on each swarm (one
+  // manager answers for all its nodes), seen at the time of their newest claim.
+  const marks = new Map<string, { engine: Docker; name: string; stacks: Set<string> }>();
+  for (const { name, engine } of onEngines) {
+    const nodes = (await engine.listNodes().catch(() => [])) as {
+      ID: string;
+      Spec?: { Labels?: Record<string, string> };
+    }[];
+    const swarm = nodes
+      .map((n) => n.ID)
+      .sort()
+      .join(',');
+    if (!swarm || marks.has(swarm)) continue;
+    const stacks = new Set<string>();
+    for (const n of nodes)
+      for (const [k, v] of Object.entries(n.Spec?.Labels ?? {})) {
+        const stack = k.startsWith(LABEL_HOME_PREFIX)
+          ? k.slice(LABEL_HOME_PREFIX.length).replace(/\.vault-\d+$/, '')
+          : k === LABEL_PAUSED_FOR
+            ? v
+            : undefined;
+        const run = runOf(stack);
+        if (!stack || !run) continue;
+        stacks.add(stack);
+        see(run, Number(v) || 0);
+      }
+    marks.set(swarm, { engine, name, stacks });
+  }
 
   // Temporal (the dev server): the runs' workflows still running.
   const address = (() => {
@@ -282,6 +311,16 @@ export async function sweepStaleRuns(options: SweepOptions = {}): Promise<string
         // A service's containers stop over the next seconds: give them a moment before the containers go.
         if (kind === 'service' && !options.dryRun) await new Promise((r) => setTimeout(r, 200));
       }
+  for (const { engine, name, stacks } of marks.values())
+    for (const stack of [...stacks].filter((s) => stale(runOf(s)!))) {
+      const ok =
+        options.dryRun ||
+        (await removeNodeMarks(engine, stack).then(
+          () => true,
+          () => false,
+        ));
+      if (ok) note(`${name}: removed the node labels of ${stack} (slot homes, pauses)`);
+    }
   const stackRoot = (() => {
     try {
       return readBedEnv('testbed.env', '').TESTBED_STACK_ROOT;

@@ -106,8 +106,11 @@ export class FakeVaultCluster {
    * capabilities of. Set with `rootGenerationApi` to what that server offers (`asServer` does both).
    */
   server: VaultServer = { product: 'openbao', version: '2.7.2' };
-  /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
-  rootGenerationApi: RootGenerationApi = 'sys/generate-root-token';
+  /**
+   * The root generation endpoints this server offers (OpenBao's by default, as on the test bed); `undefined`:
+   * none (an OpenBao 2.5.3 to 2.5.x whose legacy endpoints are off, as by default).
+   */
+  rootGenerationApi: RootGenerationApi | undefined = 'sys/generate-root-token';
 
   /** Makes the cluster `server`, offering the root generation endpoints its documentation names. */
   asServer(server: VaultServer): this {

@@ -20,7 +20,15 @@ import { ErrorType, NonRetryableError } from '../shared/errors';
 import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import { readCustody } from './cluster/custody';
-import { awaySlots, claimHome, describeAway, homesOf, rehomeSlots } from './cluster/homes';
+import {
+  awaySlots,
+  beginSteeredRestart,
+  claimHome,
+  describeAway,
+  homesOf,
+  rehomeSlots,
+  steeringUnderway,
+} from './cluster/homes';
 import { proveUnsealKey } from './cluster/node-actions';
 import { locateNodes, servingTasks, waitFor } from './cluster/nodes';
 import { stackSecrets } from './cluster/secrets';
@@ -47,8 +55,11 @@ function ref(s: SecretInfo): SecretRef {
  *   every home is that node.
  * Anything else keeps the stack's own one-at-a-time rollout: a formed cluster, a peer that does not answer, a
  * task not placed, vault-1 running away from its home.
+ *
+ * Returns how: `steered` when the homes are on more than one node (see `rotateUnsealKeySecret`), `at-once` on
+ * one node (nowhere else to go), false for one at a time.
  */
-async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<boolean> {
+async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<'steered' | 'at-once' | false> {
   const tasks = await deps.swarm.currentTasks(serviceName(stack));
   if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.nodeId === undefined)) return false;
   const peers = await locateNodes(deps, stack, PEER_SLOTS, { starting: true, tasks });
@@ -60,7 +71,7 @@ async function nothingAtStake(deps: ActivityDeps, stack: string): Promise<boolea
   const leaderHome = homesOf(await deps.swarm.listNodes(), stack).get(LEADER_SLOT);
   if (leaderHome !== tasks.get(LEADER_SLOT)!.nodeId) return false;
   for (const slot of PEER_SLOTS) await claimHome(deps, stack, slot, tasks.get(slot)!.nodeId!);
-  return true;
+  return new Set([...tasks.values()].map((t) => t.nodeId)).size > 1 ? 'steered' : 'at-once';
 }
 
 /**
@@ -130,7 +141,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
     let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
     let changed = false;
-    let allAtOnce = false;
+    let allAtOnce: 'steered' | 'at-once' | false = false;
     if (current?.kind === 'unseal-key' && current.keyId !== held.keyId) {
       throw new NonRetryableError(
         ErrorType.CustodyKeyMismatch,
@@ -175,11 +186,22 @@ export function createSecretActivities(deps: ActivityDeps) {
         }
       }
       allAtOnce = await nothingAtStake(deps, input.stack);
+      // Steered on more than one node: every task stopped by the swap itself (0 replicas), then each slot started
+      // on its home (`rehomeSlots`, below). Swarm's own all-at-once rollout places the three new tasks at once
+      // and put a slot on another's node in nearly every round of the three-node bench (issue 31); putting
+      // them back cost more than the steering. The pause labels come first, so any retry carries on.
+      if (allAtOnce === 'steered') await beginSteeredRestart(deps, input.stack);
       await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
-      await swarm.swapUnsealSecret(name, { id: target.id, name: target.name }, { allAtOnce });
+      await swarm.swapUnsealSecret(
+        name,
+        { id: target.id, name: target.name },
+        { allAtOnce: allAtOnce === 'at-once', stopAll: allAtOnce === 'steered' },
+      );
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
     }
+    // Each slot started on its home: this attempt's steered swap, or one a crash cut short (its labels remain).
+    if (await steeringUnderway(deps, input.stack)) await rehomeSlots(deps, input.stack);
     const targetId = target.id;
     // A task that fails during the rollout (its node lost mid-rotation) makes Swarm pause it, and the tasks not
     // yet updated would keep the old secret for good: resume it, at most every 30 s (a task that keeps failing
@@ -215,7 +237,8 @@ export function createSecretActivities(deps: ActivityDeps) {
     const summary =
       `${changed ? 'rotated to' : 'already on'} ${target.name}` +
       (removed.length ? `; removed ${removed.join(', ')}` : '') +
-      (allAtOnce ? '; all tasks at once (no peer joined yet, every slot at its home)' : '');
+      (allAtOnce === 'at-once' ? '; all tasks at once (no peer joined yet, every slot at its home)' : '') +
+      (allAtOnce === 'steered' ? '; all tasks at once, each started on its home (no peer joined yet)' : '');
     return { changed: changed || restored || removed.length > 0, summary, secret: ref(target) };
   }
 

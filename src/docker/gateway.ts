@@ -305,7 +305,7 @@ export class DockerGateway implements Swarm {
   async swapUnsealSecret(
     serviceName: string,
     secret: { id: string; name: string },
-    options: { allAtOnce?: boolean } = {},
+    options: { allAtOnce?: boolean; stopAll?: boolean } = {},
   ): Promise<void> {
     const current = await this.serviceNamed(serviceName);
     if (!current?.ID || !current.Spec) throw new Error(`service ${serviceName} not found`);
@@ -324,6 +324,10 @@ export class DockerGateway implements Swarm {
     ];
     if (options.allAtOnce) runAllAtOnce(spec);
     else restoreParallelism(spec);
+    if (options.stopAll) {
+      if (!spec.Mode?.Replicated) throw new Error(`service ${serviceName} is not a replicated service`);
+      spec.Mode = { Replicated: { Replicas: 0 } };
+    }
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 

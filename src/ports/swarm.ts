@@ -166,12 +166,13 @@ export interface Swarm {
    * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks: they restart
    * and come back sealed. With `allAtOnce` the same update sets `update_config.parallelism` to 0 (every task
    * at once) and keeps the stack's own value in the service label `LABEL_STACK_PARALLELISM`; without it, a
-   * value kept there is put back in the same update.
+   * value kept there is put back in the same update. With `stopAll` the same update scales the service to 0
+   * instead: every task stops and none starts (the caller starts the slots, each on its home: `rehomeSlots`).
    */
   swapUnsealSecret(
     service: string,
     secret: { id: string; name: string },
-    options?: { allAtOnce?: boolean },
+    options?: { allAtOnce?: boolean; stopAll?: boolean },
   ): Promise<void>;
   /**
    * Puts back the `update_config.parallelism` kept by an all-at-once `swapUnsealSecret` and removes the label

@@ -77,7 +77,7 @@ export function bootstrapProgressDetails(stack: string, progress: readonly StepP
 }
 
 /** Why a health run ran: the schedule, a Vault task's start, an operator's `verify`, or a hold's release. */
-export type HealthTrigger = 'scheduled' | 'task start' | 'on demand' | 'release';
+export type HealthTrigger = 'scheduled' | 'task start' | 'recheck' | 'on demand' | 'release';
 
 /** A health run's one-line static summary: `Health iklimco (scheduled)`. */
 export function healthRunSummary(stack: string, trigger: HealthTrigger): string {

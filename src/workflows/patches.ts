@@ -45,3 +45,10 @@ export const DRILL_RECORD_FIRST_PATCH = 'drill-record-first';
  * from before it begin each window when the wait begins.
  */
 export const WATCH_WINDOW_PATCH = 'watch-window';
+
+/**
+ * `WatchVaultTasks` checks again after a check that left something to fix, start or no start (issue 31), at
+ * 15, 30, 60, 120 and 240 s, then leaves it to the schedule: a slot waiting away from its home is put back once
+ * the lost node is back, and that return starts no Vault task. Runs from before it wait for the next start.
+ */
+export const RECHECK_PATCH = 'watch-recheck';

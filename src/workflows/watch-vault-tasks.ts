@@ -26,7 +26,8 @@ import type { Activities } from '../activities';
 import { nodeTaskQueue } from '../shared/constants';
 import { describeFailure } from '../shared/errors';
 import { healthWorkflowIds } from '../shared/workflow-ids';
-import { HOLD_PATCH, NODE_ROUTING_PATCH, WATCH_WINDOW_PATCH } from './patches';
+import { HOLD_PATCH, NODE_ROUTING_PATCH, RECHECK_PATCH, WATCH_WINDOW_PATCH } from './patches';
+import { REMEDIABLE } from '../shared/health';
 import { VerifyVaultHealth } from './verify-vault-health';
 import { watchNodeWait, watchRead, watchWait } from './activity-options';
 import { checkWatchInput } from '../shared/inputs';
@@ -38,10 +39,25 @@ const read = proxyActivities<Activities>(watchRead);
 const ITERATIONS_PER_RUN = 50;
 const MAX_WAIT_SECONDS = 3600;
 
-type TaskStart = { started: boolean; container?: string; nodeId?: string; atMs?: number };
+/**
+ * After a check that left something to fix (a finding remediation acts on, or the check failed), the watcher
+ * checks again after these delays, start or no start, then leaves the rest to the schedule. What heals such a
+ * state is often not a task start: a lost node back in the swarm lets a slot that waited away from its home be
+ * put back (`rehomeSlots`), and no Vault task starts until a check does that (issue 31).
+ */
+const RECHECK_SECONDS = [15, 30, 60, 120, 240] as const;
 
-/** Waits for a Vault task to start on any node of the swarm; the waits on the other nodes are cancelled. */
-async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskStart> {
+type TaskStart = { started: boolean; container?: string; nodeId?: string; atMs?: number; recheck?: boolean };
+
+/**
+ * Waits for a Vault task to start on any node of the swarm; the waits on the other nodes are cancelled. With
+ * `recheckSeconds`, gives up after that long with `recheck: true`.
+ */
+async function nextStartOnAnyNode(
+  stack: string,
+  sinceMs: number,
+  recheckSeconds?: number,
+): Promise<TaskStart> {
   const nodes = await read.listSwarmNodes();
   const base = workflowInfo().taskQueue;
   const scope = new CancellationScope();
@@ -59,7 +75,9 @@ async function nextStartOnAnyNode(stack: string, sinceMs: number): Promise<TaskS
               return never;
             }),
         ),
-        sleep(`${MAX_WAIT_SECONDS + 60} seconds`).then((): TaskStart => ({ started: false })),
+        recheckSeconds === undefined
+          ? sleep(`${MAX_WAIT_SECONDS + 60} seconds`).then((): TaskStart => ({ started: false }))
+          : sleep(`${recheckSeconds} seconds`).then((): TaskStart => ({ started: false, recheck: true })),
       ]),
     );
   } finally {
@@ -76,6 +94,8 @@ export async function WatchVaultTasks(input: {
   const routed = patched(NODE_ROUTING_PATCH);
   const windowed = patched(WATCH_WINDOW_PATCH);
   let handledUntilMs = 0;
+  /** How many checks in a row left something to fix (the next recheck's delay); 0 after a healthy one. */
+  let unfixed = 0;
   // 1 s of margin for the clock skew between this worker and the nodes' Engines.
   let nextSinceMs = windowed && input.sinceMs !== undefined ? input.sinceMs : Date.now() - 1000;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
@@ -83,29 +103,40 @@ export async function WatchVaultTasks(input: {
     // stream was down, or while the previous check ran, is replayed by the Engine (or found running by the
     // agent's reconcile), not missed. Runs from before the patch began the window here, after the check.
     const sinceMs = windowed ? nextSinceMs : Math.max(Date.now() - 1000, handledUntilMs + 1);
-    const event = routed
-      ? await nextStartOnAnyNode(input.stack, sinceMs)
+    const recheckSeconds = unfixed > 0 ? RECHECK_SECONDS[unfixed - 1] : undefined;
+    const event: TaskStart = routed
+      ? await nextStartOnAnyNode(input.stack, sinceMs, recheckSeconds)
       : await watch.waitForVaultTaskStart({ stack: input.stack, maxWaitSeconds: MAX_WAIT_SECONDS });
     if (event.started && event.atMs !== undefined) handledUntilMs = Math.max(handledUntilMs, event.atMs);
     nextSinceMs = Math.max(Date.now() - 1000, handledUntilMs + 1);
-    if (!event.started) continue;
+    if (!event.started && !event.recheck) continue;
     if (patched(HOLD_PATCH)) {
       const hold = await read.readStackHold({ stack: input.stack });
       if (hold) {
         log.info('a Vault task started while the stack is held: no check', { reason: hold.reason });
+        unfixed = 0; // no recheck of a held stack: its release checks and heals
         continue;
       }
     }
+    let leftToFix: boolean;
     try {
-      await executeChild(VerifyVaultHealth, {
+      const report = await executeChild(VerifyVaultHealth, {
         workflowId: `${healthWorkflowIds(input.stack).event}-${workflowInfo().runId.slice(0, 8)}-${i}`,
-        staticSummary: healthRunSummary(input.stack, 'task start'),
+        staticSummary: healthRunSummary(input.stack, event.recheck ? 'recheck' : 'task start'),
         args: [{ stack: input.stack, remediate: true, settleSeconds: 60 }],
       });
+      leftToFix = report.findings.some((f) => REMEDIABLE.includes(f.code));
     } catch (err) {
       if (!routed) throw err;
       // The check failed (e.g. Docker or Vault unreachable for its retries): the watcher goes on.
       log.warn('event-triggered health check failed', { error: describeFailure(err) });
+      leftToFix = true;
+    }
+    // Runs from before the patch wait for the next start only (the schedule covers the rest).
+    if (routed && patched(RECHECK_PATCH)) {
+      unfixed = leftToFix && unfixed < RECHECK_SECONDS.length ? unfixed + 1 : 0;
+      if (leftToFix && unfixed === 0)
+        log.warn("the stack is still not healthy after the watcher's rechecks: left to the scheduled check");
     }
   }
   await continueAsNew<typeof WatchVaultTasks>(

@@ -20,6 +20,7 @@ import { alternateRounds, fmt, median, runBareScript, type Sample } from './repo
 const SCRIPT_TOTAL = 'init-infra-prod.sh (worker stack, bootstrap, schedules)';
 const WORKFLOW_TOTAL = 'total';
 const REHOMED = 'slots shuffled by the rollout and put back (rounds)';
+const STEERED = 'rotation steered each slot to its home (rounds)';
 
 async function workflowRound(sample: Sample): Promise<void> {
   const run = new WorkerStackRun();
@@ -31,9 +32,17 @@ async function workflowRound(sample: Sample): Promise<void> {
     sample.set(SCRIPT_TOTAL, res.ms / 1000);
     const events = await historyOf(temporal.client, bootstrapWorkflowId(run.stack));
     sample.set(WORKFLOW_TOTAL, (eventMs(events[events.length - 1]!) - eventMs(events[0]!)) / 1000);
-    for (const a of activitiesOf(events))
+    let steered = false;
+    for (const a of activitiesOf(events)) {
       if (a.completedAt !== undefined) sample.set(a.type, (a.completedAt - a.scheduledAt) / 1000);
-    sample.set(REHOMED, await rehomes(since));
+      if (a.type === 'rotateUnsealKeySecret')
+        steered = /each started on its home/.test(
+          (a.result as { summary?: string } | undefined)?.summary ?? '',
+        );
+    }
+    sample.set(STEERED, steered ? 1 : 0);
+    // A steered rotation pauses nodes by design; only Swarm's own all-at-once rollout can shuffle.
+    sample.set(REHOMED, steered ? 0 : await rehomes(since));
   } finally {
     await run.cleanup();
     await temporal.connection.close();
@@ -93,9 +102,11 @@ function table(wf: Sample[], bare: Sample[]): string {
   }
   rows.push(`| ${SCRIPT_TOTAL} | ${fmt(m(wf, SCRIPT_TOTAL))} | ${runs(wf, SCRIPT_TOTAL)} | | | |`);
   const shuffled = wf.filter((s) => s.get(REHOMED) === 1).length;
+  const steered = wf.filter((s) => s.get(STEERED) === 1).length;
   rows.push(
     '',
-    `Rounds whose all-at-once rollout Swarm shuffled (slots put back by \`rehomeSlots\`): ${shuffled} of ${wf.length}.`,
+    `Rounds whose rotation stopped every task and started each slot on its home (steered): ${steered} of ${wf.length}. ` +
+      `Rounds whose all-at-once rollout Swarm shuffled (slots put back by \`rehomeSlots\`): ${shuffled} of ${wf.length}.`,
   );
   return rows.join('\n');
 }

@@ -78,12 +78,18 @@ describe('three nodes: the production stack file, a worker per node, healing on 
       [...NODE_NAMES],
       `one task per node: ${[...nodeOfSlot].join(' ')}`,
     );
-    // No peer had joined at the rotation and every slot's home was recorded: every task restarted at once,
-    // and each slot ended on its home (put back first, had Swarm shuffled them).
+    // No peer had joined at the rotation and every slot's home was recorded: the swap stopped every task at
+    // once, and each slot was started on its home (every node but that home paused), so none ran elsewhere.
     const status = await run.client(['status', '-o', 'json'], extra);
     const steps = (JSON.parse(status.out.slice(status.out.indexOf('{'))) as { steps: StepProgress[] }).steps;
     const rotate = steps.find((s) => s.step === 'rotateUnsealKeySecret');
-    assert.match(rotate?.summary ?? '', /all tasks at once/, JSON.stringify(rotate));
+    assert.match(
+      rotate?.summary ?? '',
+      /all tasks at once, each started on its home/,
+      JSON.stringify(rotate),
+    );
+    const paused = await nodeDocker('n1', ['node', 'ls', '--format', '{{.Availability}}']);
+    assert.deepEqual(paused.trim().split('\n'), ['Active', 'Active', 'Active'], 'no node left paused');
     console.log(`rotateUnsealKeySecret: ${rotate?.summary}`);
     for (const [slot, node] of nodeOfSlot) {
       const labels = JSON.parse(

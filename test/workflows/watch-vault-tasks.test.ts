@@ -434,6 +434,66 @@ void describe('WatchVaultTasks across three swarm nodes (node queues), stubbed a
   );
 
   void it(
+    'a check that leaves something to fix is followed by a recheck with no start (a lost node back lets a slot go home); a healthy one ends them',
+    { timeout: 90_000 },
+    async () => {
+      const away: Finding = {
+        code: 'SlotAwayFromHome',
+        node: 'vault-1',
+        detail: "vault-1 runs on vault-3's home; its own is down",
+      };
+      // The start's check: away before remediation and after it (its home was down, nothing was done); the
+      // recheck: healthy (the home is back and the check put the slot there).
+      const stub = stubActivities({}, [reportOf('s', [away]), reportOf('s', [away]), reportOf('s')]);
+      const log: string[] = [];
+      // One start, then every wait blocks: only the watcher's own timer can lead to the second check.
+      const node1 = nodeActivities(stub.activities, 'node-1', ['started'], log);
+      await testEnv().withWorker(
+        stub.activities,
+        async (taskQueue, id) => {
+          const handle = await testEnv().client.workflow.start(WatchVaultTasks, {
+            taskQueue,
+            workflowId: `wf-test-watch-recheck-${id}`,
+            args: [{ stack: `st${id}` }],
+          });
+          try {
+            const prefix = `${healthWorkflowIds(`st${id}`).event}-${handle.firstExecutionRunId.slice(0, 8)}`;
+            const recheck = testEnv().client.workflow.getHandle<typeof VerifyVaultHealth>(`${prefix}-1`);
+            await eventually('the recheck', 60_000, () => recheck.describe());
+            assert.equal((await recheck.result()).verdict, 'Healthy');
+            assert.equal(
+              await (await recheck.describe()).staticSummary(),
+              `Health st${id} (recheck)`,
+              'the UI says why it ran',
+            );
+            assert.deepEqual(
+              log.filter((l) => l.endsWith(':started')),
+              ['node-1:started'],
+              'one start only: the second check is the recheck',
+            );
+            assert.deepEqual(
+              stub.calls.filter((c) => c === 'checkVaultHealth' || c.startsWith('remediateNode')),
+              ['checkVaultHealth', 'remediateNode:vault-1', 'checkVaultHealth', 'checkVaultHealth'],
+            );
+            // Healthy: no third check follows; the watcher waits for starts again.
+            await new Promise((r) => setTimeout(r, 3_000));
+            const { started } = await childrenOf(
+              testEnv().client,
+              handle.workflowId,
+              handle.firstExecutionRunId,
+            );
+            assert.equal(started.length, 2);
+            assert.equal((await handle.describe()).status.name, 'RUNNING');
+          } finally {
+            await handle.terminate('test over');
+          }
+        },
+        { 'node-1': node1 },
+      );
+    },
+  );
+
+  void it(
     'the next window begins where the previous wait ended, not after the check: a start during a long check is replayed',
     { timeout: 60_000 },
     async () => {

@@ -8,7 +8,8 @@
  * under its own id can vote twice in a term. So the tool records where it made each slot's data, as a node label
  * (`LABEL_HOME_PREFIX`), when it makes it (vault-1's init, a peer's join), and unseals a slot's task only on that
  * node (`unsealAtHome` in node-actions.ts). Slots that Swarm started away from their homes are put back (`rehomeSlots`): every
- * task stopped, then started one slot at a time with every node but the slot's home paused.
+ * task stopped, then started one slot at a time with every node but the slot's home paused. The first unseal-key
+ * rollout on more than one node goes the same way from the start (`beginSteeredRestart`), so it shuffles nothing.
  */
 import type { SwarmNodeDetail, TaskInfo } from '../../ports';
 import {
@@ -131,6 +132,23 @@ async function steerTo(
     else if ((home === undefined || n.id === home) && ours)
       await deps.swarm.updateNode(n.id, { availability: 'active', labels: { [LABEL_PAUSED_FOR]: null } });
   }
+}
+
+/**
+ * Begins a steered restart of every task of the stack (the unseal-key swap before any peer joined): every node
+ * but vault-1's home is paused with the tool's label before anything stops. `rehomeSlots` then starts slot 1,
+ * 2, 3 each on its home; a retry after a crash anywhere after this finds the labels (`steeringUnderway`) and
+ * carries on from Swarm's state.
+ */
+export async function beginSteeredRestart(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<void> {
+  const home = homesOf(await deps.swarm.listNodes(), stack).get(ALL_SLOTS[0]);
+  if (home === undefined) throw new Error(`${nodeName(ALL_SLOTS[0])} of ${stack} has no recorded home`);
+  await steerTo(deps, stack, home);
+}
+
+/** Whether the tool has nodes paused for `stack`: a steered restart or a rehome is under way (or was cut short). */
+export async function steeringUnderway(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<boolean> {
+  return (await deps.swarm.listNodes()).some((n) => n.labels[LABEL_PAUSED_FOR] === stack);
 }
 
 /** Makes every node the tool paused for `stack` active again. */

@@ -45,6 +45,10 @@ export async function unsealNode(
     after = await node.client.unseal(key.unsealKey);
     if (points) await deps.failpoints.hit(points.after);
   } catch (err) {
+    // A joining peer with no keyring yet (two remediations unsealing it at once, seen on the three-node bed)
+    // answers `invalid key size 0` whatever the key: not the custody key's fault, so retried, not a rejection.
+    if (err instanceof VaultRequestError && /invalid key size 0\b/.test(err.message))
+      throw new Error(`${node.name} cannot take an unseal key yet (${err.message}); retried`, { cause: err });
     if (
       err instanceof VaultRequestError &&
       (err.status === 400 || err.status === 500) &&

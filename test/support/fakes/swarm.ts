@@ -125,7 +125,7 @@ export class FakeSwarm implements Swarm {
   /** How many times `resumePausedUpdate` resumed one. */
   resumes = 0;
   /** Each secret swap's rollout: the service and the parallelism it ran with (0: every task at once). */
-  readonly rollouts: { service: string; parallelism: number }[] = [];
+  readonly rollouts: { service: string; parallelism: number; stopAll?: boolean }[] = [];
 
   /**
    * What a job's container does when it runs (e.g. the detached `sys/init` against the fake Vault cluster);
@@ -206,11 +206,20 @@ export class FakeSwarm implements Swarm {
   swapUnsealSecret(
     service: string,
     secret: { id: string; name: string },
-    options: { allAtOnce?: boolean } = {},
+    options: { allAtOnce?: boolean; stopAll?: boolean } = {},
   ): Promise<void> {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.unsealSecret = { ...secret };
+    if (options.stopAll) {
+      // One update: the new secret and 0 replicas; every task stops, none starts.
+      this.restore(svc);
+      this.rollouts.push({ service, parallelism: svc.parallelism, stopAll: true });
+      this.scales.push({ service, replicas: 0 });
+      svc.replicas = 0;
+      this.tasks.get(service)?.clear();
+      return Promise.resolve();
+    }
     if (options.allAtOnce) {
       svc.keptParallelism ??= svc.parallelism;
       svc.parallelism = 0;

@@ -141,6 +141,11 @@ export class FakeVaultCluster {
   /** When set, `init` takes effect at once but answers only when this promise resolves. */
   initGate?: Promise<void>;
   readonly calls = { init: 0, unseal: [] as string[], join: [] as string[], restore: [] as string[] };
+  /**
+   * Nodes whose next unseal fails as OpenBao answered a joining peer that two remediations unsealed at once:
+   * HTTP 500 `invalid key size 0` (no keyring yet, whatever the key).
+   */
+  readonly unsealNotReadyOnce = new Set<string>();
   /** When set, the next forced restore fails with it (the stream was read) and changes nothing. */
   failNextRestore?: Error;
   private active?: number;
@@ -406,6 +411,11 @@ class FakeVaultNode implements VaultNode {
       this.cluster.calls.unseal.push(this.name);
       if (!n.initialized)
         throw new VaultRequestError(`unsealing on ${this.name}: HTTP 400: Vault is not initialized`, 400);
+      if (this.cluster.unsealNotReadyOnce.delete(this.name))
+        throw new VaultRequestError(
+          `unsealing on ${this.name}: HTTP 500: crypto/aes: invalid key size 0`,
+          500,
+        );
       if (key !== this.cluster.unsealKey)
         throw new VaultRequestError(
           `unsealing on ${this.name}: HTTP 400: failed to decrypt the unseal key: cipher: message authentication failed`,

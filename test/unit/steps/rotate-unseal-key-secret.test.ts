@@ -22,8 +22,10 @@ const unsealKey = (n: number) => ({
   [LABEL_STACK]: 's1',
 });
 
-/** The summary's tail when the swap restarted every task at once (no peer joined yet, every slot at its home). */
+/** The summary's tail when the swap restarted every task at once on one node (no peer joined yet). */
 const AT_ONCE = '; all tasks at once (no peer joined yet, every slot at its home)';
+/** The same on more than one node: every task stopped by the swap, then each slot started on its home. */
+const STEERED = '; all tasks at once, each started on its home (no peer joined yet)';
 
 describe('rotateUnsealKeySecret', () => {
   it('the placeholder mounted: proves the key, creates _v1, swaps it in, removes the placeholder', async () => {
@@ -31,7 +33,7 @@ describe('rotateUnsealKeySecret', () => {
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     const v1 = `${w.secretBase}_v1`;
     assert.equal(out.changed, true);
-    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}${AT_ONCE}`);
+    assert.equal(out.summary, `rotated to ${v1}; removed ${w.secretBase}${STEERED}`);
     assert.deepEqual(out.secret, { name: v1, id: out.secret.id, kind: 'unseal-key', version: 1 });
     assert.deepEqual(w.swarm.secretNames(), [v1]);
     assert.equal(w.swarm.secretValue(v1), w.vault.unsealKey, 'the secret holds the cluster key');
@@ -53,6 +55,8 @@ describe('rotateUnsealKeySecret', () => {
 
   it('a rollout Swarm paused (a task failed mid-update, its node lost) is resumed, and the step completes', async () => {
     const w = await initialized();
+    w.swarm.oneNode = true; // a rollout of Swarm's own (on more than one node the swap stops every task)
+    for (const slot of [1, 2, 3]) w.swarm.replaceTask(w.service, slot);
     w.swarm.pauseNextRollout(1); // slot 1 updated, then paused: slots 2 and 3 keep the placeholder
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
@@ -86,9 +90,12 @@ describe('rotateUnsealKeySecret', () => {
     await assert.rejects(w.run(w.acts.rotateUnsealKeySecret, w.input), /injected an error/);
     w.failpoints.at.clear();
     w.failpoints.clear();
+    // The crash came after the other nodes were paused to steer vault-1 home: the retry carries on.
+    assert.ok((await w.swarm.listNodes()).some((n) => n.availability === 'pause'));
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${AT_ONCE}`);
+    assert.equal(out.summary, `rotated to ${w.secretBase}_v1; removed ${w.secretBase}${STEERED}`);
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v1`]);
+    assert.ok((await w.swarm.listNodes()).every((n) => n.availability === 'active'));
     assert.ok(!w.failpoints.hits.includes('rotateUnsealKeySecret:before-create'));
   });
 
@@ -181,13 +188,15 @@ describe('rotateUnsealKeySecret', () => {
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
     assert.equal(
       out.summary,
-      `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1${AT_ONCE}`,
+      `rotated to ${w.secretBase}_v3; removed ${w.secretBase}, ${w.secretBase}_v1${STEERED}`,
     );
     assert.deepEqual(w.swarm.secretNames(), [`${w.secretBase}_v2`, `${w.secretBase}_v3`]);
   });
 
   it('a rollout that never finishes: times out naming the secret and the count', async () => {
     const w = await initialized();
+    w.swarm.oneNode = true; // Swarm's own rollout, where a task can fail mid-update
+    for (const slot of [1, 2, 3]) w.swarm.replaceTask(w.service, slot);
     w.failpoints.at.set('rotateUnsealKeySecret:after-service-update', () =>
       w.swarm.setTaskState(w.service, 3, 'failed', 'task: non-zero exit (1)'),
     );
@@ -228,43 +237,66 @@ describe('rotateUnsealKeySecret', () => {
       }));
     }
 
-    it("three nodes, no peer joined yet: the peers' homes are recorded where they run, then every task at once", async () => {
-      const w = await initialized();
-      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-      assert.ok(out.summary.endsWith(AT_ONCE), out.summary);
-      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 0 }]);
+    /** Every slot on its home, running with the new secret, every node active again, only the proof unsealed. */
+    async function everySlotHome(w: World, secretId: string): Promise<void> {
       assert.deepEqual(await placement(w), [
         { slot: 1, runs: 'node-1', home: 'node-1' },
         { slot: 2, runs: 'node-2', home: 'node-2' },
         { slot: 3, runs: 'node-3', home: 'node-3' },
       ]);
-      assert.deepEqual(w.swarm.scales, [], 'no shuffle, nothing put back');
-    });
-
-    it("three nodes, the all-at-once restart shuffles vault-1 onto a peer's node: every slot is put back on its home before the step ends", async () => {
-      const w = await initialized();
-      w.swarm.placeNext.set(1, 'node-2');
-      w.swarm.placeNext.set(2, 'node-1');
-      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
-      assert.ok(out.summary.endsWith(AT_ONCE), out.summary);
-      assert.deepEqual(await placement(w), [
-        { slot: 1, runs: 'node-1', home: 'node-1' },
-        { slot: 2, runs: 'node-2', home: 'node-2' },
-        { slot: 3, runs: 'node-3', home: 'node-3' },
-      ]);
-      assert.deepEqual(
-        w.swarm.scales.map((s) => s.replicas),
-        [0, 1, 2, 3],
-        'every task stopped, then started one slot at a time',
-      );
+      const tasks = await w.swarm.currentTasks(w.service);
+      assert.ok([...tasks.values()].every((t) => t.secretIds.includes(secretId)));
+      assert.equal((await w.swarm.inspectService(w.service))?.replicas, 3);
       const nodes = await w.swarm.listNodes();
       assert.ok(
         nodes.every((n) => n.availability === 'active'),
         'the nodes paused to steer each slot are active again',
       );
-      const tasks = await w.swarm.currentTasks(w.service);
-      assert.ok([...tasks.values()].every((t) => t.secretIds.includes(out.secret.id)));
       assert.equal(w.vault.calls.unseal.length, 1, 'nothing but the proof on the leader was unsealed');
+    }
+
+    it("three nodes, no peer joined yet: the peers' homes are recorded, the swap stops every task, and each slot starts on its home", async () => {
+      const w = await initialized();
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.ok(out.summary.endsWith(STEERED), out.summary);
+      assert.deepEqual(w.swarm.rollouts, [{ service: w.service, parallelism: 1, stopAll: true }]);
+      assert.deepEqual(
+        w.swarm.scales.map((s) => s.replicas),
+        [0, 1, 2, 3],
+        'every task stopped by the swap, then started one slot at a time',
+      );
+      await everySlotHome(w, out.secret.id);
+      assert.deepEqual(w.swarm.updateParallelism(w.service), { parallelism: 1, kept: undefined });
+    });
+
+    it('three nodes, a crash after the swap stopped every task (0 replicas): the retry starts each slot on its home', async () => {
+      const w = await initialized();
+      w.failpoints.at.set('rotateUnsealKeySecret:after-service-update', () => {
+        throw new Error('failpoint rotateUnsealKeySecret:after-service-update injected an error');
+      });
+      await assert.rejects(w.run(w.acts.rotateUnsealKeySecret, w.input), /injected an error/);
+      assert.equal((await w.swarm.inspectService(w.service))?.replicas, 0);
+      w.failpoints.at.clear();
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      assert.equal(w.swarm.rollouts.length, 1, 'the retry swaps nothing');
+      await everySlotHome(w, out.secret.id);
+    });
+
+    it("three nodes, a crash while the slots are started one by one: the retry carries on from Swarm's state", async () => {
+      const w = await initialized();
+      const scale = w.swarm.scaleService.bind(w.swarm);
+      let killed = false;
+      w.swarm.scaleService = (service, replicas) => {
+        if (replicas === 2 && !killed) {
+          killed = true;
+          return Promise.reject(new Error('the worker was killed'));
+        }
+        return scale(service, replicas);
+      };
+      await assert.rejects(w.run(w.acts.rotateUnsealKeySecret, w.input), /the worker was killed/);
+      assert.equal((await w.swarm.currentTasks(w.service)).size, 1, 'vault-1 started, the peers not yet');
+      const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);
+      await everySlotHome(w, out.secret.id);
     });
 
     it('one node, a peer already joined (a formed cluster): one task at a time', async () => {

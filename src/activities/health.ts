@@ -75,6 +75,11 @@ function notAMember(report: HealthReport, name: string): boolean {
   );
 }
 
+/** Whether `report` shows node `name` reporting `removed_from_cluster: true` (`NodeRemovedFromCluster`). */
+function removedFrom(report: HealthReport, name: string): boolean {
+  return report.nodes.some((r) => r.name === name && r.removedFromCluster === true);
+}
+
 /** How often a settling autopilot is asked again (it updates its state every couple of seconds). */
 const AUTOPILOT_POLL_MS = 500;
 
@@ -269,12 +274,22 @@ export function createHealthActivities(deps: ActivityDeps) {
       try {
         const s = await node.client.sealStatus();
         Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
+        if (s.removedFromCluster) row.removedFromCluster = true;
         row.servedFingerprint = (await node.client.servedCertificate()).fingerprint256;
       } catch (err) {
         row.error = err instanceof Error ? err.message : String(err);
       }
       if (!row.reachable)
         findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
+      else if (row.removedFromCluster)
+        // Its seal and membership say nothing more, and no remediation may act on them (`removedFrom`).
+        findings.push({
+          code: 'NodeRemovedFromCluster',
+          node: name,
+          detail:
+            `${name} reports removed_from_cluster: it was removed from the Raft cluster (${row.sealed ? 'sealed' : 'unsealed'}); ` +
+            'it is not unsealed or joined. Empty its data volume for the next check to join it as a new node',
+        });
       else if (row.initialized === false)
         findings.push({
           code: 'NodeUninitialized',
@@ -332,6 +347,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (!hasLeader) findings.push({ code: 'RaftNoLeader', detail: 'no node reports a Raft leader' });
     for (const slot of ALL_SLOTS) {
       const name = nodeName(slot);
+      if (removedFrom(report, name)) continue; // reported as NodeRemovedFromCluster, nothing else
       if (notAMember(report, name)) {
         // Not ours as far as our cluster knows: never given our key (a foreign cluster would keep it).
         findings.push({
@@ -409,6 +425,8 @@ export function createHealthActivities(deps: ActivityDeps) {
     // never sent the custody key, nor joined (and custody is not even read for it). `notAMember` applies the
     // rule to a report that predates the finding (its check ran on an older worker, in a run still open).
     if (codes?.has('NodeNotMember') || notAMember(report, name)) return [];
+    // Removed from the Raft cluster (Vault 1.19+): its data is not this cluster's any more, never unsealed.
+    if (codes?.has('NodeRemovedFromCluster') || removedFrom(report, name)) return [];
     if (!codes || !UNSEAL_FINDINGS.some((c) => codes.has(c))) return [];
     // A run that checked before the hold was put on (or an older run that never reads one): `StackHeld` is
     // reported as the node's failed action.
@@ -492,6 +510,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     const actions: string[] = [];
     for (const [name, codes] of codesByNode(report)) {
       if (codes.has('NodeNotMember') || notAMember(report, name)) continue; // not ours: left alone
+      if (codes.has('NodeRemovedFromCluster') || removedFrom(report, name)) continue; // removed: left alone
       actions.push(...(await remediateNode(input, report, name)));
       const row = report.nodes.find((n) => n.name === name);
       const task = (await swarm.currentTasks(serviceName(input.stack))).get(row?.slot ?? 0);

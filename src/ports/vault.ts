@@ -5,6 +5,9 @@
  * Key material goes in as arguments and comes out only from `init`; it never enters an error.
  */
 import type { Readable } from 'node:stream';
+import type { RootGenerationApi, VaultServer } from '../shared/vault-server';
+
+export type { RootGenerationApi } from '../shared/vault-server';
 
 /** How the worker reaches one node. */
 export interface NodeTarget {
@@ -20,6 +23,13 @@ export interface SealStatus {
   sealed: boolean;
   /** The product version, checked to be a Vault or OpenBao this tool knows. */
   version: string;
+  /** Which server the node is (src/shared/vault-server.ts): what `capabilitiesOf` answers for. */
+  server: VaultServer;
+  /**
+   * `removed_from_cluster` as the node reports it (HashiCorp Vault 1.19 and later); absent where the server
+   * does not say (OpenBao, older Vault). A removed node is never unsealed or joined by the tool.
+   */
+  removedFromCluster?: boolean;
 }
 
 export interface RaftServer {
@@ -206,13 +216,6 @@ export interface TokenInfo {
   createdAtSeconds: number;
   meta: Record<string, string>;
 }
-
-/**
- * Which root generation endpoints a server offers: HashiCorp Vault's unauthenticated `sys/generate-root/*`,
- * or OpenBao's authenticated `sys/generate-root-token/*` (2.6+; its unauthenticated ones are off by default
- * from 2.5.3 and answer 405).
- */
-export type RootGenerationApi = 'sys/generate-root' | 'sys/generate-root-token';
 
 /** A root generation attempt: its nonce (not secret), and the OTP only on the answer that started it. */
 export interface RootGenerationAttempt {

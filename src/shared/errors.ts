@@ -60,6 +60,11 @@ export const ErrorType = selfNamed({
   UnexpectedServiceShape: 'UnexpectedServiceShape',
   /** A Vault node answers something this tool does not understand (unexpected version or payload). */
   UnexpectedVaultResponse: 'UnexpectedVaultResponse',
+  /**
+   * The node reports `removed_from_cluster` (Vault 1.19+): it was removed from the Raft cluster and is never
+   * unsealed or joined with its data; emptying its data volume lets it join as a new node.
+   */
+  NodeRemovedFromCluster: 'NodeRemovedFromCluster',
   /** The service mounts an unseal-key secret made for another custody record than the one custody holds. */
   CustodyKeyMismatch: 'CustodyKeyMismatch',
   /** A name built from the stack name (a Docker secret) would exceed Swarm's limit. */

@@ -19,6 +19,13 @@ export type FindingCode =
    */
   | 'NodeNotMember'
   /**
+   * The node says it was removed from the Raft cluster (`removed_from_cluster`, HashiCorp Vault 1.19 and later;
+   * src/shared/vault-server.ts): its data cannot serve this cluster again. Reported instead of its seal and
+   * membership findings, and never remediated: it is not unsealed, nor joined; emptying its data volume makes
+   * it a new node the next check joins.
+   */
+  | 'NodeRemovedFromCluster'
+  /**
    * Swarm runs the slot's task on another node than the one whose volume holds the slot's Raft data (its home,
    * src/activities/cluster/homes.ts): it is never unsealed there. Remediation starts the slots again on their
    * homes when fewer than a quorum run there; otherwise it is reported only.
@@ -93,6 +100,8 @@ export interface NodeHealth {
   reachable: boolean;
   initialized?: boolean;
   sealed?: boolean;
+  /** The node reports `removed_from_cluster: true` (Vault 1.19+); absent otherwise. */
+  removedFromCluster?: true;
   /** SHA-256 fingerprint of the certificate the node serves now. */
   servedFingerprint?: string;
   error?: string;

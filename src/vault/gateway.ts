@@ -53,6 +53,7 @@ import type {
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
 import { parseDuration } from '../shared/duration';
+import { identifyServer } from '../shared/vault-server';
 import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
 /** What Vault answers a call that creates a token. */
@@ -540,23 +541,6 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-/**
- * The product version a node reports in seal-status (`1.17.6`, `1.17.6+ent`, OpenBao `2.7.2`). Anything
- * that is not `major.minor.patch` with major >= 1 is not a Vault this bootstrap knows how to drive (a
- * pre-1.0 Vault, another product on port 8200, a proxy's answer): refused rather than guessed at.
- */
-const VERSION_RE = /^(\d+)\.(\d+)\.(\d+)/;
-
-function checkVersion(node: string, raw: unknown): string {
-  const m = typeof raw === 'string' ? VERSION_RE.exec(raw) : null;
-  if (!m || Number(m[1]) < 1) {
-    throw new VaultProtocolError(
-      `${node} reports version ${JSON.stringify(typeof raw === 'string' ? raw.slice(0, 40) : (raw ?? null))} in seal-status; expected a Vault or OpenBao version major.minor.patch, 1.0.0 or newer`,
-    );
-  }
-  return raw as string;
-}
-
 function parseSealStatus(node: string, body: unknown): SealStatus {
   const b = body as Record<string, unknown> | undefined;
   if (!b || typeof b.initialized !== 'boolean' || typeof b.sealed !== 'boolean') {
@@ -567,7 +551,15 @@ function parseSealStatus(node: string, body: unknown): SealStatus {
       `${node} uses seal type ${JSON.stringify(b.type)}; this bootstrap manages Shamir seals only`,
     );
   }
-  return { initialized: b.initialized, sealed: b.sealed, version: checkVersion(node, b.version) };
+  const server = identifyServer(node, b);
+  return {
+    initialized: b.initialized,
+    sealed: b.sealed,
+    version: server.version,
+    server,
+    // Vault 1.19+ (Raft): a node removed from the cluster says so, sealed or not; OpenBao never does.
+    ...(typeof b.removed_from_cluster === 'boolean' ? { removedFromCluster: b.removed_from_cluster } : {}),
+  };
 }
 
 /** Builds an error from what is safe to show: the operation, the node, Vault's error text or the socket error code. */

@@ -35,7 +35,8 @@ function onNode(swarmNodeId: string) {
 
 /**
  * Acts on each node's remediable findings, node by node in slot order: re-join and unseal on the main
- * queue (custody is there), SIGHUP on the node's own queue; a `NodeNotMember` node is skipped. A node whose
+ * queue (custody is there), SIGHUP on the node's own queue; a `NodeNotMember` or `NodeRemovedFromCluster`
+ * node is skipped. A node whose
  * action fails is listed in the returned failures and the next node is still handled.
  */
 async function remediateByNode(
@@ -49,6 +50,8 @@ async function remediateByNode(
     // Not in our Raft configuration although initialized: not identified as ours, left alone (no unseal, no
     // join, no signal). The finding is newer than every recorded history, so their commands are unchanged.
     if (codes.has('NodeNotMember')) continue;
+    // Removed from the Raft cluster (Vault 1.19+): left alone the same way; as new, in no recorded history.
+    if (codes.has('NodeRemovedFromCluster')) continue;
     if (UNSEAL_FINDINGS.some((c) => codes.has(c))) {
       try {
         actions.push(...(await fix.remediateNode(input, first, row.name)));

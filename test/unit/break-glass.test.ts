@@ -10,10 +10,16 @@ import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/
 import type { FailpointName } from '../../src/ports';
 import { VAULT_API_PORT } from '../../src/shared/constants';
 import type { BreakGlassInput } from '../../src/shared/types';
+import { capabilitiesOf, describeServer } from '../../src/shared/vault-server';
+import type { VaultServer } from '../../src/shared/vault-server';
 import { fingerprintOfPem } from '../../src/config/break-glass';
 import { worldAfter } from '../support/fakes';
 import type { World } from '../support/fakes';
 import { namedFailure, retryableError } from '../support/failures';
+
+/** The test bed's server, and a HashiCorp Vault 1.x (unauthenticated `sys/generate-root`). */
+const OPENBAO: VaultServer = { product: 'openbao', version: '2.7.2' };
+const VAULT_1: VaultServer = { product: 'vault', version: '1.17.6' };
 
 function keyPair() {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -42,10 +48,11 @@ describe('break glass', () => {
     assert.throws(() => decodeRootToken(encoded, otp.slice(1)), /26 bytes, the OTP 25/);
   });
 
-  for (const api of ['sys/generate-root-token', 'sys/generate-root'] as const) {
-    it(`${api}: a root token only the key pair's owner can read, no generated root token left`, async () => {
+  for (const server of [OPENBAO, VAULT_1] as const) {
+    const api = capabilitiesOf(server).rootGeneration.api;
+    it(`${describeServer(server)}, ${api}: a root token only the key pair's owner can read, no generated root token left`, async () => {
       const w = await worldAfter('revokeRootToken');
-      w.vault.rootGenerationApi = api;
+      w.vault.asServer(server);
       const { pem, privateKey } = keyPair();
       const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
       const token = open(privateKey, issued.sealedToken);
@@ -64,6 +71,33 @@ describe('break glass', () => {
       assert.deepEqual(w.vault.rootTokens(), []);
     });
   }
+
+  it('the endpoints come from the server named in seal-status, not from a probe', async () => {
+    const w = await worldAfter('revokeRootToken');
+    // An OpenBao 2.7.2 whose configuration turned its legacy endpoints back on: the new ones are still used.
+    w.vault.rootGenerationApi = 'sys/generate-root';
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      namedFailure(
+        'UnexpectedVaultResponse',
+        /OpenBao 2\.7\.2\) does not offer sys\/generate-root-token\/\*/,
+      ),
+    );
+  });
+
+  it('OpenBao 2.5.3 to 2.5.x, legacy endpoints off (their default), no replacement: named, with the setting', async () => {
+    const w = await worldAfter('revokeRootToken');
+    w.vault.asServer({ product: 'openbao', version: '2.5.3' });
+    w.vault.rootGenerationApi = undefined;
+    await assert.rejects(
+      w.run(w.acts.issueBreakGlassToken, input(w, keyPair().pem)),
+      namedFailure(
+        'UnexpectedVaultResponse',
+        /does not offer sys\/generate-root\/\*.*disable_unauthed_generate_root_endpoints, which leaves them off by default.*nothing was changed/,
+      ),
+    );
+    assert.equal(w.vault.rootGeneration, undefined, 'no attempt started');
+  });
 
   it('an attempt someone else started is left alone: RootGenerationInProgress', async () => {
     const w = await worldAfter('revokeRootToken');

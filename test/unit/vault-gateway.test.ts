@@ -126,6 +126,27 @@ describe('Vault gateway: version check', () => {
     });
   }
 
+  it('names the server: OpenBao 2.7.2 from commit_date, no removed_from_cluster to report', async () => {
+    // OpenBao 2.6.0 changelog: seal-status's build_date renamed commit_date (GH-2678).
+    sealStatus = answer({ commit_date: '2026-11-02T10:00:00Z' });
+    const s = await client().sealStatus();
+    assert.deepEqual(s.server, { product: 'openbao', version: '2.7.2' });
+    assert.equal(s.removedFromCluster, undefined);
+  });
+
+  it('names the server: Vault 1.19 from removed_from_cluster, and reports a removed node', async () => {
+    // developer.hashicorp.com/vault/api-docs/system/seal-status, "Sample response", with the node removed.
+    sealStatus = answer({
+      build_date: '2024-11-15T14:17:42Z',
+      removed_from_cluster: true,
+      storage_type: 'raft',
+      version: '1.19.0-beta1',
+    });
+    const s = await client().sealStatus();
+    assert.deepEqual(s.server, { product: 'vault', version: '1.19.0-beta1' });
+    assert.equal(s.removedFromCluster, true);
+  });
+
   it('checks the version in the answer to an unseal too, and never echoes the key', async () => {
     sealStatus = answer({ version: '0.9.0', sealed: false });
     const key = 'c2VjcmV0LXVuc2VhbC1rZXktZm9yLXRlc3Rz';

@@ -5,6 +5,7 @@
 import type { HeldKeys, VaultNode } from '../../ports';
 import { VaultRequestError } from '../../shared/errors';
 import type { Finding } from '../../shared/health';
+import { capabilitiesOf } from '../../shared/vault-server';
 import { EXEC_POLICY, EXEC_POLICY_HCL, EXEC_ROLE, sameTokenRole } from './exec-access';
 import { CREDENTIALS } from './policies';
 import type { Credential } from './policies';
@@ -17,11 +18,13 @@ const WITHOUT: Record<Credential['field'], string> = {
 };
 
 /**
- * The credentials this server needs: the root generation token only where root generation is authenticated
- * (OpenBao's `sys/generate-root-token`; HashiCorp Vault's `sys/generate-root` needs none).
+ * The credentials this server needs: the root generation token only where root generation is authenticated,
+ * as the server's capability says (src/shared/vault-server.ts: OpenBao's `sys/generate-root-token` from 2.6.0,
+ * HashiCorp Vault's `sys/generate-root` from 2.0; Vault 1.x needs none). Asked of the capability, not probed:
+ * Vault 2.x serves the same path as 1.x, only with a token, so which path answers no longer tells.
  */
 export async function credentialsFor(node: VaultNode): Promise<Credential[]> {
-  const authenticated = (await node.rootGenerationStatus('sys/generate-root')) === undefined;
+  const { authenticated } = capabilitiesOf((await node.sealStatus()).server).rootGeneration;
   return CREDENTIALS.filter((c) => authenticated || !c.onlyForAuthenticatedRootGeneration);
 }
 

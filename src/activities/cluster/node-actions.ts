@@ -32,6 +32,13 @@ export async function unsealNode(
 ): Promise<boolean> {
   const before = await node.client.sealStatus();
   if (!before.sealed) return false;
+  // A node removed from the Raft cluster keeps data that is not this cluster's any more: never unsealed.
+  if (before.removedFromCluster)
+    throw new NonRetryableError(
+      ErrorType.NodeRemovedFromCluster,
+      `${node.name} reports removed_from_cluster: it was removed from the Raft cluster and was not unsealed. ` +
+        'Empty its data volume for it to join again as a new node.',
+    );
   let after;
   try {
     if (points) await deps.failpoints.hit(points.before);

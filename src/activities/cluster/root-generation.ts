@@ -16,6 +16,7 @@ import type {
   VaultNode,
 } from '../../ports';
 import { serviceName } from '../../shared/constants';
+import { capabilitiesOf, describeServer } from '../../shared/vault-server';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
 import { rootGenerationAuth } from './custody';
 import type { ActivityDeps } from '../deps';
@@ -99,14 +100,42 @@ class RootGenerationLedger {
   }
 }
 
+/**
+ * The root generation endpoints of `node`'s server, the token they take and the attempt in progress. The
+ * server's capability decides (src/shared/vault-server.ts): HashiCorp Vault's `sys/generate-root`
+ * (unauthenticated before 2.0), OpenBao's authenticated `sys/generate-root-token` (2.6.0 and later), with the
+ * root generation token (`rootGenerationAuth`); a token on an endpoint that does not need one changes nothing.
+ * Neither way is weaker than the other: both need the unseal key, which only custody holds.
+ *
+ * The attempt's status is still read before anything is started, and an endpoint that is not there (404/405)
+ * is named with the server setting that turns it off: each server's configuration can (OpenBao's
+ * `disable_unauthed_generate_root_endpoints`, off by default on 2.5.3 to 2.5.x, which have no replacement yet).
+ */
+async function rootGenerationOf(
+  node: VaultNode,
+  held: HeldKeys,
+  stack: string,
+): Promise<{ api: RootGenerationApi; auth?: string; status: RootGenerationAttempt }> {
+  const { server } = await node.sealStatus();
+  const capability = capabilitiesOf(server).rootGeneration;
+  const auth = capability.authenticated ? rootGenerationAuth(held, stack) : undefined;
+  const status = await node.rootGenerationStatus(capability.api, auth);
+  if (!status)
+    throw new NonRetryableError(
+      ErrorType.UnexpectedVaultResponse,
+      `${node.name} (${describeServer(server)}) does not offer ${capability.api}/*, the root generation endpoints ` +
+        `its documentation names${capability.setting ? ` (check its setting ${capability.setting}${capability.offByDefault ? ', which leaves them off by default' : ''})` : ''}; ` +
+        'no root token was generated and nothing was changed',
+    );
+  return { api: capability.api, ...(auth !== undefined ? { auth } : {}), status };
+}
+
 /** Root generation for the activities of `deps`: `withGeneratedRoot` runs work with a root token it revokes after. */
 export function rootGeneration(deps: ActivityDeps) {
   const { custody } = deps;
 
   /**
-   * A root token from the unseal key: HashiCorp Vault's `sys/generate-root` (unauthenticated), else OpenBao's
-   * `sys/generate-root-token` (authenticated with the root generation token, `rootGenerationAuth`). Neither is
-   * weaker than the other: both need the unseal key, which only custody holds.
+   * A root token from the unseal key, through the endpoints the node's server offers (`rootGenerationOf`).
    *
    * No attempt is ever cancelled (the tool's credentials cannot): this activity's own attempt still in
    * progress (its nonce is in the ledger; its OTP died with the process that started it) is completed with the
@@ -123,19 +152,7 @@ export function rootGeneration(deps: ActivityDeps) {
     ledger: RootGenerationLedger,
     isStale: (p: RootGenerationProgress) => boolean,
   ): Promise<{ root: string; nonce: string; keyGivenAt: string; completed: string[] }> {
-    let api: RootGenerationApi = 'sys/generate-root';
-    let auth: string | undefined; // only OpenBao's endpoints take a token
-    let status = await node.rootGenerationStatus(api);
-    if (!status) {
-      api = 'sys/generate-root-token';
-      auth = rootGenerationAuth(held, stack);
-      status = await node.rootGenerationStatus(api, auth);
-      if (!status)
-        throw new NonRetryableError(
-          ErrorType.UnexpectedVaultResponse,
-          `${node.name} offers neither sys/generate-root nor sys/generate-root-token`,
-        );
-    }
+    const { api, auth, status } = await rootGenerationOf(node, held, stack);
     const { progress } = ledger;
     if (status.started && !progress.nonces.includes(status.nonce)) {
       const nonce = status.nonce;

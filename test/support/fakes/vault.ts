@@ -14,6 +14,8 @@
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
 import { Readable } from 'node:stream';
+import { capabilitiesOf } from '../../../src/shared/vault-server';
+import type { VaultServer } from '../../../src/shared/vault-server';
 import type {
   AutopilotConfig,
   AutopilotState,
@@ -54,6 +56,8 @@ export interface FakeNodeState {
   servedFingerprint: string;
   /** When set, every seal-status answer is one this tool does not understand. */
   protocolError?: string;
+  /** Removed from the Raft cluster: seal-status says `removed_from_cluster: true` (a Vault 1.19+ server). */
+  removedFromCluster?: boolean;
   /**
    * Raft state left by a `sys/init` its task's death cut short (no barrier): every init answers "cluster
    * already has state" until the data folder is emptied (`wipe`).
@@ -97,8 +101,23 @@ export class FakeVaultCluster {
   /** Secrets engines by mount path (`vault-bootstrap` → `kv`), and KV v1 entries by full path. */
   readonly mounts = new Map<string, string>();
   readonly kv = new Map<string, Record<string, string>>();
-  /** The root generation endpoints this server offers (OpenBao's by default, as on the test bed). */
-  rootGenerationApi: RootGenerationApi = 'sys/generate-root-token';
+  /**
+   * The server seal-status names (OpenBao 2.7.2 by default, as on the test bed): what the steps read the
+   * capabilities of. Set with `rootGenerationApi` to what that server offers (`asServer` does both).
+   */
+  server: VaultServer = { product: 'openbao', version: '2.7.2' };
+  /**
+   * The root generation endpoints this server offers (OpenBao's by default, as on the test bed); `undefined`:
+   * none (an OpenBao 2.5.3 to 2.5.x whose legacy endpoints are off, as by default).
+   */
+  rootGenerationApi: RootGenerationApi | undefined = 'sys/generate-root-token';
+
+  /** Makes the cluster `server`, offering the root generation endpoints its documentation names. */
+  asServer(server: VaultServer): this {
+    this.server = server;
+    this.rootGenerationApi = capabilitiesOf(server).rootGeneration.api;
+    return this;
+  }
   rootGeneration?: { nonce: string; otp: string };
   /** When set, no node answers (ECONNREFUSED): what a worker killed mid-call sees of Vault from then on. */
   unreachable = false;
@@ -348,7 +367,14 @@ class FakeVaultNode implements VaultNode {
       n.challengeReads--;
       sealed = true;
     }
-    return { initialized: n.initialized, sealed, version: '2.7.2' };
+    const { server } = this.cluster;
+    return {
+      initialized: n.initialized,
+      sealed,
+      version: server.version,
+      server,
+      ...(n.removedFromCluster ? { removedFromCluster: true } : {}),
+    };
   }
 
   sealStatus(): Promise<SealStatus> {

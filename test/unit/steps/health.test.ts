@@ -293,6 +293,58 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
     assert.deepEqual(w.vault.calls.unseal.slice(before), []);
   });
 
+  /** vault-3 as a HashiCorp Vault 1.19+ reports itself after `remove-peer`: `removed_from_cluster: true`. */
+  async function removedNode(): Promise<World> {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0' });
+    Object.assign(w.vault.node(3), { member: false, removedFromCluster: true });
+    w.swarm.replaceTask(w.service, 3);
+    return w;
+  }
+
+  it('a node that reports removed_from_cluster: NodeRemovedFromCluster alone, never unsealed or joined', async () => {
+    const w = await removedNode();
+    const before = { unseal: w.vault.calls.unseal.length, join: w.vault.calls.join.length };
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(report), ['NodeRemovedFromCluster vault-3']);
+    assert.match(
+      report.findings[0]?.detail ?? '',
+      /removed from the Raft cluster \(sealed\); it is not unsealed or joined/,
+    );
+    assert.equal(report.nodes.find((n) => n.name === 'vault-3')?.removedFromCluster, true);
+    assert.equal(report.verdict, 'Degraded');
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, report, 'vault-3'), []);
+    assert.deepEqual(await w.run(w.acts.remediateVaultHealth, input, report), []);
+    assert.deepEqual(w.vault.calls.unseal.slice(before.unseal), [], 'our key was not sent to it');
+    assert.deepEqual(w.vault.calls.join.slice(before.join), []);
+    assert.equal(w.vault.node(3).sealed, true);
+  });
+
+  it('a removed node an older report calls NodeSealed, with no Raft view: the unseal refuses it by name', async () => {
+    const w = await removedNode();
+    const report = await w.run(w.acts.checkVaultHealth, input);
+    // What a check by a worker from before issue 29 reported (no removed_from_cluster read) while no member
+    // answered the Raft configuration: membership cannot protect it then, as sealed nodes are unsealed.
+    const old: HealthReport = {
+      ...report,
+      raft: { servers: [] },
+      nodes: report.nodes.map((n) => {
+        const row = { ...n };
+        delete row.removedFromCluster;
+        return row;
+      }),
+      findings: report.findings.map((f) =>
+        f.code === 'NodeRemovedFromCluster' ? { ...f, code: 'NodeSealed' } : f,
+      ),
+    };
+    const before = w.vault.calls.unseal.length;
+    await assert.rejects(
+      w.run(w.acts.remediateNode, input, old, 'vault-3'),
+      namedFailure('NodeRemovedFromCluster', /vault-3 reports removed_from_cluster.*was not unsealed/),
+    );
+    assert.deepEqual(w.vault.calls.unseal.slice(before), []);
+  });
+
   it('a wiped node re-joined by an attempt that then failed: the retry, same report, unseals it', async () => {
     const w = await healthy();
     w.vault.wipe(3);

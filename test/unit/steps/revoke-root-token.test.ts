@@ -40,14 +40,22 @@ describe('revokeRootToken', () => {
     assert.ok(!out.summary.includes(root));
   });
 
-  it('on a server whose root generation is unauthenticated (HashiCorp Vault): no root generation token', async () => {
+  it('on a server whose root generation is unauthenticated (HashiCorp Vault 1.x): no root generation token', async () => {
     const w = await worldAfter('verifyCluster');
-    w.vault.rootGenerationApi = 'sys/generate-root';
+    w.vault.asServer({ product: 'vault', version: '1.17.6' });
     await w.run(w.acts.revokeRootToken, w.input);
     const held = await w.custody.read(w.stack);
     assert.ok(held.workerToken && held.snapshotToken);
     assert.equal(held.rootGenerationToken, undefined);
     assert.equal(w.vault.tokens.size, 2);
+  });
+
+  it('on HashiCorp Vault 2.x (sys/generate-root behind a token): the root generation token too', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '2.0.0' });
+    await w.run(w.acts.revokeRootToken, w.input);
+    const held = await w.custody.read(w.stack);
+    assert.ok(held.workerToken && held.snapshotToken && held.rootGenerationToken);
   });
 
   it('a second run changes nothing, and the later steps use the worker token', async () => {

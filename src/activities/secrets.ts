@@ -97,6 +97,12 @@ async function slotsAwayFromHome(deps: ActivityDeps, stack: string, tasks: Map<n
   return `${away.map((a) => describeAway(a, nodes)).join('; ')}: ${moved ?? 'left for Swarm to move back'}`;
 }
 
+/** The summary's tail for a rollout of every task at once, by how it went (`nothingAtStake`). */
+const HOW_ALL_AT_ONCE = {
+  'at-once': '; all tasks at once (no peer joined yet, every slot at its home)',
+  steered: '; all tasks at once, each started on its home (no peer joined yet)',
+} as const;
+
 function isConflict(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 409;
 }
@@ -197,10 +203,11 @@ export function createSecretActivities(deps: ActivityDeps) {
         }
       }
       allAtOnce = await nothingAtStake(deps, input.stack);
-      // Steered on more than one node: every task stopped by the swap itself (0 replicas), then each slot started
-      // on its home (`rehomeSlots`, below). Swarm's own all-at-once rollout places the three new tasks at once
-      // and put a slot on another's node in nearly every round of the three-node bench (issue 31); putting
-      // them back cost more than the steering. The pause labels come first, so any retry carries on.
+      // Steered on more than one node: every task stopped by the swap itself (0 replicas), then vault-1 started
+      // on its home and the peers after it (`startSteered`, below). Swarm's own all-at-once rollout places the
+      // three new tasks at once and put a slot on another's node in nearly every round of the three-node bench
+      // (issue 31); putting them back cost more than the steering. The pause labels come first, so any retry
+      // carries on.
       if (allAtOnce === 'steered') await beginSteeredRestart(deps, input.stack);
       await deps.failpoints.hit('rotateUnsealKeySecret:before-service-update');
       await swarm.swapUnsealSecret(
@@ -254,8 +261,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     const summary =
       `${changed ? 'rotated to' : 'already on'} ${target.name}` +
       (removed.length ? `; removed ${removed.join(', ')}` : '') +
-      (allAtOnce === 'at-once' ? '; all tasks at once (no peer joined yet, every slot at its home)' : '') +
-      (allAtOnce === 'steered' ? '; all tasks at once, each started on its home (no peer joined yet)' : '');
+      (allAtOnce ? HOW_ALL_AT_ONCE[allAtOnce] : '');
     return { changed: changed || restored || removed.length > 0, summary, secret: ref(target) };
   }
 

@@ -167,7 +167,7 @@ export interface Swarm {
    * and come back sealed. With `allAtOnce` the same update sets `update_config.parallelism` to 0 (every task
    * at once) and keeps the stack's own value in the service label `LABEL_STACK_PARALLELISM`; without it, a
    * value kept there is put back in the same update. With `stopAll` the same update scales the service to 0
-   * instead: every task stops and none starts (the caller starts the slots, each on its home: `rehomeSlots`).
+   * instead: every task stops and none starts (the caller starts them: `startSteered`, or `rehomeSlots` after a crash).
    */
   swapUnsealSecret(
     service: string,

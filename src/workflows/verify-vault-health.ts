@@ -36,8 +36,8 @@ function onNode(swarmNodeId: string) {
 /**
  * Acts on each node's remediable findings, node by node in slot order: re-join and unseal on the main
  * queue (custody is there), SIGHUP on the node's own queue; a `NodeNotMember` or `NodeRemovedFromCluster`
- * node is skipped. A node whose
- * action fails is listed in the returned failures and the next node is still handled.
+ * node is skipped. A node whose action fails is listed in the returned failures and the next node is still
+ * handled.
  */
 async function remediateByNode(
   input: HealthInput,

@@ -16,7 +16,9 @@ import {
   ALL_SLOTS,
   LABEL_HOME_PREFIX,
   LABEL_PAUSED_FOR,
+  LEADER_SLOT,
   nodeName,
+  PEER_SLOTS,
   serviceName,
   VAULT_REPLICAS,
 } from '../../shared/constants';
@@ -141,8 +143,8 @@ async function steerTo(
  * (`steeringUnderway`) and carries on from Swarm's state (`rehomeSlots`).
  */
 export async function beginSteeredRestart(deps: Pick<ActivityDeps, 'swarm'>, stack: string): Promise<void> {
-  const home = homesOf(await deps.swarm.listNodes(), stack).get(ALL_SLOTS[0]);
-  if (home === undefined) throw new Error(`${nodeName(ALL_SLOTS[0])} of ${stack} has no recorded home`);
+  const home = homesOf(await deps.swarm.listNodes(), stack).get(LEADER_SLOT);
+  if (home === undefined) throw new Error(`${nodeName(LEADER_SLOT)} of ${stack} has no recorded home`);
   await steerTo(deps, stack, home);
 }
 
@@ -156,10 +158,9 @@ export async function beginSteeredRestart(deps: Pick<ActivityDeps, 'swarm'>, sta
  */
 export async function startSteered(deps: ActivityDeps, stack: string): Promise<void> {
   const service = serviceName(stack);
-  const leader = ALL_SLOTS[0];
   await deps.swarm.scaleService(service, 1);
-  await waitFor(deps, `${nodeName(leader)} of ${service} to be placed`, PLACE_DEADLINE_MS, async () =>
-    (await deps.swarm.currentTasks(service)).get(leader)?.nodeId !== undefined ? true : undefined,
+  await waitFor(deps, `${nodeName(LEADER_SLOT)} of ${service} to be placed`, PLACE_DEADLINE_MS, async () =>
+    (await deps.swarm.currentTasks(service)).get(LEADER_SLOT)?.nodeId !== undefined ? true : undefined,
   );
   // The peers are added while the other nodes are still paused (they wait for a node), so that a crash from here
   // leaves the labels, and the retry's `rehomeSlots` finds a service of three replicas to carry on with.
@@ -180,14 +181,14 @@ export async function claimEmptyPeerHomes(
   peersUninitialized: () => Promise<boolean>,
 ): Promise<boolean> {
   const homes = homesOf(await deps.swarm.listNodes(), stack);
-  const leaderHome = homes.get(ALL_SLOTS[0]);
-  const peers = ALL_SLOTS.slice(1);
-  const at = peers.map((slot) => tasks.get(slot)?.nodeId);
+  const leaderHome = homes.get(LEADER_SLOT);
+  const at = PEER_SLOTS.map((slot) => tasks.get(slot)?.nodeId);
   if (at.some((n) => n === undefined || n === leaderHome)) return false;
-  if (peers.every((slot, i) => homes.get(slot) === at[i])) return false;
+  if (PEER_SLOTS.every((slot, i) => homes.get(slot) === at[i])) return false;
   if (!(await peersUninitialized())) return false;
   let changed = false;
-  for (const [i, slot] of peers.entries()) changed = (await claimHome(deps, stack, slot, at[i]!)) || changed;
+  for (const [i, slot] of PEER_SLOTS.entries())
+    changed = (await claimHome(deps, stack, slot, at[i]!)) || changed;
   return changed;
 }
 

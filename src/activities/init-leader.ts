@@ -13,10 +13,13 @@ import {
   LABEL_TARGET_TASK,
   TARGET_GONE_GRACE_MS,
   WEDGED_INIT,
+  answerJobName,
+  answerJobSpec,
   initJobName,
   initJobSpec,
   lastLines,
   parseInitAnswer,
+  parseKeptAnswer,
   wipeJobName,
   wipeJobSpec,
 } from './cluster/init-job';
@@ -25,6 +28,12 @@ import type { ClusterNode } from './cluster/nodes';
 import { claimHome } from './cluster/homes';
 import type { ActivityDeps } from './deps';
 import { waitUntil } from '../time/wait';
+
+/** How long the answer job may take to read vault-1's volume (its node may be coming back) before a retry. */
+const ANSWER_JOB_DEADLINE_MS = 120_000;
+
+/** How a summary says the answer came from vault-1's volume. */
+const READ_BACK = "read back from vault-1's volume: the job's output held none";
 
 export function createInitActivities(deps: ActivityDeps) {
   const { custody, initKeys } = deps;
@@ -48,14 +57,16 @@ export function createInitActivities(deps: ActivityDeps) {
 
   /**
    * Waits for the stack's init job to end and takes what it left: an answer goes to custody first, then the job
-   * and the init key are removed (in that order: until the record is on disk, the job's output is the only
-   * copy). Returns the stored record, or the job's error when it failed without an answer (its job removed: it
-   * holds nothing to keep; the init key stays for the next one). A job that completed is never removed before
-   * its answer is in custody.
+   * and the init key are removed (in that order: until the record is on disk, the job's output and the file it
+   * kept on vault-1's volume are the only copies). The answer is read from the job's output, else from the
+   * volume (`readKeptAnswer`: a node whose Engine restarted may have removed the finished job's container and
+   * its log). Returns the stored record, or the job's error when it failed and the volume proves it left no
+   * answer (its job removed: it holds nothing to keep; the init key stays for the next one). A job that
+   * completed is never removed before its answer is in custody.
    */
   async function collectInitJob(
     stack: string,
-  ): Promise<{ stored: CustodyRecordInfo; answeredAfterMs: number } | { error: string }> {
+  ): Promise<{ stored: CustodyRecordInfo; answeredAfterMs: number; readBack: boolean } | { error: string }> {
     const name = initJobName(stack);
     const sentAt = deps.clock.now();
     let targetGoneAt: number | undefined;
@@ -77,13 +88,19 @@ export function createInitActivities(deps: ActivityDeps) {
     });
     const answeredAfterMs = deps.clock.now() - sentAt;
     const output = await deps.swarm.jobOutput(name);
-    const answer = parseInitAnswer(output.stdout);
+    let answer = parseInitAnswer(output.stdout);
+    const readBack = !answer;
+    // A job Swarm never placed ran nothing and kept nothing; one that ran may have kept its answer on the volume.
+    if (!answer && ended.nodeId) {
+      const kept = await readKeptAnswer(stack, ended.nodeId);
+      if (kept !== 'none') answer = kept;
+    }
     if (!answer && ended.state === 'complete') {
-      // `operator init` exits 0 only after printing the answer: output that does not show it is output not read
-      // yet (a log driver behind, a node that does not answer), never a reason to remove the only copy.
+      // `operator init` exits 0 only after the answer is on the volume and printed: a job that shows it in
+      // neither is one not read right (never a reason to remove the job, or to judge Vault's state).
       throw new Error(
-        `the init job ${name} completed, but its output holds no answer yet (${output.stdout.length} bytes read); ` +
-          `it is kept and read again`,
+        `the init job ${name} completed, but neither its output (${output.stdout.length} bytes read) nor ` +
+          `vault-1's volume${ended.nodeId ? ` on node ${ended.nodeId}` : ''} holds its answer; the job is kept and read again`,
       );
     }
     if (!answer) {
@@ -99,7 +116,36 @@ export function createInitActivities(deps: ActivityDeps) {
     await deps.failpoints.hit('initLeader:after-persist');
     await deps.swarm.removeJob(name);
     await initKeys.discardInitKey(stack);
-    return { stored, answeredAfterMs };
+    return { stored, answeredAfterMs, readBack };
+  }
+
+  /**
+   * Reads the answer the init job kept on vault-1's data volume, through the answer job on the node the init
+   * job ran on. Returns it, or `'none'` when the job read the volume to the end and found none; throws
+   * (retryably) while that node does not run the job or its output is not whole, which proves nothing.
+   */
+  async function readKeptAnswer(stack: string, nodeId: string): Promise<EncryptedInitAnswer | 'none'> {
+    const name = answerJobName(stack);
+    await deps.swarm.removeJob(name); // an earlier attempt's, which read the same file
+    await deps.swarm.createJob(answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }));
+    const ended = await waitFor(
+      deps,
+      `the answer job ${name} to read vault-1's volume`,
+      ANSWER_JOB_DEADLINE_MS,
+      async () => {
+        const job = await deps.swarm.inspectJob(name);
+        return job?.done ? job : undefined;
+      },
+    );
+    const output = await deps.swarm.jobOutput(name);
+    await deps.swarm.removeJob(name);
+    const kept = ended.state === 'complete' ? parseKeptAnswer(output.stdout) : undefined;
+    if (kept === undefined)
+      throw new Error(
+        `the answer job ${name} ended ${ended.state} without reading vault-1's volume to the end ` +
+          `(${output.stdout.length} bytes read${lastLines(output.stderr) ? `: ${lastLines(output.stderr)}` : ''}); it runs again`,
+      );
+    return kept;
   }
 
   /**
@@ -119,7 +165,11 @@ export function createInitActivities(deps: ActivityDeps) {
     if (await deps.swarm.inspectJob(initJobName(stack))) {
       const found = await collectInitJob(stack);
       if ('error' in found) failedInit = found.error;
-      else notes.push(`stored the answer of an earlier attempt's init job as ${found.stored.keyId}`);
+      else
+        notes.push(
+          `stored the answer of an earlier attempt's init job as ${found.stored.keyId}` +
+            (found.readBack ? ` (${READ_BACK})` : ''),
+        );
     }
 
     for (let attempt = 1; ; attempt++) {
@@ -209,7 +259,9 @@ export function createInitActivities(deps: ActivityDeps) {
         summary: [
           ...notes,
           `initialized ${leader.name} through its init job (answered in ${result.answeredAfterMs} ms, ` +
-            `encrypted to init key ${fingerprint.slice(-16)}); key stored as ${result.stored.keyId}`,
+            `encrypted to init key ${fingerprint.slice(-16)}` +
+            (result.readBack ? `; ${READ_BACK}` : '') +
+            `); key stored as ${result.stored.keyId}`,
         ].join('; '),
         keyId: result.stored.keyId,
       };

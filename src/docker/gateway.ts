@@ -570,6 +570,7 @@ export class DockerGateway implements Swarm {
       state,
       done: JOB_END_STATES.has(state),
       exitCode: task?.Status?.ContainerStatus?.ExitCode,
+      nodeId: task?.NodeID || undefined,
       labels: svc.Spec?.Labels ?? {},
     };
   }

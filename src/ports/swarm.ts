@@ -130,6 +130,8 @@ export interface JobStatus {
   done: boolean;
   /** The container's exit code, once it ended. */
   exitCode?: number;
+  /** The Swarm node its task was given to, once Swarm placed it. */
+  nodeId?: string;
   labels: Record<string, string>;
 }
 

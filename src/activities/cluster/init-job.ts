@@ -3,8 +3,12 @@
  * they run and how their output is read. Pure: the Swarm port starts and reads them.
  *
  * - The **init job** runs the Vault CLI's `operator init` against vault-1, with the stack's init key as
- *   `-pgp-keys` and `-root-token-pgp-key`: Vault encrypts both answers to it, and the job's output (its
- *   service logs) keeps them for whichever worker comes next, however the one that started it ended.
+ *   `-pgp-keys` and `-root-token-pgp-key`: Vault encrypts both answers to it. The job writes the answer to a
+ *   file on vault-1's data volume (synced) before it prints it, so it is kept twice for whichever worker comes
+ *   next, however the one that started it ended: in the job's output (its service logs), and on the volume,
+ *   which outlives the job's container (a node whose Engine restarts may remove a finished task's container,
+ *   and its log with it).
+ * - The **answer job** reads that file back on the same node, when the init job's output holds no answer.
  * - The **wipe job** empties vault-1's data folder on its own node, when `sys/init` was cut short by the death
  *   of vault-1's task and left Raft state without a barrier (every later init: "cluster already has state").
  */
@@ -27,7 +31,15 @@ export const LABEL_TARGET_TASK = 'io.iklimco.vault-bootstrap.target-task';
  */
 export const TARGET_GONE_GRACE_MS = 5_000;
 
+/**
+ * Where the init job keeps the encrypted answer on vault-1's data volume (beside Raft's `raft/` and
+ * `vault.db`, which Vault alone reads). It is encrypted to the init key, which custody discards once the
+ * answer is stored; the next init job and the wipe job remove it.
+ */
+export const INIT_ANSWER_FILE = `${VAULT_DATA_DIR}/.vault-bootstrap-init-answer.json`;
+
 export const initJobName = (stack: string) => `${serviceName(stack)}-init`;
+export const answerJobName = (stack: string) => `${serviceName(stack)}-init-answer`;
 export const wipeJobName = (stack: string) => `${serviceName(stack)}-wipe`;
 
 /** The text of a `sys/init` refused because a cut-short init left Raft state behind. */
@@ -48,20 +60,25 @@ interface Target {
 /**
  * The init job. The public key comes in through the environment (it is public); the CLI reads it from a
  * file, written in the job's own /tmp. `VAULT_MAX_RETRIES=0`: an init is sent once, never again by the CLI.
+ * The answer goes to a temporary file on the data volume, is synced, renamed into place, synced again and only
+ * then printed: a job that exits 0 has left the answer on the volume. An earlier job's file is removed first,
+ * so a file there is always this job's.
  */
 export function initJobSpec(target: Target, publicKey: string): JobSpec {
   return {
     name: initJobName(target.stack),
     likeService: serviceName(target.stack),
-    mounts: [VAULT_CERTS_DIR],
+    mounts: [VAULT_CERTS_DIR, VAULT_DATA_DIR],
     slot: target.slot,
     nodeId: target.nodeId,
     command: [
       'sh',
       '-c',
-      'printf "%s\\n" "$VAULT_BOOTSTRAP_INIT_KEY" > /tmp/init-key.asc && ' +
-        'exec vault operator init -key-shares=1 -key-threshold=1 ' +
-        '-pgp-keys=/tmp/init-key.asc -root-token-pgp-key=/tmp/init-key.asc -format=json',
+      'umask 077 && rm -f -- "$ANSWER" "$ANSWER.tmp" && ' +
+        'printf "%s\\n" "$VAULT_BOOTSTRAP_INIT_KEY" > /tmp/init-key.asc && ' +
+        'vault operator init -key-shares=1 -key-threshold=1 ' +
+        '-pgp-keys=/tmp/init-key.asc -root-token-pgp-key=/tmp/init-key.asc -format=json > "$ANSWER.tmp" && ' +
+        'sync && mv -- "$ANSWER.tmp" "$ANSWER" && sync && cat -- "$ANSWER"',
     ],
     env: {
       VAULT_ADDR: `https://${target.address}:${VAULT_API_PORT}`,
@@ -70,12 +87,52 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
       VAULT_CLIENT_TIMEOUT: `${INIT_JOB_DEADLINE_MS / 1000}s`,
       VAULT_MAX_RETRIES: '0',
       VAULT_BOOTSTRAP_INIT_KEY: publicKey,
+      ANSWER: INIT_ANSWER_FILE,
     },
     labels: { [LABEL_KIND]: 'init-job', [LABEL_STACK]: target.stack, [LABEL_TARGET_TASK]: target.taskId },
   };
 }
 
-/** The wipe job: removes what Raft and the barrier keep in vault-1's data folder, nothing else. */
+/** The answer job's last line: its output is whole once it shows it. */
+export const ANSWER_JOB_END = '-- end of the kept init answer --';
+
+/**
+ * The answer job: prints the answer the init job kept on the volume (the renamed file, else the temporary one
+ * of a job killed before the rename), then `ANSWER_JOB_END`: output that ends so and holds no answer proves
+ * the volume keeps none. Pinned to the node the init job ran on, where that volume is.
+ */
+export function answerJobSpec(target: Omit<Target, 'address' | 'serverName' | 'taskId'>): JobSpec {
+  return {
+    name: answerJobName(target.stack),
+    likeService: serviceName(target.stack),
+    mounts: [VAULT_DATA_DIR],
+    slot: target.slot,
+    nodeId: target.nodeId,
+    command: [
+      'sh',
+      '-c',
+      'if [ -s "$ANSWER" ]; then cat -- "$ANSWER"; elif [ -s "$ANSWER.tmp" ]; then cat -- "$ANSWER.tmp"; fi; ' +
+        'echo; echo "$END"',
+    ],
+    env: { ANSWER: INIT_ANSWER_FILE, END: ANSWER_JOB_END },
+    labels: { [LABEL_KIND]: 'init-answer-job', [LABEL_STACK]: target.stack },
+  };
+}
+
+/**
+ * What the answer job read: the answer, `'none'` when it read the volume to the end and found no answer, or
+ * undefined when its output is not whole (not read yet, or the job cut short): then it proves nothing.
+ */
+export function parseKeptAnswer(stdout: string): EncryptedInitAnswer | 'none' | undefined {
+  const end = stdout.lastIndexOf(ANSWER_JOB_END);
+  if (end < 0) return undefined;
+  return parseInitAnswer(stdout.slice(0, end)) ?? 'none';
+}
+
+/**
+ * The wipe job: removes what Raft and the barrier keep in vault-1's data folder, and a kept init answer
+ * (encrypted to an init key no longer in use), nothing else.
+ */
 export function wipeJobSpec(target: Omit<Target, 'address' | 'serverName' | 'taskId'>): JobSpec {
   return {
     name: wipeJobName(target.stack),
@@ -83,7 +140,11 @@ export function wipeJobSpec(target: Omit<Target, 'address' | 'serverName' | 'tas
     mounts: [VAULT_DATA_DIR],
     slot: target.slot,
     nodeId: target.nodeId,
-    command: ['sh', '-c', `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db && ls -A`],
+    command: [
+      'sh',
+      '-c',
+      `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp && ls -A`,
+    ],
     env: {},
     labels: { [LABEL_KIND]: 'wipe-job', [LABEL_STACK]: target.stack },
   };

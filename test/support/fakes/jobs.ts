@@ -1,9 +1,11 @@
 /**
  * What the bootstrap's jobs do on the fake swarm (`FakeSwarm.jobRunner`): the init job runs `sys/init` on the
  * fake Vault node it targets and prints the answer as the Vault CLI does with `-pgp-keys` (each value an
- * OpenPGP message to the job's public key, the key itself hex inside); the wipe job empties the node's data.
+ * OpenPGP message to the job's public key, the key itself hex inside) and keeps it on the slot's volume; the
+ * answer job prints what the volume keeps; the wipe job empties the node's data (and the kept answer).
  */
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
+import { ANSWER_JOB_END } from '../../../src/activities/cluster/init-job';
 import type { JobSpec } from '../../../src/ports';
 import { LABEL_KIND, nodeName, VAULT_API_PORT } from '../../../src/shared/constants';
 import type { JobRun } from './swarm';
@@ -20,11 +22,18 @@ async function encryptTo(armoredKey: string, text: string): Promise<string> {
 }
 
 export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
+  /** The init answer each slot's data volume keeps (`INIT_ANSWER_FILE`). */
+  const kept = new Map<number, string>();
   return async (spec: JobSpec) => {
     if (spec.labels[LABEL_KIND] === 'wipe-job') {
       vault.wipe(spec.slot);
+      kept.delete(spec.slot);
       return { exitCode: 0, stdout: '' };
     }
+    if (spec.labels[LABEL_KIND] === 'init-answer-job') {
+      return { exitCode: 0, stdout: `${kept.get(spec.slot) ?? ''}\n${ANSWER_JOB_END}\n` };
+    }
+    kept.delete(spec.slot);
     const node = vault.factory(nodeName(spec.slot as 1 | 2 | 3), {
       host: new URL(spec.env.VAULT_ADDR ?? 'https://x').hostname,
       port: VAULT_API_PORT,
@@ -45,6 +54,8 @@ export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
       unseal_threshold: 1,
       root_token: await encryptTo(publicKey, answer.rootToken),
     };
-    return { exitCode: 0, stdout: JSON.stringify(body, null, 2) };
+    const stdout = JSON.stringify(body, null, 2);
+    kept.set(spec.slot, stdout);
+    return { exitCode: 0, stdout };
   };
 }

@@ -137,8 +137,10 @@ export class FakeSwarm implements Swarm {
   private readonly jobs = new Map<string, StoredJob>();
   /** Every job created, in order (removed ones too). */
   readonly jobsCreated: JobSpec[] = [];
-  /** Jobs whose output reads empty for now (their node's log not readable yet). */
+  /** Jobs whose output reads empty for now (their node's log not readable yet, or the container gone). */
   readonly unreadableOutput = new Set<string>();
+  /** Jobs that stay `pending` when created (their node down). */
+  readonly heldJobs = new Set<string>();
   /** Every `forceRestart`, by service. */
   readonly forcedRestarts: string[] = [];
 
@@ -414,8 +416,9 @@ export class FakeSwarm implements Swarm {
     this.jobs.set(spec.name, job);
     this.jobsCreated.push(job.spec);
     const run = this.jobRunners.get(spec.likeService) ?? this.jobRunner;
-    if (run) {
+    if (run && !this.heldJobs.has(spec.name)) {
       job.status.state = 'running';
+      job.status.nodeId = spec.nodeId;
       job.ending = run(job.spec).then(
         (r) => {
           Object.assign(job, { stdout: r.stdout, stderr: r.stderr ?? '' });

@@ -7,7 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initJobName, wipeJobName } from '../../../src/activities/cluster/init-job';
+import {
+  ANSWER_JOB_END,
+  answerJobName,
+  initJobName,
+  wipeJobName,
+} from '../../../src/activities/cluster/init-job';
 import { STATE_POLL_MS } from '../../../src/activities/cluster/nodes';
 import { initKeyName } from '../../../src/custody/init-key';
 import { activityEnv, worldAfter } from '../../support/fakes';
@@ -228,11 +233,12 @@ describe('initLeader', () => {
       w.swarm.jobsCreated.map((j) => [j.name, j.nodeId]),
       [
         [initJobName(w.stack), 'node-1'],
+        [answerJobName(w.stack), 'node-1'], // the failed init kept nothing on the volume: proven, then wiped
         [wipeJobName(w.stack), 'node-1'],
         [initJobName(w.stack), 'node-1'],
       ],
     );
-    assert.deepEqual(w.swarm.jobsCreated[1]?.mounts, ['/vault/data']);
+    assert.deepEqual(w.swarm.jobsCreated[2]?.mounts, ['/vault/data']);
     assert.deepEqual(w.swarm.forcedRestarts, [w.service]);
     assert.match(
       out.summary,
@@ -241,24 +247,83 @@ describe('initLeader', () => {
     nothingLeft(w);
   });
 
-  it('an init job that completed but whose output is not readable yet: kept, read again, then stored', async () => {
+  it("an init job whose output is gone (its container removed with its node's Engine): the answer is read back from vault-1's volume", async () => {
     const w = await deployed();
-    w.swarm.unreadableOutput.add(initJobName(w.stack)); // exit 0, nothing read yet: a log driver behind
+    w.swarm.unreadableOutput.add(initJobName(w.stack)); // exit 0, and its log gone with its container
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 1);
+    assert.match(out.summary, /read back from vault-1's volume: the job's output held none/);
+    assert.deepEqual(
+      w.swarm.jobsCreated.map((j) => [j.name, j.nodeId, j.mounts]),
+      [
+        [initJobName(w.stack), 'node-1', ['/vault/certs', '/vault/data']],
+        [answerJobName(w.stack), 'node-1', ['/vault/data']],
+      ],
+    );
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it("the same, with vault-1's node down when the answer is read: kept, read again, then stored", async () => {
+    const w = await deployed();
+    dieAt(w, 'initLeader:after-init-sent');
+    await assert.rejects(w.run(w.acts.initLeader, w.input), /killed at initLeader:after-init-sent/);
+    w.swarm.unreadableOutput.add(initJobName(w.stack));
+    w.swarm.heldJobs.add(answerJobName(w.stack)); // its node does not run it
     await assert.rejects(
       w.run(w.acts.initLeader, w.input),
-      retryableError(/completed, but its output holds no answer yet .* kept and read again/),
+      retryableError(/the answer job .* to read vault-1's volume/),
     );
-    assert.deepEqual(
-      w.swarm.jobNames(),
-      [initJobName(w.stack)],
-      'the job, the only copy of the answer, is kept',
-    );
+    assert.ok(w.swarm.jobNames().includes(initJobName(w.stack)), 'the init job is kept');
     assert.equal(await w.custody.describe(w.stack), undefined);
-    w.swarm.unreadableOutput.clear();
+    w.swarm.heldJobs.clear();
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 1);
+    assert.match(
+      out.summary,
+      /stored the answer of an earlier attempt's init job as .* \(read back from vault-1's volume/,
+    );
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it('an init job killed after it kept its answer (ended failed, nothing printed): read back and stored, no UnsealKeyUnavailable', async () => {
+    const w = await deployed();
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    const inner = w.swarm.jobRunners.get(service)!;
+    w.swarm.jobRunners.set(service, async (spec) => {
+      const r = await inner(spec);
+      return spec.name === initJobName(w.stack) ? { exitCode: 137, stdout: '', stderr: '' } : r;
+    });
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 1);
+    assert.match(out.summary, /read back from vault-1's volume/);
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it('an init job that completed, whose output and volume both read empty: kept and read again, never removed', async () => {
+    const w = await deployed();
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    const inner = w.swarm.jobRunners.get(service)!;
+    let volumeReadable = false;
+    w.swarm.jobRunners.set(service, async (spec) =>
+      spec.name === answerJobName(w.stack) && !volumeReadable
+        ? { exitCode: 0, stdout: `\n${ANSWER_JOB_END}\n` } // a volume that is not the one the job wrote to
+        : inner(spec),
+    );
+    w.swarm.unreadableOutput.add(initJobName(w.stack));
+    await assert.rejects(
+      w.run(w.acts.initLeader, w.input),
+      retryableError(
+        /completed, but neither its output \(0 bytes read\) nor vault-1's volume on node node-1 holds its answer; the job is kept/,
+      ),
+    );
+    assert.deepEqual(w.swarm.jobNames(), [initJobName(w.stack)], 'the job is kept');
+    volumeReadable = true;
     const out = await w.run(w.acts.initLeader, w.input);
     assert.equal(w.vault.calls.init, 1);
     assert.match(out.summary, /stored the answer of an earlier attempt's init job/);
-    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
     nothingLeft(w);
   });
 

@@ -6,6 +6,7 @@
  */
 import type { CustodyRecordInfo, EncryptedInitAnswer } from '../ports';
 import { ALL_SLOTS, LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
+import type { Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
 import {
@@ -31,6 +32,19 @@ import { waitUntil } from '../time/wait';
 
 /** How long the answer job may take to read vault-1's volume (its node may be coming back) before a retry. */
 const ANSWER_JOB_DEADLINE_MS = 120_000;
+
+/**
+ * Whether an init job that failed without an answer (`collectInitJob`'s error) may have had its `sys/init`
+ * committed by Vault: every failure but those in which Vault refused the request or never got it (then
+ * whoever initialized vault-1 was not this job, and may hold the key).
+ */
+export function initMayHaveCommitted(failure: string): boolean {
+  return !INIT_NOT_SENT_OR_REFUSED.test(failure);
+}
+
+/** The init failures in which Vault refused `sys/init` (an HTTP 4xx) or never received it. */
+const INIT_NOT_SENT_OR_REFUSED =
+  /already initialized|already has state|Code: 4\d\d|HTTP 4\d\d|connection refused|no such host|no route to host|certificate|tls:/i;
 
 /** How a summary says the answer came from vault-1's volume. */
 const READ_BACK = "read back from vault-1's volume: the job's output held none";
@@ -61,8 +75,9 @@ export function createInitActivities(deps: ActivityDeps) {
    * kept on vault-1's volume are the only copies). The answer is read from the job's output, else from the
    * volume (`readKeptAnswer`: a node whose Engine restarted may have removed the finished job's container and
    * its log). Returns the stored record, or the job's error when it failed and the volume proves it left no
-   * answer (its job removed: it holds nothing to keep; the init key stays for the next one). A job that
-   * completed is never removed before its answer is in custody.
+   * answer; that job is left for the caller to remove once it acted on what the job proves (a wipe may rest on
+   * it), and the init key stays for the next one. A job that completed is never removed before its answer is
+   * in custody.
    */
   async function collectInitJob(
     stack: string,
@@ -104,7 +119,6 @@ export function createInitActivities(deps: ActivityDeps) {
       );
     }
     if (!answer) {
-      await deps.swarm.removeJob(name);
       return {
         error:
           `the init job ended ${ended.state} (exit ${ended.exitCode ?? '?'}) without an answer: ` +
@@ -162,9 +176,17 @@ export function createInitActivities(deps: ActivityDeps) {
 
     // An init an earlier attempt started is finished first: its answer is the key, if Vault gave one.
     let failedInit: string | undefined;
+    // The failed init job is the evidence for what follows it; it goes only right before the next init job.
+    let failedJobLeft = false;
+    // Whether an init job of this attempt failed in a way in which Vault may still have committed its init.
+    let mayHaveCommitted = false;
+    const failed = (error: string) => {
+      [failedInit, failedJobLeft] = [error, true];
+      mayHaveCommitted ||= initMayHaveCommitted(error);
+    };
     if (await deps.swarm.inspectJob(initJobName(stack))) {
       const found = await collectInitJob(stack);
-      if ('error' in found) failedInit = found.error;
+      if ('error' in found) failed(found.error);
       else
         notes.push(
           `stored the answer of an earlier attempt's init job as ${found.stored.keyId}` +
@@ -176,6 +198,29 @@ export function createInitActivities(deps: ActivityDeps) {
       const status = await leader.client.sealStatus();
       const record = await custody.describe(stack);
       if (status.initialized) {
+        if (!record && failedInit !== undefined && mayHaveCommitted && status.sealed) {
+          // This tool's own init job sent sys/init, Vault committed it, and the answer never arrived: the job
+          // ended without one and vault-1's volume proves none was kept (a power cut of its node, a CLI that
+          // timed out; a later job of the attempt may have been told "already initialized" by that init). No
+          // one holds that key and no one has unsealed with it, so what vault-1 initialized can never be
+          // opened: it is noise, and only a new init makes the cluster usable. Wiped only while no peer is
+          // initialized.
+          const peer = await initializedPeer(nodes);
+          if (peer === undefined) {
+            if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
+            notes.push(
+              await wipeLeaderData(
+                stack,
+                leader,
+                `initialized by this tool's init job whose answer never arrived (${failedInit}); no one holds its key`,
+              ),
+            );
+            [failedInit, mayHaveCommitted] = [undefined, false];
+            nodes = await waitForNodes(deps, stack, ALL_SLOTS);
+            leader = nodeAt(nodes, LEADER_SLOT);
+            continue;
+          }
+        }
         if (!record) {
           throw new NonRetryableError(
             ErrorType.UnsealKeyUnavailable,
@@ -193,15 +238,13 @@ export function createInitActivities(deps: ActivityDeps) {
           keyId: record.keyId,
         };
       }
-      for (const slot of PEER_SLOTS) {
-        const peer = nodeAt(nodes, slot);
-        if ((await peer.client.sealStatus()).initialized) {
-          throw new NonRetryableError(
-            ErrorType.ForeignClusterDetected,
-            `${peer.name} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
-              `Inspect the data volumes of ${serviceName(stack)}. Nothing was changed.`,
-          );
-        }
+      const peer = await initializedPeer(nodes);
+      if (peer !== undefined) {
+        throw new NonRetryableError(
+          ErrorType.ForeignClusterDetected,
+          `${peer} is initialized while the designated leader ${leader.name} is not; refusing to initialize. ` +
+            `Inspect the data volumes of ${serviceName(stack)}. Nothing was changed.`,
+        );
       }
       if (record) {
         throw new NonRetryableError(
@@ -214,7 +257,7 @@ export function createInitActivities(deps: ActivityDeps) {
         if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
         // Provably nothing to keep: vault-1 uninitialized, no peer initialized or joined, no record, and the
         // init job that failed left no answer. What vault-1's Raft holds is a cut-short init: no keyring.
-        notes.push(await wipeLeaderData(stack, leader));
+        notes.push(await wipeLeaderData(stack, leader, "left by an init its task's death cut short"));
         failedInit = undefined;
         nodes = await waitForNodes(deps, stack, ALL_SLOTS);
         leader = nodeAt(nodes, LEADER_SLOT);
@@ -230,6 +273,10 @@ export function createInitActivities(deps: ActivityDeps) {
         throw new Error(`${leader.name} of ${serviceName(stack)} has no node or address yet`);
       // The init makes vault-1's data on the volume of the node it runs on: that node is its home (homes.ts).
       await claimHome(deps, stack, LEADER_SLOT, leader.task.nodeId);
+      if (failedJobLeft) {
+        await deps.swarm.removeJob(initJobName(stack)); // its failure was judged above; the name is the next job's
+        failedJobLeft = false;
+      }
       await deps.swarm
         .createJob(
           initJobSpec(
@@ -251,7 +298,7 @@ export function createInitActivities(deps: ActivityDeps) {
       await deps.failpoints.hit('initLeader:after-init-sent');
       const result = await collectInitJob(stack);
       if ('error' in result) {
-        failedInit = result.error;
+        failed(result.error);
         continue;
       }
       return {
@@ -274,7 +321,7 @@ export function createInitActivities(deps: ActivityDeps) {
    * Only for a leader whose init was cut short by the death of its task: the caller has proven there is nothing
    * to keep.
    */
-  async function wipeLeaderData(stack: string, leader: ClusterNode): Promise<string> {
+  async function wipeLeaderData(stack: string, leader: ClusterNode, why: string): Promise<string> {
     if (!leader.task.nodeId) throw new Error(`${leader.name} of ${serviceName(stack)} has no node yet`);
     const name = wipeJobName(stack);
     await deps.swarm.removeJob(name);
@@ -296,7 +343,16 @@ export function createInitActivities(deps: ActivityDeps) {
       await now.client.sealStatus();
       return true;
     });
-    return `wiped the data of ${leader.name}, left by an init its task's death cut short, and restarted it`;
+    return `wiped the data of ${leader.name}, ${why}, and restarted it`;
+  }
+
+  /** The first peer that reports itself initialized (joined or not), or undefined. */
+  async function initializedPeer(nodes: Map<Slot, ClusterNode>): Promise<string | undefined> {
+    for (const slot of PEER_SLOTS) {
+      const peer = nodeAt(nodes, slot);
+      if ((await peer.client.sealStatus()).initialized) return peer.name;
+    }
+    return undefined;
   }
 
   return { initLeader };

@@ -63,6 +63,11 @@ export interface FakeNodeState {
    * already has state" until the data folder is emptied (`wipe`).
    */
   cutShortInit?: boolean;
+  /**
+   * The next `sys/init` completes on the node (keyring and barrier persisted) but its answer never reaches the
+   * caller: a power cut of the caller's node, or a CLI timeout, between Vault's commit and its reply.
+   */
+  loseInitAnswer?: boolean;
 }
 
 /** A token the fake knows. */
@@ -402,6 +407,10 @@ class FakeVaultNode implements VaultNode {
     this.cluster.unsealKey = answer.unsealKey;
     this.cluster.addToken(answer.rootToken, ['root'], 'root');
     await this.cluster.initGate;
+    if (n.loseInitAnswer) {
+      n.loseInitAnswer = false;
+      throw new Error(`initializing on ${this.name}: EOF (the answer never arrived)`);
+    }
     return answer;
   }
 

@@ -15,6 +15,7 @@ import {
 } from '../../../src/activities/cluster/init-job';
 import { STATE_POLL_MS } from '../../../src/activities/cluster/nodes';
 import { initKeyName } from '../../../src/custody/init-key';
+import { initMayHaveCommitted } from '../../../src/activities/init-leader';
 import { activityEnv, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
 import { namedFailure, retryableError, tick } from '../../support/failures';
@@ -344,6 +345,102 @@ describe('initLeader', () => {
     });
     await assert.rejects(w.run(w.acts.initLeader, w.input), retryableError(/cluster already has state/));
     assert.equal(w.swarm.jobsCreated.filter((j) => j.name === wipeJobName(w.stack)).length, 1);
+    assert.equal(w.vault.calls.init, 0);
+  });
+
+  it('sys/init committed but its answer lost on the way (vault-1 initialized, the job failed, the volume keeps none): wiped, initialized again, one key in custody', async () => {
+    const w = await deployed();
+    w.vault.node(1).loseInitAnswer = true;
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 2, 'the lost init, then one that answered');
+    assert.match(
+      out.summary,
+      /^wiped the data of vault-1, initialized by this tool's init job whose answer never arrived \(.*EOF.*\); no one holds its key, and restarted it; initialized vault-1/,
+    );
+    assert.deepEqual(
+      w.swarm.jobsCreated.map((j) => j.name),
+      [initJobName(w.stack), answerJobName(w.stack), wipeJobName(w.stack), initJobName(w.stack)],
+    );
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it('the same, the worker killed right after the wipe: the failed job still proves it, the retry initializes once', async () => {
+    const w = await deployed();
+    w.vault.node(1).loseInitAnswer = true;
+    let inits = 0; // the attempt's first init goes through (and loses its answer); it dies before the second
+    w.failpoints.at.set('initLeader:before-init', () => {
+      if (++inits === 2) throw new Error('killed at initLeader:before-init');
+    });
+    await assert.rejects(w.run(w.acts.initLeader, w.input), /killed at initLeader:before-init/);
+    assert.equal(w.vault.node(1).initialized, false, 'the wipe happened');
+    assert.ok(w.swarm.jobNames().includes(initJobName(w.stack)), 'the failed job is still there');
+    w.failpoints.at.delete('initLeader:before-init');
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 2);
+    assert.match(out.summary, /initialized vault-1 through its init job/);
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it('an answer lost while a peer is initialized: UnsealKeyUnavailable, nothing wiped, the failed job kept', async () => {
+    const w = await deployed();
+    w.vault.node(1).loseInitAnswer = true;
+    const inner = [...w.swarm.jobRunners.values()][0]!;
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    w.swarm.jobRunners.set(service, async (spec) => {
+      const r = await inner(spec);
+      if (spec.name === initJobName(w.stack)) w.vault.node(2).initialized = true;
+      return r;
+    });
+    await assert.rejects(w.run(w.acts.initLeader, w.input), namedFailure('UnsealKeyUnavailable'));
+    assert.equal(w.swarm.jobsCreated.filter((j) => j.name === wipeJobName(w.stack)).length, 0);
+    assert.ok(w.swarm.jobNames().includes(initJobName(w.stack)), 'the evidence is kept');
+  });
+
+  it('initMayHaveCommitted: every failure but those in which Vault refused sys/init or never got it', () => {
+    for (const lost of [
+      'the init job ended failed (exit 137) without an answer: no output',
+      "the init job ended cut short (vault-1's task abc ended) (exit ?) without an answer: no output",
+      'Error initializing: Put "https://10.0.0.5:8200/v1/sys/init": EOF',
+      'context deadline exceeded (Client.Timeout exceeded while awaiting headers)',
+    ])
+      assert.equal(initMayHaveCommitted(lost), true, lost);
+    for (const refused of [
+      'Code: 400. Errors: * Vault is already initialized',
+      'Code: 400. Errors: * could not bootstrap clustered storage: error bootstrapping cluster: cluster already has state',
+      'dial tcp 10.0.0.5:8200: connect: connection refused',
+      'dial tcp: lookup vault-1: no such host',
+      'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+    ])
+      assert.equal(initMayHaveCommitted(refused), false, refused);
+  });
+
+  it('an answer lost while vault-1 is unsealed (someone holds a key): UnsealKeyUnavailable, nothing wiped', async () => {
+    const w = await deployed();
+    w.vault.node(1).loseInitAnswer = true;
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    const inner = w.swarm.jobRunners.get(service)!;
+    w.swarm.jobRunners.set(service, async (spec) => {
+      const r = await inner(spec);
+      if (spec.name === initJobName(w.stack)) w.vault.node(1).sealed = false;
+      return r;
+    });
+    await assert.rejects(w.run(w.acts.initLeader, w.input), namedFailure('UnsealKeyUnavailable'));
+    assert.equal(w.swarm.jobsCreated.filter((j) => j.name === wipeJobName(w.stack)).length, 0);
+  });
+
+  it('an init refused as already initialized (someone else initialized vault-1): UnsealKeyUnavailable, nothing wiped', async () => {
+    const w = await deployed();
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    const inner = w.swarm.jobRunners.get(service)!;
+    w.swarm.jobRunners.set(service, async (spec) => {
+      if (spec.name === initJobName(w.stack))
+        Object.assign(w.vault.node(1), { initialized: true, sealed: true });
+      return inner(spec);
+    });
+    await assert.rejects(w.run(w.acts.initLeader, w.input), namedFailure('UnsealKeyUnavailable'));
+    assert.equal(w.swarm.jobsCreated.filter((j) => j.name === wipeJobName(w.stack)).length, 0);
     assert.equal(w.vault.calls.init, 0);
   });
 });

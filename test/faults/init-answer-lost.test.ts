@@ -8,7 +8,6 @@
  * initialize it again: the run completes with one key in custody. Before, it failed `UnsealKeyUnavailable`.
  */
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { initJobName } from '../../src/activities/cluster/init-job';
 import { describeFailure } from '../../src/shared/errors';
@@ -19,29 +18,8 @@ import type { TestRun } from '../support/testbed';
 import { dockerCli } from '../support/testbed';
 import { eventually } from '../support/wait';
 import { assertBootstrapped, withTestRun } from './end-state';
-import { containersBySlot } from './stack-state';
+import { containersBySlot, logShows } from './stack-state';
 import { count, summaryAfterAll } from './summary';
-
-/** Waits for `text` in the container's log (from its start). */
-async function logShows(run: TestRun, container: string, text: string, ms: number): Promise<void> {
-  const logs = (await run.docker
-    .getContainer(container)
-    .logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${container} never logged "${text}"`)), ms);
-      logs.on('data', (chunk: Buffer) => {
-        if (chunk.toString('latin1').includes(text)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      logs.on('error', reject);
-    });
-  } finally {
-    logs.destroy();
-  }
-}
 
 /** Freezes vault-1 inside sys/init, kills the init job's container, thaws vault-1: the answer goes nowhere. */
 async function loseTheInitAnswer(run: TestRun): Promise<string> {

@@ -8,7 +8,6 @@
  * does first, about a second before the barrier is initialized here), its container is killed.
  */
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { bootstrapWorkflowId } from '../../src/shared/workflow-ids';
 import { describeFailure } from '../../src/shared/errors';
@@ -17,7 +16,7 @@ import { activitiesOf, historyOf, testbedTemporalClient } from '../support/histo
 import type { TestRun } from '../support/testbed';
 import { eventually } from '../support/wait';
 import { assertBootstrapped, withTestRun } from './end-state';
-import { containersBySlot } from './stack-state';
+import { containersBySlot, logShows } from './stack-state';
 import { count, summaryAfterAll } from './summary';
 
 /** Kills vault-1's container the moment its log shows `sys/init` creating Raft's initial configuration. */
@@ -25,26 +24,8 @@ async function killLeaderDuringInit(run: TestRun): Promise<{ container: string; 
   const container = await eventually(`a container for vault-1 of ${run.stack}`, 5 * 60_000, async () =>
     (await containersBySlot(run.stack)).get(1),
   );
-  const ctr = run.docker.getContainer(container);
-  const logs = (await ctr.logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error("vault-1 never logged Raft's initial configuration")),
-        5 * 60_000,
-      );
-      logs.on('data', (chunk: Buffer) => {
-        if (chunk.toString('latin1').includes('storage.raft: initial configuration')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      logs.on('error', reject);
-    });
-    await ctr.kill();
-  } finally {
-    logs.destroy();
-  }
+  await logShows(run, container, 'storage.raft: initial configuration', 5 * 60_000);
+  await run.docker.getContainer(container).kill();
   count('faultsInjected');
   return { container, killedAtMs: Date.now() };
 }

@@ -3,6 +3,7 @@
  * workflow, its Vault containers and what `vault status` says in each.
  */
 import { readdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import type { FileKeyCustody } from '../../src/custody/file-custody';
 import { dockerCli } from '../support/testbed';
@@ -55,4 +56,25 @@ export async function vaultStatusBySlot(
     });
   }
   return out;
+}
+
+/** Resolves the moment the container's log (from its start) shows `text`; rejects after `ms`. */
+export async function logShows(run: TestRun, container: string, text: string, ms: number): Promise<void> {
+  const logs = (await run.docker
+    .getContainer(container)
+    .logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${container} never logged "${text}"`)), ms);
+      logs.on('data', (chunk: Buffer) => {
+        if (chunk.toString('latin1').includes(text)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      logs.on('error', reject);
+    });
+  } finally {
+    logs.destroy();
+  }
 }

@@ -101,22 +101,15 @@ export const ANSWER_JOB_END = '-- end of the kept init answer --';
  * of a job killed before the rename), then `ANSWER_JOB_END`: output that ends so and holds no answer proves
  * the volume keeps none. Pinned to the node the init job ran on, where that volume is.
  */
-export function answerJobSpec(target: Omit<Target, 'address' | 'serverName' | 'taskId'>): JobSpec {
-  return {
-    name: answerJobName(target.stack),
-    likeService: serviceName(target.stack),
-    mounts: [VAULT_DATA_DIR],
-    slot: target.slot,
-    nodeId: target.nodeId,
-    command: [
-      'sh',
-      '-c',
-      'if [ -s "$ANSWER" ]; then cat -- "$ANSWER"; elif [ -s "$ANSWER.tmp" ]; then cat -- "$ANSWER.tmp"; fi; ' +
-        'echo; echo "$END"',
-    ],
-    env: { ANSWER: INIT_ANSWER_FILE, END: ANSWER_JOB_END },
-    labels: { [LABEL_KIND]: 'init-answer-job', [LABEL_STACK]: target.stack },
-  };
+export function answerJobSpec(target: VolumeTarget): JobSpec {
+  return dataVolumeJob(
+    target,
+    answerJobName(target.stack),
+    'init-answer-job',
+    'if [ -s "$ANSWER" ]; then cat -- "$ANSWER"; elif [ -s "$ANSWER.tmp" ]; then cat -- "$ANSWER.tmp"; fi; ' +
+      'echo; echo "$END"',
+    { ANSWER: INIT_ANSWER_FILE, END: ANSWER_JOB_END },
+  );
 }
 
 /**
@@ -133,20 +126,35 @@ export function parseKeptAnswer(stdout: string): EncryptedInitAnswer | 'none' | 
  * The wipe job: removes what Raft and the barrier keep in vault-1's data folder, and a kept init answer
  * (encrypted to an init key no longer in use), nothing else.
  */
-export function wipeJobSpec(target: Omit<Target, 'address' | 'serverName' | 'taskId'>): JobSpec {
+export function wipeJobSpec(target: VolumeTarget): JobSpec {
+  return dataVolumeJob(
+    target,
+    wipeJobName(target.stack),
+    'wipe-job',
+    `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp && ls -A`,
+  );
+}
+
+/** The slot and node whose data volume a job mounts. */
+type VolumeTarget = Pick<Target, 'stack' | 'slot' | 'nodeId'>;
+
+/** A job on the slot's node with its data volume mounted, running `script` in the image's shell. */
+function dataVolumeJob(
+  target: VolumeTarget,
+  name: string,
+  kind: string,
+  script: string,
+  env: Record<string, string> = {},
+): JobSpec {
   return {
-    name: wipeJobName(target.stack),
+    name,
     likeService: serviceName(target.stack),
     mounts: [VAULT_DATA_DIR],
     slot: target.slot,
     nodeId: target.nodeId,
-    command: [
-      'sh',
-      '-c',
-      `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp && ls -A`,
-    ],
-    env: {},
-    labels: { [LABEL_KIND]: 'wipe-job', [LABEL_STACK]: target.stack },
+    command: ['sh', '-c', script],
+    env,
+    labels: { [LABEL_KIND]: kind, [LABEL_STACK]: target.stack },
   };
 }
 

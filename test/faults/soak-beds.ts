@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { initJobName } from '../../src/activities/cluster/init-job';
 import { FileKeyCustody } from '../../src/custody/file-custody';
 import { DockerGateway } from '../../src/docker/gateway';
 import type { BootstrapResult } from '../../src/shared/types';
@@ -43,6 +44,11 @@ export interface SoakBed {
   restartWorker(): void;
   /** `docker kill` of the current task of `slot`; false when that slot has no running container. */
   killVaultTask(slot: number): Promise<boolean>;
+  /**
+   * `docker rm -f` of the stack's init job container, on vault-1's node, whatever its state; false when there
+   * is none (no job yet, or already removed).
+   */
+  removeInitJob(): Promise<boolean>;
   /** The node's Engine stopped and started again (three nodes only). */
   nodeOutage(node: NodeName): Promise<void>;
   /**
@@ -59,6 +65,17 @@ export interface SoakBed {
   probeRestartedTask(slot: number): Promise<void>;
   /** Stops every worker it started, removes the stack and everything of it; counts and asserts leftovers. */
   cleanup(): Promise<void>;
+}
+
+/** `docker rm -f` of each container listed (one id per line); whether one was there. */
+async function removeContainers(ids: string, docker: (args: string[]) => Promise<unknown>): Promise<boolean> {
+  const list = ids
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (list.length === 0) return false;
+  await docker(['rm', '-f', ...list]).catch(() => undefined); // gone between the listing and the removal
+  return true;
 }
 
 /** How many `vault status` outputs say `HA Mode active`. */
@@ -129,6 +146,11 @@ export class OneNodeSoakBed implements SoakBed {
       () => true,
       () => false, // it exited between the listing and the kill
     );
+  }
+
+  async removeInitJob(): Promise<boolean> {
+    const ids = await dockerCli(['ps', '-a', '-q', '-f', `name=${initJobName(this.stack)}.`]);
+    return removeContainers(ids, (args) => dockerCli(args));
   }
 
   nodeOutage(): Promise<void> {
@@ -215,6 +237,17 @@ export class ThreeNodeSoakBed implements SoakBed {
       return true;
     } catch {
       return false; // no task yet, or it exited between the listing and the kill
+    }
+  }
+
+  async removeInitJob(): Promise<boolean> {
+    try {
+      const node = (await slotNodes(this.stack)).get(1);
+      if (!node) return false;
+      const ids = await nodeDocker(node, ['ps', '-a', '-q', '-f', `name=${initJobName(this.stack)}.`]);
+      return await removeContainers(ids, (args) => nodeDocker(node, args));
+    } catch {
+      return false; // vault-1's node not answering (an Engine fault of the same run)
     }
   }
 

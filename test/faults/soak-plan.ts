@@ -51,10 +51,16 @@ export function pick<T>(rng: Rng, xs: readonly T[]): T {
 /**
  * What one fault does: `worker` SIGKILL of the (full) worker and a new worker process with the same
  * configuration; `vault` a `docker kill` of one Vault task; `both` the two together (the worker first);
- * `node` (three-node bed only) one node's Engine stopped and started again.
+ * `node` (three-node bed only) one node's Engine stopped and started again; `initJob` the init job's container
+ * removed (`docker rm -f`), whatever it is doing: before its request, while Vault initializes (the answer lost
+ * on the way), between saving the answer and printing it, or after it ended (its output gone, as a restarting
+ * Engine removes a finished task's container).
  */
-export const FAULT_KINDS = ['worker', 'vault', 'both', 'node'] as const;
+export const FAULT_KINDS = ['worker', 'vault', 'both', 'node', 'initJob'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The kinds a run's faults are drawn from (`initJob` is drawn on its own, below). */
+const DRAWN_KINDS = ['worker', 'vault', 'both', 'node'] as const;
 
 export const SOAK_NODE_NAMES = ['n1', 'n2', 'n3'] as const;
 
@@ -88,7 +94,13 @@ export interface RunPlan {
  * delay of its first fault after that step was scheduled (the step's whole span on this bed: nodes, init key,
  * init job, Vault's `sys/init`); all inclusive.
  */
-export const PLAN_BOUNDS = { faults: [1, 6], delayMs: [1000, 7000], initLeadMs: [0, 5000] } as const;
+export const PLAN_BOUNDS = {
+  faults: [1, 6],
+  delayMs: [1000, 7000],
+  initLeadMs: [0, 5000],
+  /** When an `initJob` fault comes, after initLeader's scheduling: its init key, job, Vault's init, and after. */
+  initJobMs: [500, 7000],
+} as const;
 
 /**
  * The faults of run `index`: 1–6 of them, each 1–7 s after the one before (the first after the start),
@@ -97,7 +109,7 @@ export const PLAN_BOUNDS = { faults: [1, 6], delayMs: [1000, 7000], initLeadMs: 
  */
 export function drawPlan(seed: number, index: number, nodes: 1 | 3): RunPlan {
   const rng = mulberry32(runSeed(seed, index));
-  const kinds = nodes === 3 ? FAULT_KINDS : FAULT_KINDS.filter((k) => k !== 'node');
+  const kinds: readonly FaultKind[] = nodes === 3 ? DRAWN_KINDS : DRAWN_KINDS.filter((k) => k !== 'node');
   const n = intIn(rng, PLAN_BOUNDS.faults[0], PLAN_BOUNDS.faults[1]);
   const faults: PlannedFault[] = [];
   let at = 0;
@@ -116,10 +128,18 @@ export function drawPlan(seed: number, index: number, nodes: 1 | 3): RunPlan {
   const lead = intIn(rng, PLAN_BOUNDS.initLeadMs[0], PLAN_BOUNDS.initLeadMs[1]);
   const first = faults[0]?.atMs ?? 0;
   if (anchor === 'initLeader') for (const f of faults) f.atMs = f.atMs - first + lead;
+  // Drawn after everything else (a seed's other faults stay what they were): in half the runs anchored at
+  // initLeader, the init job's container is also removed, at a moment of the init nobody chose.
+  const initJob = rng() < 0.5;
+  const initJobAt = intIn(rng, PLAN_BOUNDS.initJobMs[0], PLAN_BOUNDS.initJobMs[1]);
+  if (anchor === 'initLeader' && initJob) {
+    faults.push({ atMs: initJobAt, kind: 'initJob', slot: 1, node: 'n1' });
+    faults.sort((a, b) => a.atMs - b.atMs);
+  }
   return { index, seed, anchor, faults, probeSlot };
 }
 
-/** `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s`, after `initLeader+` when anchored there. */
+/** `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s init-job@3.2s`, after `initLeader+` when anchored there. */
 export function describePlan(plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPlan, 'anchor'>>): string {
   const from = plan.anchor === 'initLeader' ? 'initLeader+ ' : '';
   return (
@@ -130,6 +150,7 @@ export function describePlan(plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPla
         if (f.kind === 'vault') return `vault-${f.slot}${at}`;
         if (f.kind === 'both') return `both(worker+vault-${f.slot})${at}`;
         if (f.kind === 'node') return `node-${f.node}${at}`;
+        if (f.kind === 'initJob') return `init-job${at}`;
         return `worker${at}`;
       })
       .join(' ')

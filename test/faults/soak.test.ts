@@ -105,6 +105,8 @@ async function inject(bed: SoakBed, f: PlannedFault): Promise<boolean> {
     case 'node':
       await bed.nodeOutage(f.node);
       return true;
+    case 'initJob':
+      return bed.removeInitJob();
   }
 }
 
@@ -260,6 +262,7 @@ describe(`random-crash soak: seed ${settings.seed}, runs ${settings.from}..${las
       vault: 'Vault task killed',
       both: 'worker and Vault task',
       node: 'node Engine stopped',
+      initJob: 'init job container removed',
     };
     return [
       { name: 'runs', value: soak.runs },

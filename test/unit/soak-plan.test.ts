@@ -5,7 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drawPlan, mulberry32, PLAN_BOUNDS, replayCommand, runSeed, soakSettings } from '../faults/soak-plan';
+import {
+  describePlan,
+  drawPlan,
+  mulberry32,
+  PLAN_BOUNDS,
+  replayCommand,
+  runSeed,
+  soakSettings,
+} from '../faults/soak-plan';
 
 describe('soak plans', () => {
   it('mulberry32 gives the stream of the reference implementation (bryc, seed 1)', () => {
@@ -27,9 +35,24 @@ describe('soak plans', () => {
     for (let i = 1; i <= 500; i++) {
       for (const nodes of [1, 3] as const) {
         const plan = drawPlan(99, i, nodes);
-        assert.ok(plan.faults.length >= PLAN_BOUNDS.faults[0] && plan.faults.length <= PLAN_BOUNDS.faults[1]);
+        const drawn = plan.faults.filter((f) => f.kind !== 'initJob').length;
+        assert.ok(drawn >= PLAN_BOUNDS.faults[0] && drawn <= PLAN_BOUNDS.faults[1]);
+        const initJobs = plan.faults.filter((f) => f.kind === 'initJob');
+        assert.ok(
+          initJobs.length <= (plan.anchor === 'initLeader' ? 1 : 0),
+          'one init-job fault, anchored runs only',
+        );
+        for (const f of initJobs) {
+          assert.ok(f.atMs >= PLAN_BOUNDS.initJobMs[0] && f.atMs <= PLAN_BOUNDS.initJobMs[1]);
+          kinds.add(`${nodes}:${f.kind}`);
+        }
+        assert.deepEqual(
+          plan.faults.map((f) => f.atMs),
+          plan.faults.map((f) => f.atMs).sort((x, y) => x - y),
+          'in time order',
+        );
         let at = 0;
-        for (const [n, f] of plan.faults.entries()) {
+        for (const [n, f] of plan.faults.filter((x) => x.kind !== 'initJob').entries()) {
           const gap = f.atMs - at;
           const [lo, hi] =
             n === 0 && plan.anchor === 'initLeader' ? PLAN_BOUNDS.initLeadMs : PLAN_BOUNDS.delayMs;
@@ -42,9 +65,18 @@ describe('soak plans', () => {
         assert.ok(plan.probeSlot >= 1 && plan.probeSlot <= 3);
       }
     }
-    for (const k of ['1:worker', '1:vault', '1:both', '3:node']) assert.ok(kinds.has(k), `${k} is drawn`);
+    for (const k of ['1:worker', '1:vault', '1:both', '3:node', '1:initJob', '3:initJob'])
+      assert.ok(kinds.has(k), `${k} is drawn`);
     const anchors = Array.from({ length: 200 }, (_, i) => drawPlan(99, i + 1, 1).anchor);
     for (const a of ['start', 'initLeader']) assert.ok(anchors.includes(a as 'start'), `${a} is drawn`);
+  });
+
+  it("the init-job fault is drawn last: a seed's other faults are what they were (seed 446416101, run 7)", () => {
+    const plan = drawPlan(446416101, 7, 3);
+    assert.equal(
+      describePlan({ ...plan, faults: plan.faults.filter((f) => f.kind !== 'initJob') }),
+      'initLeader+ both(worker+vault-1)@3.0s node-n2@8.7s node-n3@12.9s worker@14.7s node-n3@16.8s',
+    );
   });
 
   it('settings: defaults, a drawn seed, refusals, the replay command', () => {

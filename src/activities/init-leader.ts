@@ -20,12 +20,13 @@ import {
   initJobSpec,
   lastLines,
   parseInitAnswer,
-  parseKeptAnswer,
+  parseKeptInit,
   wipeJobName,
   wipeJobSpec,
 } from './cluster/init-job';
 import { locateNodes, nodeAt, serverName, waitFor, waitForNodes } from './cluster/nodes';
 import type { ClusterNode } from './cluster/nodes';
+import type { KeptInit } from './cluster/init-job';
 import { claimHome } from './cluster/homes';
 import type { ActivityDeps } from './deps';
 import { waitUntil } from '../time/wait';
@@ -81,7 +82,10 @@ export function createInitActivities(deps: ActivityDeps) {
    */
   async function collectInitJob(
     stack: string,
-  ): Promise<{ stored: CustodyRecordInfo; answeredAfterMs: number; readBack: boolean } | { error: string }> {
+  ): Promise<
+    | { stored: CustodyRecordInfo; answeredAfterMs: number; readBack: boolean }
+    | { error: string; mayHaveCommitted: boolean }
+  > {
     const name = initJobName(stack);
     const sentAt = deps.clock.now();
     let targetGoneAt: number | undefined;
@@ -106,10 +110,8 @@ export function createInitActivities(deps: ActivityDeps) {
     let answer = parseInitAnswer(output.stdout);
     const readBack = !answer;
     // A job Swarm never placed ran nothing and kept nothing; one that ran may have kept its answer on the volume.
-    if (!answer && ended.nodeId) {
-      const kept = await readKeptAnswer(stack, ended.nodeId);
-      if (kept !== 'none') answer = kept;
-    }
+    const kept = !answer && ended.nodeId ? await readKeptInit(stack, ended.nodeId) : undefined;
+    answer ??= kept?.answer;
     if (!answer && ended.state === 'complete') {
       // `operator init` exits 0 only after the answer is on the volume and printed: a job that shows it in
       // neither is one not read right (never a reason to remove the job, or to judge Vault's state).
@@ -119,10 +121,14 @@ export function createInitActivities(deps: ActivityDeps) {
       );
     }
     if (!answer) {
+      // Judged by what the CLI itself wrote (kept on the volume), never by the service logs, which may also
+      // carry the daemon's own errors about reading them. A job never placed never sent anything.
+      const cliErrors = kept?.cliErrors ?? '';
       return {
         error:
           `the init job ended ${ended.state} (exit ${ended.exitCode ?? '?'}) without an answer: ` +
-          (lastLines(output.stderr) || lastLines(output.stdout) || 'no output'),
+          (lastLines(cliErrors) || lastLines(output.stderr) || 'no output from the CLI'),
+        mayHaveCommitted: kept !== undefined && initMayHaveCommitted(cliErrors),
       };
     }
     await deps.failpoints.hit('initLeader:after-init-before-persist');
@@ -134,13 +140,13 @@ export function createInitActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Reads the answer the init job kept on vault-1's data volume, through the answer job on the node the init
-   * job ran on. Returns it, or `'none'` when the job read the volume to the end and found none; throws
-   * (retryably) while that node does not run the job or its output is not whole, which proves nothing.
+   * Reads what the init job kept on vault-1's data volume (its answer, the CLI's error output), through the
+   * answer job on the node the init job ran on. Throws (retryably) while that node does not run the job or its
+   * output is not whole, which proves nothing.
    */
-  async function readKeptAnswer(stack: string, nodeId: string): Promise<EncryptedInitAnswer | 'none'> {
+  async function readKeptInit(stack: string, nodeId: string): Promise<KeptInit> {
     const name = answerJobName(stack);
-    await deps.swarm.removeJob(name); // an earlier attempt's, which read the same file
+    await deps.swarm.removeJob(name); // an earlier attempt's, which read the same files
     await deps.swarm.createJob(answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }));
     const ended = await waitFor(
       deps,
@@ -153,7 +159,7 @@ export function createInitActivities(deps: ActivityDeps) {
     );
     const output = await deps.swarm.jobOutput(name);
     await deps.swarm.removeJob(name);
-    const kept = ended.state === 'complete' ? parseKeptAnswer(output.stdout) : undefined;
+    const kept = ended.state === 'complete' ? parseKeptInit(output.stdout) : undefined;
     if (kept === undefined)
       throw new Error(
         `the answer job ${name} ended ${ended.state} without reading vault-1's volume to the end ` +
@@ -180,13 +186,20 @@ export function createInitActivities(deps: ActivityDeps) {
     let failedJobLeft = false;
     // Whether an init job of this attempt failed in a way in which Vault may still have committed its init.
     let mayHaveCommitted = false;
-    const failed = (error: string) => {
-      [failedInit, failedJobLeft] = [error, true];
-      mayHaveCommitted ||= initMayHaveCommitted(error);
+    const failed = (found: { error: string; mayHaveCommitted: boolean }) => {
+      [failedInit, failedJobLeft] = [found.error, true];
+      mayHaveCommitted ||= found.mayHaveCommitted;
+    };
+    /** Why this attempt's failed init is not an answer lost on the way (vault-1 initialized), or undefined. */
+    const notLostBecause = async (sealed: boolean): Promise<string | undefined> => {
+      if (!mayHaveCommitted) return "the CLI's own error says Vault refused the init or never got it";
+      if (!sealed) return `${leader.name} is unsealed: someone holds a key`;
+      const peer = await initializedPeer(nodes);
+      return peer !== undefined ? `${peer} is initialized` : undefined;
     };
     if (await deps.swarm.inspectJob(initJobName(stack))) {
       const found = await collectInitJob(stack);
-      if ('error' in found) failed(found.error);
+      if ('error' in found) failed(found);
       else
         notes.push(
           `stored the answer of an earlier attempt's init job as ${found.stored.keyId}` +
@@ -198,15 +211,15 @@ export function createInitActivities(deps: ActivityDeps) {
       const status = await leader.client.sealStatus();
       const record = await custody.describe(stack);
       if (status.initialized) {
-        if (!record && failedInit !== undefined && mayHaveCommitted && status.sealed) {
+        if (!record) {
           // This tool's own init job sent sys/init, Vault committed it, and the answer never arrived: the job
           // ended without one and vault-1's volume proves none was kept (a power cut of its node, a CLI that
           // timed out; a later job of the attempt may have been told "already initialized" by that init). No
           // one holds that key and no one has unsealed with it, so what vault-1 initialized can never be
           // opened: it is noise, and only a new init makes the cluster usable. Wiped only while no peer is
           // initialized.
-          const peer = await initializedPeer(nodes);
-          if (peer === undefined) {
+          const notLost = failedInit !== undefined ? await notLostBecause(status.sealed) : undefined;
+          if (failedInit !== undefined && notLost === undefined) {
             if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
             notes.push(
               await wipeLeaderData(
@@ -220,12 +233,14 @@ export function createInitActivities(deps: ActivityDeps) {
             leader = nodeAt(nodes, LEADER_SLOT);
             continue;
           }
-        }
-        if (!record) {
           throw new NonRetryableError(
             ErrorType.UnsealKeyUnavailable,
             `${leader.name} of ${serviceName(stack)} is already initialized, but custody holds no key for stack ${stack} ` +
-              `and no init job of this tool left an answer. Nothing was changed. Restore the custody record and key file ` +
+              `and no init job of this tool left an answer` +
+              (failedInit !== undefined
+                ? ` (the init job it found failed: ${failedInit}; not taken as an answer lost on the way: ${notLost})`
+                : '') +
+              `. Nothing was changed. Restore the custody record and key file ` +
               `from backup and run the bootstrap again; without the key this cluster's data cannot be unsealed.`,
           );
         }
@@ -298,7 +313,7 @@ export function createInitActivities(deps: ActivityDeps) {
       await deps.failpoints.hit('initLeader:after-init-sent');
       const result = await collectInitJob(stack);
       if ('error' in result) {
-        failed(result.error);
+        failed(result);
         continue;
       }
       return {

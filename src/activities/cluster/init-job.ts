@@ -61,8 +61,9 @@ interface Target {
  * The init job. The public key comes in through the environment (it is public); the CLI reads it from a
  * file, written in the job's own /tmp. `VAULT_MAX_RETRIES=0`: an init is sent once, never again by the CLI.
  * The answer goes to a temporary file on the data volume, is synced, renamed into place, synced again and only
- * then printed: a job that exits 0 has left the answer on the volume. An earlier job's file is removed first,
- * so a file there is always this job's.
+ * then printed: a job that exits 0 has left the answer on the volume. What the CLI writes to its error output
+ * goes to a file beside it (then to the job's own), so why an init failed is the CLI's word, not a log
+ * reader's. An earlier job's files are removed first, so a file there is always this job's.
  */
 export function initJobSpec(target: Target, publicKey: string): JobSpec {
   return {
@@ -74,11 +75,12 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
     command: [
       'sh',
       '-c',
-      'umask 077 && rm -f -- "$ANSWER" "$ANSWER.tmp" && ' +
+      'umask 077 && rm -f -- "$ANSWER" "$ANSWER.tmp" "$ANSWER.err" && ' +
         'printf "%s\\n" "$VAULT_BOOTSTRAP_INIT_KEY" > /tmp/init-key.asc && ' +
-        'vault operator init -key-shares=1 -key-threshold=1 ' +
-        '-pgp-keys=/tmp/init-key.asc -root-token-pgp-key=/tmp/init-key.asc -format=json > "$ANSWER.tmp" && ' +
-        'sync && mv -- "$ANSWER.tmp" "$ANSWER" && sync && cat -- "$ANSWER"',
+        '{ vault operator init -key-shares=1 -key-threshold=1 ' +
+        '-pgp-keys=/tmp/init-key.asc -root-token-pgp-key=/tmp/init-key.asc -format=json ' +
+        '> "$ANSWER.tmp" 2> "$ANSWER.err"; rc=$?; sync; cat -- "$ANSWER.err" >&2; [ "$rc" -eq 0 ] || exit "$rc"; } && ' +
+        'mv -- "$ANSWER.tmp" "$ANSWER" && sync && cat -- "$ANSWER"',
     ],
     env: {
       VAULT_ADDR: `https://${target.address}:${VAULT_API_PORT}`,
@@ -95,11 +97,24 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
 
 /** The answer job's last line: its output is whole once it shows it. */
 export const ANSWER_JOB_END = '-- end of the kept init answer --';
+/** The answer job's line between the kept answer and what the CLI wrote to its error output. */
+export const ANSWER_JOB_CLI_ERRORS = "-- the init CLI's errors --";
+
+/**
+ * What the init job left on the volume: its answer, if any, and what the Vault CLI itself wrote to its error
+ * output (empty when the CLI was killed before it wrote, or never ran). The CLI's own words, not the service
+ * logs, which may also carry the daemon's messages about reading them.
+ */
+export interface KeptInit {
+  answer?: EncryptedInitAnswer;
+  cliErrors: string;
+}
 
 /**
  * The answer job: prints the answer the init job kept on the volume (the renamed file, else the temporary one
- * of a job killed before the rename), then `ANSWER_JOB_END`: output that ends so and holds no answer proves
- * the volume keeps none. Pinned to the node the init job ran on, where that volume is.
+ * of a job killed before the rename), then `ANSWER_JOB_CLI_ERRORS` and the CLI's error output, then
+ * `ANSWER_JOB_END`: output that ends so and holds no answer proves the volume keeps none. Pinned to the node
+ * the init job ran on, where that volume is.
  */
 export function answerJobSpec(target: VolumeTarget): JobSpec {
   return dataVolumeJob(
@@ -107,19 +122,22 @@ export function answerJobSpec(target: VolumeTarget): JobSpec {
     answerJobName(target.stack),
     'init-answer-job',
     'if [ -s "$ANSWER" ]; then cat -- "$ANSWER"; elif [ -s "$ANSWER.tmp" ]; then cat -- "$ANSWER.tmp"; fi; ' +
-      'echo; echo "$END"',
-    { ANSWER: INIT_ANSWER_FILE, END: ANSWER_JOB_END },
+      'echo; echo "$ERRORS"; if [ -f "$ANSWER.err" ]; then cat -- "$ANSWER.err"; fi; echo; echo "$END"',
+    { ANSWER: INIT_ANSWER_FILE, ERRORS: ANSWER_JOB_CLI_ERRORS, END: ANSWER_JOB_END },
   );
 }
 
 /**
- * What the answer job read: the answer, `'none'` when it read the volume to the end and found no answer, or
- * undefined when its output is not whole (not read yet, or the job cut short): then it proves nothing.
+ * What the answer job read (`KeptInit`), or undefined when its output is not whole (not read yet, or the job
+ * cut short): then it proves nothing. No answer in whole output proves the volume keeps none.
  */
-export function parseKeptAnswer(stdout: string): EncryptedInitAnswer | 'none' | undefined {
+export function parseKeptInit(stdout: string): KeptInit | undefined {
   const end = stdout.lastIndexOf(ANSWER_JOB_END);
-  if (end < 0) return undefined;
-  return parseInitAnswer(stdout.slice(0, end)) ?? 'none';
+  const errors = stdout.lastIndexOf(ANSWER_JOB_CLI_ERRORS, end);
+  if (end < 0 || errors < 0) return undefined;
+  const answer = parseInitAnswer(stdout.slice(0, errors));
+  const cliErrors = stdout.slice(errors + ANSWER_JOB_CLI_ERRORS.length, end).trim();
+  return answer ? { answer, cliErrors } : { cliErrors };
 }
 
 /**
@@ -131,7 +149,7 @@ export function wipeJobSpec(target: VolumeTarget): JobSpec {
     target,
     wipeJobName(target.stack),
     'wipe-job',
-    `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp && ls -A`,
+    `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp ${INIT_ANSWER_FILE}.err && ls -A`,
   );
 }
 

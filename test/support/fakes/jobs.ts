@@ -5,7 +5,7 @@
  * answer job prints what the volume keeps; the wipe job empties the node's data (and the kept answer).
  */
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
-import { ANSWER_JOB_END } from '../../../src/activities/cluster/init-job';
+import { ANSWER_JOB_CLI_ERRORS, ANSWER_JOB_END } from '../../../src/activities/cluster/init-job';
 import type { JobSpec } from '../../../src/ports';
 import { LABEL_KIND, nodeName, VAULT_API_PORT } from '../../../src/shared/constants';
 import type { JobRun } from './swarm';
@@ -22,8 +22,8 @@ async function encryptTo(armoredKey: string, text: string): Promise<string> {
 }
 
 export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
-  /** The init answer each slot's data volume keeps (`INIT_ANSWER_FILE`). */
-  const kept = new Map<number, string>();
+  /** What each slot's data volume keeps of the last init job: its answer and the CLI's error output. */
+  const kept = new Map<number, { answer?: string; errors: string }>();
   return async (spec: JobSpec) => {
     if (spec.labels[LABEL_KIND] === 'wipe-job') {
       vault.wipe(spec.slot);
@@ -31,7 +31,11 @@ export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
       return { exitCode: 0, stdout: '' };
     }
     if (spec.labels[LABEL_KIND] === 'init-answer-job') {
-      return { exitCode: 0, stdout: `${kept.get(spec.slot) ?? ''}\n${ANSWER_JOB_END}\n` };
+      const k = kept.get(spec.slot);
+      return {
+        exitCode: 0,
+        stdout: `${k?.answer ?? ''}\n${ANSWER_JOB_CLI_ERRORS}\n${k?.errors ?? ''}\n${ANSWER_JOB_END}\n`,
+      };
     }
     kept.delete(spec.slot);
     const node = vault.factory(nodeName(spec.slot as 1 | 2 | 3), {
@@ -43,7 +47,9 @@ export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
     try {
       answer = await node.init();
     } catch (err) {
-      return { exitCode: 2, stdout: '', stderr: `Error initializing: ${(err as Error).message}` };
+      const stderr = `Error initializing: ${(err as Error).message}`;
+      kept.set(spec.slot, { errors: stderr });
+      return { exitCode: 2, stdout: '', stderr };
     }
     const publicKey = spec.env.VAULT_BOOTSTRAP_INIT_KEY ?? '';
     const hexKey = Buffer.from(answer.unsealKey, 'base64').toString('hex');
@@ -55,7 +61,7 @@ export function fakeJobRunner(vault: FakeVaultCluster): JobRun {
       root_token: await encryptTo(publicKey, answer.rootToken),
     };
     const stdout = JSON.stringify(body, null, 2);
-    kept.set(spec.slot, stdout);
+    kept.set(spec.slot, { answer: stdout, errors: '' });
     return { exitCode: 0, stdout };
   };
 }

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  ANSWER_JOB_CLI_ERRORS,
   ANSWER_JOB_END,
+  parseKeptInit,
   answerJobName,
   initJobName,
   wipeJobName,
@@ -310,7 +312,7 @@ describe('initLeader', () => {
     let volumeReadable = false;
     w.swarm.jobRunners.set(service, async (spec) =>
       spec.name === answerJobName(w.stack) && !volumeReadable
-        ? { exitCode: 0, stdout: `\n${ANSWER_JOB_END}\n` } // a volume that is not the one the job wrote to
+        ? { exitCode: 0, stdout: `\n${ANSWER_JOB_CLI_ERRORS}\n\n${ANSWER_JOB_END}\n` } // not the volume the job wrote to
         : inner(spec),
     );
     w.swarm.unreadableOutput.add(initJobName(w.stack));
@@ -442,5 +444,46 @@ describe('initLeader', () => {
     await assert.rejects(w.run(w.acts.initLeader, w.input), namedFailure('UnsealKeyUnavailable'));
     assert.equal(w.swarm.jobsCreated.filter((j) => j.name === wipeJobName(w.stack)).length, 0);
     assert.equal(w.vault.calls.init, 0);
+  });
+
+  it("an answer lost, the job's service logs carrying the daemon's own errors: judged by the CLI's words on the volume, wiped", async () => {
+    const w = await deployed();
+    w.vault.node(1).loseInitAnswer = true;
+    const service = [...w.swarm.jobRunners.keys()][0]!;
+    const inner = w.swarm.jobRunners.get(service)!;
+    let first = true;
+    w.swarm.jobRunners.set(service, async (spec) => {
+      const r = await inner(spec);
+      if (spec.name !== initJobName(w.stack) || !first) return r;
+      first = false;
+      // The log broker's words, not the CLI's: they must not decide that the init was never sent.
+      const noise =
+        'error from daemon in stream: Error grabbing logs: rpc error: dial tcp 10.0.0.3:2377: connect: connection refused';
+      return { exitCode: 137, stdout: '', stderr: noise };
+    });
+    const out = await w.run(w.acts.initLeader, w.input);
+    assert.equal(w.vault.calls.init, 2);
+    assert.match(
+      out.summary,
+      /^wiped the data of vault-1, initialized by this tool's init job whose answer never arrived \(.*EOF/,
+    );
+    assert.equal((await w.custody.read(w.stack)).unsealKey, w.vault.unsealKey);
+    nothingLeft(w);
+  });
+
+  it('parseKeptInit: the answer and the CLI errors of whole output; nothing from output cut short', () => {
+    const answer = JSON.stringify({ unseal_keys_b64: ['wcBMA…'], root_token: 'wcBMA…' });
+    assert.deepEqual(parseKeptInit(`${answer}\n${ANSWER_JOB_CLI_ERRORS}\n\n${ANSWER_JOB_END}\n`), {
+      answer: { unsealKey: 'wcBMA…', rootToken: 'wcBMA…' },
+      cliErrors: '',
+    });
+    assert.deepEqual(
+      parseKeptInit(
+        `\n${ANSWER_JOB_CLI_ERRORS}\nError initializing: Code: 400. Errors:\n* Vault is already initialized\n${ANSWER_JOB_END}\n`,
+      ),
+      { cliErrors: 'Error initializing: Code: 400. Errors:\n* Vault is already initialized' },
+    );
+    assert.equal(parseKeptInit(`${answer}\n${ANSWER_JOB_CLI_ERRORS}\n`), undefined, 'no end: not whole');
+    assert.equal(parseKeptInit(`${answer}\n${ANSWER_JOB_END}\n`), undefined, 'no errors section: not whole');
   });
 });

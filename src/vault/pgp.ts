@@ -23,6 +23,12 @@ export interface VaultPgpKey {
  * key handed over by mistake).
  */
 export async function publicKeyForVault(where: string, armored: string): Promise<VaultPgpKey> {
+  // openpgp.js reads the first armored block and ignores any after it: count them first.
+  const blocks = armored.match(/-----BEGIN PGP [A-Z ]+-----/g) ?? [];
+  if (blocks.length > 1)
+    throw new Error(
+      `${where}: expected one OpenPGP public key to encrypt the new unseal key to, got ${blocks.length} armored blocks`,
+    );
   let keys: OpenPgp.Key[];
   try {
     keys = await openpgp.readKeys({ armoredKeys: armored });

@@ -2,7 +2,8 @@
  * What the activities need from one Vault node: bank-vaults' small verbs (seal status, init, unseal, Raft
  * join, leader) plus the Raft configuration, autopilot and the certificate the node serves.
  * Implemented over node-vault by `VaultNodeClient` (src/vault/gateway.ts); in tests by `FakeVaultCluster`.
- * Key material goes in as arguments and comes out only from `init`; it never enters an error.
+ * Key material goes in as arguments and comes out in plaintext only from `init` (a rotation's new key only
+ * encrypted to the caller's OpenPGP key); it never enters an error.
  */
 import type { Readable } from 'node:stream';
 import type { RekeyApi, RootGenerationApi, VaultServer } from '../shared/vault-server';

@@ -2,12 +2,13 @@
  * What the activities need from one Vault node: bank-vaults' small verbs (seal status, init, unseal, Raft
  * join, leader) plus the Raft configuration, autopilot and the certificate the node serves.
  * Implemented over node-vault by `VaultNodeClient` (src/vault/gateway.ts); in tests by `FakeVaultCluster`.
- * Key material goes in as arguments and comes out only from `init`; it never enters an error.
+ * Key material goes in as arguments and comes out in plaintext only from `init` (a rotation's new key only
+ * encrypted to the caller's OpenPGP key); it never enters an error.
  */
 import type { Readable } from 'node:stream';
-import type { RootGenerationApi, VaultServer } from '../shared/vault-server';
+import type { RekeyApi, RootGenerationApi, VaultServer } from '../shared/vault-server';
 
-export type { RootGenerationApi } from '../shared/vault-server';
+export type { RekeyApi, RootGenerationApi } from '../shared/vault-server';
 
 /** How the worker reaches one node. */
 export interface NodeTarget {
@@ -161,6 +162,117 @@ export interface VaultNode {
     nonce: string,
     token?: string,
   ): Promise<RootGenerationAttempt>;
+
+  /*
+   * Rotating the unseal key (rekey), through `api`: the `capabilitiesOf(server).rekey.api` of the node's server,
+   * never probed. `token` for the authenticated endpoints (OpenBao's `sys/rotate/root`, Vault 2.x). The new key
+   * comes back only encrypted to the OpenPGP key the rotation was started with; the current key goes in as an
+   * argument; neither ever enters an error. docs/vault-and-openbao.md, "Rotating the unseal key".
+   */
+  /** `<api>/init` (GET): the rotation in progress (`started: false` when none); `undefined` when the server does not offer `api` (404/405). */
+  rekeyStatus(api: RekeyApi, token?: string): Promise<RekeyAttempt | undefined>;
+  /**
+   * `<api>/init` (POST): starts a rotation to one share, threshold one, the new key encrypted to `pgpPublicKey`
+   * (armored OpenPGP; refused before any call when it is not one public key). A rotation already in progress is
+   * Vault's 400, not replaced.
+   */
+  startRekey(api: RekeyApi, request: RekeyRequest, token?: string): Promise<RekeyAttempt>;
+  /**
+   * `<api>/update`: submits the current unseal key to the rotation `nonce`. Once complete, the answer holds the
+   * new key, encrypted (an answer with an unencrypted key is a `VaultProtocolError`, the key not in it).
+   */
+  provideRekeyKey(api: RekeyApi, key: string, nonce: string, token?: string): Promise<RekeyUpdate>;
+  /**
+   * `<api>/verify` (GET): the verification a rotation with `requireVerification` waits for once `update`
+   * completed; `undefined` when there is no rotation (the server's 400 "no rotation/rekey configuration found").
+   */
+  rekeyVerificationStatus(api: RekeyApi, token?: string): Promise<RekeyVerification | undefined>;
+  /**
+   * `<api>/verify` (POST): submits the new key to the verification `nonce`; `complete: true` once the server made
+   * it the key. A wrong key is a 400, and the server then replaces the verification nonce (read it again).
+   */
+  provideRekeyVerificationKey(
+    api: RekeyApi,
+    newKey: string,
+    nonce: string,
+    token?: string,
+  ): Promise<{ complete: boolean; nonce: string }>;
+  /**
+   * `<api>/init` (DELETE): cancels the rotation in progress (a no-op when there is none). The old key stays
+   * valid, even during verification. `nonce` is sent: Vault wants it for a rotation younger than 10 minutes.
+   */
+  cancelRekey(api: RekeyApi, nonce: string, token?: string): Promise<void>;
+  /**
+   * `<api>/backup` (GET, a token with sudo): the encrypted new keys a rotation started with `backup` kept;
+   * `undefined` when none is kept (the server's 400 "no backed-up keys found"). The server never clears it by
+   * itself: the backup of a rotation cancelled or lost before verification holds keys that never became valid.
+   */
+  rekeyBackup(api: RekeyApi, token: string): Promise<RekeyBackup | undefined>;
+  /** `<api>/backup` (DELETE): removes the kept backup (a no-op when there is none). */
+  deleteRekeyBackup(api: RekeyApi, token: string): Promise<void>;
+}
+
+/** What a rotation is started with. */
+export interface RekeyRequest {
+  /** The armored OpenPGP public key the new key is encrypted to (sent as base64 of its binary form). */
+  pgpPublicKey: string;
+  /** Keep the encrypted new key in the server's storage (`backup`; only where `capabilitiesOf(...).rekey.backup`). */
+  backup: boolean;
+  /** Keep the old key until the new one is verified (`require_verification`). */
+  requireVerification: boolean;
+}
+
+/** A rotation as its status reads (no secret: the nonce is answered to whoever may read the status). */
+export interface RekeyAttempt {
+  started: boolean;
+  /** '' when none is started. */
+  nonce: string;
+  /** The new key's shares (`n`) and threshold (`t`); 0 when none is started. */
+  shares: number;
+  threshold: number;
+  /** Current keys submitted so far, of `required`. */
+  progress: number;
+  required: number;
+  /** Fingerprints (lower-case hex) of the OpenPGP keys the new keys will be encrypted to, in order. */
+  pgpFingerprints: string[];
+  backup: boolean;
+  verificationRequired: boolean;
+  /**
+   * The verification's nonce once `update` completed (OpenBao's `sys/rotate/root` status says it); '' before,
+   * and always on `sys/rekey` (read `rekeyVerificationStatus` there).
+   */
+  verificationNonce: string;
+}
+
+/** The answer to `update`: still collecting current keys, or complete with the encrypted new keys. */
+export type RekeyUpdate =
+  | { complete: false; attempt: RekeyAttempt }
+  | {
+      complete: true;
+      nonce: string;
+      /** The new keys, each a base64 OpenPGP message to the matching `pgpFingerprints` entry (never plaintext). */
+      encryptedKeys: string[];
+      pgpFingerprints: string[];
+      backup: boolean;
+      verificationRequired: boolean;
+      /** The nonce to submit the new key to `verify` with; '' without verification. */
+      verificationNonce: string;
+    };
+
+/** A verification in progress. */
+export interface RekeyVerification {
+  /** Whether the verification is open (false before `update` completed). */
+  started: boolean;
+  nonce: string;
+  shares: number;
+  threshold: number;
+  progress: number;
+}
+
+/** The kept backup: the rotation's nonce, and the encrypted new keys (base64 OpenPGP messages) by fingerprint. */
+export interface RekeyBackup {
+  nonce: string;
+  encryptedKeys: Record<string, string[]>;
 }
 
 /** A token role (`auth/token/roles/<name>`): the fields the tool sets. */

@@ -41,12 +41,33 @@ export interface RootGenerationCapability {
   offByDefault?: boolean;
 }
 
-/** How a server rotates its unseal keys (the tool does not yet; named so that it is decided here). */
+/**
+ * Which endpoints rotate the unseal key (rekey): `sys/rekey/*` (HashiCorp Vault, OpenBao before 2.4), or
+ * OpenBao's authenticated `sys/rotate/root/*` (2.4.0 and later). The same verbs under either prefix: `init`
+ * (GET status, POST start, DELETE cancel), `update` (the current key), `verify` (the new key), `backup`.
+ */
+export type RekeyApi = 'sys/rekey' | 'sys/rotate/root';
+
+/**
+ * How a server rotates its unseal key. docs/vault-and-openbao.md, "Rotating the unseal key", has each field's
+ * evidence (the vendors' pages and what OpenBao 2.7.2 answered).
+ */
 export interface RekeyCapability {
-  api: 'sys/rekey' | 'sys/rotate/root';
+  api: RekeyApi;
+  /** Whether `init`, `update` and `verify` want a token with the default configuration. */
   authenticated: boolean;
   /** The server setting that changes the default, when one does. */
   setting?: string;
+  /**
+   * `backup: true` (with `pgp_keys`) keeps the encrypted new keys in the server's storage, readable again from
+   * `<api>/backup` after a crash. That endpoint wants a token on every version of both servers (sudo).
+   */
+  backup: boolean;
+  /**
+   * `require_verification: true`: the new key is answered but the old one stays the key until the new one is
+   * submitted to `<api>/verify`; cancelling (or a seal, or a restart) before that leaves the old key valid.
+   */
+  verification: boolean;
 }
 
 /**
@@ -181,7 +202,13 @@ export function capabilitiesOf(server: VaultServer): ServerCapabilities {
     const setting = v2 ? 'enable_unauthenticated_access' : undefined;
     return {
       rootGeneration: { api: 'sys/generate-root', authenticated: v2, ...(setting ? { setting } : {}) },
-      rekey: { api: 'sys/rekey', authenticated: v2, ...(setting ? { setting } : {}) },
+      rekey: {
+        api: 'sys/rekey',
+        authenticated: v2,
+        ...(setting ? { setting } : {}),
+        backup: true,
+        verification: true,
+      },
       reportsRemovedFromCluster: atLeast(v, [1, 19, 0]),
       healthStatusCodes: VAULT_HEALTH,
       auditDeviceByApi: true,
@@ -198,8 +225,14 @@ export function capabilitiesOf(server: VaultServer): ServerCapabilities {
           offByDefault: atLeast(v, [2, 5, 3]),
         },
     rekey: atLeast(v, [2, 4, 0])
-      ? { api: 'sys/rotate/root', authenticated: true }
-      : { api: 'sys/rekey', authenticated: false, setting: 'disable_unauthed_rekey_endpoints' },
+      ? { api: 'sys/rotate/root', authenticated: true, backup: true, verification: true }
+      : {
+          api: 'sys/rekey',
+          authenticated: false,
+          setting: 'disable_unauthed_rekey_endpoints',
+          backup: true,
+          verification: true,
+        },
     reportsRemovedFromCluster: false,
     healthStatusCodes: OPENBAO_HEALTH,
     auditDeviceByApi: !atLeast(v, [2, 3, 2]),

@@ -1,12 +1,14 @@
 /**
  * The `VaultNode` port over one Vault node's HTTP API: init, seal status, unseal, Raft join and
  * configuration, leader, autopilot, the served certificate, the token calls (policy, orphan token, lookup,
- * renew, revoke) and root generation through either server's endpoints. Works against HashiCorp Vault and
- * OpenBao alike (same `/v1/sys/...` paths).
+ * renew, revoke), root generation and the rotation of the unseal key through either server's endpoints. Works
+ * against HashiCorp Vault and OpenBao alike (same `/v1/sys/...` paths where they agree; where they do not, the
+ * caller passes the endpoints `capabilitiesOf` names).
  *
- * Key material goes in as arguments and comes out only from `init`; it is never logged and never put into an
- * error: every failure is rethrown as a new `VaultRequestError` built from the operation, the node and
- * Vault's own error text, without the request.
+ * Key material goes in as arguments and comes out in plaintext only from `init` (a rotation's new key comes
+ * out only encrypted to the caller's OpenPGP key); it is never logged and never put into an error: every
+ * failure is rethrown as a new `VaultRequestError` built from the operation, the node and Vault's own error
+ * text, without the request, and an answer of the wrong shape is refused by the fields it lacks, not echoed.
  *
  * **node-vault, and why it is thin.** The design names node-vault as the Vault client library, and this is
  * the one module that creates a node-vault client. What it is used for is its generic `request` alone: it
@@ -41,6 +43,12 @@ import type {
   LeaderStatus,
   NodeTarget,
   RaftServer,
+  RekeyApi,
+  RekeyAttempt,
+  RekeyBackup,
+  RekeyRequest,
+  RekeyUpdate,
+  RekeyVerification,
   RootGenerationApi,
   RootGenerationAttempt,
   SealStatus,
@@ -54,6 +62,7 @@ import type {
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
 import { parseDuration } from '../shared/duration';
 import { identifyServer } from '../shared/vault-server';
+import { publicKeyForVault } from './pgp';
 import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
 /** What Vault answers a call that creates a token. */
@@ -490,6 +499,109 @@ export class VaultNodeClient implements VaultNode {
     );
     return parseAttempt(this.name, body);
   }
+
+  async rekeyStatus(api: RekeyApi, token?: string): Promise<RekeyAttempt | undefined> {
+    const what = 'reading the unseal key rotation';
+    // OpenBao 2.5+ answers its legacy sys/rekey/init 405 while `disable_unauthed_rekey_endpoints` is on.
+    const body = await absentOn([404, 405], () =>
+      this.call(what, () => this.request(`/${api}/init`, 'GET', undefined, token)),
+    );
+    return body === undefined ? undefined : parseRekeyAttempt(`${what} on ${this.name}`, body);
+  }
+
+  async startRekey(api: RekeyApi, request: RekeyRequest, token?: string): Promise<RekeyAttempt> {
+    const what = 'starting an unseal key rotation';
+    // Parsed here, before any call: only one public key goes out, never a private one.
+    const pgp = await publicKeyForVault(`${what} on ${this.name}`, request.pgpPublicKey);
+    const body = await this.call(what, () =>
+      this.request(
+        `/${api}/init`,
+        'POST',
+        {
+          secret_shares: 1,
+          secret_threshold: 1,
+          pgp_keys: [pgp.base64],
+          backup: request.backup,
+          require_verification: request.requireVerification,
+        },
+        token,
+      ),
+    );
+    // Both servers answer the start with the status; an empty answer (older Vault's 204) is read back.
+    const started =
+      body === undefined || body === ''
+        ? await this.rekeyStatus(api, token)
+        : parseRekeyAttempt(`${what} on ${this.name}`, body);
+    const answered = started ? describeRekey(started) : 'no status';
+    if (
+      !started?.started ||
+      started.shares !== 1 ||
+      started.threshold !== 1 ||
+      started.pgpFingerprints.length !== 1 ||
+      started.pgpFingerprints[0] !== pgp.fingerprint ||
+      started.backup !== request.backup ||
+      started.verificationRequired !== request.requireVerification
+    )
+      throw new VaultProtocolError(
+        `${what} on ${this.name}: the server answered ${answered}, not the rotation asked for ` +
+          `(1 share, threshold 1, encrypted to ${pgp.fingerprint}, backup ${request.backup}, ` +
+          `verification ${request.requireVerification})`,
+      );
+    return started;
+  }
+
+  async provideRekeyKey(api: RekeyApi, key: string, nonce: string, token?: string): Promise<RekeyUpdate> {
+    const what = 'providing the unseal key to a rotation';
+    const body = await this.call(what, () => this.request(`/${api}/update`, 'POST', { key, nonce }, token));
+    return parseRekeyUpdate(`${what} on ${this.name}`, body);
+  }
+
+  async rekeyVerificationStatus(api: RekeyApi, token?: string): Promise<RekeyVerification | undefined> {
+    const what = 'reading the unseal key rotation verification';
+    // Both answer 400 when no rotation is in progress ("no rotation configuration found" from OpenBao 2.7.2).
+    const body = await absentOn([400], () =>
+      this.call(what, () => this.request(`/${api}/verify`, 'GET', undefined, token)),
+    );
+    return body === undefined ? undefined : parseRekeyVerification(`${what} on ${this.name}`, body);
+  }
+
+  async provideRekeyVerificationKey(
+    api: RekeyApi,
+    newKey: string,
+    nonce: string,
+    token?: string,
+  ): Promise<{ complete: boolean; nonce: string }> {
+    const what = 'verifying the new unseal key';
+    const body = await this.call(what, () =>
+      this.request(`/${api}/verify`, 'POST', { key: newKey, nonce }, token),
+    );
+    const d = fieldsOf(body);
+    if (d?.complete === true && typeof d.nonce === 'string') return { complete: true, nonce: d.nonce };
+    // Not complete yet (a threshold above one): the answer is the verification's status.
+    const status = parseRekeyVerification(`${what} on ${this.name}`, body);
+    return { complete: false, nonce: status.nonce };
+  }
+
+  async cancelRekey(api: RekeyApi, nonce: string, token?: string): Promise<void> {
+    await this.call('cancelling the unseal key rotation', () =>
+      this.request(`/${api}/init`, 'DELETE', { nonce }, token),
+    );
+  }
+
+  async rekeyBackup(api: RekeyApi, token: string): Promise<RekeyBackup | undefined> {
+    const what = 'reading the unseal key rotation backup';
+    // Both answer 400 "no backed-up keys found" when none is kept.
+    const body = await absentOn([400], () =>
+      this.call(what, () => this.request(`/${api}/backup`, 'GET', undefined, token)),
+    );
+    return body === undefined ? undefined : parseRekeyBackup(`${what} on ${this.name}`, body);
+  }
+
+  async deleteRekeyBackup(api: RekeyApi, token: string): Promise<void> {
+    await this.call('deleting the unseal key rotation backup', () =>
+      this.request(`/${api}/backup`, 'DELETE', undefined, token),
+    );
+  }
 }
 
 /** `fn`'s answer, or `undefined` when Vault answered one of `statuses` (the thing asked about is not there). */
@@ -534,6 +646,199 @@ function parseAttempt(node: string, body: unknown): RootGenerationAttempt {
     complete: d.complete === true,
     encodedToken: text(d.encoded_token),
   };
+}
+
+/**
+ * The fields of a rekey answer: under `data` (OpenBao's `sys/rotate/root`, as a logical endpoint answers) or at
+ * the top (`sys/rekey` on either server); `undefined` when the answer is not an object.
+ */
+function fieldsOf(body: unknown): Record<string, unknown> | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const b = body as Record<string, unknown>;
+  return b.data && typeof b.data === 'object' && !Array.isArray(b.data)
+    ? (b.data as Record<string, unknown>)
+    : b;
+}
+
+/** `v` when it is a list of strings, `[]` when absent or null (Vault answers `pgp_fingerprints: null`), else undefined. */
+function strings(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
+}
+
+/** A count field: a non-negative integer; absent counts as 0 (OpenBao omits `progress` before a start). */
+function count(v: unknown): number | undefined {
+  if (v === undefined) return 0;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** What a rotation status says, for messages: no key, only the shape. */
+function describeRekey(a: RekeyAttempt): string {
+  return a.started
+    ? `a rotation to ${a.shares} share(s), threshold ${a.threshold}, encrypted to [${a.pgpFingerprints.join(', ')}], ` +
+        `backup ${a.backup}, verification ${a.verificationRequired}`
+    : 'no rotation in progress';
+}
+
+/**
+ * A rotation status (`<api>/init`; the answer to `update` before it completes). The status never holds a key,
+ * so the message may name the fields that are wrong.
+ */
+export function parseRekeyAttempt(where: string, body: unknown): RekeyAttempt {
+  const d = fieldsOf(body);
+  if (!d || typeof d.started !== 'boolean')
+    throw new VaultProtocolError(`${where}: the answer is not a rotation status (no started field)`);
+  const shares = count(d.n);
+  const threshold = count(d.t);
+  const progress = count(d.progress);
+  const required = count(d.required);
+  const pgpFingerprints = strings(d.pgp_fingerprints);
+  const bad = [
+    shares === undefined ? 'n' : '',
+    threshold === undefined ? 't' : '',
+    progress === undefined ? 'progress' : '',
+    required === undefined ? 'required' : '',
+    pgpFingerprints === undefined ? 'pgp_fingerprints' : '',
+    d.nonce !== undefined && typeof d.nonce !== 'string' ? 'nonce' : '',
+    d.started && (typeof d.nonce !== 'string' || d.nonce === '') ? 'nonce (a started rotation has one)' : '',
+    d.backup !== undefined && typeof d.backup !== 'boolean' ? 'backup' : '',
+    d.verification_required !== undefined && typeof d.verification_required !== 'boolean'
+      ? 'verification_required'
+      : '',
+    d.verification_nonce !== undefined && typeof d.verification_nonce !== 'string'
+      ? 'verification_nonce'
+      : '',
+  ].filter(Boolean);
+  if (bad.length)
+    throw new VaultProtocolError(`${where}: the rotation status has no valid ${bad.join(', ')}`);
+  return {
+    started: d.started,
+    nonce: text(d.nonce),
+    shares: shares ?? 0,
+    threshold: threshold ?? 0,
+    progress: progress ?? 0,
+    required: required ?? 0,
+    pgpFingerprints: (pgpFingerprints ?? []).map((f) => f.toLowerCase()),
+    backup: d.backup === true,
+    verificationRequired: d.verification_required === true,
+    verificationNonce: text(d.verification_nonce),
+  };
+}
+
+/**
+ * The answer to `update`. Complete: the new keys, which must be encrypted (PGP fingerprints, one per key, and
+ * base64 OpenPGP messages). Anything else is refused by what is missing, never by echoing the answer: a key
+ * that came back in plaintext must not reach a message.
+ */
+export function parseRekeyUpdate(where: string, body: unknown): RekeyUpdate {
+  const d = fieldsOf(body);
+  if (d?.complete !== true) {
+    if (d && d.complete !== undefined && d.complete !== false)
+      throw new VaultProtocolError(`${where}: the answer's complete field is not a boolean`);
+    return { complete: false, attempt: parseRekeyAttempt(where, body) };
+  }
+  const keys = strings(d.keys_base64);
+  const fingerprints = strings(d.pgp_fingerprints);
+  if (!fingerprints?.length)
+    throw new VaultProtocolError(
+      `${where}: the rotation completed but its answer names no OpenPGP key: the new key came back unencrypted ` +
+        `(or not at all) and was not kept; cancel nothing, rotate again with a key to encrypt to`,
+    );
+  if (!keys?.length || keys.length !== fingerprints.length || !keys.every(isOpenPgpMessage))
+    throw new VaultProtocolError(
+      `${where}: the rotation completed but keys_base64 is not one OpenPGP message per fingerprint ` +
+        `(${fingerprints.length} fingerprint(s), ${keys?.length ?? 'no'} key(s))`,
+    );
+  if (typeof d.nonce !== 'string' || d.nonce === '')
+    throw new VaultProtocolError(`${where}: the completed rotation's answer has no nonce`);
+  const verificationRequired = d.verification_required === true;
+  const verificationNonce = text(d.verification_nonce);
+  if (verificationRequired && verificationNonce === '')
+    throw new VaultProtocolError(
+      `${where}: the rotation waits for verification but answered no verification_nonce`,
+    );
+  return {
+    complete: true,
+    nonce: d.nonce,
+    encryptedKeys: keys,
+    pgpFingerprints: fingerprints.map((f) => f.toLowerCase()),
+    backup: d.backup === true,
+    verificationRequired,
+    verificationNonce,
+  };
+}
+
+/** A verification status (`<api>/verify`). Vault's documented sample has no `started`: a nonce means started. */
+export function parseRekeyVerification(where: string, body: unknown): RekeyVerification {
+  const d = fieldsOf(body);
+  const shares = count(d?.n);
+  const threshold = count(d?.t);
+  const progress = count(d?.progress);
+  if (
+    !d ||
+    typeof d.nonce !== 'string' ||
+    shares === undefined ||
+    threshold === undefined ||
+    progress === undefined ||
+    (d.started !== undefined && typeof d.started !== 'boolean')
+  )
+    throw new VaultProtocolError(`${where}: the answer is not a verification status (nonce, n, t, progress)`);
+  return {
+    started: typeof d.started === 'boolean' ? d.started : d.nonce !== '',
+    nonce: d.nonce,
+    shares,
+    threshold,
+    progress,
+  };
+}
+
+/**
+ * The kept backup (`<api>/backup`): the nonce, and by fingerprint the encrypted keys, from `keys_base64` or else
+ * from the hex `keys` (Vault's documented sample, a string per fingerprint; the servers answer a list).
+ */
+export function parseRekeyBackup(where: string, body: unknown): RekeyBackup {
+  const d = fieldsOf(body);
+  const refuse = (why: string) => new VaultProtocolError(`${where}: ${why}`);
+  if (!d || typeof d.nonce !== 'string' || d.nonce === '') throw refuse('the backup has no nonce');
+  const map = (v: unknown): Record<string, string[]> | undefined => {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    const out: Record<string, string[]> = {};
+    for (const [fingerprint, list] of Object.entries(v as Record<string, unknown>)) {
+      const items = typeof list === 'string' ? [list] : list;
+      if (!Array.isArray(items) || !items.length || !items.every((x) => typeof x === 'string'))
+        return undefined;
+      out[fingerprint.toLowerCase()] = items;
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  const b64 = map(d.keys_base64);
+  const hex = b64 ? undefined : map(d.keys);
+  if (hex && !Object.values(hex).every((l) => l.every((x) => /^(?:[0-9a-f]{2})+$/i.test(x))))
+    throw refuse("the backup's keys are not hex");
+  const keys =
+    b64 ??
+    (hex
+      ? Object.fromEntries(
+          Object.entries(hex).map(([f, l]) => [f, l.map((x) => Buffer.from(x, 'hex').toString('base64'))]),
+        )
+      : undefined);
+  if (!keys) throw refuse('the backup has no keys_base64 or keys by fingerprint');
+  if (!Object.values(keys).every((l) => l.every(isOpenPgpMessage)))
+    throw refuse("the backup's keys are not OpenPGP messages");
+  return { nonce: d.nonce, encryptedKeys: keys };
+}
+
+/**
+ * Whether a base64 text is (the start of) a binary OpenPGP message: a new-format or old-format packet header
+ * (the high bit set) of a public-key encrypted session key (tag 1), which is how both servers encrypt a key.
+ * A plaintext key (32 random bytes) passes this only by a 1-in-128 chance, so this is a shape check, not proof.
+ */
+function isOpenPgpMessage(b64: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+  const first = Buffer.from(b64.slice(0, 4), 'base64')[0];
+  if (first === undefined || (first & 0x80) === 0) return false;
+  const tag = first & 0x40 ? first & 0x3f : (first >> 2) & 0x0f;
+  return tag === 1;
 }
 
 /** A string field of a Vault answer, or '' when absent or not a string. */

@@ -193,12 +193,31 @@ describe('what each server can do', () => {
   });
 
   it('rekey: Vault sys/rekey; OpenBao sys/rotate/root from 2.4.0 (api-docs/system/rotate/root)', () => {
-    assert.deepEqual(capabilitiesOf(vault('1.19.0')).rekey, { api: 'sys/rekey', authenticated: false });
-    assert.deepEqual(capabilitiesOf(openbao('2.4.0')).rekey, { api: 'sys/rotate/root', authenticated: true });
+    // Both offer backup and verification (Vault's api-docs/system/rekey; OpenBao's api-docs/system/rotate/init,
+    // and OpenBao 2.7.2 answered both: docs/vault-and-openbao.md, "Rotating the unseal key").
+    const both = { backup: true, verification: true };
+    assert.deepEqual(capabilitiesOf(vault('1.19.0')).rekey, {
+      api: 'sys/rekey',
+      authenticated: false,
+      ...both,
+    });
+    assert.deepEqual(capabilitiesOf(vault('2.0.0')).rekey, {
+      api: 'sys/rekey',
+      authenticated: true,
+      setting: 'enable_unauthenticated_access',
+      ...both,
+    });
+    assert.deepEqual(capabilitiesOf(openbao('2.4.0')).rekey, {
+      api: 'sys/rotate/root',
+      authenticated: true,
+      ...both,
+    });
+    assert.deepEqual(capabilitiesOf(openbao('2.7.2')).rekey, capabilitiesOf(openbao('2.4.0')).rekey);
     assert.deepEqual(capabilitiesOf(openbao('2.3.2')).rekey, {
       api: 'sys/rekey',
       authenticated: false,
       setting: 'disable_unauthed_rekey_endpoints',
+      ...both,
     });
   });
 

@@ -8,12 +8,17 @@
  * `lastActive`); a standby that cannot reach an active node answers what it must forward with a 307, as
  * OpenBao does; autopilot; the certificate served; tokens
  * (root, policies, orphans, accessors, revocation, expiry by `expireTokens`) and root generation through one
- * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405); a Raft snapshot that holds
+ * of the two APIs (`rootGenerationApi`; the other answers `undefined`, as a 404/405); the rotation of the unseal
+ * key through the server's one API (`rekeyApi`: one rotation at a time, its nonce, the current key to complete
+ * it, the new key encrypted for real to the OpenPGP key given, the old key valid until completion or, with
+ * verification, until the new key is verified; a wrong verification key replaces the verification nonce; a
+ * seal or restart of the active node loses the rotation, never the kept backup); a Raft snapshot that holds
  * the cluster's data (key, tokens, policies, mounts, KV) and a forced restore of one, which replaces that data
  * and seals the node, as Vault does.
  * A node is reached only at its current task's address: a client of a replaced task fails to connect.
  */
 import { Readable } from 'node:stream';
+import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { capabilitiesOf } from '../../../src/shared/vault-server';
 import type { VaultServer } from '../../../src/shared/vault-server';
 import type {
@@ -24,6 +29,12 @@ import type {
   LeaderStatus,
   NodeTarget,
   RaftServer,
+  RekeyApi,
+  RekeyAttempt,
+  RekeyBackup,
+  RekeyRequest,
+  RekeyUpdate,
+  RekeyVerification,
   RootGenerationApi,
   RootGenerationAttempt,
   SealStatus,
@@ -38,7 +49,22 @@ import type {
 import { SNAPSHOT_PATH } from '../../../src/activities/cluster/policies';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
+import { publicKeyForVault } from '../../../src/vault/pgp';
 import type { FakeSwarm } from './swarm';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const openpgp = require('openpgp') as typeof OpenPgp;
+
+/** A rotation of the unseal key in progress (the server keeps it in memory: a seal or restart loses it). */
+export interface FakeRekey {
+  nonce: string;
+  pgpPublicKey: string;
+  fingerprint: string;
+  backup: boolean;
+  requireVerification: boolean;
+  /** After `update` with verification: the new key, not yet the key, and the verification's nonce. */
+  pending?: { newKey: string; verificationNonce: string };
+}
 
 const AUTOPILOT_CONFIG = 'sys/storage/raft/autopilot/configuration';
 
@@ -121,9 +147,18 @@ export class FakeVaultCluster {
   asServer(server: VaultServer): this {
     this.server = server;
     this.rootGenerationApi = capabilitiesOf(server).rootGeneration.api;
+    this.rekeyApi = capabilitiesOf(server).rekey.api;
     return this;
   }
   rootGeneration?: { nonce: string; otp: string };
+  /** The rotation endpoints this server offers (OpenBao's by default); `undefined`: none (legacy ones off). */
+  rekeyApi: RekeyApi | undefined = 'sys/rotate/root';
+  /** The rotation of the unseal key in progress, on the active node. */
+  rekey?: FakeRekey;
+  /** The encrypted new keys a rotation with `backup` kept in storage (survives seals; `erase` clears it). */
+  rekeyBackup?: RekeyBackup;
+  /** Every unseal key a completed rotation made, in order (a test decrypts and compares). */
+  readonly rotatedKeys: string[] = [];
   /** When set, no node answers (ECONNREFUSED): what a worker killed mid-call sees of Vault from then on. */
   unreachable = false;
   /** The server's clock (tokens' `creation_time`), Unix seconds. */
@@ -235,6 +270,8 @@ export class FakeVaultCluster {
     this.unsealKey = undefined;
     for (const m of [this.tokens, this.policies, this.tokenRoles, this.mounts, this.kv]) m.clear();
     this.rootGeneration = undefined;
+    this.rekey = undefined;
+    this.rekeyBackup = undefined;
     this.lastActive = undefined;
   }
 
@@ -265,6 +302,7 @@ export class FakeVaultCluster {
     }
     for (const n of this.nodes.values()) n.sealed = true;
     this.active = undefined;
+    this.rekey = undefined;
   }
 
   /** A restarted Vault process: sealed; a pending join is forgotten. */
@@ -272,7 +310,10 @@ export class FakeVaultCluster {
     const n = this.node(slot);
     n.sealed = true;
     if (n.joinPending) Object.assign(n, { joinPending: false, initialized: false });
-    if (this.active === slot) this.active = undefined;
+    if (this.active === slot) {
+      this.active = undefined;
+      this.rekey = undefined; // the rotation lived in the active node's memory
+    }
   }
 
   /** The slot of the active node, if a quorum of members is unsealed. */
@@ -827,6 +868,190 @@ class FakeVaultNode implements VaultNode {
         'base64',
       );
       return { started: false, nonce, otp: '', complete: true, encodedToken: encoded };
+    });
+  }
+
+  /**
+   * Whether this server offers `api`; where its endpoints are authenticated (`capabilitiesOf(...).rekey`),
+   * `token` must be a root token (sudo). Sealed: 503, as any call that needs the barrier.
+   */
+  private rekeying(api: RekeyApi, token: string | undefined, op: string): boolean {
+    const n = this.state(op);
+    if (api !== this.cluster.rekeyApi) return false;
+    if (capabilitiesOf(this.cluster.server).rekey.authenticated) this.authorized(op, token ?? '', 'root');
+    else if (n.sealed) throw new VaultRequestError(`${op} on ${this.name}: HTTP 503: Vault is sealed`, 503);
+    return true;
+  }
+
+  private offered(api: RekeyApi, token: string | undefined, op: string): void {
+    if (!this.rekeying(api, token, op))
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 405: unsupported operation`, 405);
+  }
+
+  private rekeyView(): RekeyAttempt {
+    const r = this.cluster.rekey;
+    if (!r)
+      return {
+        started: false,
+        nonce: '',
+        shares: 0,
+        threshold: 0,
+        progress: 0,
+        required: 1,
+        pgpFingerprints: [],
+        backup: false,
+        verificationRequired: false,
+        verificationNonce: '',
+      };
+    return {
+      started: true,
+      nonce: r.nonce,
+      shares: 1,
+      threshold: 1,
+      progress: 0,
+      required: 1,
+      pgpFingerprints: [r.fingerprint],
+      backup: r.backup,
+      verificationRequired: r.requireVerification,
+      verificationNonce: r.pending?.verificationNonce ?? '',
+    };
+  }
+
+  rekeyStatus(api: RekeyApi, token?: string): Promise<RekeyAttempt | undefined> {
+    return attempt(() =>
+      this.rekeying(api, token, 'reading the unseal key rotation') ? this.rekeyView() : undefined,
+    );
+  }
+
+  async startRekey(api: RekeyApi, request: RekeyRequest, token?: string): Promise<RekeyAttempt> {
+    const op = 'starting an unseal key rotation';
+    const pgp = await publicKeyForVault(`${op} on ${this.name}`, request.pgpPublicKey);
+    return attempt(() => {
+      this.offered(api, token, op);
+      if (this.cluster.rekey)
+        throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: rotation already in progress`, 400);
+      this.cluster.rekey = {
+        nonce: `rekey-nonce-${this.cluster.nextSerial()}`,
+        pgpPublicKey: request.pgpPublicKey,
+        fingerprint: pgp.fingerprint,
+        backup: request.backup,
+        requireVerification: request.requireVerification,
+      };
+      return this.rekeyView();
+    });
+  }
+
+  async provideRekeyKey(api: RekeyApi, key: string, nonce: string, token?: string): Promise<RekeyUpdate> {
+    const op = 'providing the unseal key to a rotation';
+    await attempt(() => this.offered(api, token, op));
+    const r = this.cluster.rekey;
+    if (!r) throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: no rotation in progress`, 400);
+    if (r.pending)
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: rotation already complete`, 400);
+    if (nonce !== r.nonce)
+      throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: incorrect nonce supplied`, 400);
+    if (key !== this.cluster.unsealKey)
+      throw new VaultRequestError(
+        `${op} on ${this.name}: HTTP 400: failed to read root key: cipher: message authentication failed`,
+        400,
+      );
+    const newKey = Buffer.from(`rotated-key-${this.cluster.nextSerial()}`.padEnd(32, '.')).toString('base64');
+    // What the servers encrypt: the key's hex text (src/custody/init-key.ts reads it back so).
+    const message = (await openpgp.encrypt({
+      message: await openpgp.createMessage({ text: Buffer.from(newKey, 'base64').toString('hex') }),
+      encryptionKeys: await openpgp.readKey({ armoredKey: r.pgpPublicKey }),
+      format: 'binary',
+    })) as Uint8Array;
+    const encrypted = Buffer.from(message).toString('base64');
+    if (r.backup)
+      this.cluster.rekeyBackup = { nonce: r.nonce, encryptedKeys: { [r.fingerprint]: [encrypted] } };
+    let verificationNonce = '';
+    if (r.requireVerification) {
+      verificationNonce = `verify-nonce-${this.cluster.nextSerial()}`;
+      r.pending = { newKey, verificationNonce };
+    } else {
+      this.cluster.unsealKey = newKey;
+      this.cluster.rotatedKeys.push(newKey);
+      this.cluster.rekey = undefined;
+    }
+    return {
+      complete: true,
+      nonce: r.nonce,
+      encryptedKeys: [encrypted],
+      pgpFingerprints: [r.fingerprint],
+      backup: r.backup,
+      verificationRequired: r.requireVerification,
+      verificationNonce,
+    };
+  }
+
+  rekeyVerificationStatus(api: RekeyApi, token?: string): Promise<RekeyVerification | undefined> {
+    return attempt(() => {
+      this.offered(api, token, 'reading the unseal key rotation verification');
+      const r = this.cluster.rekey;
+      if (!r) return undefined; // the server's 400 "no rotation configuration found"
+      const nonce = r.pending?.verificationNonce ?? '';
+      return { started: nonce !== '', nonce, shares: 1, threshold: 1, progress: 0 };
+    });
+  }
+
+  provideRekeyVerificationKey(
+    api: RekeyApi,
+    newKey: string,
+    nonce: string,
+    token?: string,
+  ): Promise<{ complete: boolean; nonce: string }> {
+    return attempt(() => {
+      const op = 'verifying the new unseal key';
+      this.offered(api, token, op);
+      const r = this.cluster.rekey;
+      const pending = r?.pending;
+      if (!r || !pending)
+        throw new VaultRequestError(
+          `${op} on ${this.name}: HTTP 400: no rotation verification in progress`,
+          400,
+        );
+      if (nonce !== pending.verificationNonce)
+        throw new VaultRequestError(`${op} on ${this.name}: HTTP 400: incorrect nonce supplied`, 400);
+      if (newKey !== pending.newKey) {
+        // As OpenBao 2.7.2 does: a failed verification starts it again under a new nonce.
+        pending.verificationNonce = `verify-nonce-${this.cluster.nextSerial()}`;
+        throw new VaultRequestError(
+          `${op} on ${this.name}: HTTP 400: rotation verification failed; incorrect key shares supplied`,
+          400,
+        );
+      }
+      this.cluster.unsealKey = pending.newKey;
+      this.cluster.rotatedKeys.push(pending.newKey);
+      this.cluster.rekey = undefined;
+      return { complete: true, nonce };
+    });
+  }
+
+  cancelRekey(api: RekeyApi, _nonce: string, token?: string): Promise<void> {
+    return attempt(() => {
+      this.offered(api, token, 'cancelling the unseal key rotation');
+      this.cluster.rekey = undefined;
+    });
+  }
+
+  rekeyBackup(api: RekeyApi, token: string): Promise<RekeyBackup | undefined> {
+    return attempt(() => {
+      const op = 'reading the unseal key rotation backup';
+      this.state(op);
+      if (api !== this.cluster.rekeyApi) throw new VaultRequestError(`${op} on ${this.name}: HTTP 404`, 404);
+      this.authorized(op, token, 'root');
+      return this.cluster.rekeyBackup ? structuredClone(this.cluster.rekeyBackup) : undefined;
+    });
+  }
+
+  deleteRekeyBackup(api: RekeyApi, token: string): Promise<void> {
+    return attempt(() => {
+      const op = 'deleting the unseal key rotation backup';
+      this.state(op);
+      if (api !== this.cluster.rekeyApi) throw new VaultRequestError(`${op} on ${this.name}: HTTP 404`, 404);
+      this.authorized(op, token, 'root');
+      this.cluster.rekeyBackup = undefined;
     });
   }
 }

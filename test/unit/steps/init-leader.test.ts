@@ -20,6 +20,8 @@ import { initKeyName } from '../../../src/custody/init-key';
 import { initMayHaveCommitted } from '../../../src/activities/init-leader';
 import { activityEnv, worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
+import type { JobRun } from '../../support/fakes/swarm';
+import type { JobSpec } from '../../../src/ports';
 import { namedFailure, retryableError, tick } from '../../support/failures';
 
 /** A deployed stack on the placeholder: three fresh Vault nodes, empty custody. */
@@ -31,6 +33,13 @@ function deployed(): Promise<World> {
 function nothingLeft(w: World): void {
   assert.deepEqual(w.swarm.jobNames(), [], 'no job is left');
   assert.deepEqual(w.custody.names(), [w.stack], 'custody holds the record, no init key');
+}
+
+/** Runs the world's jobs through `around`, which may call the fake's own runner (`inner`). */
+function aroundJobs(w: World, around: (spec: JobSpec, inner: JobRun) => ReturnType<JobRun>): void {
+  const service = [...w.swarm.jobRunners.keys()][0]!;
+  const inner = w.swarm.jobRunners.get(service)!;
+  w.swarm.jobRunners.set(service, (spec) => around(spec, inner));
 }
 
 /** Makes an attempt die at `point` as a SIGKILL would: it throws there, and nothing after it runs. */
@@ -292,9 +301,7 @@ describe('initLeader', () => {
 
   it('an init job killed after it kept its answer (ended failed, nothing printed): read back and stored, no UnsealKeyUnavailable', async () => {
     const w = await deployed();
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    const inner = w.swarm.jobRunners.get(service)!;
-    w.swarm.jobRunners.set(service, async (spec) => {
+    aroundJobs(w, async (spec, inner) => {
       const r = await inner(spec);
       return spec.name === initJobName(w.stack) ? { exitCode: 137, stdout: '', stderr: '' } : r;
     });
@@ -307,10 +314,8 @@ describe('initLeader', () => {
 
   it('an init job that completed, whose output and volume both read empty: kept and read again, never removed', async () => {
     const w = await deployed();
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    const inner = w.swarm.jobRunners.get(service)!;
     let volumeReadable = false;
-    w.swarm.jobRunners.set(service, async (spec) =>
+    aroundJobs(w, async (spec, inner) =>
       spec.name === answerJobName(w.stack) && !volumeReadable
         ? { exitCode: 0, stdout: `\n${ANSWER_JOB_CLI_ERRORS}\n\n${ANSWER_JOB_END}\n` } // not the volume the job wrote to
         : inner(spec),
@@ -388,9 +393,7 @@ describe('initLeader', () => {
   it('an answer lost while a peer is initialized: UnsealKeyUnavailable, nothing wiped, the failed job kept', async () => {
     const w = await deployed();
     w.vault.node(1).loseInitAnswer = true;
-    const inner = [...w.swarm.jobRunners.values()][0]!;
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    w.swarm.jobRunners.set(service, async (spec) => {
+    aroundJobs(w, async (spec, inner) => {
       const r = await inner(spec);
       if (spec.name === initJobName(w.stack)) w.vault.node(2).initialized = true;
       return r;
@@ -421,9 +424,7 @@ describe('initLeader', () => {
   it('an answer lost while vault-1 is unsealed (someone holds a key): UnsealKeyUnavailable, nothing wiped', async () => {
     const w = await deployed();
     w.vault.node(1).loseInitAnswer = true;
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    const inner = w.swarm.jobRunners.get(service)!;
-    w.swarm.jobRunners.set(service, async (spec) => {
+    aroundJobs(w, async (spec, inner) => {
       const r = await inner(spec);
       if (spec.name === initJobName(w.stack)) w.vault.node(1).sealed = false;
       return r;
@@ -434,9 +435,7 @@ describe('initLeader', () => {
 
   it('an init refused as already initialized (someone else initialized vault-1): UnsealKeyUnavailable, nothing wiped', async () => {
     const w = await deployed();
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    const inner = w.swarm.jobRunners.get(service)!;
-    w.swarm.jobRunners.set(service, async (spec) => {
+    aroundJobs(w, async (spec, inner) => {
       if (spec.name === initJobName(w.stack))
         Object.assign(w.vault.node(1), { initialized: true, sealed: true });
       return inner(spec);
@@ -449,10 +448,8 @@ describe('initLeader', () => {
   it("an answer lost, the job's service logs carrying the daemon's own errors: judged by the CLI's words on the volume, wiped", async () => {
     const w = await deployed();
     w.vault.node(1).loseInitAnswer = true;
-    const service = [...w.swarm.jobRunners.keys()][0]!;
-    const inner = w.swarm.jobRunners.get(service)!;
     let first = true;
-    w.swarm.jobRunners.set(service, async (spec) => {
+    aroundJobs(w, async (spec, inner) => {
       const r = await inner(spec);
       if (spec.name !== initJobName(w.stack) || !first) return r;
       first = false;

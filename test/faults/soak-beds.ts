@@ -44,6 +44,8 @@ export interface SoakBed {
   restartWorker(): void;
   /** `docker kill` of the current task of `slot`; false when that slot has no running container. */
   killVaultTask(slot: number): Promise<boolean>;
+  /** Whether the stack's init job has a running container (on vault-1's node). */
+  initJobRunning(): Promise<boolean>;
   /**
    * `docker rm -f` of the stack's init job container, on vault-1's node, whatever its state; false when there
    * is none (no job yet, or already removed).
@@ -148,6 +150,10 @@ export class OneNodeSoakBed implements SoakBed {
     );
   }
 
+  async initJobRunning(): Promise<boolean> {
+    return (await dockerCli(['ps', '-q', '-f', `name=${initJobName(this.stack)}.`])).trim() !== '';
+  }
+
   async removeInitJob(): Promise<boolean> {
     const ids = await dockerCli(['ps', '-a', '-q', '-f', `name=${initJobName(this.stack)}.`]);
     return removeContainers(ids, (args) => dockerCli(args));
@@ -237,6 +243,16 @@ export class ThreeNodeSoakBed implements SoakBed {
       return true;
     } catch {
       return false; // no task yet, or it exited between the listing and the kill
+    }
+  }
+
+  async initJobRunning(): Promise<boolean> {
+    try {
+      const node = (await slotNodes(this.stack)).get(1);
+      if (!node) return false;
+      return (await nodeDocker(node, ['ps', '-q', '-f', `name=${initJobName(this.stack)}.`])).trim() !== '';
+    } catch {
+      return false;
     }
   }
 

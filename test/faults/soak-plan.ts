@@ -51,15 +51,16 @@ export function pick<T>(rng: Rng, xs: readonly T[]): T {
 /**
  * What one fault does: `worker` SIGKILL of the (full) worker and a new worker process with the same
  * configuration; `vault` a `docker kill` of one Vault task; `both` the two together (the worker first);
- * `node` (three-node bed only) one node's Engine stopped and started again; `initJob` the init job's container
- * removed (`docker rm -f`), whatever it is doing: before its request, while Vault initializes (the answer lost
- * on the way), between saving the answer and printing it, or after it ended (its output gone, as a restarting
- * Engine removes a finished task's container).
+ * `node` (three-node bed only) one node's Engine stopped and started again; `initJob` (a run's `initJob`, not
+ * one of its `faults`) the init job's container removed (`docker rm -f`) a drawn moment after it started,
+ * whatever it is doing: before its request, while Vault initializes (the answer lost on the way), between
+ * saving the answer and printing it, or after it ended (its output gone, as a restarting Engine removes a
+ * finished task's container).
  */
 export const FAULT_KINDS = ['worker', 'vault', 'both', 'node', 'initJob'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The kinds a run's faults are drawn from (`initJob` is drawn on its own, below). */
+/** The kinds a run's `faults` are drawn from. */
 const DRAWN_KINDS = ['worker', 'vault', 'both', 'node'] as const;
 
 export const SOAK_NODE_NAMES = ['n1', 'n2', 'n3'] as const;
@@ -87,6 +88,11 @@ export interface RunPlan {
   faults: PlannedFault[];
   /** The slot whose task is killed after the run, to be unsealed with the custody key. */
   probeSlot: number;
+  /**
+   * The init job's container removed this long after it started (counted from its first sight, polled every
+   * 100 ms), alongside the other faults; none in half the runs.
+   */
+  initJob?: { afterStartMs: number };
 }
 
 /**
@@ -98,8 +104,8 @@ export const PLAN_BOUNDS = {
   faults: [1, 6],
   delayMs: [1000, 7000],
   initLeadMs: [0, 5000],
-  /** When an `initJob` fault comes, after initLeader's scheduling: its init key, job, Vault's init, and after. */
-  initJobMs: [500, 7000],
+  /** When the init job's container is removed after it started: its request, Vault's init, the answer, after. */
+  initJobMs: [0, 4000],
 } as const;
 
 /**
@@ -128,19 +134,20 @@ export function drawPlan(seed: number, index: number, nodes: 1 | 3): RunPlan {
   const lead = intIn(rng, PLAN_BOUNDS.initLeadMs[0], PLAN_BOUNDS.initLeadMs[1]);
   const first = faults[0]?.atMs ?? 0;
   if (anchor === 'initLeader') for (const f of faults) f.atMs = f.atMs - first + lead;
-  // Drawn after everything else (a seed's other faults stay what they were): in half the runs anchored at
-  // initLeader, the init job's container is also removed, at a moment of the init nobody chose.
-  const initJob = rng() < 0.5;
-  const initJobAt = intIn(rng, PLAN_BOUNDS.initJobMs[0], PLAN_BOUNDS.initJobMs[1]);
-  if (anchor === 'initLeader' && initJob) {
-    faults.push({ atMs: initJobAt, kind: 'initJob', slot: 1, node: 'n1' });
-    faults.sort((a, b) => a.atMs - b.atMs);
-  }
-  return { index, seed, anchor, faults, probeSlot };
+  // Drawn after everything else (a seed's other faults stay what they were): in half the runs, the init job's
+  // container is also removed, at a moment of its flight nobody chose.
+  const withInitJob = rng() < 0.5;
+  const afterStartMs = intIn(rng, PLAN_BOUNDS.initJobMs[0], PLAN_BOUNDS.initJobMs[1]);
+  return { index, seed, anchor, faults, probeSlot, ...(withInitJob ? { initJob: { afterStartMs } } : {}) };
 }
 
-/** `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s init-job@3.2s`, after `initLeader+` when anchored there. */
-export function describePlan(plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPlan, 'anchor'>>): string {
+/**
+ * `worker@2.1s vault-3@5.0s both(vault-1)@9.4s n2@12.0s`, after `initLeader+` when anchored there, and
+ * `; init job +1.2s` when the init job's container is removed 1.2 s after it started.
+ */
+export function describePlan(
+  plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPlan, 'anchor' | 'initJob'>>,
+): string {
   const from = plan.anchor === 'initLeader' ? 'initLeader+ ' : '';
   return (
     from +
@@ -150,10 +157,10 @@ export function describePlan(plan: Pick<RunPlan, 'faults'> & Partial<Pick<RunPla
         if (f.kind === 'vault') return `vault-${f.slot}${at}`;
         if (f.kind === 'both') return `both(worker+vault-${f.slot})${at}`;
         if (f.kind === 'node') return `node-${f.node}${at}`;
-        if (f.kind === 'initJob') return `init-job${at}`;
         return `worker${at}`;
       })
-      .join(' ')
+      .join(' ') +
+    (plan.initJob ? `; init job +${(plan.initJob.afterStartMs / 1000).toFixed(1)}s` : '')
   );
 }
 

@@ -110,6 +110,37 @@ async function inject(bed: SoakBed, f: PlannedFault): Promise<boolean> {
   }
 }
 
+/**
+ * The plan's init-job fault: once the init job's container is seen running (polled every 100 ms), waits the
+ * drawn time and removes it; runs beside the other faults. Returns what happened, for the run's line.
+ */
+async function removeInitJobInFlight(
+  bed: SoakBed,
+  afterStartMs: number,
+  closed: Promise<Closing>,
+  isClosed: () => boolean,
+): Promise<string> {
+  const what = `init job +${(afterStartMs / 1000).toFixed(1)}s`;
+  while (!(await bed.initJobRunning())) {
+    if (isClosed() || (await Promise.race([sleep(100).then(() => false), closed.then(() => true)]))) {
+      soak.notReached++;
+      return `${what}: not reached (closed)`;
+    }
+  }
+  await Promise.race([sleep(afterStartMs), closed]);
+  if (isClosed()) {
+    soak.notReached++;
+    return `${what}: not reached (closed)`;
+  }
+  if (!(await bed.removeInitJob())) {
+    soak.missed++;
+    return `${what}: no container left to remove`;
+  }
+  soak.injected.initJob++;
+  count('faultsInjected');
+  return what;
+}
+
 function label(f: PlannedFault): string {
   return describePlan({ faults: [f] }).replace(/@.*$/, '');
 }
@@ -129,6 +160,9 @@ async function injectPlan(
   let isClosed = false;
   void closed.then(() => (isClosed = true));
   const done: string[] = [];
+  const initJob = plan.initJob
+    ? removeInitJobInFlight(bed, plan.initJob.afterStartMs, closed, () => isClosed)
+    : undefined;
   if (plan.anchor === 'initLeader') {
     // The moments count from initLeader's scheduling, seen in the history (polled every 100 ms).
     for (;;) {
@@ -162,6 +196,7 @@ async function injectPlan(
       done.push(`${label(f)}@${at}s: no task to kill`);
     }
   }
+  if (initJob) done.push(`; ${await initJob}`);
   return done.join(' ');
 }
 

@@ -110,7 +110,7 @@ export function createInitActivities(deps: ActivityDeps) {
     let answer = parseInitAnswer(output.stdout);
     const readBack = !answer;
     // A job Swarm never placed ran nothing and kept nothing; one that ran may have kept its answer on the volume.
-    const kept = !answer && ended.nodeId ? await readKeptInit(stack, ended.nodeId) : undefined;
+    const kept = !answer && ended.nodeId ? await readKeptInit(stack, ended.nodeId, ended.id) : undefined;
     answer ??= kept?.answer;
     if (!answer && ended.state === 'complete') {
       // `operator init` exits 0 only after the answer is on the volume and printed: a job that shows it in
@@ -144,10 +144,10 @@ export function createInitActivities(deps: ActivityDeps) {
    * answer job on the node the init job ran on. Throws (retryably) while that node does not run the job or its
    * output is not whole, which proves nothing.
    */
-  async function readKeptInit(stack: string, nodeId: string): Promise<KeptInit> {
+  async function readKeptInit(stack: string, nodeId: string, initJobId: string): Promise<KeptInit> {
     const name = answerJobName(stack);
     await deps.swarm.removeJob(name); // an earlier attempt's, which read the same files
-    await deps.swarm.createJob(answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }));
+    await deps.swarm.createJob(answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }, initJobId));
     const ended = await waitFor(
       deps,
       `the answer job ${name} to read vault-1's volume`,
@@ -179,6 +179,11 @@ export function createInitActivities(deps: ActivityDeps) {
     let nodes = await waitForNodes(deps, stack, ALL_SLOTS);
     let leader = nodeAt(nodes, LEADER_SLOT);
     const notes: string[] = [];
+
+    // An earlier attempt's wipe or answer job, left by a crash, goes first: Swarm runs a failed job again at
+    // its next reconciliation, and a wipe must never run later than the attempt that decided it.
+    await deps.swarm.removeJob(wipeJobName(stack));
+    await deps.swarm.removeJob(answerJobName(stack));
 
     // An init an earlier attempt started is finished first: its answer is the key, if Vault gave one.
     let failedInit: string | undefined;

@@ -571,6 +571,7 @@ export class DockerGateway implements Swarm {
       done: JOB_END_STATES.has(state),
       exitCode: task?.Status?.ContainerStatus?.ExitCode,
       nodeId: task?.NodeID || undefined,
+      id: svc.ID ?? '',
       labels: svc.Spec?.Labels ?? {},
     };
   }

@@ -132,6 +132,8 @@ export interface JobStatus {
   exitCode?: number;
   /** The Swarm node its task was given to, once Swarm placed it. */
   nodeId?: string;
+  /** The job's Swarm service id (a job made again under the same name has another). */
+  id: string;
   labels: Record<string, string>;
 }
 

@@ -32,11 +32,21 @@ export const LABEL_TARGET_TASK = 'io.iklimco.vault-bootstrap.target-task';
 export const TARGET_GONE_GRACE_MS = 5_000;
 
 /**
- * Where the init job keeps the encrypted answer on vault-1's data volume (beside Raft's `raft/` and
- * `vault.db`, which Vault alone reads). It is encrypted to the init key, which custody discards once the
- * answer is stored; the next init job and the wipe job remove it.
+ * The prefix of the files an init job keeps on vault-1's data volume (beside Raft's `raft/` and `vault.db`,
+ * which Vault alone reads), one set per job, named by its Swarm service id: `.answer` (encrypted to the init
+ * key, which custody discards once the answer is stored), `.tmp` (the answer being written), `.err` (what the
+ * CLI wrote to its error output) and `.started` (written, and synced, before `sys/init` is sent). They stay:
+ * the wipe job leaves them too, so a failed job Swarm runs again after a wipe still finds its `.started`.
  */
-export const INIT_ANSWER_FILE = `${VAULT_DATA_DIR}/.vault-bootstrap-init-answer.json`;
+export const initFilesOf = (jobId: string) => `${VAULT_DATA_DIR}/.vault-bootstrap-init.${jobId}`;
+
+/**
+ * Why a run of an init job stops before sending `sys/init`: an earlier run of the same job (Swarm runs a
+ * replicated job's failed task again, at its next reconciliation, whatever its restart policy) started and left
+ * no answer. `sys/init` is sent at most once per job.
+ */
+export const INIT_NOT_AGAIN =
+  'an earlier run of this init job started and left no answer: sys/init is not sent twice';
 
 export const initJobName = (stack: string) => `${serviceName(stack)}-init`;
 export const answerJobName = (stack: string) => `${serviceName(stack)}-init-answer`;
@@ -63,7 +73,12 @@ interface Target {
  * The answer goes to a temporary file on the data volume, is synced, renamed into place, synced again and only
  * then printed: a job that exits 0 has left the answer on the volume. What the CLI writes to its error output
  * goes to a file beside it (then to the job's own), so why an init failed is the CLI's word, not a log
- * reader's. An earlier job's files are removed first, so a file there is always this job's.
+ * reader's. The files are this job's own (named by its service id, which Swarm puts in `P`).
+ *
+ * Swarm runs a failed job again at its next reconciliation (a node's Engine coming back is enough), so a run
+ * begins by looking at what an earlier run left: a saved answer is printed again (the job completes; nothing
+ * is sent); a start without an answer stops the run (`INIT_NOT_AGAIN`), keeping the earlier run's files as
+ * they are: the answer of an init is never overwritten, and `sys/init` never sent twice.
  */
 export function initJobSpec(target: Target, publicKey: string): JobSpec {
   return {
@@ -75,12 +90,15 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
     command: [
       'sh',
       '-c',
-      'umask 077 && rm -f -- "$ANSWER" "$ANSWER.tmp" "$ANSWER.err" && ' +
+      'umask 077; ' +
+        'if [ -s "$P.answer" ]; then cat -- "$P.answer"; exit 0; fi; ' +
+        'if [ -e "$P.started" ]; then echo "$NOT_AGAIN" >&2; exit 3; fi; ' +
+        ': > "$P.started" && sync && ' +
         'printf "%s\\n" "$VAULT_BOOTSTRAP_INIT_KEY" > /tmp/init-key.asc && ' +
         '{ vault operator init -key-shares=1 -key-threshold=1 ' +
         '-pgp-keys=/tmp/init-key.asc -root-token-pgp-key=/tmp/init-key.asc -format=json ' +
-        '> "$ANSWER.tmp" 2> "$ANSWER.err"; rc=$?; sync; cat -- "$ANSWER.err" >&2; [ "$rc" -eq 0 ] || exit "$rc"; } && ' +
-        'mv -- "$ANSWER.tmp" "$ANSWER" && sync && cat -- "$ANSWER"',
+        '> "$P.tmp" 2> "$P.err"; rc=$?; sync; cat -- "$P.err" >&2; [ "$rc" -eq 0 ] || exit "$rc"; } && ' +
+        'mv -- "$P.tmp" "$P.answer" && sync && cat -- "$P.answer"',
     ],
     env: {
       VAULT_ADDR: `https://${target.address}:${VAULT_API_PORT}`,
@@ -89,7 +107,9 @@ export function initJobSpec(target: Target, publicKey: string): JobSpec {
       VAULT_CLIENT_TIMEOUT: `${INIT_JOB_DEADLINE_MS / 1000}s`,
       VAULT_MAX_RETRIES: '0',
       VAULT_BOOTSTRAP_INIT_KEY: publicKey,
-      ANSWER: INIT_ANSWER_FILE,
+      // Swarm expands the template per task: every run of this job has the same service id.
+      P: initFilesOf('{{.Service.ID}}'),
+      NOT_AGAIN: INIT_NOT_AGAIN,
     },
     labels: { [LABEL_KIND]: 'init-job', [LABEL_STACK]: target.stack, [LABEL_TARGET_TASK]: target.taskId },
   };
@@ -116,14 +136,14 @@ export interface KeptInit {
  * `ANSWER_JOB_END`: output that ends so and holds no answer proves the volume keeps none. Pinned to the node
  * the init job ran on, where that volume is.
  */
-export function answerJobSpec(target: VolumeTarget): JobSpec {
+export function answerJobSpec(target: VolumeTarget, initJobId: string): JobSpec {
   return dataVolumeJob(
     target,
     answerJobName(target.stack),
     'init-answer-job',
-    'if [ -s "$ANSWER" ]; then cat -- "$ANSWER"; elif [ -s "$ANSWER.tmp" ]; then cat -- "$ANSWER.tmp"; fi; ' +
-      'echo; echo "$ERRORS"; if [ -f "$ANSWER.err" ]; then cat -- "$ANSWER.err"; fi; echo; echo "$END"',
-    { ANSWER: INIT_ANSWER_FILE, ERRORS: ANSWER_JOB_CLI_ERRORS, END: ANSWER_JOB_END },
+    'if [ -s "$P.answer" ]; then cat -- "$P.answer"; elif [ -s "$P.tmp" ]; then cat -- "$P.tmp"; fi; ' +
+      'echo; echo "$ERRORS"; if [ -f "$P.err" ]; then cat -- "$P.err"; fi; echo; echo "$END"',
+    { P: initFilesOf(initJobId), ERRORS: ANSWER_JOB_CLI_ERRORS, END: ANSWER_JOB_END },
   );
 }
 
@@ -141,15 +161,18 @@ export function parseKeptInit(stdout: string): KeptInit | undefined {
 }
 
 /**
- * The wipe job: removes what Raft and the barrier keep in vault-1's data folder, and a kept init answer
- * (encrypted to an init key no longer in use), nothing else.
+ * The wipe job: removes what Raft and the barrier keep in vault-1's data folder, nothing else; once per job
+ * (a mark named by its service id), so Swarm running a failed wipe job again later wipes nothing.
  */
 export function wipeJobSpec(target: VolumeTarget): JobSpec {
   return dataVolumeJob(
     target,
     wipeJobName(target.stack),
     'wipe-job',
-    `cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db ${INIT_ANSWER_FILE} ${INIT_ANSWER_FILE}.tmp ${INIT_ANSWER_FILE}.err && ls -A`,
+    // Swarm may run a failed job again, at any later moment: only the first run wipes (its mark is synced first).
+    'if [ -e "$MARK" ]; then echo "this wipe job ran already: nothing wiped"; exit 0; fi; ' +
+      `: > "$MARK" && sync && cd ${VAULT_DATA_DIR} && rm -rf -- raft vault.db && ls -A`,
+    { MARK: `${VAULT_DATA_DIR}/.vault-bootstrap-wipe.{{.Service.ID}}` },
   );
 }
 

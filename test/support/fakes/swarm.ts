@@ -409,7 +409,12 @@ export class FakeSwarm implements Swarm {
       return Promise.reject(new Error(`service ${spec.likeService} not found: no job ${spec.name}`));
     const job: StoredJob = {
       spec: structuredClone(spec),
-      status: { state: 'pending', done: false, labels: { ...spec.labels } },
+      status: {
+        state: 'pending',
+        done: false,
+        labels: { ...spec.labels },
+        id: `job-${this.jobsCreated.length + 1}`,
+      },
       stdout: '',
       stderr: '',
     };

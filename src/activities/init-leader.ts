@@ -4,7 +4,7 @@
  * a one-shot Swarm job with the stack's init key (./cluster/init-job.ts), and every attempt first collects what
  * an earlier one's job answered.
  */
-import type { CustodyRecordInfo, EncryptedInitAnswer } from '../ports';
+import type { CustodyRecordInfo, EncryptedInitAnswer, JobSpec } from '../ports';
 import { ALL_SLOTS, LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import type { Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
@@ -31,8 +31,11 @@ import { claimHome } from './cluster/homes';
 import type { ActivityDeps } from './deps';
 import { waitUntil } from '../time/wait';
 
-/** How long the answer job may take to read vault-1's volume (its node may be coming back) before a retry. */
-const ANSWER_JOB_DEADLINE_MS = 120_000;
+/**
+ * How long the answer or wipe job may take on vault-1's node (which may be coming back) before a retry: both
+ * only read or remove files.
+ */
+const SIDE_JOB_DEADLINE_MS = 120_000;
 
 /**
  * Whether an init job that failed without an answer (`collectInitJob`'s error) may have had its `sys/init`
@@ -74,7 +77,7 @@ export function createInitActivities(deps: ActivityDeps) {
    * Waits for the stack's init job to end and takes what it left: an answer goes to custody first, then the job
    * and the init key are removed (in that order: until the record is on disk, the job's output and the file it
    * kept on vault-1's volume are the only copies). The answer is read from the job's output, else from the
-   * volume (`readKeptAnswer`: a node whose Engine restarted may have removed the finished job's container and
+   * volume (`readKeptInit`: a node whose Engine restarted may have removed the finished job's container and
    * its log). Returns the stored record, or the job's error when it failed and the volume proves it left no
    * answer; that job is left for the caller to remove once it acted on what the job proves (a wipe may rest on
    * it), and the init key stays for the next one. A job that completed is never removed before its answer is
@@ -145,20 +148,9 @@ export function createInitActivities(deps: ActivityDeps) {
    * output is not whole, which proves nothing.
    */
   async function readKeptInit(stack: string, nodeId: string, initJobId: string): Promise<KeptInit> {
-    const name = answerJobName(stack);
-    await deps.swarm.removeJob(name); // an earlier attempt's, which read the same files
-    await deps.swarm.createJob(answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }, initJobId));
-    const ended = await waitFor(
-      deps,
-      `the answer job ${name} to read vault-1's volume`,
-      ANSWER_JOB_DEADLINE_MS,
-      async () => {
-        const job = await deps.swarm.inspectJob(name);
-        return job?.done ? job : undefined;
-      },
-    );
-    const output = await deps.swarm.jobOutput(name);
-    await deps.swarm.removeJob(name);
+    const spec = answerJobSpec({ stack, slot: LEADER_SLOT, nodeId }, initJobId);
+    const { name } = spec;
+    const { ended, output } = await runJob(spec, `the answer job ${name} to read vault-1's volume`);
     const kept = ended.state === 'complete' ? parseKeptInit(output.stdout) : undefined;
     if (kept === undefined)
       throw new Error(
@@ -202,6 +194,17 @@ export function createInitActivities(deps: ActivityDeps) {
       const peer = await initializedPeer(nodes);
       return peer !== undefined ? `${peer} is initialized` : undefined;
     };
+    /**
+     * Wipes vault-1's data (at most twice per attempt: a third time is a retry's) and looks at the nodes again;
+     * the failed init that called for it is spent.
+     */
+    const wipeLeader = async (attempt: number, why: string) => {
+      if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
+      notes.push(await wipeLeaderData(stack, leader, why));
+      failedInit = undefined;
+      nodes = await waitForNodes(deps, stack, ALL_SLOTS);
+      leader = nodeAt(nodes, LEADER_SLOT);
+    };
     if (await deps.swarm.inspectJob(initJobName(stack))) {
       const found = await collectInitJob(stack);
       if ('error' in found) failed(found);
@@ -225,17 +228,11 @@ export function createInitActivities(deps: ActivityDeps) {
           // initialized.
           const notLost = failedInit !== undefined ? await notLostBecause(status.sealed) : undefined;
           if (failedInit !== undefined && notLost === undefined) {
-            if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
-            notes.push(
-              await wipeLeaderData(
-                stack,
-                leader,
-                `initialized by this tool's init job whose answer never arrived (${failedInit}); no one holds its key`,
-              ),
+            await wipeLeader(
+              attempt,
+              `initialized by this tool's init job whose answer never arrived (${failedInit}); no one holds its key`,
             );
-            [failedInit, mayHaveCommitted] = [undefined, false];
-            nodes = await waitForNodes(deps, stack, ALL_SLOTS);
-            leader = nodeAt(nodes, LEADER_SLOT);
+            mayHaveCommitted = false;
             continue;
           }
           throw new NonRetryableError(
@@ -274,13 +271,9 @@ export function createInitActivities(deps: ActivityDeps) {
         );
       }
       if (failedInit !== undefined && WEDGED_INIT.test(failedInit)) {
-        if (attempt > 2) throw new Error(`initializing ${leader.name}: ${failedInit}`);
         // Provably nothing to keep: vault-1 uninitialized, no peer initialized or joined, no record, and the
         // init job that failed left no answer. What vault-1's Raft holds is a cut-short init: no keyring.
-        notes.push(await wipeLeaderData(stack, leader, "left by an init its task's death cut short"));
-        failedInit = undefined;
-        nodes = await waitForNodes(deps, stack, ALL_SLOTS);
-        leader = nodeAt(nodes, LEADER_SLOT);
+        await wipeLeader(attempt, "left by an init its task's death cut short");
         continue;
       }
       if (failedInit !== undefined && attempt > 1)
@@ -343,15 +336,8 @@ export function createInitActivities(deps: ActivityDeps) {
    */
   async function wipeLeaderData(stack: string, leader: ClusterNode, why: string): Promise<string> {
     if (!leader.task.nodeId) throw new Error(`${leader.name} of ${serviceName(stack)} has no node yet`);
-    const name = wipeJobName(stack);
-    await deps.swarm.removeJob(name);
-    await deps.swarm.createJob(wipeJobSpec({ stack, slot: LEADER_SLOT, nodeId: leader.task.nodeId }));
-    const ended = await waitFor(deps, `the wipe job ${name} to end`, 120_000, async () => {
-      const job = await deps.swarm.inspectJob(name);
-      return job?.done ? job : undefined;
-    });
-    const output = await deps.swarm.jobOutput(name);
-    await deps.swarm.removeJob(name);
+    const spec = wipeJobSpec({ stack, slot: LEADER_SLOT, nodeId: leader.task.nodeId });
+    const { ended, output } = await runJob(spec, `the wipe job ${spec.name} to end`);
     if (ended.state !== 'complete')
       throw new Error(
         `wiping the cut-short init of ${leader.name}: the wipe job ended ${ended.state}: ${lastLines(output.stderr) || 'no output'}`,
@@ -364,6 +350,22 @@ export function createInitActivities(deps: ActivityDeps) {
       return true;
     });
     return `wiped the data of ${leader.name}, ${why}, and restarted it`;
+  }
+
+  /**
+   * Runs a one-shot job beside vault-1 to its end (an earlier attempt's job of the same name goes first), reads
+   * its output and removes it: the answer and wipe jobs, which hold nothing once read.
+   */
+  async function runJob(spec: JobSpec, what: string) {
+    await deps.swarm.removeJob(spec.name);
+    await deps.swarm.createJob(spec);
+    const ended = await waitFor(deps, what, SIDE_JOB_DEADLINE_MS, async () => {
+      const job = await deps.swarm.inspectJob(spec.name);
+      return job?.done ? job : undefined;
+    });
+    const output = await deps.swarm.jobOutput(spec.name);
+    await deps.swarm.removeJob(spec.name);
+    return { ended, output };
   }
 
   /** The first peer that reports itself initialized (joined or not), or undefined. */

@@ -62,13 +62,14 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The kinds a run's `faults` are drawn from. */
 const DRAWN_KINDS = ['worker', 'vault', 'both', 'node'] as const;
+type DrawnKind = (typeof DRAWN_KINDS)[number];
 
 export const SOAK_NODE_NAMES = ['n1', 'n2', 'n3'] as const;
 
 export interface PlannedFault {
   /** When to inject it, in ms after the bootstrap was started (faults are in this order). */
   atMs: number;
-  kind: FaultKind;
+  kind: DrawnKind;
   /** The Vault task slot a `vault` or `both` fault kills. */
   slot: number;
   /** The node a `node` fault stops. */
@@ -115,7 +116,7 @@ export const PLAN_BOUNDS = {
  */
 export function drawPlan(seed: number, index: number, nodes: 1 | 3): RunPlan {
   const rng = mulberry32(runSeed(seed, index));
-  const kinds: readonly FaultKind[] = nodes === 3 ? DRAWN_KINDS : DRAWN_KINDS.filter((k) => k !== 'node');
+  const kinds: readonly DrawnKind[] = nodes === 3 ? DRAWN_KINDS : DRAWN_KINDS.filter((k) => k !== 'node');
   const n = intIn(rng, PLAN_BOUNDS.faults[0], PLAN_BOUNDS.faults[1]);
   const faults: PlannedFault[] = [];
   let at = 0;

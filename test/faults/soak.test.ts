@@ -105,8 +105,6 @@ async function inject(bed: SoakBed, f: PlannedFault): Promise<boolean> {
     case 'node':
       await bed.nodeOutage(f.node);
       return true;
-    case 'initJob':
-      return bed.removeInitJob();
   }
 }
 

@@ -29,11 +29,12 @@ import type {
   CustodyTokens,
   HeldKeys,
   KeyCustody,
+  NextUnsealKey,
   RemovableCustody,
   RootGenerationProgress,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
-import { withEntry, withTokens } from './record-changes';
+import { promoted, withEntry, withNextKey, withTokens } from './record-changes';
 import { KeyedQueue } from './keyed-queue';
 import { CUSTODY_TOKEN_FIELDS } from '../ports/custody';
 
@@ -349,6 +350,20 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     );
   }
 
+  async setNextUnsealKey(stack: string, keyId: string, next: NextUnsealKey | undefined): Promise<void> {
+    await this.rewrite(stack, keyId, 'its next unseal key was not changed', (held) => withNextKey(held, next));
+  }
+
+  async promoteNextUnsealKey(stack: string, keyId: string, generation: number): Promise<void> {
+    await this.rewrite(
+      stack,
+      keyId,
+      'its unseal key was not changed',
+      (held) => promoted(held, generation, `custody record ${this.recordPath(stack)}`),
+      'promote',
+    );
+  }
+
   /**
    * The one rewrite of a record: the same record id, the secrets `change` makes of the ones it holds (the
    * unseal key always copied from the record), one revision more, put in place by `rename()`. Rewrites of one
@@ -359,6 +374,7 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     keyId: string,
     unchanged: string,
     change: (held: CustodySecrets) => CustodySecrets,
+    unsealKey: 'keep' | 'promote' = 'keep',
   ): Promise<void> {
     return this.queue.run(stack, async () => {
       const rec = await this.readRecord(stack);
@@ -370,7 +386,11 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
       }
       const key = await this.encryptionKey(false);
       const held = this.open(rec, key);
-      const secrets = { ...change(held), unsealKey: held.unsealKey };
+      // The unseal key comes from the record itself, never from the caller: only `promote` moves it, and only
+      // to the next key the record already holds (`promoted`).
+      const changed = change(held);
+      if (unsealKey === 'promote' && changed === held) return;
+      const secrets = unsealKey === 'promote' ? changed : { ...changed, unsealKey: held.unsealKey };
       const next: RecordFile = {
         ...rec,
         seq: (rec.seq ?? 0) + 1,
@@ -431,11 +451,17 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     const optional = (v: unknown) => v === undefined || typeof v === 'string';
     const generations = parseRootGenerations(parsed.rootGenerations);
     const breakGlass = parseStringMap(parsed.breakGlassTokens);
+    const former = parseStringMap(parsed.formerUnsealKeys);
+    const next = parseNextKey(parsed.nextUnsealKey);
+    const keyGeneration = parsed.keyGeneration;
     if (
       typeof parsed.unsealKey !== 'string' ||
       !CUSTODY_TOKEN_FIELDS.every((f) => optional(parsed[f])) ||
       generations === 'bad' ||
-      breakGlass === 'bad'
+      breakGlass === 'bad' ||
+      former === 'bad' ||
+      next === 'bad' ||
+      (keyGeneration !== undefined && !isGeneration(keyGeneration))
     ) {
       throw new CustodyError(
         'CustodyCorrupt',
@@ -449,6 +475,9 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
     }
     if (generations) secrets.rootGenerations = generations;
     if (breakGlass) secrets.breakGlassTokens = breakGlass;
+    if (isGeneration(keyGeneration) && keyGeneration > 0) secrets.keyGeneration = keyGeneration;
+    if (next) secrets.nextUnsealKey = next;
+    if (former) secrets.formerUnsealKeys = former;
     return secrets;
   }
 
@@ -517,6 +546,26 @@ function parseRootGenerations(v: unknown): Record<string, RootGenerationProgress
     };
   }
   return out;
+}
+
+function isGeneration(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+/** A record's next unseal key: `undefined` when absent, `'bad'` when malformed. */
+function parseNextKey(v: unknown): NextUnsealKey | undefined | 'bad' {
+  if (v === undefined) return undefined;
+  const n = v as Partial<Record<keyof NextUnsealKey, unknown>> | null;
+  if (
+    !n ||
+    typeof n !== 'object' ||
+    !isGeneration(n.generation) ||
+    typeof n.unsealKey !== 'string' ||
+    typeof n.nonce !== 'string' ||
+    typeof n.storedAt !== 'string'
+  )
+    return 'bad';
+  return { generation: n.generation, unsealKey: n.unsealKey, nonce: n.nonce, storedAt: n.storedAt };
 }
 
 function isRecordOf(rec: Partial<RecordFile>, stack: string): rec is RecordFile {

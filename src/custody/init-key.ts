@@ -28,6 +28,11 @@ export function initKeyName(stack: string): string {
   return `${stack}.init-key`;
 }
 
+/** The custody name of a stack's rotation key (a rotation of the unseal key in progress). */
+export function rekeyKeyName(stack: string): string {
+  return `${stack}.rekey-key`;
+}
+
 /**
  * The stacks' init keys, kept as records of `records` (the worker's custody: the file custody, replicated or
  * not). Built once in src/wiring.ts beside that custody.
@@ -36,14 +41,26 @@ export class InitKeys implements InitKeyCustody {
   constructor(private readonly records: RemovableCustody) {}
 
   /** Makes the pending key when there is none; returns its public half either way. */
-  async prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+  prepareInitKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    return this.prepare(initKeyName(stack), 'vault-bootstrap init', stack);
+  }
+
+  prepareRekeyKey(stack: string): Promise<{ publicKey: string; fingerprint: string }> {
+    return this.prepare(rekeyKeyName(stack), 'vault-bootstrap rekey', stack);
+  }
+
+  /** The key pair stored as record `name`: made and stored when there is none; its public half. */
+  private async prepare(
+    name: string,
+    user: string,
+    stack: string,
+  ): Promise<{ publicKey: string; fingerprint: string }> {
     const custody = this.records;
-    const name = initKeyName(stack);
     if (!(await custody.describe(name))) {
       const { privateKey } = await openpgp.generateKey({
         type: 'rsa',
         rsaBits: 3072,
-        userIDs: [{ name: 'vault-bootstrap init', comment: stack }],
+        userIDs: [{ name: user, comment: stack }],
         format: 'armored',
       });
       // Two workers racing here: `store` never overwrites, so one key wins (the loser's `CustodyCorrupt`
@@ -98,10 +115,48 @@ export class InitKeys implements InitKeyCustody {
     return custody.store(stack, { unsealKey, rootToken });
   }
 
-  async discardInitKey(stack: string): Promise<void> {
+  async openRekeyShare(stack: string, share: string): Promise<string> {
     const custody = this.records;
-    const name = initKeyName(stack);
-    const pending = await custody.describe(name);
-    if (pending) await custody.remove(name, pending.keyId);
+    const name = rekeyKeyName(stack);
+    if (!(await custody.describe(name)))
+      throw new CustodyError(
+        'InitAnswerUnreadable',
+        `a rotated unseal key of stack ${stack} was answered, but custody holds no rotation key for it (${name})`,
+      );
+    const privateKey = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
+    let text: string;
+    try {
+      const message = await openpgp.readMessage({ binaryMessage: Buffer.from(share, 'base64') });
+      const opened: { data: Uint8Array } = await openpgp.decrypt({
+        message,
+        decryptionKeys: privateKey,
+        format: 'binary',
+      });
+      text = Buffer.from(opened.data).toString('utf8');
+    } catch {
+      throw new CustodyError(
+        'InitAnswerUnreadable',
+        `the rotated unseal key of stack ${stack} does not decrypt with custody's rotation key ${privateKey.getFingerprint()}`,
+      );
+    }
+    if (!/^(?:[0-9a-f]{2})+$/i.test(text))
+      throw new CustodyError(
+        'InitAnswerUnreadable',
+        `the rotated unseal key of stack ${stack} decrypts, but not to a hex key`,
+      );
+    return Buffer.from(text, 'hex').toString('base64');
+  }
+
+  discardInitKey(stack: string): Promise<void> {
+    return this.discard(initKeyName(stack));
+  }
+
+  discardRekeyKey(stack: string): Promise<void> {
+    return this.discard(rekeyKeyName(stack));
+  }
+
+  private async discard(name: string): Promise<void> {
+    const pending = await this.records.describe(name);
+    if (pending) await this.records.remove(name, pending.keyId);
   }
 }

@@ -21,15 +21,20 @@ import type {
   UnsealedManifest,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
+import { keyGenerationOf, unsealKeyOfGeneration } from '../shared/key-generation';
 
 /** The HKDF label (info) prefix: a key for nothing else than manifests of this format. */
 const LABEL = 'vault-bootstrap manifest mac v1';
 /** HKDF salt: fixed, public (the unseal key is uniformly random already). */
 const SALT = 'vault-bootstrap-snapshot/v1';
 
-/** The manifest key of record `keyId` of `stack`, from its unseal key. */
-function manifestKey(held: Pick<HeldKeys, 'unsealKey' | 'keyId' | 'stack'>): Buffer {
-  const ikm = Buffer.from(held.unsealKey, 'utf8');
+/**
+ * The manifest key of record `keyId` of `stack`, from the unseal key a snapshot opens with: the key of the
+ * generation it was taken under (a rotation of the unseal key, docs/rekey.md, leaves older manifests checked with
+ * the older key custody keeps for them).
+ */
+function manifestKey(held: Pick<HeldKeys, 'keyId' | 'stack'>, unsealKey: string): Buffer {
+  const ikm = Buffer.from(unsealKey, 'utf8');
   return Buffer.from(hkdfSync('sha256', ikm, SALT, `${LABEL}|${held.stack}|${held.keyId}`, 32));
 }
 
@@ -49,7 +54,13 @@ export class CustodyManifestSeal implements ManifestSeal {
         `custody holds record ${held.keyId} for ${manifest.stack}, not ${manifest.unsealKey.custodyKeyId} ` +
           `that ${manifest.file} names: custody changed during the backup; the manifest was not written`,
       );
-    return macOf(manifestKey(held), manifest).toString('hex');
+    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    if (generation !== keyGenerationOf(held))
+      throw new Error(
+        `custody's key of ${manifest.stack} is generation ${keyGenerationOf(held)}, not ${generation} that ` +
+          `${manifest.file} names: the key was rotated during the backup; the manifest was not written`,
+      );
+    return macOf(manifestKey(held, held.unsealKey), manifest).toString('hex');
   }
 
   async check(stack: string, manifests: readonly SnapshotManifest[]): Promise<ManifestVerdict[]> {
@@ -59,10 +70,9 @@ export class CustodyManifestSeal implements ManifestSeal {
     } catch (err) {
       if (!(err instanceof CustodyError && err.kind === 'UnsealKeyUnavailable')) throw err;
     }
-    const key = held && manifestKey(held);
     return manifests.map((m): ManifestVerdict => {
       if (m.stack !== stack) return { otherCluster: `its manifest names stack ${m.stack}, not ${stack}` };
-      if (!held || !key)
+      if (!held)
         return {
           otherCluster: `it needs custody record ${m.unsealKey.custodyKeyId}; custody holds no record for ${stack}`,
         };
@@ -70,7 +80,14 @@ export class CustodyManifestSeal implements ManifestSeal {
         return {
           otherCluster: `it needs custody record ${m.unsealKey.custodyKeyId}; custody holds ${held.keyId} for ${stack}`,
         };
+      const generation = m.unsealKey.keyGeneration ?? 0;
+      const unsealKey = unsealKeyOfGeneration(held, generation);
+      if (unsealKey === undefined)
+        return {
+          otherCluster: `it needs key generation ${generation} of custody record ${held.keyId}, which custody does not hold`,
+        };
       if (m.mac === undefined) return 'unsigned';
+      const key = manifestKey(held, unsealKey);
       const given = Buffer.from(m.mac, 'hex');
       const want = macOf(key, m);
       return given.length === want.length && timingSafeEqual(given, want) ? 'ok' : 'forged';

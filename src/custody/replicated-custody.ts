@@ -24,6 +24,7 @@ import type {
   CustodyTokens,
   HeldKeys,
   KeyCustody,
+  NextUnsealKey,
   RemovableCustody,
   RootGenerationProgress,
 } from '../ports';
@@ -90,6 +91,14 @@ export class ReplicatedKeyCustody implements KeyCustody, RemovableCustody {
     progress: RootGenerationProgress | undefined,
   ): Promise<void> {
     await this.rewrite(stack, () => this.local.setRootGeneration(stack, keyId, owner, progress));
+  }
+
+  async setNextUnsealKey(stack: string, keyId: string, next: NextUnsealKey | undefined): Promise<void> {
+    await this.rewrite(stack, () => this.local.setNextUnsealKey(stack, keyId, next));
+  }
+
+  async promoteNextUnsealKey(stack: string, keyId: string, generation: number): Promise<void> {
+    await this.rewrite(stack, () => this.local.promoteNextUnsealKey(stack, keyId, generation));
   }
 
   /**

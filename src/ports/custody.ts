@@ -29,6 +29,32 @@ export interface CustodySecrets {
    * what a retry, on this worker or another with the same custody, must clean up after a crash. Handles only.
    */
   rootGenerations?: Record<string, RootGenerationProgress>;
+  /**
+   * Which rotation of the unseal key `unsealKey` is: 0 (or absent) for the key `sys/init` answered, one more
+   * for each rotation (`RekeyVault`). The unseal-key secrets and snapshot manifests carry it beside the record id.
+   */
+  keyGeneration?: number;
+  /**
+   * The key a rotation in progress made, stored before Vault makes it the key (docs/rekey.md): until the
+   * rotation's verification completes the old key stays the one Vault takes, after it only this one does.
+   */
+  nextUnsealKey?: NextUnsealKey;
+  /**
+   * Keys of earlier generations, by generation: no longer the key of the live cluster (retired), kept because a
+   * snapshot taken under one opens only with it.
+   */
+  formerUnsealKeys?: Record<string, string>;
+}
+
+/** The key of a rotation of the unseal key in progress (`CustodySecrets.nextUnsealKey`). */
+export interface NextUnsealKey {
+  /** The generation it becomes (the record's `keyGeneration` + 1). */
+  generation: number;
+  unsealKey: string;
+  /** The nonce of the Vault rotation that made it. */
+  nonce: string;
+  /** When it was stored (ISO-8601, the worker's clock). */
+  storedAt: string;
 }
 
 /**
@@ -108,6 +134,19 @@ export interface InitKeyCustody {
   storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo>;
   /** Removes the stack's pending init key; nothing when there is none. */
   discardInitKey(stack: string): Promise<void>;
+  /**
+   * The stack's rotation key (`<stack>.rekey-key`), made like the init key: a rotation of the unseal key asks
+   * Vault to encrypt the new key to its public half, so the answer (and Vault's backup of it) is useless to
+   * anyone but custody.
+   */
+  prepareRekeyKey(stack: string): Promise<{ publicKey: string; fingerprint: string }>;
+  /**
+   * Decrypts one new key share a rotation answered (base64 of the OpenPGP message) with the rotation key:
+   * the key, base64. `InitAnswerUnreadable` when there is no rotation key or the share is not encrypted to it.
+   */
+  openRekeyShare(stack: string, share: string): Promise<string>;
+  /** Removes the stack's rotation key; nothing when there is none. */
+  discardRekeyKey(stack: string): Promise<void>;
 }
 
 /** The record store an `InitKeyCustody` keeps its pending keys in (a `KeyCustody` that can also remove). */
@@ -151,6 +190,17 @@ export interface KeyCustody {
     owner: string,
     progress: RootGenerationProgress | undefined,
   ): Promise<void>;
+  /**
+   * Stores the key a rotation made as the record's `nextUnsealKey` (`undefined` removes it), durably, keeping
+   * everything else; `CustodyCorrupt` when the record there is not `keyId`.
+   */
+  setNextUnsealKey(stack: string, keyId: string, next: NextUnsealKey | undefined): Promise<void>;
+  /**
+   * Makes the record's `nextUnsealKey` of `generation` its unseal key (the old one kept in `formerUnsealKeys`),
+   * durably, in one write: the key only ever changes to one the record already held. Nothing when the record is
+   * at `generation` already; `CustodyCorrupt` when it holds no next key of that generation or is not `keyId`.
+   */
+  promoteNextUnsealKey(stack: string, keyId: string, generation: number): Promise<void>;
 }
 
 /** A copy of a stack's encrypted custody record kept outside the worker's node. */

@@ -8,10 +8,11 @@ import type {
   CustodyTokens,
   HeldKeys,
   KeyCustody,
+  NextUnsealKey,
   RemovableCustody,
   RootGenerationProgress,
 } from '../../../src/ports';
-import { withEntry, withTokens } from '../../../src/custody/record-changes';
+import { promoted, withEntry, withNextKey, withTokens } from '../../../src/custody/record-changes';
 import { CUSTODY_TOKEN_FIELDS } from '../../../src/ports';
 import { CustodyError } from '../../../src/shared/errors';
 import type { CustodyErrorKind } from '../../../src/shared/errors';
@@ -98,6 +99,14 @@ export class FakeCustody implements KeyCustody, RemovableCustody {
     return this.rewrite(stack, keyId, (r) =>
       withEntry(r, 'rootGenerations', owner, progress && structuredClone(progress)),
     );
+  }
+
+  setNextUnsealKey(stack: string, keyId: string, next: NextUnsealKey | undefined): Promise<void> {
+    return this.rewrite(stack, keyId, (r) => withNextKey(r, next));
+  }
+
+  promoteNextUnsealKey(stack: string, keyId: string, generation: number): Promise<void> {
+    return this.rewrite(stack, keyId, (r) => promoted(r, generation, `custody record ${stack}`));
   }
 
   /** Puts in place what `change` makes of a copy of the record `keyId` (`CustodyCorrupt` when it is not there). */

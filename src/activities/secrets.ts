@@ -33,7 +33,7 @@ import {
 } from './cluster/homes';
 import { proveUnsealKey } from './cluster/node-actions';
 import { locateNodes, servingTasks, waitFor } from './cluster/nodes';
-import { stackSecrets } from './cluster/secrets';
+import { createKeySecret, holdsKey, stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
 import { currentUnsealSecret } from './cluster/secrets';
 
@@ -154,9 +154,9 @@ export function createSecretActivities(deps: ActivityDeps) {
     const { base } = secrets;
     const svc = await swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
-    let family = secrets.own;
+    const family = secrets.own;
     const current = family.find((s) => s.id === svc.unsealSecret?.id);
-    let target = family.find((s) => s.kind === 'unseal-key' && s.keyId === held.keyId);
+    let target = family.find((s) => holdsKey(s, held));
     let changed = false;
     let allAtOnce: 'steered' | 'at-once' | false = false;
     if (current?.kind === 'unseal-key' && current.keyId !== held.keyId) {
@@ -169,39 +169,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     if (!current || current.id !== target?.id) {
       // Before the key goes into a secret (and the tasks restart), prove it is this cluster's key.
       await proveUnsealKey(deps, input.stack, held);
-      if (!target) {
-        const version = secrets.nextVersion;
-        const secretName = `${base}_v${version}`;
-        if (secretName.length > SECRET_NAME_MAX) {
-          throw new NonRetryableError(
-            ErrorType.NameTooLong,
-            `the next unseal-key secret ${secretName} exceeds Swarm's ${SECRET_NAME_MAX}-character limit; remove unused versions. No secret was created.`,
-          );
-        }
-        await deps.failpoints.hit('rotateUnsealKeySecret:before-create');
-        try {
-          await swarm.createSecret(secretName, Buffer.from(held.unsealKey), {
-            [LABEL_KIND]: 'unseal-key',
-            [LABEL_KEY_ID]: held.keyId,
-            [LABEL_VERSION]: String(version),
-            [LABEL_STACK]: input.stack,
-          });
-        } catch (err) {
-          if (!isConflict(err)) throw err;
-        }
-        await deps.failpoints.hit('rotateUnsealKeySecret:after-create');
-        family = (await stackSecrets(deps, input.stack)).own;
-        target = family.find((s) => s.name === secretName);
-        if (!target)
-          throw new Error(
-            `secret ${secretName} was taken by another stack meanwhile; retrying with a new version`,
-          );
-        if (target.keyId !== held.keyId) {
-          throw new Error(
-            `secret ${secretName} exists but holds another key (key id ${String(target.keyId)}); retrying with a new version`,
-          );
-        }
-      }
+      target ??= await createKeySecret(deps, input.stack, held, 'rotateUnsealKeySecret');
       allAtOnce = await nothingAtStake(deps, input.stack);
       // Steered on more than one node: every task stopped by the swap itself (0 replicas), then vault-1 started
       // on its home and the peers after it (`startSteered`, below). Swarm's own all-at-once rollout places the
@@ -213,7 +181,7 @@ export function createSecretActivities(deps: ActivityDeps) {
       await swarm.swapUnsealSecret(
         name,
         { id: target.id, name: target.name },
-        { allAtOnce: allAtOnce === 'at-once', stopAll: allAtOnce === 'steered' },
+        allAtOnce === 'at-once' ? 'all-at-once' : allAtOnce === 'steered' ? 'stop-all' : 'rolling',
       );
       await deps.failpoints.hit('rotateUnsealKeySecret:after-service-update');
       changed = true;
@@ -248,7 +216,7 @@ export function createSecretActivities(deps: ActivityDeps) {
     });
     // The stack's own update_config again (a no-op unless an all-at-once swap, this attempt's or an
     // interrupted one's, changed it): the next rollout, on a formed cluster, goes one task at a time.
-    const restored = await swarm.restoreUpdateParallelism(name);
+    const restored = await swarm.restoreUpdateConfig(name);
     const inUse = await swarm.secretsInUse();
     const removed: string[] = [];
     for (const s of (await stackSecrets(deps, input.stack)).own) {

@@ -21,6 +21,7 @@ import type {
   NodeChange,
   SecretInfo,
   ServiceInfo,
+  SwapRollout,
   StackRemoval,
   Subscription,
   Swarm,
@@ -30,9 +31,12 @@ import type {
 import {
   ALL_SLOTS,
   LABEL_KIND,
+  LABEL_KEY_GENERATION,
   LABEL_KEY_ID,
+  LABEL_ROLLOUT_STEP,
   LABEL_STACK,
   LABEL_STACK_PARALLELISM,
+  LABEL_STACK_UPDATE_DELAY,
   nodeName,
   serviceName as vaultServiceName,
   UNSEAL_SECRET_TARGET,
@@ -63,6 +67,7 @@ export function toSecretInfo(
     version,
     kind: kind === 'placeholder' || kind === 'unseal-key' ? kind : 'unknown',
     keyId: raw.labels[LABEL_KEY_ID],
+    keyGeneration: generationOf(raw.labels[LABEL_KEY_GENERATION]),
     stack: raw.labels[LABEL_STACK],
   };
 }
@@ -127,6 +132,24 @@ export function demuxLogs(raw: Buffer): { stdout: string; stderr: string } {
 type ContainerSpec = NonNullable<Docker.ContainerTaskSpec['ContainerSpec']>;
 
 /** Every task at once (`parallelism` 0), the stack's own value kept in a label unless one already is. */
+/** A key generation label's value: 0 when absent, NaN (never equal to a record's) when not a number. */
+function generationOf(label: string | undefined): number {
+  return label === undefined ? 0 : /^\d+$/.test(label) ? Number(label) : NaN;
+}
+
+/** Swarm's updater waits this long after each task of a stepwise rollout: until the tool asks for the next. */
+const STEPWISE_DELAY_NS = 24 * 3600 * 1e9;
+
+/** One task at a time, each only when asked (`advanceRollout`): the stack's parallelism and delay kept in labels. */
+function runStepwise(spec: Docker.ServiceSpec): void {
+  const labels = { ...(spec.Labels ?? {}) };
+  labels[LABEL_STACK_PARALLELISM] ??= String(spec.UpdateConfig?.Parallelism ?? 1);
+  labels[LABEL_STACK_UPDATE_DELAY] ??= String(spec.UpdateConfig?.Delay ?? 0);
+  labels[LABEL_ROLLOUT_STEP] = '1';
+  spec.Labels = labels;
+  withParallelism(spec, 1, STEPWISE_DELAY_NS);
+}
+
 function runAllAtOnce(spec: Docker.ServiceSpec): void {
   const labels = { ...(spec.Labels ?? {}) };
   // Docker's default, when the stack sets no update_config, is one task at a time.
@@ -135,23 +158,35 @@ function runAllAtOnce(spec: Docker.ServiceSpec): void {
   withParallelism(spec, 0);
 }
 
-/** Puts back the parallelism kept by `runAllAtOnce` and drops its label; false when none was kept. */
-function restoreParallelism(spec: Docker.ServiceSpec): boolean {
-  const kept = spec.Labels?.[LABEL_STACK_PARALLELISM];
-  if (kept === undefined) return false;
-  const labels = { ...spec.Labels };
+/**
+ * Puts back the parallelism and delay kept by `runAllAtOnce` or `runStepwise` and drops their labels and the
+ * step label; false when none was there.
+ */
+function restoreUpdateConfig(spec: Docker.ServiceSpec): boolean {
+  const labels = { ...(spec.Labels ?? {}) };
+  const parallelism = labels[LABEL_STACK_PARALLELISM];
+  const delay = labels[LABEL_STACK_UPDATE_DELAY];
+  if (parallelism === undefined && delay === undefined && labels[LABEL_ROLLOUT_STEP] === undefined) return false;
   delete labels[LABEL_STACK_PARALLELISM];
+  delete labels[LABEL_STACK_UPDATE_DELAY];
+  delete labels[LABEL_ROLLOUT_STEP];
   spec.Labels = labels;
-  withParallelism(spec, Number(kept));
+  withParallelism(
+    spec,
+    parallelism !== undefined ? Number(parallelism) : (spec.UpdateConfig?.Parallelism ?? 1),
+    delay !== undefined ? Number(delay) : undefined,
+  );
   return true;
 }
 
-function withParallelism(spec: Docker.ServiceSpec, parallelism: number): void {
+/** Sets the update's parallelism (and its delay, when given). */
+function withParallelism(spec: Docker.ServiceSpec, parallelism: number, delayNs?: number): void {
   // Docker's default order is stop-first: an update_config without one keeps it.
   spec.UpdateConfig = {
     ...spec.UpdateConfig,
     Order: spec.UpdateConfig?.Order ?? 'stop-first',
     Parallelism: parallelism,
+    ...(delayNs !== undefined ? { Delay: delayNs } : {}),
   };
 }
 
@@ -289,6 +324,9 @@ export class DockerGateway implements Swarm {
     return {
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
+      ...(spec.Labels?.[LABEL_ROLLOUT_STEP] !== undefined
+        ? { rolloutStep: Number(spec.Labels[LABEL_ROLLOUT_STEP]) }
+        : {}),
     };
   }
 
@@ -305,7 +343,7 @@ export class DockerGateway implements Swarm {
   async swapUnsealSecret(
     serviceName: string,
     secret: { id: string; name: string },
-    options: { allAtOnce?: boolean; stopAll?: boolean } = {},
+    how: SwapRollout = 'rolling',
   ): Promise<void> {
     const current = await this.serviceNamed(serviceName);
     if (!current?.ID || !current.Spec) throw new Error(`service ${serviceName} not found`);
@@ -322,20 +360,29 @@ export class DockerGateway implements Swarm {
         File: old?.File ?? { Name: UNSEAL_SECRET_TARGET, UID: '0', GID: '0', Mode: 0o400 },
       },
     ];
-    if (options.allAtOnce) runAllAtOnce(spec);
-    else restoreParallelism(spec);
-    if (options.stopAll) {
+    if (how === 'all-at-once') runAllAtOnce(spec);
+    else if (how === 'stepwise') runStepwise(spec);
+    else restoreUpdateConfig(spec);
+    if (how === 'stop-all') {
       if (!spec.Mode?.Replicated) throw new Error(`service ${serviceName} is not a replicated service`);
       spec.Mode = { Replicated: { Replicas: 0 } };
     }
     await this.docker.getService(current.ID).update({ ...spec, version: current.Version?.Index });
   }
 
-  async restoreUpdateParallelism(serviceName: string): Promise<boolean> {
+  async advanceRollout(serviceName: string, step: number): Promise<void> {
     const svc = await this.serviceNamed(serviceName);
     if (!svc?.ID || !svc.Spec) throw new Error(`service ${serviceName} not found`);
     const spec = structuredClone(svc.Spec);
-    if (!restoreParallelism(spec)) return false;
+    spec.Labels = { ...(spec.Labels ?? {}), [LABEL_ROLLOUT_STEP]: String(step) };
+    await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
+  }
+
+  async restoreUpdateConfig(serviceName: string): Promise<boolean> {
+    const svc = await this.serviceNamed(serviceName);
+    if (!svc?.ID || !svc.Spec) throw new Error(`service ${serviceName} not found`);
+    const spec = structuredClone(svc.Spec);
+    if (!restoreUpdateConfig(spec)) return false;
     await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
     return true;
   }

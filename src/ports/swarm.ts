@@ -10,6 +10,8 @@ import type { SecretRef } from '../shared/types';
 export interface SecretInfo extends SecretRef {
   /** Custody record id of the key the secret holds (label), for `unseal-key` secrets. */
   keyId?: string;
+  /** The key generation of the key it holds (label `LABEL_KEY_GENERATION`; 0 when absent). */
+  keyGeneration: number;
   /** The stack the bootstrap made the secret for (label `LABEL_STACK`); undefined when unlabelled. */
   stack?: string;
 }
@@ -20,7 +22,16 @@ export interface ServiceInfo {
   replicas: number | undefined;
   /** The secret attached at target `vault_unseal_key`, if any. */
   unsealSecret?: { id: string; name: string };
+  /** During a stepwise rollout: how many task replacements the tool has asked for (`LABEL_ROLLOUT_STEP`). */
+  rolloutStep?: number;
 }
+
+/**
+ * How the tasks take a swapped secret: `rolling`, the stack's own update_config (one task at a time, Swarm's
+ * order, a sealed task counted as up); `all-at-once` (parallelism 0); `stop-all` (scaled to 0, none started);
+ * `stepwise`, one task now and each next one only when the tool asks (`advanceRollout`).
+ */
+export type SwapRollout = 'rolling' | 'all-at-once' | 'stop-all' | 'stepwise';
 
 /** One Swarm task of the service. */
 export interface TaskInfo {
@@ -168,21 +179,24 @@ export interface Swarm {
   vaultStacks(): Promise<string[]>;
   /**
    * Points the service's `vault_unseal_key` target at another secret. Swarm rolls the tasks: they restart
-   * and come back sealed. With `allAtOnce` the same update sets `update_config.parallelism` to 0 (every task
-   * at once) and keeps the stack's own value in the service label `LABEL_STACK_PARALLELISM`; without it, a
-   * value kept there is put back in the same update. With `stopAll` the same update scales the service to 0
-   * instead: every task stops and none starts (the caller starts them: `startSteered`, or `rehomeSlots` after a crash).
+   * and come back sealed, as `how` says (`SwapRollout`). `all-at-once` and `stepwise` keep the stack's own
+   * `update_config` values they change in service labels (`LABEL_STACK_PARALLELISM`, `LABEL_STACK_UPDATE_DELAY`)
+   * for `restoreUpdateConfig`; `stepwise` sets parallelism 1 and a delay of a day after each task, so Swarm
+   * replaces one task (in its own order) and waits, and labels the service `LABEL_ROLLOUT_STEP` = 1. `stop-all`
+   * scales the service to 0 in the same update (the caller starts the tasks: `startSteered`, or `rehomeSlots`
+   * after a crash). `rolling` puts back what a label kept.
    */
-  swapUnsealSecret(
-    service: string,
-    secret: { id: string; name: string },
-    options?: { allAtOnce?: boolean; stopAll?: boolean },
-  ): Promise<void>;
+  swapUnsealSecret(service: string, secret: { id: string; name: string }, how?: SwapRollout): Promise<void>;
   /**
-   * Puts back the `update_config.parallelism` kept by an all-at-once `swapUnsealSecret` and removes the label
-   * (the task template is unchanged: no task restarts); returns whether there was one to put back.
+   * During a stepwise rollout: sets `LABEL_ROLLOUT_STEP` to `step` and nothing else (the task template is
+   * unchanged), which restarts Swarm's updater: it replaces the next task not yet updated at once, then waits.
    */
-  restoreUpdateParallelism(service: string): Promise<boolean>;
+  advanceRollout(service: string, step: number): Promise<void>;
+  /**
+   * Puts back the `update_config` values an `all-at-once` or `stepwise` swap kept and removes their labels and
+   * the step label (the task template is unchanged: no task restarts); returns whether there was any.
+   */
+  restoreUpdateConfig(service: string): Promise<boolean>;
   /**
    * When Swarm paused the service's rolling update (a task failed during it, e.g. its node was lost:
    * `update_config.failure_action` defaults to `pause`), posts the service's spec again unchanged, which makes

@@ -50,6 +50,8 @@ export interface AutopilotState {
   healthy: boolean;
   /** Voters that may fail with quorum kept (`failure_tolerance`); absent when the server does not say. */
   failureTolerance?: number;
+  /** Each server autopilot tracks, by Raft node id: whether it calls that server healthy. */
+  servers?: Record<string, { healthy: boolean }>;
 }
 
 /**

@@ -48,6 +48,15 @@ export const LABEL_KIND = 'io.iklimco.vault-bootstrap.kind';
 export const LABEL_KEY_ID = 'io.iklimco.vault-bootstrap.key-id';
 export const LABEL_VERSION = 'io.iklimco.vault-bootstrap.version';
 export const LABEL_STACK = 'io.iklimco.vault-bootstrap.stack';
+/** On an unseal-key secret: the key generation (custody's `keyGeneration`) of the key it holds; absent for 0. */
+export const LABEL_KEY_GENERATION = 'io.iklimco.vault-bootstrap.key-generation';
+/**
+ * On the Vault service during a rollout one task at a time (`Swarm.swapUnsealSecret`, `stepwise`): how many
+ * tasks the tool has asked Swarm to replace so far. See src/activities/cluster/rollout.ts.
+ */
+export const LABEL_ROLLOUT_STEP = 'io.iklimco.vault-bootstrap.rollout-step';
+/** Beside `LABEL_STACK_PARALLELISM` during a stepwise rollout: the stack's own `update_config.delay` (ns). */
+export const LABEL_STACK_UPDATE_DELAY = 'io.iklimco.vault-bootstrap.stack-update-delay';
 /**
  * On the Vault service while a rollout runs all tasks at once: the stack's own `update_config.parallelism`,
  * put back (and the label removed) when the rollout is over. See `Swarm.swapUnsealSecret`.

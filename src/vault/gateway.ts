@@ -220,14 +220,20 @@ export class VaultNodeClient implements VaultNode {
   async autopilotState(token: string): Promise<AutopilotState> {
     const body = (await this.call('reading the autopilot state', () =>
       this.request('/sys/storage/raft/autopilot/state', 'GET', undefined, token),
-    )) as { data?: { healthy?: unknown; failure_tolerance?: unknown } };
+    )) as { data?: { healthy?: unknown; failure_tolerance?: unknown; servers?: unknown } };
     if (typeof body.data?.healthy !== 'boolean') {
       throw new VaultProtocolError(`reading the autopilot state from ${this.name}: no data.healthy`);
     }
     const tolerance = body.data.failure_tolerance;
+    const servers: Record<string, { healthy: boolean }> = {};
+    const raw = body.data.servers;
+    if (raw && typeof raw === 'object')
+      for (const [id, s] of Object.entries(raw as Record<string, { healthy?: unknown }>))
+        if (typeof s?.healthy === 'boolean') servers[id] = { healthy: s.healthy };
     return {
       healthy: body.data.healthy,
       ...(typeof tolerance === 'number' ? { failureTolerance: tolerance } : {}),
+      servers,
     };
   }
 

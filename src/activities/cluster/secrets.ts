@@ -2,9 +2,17 @@
  * The stack's unseal-key secret family as the steps see it: its base name, the stack's own members, the names
  * taken, and the member the stack mounts.
  */
-import { unsealSecretBase } from '../../shared/names';
-import type { SecretInfo } from '../../ports';
-import { serviceName } from '../../shared/constants';
+import { SECRET_NAME_MAX, unsealSecretBase } from '../../shared/names';
+import type { FailpointName, HeldKeys, SecretInfo } from '../../ports';
+import {
+  LABEL_KEY_GENERATION,
+  LABEL_KEY_ID,
+  LABEL_KIND,
+  LABEL_STACK,
+  LABEL_VERSION,
+  serviceName,
+} from '../../shared/constants';
+import { ErrorType, NonRetryableError } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 
 export function secretBase(deps: Pick<ActivityDeps, 'config'>, stack: string): string {
@@ -54,4 +62,59 @@ export async function currentUnsealSecret(
     if (used) return used;
   }
   return family.at(-1);
+}
+
+/** Whether `secret` is an unseal-key secret holding `held`'s key: its record id and its key generation. */
+export function holdsKey(secret: SecretInfo, held: Pick<HeldKeys, 'keyId' | 'keyGeneration'>): boolean {
+  return (
+    secret.kind === 'unseal-key' &&
+    secret.keyId === held.keyId &&
+    secret.keyGeneration === (held.keyGeneration ?? 0)
+  );
+}
+
+/**
+ * Creates the next version of the stack's unseal-key secret holding custody's key (labelled with its record id
+ * and key generation) and returns it. `step` names the fault points around the create
+ * (`<step>:before-create`, `<step>:after-create`). A name another stack took meanwhile, or a secret of that name
+ * holding another key, is a retryable error: the retry takes the next version.
+ */
+export async function createKeySecret(
+  deps: Pick<ActivityDeps, 'config' | 'swarm' | 'failpoints'>,
+  stack: string,
+  held: Pick<HeldKeys, 'keyId' | 'keyGeneration' | 'unsealKey'>,
+  step: 'rotateUnsealKeySecret' | 'rollUnsealKeySecret',
+): Promise<SecretInfo> {
+  const { base, nextVersion: version } = await stackSecrets(deps, stack);
+  const secretName = `${base}_v${version}`;
+  if (secretName.length > SECRET_NAME_MAX) {
+    throw new NonRetryableError(
+      ErrorType.NameTooLong,
+      `the next unseal-key secret ${secretName} exceeds Swarm's ${SECRET_NAME_MAX}-character limit; remove unused versions. No secret was created.`,
+    );
+  }
+  const generation = held.keyGeneration ?? 0;
+  await deps.failpoints.hit(`${step}:before-create` as FailpointName);
+  try {
+    await deps.swarm.createSecret(secretName, Buffer.from(held.unsealKey), {
+      [LABEL_KIND]: 'unseal-key',
+      [LABEL_KEY_ID]: held.keyId,
+      ...(generation > 0 ? { [LABEL_KEY_GENERATION]: String(generation) } : {}),
+      [LABEL_VERSION]: String(version),
+      [LABEL_STACK]: stack,
+    });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+  }
+  await deps.failpoints.hit(`${step}:after-create` as FailpointName);
+  const target = (await stackSecrets(deps, stack)).own.find((s) => s.name === secretName);
+  if (!target)
+    throw new Error(`secret ${secretName} was taken by another stack meanwhile; retrying with a new version`);
+  if (!holdsKey(target, held)) {
+    throw new Error(
+      `secret ${secretName} exists but holds another key (key id ${String(target.keyId)}, generation ` +
+        `${target.keyGeneration}); retrying with a new version`,
+    );
+  }
+  return target;
 }

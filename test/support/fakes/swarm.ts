@@ -18,6 +18,7 @@ import type {
   NodeChange,
   SecretInfo,
   ServiceInfo,
+  SwapRollout,
   StackRemoval,
   Subscription,
   Swarm,
@@ -42,6 +43,8 @@ interface StoredService {
   parallelism: number;
   /** The stack's parallelism kept while it is 0 (the service label `LABEL_STACK_PARALLELISM`). */
   keptParallelism?: number;
+  /** During a stepwise rollout: the step label (`LABEL_ROLLOUT_STEP`). */
+  rolloutStep?: number;
   /** Service labels: the override's `services.vault.deploy.labels` (the stack file sets none). */
   labels: Record<string, string>;
 }
@@ -125,7 +128,13 @@ export class FakeSwarm implements Swarm {
   /** How many times `resumePausedUpdate` resumed one. */
   resumes = 0;
   /** Each secret swap's rollout: the service and the parallelism it ran with (0: every task at once). */
-  readonly rollouts: { service: string; parallelism: number; stopAll?: boolean }[] = [];
+  readonly rollouts: { service: string; parallelism: number; stopAll?: boolean; stepwise?: boolean }[] = [];
+  /** Every `advanceRollout`. */
+  readonly advances: { service: string; step: number }[] = [];
+  /** The order in which a stepwise rollout's updater takes the slots (Swarm's is its own). */
+  stepwiseOrder: number[] = [1, 2, 3];
+  /** The slots a stepwise rollout replaced, in order. */
+  readonly stepwiseReplaced: number[] = [];
 
   /**
    * What a job's container does when it runs (e.g. the detached `sys/init` against the fake Vault cluster);
@@ -196,6 +205,7 @@ export class FakeSwarm implements Swarm {
         name: svc.name,
         replicas: svc.replicas,
         unsealSecret: svc.unsealSecret && { ...svc.unsealSecret },
+        ...(svc.rolloutStep !== undefined ? { rolloutStep: svc.rolloutStep } : {}),
       },
     );
   }
@@ -208,12 +218,20 @@ export class FakeSwarm implements Swarm {
   swapUnsealSecret(
     service: string,
     secret: { id: string; name: string },
-    options: { allAtOnce?: boolean; stopAll?: boolean } = {},
+    how: SwapRollout = 'rolling',
   ): Promise<void> {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.unsealSecret = { ...secret };
-    if (options.stopAll) {
+    if (how === 'stepwise') {
+      svc.keptParallelism ??= svc.parallelism;
+      svc.parallelism = 1;
+      svc.rolloutStep = 1;
+      this.rollouts.push({ service, parallelism: 1, stepwise: true });
+      this.replaceNextStale(svc);
+      return Promise.resolve();
+    }
+    if (how === 'stop-all') {
       // One update: the new secret and 0 replicas; every task stops, none starts.
       this.restore(svc);
       this.rollouts.push({ service, parallelism: svc.parallelism, stopAll: true });
@@ -222,7 +240,7 @@ export class FakeSwarm implements Swarm {
       this.tasks.get(service)?.clear();
       return Promise.resolve();
     }
-    if (options.allAtOnce) {
+    if (how === 'all-at-once') {
       svc.keptParallelism ??= svc.parallelism;
       svc.parallelism = 0;
     } else {
@@ -240,16 +258,38 @@ export class FakeSwarm implements Swarm {
     return Promise.resolve();
   }
 
-  restoreUpdateParallelism(service: string): Promise<boolean> {
+  advanceRollout(service: string, step: number): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    svc.rolloutStep = step;
+    this.advances.push({ service, step });
+    this.replaceNextStale(svc);
+    return Promise.resolve();
+  }
+
+  /** Swarm's updater restarted: the first slot of `stepwiseOrder` whose task lacks the mounted secret is replaced. */
+  private replaceNextStale(svc: StoredService): void {
+    const tasks = this.tasks.get(svc.name) ?? new Map<number, FakeTask>();
+    const stale = this.stepwiseOrder.find(
+      (slot) => slot <= svc.replicas && !tasks.get(slot)?.secretIds.includes(svc.unsealSecret?.id ?? ''),
+    );
+    if (stale !== undefined) {
+      this.stepwiseReplaced.push(stale);
+      this.startTask(svc, stale);
+    }
+  }
+
+  restoreUpdateConfig(service: string): Promise<boolean> {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     return Promise.resolve(this.restore(svc));
   }
 
   private restore(svc: StoredService): boolean {
-    if (svc.keptParallelism === undefined) return false;
-    svc.parallelism = svc.keptParallelism;
+    if (svc.keptParallelism === undefined && svc.rolloutStep === undefined) return false;
+    svc.parallelism = svc.keptParallelism ?? svc.parallelism;
     svc.keptParallelism = undefined;
+    svc.rolloutStep = undefined;
     return true;
   }
 

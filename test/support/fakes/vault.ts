@@ -559,7 +559,15 @@ class FakeVaultNode implements VaultNode {
       const members = [...this.cluster.nodes.values()].filter((n) => n.member);
       const healthy = members.filter((n) => !n.sealed).length;
       const failureTolerance = Math.max(0, healthy - (Math.floor(members.length / 2) + 1));
-      return { healthy: this.cluster.autopilotHealthy, failureTolerance };
+      const servers = Object.fromEntries(
+        [...this.cluster.nodes]
+          .filter(([, n]) => n.member)
+          .map(([slot, n]) => [
+            this.cluster.raftNodeId(slot),
+            { healthy: this.cluster.autopilotHealthy && !n.sealed },
+          ]),
+      );
+      return { healthy: this.cluster.autopilotHealthy, failureTolerance, servers };
     });
   }
 

@@ -108,7 +108,7 @@ describe('rotateUnsealKeySecret', () => {
     await assert.rejects(
       w.run(w.acts.rotateUnsealKeySecret, w.input),
       retryableError(
-        /secret s1_vault_unseal_key_v1 exists but holds another key \(key id key-9\); retrying with a new version/,
+        /secret s1_vault_unseal_key_v1 exists but holds another key \(key id key-9, generation 0\); retrying with a new version/,
       ),
     );
     const out = await w.run(w.acts.rotateUnsealKeySecret, w.input);

@@ -1,0 +1,94 @@
+/**
+ * A rollout of the Vault service one task at a time, each next task only once the ones before serve again.
+ *
+ * Swarm's own rolling update counts a restarted task as up as soon as its healthcheck answers, and a sealed
+ * Vault answers: left alone it restarts the next node while the last one is still sealed, and with two of three
+ * sealed the cluster has no quorum. So the tool drives it (`Swarm.swapUnsealSecret`, `stepwise`): Swarm's
+ * updater is given one task at a time and a day's delay after each, and the tool asks for the next
+ * (`advanceRollout`, which restarts the updater) only when every task replaced so far runs on its home,
+ * is unsealed (the caller's `unseal`), is a Raft voter, and autopilot calls the cluster healthy.
+ *
+ * The service label `LABEL_ROLLOUT_STEP` counts the replacements asked for, in Swarm's own state: a retry
+ * after a crash anywhere reads it and the tasks, and never asks for a task twice (two tasks down at once is
+ * what this exists to prevent). Swarm picks which task it replaces next (its order is its own); a replaced
+ * leader hands over on SIGTERM.
+ */
+import type { TaskInfo } from '../../ports';
+import { ALL_SLOTS, nodeName, serviceName, VAULT_REPLICAS } from '../../shared/constants';
+import type { ActivityDeps } from '../deps';
+import { locateNodes, waitFor } from './nodes';
+import type { ClusterNode } from './nodes';
+
+/** What the caller does with a replaced task's node (unseal it with the new key) and checks of the cluster. */
+export interface StepwiseRollout {
+  /** Whether `task` runs the new spec (mounts the new secret, runs the new image). */
+  updated(task: TaskInfo): boolean;
+  /** Makes a replaced node serve (unseal it, on its home); called on every look, so idempotent. */
+  unseal(node: ClusterNode): Promise<void>;
+  /**
+   * The Raft servers as the cluster reports them now: the node ids that are voters, whether autopilot calls the
+   * cluster healthy, and the ids of the servers it calls healthy.
+   */
+  raft(): Promise<{ voters: string[]; healthy: boolean; healthyServers: string[] }>;
+  /** Hit after each `advanceRollout`. */
+  afterAdvance?(): Promise<void>;
+}
+
+/** How long one replaced task may take to stop, start, unseal and catch up before the step fails (retried). */
+export const STEP_DEADLINE_MS = 300_000;
+
+/**
+ * Waits for the stepwise rollout of the stack's Vault service to finish, asking Swarm for each next task when
+ * the ones before serve. Returns the nodes in the order Swarm replaced them (as far as this call saw).
+ */
+export async function followStepwiseRollout(
+  deps: ActivityDeps,
+  stack: string,
+  rollout: StepwiseRollout,
+): Promise<{ replaced: string[]; advances: number }> {
+  const service = serviceName(stack);
+  const replaced: string[] = [];
+  let advances = 0;
+  for (;;) {
+    const done = await waitFor(
+      deps,
+      `${service}: the replaced tasks to serve before the next one`,
+      STEP_DEADLINE_MS,
+      async () => {
+        const tasks = await deps.swarm.currentTasks(service);
+        const fresh = ALL_SLOTS.filter((s) => {
+          const t = tasks.get(s);
+          return t !== undefined && rollout.updated(t);
+        });
+        for (const s of fresh) if (!replaced.includes(nodeName(s))) replaced.push(nodeName(s));
+        const nodes = await locateNodes(deps, stack, fresh, { starting: true, tasks });
+        if (nodes.size !== fresh.length)
+          throw new Error(`${fresh.filter((s) => !nodes.has(s)).map(nodeName).join(', ')} not started yet`);
+        for (const n of nodes.values()) await rollout.unseal(n);
+        const raft = await rollout.raft();
+        const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));
+        const notVoting = fresh.map(nodeName).filter((n) => !is(raft.voters, n));
+        if (notVoting.length) throw new Error(`${notVoting.join(', ')} not a Raft voter yet`);
+        // Per server, not only the cluster's verdict: autopilot notices a restarted server only after its
+        // last-contact threshold, and an unsealed one catches up only once it has the leader's log.
+        const lagging = fresh.map(nodeName).filter((n) => !is(raft.healthyServers, n));
+        if (lagging.length) throw new Error(`autopilot does not call ${lagging.join(', ')} healthy yet`);
+        if (!raft.healthy) throw new Error('autopilot does not call the cluster healthy yet');
+        if (fresh.length === VAULT_REPLICAS) return 'done' as const;
+        // Every slot must have a running task of the old spec too: one stopping or starting is Swarm still at work.
+        if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.state !== 'running'))
+          throw new Error(`${tasks.size}/${VAULT_REPLICAS} tasks running`);
+        const step = (await deps.swarm.inspectService(service))?.rolloutStep ?? 0;
+        // The step asked for last has not happened yet (Swarm has not stopped the task it picked): wait.
+        if (step > fresh.length) throw new Error(`Swarm has not replaced task ${step} yet`);
+        return 'next' as const;
+      },
+    );
+    if (done === 'done') return { replaced, advances };
+    const tasks = await deps.swarm.currentTasks(service);
+    const count = [...tasks.values()].filter((t) => rollout.updated(t)).length;
+    await deps.swarm.advanceRollout(service, count + 1);
+    advances++;
+    await rollout.afterAdvance?.();
+  }
+}

@@ -39,6 +39,7 @@ import type { ScheduleKindName } from './client/commands/schedule';
 import { restore } from './client/commands/restore';
 import { revokeRootTokens, rootToken } from './client/commands/root-token';
 import { credentials } from './client/commands/credentials';
+import { rekey } from './client/commands/rekey';
 import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
 import { confirmationQuestion, confirmed } from './client/confirm';
@@ -86,6 +87,7 @@ export const RUNS: Record<string, Run> = {
   ...scheduleRuns('backup', 'backup schedule'),
   restore: (ctx, v) => restore(ctx, { snapshot: v.snapshot ?? '', wait: v.wait, timeoutMs: v.timeoutMs }),
   'credentials repair': (ctx, v) => credentials(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
+  rekey: (ctx, v) => rekey(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
   exec: (ctx, _v, rest) => exec(ctx, { command: rest }),
 };
 

@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { planRetention, retentionEntries } from '../backup/retention';
+import { keyGenerationOf } from '../shared/key-generation';
 import type { KeepReason } from '../backup/retention';
 import { snapshotMetaTap } from '../backup/snapshot-meta';
 import { snapshotFileName } from '../backup/snapshot-names';
@@ -99,6 +100,7 @@ export function createBackupActivities(deps: ActivityDeps) {
         vaultVersion: version,
         unsealKey: {
           custodyKeyId: held.keyId,
+          ...(keyGenerationOf(held) > 0 ? { keyGeneration: keyGenerationOf(held) } : {}),
           secretName: secret?.name ?? '',
           secretVersion: secret?.version ?? 0,
         },

@@ -9,6 +9,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { stringify } from 'yaml';
+import { unsealKeyOfGeneration } from '../shared/key-generation';
 import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { DRILL_LABEL, drillStackName } from '../shared/backup';
@@ -144,6 +145,15 @@ export function createDrillActivities(deps: ActivityDeps) {
         `snapshot ${manifest.file} needs the unseal key of custody record ${manifest.unsealKey.custodyKeyId}, ` +
           `but custody holds ${held.keyId} for ${stack}. Nothing was deployed.`,
       );
+    // A snapshot opens with the key of the generation it was taken under (docs/rekey.md).
+    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    const snapshotKey = unsealKeyOfGeneration(held, generation);
+    if (snapshotKey === undefined)
+      throw new NonRetryableError(
+        ErrorType.SnapshotKeyNotInCustody,
+        `snapshot ${manifest.file} needs key generation ${generation} of custody record ${held.keyId}, which ` +
+          `custody does not hold. Nothing was deployed.`,
+      );
     const token = apiToken(held, stack);
     const drillStack = drillStackName(stack);
     // A crashed attempt's throwaway stack holds a node this attempt cannot unseal: start over.
@@ -157,7 +167,14 @@ export function createDrillActivities(deps: ActivityDeps) {
     const own = await node.init();
     await unsealNode(deps, drillNode, { unsealKey: own.unsealKey, keyId: 'the throwaway init' });
     await waitActive(deps, drillNode, DRILL_STATE_MS);
-    await forceRestore(deps, drillNode, own.rootToken, store.read(manifest.file), held, DRILL_STATE_MS);
+    await forceRestore(
+      deps,
+      drillNode,
+      own.rootToken,
+      store.read(manifest.file),
+      { unsealKey: snapshotKey, keyId: `${held.keyId} (key generation ${generation})` },
+      DRILL_STATE_MS,
+    );
     const restored = clock.now();
 
     // Restoring keeps the throwaway node's own Raft membership: it must not believe the real nodes are its peers.

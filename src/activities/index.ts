@@ -24,6 +24,7 @@ import { createDrillActivities } from './drill';
 import { createDiagnoseActivities } from './diagnose';
 import { createExecActivities } from './exec';
 import { createRestoreActivities } from './restore';
+import { createRekeyActivities } from './rekey';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
@@ -92,6 +93,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createBackupActivities(deps),
       ...createDrillActivities(deps),
       ...createRestoreActivities(deps),
+      ...createRekeyActivities(deps),
       ...createExecActivities(deps),
       ...createDiagnoseActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.

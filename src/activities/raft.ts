@@ -3,6 +3,7 @@
  * join and unseal the peers, verify.
  * Every step reads the nodes' real state first (never the workflow's memory) and returns once the effect holds.
  */
+import { keyGenerationOf } from '../shared/key-generation';
 import type { AutopilotConfig, HeldKeys, NodeObservation, RaftServer, SecretInfo } from '../ports';
 import {
   ALL_SLOTS,
@@ -36,8 +37,10 @@ function assertMountsKey(
   service: string,
   mountedName: string | undefined,
   secret: SecretInfo | undefined,
-  keyId: string,
+  held: Pick<HeldKeys, 'keyId' | 'keyGeneration' | 'stack'>,
+  allowOutdated = false,
 ): asserts secret is SecretInfo {
+  const { keyId } = held;
   if (secret?.kind === 'placeholder') {
     throw new NonRetryableError(
       ErrorType.PlaceholderWhereKeyExpected,
@@ -56,6 +59,14 @@ function assertMountsKey(
     throw new NonRetryableError(
       ErrorType.CustodyKeyMismatch,
       `${service} mounts ${secret.name}, made for custody record ${String(secret.keyId)}, but custody holds record ${keyId}. Nothing was changed.`,
+    );
+  }
+  if (!allowOutdated && secret.keyGeneration !== keyGenerationOf(held)) {
+    throw new NonRetryableError(
+      ErrorType.UnsealSecretOutdated,
+      `${service} mounts ${secret.name}, of key generation ${secret.keyGeneration}, but custody's key is generation ` +
+        `${keyGenerationOf(held)}: a rotation of the unseal key did not finish its rollout. Nothing was changed; ` +
+        `run \`vault-bootstrap rekey --stack ${held.stack}\` to finish it.`,
     );
   }
 }
@@ -277,7 +288,22 @@ export function createRaftActivities(deps: ActivityDeps) {
   }
 
   /** Step 8: 3 running tasks, every node unsealed, Raft: 3 voters, exactly one leader. */
-  async function verifyCluster(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
+  function verifyCluster(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
+    return verify(input, false);
+  }
+
+  /**
+   * `RekeyVault`'s first step: `verifyCluster`, except that the secret may hold an older key generation than
+   * custody (a rotation whose rollout a failed run left: the new run finishes it).
+   */
+  function checkRekeyable(input: BootstrapInput): Promise<StepOutcome & { cluster: ClusterSummary }> {
+    return verify(input, true);
+  }
+
+  async function verify(
+    input: BootstrapInput,
+    allowOutdated: boolean,
+  ): Promise<StepOutcome & { cluster: ClusterSummary }> {
     const name = serviceName(input.stack);
     const held = await keys(input.stack);
     const { keyId } = held;
@@ -285,7 +311,7 @@ export function createRaftActivities(deps: ActivityDeps) {
     if (!svc) throw new Error(`service ${name} does not exist`);
     const family = (await stackSecrets(deps, input.stack)).own;
     const secret = family.find((s) => s.id === svc.unsealSecret?.id);
-    assertMountsKey(name, svc.unsealSecret?.name, secret, keyId);
+    assertMountsKey(name, svc.unsealSecret?.name, secret, held, allowOutdated);
     const nodes = await waitForNodes(deps, input.stack, ALL_SLOTS, 60_000);
     const observedAt = new Date(deps.clock.now()).toISOString();
     const problems: string[] = [];
@@ -334,5 +360,5 @@ export function createRaftActivities(deps: ActivityDeps) {
     };
   }
 
-  return { unsealLeader, joinPeers, unsealPeers, verifyCluster };
+  return { unsealLeader, joinPeers, unsealPeers, verifyCluster, checkRekeyable };
 }

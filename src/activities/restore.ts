@@ -12,6 +12,7 @@
  * - `checkRestored` reads the canary the snapshot holds back through the worker's token; once it has, the
  *   scratch record goes.
  */
+import { keyGenerationOf } from '../shared/key-generation';
 import type { HeldKeys, SnapshotFolder, SnapshotManifest } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
@@ -79,7 +80,18 @@ export function createRestoreActivities(deps: ActivityDeps) {
         `snapshot ${manifest.file} opens with the key of custody record ${manifest.unsealKey.custodyKeyId}; custody ` +
           `holds ${record ? `record ${record.keyId}` : 'no record'} for stack ${input.stack}`,
       );
-    return readCustody(deps, input.stack, 'the snapshot cannot be unsealed');
+    const held = await readCustody(deps, input.stack, 'the snapshot cannot be unsealed');
+    // A snapshot of an earlier key generation opens only with that older key, which would become the
+    // cluster's key again behind custody's back: not restored (docs/rekey.md, "Snapshots and key generations").
+    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    if (generation !== keyGenerationOf(held))
+      throw refused(
+        'SnapshotKeyNotInCustody',
+        `snapshot ${manifest.file} was taken under key generation ${generation}; custody's key of ${input.stack} is ` +
+          `generation ${keyGenerationOf(held)} (the unseal key was rotated since). Restoring it would make the old key ` +
+          `the cluster's key again; choose a snapshot taken since the rotation`,
+      );
+    return held;
   }
 
   /** Refuses what cannot be restored, before anything changes; resolves with what will be restored. */

@@ -283,6 +283,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       'vault-bootstrap restore --stack iklimco --snapshot iklimco-20261130T120000Z.snap --yes --wait',
     ],
   },
+  {
+    words: ['rekey'],
+    summary: 'rotate the unseal key: new key in custody first, nodes restarted onto it one at a time',
+    description:
+      'The new key is stored in custody before Vault takes it; the nodes restart onto a new secret version one ' +
+      'at a time, each unsealed with the new key and a healthy Raft voter before the next; a fresh snapshot is ' +
+      'taken and drilled with the new key; then the old secret is removed. The old key stays in custody for the ' +
+      'snapshots taken before (docs/rekey.md). Needs a backup folder (VAULT_BACKUP_DIR).',
+    flags: ['stack', 'wait', 'timeout'],
+    examples: ['vault-bootstrap rekey --stack iklimco --wait'],
+  },
   group(['credentials'], "the tool's own Vault policies and tokens"),
   {
     words: ['credentials', 'repair'],

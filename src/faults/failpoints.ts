@@ -13,15 +13,20 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
+import { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS, REKEY_FAILPOINTS } from '../ports/failpoints';
 import type { FaultPoints } from '../ports/failpoints';
 import { FailpointSpecError } from '../shared/errors';
 import { systemClock, waitUntil } from '../time/wait';
 
-export { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS } from '../ports/failpoints';
+export { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS, REKEY_FAILPOINTS } from '../ports/failpoints';
 export { FailpointSpecError } from '../shared/errors';
 
-const KNOWN = new Set([...FAILPOINTS, ...BACKUP_FAILPOINTS, ...BREAK_GLASS_FAILPOINTS]);
+const KNOWN = new Set([
+  ...FAILPOINTS,
+  ...BACKUP_FAILPOINTS,
+  ...BREAK_GLASS_FAILPOINTS,
+  ...REKEY_FAILPOINTS,
+]);
 
 type FailpointAction = { kind: 'crash' } | { kind: 'error' } | { kind: 'pause'; file: string };
 

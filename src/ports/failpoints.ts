@@ -78,12 +78,42 @@ const BREAK_GLASS_POINTS = [
   'issueBreakGlassToken:after-create-token',
 ] as const;
 
+/**
+ * The fault points of the rotation of the unseal key (`RekeyVault`, issue 29): not steps of the bootstrap, so
+ * not in its crash matrix; test/faults/rekey.test.ts and the soak's rekey runs use them.
+ */
+const REKEY_POINTS = [
+  // A rotation started on the active node (encrypted to custody's rotation key); no key given yet.
+  'rekeyUnsealKey:after-start',
+  // The current key given: Vault answered the new key, encrypted; custody does not hold it yet.
+  'rekeyUnsealKey:after-update',
+  // The new key in custody as the next key; the rotation's verification not yet done (the old key is the key).
+  'rekeyUnsealKey:after-store-next',
+  // The verification done: Vault takes only the new key; custody still names the old one as current.
+  'rekeyUnsealKey:after-verify',
+  // The new generation's secret created; not yet mounted.
+  'rollUnsealKeySecret:before-create',
+  'rollUnsealKeySecret:after-create',
+  // The service mounts the new secret: Swarm has replaced (or is replacing) the first task.
+  'rollUnsealKeySecret:after-swap',
+  // One more task asked for (`advanceRollout`): Swarm is replacing it.
+  'rollUnsealKeySecret:after-advance',
+  // The old generation's secret removed; the rotation key not yet discarded.
+  'retireFormerUnsealKey:after-remove-secret',
+] as const;
+
+/** The rotation's fault points (typed as strings, as `FAILPOINTS`). */
+export const REKEY_FAILPOINTS: readonly string[] = Object.freeze([...REKEY_POINTS]);
+
 /** Break glass's fault points (typed as strings, as `FAILPOINTS`). */
 export const BREAK_GLASS_FAILPOINTS: readonly string[] = Object.freeze([...BREAK_GLASS_POINTS]);
 
 /** The name of a fault point: `<activity>:<before|after>-<what>[:<node>]`. */
 export type FailpointName =
-  (typeof POINTS)[number] | (typeof BACKUP_POINTS)[number] | (typeof BREAK_GLASS_POINTS)[number];
+  | (typeof POINTS)[number]
+  | (typeof BACKUP_POINTS)[number]
+  | (typeof BREAK_GLASS_POINTS)[number]
+  | (typeof REKEY_POINTS)[number];
 
 /**
  * Every fault point in the activities, in bootstrap order: before and after each external call that

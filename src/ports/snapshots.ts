@@ -22,8 +22,11 @@ export interface SnapshotManifest {
   /** The Raft index and term it was taken at (its `meta.json`), when the archive said. */
   raftIndex?: number;
   raftTerm?: number;
-  /** The unseal key it needs: the custody record and the unseal-key secret version in force when it was taken. */
-  unsealKey: { custodyKeyId: string; secretName: string; secretVersion: number };
+  /**
+   * The unseal key it needs: the custody record, the key generation (absent for 0: every manifest before the
+   * first rotation) and the unseal-key secret version in force when it was taken.
+   */
+  unsealKey: { custodyKeyId: string; keyGeneration?: number; secretName: string; secretVersion: number };
   /** The canary written just before the snapshot (issue 11): the drill reads it back from the restored copy. */
   canary?: { path: string; value: string };
   /**

@@ -78,6 +78,13 @@ export const ErrorType = selfNamed({
   VaultTokenUnavailable: 'VaultTokenUnavailable',
   /** Someone else's root generation attempt is in progress on the cluster: not cancelled, reported. */
   RootGenerationInProgress: 'RootGenerationInProgress',
+  /** A rotation of the unseal key that this tool did not start is in progress: left alone, nothing changed. */
+  RekeyInProgress: 'RekeyInProgress',
+  /**
+   * The service mounts an unseal-key secret of an older key generation than custody holds: a rotation's rollout
+   * did not finish (`vault-bootstrap rekey` finishes it).
+   */
+  UnsealSecretOutdated: 'UnsealSecretOutdated',
   /**
    * Custody holds no token of a credential a step needs (the snapshot token, the root generation token: a
    * cluster bootstrapped by an older version), or its policy is not the one this version writes. The tool

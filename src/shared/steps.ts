@@ -18,6 +18,23 @@ export const BOOTSTRAP_STEPS = [
 
 export type BootstrapStep = (typeof BOOTSTRAP_STEPS)[number];
 
+/**
+ * The steps of `RekeyVault` (the rotation of the unseal key), in order: the cluster checked, the key rotated
+ * (custody holds the new one before Vault takes it), the new secret rolled out one node at a time, the cluster
+ * verified, a fresh snapshot taken and drilled with the new key, and only then the old secret retired.
+ */
+export const REKEY_STEPS = [
+  'checkCluster',
+  'rekeyUnsealKey',
+  'rollUnsealKeySecret',
+  'verifyCluster',
+  'backupSnapshot',
+  'drillSnapshot',
+  'retireFormerUnsealKey',
+] as const;
+
+export type RekeyStep = (typeof REKEY_STEPS)[number];
+
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed';
 
 /** One row of the `progress` query. Times are ISO-8601 strings (workflow time). */

@@ -108,3 +108,12 @@ export function vaultCommandWorkflowId(stack: string, at: Date): string {
 export function diagnoseWorkflowId(stack: string, at: Date): string {
   return `vault-doctor${SEP}${stack}${SEP}${at.toISOString()}`;
 }
+
+/**
+ * The id of a stack's `RekeyVault` (one rotation of a stack at a time: a second `rekey` attaches to it), and the
+ * ids of the backup and the drill it runs as children.
+ */
+export function rekeyWorkflowIds(stack: string): { rekey: string; backup: string; drill: string } {
+  const rekey = `vault-rekey${SEP}${stack}`;
+  return { rekey, backup: `${rekey}${SEP}backup`, drill: `${rekey}${SEP}drill` };
+}

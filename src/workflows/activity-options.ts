@@ -123,6 +123,38 @@ export const breakGlassRevoke: ActivityOptions = {
   },
 };
 
+/**
+ * Rotating the unseal key (`RekeyVault`): a root generation, an RSA decryption and a few calls; retried for a
+ * while, since each retry carries on from what Vault and custody show.
+ */
+export const rekeying: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes,
+  },
+};
+
+/**
+ * A rollout one task at a time (`rollUnsealKeySecret`): up to three restarts, each waited for (five minutes at
+ * most per task, src/activities/cluster/rollout.ts), heartbeating on every look.
+ */
+export const rollingOut: ActivityOptions = {
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes,
+  },
+};
+
 /** A health check's reads: quick, a few retries (a failing read is itself a finding the next run repeats). */
 export const healthRead: ActivityOptions = {
   startToCloseTimeout: '3 minutes',

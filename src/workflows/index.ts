@@ -10,3 +10,4 @@ export { RepairVaultCredentials } from './repair-vault-credentials';
 export { ListVaultSnapshots } from './list-vault-snapshots';
 export { RunVaultCommand } from './run-vault-command';
 export { DiagnoseVaultStack } from './diagnose-vault-stack';
+export { RekeyVault } from './rekey-vault';

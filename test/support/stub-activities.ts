@@ -29,7 +29,12 @@ function secretRef(version: number): SecretRef {
 }
 
 /** Per-step overrides: a stub that replaces the default behaviour of one activity. */
-export type Overrides = Partial<{ [K in BootstrapStep]: (input: BootstrapInput) => Promise<void> }>;
+export type Overrides = Partial<{
+  [K in BootstrapStep | RekeyActivity]: (input: BootstrapInput) => Promise<void>;
+}>;
+
+/** The activities of `RekeyVault` a test may override. */
+type RekeyActivity = 'rekeyUnsealKey' | 'rollUnsealKeySecret' | 'retireFormerUnsealKey';
 
 /** A health report of the stack with these findings (none: Healthy). */
 export function reportOf(stack: string, findings: Finding[] = []): HealthReport {
@@ -65,7 +70,7 @@ export function stubActivities(
   const calls: string[] = [];
   /** The holds `readStackHold` answers with; a test puts one on (checks' reports carry their own). */
   const holds = new Map<string, StackHold>();
-  async function enter(step: BootstrapStep, input: BootstrapInput): Promise<void> {
+  async function enter(step: BootstrapStep | RekeyActivity, input: BootstrapInput): Promise<void> {
     calls.push(step);
     await overrides[step]?.(input);
   }
@@ -114,6 +119,27 @@ export function stubActivities(
     async revokeRootToken(input) {
       await enter('revokeRootToken', input);
       return { changed: true, summary: 'issued the worker token (accessor-1), revoked the root token' };
+    },
+    checkRekeyable(input) {
+      calls.push('checkRekeyable');
+      const cluster = clusterOf(input.stack);
+      return Promise.resolve({ changed: false, summary: 'leader vault-1, followers vault-2, vault-3, all unsealed', cluster });
+    },
+    async rekeyUnsealKey(input) {
+      await enter('rekeyUnsealKey', input);
+      return { changed: true, generation: 1, summary: 'rotated: key generation 1 is the key' };
+    },
+    async rollUnsealKeySecret(input) {
+      await enter('rollUnsealKeySecret', input);
+      return {
+        changed: true,
+        summary: 'vault_unseal_key_v2 (key generation 1) on every node, one at a time: vault-2, vault-3, vault-1',
+        secret: secretRef(2),
+      };
+    },
+    async retireFormerUnsealKey(input) {
+      await enter('retireFormerUnsealKey', input);
+      return { changed: true, summary: 'removed vault_unseal_key_v1; custody keeps key generation(s) 0' };
     },
     issueBreakGlassToken(input) {
       calls.push('issueBreakGlassToken');

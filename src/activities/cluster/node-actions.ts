@@ -20,6 +20,18 @@ export interface CallPoints {
 }
 
 /**
+ * Whether Vault refused a key given to it (unseal, root generation, rotation): its 400 or 500 naming the key or
+ * its decryption. Such a refusal changes nothing on the server.
+ */
+export function isKeyRefusal(err: unknown): err is VaultRequestError {
+  return (
+    err instanceof VaultRequestError &&
+    (err.status === 400 || err.status === 500) &&
+    /key|decrypt|authentic/i.test(err.message)
+  );
+}
+
+/**
  * Unseals `node` when it is sealed; returns whether it did. A key Vault refuses is a named,
  * non-retryable failure: retrying a wrong key changes nothing. `points` are hit right before and after
  * the `sys/unseal` call, so only when an unseal really happens.
@@ -49,11 +61,7 @@ export async function unsealNode(
     // answers `invalid key size 0` whatever the key: not the custody key's fault, so retried, not a rejection.
     if (err instanceof VaultRequestError && /invalid key size 0\b/.test(err.message))
       throw new Error(`${node.name} cannot take an unseal key yet (${err.message}); retried`, { cause: err });
-    if (
-      err instanceof VaultRequestError &&
-      (err.status === 400 || err.status === 500) &&
-      /key|decrypt|authentic/i.test(err.message)
-    ) {
+    if (isKeyRefusal(err)) {
       throw new NonRetryableError(
         ErrorType.UnsealKeyRejected,
         `${node.name} rejected the key in custody (record ${key.keyId}): ${err.message}. Nothing was changed.`,

@@ -72,6 +72,7 @@ export type {
   RaftServer,
   SealStatus,
   ServedCertificate,
+  SysHealth,
   VaultNode,
   VaultNodeFactory,
 } from './vault';

@@ -15,6 +15,7 @@ import type {
   RaftServer,
   StoredSnapshot,
   SwarmNode,
+  SysHealth,
   TaskInfo,
 } from '../ports';
 import {
@@ -32,11 +33,13 @@ import type {
   BackupStatus,
   Finding,
   HealthInput,
+  HealthNote,
   HealthReport,
   HealthVerdict,
   NodeHealth,
   StackHold,
 } from '../shared/health';
+import type { VaultServer } from '../shared/vault-server';
 import { apiToken, readCustody } from './cluster/custody';
 import { credentialFindings } from './cluster/credentials';
 import { refuseWhileHeld } from './cluster/holds';
@@ -210,6 +213,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     // Read first: a hold put on while the check runs is seen by the next one, never half-applied.
     const hold = await holds.current(input.stack);
     const findings: Finding[] = [];
+    const notes: HealthNote[] = [];
     const svc = await swarm.inspectService(svcName);
     const disk = await diskCertificate(deps, config.vault.certDir);
     const daysLeft = Math.floor((disk.validTo.getTime() - clock.now()) / DAY_MS);
@@ -271,14 +275,17 @@ export function createHealthActivities(deps: ActivityDeps) {
       };
       report.nodes.push(row);
       if (!node) continue;
+      let server: VaultServer | undefined;
       try {
         const s = await node.client.sealStatus();
+        server = s.server;
         Object.assign(row, { reachable: true, initialized: s.initialized, sealed: s.sealed });
         if (s.removedFromCluster) row.removedFromCluster = true;
         row.servedFingerprint = (await node.client.servedCertificate()).fingerprint256;
       } catch (err) {
         row.error = err instanceof Error ? err.message : String(err);
       }
+      if (server) notes.push(...(await readSysHealth(node, server, row)));
       if (!row.reachable)
         findings.push({ code: 'NodeUnreachable', node: name, detail: row.error ?? 'no answer' });
       else if (row.removedFromCluster)
@@ -303,6 +310,14 @@ export function createHealthActivities(deps: ActivityDeps) {
           detail: `${name} is sealed while the stack is held (${hold.reason}); it is left sealed`,
         });
       else if (row.sealed) findings.push({ code: 'NodeSealed', node: name, detail: `${name} is sealed` });
+      else if (row.health === 'standbyCannotReachActive')
+        findings.push({
+          code: 'StandbyCannotReachActive',
+          node: name,
+          detail:
+            `${name} answers sys/health 474: a standby that cannot send heartbeats to the active node, so it ` +
+            'forwards no request and falls behind; check the network between the nodes (the cluster port). Reported only',
+        });
       if (row.servedFingerprint && row.servedFingerprint !== disk.fingerprint256) {
         findings.push({
           code: 'CertificateStale',
@@ -373,7 +388,47 @@ export function createHealthActivities(deps: ActivityDeps) {
     if (report.raft.autopilotHealthy === false)
       findings.push({ code: 'AutopilotUnhealthy', detail: 'autopilot reports the cluster unhealthy' });
     report.verdict = verdictOf(findings, report.nodes, hasLeader);
+    if (notes.length) report.notes = notes;
     return report;
+  }
+
+  /**
+   * The node's `sys/health` (one call), read with the server its seal-status named, into `row`; returns the
+   * notes it calls for. A 530 marks the node removed as seal-status's `removed_from_cluster` does (the same
+   * flag on the server: `NodeRemovedFromCluster`). A 472 or 473 is a Vault Enterprise replication role the tool
+   * neither sets up nor manages: a note, not a finding (on Enterprise, every standby may be a performance one).
+   * A call that fails, or an answer the server does not document, is a note too: the node answered seal-status,
+   * so what the check knows of it stands.
+   */
+  async function readSysHealth(
+    node: ClusterNode,
+    server: VaultServer,
+    row: NodeHealth,
+  ): Promise<HealthNote[]> {
+    let h: SysHealth;
+    try {
+      h = await node.client.health(server);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      row.error ??= message;
+      return [{ node: row.name, detail: `sys/health was not read: ${message}` }];
+    }
+    row.health = h.state;
+    if (h.state === 'removed' || h.removedFromCluster) row.removedFromCluster = true;
+    const role =
+      h.state === 'drSecondary'
+        ? 'a node of a disaster recovery secondary cluster'
+        : h.state === 'performanceStandby'
+          ? 'a performance standby'
+          : undefined;
+    return role
+      ? [
+          {
+            node: row.name,
+            detail: `${row.name} answers sys/health ${h.status}: ${role}, a Vault Enterprise replication role this tool does not set up or manage; nothing is done about it`,
+          },
+        ]
+      : [];
   }
 
   /**

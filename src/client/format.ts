@@ -92,7 +92,7 @@ export function formatReport(r: HealthReport): string {
   for (const n of r.nodes) {
     const state = !n.reachable
       ? `unreachable (${n.error ?? 'no answer'})`
-      : `initialized=${n.initialized} sealed=${n.sealed}`;
+      : `initialized=${n.initialized} sealed=${n.sealed}${n.health ? ` sys/health=${n.health}` : ''}`;
     lines.push(`  ${n.name.padEnd(8)} ${state}`);
   }
   const leader = r.raft.servers.find((s) => s.leader)?.nodeId ?? 'none';
@@ -111,6 +111,8 @@ export function formatReport(r: HealthReport): string {
   for (const a of r.actions) lines.push(`  action   ${a}`);
   for (const a of r.actionFailures ?? []) lines.push(`  FAILED   ${a}`);
   for (const f of r.findings) lines.push(`  finding  ${f.code}${f.node ? ` ${f.node}` : ''}: ${f.detail}`);
+  // Not findings (src/shared/health.ts, `notes`): what the check saw and leaves to the operator.
+  for (const n of r.notes ?? []) lines.push(`  note     ${n.detail}`);
   return lines.join('\n');
 }
 

@@ -74,6 +74,7 @@ export type {
   RaftServer,
   SealStatus,
   ServedCertificate,
+  SysHealth,
   VaultNode,
   VaultNodeFactory,
 } from './vault';

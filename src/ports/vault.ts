@@ -6,9 +6,9 @@
  * encrypted to the caller's OpenPGP key); it never enters an error.
  */
 import type { Readable } from 'node:stream';
-import type { RekeyApi, RootGenerationApi, VaultServer } from '../shared/vault-server';
+import type { HealthState, RekeyApi, RootGenerationApi, VaultServer } from '../shared/vault-server';
 
-export type { RekeyApi, RootGenerationApi } from '../shared/vault-server';
+export type { HealthState, RekeyApi, RootGenerationApi } from '../shared/vault-server';
 
 /** How the worker reaches one node. */
 export interface NodeTarget {
@@ -30,6 +30,23 @@ export interface SealStatus {
    * `removed_from_cluster` as the node reports it (HashiCorp Vault 1.19 and later); absent where the server
    * does not say (OpenBao, older Vault). A removed node is never unsealed or joined by the tool.
    */
+  removedFromCluster?: boolean;
+}
+
+/**
+ * `sys/health` as one node answers it with the default status codes: what the code says of the node, and the
+ * fields of the body the tool reads (no replication modes, no cluster id: nothing here acts on them).
+ */
+export interface SysHealth {
+  /** What the status code says, by the node's server (`healthStateOf`, src/shared/vault-server.ts). */
+  state: HealthState;
+  /** The status code itself (200, 429, ...). */
+  status: number;
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version: string;
+  /** `removed_from_cluster` where the server answers it (HashiCorp Vault 1.19 and later); absent otherwise. */
   removedFromCluster?: boolean;
 }
 
@@ -83,6 +100,13 @@ export interface VaultNode {
   /** `vault-<slot>`: names the node in messages. */
   readonly name: string;
   sealStatus(): Promise<SealStatus>;
+  /**
+   * `sys/health` with its default status codes (none of `standbyok`, `sealedcode`, ...: they would change what a
+   * code says), read whatever the code; `server` is the node's as its seal-status named it, which decides what
+   * each code means (`capabilitiesOf(server).healthStatusCodes`). A code `server` does not document, or a body
+   * that contradicts the code, is a `VaultProtocolError`.
+   */
+  health(server: VaultServer): Promise<SysHealth>;
   /**
    * `sys/init` with one share and threshold one. The caller persists the answer before anything else; it
    * waits long for the answer (Vault completes an init whose caller stopped waiting).

@@ -3,6 +3,7 @@
  * Names, states and fingerprints only: no key material.
  */
 import type { DrillRecord } from './backup';
+import type { HealthState } from './vault-server';
 
 export type HealthVerdict = 'Healthy' | 'Degraded' | 'Failed';
 
@@ -25,6 +26,13 @@ export type FindingCode =
    * it a new node the next check joins.
    */
   | 'NodeRemovedFromCluster'
+  /**
+   * An unsealed standby answers `sys/health` with 474: it cannot send heartbeats to the active node (HashiCorp
+   * Vault 1.19 and later; src/shared/vault-server.ts), so it forwards nothing and would not be current if it were
+   * elected. A network matter between the nodes (the cluster port over the overlay): reported only, nothing the
+   * tool can do to a node fixes it.
+   */
+  | 'StandbyCannotReachActive'
   /**
    * Swarm runs the slot's task on another node than the one whose volume holds the slot's Raft data (its home,
    * src/activities/cluster/homes.ts): it is never unsealed there. Remediation starts the slots again on their
@@ -89,6 +97,13 @@ export interface Finding {
   detail: string;
 }
 
+/** Something the health check saw that is not a finding: listed, never in the verdict, metrics or alerts. */
+export interface HealthNote {
+  /** `vault-<slot>` when the note is about one node. */
+  node?: string;
+  detail: string;
+}
+
 export interface NodeHealth {
   name: string;
   slot: number;
@@ -100,8 +115,13 @@ export interface NodeHealth {
   reachable: boolean;
   initialized?: boolean;
   sealed?: boolean;
-  /** The node reports `removed_from_cluster: true` (Vault 1.19+); absent otherwise. */
+  /** The node reports `removed_from_cluster: true` (Vault 1.19+), in seal-status or sys/health; absent otherwise. */
   removedFromCluster?: true;
+  /**
+   * What the node's `sys/health` status code says (`active`, `standby`, `sealed`, ...; src/shared/vault-server.ts).
+   * Absent when it was not read: the node unreachable, or a report of a worker from before sys/health was read.
+   */
+  health?: HealthState;
   /** SHA-256 fingerprint of the certificate the node serves now. */
   servedFingerprint?: string;
   error?: string;
@@ -128,6 +148,11 @@ export interface HealthReport {
    * handled. Absent when nothing failed.
    */
   actionFailures?: string[];
+  /**
+   * What the check saw and does not count as a finding: a node in a Vault Enterprise replication role, which the
+   * tool neither sets up nor manages (sys/health 472, 473). Absent when there is none.
+   */
+  notes?: HealthNote[];
   /** The findings before remediation, when remediation ran. */
   findingsBefore?: Finding[];
   /** The operator's hold when the check ran: nothing was (or will be) done about the findings. */

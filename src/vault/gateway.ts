@@ -26,7 +26,9 @@
  * - its named commands (`init`, `unseal`, ...) are not used: each call here needs its own timeout (the long
  *   one of `sys/init`) and token, and several endpoints it lacks (Raft, autopilot, OpenBao's root generation);
  * - the Raft snapshot calls bypass it (`vaultGetStream`, `vaultPostStream`): it holds a body in memory as
- *   JSON, and a snapshot is a stream of up to gigabytes.
+ *   JSON, and a snapshot is a stream of up to gigabytes;
+ * - `sys/health` bypasses it (`vaultHttp` directly, same agent and timeout): it answers any path matching
+ *   `sys/health` with the body alone, whatever the status, and the status code is what that call is for.
  * So the adapter is the methods below over one `request(path, method, json, token, timeout)`. The unit tests
  * (test/unit/vault-gateway.test.ts, "the thin node-vault client" and "only src/config/ decides") pin what
  * node-vault still does and what it must not, so a node-vault upgrade that changes either fails there.
@@ -53,6 +55,7 @@ import type {
   RootGenerationAttempt,
   SealStatus,
   ServedCertificate,
+  SysHealth,
   TokenInfo,
   RoleTokenRequest,
   TokenRequest,
@@ -61,7 +64,8 @@ import type {
 } from '../ports';
 import { VaultProtocolError, VaultRequestError } from '../shared/errors';
 import { parseDuration } from '../shared/duration';
-import { identifyServer } from '../shared/vault-server';
+import { healthStateOf, identifyServer } from '../shared/vault-server';
+import type { HealthState, VaultServer } from '../shared/vault-server';
 import { publicKeyForVault } from './pgp';
 import { createNodeAgent, servedCertificate, vaultGetStream, vaultHttp, vaultPostStream } from './transport';
 
@@ -135,6 +139,23 @@ export class VaultNodeClient implements VaultNode {
   async sealStatus(): Promise<SealStatus> {
     const body = await this.call('reading seal status', () => this.request('/sys/seal-status', 'GET'));
     return parseSealStatus(this.name, body);
+  }
+
+  /**
+   * GET `sys/health`, without parameters: the default codes are what `healthStateOf` reads. node-vault would drop
+   * the status (see the header), so the call goes through `vaultHttp` itself, verified by the same agent; any
+   * status is an answer here (Vault sends a body with 429, 472 to 474, 501, 503 and 530 alike).
+   */
+  async health(server: VaultServer): Promise<SysHealth> {
+    const answer = await this.call('reading sys/health', () =>
+      vaultHttp({
+        method: 'GET',
+        uri: `https://${this.target.host}:${this.target.port}/v1/sys/health`,
+        httpsAgent: this.requestOptions.httpsAgent,
+        timeout: this.requestOptions.timeout,
+      }),
+    );
+    return parseHealth(this.name, server, answer.statusCode, answer.body);
   }
 
   /**
@@ -870,6 +891,49 @@ function parseSealStatus(node: string, body: unknown): SealStatus {
     server,
     // Vault 1.19+ (Raft): a node removed from the cluster says so, sealed or not; OpenBao never does.
     ...(typeof b.removed_from_cluster === 'boolean' ? { removedFromCluster: b.removed_from_cluster } : {}),
+  };
+}
+
+/**
+ * A `sys/health` answer of a node of `server`: the state its status code says (`healthStateOf`; a code the
+ * server does not document is a `VaultProtocolError`) and the body's fields. Both servers derive the code from
+ * those same fields, in this order: not initialized (501), removed (530), sealed (503), then the roles of an
+ * unsealed node (hashicorp/vault http/sys_health.go; OpenBao's has the first, third and last only). A body that
+ * says otherwise than its code (a proxy's answer, another product) is refused, not read half.
+ */
+export function parseHealth(node: string, server: VaultServer, status: number, body: unknown): SysHealth {
+  const state = healthStateOf(node, server, status);
+  const b = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  if (typeof b.initialized !== 'boolean' || typeof b.sealed !== 'boolean' || typeof b.standby !== 'boolean')
+    throw new VaultProtocolError(
+      `${node} answered sys/health with HTTP ${status} without boolean initialized/sealed/standby fields`,
+    );
+  const removed = typeof b.removed_from_cluster === 'boolean' ? b.removed_from_cluster : undefined;
+  const says: HealthState | 'unsealed' = !b.initialized
+    ? 'uninitialized'
+    : removed
+      ? 'removed'
+      : b.sealed
+        ? 'sealed'
+        : 'unsealed';
+  const unsealedRole = !['uninitialized', 'removed', 'sealed'].includes(state);
+  const agrees =
+    says === 'unsealed'
+      ? unsealedRole && (state === 'active' ? !b.standby : state === 'drSecondary' || b.standby)
+      : state === says;
+  if (!agrees)
+    throw new VaultProtocolError(
+      `${node} answered sys/health with HTTP ${status} (${state}) but a body that says initialized ${b.initialized}, ` +
+        `sealed ${b.sealed}, standby ${b.standby}${removed === undefined ? '' : `, removed_from_cluster ${removed}`}`,
+    );
+  return {
+    state,
+    status,
+    initialized: b.initialized,
+    sealed: b.sealed,
+    standby: b.standby,
+    version: text(b.version),
+    ...(removed === undefined ? {} : { removedFromCluster: removed }),
   };
 }
 

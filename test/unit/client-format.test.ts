@@ -297,6 +297,21 @@ describe('client health report', () => {
     });
     assert.match(noLeader, /raft {5}leader none, voters 0, autopilot healthy undefined/);
     assert.doesNotMatch(noLeader, /found|action|FAILED/);
+    // sys/health's state on the node's line, and the check's notes last (issue 29).
+    const withHealth = formatReport({
+      ...report,
+      nodes: [
+        { name: 'vault-1', slot: 1, reachable: true, initialized: true, sealed: false, health: 'active' },
+      ],
+      notes: [
+        { node: 'vault-1', detail: 'vault-1 answers sys/health 472: a node of a DR secondary cluster' },
+      ],
+    });
+    assert.match(withHealth, /\n {2}vault-1 {2}initialized=true sealed=false sys\/health=active\n/);
+    assert.match(
+      withHealth,
+      /\n {2}note {5}vault-1 answers sys\/health 472: a node of a DR secondary cluster$/,
+    );
   });
 
   it('says when the next backup would fail, before the snapshot and drill lines (issue 27)', () => {

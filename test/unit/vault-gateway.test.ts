@@ -16,7 +16,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { toFailure, VaultProtocolError } from '../../src/shared/errors';
+import { toFailure, VaultProtocolError, VaultRequestError } from '../../src/shared/errors';
+import type { VaultServer } from '../../src/shared/vault-server';
 import { VaultNodeClient } from '../../src/vault/gateway';
 import type { VaultTimeouts } from '../../src/vault/gateway';
 import { TestCertificates } from '../support/certs';
@@ -280,6 +281,146 @@ describe('Vault gateway: only src/config/ decides where it connects and what it 
     assert.equal(seen[0]?.url, '/v1/sys/seal-status', 'no prefix from VAULT_PREFIX');
     assert.equal(seen[0]?.headers['x-vault-token'], undefined, 'no token on an unauthenticated call');
     assert.equal(seen[0]?.headers['x-vault-namespace'], undefined);
+  });
+});
+
+/**
+ * `sys/health` (src/vault/gateway.ts, `health`): its status code is the answer, read whatever it is, with the
+ * codes of the node's server. The answers are built from developer.hashicorp.com/vault/api-docs/system/health
+ * ("The default status codes are": 200 active, 429 standby, 472 DR secondary, 473 performance standby, 474
+ * standby that cannot connect to the active node, 501 not initialized, 503 sealed, 530 removed; its sample
+ * response for the fields), and for OpenBao from openbao.org/api-docs/system/health (200, 429, 501, 503).
+ */
+describe("Vault gateway: sys/health, its status code read with the server's codes", () => {
+  let reply: Reply = { body: {} };
+  const seen: { url: string; token: string | string[] | undefined }[] = [];
+  const node = fakeNode((url, headers) => {
+    seen.push({ url, token: headers['x-vault-token'] });
+    return url === '/v1/sys/health' ? reply : { status: 404, body: { errors: [] } };
+  });
+  const client = (): VaultNodeClient => node({ requestMs: 500, initMs: 500 });
+  const vault119: VaultServer = { product: 'vault', version: '1.19.0' };
+  const openbao: VaultServer = { product: 'openbao', version: '2.7.2' };
+
+  /** Vault 1.19's body, after the page's sample response (removed_from_cluster: a Raft node of 1.19+). */
+  function vaultBody(overrides: Record<string, unknown>): Record<string, unknown> {
+    return {
+      initialized: true,
+      sealed: false,
+      standby: false,
+      performance_standby: false,
+      replication_performance_mode: 'disabled',
+      replication_dr_mode: 'disabled',
+      server_time_utc: 1516639589,
+      version: '1.19.0',
+      enterprise: false,
+      cluster_name: 'vault-cluster-3bd69ca2',
+      cluster_id: '00af5aa8-c87d-b5fc-e82e-97cd8dfaf731',
+      echo_duration_ms: 0,
+      clock_skew_ms: 0,
+      replication_primary_canary_age_ms: 0,
+      removed_from_cluster: false,
+      ...overrides,
+    };
+  }
+
+  const cases: [string, number, Record<string, unknown>, string][] = [
+    ['active', 200, {}, 'active'],
+    ['standby', 429, { standby: true, ha_connection_healthy: true }, 'standby'],
+    [
+      'DR secondary',
+      472,
+      { replication_dr_mode: 'secondary', version: '1.19.0+ent', enterprise: true },
+      'drSecondary',
+    ],
+    [
+      'performance standby',
+      473,
+      { standby: true, performance_standby: true, version: '1.19.0+ent', enterprise: true },
+      'performanceStandby',
+    ],
+    [
+      'standby that cannot reach the active node',
+      474,
+      { standby: true, ha_connection_healthy: false, last_request_forwarding_heartbeat_ms: 12000 },
+      'standbyCannotReachActive',
+    ],
+    ['not initialized', 501, { initialized: false, sealed: true, standby: true }, 'uninitialized'],
+    ['sealed', 503, { sealed: true, standby: true }, 'sealed'],
+    ['removed (and sealed)', 530, { sealed: true, standby: true, removed_from_cluster: true }, 'removed'],
+  ];
+  for (const [what, status, overrides, state] of cases) {
+    it(`Vault 1.19, ${what}: HTTP ${status} is ${state}, with the body's fields`, async () => {
+      reply = { status, body: vaultBody(overrides) };
+      const h = await client().health(vault119);
+      assert.equal(h.state, state);
+      assert.equal(h.status, status);
+      assert.equal(h.initialized, overrides.initialized ?? true);
+      assert.equal(h.sealed, overrides.sealed ?? false);
+      assert.equal(h.standby, overrides.standby ?? false);
+      assert.equal(h.version, overrides.version ?? '1.19.0');
+      assert.equal(h.removedFromCluster, overrides.removed_from_cluster ?? false);
+    });
+  }
+
+  it('sends GET /v1/sys/health with no parameter (the default codes) and no token', async () => {
+    seen.length = 0;
+    reply = { status: 429, body: vaultBody({ standby: true }) };
+    await client().health(vault119);
+    assert.deepEqual(seen, [{ url: '/v1/sys/health', token: undefined }]);
+  });
+
+  it('OpenBao 2.7.2: a standby is 429, no removed_from_cluster in its answer', async () => {
+    reply = { status: 429, body: { initialized: true, sealed: false, standby: true, version: '2.7.2' } };
+    const h = await client().health(openbao);
+    assert.equal(h.state, 'standby');
+    assert.equal(h.removedFromCluster, undefined);
+  });
+
+  it("a code the server does not document (a 474 from OpenBao, a proxy's 502) is a VaultProtocolError", async () => {
+    reply = { status: 474, body: { initialized: true, sealed: false, standby: true, version: '2.7.2' } };
+    await assert.rejects(client().health(openbao), (err: unknown) => {
+      assert.ok(err instanceof VaultProtocolError, String(err));
+      assert.equal(
+        err.message,
+        'vault-1 answered sys/health with HTTP 474, which OpenBao 2.7.2 does not document',
+      );
+      return true;
+    });
+    reply = { status: 502, body: '<html>Bad Gateway</html>' };
+    await assert.rejects(client().health(vault119), (err: unknown) => {
+      assert.ok(err instanceof VaultProtocolError, String(err));
+      assert.match(err.message, /HTTP 502, which HashiCorp Vault 1\.19\.0 does not document/);
+      return true;
+    });
+  });
+
+  it('a body that contradicts its code, or has no fields, is a VaultProtocolError naming both', async () => {
+    reply = { status: 503, body: vaultBody({}) }; // sealed code, unsealed body
+    await assert.rejects(
+      client().health(vault119),
+      (err: unknown) =>
+        err instanceof VaultProtocolError &&
+        err.message ===
+          'vault-1 answered sys/health with HTTP 503 (sealed) but a body that says initialized true, sealed false, ' +
+            'standby false, removed_from_cluster false',
+    );
+    reply = { status: 200, body: vaultBody({ standby: true }) }; // active code, standby body
+    await assert.rejects(client().health(vault119), VaultProtocolError);
+    reply = { status: 429, body: {} };
+    await assert.rejects(
+      client().health(vault119),
+      /vault-1 answered sys\/health with HTTP 429 without boolean initialized\/sealed\/standby fields/,
+    );
+  });
+
+  it('no answer in time is a VaultRequestError of the call, like any other', async () => {
+    reply = { status: 200, body: vaultBody({}), delayMs: 1_500 };
+    await assert.rejects(client().health(vault119), (err: unknown) => {
+      assert.ok(err instanceof VaultRequestError, String(err));
+      assert.match(err.message, /^reading sys\/health on vault-1: no answer in time/);
+      return true;
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * A Vault Raft cluster in memory, one node per slot of the fake swarm's service, answering the way the steps
- * rely on: seal status; init once (a second is refused); unseal with the cluster's key only (a wrong key is
+ * rely on: seal status, and sys/health from the same state with the codes of the cluster's server; init once (a second is refused); unseal with the cluster's key only (a wrong key is
  * refused as Vault refuses it); a Raft join that makes a node report itself initialized until its unseal
  * makes it a voter (a restart before that forgets the join); the Raft configuration (token, unsealed node,
  * an active node, or an unsealed standby's own copy of it); sys/leader with a quorum of unsealed members, and on an
@@ -19,7 +19,7 @@
  */
 import { Readable } from 'node:stream';
 import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
-import { capabilitiesOf } from '../../../src/shared/vault-server';
+import { capabilitiesOf, healthStateOf } from '../../../src/shared/vault-server';
 import type { VaultServer } from '../../../src/shared/vault-server';
 import type {
   AutopilotConfig,
@@ -39,6 +39,7 @@ import type {
   RootGenerationAttempt,
   SealStatus,
   ServedCertificate,
+  SysHealth,
   TokenInfo,
   RoleTokenRequest,
   TokenRequest,
@@ -84,6 +85,16 @@ export interface FakeNodeState {
   protocolError?: string;
   /** Removed from the Raft cluster: seal-status says `removed_from_cluster: true` (a Vault 1.19+ server). */
   removedFromCluster?: boolean;
+  /**
+   * An unsealed standby whose heartbeats to the active node fail (a network cut between them): sys/health 474
+   * on a server that documents it (HashiCorp Vault 1.19+), a plain standby's 429 on OpenBao.
+   */
+  cannotReachActive?: boolean;
+  /**
+   * A Vault Enterprise replication role of an unsealed node, which sys/health answers ahead of standby:
+   * `drSecondary` 472, `performanceStandby` 473 (on a standby only). Set only with a Vault server.
+   */
+  replicationRole?: 'drSecondary' | 'performanceStandby';
   /**
    * Raft state left by a `sys/init` its task's death cut short (no barrier): every init answers "cluster
    * already has state" until the data folder is emptied (`wipe`).
@@ -425,6 +436,49 @@ class FakeVaultNode implements VaultNode {
 
   sealStatus(): Promise<SealStatus> {
     return attempt(() => this.status(this.state('reading seal status')));
+  }
+
+  /**
+   * sys/health as the cluster's server answers it, from the same state as seal-status (a joining peer's
+   * challenge reads included, not used up), its code in Vault's order: uninitialized 501, removed 530, sealed
+   * 503, a standby that cannot reach the active node 474, DR secondary 472, performance standby 473, standby
+   * 429, active 200; codes the server does not document are not sent (OpenBao: 501, 503, 429, 200). The code is
+   * then read with the `server` the caller names, as the gateway does.
+   */
+  health(server: VaultServer): Promise<SysHealth> {
+    return attempt(() => {
+      const n = this.state('reading sys/health');
+      if (n.protocolError) throw new VaultProtocolError(n.protocolError);
+      const own = capabilitiesOf(this.cluster.server);
+      const answers = (code: number) => own.healthStatusCodes[code] !== undefined;
+      const sealed = n.sealed || n.challengeReads > 0;
+      const active = !sealed && this.cluster.activeSlot() === this.slot;
+      const removed = own.reportsRemovedFromCluster ? n.removedFromCluster === true : undefined;
+      const status = !n.initialized
+        ? 501
+        : removed
+          ? 530
+          : sealed
+            ? 503
+            : !active && n.cannotReachActive && answers(474)
+              ? 474
+              : n.replicationRole === 'drSecondary' && answers(472)
+                ? 472
+                : !active && n.replicationRole === 'performanceStandby' && answers(473)
+                  ? 473
+                  : active
+                    ? 200
+                    : 429;
+      return {
+        state: healthStateOf(this.name, server, status),
+        status,
+        initialized: n.initialized,
+        sealed,
+        standby: !active,
+        version: this.cluster.server.version,
+        ...(removed === undefined ? {} : { removedFromCluster: removed }),
+      };
+    });
   }
 
   async init(): Promise<InitResponse> {

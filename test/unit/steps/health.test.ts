@@ -7,6 +7,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
+import type { VaultNode } from '../../../src/ports';
+import { REMEDIABLE, UNSEAL_FINDINGS } from '../../../src/shared/health';
 import type { HealthInput, HealthReport } from '../../../src/shared/health';
 import { activityEnv, fakeWorld } from '../../support/fakes';
 import type { World } from '../../support/fakes';
@@ -312,6 +314,7 @@ describe('remediation, node by node (what VerifyVaultHealth routes)', () => {
       /removed from the Raft cluster \(sealed\); it is not unsealed or joined/,
     );
     assert.equal(report.nodes.find((n) => n.name === 'vault-3')?.removedFromCluster, true);
+    assert.equal(report.nodes.find((n) => n.name === 'vault-3')?.health, 'removed', 'sys/health 530 agrees');
     assert.equal(report.verdict, 'Degraded');
     assert.deepEqual(await w.run(w.acts.remediateNode, input, report, 'vault-3'), []);
     assert.deepEqual(await w.run(w.acts.remediateVaultHealth, input, report), []);
@@ -532,6 +535,149 @@ describe('waitForVaultTaskStart', () => {
     await tick();
     env.cancel();
     await assert.rejects(started, (err: unknown) => err instanceof CancelledFailure);
+  });
+});
+
+/**
+ * Every client the steps of `w` build from now on is `around(client)`: a test sees or changes what one call
+ * answers, the fake's other calls unchanged (the wrapper inherits them).
+ */
+function wrapClients(w: World, around: (client: VaultNode) => Partial<VaultNode>): void {
+  const real = w.deps.vaultNode;
+  w.deps.vaultNode = (name, target) => {
+    const client = real(name, target);
+    return Object.assign(Object.create(client) as VaultNode, around(client));
+  };
+}
+
+describe("sys/health in the check: each node's state, one call per node (issue 29)", () => {
+  const input: HealthInput = { stack: 's1', settleSeconds: 5 };
+  const row = (r: HealthReport, name: string) => r.nodes.find((n) => n.name === name);
+
+  it("a healthy cluster: each node's sys/health state in its row, sys/health called once per node", async () => {
+    const w = await healthy();
+    const calls: string[] = [];
+    wrapClients(w, (client) => ({
+      health: (server) => {
+        calls.push(client.name);
+        return client.health(server);
+      },
+    }));
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(
+      r.nodes.map((n) => `${n.name} ${n.health}`),
+      ['vault-1 active', 'vault-2 standby', 'vault-3 standby'],
+    );
+    assert.deepEqual(calls, ['vault-1', 'vault-2', 'vault-3']);
+    assert.equal(r.notes, undefined);
+    assert.equal(r.verdict, 'Healthy');
+  });
+
+  it('Vault 1.19, a standby that cannot reach the active node (474): StandbyCannotReachActive, reported only', async () => {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0' });
+    w.vault.node(3).cannotReachActive = true;
+    const before = { unseal: w.vault.calls.unseal.length, join: w.vault.calls.join.length };
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['StandbyCannotReachActive vault-3']);
+    assert.match(
+      r.findings[0]?.detail ?? '',
+      /vault-3 answers sys\/health 474: a standby that cannot send heartbeats/,
+    );
+    assert.equal(row(r, 'vault-3')?.health, 'standbyCannotReachActive');
+    assert.equal(r.verdict, 'Degraded');
+    // Nothing the tool does to a node fixes a network between nodes: no remediation, no recheck for it.
+    assert.ok(!REMEDIABLE.includes('StandbyCannotReachActive'));
+    assert.ok(!UNSEAL_FINDINGS.includes('StandbyCannotReachActive'));
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, r, 'vault-3'), []);
+    assert.deepEqual(await w.run(w.acts.remediateVaultHealth, input, r), []);
+    assert.deepEqual(w.vault.calls.unseal.slice(before.unseal), []);
+    assert.deepEqual(w.vault.calls.join.slice(before.join), []);
+  });
+
+  it('OpenBao has no 474: the same standby is a plain standby (429), no finding', async () => {
+    const w = await healthy();
+    w.vault.node(3).cannotReachActive = true;
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.equal(row(r, 'vault-3')?.health, 'standby');
+  });
+
+  it('Vault Enterprise performance standbys (473): notes, not findings; Healthy', async () => {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0+ent' });
+    for (const slot of [2, 3]) w.vault.node(slot).replicationRole = 'performanceStandby';
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.equal(r.verdict, 'Healthy');
+    assert.deepEqual(
+      r.nodes.map((n) => n.health),
+      ['active', 'performanceStandby', 'performanceStandby'],
+    );
+    assert.deepEqual(
+      (r.notes ?? []).map((n) => n.node),
+      ['vault-2', 'vault-3'],
+    );
+    assert.match(
+      r.notes?.[0]?.detail ?? '',
+      /^vault-2 answers sys\/health 473: a performance standby, a Vault Enterprise replication role this tool does not set up or manage; nothing is done about it$/,
+    );
+  });
+
+  it('a disaster recovery secondary (472): a note for each node, no finding', async () => {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0+ent' });
+    for (const slot of [1, 2, 3]) w.vault.node(slot).replicationRole = 'drSecondary';
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.deepEqual(
+      (r.notes ?? []).map((n) => n.detail.replace(/,.*/, '')),
+      ['vault-1', 'vault-2', 'vault-3'].map(
+        (n) => `${n} answers sys/health 472: a node of a disaster recovery secondary cluster`,
+      ),
+    );
+  });
+
+  it('530 alone (seal-status silent on removal) still makes the node NodeRemovedFromCluster, left alone', async () => {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0' });
+    Object.assign(w.vault.node(3), { member: false, removedFromCluster: true });
+    w.swarm.replaceTask(w.service, 3);
+    wrapClients(w, (client) => ({
+      sealStatus: async () => {
+        const s = await client.sealStatus();
+        delete s.removedFromCluster;
+        return s;
+      },
+    }));
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), ['NodeRemovedFromCluster vault-3']);
+    assert.equal(row(r, 'vault-3')?.health, 'removed');
+    assert.equal(row(r, 'vault-3')?.removedFromCluster, true);
+    const before = w.vault.calls.unseal.length;
+    assert.deepEqual(await w.run(w.acts.remediateNode, input, r, 'vault-3'), []);
+    assert.deepEqual(w.vault.calls.unseal.slice(before), []);
+  });
+
+  it("a sys/health code the node's server does not document: a note; what seal-status said stands", async () => {
+    const w = await healthy();
+    w.vault.asServer({ product: 'vault', version: '1.19.0' });
+    w.vault.node(2).cannotReachActive = true; // answers 474 ...
+    // ... to a caller that reads it with OpenBao's codes, which have none.
+    wrapClients(w, (client) => ({
+      health: () => client.health({ product: 'openbao', version: '2.7.2' }),
+    }));
+    const r = await w.run(w.acts.checkVaultHealth, input);
+    assert.deepEqual(codes(r), []);
+    assert.equal(row(r, 'vault-2')?.reachable, true);
+    assert.equal(row(r, 'vault-2')?.health, undefined);
+    assert.deepEqual(r.notes, [
+      {
+        node: 'vault-2',
+        detail:
+          'sys/health was not read: vault-2 answered sys/health with HTTP 474, which OpenBao 2.7.2 does not document',
+      },
+    ]);
   });
 });
 

@@ -96,12 +96,12 @@ function assertOneKeyMounted(secretsJson: string, secretBase: string): void {
   assert.deepEqual(atTarget, [`${secretBase}_v1`], 'exactly one unseal-key secret mounted, the real key');
 }
 
-function caOf(certDir: string | undefined): Buffer {
+export function caOf(certDir: string | undefined): Buffer {
   return readFileSync(join(certDir ?? '', 'ca.pem'));
 }
 
 /** Seal status of a new task until it answers (a fresh container needs a few seconds to listen). */
-async function answeringSealed(vault: VaultNodeClient, what: string): Promise<void> {
+export async function answeringSealed(vault: VaultNodeClient, what: string): Promise<void> {
   const s = await eventually(`${what} to answer seal-status`, 90_000, () => vault.sealStatus());
   assert.ok(s.initialized, `${what} is initialized (its Raft data survived the kill)`);
   assert.ok(s.sealed, `${what} came back sealed (no worker runs: nothing else unseals it)`);

@@ -1,0 +1,229 @@
+/**
+ * The rotation of the unseal key (`RekeyVault`, issue 29) on the three-node bed, with the worker SIGKILLed in
+ * it: a full worker on n1 (custody, the backup folder), node agents on n2 and n3. One bootstrap, then one
+ * rotation per crash, each on the key the last one made:
+ *
+ * - at chosen moments: Vault answered the new key and custody does not hold it (`rekeyUnsealKey:after-update`:
+ *   the retry takes it from Vault's backup); Vault verified it and custody still names the old key
+ *   (`rekeyUnsealKey:after-verify`: the old key refused, the next one promoted); mid-rollout, one task replaced
+ *   and the next asked for (`rollUnsealKeySecret:after-advance`);
+ * - at a moment the test does not choose: SIGKILL `REKEY_SEED`-drawn seconds after the rotation started
+ *   (printed: `REKEY_SEED=<n>` replays the draw, not Swarm's or Vault's timing).
+ *
+ * Each ends with: the rotation done after a worker restart, custody at the next generation holding the one
+ * before among its former keys, the service on the new secret and the old one removed, never two Vault tasks
+ * down at once during it (sampled every second), and a restarted node that refuses the old key and opens with
+ * the new one. Times per rotation and per node sealed are printed.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { FileKeyCustody } from '../../src/custody/file-custody';
+import { DockerGateway } from '../../src/docker/gateway';
+import { VaultRequestError } from '../../src/shared/errors';
+import { VaultNodeClient } from '../../src/vault/gateway';
+import {
+  bedNode,
+  MultiNodeRun,
+  nodeDocker,
+  NODE_NAMES,
+  slotNodes,
+  threeNodeBedUp,
+  vaultOnNode,
+} from '../support/multinode';
+import { eventually, sleep } from '../support/wait';
+import { answeringSealed, caOf } from './soak-beds';
+import { count, summaryAfterAll } from './summary';
+
+const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
+
+/** How long a crash point may take to be reached, and a rotation to finish after the restart. */
+const REACH_MS = 600_000;
+const FINISH = '20m';
+
+/** A small seeded generator (mulberry32): the same seed, the same draws. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function exited(worker: ChildProcess): Promise<string> {
+  if (worker.exitCode !== null || worker.signalCode !== null)
+    return Promise.resolve(String(worker.signalCode ?? worker.exitCode));
+  return new Promise((r) => worker.once('exit', (code, signal) => r(String(signal ?? code))));
+}
+
+describe('RekeyVault on three nodes, the worker killed in it', () => {
+  const run = new MultiNodeRun();
+  const custody = new FileKeyCustody({ dir: run.custodyDir, keyFile: run.custodyKeyFile });
+  const seed = Number(process.env.REKEY_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+  before(async () => {
+    await threeNodeBedUp();
+    for (const node of NODE_NAMES) run.startWorker(node, undefined, HEALTH);
+    const boot = await run.client(['bootstrap', '--wait', '--timeout', '15m'], HEALTH);
+    assert.equal(boot.code, 0, boot.out);
+  });
+
+  after(async () => {
+    await run.cleanup();
+    const left = await run.leftovers();
+    count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);
+  });
+  summaryAfterAll('rotation of the unseal key (three-node bed)');
+
+  /** Every second: how many of the three slots have no running, unsealed Vault; the most seen at once. */
+  function sampleDown(): { stop: () => Promise<number> } {
+    let worst = 0;
+    let going = true;
+    const loop = (async () => {
+      while (going) {
+        const states = await Promise.all(
+          NODE_NAMES.map((n) => vaultOnNode(run.stack, n).catch(() => undefined)),
+        );
+        const serving = states.filter((s) => s && !s.sealed).length;
+        worst = Math.max(worst, NODE_NAMES.length - serving);
+        await sleep(1000);
+      }
+    })();
+    return {
+      stop: async () => {
+        going = false;
+        await loop;
+        return worst;
+      },
+    };
+  }
+
+  /**
+   * Starts a rotation with the full worker set to die as `crash` says, waits for the SIGKILL, restarts the
+   * worker and waits for the rotation to finish; checks the outcome. Returns seconds to done.
+   */
+  async function rotateThroughCrash(
+    crash: { point: string } | { afterMs: number },
+    label: string,
+  ): Promise<void> {
+    const before = await custody.read(run.stack);
+    const generation = (before.keyGeneration ?? 0) + 1;
+    await run.stopWorker('n1');
+    const doomed = run.startWorker(
+      'n1',
+      'full',
+      'point' in crash ? { ...HEALTH, VAULT_BOOTSTRAP_FAILPOINTS: crash.point } : HEALTH,
+    );
+    const down = sampleDown();
+    const t0 = Date.now();
+    const started = await run.client(['rekey'], HEALTH);
+    assert.equal(started.code, 0, started.out);
+    let died: string;
+    if ('point' in crash) {
+      let timer: NodeJS.Timeout | undefined;
+      died = await Promise.race([
+        exited(doomed),
+        new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), REACH_MS))),
+      ]);
+      clearTimeout(timer);
+      assert.notEqual(died, 'timeout', `${label}: the worker reached ${crash.point}`);
+    } else {
+      await sleep(crash.afterMs);
+      await run.killWorker('n1');
+      died = 'SIGKILL (test)';
+    }
+    const crashedAt = (Date.now() - t0) / 1000;
+    run.startWorker('n1', 'full', HEALTH);
+    const done = await run.client(['rekey', '--wait', '--timeout', FINISH], HEALTH);
+    const secs = (Date.now() - t0) / 1000;
+    const worst = await down.stop();
+    assert.equal(done.code, 0, `${label}: ${done.out}`);
+    console.log(
+      `${label}: worker died (${died}) ${crashedAt.toFixed(1)} s in; rotation to generation ${generation} done ` +
+        `${secs.toFixed(1)} s after it started; at most ${worst} of 3 Vault tasks down at once`,
+    );
+    assert.ok(worst <= 1, `${label}: never two Vault tasks down at once (saw ${worst})`);
+
+    const held = await custody.read(run.stack);
+    count('keysLost', held.keyGeneration === generation ? 0 : 1, `${label}: custody at ${held.keyGeneration}`);
+    assert.equal(held.keyGeneration, generation, `${label}: custody names generation ${generation} the key`);
+    assert.equal(held.nextUnsealKey, undefined, `${label}: no next key left`);
+    assert.equal(
+      held.formerUnsealKeys?.[String(generation - 1)],
+      before.unsealKey,
+      `${label}: the old key kept for older snapshots`,
+    );
+    assert.notEqual(held.unsealKey, before.unsealKey);
+    const secrets = (
+      await nodeDocker('n1', ['secret', 'ls', '--format', '{{.Name}}', '-f', `name=${run.secretBase}`])
+    )
+      .split('\n')
+      .filter((l) => l !== '');
+    assert.equal(secrets.length, 1, `${label}: one unseal-key secret left (${secrets.join(' ')})`);
+    const labels = await nodeDocker('n1', [
+      'secret',
+      'inspect',
+      secrets[0]!,
+      '--format',
+      '{{index .Spec.Labels "io.iklimco.vault-bootstrap.key-generation"}}',
+    ]);
+    assert.equal(labels.trim(), String(generation), `${label}: the secret holds generation ${generation}`);
+    await oldKeyRefused(before.unsealKey, held.unsealKey, label);
+  }
+
+  /** Kills one standby's container; its new task refuses the old key and opens with the new one. */
+  async function oldKeyRefused(oldKey: string, newKey: string, label: string): Promise<void> {
+    await run.stopWorker('n1'); // nothing else unseals the restarted task meanwhile
+    const slot = 2;
+    const node = (await slotNodes(run.stack)).get(slot);
+    assert.ok(node, `vault-${slot} runs on a node`);
+    const was = await vaultOnNode(run.stack, node);
+    assert.ok(was, `vault-${slot} runs on ${node}`);
+    await nodeDocker(node, ['kill', was.container]);
+    const gateway = new DockerGateway(bedNode('n1', run.bed).socket);
+    const task = await eventually(`the new vault-${slot} task`, 180_000, async () => {
+      const t = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
+      if (!t?.address || t.state !== 'running' || t.containerId?.startsWith(was.container)) return undefined;
+      return t;
+    });
+    const on = (await slotNodes(run.stack)).get(slot) ?? node;
+    const [host, port] = run.node(on).tunnel.split(':');
+    const vault = new VaultNodeClient(
+      `vault-${slot}`,
+      { host: task.address!, port: 8200, serverName: `vault-${slot}` },
+      { mode: 'tunnel', host: host!, port: Number(port) },
+      caOf(run.bed.env.VAULT_CERT_DIR),
+      { requestMs: 5000, initMs: 5000 },
+    );
+    await answeringSealed(vault, `the new vault-${slot} task on ${on}`);
+    const refused = await vault.unseal(oldKey).then(
+      (s) => (s.sealed ? 'still sealed' : 'unsealed'),
+      (err: unknown) => (err instanceof VaultRequestError ? `refused: ${err.message}` : String(err)),
+    );
+    assert.match(refused, /^refused/, `${label}: the old key does not unseal vault-${slot}`);
+    const opened = await vault.unseal(newKey);
+    assert.equal(opened.sealed, false, `${label}: the new key unseals vault-${slot}`);
+    run.startWorker('n1', 'full', HEALTH);
+  }
+
+  it('SIGKILL after Vault answered the new key, before custody stored it: the retry reads Vault’s backup', async () => {
+    await rotateThroughCrash({ point: 'rekeyUnsealKey:after-update' }, 'after-update');
+  });
+
+  it('SIGKILL after the verification, before custody named the new key: the old key refused, the next promoted', async () => {
+    await rotateThroughCrash({ point: 'rekeyUnsealKey:after-verify' }, 'after-verify');
+  });
+
+  it('SIGKILL mid-rollout, one task replaced and the next asked for: never two down, the rollout finishes', async () => {
+    await rotateThroughCrash({ point: 'rollUnsealKeySecret:after-advance' }, 'after-advance');
+  });
+
+  it(`SIGKILL at a drawn moment (REKEY_SEED=${seed})`, async () => {
+    const afterMs = Math.floor(seeded(seed)() * 90_000);
+    console.log(`REKEY_SEED=${seed}: SIGKILL ${afterMs} ms after the rotation starts`);
+    await rotateThroughCrash({ afterMs }, `drawn ${afterMs} ms`);
+  });
+});

@@ -128,7 +128,15 @@ export function createRekeyActivities(deps: ActivityDeps) {
       // verification, or was lost (a seal, a restart, a new leader) and its key never became one.
       const waiting = ours ? await verificationNonce(node, api, root, status) : '';
       if (waiting && status.nonce === pending.nonce)
-        return verifyAndPromote(node, root, held, pending, waiting, capability, 'verified the rotation a crash left');
+        return verifyAndPromote(
+          node,
+          root,
+          held,
+          pending,
+          waiting,
+          capability,
+          'verified the rotation a crash left',
+        );
       await custody.setNextUnsealKey(stack, held.keyId, undefined);
       if (ours) await node.cancelRekey(api, status.nonce, root);
     } else if (ours) {
@@ -144,7 +152,15 @@ export function createRekeyActivities(deps: ActivityDeps) {
           : undefined;
       if (waiting && share) {
         const kept = await storeNext(held, generation, status.nonce, share);
-        return verifyAndPromote(node, root, held, kept, waiting, capability, 'recovered the new key from Vault’s backup');
+        return verifyAndPromote(
+          node,
+          root,
+          held,
+          kept,
+          waiting,
+          capability,
+          'recovered the new key from Vault’s backup',
+        );
       }
       await node.cancelRekey(api, status.nonce, root);
     }
@@ -156,7 +172,9 @@ export function createRekeyActivities(deps: ActivityDeps) {
     await failpoints.hit('rekeyUnsealKey:after-start');
     const update = await node.provideRekeyKey(api, held.unsealKey, started.nonce, root);
     if (!update.complete)
-      throw new Error(`the rotation on ${serviceName(stack)} wants more than the one key share custody holds`);
+      throw new Error(
+        `the rotation on ${serviceName(stack)} wants more than the one key share custody holds`,
+      );
     await failpoints.hit('rekeyUnsealKey:after-update');
     const kept = await storeNext(held, generation, update.nonce, update.encryptedKeys[0] ?? '');
     await failpoints.hit('rekeyUnsealKey:after-store-next');
@@ -192,7 +210,8 @@ export function createRekeyActivities(deps: ActivityDeps) {
     how: string,
   ): Promise<RekeyOutcome> {
     const { api } = capability;
-    if (!nonce) throw new Error(`the rotation on ${serviceName(held.stack)} shows no verification to submit to`);
+    if (!nonce)
+      throw new Error(`the rotation on ${serviceName(held.stack)} shows no verification to submit to`);
     const verified = await node.provideRekeyVerificationKey(api, next.unsealKey, nonce, root);
     if (!verified.complete)
       throw new Error(`the verification on ${serviceName(held.stack)} wants more than the one new key share`);
@@ -231,7 +250,9 @@ export function createRekeyActivities(deps: ActivityDeps) {
     const name = serviceName(stack);
     const held = await keys(stack);
     if (held.nextUnsealKey)
-      throw new Error(`custody holds an unverified next key for ${stack}: the rotation itself is not finished`);
+      throw new Error(
+        `custody holds an unverified next key for ${stack}: the rotation itself is not finished`,
+      );
     const svc = await deps.swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist`);
     const token = apiToken(held, stack);

@@ -10,14 +10,12 @@ import {
   serviceName,
   LEADER_SLOT,
   PEER_SLOTS,
-  LABEL_KEY_ID,
   LABEL_KIND,
   LABEL_STACK,
   LABEL_VERSION,
   VAULT_REPLICAS,
 } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
-import { SECRET_NAME_MAX } from '../shared/names';
 import type { BootstrapInput, SecretRef, StepOutcome } from '../shared/types';
 import { readCustody } from './cluster/custody';
 import {
@@ -151,7 +149,6 @@ export function createSecretActivities(deps: ActivityDeps) {
     const name = serviceName(input.stack);
     const held = await readCustody(deps, input.stack, 'the unseal-key secret cannot be written');
     const secrets = await stackSecrets(deps, input.stack);
-    const { base } = secrets;
     const svc = await swarm.inspectService(name);
     if (!svc) throw new Error(`service ${name} does not exist; deployStack must run first`);
     const family = secrets.own;

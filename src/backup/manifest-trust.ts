@@ -76,7 +76,8 @@ export function checkManifest(
     typeof key.custodyKeyId !== 'string' ||
     typeof key.secretName !== 'string' ||
     !num(key.secretVersion) ||
-    (key.keyGeneration !== undefined && !(Number.isInteger(key.keyGeneration) && Number(key.keyGeneration) > 0))
+    (key.keyGeneration !== undefined &&
+      !(Number.isInteger(key.keyGeneration) && Number(key.keyGeneration) > 0))
   )
     return { unreadable: 'its unsealKey is missing or malformed' };
   if (

@@ -351,7 +351,9 @@ export class FileKeyCustody implements KeyCustody, RemovableCustody {
   }
 
   async setNextUnsealKey(stack: string, keyId: string, next: NextUnsealKey | undefined): Promise<void> {
-    await this.rewrite(stack, keyId, 'its next unseal key was not changed', (held) => withNextKey(held, next));
+    await this.rewrite(stack, keyId, 'its next unseal key was not changed', (held) =>
+      withNextKey(held, next),
+    );
   }
 
   async promoteNextUnsealKey(stack: string, keyId: string, generation: number): Promise<void> {
@@ -555,10 +557,9 @@ function isGeneration(v: unknown): v is number {
 /** A record's next unseal key: `undefined` when absent, `'bad'` when malformed. */
 function parseNextKey(v: unknown): NextUnsealKey | undefined | 'bad' {
   if (v === undefined) return undefined;
-  const n = v as Partial<Record<keyof NextUnsealKey, unknown>> | null;
+  if (!v || typeof v !== 'object') return 'bad';
+  const n: Partial<Record<keyof NextUnsealKey, unknown>> = v;
   if (
-    !n ||
-    typeof n !== 'object' ||
     !isGeneration(n.generation) ||
     typeof n.unsealKey !== 'string' ||
     typeof n.nonce !== 'string' ||

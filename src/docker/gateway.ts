@@ -166,7 +166,8 @@ function restoreUpdateConfig(spec: Docker.ServiceSpec): boolean {
   const labels = { ...(spec.Labels ?? {}) };
   const parallelism = labels[LABEL_STACK_PARALLELISM];
   const delay = labels[LABEL_STACK_UPDATE_DELAY];
-  if (parallelism === undefined && delay === undefined && labels[LABEL_ROLLOUT_STEP] === undefined) return false;
+  if (parallelism === undefined && delay === undefined && labels[LABEL_ROLLOUT_STEP] === undefined)
+    return false;
   delete labels[LABEL_STACK_PARALLELISM];
   delete labels[LABEL_STACK_UPDATE_DELAY];
   delete labels[LABEL_ROLLOUT_STEP];

@@ -21,12 +21,7 @@ import { systemClock, waitUntil } from '../time/wait';
 export { BACKUP_FAILPOINTS, BREAK_GLASS_FAILPOINTS, FAILPOINTS, REKEY_FAILPOINTS } from '../ports/failpoints';
 export { FailpointSpecError } from '../shared/errors';
 
-const KNOWN = new Set([
-  ...FAILPOINTS,
-  ...BACKUP_FAILPOINTS,
-  ...BREAK_GLASS_FAILPOINTS,
-  ...REKEY_FAILPOINTS,
-]);
+const KNOWN = new Set([...FAILPOINTS, ...BACKUP_FAILPOINTS, ...BREAK_GLASS_FAILPOINTS, ...REKEY_FAILPOINTS]);
 
 type FailpointAction = { kind: 'crash' } | { kind: 'error' } | { kind: 'pause'; file: string };
 

@@ -66,7 +66,10 @@ export async function RekeyVault(input: { stack: string }): Promise<RekeyResult>
   await step('verifyCluster', () => with_(convergence).verifyCluster(input));
   await step('backupSnapshot', async () => {
     const backup = await executeChild(BackupVault, { workflowId: ids.backup, args: [input] });
-    return { changed: true, summary: `${backup.manifest.file} taken under key generation ${rotated.generation}` };
+    return {
+      changed: true,
+      summary: `${backup.manifest.file} taken under key generation ${rotated.generation}`,
+    };
   });
   await step('drillSnapshot', async () => {
     const drill = await executeChild(RestoreDrill, { workflowId: ids.drill, args: [input] });

@@ -148,7 +148,11 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     assert.ok(worst <= 1, `${label}: never two Vault tasks down at once (saw ${worst})`);
 
     const held = await custody.read(run.stack);
-    count('keysLost', held.keyGeneration === generation ? 0 : 1, `${label}: custody at ${held.keyGeneration}`);
+    count(
+      'keysLost',
+      held.keyGeneration === generation ? 0 : 1,
+      `${label}: custody at ${held.keyGeneration}`,
+    );
     assert.equal(held.keyGeneration, generation, `${label}: custody names generation ${generation} the key`);
     assert.equal(held.nextUnsealKey, undefined, `${label}: no next key left`);
     assert.equal(

@@ -123,7 +123,11 @@ export function stubActivities(
     checkRekeyable(input) {
       calls.push('checkRekeyable');
       const cluster = clusterOf(input.stack);
-      return Promise.resolve({ changed: false, summary: 'leader vault-1, followers vault-2, vault-3, all unsealed', cluster });
+      return Promise.resolve({
+        changed: false,
+        summary: 'leader vault-1, followers vault-2, vault-3, all unsealed',
+        cluster,
+      });
     },
     async rekeyUnsealKey(input) {
       await enter('rekeyUnsealKey', input);
@@ -133,7 +137,8 @@ export function stubActivities(
       await enter('rollUnsealKeySecret', input);
       return {
         changed: true,
-        summary: 'vault_unseal_key_v2 (key generation 1) on every node, one at a time: vault-2, vault-3, vault-1',
+        summary:
+          'vault_unseal_key_v2 (key generation 1) on every node, one at a time: vault-2, vault-3, vault-1',
         secret: secretRef(2),
       };
     },

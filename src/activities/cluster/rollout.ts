@@ -63,7 +63,12 @@ export async function followStepwiseRollout(
         for (const s of fresh) if (!replaced.includes(nodeName(s))) replaced.push(nodeName(s));
         const nodes = await locateNodes(deps, stack, fresh, { starting: true, tasks });
         if (nodes.size !== fresh.length)
-          throw new Error(`${fresh.filter((s) => !nodes.has(s)).map(nodeName).join(', ')} not started yet`);
+          throw new Error(
+            `${fresh
+              .filter((s) => !nodes.has(s))
+              .map(nodeName)
+              .join(', ')} not started yet`,
+          );
         for (const n of nodes.values()) await rollout.unseal(n);
         const raft = await rollout.raft();
         const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));

@@ -10,7 +10,10 @@ import type { CommandContext } from '../context';
 import { runToEnd } from './run-to-end';
 
 /** Runs `rekey`; resolves with 0 once started (with `--wait`: once done), 1 when it failed. */
-export async function rekey(ctx: CommandContext, options: { wait: boolean; timeoutMs?: number }): Promise<number> {
+export async function rekey(
+  ctx: CommandContext,
+  options: { wait: boolean; timeoutMs?: number },
+): Promise<number> {
   const { client, config, stack } = ctx;
   const handle = await client.workflow.start(RekeyVault, {
     taskQueue: config.temporal.taskQueue,

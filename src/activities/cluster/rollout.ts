@@ -5,8 +5,8 @@
  * Vault answers: left alone it restarts the next node while the last one is still sealed, and with two of three
  * sealed the cluster has no quorum. So the tool drives it (`Swarm.swapUnsealSecret`, `stepwise`): Swarm's
  * updater is given one task at a time and a day's delay after each, and the tool asks for the next
- * (`advanceRollout`, which restarts the updater) only when every task replaced so far runs on its home,
- * is unsealed (the caller's `unseal`), is a Raft voter, and autopilot calls the cluster healthy.
+ * (`advanceRollout`, which restarts the updater) only when all three tasks, replaced or not, run unsealed on
+ * their homes (the caller's `unseal`), are Raft voters, and autopilot calls each of them healthy.
  *
  * The service label `LABEL_ROLLOUT_STEP` counts the replacements asked for, in Swarm's own state: a retry
  * after a crash anywhere reads it and the tasks, and never asks for a task twice (two tasks down at once is
@@ -23,7 +23,7 @@ import type { ClusterNode } from './nodes';
 export interface StepwiseRollout {
   /** Whether `task` runs the new spec (mounts the new secret, runs the new image). */
   updated(task: TaskInfo): boolean;
-  /** Makes a replaced node serve (unseal it, on its home); called on every look, so idempotent. */
+  /** Makes a node serve (unseal it, on its home); called for every node on every look, so idempotent. */
   unseal(node: ClusterNode): Promise<void>;
   /**
    * The Raft servers as the cluster reports them now: the node ids that are voters, whether autopilot calls the
@@ -52,7 +52,7 @@ export async function followStepwiseRollout(
   for (;;) {
     const done = await waitFor(
       deps,
-      `${service}: the replaced tasks to serve before the next one`,
+      `${service}: every task to serve before the next is replaced`,
       STEP_DEADLINE_MS,
       async () => {
         const tasks = await deps.swarm.currentTasks(service);
@@ -61,22 +61,20 @@ export async function followStepwiseRollout(
           return t !== undefined && rollout.updated(t);
         });
         for (const s of fresh) if (!replaced.includes(nodeName(s))) replaced.push(nodeName(s));
-        const nodes = await locateNodes(deps, stack, fresh, { starting: true, tasks });
-        if (nodes.size !== fresh.length)
-          throw new Error(
-            `${fresh
-              .filter((s) => !nodes.has(s))
-              .map(nodeName)
-              .join(', ')} not started yet`,
-          );
+        // Every slot must serve before the next goes down, replaced or not: a task of the old spec that
+        // restarted meanwhile (killed, its node restarted) is unsealed too, or the next step would take a
+        // second node away.
+        const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
+        if (nodes.size !== VAULT_REPLICAS)
+          throw new Error(`${ALL_SLOTS.filter((s) => !nodes.has(s)).map(nodeName).join(', ')} not started yet`);
         for (const n of nodes.values()) await rollout.unseal(n);
         const raft = await rollout.raft();
         const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));
-        const notVoting = fresh.map(nodeName).filter((n) => !is(raft.voters, n));
+        const notVoting = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.voters, n));
         if (notVoting.length) throw new Error(`${notVoting.join(', ')} not a Raft voter yet`);
         // Per server, not only the cluster's verdict: autopilot notices a restarted server only after its
         // last-contact threshold, and an unsealed one catches up only once it has the leader's log.
-        const lagging = fresh.map(nodeName).filter((n) => !is(raft.healthyServers, n));
+        const lagging = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.healthyServers, n));
         if (lagging.length) throw new Error(`autopilot does not call ${lagging.join(', ')} healthy yet`);
         if (!raft.healthy) throw new Error('autopilot does not call the cluster healthy yet');
         if (fresh.length === VAULT_REPLICAS) return 'done' as const;

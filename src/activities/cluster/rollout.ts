@@ -66,7 +66,11 @@ export async function followStepwiseRollout(
         // second node away.
         const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
         if (nodes.size !== VAULT_REPLICAS)
-          throw new Error(`${ALL_SLOTS.filter((s) => !nodes.has(s)).map(nodeName).join(', ')} not started yet`);
+          throw new Error(
+            `${ALL_SLOTS.filter((s) => !nodes.has(s))
+              .map(nodeName)
+              .join(', ')} not started yet`,
+          );
         for (const n of nodes.values()) await rollout.unseal(n);
         const raft = await rollout.raft();
         const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));

@@ -132,10 +132,11 @@ const KEY_MATERIAL: { what: string; pattern: RegExp }[] = [
   // A 32-byte key in base64 (what `sys/init` returns as keys_base64).
   { what: 'a 32-byte value in base64', pattern: /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/ },
   // A 32-byte key in hex (`keys`); the worker's build id `@temporalio/worker@x.y.z+<sha256>`, a digest
-  // `sha256:<hex>` and a snapshot's digest in its manifest (`"sha256": "<hex>"`) are not one.
+  // `sha256:<hex>`, and a snapshot's digest and its manifest's MAC (`"sha256": "<hex>"`, `"mac": "<hex>"`, also
+  // quoted once more inside a child workflow's result, as `RekeyVault` carries `BackupVault`'s) are not one.
   {
     what: 'a 32-byte value in hex',
-    pattern: /(?<![+:0-9a-fA-F])(?<!"sha256"\s*:\s*")[0-9a-fA-F]{64}(?![0-9a-fA-F])/,
+    pattern: /(?<![+:0-9a-fA-F])(?<!\\?"(sha256|mac)\\?"\s*:\s*\\?")[0-9a-fA-F]{64}(?![0-9a-fA-F])/,
   },
 ];
 

@@ -179,7 +179,16 @@ void describe(`replay of the recorded histories in ${HISTORIES_DIR}`, () => {
         secretName: 'vbt1_vault_unseal_key_v1',
       },
       sha256: Buffer.alloc(32, 9).toString('hex'),
+      mac: Buffer.alloc(32, 8).toString('hex'),
     };
     assert.deepEqual(keyMaterialFindings(historyWith(manifest)), []);
+    // As a child's result inside RekeyVault's history: the manifest quoted once more.
+    assert.deepEqual(keyMaterialFindings(historyWith({ backup: JSON.stringify({ manifest }) })), []);
+    assert.ok(
+      keyMaterialFindings(
+        historyWith({ backup: JSON.stringify({ key: Buffer.alloc(32, 7).toString('hex') }) }),
+      ).length > 0,
+      'a key quoted inside a child’s result is still caught',
+    );
   });
 });

@@ -144,15 +144,9 @@ export const rekeying: ActivityOptions = {
  * most per task, src/activities/cluster/rollout.ts), heartbeating on every look.
  */
 export const rollingOut: ActivityOptions = {
+  ...convergence,
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes,
-  },
 };
 
 /** A health check's reads: quick, a few retries (a failing read is itself a finding the next run repeats). */

@@ -37,24 +37,13 @@ import {
 import { testbedTemporalClient } from '../support/history';
 import { eventually, sleep } from '../support/wait';
 import { answeringSealed, caOf } from './soak-beds';
+import { mulberry32 } from './soak-plan';
 import { count, summaryAfterAll } from './summary';
 
 const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
 
 /** How long a crash point may take to be reached, and a rotation to finish after the restart. */
 const REACH_MS = 600_000;
-
-/** A small seeded generator (mulberry32): the same seed, the same draws. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function exited(worker: ChildProcess): Promise<string> {
   if (worker.exitCode !== null || worker.signalCode !== null)
@@ -261,7 +250,7 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
 
   const drawn = Number(process.env.REKEY_DRAWN ?? 1);
   it(`${drawn} rotation(s) with the worker SIGKILLed at a drawn moment, half of them a Vault task killed too (REKEY_SEED=${seed})`, async () => {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     for (let i = 1; i <= drawn; i++) {
       const afterMs = Math.floor(random() * 90_000);
       const vaultKill =

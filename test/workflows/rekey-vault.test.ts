@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { REKEY_STEPS } from '../../src/shared/steps';
 import { rekeyWorkflowIds } from '../../src/shared/workflow-ids';
 import { RekeyVault } from '../../src/workflows';
 import { stubActivities } from '../support/stub-activities';
@@ -27,15 +28,7 @@ void describe('RekeyVault on the time-skipping test server, stubbed activities',
       assert.equal(result.generation, 1);
       assert.deepEqual(
         result.steps.map((s) => s.step),
-        [
-          'checkCluster',
-          'rekeyUnsealKey',
-          'rollUnsealKeySecret',
-          'verifyCluster',
-          'backupSnapshot',
-          'drillSnapshot',
-          'retireFormerUnsealKey',
-        ],
+        [...REKEY_STEPS],
       );
       assert.deepEqual(calls, [
         'checkRekeyable',

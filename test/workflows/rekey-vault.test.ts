@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { REKEY_STEPS } from '../../src/shared/steps';
 import { rekeyWorkflowIds } from '../../src/shared/workflow-ids';
 import { RekeyVault } from '../../src/workflows';
 import { stubActivities } from '../support/stub-activities';
@@ -26,9 +25,10 @@ void describe('RekeyVault on the time-skipping test server, stubbed activities',
         args: [{ stack }],
       });
       assert.equal(result.generation, 1);
-      assert.deepEqual(
-        result.steps.map((s) => s.step),
-        [...REKEY_STEPS],
+      for (const s of result.steps) assert.ok(s.summary, `${s.step} says what it did`);
+      assert.match(
+        result.steps.find((s) => s.step === 'backupSnapshot')?.summary ?? '',
+        /under key generation 1/,
       );
       assert.deepEqual(calls, [
         'checkRekeyable',

@@ -40,6 +40,7 @@ import { restore } from './client/commands/restore';
 import { revokeRootTokens, rootToken } from './client/commands/root-token';
 import { credentials } from './client/commands/credentials';
 import { rekey } from './client/commands/rekey';
+import { upgrade } from './client/commands/upgrade';
 import { status } from './client/commands/status';
 import { verify } from './client/commands/verify';
 import { confirmationQuestion, confirmed } from './client/confirm';
@@ -88,6 +89,8 @@ export const RUNS: Record<string, Run> = {
   restore: (ctx, v) => restore(ctx, { snapshot: v.snapshot ?? '', wait: v.wait, timeoutMs: v.timeoutMs }),
   'credentials repair': (ctx, v) => credentials(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
   rekey: (ctx, v) => rekey(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
+  upgrade: (ctx, v) =>
+    upgrade(ctx, { image: v.image, rollback: v.rollback, wait: v.wait, timeoutMs: v.timeoutMs }),
   exec: (ctx, _v, rest) => exec(ctx, { command: rest }),
 };
 

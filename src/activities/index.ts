@@ -25,6 +25,7 @@ import { createDiagnoseActivities } from './diagnose';
 import { createExecActivities } from './exec';
 import { createRestoreActivities } from './restore';
 import { createRekeyActivities } from './rekey';
+import { createUpgradeActivities } from './upgrade';
 import { createHealthActivities } from './health';
 import { keepAlive } from './heartbeat';
 import { createNodeLocalActivities } from './node-local';
@@ -94,6 +95,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createDrillActivities(deps),
       ...createRestoreActivities(deps),
       ...createRekeyActivities(deps),
+      ...createUpgradeActivities(deps),
       ...createExecActivities(deps),
       ...createDiagnoseActivities(deps),
       // Also on the main queue: a one-node swarm, and workflows started before node routing, use them there.

@@ -26,7 +26,7 @@ import { apiToken, readCustody } from './cluster/custody';
 import { isKeyRefusal, unsealAtHome } from './cluster/node-actions';
 import { activeNode } from './cluster/nodes';
 import { rootGeneration } from './cluster/root-generation';
-import { followStepwiseRollout } from './cluster/rollout';
+import { followStepwiseRollout, raftView } from './cluster/rollout';
 import { createKeySecret, holdsKey, stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
 
@@ -270,18 +270,7 @@ export function createRekeyActivities(deps: ActivityDeps) {
       unseal: async (node) => {
         await unsealAtHome(deps, stack, node, held);
       },
-      raft: async () => {
-        const active = await activeNode(deps, stack);
-        const servers = await active.raftConfiguration(token);
-        const autopilot = await active.autopilotState(token);
-        return {
-          voters: servers.filter((s) => s.voter).map((s) => s.nodeId),
-          healthy: autopilot.healthy,
-          healthyServers: Object.entries(autopilot.servers ?? {})
-            .filter(([, s]) => s.healthy)
-            .map(([id]) => id),
-        };
-      },
+      raft: () => raftView(deps, stack, token),
       afterAdvance: () => failpoints.hit('rollUnsealKeySecret:after-advance'),
     });
     const restored = await deps.swarm.restoreUpdateConfig(name);

@@ -47,6 +47,10 @@ export interface Values {
   reason?: string;
   by?: string;
   snapshot?: string;
+  /** `--image` of `upgrade`. */
+  image?: string;
+  /** `--rollback` of `upgrade`. */
+  rollback: boolean;
   yes: boolean;
 }
 
@@ -277,6 +281,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const values: Values = {
     wait: seen.has('wait'),
     yes: seen.has('yes'),
+    rollback: seen.has('rollback'),
     ttlSeconds: (seen.get('ttl') as number | undefined) ?? ROOT_TOKEN_TTL.defaultSeconds,
   };
   for (const [key, flag] of [
@@ -285,6 +290,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
     ['reason', 'reason'],
     ['by', 'by'],
     ['snapshot', 'snapshot'],
+    ['image', 'image'],
   ] as const)
     if (seen.has(flag)) values[key] = str(flag);
   if (seen.has('timeout')) values.timeoutMs = seen.get('timeout') as number;

@@ -70,6 +70,8 @@ export const FLAGS = {
     value: 'FILE',
     help: "a snapshot's file name in the stack's backup folder, as `backup list` shows it (no path)",
   },
+  image: { value: 'IMAGE', help: 'the Vault image to run, pinned (a tag other than latest, or a digest)' },
+  rollback: { help: 'back to the image the service ran before the last upgrade' },
   yes: { short: 'y', help: 'do not ask for confirmation (required when stdin is not a terminal)' },
   json: { help: 'print the report as JSON', deprecated: '-o json' },
   output: { short: 'o', value: 'text|json', help: 'text (default), or one JSON document on stdout' },
@@ -293,6 +295,21 @@ export const COMMANDS: readonly CommandSpec[] = [
       'snapshots taken before (docs/rekey.md). Needs a backup folder (VAULT_BACKUP_DIR).',
     flags: ['stack', 'wait', 'timeout'],
     examples: ['vault-bootstrap rekey --stack iklimco --wait'],
+  },
+  {
+    words: ['upgrade'],
+    summary:
+      'a rolling upgrade of the Vault image: snapshot and drill first, one node at a time, the leader last',
+    description:
+      'A snapshot is taken and drilled, the stack held, then the tasks are replaced one at a time, each unsealed ' +
+      'and a healthy Raft voter before the next, the active node stepping down before its own task goes; the hold ' +
+      'is released at the end. --rollback returns to the image recorded at the last upgrade. Set VAULT_IMAGE to ' +
+      'the new image too: a later bootstrap redeploys the stack with it (docs/upgrade.md).',
+    flags: ['stack', 'image', 'rollback', 'wait', 'timeout'],
+    examples: [
+      'vault-bootstrap upgrade --stack iklimco --image hashicorp/vault:1.21.1 --wait',
+      'vault-bootstrap upgrade --stack iklimco --rollback --wait',
+    ],
   },
   group(['credentials'], "the tool's own Vault policies and tokens"),
   {

@@ -33,6 +33,7 @@ import {
   LABEL_KIND,
   LABEL_KEY_GENERATION,
   LABEL_KEY_ID,
+  LABEL_PREVIOUS_IMAGE,
   LABEL_ROLLOUT_STEP,
   LABEL_STACK,
   LABEL_STACK_PARALLELISM,
@@ -104,6 +105,7 @@ function toTaskInfo(t: RawTask): TaskInfo {
     error: t.Status?.Err,
     secretIds: (containerSpec(t.Spec)?.Secrets ?? []).map((x) => x.SecretID ?? '').filter((x) => x !== ''),
     nodeId: t.NodeID || undefined,
+    image: containerSpec(t.Spec)?.Image,
   };
 }
 
@@ -325,6 +327,8 @@ export class DockerGateway implements Swarm {
     return {
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
+      image: containerSpec(spec.TaskTemplate)?.Image,
+      ...(spec.Labels?.[LABEL_PREVIOUS_IMAGE] ? { previousImage: spec.Labels[LABEL_PREVIOUS_IMAGE] } : {}),
       ...(spec.Labels?.[LABEL_ROLLOUT_STEP] !== undefined
         ? { rolloutStep: Number(spec.Labels[LABEL_ROLLOUT_STEP]) }
         : {}),
@@ -346,21 +350,40 @@ export class DockerGateway implements Swarm {
     secret: { id: string; name: string },
     how: SwapRollout = 'rolling',
   ): Promise<void> {
+    await this.rollOut(serviceName, how, (spec, cs) => {
+      const others = (cs.Secrets ?? []).filter((s) => s.File?.Name !== UNSEAL_SECRET_TARGET);
+      const old = (cs.Secrets ?? []).find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
+      cs.Secrets = [
+        ...others,
+        {
+          SecretID: secret.id,
+          SecretName: secret.name,
+          File: old?.File ?? { Name: UNSEAL_SECRET_TARGET, UID: '0', GID: '0', Mode: 0o400 },
+        },
+      ];
+    });
+  }
+
+  async swapImage(serviceName: string, image: string, how: SwapRollout = 'rolling'): Promise<void> {
+    await this.rollOut(serviceName, how, (spec, cs) => {
+      if (cs.Image && cs.Image !== image)
+        spec.Labels = { ...(spec.Labels ?? {}), [LABEL_PREVIOUS_IMAGE]: cs.Image };
+      cs.Image = image;
+    });
+  }
+
+  /** One service update: `change` applied to a copy of the spec, the rollout set as `how` says. */
+  private async rollOut(
+    serviceName: string,
+    how: SwapRollout,
+    change: (spec: Docker.ServiceSpec, cs: ContainerSpec) => void,
+  ): Promise<void> {
     const current = await this.serviceNamed(serviceName);
     if (!current?.ID || !current.Spec) throw new Error(`service ${serviceName} not found`);
     const spec = structuredClone(current.Spec);
     const cs = containerSpec(spec.TaskTemplate);
     if (!cs) throw new Error(`service ${serviceName} has no container spec`);
-    const others = (cs.Secrets ?? []).filter((s) => s.File?.Name !== UNSEAL_SECRET_TARGET);
-    const old = (cs.Secrets ?? []).find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
-    cs.Secrets = [
-      ...others,
-      {
-        SecretID: secret.id,
-        SecretName: secret.name,
-        File: old?.File ?? { Name: UNSEAL_SECRET_TARGET, UID: '0', GID: '0', Mode: 0o400 },
-      },
-    ];
+    change(spec, cs);
     if (how === 'all-at-once') runAllAtOnce(spec);
     else if (how === 'stepwise') runStepwise(spec);
     else restoreUpdateConfig(spec);

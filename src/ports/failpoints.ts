@@ -102,8 +102,16 @@ const REKEY_POINTS = [
   'retireFormerUnsealKey:after-remove-secret',
 ] as const;
 
-/** The rotation's fault points (typed as strings, as `FAILPOINTS`). */
-export const REKEY_FAILPOINTS: readonly string[] = Object.freeze([...REKEY_POINTS]);
+/** The fault points of the rolling upgrade (`UpgradeVault`, issue 29). */
+const UPGRADE_POINTS = [
+  // The service names the new image: Swarm has replaced (or is replacing) its first pick.
+  'rollImage:after-swap',
+  // One more task asked for: Swarm is replacing it.
+  'rollImage:after-advance',
+] as const;
+
+/** The rotation's and the upgrade's fault points (typed as strings, as `FAILPOINTS`). */
+export const REKEY_FAILPOINTS: readonly string[] = Object.freeze([...REKEY_POINTS, ...UPGRADE_POINTS]);
 
 /** Break glass's fault points (typed as strings, as `FAILPOINTS`). */
 export const BREAK_GLASS_FAILPOINTS: readonly string[] = Object.freeze([...BREAK_GLASS_POINTS]);
@@ -113,7 +121,8 @@ export type FailpointName =
   | (typeof POINTS)[number]
   | (typeof BACKUP_POINTS)[number]
   | (typeof BREAK_GLASS_POINTS)[number]
-  | (typeof REKEY_POINTS)[number];
+  | (typeof REKEY_POINTS)[number]
+  | (typeof UPGRADE_POINTS)[number];
 
 /**
  * Every fault point in the activities, in bootstrap order: before and after each external call that

@@ -24,6 +24,10 @@ export interface ServiceInfo {
   unsealSecret?: { id: string; name: string };
   /** During a stepwise rollout: how many task replacements the tool has asked for (`LABEL_ROLLOUT_STEP`). */
   rolloutStep?: number;
+  /** The image the task template names. */
+  image?: string;
+  /** The image before the last `swapImage` (`LABEL_PREVIOUS_IMAGE`). */
+  previousImage?: string;
 }
 
 /**
@@ -48,6 +52,8 @@ export interface TaskInfo {
   secretIds: string[];
   /** Swarm id of the node the task is scheduled on: where its container, signals and events are. */
   nodeId?: string;
+  /** The image the task was created with (its spec's). */
+  image?: string;
 }
 
 /** What `removeStack` did: whether it removed a service, or which services kept it from removing anything. */
@@ -187,6 +193,11 @@ export interface Swarm {
    * after a crash). `rolling` puts back what a label kept.
    */
   swapUnsealSecret(service: string, secret: { id: string; name: string }, how?: SwapRollout): Promise<void>;
+  /**
+   * Points the service at another image, keeping the one it ran in `LABEL_PREVIOUS_IMAGE`; the tasks roll as
+   * `how` says (as `swapUnsealSecret`).
+   */
+  swapImage(service: string, image: string, how?: SwapRollout): Promise<void>;
   /**
    * During a stepwise rollout: sets `LABEL_ROLLOUT_STEP` to `step` and nothing else (the task template is
    * unchanged), which restarts Swarm's updater: it replaces the next task not yet updated at once, then waits.

@@ -137,6 +137,11 @@ export interface VaultNode {
   /** Writes the autopilot settings (the others keep their values). */
   setAutopilotConfiguration(token: string, config: AutopilotConfig): Promise<void>;
   leader(): Promise<LeaderStatus>;
+  /**
+   * `sys/step-down` (PUT, a token with sudo on it): the active node gives up leadership; another voter is elected
+   * (a few seconds without an active node). Sent to the active node (a standby forwards it).
+   */
+  stepDown(token: string): Promise<void>;
   /** Opens a verified TLS connection and reads the leaf certificate the node presents. */
   servedCertificate(): Promise<ServedCertificate>;
 

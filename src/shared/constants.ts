@@ -55,6 +55,8 @@ export const LABEL_KEY_GENERATION = 'io.iklimco.vault-bootstrap.key-generation';
  * tasks the tool has asked Swarm to replace so far. See src/activities/cluster/rollout.ts.
  */
 export const LABEL_ROLLOUT_STEP = 'io.iklimco.vault-bootstrap.rollout-step';
+/** On the Vault service after an image swap: the image it ran before (what `upgrade --rollback` returns to). */
+export const LABEL_PREVIOUS_IMAGE = 'io.iklimco.vault-bootstrap.previous-image';
 /** Beside `LABEL_STACK_PARALLELISM` during a stepwise rollout: the stack's own `update_config.delay` (ns). */
 export const LABEL_STACK_UPDATE_DELAY = 'io.iklimco.vault-bootstrap.stack-update-delay';
 /**

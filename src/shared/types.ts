@@ -4,6 +4,12 @@ export interface BootstrapInput {
   stack: string;
 }
 
+/** Input of `UpgradeVault`: an image, or back to the one the service ran before the last upgrade. */
+export interface UpgradeInput extends BootstrapInput {
+  image?: string;
+  rollback?: boolean;
+}
+
 /** Input of `RestoreVault`: the stack to bring back, from which snapshot. */
 export interface RestoreInput extends BootstrapInput {
   /** A snapshot file in the stack's backup folder (its name), or an absolute path the worker can read. */

@@ -117,3 +117,9 @@ export function rekeyWorkflowIds(stack: string): { rekey: string; backup: string
   const rekey = `vault-rekey${SEP}${stack}`;
   return { rekey, backup: `${rekey}${SEP}backup`, drill: `${rekey}${SEP}drill` };
 }
+
+/** The id of a stack's `UpgradeVault` (one at a time: a second `upgrade` follows it), and its children's. */
+export function upgradeWorkflowIds(stack: string): { upgrade: string; backup: string; drill: string } {
+  const upgrade = `vault-upgrade${SEP}${stack}`;
+  return { upgrade, backup: `${upgrade}${SEP}backup`, drill: `${upgrade}${SEP}drill` };
+}

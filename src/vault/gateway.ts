@@ -465,6 +465,10 @@ export class VaultNodeClient implements VaultNode {
     return list;
   }
 
+  async stepDown(token: string): Promise<void> {
+    await this.call('stepping down', () => this.request('/sys/step-down', 'PUT', {}, token));
+  }
+
   async revokeSelf(token: string): Promise<void> {
     await this.call('revoking a token', () => this.request('/auth/token/revoke-self', 'POST', {}, token));
   }

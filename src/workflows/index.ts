@@ -11,3 +11,4 @@ export { ListVaultSnapshots } from './list-vault-snapshots';
 export { RunVaultCommand } from './run-vault-command';
 export { DiagnoseVaultStack } from './diagnose-vault-stack';
 export { RekeyVault } from './rekey-vault';
+export { UpgradeVault } from './upgrade-vault';

@@ -62,9 +62,13 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     for (const node of NODE_NAMES) run.startWorker(node, undefined, HEALTH);
     const boot = await run.client(['bootstrap', '--wait', '--timeout', '15m'], HEALTH);
     assert.equal(boot.code, 0, boot.out);
+    // The events watcher, as production runs it: a Vault task the test kills is unsealed again by it.
+    const watch = await run.client(['schedule', 'create'], HEALTH);
+    assert.equal(watch.code, 0, watch.out);
   });
 
   after(async () => {
+    await run.client(['schedule', 'delete', '--yes'], HEALTH);
     await run.cleanup();
     const left = await run.leftovers();
     count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);

@@ -56,6 +56,7 @@ const RECORD: Record<WorkflowType, string> = {
   RepairVaultCredentials: `--query "WorkflowType='RepairVaultCredentials' AND WorkflowId STARTS_WITH 'vault-credentials-repair:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   RunVaultCommand: `--query "WorkflowType='RunVaultCommand' AND WorkflowId STARTS_WITH 'vault-exec:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed-status`,
   RekeyVault: `--query "WorkflowType='RekeyVault' AND WorkflowId STARTS_WITH 'vault-rekey:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
+  UpgradeVault: `--query "WorkflowType='UpgradeVault' AND WorkflowId STARTS_WITH 'vault-upgrade:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
   DiagnoseVaultStack: `--query "WorkflowType='DiagnoseVaultStack' AND WorkflowId STARTS_WITH 'vault-doctor:vbt' AND ExecutionStatus='Completed'" --limit 1 --name completed`,
 };
 

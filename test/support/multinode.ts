@@ -225,7 +225,10 @@ export class MultiNodeRun {
   }
 
   /** Runs the `vault-bootstrap` client for this run's stack and queue. */
-  client(args: string[], extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  client(
+    args: string[],
+    extra: Record<string, string> = {},
+  ): Promise<{ code: number; out: string; stdout: string }> {
     return runClient(this.env(extra), args);
   }
 

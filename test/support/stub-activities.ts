@@ -146,6 +146,19 @@ export function stubActivities(
       await enter('retireFormerUnsealKey', input);
       return { changed: true, summary: 'removed vault_unseal_key_v1; custody keeps key generation(s) 0' };
     },
+    planUpgrade(input) {
+      calls.push('planUpgrade');
+      const to = input.rollback ? 'openbao:2.7.1' : (input.image ?? '');
+      return Promise.resolve({ changed: false, from: 'openbao:2.7.1', to, summary: `openbao:2.7.1 → ${to}` });
+    },
+    rollImage(input) {
+      calls.push('rollImage');
+      return Promise.resolve({
+        changed: true,
+        versions: ['vault-1 2.7.2', 'vault-2 2.7.2', 'vault-3 2.7.2'],
+        summary: `${input.image} on every node, one at a time: vault-2, vault-3, vault-1`,
+      });
+    },
     issueBreakGlassToken(input) {
       calls.push('issueBreakGlassToken');
       return Promise.resolve({ accessor: `bg-${input.stack}`, sealedToken: 'c2VhbGVk' });

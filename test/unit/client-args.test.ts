@@ -54,6 +54,7 @@ describe('client grammar: what each command takes', () => {
     assert.deepEqual(c.values, {
       wait: true,
       yes: false,
+      rollback: false,
       ttlSeconds: 900,
       stack: 'iklimco',
       timeoutMs: 5_400_000,
@@ -196,6 +197,12 @@ describe('client grammar: what each command takes', () => {
     );
     expectUsageError(['credentials'], /^credentials needs one of repair$/);
     expectUsageError(['--bogus'], /^unknown flag --bogus$/);
+  });
+
+  it('upgrade takes --image or --rollback', () => {
+    assert.equal(command(['upgrade', '--image', 'openbao:2.7.2']).values.image, 'openbao:2.7.2');
+    assert.equal(command(['upgrade', '--rollback']).values.rollback, true);
+    expectUsageError(['rekey', '--image', 'x'], /^rekey takes no flag --image$|unknown flag|does not take/);
   });
 
   it('exec takes the command after --, required and not empty; nobody else takes --', () => {

@@ -15,8 +15,9 @@
  */
 import type { TaskInfo } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_REPLICAS } from '../../shared/constants';
+import type { Slot } from '../../shared/constants';
 import type { ActivityDeps } from '../deps';
-import { locateNodes, waitFor } from './nodes';
+import { activeNode, locateNodes, waitFor } from './nodes';
 import type { ClusterNode } from './nodes';
 
 /** What the caller does with a replaced task's node (unseal it with the new key) and checks of the cluster. */
@@ -30,8 +31,31 @@ export interface StepwiseRollout {
    * cluster healthy, and the ids of the servers it calls healthy.
    */
   raft(): Promise<{ voters: string[]; healthy: boolean; healthyServers: string[] }>;
+  /** Called before each `advanceRollout` with the slots not replaced yet (the next is one of them). */
+  beforeAdvance?(stale: Slot[]): Promise<void>;
   /** Hit after each `advanceRollout`. */
   afterAdvance?(): Promise<void>;
+}
+
+/**
+ * The Raft view a stepwise rollout waits on, read from the active node with `token`: voters, autopilot's
+ * verdict on the cluster and on each server.
+ */
+export async function raftView(
+  deps: ActivityDeps,
+  stack: string,
+  token: string,
+): Promise<{ voters: string[]; healthy: boolean; healthyServers: string[] }> {
+  const active = await activeNode(deps, stack);
+  const servers = await active.raftConfiguration(token);
+  const autopilot = await active.autopilotState(token);
+  return {
+    voters: servers.filter((s) => s.voter).map((s) => s.nodeId),
+    healthy: autopilot.healthy,
+    healthyServers: Object.entries(autopilot.servers ?? {})
+      .filter(([, s]) => s.healthy)
+      .map(([id]) => id),
+  };
 }
 
 /** How long one replaced task may take to stop, start, unseal and catch up before the step fails (retried). */
@@ -93,8 +117,12 @@ export async function followStepwiseRollout(
     );
     if (done === 'done') return { replaced, advances };
     const tasks = await deps.swarm.currentTasks(service);
-    const count = [...tasks.values()].filter((t) => rollout.updated(t)).length;
-    await deps.swarm.advanceRollout(service, count + 1);
+    const stale = ALL_SLOTS.filter((s) => {
+      const t = tasks.get(s);
+      return t === undefined || !rollout.updated(t);
+    });
+    await rollout.beforeAdvance?.(stale);
+    await deps.swarm.advanceRollout(service, VAULT_REPLICAS - stale.length + 1);
     advances++;
     await rollout.afterAdvance?.();
   }

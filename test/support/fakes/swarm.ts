@@ -45,6 +45,9 @@ interface StoredService {
   keptParallelism?: number;
   /** During a stepwise rollout: the step label (`LABEL_ROLLOUT_STEP`). */
   rolloutStep?: number;
+  /** The task template's image (the deploy's `VAULT_IMAGE`), and the one before the last `swapImage`. */
+  image: string;
+  previousImage?: string;
   /** Service labels: the override's `services.vault.deploy.labels` (the stack file sets none). */
   labels: Record<string, string>;
 }
@@ -206,6 +209,8 @@ export class FakeSwarm implements Swarm {
         replicas: svc.replicas,
         unsealSecret: svc.unsealSecret && { ...svc.unsealSecret },
         ...(svc.rolloutStep !== undefined ? { rolloutStep: svc.rolloutStep } : {}),
+        image: svc.image,
+        ...(svc.previousImage !== undefined ? { previousImage: svc.previousImage } : {}),
       },
     );
   }
@@ -223,6 +228,20 @@ export class FakeSwarm implements Swarm {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.unsealSecret = { ...secret };
+    return this.rollOutAs(svc, how);
+  }
+
+  swapImage(service: string, image: string, how: SwapRollout = 'rolling'): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) return Promise.reject(new Error(`service ${service} not found`));
+    if (svc.image !== image) svc.previousImage = svc.image;
+    svc.image = image;
+    return this.rollOutAs(svc, how);
+  }
+
+  /** The rollout of a changed task template, as `how` says. */
+  private rollOutAs(svc: StoredService, how: SwapRollout): Promise<void> {
+    const service = svc.name;
     if (how === 'stepwise') {
       svc.keptParallelism ??= svc.parallelism;
       svc.parallelism = 1;
@@ -270,9 +289,12 @@ export class FakeSwarm implements Swarm {
   /** Swarm's updater restarted: the first slot of `stepwiseOrder` whose task lacks the mounted secret is replaced. */
   private replaceNextStale(svc: StoredService): void {
     const tasks = this.tasks.get(svc.name) ?? new Map<number, FakeTask>();
-    const stale = this.stepwiseOrder.find(
-      (slot) => slot <= svc.replicas && !tasks.get(slot)?.secretIds.includes(svc.unsealSecret?.id ?? ''),
-    );
+    const stale = this.stepwiseOrder.find((slot) => {
+      const t = tasks.get(slot);
+      return (
+        slot <= svc.replicas && (!t?.secretIds.includes(svc.unsealSecret?.id ?? '') || t.image !== svc.image)
+      );
+    });
     if (stale !== undefined) {
       this.stepwiseReplaced.push(stale);
       this.startTask(svc, stale);
@@ -315,6 +337,7 @@ export class FakeSwarm implements Swarm {
         error: t.error,
         secretIds: [...t.secretIds],
         nodeId: t.nodeId,
+        image: t.image,
       });
     }
     return Promise.resolve(out);
@@ -567,6 +590,7 @@ export class FakeSwarm implements Swarm {
       replicas: replicasIn(override) ?? this.deployReplicas,
       parallelism: 1,
       labels: {},
+      image: env.VAULT_IMAGE || 'openbao:fake',
     };
     svc.unsealSecret = { id: secret.id, name: secret.name };
     // A deploy posts the stack file's spec: its update_config, and its labels only.
@@ -697,6 +721,7 @@ export class FakeSwarm implements Swarm {
       containerId: `c0ffee${String(n).padStart(6, '0')}${'0'.repeat(52)}`, // unique in its first 12 digits, as Docker's are
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],
+      image: svc.image,
       readsLeft: this.startingReads,
       nodeId,
       startedAtMs: how.startedAtMs ?? Date.now(),

@@ -191,7 +191,16 @@ export class FakeVaultCluster {
   challengeReads = 0;
   /** When set, `init` takes effect at once but answers only when this promise resolves. */
   initGate?: Promise<void>;
-  readonly calls = { init: 0, unseal: [] as string[], join: [] as string[], restore: [] as string[] };
+  readonly calls = {
+    init: 0,
+    unseal: [] as string[],
+    join: [] as string[],
+    restore: [] as string[],
+    /** Every `stepDown`, by the node that was active. */
+    stepDowns: [] as string[],
+  };
+  /** The winners of the next elections a step-down starts, in order (else the lowest other voter). */
+  readonly nextLeader: number[] = [];
   /**
    * Nodes whose next unseal fails as OpenBao answered a joining peer that two remediations unsealed at once:
    * HTTP 500 `invalid key size 0` (no keyring yet, whatever the key).
@@ -199,7 +208,7 @@ export class FakeVaultCluster {
   readonly unsealNotReadyOnce = new Set<string>();
   /** When set, the next forced restore fails with it (the stream was read) and changes nothing. */
   failNextRestore?: Error;
-  private active?: number;
+  active?: number;
   /**
    * The last node that was active. Vault's sys/leader on a standby reads the leader entry from its own Raft
    * data, which still names this node after a restart took the quorum away, whether it is sealed or gone:
@@ -835,6 +844,20 @@ class FakeVaultNode implements VaultNode {
       this.allowed(`reading ${path}`, token, path, 'read');
       const v = this.cluster.kv.get(path);
       return v && { ...v };
+    });
+  }
+
+  stepDown(token: string): Promise<void> {
+    return attempt(() => {
+      this.authorized('stepping down', token, 'root');
+      const from = this.cluster.activeSlot();
+      const others = [...this.cluster.nodes]
+        .filter(([slot, n]) => slot !== from && n.member && !n.sealed)
+        .map(([slot]) => slot);
+      this.cluster.calls.stepDowns.push(`vault-${from ?? 0}`);
+      // The election's winner, as the test says (`nextLeader`), else the lowest other voter.
+      const next = this.cluster.nextLeader.shift() ?? Math.min(...others);
+      if (others.includes(next)) this.cluster.active = next;
     });
   }
 

@@ -1,0 +1,252 @@
+/**
+ * The rolling upgrade (`UpgradeVault`, issue 29) on the three-node bed: a full worker on n1, node agents on n2
+ * and n3, and a KV canary written and read back every 100 ms through whichever node answers, for the whole run.
+ * The new image is the bed's OpenBao with another build label (`<VAULT_IMAGE>-b2`, built on every node from
+ * the one there: PyPI's other OpenBao versions are not built into the bed yet).
+ *
+ * - the upgrade, the worker left alone: every task on the new image, standbys first, the leader stepping down;
+ * - `--rollback` with the worker SIGKILLed right after a task was asked for (`rollImage:after-advance`): the run
+ *   finishes after a restart, every task back on the old image.
+ *
+ * Printed for each: per node how long it was down (no running, unsealed task), the step-downs, the canary's
+ * failed operations and its longest stretch without a success. Asserted: the end state, and never two nodes
+ * down at once.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { DockerGateway } from '../../src/docker/gateway';
+import { upgradeWorkflowIds } from '../../src/shared/workflow-ids';
+import { VaultNodeClient } from '../../src/vault/gateway';
+import type { UpgradeVault } from '../../src/workflows';
+import { testbedTemporalClient } from '../support/history';
+import {
+  bedNode,
+  MultiNodeRun,
+  NODE_NAMES,
+  slotNodes,
+  threeNodeBedUp,
+  vaultOnNode,
+} from '../support/multinode';
+import { sleep } from '../support/wait';
+import { caOf } from './soak-beds';
+import { count, summaryAfterAll } from './summary';
+
+const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
+const REACH_MS = 600_000;
+
+function exited(worker: ChildProcess): Promise<string> {
+  if (worker.exitCode !== null || worker.signalCode !== null)
+    return Promise.resolve(String(worker.signalCode ?? worker.exitCode));
+  return new Promise((r) => worker.once('exit', (code, signal) => r(String(signal ?? code))));
+}
+
+describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
+  const run = new MultiNodeRun();
+  const temporal = testbedTemporalClient();
+  const oldImage = run.bed.env.VAULT_IMAGE ?? '';
+  const newImage = `${oldImage}-b2`;
+  let root = '';
+
+  before(async () => {
+    await threeNodeBedUp();
+    for (const node of NODE_NAMES) {
+      const built = spawnSync(
+        'docker',
+        ['-H', bedNode(node, run.bed).dockerHost, 'build', '-q', '-t', newImage, '-'],
+        {
+          input: `FROM ${oldImage}\nLABEL io.iklimco.vault-bootstrap.test-build=b2\n`,
+          env: { ...process.env, DOCKER_BUILDKIT: '0' },
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(built.status, 0, `building ${newImage} on ${node}: ${built.stderr}`);
+    }
+    for (const node of NODE_NAMES) run.startWorker(node, undefined, HEALTH);
+    const boot = await run.client(['bootstrap', '--wait', '--timeout', '15m'], HEALTH);
+    assert.equal(boot.code, 0, boot.out);
+    const issued = await run.client(['root-token', '--ttl', '2h'], HEALTH);
+    assert.equal(issued.code, 0, issued.out);
+    root = issued.stdout.trim();
+    const v = await clientOf(1);
+    assert.ok(v, 'vault-1 answers');
+    await v.mountKv(root, 'canary');
+  });
+
+  after(async () => {
+    await run.client(['root-token', 'revoke'], HEALTH).catch(() => undefined);
+    await run.cleanup();
+    const left = await run.leftovers();
+    count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);
+    for (const node of NODE_NAMES)
+      spawnSync('docker', ['-H', bedNode(node, run.bed).dockerHost, 'image', 'rm', newImage]);
+  });
+  summaryAfterAll('rolling upgrade (three-node bed)');
+
+  const gateway = new DockerGateway(bedNode('n1', run.bed).socket);
+
+  /** A client of the slot's current task, through the tunnel of the node it runs on; undefined when none runs. */
+  async function clientOf(slot: number): Promise<VaultNodeClient | undefined> {
+    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
+    const on = (await slotNodes(run.stack)).get(slot);
+    if (!task?.address || !on) return undefined;
+    const [host, port] = run.node(on).tunnel.split(':');
+    return new VaultNodeClient(
+      `vault-${slot}`,
+      { host: task.address, port: 8200, serverName: `vault-${slot}` },
+      { mode: 'tunnel', host: host!, port: Number(port) },
+      caOf(run.bed.env.VAULT_CERT_DIR),
+      { requestMs: 2000, initMs: 2000 },
+    );
+  }
+
+  /**
+   * Every 100 ms: a write of `canary/k` and a read of it back, through the first node that answers both (a
+   * standby forwards to the active node). Counts operations, failures (no node managed it) and the longest
+   * stretch without a success.
+   */
+  function canary(): { stop: () => Promise<{ ops: number; failed: number; longestGapMs: number }> } {
+    let going = true;
+    let ops = 0;
+    let failed = 0;
+    let lastOk = Date.now();
+    let longestGapMs = 0;
+    const clients = new Map<number, VaultNodeClient | undefined>();
+    const loop = (async () => {
+      for (let i = 0; going; i++) {
+        const started = Date.now();
+        ops++;
+        let ok = false;
+        for (const slot of [1, 2, 3]) {
+          try {
+            const c = clients.get(slot) ?? (await clientOf(slot));
+            clients.set(slot, c);
+            if (!c) continue;
+            await c.writeKv(root, 'canary/k', { n: String(i) });
+            if ((await c.readKv(root, 'canary/k'))?.n !== String(i))
+              throw new Error('read back another value');
+            ok = true;
+            break;
+          } catch {
+            clients.delete(slot); // its task may have moved: look it up again next time
+          }
+        }
+        const now = Date.now();
+        if (ok) {
+          longestGapMs = Math.max(longestGapMs, now - lastOk);
+          lastOk = now;
+        } else failed++;
+        await sleep(Math.max(0, 100 - (now - started)));
+      }
+    })();
+    return {
+      stop: async () => {
+        going = false;
+        await loop;
+        return { ops, failed, longestGapMs: Math.max(longestGapMs, Date.now() - lastOk) };
+      },
+    };
+  }
+
+  /** Every second: which slots have no running, unsealed task; per slot the seconds down, and the most at once. */
+  function downTimes(): { stop: () => Promise<{ perSlot: Record<string, number>; worst: number }> } {
+    let going = true;
+    let worst = 0;
+    const perSlot: Record<string, number> = { 'vault-1': 0, 'vault-2': 0, 'vault-3': 0 };
+    const loop = (async () => {
+      let last = Date.now();
+      while (going) {
+        const bySlot = await slotNodes(run.stack).catch(() => new Map<number, (typeof NODE_NAMES)[number]>());
+        const up = await Promise.all(
+          [1, 2, 3].map(async (slot) => {
+            const on = bySlot.get(slot);
+            const v = on && (await vaultOnNode(run.stack, on).catch(() => undefined));
+            return v !== undefined && v.slot === slot && !v.sealed;
+          }),
+        );
+        const now = Date.now();
+        up.forEach((u, i) => {
+          if (!u) perSlot[`vault-${i + 1}`]! += (now - last) / 1000;
+        });
+        last = now;
+        worst = Math.max(worst, up.filter((u) => !u).length);
+        await sleep(1000);
+      }
+    })();
+    return {
+      stop: async () => {
+        going = false;
+        await loop;
+        return { perSlot, worst };
+      },
+    };
+  }
+
+  async function imagesOfTasks(): Promise<string[]> {
+    return [...(await gateway.currentTasks(`${run.stack}_vault`)).values()].map((t) => t.image ?? '');
+  }
+
+  function report(
+    label: string,
+    c: { ops: number; failed: number; longestGapMs: number },
+    d: { perSlot: Record<string, number>; worst: number },
+  ) {
+    const per = Object.entries(d.perSlot)
+      .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
+      .join(', ');
+    console.log(
+      `${label}: canary ${c.failed}/${c.ops} operations failed, longest stretch without a success ` +
+        `${(c.longestGapMs / 1000).toFixed(1)} s; down per node (1 s samples): ${per}; at most ${d.worst} down at once`,
+    );
+  }
+
+  it('the upgrade, the worker left alone: standbys first, the leader steps down, every task on the new image', async () => {
+    const c = canary();
+    const d = downTimes();
+    const t0 = Date.now();
+    const done = await run.client(['upgrade', '--image', newImage, '--wait', '--timeout', '30m'], HEALTH);
+    const secs = (Date.now() - t0) / 1000;
+    const [cs, ds] = [await c.stop(), await d.stop()];
+    assert.equal(done.code, 0, done.out);
+    console.log(`upgrade to ${newImage} in ${secs.toFixed(1)} s:\n${done.out}`);
+    report('upgrade', cs, ds);
+    assert.deepEqual(await imagesOfTasks(), [newImage, newImage, newImage]);
+    assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
+  });
+
+  it('--rollback with the worker SIGKILLed after a task was asked for: finished after a restart', async () => {
+    await run.stopWorker('n1');
+    const doomed = run.startWorker('n1', 'full', {
+      ...HEALTH,
+      VAULT_BOOTSTRAP_FAILPOINTS: 'rollImage:after-advance',
+    });
+    const c = canary();
+    const d = downTimes();
+    const t0 = Date.now();
+    const started = await run.client(['upgrade', '--rollback'], HEALTH);
+    assert.equal(started.code, 0, started.out);
+    let timer: NodeJS.Timeout | undefined;
+    const died = await Promise.race([
+      exited(doomed),
+      new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), REACH_MS))),
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(died, 'timeout', 'the worker reached rollImage:after-advance');
+    const diedAt = (Date.now() - t0) / 1000;
+    run.startWorker('n1', 'full', HEALTH);
+    const result = await temporal()
+      .workflow.getHandle<typeof UpgradeVault>(upgradeWorkflowIds(run.stack).upgrade)
+      .result();
+    const secs = (Date.now() - t0) / 1000;
+    const [cs, ds] = [await c.stop(), await d.stop()];
+    console.log(
+      `rollback to ${result.to} in ${secs.toFixed(1)} s, the worker SIGKILLed ${diedAt.toFixed(1)} s in:\n` +
+        result.steps.map((s) => `  ${s.step}: ${s.summary}`).join('\n'),
+    );
+    report('rollback, worker killed', cs, ds);
+    assert.equal(result.to, oldImage);
+    assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
+    assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The rolling upgrade's activities in memory: `planUpgrade` resolves and checks the image; `rollImage` replaces
+ * one task at a time in Swarm's order, steering the active node off the next replacement so that the standbys
+ * go first and the old leader steps down before its own task goes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { worldAfter } from '../../support/fakes';
+import type { World } from '../../support/fakes';
+import { namedFailure } from '../../support/failures';
+
+function bootstrapped(): Promise<World> {
+  return worldAfter('revokeRootToken');
+}
+
+const NEW = 'vault-bootstrap-testbed/openbao:2.7.2-b2';
+
+describe('planUpgrade', () => {
+  it('resolves the image, refuses one not pinned, and a rollback with nothing recorded', async () => {
+    const w = await bootstrapped();
+    const plan = await w.run(w.acts.planUpgrade, { stack: w.stack, image: NEW });
+    assert.equal(plan.to, NEW);
+    assert.notEqual(plan.from, NEW);
+    for (const image of ['openbao', 'openbao:latest'])
+      await assert.rejects(
+        w.run(w.acts.planUpgrade, { stack: w.stack, image }),
+        namedFailure('InvalidConfig', /is not pinned/),
+      );
+    await assert.rejects(
+      w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true }),
+      namedFailure('InvalidConfig', /records no image from before an upgrade/),
+    );
+  });
+});
+
+describe('rollImage', () => {
+  it('standbys first, the leader last: the active node steps down off each next replacement', async () => {
+    const w = await bootstrapped();
+    const from = (await w.swarm.inspectService(w.service))?.image;
+    assert.equal(w.vault.activeSlot(), 1);
+    w.swarm.stepwiseOrder = [1, 2, 3];
+    w.vault.nextLeader.push(2, 3, 1); // the elections' winners, in order
+    const out = await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2, 3]);
+    assert.deepEqual(w.vault.calls.stepDowns, ['vault-1', 'vault-2', 'vault-3']);
+    assert.match(
+      out.summary,
+      new RegExp(`^${NEW} on every node, one at a time: vault-1, vault-2, vault-3; 3 step-down`),
+    );
+    for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
+    const svc = await w.swarm.inspectService(w.service);
+    assert.equal(svc?.image, NEW);
+    assert.equal(svc?.previousImage, from, 'the image before is recorded for --rollback');
+    assert.equal(svc?.rolloutStep, undefined, 'update_config put back');
+
+    const back = await w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true });
+    assert.equal(back.to, from);
+  });
+
+  it('a crash after an advance: the retry asks for no task twice', async () => {
+    const w = await bootstrapped();
+    w.failpoints.at.set('rollImage:after-advance', () => {
+      w.failpoints.at.delete('rollImage:after-advance');
+      throw new Error('killed at rollImage:after-advance');
+    });
+    await assert.rejects(w.run(w.acts.rollImage, { stack: w.stack, image: NEW }), /killed at/);
+    await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2, 3]);
+    assert.deepEqual(
+      w.swarm.advances.map((a) => a.step),
+      [2, 3],
+    );
+  });
+
+  it('already on the image: nothing restarted', async () => {
+    const w = await bootstrapped();
+    await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    const replaced = w.swarm.stepwiseReplaced.length;
+    const again = await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    assert.equal(again.changed, false);
+    assert.equal(w.swarm.stepwiseReplaced.length, replaced);
+  });
+});

@@ -67,7 +67,11 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     assert.equal(watch.code, 0, watch.out);
   });
 
+  /** The samplers still going: a test that failed half-way leaves its own, stopped here (else the file never exits). */
+  const going = new Set<() => void>();
+
   after(async () => {
+    for (const halt of going) halt();
     await run.client(['schedule', 'delete', '--yes'], HEALTH);
     await run.cleanup();
     const left = await run.leftovers();
@@ -78,9 +82,11 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
   /** Every second: how many of the three slots have no running, unsealed Vault; the most seen at once. */
   function sampleDown(): { stop: () => Promise<number> } {
     let worst = 0;
-    let going = true;
+    let on = true;
+    const halt = () => void (on = false);
+    going.add(halt);
     const loop = (async () => {
-      while (going) {
+      while (on) {
         const states = await Promise.all(
           NODE_NAMES.map((n) => vaultOnNode(run.stack, n).catch(() => undefined)),
         );
@@ -91,7 +97,8 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     })();
     return {
       stop: async () => {
-        going = false;
+        halt();
+        going.delete(halt);
         await loop;
         return worst;
       },

@@ -74,7 +74,11 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     await v.mountKv(root, 'canary');
   });
 
+  /** The samplers still going: a test that failed half-way leaves its own, stopped here (else the file never exits). */
+  const going = new Set<() => void>();
+
   after(async () => {
+    for (const halt of going) halt();
     await run.client(['root-token', 'revoke'], HEALTH).catch(() => undefined);
     await run.cleanup();
     const left = await run.leftovers();
@@ -107,14 +111,16 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
    * stretch without a success.
    */
   function canary(): { stop: () => Promise<{ ops: number; failed: number; longestGapMs: number }> } {
-    let going = true;
+    let on = true;
+    const halt = () => void (on = false);
+    going.add(halt);
     let ops = 0;
     let failed = 0;
     let lastOk = Date.now();
     let longestGapMs = 0;
     const clients = new Map<number, VaultNodeClient | undefined>();
     const loop = (async () => {
-      for (let i = 0; going; i++) {
+      for (let i = 0; on; i++) {
         const started = Date.now();
         ops++;
         let ok = false;
@@ -142,7 +148,8 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     })();
     return {
       stop: async () => {
-        going = false;
+        halt();
+        going.delete(halt);
         await loop;
         return { ops, failed, longestGapMs: Math.max(longestGapMs, Date.now() - lastOk) };
       },
@@ -151,12 +158,14 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
 
   /** Every second: which slots have no running, unsealed task; per slot the seconds down, and the most at once. */
   function downTimes(): { stop: () => Promise<{ perSlot: Record<string, number>; worst: number }> } {
-    let going = true;
+    let on = true;
+    const halt = () => void (on = false);
+    going.add(halt);
     let worst = 0;
     const perSlot: Record<string, number> = { 'vault-1': 0, 'vault-2': 0, 'vault-3': 0 };
     const loop = (async () => {
       let last = Date.now();
-      while (going) {
+      while (on) {
         const bySlot = await slotNodes(run.stack).catch(() => new Map<number, (typeof NODE_NAMES)[number]>());
         const up = await Promise.all(
           [1, 2, 3].map(async (slot) => {
@@ -176,7 +185,8 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     })();
     return {
       stop: async () => {
-        going = false;
+        halt();
+        going.delete(halt);
         await loop;
         return { perSlot, worst };
       },

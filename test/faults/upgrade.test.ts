@@ -29,11 +29,12 @@ import {
   threeNodeBedUp,
   vaultOnNode,
 } from '../support/multinode';
+import { breakGlassFiles } from '../support/testbed';
 import { sleep } from '../support/wait';
 import { caOf } from './soak-beds';
 import { count, summaryAfterAll } from './summary';
 
-const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
+const QUIET_HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
 const REACH_MS = 600_000;
 
 function exited(worker: ChildProcess): Promise<string> {
@@ -44,6 +45,13 @@ function exited(worker: ChildProcess): Promise<string> {
 
 describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
   const run = new MultiNodeRun();
+  // Break glass as production sets it up: the canary's root token comes from `root-token`.
+  const glass = breakGlassFiles(run.dir);
+  const HEALTH = {
+    ...QUIET_HEALTH,
+    VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: glass.pins,
+    VAULT_BOOTSTRAP_BREAK_GLASS_KEY: glass.key,
+  };
   const temporal = testbedTemporalClient();
   const oldImage = run.bed.env.VAULT_IMAGE ?? '';
   const newImage = `${oldImage}-b2`;

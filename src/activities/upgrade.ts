@@ -1,14 +1,12 @@
 /**
  * The rolling upgrade of the Vault image (`UpgradeVault`, issue 29; docs/upgrade.md): the image swapped into the
  * service stepwise (src/activities/cluster/rollout.ts), one task at a time, each unsealed on its home and a
- * healthy Raft voter before the next; the active node steered so that the standbys go first and the leader steps
- * down before its own task is replaced.
+ * healthy Raft voter before the next.
  *
- * Swarm's updater picks the next stale task itself; on the bed it took them in slot order (docs/upgrade.md,
- * "Order"). So before each replacement the tool makes sure the slot Swarm takes next is not the active node
- * (`sys/step-down`, with a root token generated for the call and revoked right after), and the last stale slot,
- * the old leader, steps down before it goes. Should Swarm pick otherwise, the leader it picks hands over on
- * SIGTERM: a few seconds of election, nothing lost.
+ * Swarm's updater picks which stale task goes next (docs/upgrade.md, "Order": 1, 2, 3 in the rotations, 1, 3, 2
+ * in an upgrade on the same bed). The active node hands over when its own task goes: Vault steps down on SIGTERM,
+ * and when it is the last one left the tool steps it down first (`sys/step-down`, with a root token generated for
+ * the call and revoked once a new active node answers).
  */
 import type { TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName } from '../shared/constants';
@@ -25,7 +23,7 @@ import type { ActivityDeps } from './deps';
 /** An image reference the tool accepts: a tag or a digest, never `latest` or none. */
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$/;
 
-/** How many elections a step-down may take to move the active node off the slots it must leave. */
+/** How many step-downs may come back to the same node before Swarm's SIGTERM is left to hand over. */
 const STEP_DOWN_TRIES = 6;
 
 export function createUpgradeActivities(deps: ActivityDeps) {
@@ -79,8 +77,6 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     };
     let swapped = false;
     if (svc.image !== image) {
-      // Swarm replaces its first pick at once: the active node leaves it first.
-      await leaveActive([...ALL_SLOTS]);
       await deps.swarm.swapImage(name, image, 'stepwise');
       await deps.failpoints.hit('rollImage:after-swap');
       swapped = true;
@@ -105,46 +101,45 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       summary:
         `${image} on every node` +
         (replaced.length ? `, one at a time: ${replaced.join(', ')}` : '') +
-        (stepDowns ? `; ${stepDowns} step-down(s) kept the active node off the next replacement` : '') +
+        (stepDowns ? `; the active node stepped down before its own replacement (${stepDowns}x)` : '') +
         `; ${versions.join(', ')}`,
     };
   }
 
   /**
-   * Moves the active node off the slot Swarm replaces next (the lowest of `stale`), onto another stale slot
-   * while there is one (the standbys go first), else onto a replaced node (the old leader steps down before
-   * its task goes). Returns how many step-downs it took.
+   * When the one slot not replaced yet is the active node, it steps down first (to a replaced node), so that it
+   * hands over before Swarm stops it rather than on SIGTERM. Earlier, which stale task Swarm replaces next is
+   * its own pick (docs/upgrade.md, "Order"), so nothing is steered. Returns how many step-downs it took.
    */
   async function steerActive(
     stack: string,
     stale: Slot[],
     held: Awaited<ReturnType<typeof readCustody>>,
   ): Promise<number> {
-    if (stale.length === 0) return 0;
-    const next = Math.min(...stale);
-    const allowed = (slot: Slot) => slot !== next && (stale.length === 1 || stale.includes(slot));
+    if (stale.length !== 1) return 0;
+    const last = stale[0]!;
     let downs = 0;
     for (;;) {
-      const nodes = await locateNodes(deps, stack, ALL_SLOTS);
-      const { active } = await findActive(nodes.values());
+      const { active } = await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values());
       if (!active)
-        throw new Error(`no active node in ${serviceName(stack)} to steer before the next replacement`);
-      if (allowed(active.slot)) return downs;
-      if (downs >= STEP_DOWN_TRIES) {
-        // Elections are Raft's: after this many, let Swarm's SIGTERM hand over instead.
-        return downs;
-      }
-      await withGeneratedRoot(active.client, held, stack, (root) => active.client.stepDown(root));
+        throw new Error(`no active node in ${serviceName(stack)} to hand over before the last replacement`);
+      // Elections are Raft's: after this many that came back to it, SIGTERM's own hand-over is left to do it.
+      if (active.slot !== last || downs >= STEP_DOWN_TRIES) return downs;
+      // The root token is revoked once a new active node answers (the old one forwards to it): revoking it
+      // while none is active fails, and the retry would step down again.
+      await withGeneratedRoot(active.client, held, stack, async (root) => {
+        await active.client.stepDown(root);
+        await waitFor(
+          deps,
+          `a new active node after ${nodeName(active.slot)} stepped down`,
+          60_000,
+          async () => {
+            const { active: now } = await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values());
+            return now && now.slot !== active.slot ? true : undefined;
+          },
+        );
+      });
       downs++;
-      await waitFor(
-        deps,
-        `a new active node after ${nodeName(active.slot)} stepped down`,
-        60_000,
-        async () => {
-          const { active: now } = await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values());
-          return now && now.slot !== active.slot ? true : undefined;
-        },
-      );
     }
   }
 

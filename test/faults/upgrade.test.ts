@@ -4,7 +4,7 @@
  * The new image is the bed's OpenBao with another build label (`<VAULT_IMAGE>-b2`, built on every node from
  * the one there: PyPI's other OpenBao versions are not built into the bed yet).
  *
- * - the upgrade, the worker left alone: every task on the new image, standbys first, the leader stepping down;
+ * - the upgrade, the worker left alone: every task on the new image, one at a time in Swarm's order;
  * - `--rollback` with the worker SIGKILLed right after a task was asked for (`rollImage:after-advance`): the run
  *   finishes after a restart, every task back on the old image.
  *
@@ -219,7 +219,7 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     );
   }
 
-  it('the upgrade, the worker left alone: standbys first, the leader steps down, every task on the new image', async () => {
+  it('the upgrade, the worker left alone: one task at a time, every task on the new image', async () => {
     const c = canary();
     const d = downTimes();
     const t0 = Date.now();

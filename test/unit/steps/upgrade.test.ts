@@ -1,7 +1,6 @@
 /**
  * The rolling upgrade's activities in memory: `planUpgrade` resolves and checks the image; `rollImage` replaces
- * one task at a time in Swarm's order, steering the active node off the next replacement so that the standbys
- * go first and the old leader steps down before its own task goes.
+ * one task at a time in Swarm's order, and the active node, when it is the last one left, steps down first.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -34,18 +33,25 @@ describe('planUpgrade', () => {
 });
 
 describe('rollImage', () => {
-  it('standbys first, the leader last: the active node steps down off each next replacement', async () => {
+  it('one task at a time in Swarm’s order; the active node, last, steps down before its own replacement', async () => {
     const w = await bootstrapped();
     const from = (await w.swarm.inspectService(w.service))?.image;
     assert.equal(w.vault.activeSlot(), 1);
-    w.swarm.stepwiseOrder = [1, 2, 3];
-    w.vault.nextLeader.push(2, 3, 1); // the elections' winners, in order
+    w.swarm.stepwiseOrder = [2, 3, 1];
+    w.vault.nextLeader.push(3); // the election's winner
     const out = await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
-    assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2, 3]);
-    assert.deepEqual(w.vault.calls.stepDowns, ['vault-1', 'vault-2', 'vault-3']);
+    assert.deepEqual(w.swarm.stepwiseReplaced, [2, 3, 1]);
+    assert.deepEqual(
+      w.vault.calls.stepDowns,
+      ['vault-1'],
+      'vault-1 stepped down once, before its replacement',
+    );
+    assert.equal(w.vault.activeSlot(), 3);
     assert.match(
       out.summary,
-      new RegExp(`^${NEW} on every node, one at a time: vault-1, vault-2, vault-3; 3 step-down`),
+      new RegExp(
+        `^${NEW} on every node, one at a time: vault-2, vault-3, vault-1; the active node stepped down before its own replacement \\(1x\\)`,
+      ),
     );
     for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
     const svc = await w.swarm.inspectService(w.service);
@@ -55,6 +61,14 @@ describe('rollImage', () => {
 
     const back = await w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true });
     assert.equal(back.to, from);
+  });
+
+  it('Swarm replaces the active node before the last turn: no step-down, it hands over itself', async () => {
+    const w = await bootstrapped();
+    w.swarm.stepwiseOrder = [1, 2, 3];
+    await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2, 3]);
+    assert.deepEqual(w.vault.calls.stepDowns, []);
   });
 
   it('a crash after an advance: the retry asks for no task twice', async () => {

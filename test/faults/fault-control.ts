@@ -78,6 +78,24 @@ export async function expectCrashAt(
   count('faultsInjected');
 }
 
+/**
+ * Waits for `worker` (started with the fault point `point`) to die by SIGKILL, within `deadlineMs`; fails the test
+ * when it exits otherwise or not at all. For runs whose workflow a test follows on its own (the day-two tests).
+ */
+export async function expectWorkerKilledAt(
+  worker: ChildProcess,
+  point: string,
+  deadlineMs: number,
+): Promise<void> {
+  const first = await raceWithDeadline(deadlineMs, exitOf(worker));
+  assert.notEqual(first.kind, 'timeout', `the worker reached ${point} within ${deadlineMs / 60_000} min`);
+  assert.equal(
+    first.kind === 'exit' ? first.signal : undefined,
+    'SIGKILL',
+    `the worker died by SIGKILL at ${point}`,
+  );
+}
+
 /** A `pause:<file>` fault point: the activity blocks there until `release()`. */
 export class PausePoint {
   readonly file: string;

@@ -17,26 +17,24 @@
  * the new one. Times per rotation and per node sealed are printed.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { FileKeyCustody } from '../../src/custody/file-custody';
-import { DockerGateway } from '../../src/docker/gateway';
 import { VaultRequestError } from '../../src/shared/errors';
 import { rekeyWorkflowIds } from '../../src/shared/workflow-ids';
-import { VaultNodeClient } from '../../src/vault/gateway';
 import type { RekeyVault } from '../../src/workflows';
 import {
-  bedNode,
   MultiNodeRun,
   nodeDocker,
   NODE_NAMES,
+  sampleDownNodes,
   slotNodes,
   threeNodeBedUp,
   vaultOnNode,
 } from '../support/multinode';
 import { testbedTemporalClient } from '../support/history';
 import { eventually, sleep } from '../support/wait';
-import { answeringSealed, caOf } from './soak-beds';
+import { expectWorkerKilledAt } from './fault-control';
+import { answeringSealed } from './soak-beds';
 import { mulberry32 } from './soak-plan';
 import { count, summaryAfterAll } from './summary';
 
@@ -44,12 +42,6 @@ const HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
 
 /** How long a crash point may take to be reached, and a rotation to finish after the restart. */
 const REACH_MS = 600_000;
-
-function exited(worker: ChildProcess): Promise<string> {
-  if (worker.exitCode !== null || worker.signalCode !== null)
-    return Promise.resolve(String(worker.signalCode ?? worker.exitCode));
-  return new Promise((r) => worker.once('exit', (code, signal) => r(String(signal ?? code))));
-}
 
 describe('RekeyVault on three nodes, the worker killed in it', () => {
   const run = new MultiNodeRun();
@@ -79,28 +71,14 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
   });
   summaryAfterAll('rotation of the unseal key (three-node bed)');
 
-  /** Every second: how many of the three slots have no running, unsealed Vault; the most seen at once. */
+  /** `sampleDownNodes`: the most Vault tasks down at once, the sampler stopped in `after` should the test fail. */
   function sampleDown(): { stop: () => Promise<number> } {
-    let worst = 0;
-    let on = true;
-    const halt = () => void (on = false);
-    going.add(halt);
-    const loop = (async () => {
-      while (on) {
-        const states = await Promise.all(
-          NODE_NAMES.map((n) => vaultOnNode(run.stack, n).catch(() => undefined)),
-        );
-        const serving = states.filter((s) => s && !s.sealed).length;
-        worst = Math.max(worst, NODE_NAMES.length - serving);
-        await sleep(1000);
-      }
-    })();
+    const sampler = sampleDownNodes(run.stack);
+    going.add(sampler.halt);
     return {
       stop: async () => {
-        halt();
-        going.delete(halt);
-        await loop;
-        return worst;
+        going.delete(sampler.halt);
+        return (await sampler.stop()).worst;
       },
     };
   }
@@ -128,13 +106,8 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     assert.equal(started.code, 0, started.out);
     let died: string;
     if ('point' in crash) {
-      let timer: NodeJS.Timeout | undefined;
-      died = await Promise.race([
-        exited(doomed),
-        new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), REACH_MS))),
-      ]);
-      clearTimeout(timer);
-      assert.notEqual(died, 'timeout', `${label}: the worker reached ${crash.point}`);
+      await expectWorkerKilledAt(doomed, crash.point, REACH_MS);
+      died = 'SIGKILL';
     } else {
       const { vaultKill } = crash;
       const killing = vaultKill
@@ -209,21 +182,14 @@ describe('RekeyVault on three nodes, the worker killed in it', () => {
     const was = await vaultOnNode(run.stack, node);
     assert.ok(was, `vault-${slot} runs on ${node}`);
     await nodeDocker(node, ['kill', was.container]);
-    const gateway = new DockerGateway(bedNode('n1', run.bed).socket);
     const task = await eventually(`the new vault-${slot} task`, 180_000, async () => {
-      const t = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
+      const t = (await run.tasks()).get(slot);
       if (!t?.address || t.state !== 'running' || t.containerId?.startsWith(was.container)) return undefined;
       return t;
     });
+    const vault = await run.vaultClientOf(slot, task);
+    assert.ok(vault, `a client of the new vault-${slot} task`);
     const on = (await slotNodes(run.stack)).get(slot) ?? node;
-    const [host, port] = run.node(on).tunnel.split(':');
-    const vault = new VaultNodeClient(
-      `vault-${slot}`,
-      { host: task.address!, port: 8200, serverName: `vault-${slot}` },
-      { mode: 'tunnel', host: host!, port: Number(port) },
-      caOf(run.bed.env.VAULT_CERT_DIR),
-      { requestMs: 5000, initMs: 5000 },
-    );
     await answeringSealed(vault, `the new vault-${slot} task on ${on}`);
     const refused = await vault.unseal(oldKey).then(
       (s) => (s.sealed ? 'still sealed' : 'unsealed'),

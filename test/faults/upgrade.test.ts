@@ -14,34 +14,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { DockerGateway } from '../../src/docker/gateway';
 import { upgradeWorkflowIds } from '../../src/shared/workflow-ids';
-import { VaultNodeClient } from '../../src/vault/gateway';
+import type { VaultNodeClient } from '../../src/vault/gateway';
 import type { UpgradeVault } from '../../src/workflows';
 import { testbedTemporalClient } from '../support/history';
-import {
-  bedNode,
-  MultiNodeRun,
-  NODE_NAMES,
-  slotNodes,
-  threeNodeBedUp,
-  vaultOnNode,
-} from '../support/multinode';
+import { bedNode, MultiNodeRun, NODE_NAMES, sampleDownNodes, threeNodeBedUp } from '../support/multinode';
+import type { DownTimes } from '../support/multinode';
 import { breakGlassFiles } from '../support/testbed';
 import { sleep } from '../support/wait';
-import { caOf } from './soak-beds';
+import { expectWorkerKilledAt } from './fault-control';
 import { count, summaryAfterAll } from './summary';
 
 const QUIET_HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
 const REACH_MS = 600_000;
-
-function exited(worker: ChildProcess): Promise<string> {
-  if (worker.exitCode !== null || worker.signalCode !== null)
-    return Promise.resolve(String(worker.signalCode ?? worker.exitCode));
-  return new Promise((r) => worker.once('exit', (code, signal) => r(String(signal ?? code))));
-}
 
 describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
   const run = new MultiNodeRun();
@@ -96,21 +82,9 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
   });
   summaryAfterAll('rolling upgrade (three-node bed)');
 
-  const gateway = new DockerGateway(bedNode('n1', run.bed).socket);
-
-  /** A client of the slot's current task, through the tunnel of the node it runs on; undefined when none runs. */
+  /** A client of the slot's current task; undefined when none runs. */
   async function clientOf(slot: number): Promise<VaultNodeClient | undefined> {
-    const task = (await gateway.currentTasks(`${run.stack}_vault`)).get(slot);
-    const on = (await slotNodes(run.stack)).get(slot);
-    if (!task?.address || !on) return undefined;
-    const [host, port] = run.node(on).tunnel.split(':');
-    return new VaultNodeClient(
-      `vault-${slot}`,
-      { host: task.address, port: 8200, serverName: `vault-${slot}` },
-      { mode: 'tunnel', host: host!, port: Number(port) },
-      caOf(run.bed.env.VAULT_CERT_DIR),
-      { requestMs: 2000, initMs: 2000 },
-    );
+    return run.vaultClientOf(slot, (await run.tasks()).get(slot));
   }
 
   /**
@@ -164,52 +138,23 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     };
   }
 
-  /** Every second: which slots have no running, unsealed task; per slot the seconds down, and the most at once. */
-  function downTimes(): { stop: () => Promise<{ perSlot: Record<string, number>; worst: number }> } {
-    let on = true;
-    const halt = () => void (on = false);
-    going.add(halt);
-    let worst = 0;
-    const perSlot: Record<string, number> = { 'vault-1': 0, 'vault-2': 0, 'vault-3': 0 };
-    const loop = (async () => {
-      let last = Date.now();
-      while (on) {
-        const bySlot = await slotNodes(run.stack).catch(() => new Map<number, (typeof NODE_NAMES)[number]>());
-        const up = await Promise.all(
-          [1, 2, 3].map(async (slot) => {
-            const on = bySlot.get(slot);
-            const v = on && (await vaultOnNode(run.stack, on).catch(() => undefined));
-            return v !== undefined && v.slot === slot && !v.sealed;
-          }),
-        );
-        const now = Date.now();
-        up.forEach((u, i) => {
-          if (!u) perSlot[`vault-${i + 1}`]! += (now - last) / 1000;
-        });
-        last = now;
-        worst = Math.max(worst, up.filter((u) => !u).length);
-        await sleep(1000);
-      }
-    })();
+  /** `sampleDownNodes`, stopped in `after` should the test fail half-way. */
+  function downTimes(): { stop: () => Promise<DownTimes> } {
+    const sampler = sampleDownNodes(run.stack);
+    going.add(sampler.halt);
     return {
-      stop: async () => {
-        halt();
-        going.delete(halt);
-        await loop;
-        return { perSlot, worst };
+      stop: () => {
+        going.delete(sampler.halt);
+        return sampler.stop();
       },
     };
   }
 
   async function imagesOfTasks(): Promise<string[]> {
-    return [...(await gateway.currentTasks(`${run.stack}_vault`)).values()].map((t) => t.image ?? '');
+    return [...(await run.tasks()).values()].map((t) => t.image ?? '');
   }
 
-  function report(
-    label: string,
-    c: { ops: number; failed: number; longestGapMs: number },
-    d: { perSlot: Record<string, number>; worst: number },
-  ) {
+  function report(label: string, c: { ops: number; failed: number; longestGapMs: number }, d: DownTimes) {
     const per = Object.entries(d.perSlot)
       .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
       .join(', ');
@@ -244,13 +189,7 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     const t0 = Date.now();
     const started = await run.client(['upgrade', '--rollback'], HEALTH);
     assert.equal(started.code, 0, started.out);
-    let timer: NodeJS.Timeout | undefined;
-    const died = await Promise.race([
-      exited(doomed),
-      new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), REACH_MS))),
-    ]);
-    clearTimeout(timer);
-    assert.notEqual(died, 'timeout', 'the worker reached rollImage:after-advance');
+    await expectWorkerKilledAt(doomed, 'rollImage:after-advance', REACH_MS);
     const diedAt = (Date.now() - t0) / 1000;
     run.startWorker('n1', 'full', HEALTH);
     const result = await temporal()

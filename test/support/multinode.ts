@@ -12,12 +12,15 @@
  */
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { drillStackName } from '../../src/shared/backup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { DockerGateway } from '../../src/docker/gateway';
+import type { TaskInfo } from '../../src/ports';
+import { VaultNodeClient } from '../../src/vault/gateway';
 import {
   killProcess,
   processEnv,
@@ -222,6 +225,28 @@ export class MultiNodeRun {
 
   async stopWorkers(): Promise<void> {
     for (const node of [...this.workers.keys()]) await this.stopWorker(node);
+  }
+
+  /**
+   * A client of `task` (the stack's task of `slot`, as the bed's n1 lists it), through the tunnel of the node it
+   * runs on, as the worker reaches it; undefined while it has no address or node.
+   */
+  async vaultClientOf(slot: number, task: TaskInfo | undefined): Promise<VaultNodeClient | undefined> {
+    const on = (await slotNodes(this.stack)).get(slot);
+    if (!task?.address || !on) return undefined;
+    const [host, port] = this.node(on).tunnel.split(':');
+    return new VaultNodeClient(
+      `vault-${slot}`,
+      { host: task.address, port: 8200, serverName: `vault-${slot}` },
+      { mode: 'tunnel', host: host!, port: Number(port) },
+      readFileSync(join(this.bed.env.VAULT_CERT_DIR ?? '', 'ca.pem')),
+      { requestMs: 3000, initMs: 3000 },
+    );
+  }
+
+  /** The stack's current task of each slot, as the bed's n1 lists them. */
+  tasks(): Promise<Map<number, TaskInfo>> {
+    return new DockerGateway(this.node('n1').socket).currentTasks(`${this.stack}_vault`);
   }
 
   /** Runs the `vault-bootstrap` client for this run's stack and queue. */
@@ -534,6 +559,52 @@ export async function waitUnsealedOnNode(
       throw new Error(`timed out waiting for ${stack}'s Vault on ${node} to be unsealed (${last})`);
     await sleep(250);
   }
+}
+
+/** What `sampleDownNodes` saw: per slot the seconds it had no running, unsealed task, and the most at once. */
+export interface DownTimes {
+  perSlot: Record<string, number>;
+  worst: number;
+}
+
+/**
+ * Every second, until `stop`: which of the stack's slots have no running, unsealed Vault task (by `vault status`
+ * in the container on the node Swarm placed the slot on). `halt` ends the loop without waiting (an `after` hook's
+ * clean-up of a test that failed half-way: a loop left going keeps the test file from exiting).
+ */
+export function sampleDownNodes(stack: string): { stop: () => Promise<DownTimes>; halt: () => void } {
+  let on = true;
+  let worst = 0;
+  const perSlot: Record<string, number> = { 'vault-1': 0, 'vault-2': 0, 'vault-3': 0 };
+  const loop = (async () => {
+    let last = Date.now();
+    while (on) {
+      const bySlot = await slotNodes(stack).catch(() => new Map<number, NodeName>());
+      const up = await Promise.all(
+        [1, 2, 3].map(async (slot) => {
+          const node = bySlot.get(slot);
+          const v = node && (await vaultOnNode(stack, node).catch(() => undefined));
+          return v !== undefined && v.slot === slot && !v.sealed;
+        }),
+      );
+      const now = Date.now();
+      up.forEach((u, i) => {
+        if (!u) perSlot[`vault-${i + 1}`]! += (now - last) / 1000;
+      });
+      last = now;
+      worst = Math.max(worst, up.filter((u) => !u).length);
+      await sleep(1000);
+    }
+  })();
+  const halt = () => void (on = false);
+  return {
+    halt,
+    stop: async () => {
+      halt();
+      await loop;
+      return { perSlot, worst };
+    },
+  };
 }
 
 export function median(xs: number[]): number {

@@ -4,7 +4,8 @@
  * drill and disaster recovery: wait until it is active, restore a snapshot into it.
  */
 import type { Readable } from 'node:stream';
-import type { FailpointName, HeldKeys, SwarmNodeDetail } from '../../ports';
+import { Context } from '@temporalio/activity';
+import type { FailpointName, HeldKeys, SealStatus, SwarmNodeDetail } from '../../ports';
 import { LEADER_SLOT, nodeName, serviceName, VAULT_API_PORT } from '../../shared/constants';
 import type { Slot } from '../../shared/constants';
 import { ErrorType, NonRetryableError, VaultRequestError } from '../../shared/errors';
@@ -32,6 +33,36 @@ export function isKeyRefusal(err: unknown): err is VaultRequestError {
 }
 
 /**
+ * `sys/unseal` with custody's key; when it is refused and the record keeps keys of earlier generations
+ * (docs/rekey.md), with those, newest first. A node whose local Raft data predates a rotation (restarted before
+ * the new keyring reached it, or down during the rotation) opens only with the key before; once unsealed it
+ * catches up with the leader's log and the new keyring with it. Only keys this record made are ever tried.
+ */
+async function unsealWithKeyOrFormer(
+  node: ClusterNode,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'> & Partial<Pick<HeldKeys, 'formerUnsealKeys'>>,
+): Promise<SealStatus> {
+  try {
+    return await node.client.unseal(key.unsealKey);
+  } catch (err) {
+    const former = Object.entries(key.formerUnsealKeys ?? {}).sort(([a], [b]) => Number(b) - Number(a));
+    if (!isKeyRefusal(err) || former.length === 0) throw err;
+    for (const [generation, formerKey] of former) {
+      try {
+        const status = await node.client.unseal(formerKey);
+        Context.current().log.warn(
+          `${node.name} opened only with key generation ${generation}: its Raft data predates the rotation; it catches up once unsealed`,
+        );
+        return status;
+      } catch (e) {
+        if (!isKeyRefusal(e)) throw e;
+      }
+    }
+    throw err;
+  }
+}
+
+/**
  * Unseals `node` when it is sealed; returns whether it did. A key Vault refuses is a named,
  * non-retryable failure: retrying a wrong key changes nothing. `points` are hit right before and after
  * the `sys/unseal` call, so only when an unseal really happens.
@@ -39,7 +70,7 @@ export function isKeyRefusal(err: unknown): err is VaultRequestError {
 export async function unsealNode(
   deps: Pick<ActivityDeps, 'failpoints' | 'clock'>,
   node: ClusterNode,
-  key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'> & Partial<Pick<HeldKeys, 'formerUnsealKeys'>>,
   points?: CallPoints,
 ): Promise<boolean> {
   const before = await node.client.sealStatus();
@@ -54,7 +85,7 @@ export async function unsealNode(
   let after;
   try {
     if (points) await deps.failpoints.hit(points.before);
-    after = await node.client.unseal(key.unsealKey);
+    after = await unsealWithKeyOrFormer(node, key);
     if (points) await deps.failpoints.hit(points.after);
   } catch (err) {
     // A joining peer with no keyring yet (two remediations unsealing it at once, seen on the three-node bed)
@@ -136,7 +167,7 @@ export async function unsealAtHome(
   deps: ActivityDeps,
   stack: string,
   node: ClusterNode,
-  key: Pick<HeldKeys, 'unsealKey' | 'keyId'>,
+  key: Pick<HeldKeys, 'unsealKey' | 'keyId'> & Partial<Pick<HeldKeys, 'formerUnsealKeys'>>,
   points?: CallPoints,
 ): Promise<boolean> {
   if (!(await node.client.sealStatus()).sealed) return false;

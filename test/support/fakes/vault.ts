@@ -72,6 +72,11 @@ const AUTOPILOT_CONFIG = 'sys/storage/raft/autopilot/configuration';
 /** One node's state: its data (initialized, Raft member) survives a restart; its seal does not. */
 export interface FakeNodeState {
   initialized: boolean;
+  /**
+   * Its local Raft data predates the last rotation of the unseal key (restarted before it replicated, or down
+   * during it): only this, the key before, opens it, until it is unsealed and catches up.
+   */
+  staleUnsealKey?: string;
   sealed: boolean;
   /** Listed in the Raft configuration (a voter). */
   member: boolean;
@@ -529,11 +534,12 @@ class FakeVaultNode implements VaultNode {
           `unsealing on ${this.name}: HTTP 500: crypto/aes: invalid key size 0`,
           500,
         );
-      if (key !== this.cluster.unsealKey)
+      if (key !== (n.staleUnsealKey ?? this.cluster.unsealKey))
         throw new VaultRequestError(
           `unsealing on ${this.name}: HTTP 400: failed to decrypt the unseal key: cipher: message authentication failed`,
           400,
         );
+      delete n.staleUnsealKey; // unsealed, it catches up with the leader's log: the new keyring with it
       if (n.joinPending) {
         if (this.cluster.activeSlot() === undefined) return this.status(n); // no leader to answer the challenge
         Object.assign(n, { joinPending: false, member: true, challengeReads: this.cluster.challengeReads });

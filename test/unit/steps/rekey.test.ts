@@ -169,6 +169,16 @@ describe('rollUnsealKeySecret and retireFormerUnsealKey', () => {
     assert.equal(verified.cluster.unsealSecret, v2);
   });
 
+  it('a node whose Raft data predates the rotation (restarted before it replicated) opens with the key before', async () => {
+    const w = await bootstrapped();
+    const old = (await w.custody.read(w.stack)).unsealKey;
+    await w.run(w.acts.rekeyUnsealKey, w.input);
+    w.vault.node(2).staleUnsealKey = old; // what the bed saw: vault-2 replaced a second after the verification
+    await w.run(w.acts.rollUnsealKeySecret, w.input);
+    for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
+    assert.equal(w.vault.node(2).staleUnsealKey, undefined, 'unsealed, it caught up with the new keyring');
+  });
+
   it('a crash after an advance: the retry asks for no task twice and finishes', async () => {
     const w = await bootstrapped();
     await w.run(w.acts.rekeyUnsealKey, w.input);

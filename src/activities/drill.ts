@@ -9,7 +9,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { stringify } from 'yaml';
-import { unsealKeyOfGeneration } from '../shared/key-generation';
+import { manifestKeyGeneration, unsealKeyOfGeneration } from '../shared/key-generation';
 import type { SnapshotFolder, SnapshotManifest } from '../ports';
 import type { DrillRecord, DrillResult } from '../shared/backup';
 import { DRILL_LABEL, drillStackName } from '../shared/backup';
@@ -146,7 +146,7 @@ export function createDrillActivities(deps: ActivityDeps) {
           `but custody holds ${held.keyId} for ${stack}. Nothing was deployed.`,
       );
     // A snapshot opens with the key of the generation it was taken under (docs/rekey.md).
-    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    const generation = manifestKeyGeneration(manifest);
     const snapshotKey = unsealKeyOfGeneration(held, generation);
     if (snapshotKey === undefined)
       throw new NonRetryableError(

@@ -26,8 +26,8 @@ import { apiToken, readCustody } from './cluster/custody';
 import { isKeyRefusal, unsealAtHome } from './cluster/node-actions';
 import { activeNode } from './cluster/nodes';
 import { rootGeneration } from './cluster/root-generation';
-import { followStepwiseRollout, raftView } from './cluster/rollout';
-import { createKeySecret, holdsKey, stackSecrets } from './cluster/secrets';
+import { followStepwiseRollout } from './cluster/rollout';
+import { createKeySecret, holdsKey, removeUnmountedSecrets, stackSecrets } from './cluster/secrets';
 import type { ActivityDeps } from './deps';
 
 /** What `rekeyUnsealKey` left: the key generation custody names the key now. */
@@ -270,7 +270,7 @@ export function createRekeyActivities(deps: ActivityDeps) {
       unseal: async (node) => {
         await unsealAtHome(deps, stack, node, held);
       },
-      raft: () => raftView(deps, stack, token),
+      token,
       afterAdvance: () => failpoints.hit('rollUnsealKeySecret:after-advance'),
     });
     const restored = await deps.swarm.restoreUpdateConfig(name);
@@ -299,16 +299,11 @@ export function createRekeyActivities(deps: ActivityDeps) {
       throw new NonRetryableError(
         ErrorType.UnsealSecretOutdated,
         `${name} mounts ${svc?.unsealSecret?.name ?? 'no secret'}, not the secret of custody's key generation ` +
-          `${held.keyGeneration ?? 0}: nothing was retired. Run \`vault-bootstrap rekey --stack ${stack}\` to finish the rollout.`,
+          `${keyGenerationOf(held)}: nothing was retired. Run \`vault-bootstrap rekey --stack ${stack}\` to finish the rollout.`,
       );
-    const inUse = await deps.swarm.secretsInUse();
-    const removed: string[] = [];
-    for (const s of own) {
-      if (s.id === mounted.id || inUse.has(s.id)) continue;
-      await deps.swarm.removeSecret(s.id);
-      removed.push(s.name);
-      await failpoints.hit('retireFormerUnsealKey:after-remove-secret');
-    }
+    const removed = await removeUnmountedSecrets(deps, stack, mounted.id, {
+      after: 'retireFormerUnsealKey:after-remove-secret',
+    });
     await initKeys.discardRekeyKey(stack);
     const former = Object.keys(held.formerUnsealKeys ?? {}).sort();
     return {

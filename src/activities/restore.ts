@@ -12,7 +12,7 @@
  * - `checkRestored` reads the canary the snapshot holds back through the worker's token; once it has, the
  *   scratch record goes.
  */
-import { keyGenerationOf } from '../shared/key-generation';
+import { keyGenerationOf, manifestKeyGeneration } from '../shared/key-generation';
 import type { HeldKeys, SnapshotFolder, SnapshotManifest } from '../ports';
 import { LEADER_SLOT, PEER_SLOTS, serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
@@ -83,7 +83,7 @@ export function createRestoreActivities(deps: ActivityDeps) {
     const held = await readCustody(deps, input.stack, 'the snapshot cannot be unsealed');
     // A snapshot of an earlier key generation opens only with that older key, which would become the
     // cluster's key again behind custody's back: not restored (docs/rekey.md, "Snapshots and key generations").
-    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    const generation = manifestKeyGeneration(manifest);
     if (generation !== keyGenerationOf(held))
       throw refused(
         'SnapshotKeyNotInCustody',

@@ -31,7 +31,13 @@ import {
 } from './cluster/homes';
 import { proveUnsealKey } from './cluster/node-actions';
 import { locateNodes, servingTasks, waitFor } from './cluster/nodes';
-import { createKeySecret, holdsKey, stackSecrets } from './cluster/secrets';
+import {
+  createKeySecret,
+  holdsKey,
+  isConflict,
+  removeUnmountedSecrets,
+  stackSecrets,
+} from './cluster/secrets';
 import type { ActivityDeps } from './deps';
 import { currentUnsealSecret } from './cluster/secrets';
 
@@ -100,10 +106,6 @@ const HOW_ALL_AT_ONCE = {
   'at-once': '; all tasks at once (no peer joined yet, every slot at its home)',
   steered: '; all tasks at once, each started on its home (no peer joined yet)',
 } as const;
-
-function isConflict(err: unknown): boolean {
-  return (err as { statusCode?: number }).statusCode === 409;
-}
 
 export function createSecretActivities(deps: ActivityDeps) {
   const { swarm } = deps;
@@ -214,15 +216,10 @@ export function createSecretActivities(deps: ActivityDeps) {
     // The stack's own update_config again (a no-op unless an all-at-once swap, this attempt's or an
     // interrupted one's, changed it): the next rollout, on a formed cluster, goes one task at a time.
     const restored = await swarm.restoreUpdateConfig(name);
-    const inUse = await swarm.secretsInUse();
-    const removed: string[] = [];
-    for (const s of (await stackSecrets(deps, input.stack)).own) {
-      if (s.id === targetId || inUse.has(s.id)) continue;
-      await deps.failpoints.hit('rotateUnsealKeySecret:before-remove-old');
-      await swarm.removeSecret(s.id);
-      await deps.failpoints.hit('rotateUnsealKeySecret:after-remove-old');
-      removed.push(s.name);
-    }
+    const removed = await removeUnmountedSecrets(deps, input.stack, targetId, {
+      before: 'rotateUnsealKeySecret:before-remove-old',
+      after: 'rotateUnsealKeySecret:after-remove-old',
+    });
     const summary =
       `${changed ? 'rotated to' : 'already on'} ${target.name}` +
       (removed.length ? `; removed ${removed.join(', ')}` : '') +

@@ -8,16 +8,16 @@
  * and when it is the last one left the tool steps it down first (`sys/step-down`, with a root token generated for
  * the call and revoked once a new active node answers).
  */
-import type { TaskInfo } from '../ports';
+import type { HeldKeys, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName } from '../shared/constants';
 import type { Slot } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { StepOutcome, UpgradeInput } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { unsealAtHome } from './cluster/node-actions';
-import { findActive, locateNodes, waitFor } from './cluster/nodes';
+import { activeAmong, findActive, locateNodes, waitFor } from './cluster/nodes';
 import { rootGeneration } from './cluster/root-generation';
-import { followStepwiseRollout, raftView } from './cluster/rollout';
+import { followStepwiseRollout } from './cluster/rollout';
 import type { ActivityDeps } from './deps';
 
 /** An image reference the tool accepts: a tag or a digest, never `latest` or none. */
@@ -86,7 +86,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       unseal: async (node) => {
         await unsealAtHome(deps, stack, node, held);
       },
-      raft: () => raftView(deps, stack, token),
+      token,
       beforeAdvance: leaveActive,
       afterAdvance: () => deps.failpoints.hit('rollImage:after-advance'),
     });
@@ -111,18 +111,14 @@ export function createUpgradeActivities(deps: ActivityDeps) {
    * hands over before Swarm stops it rather than on SIGTERM. Earlier, which stale task Swarm replaces next is
    * its own pick (docs/upgrade.md, "Order"), so nothing is steered. Returns how many step-downs it took.
    */
-  async function steerActive(
-    stack: string,
-    stale: Slot[],
-    held: Awaited<ReturnType<typeof readCustody>>,
-  ): Promise<number> {
+  async function steerActive(stack: string, stale: Slot[], held: HeldKeys): Promise<number> {
     if (stale.length !== 1) return 0;
     const last = stale[0]!;
+    const activeNow = async () =>
+      (await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values())).active;
     let downs = 0;
     for (;;) {
-      const { active } = await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values());
-      if (!active)
-        throw new Error(`no active node in ${serviceName(stack)} to hand over before the last replacement`);
+      const active = await activeAmong(stack, await locateNodes(deps, stack, ALL_SLOTS));
       // Elections are Raft's: after this many that came back to it, SIGTERM's own hand-over is left to do it.
       if (active.slot !== last || downs >= STEP_DOWN_TRIES) return downs;
       // The root token is revoked once a new active node answers (the old one forwards to it): revoking it
@@ -134,7 +130,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
           `a new active node after ${nodeName(active.slot)} stepped down`,
           60_000,
           async () => {
-            const { active: now } = await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values());
+            const now = await activeNow();
             return now && now.slot !== active.slot ? true : undefined;
           },
         );

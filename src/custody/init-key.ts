@@ -75,32 +75,14 @@ export class InitKeys implements InitKeyCustody {
 
   /** Decrypts the answer with the pending key and stores it as the stack's record. */
   async storeInitAnswer(stack: string, answer: EncryptedInitAnswer): Promise<CustodyRecordInfo> {
-    const custody = this.records;
-    const name = initKeyName(stack);
-    if (!(await custody.describe(name)))
-      throw new CustodyError(
-        'InitAnswerUnreadable',
-        `an encrypted init answer of stack ${stack} was found, but custody holds no init key for it (${name}); ` +
-          `the answer was left where it is`,
-      );
-    const privateKey = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
-    const open = async (field: string, base64: string): Promise<string> => {
-      try {
-        const message = await openpgp.readMessage({ binaryMessage: Buffer.from(base64, 'base64') });
-        const opened: { data: Uint8Array } = await openpgp.decrypt({
-          message,
-          decryptionKeys: privateKey,
-          format: 'binary',
-        });
-        return Buffer.from(opened.data).toString('utf8');
-      } catch {
-        throw new CustodyError(
-          'InitAnswerUnreadable',
-          `the init answer's ${field} of stack ${stack} does not decrypt with custody's init key ` +
-            `${privateKey.getFingerprint()}; the answer was left where it is`,
-        );
-      }
-    };
+    const open = await this.opener(
+      initKeyName(stack),
+      `an encrypted init answer of stack ${stack} was found, but custody holds no init key for it (${initKeyName(stack)}); ` +
+        `the answer was left where it is`,
+      (field, fingerprint) =>
+        `the init answer's ${field} of stack ${stack} does not decrypt with custody's init key ` +
+        `${fingerprint}; the answer was left where it is`,
+    );
     const keyText = await open('unseal key', answer.unsealKey);
     const rootToken = await open('root token', answer.rootToken);
     // Vault's plaintext is the hex key; custody keeps keys base64, as `sys/init` answers them without pgp_keys.
@@ -112,39 +94,52 @@ export class InitKeys implements InitKeyCustody {
         'InitAnswerUnreadable',
         `the init answer's unseal key of stack ${stack} decrypts, but not to a hex or base64 key; the answer was left where it is`,
       );
-    return custody.store(stack, { unsealKey, rootToken });
+    return this.records.store(stack, { unsealKey, rootToken });
   }
 
   async openRekeyShare(stack: string, share: string): Promise<string> {
-    const custody = this.records;
-    const name = rekeyKeyName(stack);
-    if (!(await custody.describe(name)))
-      throw new CustodyError(
-        'InitAnswerUnreadable',
-        `a rotated unseal key of stack ${stack} was answered, but custody holds no rotation key for it (${name})`,
-      );
-    const privateKey = await openpgp.readPrivateKey({ armoredKey: (await custody.read(name)).unsealKey });
-    let text: string;
-    try {
-      const message = await openpgp.readMessage({ binaryMessage: Buffer.from(share, 'base64') });
-      const opened: { data: Uint8Array } = await openpgp.decrypt({
-        message,
-        decryptionKeys: privateKey,
-        format: 'binary',
-      });
-      text = Buffer.from(opened.data).toString('utf8');
-    } catch {
-      throw new CustodyError(
-        'InitAnswerUnreadable',
-        `the rotated unseal key of stack ${stack} does not decrypt with custody's rotation key ${privateKey.getFingerprint()}`,
-      );
-    }
+    const open = await this.opener(
+      rekeyKeyName(stack),
+      `a rotated unseal key of stack ${stack} was answered, but custody holds no rotation key for it (${rekeyKeyName(stack)})`,
+      (_field, fingerprint) =>
+        `the rotated unseal key of stack ${stack} does not decrypt with custody's rotation key ${fingerprint}`,
+    );
+    const text = await open('unseal key', share);
     if (!/^(?:[0-9a-f]{2})+$/i.test(text))
       throw new CustodyError(
         'InitAnswerUnreadable',
         `the rotated unseal key of stack ${stack} decrypts, but not to a hex key`,
       );
     return Buffer.from(text, 'hex').toString('base64');
+  }
+
+  /**
+   * Decrypts, with the private key stored as record `name`, base64 OpenPGP messages (one per call of the function
+   * it returns) to their text. No such record is `InitAnswerUnreadable` saying `missing`; a message that does not
+   * decrypt is `InitAnswerUnreadable` saying `unreadable(field, fingerprint)`.
+   */
+  private async opener(
+    name: string,
+    missing: string,
+    unreadable: (field: string, fingerprint: string) => string,
+  ): Promise<(field: string, base64: string) => Promise<string>> {
+    if (!(await this.records.describe(name))) throw new CustodyError('InitAnswerUnreadable', missing);
+    const privateKey = await openpgp.readPrivateKey({
+      armoredKey: (await this.records.read(name)).unsealKey,
+    });
+    return async (field, base64) => {
+      try {
+        const message = await openpgp.readMessage({ binaryMessage: Buffer.from(base64, 'base64') });
+        const opened: { data: Uint8Array } = await openpgp.decrypt({
+          message,
+          decryptionKeys: privateKey,
+          format: 'binary',
+        });
+        return Buffer.from(opened.data).toString('utf8');
+      } catch {
+        throw new CustodyError('InitAnswerUnreadable', unreadable(field, privateKey.getFingerprint()));
+      }
+    };
   }
 
   discardInitKey(stack: string): Promise<void> {

@@ -21,7 +21,7 @@ import type {
   UnsealedManifest,
 } from '../ports';
 import { CustodyError } from '../shared/errors';
-import { keyGenerationOf, unsealKeyOfGeneration } from '../shared/key-generation';
+import { keyGenerationOf, manifestKeyGeneration, unsealKeyOfGeneration } from '../shared/key-generation';
 
 /** The HKDF label (info) prefix: a key for nothing else than manifests of this format. */
 const LABEL = 'vault-bootstrap manifest mac v1';
@@ -54,7 +54,7 @@ export class CustodyManifestSeal implements ManifestSeal {
         `custody holds record ${held.keyId} for ${manifest.stack}, not ${manifest.unsealKey.custodyKeyId} ` +
           `that ${manifest.file} names: custody changed during the backup; the manifest was not written`,
       );
-    const generation = manifest.unsealKey.keyGeneration ?? 0;
+    const generation = manifestKeyGeneration(manifest);
     if (generation !== keyGenerationOf(held))
       throw new Error(
         `custody's key of ${manifest.stack} is generation ${keyGenerationOf(held)}, not ${generation} that ` +
@@ -80,7 +80,7 @@ export class CustodyManifestSeal implements ManifestSeal {
         return {
           otherCluster: `it needs custody record ${m.unsealKey.custodyKeyId}; custody holds ${held.keyId} for ${stack}`,
         };
-      const generation = m.unsealKey.keyGeneration ?? 0;
+      const generation = manifestKeyGeneration(m);
       const unsealKey = unsealKeyOfGeneration(held, generation);
       if (unsealKey === undefined)
         return {

@@ -5,6 +5,7 @@
 import { CUSTODY_TOKEN_FIELDS } from '../ports';
 import type { CustodySecrets, CustodyTokens, NextUnsealKey } from '../ports';
 import { CustodyError } from '../shared/errors';
+import { keyGenerationOf } from '../shared/key-generation';
 
 /** A copy of `secrets` with the token fields `tokens` names changed (`undefined` removes one); the rest kept. */
 export function withTokens<S extends CustodySecrets>(secrets: S, tokens: CustodyTokens): S {
@@ -54,7 +55,7 @@ export function withNextKey<S extends CustodySecrets>(secrets: S, next: NextUnse
  * when there is no such next key (`CustodyCorrupt`: nothing may become the key that the record did not hold).
  */
 export function promoted<S extends CustodySecrets>(secrets: S, generation: number, where: string): S {
-  const current = secrets.keyGeneration ?? 0;
+  const current = keyGenerationOf(secrets);
   if (current === generation) return secrets;
   const next = secrets.nextUnsealKey;
   if (next?.generation !== generation || generation !== current + 1)

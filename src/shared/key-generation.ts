@@ -4,6 +4,7 @@
  * taken under them still need. Pure: imported by custody (manifest MACs) and by activities (drills, restores).
  */
 import type { CustodySecrets } from '../ports/custody';
+import type { SnapshotManifest } from '../ports/snapshots';
 
 /** The generation of the record's current key. */
 export function keyGenerationOf(held: Pick<CustodySecrets, 'keyGeneration'>): number {
@@ -17,4 +18,9 @@ export function unsealKeyOfGeneration(
 ): string | undefined {
   if (generation === keyGenerationOf(held)) return held.unsealKey;
   return held.formerUnsealKeys?.[String(generation)];
+}
+
+/** The key generation a snapshot was taken under (its manifest names it from the first rotation on; else 0). */
+export function manifestKeyGeneration(manifest: Pick<SnapshotManifest, 'unsealKey'>): number {
+  return manifest.unsealKey.keyGeneration ?? 0;
 }

@@ -26,11 +26,8 @@ export interface StepwiseRollout {
   updated(task: TaskInfo): boolean;
   /** Makes a node serve (unseal it, on its home); called for every node on every look, so idempotent. */
   unseal(node: ClusterNode): Promise<void>;
-  /**
-   * The Raft servers as the cluster reports them now: the node ids that are voters, whether autopilot calls the
-   * cluster healthy, and the ids of the servers it calls healthy.
-   */
-  raft(): Promise<{ voters: string[]; healthy: boolean; healthyServers: string[] }>;
+  /** The token the Raft configuration and autopilot's state are read with (`raftView`). */
+  token: string;
   /** Called before each `advanceRollout` with the slots not replaced yet (the next is one of them). */
   beforeAdvance?(stale: Slot[]): Promise<void>;
   /** Hit after each `advanceRollout`. */
@@ -41,7 +38,7 @@ export interface StepwiseRollout {
  * The Raft view a stepwise rollout waits on, read from the active node with `token`: voters, autopilot's
  * verdict on the cluster and on each server.
  */
-export async function raftView(
+async function raftView(
   deps: ActivityDeps,
   stack: string,
   token: string,
@@ -74,7 +71,7 @@ export async function followStepwiseRollout(
   const replaced: string[] = [];
   let advances = 0;
   for (;;) {
-    const done = await waitFor(
+    const look: { done: boolean; stale: Slot[] } = await waitFor(
       deps,
       `${service}: every task to serve before the next is replaced`,
       STEP_DEADLINE_MS,
@@ -96,7 +93,7 @@ export async function followStepwiseRollout(
               .join(', ')} not started yet`,
           );
         for (const n of nodes.values()) await rollout.unseal(n);
-        const raft = await rollout.raft();
+        const raft = await raftView(deps, stack, rollout.token);
         const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));
         const notVoting = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.voters, n));
         if (notVoting.length) throw new Error(`${notVoting.join(', ')} not a Raft voter yet`);
@@ -105,22 +102,18 @@ export async function followStepwiseRollout(
         const lagging = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.healthyServers, n));
         if (lagging.length) throw new Error(`autopilot does not call ${lagging.join(', ')} healthy yet`);
         if (!raft.healthy) throw new Error('autopilot does not call the cluster healthy yet');
-        if (fresh.length === VAULT_REPLICAS) return 'done' as const;
+        if (fresh.length === VAULT_REPLICAS) return { done: true, stale: [] };
         // Every slot must have a running task of the old spec too: one stopping or starting is Swarm still at work.
         if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.state !== 'running'))
           throw new Error(`${tasks.size}/${VAULT_REPLICAS} tasks running`);
         const step = (await deps.swarm.inspectService(service))?.rolloutStep ?? 0;
         // The step asked for last has not happened yet (Swarm has not stopped the task it picked): wait.
         if (step > fresh.length) throw new Error(`Swarm has not replaced task ${step} yet`);
-        return 'next' as const;
+        return { done: false, stale: ALL_SLOTS.filter((s) => !fresh.includes(s)) };
       },
     );
-    if (done === 'done') return { replaced, advances };
-    const tasks = await deps.swarm.currentTasks(service);
-    const stale = ALL_SLOTS.filter((s) => {
-      const t = tasks.get(s);
-      return t === undefined || !rollout.updated(t);
-    });
+    if (look.done) return { replaced, advances };
+    const { stale } = look;
     await rollout.beforeAdvance?.(stale);
     await deps.swarm.advanceRollout(service, VAULT_REPLICAS - stale.length + 1);
     advances++;

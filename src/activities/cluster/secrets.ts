@@ -13,6 +13,7 @@ import {
   serviceName,
 } from '../../shared/constants';
 import { ErrorType, NonRetryableError } from '../../shared/errors';
+import { keyGenerationOf } from '../../shared/key-generation';
 import type { ActivityDeps } from '../deps';
 
 export function secretBase(deps: Pick<ActivityDeps, 'config'>, stack: string): string {
@@ -64,12 +65,39 @@ export async function currentUnsealSecret(
   return family.at(-1);
 }
 
+/** Whether Docker answered 409: a secret of that name exists already (a retry, or another stack's). */
+export function isConflict(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 409;
+}
+
+/**
+ * Removes the stack's own unseal-key secrets other than `keep` that no service mounts; returns their names.
+ * `points` are hit around each removal.
+ */
+export async function removeUnmountedSecrets(
+  deps: Pick<ActivityDeps, 'config' | 'swarm' | 'failpoints'>,
+  stack: string,
+  keep: string,
+  points: { before?: FailpointName; after?: FailpointName } = {},
+): Promise<string[]> {
+  const inUse = await deps.swarm.secretsInUse();
+  const removed: string[] = [];
+  for (const s of (await stackSecrets(deps, stack)).own) {
+    if (s.id === keep || inUse.has(s.id)) continue;
+    if (points.before) await deps.failpoints.hit(points.before);
+    await deps.swarm.removeSecret(s.id);
+    if (points.after) await deps.failpoints.hit(points.after);
+    removed.push(s.name);
+  }
+  return removed;
+}
+
 /** Whether `secret` is an unseal-key secret holding `held`'s key: its record id and its key generation. */
 export function holdsKey(secret: SecretInfo, held: Pick<HeldKeys, 'keyId' | 'keyGeneration'>): boolean {
   return (
     secret.kind === 'unseal-key' &&
     secret.keyId === held.keyId &&
-    secret.keyGeneration === (held.keyGeneration ?? 0)
+    secret.keyGeneration === keyGenerationOf(held)
   );
 }
 
@@ -93,7 +121,7 @@ export async function createKeySecret(
       `the next unseal-key secret ${secretName} exceeds Swarm's ${SECRET_NAME_MAX}-character limit; remove unused versions. No secret was created.`,
     );
   }
-  const generation = held.keyGeneration ?? 0;
+  const generation = keyGenerationOf(held);
   await deps.failpoints.hit(`${step}:before-create` as FailpointName);
   try {
     await deps.swarm.createSecret(secretName, Buffer.from(held.unsealKey), {
@@ -104,7 +132,7 @@ export async function createKeySecret(
       [LABEL_STACK]: stack,
     });
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+    if (!isConflict(err)) throw err;
   }
   await deps.failpoints.hit(`${step}:after-create` as FailpointName);
   const target = (await stackSecrets(deps, stack)).own.find((s) => s.name === secretName);

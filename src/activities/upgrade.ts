@@ -23,6 +23,14 @@ import type { ActivityDeps } from './deps';
 /** An image reference the tool accepts: a tag or a digest, never `latest` or none. */
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[0-9a-f]{64})$/;
 
+/** An image reference without its digest and tag: `registry:5000/org/name@sha256:…` → `registry:5000/org/name`. */
+function repositoryOf(image: string): string {
+  const name = image.split('@')[0]!;
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
+}
+
 /** How many step-downs may come back to the same node before Swarm's SIGTERM is left to hand over. */
 const STEP_DOWN_TRIES = 6;
 
@@ -48,6 +56,15 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         `image ${to} is not pinned (a tag other than latest, or a digest). Nothing was changed.`,
       );
     const from = svc.image;
+    // Whoever may start a workflow must not be able to make any image the one that holds the unsealed keyring:
+    // an upgrade changes the tag (or digest) of the image the stack runs, never where it comes from. Another
+    // repository is the stack file's business (`VAULT_IMAGE`, a deploy by someone with Docker access).
+    if (repositoryOf(to) !== repositoryOf(from))
+      throw new NonRetryableError(
+        ErrorType.InvalidConfig,
+        `image ${to} is not of ${repositoryOf(from)}, the repository ${name} runs: an upgrade changes the tag only. ` +
+          `Nothing was changed; a change of repository goes through the stack file (VAULT_IMAGE) and a deploy.`,
+      );
     return {
       changed: false,
       from,

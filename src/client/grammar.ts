@@ -70,7 +70,10 @@ export const FLAGS = {
     value: 'FILE',
     help: "a snapshot's file name in the stack's backup folder, as `backup list` shows it (no path)",
   },
-  image: { value: 'IMAGE', help: 'the Vault image to run, pinned (a tag other than latest, or a digest)' },
+  image: {
+    value: 'IMAGE',
+    help: 'the Vault image to run: the repository the stack runs, pinned (a tag other than latest, or a digest)',
+  },
   rollback: { help: 'back to the image the service ran before the last upgrade' },
   yes: { short: 'y', help: 'do not ask for confirmation (required when stdin is not a terminal)' },
   json: { help: 'print the report as JSON', deprecated: '-o json' },

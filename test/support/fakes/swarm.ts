@@ -590,7 +590,7 @@ export class FakeSwarm implements Swarm {
       replicas: replicasIn(override) ?? this.deployReplicas,
       parallelism: 1,
       labels: {},
-      image: env.VAULT_IMAGE || 'openbao:fake',
+      image: env.VAULT_IMAGE || 'vault-bootstrap-testbed/openbao:2.7.2',
     };
     svc.unsealSecret = { id: secret.id, name: secret.name };
     // A deploy posts the stack file's spec: its update_config, and its labels only.

@@ -30,6 +30,19 @@ describe('planUpgrade', () => {
       namedFailure('InvalidConfig', /records no image from before an upgrade/),
     );
   });
+
+  it('refuses an image of another repository than the one the stack runs: an upgrade changes the tag only', async () => {
+    const w = await bootstrapped();
+    const from = (await w.swarm.inspectService(w.service))!.image!;
+    const repo = from.split(':')[0]!;
+    for (const image of ['evil.example:5000/vault:1.21.1', `${repo}-fork:1.0.0`, `x/${repo}:1.0.0`])
+      await assert.rejects(
+        w.run(w.acts.planUpgrade, { stack: w.stack, image }),
+        namedFailure('InvalidConfig', new RegExp(`is not of ${repo}, the repository`)),
+      );
+    const digest = `${repo}@sha256:${'a'.repeat(64)}`;
+    assert.equal((await w.run(w.acts.planUpgrade, { stack: w.stack, image: digest })).to, digest);
+  });
 });
 
 describe('rollImage', () => {

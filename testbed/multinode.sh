@@ -384,7 +384,7 @@ stop_mn_temporal_forward() {
 # ---------------------------------------------------------------------------------------------
 # Images: the host's dockerd builds them (the one-node bed's ensure_image); each node loads a copy
 
-MN_IMAGES=("$VAULT_IMAGE" "$TUNNEL_IMAGE")
+MN_IMAGES=("$VAULT_IMAGE" "$VAULT_PREVIOUS_IMAGE" "$TUNNEL_IMAGE")
 
 mn_image_ids() { "$@" image inspect --format '{{.Id}}' "${MN_IMAGES[@]}" 2>/dev/null || true; }
 probe_mn_images() {
@@ -731,6 +731,7 @@ TEMPORAL_TEST_SERVER=$CACHE/bin/temporal-test-server
 TEMPORAL_NODE_ADDRESS=$(mn_temporal_address)
 TEMPORAL_CLUSTER_NODE_ADDRESS=$(mn_cluster_address)
 VAULT_IMAGE=$VAULT_IMAGE
+VAULT_PREVIOUS_IMAGE=$VAULT_PREVIOUS_IMAGE
 VAULT_CERT_DIR=$CERT_DIR
 TESTBED_NODE_HOSTS=$(mn_csv mn_host)
 TESTBED_NODE_NAMES=$(mn_csv mn_ns)
@@ -754,6 +755,7 @@ mn_up() {
   ensure_dockerd
   ensure_binaries
   ensure_image vault "$VAULT_IMAGE" "$(vault_image_hash)" prepare_vault_context
+  ensure_image vault-previous "$VAULT_PREVIOUS_IMAGE" "$(vault_previous_image_hash)" prepare_vault_previous_context
   ensure_image tunnel "$TUNNEL_IMAGE" "$(tunnel_image_hash)" prepare_tunnel_context
   ensure_certs
   ensure_temporal

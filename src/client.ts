@@ -90,7 +90,13 @@ export const RUNS: Record<string, Run> = {
   'credentials repair': (ctx, v) => credentials(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
   rekey: (ctx, v) => rekey(ctx, { wait: v.wait, timeoutMs: v.timeoutMs }),
   upgrade: (ctx, v) =>
-    upgrade(ctx, { image: v.image, rollback: v.rollback, wait: v.wait, timeoutMs: v.timeoutMs }),
+    upgrade(ctx, {
+      image: v.image,
+      rollback: v.rollback,
+      nodeTimeoutMs: v.nodeTimeoutMs,
+      wait: v.wait,
+      timeoutMs: v.timeoutMs,
+    }),
   exec: (ctx, _v, rest) => exec(ctx, { command: rest }),
 };
 

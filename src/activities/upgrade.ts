@@ -11,7 +11,8 @@
 import type { HeldKeys, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName } from '../shared/constants';
 import type { Slot } from '../shared/constants';
-import { ErrorType, NonRetryableError } from '../shared/errors';
+import { ErrorType, isNamedFailure, NonRetryableError } from '../shared/errors';
+import { UPGRADE_NODE_TIMEOUT } from '../shared/inputs';
 import type { StepOutcome, UpgradeInput } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { unsealAtHome } from './cluster/node-actions';
@@ -30,6 +31,9 @@ function repositoryOf(image: string): string {
   const colon = name.lastIndexOf(':');
   return colon > slash ? name.slice(0, colon) : name;
 }
+
+/** How long a replaced node may take to serve before the upgrade stops (`--node-timeout`). */
+const NODE_TIMEOUT_MS = UPGRADE_NODE_TIMEOUT.defaultMs;
 
 /** How many step-downs may come back to the same node before Swarm's SIGTERM is left to hand over. */
 const STEP_DOWN_TRIES = 6;
@@ -80,6 +84,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
   async function rollImage(input: {
     stack: string;
     image: string;
+    nodeTimeoutMs?: number;
   }): Promise<StepOutcome & { versions: string[] }> {
     const { stack, image } = input;
     const name = serviceName(stack);
@@ -94,6 +99,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     };
     let swapped = false;
     if (svc.image !== image) {
+      await refuseUnsafeSwap(stack, held, updated);
       await deps.swarm.swapImage(name, image, 'stepwise');
       await deps.failpoints.hit('rollImage:after-swap');
       swapped = true;
@@ -106,6 +112,15 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       token,
       beforeAdvance: leaveActive,
       afterAdvance: () => deps.failpoints.hit('rollImage:after-advance'),
+      deadlineMs: input.nodeTimeoutMs ?? NODE_TIMEOUT_MS,
+      stalled: (slots, why) =>
+        new NonRetryableError(
+          ErrorType.UpgradeNodeUnhealthy,
+          `${slots.map(nodeName).join(', ')} did not serve on ${image} within ` +
+            `${Math.round((input.nodeTimeoutMs ?? NODE_TIMEOUT_MS) / 1000)}s of its replacement (${why}). ` +
+            `The upgrade stopped there: no other task is replaced, the cluster serves on the nodes that do. ` +
+            `\`vault-bootstrap upgrade --rollback\` returns that node to the image before (docs/upgrade.md).`,
+        ),
     });
     const restored = await deps.swarm.restoreUpdateConfig(name);
     const nodes = await locateNodes(deps, stack, ALL_SLOTS);
@@ -121,6 +136,78 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         (stepDowns ? `; the active node stepped down before its own replacement (${stepDowns}x)` : '') +
         `; ${versions.join(', ')}`,
     };
+  }
+
+  /**
+   * Which nodes serve (unsealed, on their homes; a sealed one is unsealed first) and why the others do not.
+   */
+  async function servingNodes(
+    stack: string,
+    held: HeldKeys,
+  ): Promise<{ tasks: Map<number, TaskInfo>; down: Map<Slot, string> }> {
+    const tasks = await deps.swarm.currentTasks(serviceName(stack));
+    const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
+    const down = new Map<Slot, string>();
+    for (const slot of ALL_SLOTS) {
+      const node = nodes.get(slot);
+      if (!node) {
+        down.set(slot, `its task is ${tasks.get(slot)?.state ?? 'missing'}`);
+        continue;
+      }
+      try {
+        await unsealAtHome(deps, stack, node, held);
+        if ((await node.client.sealStatus()).sealed) down.set(slot, 'it is sealed');
+      } catch (err) {
+        if (isNamedFailure(err)) throw err;
+        down.set(slot, `it is not unsealed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return { tasks, down };
+  }
+
+  /**
+   * Before the swap. Swarm's updater stops one stale task at once, of its own choosing: with every node
+   * serving, one of three goes down; with a node down, that pick must be the down node itself (the only stale
+   * one), or two are down and Raft has no quorum. Refused (`RolloutUnsafe`) otherwise, nothing changed.
+   */
+  async function refuseUnsafeSwap(
+    stack: string,
+    held: HeldKeys,
+    updated: (t: TaskInfo) => boolean,
+  ): Promise<void> {
+    const { tasks, down } = await servingNodes(stack, held);
+    if (down.size === 0) return;
+    const exposed = ALL_SLOTS.filter((s) => {
+      const t = tasks.get(s);
+      return !down.has(s) && !(t && updated(t));
+    });
+    if (exposed.length === 0) return;
+    const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
+    throw new NonRetryableError(
+      ErrorType.RolloutUnsafe,
+      `${why}. Swarm would replace a stale task of its own choosing first, and ${exposed.map(nodeName).join(', ')} ` +
+        `serve${exposed.length === 1 ? 's' : ''} and would be replaced too: two nodes down, no quorum. Nothing was ` +
+        `changed. Bring ${[...down.keys()].map(nodeName).join(', ')} back first (docs/upgrade.md, "A node that does not come back").`,
+    );
+  }
+
+  /**
+   * `--rollback`'s first check, in place of `verifyCluster`: a rollback is what an operator runs when a node did
+   * not come back on the new image, so one node may be down; a quorum must serve (the snapshot is taken from
+   * it). Whether the swap may go ahead with that node down is `rollImage`'s check.
+   */
+  async function checkRollback(input: { stack: string }): Promise<StepOutcome> {
+    const held = await readCustody(deps, input.stack, 'no node can be unsealed for the rollback');
+    const { down } = await servingNodes(input.stack, held);
+    const serving = ALL_SLOTS.filter((s) => !down.has(s)).map(nodeName);
+    const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
+    if (serving.length < 2)
+      throw new NonRetryableError(
+        ErrorType.RolloutUnsafe,
+        `${why}: no quorum serves, so no snapshot can be taken and no rollout is safe. Nothing was changed ` +
+          `(docs/runbooks.md).`,
+      );
+    return { changed: false, summary: `${serving.join(', ')} serve` + (why ? `; ${why}` : '') };
   }
 
   /**
@@ -156,5 +243,5 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     }
   }
 
-  return { planUpgrade, rollImage };
+  return { planUpgrade, checkRollback, rollImage };
 }

@@ -7,7 +7,7 @@ import type { ClientConfig } from '../config/client';
 import type { Env } from '../config/env';
 import { isSnapshotFileName } from '../backup/snapshot-names';
 import { DURATION_EXAMPLES, parseDuration } from '../shared/duration';
-import { isAccessor, ROOT_TOKEN_TTL } from '../shared/inputs';
+import { isAccessor, ROOT_TOKEN_TTL, UPGRADE_NODE_TIMEOUT } from '../shared/inputs';
 import { stackNamesFit, validateStackName } from '../shared/names';
 import { childrenOf, commandName, FLAGS, GLOBAL_FLAGS, OUTPUT_FORMATS } from './grammar';
 import type { CommandSpec, FlagName, OutputFormat } from './grammar';
@@ -51,6 +51,8 @@ export interface Values {
   image?: string;
   /** `--rollback` of `upgrade`. */
   rollback: boolean;
+  /** `--node-timeout` of `upgrade`, in milliseconds. */
+  nodeTimeoutMs?: number;
   yes: boolean;
 }
 
@@ -104,6 +106,20 @@ const VALUE_CHECKS: Partial<Record<FlagName, (text: string, command: string) => 
     return ms;
   },
   ttl: (text) => parseTtl(text),
+  'node-timeout': (text, command) => {
+    const ms = parseDuration(text);
+    if (
+      ms === undefined ||
+      ms < UPGRADE_NODE_TIMEOUT.minMs ||
+      ms > UPGRADE_NODE_TIMEOUT.maxMs ||
+      ms % 1000 !== 0
+    )
+      throw new UsageError(
+        `--node-timeout ${JSON.stringify(text)}: expected whole seconds from 30s to 1h, e.g. 90s or 10m`,
+        command,
+      );
+    return ms;
+  },
   reason: (text) => parseHoldReason(text),
   snapshot: (text, command) => {
     if (!isSnapshotFileName(text))
@@ -294,6 +310,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   ] as const)
     if (seen.has(flag)) values[key] = str(flag);
   if (seen.has('timeout')) values.timeoutMs = seen.get('timeout') as number;
+  if (seen.has('node-timeout')) values.nodeTimeoutMs = seen.get('node-timeout') as number;
   const globals: GlobalOptions = {
     output: seen.has('json') ? 'json' : ((str('output') as OutputFormat | undefined) ?? 'text'),
   };

@@ -75,6 +75,10 @@ export const FLAGS = {
     help: 'the Vault image to run: the repository the stack runs, pinned (a tag other than latest, or a digest)',
   },
   rollback: { help: 'back to the image the service ran before the last upgrade' },
+  'node-timeout': {
+    value: 'DURATION',
+    help: 'how long a replaced node may take to serve before the upgrade stops, 30s to 1h (default 5m)',
+  },
   yes: { short: 'y', help: 'do not ask for confirmation (required when stdin is not a terminal)' },
   json: { help: 'print the report as JSON', deprecated: '-o json' },
   output: { short: 'o', value: 'text|json', help: 'text (default), or one JSON document on stdout' },
@@ -306,9 +310,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     description:
       'A snapshot is taken and drilled, the stack held, then the tasks are replaced one at a time, each unsealed ' +
       'and a healthy Raft voter before the next, the active node stepping down before its own task goes; the hold ' +
-      'is released at the end. --rollback returns to the image recorded at the last upgrade. Set VAULT_IMAGE to ' +
+      'is released at the end. A replaced node that does not serve within --node-timeout stops the upgrade ' +
+      '(UpgradeNodeUnhealthy), the others serving. --rollback returns to the image recorded at the last upgrade. Set VAULT_IMAGE to ' +
       'the new image too: a later bootstrap redeploys the stack with it (docs/upgrade.md).',
-    flags: ['stack', 'image', 'rollback', 'wait', 'timeout'],
+    flags: ['stack', 'image', 'rollback', 'node-timeout', 'wait', 'timeout'],
     examples: [
       'vault-bootstrap upgrade --stack iklimco --image hashicorp/vault:1.21.1 --wait',
       'vault-bootstrap upgrade --stack iklimco --rollback --wait',

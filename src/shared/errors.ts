@@ -86,6 +86,17 @@ export const ErrorType = selfNamed({
    */
   UnsealSecretOutdated: 'UnsealSecretOutdated',
   /**
+   * A node the upgrade replaced did not come back (unsealed, a Raft voter autopilot calls healthy) within the
+   * node timeout: the upgrade stops there, the cluster serving on the nodes that did; `--rollback` or a fixed
+   * image goes on from there (docs/upgrade.md).
+   */
+  UpgradeNodeUnhealthy: 'UpgradeNodeUnhealthy',
+  /**
+   * A node does not serve, and Swarm's first pick of the rollout could be another one that does: two down, no
+   * quorum. Nothing was changed; the node must serve again first, or be the only one the rollout replaces.
+   */
+  RolloutUnsafe: 'RolloutUnsafe',
+  /**
    * Custody holds no token of a credential a step needs (the snapshot token, the root generation token: a
    * cluster bootstrapped by an older version), or its policy is not the one this version writes. The tool
    * does not repair its own access on its own: `vault-bootstrap credentials repair` does, when asked.

@@ -10,10 +10,13 @@
 import type { HealthInput, HoldInput, StackHold } from './health';
 import { ErrorType, nonRetryableFailure } from './errors';
 import { isStackName, STACK_NAME_RULE } from './names';
-import type { BreakGlassInput } from './types';
+import type { BreakGlassInput, UpgradeInput } from './types';
 
 /** A break-glass token's time to live: long enough to be used, short enough to stay an emergency measure. */
 export const ROOT_TOKEN_TTL = { defaultSeconds: 15 * 60, minSeconds: 10, maxSeconds: 24 * 3600 } as const;
+
+/** How long a node an upgrade replaced may take to serve (`upgrade --node-timeout`). */
+export const UPGRADE_NODE_TIMEOUT = { defaultMs: 5 * 60_000, minMs: 30_000, maxMs: 3_600_000 } as const;
 
 /** The bounds of a health check's numbers, here and in the client's configuration. */
 export const HEALTH_INPUT_LIMITS = { certExpiryWarnDays: 3650, settleSeconds: 3600 } as const;
@@ -68,6 +71,19 @@ function numberIn(v: unknown, field: string, min: number, max: number, integer =
 /** `{ stack }`, the input of `BootstrapVault`, `BackupVault`, `RestoreDrill`, `WatchVaultTasks`. */
 export function checkStackInput<T extends { stack: string }>(input: T): T {
   checkStack(object<T>(input, 'input').stack);
+  return input;
+}
+
+/** `UpgradeVault`'s input: the stack, and a node timeout (when given) from 30 s to an hour. */
+export function checkUpgradeInput(input: UpgradeInput): UpgradeInput {
+  checkStackInput(input);
+  numberIn(
+    input.nodeTimeoutMs,
+    'input.nodeTimeoutMs',
+    UPGRADE_NODE_TIMEOUT.minMs,
+    UPGRADE_NODE_TIMEOUT.maxMs,
+    true,
+  );
   return input;
 }
 

@@ -8,6 +8,8 @@ export interface BootstrapInput {
 export interface UpgradeInput extends BootstrapInput {
   image?: string;
   rollback?: boolean;
+  /** How long a replaced node may take to serve before the upgrade stops with `UpgradeNodeUnhealthy` (default 5 min). */
+  nodeTimeoutMs?: number;
 }
 
 /** Input of `RestoreVault`: the stack to bring back, from which snapshot. */

@@ -52,3 +52,9 @@ export const WATCH_WINDOW_PATCH = 'watch-window';
  * the lost node is back, and that return starts no Vault task. Runs from before it wait for the next start.
  */
 export const RECHECK_PATCH = 'watch-recheck';
+
+/**
+ * `UpgradeVault --rollback` checks with `checkRollback` (a quorum serving, one node may be down: the rollback
+ * after an `UpgradeNodeUnhealthy`), not `verifyCluster` (all three). Runs from before it verify all three.
+ */
+export const ROLLBACK_CHECK_PATCH = 'rollback-check';

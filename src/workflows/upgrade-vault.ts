@@ -9,6 +9,7 @@
 import {
   executeChild,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   startChild,
@@ -18,12 +19,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { HOLD_MEMO_KEY } from '../shared/hold-memo';
 import type { StackHold } from '../shared/health';
-import { checkStackInput } from '../shared/inputs';
+import { checkUpgradeInput } from '../shared/inputs';
 import type { UpgradeInput } from '../shared/types';
 import { holdWorkflowId, upgradeWorkflowIds } from '../shared/workflow-ids';
 import { convergence, rekeying, rollingOut } from './activity-options';
 import { BackupVault } from './backup-vault';
 import { HoldVaultStack, releaseSignal } from './hold-vault-stack';
+import { ROLLBACK_CHECK_PATCH } from './patches';
 import { RestoreDrill } from './restore-drill';
 
 /** What an upgrade did: from and to which image, each step's summary, each node's version after. */
@@ -36,7 +38,7 @@ export interface UpgradeResult {
 }
 
 export async function UpgradeVault(input: UpgradeInput): Promise<UpgradeResult> {
-  const { stack } = checkStackInput(input);
+  const { stack } = checkUpgradeInput(input);
   const ids = upgradeWorkflowIds(stack);
   const steps: { step: string; summary: string }[] = [];
   const show = (now: string) =>
@@ -53,7 +55,14 @@ export async function UpgradeVault(input: UpgradeInput): Promise<UpgradeResult> 
   const plan = await proxyActivities<Activities>(rekeying).planUpgrade(input);
   done('planUpgrade', plan.summary);
   const verify = () => proxyActivities<Activities>(convergence).verifyCluster({ stack });
-  done('checkCluster', (await verify()).summary);
+  // A rollback is what follows a node that did not come back: one node may be down (a quorum serves).
+  done(
+    'checkCluster',
+    (input.rollback && patched(ROLLBACK_CHECK_PATCH)
+      ? await proxyActivities<Activities>(convergence).checkRollback({ stack })
+      : await verify()
+    ).summary,
+  );
   if (plan.from === plan.to) return { stack, from: plan.from, to: plan.to, steps, versions: [] };
 
   const backup = await executeChild(BackupVault, { workflowId: ids.backup, args: [{ stack }] });
@@ -80,7 +89,11 @@ export async function UpgradeVault(input: UpgradeInput): Promise<UpgradeResult> 
   }
   let rolled;
   try {
-    rolled = await proxyActivities<Activities>(rollingOut).rollImage({ stack, image: plan.to });
+    rolled = await proxyActivities<Activities>(rollingOut).rollImage({
+      stack,
+      image: plan.to,
+      ...(input.nodeTimeoutMs !== undefined && { nodeTimeoutMs: input.nodeTimeoutMs }),
+    });
     done('rollImage', rolled.summary);
     done('verifyCluster', (await verify()).summary);
   } finally {

@@ -1,16 +1,20 @@
 /**
  * The rolling upgrade (`UpgradeVault`, issue 29) on the three-node bed: a full worker on n1, node agents on n2
  * and n3, and a KV canary written and read back every 100 ms through whichever node answers, for the whole run.
- * The new image is the bed's OpenBao with another build label (`<VAULT_IMAGE>-b2`, built on every node from
- * the one there: PyPI's other OpenBao versions are not built into the bed yet).
+ * The cluster starts on the bed's previous OpenBao (`VAULT_PREVIOUS_IMAGE`, 2.7.1 from its PyPI wheel) and is
+ * upgraded to the current one (`VAULT_IMAGE`, 2.7.2): two real versions.
  *
- * - the upgrade, the worker left alone: every task on the new image, one at a time in Swarm's order;
+ * - the upgrade, the worker left alone: every task on the new image and reporting the new version, one at a
+ *   time in Swarm's order;
  * - `--rollback` with the worker SIGKILLed right after a task was asked for (`rollImage:after-advance`): the run
- *   finishes after a restart, every task back on the old image.
+ *   finishes after a restart, every task back on the old version;
+ * - an image whose tasks cannot start (same repository, `<old>-broken`: no `vault` on its PATH): the upgrade
+ *   stops with `UpgradeNodeUnhealthy` after `--node-timeout`, the cluster serving on the two nodes left alone;
+ *   then `--rollback` brings the broken node back on the old image.
  *
  * Printed for each: per node how long it was down (no running, unsealed task), the step-downs, the canary's
- * failed operations and its longest stretch without a success. Asserted: the end state, and never two nodes
- * down at once.
+ * failed operations and its longest stretch without a success. Asserted: the end state, the versions, and never
+ * two nodes down at once.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -35,27 +39,36 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
   const glass = breakGlassFiles(run.dir);
   const HEALTH = {
     ...QUIET_HEALTH,
+    // The stack deployed on the version before (the bed's default is the current one).
+    VAULT_IMAGE: run.bed.env.VAULT_PREVIOUS_IMAGE ?? '',
     VAULT_BOOTSTRAP_BREAK_GLASS_RECIPIENTS: glass.pins,
     VAULT_BOOTSTRAP_BREAK_GLASS_KEY: glass.key,
   };
   const temporal = testbedTemporalClient();
-  const oldImage = run.bed.env.VAULT_IMAGE ?? '';
-  const newImage = `${oldImage}-b2`;
+  const oldImage = run.bed.env.VAULT_PREVIOUS_IMAGE ?? '';
+  const newImage = run.bed.env.VAULT_IMAGE ?? '';
+  const brokenImage = `${oldImage}-broken`;
+  const versionOf = (image: string) => image.slice(image.lastIndexOf(':') + 1);
   let root = '';
 
   before(async () => {
     await threeNodeBedUp();
+    assert.ok(
+      oldImage && newImage && oldImage !== newImage,
+      'the bed has two OpenBao versions (testbed up --nodes 3)',
+    );
     for (const node of NODE_NAMES) {
+      // Same repository, a tag of its own; its tasks fail at once: the stack's entrypoint `vault` is not on PATH.
       const built = spawnSync(
         'docker',
-        ['-H', bedNode(node, run.bed).dockerHost, 'build', '-q', '-t', newImage, '-'],
+        ['-H', bedNode(node, run.bed).dockerHost, 'build', '-q', '-t', brokenImage, '-'],
         {
-          input: `FROM ${oldImage}\nLABEL io.iklimco.vault-bootstrap.test-build=b2\n`,
+          input: `FROM ${oldImage}\nENV PATH=/nonexistent\nLABEL io.iklimco.vault-bootstrap.test-build=broken\n`,
           env: { ...process.env, DOCKER_BUILDKIT: '0' },
           encoding: 'utf8',
         },
       );
-      assert.equal(built.status, 0, `building ${newImage} on ${node}: ${built.stderr}`);
+      assert.equal(built.status, 0, `building ${brokenImage} on ${node}: ${built.stderr}`);
     }
     for (const node of NODE_NAMES) run.startWorker(node, undefined, HEALTH);
     const boot = await run.client(['bootstrap', '--wait', '--timeout', '15m'], HEALTH);
@@ -78,7 +91,7 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     const left = await run.leftovers();
     count('leaksFound', left.length, `${run.stack}: left after clean-up: ${left.join(', ')}`);
     for (const node of NODE_NAMES)
-      spawnSync('docker', ['-H', bedNode(node, run.bed).dockerHost, 'image', 'rm', newImage]);
+      spawnSync('docker', ['-H', bedNode(node, run.bed).dockerHost, 'image', 'rm', brokenImage]);
   });
   summaryAfterAll('rolling upgrade (three-node bed)');
 
@@ -154,6 +167,13 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     return [...(await run.tasks()).values()].map((t) => t.image ?? '');
   }
 
+  /** The version each node's Vault reports (`sys/seal-status`), by slot. */
+  async function versions(): Promise<string[]> {
+    const out: string[] = [];
+    for (const slot of [1, 2, 3]) out.push((await (await clientOf(slot))?.sealStatus())?.version ?? 'down');
+    return out;
+  }
+
   function report(label: string, c: { ops: number; failed: number; longestGapMs: number }, d: DownTimes) {
     const per = Object.entries(d.perSlot)
       .map(([n, s]) => `${n} ${s.toFixed(1)} s`)
@@ -164,7 +184,9 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     );
   }
 
-  it('the upgrade, the worker left alone: one task at a time, every task on the new image', async () => {
+  it('the upgrade, the worker left alone: one task at a time, every task on the new version', async () => {
+    assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
+    const before = await versions();
     const c = canary();
     const d = downTimes();
     const t0 = Date.now();
@@ -175,6 +197,10 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     console.log(`upgrade to ${newImage} in ${secs.toFixed(1)} s:\n${done.out}`);
     report('upgrade', cs, ds);
     assert.deepEqual(await imagesOfTasks(), [newImage, newImage, newImage]);
+    const after = await versions();
+    console.log(`versions before: ${before.join(', ')}; after: ${after.join(', ')}`);
+    for (const v of before) assert.match(v, new RegExp(`^v?${versionOf(oldImage).replace(/\./g, '\\.')}\\b`));
+    for (const v of after) assert.match(v, new RegExp(`^v?${versionOf(newImage).replace(/\./g, '\\.')}\\b`));
     assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
   });
 
@@ -204,6 +230,47 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     report('rollback, worker killed', cs, ds);
     assert.equal(result.to, oldImage);
     assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
+    for (const v of await versions())
+      assert.match(v, new RegExp(`^v?${versionOf(oldImage).replace(/\./g, '\\.')}\\b`));
     assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
+  });
+
+  it('an image whose task cannot start: UpgradeNodeUnhealthy, the others serving; --rollback brings it back', async () => {
+    const c = canary();
+    const d = downTimes();
+    const t0 = Date.now();
+    const failed = await run.client(
+      ['upgrade', '--image', brokenImage, '--node-timeout', '60s', '--wait', '--timeout', '20m'],
+      HEALTH,
+    );
+    const failedAfter = (Date.now() - t0) / 1000;
+    assert.notEqual(failed.code, 0, failed.out);
+    assert.match(failed.out, /UpgradeNodeUnhealthy/);
+    assert.match(failed.out, /vault-\d did not serve on .*-broken within 60s of its replacement/);
+    console.log(`the upgrade to ${brokenImage} stopped after ${failedAfter.toFixed(1)} s:\n${failed.out}`);
+    const images = await imagesOfTasks();
+    assert.equal(
+      images.filter((i) => i === brokenImage).length,
+      1,
+      `one task on the broken image: ${images.join(', ')}`,
+    );
+    assert.equal(images.filter((i) => i === oldImage).length, 2, 'the two others left alone');
+    // The cluster serves on the two: a write and a read go through.
+    await sleep(3000);
+    const mid = await c.stop();
+    report('broken image (until the failure)', mid, { perSlot: {}, worst: 0 });
+
+    const c2 = canary();
+    const t1 = Date.now();
+    const back = await run.client(['upgrade', '--rollback', '--wait', '--timeout', '20m'], HEALTH);
+    const backSecs = (Date.now() - t1) / 1000;
+    const [cs, ds] = [await c2.stop(), await d.stop()];
+    assert.equal(back.code, 0, back.out);
+    console.log(`rollback from the broken image in ${backSecs.toFixed(1)} s:\n${back.out}`);
+    report('broken image, then rollback', cs, ds);
+    assert.match(back.out, /checkCluster: vault-\d, vault-\d serve; vault-\d does not serve/);
+    assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
+    assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
+    assert.ok(mid.ops > 0 && mid.failed < mid.ops, 'the canary went on while one node was down');
   });
 });

@@ -151,6 +151,10 @@ export function stubActivities(
       const to = input.rollback ? 'openbao:2.7.1' : (input.image ?? '');
       return Promise.resolve({ changed: false, from: 'openbao:2.7.1', to, summary: `openbao:2.7.1 → ${to}` });
     },
+    checkRollback() {
+      calls.push('checkRollback');
+      return Promise.resolve({ changed: false, summary: 'vault-1, vault-3 serve; vault-2 does not serve' });
+    },
     rollImage(input) {
       calls.push('rollImage');
       return Promise.resolve({

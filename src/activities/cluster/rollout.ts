@@ -16,6 +16,7 @@
 import type { TaskInfo } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_REPLICAS } from '../../shared/constants';
 import type { Slot } from '../../shared/constants';
+import { isNamedFailure } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 import { activeNode, locateNodes, waitFor } from './nodes';
 import type { ClusterNode } from './nodes';
@@ -32,6 +33,13 @@ export interface StepwiseRollout {
   beforeAdvance?(stale: Slot[]): Promise<void>;
   /** Hit after each `advanceRollout`. */
   afterAdvance?(): Promise<void>;
+  /** How long a replaced task may take to serve (default `STEP_DEADLINE_MS`). */
+  deadlineMs?: number;
+  /**
+   * The named failure when replaced tasks (`slots`) still do not serve once `deadlineMs` ran out, `why` the
+   * reasons; absent: the wait's own timeout, retried by the activity's policy.
+   */
+  stalled?(slots: Slot[], why: string): Error;
 }
 
 /**
@@ -70,11 +78,14 @@ export async function followStepwiseRollout(
   const service = serviceName(stack);
   const replaced: string[] = [];
   let advances = 0;
+  const deadlineMs = rollout.deadlineMs ?? STEP_DEADLINE_MS;
   for (;;) {
+    const since = deps.clock.now();
     const look: { done: boolean; stale: Slot[] } = await waitFor(
       deps,
       `${service}: every task to serve before the next is replaced`,
-      STEP_DEADLINE_MS,
+      // The named failure (`stalled`), decided inside the check, comes first; this bounds the rest.
+      deadlineMs + 60_000,
       async () => {
         const tasks = await deps.swarm.currentTasks(service);
         const fresh = ALL_SLOTS.filter((s) => {
@@ -82,25 +93,39 @@ export async function followStepwiseRollout(
           return t !== undefined && rollout.updated(t);
         });
         for (const s of fresh) if (!replaced.includes(nodeName(s))) replaced.push(nodeName(s));
+        // What keeps each slot from serving this look, and the end of the wait when it is a replaced one.
+        const trouble = new Map<Slot, string>();
+        const check = () => {
+          if (trouble.size === 0) return;
+          const why = [...trouble].map(([s, w]) => `${nodeName(s)} ${w}`).join('; ');
+          // Seen replaced in this call, not only in this look: a task that fails to start is replaced by
+          // Swarm again after the restart delay, and in between its slot lists no current task at all.
+          const stuck = ALL_SLOTS.filter((s) => trouble.has(s) && replaced.includes(nodeName(s)));
+          if (rollout.stalled && stuck.length && deps.clock.now() - since >= deadlineMs)
+            throw rollout.stalled(stuck, why);
+          throw new Error(why);
+        };
         // Every slot must serve before the next goes down, replaced or not: a task of the old spec that
         // restarted meanwhile (killed, its node restarted) is unsealed too, or the next step would take a
         // second node away.
         const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
-        if (nodes.size !== VAULT_REPLICAS)
-          throw new Error(
-            `${ALL_SLOTS.filter((s) => !nodes.has(s))
-              .map(nodeName)
-              .join(', ')} not started yet`,
-          );
-        for (const n of nodes.values()) await rollout.unseal(n);
+        for (const s of ALL_SLOTS)
+          if (!nodes.has(s)) trouble.set(s, `not started (task ${tasks.get(s)?.state ?? 'missing'})`);
+        for (const n of nodes.values())
+          await rollout.unseal(n).catch((err: unknown) => {
+            if (isNamedFailure(err)) throw err;
+            trouble.set(n.slot, `not unsealed: ${err instanceof Error ? err.message : String(err)}`);
+          });
+        check();
         const raft = await raftView(deps, stack, rollout.token);
         const is = (ids: string[], n: string) => ids.some((id) => id.endsWith(n));
-        const notVoting = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.voters, n));
-        if (notVoting.length) throw new Error(`${notVoting.join(', ')} not a Raft voter yet`);
-        // Per server, not only the cluster's verdict: autopilot notices a restarted server only after its
-        // last-contact threshold, and an unsealed one catches up only once it has the leader's log.
-        const lagging = ALL_SLOTS.map(nodeName).filter((n) => !is(raft.healthyServers, n));
-        if (lagging.length) throw new Error(`autopilot does not call ${lagging.join(', ')} healthy yet`);
+        for (const s of ALL_SLOTS)
+          if (!is(raft.voters, nodeName(s))) trouble.set(s, 'not a Raft voter yet');
+          // Per server, not only the cluster's verdict: autopilot notices a restarted server only after its
+          // last-contact threshold, and an unsealed one catches up only once it has the leader's log.
+          else if (!is(raft.healthyServers, nodeName(s)))
+            trouble.set(s, 'not called healthy by autopilot yet');
+        check();
         if (!raft.healthy) throw new Error('autopilot does not call the cluster healthy yet');
         if (fresh.length === VAULT_REPLICAS) return { done: true, stale: [] };
         // Every slot must have a running task of the old spec too: one stopping or starting is Swarm still at work.

@@ -11,7 +11,7 @@ import { runToEnd } from './run-to-end';
 /** Runs `upgrade`; resolves with 0 once started (with `--wait`: once done), 1 when it failed. */
 export async function upgrade(
   ctx: CommandContext,
-  options: { image?: string; rollback: boolean; wait: boolean; timeoutMs?: number },
+  options: { image?: string; rollback: boolean; nodeTimeoutMs?: number; wait: boolean; timeoutMs?: number },
 ): Promise<number> {
   if ((options.image === undefined) === !options.rollback)
     throw new UsageError('upgrade needs one of --image IMAGE and --rollback', 'upgrade');
@@ -20,7 +20,13 @@ export async function upgrade(
     taskQueue: config.temporal.taskQueue,
     workflowId: upgradeWorkflowIds(stack).upgrade,
     workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [options.rollback ? { stack, rollback: true } : { stack, image: options.image! }],
+    args: [
+      {
+        stack,
+        ...(options.rollback ? { rollback: true } : { image: options.image! }),
+        ...(options.nodeTimeoutMs !== undefined && { nodeTimeoutMs: options.nodeTimeoutMs }),
+      },
+    ],
     staticSummary: options.rollback
       ? `Roll back the Vault image of ${stack}`
       : `Upgrade ${stack} to ${options.image}`,

@@ -84,6 +84,8 @@ export class FakeSwarm implements Swarm {
   deployReplicas = 3;
   /** New tasks report `starting` for this many `currentTasks` reads before `running`. */
   startingReads = 0;
+  /** Whether a new task of `slot` on `image` fails to start (a broken image, a node it cannot run on): `failed`. */
+  failsToStart: (slot: number, image: string) => boolean = () => false;
   /** Every deploy, with the override document laid over the files (YAML text), if any. */
   readonly deploys: { stack: string; files: string[]; env: Record<string, string>; override?: string }[] = [];
   /** Every `removeStack` (of a stack that had a service or not), and every `removeStackFolders`, in order. */
@@ -717,7 +719,14 @@ export class FakeSwarm implements Swarm {
     const task = {
       id: `task${n}`,
       slot,
-      state: nodeId === undefined ? 'pending' : this.startingReads > 0 ? 'starting' : 'running',
+      state:
+        nodeId === undefined
+          ? 'pending'
+          : this.failsToStart(slot, svc.image)
+            ? 'failed'
+            : this.startingReads > 0
+              ? 'starting'
+              : 'running',
       containerId: `c0ffee${String(n).padStart(6, '0')}${'0'.repeat(52)}`, // unique in its first 12 digits, as Docker's are
       address: `10.0.${n % 250}.${slot + 1}`,
       secretIds: svc.unsealSecret ? [svc.unsealSecret.id] : [],

@@ -107,4 +107,68 @@ describe('rollImage', () => {
     assert.equal(again.changed, false);
     assert.equal(w.swarm.stepwiseReplaced.length, replaced);
   });
+
+  it('a replaced node that does not serve within the node timeout: UpgradeNodeUnhealthy, no other task replaced', async () => {
+    const w = await bootstrapped();
+    const from = (await w.swarm.inspectService(w.service))!.image!;
+    w.swarm.stepwiseOrder = [2, 3, 1];
+    w.swarm.failsToStart = (_slot, image) => image === NEW;
+    await assert.rejects(
+      w.run(w.acts.rollImage, { stack: w.stack, image: NEW, nodeTimeoutMs: 60_000 }),
+      namedFailure(
+        'UpgradeNodeUnhealthy',
+        /^vault-2 did not serve on .* within 60s of its replacement \(vault-2 not started \(task failed\)\)\. The upgrade stopped there/,
+      ),
+    );
+    assert.deepEqual(w.swarm.stepwiseReplaced, [2], 'Swarm was asked for no other task');
+    for (const slot of [1, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} serves`);
+
+    // The way back: the rollback's check takes two serving nodes, and the down node is the only stale one.
+    w.swarm.failsToStart = () => false;
+    const check = await w.run(w.acts.checkRollback, { stack: w.stack });
+    assert.match(check.summary, /^vault-1, vault-3 serve; vault-2 does not serve: its task is failed$/);
+    const back = await w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true });
+    assert.equal(back.to, from);
+    await w.run(w.acts.rollImage, { stack: w.stack, image: from });
+    assert.deepEqual(w.swarm.stepwiseReplaced, [2, 2], 'only vault-2 replaced again');
+    for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
+  });
+
+  it('a node down and Swarm free to take another that serves first: RolloutUnsafe, nothing changed', async () => {
+    const w = await bootstrapped();
+    w.swarm.stepwiseOrder = [1, 2, 3];
+    // vault-1 comes back on the new image, vault-2 does not (its node cannot run it).
+    w.swarm.failsToStart = (slot, image) => slot === 2 && image === NEW;
+    await assert.rejects(
+      w.run(w.acts.rollImage, { stack: w.stack, image: NEW, nodeTimeoutMs: 60_000 }),
+      namedFailure('UpgradeNodeUnhealthy', /^vault-2 did not serve/),
+    );
+    assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2]);
+    const back = await w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true });
+    const swaps = w.swarm.rollouts.length;
+    await assert.rejects(
+      w.run(w.acts.rollImage, { stack: w.stack, image: back.to }),
+      namedFailure(
+        'RolloutUnsafe',
+        /^vault-2 does not serve: its task is failed\. Swarm would replace a stale task of its own choosing first, and vault-1 serves and would be replaced too: two nodes down, no quorum\. Nothing was changed\./,
+      ),
+    );
+    assert.equal(w.swarm.rollouts.length, swaps, 'no swap');
+    assert.equal((await w.swarm.inspectService(w.service))?.image, NEW);
+  });
+
+  it('the rollback check refuses when no quorum serves', async () => {
+    const w = await bootstrapped();
+    w.swarm.stepwiseOrder = [2, 3, 1];
+    w.swarm.failsToStart = (_slot, image) => image === NEW;
+    await assert.rejects(
+      w.run(w.acts.rollImage, { stack: w.stack, image: NEW, nodeTimeoutMs: 30_000 }),
+      namedFailure('UpgradeNodeUnhealthy', /^vault-2 did not serve/),
+    );
+    w.swarm.setTaskState(w.service, 3, 'failed', 'its node lost its disk');
+    await assert.rejects(
+      w.run(w.acts.checkRollback, { stack: w.stack }),
+      namedFailure('RolloutUnsafe', /no quorum serves/),
+    );
+  });
 });

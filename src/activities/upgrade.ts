@@ -18,7 +18,7 @@ import { apiToken, readCustody } from './cluster/custody';
 import { unsealAtHome } from './cluster/node-actions';
 import { activeAmong, findActive, locateNodes, waitFor } from './cluster/nodes';
 import { rootGeneration } from './cluster/root-generation';
-import { followStepwiseRollout } from './cluster/rollout';
+import { followStepwiseRollout, taskState } from './cluster/rollout';
 import type { ActivityDeps } from './deps';
 
 /** An image reference the tool accepts: a tag or a digest, never `latest` or none. */
@@ -94,12 +94,22 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     if (!svc) throw new Error(`service ${name} does not exist`);
     const updated = (t: TaskInfo) => t.image === image;
     let stepDowns = 0;
+    // The active node before each replacement Swarm was asked for (the swap's, then each advance's): which of
+    // Swarm's picks took the active node while a standby was left, reported (docs/upgrade.md, "Order").
+    const activeBefore: (Slot | undefined)[] = [];
+    const noteActive = async () => {
+      activeBefore.push(
+        (await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values())).active?.slot,
+      );
+    };
     const leaveActive = async (stale: Slot[]) => {
       stepDowns += await steerActive(stack, stale, held);
+      await noteActive();
     };
     let swapped = false;
     if (svc.image !== image) {
       await refuseUnsafeSwap(stack, held, updated);
+      await noteActive();
       await deps.swarm.swapImage(name, image, 'stepwise');
       await deps.failpoints.hit('rollImage:after-swap');
       swapped = true;
@@ -122,6 +132,13 @@ export function createUpgradeActivities(deps: ActivityDeps) {
             `\`vault-bootstrap upgrade --rollback\` returns that node to the image before (docs/upgrade.md).`,
         ),
     });
+    // Only when this call asked for every replacement: after a crash the picks before it are not known.
+    const activeTaken = swapped
+      ? replaced.filter(
+          (n, k) =>
+            k < replaced.length - 1 && activeBefore[k] !== undefined && n === nodeName(activeBefore[k]),
+        )
+      : [];
     const restored = await deps.swarm.restoreUpdateConfig(name);
     const nodes = await locateNodes(deps, stack, ALL_SLOTS);
     const versions = await Promise.all(
@@ -134,6 +151,9 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         `${image} on every node` +
         (replaced.length ? `, one at a time: ${replaced.join(', ')}` : '') +
         (stepDowns ? `; the active node stepped down before its own replacement (${stepDowns}x)` : '') +
+        (activeTaken.length
+          ? `; Swarm took the active node ${activeTaken.join(', ')} while a standby was left: it handed over on SIGTERM`
+          : '') +
         `; ${versions.join(', ')}`,
     };
   }
@@ -151,7 +171,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     for (const slot of ALL_SLOTS) {
       const node = nodes.get(slot);
       if (!node) {
-        down.set(slot, `its task is ${tasks.get(slot)?.state ?? 'missing'}`);
+        down.set(slot, taskState(tasks.get(slot)));
         continue;
       }
       try {

@@ -12,6 +12,10 @@
  *   stops with `UpgradeNodeUnhealthy` after `--node-timeout`, the cluster serving on the two nodes left alone;
  *   then `--rollback` brings the broken node back on the old image.
  *
+ * - at moments the test does not choose: `UPGRADE_DRAWN` upgrades (default 1), back and forth between the two
+ *   versions, each with the worker SIGKILLed a drawn time after it started (printed: `UPGRADE_SEED=<n>` replays
+ *   the draws, not Swarm's or Vault's timing).
+ *
  * Printed for each: per node how long it was down (no running, unsealed task), the step-downs, the canary's
  * failed operations and its longest stretch without a success. Asserted: the end state, the versions, and never
  * two nodes down at once.
@@ -28,6 +32,7 @@ import type { DownTimes } from '../support/multinode';
 import { breakGlassFiles } from '../support/testbed';
 import { sleep } from '../support/wait';
 import { expectWorkerKilledAt } from './fault-control';
+import { mulberry32 } from './soak-plan';
 import { count, summaryAfterAll } from './summary';
 
 const QUIET_HEALTH = { VAULT_HEALTH_INTERVAL: '24h', VAULT_HEALTH_JITTER: '1s' };
@@ -45,6 +50,7 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     VAULT_BOOTSTRAP_BREAK_GLASS_KEY: glass.key,
   };
   const temporal = testbedTemporalClient();
+  const seed = Number(process.env.UPGRADE_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const oldImage = run.bed.env.VAULT_PREVIOUS_IMAGE ?? '';
   const newImage = run.bed.env.VAULT_IMAGE ?? '';
   const brokenImage = `${oldImage}-broken`;
@@ -248,13 +254,13 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     assert.match(failed.out, /UpgradeNodeUnhealthy/);
     assert.match(failed.out, /vault-\d did not serve on .*-broken within 60s of its replacement/);
     console.log(`the upgrade to ${brokenImage} stopped after ${failedAfter.toFixed(1)} s:\n${failed.out}`);
-    const images = await imagesOfTasks();
-    assert.equal(
-      images.filter((i) => i === brokenImage).length,
-      1,
-      `one task on the broken image: ${images.join(', ')}`,
-    );
-    assert.equal(images.filter((i) => i === oldImage).length, 2, 'the two others left alone');
+    // The named node has no running task of the image before (a failed task of the broken one, or none between
+    // Swarm's restarts); the two others were left alone.
+    const slot = Number(/vault-(\d) did not serve/.exec(failed.out)?.[1]);
+    const tasks = await run.tasks();
+    assert.notEqual(tasks.get(slot)?.image, oldImage, `vault-${slot} is not back on the image before`);
+    const others = [1, 2, 3].filter((s) => s !== slot).map((s) => tasks.get(s)?.image);
+    assert.deepEqual(others, [oldImage, oldImage], 'the two others left alone');
     // The cluster serves on the two: a write and a read go through.
     await sleep(3000);
     const mid = await c.stop();
@@ -272,5 +278,41 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
     assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
     assert.ok(mid.ops > 0 && mid.failed < mid.ops, 'the canary went on while one node was down');
+  });
+
+  const drawn = Number(process.env.UPGRADE_DRAWN ?? 1);
+  it(`${drawn} upgrade(s) back and forth with the worker SIGKILLed at a drawn moment (UPGRADE_SEED=${seed})`, async () => {
+    const random = mulberry32(seed);
+    for (let i = 1; i <= drawn; i++) {
+      const from = (await imagesOfTasks())[0]!;
+      const to = from === oldImage ? newImage : oldImage;
+      const afterMs = Math.floor(random() * 80_000);
+      const label = `drawn ${i}/${drawn}: ${versionOf(from)} → ${versionOf(to)}, the worker killed ${afterMs} ms in`;
+      console.log(`UPGRADE_SEED=${seed} ${label}`);
+      const c = canary();
+      const d = downTimes();
+      const t0 = Date.now();
+      const started = await run.client(['upgrade', '--image', to], HEALTH);
+      assert.equal(started.code, 0, started.out);
+      await sleep(afterMs);
+      await run.killWorker('n1');
+      const diedAt = (Date.now() - t0) / 1000;
+      run.startWorker('n1', 'full', HEALTH);
+      const result = await temporal()
+        .workflow.getHandle<typeof UpgradeVault>(upgradeWorkflowIds(run.stack).upgrade)
+        .result();
+      const secs = (Date.now() - t0) / 1000;
+      const [cs, ds] = [await c.stop(), await d.stop()];
+      console.log(
+        `${label}: done in ${secs.toFixed(1)} s, the worker SIGKILLed ${diedAt.toFixed(1)} s in:\n` +
+          result.steps.map((s) => `  ${s.step}: ${s.summary}`).join('\n'),
+      );
+      report(label, cs, ds);
+      assert.equal(result.to, to);
+      assert.deepEqual(await imagesOfTasks(), [to, to, to], `${label}: every task on ${to}`);
+      for (const v of await versions())
+        assert.match(v, new RegExp(`^v?${versionOf(to).replace(/\./g, '\\.')}\\b`), label);
+      assert.ok(ds.worst <= 1, `${label}: never two nodes down at once (saw ${ds.worst})`);
+    }
   });
 });

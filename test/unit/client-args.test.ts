@@ -205,6 +205,16 @@ describe('client grammar: what each command takes', () => {
     expectUsageError(['rekey', '--image', 'x'], /^rekey takes no flag --image$|unknown flag|does not take/);
   });
 
+  it('upgrade --node-timeout: whole seconds from 30s to 1h', () => {
+    assert.equal(command(['upgrade', '--rollback', '--node-timeout', '90s']).values.nodeTimeoutMs, 90_000);
+    assert.equal(command(['upgrade', '--image', 'openbao:2.7.2']).values.nodeTimeoutMs, undefined);
+    for (const bad of ['10s', '2h', '1.5s', 'soon'])
+      expectUsageError(
+        ['upgrade', '--rollback', '--node-timeout', bad],
+        /^--node-timeout .*: expected whole seconds from 30s to 1h/,
+      );
+  });
+
   it('exec takes the command after --, required and not empty; nobody else takes --', () => {
     assert.deepEqual(
       command(['exec', '--stack', 's', '--', 'vault', 'operator', 'raft', 'list-peers', '--stack', 'x']).rest,

@@ -63,6 +63,11 @@ async function raftView(
   };
 }
 
+/** What a slot's current task is doing, for a message: none between a failed task and its restart. */
+export function taskState(task: TaskInfo | undefined): string {
+  return task ? `its task is ${task.state}` : 'no task: Swarm is starting one again';
+}
+
 /** How long one replaced task may take to stop, start, unseal and catch up before the step fails (retried). */
 export const STEP_DEADLINE_MS = 300_000;
 
@@ -110,7 +115,7 @@ export async function followStepwiseRollout(
         // second node away.
         const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
         for (const s of ALL_SLOTS)
-          if (!nodes.has(s)) trouble.set(s, `not started (task ${tasks.get(s)?.state ?? 'missing'})`);
+          if (!nodes.has(s)) trouble.set(s, `not started (${taskState(tasks.get(s))})`);
         for (const n of nodes.values())
           await rollout.unseal(n).catch((err: unknown) => {
             if (isNamedFailure(err)) throw err;

@@ -63,7 +63,7 @@ describe('rollImage', () => {
     assert.match(
       out.summary,
       new RegExp(
-        `^${NEW} on every node, one at a time: vault-2, vault-3, vault-1; the active node stepped down before its own replacement \\(1x\\)`,
+        `^${NEW} on every node, one at a time: vault-2, vault-3, vault-1; the active node stepped down before its own replacement \\(1x\\); vault-1`,
       ),
     );
     for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
@@ -79,9 +79,13 @@ describe('rollImage', () => {
   it('Swarm replaces the active node before the last turn: no step-down, it hands over itself', async () => {
     const w = await bootstrapped();
     w.swarm.stepwiseOrder = [1, 2, 3];
-    await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
+    const out = await w.run(w.acts.rollImage, { stack: w.stack, image: NEW });
     assert.deepEqual(w.swarm.stepwiseReplaced, [1, 2, 3]);
     assert.deepEqual(w.vault.calls.stepDowns, []);
+    assert.match(
+      out.summary,
+      /; Swarm took the active node vault-1 while a standby was left: it handed over on SIGTERM;/,
+    );
   });
 
   it('a crash after an advance: the retry asks for no task twice', async () => {
@@ -117,7 +121,7 @@ describe('rollImage', () => {
       w.run(w.acts.rollImage, { stack: w.stack, image: NEW, nodeTimeoutMs: 60_000 }),
       namedFailure(
         'UpgradeNodeUnhealthy',
-        /^vault-2 did not serve on .* within 60s of its replacement \(vault-2 not started \(task failed\)\)\. The upgrade stopped there/,
+        /^vault-2 did not serve on .* within 60s of its replacement \(vault-2 not started \(its task is failed\)\)\. The upgrade stopped there/,
       ),
     );
     assert.deepEqual(w.swarm.stepwiseReplaced, [2], 'Swarm was asked for no other task');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { ROOT_GENERATION_POLICY, ROOT_GENERATION_POLICY_HCL } from '../../src/activities/cluster/policies';
 import { ROOT_GENERATION_STALE_MS, decodeRootToken } from '../../src/activities/cluster/root-generation';
 import type { FailpointName } from '../../src/ports';
 import { VAULT_API_PORT } from '../../src/shared/constants';
@@ -71,6 +72,21 @@ describe('break glass', () => {
       assert.deepEqual(w.vault.rootTokens(), []);
     });
   }
+
+  it('HashiCorp Vault 2.x, sys/generate-root behind a token: the root generation token may use it (its policy names it)', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '2.0.0' });
+    await w.run(w.acts.revokeRootToken, w.input);
+    const policy = w.vault.policies.get(ROOT_GENERATION_POLICY) ?? '';
+    assert.match(policy, /^path "sys\/generate-root\/attempt" /m);
+    assert.doesNotMatch(policy, /generate-root-token/);
+    const { pem, privateKey } = keyPair();
+    const issued = await w.run(w.acts.issueBreakGlassToken, input(w, pem));
+    assert.deepEqual(w.vault.tokens.get(open(privateKey, issued.sealedToken))?.policies, ['root']);
+    // OpenBao's policy on Vault 2.x: the token may not start an attempt (what the policy gap was).
+    w.vault.policies.set(ROOT_GENERATION_POLICY, ROOT_GENERATION_POLICY_HCL);
+    await assert.rejects(w.run(w.acts.issueBreakGlassToken, input(w, pem)), /403|permission denied/i);
+  });
 
   it('the endpoints come from the server named in seal-status, not from a probe', async () => {
     const w = await worldAfter('revokeRootToken');

@@ -7,7 +7,7 @@ import { VaultRequestError } from '../../shared/errors';
 import type { Finding } from '../../shared/health';
 import { capabilitiesOf } from '../../shared/vault-server';
 import { EXEC_POLICY, EXEC_POLICY_HCL, EXEC_ROLE, sameTokenRole } from './exec-access';
-import { CREDENTIALS } from './policies';
+import { CREDENTIALS, rootGenerationPolicyHcl } from './policies';
 import type { Credential } from './policies';
 
 /** What a lost credential stops, for the finding's detail. */
@@ -24,8 +24,11 @@ const WITHOUT: Record<Credential['field'], string> = {
  * Vault 2.x serves the same path as 1.x, only with a token, so which path answers no longer tells.
  */
 export async function credentialsFor(node: VaultNode): Promise<Credential[]> {
-  const { authenticated } = capabilitiesOf((await node.sealStatus()).server).rootGeneration;
-  return CREDENTIALS.filter((c) => authenticated || !c.onlyForAuthenticatedRootGeneration);
+  const { authenticated, api } = capabilitiesOf((await node.sealStatus()).server).rootGeneration;
+  return CREDENTIALS.filter((c) => authenticated || !c.onlyForAuthenticatedRootGeneration).map((c) =>
+    // The root generation token's policy names the server's own endpoints (Vault 2.x: sys/generate-root).
+    c.onlyForAuthenticatedRootGeneration ? { ...c, hcl: rootGenerationPolicyHcl(api) } : c,
+  );
 }
 
 const is403 = (err: unknown) => err instanceof VaultRequestError && err.status === 403;

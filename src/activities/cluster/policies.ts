@@ -13,6 +13,7 @@
  * changed policy is a health finding (`CredentialPolicyChanged`), repaired only when an operator asks.
  */
 import { EXEC_POLICY, EXEC_ROLE, tokenRolePath } from './exec-access';
+import type { RootGenerationApi } from '../../shared/vault-server';
 
 /** What a backup reads (`BackupVault`), with the snapshot token. */
 export const SNAPSHOT_PATH = 'sys/storage/raft/snapshot';
@@ -58,11 +59,21 @@ export const SNAPSHOT_POLICY_HCL = `# ${SNAPSHOT_POLICY}: written by vault-swarm
 path "${SNAPSHOT_PATH}" { capabilities = ["read"] }
 ${SELF}`;
 
-export const ROOT_GENERATION_POLICY_HCL = `# ${ROOT_GENERATION_POLICY}: written by vault-swarm-bootstrap (break glass on OpenBao).
+export const ROOT_GENERATION_POLICY_HCL = rootGenerationPolicyHcl('sys/generate-root-token');
+
+/**
+ * The root generation token's policy on a server whose root generation is authenticated at `api`: OpenBao's
+ * `sys/generate-root-token` (2.6.0 and later), HashiCorp Vault 2.x's `sys/generate-root` (src/shared/vault-server.ts).
+ * Only the server's own path: the policy the health run compares is the one this server needs.
+ */
+export function rootGenerationPolicyHcl(api: RootGenerationApi): string {
+  const on = api === 'sys/generate-root-token' ? 'OpenBao' : 'HashiCorp Vault 2.x';
+  return `# ${ROOT_GENERATION_POLICY}: written by vault-swarm-bootstrap (break glass on ${on}).
 # Root generation still needs the unseal key, which only custody holds. No delete: no attempt is cancelled.
-path "sys/generate-root-token/attempt" { capabilities = ["create", "read", "update"] }
-path "sys/generate-root-token/update" { capabilities = ["create", "update"] }
+path "${api}/attempt" { capabilities = ["create", "read", "update"] }
+path "${api}/update" { capabilities = ["create", "update"] }
 ${SELF}`;
+}
 
 /** Custody's fields that hold the tool's tokens, one per credential. */
 export type CredentialField = 'workerToken' | 'snapshotToken' | 'rootGenerationToken';

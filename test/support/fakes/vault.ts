@@ -898,8 +898,8 @@ class FakeVaultNode implements VaultNode {
   }
 
   /**
-   * Whether this server offers `api`; OpenBao's is authenticated: `token` must be allowed `capability` on
-   * `path` under it (`attempt` or `update`).
+   * Whether this server offers `api`; where it is authenticated (OpenBao's, HashiCorp Vault 2.x's), `token`
+   * must be allowed `capability` on `path` under it (`attempt` or `update`).
    */
   private generation(
     api: RootGenerationApi,
@@ -910,7 +910,8 @@ class FakeVaultNode implements VaultNode {
   ): boolean {
     this.state(op);
     if (api !== this.cluster.rootGenerationApi) return false;
-    if (api === 'sys/generate-root-token') this.allowed(op, token ?? '', `${api}/${path}`, capability);
+    if (api === 'sys/generate-root-token' || capabilitiesOf(this.cluster.server).rootGeneration.authenticated)
+      this.allowed(op, token ?? '', `${api}/${path}`, capability);
     return true;
   }
 

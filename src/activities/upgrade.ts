@@ -216,9 +216,10 @@ export function createUpgradeActivities(deps: ActivityDeps) {
    * not come back on the new image, so one node may be down; a quorum must serve (the snapshot is taken from
    * it). Whether the swap may go ahead with that node down is `rollImage`'s check.
    */
-  async function checkRollback(input: { stack: string }): Promise<StepOutcome> {
-    const held = await readCustody(deps, input.stack, 'no node can be unsealed for the rollback');
-    const { down } = await servingNodes(input.stack, held);
+  async function checkRollback(input: { stack: string }): Promise<StepOutcome & { down: string[] }> {
+    const { stack } = input;
+    const held = await readCustody(deps, stack, 'no node can be unsealed for the rollback');
+    const { down } = await servingNodes(stack, held);
     const serving = ALL_SLOTS.filter((s) => !down.has(s)).map(nodeName);
     const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
     if (serving.length < 2)
@@ -227,7 +228,24 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         `${why}: no quorum serves, so no snapshot can be taken and no rollout is safe. Nothing was changed ` +
           `(docs/runbooks.md).`,
       );
-    return { changed: false, summary: `${serving.join(', ')} serve` + (why ? `; ${why}` : '') };
+    // Serving is not enough: a quorum is two of the three Raft voters (a node removed from the configuration
+    // and unsealed again counts for nothing).
+    const active = await activeAmong(stack, await locateNodes(deps, stack, ALL_SLOTS));
+    const voters = (await active.client.raftConfiguration(apiToken(held, stack)))
+      .filter((s) => s.voter)
+      .map((s) => s.nodeId);
+    const servingVoters = serving.filter((n) => voters.some((id) => id.endsWith(n)));
+    if (servingVoters.length < 2)
+      throw new NonRetryableError(
+        ErrorType.RolloutUnsafe,
+        `${why || 'every node serves'}; serving Raft voters: ${servingVoters.join(', ') || 'none'}. No quorum ` +
+          `would be left to take a node away from. Nothing was changed (docs/runbooks.md).`,
+      );
+    return {
+      changed: false,
+      down: [...down.keys()].map(nodeName),
+      summary: `${servingVoters.join(', ')} serve as Raft voters` + (why ? `; ${why}` : ''),
+    };
   }
 
   /**

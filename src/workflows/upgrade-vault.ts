@@ -55,14 +55,12 @@ export async function UpgradeVault(input: UpgradeInput): Promise<UpgradeResult> 
   const plan = await proxyActivities<Activities>(rekeying).planUpgrade(input);
   done('planUpgrade', plan.summary);
   const verify = () => proxyActivities<Activities>(convergence).verifyCluster({ stack });
-  // A rollback is what follows a node that did not come back: one node may be down (a quorum serves).
-  done(
-    'checkCluster',
-    (input.rollback && patched(ROLLBACK_CHECK_PATCH)
-      ? await proxyActivities<Activities>(convergence).checkRollback({ stack })
-      : await verify()
-    ).summary,
-  );
+  // A rollback is what follows a node that did not come back: one node may be down (a quorum of voters
+  // serves). With none down, the whole check as before an upgrade.
+  if (input.rollback && patched(ROLLBACK_CHECK_PATCH)) {
+    const check = await proxyActivities<Activities>(convergence).checkRollback({ stack });
+    done('checkCluster', check.down.length ? check.summary : (await verify()).summary);
+  } else done('checkCluster', (await verify()).summary);
   if (plan.from === plan.to) return { stack, from: plan.from, to: plan.to, steps, versions: [] };
 
   const backup = await executeChild(BackupVault, { workflowId: ids.backup, args: [{ stack }] });

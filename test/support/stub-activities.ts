@@ -153,7 +153,11 @@ export function stubActivities(
     },
     checkRollback() {
       calls.push('checkRollback');
-      return Promise.resolve({ changed: false, summary: 'vault-1, vault-3 serve; vault-2 does not serve' });
+      return Promise.resolve({
+        changed: false,
+        down: ['vault-2'],
+        summary: 'vault-1, vault-3 serve as Raft voters; vault-2 does not serve',
+      });
     },
     rollImage(input) {
       calls.push('rollImage');

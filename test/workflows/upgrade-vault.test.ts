@@ -67,6 +67,21 @@ void describe('UpgradeVault on the time-skipping test server, stubbed activities
       assert.match(result.steps[1]?.summary ?? '', /vault-2 does not serve/);
       assert.deepEqual(calls.slice(0, 2), ['planUpgrade', 'checkRollback']);
       assert.deepEqual(rolled, [{ stack, image: result.to, nodeTimeoutMs: 90_000 }]);
+
+      // None down: the whole check too, as before an upgrade.
+      activities.checkRollback = () => {
+        calls.push('checkRollback');
+        return Promise.resolve({ changed: false, down: [], summary: 'all serve' });
+      };
+      calls.length = 0;
+      const again = await testEnv().client.workflow.execute(UpgradeVault, {
+        taskQueue,
+        workflowId: `${upgradeWorkflowIds(stack).upgrade}-again`,
+        args: [{ stack, rollback: true }],
+      });
+      const checks = calls.filter((c) => ['planUpgrade', 'checkRollback', 'verifyCluster'].includes(c));
+      assert.deepEqual(checks.slice(0, 3), ['planUpgrade', 'checkRollback', 'verifyCluster']);
+      assert.doesNotMatch(again.steps[1]?.summary ?? '', /all serve/);
     });
   });
 

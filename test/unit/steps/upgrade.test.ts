@@ -130,7 +130,10 @@ describe('rollImage', () => {
     // The way back: the rollback's check takes two serving nodes, and the down node is the only stale one.
     w.swarm.failsToStart = () => false;
     const check = await w.run(w.acts.checkRollback, { stack: w.stack });
-    assert.match(check.summary, /^vault-1, vault-3 serve; vault-2 does not serve: its task is failed$/);
+    assert.match(
+      check.summary,
+      /^vault-1, vault-3 serve as Raft voters; vault-2 does not serve: its task is failed$/,
+    );
     const back = await w.run(w.acts.planUpgrade, { stack: w.stack, rollback: true });
     assert.equal(back.to, from);
     await w.run(w.acts.rollImage, { stack: w.stack, image: from });
@@ -163,6 +166,18 @@ describe('rollImage', () => {
 
   it('the rollback check refuses when no quorum serves', async () => {
     const w = await bootstrapped();
+    // Every node unsealed, but vault-1 the only Raft voter (the others removed from the configuration).
+    w.vault.node(2).member = false;
+    w.vault.node(3).member = false;
+    await assert.rejects(
+      w.run(w.acts.checkRollback, { stack: w.stack }),
+      namedFailure(
+        'RolloutUnsafe',
+        /^every node serves; serving Raft voters: vault-1\. No quorum would be left/,
+      ),
+    );
+    w.vault.node(2).member = true;
+    w.vault.node(3).member = true;
     w.swarm.stepwiseOrder = [2, 3, 1];
     w.swarm.failsToStart = (_slot, image) => image === NEW;
     await assert.rejects(

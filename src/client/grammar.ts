@@ -312,7 +312,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'and a healthy Raft voter before the next, the active node stepping down before its own task goes; the hold ' +
       'is released at the end. A replaced node that does not serve within --node-timeout stops the upgrade ' +
       '(UpgradeNodeUnhealthy), the others serving. --rollback returns to the image recorded at the last upgrade. Set VAULT_IMAGE to ' +
-      'the new image too: a later bootstrap redeploys the stack with it (docs/upgrade.md).',
+      'the new image too: a restore, a drill and a deploy of the stack file take that one (docs/upgrade.md).',
     flags: ['stack', 'image', 'rollback', 'node-timeout', 'wait', 'timeout'],
     examples: [
       'vault-bootstrap upgrade --stack iklimco --image hashicorp/vault:1.21.1 --wait',

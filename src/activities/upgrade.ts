@@ -107,14 +107,19 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       await noteActive();
     };
     let swapped = false;
+    // The nodes on the image before the swap (a rollback's that never left it): not replaced, not reported so.
+    let onItBefore: string[] = [];
     if (svc.image !== image) {
       await refuseUnsafeSwap(stack, held, updated);
+      onItBefore = [...(await deps.swarm.currentTasks(name)).values()]
+        .filter(updated)
+        .map((t) => nodeName(t.slot as Slot));
       await noteActive();
       await deps.swarm.swapImage(name, image, 'stepwise');
       await deps.failpoints.hit('rollImage:after-swap');
       swapped = true;
     }
-    const { replaced, advances } = await followStepwiseRollout(deps, stack, {
+    const rollout = await followStepwiseRollout(deps, stack, {
       updated,
       unseal: async (node) => {
         await unsealAtHome(deps, stack, node, held);
@@ -132,6 +137,8 @@ export function createUpgradeActivities(deps: ActivityDeps) {
             `\`vault-bootstrap upgrade --rollback\` returns that node to the image before (docs/upgrade.md).`,
         ),
     });
+    const { advances } = rollout;
+    const replaced = rollout.replaced.filter((n) => !onItBefore.includes(n));
     // Only when this call asked for every replacement: after a crash the picks before it are not known.
     const activeTaken = swapped
       ? replaced.filter(

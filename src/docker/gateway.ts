@@ -143,11 +143,13 @@ function generationOf(label: string | undefined): number {
 const STEPWISE_DELAY_NS = 24 * 3600 * 1e9;
 
 /** One task at a time, each only when asked (`advanceRollout`): the stack's parallelism and delay kept in labels. */
-function runStepwise(spec: Docker.ServiceSpec): void {
+function runStepwise(spec: Docker.ServiceSpec, alreadyOn: number): void {
   const labels = { ...(spec.Labels ?? {}) };
   labels[LABEL_STACK_PARALLELISM] ??= String(spec.UpdateConfig?.Parallelism ?? 1);
   labels[LABEL_STACK_UPDATE_DELAY] ??= String(spec.UpdateConfig?.Delay ?? 0);
-  labels[LABEL_ROLLOUT_STEP] = '1';
+  // Counts the tasks on the new spec asked for: the one Swarm takes now, and those on it already (Swarm
+  // never takes them), so that the step is ahead of the tasks on it until Swarm has stopped the one it took.
+  labels[LABEL_ROLLOUT_STEP] = String(alreadyOn + 1);
   spec.Labels = labels;
   withParallelism(spec, 1, STEPWISE_DELAY_NS);
 }
@@ -350,7 +352,8 @@ export class DockerGateway implements Swarm {
     secret: { id: string; name: string },
     how: SwapRollout = 'rolling',
   ): Promise<void> {
-    await this.rollOut(serviceName, how, (spec, cs) => {
+    const alreadyOn = await this.tasksOnSpec(serviceName, how, (t) => t.secretIds.includes(secret.id));
+    await this.rollOut(serviceName, how, alreadyOn, (spec, cs) => {
       const others = (cs.Secrets ?? []).filter((s) => s.File?.Name !== UNSEAL_SECRET_TARGET);
       const old = (cs.Secrets ?? []).find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
       cs.Secrets = [
@@ -365,17 +368,29 @@ export class DockerGateway implements Swarm {
   }
 
   async swapImage(serviceName: string, image: string, how: SwapRollout = 'rolling'): Promise<void> {
-    await this.rollOut(serviceName, how, (spec, cs) => {
+    const alreadyOn = await this.tasksOnSpec(serviceName, how, (t) => t.image === image);
+    await this.rollOut(serviceName, how, alreadyOn, (spec, cs) => {
       if (cs.Image && cs.Image !== image)
         spec.Labels = { ...(spec.Labels ?? {}), [LABEL_PREVIOUS_IMAGE]: cs.Image };
       cs.Image = image;
     });
   }
 
+  /** For a stepwise swap: how many current tasks are on the new spec already (`on`); 0 for the other ways. */
+  private async tasksOnSpec(
+    serviceName: string,
+    how: SwapRollout,
+    on: (t: TaskInfo) => boolean,
+  ): Promise<number> {
+    if (how !== 'stepwise') return 0;
+    return [...(await this.currentTasks(serviceName)).values()].filter(on).length;
+  }
+
   /** One service update: `change` applied to a copy of the spec, the rollout set as `how` says. */
   private async rollOut(
     serviceName: string,
     how: SwapRollout,
+    alreadyOn: number,
     change: (spec: Docker.ServiceSpec, cs: ContainerSpec) => void,
   ): Promise<void> {
     const current = await this.serviceNamed(serviceName);
@@ -385,7 +400,7 @@ export class DockerGateway implements Swarm {
     if (!cs) throw new Error(`service ${serviceName} has no container spec`);
     change(spec, cs);
     if (how === 'all-at-once') runAllAtOnce(spec);
-    else if (how === 'stepwise') runStepwise(spec);
+    else if (how === 'stepwise') runStepwise(spec, alreadyOn);
     else restoreUpdateConfig(spec);
     if (how === 'stop-all') {
       if (!spec.Mode?.Replicated) throw new Error(`service ${serviceName} is not a replicated service`);

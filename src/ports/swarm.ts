@@ -22,7 +22,7 @@ export interface ServiceInfo {
   replicas: number | undefined;
   /** The secret attached at target `vault_unseal_key`, if any. */
   unsealSecret?: { id: string; name: string };
-  /** During a stepwise rollout: how many task replacements the tool has asked for (`LABEL_ROLLOUT_STEP`). */
+  /** During a stepwise rollout: how many tasks on the new spec the tool has asked for (`LABEL_ROLLOUT_STEP`). */
   rolloutStep?: number;
   /** The image the task template names. */
   image?: string;
@@ -188,7 +188,8 @@ export interface Swarm {
    * and come back sealed, as `how` says (`SwapRollout`). `all-at-once` and `stepwise` keep the stack's own
    * `update_config` values they change in service labels (`LABEL_STACK_PARALLELISM`, `LABEL_STACK_UPDATE_DELAY`)
    * for `restoreUpdateConfig`; `stepwise` sets parallelism 1 and a delay of a day after each task, so Swarm
-   * replaces one task (in its own order) and waits, and labels the service `LABEL_ROLLOUT_STEP` = 1. `stop-all`
+   * replaces one task (in its own order) and waits, and labels the service `LABEL_ROLLOUT_STEP` = 1 + the tasks
+   * already on the new spec (mounting that secret, running that image). `stop-all`
    * scales the service to 0 in the same update (the caller starts the tasks: `startSteered`, or `rehomeSlots`
    * after a crash). `rolling` puts back what a label kept.
    */

@@ -52,7 +52,8 @@ export const LABEL_STACK = 'io.iklimco.vault-bootstrap.stack';
 export const LABEL_KEY_GENERATION = 'io.iklimco.vault-bootstrap.key-generation';
 /**
  * On the Vault service during a rollout one task at a time (`Swarm.swapUnsealSecret`, `stepwise`): how many
- * tasks the tool has asked Swarm to replace so far. See src/activities/cluster/rollout.ts.
+ * tasks on the new spec the tool has asked for so far, those already on it at the swap included (a rollback
+ * whose other tasks never left the image). See src/activities/cluster/rollout.ts.
  */
 export const LABEL_ROLLOUT_STEP = 'io.iklimco.vault-bootstrap.rollout-step';
 /** On the Vault service after an image swap: the image it ran before (what `upgrade --rollback` returns to). */

@@ -8,7 +8,9 @@
  * (`advanceRollout`, which restarts the updater) only when all three tasks, replaced or not, run unsealed on
  * their homes (the caller's `unseal`), are Raft voters, and autopilot calls each of them healthy.
  *
- * The service label `LABEL_ROLLOUT_STEP` counts the replacements asked for, in Swarm's own state: a retry
+ * The service label `LABEL_ROLLOUT_STEP` counts the tasks on the new spec asked for (those already on it at the
+ * swap included: a rollback's tasks that never left the image), in Swarm's own state; the next is asked for only
+ * once as many tasks are on the new spec, so never while Swarm's last pick has not shown yet. A retry
  * after a crash anywhere reads it and the tasks, and never asks for a task twice (two tasks down at once is
  * what this exists to prevent). Swarm picks which task it replaces next (its order is its own); a replaced
  * leader hands over on SIGTERM.
@@ -137,7 +139,8 @@ export async function followStepwiseRollout(
         if (tasks.size !== VAULT_REPLICAS || [...tasks.values()].some((t) => t.state !== 'running'))
           throw new Error(`${tasks.size}/${VAULT_REPLICAS} tasks running`);
         const step = (await deps.swarm.inspectService(service))?.rolloutStep ?? 0;
-        // The step asked for last has not happened yet (Swarm has not stopped the task it picked): wait.
+        // The step asked for last has not happened yet (Swarm has not stopped the task it picked): wait. The
+        // step counts the tasks already on the new spec at the swap too, so they cannot stand in for the pick.
         if (step > fresh.length) throw new Error(`Swarm has not replaced task ${step} yet`);
         return { done: false, stale: ALL_SLOTS.filter((s) => !fresh.includes(s)) };
       },

@@ -138,6 +138,12 @@ export class FakeSwarm implements Swarm {
   readonly advances: { service: string; step: number }[] = [];
   /** The order in which a stepwise rollout's updater takes the slots (Swarm's is its own). */
   stepwiseOrder: number[] = [1, 2, 3];
+  /**
+   * How many `currentTasks` reads Swarm's stepwise pick stays invisible for (the updater runs after the service
+   * update returns); an `advanceRollout` meanwhile throws, as that would have Swarm take a second task.
+   */
+  stepwisePickReads = 0;
+  private pendingPick?: { svc: StoredService; slot: number; readsLeft: number };
   /** The slots a stepwise rollout replaced, in order. */
   readonly stepwiseReplaced: number[] = [];
 
@@ -247,7 +253,11 @@ export class FakeSwarm implements Swarm {
     if (how === 'stepwise') {
       svc.keptParallelism ??= svc.parallelism;
       svc.parallelism = 1;
-      svc.rolloutStep = 1;
+      // As the gateway: 1 + the tasks on the new spec already (a rollback's tasks that never left the image).
+      const already = [...(this.tasks.get(service)?.values() ?? [])].filter(
+        (t) => t.image === svc.image && t.secretIds.includes(svc.unsealSecret?.id ?? ''),
+      ).length;
+      svc.rolloutStep = 1 + already;
       this.rollouts.push({ service, parallelism: 1, stepwise: true });
       this.replaceNextStale(svc);
       return Promise.resolve();
@@ -290,6 +300,11 @@ export class FakeSwarm implements Swarm {
 
   /** Swarm's updater restarted: the first slot of `stepwiseOrder` whose task lacks the mounted secret is replaced. */
   private replaceNextStale(svc: StoredService): void {
+    // Swarm's updater restarted before the task it took last was stopped: it would take another (two down).
+    if (this.pendingPick)
+      throw new Error(
+        `advanceRollout while Swarm's pick of vault-${this.pendingPick.slot} is not visible yet: a second task taken`,
+      );
     const tasks = this.tasks.get(svc.name) ?? new Map<number, FakeTask>();
     const stale = this.stepwiseOrder.find((slot) => {
       const t = tasks.get(slot);
@@ -299,7 +314,9 @@ export class FakeSwarm implements Swarm {
     });
     if (stale !== undefined) {
       this.stepwiseReplaced.push(stale);
-      this.startTask(svc, stale);
+      if (this.stepwisePickReads > 0)
+        this.pendingPick = { svc, slot: stale, readsLeft: this.stepwisePickReads };
+      else this.startTask(svc, stale);
     }
   }
 
@@ -327,6 +344,11 @@ export class FakeSwarm implements Swarm {
   }
 
   currentTasks(service: string): Promise<Map<number, TaskInfo>> {
+    const pick = this.pendingPick;
+    if (pick && pick.svc.name === service && pick.readsLeft-- <= 0) {
+      this.pendingPick = undefined;
+      this.startTask(pick.svc, pick.slot);
+    }
     const out = new Map<number, TaskInfo>();
     for (const [slot, t] of this.tasks.get(service) ?? []) {
       if (t.state === 'starting' && t.readsLeft-- <= 0) t.state = 'running';

@@ -190,9 +190,44 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     );
   }
 
+  /** That every node reports `image`'s version (its tag) in `sys/seal-status`. */
+  async function assertVersions(image: string, label = ''): Promise<string[]> {
+    const now = await versions();
+    for (const v of now)
+      assert.match(v, new RegExp(`^v?${versionOf(image).replace(/\./g, '\\.')}\\b`), label);
+    return now;
+  }
+
+  /**
+   * Starts `upgrade args` without waiting, has `kill` end the worker, starts a new one and follows that run to its
+   * end, the canary and the sampler of nodes down running throughout. Prints the steps and what the canary saw.
+   */
+  async function upgradeThroughCrash(args: string[], kill: () => Promise<void>, label: string) {
+    const c = canary();
+    const d = downTimes();
+    const t0 = Date.now();
+    const started = await run.client(['upgrade', ...args], HEALTH);
+    assert.equal(started.code, 0, started.out);
+    await kill();
+    const diedAt = (Date.now() - t0) / 1000;
+    run.startWorker('n1', 'full', HEALTH);
+    const result = await temporal()
+      .workflow.getHandle<typeof UpgradeVault>(upgradeWorkflowIds(run.stack).upgrade)
+      .result();
+    const secs = (Date.now() - t0) / 1000;
+    const [cs, ds] = [await c.stop(), await d.stop()];
+    console.log(
+      `${label}: to ${result.to} in ${secs.toFixed(1)} s, the worker SIGKILLed ${diedAt.toFixed(1)} s in:\n` +
+        result.steps.map((s) => `  ${s.step}: ${s.summary}`).join('\n'),
+    );
+    report(label, cs, ds);
+    assert.ok(ds.worst <= 1, `${label}: never two nodes down at once (saw ${ds.worst})`);
+    return result;
+  }
+
   it('the upgrade, the worker left alone: one task at a time, every task on the new version', async () => {
     assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
-    const before = await versions();
+    const before = await assertVersions(oldImage);
     const c = canary();
     const d = downTimes();
     const t0 = Date.now();
@@ -203,10 +238,8 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
     console.log(`upgrade to ${newImage} in ${secs.toFixed(1)} s:\n${done.out}`);
     report('upgrade', cs, ds);
     assert.deepEqual(await imagesOfTasks(), [newImage, newImage, newImage]);
-    const after = await versions();
+    const after = await assertVersions(newImage);
     console.log(`versions before: ${before.join(', ')}; after: ${after.join(', ')}`);
-    for (const v of before) assert.match(v, new RegExp(`^v?${versionOf(oldImage).replace(/\./g, '\\.')}\\b`));
-    for (const v of after) assert.match(v, new RegExp(`^v?${versionOf(newImage).replace(/\./g, '\\.')}\\b`));
     assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
   });
 
@@ -216,29 +249,14 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
       ...HEALTH,
       VAULT_BOOTSTRAP_FAILPOINTS: 'rollImage:after-advance',
     });
-    const c = canary();
-    const d = downTimes();
-    const t0 = Date.now();
-    const started = await run.client(['upgrade', '--rollback'], HEALTH);
-    assert.equal(started.code, 0, started.out);
-    await expectWorkerKilledAt(doomed, 'rollImage:after-advance', REACH_MS);
-    const diedAt = (Date.now() - t0) / 1000;
-    run.startWorker('n1', 'full', HEALTH);
-    const result = await temporal()
-      .workflow.getHandle<typeof UpgradeVault>(upgradeWorkflowIds(run.stack).upgrade)
-      .result();
-    const secs = (Date.now() - t0) / 1000;
-    const [cs, ds] = [await c.stop(), await d.stop()];
-    console.log(
-      `rollback to ${result.to} in ${secs.toFixed(1)} s, the worker SIGKILLed ${diedAt.toFixed(1)} s in:\n` +
-        result.steps.map((s) => `  ${s.step}: ${s.summary}`).join('\n'),
+    const result = await upgradeThroughCrash(
+      ['--rollback'],
+      () => expectWorkerKilledAt(doomed, 'rollImage:after-advance', REACH_MS),
+      'rollback, worker killed',
     );
-    report('rollback, worker killed', cs, ds);
     assert.equal(result.to, oldImage);
     assert.deepEqual(await imagesOfTasks(), [oldImage, oldImage, oldImage]);
-    for (const v of await versions())
-      assert.match(v, new RegExp(`^v?${versionOf(oldImage).replace(/\./g, '\\.')}\\b`));
-    assert.ok(ds.worst <= 1, `never two nodes down at once (saw ${ds.worst})`);
+    await assertVersions(oldImage);
   });
 
   it('an image whose task cannot start: UpgradeNodeUnhealthy, the others serving; --rollback brings it back', async () => {
@@ -289,30 +307,17 @@ describe('UpgradeVault on three nodes, a KV canary every 100 ms', () => {
       const afterMs = Math.floor(random() * 80_000);
       const label = `drawn ${i}/${drawn}: ${versionOf(from)} → ${versionOf(to)}, the worker killed ${afterMs} ms in`;
       console.log(`UPGRADE_SEED=${seed} ${label}`);
-      const c = canary();
-      const d = downTimes();
-      const t0 = Date.now();
-      const started = await run.client(['upgrade', '--image', to], HEALTH);
-      assert.equal(started.code, 0, started.out);
-      await sleep(afterMs);
-      await run.killWorker('n1');
-      const diedAt = (Date.now() - t0) / 1000;
-      run.startWorker('n1', 'full', HEALTH);
-      const result = await temporal()
-        .workflow.getHandle<typeof UpgradeVault>(upgradeWorkflowIds(run.stack).upgrade)
-        .result();
-      const secs = (Date.now() - t0) / 1000;
-      const [cs, ds] = [await c.stop(), await d.stop()];
-      console.log(
-        `${label}: done in ${secs.toFixed(1)} s, the worker SIGKILLed ${diedAt.toFixed(1)} s in:\n` +
-          result.steps.map((s) => `  ${s.step}: ${s.summary}`).join('\n'),
+      const result = await upgradeThroughCrash(
+        ['--image', to],
+        async () => {
+          await sleep(afterMs);
+          await run.killWorker('n1');
+        },
+        label,
       );
-      report(label, cs, ds);
       assert.equal(result.to, to);
       assert.deepEqual(await imagesOfTasks(), [to, to, to], `${label}: every task on ${to}`);
-      for (const v of await versions())
-        assert.match(v, new RegExp(`^v?${versionOf(to).replace(/\./g, '\\.')}\\b`), label);
-      assert.ok(ds.worst <= 1, `${label}: never two nodes down at once (saw ${ds.worst})`);
+      await assertVersions(to, label);
     }
   });
 });

@@ -17,6 +17,7 @@ import type { StepOutcome, UpgradeInput } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
 import { unsealAtHome } from './cluster/node-actions';
 import { activeAmong, findActive, locateNodes, waitFor } from './cluster/nodes';
+import type { ClusterNode } from './cluster/nodes';
 import { rootGeneration } from './cluster/root-generation';
 import { followStepwiseRollout, taskState } from './cluster/rollout';
 import type { ActivityDeps } from './deps';
@@ -40,6 +41,11 @@ const STEP_DOWN_TRIES = 6;
 
 export function createUpgradeActivities(deps: ActivityDeps) {
   const { withGeneratedRoot } = rootGeneration(deps);
+
+  /** The node that answers as active now, if one does. */
+  async function activeNow(stack: string) {
+    return (await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values())).active;
+  }
 
   /** Resolves the target image (`--rollback`: the one recorded at the last swap) and the running one. */
   async function planUpgrade(input: UpgradeInput): Promise<StepOutcome & { from: string; to: string }> {
@@ -87,6 +93,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     nodeTimeoutMs?: number;
   }): Promise<StepOutcome & { versions: string[] }> {
     const { stack, image } = input;
+    const nodeTimeoutMs = input.nodeTimeoutMs ?? NODE_TIMEOUT_MS;
     const name = serviceName(stack);
     const held = await readCustody(deps, stack, 'no node can be unsealed after its upgrade');
     const token = apiToken(held, stack);
@@ -98,9 +105,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     // Swarm's picks took the active node while a standby was left, reported (docs/upgrade.md, "Order").
     const activeBefore: (Slot | undefined)[] = [];
     const noteActive = async () => {
-      activeBefore.push(
-        (await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values())).active?.slot,
-      );
+      activeBefore.push((await activeNow(stack))?.slot);
     };
     const leaveActive = async (stale: Slot[]) => {
       stepDowns += await steerActive(stack, stale, held);
@@ -110,10 +115,8 @@ export function createUpgradeActivities(deps: ActivityDeps) {
     // The nodes on the image before the swap (a rollback's that never left it): not replaced, not reported so.
     let onItBefore: string[] = [];
     if (svc.image !== image) {
-      await refuseUnsafeSwap(stack, held, updated);
-      onItBefore = [...(await deps.swarm.currentTasks(name)).values()]
-        .filter(updated)
-        .map((t) => nodeName(t.slot as Slot));
+      const tasks = await refuseUnsafeSwap(stack, held, updated);
+      onItBefore = [...tasks.values()].filter(updated).map((t) => nodeName(t.slot as Slot));
       await noteActive();
       await deps.swarm.swapImage(name, image, 'stepwise');
       await deps.failpoints.hit('rollImage:after-swap');
@@ -127,12 +130,12 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       token,
       beforeAdvance: leaveActive,
       afterAdvance: () => deps.failpoints.hit('rollImage:after-advance'),
-      deadlineMs: input.nodeTimeoutMs ?? NODE_TIMEOUT_MS,
+      deadlineMs: nodeTimeoutMs,
       stalled: (slots, why) =>
         new NonRetryableError(
           ErrorType.UpgradeNodeUnhealthy,
           `${slots.map(nodeName).join(', ')} did not serve on ${image} within ` +
-            `${Math.round((input.nodeTimeoutMs ?? NODE_TIMEOUT_MS) / 1000)}s of its replacement (${why}). ` +
+            `${Math.round(nodeTimeoutMs / 1000)}s of its replacement (${why}). ` +
             `The upgrade stopped there: no other task is replaced, the cluster serves on the nodes that do. ` +
             `\`vault-bootstrap upgrade --rollback\` returns that node to the image before (docs/upgrade.md).`,
         ),
@@ -166,12 +169,18 @@ export function createUpgradeActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Which nodes serve (unsealed, on their homes; a sealed one is unsealed first) and why the others do not.
+   * Which nodes serve (unsealed, on their homes; a sealed one is unsealed first) and why the others do not
+   * (`down`, and `why` as one line); the tasks and nodes it looked at.
    */
   async function servingNodes(
     stack: string,
     held: HeldKeys,
-  ): Promise<{ tasks: Map<number, TaskInfo>; down: Map<Slot, string> }> {
+  ): Promise<{
+    tasks: Map<number, TaskInfo>;
+    nodes: Map<Slot, ClusterNode>;
+    down: Map<Slot, string>;
+    why: string;
+  }> {
     const tasks = await deps.swarm.currentTasks(serviceName(stack));
     const nodes = await locateNodes(deps, stack, ALL_SLOTS, { starting: true, tasks });
     const down = new Map<Slot, string>();
@@ -189,27 +198,27 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         down.set(slot, `it is not unsealed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return { tasks, down };
+    const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
+    return { tasks, nodes, down, why };
   }
 
   /**
    * Before the swap. Swarm's updater stops one stale task at once, of its own choosing: with every node
    * serving, one of three goes down; with a node down, that pick must be the down node itself (the only stale
    * one), or two are down and Raft has no quorum. Refused (`RolloutUnsafe`) otherwise, nothing changed.
+   * Returns the tasks it looked at.
    */
   async function refuseUnsafeSwap(
     stack: string,
     held: HeldKeys,
     updated: (t: TaskInfo) => boolean,
-  ): Promise<void> {
-    const { tasks, down } = await servingNodes(stack, held);
-    if (down.size === 0) return;
+  ): Promise<Map<number, TaskInfo>> {
+    const { tasks, down, why } = await servingNodes(stack, held);
     const exposed = ALL_SLOTS.filter((s) => {
       const t = tasks.get(s);
       return !down.has(s) && !(t && updated(t));
     });
-    if (exposed.length === 0) return;
-    const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
+    if (down.size === 0 || exposed.length === 0) return tasks;
     throw new NonRetryableError(
       ErrorType.RolloutUnsafe,
       `${why}. Swarm would replace a stale task of its own choosing first, and ${exposed.map(nodeName).join(', ')} ` +
@@ -226,9 +235,8 @@ export function createUpgradeActivities(deps: ActivityDeps) {
   async function checkRollback(input: { stack: string }): Promise<StepOutcome & { down: string[] }> {
     const { stack } = input;
     const held = await readCustody(deps, stack, 'no node can be unsealed for the rollback');
-    const { down } = await servingNodes(stack, held);
+    const { nodes, down, why } = await servingNodes(stack, held);
     const serving = ALL_SLOTS.filter((s) => !down.has(s)).map(nodeName);
-    const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');
     if (serving.length < 2)
       throw new NonRetryableError(
         ErrorType.RolloutUnsafe,
@@ -237,7 +245,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
       );
     // Serving is not enough: a quorum is two of the three Raft voters (a node removed from the configuration
     // and unsealed again counts for nothing).
-    const active = await activeAmong(stack, await locateNodes(deps, stack, ALL_SLOTS));
+    const active = await activeAmong(stack, nodes);
     const voters = (await active.client.raftConfiguration(apiToken(held, stack)))
       .filter((s) => s.voter)
       .map((s) => s.nodeId);
@@ -263,8 +271,6 @@ export function createUpgradeActivities(deps: ActivityDeps) {
   async function steerActive(stack: string, stale: Slot[], held: HeldKeys): Promise<number> {
     if (stale.length !== 1) return 0;
     const last = stale[0]!;
-    const activeNow = async () =>
-      (await findActive((await locateNodes(deps, stack, ALL_SLOTS)).values())).active;
     let downs = 0;
     for (;;) {
       const active = await activeAmong(stack, await locateNodes(deps, stack, ALL_SLOTS));
@@ -279,7 +285,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
           `a new active node after ${nodeName(active.slot)} stepped down`,
           60_000,
           async () => {
-            const now = await activeNow();
+            const now = await activeNow(stack);
             return now && now.slot !== active.slot ? true : undefined;
           },
         );

@@ -63,9 +63,10 @@ RUN mkdir -p /var/lib/vault-bootstrap /run/vault-bootstrap-docker \
 COPY --from=docker-cli /usr/local/bin/docker /usr/local/bin/docker
 COPY --from=deps /app/node_modules ./node_modules
 # The production stack file and the Vault config it references: VAULT_STACK_FILES' default (relative to
-# /app). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
-COPY package.json docker-stack-vault.yml ./
-COPY init/vault/vault-template-v2.json ./init/vault/
+# /app). With an OpenBao image: VAULT_STACK_FILES=docker-stack-vault.yml,docker-stack-vault.openbao.yml (its
+# audit device). An operator who deploys another file mounts it and points VAULT_STACK_FILES at it.
+COPY package.json docker-stack-vault.yml docker-stack-vault.openbao.yml ./
+COPY init/vault/vault-template-v2.json init/vault/openbao-audit.hcl ./init/vault/
 # The worker starts through its launcher, with the memory settings it is measured with.
 COPY scripts/worker.sh ./scripts/
 COPY --from=build /app/dist/src ./dist/src

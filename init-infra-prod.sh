@@ -46,6 +46,8 @@
 #   VAULT_BACKUP_INTERVAL, VAULT_DRILL_INTERVAL  the backup and drill schedules (default 1h, 24h)
 #   DOCKER_SOCKET_GID            gid of the managers' /var/run/docker.sock (default: this Engine's socket's)
 #   VAULT_CERT_DIR, VAULT_IMAGE, TEMPORAL_NAMESPACE, VAULT_BOOTSTRAP_TASK_QUEUE, TEMPORAL_UI_URL
+#   VAULT_STACK_FILES            the Vault stack's files in the worker image (default docker-stack-vault.yml);
+#                                OpenBao: docker-stack-vault.yml,docker-stack-vault.openbao.yml (its audit device)
 #   VAULT_BOOTSTRAP_SKIP_WORKER_STACK=1   the worker runs elsewhere (a host process, `npm start`):
 #                                skip step 4
 # Extra arguments go to the client's `bootstrap` (e.g. `--stack other`).

@@ -317,7 +317,7 @@ start_node_worker() {
     # As the one-node job's worker: this environment, plus the stack's and custody's settings.
     env+=(
       VAULT_BOOTSTRAP_STACK="$STACK"
-      VAULT_STACK_FILES="$REPO/docker-stack-vault.yml"
+      VAULT_STACK_FILES="$REPO/docker-stack-vault.yml,$REPO/docker-stack-vault.openbao.yml"
       VAULT_IMAGE="$BED_VAULT_IMAGE"
       VAULT_CERT_DIR="$BED_VAULT_CERT_DIR"
       VAULT_BOOTSTRAP_CUSTODY_DIR="$CUSTODY_3"
@@ -480,7 +480,7 @@ bed_up
 set -a
 # shellcheck source=/dev/null
 source "$CACHE/testbed.env"
-VAULT_STACK_FILES=$REPO/docker-stack-vault.yml,$REPO/testbed/docker-stack-vault.testbed.yml
+VAULT_STACK_FILES=$REPO/docker-stack-vault.yml,$REPO/docker-stack-vault.openbao.yml,$REPO/testbed/docker-stack-vault.testbed.yml
 VAULT_STACK_DIR_ROOT=$TESTBED_STACK_ROOT
 VAULT_BOOTSTRAP_STACK=$STACK
 VAULT_BOOTSTRAP_CUSTODY_DIR=${VAULT_BOOTSTRAP_CUSTODY_DIR:-$CACHE/custody}

@@ -28,7 +28,8 @@ log "deploying the stack $STACK (image $VAULT_IMAGE, folders under $STACK_DIR)"
 cd "$REPO_ROOT"
 VAULT_UNSEAL_KEY_SECRET=$UNSEAL_KEY_SECRET TESTBED_STACK_DIR=$STACK_DIR VAULT_BOOTSTRAP_STACK_NAME=$STACK \
   docker stack deploy --resolve-image never \
-  -c docker-stack-vault.yml -c testbed/docker-stack-vault.testbed.yml "$STACK" >/dev/null
+  -c docker-stack-vault.yml -c docker-stack-vault.openbao.yml -c testbed/docker-stack-vault.testbed.yml \
+  "$STACK" >/dev/null
 
 # Converged: no rolling update in progress (a redeploy replaces the tasks one by one) and three
 # tasks running; Swarm counts a task as running once its healthcheck passed.

@@ -1,7 +1,7 @@
 /**
  * The tool's own Vault credentials: one token per job (cluster/policies.ts), and no standing root token.
  *
- * - `revokeRootToken` (the bootstrap's last step): writes the tool's policies, gives it a periodic token under
+ * - `revokeRootToken` (the bootstrap's last step): enables the audit device (cluster/audit.ts), writes the tool's policies, gives it a periodic token under
  *   each (the worker's, the snapshot token, on OpenBao the root generation token), keeps them in custody, mounts
  *   the backup canary's engine, revokes the root token `sys/init` answered and drops it from custody.
  * - `ensureBackupAccess` (`BackupVault`'s first step): checks that the snapshot token is there
@@ -16,6 +16,7 @@ import type { CustodyTokens, HeldKeys, VaultNode } from '../ports';
 import { serviceName } from '../shared/constants';
 import { ErrorType, NonRetryableError } from '../shared/errors';
 import type { BootstrapInput, StepOutcome } from '../shared/types';
+import { ensureAuditDevice } from './cluster/audit';
 import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { credentialsFor } from './cluster/credentials';
 import { writeExecAccess } from './cluster/exec-access';
@@ -123,6 +124,9 @@ export function createTokenActivities(deps: ActivityDeps) {
       };
     }
     if (root) {
+      // First: what the tool does next with the root token is audited, and a refusal changes nothing else.
+      const audit = await ensureAuditDevice(node, root);
+      if (audit) done.push(audit);
       for (const c of creds) await node.writePolicy(root, c.policy, c.hcl);
       done.push(...(await writeExecAccess(node, root)));
       for (const c of missing) {
@@ -177,8 +181,8 @@ export function createTokenActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Brings the tool's access to what this version writes, because an operator asked (`credentials repair`): a
-   * policy missing or changed is written again, a token missing, rejected or under another policy is replaced
+   * Brings the tool's access to what this version writes, because an operator asked (`credentials repair`): the
+   * audit device enabled where the server allows it (cluster/audit.ts), a policy missing or changed is written again, a token missing, rejected or under another policy is replaced
    * (the old one revoked), the canary's mount made; with a root token generated from the unseal key for that,
    * revoked before this returns. Every token made is recorded (`use.made`) until custody holds it.
    */
@@ -189,6 +193,8 @@ export function createTokenActivities(deps: ActivityDeps) {
     const creds = await credentialsFor(node);
     const done: string[] = [];
     await withGeneratedRoot(node, held, stack, async (root, use) => {
+      const audit = await ensureAuditDevice(node, root);
+      if (audit) done.push(audit);
       for (const c of creds) {
         if ((await node.readPolicy(root, c.policy)) !== c.hcl) {
           await node.writePolicy(root, c.policy, c.hcl);

@@ -53,6 +53,7 @@ export type {
   TaskInfo,
 } from './swarm';
 export type {
+  AuditDevice,
   AutopilotConfig,
   AutopilotState,
   CreatedToken,

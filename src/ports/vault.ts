@@ -163,6 +163,10 @@ export interface VaultNode {
   mountType(token: string, path: string): Promise<string | undefined>;
   /** Mounts a KV version 1 engine at `path`. */
   mountKv(token: string, path: string): Promise<void>;
+  /** `sys/audit` (sudo): the audit devices enabled, from the API or the server's configuration. */
+  listAuditDevices(token: string): Promise<AuditDevice[]>;
+  /** `sys/audit/<path>` (sudo): enables an audit device; OpenBao 2.3.2+ refuses it (HTTP 400) unless configured. */
+  enableAuditDevice(token: string, device: AuditDevice): Promise<void>;
   /** Writes the KV v1 entry at `path` (its whole value). */
   writeKv(token: string, path: string, value: Record<string, string>): Promise<void>;
   /** Reads the KV v1 entry at `path`, or undefined when there is none. */
@@ -307,6 +311,13 @@ export interface RekeyBackup {
 }
 
 /** A token role (`auth/token/roles/<name>`): the fields the tool sets. */
+/** An audit device: its path without the trailing slash, its type (`file`) and its options (`file_path`). */
+export interface AuditDevice {
+  path: string;
+  type: string;
+  options: Record<string, string>;
+}
+
 export interface TokenRole {
   /** The only policies a token made through the role may carry. */
   allowedPolicies: string[];

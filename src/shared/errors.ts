@@ -102,6 +102,11 @@ export const ErrorType = selfNamed({
    * does not repair its own access on its own: `vault-bootstrap credentials repair` does, when asked.
    */
   CredentialMissing: 'CredentialMissing',
+  /**
+   * Vault refused to enable the audit device on the logs volume (`/vault/logs/audit.log`): the volume is not
+   * writable by the server. Nothing else was changed; the step runs again once it is.
+   */
+  AuditDeviceRefused: 'AuditDeviceRefused',
   /** A workflow's input is malformed (a direct start that skipped the client's checks); nothing was done. */
   InvalidInput: 'InvalidInput',
   /** The container to signal is not on the node the activity ran on (the task moved): the next check sees where. */

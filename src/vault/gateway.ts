@@ -38,6 +38,7 @@ import type { Readable } from 'node:stream';
 import nodeVault from 'node-vault';
 import type { VaultAddressing } from '../config/worker';
 import type {
+  AuditDevice,
   AutopilotConfig,
   AutopilotState,
   CreatedToken,
@@ -435,6 +436,37 @@ export class VaultNodeClient implements VaultNode {
         `/sys/mounts/${encodeURIComponent(path)}`,
         'POST',
         { type: 'kv', options: { version: '1' } },
+        token,
+      ),
+    );
+  }
+
+  async listAuditDevices(token: string): Promise<AuditDevice[]> {
+    const body = (await this.call('listing the audit devices', () =>
+      this.request('/sys/audit', 'GET', undefined, token),
+    )) as { data?: unknown } | undefined;
+    // Both servers answer the devices by path at the top level and again under `data`; older ones only at the top.
+    const table = body && typeof body.data === 'object' && body.data !== null ? body.data : body;
+    const out: AuditDevice[] = [];
+    for (const [key, value] of Object.entries((table ?? {}) as Record<string, unknown>)) {
+      if (!key.endsWith('/') || typeof value !== 'object' || value === null) continue;
+      const { type, options } = value as { type?: unknown; options?: unknown };
+      if (typeof type !== 'string')
+        throw new VaultProtocolError(`listing the audit devices of ${this.name}: ${key} has no type`);
+      const opts: Record<string, string> = {};
+      for (const [k, v] of Object.entries((options ?? {}) as Record<string, unknown>))
+        if (typeof v === 'string') opts[k] = v;
+      out.push({ path: key.slice(0, -1), type, options: opts });
+    }
+    return out;
+  }
+
+  async enableAuditDevice(token: string, device: AuditDevice): Promise<void> {
+    await this.call(`enabling the ${device.type} audit device ${device.path}/`, () =>
+      this.request(
+        `/sys/audit/${encodeURIComponent(device.path)}`,
+        'PUT',
+        { type: device.type, options: device.options },
         token,
       ),
     );

@@ -43,6 +43,15 @@ describe('BootstrapVault end to end', () => {
   let client: Client;
   let connection: Connection;
   const runIds: string[] = [];
+  /** Each slot's audit log, from its logs folder on the bed (undefined: none). */
+  const auditLogs = () =>
+    [1, 2, 3].map((slot) => {
+      try {
+        return readFileSync(join(run.stackDir, `vault-${slot}`, 'logs', 'audit.log'), 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
 
   before(async () => {
     ({ client, connection } = await temporalClient(run.bed.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'));
@@ -64,6 +73,18 @@ describe('BootstrapVault end to end', () => {
     assert.ok(v.sealedFalse, v.vaultStatus);
     assert.equal(v.leaders, 1, v.listPeers);
     assert.equal(v.followers, 2, v.listPeers);
+    // The audit device (docker-stack-vault.openbao.yml): every node opened /vault/logs/audit.log on its logs
+    // folder, and the active node wrote the bootstrap's last step there (the tool's policies).
+    const logs = auditLogs();
+    assert.deepEqual(
+      logs.map((l) => l !== undefined),
+      [true, true, true],
+      'each node has its audit log',
+    );
+    assert.ok(
+      logs.some((l) => l?.includes('"path":"sys/policies/acl/vault-bootstrap-worker"')),
+      'the active node audited the policy writes',
+    );
     const desc = await client.workflow.getHandle(workflowId).describe();
     runIds.push(desc.runId);
     const events = await historyOf(client, workflowId, desc.runId);
@@ -119,6 +140,11 @@ describe('BootstrapVault end to end', () => {
     assert.ok(held.snapshotToken && held.rootGenerationToken, 'and the snapshot and root generation tokens');
     const log = readFileSync(run.workerLog, 'utf8');
     assert.ok(log.length > 0);
+    const audit = auditLogs().join('\n');
+    assert.ok(audit.length > 0);
+    for (const secret of [held.workerToken, held.snapshotToken, held.rootGenerationToken])
+      for (const form of secretForms(secret))
+        assert.ok(!audit.includes(form), 'the audit logs hold a token in the clear (they HMAC it)');
     for (const runId of runIds) {
       const text = historyText(await historyOf(client, workflowId, runId));
       for (const secret of [held.unsealKey, held.workerToken, held.snapshotToken, held.rootGenerationToken]) {

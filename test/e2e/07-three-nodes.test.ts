@@ -1,6 +1,6 @@
 /**
  * Production's shape on the three-node bed (`npm run testbed -- up --nodes 3`, brought up here if it is
- * not): the production `docker-stack-vault.yml` alone, one Vault task per node, the full worker on n1
+ * not): the production `docker-stack-vault.yml` (with its OpenBao overlay, the audit device), one Vault task per node, the full worker on n1
  * and a node agent on n2 and n3. The seed's verification holds on every node; a Vault task killed on any
  * node is unsealed within seconds (that node's Docker events, through its agent); a re-issued certificate
  * is reloaded on every node by a SIGHUP on its own node; a node without its agent is reported and the
@@ -66,7 +66,7 @@ describe('three nodes: the production stack file, a worker per node, healing on 
     await cleanUpLeavingNothing(run);
   });
 
-  it("bootstraps from docker-stack-vault.yml alone, one task per node; the seed's verification holds on every node", async () => {
+  it("bootstraps from docker-stack-vault.yml (and its OpenBao overlay), one task per node; the seed's verification holds on every node", async () => {
     const started = Date.now();
     const boot = await run.client(['bootstrap', '--wait'], extra);
     assert.equal(boot.code, 0, boot.out);
@@ -115,6 +115,19 @@ describe('three nodes: the production stack file, a worker per node, healing on 
       assert.equal(v.leaders, 1, v.listPeers);
       assert.equal(v.followers, 2, v.listPeers);
     }
+    // The audit device of docker-stack-vault.openbao.yml: each node's task opened /vault/logs/audit.log on its
+    // own logs volume; the active node's holds the bootstrap's policy writes. `docker cp` (a tar on stdout)
+    // because the bed's image has no shell.
+    const audits: string[] = [];
+    for (const node of NODE_NAMES) {
+      const task = await vaultOnNode(run.stack, node);
+      assert.ok(task, `a Vault task on ${node}`);
+      audits.push(await nodeDocker(node, ['cp', `${task.container}:/vault/logs/audit.log`, '-']));
+    }
+    assert.ok(
+      audits.some((a) => a.includes('"path":"sys/policies/acl/vault-bootstrap-worker"')),
+      'the active node audited the policy writes',
+    );
   });
 
   it('a Vault task killed on any node is unsealed within seconds, through that node’s events', async () => {

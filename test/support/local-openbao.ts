@@ -54,8 +54,15 @@ export class LocalOpenBao {
     this.exited = new Promise((r) => child.once('exit', () => r()));
   }
 
-  /** Starts the server and waits until it answers seal-status (uninitialized, sealed). */
-  static async start(binary: string): Promise<LocalOpenBao> {
+  /**
+   * Starts the server and waits until it answers seal-status (uninitialized, sealed). `extraConfig`: HCL lines
+   * of a second configuration file (`-config` again), as docker-stack-vault.openbao.yml adds one; `dir` is
+   * replaced by the server's folder in them.
+   */
+  static async start(
+    binary: string,
+    extraConfig: (dir: string) => string[] = () => [],
+  ): Promise<LocalOpenBao> {
     const dir = testDir('vbt-bao-');
     const certs = new TestCertificates(dir);
     await certs.createCa();
@@ -86,7 +93,9 @@ export class LocalOpenBao {
     mkdirSync(data, { mode: 0o700 });
     const log = openSync(join(dir, 'server.log'), 'a');
     // A clean environment: no VAULT_*/BAO_* of the caller's reaches the server.
-    const child = spawn(binary, ['server', `-config=${config}`], {
+    const extra = join(dir, 'extra.hcl');
+    writeFileSync(extra, [...extraConfig(dir), ''].join('\n'));
+    const child = spawn(binary, ['server', `-config=${config}`, `-config=${extra}`], {
       stdio: ['ignore', log, log],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
     });

@@ -149,7 +149,8 @@ export class MultiNodeRun {
       TEMPORAL_UI_URL: this.bed.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233',
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
       VAULT_BOOTSTRAP_STACK: this.stack,
-      VAULT_STACK_FILES: join(REPO, 'docker-stack-vault.yml'),
+      // The production file with its OpenBao overlay (the audit device), as an operator of OpenBao deploys it.
+      VAULT_STACK_FILES: `${join(REPO, 'docker-stack-vault.yml')},${join(REPO, 'docker-stack-vault.openbao.yml')}`,
       VAULT_IMAGE: this.bed.env.VAULT_IMAGE ?? '',
       VAULT_CERT_DIR: this.bed.env.VAULT_CERT_DIR ?? '',
       VAULT_UNSEAL_SECRET_NAME: '{stack}_vault_unseal_key',

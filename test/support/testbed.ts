@@ -254,7 +254,11 @@ export class TestRun {
       ...this.temporalEnv('worker'),
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,
       VAULT_BOOTSTRAP_STACK: this.stack,
-      VAULT_STACK_FILES: `${join(REPO, 'docker-stack-vault.yml')},${join(REPO, 'testbed', 'docker-stack-vault.testbed.yml')}`,
+      VAULT_STACK_FILES: [
+        join(REPO, 'docker-stack-vault.yml'),
+        join(REPO, 'docker-stack-vault.openbao.yml'),
+        join(REPO, 'testbed', 'docker-stack-vault.testbed.yml'),
+      ].join(','),
       VAULT_STACK_DIR_ROOT: this.stackDirRoot,
       VAULT_IMAGE: this.bed.VAULT_IMAGE ?? '',
       VAULT_CERT_DIR: this.bed.VAULT_CERT_DIR ?? '',

@@ -139,6 +139,8 @@ export class WorkerStackRun extends MultiNodeRun {
       TEMPORAL_UI_URL: bed.TEMPORAL_UI_URL ?? '',
       VAULT_BOOTSTRAP_IMAGE: WORKER_IMAGE,
       VAULT_IMAGE: bed.VAULT_IMAGE ?? '',
+      // The bed's image is OpenBao's: the production file with its overlay (the audit device), in the image.
+      VAULT_STACK_FILES: 'docker-stack-vault.yml,docker-stack-vault.openbao.yml',
       VAULT_CERT_DIR: bed.VAULT_CERT_DIR ?? '',
       VAULT_BOOTSTRAP_STACK: this.stack,
       VAULT_BOOTSTRAP_TASK_QUEUE: this.taskQueue,

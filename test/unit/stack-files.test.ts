@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { AUDIT_DEVICE, AUDIT_LOG_FILE } from '../../src/activities/cluster/audit';
 import { checkStackFiles } from '../../src/activities/stack';
 import { localFiles } from '../../src/fs/local-files';
 import { REPO } from '../support/testbed';
@@ -12,6 +13,7 @@ import { testDir } from '../support/tmp';
 describe('stack file checks', () => {
   const prod = join(REPO, 'docker-stack-vault.yml');
   const testbed = join(REPO, 'testbed', 'docker-stack-vault.testbed.yml');
+  const openbao = join(REPO, 'docker-stack-vault.openbao.yml');
   const tmp = testDir('vbt-stack-');
   const write = (name: string, text: string): string => {
     const p = join(tmp, name);
@@ -22,6 +24,34 @@ describe('stack file checks', () => {
   it('accepts the production file and the test-bed override', async () => {
     await checkStackFiles([prod], localFiles.readText);
     await checkStackFiles([prod, testbed], localFiles.readText);
+    await checkStackFiles([prod, openbao, testbed], localFiles.readText);
+  });
+
+  it('the OpenBao overlay: the production config first, then the audit file; its config key pinned to its content', () => {
+    const text = readFileSync(openbao, 'utf8');
+    const doc = parse(text) as {
+      services: { vault: { entrypoint: string[]; configs: { source: string; target: string }[] } };
+      configs: Record<string, { file: string }>;
+    };
+    const prodVault = (parse(readFileSync(prod, 'utf8')) as { services: { vault: { entrypoint: string[] } } })
+      .services.vault;
+    // Everything the production entrypoint runs, and the audit file after it.
+    assert.deepEqual(doc.services.vault.entrypoint, [
+      ...prodVault.entrypoint,
+      '-config=/vault/config/audit.hcl',
+    ]);
+    const [key] = Object.keys(doc.configs);
+    assert.deepEqual(doc.configs[key!], { file: './init/vault/openbao-audit.hcl' });
+    assert.deepEqual(doc.services.vault.configs, [{ source: key, target: '/vault/config/audit.hcl' }]);
+    const pinned = new RegExp(`# ${key} content sha256: ([0-9a-f]{64})$`, 'm').exec(text)?.[1];
+    const actual = createHash('sha256')
+      .update(readFileSync(join(REPO, 'init', 'vault', 'openbao-audit.hcl')))
+      .digest('hex');
+    assert.equal(actual, pinned, `init/vault/openbao-audit.hcl changed: give it a new key (after ${key})`);
+    // The device the file declares is the one the tool looks for (src/activities/cluster/audit.ts).
+    const hcl = readFileSync(join(REPO, 'init', 'vault', 'openbao-audit.hcl'), 'utf8');
+    assert.match(hcl, new RegExp(`^audit "${AUDIT_DEVICE.type}" "${AUDIT_DEVICE.path}" \\{`, 'm'));
+    assert.match(hcl, new RegExp(`^\\s*file_path = "${AUDIT_LOG_FILE}"$`, 'm'));
   });
 
   it("keeps the seed's template name, and a key that changes with the template's content", () => {
@@ -83,6 +113,7 @@ describe('the stack files the project ships', () => {
     // Seen: `name: ${X:?... break-glass keys ...}` deployed a config named "glass keys ..." (not found).
     for (const name of [
       'docker-stack-vault.yml',
+      'docker-stack-vault.openbao.yml',
       'docker-stack-vault-bootstrap.yml',
       'docker-stack-vault-bootstrap.tls.yml',
       join('testbed', 'docker-stack-vault.testbed.yml'),

@@ -22,6 +22,7 @@ import type * as OpenPgp from 'openpgp' with { 'resolution-mode': 'import' };
 import { capabilitiesOf, healthStateOf } from '../../../src/shared/vault-server';
 import type { VaultServer } from '../../../src/shared/vault-server';
 import type {
+  AuditDevice,
   AutopilotConfig,
   AutopilotState,
   CreatedToken,
@@ -48,6 +49,7 @@ import type {
   VaultNodeFactory,
 } from '../../../src/ports';
 import { SNAPSHOT_PATH } from '../../../src/activities/cluster/policies';
+import { AUDIT_DEVICE } from '../../../src/activities/cluster/audit';
 import { VAULT_API_PORT } from '../../../src/shared/constants';
 import { VaultProtocolError, VaultRequestError } from '../../../src/shared/errors';
 import { publicKeyForVault } from '../../../src/vault/pgp';
@@ -126,6 +128,7 @@ interface FakeClusterData {
   tokenRoles: [string, TokenRole][];
   mounts: [string, string][];
   kv: [string, Record<string, string>][];
+  audits: [string, AuditDevice][];
 }
 
 /** How the fake's snapshots begin; a stream that does not is refused as Vault refuses a file that is none. */
@@ -148,6 +151,15 @@ export class FakeVaultCluster {
   /** Secrets engines by mount path (`vault-bootstrap` → `kv`), and KV v1 entries by full path. */
   readonly mounts = new Map<string, string>();
   readonly kv = new Map<string, Record<string, string>>();
+  /** Audit devices enabled through `sys/audit`, by path: in the cluster's data, as Vault keeps its audit table. */
+  readonly audits = new Map<string, AuditDevice>();
+  /**
+   * Audit devices the server's configuration declares (OpenBao's only way from 2.3.2): what the test bed's
+   * stack files give OpenBao by default; none once `asServer` names a server that takes them from the API.
+   */
+  configuredAudits: AuditDevice[] = [{ ...AUDIT_DEVICE, options: { ...AUDIT_DEVICE.options } }];
+  /** When set, `sys/audit/<path>` answers HTTP 400 with it (Vault cannot open the file: a read-only volume). */
+  auditRefusal?: string;
   /**
    * The server seal-status names (OpenBao 2.7.2 by default, as on the test bed): what the steps read the
    * capabilities of. Set with `rootGenerationApi` to what that server offers (`asServer` does both).
@@ -164,6 +176,7 @@ export class FakeVaultCluster {
     this.server = server;
     this.rootGenerationApi = capabilitiesOf(server).rootGeneration.api;
     this.rekeyApi = capabilitiesOf(server).rekey.api;
+    if (capabilitiesOf(server).auditDeviceByApi) this.configuredAudits = [];
     return this;
   }
   rootGeneration?: { nonce: string; otp: string };
@@ -293,7 +306,8 @@ export class FakeVaultCluster {
   erase(): void {
     for (const slot of this.nodes.keys()) this.wipe(slot);
     this.unsealKey = undefined;
-    for (const m of [this.tokens, this.policies, this.tokenRoles, this.mounts, this.kv]) m.clear();
+    for (const m of [this.tokens, this.policies, this.tokenRoles, this.mounts, this.kv, this.audits])
+      m.clear();
     this.rootGeneration = undefined;
     this.rekey = undefined;
     this.rekeyBackup = undefined;
@@ -309,6 +323,7 @@ export class FakeVaultCluster {
       tokenRoles: [...this.tokenRoles],
       mounts: [...this.mounts],
       kv: [...this.kv],
+      audits: [...this.audits],
     });
   }
 
@@ -321,6 +336,7 @@ export class FakeVaultCluster {
       [this.tokenRoles, data.tokenRoles],
       [this.mounts, data.mounts],
       [this.kv, data.kv],
+      [this.audits, data.audits],
     ] as [Map<string, unknown>, [string, unknown][]][]) {
       map.clear();
       for (const [k, v] of entries) map.set(k, v);
@@ -833,6 +849,32 @@ class FakeVaultNode implements VaultNode {
           400,
         );
       this.cluster.mounts.set(path, 'kv');
+    });
+  }
+
+  listAuditDevices(token: string): Promise<AuditDevice[]> {
+    return attempt(() => {
+      this.allowed('listing the audit devices', token, 'sys/audit', 'sudo');
+      return structuredClone([...this.cluster.configuredAudits, ...this.cluster.audits.values()]);
+    });
+  }
+
+  enableAuditDevice(token: string, device: AuditDevice): Promise<void> {
+    return attempt(() => {
+      const op = `enabling the ${device.type} audit device ${device.path}/`;
+      this.allowed(op, token, `sys/audit/${device.path}`, 'sudo');
+      const refuse = (why: string) => new VaultRequestError(`${op} on ${this.name}: HTTP 400: ${why}`, 400);
+      // OpenBao 2.3.2 and later, as the real one answers (test/integration/audit-openbao.test.ts).
+      if (!capabilitiesOf(this.cluster.server).auditDeviceByApi)
+        throw refuse(
+          'cannot enable audit device via API; use declarative, config-based audit device management instead',
+        );
+      const taken = [...this.cluster.configuredAudits, ...this.cluster.audits.values()].some(
+        (d) => d.path === device.path,
+      );
+      if (taken) throw refuse(`path already in use at ${device.path}/`);
+      if (this.cluster.auditRefusal) throw refuse(this.cluster.auditRefusal);
+      this.cluster.audits.set(device.path, structuredClone(device));
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { AUDIT_DEVICE, AUDIT_LOG_FILE } from '../../../src/activities/cluster/audit';
 import { CANARY_MOUNT, CREDENTIALS, SNAPSHOT_POLICY } from '../../../src/activities/cluster/policies';
 import { worldAfter } from '../../support/fakes';
 import type { World } from '../../support/fakes';
@@ -120,5 +121,102 @@ describe('revokeRootToken', () => {
     assert.equal(out.changed, false);
     assert.match(out.summary, /no usable snapshot token: run `vault-bootstrap credentials repair --stack /);
     assert.equal(w.vault.policies.get(SNAPSHOT_POLICY), undefined, 'no policy written');
+  });
+});
+
+describe('the audit device on the logs volume (issue 29), with the root token', () => {
+  const FILE = AUDIT_LOG_FILE;
+
+  it('HashiCorp Vault: enabled through sys/audit first, once; a retry and a second run leave it', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '2.1.2' });
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.match(
+      out.summary,
+      new RegExp(`^enabled the audit device vault-logs/ \\(${FILE}\\), wrote the policy`),
+    );
+    assert.deepEqual([...w.vault.audits.values()], [AUDIT_DEVICE]);
+    // A run that crashed after the device was enabled: the retry finds it and goes on.
+    const again = await worldAfter('verifyCluster');
+    again.vault.asServer({ product: 'vault', version: '2.1.2' });
+    again.failpoints.at.set('revokeRootToken:after-create-token', () => {
+      throw new Error('worker killed');
+    });
+    await assert.rejects(again.run(again.acts.revokeRootToken, again.input), /worker killed/);
+    again.failpoints.at.clear();
+    const retried = await again.run(again.acts.revokeRootToken, again.input);
+    assert.doesNotMatch(retried.summary, /audit/);
+    assert.equal(again.vault.audits.size, 1);
+    assert.equal((await again.custody.read(again.stack)).rootToken, undefined);
+  });
+
+  it('OpenBao 2.7.2 with the overlay: the configured device counts, nothing is enabled through the API', async () => {
+    const w = await worldAfter('verifyCluster');
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.doesNotMatch(out.summary, /audit/);
+    assert.equal(w.vault.audits.size, 0);
+  });
+
+  it('OpenBao 2.7.2 without the overlay: said in the summary (no API can add it), the bootstrap completes', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.configuredAudits = [];
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.match(
+      out.summary,
+      /^no audit device writes \/vault\/logs\/audit\.log: openbao 2\.7\.2 takes audit devices only from its configuration \(deploy with docker-stack-vault\.openbao\.yml\), wrote the policy/,
+    );
+    assert.equal(
+      (await w.custody.read(w.stack)).rootToken,
+      undefined,
+      'the root token is revoked all the same',
+    );
+  });
+
+  it('Vault refuses the device (the logs volume read-only): AuditDeviceRefused, nothing else done, the root token kept', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '1.17.6' });
+    w.vault.auditRefusal = `sanity check failed; unable to open "${FILE}" for writing: read-only file system`;
+    const root = (await w.custody.read(w.stack)).rootToken!;
+    await assert.rejects(
+      w.run(w.acts.revokeRootToken, w.input),
+      namedFailure('AuditDeviceRefused', /read-only file system.*must be writable by the server/),
+    );
+    assert.equal(w.vault.policies.size, 0, 'no policy written');
+    assert.equal((await w.custody.read(w.stack)).rootToken, root, 'custody keeps the root token');
+    assert.ok(w.vault.tokens.has(root), 'Vault keeps it: the step runs again once the volume is fixed');
+    w.vault.auditRefusal = undefined;
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.match(out.summary, /^enabled the audit device/);
+  });
+
+  it("another device at the tool's path is left alone and said; an operator's own device on the file counts", async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '1.17.6' });
+    w.vault.audits.set('vault-logs', {
+      path: 'vault-logs',
+      type: 'socket',
+      options: { address: '10.0.0.9:9090' },
+    });
+    const out = await w.run(w.acts.revokeRootToken, w.input);
+    assert.match(out.summary, /^left the audit device vault-logs\/ alone: it is a socket device/);
+    assert.equal(w.vault.audits.get('vault-logs')?.type, 'socket');
+    const theirs = await worldAfter('verifyCluster');
+    theirs.vault.asServer({ product: 'vault', version: '1.17.6' });
+    theirs.vault.audits.set('ops', { path: 'ops', type: 'file', options: { file_path: FILE } });
+    const done = await theirs.run(theirs.acts.revokeRootToken, theirs.input);
+    assert.doesNotMatch(done.summary, /audit/);
+    assert.deepEqual([...theirs.vault.audits.keys()], ['ops']);
+  });
+
+  it('a Vault cluster bootstrapped before: `credentials repair` enables it, with a generated root token', async () => {
+    const w = await worldAfter('verifyCluster');
+    w.vault.asServer({ product: 'vault', version: '1.17.6' });
+    // As a version without the device left it: bootstrapped, no device.
+    await w.run(w.acts.revokeRootToken, w.input);
+    w.vault.audits.clear();
+    const out = await w.run(w.acts.repairCredentials, w.input);
+    assert.match(out.summary, /^enabled the audit device vault-logs\//);
+    assert.deepEqual(w.vault.rootTokens(), [], 'the generated root token is revoked');
+    assert.equal((await w.run(w.acts.repairCredentials, w.input)).changed, false, 'once is enough');
   });
 });

@@ -35,6 +35,7 @@ import {
   LABEL_KEY_ID,
   LABEL_PREVIOUS_IMAGE,
   LABEL_ROLLOUT_STEP,
+  LABEL_ROLLOUT_STEP_AT,
   LABEL_STACK,
   LABEL_STACK_PARALLELISM,
   LABEL_STACK_UPDATE_DELAY,
@@ -150,6 +151,7 @@ function runStepwise(spec: Docker.ServiceSpec, alreadyOn: number): void {
   // Counts the tasks on the new spec asked for: the one Swarm takes now, and those on it already (Swarm
   // never takes them), so that the step is ahead of the tasks on it until Swarm has stopped the one it took.
   labels[LABEL_ROLLOUT_STEP] = String(alreadyOn + 1);
+  labels[LABEL_ROLLOUT_STEP_AT] = new Date().toISOString();
   spec.Labels = labels;
   withParallelism(spec, 1, STEPWISE_DELAY_NS);
 }
@@ -175,6 +177,7 @@ function restoreUpdateConfig(spec: Docker.ServiceSpec): boolean {
   delete labels[LABEL_STACK_PARALLELISM];
   delete labels[LABEL_STACK_UPDATE_DELAY];
   delete labels[LABEL_ROLLOUT_STEP];
+  delete labels[LABEL_ROLLOUT_STEP_AT];
   spec.Labels = labels;
   withParallelism(
     spec,
@@ -326,6 +329,7 @@ export class DockerGateway implements Swarm {
     const spec = svc.Spec!;
     const secrets = containerSpec(spec.TaskTemplate)?.Secrets ?? [];
     const unseal = secrets.find((s) => s.File?.Name === UNSEAL_SECRET_TARGET);
+    const stepAt = Date.parse(spec.Labels?.[LABEL_ROLLOUT_STEP_AT] ?? '');
     return {
       replicas: spec.Mode?.Replicated?.Replicas,
       unsealSecret: unseal?.SecretID ? { id: unseal.SecretID, name: unseal.SecretName ?? '' } : undefined,
@@ -334,6 +338,7 @@ export class DockerGateway implements Swarm {
       ...(spec.Labels?.[LABEL_ROLLOUT_STEP] !== undefined
         ? { rolloutStep: Number(spec.Labels[LABEL_ROLLOUT_STEP]) }
         : {}),
+      ...(Number.isFinite(stepAt) ? { rolloutStepAt: stepAt } : {}),
     };
   }
 
@@ -413,7 +418,11 @@ export class DockerGateway implements Swarm {
     const svc = await this.serviceNamed(serviceName);
     if (!svc?.ID || !svc.Spec) throw new Error(`service ${serviceName} not found`);
     const spec = structuredClone(svc.Spec);
-    spec.Labels = { ...(spec.Labels ?? {}), [LABEL_ROLLOUT_STEP]: String(step) };
+    spec.Labels = {
+      ...(spec.Labels ?? {}),
+      [LABEL_ROLLOUT_STEP]: String(step),
+      [LABEL_ROLLOUT_STEP_AT]: new Date().toISOString(),
+    };
     await this.docker.getService(svc.ID).update({ ...spec, version: svc.Version?.Index });
   }
 

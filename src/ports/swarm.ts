@@ -24,6 +24,8 @@ export interface ServiceInfo {
   unsealSecret?: { id: string; name: string };
   /** During a stepwise rollout: how many tasks on the new spec the tool has asked for (`LABEL_ROLLOUT_STEP`). */
   rolloutStep?: number;
+  /** When the tool asked for that step, ms since the epoch (`LABEL_ROLLOUT_STEP_AT`). */
+  rolloutStepAt?: number;
   /** The image the task template names. */
   image?: string;
   /** The image before the last `swapImage` (`LABEL_PREVIOUS_IMAGE`). */

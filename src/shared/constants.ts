@@ -56,6 +56,11 @@ export const LABEL_KEY_GENERATION = 'io.iklimco.vault-bootstrap.key-generation';
  * whose other tasks never left the image). See src/activities/cluster/rollout.ts.
  */
 export const LABEL_ROLLOUT_STEP = 'io.iklimco.vault-bootstrap.rollout-step';
+/**
+ * Beside `LABEL_ROLLOUT_STEP`: when the tool asked for that step (ISO 8601, the worker's clock), in Swarm's
+ * state: a replaced node's time to serve counts from it, across a crash of the worker that asked.
+ */
+export const LABEL_ROLLOUT_STEP_AT = 'io.iklimco.vault-bootstrap.rollout-step-at';
 /** On the Vault service after an image swap: the image it ran before (what `upgrade --rollback` returns to). */
 export const LABEL_PREVIOUS_IMAGE = 'io.iklimco.vault-bootstrap.previous-image';
 /** Beside `LABEL_STACK_PARALLELISM` during a stepwise rollout: the stack's own `update_config.delay` (ns). */

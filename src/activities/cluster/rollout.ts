@@ -87,7 +87,10 @@ export async function followStepwiseRollout(
   let advances = 0;
   const deadlineMs = rollout.deadlineMs ?? STEP_DEADLINE_MS;
   for (;;) {
-    const since = deps.clock.now();
+    // A replaced node's time counts from when the tool asked Swarm for the step (its label, kept in Swarm's
+    // state), not from this call: a worker that crashed mid-wait does not give a stuck node the whole time again.
+    const asked = (await deps.swarm.inspectService(service))?.rolloutStepAt;
+    const since = Math.min(deps.clock.now(), asked ?? Infinity);
     const look: { done: boolean; stale: Slot[] } = await waitFor(
       deps,
       `${service}: every task to serve before the next is replaced`,

@@ -96,6 +96,7 @@ export function fakeWorld(options: WorldOptions = {}) {
   const vault = new FakeVaultCluster(swarm, service);
   swarm.jobRunners.set(service, fakeJobRunner(vault));
   vault.nowSeconds = () => Math.floor(clock.now() / 1000); // the server's clock is the world's
+  swarm.now = () => clock.now(); // as the worker's, which stamps the step label
   // The restore drill's throwaway stack: its data on tmpfs, its Raft node id its own (drillOverride).
   const drillStack = drillStackName(stack);
   const drillVault = new FakeVaultCluster(swarm, `${drillStack}_vault`, {

@@ -45,6 +45,8 @@ interface StoredService {
   keptParallelism?: number;
   /** During a stepwise rollout: the step label (`LABEL_ROLLOUT_STEP`). */
   rolloutStep?: number;
+  /** When it was asked for (`LABEL_ROLLOUT_STEP_AT`), on the fake's clock (`now`). */
+  rolloutStepAt?: number;
   /** The task template's image (the deploy's `VAULT_IMAGE`), and the one before the last `swapImage`. */
   image: string;
   previousImage?: string;
@@ -77,6 +79,8 @@ function dockerError(statusCode: number, message: string): Error {
 
 export class FakeSwarm implements Swarm {
   active = true;
+  /** The clock the tool's labels are stamped with (the world's). */
+  now: () => number = () => Date.now();
   /** `docker swarm update --autolock` was run (the test bed's swarm is not autolocked). */
   autolocked = false;
   readonly networks = new Set([VAULT_NETWORK]);
@@ -217,6 +221,7 @@ export class FakeSwarm implements Swarm {
         replicas: svc.replicas,
         unsealSecret: svc.unsealSecret && { ...svc.unsealSecret },
         ...(svc.rolloutStep !== undefined ? { rolloutStep: svc.rolloutStep } : {}),
+        ...(svc.rolloutStepAt !== undefined ? { rolloutStepAt: svc.rolloutStepAt } : {}),
         image: svc.image,
         ...(svc.previousImage !== undefined ? { previousImage: svc.previousImage } : {}),
       },
@@ -258,6 +263,7 @@ export class FakeSwarm implements Swarm {
         (t) => t.image === svc.image && t.secretIds.includes(svc.unsealSecret?.id ?? ''),
       ).length;
       svc.rolloutStep = 1 + already;
+      svc.rolloutStepAt = this.now();
       this.rollouts.push({ service, parallelism: 1, stepwise: true });
       this.replaceNextStale(svc);
       return Promise.resolve();
@@ -293,6 +299,7 @@ export class FakeSwarm implements Swarm {
     const svc = this.services.get(service);
     if (!svc) return Promise.reject(new Error(`service ${service} not found`));
     svc.rolloutStep = step;
+    svc.rolloutStepAt = this.now();
     this.advances.push({ service, step });
     this.replaceNextStale(svc);
     return Promise.resolve();
@@ -331,6 +338,7 @@ export class FakeSwarm implements Swarm {
     svc.parallelism = svc.keptParallelism ?? svc.parallelism;
     svc.keptParallelism = undefined;
     svc.rolloutStep = undefined;
+    svc.rolloutStepAt = undefined;
     return true;
   }
 

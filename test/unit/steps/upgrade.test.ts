@@ -142,6 +142,27 @@ describe('rollImage', () => {
     for (const slot of [1, 2, 3]) assert.equal(w.vault.node(slot).sealed, false, `vault-${slot} unsealed`);
   });
 
+  it('the node timeout counts from Swarm being asked (its label), across a crash: a retry does not wait it whole again', async () => {
+    const w = await bootstrapped();
+    w.swarm.stepwiseOrder = [2, 3, 1];
+    w.swarm.failsToStart = (_slot, image) => image === NEW;
+    w.failpoints.at.set('rollImage:after-swap', () => {
+      throw new Error('worker killed');
+    });
+    const input = { stack: w.stack, image: NEW, nodeTimeoutMs: 60_000 };
+    await assert.rejects(w.run(w.acts.rollImage, input), /worker killed/);
+    w.failpoints.at.clear();
+    await w.clock.sleep(45_000); // the worker is down for 45 s
+    const retriedAt = w.clock.now();
+    await assert.rejects(
+      w.run(w.acts.rollImage, input),
+      namedFailure('UpgradeNodeUnhealthy', /^vault-2 did not serve on .* within 60s of its replacement/),
+    );
+    const waited = w.clock.now() - retriedAt;
+    assert.ok(waited < 30_000, `the retry waited ${waited} ms for vault-2, not the whole 60 s again`);
+    assert.deepEqual(w.swarm.stepwiseReplaced, [2], 'Swarm was asked for no other task');
+  });
+
   it('a node down and Swarm free to take another that serves first: RolloutUnsafe, nothing changed', async () => {
     const w = await bootstrapped();
     w.swarm.stepwiseOrder = [1, 2, 3];

@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { loadClientConfig } from './config/client';
 import type { Env } from './config/env';
-import { ConfigError, TemporalPermissionDeniedError } from './shared/errors';
+import { ConfigError, messageOf, TemporalPermissionDeniedError } from './shared/errors';
 import { parseCommandLine, resolveStack, UsageError, withGlobalFlags } from './client/args';
 import type { Values } from './client/args';
 import { backupDrill, backupList, backupNow } from './client/commands/backup';
@@ -160,7 +160,7 @@ export function exitCodeOf(err: unknown): ExitCode {
 
 /** What `main`'s rejection prints on stderr: one line, and for bad usage where to read more. */
 export function errorText(err: unknown): string {
-  const message = `vault-bootstrap: ${err instanceof Error ? err.message : String(err)}`;
+  const message = `vault-bootstrap: ${messageOf(err)}`;
   return err instanceof UsageError ? `${message}\n${err.hint}` : message;
 }
 

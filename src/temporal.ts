@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from './config/temporal';
 import { probeTls, tlsHint } from './config/temporal-tls';
-import { TemporalPermissionDeniedError, TemporalUnreachableError } from './shared/errors';
+import { messageOf, TemporalPermissionDeniedError, TemporalUnreachableError } from './shared/errors';
 
 export { TemporalUnreachableError } from './shared/errors';
 
@@ -45,7 +45,7 @@ export async function connectClient(config: TemporalConfig): Promise<Connection>
 async function unreachable(config: TemporalConfig, err: unknown): Promise<Error> {
   const denied = namePermissionDenied(config, err);
   if (denied !== err) return denied as Error;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   let hint = tlsHint(config.tlsFiles, message);
   if (hint === undefined && config.connection.tls)
     hint = await probeTls(config.address, config.tlsFiles, tlsServerName(config)).catch(() => undefined);

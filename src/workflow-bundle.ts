@@ -11,6 +11,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { messageOf } from './shared/errors';
 
 export const WORKFLOW_BUNDLE_PATH = join(__dirname, 'workflow-bundle.bundle.js');
 const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(`workflow bundle: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`workflow bundle: ${messageOf(err)}`);
     process.exit(1);
   });
 }

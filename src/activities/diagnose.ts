@@ -10,7 +10,7 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { serviceName, TLS_FILES, VAULT_REPLICAS } from '../shared/constants';
-import { CustodyError } from '../shared/errors';
+import { CustodyError, messageOf } from '../shared/errors';
 import type { DoctorCheck, StackDiagnosis } from '../shared/doctor';
 import type { ActivityDeps } from './deps';
 
@@ -56,7 +56,7 @@ export function certificateCheck(pem: string, required: string[], warnDays: numb
 }
 
 function failed(name: string, err: unknown): DoctorCheck {
-  return { name, status: 'fail', detail: err instanceof Error ? err.message : String(err) };
+  return { name, status: 'fail', detail: messageOf(err) };
 }
 
 export function createDiagnoseActivities(deps: ActivityDeps) {

@@ -12,7 +12,7 @@
 import { Context } from '@temporalio/activity';
 import type { LocalContainer, VaultNode } from '../ports';
 import { serviceName } from '../shared/constants';
-import { ErrorType, NonRetryableError } from '../shared/errors';
+import { ErrorType, messageOf, NonRetryableError } from '../shared/errors';
 import { checkVaultCommand, EXEC_OUTPUT_MAX_BYTES } from '../shared/vault-commands';
 import { apiToken, readCustodyForTokens } from './cluster/custody';
 import { EXEC_POLICY, EXEC_ROLE } from './cluster/exec-access';
@@ -106,7 +106,7 @@ export function createExecActivities(deps: ActivityDeps) {
           Context.current().log.warn(
             `the exec token ${token.accessor} was not revoked; it expires by itself`,
             {
-              error: err instanceof Error ? err.message : String(err),
+              error: messageOf(err),
             },
           );
         });

@@ -27,7 +27,7 @@ import {
   VAULT_REPLICAS,
 } from '../shared/constants';
 import { parseDuration } from '../shared/duration';
-import { VaultRequestError } from '../shared/errors';
+import { messageOf, VaultRequestError } from '../shared/errors';
 import { BACKUP_FINDINGS, HEALTH_DEFAULTS, UNSEAL_FINDINGS } from '../shared/health';
 import type {
   BackupStatus,
@@ -283,7 +283,7 @@ export function createHealthActivities(deps: ActivityDeps) {
         if (s.removedFromCluster) row.removedFromCluster = true;
         row.servedFingerprint = (await node.client.servedCertificate()).fingerprint256;
       } catch (err) {
-        row.error = err instanceof Error ? err.message : String(err);
+        row.error = messageOf(err);
       }
       if (server) notes.push(...(await readSysHealth(node, server, row)));
       if (!row.reachable)
@@ -409,7 +409,7 @@ export function createHealthActivities(deps: ActivityDeps) {
     try {
       h = await node.client.health(server);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       row.error ??= message;
       return [{ node: row.name, detail: `sys/health was not read: ${message}` }];
     }

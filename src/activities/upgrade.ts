@@ -11,7 +11,7 @@
 import type { HeldKeys, TaskInfo } from '../ports';
 import { ALL_SLOTS, nodeName, serviceName } from '../shared/constants';
 import type { Slot } from '../shared/constants';
-import { ErrorType, isNamedFailure, NonRetryableError } from '../shared/errors';
+import { ErrorType, isNamedFailure, messageOf, NonRetryableError } from '../shared/errors';
 import { UPGRADE_NODE_TIMEOUT } from '../shared/inputs';
 import type { StepOutcome, UpgradeInput } from '../shared/types';
 import { apiToken, readCustody } from './cluster/custody';
@@ -195,7 +195,7 @@ export function createUpgradeActivities(deps: ActivityDeps) {
         if ((await node.client.sealStatus()).sealed) down.set(slot, 'it is sealed');
       } catch (err) {
         if (isNamedFailure(err)) throw err;
-        down.set(slot, `it is not unsealed: ${err instanceof Error ? err.message : String(err)}`);
+        down.set(slot, `it is not unsealed: ${messageOf(err)}`);
       }
     }
     const why = [...down].map(([s, w]) => `${nodeName(s)} does not serve: ${w}`).join('; ');

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { MetricsExporterConfig } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import type { ListenAddress } from '../config/process';
+import { messageOf } from '../shared/errors';
 
 /** How long a scrape waits for Core's metrics before it answers without them. */
 const SDK_FETCH_TIMEOUT_MS = 3000;
@@ -167,7 +168,7 @@ function withNewline(text: string): string {
 
 /** An error on one line, with the system's code when `fetch` hides it in its cause (`fetch failed`). */
 function oneLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const code = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
   return `${message}${code === undefined ? '' : ` (${code})`}`.replace(/\s+/g, ' ');
 }

@@ -209,6 +209,11 @@ export function failureTypeOf(err: unknown): string {
   return root instanceof ApplicationFailure && root.type ? root.type : 'error';
 }
 
+/** What was thrown, as one line of text: an Error's message, anything else as a string. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * `Type: message` of the innermost failure of a chain (a workflow's ActivityFailure -> ApplicationFailure,
  * a client's WorkflowFailedError -> ActivityFailure -> ApplicationFailure), or its message when it has no
@@ -218,7 +223,7 @@ export function failureTypeOf(err: unknown): string {
 export function describeFailure(err: unknown): string {
   const root = innermostCause(err);
   if (root instanceof TimeoutFailure) return `timed out (${root.timeoutType} timeout)`;
-  const message = root instanceof Error ? root.message : String(root);
+  const message = messageOf(root);
   return root instanceof ApplicationFailure && root.type ? `${root.type}: ${message}` : message;
 }
 

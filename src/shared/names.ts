@@ -3,7 +3,7 @@
  * checked once at every entry: configuration, the client's `--stack`, and every activity's input.
  * Sandbox-safe (workflows import `workflow-ids.ts`, which builds ids from these rules): no Node builtins.
  */
-import { ConfigError, ErrorType, NonRetryableError } from './errors';
+import { ConfigError, ErrorType, messageOf, NonRetryableError } from './errors';
 
 /** Letters, digits, `_`, `-`, `.`, starting with a letter or digit: no `/`, no `:`, no `..` path. */
 export const STACK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -88,7 +88,7 @@ export function stackNamesFit(naming: SecretNaming, stackName: string, setting =
   try {
     assertSecretNameFits(unsealSecretBase(naming, stackName), stackName);
   } catch (err) {
-    throw new ConfigError(setting, err instanceof Error ? err.message : String(err));
+    throw new ConfigError(setting, messageOf(err));
   }
   return stackName;
 }

@@ -3,7 +3,7 @@
  * an injectable clock, give up at a deadline with a message naming what was awaited and the last reason.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { isNamedFailure } from '../shared/errors';
+import { isNamedFailure, messageOf } from '../shared/errors';
 import type { Clock } from '../ports';
 
 /** The real clock: `Date.now` and a timer that an AbortSignal cancels. */
@@ -47,7 +47,7 @@ export async function waitUntil<T>(check: () => Promise<T | undefined>, options:
       last = 'condition not met';
     } catch (err) {
       if (isNamedFailure(err)) throw err;
-      last = err instanceof Error ? err.message : String(err);
+      last = messageOf(err);
     }
     if (clock.now() >= until) {
       throw new Error(

@@ -9,6 +9,7 @@ import type { Activities } from '../activities';
 import type { DoctorCheck, StackDiagnosis } from '../shared/doctor';
 import { checkHealthInput } from '../shared/inputs';
 import { operatorCommand } from './activity-options';
+import { messageOf } from '../shared/errors';
 
 const { preflight, diagnoseStack } = proxyActivities<Activities>(operatorCommand);
 
@@ -16,7 +17,7 @@ const { preflight, diagnoseStack } = proxyActivities<Activities>(operatorCommand
 function reason(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
+  return messageOf(cause);
 }
 
 export async function DiagnoseVaultStack(input: {

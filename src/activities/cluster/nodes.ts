@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { TaskInfo, VaultNode } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_API_PORT } from '../../shared/constants';
 import type { NodeName, Slot } from '../../shared/constants';
-import { NoActiveNodeError } from '../../shared/errors';
+import { messageOf, NoActiveNodeError } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 import { waitUntil } from '../../time/wait';
 
@@ -165,7 +165,7 @@ export async function findActive<S extends Slot>(nodes: Iterable<ClusterNode<S>>
         const named = leaderAddress ? `naming ${leaderAddress} as leader` : 'naming no leader';
         return { node: n, seen: `${n.name} unsealed standby ${named}` };
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = messageOf(err);
         return { node: n, seen: `${n.name} not answering (${reason})` };
       }
     }),

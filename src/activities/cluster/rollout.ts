@@ -18,7 +18,7 @@
 import type { TaskInfo } from '../../ports';
 import { ALL_SLOTS, nodeName, serviceName, VAULT_REPLICAS } from '../../shared/constants';
 import type { Slot } from '../../shared/constants';
-import { isNamedFailure } from '../../shared/errors';
+import { isNamedFailure, messageOf } from '../../shared/errors';
 import type { ActivityDeps } from '../deps';
 import { activeNode, locateNodes, waitFor } from './nodes';
 import type { ClusterNode } from './nodes';
@@ -124,7 +124,7 @@ export async function followStepwiseRollout(
         for (const n of nodes.values())
           await rollout.unseal(n).catch((err: unknown) => {
             if (isNamedFailure(err)) throw err;
-            trouble.set(n.slot, `not unsealed: ${err instanceof Error ? err.message : String(err)}`);
+            trouble.set(n.slot, `not unsealed: ${messageOf(err)}`);
           });
         check();
         const raft = await raftView(deps, stack, rollout.token);

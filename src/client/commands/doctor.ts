@@ -16,7 +16,7 @@ import type { ClientConfig } from '../../config/client';
 import type { Env } from '../../config/env';
 import { nodeTaskQueue } from '../../shared/constants';
 import type { DoctorCheck, StackDiagnosis } from '../../shared/doctor';
-import { describeFailure } from '../../shared/errors';
+import { describeFailure, messageOf } from '../../shared/errors';
 import { stackNamesFit, validateStackName } from '../../shared/names';
 import { backupWorkflowIds, diagnoseWorkflowId, healthWorkflowIds } from '../../shared/workflow-ids';
 import { connectClient, namePermissionDenied } from '../../temporal';
@@ -27,8 +27,6 @@ const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
 
 /** How long the worker's half may take before doctor reports it did not answer. */
 const DIAGNOSE_TIMEOUT = '60 seconds';
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The pollers of `queue` for `type` (workflow or activity tasks), by identity. */
 /**
@@ -99,7 +97,7 @@ async function temporalChecks(
     await connection.workflowService.describeNamespace({ namespace });
     checks.push({ name: 'namespace', status: 'ok', detail: namespace });
   } catch (err) {
-    checks.push({ name: 'namespace', status: 'fail', detail: `${namespace}: ${message(err)}` });
+    checks.push({ name: 'namespace', status: 'fail', detail: `${namespace}: ${messageOf(err)}` });
     return;
   }
   // The pollers need DescribeTaskQueue, which a role may not have (the project's cluster gives it to the
@@ -198,7 +196,7 @@ async function scheduleChecks(client: Client, stack: string): Promise<DoctorChec
             },
       );
     } catch (err) {
-      rows.push({ name, status: 'warn', detail: `${id}: ${message(err)} (${create})` });
+      rows.push({ name, status: 'warn', detail: `${id}: ${messageOf(err)} (${create})` });
     }
   }
   return rows;
@@ -230,7 +228,7 @@ export async function doctor(env: Env, options: { stack?: string; output: Output
       detail: `stack ${stack}, Temporal ${config.temporal.address} namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
     });
   } catch (err) {
-    checks.push({ name: 'configuration', status: 'fail', detail: message(err) });
+    checks.push({ name: 'configuration', status: 'fail', detail: messageOf(err) });
   }
   if (config && stack) {
     let connection: Connection | undefined;
@@ -240,7 +238,7 @@ export async function doctor(env: Env, options: { stack?: string; output: Output
       checks.push({ name: 'temporal', status: 'ok', detail: `${config.temporal.address} answers` });
       await temporalChecks(connection, config, stack, checks);
     } catch (err) {
-      checks.push({ name: 'temporal', status: 'fail', detail: message(err) });
+      checks.push({ name: 'temporal', status: 'fail', detail: messageOf(err) });
     } finally {
       await connection?.close();
     }

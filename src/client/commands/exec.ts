@@ -6,7 +6,7 @@
  * read-only `vault` commands run (src/shared/vault-commands.ts); anything else is refused here, before
  * anything starts.
  */
-import { describeFailure } from '../../shared/errors';
+import { describeFailure, messageOf } from '../../shared/errors';
 import { checkVaultCommand, EXEC_OUTPUT_MAX_BYTES } from '../../shared/vault-commands';
 import { vaultCommandWorkflowId } from '../../shared/workflow-ids';
 import { RunVaultCommand } from '../../workflows';
@@ -22,7 +22,7 @@ export async function exec(ctx: CommandContext, options: { command: readonly str
   try {
     checkVaultCommand([...options.command], 'the command');
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), 'exec');
+    throw new UsageError(messageOf(err), 'exec');
   }
   const workflowId = vaultCommandWorkflowId(stack, new Date());
   let result;

@@ -1,9 +1,10 @@
 /**
  * The tool's own Vault credentials: one token per job (cluster/policies.ts), and no standing root token.
  *
- * - `revokeRootToken` (the bootstrap's last step): enables the audit device (cluster/audit.ts), writes the tool's policies, gives it a periodic token under
- *   each (the worker's, the snapshot token, on OpenBao the root generation token), keeps them in custody, mounts
- *   the backup canary's engine, revokes the root token `sys/init` answered and drops it from custody.
+ * - `revokeRootToken` (the bootstrap's last step): makes sure of the audit device (cluster/audit.ts), writes the
+ *   tool's policies, gives it a periodic token under each (the worker's, the snapshot token, on OpenBao the root
+ *   generation token), keeps them in custody, mounts the backup canary's engine, revokes the root token
+ *   `sys/init` answered and drops it from custody.
  * - `ensureBackupAccess` (`BackupVault`'s first step): checks that the snapshot token is there
  *   and valid, and the canary's mount too. It changes nothing: a missing credential is `CredentialMissing`.
  * - `repairCredentials` (`RepairVaultCredentials`, which only an operator starts): rewrites a policy that is
@@ -182,9 +183,9 @@ export function createTokenActivities(deps: ActivityDeps) {
 
   /**
    * Brings the tool's access to what this version writes, because an operator asked (`credentials repair`): the
-   * audit device enabled where the server allows it (cluster/audit.ts), a policy missing or changed is written again, a token missing, rejected or under another policy is replaced
-   * (the old one revoked), the canary's mount made; with a root token generated from the unseal key for that,
-   * revoked before this returns. Every token made is recorded (`use.made`) until custody holds it.
+   * audit device enabled where the server allows it (cluster/audit.ts), a policy missing or changed is written
+   * again, a token missing, rejected or under another policy is replaced (the old one revoked), the canary's
+   * mount made; with a root token generated from the unseal key for that, revoked before this returns. Every token made is recorded (`use.made`) until custody holds it.
    */
   async function repairCredentials(input: { stack: string }): Promise<StepOutcome> {
     const { stack } = input;

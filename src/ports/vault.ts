@@ -310,7 +310,6 @@ export interface RekeyBackup {
   encryptedKeys: Record<string, string[]>;
 }
 
-/** A token role (`auth/token/roles/<name>`): the fields the tool sets. */
 /** An audit device: its path without the trailing slash, its type (`file`) and its options (`file_path`). */
 export interface AuditDevice {
   path: string;
@@ -318,6 +317,7 @@ export interface AuditDevice {
   options: Record<string, string>;
 }
 
+/** A token role (`auth/token/roles/<name>`): the fields the tool sets. */
 export interface TokenRole {
   /** The only policies a token made through the role may carry. */
   allowedPolicies: string[];

@@ -93,9 +93,13 @@ export class LocalOpenBao {
     mkdirSync(data, { mode: 0o700 });
     const log = openSync(join(dir, 'server.log'), 'a');
     // A clean environment: no VAULT_*/BAO_* of the caller's reaches the server.
-    const extra = join(dir, 'extra.hcl');
-    writeFileSync(extra, [...extraConfig(dir), ''].join('\n'));
-    const child = spawn(binary, ['server', `-config=${config}`, `-config=${extra}`], {
+    const configs = [`-config=${config}`];
+    const extra = extraConfig(dir);
+    if (extra.length) {
+      writeFileSync(join(dir, 'extra.hcl'), [...extra, ''].join('\n'));
+      configs.push(`-config=${join(dir, 'extra.hcl')}`);
+    }
+    const child = spawn(binary, ['server', ...configs], {
       stdio: ['ignore', log, log],
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
     });
